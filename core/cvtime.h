@@ -1,0 +1,59 @@
+/*
+ * cvtime.h - time in cvapi: milliseconds since the Unix epoch, UTC, in an
+ * int64_t. RFC 3339 times and ISO 8601 durations and intervals, as the API
+ * exchanges them.
+ */
+#ifndef CV_CVTIME_H
+#define CV_CVTIME_H
+
+#include "cv.h"
+
+/* "2024-05-01T08:30:00.123Z" plus NUL, with room to spare. */
+#define CV_TIME_STRLEN 32
+
+/* Years 1970..9999 are accepted; everything else is CV_EINVAL. */
+#define CV_TIME_MIN 0LL
+#define CV_TIME_MAX 253402300799999LL
+
+/* Wall-clock now, in ms. */
+int64_t cv_now_ms(void);
+
+/*
+ * Format ms as RFC 3339 UTC into out (CV_TIME_STRLEN bytes):
+ * "2024-05-01T08:30:00Z", or with ".123" when ms is not a whole second.
+ */
+void cv_time_fmt(int64_t ms, char out[CV_TIME_STRLEN]);
+
+/*
+ * Parse an RFC 3339 date-time ("2024-05-01T08:30:00Z", fractional seconds
+ * up to 9 digits, kept to the ms; offsets "+02:00"; 't' and 'z' accepted).
+ * The whole string must match. Returns CV_OK or CV_EINVAL.
+ */
+enum cv_err cv_time_parse(const char *s, int64_t *ms);
+
+/* An ISO 8601 duration: PnYnMnDTnHnMnS, PnW; seconds may have decimals. */
+struct cv_duration {
+	int64_t months;   /* years * 12 + months */
+	int64_t ms;       /* weeks, days, hours, minutes, seconds */
+};
+
+/* Parse a duration; "P", "PT", negative and empty parts are CV_EINVAL. */
+enum cv_err cv_duration_parse(const char *s, struct cv_duration *d);
+
+/* t + d (months applied on the calendar, clamped to the month's end). */
+int64_t cv_time_add(int64_t t, const struct cv_duration *d);
+/* t - d. */
+int64_t cv_time_sub(int64_t t, const struct cv_duration *d);
+
+/* Format a duration of ms as ISO 8601, "PT1H2M3S" ("PT0S" for 0). */
+void cv_duration_fmt(int64_t ms, char out[CV_TIME_STRLEN]);
+
+/*
+ * One `timestamps` interval: "start/end", "start/", "/end", "start/PnD",
+ * "PnD/end". The result is the half-open range [from, to): a missing start
+ * is CV_TIME_MIN, a missing end is CV_TIME_MAX + 1. "/" alone and repeating
+ * intervals ("R5/...") are CV_EINVAL; *why gets a static explanation.
+ */
+enum cv_err cv_interval_parse(const char *s, int64_t *from, int64_t *to, const char **why);
+
+#endif

@@ -1,0 +1,395 @@
+/* model.c - store operations (see model.h). */
+#include "model.h"
+#include "ids.h"
+
+#include <crypt.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+/* ---- secrets ------------------------------------------------------------ */
+
+void cv_sha256(const void *data, size_t n, unsigned char out[32])
+{
+	unsigned int len = 32;
+
+	if (!EVP_Digest(data, n, out, &len, EVP_sha256(), NULL))
+		cv_die("EVP_Digest(sha256) failed");
+}
+
+void cv_sha256_hex(const void *data, size_t n, char out[CV_SHA256_HEXLEN + 1])
+{
+	unsigned char h[32];
+
+	cv_sha256(data, n, h);
+	cv_hex(h, sizeof(h), out);
+}
+
+enum cv_err cv_password_hash(const char *pw, char out[CV_HASH_MAX + 1])
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd = cv_calloc(1, sizeof(*cd));
+	const char *h;
+	enum cv_err e = CV_OK;
+
+	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt))) {
+		free(cd);
+		return CV_EIO;
+	}
+	h = crypt_r(pw, salt, cd);
+	if (!h || h[0] == '*' || cv_strlcpy(out, h, CV_HASH_MAX + 1))
+		e = CV_EIO;
+	free(cd);
+	return e;
+}
+
+bool cv_password_check(const char *pw, const char *hash)
+{
+	struct crypt_data *cd;
+	const char *h;
+	bool ok;
+
+	if (!hash[0])
+		return false;
+	cd = cv_calloc(1, sizeof(*cd));
+	h = crypt_r(pw, hash, cd);
+	ok = h && h[0] != '*' && strlen(h) == strlen(hash) && cv_memeq_ct(h, hash, strlen(hash));
+	free(cd);
+	return ok;
+}
+
+void cv_secret_new(char out[CV_TOKEN_STRLEN])
+{
+	unsigned char b[CV_TOKEN_BYTES];
+
+	cv_random(b, sizeof(b));
+	cv_b64url(b, sizeof(b), out);
+}
+
+/* ---- users, clients, vehicles ------------------------------------------- */
+
+#define GET_JSON(dbid, key, decode, obj)                                              \
+	do {                                                                          \
+		struct cv_buf b_ = CV_BUF_INIT(0);                                    \
+		enum cv_err e_ = cv_store_get(st, dbid, txn, key, strlen(key), &b_);  \
+		if (!e_)                                                              \
+			e_ = decode(b_.p, b_.len, obj);                               \
+		cv_buf_release(&b_);                                                  \
+		return e_;                                                            \
+	} while (0)
+
+#define PUT_JSON(dbid, key, encode, obj, flags)                                                 \
+	do {                                                                                    \
+		struct cv_buf b_ = CV_BUF_INIT(0);                                              \
+		enum cv_err e_ = encode(obj, &b_);                                              \
+		if (!e_)                                                                        \
+			e_ = cv_store_put(st, dbid, txn, key, strlen(key), b_.p, b_.len, flags); \
+		cv_buf_release(&b_);                                                            \
+		return e_;                                                                      \
+	} while (0)
+
+enum cv_err cv_user_get(struct cv_store *st, DB_TXN *txn, const char *login, struct cv_user *u)
+{
+	GET_JSON(CV_DB_USERS, login, cv_user_decode, u);
+}
+
+enum cv_err cv_user_put(struct cv_store *st, DB_TXN *txn, const struct cv_user *u, uint32_t flags)
+{
+	PUT_JSON(CV_DB_USERS, u->login, cv_user_encode, u, flags);
+}
+
+enum cv_err cv_client_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_client *c)
+{
+	GET_JSON(CV_DB_CLIENTS, id, cv_client_decode, c);
+}
+
+enum cv_err cv_client_put(struct cv_store *st, DB_TXN *txn, const struct cv_client *c, uint32_t flags)
+{
+	PUT_JSON(CV_DB_CLIENTS, c->id, cv_client_encode, c, flags);
+}
+
+enum cv_err cv_vehicle_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_vehicle *v)
+{
+	GET_JSON(CV_DB_VEHICLES, id, cv_vehicle_decode, v);
+}
+
+enum cv_err cv_vehicle_by_vin(struct cv_store *st, DB_TXN *txn, const char *vin, struct cv_vehicle *v)
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e = cv_store_get(st, CV_DB_VINS, txn, vin, strlen(vin), &b);
+
+	if (!e)
+		e = cv_vehicle_get(st, txn, b.p, v);
+	cv_buf_release(&b);
+	return e;
+}
+
+/* login \0 vid */
+static size_t link_key(char *k, size_t ksz, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la + 1 + lb > ksz)
+		return 0;
+	memcpy(k, a, la);
+	k[la] = '\0';
+	memcpy(k + la + 1, b, lb);
+	return la + 1 + lb;
+}
+
+enum cv_err cv_vehicle_add(struct cv_store *st, DB_TXN *txn, const struct cv_vehicle *v)
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+	char k[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN];
+	size_t kl;
+
+	e = cv_store_put(st, CV_DB_VINS, txn, v->vin, strlen(v->vin), v->id, strlen(v->id), DB_NOOVERWRITE);
+	if (!e)
+		e = cv_vehicle_encode(v, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_VEHICLES, txn, v->id, strlen(v->id), b.p, b.len, DB_NOOVERWRITE);
+	if (!e && v->owner[0]) {
+		kl = link_key(k, sizeof(k), v->owner, v->id);
+		e = kl ? cv_store_put(st, CV_DB_USERVEHS, txn, k, kl, "", 0, 0) : CV_EINVAL;
+	}
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_user_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *login, const char *vid)
+{
+	char k[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN];
+	size_t kl = link_key(k, sizeof(k), login, vid);
+
+	if (!kl)
+		return CV_ENOTFOUND;
+	return cv_store_exists(st, CV_DB_USERVEHS, txn, k, kl);
+}
+
+enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login, const char *vin_prefix,
+			     size_t offset, size_t limit, size_t *total,
+			     int (*fn)(const struct cv_vehicle *v, void *arg), void *arg)
+{
+	DBC *c;
+	DBT k, d;
+	char prefix[CV_LOGIN_MAX + 2], kb[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN + 1];
+	size_t pl = strlen(login) + 1, n = 0, plen = vin_prefix ? strlen(vin_prefix) : 0;
+	int ret;
+	enum cv_err e = CV_OK;
+	bool stop = false;
+
+	if (pl > sizeof(prefix))
+		return CV_EINVAL;
+	memcpy(prefix, login, pl);
+	ret = st->db[CV_DB_USERVEHS]->cursor(st->db[CV_DB_USERVEHS], txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, prefix, pl);
+	k.data = kb;
+	k.size = (u_int32_t)pl;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0; ret = c->get(c, &k, &d, DB_NEXT)) {
+		char vid[CV_VID_HEXLEN + 1];
+		size_t vl;
+		struct cv_vehicle v;
+
+		if (k.size < pl || memcmp(kb, prefix, pl))
+			break;
+		vl = k.size - pl;
+		if (vl > CV_VID_HEXLEN)
+			continue;
+		memcpy(vid, kb + pl, vl);
+		vid[vl] = '\0';
+		if (plen || (!stop && n >= offset && n < offset + limit)) {
+			e = cv_vehicle_get(st, txn, vid, &v);
+			if (e == CV_ENOTFOUND)
+				continue;
+			if (e)
+				break;
+			if (plen && strncmp(v.vin, vin_prefix, plen))
+				continue;
+		}
+		if (!stop && n >= offset && n < offset + limit && fn(&v, arg))
+			stop = true;
+		n++;
+	}
+	if (!e && ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	*total = n;
+	return e;
+}
+
+/* ---- tokens ------------------------------------------------------------- */
+
+enum cv_err cv_token_issue(struct cv_store *st, DB_TXN *txn, const struct cv_token *t, char out[CV_TOKEN_STRLEN])
+{
+	unsigned char h[32];
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	cv_secret_new(out);
+	cv_sha256(out, strlen(out), h);
+	e = cv_token_encode(t, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_TOKENS, txn, h, sizeof(h), b.p, b.len, DB_NOOVERWRITE);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_token_lookup(struct cv_store *st, DB_TXN *txn, const char *token, struct cv_token *t, int64_t now)
+{
+	unsigned char h[32], rec[512];
+	DBT k, d;
+	int ret;
+	enum cv_err e;
+
+	cv_sha256(token, strlen(token), h);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.data = h;
+	k.size = sizeof(h);
+	d.data = rec;
+	d.ulen = sizeof(rec);
+	d.flags = DB_DBT_USERMEM;
+	ret = st->db[CV_DB_TOKENS]->get(st->db[CV_DB_TOKENS], txn, &k, &d, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	e = cv_token_decode(rec, d.size, t);
+	if (e)
+		return e;
+	return t->expires <= now ? CV_EAUTH : CV_OK;
+}
+
+enum cv_err cv_token_revoke(struct cv_store *st, DB_TXN *txn, const char *token)
+{
+	unsigned char h[32];
+
+	cv_sha256(token, strlen(token), h);
+	return cv_store_del(st, CV_DB_TOKENS, txn, h, sizeof(h));
+}
+
+/* ---- status and history ------------------------------------------------- */
+
+enum cv_err cv_vid_bytes(const char *vid, unsigned char out[16])
+{
+	return cv_unhex(vid, out, 16);
+}
+
+enum cv_err cv_status_get(struct cv_store *st, DB_TXN *txn, const char *vid, struct cv_buf *buf,
+			  struct cv_status_rec *rec)
+{
+	enum cv_err e = cv_store_get(st, CV_DB_STATUS, txn, vid, strlen(vid), buf);
+
+	return e ? e : cv_status_decode(buf->p, buf->len, rec);
+}
+
+enum cv_err cv_status_put(struct cv_store *st, DB_TXN *txn, const char *vid, const struct cv_state *state)
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e = cv_status_encode(state, &b);
+
+	if (!e)
+		e = cv_store_put(st, CV_DB_STATUS, txn, vid, strlen(vid), b.p, b.len, 0);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct cv_sample *s)
+{
+	unsigned char key[25];
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e = CV_OK;
+
+	memcpy(key, vid, 16);
+	cv_be64_put(key + 16, (uint64_t)s->at);
+	if (s->has) {
+		e = cv_sample_encode(s, &b);
+		if (!e)
+			e = cv_store_put(st, CV_DB_TELEMETRY, txn, key, 24, b.p, b.len, 0);
+	}
+	for (int i = 0; i < s->nevents && !e; i++) {
+		cv_buf_reset(&b);
+		key[24] = (unsigned char)i;
+		e = cv_event_encode(&s->events[i], &b);
+		if (!e)
+			e = cv_store_put(st, CV_DB_EVENTS, txn, key, 25, b.p, b.len, 0);
+	}
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const char *msgid, int64_t now)
+{
+	unsigned char key[32], h[32], val[8];
+
+	cv_sha256(msgid, strlen(msgid), h);
+	memcpy(key, vid, 16);
+	memcpy(key + 16, h, 16);
+	cv_be64_put(val, (uint64_t)now);
+	return cv_store_put(st, CV_DB_MSGIDS, txn, key, sizeof(key), val, sizeof(val), DB_NOOVERWRITE);
+}
+
+enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
+			      const struct cv_walk *wk,
+			      int (*fn)(const struct cv_sample *s, void *arg), void *arg)
+{
+	DB *db = st->db[CV_DB_TELEMETRY];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[24], vb[256];
+	int64_t start = wk->start;
+	int ret;
+	enum cv_err e = CV_OK;
+
+	if (start < wk->from)
+		start = wk->from;
+	if (start >= wk->to)
+		start = wk->to - 1;
+	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, vid, 16);
+	cv_be64_put(kb + 16, (uint64_t)start);
+	k.data = kb;
+	k.size = 24;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.data = vb;
+	d.ulen = sizeof(vb);
+	d.flags = DB_DBT_USERMEM;
+	ret = c->get(c, &k, &d, DB_SET_RANGE);
+	if (wk->desc) {
+		/* the first key >= start; walking down we want the last key <= start */
+		if (ret == DB_NOTFOUND)
+			ret = c->get(c, &k, &d, DB_LAST);
+		else if (ret == 0 && (memcmp(kb, vid, 16) || (int64_t)cv_be64_get(kb + 16) > start))
+			ret = c->get(c, &k, &d, DB_PREV);
+	}
+	while (ret == 0) {
+		int64_t at;
+		struct cv_sample s;
+
+		if (k.size != 24 || memcmp(kb, vid, 16))
+			break;
+		at = (int64_t)cv_be64_get(kb + 16);
+		if (wk->desc ? at < wk->from : at >= wk->to)
+			break;
+		e = cv_sample_decode(vb, d.size, at, &s);
+		if (e)
+			break;
+		if (fn(&s, arg))
+			break;
+		ret = c->get(c, &k, &d, wk->desc ? DB_PREV : DB_NEXT);
+	}
+	if (!e && ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	return e;
+}

@@ -1,0 +1,100 @@
+/*
+ * model.h - the operations of the store that cvapi's programs use: users,
+ * clients, vehicles and their links, tokens, status, history.
+ *
+ * Every function takes the transaction to work in; NULL means a
+ * read-committed read of its own (reads only). Write functions must run in
+ * a transaction the caller commits. Errors are cv_err; CV_EDEADLOCK asks the
+ * caller to abort and retry the whole transaction.
+ */
+#ifndef CV_MODEL_H
+#define CV_MODEL_H
+
+#include "store.h"
+#include "rec.h"
+
+/* ---- secrets ------------------------------------------------------------ */
+
+#define CV_TOKEN_BYTES 32           /* random bytes in a token */
+#define CV_TOKEN_STRLEN 44          /* its base64url form and NUL */
+
+void cv_sha256(const void *data, size_t n, unsigned char out[32]);
+void cv_sha256_hex(const void *data, size_t n, char out[CV_SHA256_HEXLEN + 1]);
+/* Hash a password with yescrypt; CV_EIO if libcrypt fails. */
+enum cv_err cv_password_hash(const char *pw, char out[CV_HASH_MAX + 1]);
+/* true if pw matches hash (constant time in the comparison). */
+bool cv_password_check(const char *pw, const char *hash);
+/* A fresh random secret in base64url (CV_TOKEN_STRLEN bytes with NUL). */
+void cv_secret_new(char out[CV_TOKEN_STRLEN]);
+
+/* ---- users, clients, vehicles ------------------------------------------- */
+
+enum cv_err cv_user_get(struct cv_store *st, DB_TXN *txn, const char *login, struct cv_user *u);
+/* flags: 0 to replace, DB_NOOVERWRITE to add only (CV_EEXIST). */
+enum cv_err cv_user_put(struct cv_store *st, DB_TXN *txn, const struct cv_user *u, uint32_t flags);
+
+enum cv_err cv_client_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_client *c);
+enum cv_err cv_client_put(struct cv_store *st, DB_TXN *txn, const struct cv_client *c, uint32_t flags);
+
+enum cv_err cv_vehicle_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_vehicle *v);
+enum cv_err cv_vehicle_by_vin(struct cv_store *st, DB_TXN *txn, const char *vin, struct cv_vehicle *v);
+/*
+ * Add a vehicle: its record, the VIN index and, when v->owner is set, the
+ * owner's link. CV_EEXIST if the VIN is taken.
+ */
+enum cv_err cv_vehicle_add(struct cv_store *st, DB_TXN *txn, const struct cv_vehicle *v);
+/* true (CV_OK) if the user's account holds vehicle id; CV_ENOTFOUND if not. */
+enum cv_err cv_user_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *login, const char *vid);
+/*
+ * The user's vehicles in id order, optionally only VINs starting with
+ * vin_prefix: count them all into *total and call fn for those whose rank
+ * is in [offset, offset + limit). fn returns nonzero to stop early.
+ */
+enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login, const char *vin_prefix,
+			     size_t offset, size_t limit, size_t *total,
+			     int (*fn)(const struct cv_vehicle *v, void *arg), void *arg);
+
+/* ---- tokens ------------------------------------------------------------- */
+
+/* Make and store a token for t (kind, user, client, scopes, times); its text goes to out. */
+enum cv_err cv_token_issue(struct cv_store *st, DB_TXN *txn, const struct cv_token *t, char out[CV_TOKEN_STRLEN]);
+/* Look a token's text up; CV_ENOTFOUND if unknown, CV_EAUTH if expired. */
+enum cv_err cv_token_lookup(struct cv_store *st, DB_TXN *txn, const char *token, struct cv_token *t, int64_t now);
+enum cv_err cv_token_revoke(struct cv_store *st, DB_TXN *txn, const char *token);
+
+/* ---- status and history ------------------------------------------------- */
+
+/* The vehicle id's 16 bytes (for history keys); CV_EINVAL if not 32 hex chars. */
+enum cv_err cv_vid_bytes(const char *vid, unsigned char out[16]);
+
+/* The status record into buf (decoded into rec, pointing into buf). */
+enum cv_err cv_status_get(struct cv_store *st, DB_TXN *txn, const char *vid, struct cv_buf *buf,
+			  struct cv_status_rec *rec);
+enum cv_err cv_status_put(struct cv_store *st, DB_TXN *txn, const char *vid, const struct cv_state *state);
+
+/* Store a sample (and its events) in the vehicle's history. */
+enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct cv_sample *s);
+
+/*
+ * Record a message id; CV_EEXIST if this vehicle sent it before (and it is
+ * still remembered, see doc/vehicle-link.md).
+ */
+enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const char *msgid, int64_t now);
+
+/*
+ * Walk a vehicle's telemetry in [from, to), newest first (desc) or oldest
+ * first, starting at `start` (exclusive of later/earlier samples: the
+ * first visited sample is the nearest to start in walking order, start
+ * included). fn returns nonzero to stop. Cost: one seek plus the samples
+ * visited.
+ */
+struct cv_walk {
+	int64_t from, to;       /* half-open time range */
+	int64_t start;          /* where to begin in walking order */
+	bool desc;
+};
+enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
+			      const struct cv_walk *wk,
+			      int (*fn)(const struct cv_sample *s, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,497 @@
+/* rec.c - record encodings (see rec.h). */
+#include "rec.h"
+#include "jw.h"
+
+#include <string.h>
+
+const char *const cv_scope_names[CV_SC_COUNT] = {
+	[CV_SC_TELEMETRY] = "data:telemetry",
+	[CV_SC_POSITION] = "data:position",
+	[CV_SC_TRIP] = "data:trip",
+	[CV_SC_ALERT] = "data:alert",
+	[CV_SC_COLLISION] = "data:collision",
+	[CV_SC_R_DOOR] = "remote:door:write",
+	[CV_SC_R_PRECOND] = "remote:preconditioning:write",
+	[CV_SC_R_HORN] = "remote:horn:write",
+	[CV_SC_R_CHARGING] = "remote:charging:write",
+	[CV_SC_R_LIGHTS] = "remote:lights:write",
+	[CV_SC_R_WAKEUP] = "remote:wakeup:write",
+	[CV_SC_R_NAVIGATION] = "remote:navigation:write",
+	[CV_SC_VEHICLE_PNC] = "data:vehicle:devices:pnc",
+};
+
+enum cv_err cv_scopes_parse(const char *s, uint32_t *mask, const char **bad, size_t *badlen)
+{
+	uint32_t m = 0;
+
+	while (*s) {
+		const char *e;
+		size_t n;
+		int i;
+
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			break;
+		for (e = s; *e && *e != ' '; e++)
+			;
+		n = (size_t)(e - s);
+		for (i = 0; i < CV_SC_COUNT; i++)
+			if (strlen(cv_scope_names[i]) == n && !memcmp(cv_scope_names[i], s, n))
+				break;
+		if (i == CV_SC_COUNT) {
+			*bad = s;
+			*badlen = n;
+			return CV_EINVAL;
+		}
+		m |= CV_SC_BIT(i);
+		s = e;
+	}
+	*mask = m;
+	return CV_OK;
+}
+
+enum cv_err cv_scopes_fmt(uint32_t mask, struct cv_buf *out)
+{
+	bool first = true;
+	enum cv_err e = CV_OK;
+
+	for (int i = 0; i < CV_SC_COUNT && !e; i++) {
+		if (!(mask & CV_SC_BIT(i)))
+			continue;
+		if (!first)
+			e = cv_buf_addc(out, ' ');
+		if (!e)
+			e = cv_buf_adds(out, cv_scope_names[i]);
+		first = false;
+	}
+	return e;
+}
+
+/* ---- JSON records ------------------------------------------------------- */
+
+static json_object *parse_obj(const char *json, size_t len)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+
+	if (!tok)
+		cv_die("out of memory (json_tokener_new)");
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	if (o && (json_tokener_get_error(tok) != json_tokener_success || !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static void get_str(json_object *o, const char *key, char *dst, size_t dstsz)
+{
+	json_object *v;
+
+	dst[0] = '\0';
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+		cv_strlcpy(dst, json_object_get_string(v), dstsz);
+}
+
+static int64_t get_i64(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	return 0;
+}
+
+enum cv_err cv_user_encode(const struct cv_user *u, struct cv_buf *out)
+{
+	struct cv_jw w;
+
+	cv_jw_init(&w, out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "login", u->login);
+	cv_jw_kstr(&w, "hash", u->hash);
+	cv_jw_kstr(&w, "firstName", u->first);
+	cv_jw_kstr(&w, "lastName", u->last);
+	cv_jw_kstr(&w, "email", u->email);
+	cv_jw_kint(&w, "created", u->created);
+	cv_jw_kint(&w, "updated", u->updated);
+	cv_jw_end(&w);
+	return w.err;
+}
+
+enum cv_err cv_user_decode(const char *json, size_t len, struct cv_user *u)
+{
+	json_object *o = parse_obj(json, len);
+
+	if (!o)
+		return CV_EINVAL;
+	get_str(o, "login", u->login, sizeof(u->login));
+	get_str(o, "hash", u->hash, sizeof(u->hash));
+	get_str(o, "firstName", u->first, sizeof(u->first));
+	get_str(o, "lastName", u->last, sizeof(u->last));
+	get_str(o, "email", u->email, sizeof(u->email));
+	u->created = get_i64(o, "created");
+	u->updated = get_i64(o, "updated");
+	json_object_put(o);
+	return CV_OK;
+}
+
+enum cv_err cv_client_encode(const struct cv_client *c, struct cv_buf *out)
+{
+	struct cv_jw w;
+
+	cv_jw_init(&w, out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "id", c->id);
+	cv_jw_kstr(&w, "name", c->name);
+	cv_jw_kstr(&w, "secretSha256", c->secret_sha256);
+	cv_jw_kint(&w, "scopes", c->scopes);
+	cv_jw_kint(&w, "created", c->created);
+	cv_jw_end(&w);
+	return w.err;
+}
+
+enum cv_err cv_client_decode(const char *json, size_t len, struct cv_client *c)
+{
+	json_object *o = parse_obj(json, len);
+
+	if (!o)
+		return CV_EINVAL;
+	get_str(o, "id", c->id, sizeof(c->id));
+	get_str(o, "name", c->name, sizeof(c->name));
+	get_str(o, "secretSha256", c->secret_sha256, sizeof(c->secret_sha256));
+	c->scopes = (uint32_t)get_i64(o, "scopes");
+	c->created = get_i64(o, "created");
+	json_object_put(o);
+	return CV_OK;
+}
+
+enum cv_err cv_vehicle_encode(const struct cv_vehicle *v, struct cv_buf *out)
+{
+	struct cv_jw w;
+
+	cv_jw_init(&w, out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "id", v->id);
+	cv_jw_kstr(&w, "vin", v->vin);
+	cv_jw_kstr(&w, "brand", v->brand);
+	cv_jw_kstr(&w, "label", v->label);
+	cv_jw_kstr(&w, "energy", cv_energy_names[v->energy < CV_ENERGY_COUNT ? v->energy : 0]);
+	cv_jw_kstr(&w, "owner", v->owner);
+	cv_jw_kstr(&w, "credSha256", v->cred_sha256);
+	cv_jw_kint(&w, "created", v->created);
+	cv_jw_kint(&w, "updated", v->updated);
+	cv_jw_end(&w);
+	return w.err;
+}
+
+enum cv_err cv_vehicle_decode(const char *json, size_t len, struct cv_vehicle *v)
+{
+	json_object *o = parse_obj(json, len);
+	char energy[16];
+
+	if (!o)
+		return CV_EINVAL;
+	get_str(o, "id", v->id, sizeof(v->id));
+	get_str(o, "vin", v->vin, sizeof(v->vin));
+	get_str(o, "brand", v->brand, sizeof(v->brand));
+	get_str(o, "label", v->label, sizeof(v->label));
+	get_str(o, "energy", energy, sizeof(energy));
+	v->energy = 0;
+	for (int i = 0; i < CV_ENERGY_COUNT; i++)
+		if (!strcmp(cv_energy_names[i], energy))
+			v->energy = (uint8_t)i;
+	get_str(o, "owner", v->owner, sizeof(v->owner));
+	get_str(o, "credSha256", v->cred_sha256, sizeof(v->cred_sha256));
+	v->created = get_i64(o, "created");
+	v->updated = get_i64(o, "updated");
+	json_object_put(o);
+	return CV_OK;
+}
+
+/* ---- packed records ----------------------------------------------------- */
+
+struct rd {
+	const unsigned char *p;
+	size_t len;
+	size_t off;
+	bool bad;
+};
+
+static uint64_t rd_uint(struct rd *r, int n)
+{
+	uint64_t v = 0;
+
+	if (r->bad || r->off + (size_t)n > r->len) {
+		r->bad = true;
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)r->p[r->off + (size_t)i] << (8 * i);
+	r->off += (size_t)n;
+	return v;
+}
+
+static void rd_str(struct rd *r, char *dst, size_t dstsz)
+{
+	size_t n = (size_t)rd_uint(r, 1);
+
+	dst[0] = '\0';
+	if (r->bad || n >= dstsz || r->off + n > r->len) {
+		r->bad = true;
+		return;
+	}
+	memcpy(dst, r->p + r->off, n);
+	dst[n] = '\0';
+	r->off += n;
+}
+
+static enum cv_err wr_uint(struct cv_buf *b, uint64_t v, int n)
+{
+	unsigned char tmp[8];
+
+	for (int i = 0; i < n; i++)
+		tmp[i] = (unsigned char)(v >> (8 * i));
+	return cv_buf_add(b, tmp, (size_t)n);
+}
+
+static enum cv_err wr_str(struct cv_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	enum cv_err e;
+
+	if (n > 255)
+		return CV_ETOOBIG;
+	e = wr_uint(b, n, 1);
+	return e ? e : cv_buf_add(b, s, n);
+}
+
+#define TOKEN_V 1
+
+enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out)
+{
+	enum cv_err e = wr_uint(out, TOKEN_V, 1);
+
+	if (!e) e = wr_uint(out, t->kind, 1);
+	if (!e) e = wr_uint(out, t->scopes, 4);
+	if (!e) e = wr_uint(out, (uint64_t)t->issued, 8);
+	if (!e) e = wr_uint(out, (uint64_t)t->expires, 8);
+	if (!e) e = wr_str(out, t->user);
+	if (!e) e = wr_str(out, t->client);
+	return e;
+}
+
+enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
+{
+	struct rd r = { p, len, 0, false };
+
+	if (rd_uint(&r, 1) != TOKEN_V)
+		return CV_EINVAL;
+	t->kind = (uint8_t)rd_uint(&r, 1);
+	t->scopes = (uint32_t)rd_uint(&r, 4);
+	t->issued = (int64_t)rd_uint(&r, 8);
+	t->expires = (int64_t)rd_uint(&r, 8);
+	rd_str(&r, t->user, sizeof(t->user));
+	rd_str(&r, t->client, sizeof(t->client));
+	return r.bad ? CV_EINVAL : CV_OK;
+}
+
+#define SAMPLE_V 1
+
+/* Fields of each group, in a fixed order and width. */
+enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out)
+{
+	enum cv_err e = wr_uint(out, SAMPLE_V, 1);
+
+	if (!e) e = wr_uint(out, s->has, 2);
+	if (!e && CV_HAS(s, CV_G_POS)) {
+		e = wr_uint(out, (uint32_t)s->lat_e7, 4);
+		if (!e) e = wr_uint(out, (uint32_t)s->lon_e7, 4);
+		if (!e) e = wr_uint(out, (uint16_t)(int16_t)s->alt_m, 2);
+		if (!e) e = wr_uint(out, s->heading, 2);
+		if (!e) e = wr_uint(out, (uint64_t)(s->fix | s->pos_type << 2), 1);
+		if (!e) e = wr_uint(out, s->signal, 1);
+	}
+	if (!e && CV_HAS(s, CV_G_KIN)) e = wr_uint(out, s->speed_dkmh, 2);
+	if (!e && CV_HAS(s, CV_G_ODO)) e = wr_uint(out, s->odo_hm, 4);
+	if (!e && CV_HAS(s, CV_G_IGN)) e = wr_uint(out, s->ignition, 1);
+	if (!e && CV_HAS(s, CV_G_FUEL)) {
+		e = wr_uint(out, s->fuel_level, 2);
+		if (!e) e = wr_uint(out, s->fuel_autonomy, 2);
+	}
+	if (!e && CV_HAS(s, CV_G_ELEC)) {
+		e = wr_uint(out, s->elec_level, 2);
+		if (!e) e = wr_uint(out, s->elec_autonomy, 2);
+	}
+	if (!e && CV_HAS(s, CV_G_CHARGE)) {
+		e = wr_uint(out, (uint64_t)(s->chg_status | s->chg_mode << 4 | s->plugged << 6), 1);
+		if (!e) e = wr_uint(out, s->chg_rate, 2);
+		if (!e) e = wr_uint(out, s->chg_remaining, 4);
+	}
+	if (!e && CV_HAS(s, CV_G_DOORS)) {
+		e = wr_uint(out, s->lock, 1);
+		if (!e) e = wr_uint(out, s->doors_open, 1);
+	}
+	if (!e && CV_HAS(s, CV_G_PRECOND)) e = wr_uint(out, s->precond, 1);
+	if (!e && CV_HAS(s, CV_G_AIR)) e = wr_uint(out, (uint16_t)s->air_temp_dc, 2);
+	if (!e && CV_HAS(s, CV_G_BATT12)) e = wr_uint(out, s->batt_mv, 2);
+	if (!e && CV_HAS(s, CV_G_MAINT)) {
+		e = wr_uint(out, (uint32_t)s->maint_days, 4);
+		if (!e) e = wr_uint(out, (uint32_t)s->maint_dkm, 4);
+	}
+	if (!e && CV_HAS(s, CV_G_PRIVACY)) e = wr_uint(out, s->privacy, 1);
+	return e;
+}
+
+enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sample *s)
+{
+	struct rd r = { p, len, 0, false };
+	uint64_t v;
+
+	memset(s, 0, sizeof(*s));
+	if (rd_uint(&r, 1) != SAMPLE_V)
+		return CV_EINVAL;
+	s->at = at;
+	s->has = (uint32_t)rd_uint(&r, 2);
+	if (CV_HAS(s, CV_G_POS)) {
+		s->lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+		s->lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+		s->alt_m = (int16_t)(uint16_t)rd_uint(&r, 2);
+		s->heading = (uint16_t)rd_uint(&r, 2);
+		v = rd_uint(&r, 1);
+		s->fix = (uint8_t)(v & 3);
+		s->pos_type = (uint8_t)(v >> 2 & 3);
+		s->signal = (uint8_t)rd_uint(&r, 1);
+	}
+	if (CV_HAS(s, CV_G_KIN)) s->speed_dkmh = (uint16_t)rd_uint(&r, 2);
+	if (CV_HAS(s, CV_G_ODO)) s->odo_hm = (uint32_t)rd_uint(&r, 4);
+	if (CV_HAS(s, CV_G_IGN)) s->ignition = (uint8_t)rd_uint(&r, 1);
+	if (CV_HAS(s, CV_G_FUEL)) {
+		s->fuel_level = (uint16_t)rd_uint(&r, 2);
+		s->fuel_autonomy = (uint16_t)rd_uint(&r, 2);
+	}
+	if (CV_HAS(s, CV_G_ELEC)) {
+		s->elec_level = (uint16_t)rd_uint(&r, 2);
+		s->elec_autonomy = (uint16_t)rd_uint(&r, 2);
+	}
+	if (CV_HAS(s, CV_G_CHARGE)) {
+		v = rd_uint(&r, 1);
+		s->chg_status = (uint8_t)(v & 15);
+		s->chg_mode = (uint8_t)(v >> 4 & 3);
+		s->plugged = (uint8_t)(v >> 6 & 1);
+		s->chg_rate = (uint16_t)rd_uint(&r, 2);
+		s->chg_remaining = (uint32_t)rd_uint(&r, 4);
+	}
+	if (CV_HAS(s, CV_G_DOORS)) {
+		s->lock = (uint8_t)rd_uint(&r, 1);
+		s->doors_open = (uint8_t)rd_uint(&r, 1);
+	}
+	if (CV_HAS(s, CV_G_PRECOND)) s->precond = (uint8_t)rd_uint(&r, 1);
+	if (CV_HAS(s, CV_G_AIR)) s->air_temp_dc = (int16_t)(uint16_t)rd_uint(&r, 2);
+	if (CV_HAS(s, CV_G_BATT12)) s->batt_mv = (uint16_t)rd_uint(&r, 2);
+	if (CV_HAS(s, CV_G_MAINT)) {
+		s->maint_days = (int32_t)(uint32_t)rd_uint(&r, 4);
+		s->maint_dkm = (int32_t)(uint32_t)rd_uint(&r, 4);
+	}
+	if (CV_HAS(s, CV_G_PRIVACY)) s->privacy = (uint8_t)rd_uint(&r, 1);
+	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
+}
+
+#define EVENT_V 1
+
+enum cv_err cv_event_encode(const struct cv_event *ev, struct cv_buf *out)
+{
+	enum cv_err e = wr_uint(out, EVENT_V, 1);
+
+	if (!e) e = wr_uint(out, ev->kind, 1);
+	if (!e) e = wr_uint(out, ev->severity, 1);
+	if (!e) e = wr_uint(out, ev->active, 1);
+	if (!e) e = wr_uint(out, ev->code, 2);
+	if (!e) e = wr_uint(out, ev->ndetails, 1);
+	for (int i = 0; i < ev->ndetails && i < CV_MAX_COLLISION_DETAILS && !e; i++)
+		e = wr_uint(out, (uint64_t)(ev->side[i] | ev->csev[i] << 4), 1);
+	return e;
+}
+
+enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *ev)
+{
+	struct rd r = { p, len, 0, false };
+
+	memset(ev, 0, sizeof(*ev));
+	if (rd_uint(&r, 1) != EVENT_V)
+		return CV_EINVAL;
+	ev->kind = (uint8_t)rd_uint(&r, 1);
+	ev->severity = (uint8_t)rd_uint(&r, 1);
+	ev->active = (uint8_t)rd_uint(&r, 1);
+	ev->code = (uint16_t)rd_uint(&r, 2);
+	ev->ndetails = (uint8_t)rd_uint(&r, 1);
+	if (ev->ndetails > CV_MAX_COLLISION_DETAILS)
+		return CV_EINVAL;
+	for (int i = 0; i < ev->ndetails; i++) {
+		uint64_t v = rd_uint(&r, 1);
+
+		ev->side[i] = (uint8_t)(v & 15);
+		ev->csev[i] = (uint8_t)(v >> 4);
+	}
+	return r.bad ? CV_EINVAL : CV_OK;
+}
+
+#define STATUS_V 1
+
+/*
+ * Layout: version (1), state size (4), members size (4), position size (4),
+ * the raw struct cv_state, members, position. The state is kept as the
+ * in-memory struct: the store is local to one machine and STATUS_V changes
+ * with the struct.
+ */
+enum cv_err cv_status_encode(const struct cv_state *st, struct cv_buf *out)
+{
+	struct cv_buf mem = CV_BUF_INIT(0), pos = CV_BUF_INIT(0);
+	struct cv_jw w;
+	enum cv_err e;
+
+	cv_jw_init(&w, &mem);
+	/* render inside a throwaway object so the writer places the commas,
+	 * then keep what is between the braces */
+	cv_jw_obj(&w);
+	cv_render_status_members(&w, st);
+	cv_jw_end(&w);
+	e = w.err;
+	if (!e && cv_state_has_position(st)) {
+		cv_jw_init(&w, &pos);
+		cv_render_position(&w, st);
+		e = w.err;
+	}
+	if (!e) e = wr_uint(out, STATUS_V, 1);
+	if (!e) e = wr_uint(out, sizeof(*st), 4);
+	if (!e) e = wr_uint(out, mem.len - 2, 4);
+	if (!e) e = wr_uint(out, pos.len, 4);
+	if (!e) e = cv_buf_add(out, st, sizeof(*st));
+	if (!e) e = cv_buf_add(out, mem.p + 1, mem.len - 2);
+	if (!e) e = cv_buf_add(out, cv_buf_str(&pos), pos.len);
+	cv_buf_release(&mem);
+	cv_buf_release(&pos);
+	return e;
+}
+
+enum cv_err cv_status_decode(const void *p, size_t len, struct cv_status_rec *rec)
+{
+	struct rd r = { p, len, 0, false };
+	size_t ssz, msz, psz;
+
+	if (rd_uint(&r, 1) != STATUS_V)
+		return CV_EINVAL;
+	ssz = (size_t)rd_uint(&r, 4);
+	msz = (size_t)rd_uint(&r, 4);
+	psz = (size_t)rd_uint(&r, 4);
+	if (r.bad || ssz != sizeof(rec->state) || r.off + ssz + msz + psz != len)
+		return CV_EINVAL;
+	memcpy(&rec->state, r.p + r.off, ssz);
+	rec->members = (const char *)r.p + r.off + ssz;
+	rec->members_len = msz;
+	rec->position = rec->members + msz;
+	rec->position_len = psz;
+	return CV_OK;
+}

@@ -1,0 +1,114 @@
+/*
+ * rec.h - the records of the store and their encodings.
+ *
+ * Administrative records (users, clients, fleets, vehicles) are small JSON
+ * objects: easy to read with db_dump, written rarely. Hot records are
+ * packed: tokens (read on every request), the status record (read on every
+ * status call; it carries its response fragments ready to send) and history
+ * samples (many, so each byte counts). Packed integers are little-endian;
+ * every packed record starts with a version byte.
+ */
+#ifndef CV_REC_H
+#define CV_REC_H
+
+#include "buf.h"
+#include "vdata.h"
+
+#define CV_LOGIN_MAX 64
+#define CV_NAME_MAX 128
+#define CV_VID_HEXLEN 32            /* a vehicle id: 16 random bytes in hex */
+#define CV_VIN_MAX 17
+#define CV_HASH_MAX 160             /* a crypt(3) string */
+#define CV_SHA256_HEXLEN 64
+
+/* OAuth2 scopes, as bits. */
+enum cv_scope {
+	CV_SC_TELEMETRY, CV_SC_POSITION, CV_SC_TRIP, CV_SC_ALERT, CV_SC_COLLISION,
+	CV_SC_R_DOOR, CV_SC_R_PRECOND, CV_SC_R_HORN, CV_SC_R_CHARGING, CV_SC_R_LIGHTS,
+	CV_SC_R_WAKEUP, CV_SC_R_NAVIGATION, CV_SC_VEHICLE_PNC, CV_SC_COUNT
+};
+#define CV_SC_BIT(s) (1u << (s))
+#define CV_SC_ALL ((1u << CV_SC_COUNT) - 1)
+extern const char *const cv_scope_names[CV_SC_COUNT];
+/*
+ * Parse a space-separated scope list into a mask; CV_EINVAL on an unknown
+ * name (*bad points to it, not NUL-terminated: *badlen bytes).
+ */
+enum cv_err cv_scopes_parse(const char *s, uint32_t *mask, const char **bad, size_t *badlen);
+/* Append mask as a space-separated list. */
+enum cv_err cv_scopes_fmt(uint32_t mask, struct cv_buf *out);
+
+struct cv_user {
+	char login[CV_LOGIN_MAX + 1];
+	char hash[CV_HASH_MAX + 1];
+	char first[CV_NAME_MAX + 1];
+	char last[CV_NAME_MAX + 1];
+	char email[CV_NAME_MAX + 1];
+	int64_t created, updated;
+};
+
+struct cv_client {
+	char id[CV_LOGIN_MAX + 1];
+	char name[CV_NAME_MAX + 1];
+	char secret_sha256[CV_SHA256_HEXLEN + 1];   /* "" for a public client */
+	uint32_t scopes;                            /* what it may ask for */
+	int64_t created;
+};
+
+struct cv_vehicle {
+	char id[CV_VID_HEXLEN + 1];
+	char vin[CV_VIN_MAX + 1];
+	char brand[CV_NAME_MAX + 1];
+	char label[CV_NAME_MAX + 1];
+	uint8_t energy;                             /* enum cv_energy */
+	char owner[CV_LOGIN_MAX + 1];               /* "" if none */
+	char cred_sha256[CV_SHA256_HEXLEN + 1];     /* the upload credential's hash */
+	int64_t created, updated;
+};
+
+enum cv_token_kind { CV_TOKEN_ACCESS = 1, CV_TOKEN_REFRESH = 2 };
+
+struct cv_token {
+	uint8_t kind;
+	uint32_t scopes;
+	int64_t issued, expires;
+	char user[CV_LOGIN_MAX + 1];
+	char client[CV_LOGIN_MAX + 1];
+};
+
+/* JSON records: encode appends to out; decode fills the struct (CV_EINVAL if malformed). */
+enum cv_err cv_user_encode(const struct cv_user *u, struct cv_buf *out);
+enum cv_err cv_user_decode(const char *json, size_t len, struct cv_user *u);
+enum cv_err cv_client_encode(const struct cv_client *c, struct cv_buf *out);
+enum cv_err cv_client_decode(const char *json, size_t len, struct cv_client *c);
+enum cv_err cv_vehicle_encode(const struct cv_vehicle *v, struct cv_buf *out);
+enum cv_err cv_vehicle_decode(const char *json, size_t len, struct cv_vehicle *v);
+
+/* Packed records. */
+enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out);
+enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t);
+
+/* A sample without its time (the time is in the key); events are stored apart. */
+enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out);
+enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sample *s);
+enum cv_err cv_event_encode(const struct cv_event *e, struct cv_buf *out);
+enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *e);
+
+/*
+ * The status record: the merged state, and the two response fragments
+ * rendered from it at ingest: `members` (the data:telemetry members of the
+ * Status object) and `position` (the lastPosition Feature, or empty).
+ */
+struct cv_status_rec {
+	struct cv_state state;
+	const char *members;
+	size_t members_len;
+	const char *position;
+	size_t position_len;
+};
+/* Render the fragments of st and encode the whole record. */
+enum cv_err cv_status_encode(const struct cv_state *st, struct cv_buf *out);
+/* Decode; the fragment pointers point into p, which must outlive r. */
+enum cv_err cv_status_decode(const void *p, size_t len, struct cv_status_rec *r);
+
+#endif

@@ -1,0 +1,254 @@
+/* store.c - the Berkeley DB environment and its databases (see store.h). */
+#include "store.h"
+#include "cvtime.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *const cv_store_files[CV_DB_COUNT] = {
+	[CV_DB_META] = "meta.db",
+	[CV_DB_USERS] = "users.db",
+	[CV_DB_CLIENTS] = "clients.db",
+	[CV_DB_FLEETS] = "fleets.db",
+	[CV_DB_VEHICLES] = "vehicles.db",
+	[CV_DB_VINS] = "vins.db",
+	[CV_DB_USERVEHS] = "uservehs.db",
+	[CV_DB_FLEETVEHS] = "fleetvehs.db",
+	[CV_DB_TOKENS] = "tokens.db",
+	[CV_DB_STATUS] = "status.db",
+	[CV_DB_TELEMETRY] = "telemetry.db",
+	[CV_DB_EVENTS] = "events.db",
+	[CV_DB_MSGIDS] = "msgids.db",
+};
+
+void cv_be64_put(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+uint64_t cv_be64_get(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+enum cv_err cv_store_err(int ret)
+{
+	switch (ret) {
+	case 0: return CV_OK;
+	case DB_NOTFOUND:
+	case DB_KEYEMPTY: return CV_ENOTFOUND;
+	case DB_KEYEXIST: return CV_EEXIST;
+	case DB_LOCK_DEADLOCK:
+	case DB_LOCK_NOTGRANTED: return CV_EDEADLOCK;
+	case DB_RUNRECOVERY: return CV_EPANIC;
+	case DB_BUFFER_SMALL: return CV_ETOOBIG;
+	case EINVAL: return CV_EINVAL;
+	default: return CV_EIO;
+	}
+}
+
+/* failchk's question: is the process that held this slot still running? */
+static int store_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t flags)
+{
+	(void)env;
+	(void)tid;
+	(void)flags;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static void store_errcall(const DB_ENV *env, const char *prefix, const char *msg)
+{
+	(void)env;
+	fprintf(stderr, "cvapi: store: %s%s%s\n", prefix ? prefix : "", prefix ? ": " : "", msg);
+}
+
+enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
+{
+	DB_ENV *env;
+	int ret;
+	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
+			    DB_THREAD | DB_REGISTER | DB_RECOVER | DB_FAILCHK;
+
+	memset(st, 0, sizeof(*st));
+	if (flags & CV_STORE_CREATE) {
+		if (mkdir(home, 0770) != 0 && errno != EEXIST) {
+			fprintf(stderr, "cvapi: cannot create %s: %s\n", home, strerror(errno));
+			return CV_EIO;
+		}
+	}
+	ret = db_env_create(&env, 0);
+	if (ret) {
+		fprintf(stderr, "cvapi: db_env_create: %s\n", db_strerror(ret));
+		return cv_store_err(ret);
+	}
+	env->set_errcall(env, store_errcall);
+	/* Whoever waits for a lock wins or loses fast: deadlocks are detected at
+	 * once, and a lock held for more than 2 s (by a process that died or
+	 * hung) times out so that failchk can run. */
+	env->set_lk_detect(env, DB_LOCK_DEFAULT);
+	env->set_timeout(env, 2000000, DB_SET_LOCK_TIMEOUT);
+	env->set_cachesize(env, 0, 64 * 1024 * 1024, 1);
+	env->set_lg_bsize(env, 1024 * 1024);
+	env->set_lg_max(env, 16 * 1024 * 1024);
+	env->set_lk_max_locks(env, 100000);
+	env->set_lk_max_objects(env, 100000);
+	env->set_lk_max_lockers(env, 10000);
+	env->set_tx_max(env, 1000);
+	env->set_thread_count(env, 256);
+	env->set_isalive(env, store_isalive);
+	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+	ret = env->open(env, home, envflags, 0660);
+	if (ret) {
+		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, db_strerror(ret));
+		env->close(env, 0);
+		return cv_store_err(ret);
+	}
+	st->env = env;
+	for (int i = 0; i < CV_DB_COUNT; i++) {
+		DB *db;
+
+		ret = db_create(&db, env, 0);
+		if (ret)
+			goto fail;
+		ret = db->open(db, NULL, cv_store_files[i], NULL, DB_BTREE,
+			       DB_AUTO_COMMIT | DB_THREAD | DB_CREATE, 0660);
+		if (ret) {
+			db->close(db, 0);
+			goto fail;
+		}
+		st->db[i] = db;
+	}
+	return CV_OK;
+fail:
+	fprintf(stderr, "cvapi: cannot open the databases in %s: %s\n", home, db_strerror(ret));
+	cv_store_close(st);
+	return cv_store_err(ret);
+}
+
+void cv_store_close(struct cv_store *st)
+{
+	for (int i = 0; i < CV_DB_COUNT; i++) {
+		if (st->db[i])
+			st->db[i]->close(st->db[i], 0);
+		st->db[i] = NULL;
+	}
+	if (st->env)
+		st->env->close(st->env, 0);
+	st->env = NULL;
+}
+
+enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags)
+{
+	return cv_store_err(st->env->txn_begin(st->env, NULL, txn, flags));
+}
+
+enum cv_err cv_store_commit(DB_TXN *txn)
+{
+	return cv_store_err(txn->commit(txn, 0));
+}
+
+void cv_store_abort(DB_TXN *txn)
+{
+	if (txn)
+		txn->abort(txn);
+}
+
+enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)
+{
+	static const int64_t every = 1000;
+	int ret;
+
+	if (now - st->last_maint < every && now >= st->last_maint)
+		return CV_OK;
+	st->last_maint = now;
+	ret = st->env->failchk(st->env, 0);
+	if (ret)
+		return cv_store_err(ret);
+	/* at least 1 MB of log or 1 minute since the last checkpoint */
+	ret = st->env->txn_checkpoint(st->env, 1024, 1, 0);
+	return cv_store_err(ret);
+}
+
+enum cv_err cv_store_get(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			 const void *key, size_t klen, struct cv_buf *out)
+{
+	DBT k, v;
+	int ret;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	if (out->cap < 256 && cv_buf_grow(out, 256))
+		return CV_ETOOBIG;
+	for (;;) {
+		v.flags = DB_DBT_USERMEM;
+		v.data = out->p;
+		v.ulen = (u_int32_t)(out->cap - 1);
+		ret = st->db[id]->get(st->db[id], txn, &k, &v, txn ? 0 : DB_READ_COMMITTED);
+		if (ret == DB_BUFFER_SMALL) {
+			out->len = 0;
+			if (cv_buf_grow(out, v.size))
+				return CV_ETOOBIG;
+			continue;
+		}
+		break;
+	}
+	if (ret)
+		return cv_store_err(ret);
+	out->len = v.size;
+	out->p[out->len] = '\0';
+	return CV_OK;
+}
+
+enum cv_err cv_store_exists(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			    const void *key, size_t klen)
+{
+	DBT k, v;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	/* a partial get of zero bytes: existence without copying the value */
+	v.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
+	v.dlen = 0;
+	v.ulen = 0;
+	return cv_store_err(st->db[id]->get(st->db[id], txn, &k, &v, txn ? 0 : DB_READ_COMMITTED));
+}
+
+enum cv_err cv_store_put(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			 const void *key, size_t klen, const void *val, size_t vlen, uint32_t flags)
+{
+	DBT k, v;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	v.data = (void *)val;
+	v.size = (u_int32_t)vlen;
+	return cv_store_err(st->db[id]->put(st->db[id], txn, &k, &v, flags));
+}
+
+enum cv_err cv_store_del(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			 const void *key, size_t klen)
+{
+	DBT k;
+
+	memset(&k, 0, sizeof(k));
+	k.data = (void *)key;
+	k.size = (u_int32_t)klen;
+	return cv_store_err(st->db[id]->del(st->db[id], txn, &k, 0));
+}

@@ -1,0 +1,114 @@
+/*
+ * store.h - the cvapi store: one transactional Berkeley DB environment
+ * shared by every process, and the databases in it.
+ *
+ * Every process opens the environment once (cv_store_open) with
+ * DB_REGISTER | DB_RECOVER | DB_FAILCHK: the first process to open it after
+ * a crash runs recovery; a process that dies holding locks is cleaned up by
+ * failchk in the survivors (cv_store_maintain). DB_RUNRECOVERY
+ * (CV_EPANIC) means this process must exit and be restarted.
+ *
+ * Key layout (all btrees; integers big-endian so keys sort as numbers):
+ *
+ *   db          key                                   value
+ *   meta        name                                  text (schema version...)
+ *   users       login                                 JSON user record
+ *   clients     client id                             JSON client record
+ *   fleets      fleet id                              JSON fleet record
+ *   vehicles    vehicle id (32 hex chars)             JSON vehicle record
+ *   vins        VIN                                   vehicle id
+ *   uservehs    login \0 vehicle id                   empty: a user's vehicles
+ *                                                     (one cursor range per user)
+ *   fleetvehs   fleet id \0 vehicle id                empty
+ *   tokens      SHA-256(token), 32 bytes              packed token (rec.h)
+ *   status      vehicle id                            packed state + rendered JSON (rec.h)
+ *   telemetry   vid (16 bytes) . at (8, ms)           packed sample (rec.h)
+ *   events      vid (16) . at (8) . index (1)         packed event (rec.h)
+ *   msgids      vid (16) . SHA-256(messageId)[0..16]  receipt time (8)
+ *
+ * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
+ * vid . start followed by DB_NEXT (or DB_PREV) over what is returned.
+ */
+#ifndef CV_STORE_H
+#define CV_STORE_H
+
+#include <db.h>
+#include "cv.h"
+#include "buf.h"
+
+enum cv_dbid {
+	CV_DB_META,
+	CV_DB_USERS,
+	CV_DB_CLIENTS,
+	CV_DB_FLEETS,
+	CV_DB_VEHICLES,
+	CV_DB_VINS,
+	CV_DB_USERVEHS,
+	CV_DB_FLEETVEHS,
+	CV_DB_TOKENS,
+	CV_DB_STATUS,
+	CV_DB_TELEMETRY,
+	CV_DB_EVENTS,
+	CV_DB_MSGIDS,
+	CV_DB_COUNT
+};
+
+struct cv_store {
+	DB_ENV *env;
+	DB *db[CV_DB_COUNT];
+	int64_t last_maint;     /* ms of the last cv_store_maintain() work */
+};
+
+enum cv_store_flags {
+	CV_STORE_CREATE = 1,    /* create the home folder and the databases */
+};
+
+/*
+ * Open the environment in `home` and every database. With CV_STORE_CREATE
+ * the folder is created (mode 0770) when missing. On failure the store is
+ * left closed and a line saying why is printed on stderr.
+ */
+enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
+/* Close every handle; safe on a store that failed to open. */
+void cv_store_close(struct cv_store *st);
+
+/* Map a Berkeley DB return code to cv_err (0 -> CV_OK). */
+enum cv_err cv_store_err(int dbret);
+
+/* Begin a transaction (flags: 0, or DB_READ_COMMITTED for readers). */
+enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags);
+/* Commit durably (the log is flushed before this returns). */
+enum cv_err cv_store_commit(DB_TXN *txn);
+void cv_store_abort(DB_TXN *txn);
+
+/*
+ * Housekeeping, cheap when there is nothing to do; call it between
+ * requests. At most once a second: failchk (release what dead processes
+ * held); once a minute: a checkpoint, after which Berkeley DB removes logs
+ * no longer needed.
+ */
+enum cv_err cv_store_maintain(struct cv_store *st, int64_t now_ms);
+
+/*
+ * Read key into out (replaced, not appended). CV_ENOTFOUND when absent.
+ * txn may be NULL (a read-committed read of its own).
+ */
+enum cv_err cv_store_get(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			 const void *key, size_t klen, struct cv_buf *out);
+/* true if key exists. */
+enum cv_err cv_store_exists(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			    const void *key, size_t klen);
+/* Write key (flags: 0 or DB_NOOVERWRITE, which gives CV_EEXIST). */
+enum cv_err cv_store_put(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			 const void *key, size_t klen, const void *val, size_t vlen, uint32_t flags);
+enum cv_err cv_store_del(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
+			 const void *key, size_t klen);
+
+/* The database file names, in enum order (for verify and backup). */
+extern const char *const cv_store_files[CV_DB_COUNT];
+
+/* Big-endian integer helpers for keys. */
+void cv_be64_put(unsigned char *p, uint64_t v);
+uint64_t cv_be64_get(const unsigned char *p);
+
+#endif
