@@ -1,0 +1,243 @@
+/*
+ * ingest.c - cvapi-ingest: the vehicle link, and the health check.
+ *
+ *   POST /telematics/v1/vehicles/{vin}/messages
+ *        Authorization: Bearer <the vehicle's upload credential>
+ *        {"messageId": "...", "samples": [ {...}, ... ]}
+ *   GET  /healthz
+ *
+ * A batch is validated whole before anything is written, then stored in one
+ * transaction: the message id (a retried batch is acknowledged again and
+ * not stored twice), every sample in the history, the status snapshot with
+ * its response fragments. 200 means committed with the log flushed.
+ * The format is in doc/vehicle-link.md.
+ */
+#include "req.h"
+#include "cvtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BODY (4u * 1024 * 1024)
+
+static bool msgid_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CV_MSGID_MAX)
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-' || c == ':'))
+			return false;
+	}
+	return true;
+}
+
+static bool vin_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != CV_VIN_MAX)
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+
+		/* ISO 3779: digits and capitals without I, O, Q */
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || c == 'I' || c == 'O' || c == 'Q')
+			return false;
+	}
+	return true;
+}
+
+/* The vehicle's own credential; 0 or the failure status. */
+static int auth_vehicle(struct cv_req *r)
+{
+	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
+	char hex[CV_SHA256_HEXLEN + 1];
+	enum cv_err e;
+
+	if (!vin_ok(r->seg[0]))
+		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
+	if (!h || !*h)
+		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <vehicle credential>");
+	if (strncasecmp(h, "Bearer ", 7) || !h[7] || strlen(h + 7) > 256)
+		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <vehicle credential>");
+	e = cv_vehicle_by_vin(r->store, NULL, r->seg[0], &r->veh);
+	if (e && e != CV_ENOTFOUND)
+		return cv_fail_store(r, e, "vehicle");
+	cv_sha256_hex(h + 7, strlen(h + 7), hex);
+	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN))
+		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
+	return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct cv_sample *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The write: one transaction, retried on deadlock. */
+static enum cv_err store_batch(struct cv_req *r, const char *msgid, const struct cv_sample *s, size_t n, bool *dup)
+{
+	unsigned char vid[16];
+	struct cv_buf buf = CV_BUF_INIT(0);
+	enum cv_err e;
+	int tries = 0;
+
+	cv_vid_bytes(r->veh.id, vid);
+	do {
+		DB_TXN *txn = NULL;
+		struct cv_status_rec rec;
+
+		*dup = false;
+		e = cv_store_begin(r->store, &txn, 0);
+		if (!e) {
+			e = cv_msgid_put(r->store, txn, vid, msgid, r->now);
+			if (e == CV_EEXIST) {
+				*dup = true;
+				e = CV_OK;
+				goto done;
+			}
+		}
+		for (size_t i = 0; i < n && !e; i++)
+			e = cv_history_put(r->store, txn, vid, &s[i]);
+		if (!e) {
+			/* DB_RMW semantics come from the write lock the put takes; read under the txn */
+			e = cv_status_get(r->store, txn, r->veh.id, &buf, &rec);
+			if (e == CV_ENOTFOUND) {
+				memset(&rec, 0, sizeof(rec));
+				e = CV_OK;
+			}
+		}
+		if (!e) {
+			for (size_t i = 0; i < n; i++)
+				cv_state_merge(&rec.state, &s[i], r->now);
+			e = cv_status_put(r->store, txn, r->veh.id, &rec.state);
+		}
+done:
+		if (!e && !*dup) {
+			e = cv_store_commit(txn);
+			txn = NULL;
+		}
+		cv_store_abort(txn);
+	} while (e == CV_EDEADLOCK && ++tries < 8);
+	cv_buf_release(&buf);
+	return e;
+}
+
+static int post_messages(struct cv_req *r)
+{
+	json_object *body, *v, *samples;
+	struct cv_sample *s;
+	const char *msgid;
+	char err[256];
+	size_t n;
+	bool dup;
+	enum cv_err e;
+	struct cv_jw w;
+	int st = auth_vehicle(r);
+
+	if (st)
+		return st;
+	st = cv_body_json(r, &body);
+	if (st)
+		return st;
+	json_object_object_foreach(body, key, val) {
+		(void)val;
+		if (strcmp(key, "messageId") && strcmp(key, "samples")) {
+			st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", key);
+			json_object_put(body);
+			return st;
+		}
+	}
+	if (!json_object_object_get_ex(body, "messageId", &v) || !json_object_is_type(v, json_type_string) ||
+	    !msgid_ok(json_object_get_string(v))) {
+		json_object_put(body);
+		return cv_fail(r, 400, CV_C_BAD_FIELD,
+			       "messageId: required, 1 to %d characters among A-Z a-z 0-9 . _ - :", CV_MSGID_MAX);
+	}
+	msgid = json_object_get_string(v);
+	if (!json_object_object_get_ex(body, "samples", &samples) || !json_object_is_type(samples, json_type_array)) {
+		json_object_put(body);
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "samples: required, an array of samples");
+	}
+	n = json_object_array_length(samples);
+	if (n == 0 || n > CV_MAX_SAMPLES) {
+		json_object_put(body);
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "samples: must hold 1 to %d samples", CV_MAX_SAMPLES);
+	}
+	s = cv_calloc(n, sizeof(*s));
+	for (size_t i = 0; i < n; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "samples[%zu]", i);
+		if (cv_sample_parse(json_object_array_get_idx(samples, i), path, r->now, &s[i], err, sizeof(err))) {
+			free(s);
+			json_object_put(body);
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s", err);
+		}
+	}
+	qsort(s, n, sizeof(*s), by_time);
+	e = store_batch(r, msgid, s, n, &dup);
+	free(s);
+	if (e) {
+		json_object_put(body);
+		return cv_fail_store(r, e, "batch");
+	}
+	r->ctype = "application/json";
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "messageId", msgid);
+	cv_jw_kint(&w, "accepted", dup ? 0 : (int64_t)n);
+	cv_jw_kbool(&w, "duplicate", dup);
+	cv_jw_ktime(&w, "committedAt", r->now);
+	cv_jw_end(&w);
+	json_object_put(body);
+	return 0;
+}
+
+static int get_healthz(struct cv_req *r)
+{
+	static const char key[] = "healthz";
+	unsigned char val[8];
+	DB_TXN *txn = NULL;
+	struct cv_jw w;
+	enum cv_err e;
+
+	cv_be64_put(val, (uint64_t)r->now);
+	e = cv_store_begin(r->store, &txn, DB_TXN_NOSYNC);
+	if (!e)
+		e = cv_store_put(r->store, CV_DB_META, txn, key, sizeof(key) - 1, val, sizeof(val), 0);
+	if (!e) {
+		e = cv_store_commit(txn);
+		txn = NULL;
+	}
+	cv_store_abort(txn);
+	if (e)
+		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is not writable: %s", cv_strerror(e));
+	r->ctype = "application/json";
+	cv_header(r, "Cache-Control", "no-store");
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "status", "ok");
+	cv_jw_kstr(&w, "store", "writable");
+	cv_jw_ktime(&w, "time", r->now);
+	cv_jw_end(&w);
+	return 0;
+}
+
+static const struct cv_route routes[] = {
+	{ "POST", "/telematics/v1/vehicles/{vin}/messages", post_messages, CV_AUTH_NONE, 0, NULL, MAX_BODY },
+	{ "GET", "/healthz", get_healthz, CV_AUTH_NONE, 0, NULL, 0 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return cv_serve(argc, argv, "cvapi-ingest", "The vehicle link (/telematics/v1) and /healthz.", routes);
+}

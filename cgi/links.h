@@ -1,0 +1,15 @@
+/*
+ * links.h - HAL renderings shared by several programs: a vehicle's links
+ * and the Vehicle object.
+ */
+#ifndef CV_LINKS_H
+#define CV_LINKS_H
+
+#include "req.h"
+
+#define CV_B2C "/connectedcar/v4"
+
+/* Write the Vehicle object (B2C face) for v. */
+void cv_render_vehicle(struct cv_jw *w, struct cv_req *r, const struct cv_vehicle *v);
+
+#endif

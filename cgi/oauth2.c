@@ -1,0 +1,246 @@
+/*
+ * oauth2.c - cvapi-oauth2: the OAuth2 token endpoint.
+ *
+ *   POST /oauth2/token   (application/x-www-form-urlencoded)
+ *     grant_type=password      username, password, [scope]
+ *     grant_type=refresh_token refresh_token, [scope]
+ *   The client authenticates with HTTP Basic or client_id/client_secret
+ *   fields; a public client (no secret, such as the console) sends
+ *   client_id alone.
+ *
+ * Replies per RFC 6749: access_token (1 hour), token_type, expires_in,
+ * refresh_token (30 days, rotated at each use), scope. Errors carry the
+ * xError fields plus RFC 6749's `error` and `error_description`.
+ * Tokens are random 256-bit strings; the store keeps only their SHA-256.
+ */
+#include "req.h"
+#include "ids.h"
+
+#include <string.h>
+
+#define ACCESS_TTL_MS (3600LL * 1000)
+#define REFRESH_TTL_MS (30LL * 86400 * 1000)
+
+static int oauth_fail(struct cv_req *r, int status, int cause, const char *error, const char *desc)
+{
+	cv_fail(r, status, cause, "%s", desc);
+	/* the xError object, then the RFC 6749 members */
+	if (r->out.len && r->out.p[r->out.len - 1] == '}') {
+		struct cv_jw w;
+
+		cv_buf_truncate(&r->out, r->out.len - 1);
+		cv_buf_adds(&r->out, ",\"error\":");
+		cv_json_escape(&r->out, error, strlen(error));
+		cv_buf_adds(&r->out, ",\"error_description\":");
+		cv_json_escape(&r->out, desc, strlen(desc));
+		cv_buf_addc(&r->out, '}');
+		(void)w;
+	}
+	cv_header(r, "Cache-Control", "no-store");
+	if (status == 401)
+		cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
+	return status;
+}
+
+/* Who the client is: Basic header or form fields; 0 or a failure status. */
+static int client_auth(struct cv_req *r, const char *form_id, const char *form_secret, struct cv_client *c)
+{
+	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
+	char dec[2 * CV_LOGIN_MAX + 140], id[CV_LOGIN_MAX + 1] = "", secret[CV_TOKEN_STRLEN + 64] = "";
+	char hex[CV_SHA256_HEXLEN + 1];
+	enum cv_err e;
+
+	if (h && !strncasecmp(h, "Basic ", 6)) {
+		/* standard base64 here; map to base64url for our decoder */
+		char b64[sizeof(dec) * 2];
+		size_t n = 0;
+		long dl;
+		char *colon;
+
+		for (const char *p = h + 6; *p && *p != '='; p++) {
+			if (n + 1 >= sizeof(b64))
+				return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "malformed Basic credentials");
+			b64[n++] = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+		}
+		b64[n] = '\0';
+		dl = cv_unb64url(b64, n, dec, sizeof(dec) - 1);
+		if (dl < 0)
+			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "malformed Basic credentials");
+		dec[dl] = '\0';
+		colon = strchr(dec, ':');
+		if (!colon)
+			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "malformed Basic credentials");
+		*colon = '\0';
+		if (cv_strlcpy(id, dec, sizeof(id)) || cv_strlcpy(secret, colon + 1, sizeof(secret)))
+			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "unknown client");
+		if (form_id && strcmp(form_id, id))
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "two different client ids");
+	} else {
+		if (!form_id || !*form_id)
+			return oauth_fail(r, 401, CV_C_NO_CRED, "invalid_client",
+					  "no client: send client_id (and client_secret) or HTTP Basic");
+		if (cv_strlcpy(id, form_id, sizeof(id)) ||
+		    (form_secret && cv_strlcpy(secret, form_secret, sizeof(secret))))
+			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "unknown client");
+	}
+	e = cv_client_get(r->store, NULL, id, c);
+	if (e == CV_ENOTFOUND)
+		return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "unknown client");
+	if (e)
+		return cv_fail_store(r, e, "client");
+	if (c->secret_sha256[0]) {
+		cv_sha256_hex(secret, strlen(secret), hex);
+		if (!secret[0] || !cv_memeq_ct(hex, c->secret_sha256, CV_SHA256_HEXLEN))
+			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "bad client secret");
+	} else if (secret[0]) {
+		return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "this client is public: it has no secret");
+	}
+	return 0;
+}
+
+static int issue_pair(struct cv_req *r, const char *user, const char *client, uint32_t scopes, const char *old_refresh)
+{
+	struct cv_token t;
+	char access[CV_TOKEN_STRLEN], refresh[CV_TOKEN_STRLEN];
+	struct cv_buf sc = CV_BUF_INIT(0);
+	struct cv_jw w;
+	DB_TXN *txn = NULL;
+	enum cv_err e;
+	int tries = 0;
+
+	memset(&t, 0, sizeof(t));
+	cv_strlcpy(t.user, user, sizeof(t.user));
+	cv_strlcpy(t.client, client, sizeof(t.client));
+	t.scopes = scopes;
+	t.issued = r->now;
+	do {
+		e = cv_store_begin(r->store, &txn, 0);
+		if (!e && old_refresh) {
+			e = cv_token_revoke(r->store, txn, old_refresh);
+			if (e == CV_ENOTFOUND) {
+				cv_store_abort(txn);
+				return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "refresh token already used");
+			}
+		}
+		t.kind = CV_TOKEN_ACCESS;
+		t.expires = r->now + ACCESS_TTL_MS;
+		if (!e)
+			e = cv_token_issue(r->store, txn, &t, access);
+		t.kind = CV_TOKEN_REFRESH;
+		t.expires = r->now + REFRESH_TTL_MS;
+		if (!e)
+			e = cv_token_issue(r->store, txn, &t, refresh);
+		if (!e) {
+			e = cv_store_commit(txn);
+			txn = NULL;
+		}
+		cv_store_abort(txn);
+		txn = NULL;
+	} while (e == CV_EDEADLOCK && ++tries < 5);
+	if (e)
+		return cv_fail_store(r, e, "tokens");
+	cv_scopes_fmt(scopes, &sc);
+	r->ctype = "application/json";
+	cv_header(r, "Cache-Control", "no-store");
+	cv_header(r, "Pragma", "no-cache");
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "access_token", access);
+	cv_jw_kstr(&w, "token_type", "Bearer");
+	cv_jw_kint(&w, "expires_in", ACCESS_TTL_MS / 1000);
+	cv_jw_kstr(&w, "refresh_token", refresh);
+	cv_jw_kstr(&w, "scope", cv_buf_str(&sc));
+	cv_jw_end(&w);
+	cv_buf_release(&sc);
+	return 0;
+}
+
+/* The scopes to grant: what was asked (default: all the client may have). */
+static int pick_scopes(struct cv_req *r, const char *asked, uint32_t allowed, uint32_t *out)
+{
+	const char *bad;
+	size_t badlen;
+	uint32_t m;
+
+	if (!asked) {
+		*out = allowed;
+		return 0;
+	}
+	if (strlen(asked) > 1024 || cv_scopes_parse(asked, &m, &bad, &badlen)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "unknown scope \"%.*s\"", (int)CV_MIN(badlen, 60), bad);
+		return oauth_fail(r, 400, CV_C_BAD_PARAM, "invalid_scope", msg);
+	}
+	if (m & ~allowed)
+		return oauth_fail(r, 400, CV_C_SCOPE, "invalid_scope", "a scope asked for is not granted to this client");
+	*out = m;
+	return 0;
+}
+
+static int post_token(struct cv_req *r)
+{
+	static const char *const names[] = {
+		"grant_type", "username", "password", "scope", "refresh_token", "client_id", "client_secret", NULL
+	};
+	enum { GRANT, USER, PASS, SCOPE, REFRESH, CID, CSECRET };
+	const char *v[CV_ARRAY_LEN(names)];
+	struct cv_client c;
+	uint32_t scopes;
+	int st = cv_body_form(r, names, v);
+
+	if (st)
+		return st;
+	st = client_auth(r, v[CID], v[CSECRET], &c);
+	if (st)
+		return st;
+	if (!v[GRANT])
+		return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "grant_type is required");
+	if (!strcmp(v[GRANT], "password")) {
+		struct cv_user u;
+		enum cv_err e;
+
+		if (!v[USER] || !v[PASS] || !*v[USER])
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "username and password are required");
+		if (strlen(v[USER]) > CV_LOGIN_MAX || strlen(v[PASS]) > 1024)
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
+		e = cv_user_get(r->store, NULL, v[USER], &u);
+		if (e && e != CV_ENOTFOUND)
+			return cv_fail_store(r, e, "user");
+		/* check a password either way, so that timing does not tell who exists */
+		if (!cv_password_check(v[PASS], e ? "$y$j9T$AAAAAAAAAAAAAAAAAAAAA.$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" : u.hash) || e)
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
+		st = pick_scopes(r, v[SCOPE], c.scopes, &scopes);
+		return st ? st : issue_pair(r, u.login, c.id, scopes, NULL);
+	}
+	if (!strcmp(v[GRANT], "refresh_token")) {
+		struct cv_token t;
+		enum cv_err e;
+
+		if (!v[REFRESH] || !*v[REFRESH] || strlen(v[REFRESH]) > 256)
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "refresh_token is required");
+		e = cv_token_lookup(r->store, NULL, v[REFRESH], &t, r->now);
+		if (e == CV_ENOTFOUND || (!e && t.kind != CV_TOKEN_REFRESH))
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "unknown or used refresh token");
+		if (e == CV_EAUTH)
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "the refresh token has expired");
+		if (e)
+			return cv_fail_store(r, e, "token");
+		if (strcmp(t.client, c.id))
+			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "the refresh token belongs to another client");
+		st = pick_scopes(r, v[SCOPE], t.scopes, &scopes);
+		return st ? st : issue_pair(r, t.user, c.id, scopes, v[REFRESH]);
+	}
+	return oauth_fail(r, 400, CV_C_BAD_GRANT, "unsupported_grant_type",
+			  "grant_type must be password or refresh_token");
+}
+
+static const struct cv_route routes[] = {
+	{ "POST", "/oauth2/token", post_token, CV_AUTH_NONE, 0, NULL, 16384 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return cv_serve(argc, argv, "cvapi-oauth2", "The OAuth2 token endpoint (/oauth2/token).", routes);
+}

@@ -1,0 +1,47 @@
+/*
+ * page.h - collection paging: pageSize, indexRange, pageToken, and the HAL
+ * links and counters of a collection response.
+ *
+ * A page starts at a rank (offset) in the collection's order. indexRange
+ * gives it directly ("10-" or "10-19": ranks 10..19, capped by pageSize);
+ * a pageToken gives it with a resume key, so the store can seek straight to
+ * the page instead of skipping `offset` items. pageToken wins over
+ * indexRange; pageSize caps the count in every case.
+ *
+ * pageToken = base64url(version . offset . resume key . filter digest .
+ * HMAC-SHA-256 truncated to 16 bytes), keyed with a secret kept in the
+ * store: it is stateless, cannot be forged or edited, and is refused when
+ * used with other filters, another collection or another user than the
+ * ones that made it.
+ */
+#ifndef CV_PAGE_H
+#define CV_PAGE_H
+
+#include "req.h"
+
+struct cv_page {
+	int64_t size;           /* items per page */
+	int64_t offset;         /* rank of the first item */
+	int64_t limit;          /* how many items this page holds at most */
+	bool resume;            /* a pageToken gave a resume key */
+	int64_t resume_key;     /* collection-defined (a time for history) */
+	int64_t total;          /* set by the handler before cv_page_links() */
+	int64_t count;          /* items written, set by the handler */
+	bool more;              /* the handler saw an item past the page */
+	int64_t next_key;       /* resume key of the next page when more */
+};
+
+/*
+ * Read pageSize / indexRange / pageToken (already validated as syntax by
+ * the request layer) into pg; default_size when pageSize is absent.
+ * Returns 0, or 400 for a bad or foreign pageToken.
+ */
+int cv_page_init(struct cv_req *r, int64_t default_size, struct cv_page *pg);
+
+/*
+ * Write "_links" (self, first, prev, next, last) and "total", "totalPage",
+ * "currentPage" into the current object. Call after the items.
+ */
+void cv_page_finish(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg);
+
+#endif

@@ -1,0 +1,752 @@
+/* req.c - the request layer: routing, query validation, auth, errors (see req.h). */
+#include "config.h"
+#include "req.h"
+#include "cvtime.h"
+#include "ids.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Set by SIGTERM/SIGINT: finish the current request, then exit. */
+static volatile sig_atomic_t cv_stop;
+/* Set when the store reported DB_RUNRECOVERY: answer, then exit to be restarted. */
+static bool cv_panicked;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	cv_stop = 1;
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+int cv_fail(struct cv_req *r, int status, int cause, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	struct cv_jw w;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cv_uuid4(r->uuid);
+	fprintf(stderr, "cvapi[%s] %s %s %.200s: %s -> %d\n", r->prog, r->uuid,
+		r->method ? r->method : "-", r->path[0] ? r->path : "-", msg, status);
+	cv_buf_reset(&r->out);
+	r->status = status;
+	r->ctype = "application/json";
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_kint(&w, "code", (int64_t)status * 100 + cause);
+	cv_jw_kstr(&w, "uuid", r->uuid);
+	cv_jw_kstr(&w, "message", msg);
+	cv_jw_ktime(&w, "timestamp", r->now);
+	cv_jw_end(&w);
+	return status;
+}
+
+int cv_fail_store(struct cv_req *r, enum cv_err e, const char *what)
+{
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "%s", what);
+	if (e == CV_EPANIC) {
+		cv_panicked = true;
+		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is recovering, retry");
+	}
+	if (e == CV_EDEADLOCK)
+		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is busy, retry");
+	return cv_fail(r, 500, CV_C_STORE, "store failure reading %s: %s", what, cv_strerror(e));
+}
+
+void cv_header(struct cv_req *r, const char *name, const char *value)
+{
+	cv_buf_addf(&r->headers, "%s: %s\r\n", name, value);
+}
+
+/* ---- decoding ----------------------------------------------------------- */
+
+static int hexv(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decode s[0..n) into dst (dstsz); plus_space turns '+' into ' '
+ * (query strings). Refuses bad escapes, NUL and control bytes.
+ */
+static bool pct_decode(const char *s, size_t n, char *dst, size_t dstsz, bool plus_space)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return false;
+			hi = hexv(s[i + 1]);
+			lo = hexv(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return false;
+			c = hi << 4 | lo;
+			i += 2;
+		} else if (c == '+' && plus_space) {
+			c = ' ';
+		}
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (o + 1 >= dstsz)
+			return false;
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return true;
+}
+
+const char *cv_param(const struct cv_req *r, const char *name)
+{
+	for (size_t i = 0; i < r->nparams; i++)
+		if (!strcmp(r->params[i][0], name))
+			return r->params[i][1];
+	return NULL;
+}
+
+/* ---- links -------------------------------------------------------------- */
+
+static bool host_ok(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > CV_HOST_MAX)
+		return false;
+	for (; *h; h++) {
+		char c = *h;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+			return false;
+	}
+	return true;
+}
+
+static void set_base(struct cv_req *r)
+{
+	char **envp = r->fcgi->envp;
+	const char *host = FCGX_GetParam("HTTP_HOST", envp);
+	const char *https = FCGX_GetParam("HTTPS", envp);
+	const char *scheme = https && (!strcmp(https, "on") || !strcmp(https, "1")) ? "https" : "http";
+	const char *trust = getenv("CVAPI_TRUST_PROXY");
+
+	if (trust && !strcmp(trust, "1")) {
+		const char *fh = FCGX_GetParam("HTTP_X_FORWARDED_HOST", envp);
+		const char *fp = FCGX_GetParam("HTTP_X_FORWARDED_PROTO", envp);
+
+		if (fh && host_ok(fh))
+			host = fh;
+		if (fp && (!strcmp(fp, "https") || !strcmp(fp, "http")))
+			scheme = fp;
+	}
+	if (host && host_ok(host)) {
+		snprintf(r->base, sizeof(r->base), "%s://%s", scheme, host);
+	} else {
+		const char *name = FCGX_GetParam("SERVER_NAME", envp);
+		const char *port = FCGX_GetParam("SERVER_PORT", envp);
+
+		if (!name || !host_ok(name))
+			name = "localhost";
+		if (!port || !host_ok(port))
+			port = "80";
+		snprintf(r->base, sizeof(r->base), "%s://%s:%s", scheme, name, port);
+	}
+}
+
+void cv_link_href(struct cv_req *r, struct cv_buf *b, const char *path)
+{
+	cv_buf_adds(b, r->base);
+	cv_buf_adds(b, path);
+}
+
+void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char *fmt, ...)
+{
+	char path[CV_PATH_MAX + 64];
+	char href[sizeof(path) + sizeof(r->base)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	snprintf(href, sizeof(href), "%s%s", r->base, path);
+	cv_jw_key(w, name);
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "href", href);
+	cv_jw_end(w);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+/*
+ * Split the raw path into segments, decode each and match pattern; captures
+ * go to r->seg. Returns 1 on match, 0 on no match, -1 on a malformed path.
+ */
+static int match(struct cv_req *r, const char *pattern)
+{
+	const char *p = pattern, *u = r->raw_path, *uend = r->raw_path + r->raw_path_len;
+	size_t nseg = 0;
+
+	while (*p && u < uend) {
+		const char *pe, *ue;
+
+		if (*p != '/' || *u != '/')
+			return 0;
+		p++;
+		u++;
+		pe = strchr(p, '/');
+		if (!pe)
+			pe = p + strlen(p);
+		for (ue = u; ue < uend && *ue != '/'; ue++)
+			;
+		if (*p == '{') {
+			char tmp[CV_PATH_MAX];
+
+			if (ue == u)
+				return 0;
+			if (!pct_decode(u, (size_t)(ue - u), tmp, sizeof(tmp), false))
+				return -1;
+			if (nseg >= CV_MAX_SEGS)
+				return 0;
+			free(r->seg[nseg]);
+			r->seg[nseg++] = cv_strdup(tmp);
+		} else {
+			if ((size_t)(pe - p) != (size_t)(ue - u) || memcmp(p, u, (size_t)(pe - p)))
+				return 0;
+		}
+		p = pe;
+		u = ue;
+	}
+	if (*p || u != uend)
+		return 0;
+	r->nseg = nseg;
+	return 1;
+}
+
+/* ---- query -------------------------------------------------------------- */
+
+static bool str_charset_ok(const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-' || c == ':'))
+			return false;
+	}
+	return true;
+}
+
+static int parse_range(struct cv_req *r, const char *v)
+{
+	const char *dash = strchr(v, '-');
+	char a[24];
+	int64_t from, to = -1;
+	size_t la;
+
+	if (!dash || dash == v || (size_t)(dash - v) >= sizeof(a))
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "indexRange must look like 0-9 or 10-");
+	la = (size_t)(dash - v);
+	memcpy(a, v, la);
+	a[la] = '\0';
+	if (a[0] == '-' || cv_parse_i64(a, 0, 1000000000, &from))
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "indexRange start must be a whole number from 0");
+	if (dash[1] && (dash[1] == '-' || cv_parse_i64(dash + 1, 0, 1000000000, &to)))
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "indexRange end must be a whole number or empty");
+	if (to >= 0 && to < from)
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "indexRange ends before it starts");
+	r->q.has_range = true;
+	r->q.range_from = from;
+	r->q.range_to = to;
+	return 0;
+}
+
+static int parse_list(struct cv_req *r, const struct cv_field *f, size_t fi, const char *v)
+{
+	char item[96];
+	const char *p = v;
+
+	while (1) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		uint32_t m;
+
+		if (n == 0 || n >= sizeof(item))
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "%s: empty or overlong item", f->name);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		m = f->check(item);
+		if (!m)
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "%s: unknown value \"%.60s\"", f->name, item);
+		r->q.list[fi] |= m;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+static int parse_field(struct cv_req *r, const struct cv_field *f, size_t fi, const char *v, unsigned *seen)
+{
+	int64_t n;
+	const char *why;
+
+	if (f->type != CV_F_TIMESTAMPS && f->type != CV_F_LIST && (*seen & (1u << fi)))
+		return cv_fail(r, 400, CV_C_DUP_PARAM, "%s is given more than once", f->name);
+	*seen |= 1u << fi;
+	switch (f->type) {
+	case CV_F_PAGESIZE:
+		if (cv_parse_i64(v, 1, f->max, &n))
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "pageSize must be a whole number from 1 to %lld",
+				       (long long)f->max);
+		r->q.has_page_size = true;
+		r->q.page_size = n;
+		return 0;
+	case CV_F_INDEXRANGE:
+		return parse_range(r, v);
+	case CV_F_PAGETOKEN:
+		if (!*v || strlen(v) > (size_t)f->max)
+			return cv_fail(r, 400, CV_C_BAD_PAGETOKEN, "pageToken is empty or too long");
+		r->q.page_token = v;
+		return 0;
+	case CV_F_TIMESTAMPS: {
+		struct cv_interval *iv;
+
+		if (r->q.nintervals >= CV_MAX_INTERVALS)
+			return cv_fail(r, 400, CV_C_BAD_TIME, "at most %d timestamps intervals", CV_MAX_INTERVALS);
+		iv = &r->q.intervals[r->q.nintervals];
+		if (cv_interval_parse(v, &iv->from, &iv->to, &why))
+			return cv_fail(r, 400, CV_C_BAD_TIME, "timestamps \"%.80s\": %s", v, why);
+		r->q.nintervals++;
+		return 0;
+	}
+	case CV_F_CLIENT_ID:
+		if (!*v || strlen(v) > CV_LOGIN_MAX || !str_charset_ok(v))
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "client_id is malformed");
+		r->q.client_id = v;
+		return 0;
+	case CV_F_STRING:
+		if (!*v || strlen(v) > (size_t)f->max || !str_charset_ok(v))
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "%s must be 1 to %lld characters among A-Z a-z 0-9 . _ - :",
+				       f->name, (long long)f->max);
+		r->q.str[fi] = v;
+		return 0;
+	case CV_F_LIST:
+		return parse_list(r, f, fi, v);
+	}
+	return cv_fail(r, 500, CV_C_GENERIC, "unhandled field type");
+}
+
+static int parse_query(struct cv_req *r)
+{
+	const char *q = r->query_string;
+	const struct cv_field *fields = r->route->fields;
+	unsigned seen = 0;
+
+	while (q && *q) {
+		const char *amp = strchr(q, '&'), *eq;
+		size_t n = amp ? (size_t)(amp - q) : strlen(q);
+		char name[64], *val;
+		size_t fi;
+		int st;
+
+		if (n == 0) {
+			q = amp ? amp + 1 : NULL;
+			continue;
+		}
+		if (r->nparams >= CV_MAX_PARAMS)
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "too many query parameters (at most %d)", CV_MAX_PARAMS);
+		eq = memchr(q, '=', n);
+		if (!eq || !pct_decode(q, (size_t)(eq - q), name, sizeof(name), true))
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed query parameter \"%.40s\"", q);
+		val = cv_malloc(n + 1);
+		if (!pct_decode(eq + 1, (size_t)(q + n - eq - 1), val, n + 1, true)) {
+			free(val);
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "query parameter %s has a malformed value", name);
+		}
+		r->params[r->nparams][0] = cv_strdup(name);
+		r->params[r->nparams][1] = val;
+		r->nparams++;
+		for (fi = 0; fields && fields[fi].name; fi++)
+			if (!strcmp(fields[fi].name, name))
+				break;
+		if (!fields || !fields[fi].name)
+			return cv_fail(r, 400, CV_C_UNKNOWN_PARAM, "unknown query parameter \"%.40s\"", name);
+		st = parse_field(r, &fields[fi], fi, val, &seen);
+		if (st)
+			return st;
+		q = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ---- auth --------------------------------------------------------------- */
+
+static int auth_user(struct cv_req *r)
+{
+	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
+	enum cv_err e;
+	uint32_t missing;
+
+	if (!h || !*h) {
+		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\"");
+		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <access token>");
+	}
+	if (strncasecmp(h, "Bearer ", 7) || strlen(h + 7) == 0 || strlen(h + 7) > 256) {
+		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\", error=\"invalid_request\"");
+		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <access token>");
+	}
+	e = cv_token_lookup(r->store, NULL, h + 7, &r->tok, r->now);
+	if (e == CV_ENOTFOUND || (!e && r->tok.kind != CV_TOKEN_ACCESS)) {
+		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\", error=\"invalid_token\"");
+		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown or revoked access token");
+	}
+	if (e == CV_EAUTH) {
+		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\", error=\"invalid_token\"");
+		return cv_fail(r, 401, CV_C_EXPIRED, "the access token has expired: refresh it");
+	}
+	if (e)
+		return cv_fail_store(r, e, "token");
+	if (r->q.client_id && strcmp(r->q.client_id, r->tok.client))
+		return cv_fail(r, 403, CV_C_CLIENT_MISMATCH, "client_id does not match the token's client");
+	missing = r->route->scopes & ~r->tok.scopes;
+	if (missing) {
+		struct cv_buf b = CV_BUF_INIT(0);
+		int st;
+
+		cv_scopes_fmt(missing, &b);
+		st = cv_fail(r, 403, CV_C_SCOPE, "the token lacks the scope %s", cv_buf_str(&b));
+		cv_buf_release(&b);
+		return st;
+	}
+	return 0;
+}
+
+int cv_check_vehicle(struct cv_req *r, size_t seg)
+{
+	const char *vid = seg < r->nseg ? r->seg[seg] : "";
+	unsigned char b[16];
+	enum cv_err e;
+
+	if (cv_vid_bytes(vid, b))
+		return cv_fail(r, 400, CV_C_BAD_ID, "a vehicle id is 32 hexadecimal characters");
+	e = cv_user_has_vehicle(r->store, NULL, r->tok.user, vid);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 403, CV_C_NOT_YOURS, "this vehicle is not in your account");
+	if (e)
+		return cv_fail_store(r, e, "vehicle link");
+	return 0;
+}
+
+/* ---- body --------------------------------------------------------------- */
+
+static int read_body(struct cv_req *r)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
+	int64_t len = 0;
+	char chunk[16384];
+
+	if (cl && *cl && cv_parse_i64(cl, 0, INT64_MAX / 2, &len))
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed Content-Length");
+	if (len == 0)
+		return 0;
+	if (!r->route->max_body)
+		return cv_fail(r, 413, CV_C_TOO_LARGE, "this request takes no body");
+	if ((size_t)len > r->route->max_body)
+		return cv_fail(r, 413, CV_C_TOO_LARGE, "the body is larger than %zu bytes", r->route->max_body);
+	cv_buf_init(&r->body, r->route->max_body);
+	while (r->body.len < (size_t)len) {
+		size_t want = CV_MIN(sizeof(chunk), (size_t)len - r->body.len);
+		int n = FCGX_GetStr(chunk, (int)want, r->fcgi->in);
+
+		if (n <= 0)
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "the body is shorter than its Content-Length");
+		cv_buf_add(&r->body, chunk, (size_t)n);
+	}
+	return 0;
+}
+
+int cv_body_form(struct cv_req *r, const char *const *names, const char **vals)
+{
+	const char *ct = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
+	const char *p = cv_buf_str(&r->body), *end = p + r->body.len;
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		vals[i] = NULL;
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) || (ct[33] && ct[33] != ';'))
+		return cv_fail(r, 415, CV_C_MEDIA, "the body must be application/x-www-form-urlencoded");
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
+		size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+		char name[64], *val;
+
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (r->nform >= CV_MAX_PARAMS)
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "too many form fields");
+		eq = memchr(p, '=', n);
+		if (!eq || !pct_decode(p, (size_t)(eq - p), name, sizeof(name), true))
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed form field");
+		val = cv_malloc(n + 1);
+		if (!pct_decode(eq + 1, (size_t)(p + n - eq - 1), val, n + 1, true)) {
+			free(val);
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "form field %s has a malformed value", name);
+		}
+		r->form[r->nform][0] = cv_strdup(name);
+		r->form[r->nform][1] = val;
+		r->nform++;
+		for (i = 0; names[i]; i++)
+			if (!strcmp(names[i], name))
+				break;
+		if (!names[i])
+			return cv_fail(r, 400, CV_C_UNKNOWN_PARAM, "unknown form field \"%.40s\"", name);
+		if (vals[i])
+			return cv_fail(r, 400, CV_C_DUP_PARAM, "form field %s is given more than once", name);
+		vals[i] = val;
+		p += n + (amp ? 1 : 0);
+	}
+	return 0;
+}
+
+int cv_body_json(struct cv_req *r, json_object **out)
+{
+	const char *ct = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
+	json_tokener *tok;
+	json_object *o;
+	enum json_tokener_error je;
+
+	*out = NULL;
+	if (!ct || strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+		return cv_fail(r, 415, CV_C_MEDIA, "the body must be application/json");
+	if (r->body.len == 0)
+		return cv_fail(r, 400, CV_C_BAD_JSON, "the body is empty");
+	tok = json_tokener_new_ex(16);
+	if (!tok)
+		cv_die("out of memory (json_tokener_new_ex)");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, r->body.p, (int)r->body.len);
+	je = json_tokener_get_error(tok);
+	if (!o || je != json_tokener_success || (size_t)json_tokener_get_parse_end(tok) != r->body.len) {
+		json_object_put(o);
+		json_tokener_free(tok);
+		return cv_fail(r, 400, CV_C_BAD_JSON, "the body is not valid JSON%s%s",
+			       je != json_tokener_success ? ": " : "",
+			       je != json_tokener_success ? json_tokener_error_desc(je) : " (trailing data)");
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return cv_fail(r, 400, CV_C_BAD_JSON, "the body must be a JSON object");
+	}
+	*out = o;
+	return 0;
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static void req_release(struct cv_req *r)
+{
+	for (size_t i = 0; i < CV_MAX_SEGS; i++) {
+		free(r->seg[i]);
+		r->seg[i] = NULL;
+	}
+	for (size_t i = 0; i < r->nparams; i++) {
+		free(r->params[i][0]);
+		free(r->params[i][1]);
+	}
+	r->nparams = 0;
+	for (size_t i = 0; i < r->nform; i++) {
+		free(r->form[i][0]);
+		free(r->form[i][1]);
+	}
+	r->nform = 0;
+	cv_buf_release(&r->body);
+}
+
+static void send_response(struct cv_req *r)
+{
+	char head[256];
+	int n;
+
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+		     r->status, reason(r->status), r->ctype ? r->ctype : "application/json", r->out.len);
+	FCGX_PutStr(head, n, r->fcgi->out);
+	if (r->headers.len)
+		FCGX_PutStr(r->headers.p, (int)r->headers.len, r->fcgi->out);
+	FCGX_PutStr("\r\n", 2, r->fcgi->out);
+	if (r->out.len && strcmp(r->method, "HEAD"))
+		FCGX_PutStr(r->out.p, (int)r->out.len, r->fcgi->out);
+}
+
+static void handle(struct cv_req *r, const struct cv_route *routes)
+{
+	char **envp = r->fcgi->envp;
+	const char *uri = FCGX_GetParam("REQUEST_URI", envp);
+	const char *qm;
+	const struct cv_route *rt, *path_match = NULL;
+	int st = 0;
+
+	r->method = FCGX_GetParam("REQUEST_METHOD", envp);
+	if (!r->method)
+		r->method = "GET";
+	if (!uri)
+		uri = "/";
+	qm = strchr(uri, '?');
+	r->raw_path = uri;
+	r->raw_path_len = qm ? (size_t)(qm - uri) : strlen(uri);
+	r->query_string = qm ? qm + 1 : "";
+	if (!pct_decode(uri, r->raw_path_len, r->path, sizeof(r->path), false)) {
+		cv_strlcpy(r->path, "(malformed)", sizeof(r->path));
+		st = cv_fail(r, 400, CV_C_BAD_PARAM, "malformed or overlong path");
+		goto out;
+	}
+	set_base(r);
+	for (rt = routes; rt->method; rt++) {
+		int m = match(r, rt->pattern);
+
+		if (m < 0) {
+			st = cv_fail(r, 400, CV_C_BAD_ID, "malformed path segment");
+			goto out;
+		}
+		if (!m)
+			continue;
+		path_match = rt;
+		if (!strcmp(rt->method, r->method) || (!strcmp(r->method, "HEAD") && !strcmp(rt->method, "GET")))
+			break;
+	}
+	if (!rt->method) {
+		if (path_match) {
+			cv_header(r, "Allow", path_match->method);
+			st = cv_fail(r, 405, CV_C_METHOD, "%s is not allowed here", r->method);
+		} else {
+			st = cv_fail(r, 404, CV_C_NO_ROUTE, "no such resource");
+		}
+		goto out;
+	}
+	r->route = rt;
+	st = parse_query(r);
+	if (!st)
+		st = read_body(r);
+	if (!st && rt->auth == CV_AUTH_USER)
+		st = auth_user(r);
+	if (!st) {
+		r->status = 200;
+		r->ctype = "application/hal+json";
+		st = rt->fn(r);
+	}
+out:
+	(void)st;
+	send_response(r);
+	req_release(r);
+}
+
+static void usage(const char *prog, const char *summary, FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [--help] [--version]\n"
+		"%s\n"
+		"A FastCGI responder: the web server starts it (see etc/); it reads the\n"
+		"store in $CVAPI_HOME. See %s(8).\n", prog, summary, prog);
+}
+
+int cv_serve(int argc, char **argv, const char *prog, const char *summary, const struct cv_route *routes)
+{
+	struct cv_store store;
+	FCGX_Request fr;
+	struct sigaction sa;
+	const char *home;
+	struct cv_req r;
+	int exit_code = 0;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help")) {
+			usage(prog, summary, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[1], "--version")) {
+			printf("%s (cvapi) %s\n", prog, PACKAGE_VERSION);
+			return 0;
+		}
+		usage(prog, summary, stderr);
+		return 2;
+	}
+	if (FCGX_IsCGI()) {
+		fprintf(stderr, "%s: not started as a FastCGI responder (no socket on stdin)\n", prog);
+		usage(prog, summary, stderr);
+		return 2;
+	}
+	home = getenv("CVAPI_HOME");
+	if (!home || !*home)
+		home = CV_STATEDIR "/db";
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (cv_store_open(&store, home, 0))
+		return 1;
+	FCGX_Init();
+	FCGX_InitRequest(&fr, 0, 0);
+	memset(&r, 0, sizeof(r));
+	while (!cv_stop && FCGX_Accept_r(&fr) >= 0) {
+		memset(&r, 0, offsetof(struct cv_req, out));
+		cv_buf_reset(&r.out);
+		cv_buf_reset(&r.headers);
+		r.fcgi = &fr;
+		r.store = &store;
+		r.prog = prog;
+		r.now = cv_now_ms();
+		handle(&r, routes);
+		FCGX_Finish_r(&fr);
+		if (cv_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
+			fprintf(stderr, "cvapi[%s]: the store needs recovery: exiting to be restarted\n", prog);
+			exit_code = 1;
+			break;
+		}
+	}
+	cv_buf_release(&r.out);
+	cv_buf_release(&r.headers);
+	FCGX_Free(&fr, 1);
+	cv_store_close(&store);
+	return exit_code;
+}

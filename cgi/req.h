@@ -1,0 +1,198 @@
+/*
+ * req.h - the request layer shared by every FastCGI program of cvapi.
+ *
+ * A program declares a table of routes (method, path pattern, handler,
+ * auth, accepted query fields) and calls cv_serve(). For each request the
+ * layer:
+ *   1. matches the path (REQUEST_URI, percent-decoded per segment) against
+ *      the table: 404 or 405 otherwise;
+ *   2. parses and validates every query parameter against the route's
+ *      fields into r->q (typed: numbers, ranges, times, lists), refusing
+ *      unknown ones: handlers never see raw parameters;
+ *   3. authenticates (bearer token, scopes, client_id) as the route asks;
+ *   4. calls the handler, which fills r->out and returns 0, or returns an
+ *      HTTP status after cv_fail() wrote the xError.
+ *
+ * Errors: cv_fail() writes {"code","uuid","message","timestamp"} and logs
+ * one line "cvapi[prog] uuid METHOD path: message -> status" on stderr
+ * (the web server's error log). `code` is status * 100 + a cause (see
+ * enum cv_cause and doc/api.md).
+ *
+ * Nothing here outlives a request except the store handle and the
+ * program's constant tables.
+ */
+#ifndef CV_REQ_H
+#define CV_REQ_H
+
+#include <fcgiapp.h>
+#include "buf.h"
+#include "jw.h"
+#include "model.h"
+
+#define CV_PATH_MAX 512
+#define CV_MAX_SEGS 12
+#define CV_MAX_PARAMS 32
+#define CV_MAX_INTERVALS 10
+#define CV_HOST_MAX 256
+
+/* The two digits after the status in xError.code. */
+enum cv_cause {
+	CV_C_GENERIC = 0,
+	/* 400 */
+	CV_C_BAD_PARAM = 1, CV_C_BAD_ID = 2, CV_C_BAD_JSON = 3, CV_C_BAD_FIELD = 4,
+	CV_C_BAD_TIME = 5, CV_C_BAD_PAGETOKEN = 6, CV_C_UNKNOWN_PARAM = 7, CV_C_DUP_PARAM = 8,
+	CV_C_BAD_GRANT = 9,
+	/* 401 */
+	CV_C_NO_CRED = 1, CV_C_BAD_TOKEN = 2, CV_C_EXPIRED = 3, CV_C_BAD_CLIENT = 4, CV_C_BAD_PASSWORD = 5,
+	/* 403 */
+	CV_C_NOT_YOURS = 1, CV_C_SCOPE = 2, CV_C_CLIENT_MISMATCH = 3,
+	/* 404 */
+	CV_C_NO_ROUTE = 1, CV_C_NO_DATA = 2,
+	/* 405, 409, 411, 413, 415, 500, 503 */
+	CV_C_METHOD = 1, CV_C_CONFLICT = 1, CV_C_LENGTH = 1, CV_C_TOO_LARGE = 1, CV_C_MEDIA = 1,
+	CV_C_STORE = 1, CV_C_UNAVAILABLE = 1,
+};
+
+/* Query field types. */
+enum cv_ftype {
+	CV_F_PAGESIZE,      /* 1..max (max in .max) */
+	CV_F_INDEXRANGE,    /* "a-b" or "a-" */
+	CV_F_PAGETOKEN,     /* opaque, checked by the paging code */
+	CV_F_TIMESTAMPS,    /* repeated, up to CV_MAX_INTERVALS intervals */
+	CV_F_CLIENT_ID,     /* must match the token's client */
+	CV_F_STRING,        /* 1..max bytes of [A-Za-z0-9._:-] */
+	CV_F_LIST,          /* comma-separated and/or repeated names, each checked by .check */
+};
+
+struct cv_field {
+	const char *name;
+	enum cv_ftype type;
+	int64_t max;                              /* pageSize max; string max length */
+	uint32_t (*check)(const char *item);      /* CV_F_LIST: item -> mask bits, 0 = bad */
+};
+
+/* The common collection fields, in the order cv_fields_page() lists them. */
+#define CV_FIELDS_PAGE(maxsize)                                   \
+	{ "pageSize", CV_F_PAGESIZE, (maxsize), NULL },           \
+	{ "indexRange", CV_F_INDEXRANGE, 0, NULL },               \
+	{ "pageToken", CV_F_PAGETOKEN, 512, NULL }
+#define CV_FIELD_CLIENT_ID { "client_id", CV_F_CLIENT_ID, CV_LOGIN_MAX, NULL }
+#define CV_FIELD_TIMESTAMPS { "timestamps", CV_F_TIMESTAMPS, 0, NULL }
+
+struct cv_interval {
+	int64_t from, to;                  /* half-open */
+};
+
+/* Parsed query: what the route's fields produced. */
+struct cv_query {
+	bool has_page_size;
+	int64_t page_size;
+	bool has_range;
+	int64_t range_from, range_to;      /* range_to = -1: open */
+	const char *page_token;            /* NULL if absent */
+	size_t nintervals;                 /* 0: no time filter */
+	struct cv_interval intervals[CV_MAX_INTERVALS];
+	const char *client_id;
+	/* CV_F_STRING and CV_F_LIST values, by field index */
+	const char *str[CV_MAX_PARAMS];
+	uint32_t list[CV_MAX_PARAMS];
+};
+
+enum cv_auth {
+	CV_AUTH_NONE,       /* anyone */
+	CV_AUTH_USER,       /* bearer access token of a user */
+	CV_AUTH_VEHICLE,    /* the vehicle's own credential (vehicle link) */
+};
+
+struct cv_req;
+typedef int (*cv_handler)(struct cv_req *r);
+
+struct cv_route {
+	const char *method;                /* "GET", "POST", ... */
+	const char *pattern;               /* "/connectedcar/v4/user/vehicles/{id}/status" */
+	cv_handler fn;
+	enum cv_auth auth;
+	uint32_t scopes;                   /* all required (CV_SC_BIT...) */
+	const struct cv_field *fields;     /* NULL-name terminated; NULL: no query */
+	size_t max_body;                   /* 0: no body accepted */
+};
+
+struct cv_req {
+	FCGX_Request *fcgi;
+	struct cv_store *store;
+	const char *prog;
+	const struct cv_route *route;
+	int64_t now;
+	char uuid[40];
+
+	/* request */
+	const char *method;
+	char path[CV_PATH_MAX];            /* decoded */
+	const char *raw_path;              /* as received, without the query */
+	size_t raw_path_len;
+	const char *query_string;
+	char *seg[CV_MAX_SEGS];            /* path captures ({id}...), decoded */
+	size_t nseg;
+	char base[CV_HOST_MAX + 16];       /* "http://host:port" for links */
+	struct cv_query q;
+	char *params[CV_MAX_PARAMS][2];    /* decoded name/value pairs (owned) */
+	size_t nparams;
+	char *form[CV_MAX_PARAMS][2];      /* decoded form body pairs (owned) */
+	size_t nform;
+	struct cv_buf body;
+
+	/* who */
+	struct cv_token tok;               /* CV_AUTH_USER */
+	struct cv_vehicle veh;             /* CV_AUTH_VEHICLE */
+
+	/* response */
+	int status;
+	const char *ctype;
+	struct cv_buf out;
+	struct cv_buf headers;             /* extra "Name: value\r\n" lines */
+};
+
+/*
+ * Run the FastCGI loop over routes (NULL-method terminated); returns the
+ * exit status. Handles --help and --version; the store is $CVAPI_HOME.
+ */
+int cv_serve(int argc, char **argv, const char *prog, const char *summary, const struct cv_route *routes);
+
+/*
+ * Fail the request: write the xError for status with cause and message,
+ * log it, and return status (so handlers can `return cv_fail(...)`).
+ */
+int cv_fail(struct cv_req *r, int status, int cause, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Map a store error to 404 (CV_ENOTFOUND, with what), 503 (panic) or 500. */
+int cv_fail_store(struct cv_req *r, enum cv_err e, const char *what);
+
+/* Add a response header line ("Name: value"). */
+void cv_header(struct cv_req *r, const char *name, const char *value);
+
+/* The decoded value of query parameter name, or NULL (the first one). */
+const char *cv_param(const struct cv_req *r, const char *name);
+
+/* Append base + path to b (a link's href). */
+void cv_link_href(struct cv_req *r, struct cv_buf *b, const char *path);
+/* Write "name":{"href":"<base><path>"} into the current object. */
+void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Check that the vehicle in path segment `seg` belongs to the token's user:
+ * 0, or the failure status (400 bad id, 403 not yours) already written.
+ */
+int cv_check_vehicle(struct cv_req *r, size_t seg);
+
+/*
+ * Parse an application/x-www-form-urlencoded body. names lists the accepted
+ * fields (NULL-terminated); vals[i] gets the decoded value of names[i] or
+ * NULL. Unknown and repeated fields are a 400, another type a 415.
+ */
+int cv_body_form(struct cv_req *r, const char *const *names, const char **vals);
+
+/* Parse the request body as a JSON object (400 on bad JSON, 415 on a wrong type). */
+int cv_body_json(struct cv_req *r, json_object **out);
+
+#endif

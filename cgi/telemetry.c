@@ -1,0 +1,159 @@
+/*
+ * telemetry.c - cvapi-telemetry: a vehicle's telemetry history (B2C).
+ *
+ *   GET /connectedcar/v4/user/vehicles/{id}/telemetry
+ *       timestamps, type, pageSize (1..2000), indexRange, pageToken, extension
+ *
+ * Newest first. A page is one cursor seek: from the pageToken's resume time,
+ * or, for indexRange, from the newest sample after skipping `offset` (whose
+ * cost grows with the offset; follow `next` links for deep pages).
+ */
+#include "history.h"
+#include "links.h"
+#include "cvtime.h"
+
+#include <string.h>
+
+enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_TYPE, F_EXTENSION };
+
+struct walk_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	uint32_t mask;
+	bool filtered;
+	int64_t skip;       /* items still to skip (indexRange) */
+	int64_t counted;
+};
+
+static int count_one(const struct cv_sample *s, void *arg)
+{
+	struct walk_ctx *c = arg;
+
+	if (!c->filtered || cv_sample_has_parts(s, c->mask))
+		c->counted++;
+	return 0;
+}
+
+static int emit_one(const struct cv_sample *s, void *arg)
+{
+	struct walk_ctx *c = arg;
+	struct cv_jw *w = c->w;
+	char from[CV_TIME_STRLEN], to[CV_TIME_STRLEN];
+
+	if (!cv_sample_has_parts(s, c->mask))
+		return 0;
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = s->at;
+		return 1;
+	}
+	cv_time_fmt(s->at, from);
+	cv_time_fmt(s->at + 1, to);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, c->r, "self", CV_B2C "/user/vehicles/%s/telemetry?timestamps=%s/%s", c->r->seg[0], from, to);
+	cv_jw_link(w, c->r, "vehicle", CV_B2C "/user/vehicles/%s", c->r->seg[0]);
+	cv_jw_end(w);
+	cv_render_telemetry_members(w, s, c->mask);
+	cv_jw_end(w);
+	c->pg->count++;
+	return 0;
+}
+
+static uint32_t check_type(const char *item)
+{
+	return cv_tel_part_mask(item);
+}
+
+static uint32_t check_extension(const char *item)
+{
+	return !strcmp(item, "odometer") || !strcmp(item, "fuel") || !strcmp(item, "electric");
+}
+
+static int get_telemetry(struct cv_req *r)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	struct cv_page pg;
+	struct cv_jw w;
+	struct walk_ctx c;
+	unsigned char vid[16];
+	size_t n;
+	enum cv_err e = CV_OK;
+	int st = cv_check_vehicle(r, 0);
+
+	if (!st)
+		st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	cv_vid_bytes(r->seg[0], vid);
+	n = cv_intervals_desc(r, iv);
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.filtered = r->q.list[F_TYPE] != 0;
+	c.mask = c.filtered ? r->q.list[F_TYPE] : CV_TP_ALL;
+	c.skip = pg.resume ? 0 : pg.offset;
+
+	for (size_t i = 0; i < n && !e; i++) {
+		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
+
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, count_one, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "telemetry");
+	pg.total = c.counted;
+
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_embedded");
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "telemetries");
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < n && !e && !pg.more; i++) {
+		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
+
+		if (pg.resume) {
+			if (iv[i].from > pg.resume_key)
+				continue;
+			if (pg.resume_key < wk.start)
+				wk.start = pg.resume_key;
+		}
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, emit_one, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "telemetry");
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	cv_page_finish(&w, r, &pg);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static const struct cv_field fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
+	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_route routes[] = {
+	{ "GET", CV_B2C "/user/vehicles/{id}/telemetry", get_telemetry, CV_AUTH_USER,
+	  CV_SC_BIT(CV_SC_TELEMETRY), fields, 0 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return cv_serve(argc, argv, "cvapi-telemetry", "A vehicle's telemetry history (B2C).", routes);
+}

@@ -1,0 +1,124 @@
+/*
+ * vehicle.c - cvapi-vehicle: the latest state of a vehicle (B2C).
+ *
+ *   GET /connectedcar/v4/user/vehicles/{id}/status        (scopes optional:
+ *        data:telemetry adds the vehicle's data, data:position lastPosition)
+ *   GET /connectedcar/v4/user/vehicles/{id}/lastPosition  (data:position)
+ *   GET /connectedcar/v4/user/vehicles/{id}/maintenance   (data:telemetry)
+ *
+ * The status record carries its JSON fragments rendered at ingest, so a
+ * status read is three key lookups (token, ownership, status) and copies.
+ */
+#include "links.h"
+
+#include <string.h>
+
+/* Read the status record of path vehicle 0 into buf; 0 or the failure status. */
+static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
+{
+	enum cv_err e;
+	int st = cv_check_vehicle(r, 0);
+
+	if (st)
+		return st;
+	e = cv_status_get(r->store, NULL, r->seg[0], buf, rec);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no data yet");
+	if (e)
+		return cv_fail_store(r, e, "status");
+	return 0;
+}
+
+static int get_status(struct cv_req *r)
+{
+	struct cv_buf buf = CV_BUF_INIT(0);
+	struct cv_status_rec rec;
+	struct cv_jw w;
+	int st = load(r, &buf, &rec);
+
+	if (st) {
+		cv_buf_release(&buf);
+		return st;
+	}
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_links");
+	cv_jw_obj(&w);
+	cv_jw_link(&w, r, "self", CV_B2C "/user/vehicles/%s/status", r->seg[0]);
+	cv_jw_link(&w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	cv_jw_end(&w);
+	cv_jw_ktime(&w, "createdAt", rec.state.v.at);
+	cv_jw_ktime(&w, "updatedAt", rec.state.updated);
+	if (r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY))
+		cv_jw_raw_members(&w, rec.members, rec.members_len);
+	if ((r->tok.scopes & CV_SC_BIT(CV_SC_POSITION)) && rec.position_len) {
+		cv_jw_key(&w, "lastPosition");
+		cv_jw_raw(&w, rec.position, rec.position_len);
+	}
+	cv_jw_end(&w);
+	cv_buf_release(&buf);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_last_position(struct cv_req *r)
+{
+	struct cv_buf buf = CV_BUF_INIT(0);
+	struct cv_status_rec rec;
+	int st = load(r, &buf, &rec);
+
+	if (!st && !rec.position_len)
+		st = cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no position yet");
+	if (!st) {
+		r->ctype = "application/vnd.geo+json";
+		cv_buf_add(&r->out, rec.position, rec.position_len);
+	}
+	cv_buf_release(&buf);
+	return st;
+}
+
+static int get_maintenance(struct cv_req *r)
+{
+	struct cv_buf buf = CV_BUF_INIT(0);
+	struct cv_status_rec rec;
+	struct cv_jw w;
+	int st = load(r, &buf, &rec);
+
+	if (!st && !cv_state_has_maintenance(&rec.state))
+		st = cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no maintenance data yet");
+	if (st) {
+		cv_buf_release(&buf);
+		return st;
+	}
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_links");
+	cv_jw_obj(&w);
+	cv_jw_link(&w, r, "self", CV_B2C "/user/vehicles/%s/maintenance", r->seg[0]);
+	cv_jw_link(&w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	cv_jw_link(&w, r, "alerts", CV_B2C "/user/vehicles/%s/alerts", r->seg[0]);
+	cv_jw_end(&w);
+	cv_render_maintenance_members(&w, &rec.state);
+	cv_jw_end(&w);
+	cv_buf_release(&buf);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static const struct cv_field fields[] = {
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL },
+};
+
+#define VEH CV_B2C "/user/vehicles/{id}"
+
+static const struct cv_route routes[] = {
+	{ "GET", VEH "/status", get_status, CV_AUTH_USER, 0, fields, 0 },
+	{ "GET", VEH "/lastPosition", get_last_position, CV_AUTH_USER, CV_SC_BIT(CV_SC_POSITION), fields, 0 },
+	{ "GET", VEH "/maintenance", get_maintenance, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), fields, 0 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return cv_serve(argc, argv, "cvapi-vehicle",
+			"The latest state of a vehicle: status, lastPosition, maintenance (B2C).", routes);
+}

@@ -1,0 +1,558 @@
+/*
+ * cvctl - administration of a cvapi store: see cvctl(8).
+ *
+ * Exit status: 0 success, 1 failure (one line on stderr), 2 bad usage.
+ */
+#include "config.h"
+#include "model.h"
+#include "cvtime.h"
+#include "ids.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"Usage: cvctl [-H DIR] COMMAND [ARGS]\n"
+	"Administration of the cvapi store in DIR (default $CVAPI_HOME, else " CV_STATEDIR "/db).\n"
+	"\n"
+	"  init                                   create the store (idempotent)\n"
+	"  user add LOGIN [--password PW | --password-stdin] [--first NAME] [--last NAME] [--email ADDR]\n"
+	"  client add ID [--secret SECRET | --public] [--scope \"S1 S2...\"] [--name NAME]\n"
+	"  vehicle add VIN --owner LOGIN --energy petrol|diesel|electric|phev [--brand B] [--label L]\n"
+	"                                         prints id=... and credential=... (the upload credential)\n"
+	"  token issue LOGIN [--client ID] [--scope \"S1 S2...\"] [--ttl SECONDS]\n"
+	"                                         prints an access token\n"
+	"  demo [--vehicles FILE]                 load the demo account (idempotent); FILE gets\n"
+	"                                         one line per demo vehicle: VIN ENERGY CREDENTIAL\n"
+	"  verify                                 check every database (run it with the server stopped)\n"
+	"  backup DIR                             hot backup of databases and logs into DIR\n"
+	"  recover                                run recovery now (any process opening the store does)\n"
+	"\n"
+	"  -H DIR   the store's folder\n"
+	"  --help   this text;  --version  the version\n";
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "cvctl: %s (see cvctl --help)\n", msg);
+	return 2;
+}
+
+static int fail(const char *what, enum cv_err e)
+{
+	fprintf(stderr, "cvctl: %s: %s\n", what, cv_strerror(e));
+	return 1;
+}
+
+/* Options after the positional arguments: "--name value" pairs and flags. */
+struct opts {
+	int argc;
+	char **argv;
+};
+
+static const char *opt(const struct opts *o, const char *name)
+{
+	for (int i = 0; i < o->argc; i++)
+		if (!strcmp(o->argv[i], name))
+			return i + 1 < o->argc ? o->argv[i + 1] : "";
+	return NULL;
+}
+
+static bool flag(const struct opts *o, const char *name)
+{
+	for (int i = 0; i < o->argc; i++)
+		if (!strcmp(o->argv[i], name))
+			return true;
+	return false;
+}
+
+/* Refuse options not in allowed ("--x=" takes a value, "--x" is a flag). */
+static bool opts_known(const struct opts *o, const char *const *allowed, const char **bad)
+{
+	for (int i = 0; i < o->argc; i++) {
+		const char *const *a;
+		bool takes = false;
+
+		for (a = allowed; *a; a++) {
+			size_t n = strlen(*a);
+
+			takes = (*a)[n - 1] == '=';
+			if (strlen(o->argv[i]) == n - (takes ? 1 : 0) && !strncmp(o->argv[i], *a, n - (takes ? 1 : 0)))
+				break;
+		}
+		if (!*a) {
+			*bad = o->argv[i];
+			return false;
+		}
+		if (takes) {
+			if (i + 1 >= o->argc) {
+				*bad = o->argv[i];
+				return false;
+			}
+			i++;
+		}
+	}
+	return true;
+}
+
+typedef enum cv_err (*txn_fn)(struct cv_store *st, DB_TXN *txn, void *arg);
+
+/* Run fn in a transaction, retrying on deadlock. */
+static enum cv_err in_txn(struct cv_store *st, txn_fn fn, void *arg)
+{
+	enum cv_err e;
+	int tries = 0;
+
+	do {
+		DB_TXN *txn;
+
+		e = cv_store_begin(st, &txn, 0);
+		if (e)
+			return e;
+		e = fn(st, txn, arg);
+		if (!e)
+			e = cv_store_commit(txn);
+		else
+			cv_store_abort(txn);
+	} while (e == CV_EDEADLOCK && ++tries < 8);
+	return e;
+}
+
+static bool login_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CV_LOGIN_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '_' || *s == '-' || *s == '@'))
+			return false;
+	return true;
+}
+
+static bool vin_ok(const char *s)
+{
+	if (strlen(s) != CV_VIN_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z')) || *s == 'I' || *s == 'O' || *s == 'Q')
+			return false;
+	return true;
+}
+
+/* ---- user add ----------------------------------------------------------- */
+
+static enum cv_err put_user(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	return cv_user_put(st, txn, arg, DB_NOOVERWRITE);
+}
+
+static int add_user(struct cv_store *st, const char *login, const char *pw, const char *first,
+		    const char *last, const char *email, bool quiet_exists)
+{
+	struct cv_user u;
+	enum cv_err e;
+
+	memset(&u, 0, sizeof(u));
+	if (!login_ok(login))
+		return usage_error("a login is 1 to 64 characters among A-Z a-z 0-9 . _ - @");
+	if (cv_strlcpy(u.login, login, sizeof(u.login)) || cv_strlcpy(u.first, first, sizeof(u.first)) ||
+	    cv_strlcpy(u.last, last, sizeof(u.last)) || cv_strlcpy(u.email, email, sizeof(u.email)))
+		return usage_error("a name or e-mail is longer than 128 bytes");
+	e = cv_password_hash(pw, u.hash);
+	if (e)
+		return fail("hashing the password", e);
+	u.created = u.updated = cv_now_ms();
+	e = in_txn(st, put_user, &u);
+	if (e == CV_EEXIST && quiet_exists)
+		return 0;
+	if (e == CV_EEXIST) {
+		fprintf(stderr, "cvctl: user %s already exists\n", login);
+		return 1;
+	}
+	return e ? fail("adding the user", e) : 0;
+}
+
+static int cmd_user(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--password=", "--password-stdin", "--first=", "--last=", "--email=", NULL };
+	struct opts o = { argc - 2, argv + 2 };
+	const char *bad, *pw;
+	char line[1025];
+
+	if (argc < 2 || strcmp(argv[0], "add"))
+		return usage_error("user add LOGIN ...");
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	pw = opt(&o, "--password");
+	if (flag(&o, "--password-stdin")) {
+		if (!fgets(line, sizeof(line), stdin))
+			return usage_error("no password on standard input");
+		line[strcspn(line, "\r\n")] = '\0';
+		pw = line;
+	}
+	if (!pw || !*pw)
+		return usage_error("a password is required (--password or --password-stdin)");
+	return add_user(st, argv[1], pw, opt(&o, "--first") ? opt(&o, "--first") : "",
+			opt(&o, "--last") ? opt(&o, "--last") : "", opt(&o, "--email") ? opt(&o, "--email") : "", false);
+}
+
+/* ---- client add --------------------------------------------------------- */
+
+static enum cv_err put_client(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	return cv_client_put(st, txn, arg, DB_NOOVERWRITE);
+}
+
+static int add_client(struct cv_store *st, const char *id, const char *secret, const char *scope,
+		      const char *name, bool quiet_exists)
+{
+	struct cv_client c;
+	const char *bad;
+	size_t badlen;
+	enum cv_err e;
+
+	memset(&c, 0, sizeof(c));
+	if (!login_ok(id))
+		return usage_error("a client id is 1 to 64 characters among A-Z a-z 0-9 . _ - @");
+	cv_strlcpy(c.id, id, sizeof(c.id));
+	cv_strlcpy(c.name, name, sizeof(c.name));
+	if (secret)
+		cv_sha256_hex(secret, strlen(secret), c.secret_sha256);
+	if (scope) {
+		if (cv_scopes_parse(scope, &c.scopes, &bad, &badlen)) {
+			fprintf(stderr, "cvctl: unknown scope %.*s\n", (int)badlen, bad);
+			return 2;
+		}
+	} else {
+		c.scopes = CV_SC_ALL;
+	}
+	c.created = cv_now_ms();
+	e = in_txn(st, put_client, &c);
+	if (e == CV_EEXIST && quiet_exists)
+		return 0;
+	if (e == CV_EEXIST) {
+		fprintf(stderr, "cvctl: client %s already exists\n", id);
+		return 1;
+	}
+	return e ? fail("adding the client", e) : 0;
+}
+
+static int cmd_client(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--secret=", "--public", "--scope=", "--name=", NULL };
+	struct opts o = { argc - 2, argv + 2 };
+	const char *bad, *secret;
+	char fresh[CV_TOKEN_STRLEN];
+	int rc;
+
+	if (argc < 2 || strcmp(argv[0], "add"))
+		return usage_error("client add ID ...");
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	secret = opt(&o, "--secret");
+	if (flag(&o, "--public") && secret)
+		return usage_error("--public and --secret exclude each other");
+	if (!flag(&o, "--public") && !secret) {
+		cv_secret_new(fresh);
+		secret = fresh;
+	}
+	rc = add_client(st, argv[1], secret, opt(&o, "--scope"), opt(&o, "--name") ? opt(&o, "--name") : "", false);
+	if (!rc && secret == fresh)
+		printf("client_secret=%s\n", fresh);
+	return rc;
+}
+
+/* ---- vehicle add -------------------------------------------------------- */
+
+static enum cv_err put_vehicle(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct cv_vehicle *v = arg;
+	struct cv_user u;
+	enum cv_err e = CV_OK;
+
+	if (v->owner[0]) {
+		e = cv_user_get(st, txn, v->owner, &u);
+		if (e)
+			return e == CV_ENOTFOUND ? CV_EFORBIDDEN : e;
+	}
+	return cv_vehicle_add(st, txn, v);
+}
+
+static int add_vehicle(struct cv_store *st, const char *vin, const char *owner, const char *energy,
+		       const char *brand, const char *label, char cred[CV_TOKEN_STRLEN], char id[CV_VID_HEXLEN + 1],
+		       bool quiet_exists)
+{
+	struct cv_vehicle v;
+	unsigned char raw[16];
+	enum cv_err e;
+	int en;
+
+	memset(&v, 0, sizeof(v));
+	if (!vin_ok(vin))
+		return usage_error("a VIN is 17 characters: digits and capitals but I, O, Q");
+	for (en = 0; en < CV_ENERGY_COUNT; en++)
+		if (energy && !strcmp(energy, cv_energy_names[en]))
+			break;
+	if (en == CV_ENERGY_COUNT)
+		return usage_error("--energy must be petrol, diesel, electric or phev");
+	if (!owner || !login_ok(owner))
+		return usage_error("--owner LOGIN is required");
+	cv_random(raw, sizeof(raw));
+	cv_hex(raw, sizeof(raw), v.id);
+	cv_strlcpy(v.vin, vin, sizeof(v.vin));
+	cv_strlcpy(v.owner, owner, sizeof(v.owner));
+	if (cv_strlcpy(v.brand, brand ? brand : "", sizeof(v.brand)) ||
+	    cv_strlcpy(v.label, label ? label : "", sizeof(v.label)))
+		return usage_error("--brand and --label take at most 128 bytes");
+	v.energy = (uint8_t)en;
+	cv_secret_new(cred);
+	cv_sha256_hex(cred, strlen(cred), v.cred_sha256);
+	v.created = v.updated = cv_now_ms();
+	e = in_txn(st, put_vehicle, &v);
+	if (e == CV_EEXIST) {
+		if (quiet_exists)
+			return -1;
+		fprintf(stderr, "cvctl: a vehicle with VIN %s already exists\n", vin);
+		return 1;
+	}
+	if (e == CV_EFORBIDDEN) {
+		fprintf(stderr, "cvctl: no user %s\n", owner);
+		return 1;
+	}
+	if (e)
+		return fail("adding the vehicle", e);
+	memcpy(id, v.id, sizeof(v.id));
+	return 0;
+}
+
+static int cmd_vehicle(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--owner=", "--energy=", "--brand=", "--label=", NULL };
+	struct opts o = { argc - 2, argv + 2 };
+	const char *bad;
+	char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1];
+	int rc;
+
+	if (argc < 2 || strcmp(argv[0], "add"))
+		return usage_error("vehicle add VIN ...");
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	rc = add_vehicle(st, argv[1], opt(&o, "--owner"), opt(&o, "--energy"), opt(&o, "--brand"),
+			 opt(&o, "--label"), cred, id, false);
+	if (!rc)
+		printf("id=%s\ncredential=%s\n", id, cred);
+	return rc;
+}
+
+/* ---- token issue -------------------------------------------------------- */
+
+struct issue_arg {
+	struct cv_token t;
+	char out[CV_TOKEN_STRLEN];
+};
+
+static enum cv_err put_token(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct issue_arg *a = arg;
+	struct cv_user u;
+	enum cv_err e = cv_user_get(st, txn, a->t.user, &u);
+
+	return e ? e : cv_token_issue(st, txn, &a->t, a->out);
+}
+
+static int cmd_token(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--client=", "--scope=", "--ttl=", NULL };
+	struct opts o = { argc - 2, argv + 2 };
+	struct issue_arg a;
+	const char *bad, *scope = NULL, *ttl;
+	size_t badlen;
+	int64_t secs = 3600;
+	enum cv_err e;
+
+	if (argc < 2 || strcmp(argv[0], "issue"))
+		return usage_error("token issue LOGIN ...");
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	memset(&a, 0, sizeof(a));
+	if (!login_ok(argv[1]))
+		return usage_error("bad login");
+	cv_strlcpy(a.t.user, argv[1], sizeof(a.t.user));
+	cv_strlcpy(a.t.client, opt(&o, "--client") ? opt(&o, "--client") : "cvctl", sizeof(a.t.client));
+	scope = opt(&o, "--scope");
+	a.t.scopes = CV_SC_ALL;
+	if (scope && cv_scopes_parse(scope, &a.t.scopes, &bad, &badlen)) {
+		fprintf(stderr, "cvctl: unknown scope %.*s\n", (int)badlen, bad);
+		return 2;
+	}
+	ttl = opt(&o, "--ttl");
+	if (ttl && cv_parse_i64(ttl, -31536000, 31536000, &secs))
+		return usage_error("--ttl takes seconds, at most a year");
+	a.t.kind = CV_TOKEN_ACCESS;
+	a.t.issued = cv_now_ms();
+	a.t.expires = a.t.issued + secs * 1000;
+	e = in_txn(st, put_token, &a);
+	if (e == CV_ENOTFOUND) {
+		fprintf(stderr, "cvctl: no user %s\n", argv[1]);
+		return 1;
+	}
+	if (e)
+		return fail("issuing the token", e);
+	printf("%s\n", a.out);
+	return 0;
+}
+
+/* ---- demo --------------------------------------------------------------- */
+
+static int cmd_demo(struct cv_store *st, int argc, char **argv)
+{
+	static const struct { const char *vin, *energy, *brand, *label; } cars[] = {
+		{ "VR3UPHNKSKT000001", "petrol", "Peugeot", "208 PureTech 100" },
+		{ "VR3UKZKXZMJ000002", "electric", "Peugeot", "e-208 GT" },
+		{ "VR3MRHNSSMY000003", "phev", "Peugeot", "3008 Hybrid4" },
+	};
+	static const char *const allowed[] = { "--vehicles=", NULL };
+	struct opts o = { argc, argv };
+	const char *bad, *path;
+	FILE *f = NULL;
+	int rc;
+
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	path = opt(&o, "--vehicles");
+	rc = add_user(st, "demo", "demo", "Camille", "Martin", "demo@cvapi.example", true);
+	if (!rc)
+		rc = add_user(st, "fleet", "fleet", "Fleet", "Manager", "fleet@cvapi.example", true);
+	if (!rc)
+		rc = add_client(st, "console", NULL, NULL, "cvapi console", true);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < CV_ARRAY_LEN(cars); i++) {
+		char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1];
+
+		rc = add_vehicle(st, cars[i].vin, "demo", cars[i].energy, cars[i].brand, cars[i].label, cred, id, true);
+		if (rc == -1)
+			continue; /* already there: its credential stays what it was */
+		if (rc)
+			return rc;
+		if (path) {
+			if (!f)
+				f = fopen(path, "a");
+			if (!f) {
+				fprintf(stderr, "cvctl: cannot write %s: %s\n", path, strerror(errno));
+				return 1;
+			}
+			fprintf(f, "%s %s %s\n", cars[i].vin, cars[i].energy, cred);
+		} else {
+			printf("%s %s %s\n", cars[i].vin, cars[i].energy, cred);
+		}
+	}
+	if (f && fclose(f)) {
+		fprintf(stderr, "cvctl: cannot write %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- verify, backup ----------------------------------------------------- */
+
+static int cmd_verify(struct cv_store *st, const char *home)
+{
+	int bad = 0;
+
+	for (int i = 0; i < CV_DB_COUNT; i++) {
+		DB *db;
+		int ret = db_create(&db, st->env, 0);
+
+		if (!ret)
+			ret = db->verify(db, cv_store_files[i], NULL, NULL, 0); /* frees db */
+		if (ret) {
+			fprintf(stderr, "cvctl: %s/%s: %s\n", home, cv_store_files[i], db_strerror(ret));
+			bad++;
+		}
+	}
+	if (bad)
+		return 1;
+	printf("%d databases verified\n", CV_DB_COUNT);
+	return 0;
+}
+
+static int cmd_backup(struct cv_store *st, const char *dir)
+{
+	int ret = st->env->backup(st->env, dir, DB_CREATE | DB_BACKUP_CLEAN);
+
+	if (ret) {
+		fprintf(stderr, "cvctl: backup to %s: %s\n", dir, db_strerror(ret));
+		return 1;
+	}
+	printf("backup written to %s\n", dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *home = getenv("CVAPI_HOME");
+	struct cv_store st;
+	const char *cmd;
+	int rc, i = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("cvctl (cvapi) %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "-H")) {
+		home = argv[2];
+		i = 3;
+	}
+	if (!home || !*home)
+		home = CV_STATEDIR "/db";
+	if (i >= argc)
+		return usage_error("no command");
+	cmd = argv[i++];
+	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") &&
+	    strcmp(cmd, "token") && strcmp(cmd, "demo") && strcmp(cmd, "verify") && strcmp(cmd, "backup") &&
+	    strcmp(cmd, "recover"))
+		return usage_error("unknown command");
+	if (!strcmp(cmd, "backup") && i >= argc)
+		return usage_error("backup DIR");
+	if (cv_store_open(&st, home, CV_STORE_CREATE))
+		return 1;
+	if (!strcmp(cmd, "init") || !strcmp(cmd, "recover")) {
+		rc = 0;
+	} else if (!strcmp(cmd, "user")) {
+		rc = cmd_user(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "client")) {
+		rc = cmd_client(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "vehicle")) {
+		rc = cmd_vehicle(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "token")) {
+		rc = cmd_token(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "demo")) {
+		rc = cmd_demo(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "verify")) {
+		rc = cmd_verify(&st, home);
+	} else {
+		rc = cmd_backup(&st, argv[i]);
+	}
+	st.env->txn_checkpoint(st.env, 0, 0, 0);
+	cv_store_close(&st);
+	return rc;
+}
