@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Set by SIGTERM/SIGINT: finish the current request, then exit. */
 static volatile sig_atomic_t cv_stop;
@@ -697,6 +698,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	const char *home;
 	struct cv_req r;
 	int exit_code = 0;
+	unsigned watchdog;
 
 	if (argc > 1) {
 		if (!strcmp(argv[1], "--help")) {
@@ -723,12 +725,30 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The watchdog: a process that does not finish opening the store, or a
+	 * request, within `watchdog` seconds is killed by SIGALRM (default
+	 * action, which no wait inside Berkeley DB can ignore), and the web
+	 * server starts a fresh one. A survivor of a crash can otherwise hang
+	 * for good on a mutex the dead process held.
+	 */
+	watchdog = 10;
+	if (getenv("CVAPI_WATCHDOG")) {
+		int64_t w;
+
+		if (cv_parse_i64(getenv("CVAPI_WATCHDOG"), 0, 3600, &w) == CV_OK)
+			watchdog = (unsigned)w;
+	}
+	signal(SIGALRM, SIG_DFL);
+	alarm(watchdog);
 	if (cv_store_open(&store, home, 0))
 		return 1;
+	alarm(0);
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
 	memset(&r, 0, sizeof(r));
 	while (!cv_stop && FCGX_Accept_r(&fr) >= 0) {
+		alarm(watchdog);
 		memset(&r, 0, offsetof(struct cv_req, out));
 		cv_buf_reset(&r.out);
 		cv_buf_reset(&r.headers);
@@ -743,6 +763,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			exit_code = 1;
 			break;
 		}
+		alarm(0);
 	}
 	cv_buf_release(&r.out);
 	cv_buf_release(&r.headers);
