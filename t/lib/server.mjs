@@ -1,0 +1,512 @@
+// server.mjs - start the real cvapi server for one API test file.
+//
+// Each test file gets its own world: a fresh temporary folder holding a
+// store made by `cvctl init` + `cvctl demo`, and a web server instantiated
+// from the etc/ template on an ephemeral port, running the FastCGI programs
+// of the build tree. Nothing is shared between files.
+//
+// Environment (exported by `make check`; defaults for running a file by hand):
+//   CV_SRCDIR      the source tree (default: two folders above this file)
+//   CV_BUILDDIR    the build tree with db/cvctl and cgi/*.fcgi (default: CV_SRCDIR)
+//   CV_WEBSERVER   lighttpd (default) or apache
+//   CV_LIGHTTPD    the lighttpd binary (default: lighttpd on PATH or /usr/sbin)
+//   CV_APACHE2     the apache2 binary
+//   CV_KEEP        1: keep the temporary folder (its path is printed)
+//
+// Usage in a test file:
+//
+//   import { apiSuite } from '../lib/server.mjs';
+//   apiSuite('telemetry', (srv) => {
+//     it('...', async () => { const r = await srv.get('/connectedcar/v4/user', tok); });
+//   });
+//
+// apiSuite() wraps describe(): it starts the server before the tests, checks
+// the server's logs for sanitizer reports after every test (the test that
+// caused one fails), and stops everything after the last test. The server
+// is also killed when the process exits for any reason.
+//
+// Web servers are pluggable: WEBSERVERS maps a name to a function
+// (ctx) => ({ start, stop, logs }) (see lighttpd() for the contract).
+import { test as nodeTest } from 'node:test';
+import { schemaSkip, schemaProblems } from './schema.mjs';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, mkdirSync, accessSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const SRCDIR = process.env.CV_SRCDIR || resolve(here, '..', '..');
+export const BUILDDIR = process.env.CV_BUILDDIR || SRCDIR;
+export const WEBSERVER = process.env.CV_WEBSERVER || 'lighttpd';
+export const B2C = '/connectedcar/v4';
+
+const SANITIZER_PATTERNS = [/ERROR: AddressSanitizer/, /ERROR: LeakSanitizer/, /runtime error:/];
+
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+function findProgram(explicit, name) {
+	if (explicit)
+		return explicit;
+	for (const d of (process.env.PATH || '').split(':').concat(['/usr/sbin', '/sbin'])) {
+		const p = join(d || '.', name);
+		try {
+			accessSync(p, constants.X_OK);
+			return p;
+		} catch { /* next */ }
+	}
+	return null;
+}
+
+/* An ephemeral port: bind port 0, read it, close. */
+function freePort() {
+	return new Promise((res, rej) => {
+		const s = net.createServer();
+		s.unref();
+		s.on('error', rej);
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => res(port));
+		});
+	});
+}
+
+/*
+ * Replace the @NAME@ markers of a template with values; a marker without a
+ * value left on a line that is not a comment is an error.
+ */
+export function instantiate(template, values) {
+	const out = template.replace(/@([A-Z0-9_]+)@/g, (m, name) => (name in values ? String(values[name]) : m));
+	for (const line of out.split('\n')) {
+		const m = /@[A-Z0-9_]+@/.exec(line);
+		if (m && !/^\s*#/.test(line))
+			throw new Error(`template marker ${m[0]} has no value`);
+	}
+	return out;
+}
+
+/* Processes to kill if this process exits while they run: pgid -> folder to remove. */
+const live = new Map();
+function killAllNow() {
+	for (const [pgid, dir] of live) {
+		try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+		if (dir && !process.env.CV_KEEP)
+			try { rmSync(dir, { recursive: true, force: true }); } catch { /* ignore */ }
+	}
+	live.clear();
+}
+process.on('exit', killAllNow);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+	process.once(sig, () => {
+		killAllNow();
+		process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[sig]);
+	});
+}
+
+/* Kill a process group: TERM, wait up to graceMs for the leader, then KILL. */
+async function killGroup(child, graceMs = 3000) {
+	const pgid = child.pid;
+	const exited = child.exitCode !== null || child.signalCode !== null;
+	try { process.kill(-pgid, 'SIGTERM'); } catch { /* gone */ }
+	if (!exited) {
+		const done = new Promise((res) => child.once('exit', res));
+		await Promise.race([done, sleep(graceMs)]);
+	}
+	// the FastCGI children share the group; give them a moment, then make sure
+	for (let i = 0; i < 20; i++) {
+		try { process.kill(-pgid, 0); } catch { break; }
+		await sleep(50);
+		if (i === 10)
+			try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+	}
+	try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+}
+
+/*
+ * lighttpd: ctx = { port, home, rundir, fcgidir, wwwdir, procs, env }.
+ * start() resolves when the process runs (or rejects with its log when it
+ * exits early, e.g. port taken); stop() kills it and its FastCGI children;
+ * logs() returns the text of its logs (error log, then its own output).
+ */
+function lighttpd(ctx) {
+	const bin = findProgram(process.env.CV_LIGHTTPD, 'lighttpd');
+	let child = null;
+	let out = '';
+	return {
+		name: 'lighttpd',
+		available: bin ? null : 'lighttpd not found (set LIGHTTPD at configure time or CV_LIGHTTPD)',
+		async start() {
+			const conf = join(ctx.rundir, 'lighttpd.conf');
+			const tpl = readFileSync(join(SRCDIR, 'etc', 'lighttpd.conf.in'), 'utf8');
+			writeFileSync(conf, instantiate(tpl, {
+				PORT: ctx.port, FCGIDIR: ctx.fcgidir, WWWDIR: ctx.wwwdir, HOME: ctx.home,
+				RUNDIR: ctx.rundir, PROCS: ctx.procs,
+			}));
+			out = '';
+			child = spawn(bin, ['-D', '-f', conf], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+			live.set(child.pid, ctx.top);
+			const collect = (d) => { out += d.toString(); };
+			child.stdout.on('data', collect);
+			child.stderr.on('data', collect);
+			child.exited = new Promise((res) => child.once('exit', (code, sig) => res({ code, sig })));
+			return child;
+		},
+		async stop() {
+			if (!child)
+				return;
+			await killGroup(child);
+			live.delete(child.pid);
+			try { writeFileSync(join(ctx.rundir, 'lighttpd.out'), out); } catch { /* folder gone */ }
+			child = null;
+		},
+		logs() {
+			let s = '';
+			try { s += readFileSync(join(ctx.rundir, 'error.log'), 'utf8'); } catch { /* none yet */ }
+			return s + out;
+		},
+		get process() { return child; },
+	};
+}
+
+/*
+ * Apache 2.4 + mod_fcgid, from etc/apache2.conf.in (not written yet). To plug
+ * it in: instantiate the template like lighttpd() does, run
+ * `apache2 -f CONF -DFOREGROUND` detached (its own process group), and
+ * return the same { start, stop, logs } object.
+ */
+function apache(ctx) {
+	const tpl = join(SRCDIR, 'etc', 'apache2.conf.in');
+	const bin = findProgram(process.env.CV_APACHE2, 'apache2');
+	const why = !existsSync(tpl) ? 'Apache API tests skipped: etc/apache2.conf.in does not exist yet'
+		: !bin ? 'Apache API tests skipped: apache2 not found' : null;
+	return {
+		name: 'apache',
+		available: why || 'Apache API tests skipped: the harness has no Apache start-up yet (t/lib/server.mjs apache())',
+		async start() { throw new Error('not implemented'); },
+		async stop() {},
+		logs() { return ''; },
+	};
+}
+
+export const WEBSERVERS = { lighttpd, apache };
+
+/* Why this run cannot start a server (a skip reason), or null. */
+export function skipReason() {
+	const make = WEBSERVERS[WEBSERVER];
+	if (!make)
+		return `unknown CV_WEBSERVER "${WEBSERVER}" (lighttpd or apache)`;
+	const cvctl = join(BUILDDIR, 'db', 'cvctl');
+	if (!existsSync(cvctl))
+		return `${cvctl} is not built (set CV_BUILDDIR to the build tree)`;
+	return make({}).available;
+}
+
+function run(file, args, { input, env } = {}) {
+	return new Promise((res) => {
+		const p = execFile(file, args, { env: env || process.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+		});
+		if (input !== undefined)
+			p.stdin.end(input);
+	});
+}
+
+/* A response: status, headers, ctype (no parameters), text, body (parsed JSON or null). */
+async function wrap(res) {
+	const text = await res.text();
+	let body = null;
+	const ctype = (res.headers.get('content-type') || '').split(';')[0].trim();
+	if (/json/.test(ctype) && text.length) {
+		try { body = JSON.parse(text); } catch { body = undefined; }
+	}
+	return { status: res.status, headers: res.headers, ctype, text, body };
+}
+
+/* The server handle given to a suite; fields are set once start() ran. */
+export class Server {
+	constructor(opts = {}) {
+		this.opts = opts;
+		this.base = null;
+		this.vehicles = [];
+		this.logOffset = 0;
+	}
+
+	async start() {
+		const top = mkdtempSync(join(tmpdir(), 'cvapi-test-'));
+		this.top = top;
+		this.home = join(top, 'db');
+		this.rundir = join(top, 'run');
+		mkdirSync(this.home);
+		mkdirSync(this.rundir);
+		live.set(`dir:${top}`, top);
+		this.cvctlBin = join(BUILDDIR, 'db', 'cvctl');
+		this.env = {
+			...process.env,
+			ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0:log_path=stderr',
+			UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1',
+		};
+		delete this.env.CVAPI_HOME;
+		await this.cvctl(['init']);
+		const vfile = join(top, 'vehicles.txt');
+		await this.cvctl(['demo', '--vehicles', vfile]);
+		this.vehicles = readFileSync(vfile, 'utf8').trim().split('\n').map((l) => {
+			const [vin, energy, cred] = l.trim().split(/\s+/);
+			return { vin, energy, cred };
+		});
+
+		let lastErr = null;
+		for (let attempt = 0; attempt < 5; attempt++) {
+			const port = await freePort();
+			const ctx = {
+				top, port, home: this.home, rundir: this.rundir, procs: this.opts.procs || 2,
+				fcgidir: join(BUILDDIR, 'cgi'), wwwdir: join(SRCDIR, 'www'), env: this.env,
+			};
+			const ws = WEBSERVERS[WEBSERVER](ctx);
+			const child = await ws.start();
+			this.ws = ws;
+			this.base = `http://127.0.0.1:${port}`;
+			try {
+				await this.waitHealthy(child);
+				break;
+			} catch (e) {
+				lastErr = e;
+				await ws.stop();
+				this.ws = null;
+				if (!/bind|address already in use/i.test(e.message))
+					throw e;
+			}
+		}
+		if (!this.ws)
+			throw lastErr;
+
+		// demo vehicles: ids from the API
+		this.demoToken = await this.token('demo');
+		const r = await this.get(`${B2C}/user/vehicles`, this.demoToken);
+		if (r.status !== 200)
+			throw new Error(`GET /user/vehicles: ${r.status} ${r.text}`);
+		for (const v of r.body._embedded.vehicles) {
+			const d = this.vehicles.find((x) => x.vin === v.vin);
+			if (d)
+				d.id = v.id;
+		}
+		for (const d of this.vehicles)
+			if (!d.id)
+				throw new Error(`demo vehicle ${d.vin} is not listed by /user/vehicles`);
+		if (process.env.CV_KEEP)
+			console.log(`# cvapi test folder: ${top}, server ${this.base}`);
+		return this;
+	}
+
+	/* Poll /healthz until 200 (never a fixed sleep); fail early if the server died. */
+	async waitHealthy(child, timeoutMs = 30000) {
+		const t0 = Date.now();
+		let last = '';
+		while (Date.now() - t0 < timeoutMs) {
+			if (child && (child.exitCode !== null || child.signalCode !== null))
+				throw new Error(`${this.ws.name} exited (${child.exitCode ?? child.signalCode}):\n${this.ws.logs()}`);
+			try {
+				const res = await fetch(`${this.base}/healthz`, { signal: AbortSignal.timeout(2000) });
+				last = `${res.status} ${await res.text()}`;
+				if (res.status === 200)
+					return;
+			} catch (e) {
+				last = e.cause ? e.cause.code || e.cause.message : e.message;
+			}
+			await sleep(25);
+		}
+		throw new Error(`${this.ws.name} did not answer /healthz with 200 within ${timeoutMs} ms (last: ${last}):\n${this.ws.logs()}`);
+	}
+
+	/* Sanitizer reports in the logs since the last call: an array of excerpts. */
+	sanitizerReports() {
+		if (!this.ws)
+			return [];
+		const text = this.ws.logs();
+		const fresh = text.slice(this.logOffset);
+		this.logOffset = text.length;
+		const found = [];
+		for (const re of SANITIZER_PATTERNS) {
+			const m = re.exec(fresh);
+			if (m)
+				found.push(fresh.slice(Math.max(0, m.index - 200), m.index + 1500));
+		}
+		return found;
+	}
+
+	checkSanitizers() {
+		const found = this.sanitizerReports();
+		if (found.length)
+			throw new Error(`sanitizer report in the server log:\n${found.join('\n---\n')}`);
+	}
+
+	async stop() {
+		let reports = [];
+		if (this.ws) {
+			await this.ws.stop();
+			// leak reports are written when the FastCGI programs exit
+			reports = this.sanitizerReports();
+			this.ws = null;
+		}
+		if (this.top) {
+			live.delete(`dir:${this.top}`);
+			if (!process.env.CV_KEEP)
+				rmSync(this.top, { recursive: true, force: true });
+			this.top = null;
+		}
+		if (reports.length)
+			throw new Error(`sanitizer report in the server log at shutdown:\n${reports.join('\n---\n')}`);
+	}
+
+	/* cvctl -H HOME args...: resolves to stdout; rejects with stderr on failure. */
+	async cvctl(args, opts = {}) {
+		const r = await this.cvctlRun(args, opts);
+		if (r.code !== 0)
+			throw new Error(`cvctl ${args.join(' ')}: exit ${r.code}: ${r.stderr.trim()}`);
+		return r.stdout;
+	}
+
+	/* cvctl without the throw: { code, stdout, stderr }. */
+	cvctlRun(args, opts = {}) {
+		return run(this.cvctlBin, ['-H', this.home, ...args], { ...opts, env: this.env });
+	}
+
+	/* An access token for user (cvctl token issue): scope "a b", ttl seconds, client. */
+	async token(user, { scope, ttl, client } = {}) {
+		const args = ['token', 'issue', user];
+		if (scope !== undefined)
+			args.push('--scope', scope);
+		if (ttl !== undefined)
+			args.push('--ttl', String(ttl));
+		if (client !== undefined)
+			args.push('--client', client);
+		return (await this.cvctl(args)).trim();
+	}
+
+	/* Add a user and a vehicle: { login, token, vin, id, cred }. */
+	async addUserWithVehicle(login, vin, energy = 'petrol') {
+		await this.cvctl(['user', 'add', login, '--password', `${login}-pw`]);
+		const out = await this.cvctl(['vehicle', 'add', vin, '--owner', login, '--energy', energy]);
+		const kv = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=')));
+		return { login, token: await this.token(login), vin, id: kv.id, cred: kv.credential };
+	}
+
+	url(path) {
+		return path.startsWith('http') ? path : this.base + path;
+	}
+
+	/* Any request: opts { token, headers, body (string|Buffer|object -> JSON), method }. */
+	async request(method, path, { token, headers = {}, body } = {}) {
+		const h = { ...headers };
+		if (token !== undefined && token !== null)
+			h.authorization = `Bearer ${token}`;
+		let payload = body;
+		if (body !== undefined && typeof body === 'object' && !(body instanceof Uint8Array)) {
+			payload = JSON.stringify(body);
+			if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type'))
+				h['content-type'] = 'application/json';
+		}
+		const res = await fetch(this.url(path), { method, headers: h, body: payload, redirect: 'manual' });
+		return wrap(res);
+	}
+
+	get(path, token, opts = {}) {
+		return this.request('GET', path, { ...opts, token });
+	}
+
+	/* The vehicle link: POST a batch (object, or a raw string with opts.contentType). */
+	upload(vin, cred, body, { contentType = 'application/json', headers = {} } = {}) {
+		const h = { ...headers };
+		if (contentType !== null)
+			h['content-type'] = contentType;
+		return this.request('POST', `/telematics/v1/vehicles/${vin}/messages`, {
+			token: cred, headers: h, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+		});
+	}
+
+	/* POST /oauth2/token with a form (object or raw string); opts.basic = [id, secret]. */
+	oauth(form, { basic, contentType = 'application/x-www-form-urlencoded', headers = {} } = {}) {
+		const h = { ...headers };
+		if (contentType !== null)
+			h['content-type'] = contentType;
+		if (basic)
+			h.authorization = 'Basic ' + Buffer.from(`${basic[0]}:${basic[1]}`).toString('base64');
+		const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
+		return this.request('POST', '/oauth2/token', { headers: h, body });
+	}
+
+	/* A raw HTTP/1.1 request (the exact bytes, with CRLFs) over a socket, for what fetch refuses to send: { status, head, body }. */
+	raw(text) {
+		return new Promise((res, rej) => {
+			const u = new URL(this.base);
+			const s = net.connect(Number(u.port), u.hostname);
+			let buf = Buffer.alloc(0);
+			s.on('data', (d) => { buf = Buffer.concat([buf, d]); });
+			s.on('error', rej);
+			s.on('end', () => {
+				const str = buf.toString('utf8');
+				const i = str.indexOf('\r\n\r\n');
+				const head = i < 0 ? str : str.slice(0, i);
+				const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+				res({ status: m ? Number(m[1]) : 0, head, body: i < 0 ? '' : str.slice(i + 4) });
+			});
+			s.end(text);
+		});
+	}
+}
+
+/*
+ * A file's tests with a server: fn(srv, test) declares them with
+ * test(name, [options], async (t) => ...), node:test's test() plus:
+ *   - a first test starts the server, a last one stops it (and reports
+ *     sanitizer reports written at shutdown, such as leaks);
+ *   - after each test the server's logs are searched for sanitizer
+ *     reports: the test that caused one fails;
+ *   - when no server can be started (see skipReason) every test is
+ *     skipped with the reason.
+ * Tests are top level, so that automake's TAP driver counts each one.
+ * opts: { procs }.
+ */
+export function apiSuite(name, opts, fn) {
+	if (typeof opts === 'function') {
+		fn = opts;
+		opts = {};
+	}
+	const reason = skipReason();
+	const srv = new Server(opts);
+	let started = false;
+	let startError = null;
+	nodeTest(`${name}: start the server (${WEBSERVER})`, { skip: reason || false, timeout: 60000 }, async () => {
+		try {
+			await srv.start();
+			started = true;
+		} catch (e) {
+			startError = e;
+			throw e;
+		}
+	});
+	// say it when bodies are not checked against the official schemas
+	nodeTest(`${name}: bodies are checked against the official OpenAPI documents`, { skip: reason || schemaSkip || false }, async () => {
+		await schemaProblems({}, 'xError');
+	});
+	const wrapped = (tname, topts, tfn) => {
+		if (typeof topts === 'function') {
+			tfn = topts;
+			topts = {};
+		}
+		nodeTest(tname, { ...topts, skip: reason || topts.skip || false }, async (t) => {
+			if (!started)
+				throw new Error(`the server did not start${startError ? ': ' + startError.message.split('\n')[0] : ''}`);
+			try {
+				await tfn(t);
+			} finally {
+				srv.checkSanitizers();
+			}
+		});
+	};
+	fn(srv, wrapped);
+	nodeTest(`${name}: stop the server`, { skip: reason || false, timeout: 30000 }, async () => {
+		await srv.stop();
+	});
+	return srv;
+}
