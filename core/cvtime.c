@@ -225,13 +225,29 @@ enum cv_err cv_duration_parse(const char *s, struct cv_duration *dur)
 	return CV_OK;
 }
 
+/*
+ * Times and month counts far outside 1970..9999 are clamped before the
+ * calendar arithmetic so that it cannot overflow: results that far out are
+ * out of range either way, and callers clamp them to [CV_TIME_MIN,
+ * CV_TIME_MAX] (about 3 million years and 20000 years of slack).
+ */
+#define TIME_SLACK 100000000000000000LL
+#define MONTHS_SLACK (20000LL * 12)
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 static int64_t add_months(int64_t t, int64_t months)
 {
-	int64_t days = t >= 0 ? t / 86400000 : (t - 86399999) / 86400000;
-	int64_t msday = t - days * 86400000;
-	int64_t y, mi;
+	int64_t days, msday, y, mi;
 	int m, d, dim;
 
+	t = clamp64(t, -TIME_SLACK, TIME_SLACK);
+	months = clamp64(months, -MONTHS_SLACK, MONTHS_SLACK);
+	days = t >= 0 ? t / 86400000 : (t - 86399999) / 86400000;
+	msday = t - days * 86400000;
 	civil_from_days(days, &y, &m, &d);
 	mi = y * 12 + (m - 1) + months;
 	y = mi >= 0 ? mi / 12 : (mi - 11) / 12;
@@ -244,12 +260,13 @@ static int64_t add_months(int64_t t, int64_t months)
 
 int64_t cv_time_add(int64_t t, const struct cv_duration *d)
 {
-	return add_months(t, d->months) + d->ms;
+	return add_months(t, d->months) + clamp64(d->ms, -TIME_SLACK, TIME_SLACK);
 }
 
 int64_t cv_time_sub(int64_t t, const struct cv_duration *d)
 {
-	return add_months(t - d->ms, -d->months);
+	t = clamp64(t, -TIME_SLACK, TIME_SLACK);
+	return add_months(t - clamp64(d->ms, -TIME_SLACK, TIME_SLACK), -clamp64(d->months, -MONTHS_SLACK, MONTHS_SLACK));
 }
 
 void cv_duration_fmt(int64_t ms, char out[CV_TIME_STRLEN])

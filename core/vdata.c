@@ -89,7 +89,7 @@ static enum cv_err vp_fixed(struct vp *p, json_object *o, const char *path, cons
 		return vp_fail(p, path, key, "must be a number");
 	d = json_object_get_double(v);
 	if (!isfinite(d) || d < min || d > max)
-		return vp_fail(p, path, key, "must be between %g and %g", min, max);
+		return vp_fail(p, path, key, "must be between %.10g and %.10g", min, max);
 	for (int i = 0; i < decimals; i++)
 		scale *= 10;
 	*out = (int64_t)llround(d * scale);

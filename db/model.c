@@ -206,8 +206,10 @@ enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login
 		vid[vl] = '\0';
 		if (plen || (!stop && n >= offset && n < offset + limit)) {
 			e = cv_vehicle_get(st, txn, vid, &v);
-			if (e == CV_ENOTFOUND)
+			if (e == CV_ENOTFOUND) {
+				e = CV_OK;      /* a link to a vehicle that is gone: skip it */
 				continue;
+			}
 			if (e)
 				break;
 			if (plen && strncmp(v.vin, vin_prefix, plen))
@@ -342,12 +344,15 @@ enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned c
 	DBC *c;
 	DBT k, d;
 	unsigned char kb[24], vb[256];
+	int64_t from = wk->from < 0 ? 0 : wk->from;    /* history times are never negative */
 	int64_t start = wk->start;
 	int ret;
 	enum cv_err e = CV_OK;
 
-	if (start < wk->from)
-		start = wk->from;
+	if (from >= wk->to)
+		return CV_OK;   /* an empty range */
+	if (start < from)
+		start = from;
 	if (start >= wk->to)
 		start = wk->to - 1;
 	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
@@ -379,7 +384,7 @@ enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned c
 		if (k.size != 24 || memcmp(kb, vid, 16))
 			break;
 		at = (int64_t)cv_be64_get(kb + 16);
-		if (wk->desc ? at < wk->from : at >= wk->to)
+		if (wk->desc ? at < from : at >= wk->to)
 			break;
 		e = cv_sample_decode(vb, d.size, at, &s);
 		if (e)

@@ -295,7 +295,7 @@ enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
 	t->expires = (int64_t)rd_uint(&r, 8);
 	rd_str(&r, t->user, sizeof(t->user));
 	rd_str(&r, t->client, sizeof(t->client));
-	return r.bad ? CV_EINVAL : CV_OK;
+	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
 }
 
 #define SAMPLE_V 1
@@ -435,7 +435,7 @@ enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *ev)
 		ev->side[i] = (uint8_t)(v & 15);
 		ev->csev[i] = (uint8_t)(v >> 4);
 	}
-	return r.bad ? CV_EINVAL : CV_OK;
+	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
 }
 
 #define STATUS_V 1

@@ -1,0 +1,529 @@
+/* unit-store.c - tests of db/store and db/model on a store in a fresh temporary folder. */
+#include "model.h"
+#include "cvtime.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define T0 1714552200000LL       /* 2024-05-01T08:30:00Z */
+
+static struct cv_store st;
+
+/* Remove the files of a flat folder, then the folder. */
+static void rm_store(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static DB_TXN *begin(void)
+{
+	DB_TXN *txn = NULL;
+
+	if (cv_store_begin(&st, &txn, 0))
+		cv_die("cannot begin a transaction");
+	return txn;
+}
+
+static void commit(DB_TXN *txn, const char *what)
+{
+	is_int(cv_store_commit(txn), CV_OK, "commit: %s", what);
+}
+
+static void vid_of(int n, char out[CV_VID_HEXLEN + 1])
+{
+	snprintf(out, CV_VID_HEXLEN + 1, "%032x", n);
+}
+
+static void add_vehicle(DB_TXN *txn, int n, const char *vin, const char *owner)
+{
+	struct cv_vehicle v;
+
+	memset(&v, 0, sizeof(v));
+	vid_of(n, v.id);
+	cv_strlcpy(v.vin, vin, sizeof(v.vin));
+	cv_strlcpy(v.brand, "Peugeot", sizeof(v.brand));
+	cv_strlcpy(v.owner, owner, sizeof(v.owner));
+	v.energy = CV_ENERGY_ELECTRIC;
+	v.created = T0;
+	is_int(cv_vehicle_add(&st, txn, &v), CV_OK, "add vehicle %d (%s) for %s", n, vin, owner[0] ? owner : "nobody");
+}
+
+static void test_users(void)
+{
+	DB_TXN *txn = begin();
+	struct cv_user u, g;
+	struct cv_client c, cg;
+
+	memset(&u, 0, sizeof(u));
+	cv_strlcpy(u.login, "alice", sizeof(u.login));
+	cv_strlcpy(u.first, "Alice", sizeof(u.first));
+	cv_password_hash("secret", u.hash);
+	u.created = T0;
+	is_int(cv_user_put(&st, txn, &u, DB_NOOVERWRITE), CV_OK, "add user alice");
+	is_int(cv_user_put(&st, txn, &u, DB_NOOVERWRITE), CV_EEXIST, "adding alice again is CV_EEXIST");
+	cv_strlcpy(u.login, "bob", sizeof(u.login));
+	is_int(cv_user_put(&st, txn, &u, DB_NOOVERWRITE), CV_OK, "add user bob");
+	memset(&c, 0, sizeof(c));
+	cv_strlcpy(c.id, "console", sizeof(c.id));
+	cv_strlcpy(c.name, "Console", sizeof(c.name));
+	c.scopes = CV_SC_BIT(CV_SC_TELEMETRY);
+	is_int(cv_client_put(&st, txn, &c, DB_NOOVERWRITE), CV_OK, "add client");
+	commit(txn, "users and client");
+
+	is_int(cv_user_get(&st, NULL, "alice", &g), CV_OK, "get alice without a transaction");
+	ok(!strcmp(g.login, "alice") && !strcmp(g.first, "Alice") && g.created == T0, "alice's record");
+	ok(cv_password_check("secret", g.hash), "her password checks");
+	is_int(cv_user_get(&st, NULL, "carol", &g), CV_ENOTFOUND, "an unknown user is CV_ENOTFOUND");
+	is_int(cv_user_get(&st, NULL, "alic", &g), CV_ENOTFOUND, "a prefix of a login is not a user");
+	is_int(cv_client_get(&st, NULL, "console", &cg), CV_OK, "get the client");
+	ok(!strcmp(cg.name, "Console") && cg.scopes == CV_SC_BIT(CV_SC_TELEMETRY), "the client's record");
+
+	/* an aborted transaction leaves nothing behind */
+	txn = begin();
+	cv_strlcpy(u.login, "ghost", sizeof(u.login));
+	is_int(cv_user_put(&st, txn, &u, 0), CV_OK, "add ghost");
+	cv_store_abort(txn);
+	is_int(cv_user_get(&st, NULL, "ghost", &g), CV_ENOTFOUND, "aborted: ghost is not there");
+}
+
+struct seen {
+	int n;
+	char ids[16][CV_VID_HEXLEN + 1];
+	int stop_after;
+};
+
+static int collect(const struct cv_vehicle *v, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 16)
+		cv_strlcpy(s->ids[s->n], v->id, sizeof(s->ids[0]));
+	s->n++;
+	return s->stop_after && s->n >= s->stop_after;
+}
+
+/* "1,2,3": the vehicle numbers seen (ids are %032x of the number). */
+static const char *seen_str(const struct seen *s, char *buf, size_t bufsz)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < s->n && i < 16; i++) {
+		int k = snprintf(buf + len, bufsz - len, "%s%ld", i ? "," : "", strtol(s->ids[i], NULL, 16));
+
+		if (k < 0 || (size_t)k >= bufsz - len)
+			break;
+		len += (size_t)k;
+	}
+	return buf;
+}
+
+static void vehicles_is(const char *login, const char *prefix, size_t offset, size_t limit, int stop_after,
+			size_t want_total, const char *want)
+{
+	struct seen s;
+	size_t total = 12345;
+	char buf[128];
+	enum cv_err e;
+
+	memset(&s, 0, sizeof(s));
+	s.stop_after = stop_after;
+	e = cv_user_vehicles(&st, NULL, login, prefix, offset, limit, &total, collect, &s);
+	seen_str(&s, buf, sizeof(buf));
+	ok(e == CV_OK && total == want_total && !strcmp(buf, want),
+	   "%s's vehicles, prefix %s, offset %zu, limit %zu: total %zu, [%s] (got %d: %zu, [%s])", login,
+	   prefix ? prefix : "-", offset, limit, want_total, want, (int)e, total, buf);
+}
+
+static void test_vehicles(void)
+{
+	DB_TXN *txn = begin();
+	struct cv_vehicle v;
+	char vid[CV_VID_HEXLEN + 1], vid9[CV_VID_HEXLEN + 1];
+
+	/* added out of order: listings come in id order */
+	add_vehicle(txn, 3, "VR3AAAAAAAA000003", "alice");
+	add_vehicle(txn, 1, "VR3AAAAAAAA000001", "alice");
+	add_vehicle(txn, 2, "VF1BBBBBBBB000002", "alice");
+	add_vehicle(txn, 5, "VR3AAAAAAAA000005", "alice");
+	add_vehicle(txn, 4, "VF1BBBBBBBB000004", "alice");
+	add_vehicle(txn, 6, "VR3CCCCCCCC000006", "bob");
+	add_vehicle(txn, 7, "VR3CCCCCCCC000007", "");
+	commit(txn, "vehicles");
+
+	txn = begin();
+	memset(&v, 0, sizeof(v));
+	vid_of(8, v.id);
+	cv_strlcpy(v.vin, "VR3AAAAAAAA000001", sizeof(v.vin));
+	is_int(cv_vehicle_add(&st, txn, &v), CV_EEXIST, "a VIN already taken is CV_EEXIST");
+	cv_store_abort(txn);
+
+	vid_of(2, vid);
+	is_int(cv_vehicle_get(&st, NULL, vid, &v), CV_OK, "get vehicle 2");
+	ok(!strcmp(v.vin, "VF1BBBBBBBB000002") && !strcmp(v.owner, "alice") && v.energy == CV_ENERGY_ELECTRIC,
+	   "vehicle 2's record");
+	is_int(cv_vehicle_by_vin(&st, NULL, "VR3CCCCCCCC000006", &v), CV_OK, "find a vehicle by VIN");
+	vid_of(6, vid);
+	is_str(v.id, vid, "the right one");
+	is_int(cv_vehicle_by_vin(&st, NULL, "VR3ZZZZZZZZ000000", &v), CV_ENOTFOUND, "an unknown VIN");
+	vid_of(8, vid9);
+	is_int(cv_vehicle_get(&st, NULL, vid9, &v), CV_ENOTFOUND, "the refused vehicle was not stored");
+
+	vid_of(1, vid);
+	is_int(cv_user_has_vehicle(&st, NULL, "alice", vid), CV_OK, "alice has vehicle 1");
+	vid_of(6, vid);
+	is_int(cv_user_has_vehicle(&st, NULL, "alice", vid), CV_ENOTFOUND, "alice does not have bob's vehicle");
+	is_int(cv_user_has_vehicle(&st, NULL, "bob", vid), CV_OK, "bob has vehicle 6");
+	vid_of(7, vid);
+	is_int(cv_user_has_vehicle(&st, NULL, "alice", vid), CV_ENOTFOUND, "nobody has vehicle 7");
+	vid_of(1, vid);
+	is_int(cv_user_has_vehicle(&st, NULL, "alic", vid), CV_ENOTFOUND, "a prefix of alice has nothing");
+	is_int(cv_user_has_vehicle(&st, NULL, "carol", vid), CV_ENOTFOUND, "an unknown user has nothing");
+	is_int(cv_user_has_vehicle(&st, NULL, "alice", "00000000000000000000000000000"), CV_ENOTFOUND,
+	       "a prefix of an id is not a vehicle");
+	{
+		char longlogin[200];
+
+		memset(longlogin, 'a', sizeof(longlogin) - 1);
+		longlogin[sizeof(longlogin) - 1] = '\0';
+		is_int(cv_user_has_vehicle(&st, NULL, longlogin, vid), CV_ENOTFOUND, "an over-long login has nothing");
+		is_int(cv_user_vehicles(&st, NULL, longlogin, NULL, 0, 10, &(size_t){ 0 }, collect, &(struct seen){ 0 }),
+		       CV_EINVAL, "listing an over-long login is CV_EINVAL");
+	}
+
+	vehicles_is("alice", NULL, 0, 10, 0, 5, "1,2,3,4,5");
+	vehicles_is("alice", NULL, 0, 2, 0, 5, "1,2");
+	vehicles_is("alice", NULL, 1, 2, 0, 5, "2,3");
+	vehicles_is("alice", NULL, 4, 10, 0, 5, "5");
+	vehicles_is("alice", NULL, 5, 10, 0, 5, "");
+	vehicles_is("alice", NULL, 100, 10, 0, 5, "");
+	vehicles_is("alice", NULL, 0, 0, 0, 5, "");
+	vehicles_is("alice", NULL, 0, 10, 2, 5, "1,2");
+	vehicles_is("alice", "VR3", 0, 10, 0, 3, "1,3,5");
+	vehicles_is("alice", "VR3", 1, 1, 0, 3, "3");
+	vehicles_is("alice", "VF1", 0, 10, 0, 2, "2,4");
+	vehicles_is("alice", "VF1BBBBBBBB000004", 0, 10, 0, 1, "4");
+	vehicles_is("alice", "VX", 0, 10, 0, 0, "");
+	vehicles_is("alice", "", 0, 10, 0, 5, "1,2,3,4,5");
+	vehicles_is("bob", NULL, 0, 10, 0, 1, "6");
+	vehicles_is("alic", NULL, 0, 10, 0, 0, "");
+	vehicles_is("carol", NULL, 0, 10, 0, 0, "");
+
+	/* a link to a vehicle that is gone is skipped, not an error */
+	txn = begin();
+	{
+		char k[128];
+		size_t kl = 0;
+
+		memcpy(k, "alice", 6);
+		kl = 6;
+		memcpy(k + kl, "ffffffffffffffffffffffffffffffff", 32);
+		kl += 32;
+		is_int(cv_store_put(&st, CV_DB_USERVEHS, txn, k, kl, "", 0, 0), CV_OK, "a dangling link for alice");
+		memcpy(k + 6, "00000000000000000000000000000002a", 33);
+		is_int(cv_store_put(&st, CV_DB_USERVEHS, txn, k, 6 + 33, "", 0, 0), CV_OK, "a malformed link for alice");
+	}
+	commit(txn, "dangling links");
+	vehicles_is("alice", NULL, 0, 10, 0, 5, "1,2,3,4,5");
+	vehicles_is("alice", "VR3", 0, 10, 0, 3, "1,3,5");
+}
+
+static void test_tokens(void)
+{
+	DB_TXN *txn = begin();
+	struct cv_token t, g;
+	char tok[CV_TOKEN_STRLEN], tok2[CV_TOKEN_STRLEN];
+
+	memset(&t, 0, sizeof(t));
+	t.kind = CV_TOKEN_ACCESS;
+	t.scopes = CV_SC_BIT(CV_SC_TELEMETRY) | CV_SC_BIT(CV_SC_POSITION);
+	t.issued = T0;
+	t.expires = T0 + 3600000;
+	cv_strlcpy(t.user, "alice", sizeof(t.user));
+	cv_strlcpy(t.client, "console", sizeof(t.client));
+	is_int(cv_token_issue(&st, txn, &t, tok), CV_OK, "issue an access token");
+	t.kind = CV_TOKEN_REFRESH;
+	t.expires = T0 + 86400000;
+	is_int(cv_token_issue(&st, txn, &t, tok2), CV_OK, "issue a refresh token");
+	commit(txn, "tokens");
+	is_int(strlen(tok), CV_TOKEN_STRLEN - 1, "a token is %d characters", CV_TOKEN_STRLEN - 1);
+	ok(strcmp(tok, tok2) != 0, "two tokens differ");
+
+	memset(&g, 0, sizeof(g));
+	is_int(cv_token_lookup(&st, NULL, tok, &g, T0 + 1000), CV_OK, "look the access token up");
+	ok(g.kind == CV_TOKEN_ACCESS && g.scopes == (CV_SC_BIT(CV_SC_TELEMETRY) | CV_SC_BIT(CV_SC_POSITION)) &&
+	   g.issued == T0 && g.expires == T0 + 3600000 && !strcmp(g.user, "alice") && !strcmp(g.client, "console"),
+	   "its record");
+	is_int(cv_token_lookup(&st, NULL, tok, &g, T0 + 3599999), CV_OK, "valid 1 ms before it expires");
+	is_int(cv_token_lookup(&st, NULL, tok, &g, T0 + 3600000), CV_EAUTH, "expired at its expiry time");
+	is_int(cv_token_lookup(&st, NULL, tok2, &g, T0 + 3600000), CV_OK, "the refresh token lives longer");
+	is_int(g.kind, CV_TOKEN_REFRESH, "and is a refresh token");
+	is_int(cv_token_lookup(&st, NULL, "not-a-token", &g, T0), CV_ENOTFOUND, "an unknown token");
+	is_int(cv_token_lookup(&st, NULL, "", &g, T0), CV_ENOTFOUND, "an empty token");
+
+	txn = begin();
+	is_int(cv_token_revoke(&st, txn, tok), CV_OK, "revoke the access token");
+	commit(txn, "revoke");
+	is_int(cv_token_lookup(&st, NULL, tok, &g, T0), CV_ENOTFOUND, "a revoked token is unknown");
+	is_int(cv_token_lookup(&st, NULL, tok2, &g, T0), CV_OK, "the other one still works");
+	txn = begin();
+	is_int(cv_token_revoke(&st, txn, tok), CV_ENOTFOUND, "revoking twice is CV_ENOTFOUND");
+	cv_store_abort(txn);
+}
+
+static void test_msgids(void)
+{
+	DB_TXN *txn = begin();
+	unsigned char va[16], vb[16];
+
+	cv_vid_bytes("00000000000000000000000000000001", va);
+	cv_vid_bytes("00000000000000000000000000000002", vb);
+	is_int(cv_msgid_put(&st, txn, va, "VR3-000042", T0), CV_OK, "a new message id");
+	is_int(cv_msgid_put(&st, txn, va, "VR3-000042", T0 + 1), CV_EEXIST, "the same id again is CV_EEXIST");
+	is_int(cv_msgid_put(&st, txn, vb, "VR3-000042", T0), CV_OK, "the same id from another vehicle is new");
+	is_int(cv_msgid_put(&st, txn, va, "VR3-000043", T0), CV_OK, "the next id is new");
+	commit(txn, "message ids");
+	txn = begin();
+	is_int(cv_msgid_put(&st, txn, va, "VR3-000042", T0 + 2), CV_EEXIST, "still a duplicate after commit");
+	cv_store_abort(txn);
+}
+
+/* ---- history ------------------------------------------------------------ */
+
+struct walk_seen {
+	int n;
+	int64_t at[64];
+	int stop_after;
+	bool values_ok;
+};
+
+static int walk_fn(const struct cv_sample *s, void *arg)
+{
+	struct walk_seen *w = arg;
+
+	if (w->n < 64)
+		w->at[w->n] = s->at;
+	/* every stored sample i (at T0 + i s) has speed i and outside temperature -i */
+	if (s->has != ((1u << CV_G_KIN) | (1u << CV_G_AIR)) || s->speed_dkmh != (s->at - T0) / 1000 ||
+	    s->air_temp_dc != -(s->at - T0) / 1000)
+		w->values_ok = false;
+	w->n++;
+	return w->stop_after && w->n >= w->stop_after;
+}
+
+/* want: the sample numbers (seconds after T0) in visiting order, "" for none */
+static void walk_is(const unsigned char vid[16], int64_t from, int64_t to, int64_t start, bool desc, int stop_after,
+		    const char *want, const char *what)
+{
+	struct cv_walk wk = { from, to, start, desc };
+	struct walk_seen w;
+	char got[256];
+	size_t len = 0;
+	enum cv_err e;
+
+	memset(&w, 0, sizeof(w));
+	w.values_ok = true;
+	w.stop_after = stop_after;
+	e = cv_telemetry_walk(&st, NULL, vid, &wk, walk_fn, &w);
+	got[0] = '\0';
+	for (int i = 0; i < w.n && i < 64; i++) {
+		int k = snprintf(got + len, sizeof(got) - len, "%s%lld", i ? "," : "",
+				 (long long)((w.at[i] - T0) / 1000));
+
+		if (k < 0 || (size_t)k >= sizeof(got) - len)
+			break;
+		len += (size_t)k;
+	}
+	ok(e == CV_OK && !strcmp(got, want) && w.values_ok, "walk %s %s: [%s] (got %d: [%s]%s)", desc ? "desc" : "asc",
+	   what, want, (int)e, got, w.values_ok ? "" : ", bad values");
+}
+
+#define S(n) (T0 + (n) * 1000LL)
+
+static void test_history(void)
+{
+	DB_TXN *txn = begin();
+	unsigned char va[16], vlo[16], vhi[16], vnone[16];
+	struct cv_sample s;
+
+	cv_vid_bytes("00000000000000000000000000000010", va);
+	cv_vid_bytes("0000000000000000000000000000000f", vlo);
+	cv_vid_bytes("00000000000000000000000000000011", vhi);
+	cv_vid_bytes("000000000000000000000000000000ff", vnone);
+	is_int(cv_vid_bytes("0000000000000000000000000000001", va), CV_EINVAL, "a 31-character vehicle id is refused");
+	is_int(cv_vid_bytes("0000000000000000000000000000001x", va), CV_EINVAL, "a non-hex vehicle id is refused");
+	cv_vid_bytes("00000000000000000000000000000010", va);
+
+	/* samples 0..9 for vehicle a, stored out of order; neighbours before and after */
+	for (int k = 0; k < 10; k++) {
+		int i = (k * 7) % 10;
+
+		memset(&s, 0, sizeof(s));
+		s.at = S(i);
+		s.has = (1u << CV_G_KIN) | (1u << CV_G_AIR);
+		s.speed_dkmh = (uint16_t)i;
+		s.air_temp_dc = (int16_t)-i;
+		if (cv_history_put(&st, txn, va, &s))
+			break;
+	}
+	for (int i = -5; i < 20; i++) {
+		memset(&s, 0, sizeof(s));
+		s.at = S(i);
+		s.has = 1u << CV_G_ODO;
+		cv_history_put(&st, txn, vlo, &s);
+		cv_history_put(&st, txn, vhi, &s);
+	}
+	/* an events-only sample has no telemetry record */
+	memset(&s, 0, sizeof(s));
+	s.at = S(20);
+	s.nevents = 1;
+	s.events[0].kind = CV_EV_ALERT;
+	is_int(cv_history_put(&st, txn, va, &s), CV_OK, "an events-only sample");
+	commit(txn, "history");
+
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false, 0, "0,1,2,3,4,5,6,7,8,9", "everything");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MAX, true, 0, "9,8,7,6,5,4,3,2,1,0", "everything");
+	walk_is(va, S(2), S(5), S(2), false, 0, "2,3,4", "[2, 5)");
+	walk_is(va, S(2), S(5), S(5) - 1, true, 0, "4,3,2", "[2, 5)");
+	walk_is(va, S(2), S(5), CV_TIME_MAX, true, 0, "4,3,2", "[2, 5) from a start past the end");
+	walk_is(va, S(2), S(5), CV_TIME_MIN, false, 0, "2,3,4", "[2, 5) from a start before the beginning");
+	walk_is(va, S(2) - 1, S(5) + 1, S(2) - 1, false, 0, "2,3,4,5", "[2 - 1ms, 5 + 1ms)");
+	walk_is(va, S(2) + 1, S(5), S(5), true, 0, "4,3", "(2, 5)");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, S(3) + 500, false, 0, "4,5,6,7,8,9", "from 3.5 s");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, S(3) + 500, true, 0, "3,2,1,0", "from 3.5 s");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, S(3), false, 0, "3,4,5,6,7,8,9", "from exactly 3 s");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, S(3), true, 0, "3,2,1,0", "from exactly 3 s");
+	walk_is(va, S(1), S(8), S(6), true, 0, "6,5,4,3,2,1", "from 6 s in [1, 8)");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false, 3, "0,1,2", "stopped after 3");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MAX, true, 1, "9", "stopped after 1");
+	walk_is(va, S(3), S(3), S(3), false, 0, "", "the empty range [3, 3)");
+	walk_is(va, S(3), S(3), S(3), true, 0, "", "the empty range [3, 3)");
+	walk_is(va, S(4), S(3), S(3), false, 0, "", "a reversed range");
+	walk_is(va, S(4), S(3), S(3), true, 0, "", "a reversed range");
+	walk_is(va, S(3) + 1, S(4), S(3), false, 0, "", "a range between two samples");
+	walk_is(va, S(3) + 1, S(4), S(4), true, 0, "", "a range between two samples");
+	walk_is(va, S(10), CV_TIME_MAX + 1, S(10), false, 0, "", "after the last sample");
+	walk_is(va, S(10), CV_TIME_MAX + 1, CV_TIME_MAX, true, 0, "", "after the last sample");
+	walk_is(va, CV_TIME_MIN, S(0), CV_TIME_MIN, false, 0, "", "before the first sample");
+	walk_is(va, CV_TIME_MIN, S(0), S(0), true, 0, "", "before the first sample");
+	walk_is(va, S(9), S(9) + 1, S(9), false, 0, "9", "only the last sample");
+	walk_is(va, S(0), S(0) + 1, S(0), true, 0, "0", "only the first sample");
+	walk_is(vnone, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false, 0, "", "a vehicle without history");
+	walk_is(vnone, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MAX, true, 0, "", "a vehicle without history");
+	walk_is(va, INT64_MIN, INT64_MAX, INT64_MIN, false, 0, "0,1,2,3,4,5,6,7,8,9", "over the widest range");
+	walk_is(va, INT64_MIN, INT64_MAX, INT64_MAX, true, 0, "9,8,7,6,5,4,3,2,1,0", "over the widest range");
+
+	{
+		/* the neighbours' own walks stay in their lanes */
+		struct cv_walk wk = { CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MAX, true };
+		struct walk_seen w;
+
+		memset(&w, 0, sizeof(w));
+		is_int(cv_telemetry_walk(&st, NULL, vhi, &wk, walk_fn, &w), CV_OK, "walk the next vehicle");
+		is_int(w.n, 25, "its 25 samples, none of vehicle a");
+		wk.desc = false;
+		wk.start = CV_TIME_MIN;
+		memset(&w, 0, sizeof(w));
+		cv_telemetry_walk(&st, NULL, vlo, &wk, walk_fn, &w);
+		is_int(w.n, 25, "the previous vehicle's 25 samples");
+	}
+
+	/* the same time again replaces the sample */
+	txn = begin();
+	memset(&s, 0, sizeof(s));
+	s.at = S(4);
+	s.has = (1u << CV_G_KIN) | (1u << CV_G_AIR);
+	s.speed_dkmh = 4;
+	s.air_temp_dc = -4;
+	is_int(cv_history_put(&st, txn, va, &s), CV_OK, "store sample 4 again");
+	commit(txn, "sample 4 again");
+	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false, 0, "0,1,2,3,4,5,6,7,8,9", "after a replacement");
+}
+
+static void test_status(void)
+{
+	DB_TXN *txn = begin();
+	struct cv_state state;
+	struct cv_sample s;
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_status_rec r;
+	const char *vid = "00000000000000000000000000000001";
+
+	memset(&state, 0, sizeof(state));
+	memset(&s, 0, sizeof(s));
+	s.at = T0;
+	s.has = (1u << CV_G_POS) | (1u << CV_G_AIR);
+	s.lat_e7 = 488566000;
+	s.lon_e7 = 23522000;
+	s.air_temp_dc = -125;
+	cv_state_merge(&state, &s, T0 + 10);
+	is_int(cv_status_put(&st, txn, vid, &state), CV_OK, "put a status");
+	commit(txn, "status");
+
+	is_int(cv_status_get(&st, NULL, vid, &b, &r), CV_OK, "get it back");
+	ok(!memcmp(&r.state, &state, sizeof(state)), "the same state");
+	ok(r.members_len > 0 && strstr(r.members, "\"temp\":-12.5") != NULL, "members hold the temperature");
+	ok(r.position_len > 0 && !strncmp(r.position, "{\"type\":\"Feature\"", 17), "a position Feature");
+	is_int(cv_status_get(&st, NULL, "00000000000000000000000000000009", &b, &r), CV_ENOTFOUND,
+	       "no status for a silent vehicle");
+	cv_buf_release(&b);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/cvapi-unit-store-XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[4096];
+
+	if (tmpdir && *tmpdir) {
+		snprintf(dir, sizeof(dir), "%s/cvapi-unit-store-XXXXXX", tmpdir);
+	} else {
+		cv_strlcpy(dir, tmpl, sizeof(dir));
+	}
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		printf("1..0 # SKIP cannot make a temporary folder\n");
+		return 0;
+	}
+	if (!ok(cv_store_open(&st, dir, CV_STORE_CREATE) == CV_OK, "open a new store in %s", dir)) {
+		rm_store(dir);
+		return tap_done();
+	}
+	test_users();
+	test_vehicles();
+	test_tokens();
+	test_msgids();
+	test_history();
+	test_status();
+	is_int(cv_store_maintain(&st, cv_now_ms()), CV_OK, "maintenance runs");
+	cv_store_close(&st);
+
+	/* what was committed is there after a reopen */
+	if (ok(cv_store_open(&st, dir, 0) == CV_OK, "reopen the store")) {
+		struct cv_user u;
+
+		is_int(cv_user_get(&st, NULL, "bob", &u), CV_OK, "bob is still there");
+		cv_store_close(&st);
+	}
+	cv_store_close(&st);
+	rm_store(dir);
+	ok(access(dir, F_OK) != 0, "the temporary store is removed");
+	return tap_done();
+}
