@@ -1,0 +1,373 @@
+/*
+ * cvsim - the vehicle simulator: drives vehicles through the vehicle link
+ * of a cvapi server, over HTTP only. See cvsim(1).
+ *
+ * Exit status: 0 success, 1 failure (one line on stderr), 2 bad usage.
+ */
+#include "config.h"
+#include "run.h"
+#include "cvtime.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VEHICLES 100000
+#define DAY_MS (24LL * 3600 * 1000)
+/* With --speedup above 1 the live clock starts this far back, so that it can run ahead. */
+#define LIVE_LEAD_MS (6LL * 3600 * 1000)
+
+static const char usage_text[] =
+	"Usage: cvsim --vehicles FILE [--days D] [--live] [OPTIONS]\n"
+	"Drive simulated vehicles through a cvapi server's vehicle link.\n"
+	"\n"
+	"  --vehicles FILE  one vehicle a line: VIN ENERGY CREDENTIAL (cvctl demo --vehicles FILE)\n"
+	"  --url URL        the server (default http://127.0.0.1:8080)\n"
+	"  --seed N         the simulation's seed, 0 to 2^63-1 (default 1)\n"
+	"  --days D         write D days of history, ending now, as fast as possible (1-365)\n"
+	"  --batch N        samples per upload in fast mode, 1-1000 (default 500)\n"
+	"  --parallel N     concurrent uploads in fast mode, 1-64 (default 2)\n"
+	"  --live           then keep the vehicles driving in real time until SIGINT or SIGTERM\n"
+	"  --speedup X      live time runs X times faster, 0.1-10000 (default 1)\n"
+	"  --quiet          no summary, no progress; errors only\n"
+	"  --help           this text;  --version  the version\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cvsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see cvsim --help)\n", stderr);
+	return 2;
+}
+
+/* ---- the vehicles file -------------------------------------------------- */
+
+static bool vin_ok(const char *s, size_t n)
+{
+	if (n != SIM_VIN_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || c == 'I' || c == 'O' || c == 'Q')
+			return false;
+	}
+	return true;
+}
+
+static bool cred_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > SIM_CRED_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return false;
+	return true;
+}
+
+/* Split line into up to max fields separated by blanks; returns how many there were. */
+static size_t split(char *line, const char **field, size_t *len, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	for (;;) {
+		size_t k;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			return n;
+		k = strcspn(p, " \t");
+		if (n < max) {
+			field[n] = p;
+			len[n] = k;
+		}
+		n++;
+		p += k;
+	}
+}
+
+static int by_vin(const void *a, const void *b)
+{
+	return strcmp(((const struct sim_car *)a)->vin, ((const struct sim_car *)b)->vin);
+}
+
+/* Read FILE into *cars (a new array you free); 0 or 1 with the reason printed. */
+static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
+{
+	FILE *f = fopen(path, "r");
+	struct sim_car *c = NULL, *sorted;
+	size_t n = 0, cap = 0, lineno = 0, linecap = 0;
+	char *line = NULL;
+	ssize_t got;
+
+	if (!f) {
+		fprintf(stderr, "cvsim: cannot read %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while ((got = getline(&line, &linecap, f)) >= 0) {
+		const char *field[3];
+		size_t len[3], nf;
+		int e = -1;
+
+		lineno++;
+		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+			line[--got] = '\0';
+		nf = split(line, field, len, 3);
+		if (nf == 0 || field[0][0] == '#')
+			continue;
+		if (nf != 3) {
+			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL\n", path, lineno);
+			goto fail;
+		}
+		if (!vin_ok(field[0], len[0])) {
+			fprintf(stderr, "cvsim: %s:%zu: a VIN is 17 digits and capitals but I, O, Q\n", path, lineno);
+			goto fail;
+		}
+		for (int k = 0; k < CV_ENERGY_COUNT; k++)
+			if (strlen(cv_energy_names[k]) == len[1] && !strncmp(cv_energy_names[k], field[1], len[1]))
+				e = k;
+		if (e < 0) {
+			fprintf(stderr, "cvsim: %s:%zu: the energy is petrol, diesel, electric or phev\n", path, lineno);
+			goto fail;
+		}
+		if (!cred_ok(field[2], len[2])) {
+			fprintf(stderr, "cvsim: %s:%zu: bad credential (1 to %d printable characters)\n", path, lineno,
+				SIM_CRED_MAX);
+			goto fail;
+		}
+		if (n == MAX_VEHICLES) {
+			fprintf(stderr, "cvsim: %s: more than %d vehicles\n", path, MAX_VEHICLES);
+			goto fail;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			c = cv_realloc(c, cap * sizeof(*c));
+		}
+		memset(&c[n], 0, sizeof(c[n]));
+		memcpy(c[n].vin, field[0], len[0]);
+		c[n].energy = (enum cv_energy)e;
+		memcpy(c[n].cred, field[2], len[2]);
+		n++;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "cvsim: cannot read %s: %s\n", path, strerror(errno));
+		goto fail;
+	}
+	if (n == 0) {
+		fprintf(stderr, "cvsim: %s: no vehicles\n", path);
+		goto fail;
+	}
+	sorted = cv_malloc(n * sizeof(*sorted));
+	memcpy(sorted, c, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), by_vin);
+	for (size_t i = 1; i < n; i++) {
+		if (!strcmp(sorted[i].vin, sorted[i - 1].vin)) {
+			fprintf(stderr, "cvsim: %s: vehicle %s is listed twice\n", path, sorted[i].vin);
+			free(sorted);
+			goto fail;
+		}
+	}
+	free(sorted);
+	free(line);
+	fclose(f);
+	*cars = c;
+	*count = n;
+	return 0;
+fail:
+	free(line);
+	free(c);
+	fclose(f);
+	return 1;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static bool url_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 1000 || (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return n > (size_t)(s[4] == 's' ? 8 : 7);
+}
+
+static bool parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double d;
+
+	if (!*s || *s == ' ')
+		return false;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || *end || !isfinite(d) || d < min || d > max)
+		return false;
+	*out = d;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const with_value[] = {
+		"--url", "--vehicles", "--seed", "--days", "--batch", "--speedup", "--parallel", NULL,
+	};
+	struct sim_opts o = { "http://127.0.0.1:8080", 1, 0, 500, false, 1.0, 2, false };
+	const char *vehicles = NULL;
+	bool speedup_given = false, parallel_given = false;
+	struct sim_car *cars = NULL;
+	struct sim_vehicle *veh = NULL;
+	struct sim_road road;
+	struct sigaction sa;
+	int64_t now, start, end;
+	size_t n = 0;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq;
+		char name[32];
+		size_t len;
+		int64_t v;
+
+		if (!strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("cvsim (cvapi) %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (!strcmp(a, "--live")) {
+			o.live = true;
+			continue;
+		}
+		if (!strcmp(a, "--quiet")) {
+			o.quiet = true;
+			continue;
+		}
+		/* the others take a value: "--name value" or "--name=value" */
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		if (len >= sizeof(name))
+			return usage_error("unknown option %s", a);
+		memcpy(name, a, len);
+		name[len] = '\0';
+		{
+			const char *const *w;
+
+			for (w = with_value; *w; w++)
+				if (!strcmp(*w, name))
+					break;
+			if (!*w || strncmp(a, "--", 2))
+				return usage_error(a[0] == '-' ? "unknown option %s" : "unexpected argument %s", a);
+		}
+		if (eq) {
+			val = eq + 1;
+		} else {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a value", a);
+			val = argv[++i];
+		}
+		if (!strcmp(name, "--url")) {
+			if (!url_ok(val))
+				return usage_error("--url takes an http:// or https:// URL, not %s", val);
+			o.url = val;
+		} else if (!strcmp(name, "--vehicles")) {
+			if (!*val)
+				return usage_error("--vehicles needs a file");
+			vehicles = val;
+		} else if (!strcmp(name, "--seed")) {
+			if (cv_parse_i64(val, 0, INT64_MAX, &v))
+				return usage_error("--seed takes an integer from 0 to 2^63-1, not %s", val);
+			o.seed = (uint64_t)v;
+		} else if (!strcmp(name, "--days")) {
+			if (cv_parse_i64(val, 1, 365, &v))
+				return usage_error("--days takes a number of days from 1 to 365, not %s", val);
+			o.days = (int)v;
+		} else if (!strcmp(name, "--batch")) {
+			if (cv_parse_i64(val, 1, CV_MAX_SAMPLES, &v))
+				return usage_error("--batch takes 1 to 1000 samples, not %s", val);
+			o.batch = (int)v;
+		} else if (!strcmp(name, "--parallel")) {
+			if (cv_parse_i64(val, 1, 64, &v))
+				return usage_error("--parallel takes 1 to 64 workers, not %s", val);
+			o.parallel = (int)v;
+			parallel_given = true;
+		} else if (!strcmp(name, "--speedup")) {
+			if (!parse_double(val, 0.1, 10000.0, &o.speedup))
+				return usage_error("--speedup takes a factor from 0.1 to 10000, not %s", val);
+			speedup_given = true;
+		}
+	}
+	if (!vehicles)
+		return usage_error("--vehicles FILE is required");
+	if (!o.days && !o.live)
+		return usage_error("nothing to do: give --days D, --live or both");
+	if (speedup_given && !o.live)
+		return usage_error("--speedup only applies to --live");
+	if (parallel_given && !o.days)
+		return usage_error("--parallel only applies to --days");
+
+	if (read_vehicles(vehicles, &cars, &n))
+		return 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		fprintf(stderr, "cvsim: cannot initialise libcurl\n");
+		free(cars);
+		return 1;
+	}
+
+	/*
+	 * History starts at midnight UTC, D days ago, so that two runs on the
+	 * same day with the same seed send the same samples. With a speedup the
+	 * live part starts LIVE_LEAD_MS in the past, where the history stops.
+	 */
+	now = cv_now_ms();
+	end = o.live && o.speedup > 1.0 ? now - LIVE_LEAD_MS : now;
+	start = o.days ? (now / DAY_MS - o.days) * DAY_MS : end;
+	sim_road_init(&road, o.seed);
+	veh = cv_calloc(n, sizeof(*veh));
+	for (size_t i = 0; i < n; i++)
+		sim_vehicle_init(&veh[i], &road, o.seed, cars[i].vin, cars[i].energy, start);
+
+	rc = 0;
+	if (o.days)
+		rc = sim_run_fast(&o, cars, veh, n, end, &stop_flag);
+	if (!rc && o.live && !stop_flag)
+		rc = sim_run_live(&o, cars, veh, n, end, &stop_flag);
+
+	for (size_t i = 0; i < n; i++)
+		sim_vehicle_release(&veh[i]);
+	free(veh);
+	sim_road_release(&road);
+	free(cars);
+	curl_global_cleanup();
+	return rc;
+}

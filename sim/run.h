@@ -1,0 +1,51 @@
+/*
+ * run.h - cvsim's two ways of driving a fleet through the server.
+ *
+ * Fast mode (sim_run_fast) writes history: from `start` to `end` the
+ * vehicles' simulated time runs as fast as the machine allows and their
+ * samples go up in batches of up to opts->batch, each vehicle handled by
+ * one of opts->parallel worker threads (one CURL handle, so one kept-alive
+ * connection, per worker). A batch's messageId is "<VIN>-<first sample's
+ * time in ms>-<count>": a re-run with the same seed is acknowledged as
+ * duplicates instead of being stored twice.
+ *
+ * Live mode (sim_run_live) keeps the vehicles going in real time (or
+ * opts->speedup times faster, never ahead of the wall clock): each sample
+ * is uploaded when it is collected, every 10 s while driving and every
+ * 30 min parked, until *stop becomes non-zero.
+ *
+ * Ownership: the caller owns the fleet, the vehicles (initialised by the
+ * caller, left in their final state so that live mode can follow fast mode)
+ * and the road network. Both functions return an exit status (0 or 1) and
+ * print errors as one line on stderr; summaries go to stdout unless quiet.
+ */
+#ifndef SIM_RUN_H
+#define SIM_RUN_H
+
+#include <signal.h>
+#include "vehicle.h"
+#include "upload.h"
+
+struct sim_car {
+	char vin[SIM_VIN_LEN + 1];
+	enum cv_energy energy;
+	char cred[SIM_CRED_MAX + 1];
+};
+
+struct sim_opts {
+	const char *url;
+	uint64_t seed;
+	int days;             /* 0: no history */
+	int batch;
+	bool live;
+	double speedup;
+	int parallel;
+	bool quiet;
+};
+
+int sim_run_fast(const struct sim_opts *opts, const struct sim_car *cars, struct sim_vehicle *veh,
+		 size_t n, int64_t end, const volatile sig_atomic_t *stop);
+int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct sim_vehicle *veh,
+		 size_t n, int64_t start, const volatile sig_atomic_t *stop);
+
+#endif

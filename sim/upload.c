@@ -1,0 +1,176 @@
+/* upload.c - the vehicle link over libcurl (see upload.h). */
+#include "config.h"
+#include "upload.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#define REPLY_MAX (1u << 20)
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct cv_buf *b = arg;
+
+	if (cv_buf_add(b, p, size * n))
+		return 0;   /* a reply over the ceiling: curl reports a write error */
+	return size * n;
+}
+
+enum cv_err sim_upload_init(struct sim_upload *u, const char *base)
+{
+	size_t n = strlen(base);
+
+	memset(u, 0, sizeof(*u));
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	u->base = cv_strndup(base, n);
+	cv_buf_init(&u->reply, REPLY_MAX);
+	u->curl = curl_easy_init();
+	if (!u->curl)
+		return CV_EINVAL;
+	curl_easy_setopt(u->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(u->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(u->curl, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(u->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(u->curl, CURLOPT_USERAGENT, "cvsim/" PACKAGE_VERSION);
+	curl_easy_setopt(u->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(u->curl, CURLOPT_WRITEDATA, &u->reply);
+	return CV_OK;
+}
+
+void sim_upload_release(struct sim_upload *u)
+{
+	if (u->curl)
+		curl_easy_cleanup(u->curl);
+	free(u->base);
+	cv_buf_release(&u->reply);
+	memset(u, 0, sizeof(*u));
+}
+
+bool sim_upload_sleep(int64_t ms, const volatile sig_atomic_t *stop)
+{
+	while (ms > 0) {
+		int64_t slice = ms < 100 ? ms : 100;
+		struct timespec ts = { (time_t)(slice / 1000), (long)(slice % 1000) * 1000000L };
+
+		if (stop && *stop)
+			return false;
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			if (stop && *stop)
+				return false;
+		ms -= slice;
+	}
+	return !(stop && *stop);
+}
+
+/* The message of an xError reply, or the start of whatever came back. */
+static void reply_message(const struct cv_buf *reply, char *out, size_t outsz)
+{
+	json_object *o = json_tokener_parse(cv_buf_str(reply)), *m;
+
+	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "message", &m) &&
+	    json_object_is_type(m, json_type_string))
+		snprintf(out, outsz, "%s", json_object_get_string(m));
+	else
+		snprintf(out, outsz, "%.200s", reply->len ? cv_buf_str(reply) : "(empty reply)");
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	json_object_put(o);
+}
+
+/* Read accepted and duplicate from a 200 reply; false if it is not one. */
+static bool parse_ok(const struct cv_buf *reply, struct sim_up_result *res)
+{
+	json_object *o = json_tokener_parse(cv_buf_str(reply)), *a, *d;
+	bool ok = o && json_object_is_type(o, json_type_object) &&
+		  json_object_object_get_ex(o, "accepted", &a) && json_object_is_type(a, json_type_int) &&
+		  json_object_object_get_ex(o, "duplicate", &d) && json_object_is_type(d, json_type_boolean);
+
+	if (ok) {
+		res->accepted = (long)json_object_get_int64(a);
+		res->duplicate = json_object_get_boolean(d);
+	}
+	json_object_put(o);
+	return ok;
+}
+
+enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const char *cred,
+				   const char *body, size_t len, const volatile sig_atomic_t *stop,
+				   struct sim_up_result *res, char *err, size_t errsz)
+{
+	struct cv_buf url = CV_BUF_INIT(0);
+	struct curl_slist *headers = NULL;
+	char auth[SIM_CRED_MAX + 32], msg[300];
+	enum sim_up_status st = SIM_UP_FAILED;
+	int64_t pause = 250;
+
+	memset(res, 0, sizeof(*res));
+	cv_buf_addf(&url, "%s/telematics/v1/vehicles/%s/messages", u->base, vin);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred);
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	headers = curl_slist_append(headers, auth);
+	headers = curl_slist_append(headers, "Expect:");
+	if (!headers) {
+		snprintf(err, errsz, "%s: out of memory", vin);
+		cv_buf_release(&url);
+		return SIM_UP_FAILED;
+	}
+	curl_easy_setopt(u->curl, CURLOPT_URL, cv_buf_str(&url));
+	curl_easy_setopt(u->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	for (res->attempts = 1;; res->attempts++) {
+		CURLcode rc;
+
+		cv_buf_reset(&u->reply);
+		rc = curl_easy_perform(u->curl);
+		res->status = 0;
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &res->status);
+		if (rc == CURLE_OK && res->status >= 200 && res->status < 300) {
+			if (parse_ok(&u->reply, res)) {
+				st = SIM_UP_OK;
+			} else {
+				snprintf(err, errsz, "%s: unexpected reply to a batch: %.200s", vin, cv_buf_str(&u->reply));
+				st = SIM_UP_REFUSED;
+			}
+			break;
+		}
+		if (rc == CURLE_OK && res->status >= 400 && res->status < 500) {
+			reply_message(&u->reply, msg, sizeof(msg));
+			snprintf(err, errsz, "%s: the server refused a batch (HTTP %ld): %s", vin, res->status, msg);
+			st = SIM_UP_REFUSED;
+			break;
+		}
+		if (rc != CURLE_OK)
+			snprintf(err, errsz, "%s: %s: %s (attempt %d)", vin, u->base, curl_easy_strerror(rc),
+				 res->attempts);
+		else if (res->status >= 500)
+			snprintf(err, errsz, "%s: server error (HTTP %ld) (attempt %d)", vin, res->status,
+				 res->attempts);
+		else
+			snprintf(err, errsz, "%s: unexpected HTTP status %ld", vin, res->status);
+		if (rc == CURLE_OK && res->status < 500) {
+			st = SIM_UP_REFUSED;
+			break;
+		}
+		if (res->attempts >= SIM_UPLOAD_TRIES) {
+			st = SIM_UP_FAILED;
+			break;
+		}
+		if (!sim_upload_sleep(pause, stop)) {
+			st = SIM_UP_STOPPED;
+			break;
+		}
+		pause = pause * 2 > 8000 ? 8000 : pause * 2;
+	}
+	curl_easy_setopt(u->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	cv_buf_release(&url);
+	return st;
+}

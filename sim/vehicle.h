@@ -1,0 +1,132 @@
+/*
+ * vehicle.h - one simulated vehicle: its habits and day plans, its driving
+ * on the generated roads, its energy, and the samples it sends (as the
+ * vehicle link's struct cv_sample, rendered to JSON here too).
+ *
+ * Behaviour, in short: a vehicle lives at home (in Paris or one of the
+ * towns) and plans each day (Paris local time, UTC+1): commutes to work on
+ * weekdays if it is a commuter's car, errands to a shop near home or a mall,
+ * trips to another town at weekends, now and then an evening outing. While
+ * driving it sends a sample every 10 s (ignition Start), while parked every
+ * 30 min (ignition Stop), plus one at ignition on and one at ignition off.
+ * Petrol and diesel burn fuel; electric cars draw their battery and charge
+ * at home when parked (slowly; a quick charge away from home when low);
+ * plug-in hybrids run on electricity first, then fuel, and charge at home.
+ * Alerts are raised and cleared hours later, collisions are rare.
+ *
+ * Everything follows from (seed, VIN, start): the same triple gives the
+ * same samples, whatever else runs. The vehicle's stream does not depend on
+ * how far ahead its caller asks (sim_vehicle_next's `until`).
+ *
+ * Ownership: sim_vehicle_init() keeps a pointer to the road network, which
+ * must outlive the vehicle; sim_vehicle_release() frees what the vehicle
+ * holds. A vehicle is used by one thread at a time. No I/O.
+ */
+#ifndef SIM_VEHICLE_H
+#define SIM_VEHICLE_H
+
+#include "road.h"
+#include "vdata.h"
+
+#define SIM_VIN_LEN 17
+#define SIM_MAX_LEGS 12
+#define SIM_DRIVE_PERIOD_MS 10000
+#define SIM_PARK_PERIOD_MS (30 * 60 * 1000)
+
+enum sim_place { SIM_HOME, SIM_WORK, SIM_SHOP, SIM_MALL, SIM_TOWN, SIM_PLACE_COUNT };
+
+struct sim_leg {
+	int64_t depart;       /* planned departure; actual is later if the vehicle is late */
+	uint32_t dest;        /* node */
+	uint8_t place;        /* enum sim_place */
+};
+
+struct sim_vehicle {
+	char vin[SIM_VIN_LEN + 1];
+	enum cv_energy energy;
+	const struct sim_road *road;
+	uint64_t seed;
+	struct sim_rng rng;
+
+	/* habits */
+	uint32_t place_node[SIM_PLACE_COUNT];
+	bool commuter;
+	double pace;          /* share of the limit the driver aims at, <= 1 */
+	double accel;         /* m/s^2 from rest */
+
+	/* energy: fuel in litres, battery in kWh, consumption per 100 km */
+	double tank, fuel, fuel_per100;
+	double batt_cap, batt, kwh_per100, home_kw;
+	uint8_t chg_status, chg_mode;   /* enum cv_chg, enum cv_chgmode */
+	bool plugged;
+	double chg_kw, chg_target;      /* while charging */
+
+	double odo;           /* km */
+	int64_t service_due;  /* ms */
+	double service_due_km;
+
+	int64_t t;            /* the vehicle's clock (ms); state is as of t */
+	bool have_next;       /* next holds the next sample, at next.at >= t */
+	struct cv_sample next;
+
+	/* parked */
+	bool driving;
+	uint32_t node;        /* where it is parked */
+	uint8_t place;
+	int64_t parked_since;
+	int64_t next_tick;    /* next periodic parked sample */
+	int64_t extra_at;     /* an unscheduled parked sample (trunk, refuelling); 0 none */
+	uint8_t extra_kind;
+
+	/* the day's plan */
+	struct sim_leg legs[SIM_MAX_LEGS];
+	int nlegs, leg;
+	int64_t plan_day;     /* local day number of the plan */
+
+	/* driving */
+	struct sim_route route;
+	double *node_vmax;    /* m/s allowed when passing route node i; 0 = stop there */
+	uint16_t *node_dwell; /* seconds waiting at a stop */
+	size_t node_cap;
+	size_t seg;           /* current edge: route.edges[seg] */
+	double seg_pos;       /* metres along it */
+	double speed;         /* m/s */
+	int64_t dwell_until;
+	int64_t next_drive_sample;
+	double limit;         /* km/h, the limit of the road the vehicle is on (0 parked) */
+	double traffic[SIM_CLASS_COUNT];  /* share of the limit traffic allows on this trip */
+	double x, y, heading;
+
+	uint8_t lock;         /* enum cv_lock */
+	uint8_t doors_open;   /* bits of enum cv_door */
+
+	/* alerts and incidents */
+	int64_t events_day;
+	int64_t alert_raise_at, alert_clear_at;   /* 0 none */
+	uint16_t alert_code;
+	bool alert_active, fuel_low_active, ice_active;
+	int64_t collision_at; /* the first driving sample from then carries a collision; 0 none */
+};
+
+/*
+ * Set v up, parked at home at `start` (ms); its first sample is at start.
+ * vin is 17 characters.
+ */
+void sim_vehicle_init(struct sim_vehicle *v, const struct sim_road *road, uint64_t seed,
+		      const char *vin, enum cv_energy energy, int64_t start);
+void sim_vehicle_release(struct sim_vehicle *v);
+
+/* When the next sample will be collected. */
+int64_t sim_vehicle_peek(struct sim_vehicle *v);
+/* The next sample into *out if it is collected at or before until; false otherwise. */
+bool sim_vehicle_next(struct sim_vehicle *v, int64_t until, struct cv_sample *out);
+
+/* One sample as a JSON object (a value), in the vehicle link's format. */
+void sim_sample_json(struct cv_jw *w, const struct cv_sample *s);
+/*
+ * A whole upload, {"messageId": msgid, "samples": [...]}, appended to b.
+ * CV_ETOOBIG if b's ceiling was reached.
+ */
+enum cv_err sim_batch_json(struct cv_buf *b, const char *msgid, const struct cv_sample *s, size_t n);
+
+#endif
