@@ -1,0 +1,34 @@
+#!/bin/sh
+# build.sh - build cvapi's libFuzzer harnesses (not part of make check).
+#
+#   t/fuzz/build.sh [srcdir [outdir]]      or, in a configured build tree: make fuzz
+#
+# Each harness is compiled with clang -fsanitize=fuzzer,address,undefined
+# straight from the sources it exercises (core/ and db/rec.c), so the
+# build does not depend on how the tree was configured. Run one with
+#
+#   mkdir -p corpus-sample && ./fuzz-sample -max_total_time=60 corpus-sample
+#
+# (see the comment at the top of each t/fuzz/fuzz-*.c for seeds).
+set -eu
+
+srcdir=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+outdir=${2:-$srcdir/t/fuzz}
+CC=${CC:-clang}
+mkdir -p "$outdir"
+
+jsonc_cflags=$(pkg-config --cflags json-c)
+jsonc_libs=$(pkg-config --libs json-c)
+flags="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
+	-I$srcdir/core -I$srcdir/db $jsonc_cflags"
+core="$srcdir/core/cv.c $srcdir/core/buf.c $srcdir/core/jw.c $srcdir/core/cvtime.c
+	$srcdir/core/ids.c $srcdir/core/vdata.c $srcdir/core/enums.c"
+
+for h in sample time b64; do
+	extra=
+	[ "$h" = sample ] && extra="$srcdir/db/rec.c"
+	echo "  FUZZ     $outdir/fuzz-$h"
+	# shellcheck disable=SC2086
+	$CC $flags -o "$outdir/fuzz-$h" "$srcdir/t/fuzz/fuzz-$h.c" $core $extra $jsonc_libs -lm
+done
