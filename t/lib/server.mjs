@@ -30,7 +30,7 @@
 import { test as nodeTest } from 'node:test';
 import { schemaSkip, schemaProblems } from './schema.mjs';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, mkdirSync, accessSync, constants } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, mkdirSync, accessSync, chownSync, chmodSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -170,22 +170,63 @@ function lighttpd(ctx) {
 }
 
 /*
- * Apache 2.4 + mod_fcgid, from etc/apache2.conf.in (not written yet). To plug
- * it in: instantiate the template like lighttpd() does, run
- * `apache2 -f CONF -DFOREGROUND` detached (its own process group), and
- * return the same { start, stop, logs } object.
+ * Apache 2.4 + mod_fcgid, from etc/apache2.conf.in: the same contract as
+ * lighttpd(). Apache will not run the FastCGI programs as root: when the
+ * tests run as root, the programs (and cvctl, see `user`) run as www-data
+ * and the temporary folder is theirs.
  */
 function apache(ctx) {
-	const tpl = join(SRCDIR, 'etc', 'apache2.conf.in');
+	const tplPath = join(SRCDIR, 'etc', 'apache2.conf.in');
 	const bin = findProgram(process.env.CV_APACHE2, 'apache2');
-	const why = !existsSync(tpl) ? 'Apache API tests skipped: etc/apache2.conf.in does not exist yet'
-		: !bin ? 'Apache API tests skipped: apache2 not found' : null;
+	const root = process.getuid && process.getuid() === 0;
+	let uid = process.getuid ? process.getuid() : 0;
+	let gid = process.getgid ? process.getgid() : 0;
+	if (root) {
+		try {
+			const pw = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('www-data:'));
+			[uid, gid] = pw.split(':').slice(2, 4).map(Number);
+		} catch { /* no www-data: the start fails with Apache's own message */ }
+	}
+	let child = null;
+	let out = '';
 	return {
 		name: 'apache',
-		available: why || 'Apache API tests skipped: the harness has no Apache start-up yet (t/lib/server.mjs apache())',
-		async start() { throw new Error('not implemented'); },
-		async stop() {},
-		logs() { return ''; },
+		available: !existsSync(tplPath) ? 'Apache API tests skipped: etc/apache2.conf.in does not exist yet'
+			: !bin ? 'Apache API tests skipped: apache2 not found (set APACHE2 at configure time or CV_APACHE2)' : null,
+		user: root ? { uid, gid } : null,
+		async start() {
+			const conf = join(ctx.rundir, 'apache2.conf');
+			for (const d of ['logs', 'fcgid'])
+				mkdirSync(join(ctx.rundir, d), { recursive: true });
+			if (root)
+				for (const d of ['logs', 'fcgid'])
+					chownSync(join(ctx.rundir, d), uid, gid);
+			writeFileSync(conf, instantiate(readFileSync(tplPath, 'utf8'), {
+				PORT: ctx.port, FCGIDIR: ctx.fcgidir, WWWDIR: ctx.wwwdir, HOME: ctx.home,
+				RUNDIR: ctx.rundir, PROCS: ctx.procs, USER: `#${uid}`, GROUP: `#${gid}`,
+			}));
+			out = '';
+			child = spawn(bin, ['-f', conf, '-DFOREGROUND'], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+			live.set(child.pid, ctx.top);
+			const collect = (d) => { out += d.toString(); };
+			child.stdout.on('data', collect);
+			child.stderr.on('data', collect);
+			return child;
+		},
+		async stop() {
+			if (!child)
+				return;
+			await killGroup(child, 5000);
+			live.delete(child.pid);
+			try { writeFileSync(join(ctx.rundir, 'apache2.out'), out); } catch { /* folder gone */ }
+			child = null;
+		},
+		logs() {
+			let s = '';
+			try { s += readFileSync(join(ctx.rundir, 'error.log'), 'utf8'); } catch { /* none yet */ }
+			return s + out;
+		},
+		get process() { return child; },
 	};
 }
 
@@ -202,9 +243,14 @@ export function skipReason() {
 	return make({}).available;
 }
 
-function run(file, args, { input, env } = {}) {
+function run(file, args, { input, env, uid, gid } = {}) {
 	return new Promise((res) => {
-		const p = execFile(file, args, { env: env || process.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+		const o = { env: env || process.env, maxBuffer: 64 << 20 };
+		if (uid !== undefined) {
+			o.uid = uid;
+			o.gid = gid;
+		}
+		const p = execFile(file, args, o, (err, stdout, stderr) => {
 			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
 		});
 		if (input !== undefined)
@@ -247,6 +293,17 @@ export class Server {
 			UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1',
 		};
 		delete this.env.CVAPI_HOME;
+		const common = {
+			top, home: this.home, rundir: this.rundir, procs: this.opts.procs || 2,
+			fcgidir: join(BUILDDIR, 'cgi'), wwwdir: join(SRCDIR, 'www'), env: this.env,
+		};
+		// the store belongs to whoever the web server runs the programs as
+		this.user = WEBSERVERS[WEBSERVER](common).user || null;
+		if (this.user) {
+			chmodSync(top, 0o755);
+			for (const d of [top, this.home, this.rundir])
+				chownSync(d, this.user.uid, this.user.gid);
+		}
 		await this.cvctl(['init']);
 		const vfile = join(top, 'vehicles.txt');
 		await this.cvctl(['demo', '--vehicles', vfile]);
@@ -258,11 +315,7 @@ export class Server {
 		let lastErr = null;
 		for (let attempt = 0; attempt < 5; attempt++) {
 			const port = await freePort();
-			const ctx = {
-				top, port, home: this.home, rundir: this.rundir, procs: this.opts.procs || 2,
-				fcgidir: join(BUILDDIR, 'cgi'), wwwdir: join(SRCDIR, 'www'), env: this.env,
-			};
-			const ws = WEBSERVERS[WEBSERVER](ctx);
+			const ws = WEBSERVERS[WEBSERVER]({ ...common, port });
 			const child = await ws.start();
 			this.ws = ws;
 			this.base = `http://127.0.0.1:${port}`;
@@ -368,7 +421,7 @@ export class Server {
 
 	/* cvctl without the throw: { code, stdout, stderr }. */
 	cvctlRun(args, opts = {}) {
-		return run(this.cvctlBin, ['-H', this.home, ...args], { ...opts, env: this.env });
+		return run(this.cvctlBin, ['-H', this.home, ...args], { ...opts, env: this.env, ...(this.user || {}) });
 	}
 
 	/* An access token for user (cvctl token issue): scope "a b", ttl seconds, client. */
