@@ -87,6 +87,16 @@ apiSuite('ingest', (srv, it) => {
 		assert.equal(o.body.accepted, 1);
 	});
 
+	it('the same batch sent several times at once is stored once', async () => {
+		const before = (await srv.get(`${V(ev)}/telemetry?pageSize=1`, tok)).body.total;
+		const batch = { messageId: 'race-1', samples: [0, 1, 2].map((k) => ({ at: iso(T0 + 86400000 + k * 1000), speed: 3 })) };
+		const rs = await Promise.all(Array.from({ length: 6 }, () => srv.upload(ev.vin, ev.cred, batch)));
+		assert.ok(rs.every((r) => r.status === 200), rs.map((r) => r.text).join('\n'));
+		assert.deepEqual(rs.map((r) => r.body.duplicate).sort(), [false, true, true, true, true, true]);
+		assert.deepEqual(rs.map((r) => r.body.accepted).sort(), [0, 0, 0, 0, 0, 3]);
+		assert.equal((await srv.get(`${V(ev)}/telemetry?pageSize=1`, tok)).body.total, before + 3);
+	});
+
 	it('late and out-of-order samples: each part of the status keeps its newest value; history has them all', async () => {
 		const late = [
 			{ at: iso(T0 - 3600000), speed: 77, odometer: 5, outsideTemp: 30, battery12v: 11.9, position: { lat: 1, lon: 1 } },

@@ -61,6 +61,15 @@ apiSuite('oauth2', (srv, it) => {
 		assertTokenReply(await srv.oauth({ grant_type: 'refresh_token', refresh_token: second.refresh_token, client_id: 'console' }), ALL_SCOPES);
 	});
 
+	it('a refresh token used by several requests at once is honoured once', async () => {
+		const b = assertTokenReply(await srv.oauth(demo));
+		const rs = await Promise.all(Array.from({ length: 6 }, () =>
+			srv.oauth({ grant_type: 'refresh_token', refresh_token: b.refresh_token, client_id: 'console' })));
+		assert.deepEqual(rs.map((r) => r.status).sort(), [200, 400, 400, 400, 400, 400], rs.map((r) => r.text).join('\n'));
+		for (const r of rs.filter((x) => x.status === 400))
+			await assertOAuthError(r, 400, 'invalid_grant', /used|unknown/);
+	});
+
 	it('scope narrowing: a token gets what was asked, and a refresh can narrow it again but not widen it', async () => {
 		const b = assertTokenReply(await srv.oauth({ ...demo, scope: 'data:telemetry data:position' }), ['data:telemetry', 'data:position']);
 		const v = srv.vehicles[0].id;

@@ -15,18 +15,22 @@
 //
 // Usage in a test file:
 //
-//   import { apiSuite } from '../lib/server.mjs';
-//   apiSuite('telemetry', (srv) => {
-//     it('...', async () => { const r = await srv.get('/connectedcar/v4/user', tok); });
+//   import { apiSuite, B2C } from '../lib/server.mjs';
+//   apiSuite('telemetry', (srv, it) => {
+//     it('...', async () => {
+//       const r = await srv.get(`${B2C}/user`, await srv.token('demo'));
+//     });
 //   });
 //
-// apiSuite() wraps describe(): it starts the server before the tests, checks
-// the server's logs for sanitizer reports after every test (the test that
-// caused one fails), and stops everything after the last test. The server
+// apiSuite() declares the tests at the top level (so that automake's TAP
+// driver counts each one): a first test starts the server, every test is
+// followed by a search of the server's logs for sanitizer reports (the
+// test that caused one fails), a last test stops everything. The server
 // is also killed when the process exits for any reason.
 //
 // Web servers are pluggable: WEBSERVERS maps a name to a function
-// (ctx) => ({ start, stop, logs }) (see lighttpd() for the contract).
+// (ctx) => ({ name, available, user, start, stop, logs }) (see lighttpd()
+// for the contract).
 import { test as nodeTest } from 'node:test';
 import { schemaSkip, schemaProblems } from './schema.mjs';
 import { spawn, execFile } from 'node:child_process';
