@@ -214,6 +214,7 @@ apiSuite('user', (srv, it) => {
 		['colour=blue', 40007, /unknown query parameter "colour"/],
 		['timestamps=2024-05-01T00:00:00Z/', 40007, /unknown query parameter "timestamps"/],
 		['pageSize', 40001, /malformed query parameter "pageSize"/],
+		['p'.repeat(70) + '=1', 40001, /malformed query parameter/],
 		['pageSize=%zz', 40001, /query parameter pageSize has a malformed value/],
 		[Array.from({ length: 33 }, (_, i) => `country=F${String.fromCharCode(65 + (i % 26))}`).join('&'), 40001, /too many query parameters/],
 	];
@@ -252,6 +253,7 @@ apiSuite('user', (srv, it) => {
 		['0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 400, 40002], // 64
 		['0123456789abcdefg123456789abcdef', 400, 40002],     // not hex
 		['VR3UPHNKSKT000001', 400, 40002],                    // a VIN is not an id
+		['a'.repeat(600), 400, 40001],                         // longer than any path we take
 		['0123456789abcdef0123456789abcdef', 403, 40301],     // well formed, nobody's
 	];
 	for (const [id, status, code] of badIds) {
