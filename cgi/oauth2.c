@@ -162,11 +162,14 @@ static int pick_scopes(struct cv_req *r, const char *asked, uint32_t allowed, ui
 	size_t badlen;
 	uint32_t m;
 
-	if (!asked) {
+	if (!asked || asked[strspn(asked, " ")] == '\0') {
+		/* no scope, or an empty one: everything the client may have */
 		*out = allowed;
 		return 0;
 	}
-	if (strlen(asked) > 1024 || cv_scopes_parse(asked, &m, &bad, &badlen)) {
+	if (strlen(asked) > 1024)
+		return oauth_fail(r, 400, CV_C_BAD_PARAM, "invalid_scope", "scope is longer than 1024 bytes");
+	if (cv_scopes_parse(asked, &m, &bad, &badlen)) {
 		char msg[160];
 
 		snprintf(msg, sizeof(msg), "unknown scope \"%.*s\"", (int)CV_MIN(badlen, 60), bad);

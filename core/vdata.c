@@ -766,8 +766,10 @@ void cv_render_telemetry_members(struct cv_jw *w, const struct cv_sample *s, uin
 		if (m & (1u << CV_TP_ENERGIES))
 			render_energies(w, s, NULL);
 		if (m & (1u << CV_TP_IGNITION)) {
+			/* IgnitionBase requires createdAt even inside a telemetry item */
 			cv_jw_key(w, "ignition");
 			cv_jw_obj(w);
+			cv_jw_ktime(w, "createdAt", s->at);
 			cv_jw_kstr(w, "type", ign_names[s->ignition < CV_ARRAY_LEN(ign_names) ? s->ignition : 0]);
 			cv_jw_end(w);
 		}

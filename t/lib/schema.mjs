@@ -154,8 +154,13 @@ function unknownMembers(doc, value, schemas, path, problems) {
 	if (!withProps.length && !addl.length)
 		return; // a free-form object: nothing to compare with
 	const open = addl.some((a) => a === true || (typeof a === 'object' && !Object.keys(a).length));
+	// a member a schema requires is declared by it, even without a "properties" entry
+	// (IgnitionBase requires createdAt and lists only type)
+	const required = new Set(ls.flatMap((l) => (Array.isArray(l.required) ? l.required : [])));
 	for (const [k, v] of Object.entries(value)) {
 		const subs = withProps.map((l) => l.properties[k]).filter(Boolean);
+		if (!subs.length && required.has(k))
+			continue;
 		if (subs.length) {
 			unknownMembers(doc, v, subs, `${path}.${k}`, problems);
 		} else if (addl.some((a) => typeof a === 'object')) {
