@@ -119,7 +119,7 @@ apiSuite('ingest', (srv, it) => {
 			['2024-05-01T08:03:00Z', '2024-05-01T08:02:00Z', '2024-05-01T08:01:00Z', '2024-05-01T08:00:00Z', '2024-05-01T07:00:00Z']);
 		// two samples with the same time are one: the later upload replaced it
 		const same = t.body._embedded.telemetries[1];
-		assert.deepEqual(same.vehicle, { ignition: { type: 'Stop' } });
+		assert.deepEqual(same.vehicle, { ignition: { createdAt: '2024-05-01T08:02:00Z', type: 'Stop' } });
 		assert.deepEqual(same.environment, { air: { temp: 20 } });
 	});
 
