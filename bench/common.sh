@@ -1,0 +1,156 @@
+# shellcheck shell=bash disable=SC2034
+# common.sh - what bench/status.sh, upload.sh and pss.sh share (sourced).
+#
+# The sourcing script sets PROG (its name, for messages) and calls
+# cvb_setup; then:
+#   SRCDIR     the cvapi source tree (the folder above bench/)
+#   BUILDDIR   where cvapi was built: $CVAPI_BUILD, else the source tree
+#              (an in-tree build); db/cvctl and cgi/*.fcgi must be there
+#   BENCHBIN   where the bench programs are compiled ($BUILDDIR/bench)
+#   WORK       a private temporary folder, removed on exit
+#   CVB_PIDS   processes started here: stopped (TERM, then KILL) on exit,
+#              with every descendant they had
+# Everything listens on 127.0.0.1 only, on ports asked from the kernel.
+
+cvb_die() { echo "$PROG: $*" >&2; exit 1; }
+
+cvb_setup() { # [nobuild]: no cvapi programs needed
+  SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  BUILDDIR=${CVAPI_BUILD:-$SRCDIR}
+  [[ -d $BUILDDIR ]] || cvb_die "no build folder $BUILDDIR (set CVAPI_BUILD)"
+  BUILDDIR=$(cd "$BUILDDIR" && pwd)
+  [[ ${1:-} == nobuild ]] || for f in db/cvctl cgi/cvapi-vehicle.fcgi cgi/cvapi-ingest.fcgi cgi/cvapi-user.fcgi \
+           cgi/cvapi-telemetry.fcgi cgi/cvapi-oauth2.fcgi; do
+    [[ -x $BUILDDIR/$f ]] || cvb_die "$BUILDDIR/$f is missing: build cvapi first (CVAPI_BUILD=the build folder)"
+  done
+  BENCHBIN=$BUILDDIR/bench
+  LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+  [[ -x $LIGHTTPD ]] || cvb_die "lighttpd is needed"
+  command -v curl >/dev/null || cvb_die "curl is needed"
+  WORK=$(mktemp -d "/tmp/cvapi-${PROG%.sh}.XXXXXX")
+  CVB_PIDS=()
+  trap cvb_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  # a bound on the whole run: the script stops itself after CVB_MAX_SECONDS
+  if [[ -n ${CVB_MAX_SECONDS:-} ]]; then
+    # (its own output closed, and its sleep stopped with it, so that nothing of it outlives the run)
+    ( trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+      sleep "$CVB_MAX_SECONDS" & sp=$!; wait "$sp"
+      touch "$WORK/.timeout"; kill -TERM $$ ) </dev/null >/dev/null 2>&1 &
+    CVB_WATCHDOG=$!
+  fi
+}
+
+cvb_tree() { # PID... -> those and all their descendants
+  ps -eo pid=,ppid= | awk -v roots="$*" '
+    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+    { kid[NR] = $1; par[NR] = $2 }
+    END { do { grew = 0; for (i = 1; i <= NR; i++) if (!(kid[i] in keep) && (par[i] in keep)) { keep[kid[i]] = 1; grew = 1 } } while (grew)
+          for (p in keep) print p }'
+}
+
+cvb_stop() { # PID...: TERM the processes and their descendants, KILL what is left after 2 s (idle cvapi backends do not exit on TERM)
+  local all p i
+  [[ $# -gt 0 ]] || return 0
+  all=$(cvb_tree "$@" | tr '\n' ' ')
+  for p in $all; do kill -TERM "$p" 2>/dev/null || true; done
+  for i in $(seq 20); do
+    local alive=0
+    for p in $all; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [[ $alive -eq 1 ]] || break
+    sleep 0.1
+  done
+  for p in $all; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
+}
+
+cvb_cleanup() {
+  local rc=$?
+  trap - EXIT
+  [[ ! -e $WORK/.timeout ]] || echo "$PROG: stopped at the time limit of ${CVB_MAX_SECONDS}s" >&2
+  [[ -z ${CVB_WATCHDOG:-} ]] || { kill -TERM "$CVB_WATCHDOG" 2>/dev/null; wait "$CVB_WATCHDOG" 2>/dev/null; } || true
+  cvb_stop "${CVB_PIDS[@]}"
+  if [[ -n ${KEEP_WORK:-} ]]; then echo "$PROG: kept $WORK" >&2; else rm -rf "$WORK"; fi
+  exit $rc
+}
+
+cvb_free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# cvb_build_tools: compile bench/bare-fcgi.c and bench/upload-gen.c into BENCHBIN
+# (when missing or older than their source); -O2, no sanitizers.
+cvb_build_tools() {
+  mkdir -p "$BENCHBIN"
+  local cc=${CC:-cc}
+  if [[ ! -x $BENCHBIN/bare-fcgi || $SRCDIR/bench/bare-fcgi.c -nt $BENCHBIN/bare-fcgi ]]; then
+    $cc -O2 -g -Wall -Wextra -std=gnu11 -o "$BENCHBIN/bare-fcgi" "$SRCDIR/bench/bare-fcgi.c" -lfcgi \
+      || cvb_die "cannot build bare-fcgi (libfcgi-dev needed)"
+  fi
+  if [[ ! -x $BENCHBIN/upload-gen || $SRCDIR/bench/upload-gen.c -nt $BENCHBIN/upload-gen ]]; then
+    # shellcheck disable=SC2046
+    $cc -O2 -g -Wall -Wextra -std=gnu11 -o "$BENCHBIN/upload-gen" "$SRCDIR/bench/upload-gen.c" \
+      $(pkg-config --cflags --libs libcurl) -lpthread -lm \
+      || cvb_die "cannot build upload-gen (libcurl4-openssl-dev needed)"
+  fi
+}
+
+# cvb_store DIR: a fresh store with the demo account; DIR/demo-vehicles.txt
+# gets "VIN ENERGY CREDENTIAL" per demo vehicle.
+cvb_store() {
+  mkdir -p "$1"
+  "$BUILDDIR/db/cvctl" -H "$1/db" init >/dev/null || cvb_die "cvctl init failed"
+  "$BUILDDIR/db/cvctl" -H "$1/db" demo --vehicles "$1/demo-vehicles.txt" >/dev/null || cvb_die "cvctl demo failed"
+}
+
+# cvb_lighttpd NAME PORT FCGIDIR HOME PROCS: instantiate etc/lighttpd.conf.in in
+# $WORK/NAME/ (its RUNDIR) and start lighttpd in the foreground; sets LT_PID.
+# Waits until GET /healthz answers (at most 15 s).
+cvb_lighttpd() {
+  local name=$1 port=$2 fcgidir=$3 home=$4 procs=$5 run=$WORK/$1 i
+  mkdir -p "$run"
+  sed -e "s|@PORT@|$port|g" -e "s|@FCGIDIR@|$fcgidir|g" -e "s|@WWWDIR@|$SRCDIR/www|g" \
+      -e "s|@HOME@|$home|g" -e "s|@RUNDIR@|$run|g" -e "s|@PROCS@|$procs|g" \
+      "$SRCDIR/etc/lighttpd.conf.in" >"$run/lighttpd.conf"
+  "$LIGHTTPD" -D -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1 &
+  LT_PID=$!
+  CVB_PIDS+=("$LT_PID")
+  for i in $(seq 150); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true) == 200 ]] && return 0
+    kill -0 "$LT_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cvb_die "lighttpd ($name) did not start: $(tail -5 "$run/lighttpd.out" "$run/error.log" 2>/dev/null)"
+}
+
+# harness_ready: HARNESS = an installed copy of the shared read benchmark
+# (read.sh, lib.sh, peer/ with its npm packages). Default /tmp/cvapi-sbench,
+# copied from HARNESS_SRC (default: ../shared/bench next to the source tree)
+# and installed (its install.sh) when missing.
+harness_ready() {
+  HARNESS=${HARNESS:-/tmp/cvapi-sbench}
+  local src=${HARNESS_SRC:-$SRCDIR/../shared/bench}
+  if [[ ! -f $HARNESS/read.sh ]]; then
+    [[ -f $src/read.sh ]] || cvb_die "no read benchmark in $HARNESS or $src (set HARNESS or HARNESS_SRC)"
+    mkdir -p "$HARNESS" && cp -r "$src/." "$HARNESS/" && chmod -R u+w "$HARNESS" || cvb_die "cannot copy $src to $HARNESS"
+  fi
+  "$HARNESS/install.sh" || cvb_die "$HARNESS/install.sh failed"
+  command -v wrk >/dev/null || cvb_die "wrk is needed"
+}
+
+# cvb_pss PID...: summed PSS in kB of the processes and their descendants
+cvb_pss() {
+  local p t=0 v
+  for p in $(cvb_tree "$@"); do
+    v=$(awk '/^Pss:/{print $2; exit}' "/proc/$p/smaps_rollup" 2>/dev/null) || true
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+cvb_nprocs() { cvb_tree "$@" | wc -l; }
+
+# cvb_machine: one line describing this machine
+cvb_machine() {
+  echo "$(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(awk '/^MemTotal/{printf "%.1f GB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r), $("$LIGHTTPD" -v 2>/dev/null | head -1 | awk '{print $1}'), node $(node -v 2>/dev/null || echo none)"
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# status.sh [SECONDS]
+#
+# The status read of cvapi, side by side with its bounds and a peer, in one run:
+#   GET /connectedcar/v4/user/vehicles/{id}/status with a bearer token
+#   project  lighttpd (etc/lighttpd.conf.in) + cvapi-vehicle.fcgi + Berkeley DB
+#   bare     the same lighttpd configuration, every program replaced by
+#            bench/bare-fcgi (the same bytes from memory, no work): the limit
+#            of this architecture
+#   static   lighttpd sending the bytes from a file (no FastCGI hop)  } from the
+#   peer     Fastify + better-sqlite3, token and vehicle lookups      } shared read.sh
+#
+# Steps: compile bench/bare-fcgi.c and bench/upload-gen.c; a fresh store in a
+# temporary folder (cvctl init, demo); lighttpd from etc/lighttpd.conf.in;
+# realistic uploads through the vehicle link (bench/upload-gen: 5 batches of
+# 100 samples per demo vehicle, with events) so the status has every part;
+# a token (cvctl token issue demo, all scopes); the status of the demo PHEV
+# (fuel and battery) is fetched and checked for every part. Then, for each
+# process count in PROCS_LIST (@PROCS@ of the template; the bare responder
+# gets the same count): the project's lighttpd and a second lighttpd for
+# bare-fcgi, and the shared read.sh twice, once with the project's URL and once
+# with the bare URL (each run also measures static and peer again), in
+# alternating order; and bench/pss.sh (memory under load, project against the
+# peer). Last, a summary: req/s, the ratios project/bare, project/static,
+# project/peer, and p99, per process count.
+#
+# project/bare is given two ways: the ratio of the two runs' medians, and
+# "normalised": (project/static) / (bare/static), each over the static server
+# of its own run, which cancels a drift of the machine between the two runs.
+#
+# Arguments and environment (defaults in brackets):
+#   SECONDS     wrk duration of each run [5]
+#   CVAPI_BUILD the build folder [the source tree]
+#   PROCS_LIST  process counts to try ["2 3 4"]
+#   ROUNDS [3] WARMUP [2] RETRIES [2] WRK_CPUS THREADS CONNS: passed to read.sh
+#   PSS_SECONDS wrk duration of the memory runs [5; 0 = skip them]
+#   HARNESS     the installed shared read benchmark [/tmp/cvapi-sbench]
+#   KEEP_WORK=1 keep the temporary folder
+# Exit status: 0, 1 on failure, 3 when a read.sh run was INVALID.
+set -euo pipefail
+PROG=status.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+[[ $# -le 1 ]] || { sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+SECS=${1:-5}
+PROCS_LIST=${PROCS_LIST:-2 3 4}
+PSS_SECONDS=${PSS_SECONDS:-5}
+CVB_MAX_SECONDS=${CVB_MAX_SECONDS:-3600}
+cvb_setup
+harness_ready
+cvb_build_tools
+export ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-2} RETRIES=${RETRIES:-2}
+
+echo "status.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(cvb_machine)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); cvapi $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?'), build $BUILDDIR"
+
+# ---------------------------------------------------------------- store, uploads, token
+cvb_store "$WORK/store"
+HOME_DB=$WORK/store/db
+PORT=$(cvb_free_port)
+BPORT=$(cvb_free_port)
+[[ $PORT != "$BPORT" ]] || BPORT=$(cvb_free_port)
+first=${PROCS_LIST%% *}
+cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$first"
+PROJECT_LT=$LT_PID
+# an hour of history ending a few minutes ago, 1 sample/s: 5 batches of 100 per vehicle
+"$BENCHBIN/upload-gen" --url "http://127.0.0.1:$PORT" --vehicles "$WORK/store/demo-vehicles.txt" \
+  --batch 100 --batches 5 --start-ms $((($(date +%s) - 3600) * 1000)) --tag status --quiet >"$WORK/upload.out" \
+  || cvb_die "uploads failed: $(cat "$WORK/upload.out")"
+TOKEN=$("$BUILDDIR/db/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
+VIN=VR3MRHNSSMY000003
+curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/connectedcar/v4/user/vehicles" >"$WORK/vehicles.json"
+VID=$(node -e 'const v=JSON.parse(require("fs").readFileSync(process.argv[1]))._embedded.vehicles.find(x=>x.vin===process.argv[2]);process.stdout.write(v?v.id:"")' \
+  "$WORK/vehicles.json" "$VIN")
+[[ $VID =~ ^[0-9a-f]{32}$ ]] || cvb_die "cannot find the id of $VIN: $(head -c 300 "$WORK/vehicles.json")"
+SPATH=/connectedcar/v4/user/vehicles/$VID/status
+curl -sS -D "$WORK/status.headers" -o "$WORK/status.json" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$SPATH"
+MISSING=$(node -e '
+  const s = JSON.parse(require("fs").readFileSync(process.argv[1]));
+  const want = ["_links","createdAt","updatedAt","battery","doorsState","energies","environment","ignition",
+                "kinetic","odometer","preconditioning","privacy","lastPosition"];
+  const miss = want.filter((k) => !(k in s));
+  if (!Array.isArray(s.energies) || s.energies.length !== 2) miss.push("energies (fuel and electric)");
+  process.stdout.write(miss.join(" "));' "$WORK/status.json")
+[[ -z $MISSING ]] || cvb_die "the status lacks: $MISSING"
+CTYPE=$(tr -d '\r' <"$WORK/status.headers" | sed -n 's/^[Cc]ontent-[Tt]ype: *//p' | tail -1)
+echo "status: $(stat -c %s "$WORK/status.json") bytes $CTYPE, vehicle $VIN ($VID), after $(grep -o ' samples=[0-9]*' "$WORK/upload.out" | cut -d= -f2) uploaded samples; every part present"
+
+# ---------------------------------------------------------------- the bare responder's setup
+mkdir -p "$WORK/bare-home" "$WORK/bare-fcgi"
+cp "$WORK/status.json" "$WORK/bare-home/bare-body"
+echo "$CTYPE" >"$WORK/bare-home/bare-ctype"
+for p in user vehicle telemetry oauth2 ingest; do ln -s "$BENCHBIN/bare-fcgi" "$WORK/bare-fcgi/cvapi-$p.fcgi"; done
+
+# ---------------------------------------------------------------- the runs
+URL="http://127.0.0.1:$PORT$SPATH"
+BURL="http://127.0.0.1:$BPORT$SPATH"
+INVALID=0
+declare -A RES
+# readrun NAME URL PIDS LOG: read.sh, output shown and kept; RES[NAME,*] from its medians
+readrun() {
+  local name=$1 url=$2 pids=$3 log=$4 rc=0
+  echo
+  echo "---- read.sh, \"project\" = $name ($url), PROCS=$P"
+  PROJECT_PIDS=$pids "$HARNESS/read.sh" "$url" "$TOKEN" "$SECS" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+  [[ $rc -eq 0 ]] || { [[ $rc -eq 3 ]] && INVALID=1 || cvb_die "read.sh failed ($rc) for $name"; }
+  # the medians table: "target median req/s median p99 ms spread ..."
+  RES[$P,$name]=$(awk '/^target +median/{m=1; next} m && $1=="project"{print $2; exit}' "$log")
+  RES[$P,$name.p99]=$(awk '/^target +median/{m=1; next} m && $1=="project"{print $3; exit}' "$log")
+  RES[$P,$name.static]=$(awk '/^target +median/{m=1; next} m && $1=="static"{print $2; exit}' "$log")
+  RES[$P,$name.peer]=$(awk '/^target +median/{m=1; next} m && $1=="peer"{print $2; exit}' "$log")
+  RES[$P,$name.peerp99]=$(awk '/^target +median/{m=1; next} m && $1=="peer"{print $3; exit}' "$log")
+  RES[$P,$name.other]=$(awk '$1 ~ /^[0-9]+$/ && $2=="project"{gsub("%","",$7); if ($7+0 > mx) mx=$7+0} END{print mx+0}' "$log")
+}
+
+n=0
+for P in $PROCS_LIST; do
+  if ((n > 0)); then
+    cvb_stop "$PROJECT_LT"
+    cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$P"
+    PROJECT_LT=$LT_PID
+  fi
+  cvb_lighttpd bare "$BPORT" "$WORK/bare-fcgi" "$WORK/bare-home" "$P"
+  BARE_LT=$LT_PID
+  cmp -s "$WORK/status.json" <(curl -sS -H "Authorization: Bearer $TOKEN" "$BURL") || cvb_die "bare-fcgi does not serve the project's bytes"
+  echo
+  echo "==== PROCS=$P: project lighttpd pid $PROJECT_LT ($(cvb_nprocs "$PROJECT_LT") processes), bare lighttpd pid $BARE_LT ($(cvb_nprocs "$BARE_LT") processes); load average $(cut -d' ' -f1 /proc/loadavg)"
+  if ((n % 2 == 0)); then
+    readrun project "$URL" "$PROJECT_LT" "$WORK/read.project.$P"
+    readrun bare "$BURL" "$BARE_LT" "$WORK/read.bare.$P"
+  else
+    readrun bare "$BURL" "$BARE_LT" "$WORK/read.bare.$P"
+    readrun project "$URL" "$PROJECT_LT" "$WORK/read.project.$P"
+  fi
+  if [[ $PSS_SECONDS -gt 0 ]]; then
+    echo
+    echo "---- pss.sh, PROCS=$P"
+    PROJECT_PIDS=$PROJECT_LT LABEL="cvapi" "$SRCDIR/bench/pss.sh" "$URL" "$TOKEN" "$PSS_SECONDS" 2>&1 | tee "$WORK/pss.$P"
+    RES[$P,pss]=$(sed -n 's/^pss: project \([0-9.]*\) MB, peer \([0-9.]*\) MB.*/\1 \2/p' "$WORK/pss.$P")
+    RES[$P,bpss]=$(cvb_pss "$BARE_LT")
+  fi
+  cvb_stop "$BARE_LT"
+  n=$((n + 1))
+done
+
+# ---------------------------------------------------------------- summary
+r() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a/b }'; }
+echo
+echo "==== summary: status read, $(stat -c %s "$WORK/status.json") bytes; wrk -t${THREADS:-2} -c${CONNS:-50} -d${SECS}s, $ROUNDS rounds, medians; $(cvb_machine)"
+printf '%-6s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %7s %7s %9s\n' PROCS project bare static peer \
+  proj/bare normalised proj/stat proj/peer p99_ms bare_p99 other% pss_MB peer_MB
+best= bestv=0
+for P in $PROCS_LIST; do
+  pr=${RES[$P,project]:-} ba=${RES[$P,bare]:-}
+  st1=${RES[$P,project.static]:-} st2=${RES[$P,bare.static]:-}
+  norm=$(awk -v p="$pr" -v s1="$st1" -v b="$ba" -v s2="$st2" 'BEGIN{ if (p==""||s1==""||b==""||s2==""||b==0||s1==0) print "-"; else printf "%.2f", (p/s1)/(b/s2) }')
+  read -r pp qq <<<"${RES[$P,pss]:-- -}"
+  oth=$(awk -v a="${RES[$P,project.other]:-0}" -v b="${RES[$P,bare.other]:-0}" 'BEGIN{print (a > b ? a : b)}')
+  printf '%-6s %9.0f %9.0f %9.0f %9.0f %8s %8s %8s %8s %8s %8s %7s %7s %9s\n' "$P" "${pr:-0}" "${ba:-0}" "${st1:-0}" "${RES[$P,project.peer]:-0}" \
+    "$(r "$pr" "$ba")" "$norm" "$(r "$pr" "$st1")" "$(r "$pr" "${RES[$P,project.peer]:-}")" \
+    "${RES[$P,project.p99]:--}" "${RES[$P,bare.p99]:--}" "$oth" "$pp" "$qq"
+  if awk -v a="${pr:-0}" -v b="$bestv" 'BEGIN{exit !(a > b)}'; then best=$P bestv=$pr; fi
+done
+echo "(static and peer: from the project's read.sh run; the bare run measured them again: $(for P in $PROCS_LIST; do printf 'PROCS=%s static %.0f peer %.0f; ' "$P" "${RES[$P,bare.static]:-0}" "${RES[$P,bare.peer]:-0}"; done))"
+echo "(other%: the highest 'other' CPU share among the project's and bare runs, as read.sh measures it; over 10% = disturbed)"
+if [[ -n $best ]]; then
+  pr=${RES[$best,project]} ba=${RES[$best,bare]}
+  echo "status: best PROCS=$best: project $(printf '%.0f' "$pr") req/s, bare $(printf '%.0f' "$ba") req/s, project/bare $(r "$pr" "$ba")," \
+    "project/static $(r "$pr" "${RES[$best,project.static]}"), project/peer $(r "$pr" "${RES[$best,project.peer]}"), p99 ${RES[$best,project.p99]} ms"
+fi
+if [[ $INVALID -ne 0 ]]; then
+  echo "status: INVALID: a read.sh run had non-2xx replies or socket errors"
+  exit 3
+fi
