@@ -434,28 +434,36 @@ static int cmd_demo(struct cv_store *st, int argc, char **argv)
 		return 2;
 	}
 	path = opt(&o, "--vehicles");
+	/* open it first: a vehicle added without its credential written would be unusable */
+	if (path) {
+		f = fopen(path, "a");
+		if (!f) {
+			fprintf(stderr, "cvctl: cannot write %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
 	rc = add_user(st, "demo", "demo", "Camille", "Martin", "demo@cvapi.example", true);
 	if (!rc)
 		rc = add_user(st, "fleet", "fleet", "Fleet", "Manager", "fleet@cvapi.example", true);
 	if (!rc)
 		rc = add_client(st, "console", NULL, NULL, "cvapi console", true);
-	if (rc)
+	if (rc) {
+		if (f)
+			fclose(f);
 		return rc;
+	}
 	for (size_t i = 0; i < CV_ARRAY_LEN(cars); i++) {
 		char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1];
 
 		rc = add_vehicle(st, cars[i].vin, "demo", cars[i].energy, cars[i].brand, cars[i].label, cred, id, true);
 		if (rc == -1)
 			continue; /* already there: its credential stays what it was */
-		if (rc)
+		if (rc) {
+			if (f)
+				fclose(f);
 			return rc;
-		if (path) {
-			if (!f)
-				f = fopen(path, "a");
-			if (!f) {
-				fprintf(stderr, "cvctl: cannot write %s: %s\n", path, strerror(errno));
-				return 1;
-			}
+		}
+		if (f) {
 			fprintf(f, "%s %s %s\n", cars[i].vin, cars[i].energy, cred);
 		} else {
 			printf("%s %s %s\n", cars[i].vin, cars[i].energy, cred);
@@ -470,37 +478,117 @@ static int cmd_demo(struct cv_store *st, int argc, char **argv)
 
 /* ---- verify, backup ----------------------------------------------------- */
 
+/*
+ * Berkeley DB's own messages during verify and backup: the last one is
+ * kept for cvctl's single error line instead of going to stderr as it comes
+ * (a failed backup or verify would print several lines).
+ */
+static char bdb_msg[256];
+
+static void quiet_errcall(const DB_ENV *env, const char *prefix, const char *msg)
+{
+	(void)env;
+	(void)prefix;
+	cv_strlcpy(bdb_msg, msg, sizeof(bdb_msg));
+}
+
 static int cmd_verify(struct cv_store *st, const char *home)
 {
-	int bad = 0;
+	const char *first = NULL;
+	char why[256] = "";
+	int bad = 0, first_ret = 0;
 
+	st->env->set_errcall(st->env, quiet_errcall);
 	for (int i = 0; i < CV_DB_COUNT; i++) {
 		DB *db;
-		int ret = db_create(&db, st->env, 0);
+		int ret;
 
+		bdb_msg[0] = '\0';
+		ret = db_create(&db, st->env, 0);
 		if (!ret)
 			ret = db->verify(db, cv_store_files[i], NULL, NULL, 0); /* frees db */
-		if (ret) {
-			fprintf(stderr, "cvctl: %s/%s: %s\n", home, cv_store_files[i], db_strerror(ret));
-			bad++;
+		if (ret && !bad++) {
+			first = cv_store_files[i];
+			first_ret = ret;
+			cv_strlcpy(why, bdb_msg, sizeof(why));
 		}
 	}
-	if (bad)
+	if (bad) {
+		fprintf(stderr, "cvctl: %s/%s: %s%s%s (%d of %d databases failed)\n", home, first,
+			db_strerror(first_ret), why[0] ? ": " : "", why, bad, CV_DB_COUNT);
 		return 1;
+	}
 	printf("%d databases verified\n", CV_DB_COUNT);
 	return 0;
 }
 
 static int cmd_backup(struct cv_store *st, const char *dir)
 {
-	int ret = st->env->backup(st->env, dir, DB_CREATE | DB_BACKUP_CLEAN);
+	int ret;
 
+	bdb_msg[0] = '\0';
+	st->env->set_errcall(st->env, quiet_errcall);
+	ret = st->env->backup(st->env, dir, DB_CREATE | DB_BACKUP_CLEAN);
 	if (ret) {
-		fprintf(stderr, "cvctl: backup to %s: %s\n", dir, db_strerror(ret));
+		fprintf(stderr, "cvctl: backup to %s: %s\n", dir, bdb_msg[0] ? bdb_msg : db_strerror(ret));
 		return 1;
 	}
 	printf("backup written to %s\n", dir);
 	return 0;
+}
+
+/*
+ * Open the store with what it says on stderr held back: on success it is
+ * passed on as it was; on failure (a damaged database can make Berkeley DB
+ * print a line per page) it becomes one line, the store's own summary with
+ * Berkeley DB's last message after it.
+ */
+static enum cv_err open_store(struct cv_store *st, const char *home)
+{
+	FILE *tmp = tmpfile();
+	char *line = NULL, *last = NULL, *detail = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	enum cv_err e;
+	int saved = -1;
+
+	fflush(stderr);
+	if (tmp)
+		saved = dup(STDERR_FILENO);
+	if (saved < 0 || dup2(fileno(tmp), STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		if (tmp)
+			fclose(tmp);
+		return cv_store_open(st, home, CV_STORE_CREATE);
+	}
+	e = cv_store_open(st, home, CV_STORE_CREATE);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	while ((n = getline(&line, &cap, tmp)) > 0) {
+		if (!e) {
+			fputs(line, stderr);
+			continue;
+		}
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "cvapi: store: ", 14)) {
+			free(detail);
+			detail = cv_strdup(line + 14);
+		} else if (line[0]) {
+			free(last);
+			last = cv_strdup(!strncmp(line, "cvapi: ", 7) ? line + 7 : line);
+		}
+	}
+	if (e)
+		fprintf(stderr, "cvctl: %s%s%s%s\n", last ? last : "cannot open the store",
+			detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+	free(line);
+	free(last);
+	free(detail);
+	fclose(tmp);
+	return e;
 }
 
 int main(int argc, char **argv)
@@ -518,7 +606,9 @@ int main(int argc, char **argv)
 		printf("cvctl (cvapi) %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (argc > 2 && !strcmp(argv[1], "-H")) {
+	if (argc > 1 && !strcmp(argv[1], "-H")) {
+		if (argc < 3 || !*argv[2])
+			return usage_error("-H needs the store's folder");
 		home = argv[2];
 		i = 3;
 	}
@@ -526,14 +616,31 @@ int main(int argc, char **argv)
 		home = CV_STATEDIR "/db";
 	if (i >= argc)
 		return usage_error("no command");
+	/* --help and --version after -H DIR, and "COMMAND [SUB] --help" */
+	for (int j = i; j < argc && j < i + 3; j++) {
+		if (!strcmp(argv[j], "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (j == i && !strcmp(argv[j], "--version")) {
+			printf("cvctl (cvapi) %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+	}
 	cmd = argv[i++];
 	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") &&
 	    strcmp(cmd, "token") && strcmp(cmd, "demo") && strcmp(cmd, "verify") && strcmp(cmd, "backup") &&
-	    strcmp(cmd, "recover"))
-		return usage_error("unknown command");
-	if (!strcmp(cmd, "backup") && i >= argc)
-		return usage_error("backup DIR");
-	if (cv_store_open(&st, home, CV_STORE_CREATE))
+	    strcmp(cmd, "recover")) {
+		fprintf(stderr, "cvctl: unknown command %s (see cvctl --help)\n", cmd);
+		return 2;
+	}
+	if (!strcmp(cmd, "backup") && argc - i != 1)
+		return usage_error("backup takes one argument: the folder DIR");
+	if ((!strcmp(cmd, "init") || !strcmp(cmd, "verify") || !strcmp(cmd, "recover")) && i < argc) {
+		fprintf(stderr, "cvctl: %s takes no argument (see cvctl --help)\n", cmd);
+		return 2;
+	}
+	if (open_store(&st, home))
 		return 1;
 	if (!strcmp(cmd, "init") || !strcmp(cmd, "recover")) {
 		rc = 0;

@@ -1,0 +1,506 @@
+// The command-line interface: cvctl (every command, success and each
+// failure), cvsim's option handling, and the man pages of every installed
+// program.
+//
+// The promise (shared/docs/INTERFACE.md): every command has --help and a
+// man page; exit status 0 on success, 1 on failure with one clear line on
+// stderr, 2 on bad usage. What cvctl makes is then used for real: the
+// vehicle credential on the vehicle link, tokens on the API, a backup
+// served by a second web server.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chownSync, cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import net from 'node:net';
+import { apiSuite, B2C, SRCDIR, BUILDDIR, WEBSERVER, WEBSERVERS } from '../lib/server.mjs';
+
+const CVCTL = join(BUILDDIR, 'db', 'cvctl');
+const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
+
+/* Run a program: { code, stdout, stderr } (code -1 when killed by a signal or the timeout). */
+function run(file, args, { input, env, user, timeout = 60000 } = {}) {
+	return new Promise((res) => {
+		const o = { env: env || process.env, maxBuffer: 16 << 20, timeout, killSignal: 'SIGKILL' };
+		if (user) {
+			o.uid = user.uid;
+			o.gid = user.gid;
+		}
+		const p = execFile(file, args, o, (err, stdout, stderr) => {
+			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+		});
+		p.stdin.on('error', () => { /* the program may exit before reading */ });
+		p.stdin.end(input === undefined ? '' : input);
+	});
+}
+
+/* A failure: this exit status, stdout empty, stderr exactly one line "prog: ..." matching re. */
+function assertFails(r, code, re, prog = 'cvctl') {
+	const what = `exit ${r.code}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`;
+	assert.equal(r.code, code, what);
+	assert.equal(r.stdout, '', `nothing on stdout: ${what}`);
+	assert.ok(r.stderr.endsWith('\n'), `stderr ends with a newline: ${what}`);
+	const lines = r.stderr.slice(0, -1).split('\n');
+	assert.equal(lines.length, 1, `exactly one line on stderr: ${what}`);
+	assert.ok(lines[0].startsWith(`${prog}: `), `the line starts with "${prog}: ": ${what}`);
+	assert.ok(lines[0].length > prog.length + 12, `the line says what is wrong: ${what}`);
+	if (re)
+		assert.match(lines[0], re, what);
+}
+
+/* A success: exit 0, nothing on stderr; returns stdout. */
+function assertOk(r) {
+	assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+	assert.equal(r.stderr, '', 'nothing on stderr');
+	return r.stdout;
+}
+
+function keyValues(text) {
+	return Object.fromEntries(text.trim().split('\n').map((l) => {
+		const i = l.indexOf('=');
+		return [l.slice(0, i), l.slice(i + 1)];
+	}));
+}
+
+function freePort() {
+	return new Promise((res, rej) => {
+		const s = net.createServer();
+		s.unref();
+		s.on('error', rej);
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => res(port));
+		});
+	});
+}
+
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
+
+apiSuite('cli', (srv, it) => {
+	// cvctl on the suite's store (as the programs' user), and on a store of our own
+	const ctl = (args, opts = {}) => srv.cvctlRun(args, opts);
+	const ctlAt = (home, args, opts = {}) => run(CVCTL, ['-H', home, ...args], { env: srv.env, user: srv.user, ...opts });
+	const dir = (name) => {
+		const d = join(srv.top, name);
+		mkdirSync(d, { recursive: true });
+		if (srv.user)
+			chownSync(d, srv.user.uid, srv.user.gid);
+		return d;
+	};
+	const oauth = (form, basic) => srv.oauth({ grant_type: 'password', ...form }, basic ? { basic } : {});
+	let alice; // { token, id, vin, cred }
+
+	// ---- usage, --help, --version ----------------------------------------
+
+	it('cvctl --help and --version: exit 0, text on stdout, nothing on stderr', async () => {
+		const h = assertOk(await run(CVCTL, ['--help']));
+		assert.match(h, /^Usage: cvctl /);
+		for (const c of ['init', 'user add', 'client add', 'vehicle add', 'token issue', 'demo', 'verify', 'backup', 'recover'])
+			assert.ok(h.includes(c), `--help mentions ${c}`);
+		assert.match(assertOk(await run(CVCTL, ['--version'])), /^cvctl \(cvapi\) \d+\.\d+/);
+		// after -H DIR, and after a command
+		assert.match(assertOk(await ctl(['--help'])), /^Usage: cvctl /);
+		assert.match(assertOk(await ctl(['user', 'add', '--help'])), /^Usage: cvctl /);
+		assert.match(assertOk(await ctl(['--version'])), /^cvctl \(cvapi\) /);
+	});
+
+	it('cvctl without a command, with an unknown command, with -H and no folder: exit 2', async () => {
+		assertFails(await run(CVCTL, [], { env: { ...srv.env, CVAPI_HOME: srv.home }, user: srv.user }), 2, /no command/);
+		assertFails(await ctl([]), 2, /no command/);
+		assertFails(await ctl(['frobnicate']), 2, /unknown command frobnicate/);
+		assertFails(await ctl(['--frob']), 2, /unknown command/);
+		assertFails(await run(CVCTL, ['-H']), 2, /-H/);
+		assertFails(await ctl(['user']), 2, /user add/);
+		assertFails(await ctl(['user', 'remove', 'x']), 2, /user add/);
+		assertFails(await ctl(['client', 'list']), 2, /client add/);
+		assertFails(await ctl(['vehicle']), 2, /vehicle add/);
+		assertFails(await ctl(['token', 'revoke', 'demo']), 2, /token issue/);
+		assertFails(await ctl(['init', 'extra']), 2, /init takes no argument/);
+		assertFails(await ctl(['verify', 'extra']), 2, /verify takes no argument/);
+		assertFails(await ctl(['recover', 'extra']), 2, /recover takes no argument/);
+		assertFails(await ctl(['backup']), 2, /backup/);
+		assertFails(await ctl(['backup', 'a', 'b']), 2, /backup/);
+		assertFails(await ctl(['demo', '--bogus']), 2, /--bogus/);
+	});
+
+	// ---- init, verify, recover ---------------------------------------------
+
+	it('cvctl init creates a store and is idempotent; verify is ok on a fresh store; recover', async () => {
+		const home = join(dir('fresh'), 'db');
+		assertOk(await ctlAt(home, ['init']));
+		assert.ok(existsSync(join(home, 'users.db')), 'the databases exist');
+		assertOk(await ctlAt(home, ['init']));
+		assert.match(assertOk(await ctlAt(home, ['verify'])), /^\d+ databases verified\n$/);
+		assertOk(await ctlAt(home, ['recover']));
+		assert.match(assertOk(await ctlAt(home, ['verify'])), /databases verified/);
+		// the same through CVAPI_HOME instead of -H
+		assertOk(await run(CVCTL, ['init'], { env: { ...srv.env, CVAPI_HOME: home }, user: srv.user }));
+	});
+
+	it('cvctl init in a folder that cannot be made, or a file: exit 1, one line', async () => {
+		assertFails(await ctlAt('/nonexistent/cvapi/db', ['init']), 1, /cannot create \/nonexistent\/cvapi\/db/);
+		const f = join(dir('afile'), 'file');
+		writeFileSync(f, 'not a store\n');
+		if (srv.user)
+			chownSync(f, srv.user.uid, srv.user.gid);
+		assertFails(await ctlAt(f, ['init']), 1, /Not a directory/);
+	});
+
+	it('cvctl verify on a damaged database: exit 1, one line naming the file', async () => {
+		const home = join(dir('damaged'), 'db');
+		assertOk(await ctlAt(home, ['init']));
+		for (const f of readdirSync(home))
+			if (f.startsWith('__db.'))
+				rmSync(join(home, f));
+		const junk = Buffer.alloc(8192);
+		for (let i = 0; i < junk.length; i++)
+			junk[i] = (i * 7919 + 13) & 0xff;
+		writeFileSync(join(home, 'users.db'), junk);
+		if (srv.user)
+			chownSync(join(home, 'users.db'), srv.user.uid, srv.user.gid);
+		const r = await ctlAt(home, ['verify']);
+		assertFails(r, 1, /users\.db/);
+	});
+
+	// ---- user add ----------------------------------------------------------
+
+	it('cvctl user add: the user can log in; a duplicate -> 1', async () => {
+		assertOk(await ctl(['user', 'add', 'alice', '--password', 'alice-pw', '--first', 'Alice', '--last', 'Liddell', '--email', 'alice@example.org']));
+		const r = await oauth({ username: 'alice', password: 'alice-pw', client_id: 'console' });
+		assert.equal(r.status, 200, r.text);
+		const u = await srv.get(`${B2C}/user`, r.body.access_token);
+		assert.equal(u.status, 200, u.text);
+		assert.equal(u.body.email, 'alice@example.org');
+		assert.equal(u.body.firstName, 'Alice');
+		assertFails(await ctl(['user', 'add', 'alice', '--password', 'other']), 1, /user alice already exists/);
+		// the first password still works
+		assert.equal((await oauth({ username: 'alice', password: 'alice-pw', client_id: 'console' })).status, 200);
+	});
+
+	it('cvctl user add --password-stdin', async () => {
+		assertOk(await ctl(['user', 'add', 'bruno', '--password-stdin'], { input: 'from stdin\n' }));
+		assert.equal((await oauth({ username: 'bruno', password: 'from stdin', client_id: 'console' })).status, 200);
+		assert.equal((await oauth({ username: 'bruno', password: 'from stdin\n', client_id: 'console' })).status, 400);
+		assertFails(await ctl(['user', 'add', 'bruno2', '--password-stdin'], { input: '' }), 2, /password/);
+	});
+
+	it('cvctl user add: bad login, missing password, unknown option -> 2', async () => {
+		for (const login of ['bad login', '', 'x'.repeat(65), 'café', 'a/b'])
+			assertFails(await ctl(['user', 'add', login, '--password', 'pw']), 2, /login/);
+		assertFails(await ctl(['user', 'add', 'carol']), 2, /password is required/);
+		assertFails(await ctl(['user', 'add', 'carol', '--password', '']), 2, /password is required/);
+		assertFails(await ctl(['user', 'add', 'carol', '--password']), 2, /--password/);
+		assertFails(await ctl(['user', 'add', 'carol', '--password', 'pw', '--nickname', 'c']), 2, /--nickname/);
+		assertFails(await ctl(['user', 'add', 'carol', '--password', 'pw', '--first', 'x'.repeat(200)]), 2, /longer than/);
+		assertFails(await ctl(['user', 'add']), 2);
+		// none of these made a user
+		assert.equal((await oauth({ username: 'carol', password: 'pw', client_id: 'console' })).status, 400);
+	});
+
+	// ---- client add --------------------------------------------------------
+
+	it('cvctl client add: prints a secret that authenticates the client', async () => {
+		const out = assertOk(await ctl(['client', 'add', 'app1', '--name', 'App one']));
+		assert.match(out, /^client_secret=[A-Za-z0-9_-]{43}\n$/);
+		const secret = keyValues(out).client_secret;
+		const r = await oauth({ username: 'alice', password: 'alice-pw' }, ['app1', secret]);
+		assert.equal(r.status, 200, r.text);
+		const bad = await oauth({ username: 'alice', password: 'alice-pw' }, ['app1', 'wrong']);
+		assert.equal(bad.status, 401, bad.text);
+		assertFails(await ctl(['client', 'add', 'app1']), 1, /client app1 already exists/);
+	});
+
+	it('cvctl client add --secret, --public, --scope', async () => {
+		assert.equal(assertOk(await ctl(['client', 'add', 'app2', '--secret', 's3cret'])), '');
+		assert.equal((await oauth({ username: 'alice', password: 'alice-pw' }, ['app2', 's3cret'])).status, 200);
+		assert.equal(assertOk(await ctl(['client', 'add', 'pub1', '--public', '--scope', 'data:position'])), '');
+		const r = await oauth({ username: 'alice', password: 'alice-pw', client_id: 'pub1' });
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.body.scope, 'data:position');
+	});
+
+	it('cvctl client add: unknown scope, --public with --secret, bad id -> 2', async () => {
+		assertFails(await ctl(['client', 'add', 'app3', '--scope', 'data:position data:bogus']), 2, /unknown scope data:bogus/);
+		assertFails(await ctl(['client', 'add', 'app3', '--public', '--secret', 's']), 2, /--public and --secret/);
+		assertFails(await ctl(['client', 'add', 'app 3']), 2, /client id/);
+		assertFails(await ctl(['client', 'add', 'app3', '--colour', 'red']), 2, /--colour/);
+		// nothing was added
+		assert.equal(assertOk(await ctl(['client', 'add', 'app3', '--public'])), '');
+	});
+
+	// ---- vehicle add -------------------------------------------------------
+
+	it('cvctl vehicle add: prints id= and credential=; the credential works on the vehicle link', async () => {
+		const vin = 'VF3ALXCE000000001';
+		const out = assertOk(await ctl(['vehicle', 'add', vin, '--owner', 'alice', '--energy', 'electric', '--brand', 'Peugeot', '--label', 'e-2008']));
+		assert.match(out, /^id=[0-9a-f]{32}\ncredential=[A-Za-z0-9_-]{43}\n$/);
+		const kv = keyValues(out);
+		alice = { vin, id: kv.id, cred: kv.credential, token: (assertOk(await ctl(['token', 'issue', 'alice']))).trim() };
+		const up = await srv.upload(vin, kv.credential, {
+			messageId: 'cli-1',
+			samples: [{ at: '2024-05-01T08:30:00Z', speed: 42, position: { lat: 48.85, lon: 2.35 },
+				electric: { level: 64, autonomy: 210, charging: { status: 'Disconnected' } } }],
+		});
+		assert.equal(up.status, 200, up.text);
+		assert.equal(up.body.accepted, 1);
+		const list = await srv.get(`${B2C}/user/vehicles`, alice.token);
+		assert.equal(list.status, 200, list.text);
+		assert.deepEqual(list.body._embedded.vehicles.map((v) => [v.id, v.vin]), [[kv.id, vin]]);
+		const st = await srv.get(`${B2C}/user/vehicles/${kv.id}/status`, alice.token);
+		assert.equal(st.status, 200, st.text);
+		assert.ok(st.text.includes('64'), `the uploaded level is in the status: ${st.text}`);
+		// a wrong credential is refused
+		const bad = await srv.upload(vin, srv.vehicles[0].cred, { messageId: 'cli-2', samples: [{ at: '2024-05-01T08:31:00Z', speed: 1 }] });
+		assert.equal(bad.status, 401, bad.text);
+	});
+
+	it('cvctl vehicle add: bad VIN, bad energy, missing owner -> 2; unknown owner, duplicate VIN -> 1', async () => {
+		const ok = ['--owner', 'alice', '--energy', 'petrol'];
+		for (const vin of ['VF3SHORT', 'VF3ALXCE0000000011', 'vf3alice000000002', 'VF3ALXCE00000000I', 'VF3ALXCE00000000O', 'VF3ALXCE00000000Q', 'VF3ALXCE-00000002'])
+			assertFails(await ctl(['vehicle', 'add', vin, ...ok]), 2, /VIN/);
+		assertFails(await ctl(['vehicle', 'add', 'VF3ALXCE000000002', '--owner', 'alice', '--energy', 'hydrogen']), 2, /--energy/);
+		assertFails(await ctl(['vehicle', 'add', 'VF3ALXCE000000002', '--owner', 'alice']), 2, /--energy/);
+		assertFails(await ctl(['vehicle', 'add', 'VF3ALXCE000000002', '--energy', 'petrol']), 2, /--owner/);
+		assertFails(await ctl(['vehicle', 'add', 'VF3ALXCE000000002', ...ok, '--colour', 'red']), 2, /--colour/);
+		assertFails(await ctl(['vehicle', 'add', 'VF3ALXCE000000002', '--owner', 'nobody', '--energy', 'petrol']), 1, /no user nobody/);
+		assertFails(await ctl(['vehicle', 'add', alice.vin, ...ok]), 1, new RegExp(`VIN ${alice.vin} already exists`));
+		assertFails(await ctl(['vehicle', 'add', srv.vehicles[0].vin, ...ok]), 1, /already exists/);
+		// alice still has one vehicle, and its credential was not replaced
+		const list = await srv.get(`${B2C}/user/vehicles`, alice.token);
+		assert.equal(list.body._embedded.vehicles.length, 1, list.text);
+		const up = await srv.upload(alice.vin, alice.cred, { messageId: 'cli-3', samples: [{ at: '2024-05-01T08:32:00Z', speed: 1 }] });
+		assert.equal(up.status, 200, up.text);
+	});
+
+	// ---- token issue -------------------------------------------------------
+
+	it('cvctl token issue: the token works on GET /user; an expired one does not', async () => {
+		const tok = assertOk(await ctl(['token', 'issue', 'demo'])).trim();
+		assert.match(tok, TOKEN_RE);
+		const r = await srv.get(`${B2C}/user`, tok);
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.body.email, 'demo@cvapi.example');
+		const old = assertOk(await ctl(['token', 'issue', 'demo', '--ttl', '-5'])).trim();
+		const e = await srv.get(`${B2C}/user`, old);
+		assert.equal(e.status, 401, e.text);
+		assert.match(e.body.message, /expired/);
+		const short = assertOk(await ctl(['token', 'issue', 'demo', '--ttl', '1', '--client', 'console', '--scope', 'data:position'])).trim();
+		assert.equal((await srv.get(`${B2C}/user`, short)).status, 200);
+		assert.equal((await srv.get(`${B2C}/user/vehicles/${srv.vehicles[0].id}/telemetry`, short)).status, 403, 'the scope is applied');
+		await sleep(1100);
+		assert.equal((await srv.get(`${B2C}/user`, short)).status, 401, 'a 1 s token expires');
+	});
+
+	it('cvctl token issue: unknown user -> 1; bad --ttl, unknown scope, bad login -> 2', async () => {
+		assertFails(await ctl(['token', 'issue', 'nobody']), 1, /no user nobody/);
+		for (const ttl of ['abc', '', '1.5', '99999999999', '10s'])
+			assertFails(await ctl(['token', 'issue', 'demo', '--ttl', ttl]), 2, /--ttl/);
+		assertFails(await ctl(['token', 'issue', 'demo', '--ttl']), 2, /--ttl/);
+		assertFails(await ctl(['token', 'issue', 'demo', '--scope', 'data:nope']), 2, /unknown scope data:nope/);
+		assertFails(await ctl(['token', 'issue', 'bad login']), 2, /login/);
+		assertFails(await ctl(['token', 'issue']), 2);
+	});
+
+	// ---- demo --------------------------------------------------------------
+
+	it('cvctl demo is idempotent: a second run adds nothing', async () => {
+		// the suite's store already ran `cvctl demo`
+		const before = await srv.get(`${B2C}/user/vehicles`, srv.demoToken);
+		const vfile = join(dir('demo2'), 'vehicles.txt');
+		assert.equal(assertOk(await ctl(['demo'])), '', 'no new vehicle printed');
+		assert.equal(assertOk(await ctl(['demo', '--vehicles', vfile])), '');
+		assert.equal(readFileSync(vfile, 'utf8'), '', 'no vehicle written');
+		const after = await srv.get(`${B2C}/user/vehicles`, srv.demoToken);
+		assert.deepEqual(after.body, before.body);
+		// the demo credentials were not replaced
+		const up = await srv.upload(srv.vehicles[1].vin, srv.vehicles[1].cred, { messageId: 'cli-demo', samples: [{ at: '2024-05-01T08:30:00Z', speed: 3 }] });
+		assert.equal(up.status, 200, up.text);
+		assert.equal((await oauth({ username: 'fleet', password: 'fleet', client_id: 'console' })).status, 200);
+	});
+
+	it('cvctl demo on a fresh store prints one line per vehicle; then nothing', async () => {
+		const home = join(dir('demo-fresh'), 'db');
+		const out = assertOk(await ctlAt(home, ['demo']));
+		const lines = out.trim().split('\n');
+		assert.equal(lines.length, 3, out);
+		const energies = lines.map((l) => {
+			const [vin, energy, cred] = l.split(' ');
+			assert.match(vin, /^[A-HJ-NPR-Z0-9]{17}$/);
+			assert.match(cred, TOKEN_RE);
+			return energy;
+		});
+		assert.deepEqual(energies.sort(), ['electric', 'petrol', 'phev']);
+		assert.equal(assertOk(await ctlAt(home, ['demo'])), '');
+		assertFails(await ctlAt(join(dir('demo-bad'), 'db'), ['demo', '--vehicles', '/nonexistent/dir/v.txt']), 1, /cannot write/);
+	});
+
+	// ---- backup, recover ---------------------------------------------------
+
+	it('cvctl backup DIR: a web server started on the backup serves the data', { timeout: 90000 }, async () => {
+		// written before the backup: a user, a vehicle with a sample, a token
+		const tok = alice.token;
+		const bk = join(dir('backup'), 'copy');
+		assert.match(assertOk(await ctl(['backup', bk])), /backup written to/);
+		assert.ok(existsSync(join(bk, 'users.db')));
+		// written after it: not in the backup
+		assertOk(await ctl(['user', 'add', 'late', '--password', 'late-pw']));
+		// a second backup into the same folder replaces the first
+		const bk2 = join(dir('backup2'), 'copy');
+		assertOk(await ctl(['backup', bk2]));
+		assertOk(await ctl(['backup', bk2]));
+
+		// a second web server, same programs, on the backup
+		const rundir = dir('backup-run');
+		const port = await freePort();
+		const ws = WEBSERVERS[WEBSERVER]({
+			top: null, home: bk, rundir, port, procs: 1,
+			fcgidir: join(BUILDDIR, 'cgi'), wwwdir: join(SRCDIR, 'www'), env: srv.env,
+		});
+		const child = await ws.start();
+		try {
+			const base = `http://127.0.0.1:${port}`;
+			let health = null;
+			for (let t0 = Date.now(); Date.now() - t0 < 30000; await sleep(50)) {
+				assert.ok(child.exitCode === null && child.signalCode === null, `${ws.name} on the backup exited:\n${ws.logs()}`);
+				try {
+					health = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+					if (health.status === 200)
+						break;
+				} catch { /* not yet */ }
+			}
+			assert.equal(health && health.status, 200, `the server on the backup is healthy:\n${ws.logs()}`);
+			const get = async (p, t) => {
+				const res = await fetch(base + p, { headers: { authorization: `Bearer ${t}` } });
+				const text = await res.text();
+				return { status: res.status, text, body: res.status === 200 ? JSON.parse(text) : null };
+			};
+			const u = await get(`${B2C}/user`, tok);
+			assert.equal(u.status, 200, u.text);
+			assert.equal(u.body.email, 'alice@example.org');
+			const st = await get(`${B2C}/user/vehicles/${alice.id}/status`, tok);
+			assert.equal(st.status, 200, st.text);
+			assert.ok(st.text.includes('64'), `the sample uploaded before the backup is there: ${st.text}`);
+			const d = await get(`${B2C}/user/vehicles`, srv.demoToken);
+			assert.equal(d.status, 200, d.text);
+			assert.equal(d.body._embedded.vehicles.length, srv.vehicles.length);
+			// the backup takes uploads with the credentials it holds
+			const up = await fetch(`${base}/telematics/v1/vehicles/${alice.vin}/messages`, {
+				method: 'POST', headers: { authorization: `Bearer ${alice.cred}`, 'content-type': 'application/json' },
+				body: JSON.stringify({ messageId: 'cli-bk', samples: [{ at: '2024-05-02T08:30:00Z', speed: 7 }] }),
+			});
+			const upText = await up.text();
+			assert.equal(up.status, 200, upText);
+		} finally {
+			await ws.stop();
+		}
+		const logs = ws.logs();
+		assert.ok(!/ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/.test(logs), `sanitizer report from the server on the backup:\n${logs}`);
+		// the backup with its server stopped: recover and verify; the late user is not there
+		assertOk(await ctlAt(bk, ['recover']));
+		assert.match(assertOk(await ctlAt(bk, ['verify'])), /databases verified/);
+		assertFails(await ctlAt(bk, ['token', 'issue', 'late']), 1, /no user late/);
+		assert.match(assertOk(await ctlAt(bk, ['token', 'issue', 'alice'])).trim(), TOKEN_RE);
+		// a copy of the copy, as an operator would restore it
+		const restored = join(dir('restored'), 'db');
+		cpSync(bk2, restored, { recursive: true });
+		if (srv.user)
+			for (const f of ['', ...readdirSync(restored)])
+				chownSync(join(restored, f), srv.user.uid, srv.user.gid);
+		assertOk(await ctlAt(restored, ['recover']));
+		assert.match(assertOk(await ctlAt(restored, ['verify'])), /databases verified/);
+		assert.match(assertOk(await ctlAt(restored, ['token', 'issue', 'late'])).trim(), TOKEN_RE, 'the second backup has the late user');
+	});
+
+	it('cvctl backup into a file: exit 1, one line', async () => {
+		const f = join(dir('bkfile'), 'file');
+		writeFileSync(f, 'x');
+		assertFails(await ctl(['backup', f]), 1, /backup to/);
+	});
+
+	it('cvctl recover on the live store: exit 0, the server keeps serving', async () => {
+		assert.equal(assertOk(await ctl(['recover'])), '');
+		const r = await srv.get(`${B2C}/user`, alice.token);
+		assert.equal(r.status, 200, r.text);
+	});
+
+	// ---- cvsim's options ---------------------------------------------------
+
+	const noSim = existsSync(CVSIM) ? false : `${CVSIM} is not built`;
+
+	it('cvsim --help, --version: exit 0 on stdout; bad usage -> 2, one line', { skip: noSim }, async () => {
+		assert.match(assertOk(await run(CVSIM, ['--help'])), /^Usage: cvsim /);
+		assert.match(assertOk(await run(CVSIM, ['--version'])), /^cvsim \(cvapi\) \d+\.\d+/);
+		const vf = join(dir('sim'), 'v.txt');
+		writeFileSync(vf, `${alice.vin} electric ${alice.cred}\n`);
+		const cases = [
+			[[], /--vehicles/],
+			[['--vehicles', vf], /nothing to do/],
+			[['--vehicles', vf, '--days', '0'], /--days/],
+			[['--vehicles', vf, '--days', 'x'], /--days/],
+			[['--vehicles', vf, '--days'], /--days needs a value/],
+			[['--vehicles', vf, '--days', '1', '--batch', '1001'], /--batch/],
+			[['--vehicles', vf, '--days', '1', '--parallel', '0'], /--parallel/],
+			[['--vehicles', vf, '--days', '1', '--speedup', '2'], /--speedup only applies/],
+			[['--vehicles', vf, '--live', '--parallel', '2'], /--parallel only applies/],
+			[['--vehicles', vf, '--days', '1', '--url', 'ftp://x'], /--url/],
+			[['--vehicles', vf, '--days', '1', '--frob'], /unknown option --frob/],
+			[['--vehicles', vf, '--days', '1', 'extra'], /unexpected argument extra/],
+		];
+		for (const [args, re] of cases)
+			assertFails(await run(CVSIM, args), 2, re, 'cvsim');
+	});
+
+	it('cvsim: unreadable vehicles file -> 1; a day of history through the server -> 0', { skip: noSim, timeout: 120000 }, async () => {
+		assertFails(await run(CVSIM, ['--vehicles', '/nonexistent/v.txt', '--days', '1']), 1, /nonexistent/, 'cvsim');
+		const vf = join(dir('sim'), 'v.txt');
+		const r = await run(CVSIM, ['--vehicles', vf, '--days', '1', '--quiet', '--url', srv.base], { timeout: 110000 });
+		assert.equal(r.code, 0, r.stderr);
+		assert.equal(r.stderr, '');
+		const t = await srv.get(`${B2C}/user/vehicles/${alice.id}/status`, alice.token);
+		assert.equal(t.status, 200, t.text);
+	});
+
+	// ---- man pages ---------------------------------------------------------
+
+	it('every installed program has a man page, listed for installation', () => {
+		const am = readFileSync(join(SRCDIR, 'Makefile.am'), 'utf8').replace(/\\\n/g, ' ');
+		const listed = (re) => [...am.matchAll(re)].flatMap((m) => m[1].trim().split(/\s+/)).filter(Boolean);
+		const programs = listed(/^(?:fcgi|sbin|bin)_PROGRAMS\s*\+?=(.*)$/gm);
+		const mans = listed(/^dist_man\d_MANS\s*\+?=(.*)$/gm);
+		assert.ok(programs.includes('db/cvctl'), programs.join(' '));
+		for (const p of programs) {
+			const base = p.split('/').pop().replace(/\.fcgi$/, '');
+			const page = mans.find((m) => new RegExp(`^man/${base.replace(/[.]/g, '\\.')}\\.[18]$`).test(m));
+			assert.ok(page, `${p} has a man page in dist_man*_MANS (${mans.join(' ')})`);
+			assert.ok(existsSync(join(SRCDIR, page)), `${page} exists`);
+		}
+		// every FastCGI program of cgi/ and cvsim when sim/ exists
+		for (const f of readdirSync(join(SRCDIR, 'cgi')).filter((x) => x.endsWith('.c')))
+			if (/^int main\s*\(/m.test(readFileSync(join(SRCDIR, 'cgi', f), 'utf8')))
+				assert.ok(existsSync(join(SRCDIR, 'man', `cvapi-${f.slice(0, -2)}.8`)), `man/cvapi-${f.slice(0, -2)}.8 for cgi/${f}`);
+		assert.ok(existsSync(join(SRCDIR, 'man', 'cvctl.8')));
+		if (existsSync(join(SRCDIR, 'sim')))
+			assert.ok(existsSync(join(SRCDIR, 'man', 'cvsim.1')));
+	});
+
+	it('the man pages render without warnings (man --warnings -l)', async (t) => {
+		const probe = await run('/bin/sh', ['-c', 'command -v man']);
+		if (probe.code !== 0) {
+			t.skip('man is not installed');
+			return;
+		}
+		const pages = readdirSync(join(SRCDIR, 'man')).filter((f) => /\.[18]$/.test(f));
+		assert.ok(pages.length >= 7, pages.join(' '));
+		for (const p of pages) {
+			const file = join(SRCDIR, 'man', p);
+			const r = await run('/bin/sh', ['-c', 'MANWIDTH=80 man --warnings -l "$1" 2>&1 >/dev/null', 'sh', file],
+				{ env: { ...process.env, MANPAGER: 'cat', PAGER: 'cat', LC_ALL: 'C.UTF-8' } });
+			assert.equal(r.code, 0, `${p}: exit ${r.code}`);
+			assert.equal(r.stdout, '', `${p} renders without warnings`);
+			const text = await run('/bin/sh', ['-c', 'MANWIDTH=80 man -l "$1"', 'sh', file], { env: { ...process.env, MANPAGER: 'cat', PAGER: 'cat' } });
+			assert.match(text.stdout, /NAME/, `${p} renders`);
+			if (/^(cvctl|cvsim)\./.test(p))
+				assert.match(text.stdout, /EXIT STATUS/, `${p} documents the exit status`);
+		}
+	});
+});
