@@ -30,13 +30,14 @@ static size_t collect(struct sim_vehicle *v, int64_t until, struct cv_sample *s,
 }
 
 /* Render and post one batch of car's samples. */
-static enum sim_up_status send_batch(struct sim_upload *up, const struct sim_car *car, const struct cv_sample *s,
-				     size_t k, struct cv_buf *body, const volatile sig_atomic_t *stop,
-				     struct sim_up_result *res, char *err, size_t errsz)
+static enum sim_up_status send_batch(struct sim_upload *up, uint64_t seed, const struct sim_car *car,
+				     const struct cv_sample *s, size_t k, struct cv_buf *body,
+				     const volatile sig_atomic_t *stop, struct sim_up_result *res, char *err, size_t errsz)
 {
 	char msgid[MSGID_LEN + 1];
 
-	snprintf(msgid, sizeof(msgid), "%s-%lld-%zu", car->vin, (long long)s[0].at, k);
+	/* at most 17 + 1 + 19 + 1 + 15 + 1 + 4 characters */
+	snprintf(msgid, sizeof(msgid), "%s-%llu-%lld-%zu", car->vin, (unsigned long long)seed, (long long)s[0].at, k);
 	cv_buf_reset(body);
 	if (sim_batch_json(body, msgid, s, k)) {
 		snprintf(err, errsz, "%s: a batch too large to write", car->vin);
@@ -107,7 +108,7 @@ static void *fast_worker(void *arg)
 			k = collect(&f->veh[i], f->end, s, (size_t)f->opts->batch);
 			if (!k)
 				break;
-			st = send_batch(&up, &f->cars[i], s, k, &body, f->stop, &res, err, sizeof(err));
+			st = send_batch(&up, f->opts->seed, &f->cars[i], s, k, &body, f->stop, &res, err, sizeof(err));
 			if (st != SIM_UP_OK) {
 				fast_fail(f, st == SIM_UP_STOPPED ? "interrupted" : err, st == SIM_UP_STOPPED);
 				goto out;
@@ -208,7 +209,7 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 			size_t k;
 
 			while ((k = collect(&veh[i], sim, s, (size_t)opts->batch)) > 0) {
-				st = send_batch(&up, &cars[i], s, k, &body, stop, &res, err, sizeof(err));
+				st = send_batch(&up, opts->seed, &cars[i], s, k, &body, stop, &res, err, sizeof(err));
 				if (st == SIM_UP_STOPPED)
 					goto out;
 				if (st != SIM_UP_OK) {

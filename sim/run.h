@@ -5,9 +5,10 @@
  * vehicles' simulated time runs as fast as the machine allows and their
  * samples go up in batches of up to opts->batch, each vehicle handled by
  * one of opts->parallel worker threads (one CURL handle, so one kept-alive
- * connection, per worker). A batch's messageId is "<VIN>-<first sample's
- * time in ms>-<count>": a re-run with the same seed is acknowledged as
- * duplicates instead of being stored twice.
+ * connection, per worker). A batch's messageId is "<VIN>-<seed>-<first
+ * sample's time in ms>-<count>": a re-run with the same seed is
+ * acknowledged as duplicates instead of being stored twice, and a run with
+ * another seed is not mistaken for one.
  *
  * Live mode (sim_run_live) keeps the vehicles going in real time (or
  * opts->speedup times faster, never ahead of the wall clock): each sample

@@ -148,11 +148,9 @@ enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const 
 			break;
 		}
 		if (rc != CURLE_OK)
-			snprintf(err, errsz, "%s: %s: %s (attempt %d)", vin, u->base, curl_easy_strerror(rc),
-				 res->attempts);
+			snprintf(err, errsz, "%s: %s: %s", vin, u->base, curl_easy_strerror(rc));
 		else if (res->status >= 500)
-			snprintf(err, errsz, "%s: server error (HTTP %ld) (attempt %d)", vin, res->status,
-				 res->attempts);
+			snprintf(err, errsz, "%s: server error (HTTP %ld)", vin, res->status);
 		else
 			snprintf(err, errsz, "%s: unexpected HTTP status %ld", vin, res->status);
 		if (rc == CURLE_OK && res->status < 500) {
@@ -160,6 +158,9 @@ enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const 
 			break;
 		}
 		if (res->attempts >= SIM_UPLOAD_TRIES) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errsz - n, " (gave up after %d attempts)", res->attempts);
 			st = SIM_UP_FAILED;
 			break;
 		}

@@ -231,6 +231,17 @@ static void ensure_plan(struct sim_vehicle *v)
 		plan_day(v, v->plan_day + 1);
 }
 
+/* ---- charging ----------------------------------------------------------- */
+
+static void start_charge(struct sim_vehicle *v, enum cv_chgmode mode, double kw, double target)
+{
+	v->plugged = true;
+	v->chg_mode = (uint8_t)mode;
+	v->chg_kw = kw;
+	v->chg_target = target;
+	v->chg_status = v->batt < target - 0.01 ? CV_CHG_INPROGRESS : CV_CHG_FINISHED;
+}
+
 /* ---- initialisation ----------------------------------------------------- */
 
 void sim_vehicle_init(struct sim_vehicle *v, const struct sim_road *road, uint64_t seed,
@@ -318,6 +329,8 @@ void sim_vehicle_init(struct sim_vehicle *v, const struct sim_road *road, uint64
 	v->parked_since = start - (int64_t)sim_rng_range(&v->rng, 1.0, 10.0) * HOUR;
 	v->next_tick = start;
 	v->lock = CV_LOCK_LOCKED;
+	if (has_battery(v) && (energy == CV_ENERGY_PHEV || v->batt < 0.85 * v->batt_cap))
+		start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->batt_cap);
 	plan_day(v, local_day(start));
 	/* legs already past are skipped: the vehicle is home */
 	while (v->leg < v->nlegs && v->legs[v->leg].depart < start)
@@ -458,15 +471,6 @@ static void fill_sample(struct sim_vehicle *v, struct cv_sample *s, enum cv_ign 
 }
 
 /* ---- parked ------------------------------------------------------------- */
-
-static void start_charge(struct sim_vehicle *v, enum cv_chgmode mode, double kw, double target)
-{
-	v->plugged = true;
-	v->chg_mode = (uint8_t)mode;
-	v->chg_kw = kw;
-	v->chg_target = target;
-	v->chg_status = v->batt < target - 0.01 ? CV_CHG_INPROGRESS : CV_CHG_FINISHED;
-}
 
 /* Charging and the like from v->t to t. */
 static void advance_parked(struct sim_vehicle *v, int64_t t)
