@@ -1,0 +1,89 @@
+// The demo data: cvsim writes two days of history for the demo vehicles
+// (petrol, electric, plug-in hybrid) through the vehicle link, then every
+// B2C endpoint answers per its schema for each of them, and the paging
+// links of the telemetry walk the whole history.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
+import { assertSchema } from '../lib/schema.mjs';
+
+const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
+
+function cvsim(args) {
+	return new Promise((res) => {
+		execFile(CVSIM, args, { timeout: 120000 }, (err, stdout, stderr) => {
+			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+		});
+	});
+}
+
+apiSuite('demo', (srv, it) => {
+	let tok;
+	const skip = existsSync(CVSIM) ? false : `${CVSIM} is not built`;
+
+	it('cvsim writes two days of history for the demo vehicles', { skip, timeout: 180000 }, async () => {
+		const file = join(srv.top, 'sim-vehicles.txt');
+		writeFileSync(file, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
+		const r = await cvsim(['--url', srv.base, '--vehicles', file, '--seed', '7', '--days', '2', '--quiet']);
+		assert.equal(r.code, 0, r.stderr);
+		tok = await srv.token('demo');
+	});
+
+	it('status, lastPosition and maintenance of every demo vehicle match their schemas', { skip }, async () => {
+		for (const v of srv.vehicles) {
+			const V = `${B2C}/user/vehicles/${v.id}`;
+			const s = await srv.get(`${V}/status`, tok);
+			assert.equal(s.status, 200, s.text);
+			await assertSchema(s.body, 'Status');
+			const types = s.body.energies.map((e) => e.type).sort();
+			const want = { petrol: ['Fuel'], diesel: ['Fuel'], electric: ['Electric'], phev: ['Electric', 'Fuel'] }[v.energy];
+			assert.deepEqual(types, want, `${v.vin} (${v.energy}) reports the energies it has`);
+			assert.ok(s.body.odometer.mileage > 0);
+			assert.ok(s.body.lastPosition, 'status holds the last position');
+			const [lon, lat] = s.body.lastPosition.geometry.coordinates;
+			assert.ok(Math.abs(lat - 48.86) < 1 && Math.abs(lon - 2.35) < 1.5, `${v.vin} is around Paris: ${lat}, ${lon}`);
+
+			const p = await srv.get(`${V}/lastPosition`, tok);
+			assert.equal(p.status, 200, p.text);
+			assert.equal(p.ctype, 'application/vnd.geo+json');
+			await assertSchema(p.body, 'Position');
+
+			const m = await srv.get(`${V}/maintenance`, tok);
+			assert.equal(m.status, 200, m.text);
+			await assertSchema(m.body, 'Maintenance');
+
+			const one = await srv.get(`${V}`, tok);
+			assert.equal(one.status, 200, one.text);
+			await assertSchema(one.body, 'Vehicle');
+		}
+	});
+
+	it('the telemetry of every demo vehicle, followed page by page to the end, matches its schema', { skip, timeout: 120000 }, async () => {
+		for (const v of srv.vehicles) {
+			let url = `${B2C}/user/vehicles/${v.id}/telemetry?pageSize=500`;
+			let seen = 0;
+			let total = null;
+			let last = Infinity;
+			for (let pages = 0; url; pages++) {
+				assert.ok(pages < 100, 'the next links end');
+				const r = await srv.get(url, tok);
+				assert.equal(r.status, 200, r.text);
+				await assertSchema(r.body, 'Telemetries');
+				total ??= r.body.total;
+				assert.equal(r.body.total, total, 'total stays the same from page to page');
+				for (const item of r.body._embedded.telemetries) {
+					const t = Date.parse(item.createdAt);
+					assert.ok(t < last, 'newest first, each sample once');
+					last = t;
+					seen++;
+				}
+				url = r.body._links.next ? r.body._links.next.href : null;
+			}
+			assert.equal(seen, total, `${v.vin}: the pages hold every sample`);
+			// about 400 samples a vehicle-day
+			assert.ok(total > 300 && total < 2000, `${v.vin}: ${total} samples in two days`);
+		}
+	});
+});
