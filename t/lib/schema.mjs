@@ -23,6 +23,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 export const SPEC_DIR = process.env.CVAPI_SPEC_DIR || '';
 export const DOCS = {
@@ -78,16 +80,34 @@ function adapt(node, formats) {
 		adapt(v, formats);
 }
 
+/*
+ * An npm test tool: from t/node_modules beside this file, else from
+ * $CV_NODE_MODULES (a node_modules folder elsewhere, e.g. the source tree's
+ * when the tests run from a release tarball: `make distcheck` passes it;
+ * ES modules ignore NODE_PATH).
+ */
+async function tool(name) {
+	try {
+		return (await import(name)).default;
+	} catch (e) {
+		const dir = process.env.CV_NODE_MODULES;
+		if (!dir || !existsSync(join(dir, name)))
+			throw e;
+		const path = createRequire(join(dir, '..', 'cvapi-resolve.js')).resolve(name);
+		return (await import(pathToFileURL(path).href)).default;
+	}
+}
+
 async function load() {
 	if (ajv || !SPEC_DIR)
 		return;
 	let Ajv, addFormats, YAML;
 	try {
-		Ajv = (await import('ajv')).default;
-		addFormats = (await import('ajv-formats')).default;
-		YAML = (await import('yaml')).default;
+		Ajv = await tool('ajv');
+		addFormats = await tool('ajv-formats');
+		YAML = await tool('yaml');
 	} catch (e) {
-		throw new Error(`the npm test tools are missing (run ./bootstrap, or cd t && npm install): ${e.message}`);
+		throw new Error(`the npm test tools are missing (run ./bootstrap, or cd t && npm install, or set CV_NODE_MODULES): ${e.message}`);
 	}
 	ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
 	addFormats(ajv);
