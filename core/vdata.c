@@ -8,19 +8,19 @@
 
 const char *const cv_energy_names[CV_ENERGY_COUNT] = { "petrol", "diesel", "electric", "phev" };
 
-static const char *const fix_names[] = { "none", "2D", "3D" };
-static const char *const postype_names[] = { "Acquire", "Estimated" };
-static const char *const ign_names[] = { "Stop", "StartUp", "Start" };
-static const char *const chg_names[] = { "Disconnected", "InProgress", "Failure", "Stopped", "Finished" };
-static const char *const chgmode_names[] = { "No", "Slow", "Quick" };
-static const char *const lock_names[] = { "Unlocked", "Locked", "SuperLocked" };
-static const char *const precond_names[] = { "Disabled", "Enabled", "Finished", "Failure" };
-static const char *const privacy_names[] = { "None", "Geolocation", "Full" };
-static const char *const door_names[] = { "Driver", "Passenger", "RearLeft", "RearRight", "Trunk" };
-static const char *const severity_names[] = { "Information", "Warning", "Critical" };
-static const char *const side_names[] = { "Front", "Rear", "Lateral" };
-static const char *const csev_names[] = { "unknown", "Minimal", "Minor", "Major" };
-static const char *const activation_names[] = { "none", "Inactive", "Active" };
+const char *const cv_fix_names[] = { "none", "2D", "3D" };
+const char *const cv_postype_names[] = { "Acquire", "Estimated" };
+const char *const cv_ign_names[] = { "Stop", "StartUp", "Start" };
+const char *const cv_chg_names[] = { "Disconnected", "InProgress", "Failure", "Stopped", "Finished" };
+const char *const cv_chgmode_names[] = { "No", "Slow", "Quick" };
+const char *const cv_lock_names[] = { "Unlocked", "Locked", "SuperLocked" };
+const char *const cv_precond_names[] = { "Disabled", "Enabled", "Finished", "Failure" };
+const char *const cv_privacy_names[] = { "None", "Geolocation", "Full" };
+const char *const cv_door_names[] = { "Driver", "Passenger", "RearLeft", "RearRight", "Trunk" };
+const char *const cv_severity_names[] = { "Information", "Warning", "Critical" };
+const char *const cv_side_names[] = { "Front", "Rear", "Lateral" };
+const char *const cv_csev_names[] = { "unknown", "Minimal", "Minor", "Major" };
+const char *const cv_activation_names[] = { "none", "Inactive", "Active" };
 
 const char *cv_energy_motorization(enum cv_energy e)
 {
@@ -178,11 +178,11 @@ static enum cv_err parse_position(struct vp *p, json_object *o, const char *path
 	s->alt_m = has ? (int32_t)v : 0;
 	TRY(vp_fixed(p, o, path, "heading", 0, 360, 0, &v, &has));
 	s->heading = has ? (uint16_t)v : 0;
-	TRY(vp_enum(p, o, path, "fix", fix_names, CV_ARRAY_LEN(fix_names), &e, &has));
+	TRY(vp_enum(p, o, path, "fix", cv_fix_names, CV_ARRAY_LEN(cv_fix_names), &e, &has));
 	s->fix = has ? (uint8_t)e : CV_FIX_3D;
 	TRY(vp_fixed(p, o, path, "signal", 0, 100, 0, &v, &has));
 	s->signal = has ? (uint8_t)v : 0;
-	TRY(vp_enum(p, o, path, "type", postype_names, CV_ARRAY_LEN(postype_names), &e, &has));
+	TRY(vp_enum(p, o, path, "type", cv_postype_names, CV_ARRAY_LEN(cv_postype_names), &e, &has));
 	s->pos_type = has ? (uint8_t)e : CV_POS_ACQUIRE;
 	s->has |= 1u << CV_G_POS;
 	return CV_OK;
@@ -215,11 +215,11 @@ static enum cv_err parse_energy(struct vp *p, json_object *o, const char *path,
 
 		snprintf(cpath, sizeof(cpath), "%.100s.charging", path);
 		TRY(vp_known(p, c, cpath, ckeys));
-		TRY(vp_enum(p, c, cpath, "status", chg_names, CV_ARRAY_LEN(chg_names), &e, &has));
+		TRY(vp_enum(p, c, cpath, "status", cv_chg_names, CV_ARRAY_LEN(cv_chg_names), &e, &has));
 		if (!has)
 			return vp_fail(p, cpath, "status", "is required");
 		s->chg_status = (uint8_t)e;
-		TRY(vp_enum(p, c, cpath, "mode", chgmode_names, CV_ARRAY_LEN(chgmode_names), &e, &has));
+		TRY(vp_enum(p, c, cpath, "mode", cv_chgmode_names, CV_ARRAY_LEN(cv_chgmode_names), &e, &has));
 		s->chg_mode = has ? (uint8_t)e : CV_CHGMODE_NO;
 		TRY(vp_bool(p, c, cpath, "plugged", &b, &has));
 		s->plugged = has ? b : s->chg_status != CV_CHG_DISCONNECTED;
@@ -240,7 +240,7 @@ static enum cv_err parse_doors(struct vp *p, json_object *o, const char *path, s
 	bool has;
 
 	TRY(vp_known(p, o, path, keys));
-	TRY(vp_enum(p, o, path, "locked", lock_names, CV_ARRAY_LEN(lock_names), &e, &has));
+	TRY(vp_enum(p, o, path, "locked", cv_lock_names, CV_ARRAY_LEN(cv_lock_names), &e, &has));
 	if (!has)
 		return vp_fail(p, path, "locked", "is required");
 	s->lock = (uint8_t)e;
@@ -259,7 +259,7 @@ static enum cv_err parse_doors(struct vp *p, json_object *o, const char *path, s
 			size_t k;
 
 			for (k = 0; name && k < CV_DOOR_COUNT; k++)
-				if (!strcmp(door_names[k], name))
+				if (!strcmp(cv_door_names[k], name))
 					break;
 			if (!name || k == CV_DOOR_COUNT)
 				return vp_fail(p, path, "open",
@@ -310,7 +310,7 @@ static enum cv_err parse_event(struct vp *p, json_object *o, const char *path, s
 		if (!has)
 			return vp_fail(p, path, "alert", "is required");
 		ev->code = (uint16_t)e;
-		TRY(vp_enum(p, o, path, "severity", severity_names, CV_ARRAY_LEN(severity_names), &e, &has));
+		TRY(vp_enum(p, o, path, "severity", cv_severity_names, CV_ARRAY_LEN(cv_severity_names), &e, &has));
 		ev->severity = has ? (uint8_t)e : 1;
 		TRY(vp_bool(p, o, path, "active", &b, &has));
 		if (!has)
@@ -338,11 +338,11 @@ static enum cv_err parse_event(struct vp *p, json_object *o, const char *path, s
 			if (!json_object_is_type(d, json_type_object))
 				return vp_fail(p, dpath, NULL, "must be an object");
 			TRY(vp_known(p, d, dpath, dkeys));
-			TRY(vp_enum(p, d, dpath, "side", side_names, CV_ARRAY_LEN(side_names), &e, &has));
+			TRY(vp_enum(p, d, dpath, "side", cv_side_names, CV_ARRAY_LEN(cv_side_names), &e, &has));
 			if (!has)
 				return vp_fail(p, dpath, "side", "is required");
 			ev->side[i] = (uint8_t)e;
-			TRY(vp_enum(p, d, dpath, "severity", csev_names + 1, CV_ARRAY_LEN(csev_names) - 1, &e, &has));
+			TRY(vp_enum(p, d, dpath, "severity", cv_csev_names + 1, CV_ARRAY_LEN(cv_csev_names) - 1, &e, &has));
 			ev->csev[i] = has ? (uint8_t)(e + 1) : 0;
 		}
 		ev->ndetails = (uint8_t)n;
@@ -353,7 +353,7 @@ static enum cv_err parse_event(struct vp *p, json_object *o, const char *path, s
 		bool ht;
 
 		TRY(vp_known(p, o, path, keys));
-		TRY(vp_enum(p, o, path, "activation", activation_names + 1, 2, &e, &has));
+		TRY(vp_enum(p, o, path, "activation", cv_activation_names + 1, 2, &e, &has));
 		ev->active = has ? (uint8_t)(e + 1) : 0;
 		TRY(vp_enum(p, o, path, "trigger", cv_alarm_trigger_names, cv_alarm_trigger_count, &e, &ht));
 		ev->code = ht ? (uint16_t)(e + 1) : 0;
@@ -405,7 +405,7 @@ enum cv_err cv_sample_parse(json_object *o, const char *path, int64_t now,
 		s->odo_hm = (uint32_t)n;
 		s->has |= 1u << CV_G_ODO;
 	}
-	TRY(vp_enum(&p, o, path, "ignition", ign_names, CV_ARRAY_LEN(ign_names), &e, &has));
+	TRY(vp_enum(&p, o, path, "ignition", cv_ign_names, CV_ARRAY_LEN(cv_ign_names), &e, &has));
 	if (has) {
 		s->ignition = (uint8_t)e;
 		s->has |= 1u << CV_G_IGN;
@@ -427,7 +427,7 @@ enum cv_err cv_sample_parse(json_object *o, const char *path, int64_t now,
 		snprintf(spath, sizeof(spath), "%.100s.doors", path);
 		TRY(parse_doors(&p, sub, spath, s));
 	}
-	TRY(vp_enum(&p, o, path, "preconditioning", precond_names, CV_ARRAY_LEN(precond_names), &e, &has));
+	TRY(vp_enum(&p, o, path, "preconditioning", cv_precond_names, CV_ARRAY_LEN(cv_precond_names), &e, &has));
 	if (has) {
 		s->precond = (uint8_t)e;
 		s->has |= 1u << CV_G_PRECOND;
@@ -447,7 +447,7 @@ enum cv_err cv_sample_parse(json_object *o, const char *path, int64_t now,
 		snprintf(spath, sizeof(spath), "%.100s.maintenance", path);
 		TRY(parse_maintenance(&p, sub, spath, s));
 	}
-	TRY(vp_enum(&p, o, path, "privacy", privacy_names, CV_ARRAY_LEN(privacy_names), &e, &has));
+	TRY(vp_enum(&p, o, path, "privacy", cv_privacy_names, CV_ARRAY_LEN(cv_privacy_names), &e, &has));
 	if (has) {
 		s->privacy = (uint8_t)e;
 		s->has |= 1u << CV_G_PRIVACY;
@@ -525,13 +525,13 @@ static void render_doors(struct cv_jw *w, const struct cv_sample *s, int64_t at)
 		cv_jw_ktime(w, "createdAt", at);
 	cv_jw_key(w, "lockedStates");
 	cv_jw_arr(w);
-	cv_jw_str(w, lock_names[s->lock < CV_ARRAY_LEN(lock_names) ? s->lock : 0]);
+	cv_jw_str(w, cv_lock_names[s->lock < CV_ARRAY_LEN(cv_lock_names) ? s->lock : 0]);
 	cv_jw_end(w);
 	cv_jw_key(w, "opening");
 	cv_jw_arr(w);
 	for (int d = 0; d < CV_DOOR_COUNT; d++) {
 		cv_jw_obj(w);
-		cv_jw_kstr(w, "identifier", door_names[d]);
+		cv_jw_kstr(w, "identifier", cv_door_names[d]);
 		cv_jw_kstr(w, "state", (s->doors_open >> d) & 1 ? "Open" : "Closed");
 		cv_jw_end(w);
 	}
@@ -571,8 +571,8 @@ static void render_energies(struct cv_jw *w, const struct cv_sample *s, const in
 			cv_jw_key(w, "charging");
 			cv_jw_obj(w);
 			cv_jw_kbool(w, "plugged", s->plugged);
-			cv_jw_kstr(w, "status", chg_names[s->chg_status < CV_ARRAY_LEN(chg_names) ? s->chg_status : 0]);
-			cv_jw_kstr(w, "chargingMode", chgmode_names[s->chg_mode < CV_ARRAY_LEN(chgmode_names) ? s->chg_mode : 0]);
+			cv_jw_kstr(w, "status", cv_chg_names[s->chg_status < CV_ARRAY_LEN(cv_chg_names) ? s->chg_status : 0]);
+			cv_jw_kstr(w, "chargingMode", cv_chgmode_names[s->chg_mode < CV_ARRAY_LEN(cv_chgmode_names) ? s->chg_mode : 0]);
 			cv_jw_kint(w, "chargingRate", s->chg_rate);
 			cv_duration_fmt((int64_t)s->chg_remaining * 1000, rem);
 			cv_jw_kstr(w, "remainingTime", rem);
@@ -614,7 +614,7 @@ void cv_render_status_members(struct cv_jw *w, const struct cv_state *st)
 		cv_jw_key(w, "ignition");
 		cv_jw_obj(w);
 		cv_jw_ktime(w, "createdAt", st->at[CV_G_IGN]);
-		cv_jw_kstr(w, "type", ign_names[s->ignition < CV_ARRAY_LEN(ign_names) ? s->ignition : 0]);
+		cv_jw_kstr(w, "type", cv_ign_names[s->ignition < CV_ARRAY_LEN(cv_ign_names) ? s->ignition : 0]);
 		cv_jw_end(w);
 	}
 	if (CV_HAS(s, CV_G_KIN)) {
@@ -638,7 +638,7 @@ void cv_render_status_members(struct cv_jw *w, const struct cv_state *st)
 		cv_jw_key(w, "airConditioning");
 		cv_jw_obj(w);
 		cv_jw_ktime(w, "createdAt", st->at[CV_G_PRECOND]);
-		cv_jw_kstr(w, "status", precond_names[s->precond < CV_ARRAY_LEN(precond_names) ? s->precond : 0]);
+		cv_jw_kstr(w, "status", cv_precond_names[s->precond < CV_ARRAY_LEN(cv_precond_names) ? s->precond : 0]);
 		cv_jw_end(w);
 		cv_jw_end(w);
 	}
@@ -646,7 +646,7 @@ void cv_render_status_members(struct cv_jw *w, const struct cv_state *st)
 		cv_jw_key(w, "privacy");
 		cv_jw_obj(w);
 		cv_jw_ktime(w, "createdAt", st->at[CV_G_PRIVACY]);
-		cv_jw_kstr(w, "state", privacy_names[s->privacy < CV_ARRAY_LEN(privacy_names) ? s->privacy : 0]);
+		cv_jw_kstr(w, "state", cv_privacy_names[s->privacy < CV_ARRAY_LEN(cv_privacy_names) ? s->privacy : 0]);
 		cv_jw_end(w);
 	}
 }
@@ -678,9 +678,9 @@ void cv_render_position(struct cv_jw *w, const struct cv_state *st)
 	cv_jw_ktime(w, "updatedAt", st->updated);
 	cv_jw_kint(w, "heading", s->heading);
 	cv_jw_kint(w, "signalQuality", s->signal);
-	cv_jw_kstr(w, "type", postype_names[s->pos_type < CV_ARRAY_LEN(postype_names) ? s->pos_type : 0]);
+	cv_jw_kstr(w, "type", cv_postype_names[s->pos_type < CV_ARRAY_LEN(cv_postype_names) ? s->pos_type : 0]);
 	if (s->pos_type == CV_POS_ACQUIRE && s->fix != CV_FIX_NONE)
-		cv_jw_kstr(w, "fixStatus", fix_names[s->fix < CV_ARRAY_LEN(fix_names) ? s->fix : 0]);
+		cv_jw_kstr(w, "fixStatus", cv_fix_names[s->fix < CV_ARRAY_LEN(cv_fix_names) ? s->fix : 0]);
 	cv_jw_end(w);
 	cv_jw_end(w);
 }
@@ -770,7 +770,7 @@ void cv_render_telemetry_members(struct cv_jw *w, const struct cv_sample *s, uin
 			cv_jw_key(w, "ignition");
 			cv_jw_obj(w);
 			cv_jw_ktime(w, "createdAt", s->at);
-			cv_jw_kstr(w, "type", ign_names[s->ignition < CV_ARRAY_LEN(ign_names) ? s->ignition : 0]);
+			cv_jw_kstr(w, "type", cv_ign_names[s->ignition < CV_ARRAY_LEN(cv_ign_names) ? s->ignition : 0]);
 			cv_jw_end(w);
 		}
 		if (m & (1u << CV_TP_KINETIC)) {
@@ -800,7 +800,7 @@ void cv_render_telemetry_members(struct cv_jw *w, const struct cv_sample *s, uin
 	if (m & (1u << CV_TP_PRIVACY)) {
 		cv_jw_key(w, "privacy");
 		cv_jw_obj(w);
-		cv_jw_kstr(w, "state", privacy_names[s->privacy < CV_ARRAY_LEN(privacy_names) ? s->privacy : 0]);
+		cv_jw_kstr(w, "state", cv_privacy_names[s->privacy < CV_ARRAY_LEN(cv_privacy_names) ? s->privacy : 0]);
 		cv_jw_end(w);
 	}
 }

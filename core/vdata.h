@@ -50,6 +50,25 @@ enum cv_privacy { CV_PRIV_NONE, CV_PRIV_GEOLOCATION, CV_PRIV_FULL };
 /* doors_open bits */
 enum cv_door { CV_DOOR_DRIVER, CV_DOOR_PASSENGER, CV_DOOR_REARLEFT, CV_DOOR_REARRIGHT, CV_DOOR_TRUNK, CV_DOOR_COUNT };
 
+/*
+ * The API's names for the enums above, indexed by their values (what the
+ * vehicle link accepts and the API sends). csev and activation have a
+ * placeholder at 0 ("unknown", "none") that is never sent.
+ */
+extern const char *const cv_fix_names[3];
+extern const char *const cv_postype_names[2];
+extern const char *const cv_ign_names[3];
+extern const char *const cv_chg_names[5];
+extern const char *const cv_chgmode_names[3];
+extern const char *const cv_lock_names[3];
+extern const char *const cv_precond_names[4];
+extern const char *const cv_privacy_names[3];
+extern const char *const cv_door_names[CV_DOOR_COUNT];
+extern const char *const cv_severity_names[3];
+extern const char *const cv_side_names[3];
+extern const char *const cv_csev_names[4];
+extern const char *const cv_activation_names[3];
+
 enum cv_event_kind { CV_EV_NONE, CV_EV_ALERT, CV_EV_COLLISION, CV_EV_ALARM };
 #define CV_MAX_EVENTS 8
 #define CV_MAX_COLLISION_DETAILS 3

@@ -829,19 +829,7 @@ bool sim_vehicle_next(struct sim_vehicle *v, int64_t until, struct cv_sample *ou
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static const char *const fix_names[] = { "none", "2D", "3D" };
-static const char *const postype_names[] = { "Acquire", "Estimated" };
-static const char *const ign_names[] = { "Stop", "StartUp", "Start" };
-static const char *const chg_names[] = { "Disconnected", "InProgress", "Failure", "Stopped", "Finished" };
-static const char *const chgmode_names[] = { "No", "Slow", "Quick" };
-static const char *const lock_names[] = { "Unlocked", "Locked", "SuperLocked" };
-static const char *const precond_names[] = { "Disabled", "Enabled", "Finished", "Failure" };
-static const char *const privacy_names[] = { "None", "Geolocation", "Full" };
-static const char *const door_names[] = { "Driver", "Passenger", "RearLeft", "RearRight", "Trunk" };
-static const char *const severity_names[] = { "Information", "Warning", "Critical" };
-static const char *const side_names[] = { "Front", "Rear", "Lateral" };
-static const char *const csev_names[] = { NULL, "Minimal", "Minor", "Major" };
-static const char *const activation_names[] = { NULL, "Inactive", "Active" };
+/* the names come from core/vdata.h (the vocabulary the server parses) */
 
 static void event_json(struct cv_jw *w, const struct cv_event *e)
 {
@@ -850,7 +838,7 @@ static void event_json(struct cv_jw *w, const struct cv_event *e)
 	case CV_EV_ALERT:
 		cv_jw_kstr(w, "type", "alert");
 		cv_jw_kstr(w, "alert", cv_alert_names[e->code]);
-		cv_jw_kstr(w, "severity", severity_names[e->severity % 3]);
+		cv_jw_kstr(w, "severity", cv_severity_names[e->severity % 3]);
 		cv_jw_kbool(w, "active", e->active);
 		break;
 	case CV_EV_COLLISION:
@@ -859,9 +847,9 @@ static void event_json(struct cv_jw *w, const struct cv_event *e)
 		cv_jw_arr(w);
 		for (int i = 0; i < e->ndetails && i < CV_MAX_COLLISION_DETAILS; i++) {
 			cv_jw_obj(w);
-			cv_jw_kstr(w, "side", side_names[e->side[i] % 3]);
+			cv_jw_kstr(w, "side", cv_side_names[e->side[i] % 3]);
 			if (e->csev[i] && e->csev[i] < 4)
-				cv_jw_kstr(w, "severity", csev_names[e->csev[i]]);
+				cv_jw_kstr(w, "severity", cv_csev_names[e->csev[i]]);
 			cv_jw_end(w);
 		}
 		cv_jw_end(w);
@@ -869,7 +857,7 @@ static void event_json(struct cv_jw *w, const struct cv_event *e)
 	case CV_EV_ALARM:
 		cv_jw_kstr(w, "type", "alarm");
 		if (e->active && e->active < 3)
-			cv_jw_kstr(w, "activation", activation_names[e->active]);
+			cv_jw_kstr(w, "activation", cv_activation_names[e->active]);
 		if (e->code && e->code <= cv_alarm_trigger_count)
 			cv_jw_kstr(w, "trigger", cv_alarm_trigger_names[e->code - 1]);
 		break;
@@ -890,9 +878,9 @@ void sim_sample_json(struct cv_jw *w, const struct cv_sample *s)
 		cv_jw_kfixed(w, "lon", s->lon_e7, 7);
 		cv_jw_kint(w, "alt", s->alt_m);
 		cv_jw_kint(w, "heading", s->heading);
-		cv_jw_kstr(w, "fix", fix_names[s->fix % 3]);
+		cv_jw_kstr(w, "fix", cv_fix_names[s->fix % 3]);
 		cv_jw_kint(w, "signal", s->signal);
-		cv_jw_kstr(w, "type", postype_names[s->pos_type % 2]);
+		cv_jw_kstr(w, "type", cv_postype_names[s->pos_type % 2]);
 		cv_jw_end(w);
 	}
 	if (CV_HAS(s, CV_G_KIN))
@@ -900,7 +888,7 @@ void sim_sample_json(struct cv_jw *w, const struct cv_sample *s)
 	if (CV_HAS(s, CV_G_ODO))
 		cv_jw_kfixed(w, "odometer", s->odo_hm, 1);
 	if (CV_HAS(s, CV_G_IGN))
-		cv_jw_kstr(w, "ignition", ign_names[s->ignition % 3]);
+		cv_jw_kstr(w, "ignition", cv_ign_names[s->ignition % 3]);
 	if (CV_HAS(s, CV_G_FUEL)) {
 		cv_jw_key(w, "fuel");
 		cv_jw_obj(w);
@@ -916,8 +904,8 @@ void sim_sample_json(struct cv_jw *w, const struct cv_sample *s)
 		if (CV_HAS(s, CV_G_CHARGE)) {
 			cv_jw_key(w, "charging");
 			cv_jw_obj(w);
-			cv_jw_kstr(w, "status", chg_names[s->chg_status % 5]);
-			cv_jw_kstr(w, "mode", chgmode_names[s->chg_mode % 3]);
+			cv_jw_kstr(w, "status", cv_chg_names[s->chg_status % 5]);
+			cv_jw_kstr(w, "mode", cv_chgmode_names[s->chg_mode % 3]);
 			cv_jw_kbool(w, "plugged", s->plugged);
 			if (s->chg_status == CV_CHG_INPROGRESS) {
 				cv_jw_kint(w, "rate", s->chg_rate);
@@ -930,17 +918,17 @@ void sim_sample_json(struct cv_jw *w, const struct cv_sample *s)
 	if (CV_HAS(s, CV_G_DOORS)) {
 		cv_jw_key(w, "doors");
 		cv_jw_obj(w);
-		cv_jw_kstr(w, "locked", lock_names[s->lock % 3]);
+		cv_jw_kstr(w, "locked", cv_lock_names[s->lock % 3]);
 		cv_jw_key(w, "open");
 		cv_jw_arr(w);
 		for (int d = 0; d < CV_DOOR_COUNT; d++)
 			if (s->doors_open & (1u << d))
-				cv_jw_str(w, door_names[d]);
+				cv_jw_str(w, cv_door_names[d]);
 		cv_jw_end(w);
 		cv_jw_end(w);
 	}
 	if (CV_HAS(s, CV_G_PRECOND))
-		cv_jw_kstr(w, "preconditioning", precond_names[s->precond % 4]);
+		cv_jw_kstr(w, "preconditioning", cv_precond_names[s->precond % 4]);
 	if (CV_HAS(s, CV_G_AIR))
 		cv_jw_kfixed(w, "outsideTemp", s->air_temp_dc, 1);
 	if (CV_HAS(s, CV_G_BATT12))
@@ -953,7 +941,7 @@ void sim_sample_json(struct cv_jw *w, const struct cv_sample *s)
 		cv_jw_end(w);
 	}
 	if (CV_HAS(s, CV_G_PRIVACY))
-		cv_jw_kstr(w, "privacy", privacy_names[s->privacy % 3]);
+		cv_jw_kstr(w, "privacy", cv_privacy_names[s->privacy % 3]);
 	if (s->nevents) {
 		cv_jw_key(w, "events");
 		cv_jw_arr(w);
