@@ -161,15 +161,40 @@ static bool host_ok(const char *h)
 	return true;
 }
 
+/*
+ * Append s to dst (size bytes, a string of length at) and return the new
+ * length: what snprintf would give, truncated alike, without its cost on
+ * every request.
+ */
+static size_t str_put(char *dst, size_t size, size_t at, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (at + 1 >= size)
+		return at;
+	if (n > size - 1 - at)
+		n = size - 1 - at;
+	memcpy(dst + at, s, n);
+	dst[at + n] = '\0';
+	return at + n;
+}
+
 static void set_base(struct cv_req *r)
 {
+	/* the environment does not change while the process runs: read it once */
+	static int trust_proxy = -1;
 	char **envp = r->fcgi->envp;
 	const char *host = FCGX_GetParam("HTTP_HOST", envp);
 	const char *https = FCGX_GetParam("HTTPS", envp);
 	const char *scheme = https && (!strcmp(https, "on") || !strcmp(https, "1")) ? "https" : "http";
-	const char *trust = getenv("CVAPI_TRUST_PROXY");
+	size_t n;
 
-	if (trust && !strcmp(trust, "1")) {
+	if (trust_proxy < 0) {
+		const char *trust = getenv("CVAPI_TRUST_PROXY");
+
+		trust_proxy = trust && !strcmp(trust, "1");
+	}
+	if (trust_proxy) {
 		const char *fh = FCGX_GetParam("HTTP_X_FORWARDED_HOST", envp);
 		const char *fp = FCGX_GetParam("HTTP_X_FORWARDED_PROTO", envp);
 
@@ -179,7 +204,9 @@ static void set_base(struct cv_req *r)
 			scheme = fp;
 	}
 	if (host && host_ok(host)) {
-		snprintf(r->base, sizeof(r->base), "%s://%s", scheme, host);
+		n = str_put(r->base, sizeof(r->base), 0, scheme);
+		n = str_put(r->base, sizeof(r->base), n, "://");
+		str_put(r->base, sizeof(r->base), n, host);
 	} else {
 		const char *name = FCGX_GetParam("SERVER_NAME", envp);
 		const char *port = FCGX_GetParam("SERVER_PORT", envp);
@@ -200,14 +227,15 @@ void cv_link_href(struct cv_req *r, struct cv_buf *b, const char *path)
 
 void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char *fmt, ...)
 {
-	char path[CV_PATH_MAX + 64];
-	char href[sizeof(path) + sizeof(r->base)];
+	char href[CV_PATH_MAX + 64 + sizeof(r->base)];
+	size_t bl = strlen(r->base);
 	va_list ap;
 
+	/* base, then the path (at most CV_PATH_MAX + 63 bytes) formatted after it */
+	memcpy(href, r->base, bl);
 	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
+	vsnprintf(href + bl, CV_PATH_MAX + 64, fmt, ap);
 	va_end(ap);
-	snprintf(href, sizeof(href), "%s%s", r->base, path);
 	cv_jw_key(w, name);
 	cv_jw_obj(w);
 	cv_jw_kstr(w, "href", href);
@@ -604,14 +632,35 @@ static void req_release(struct cv_req *r)
 	cv_buf_release(&r->body);
 }
 
+/* v in decimal, in buf (24 bytes); returns buf */
+static const char *fmt_uint(char buf[24], size_t v)
+{
+	char *p = buf + 23;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 static void send_response(struct cv_req *r)
 {
-	char head[256];
-	int n;
+	char head[256], num[24];
+	size_t n;
 
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
-		     r->status, reason(r->status), r->ctype ? r->ctype : "application/json", r->out.len);
-	FCGX_PutStr(head, n, r->fcgi->out);
+	/* "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n", without snprintf */
+	n = str_put(head, sizeof(head), 0, "Status: ");
+	n = str_put(head, sizeof(head), n, fmt_uint(num, (size_t)(r->status > 0 ? r->status : 0)));
+	n = str_put(head, sizeof(head), n, " ");
+	n = str_put(head, sizeof(head), n, reason(r->status));
+	n = str_put(head, sizeof(head), n, "\r\nContent-Type: ");
+	n = str_put(head, sizeof(head), n, r->ctype ? r->ctype : "application/json");
+	n = str_put(head, sizeof(head), n, "\r\nContent-Length: ");
+	n = str_put(head, sizeof(head), n, fmt_uint(num, r->out.len));
+	n = str_put(head, sizeof(head), n, "\r\n");
+	FCGX_PutStr(head, (int)n, r->fcgi->out);
 	if (r->headers.len)
 		FCGX_PutStr(r->headers.p, (int)r->headers.len, r->fcgi->out);
 	FCGX_PutStr("\r\n", 2, r->fcgi->out);

@@ -13,6 +13,12 @@
 
 #include <string.h>
 
+/*
+ * The status record's buffer, kept from one request to the next: no malloc
+ * and free per read (records are a few KB; one is read per request).
+ */
+static struct cv_buf record_buf = CV_BUF_INIT(0);
+
 /* Read the status record of path vehicle 0 into buf; 0 or the failure status. */
 static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
 {
@@ -31,15 +37,13 @@ static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
 
 static int get_status(struct cv_req *r)
 {
-	struct cv_buf buf = CV_BUF_INIT(0);
+	struct cv_buf *buf = &record_buf;
 	struct cv_status_rec rec;
 	struct cv_jw w;
-	int st = load(r, &buf, &rec);
+	int st = load(r, buf, &rec);
 
-	if (st) {
-		cv_buf_release(&buf);
+	if (st)
 		return st;
-	}
 	cv_jw_init(&w, &r->out);
 	cv_jw_obj(&w);
 	cv_jw_key(&w, "_links");
@@ -56,15 +60,14 @@ static int get_status(struct cv_req *r)
 		cv_jw_raw(&w, rec.position, rec.position_len);
 	}
 	cv_jw_end(&w);
-	cv_buf_release(&buf);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 
 static int get_last_position(struct cv_req *r)
 {
-	struct cv_buf buf = CV_BUF_INIT(0);
+	struct cv_buf *buf = &record_buf;
 	struct cv_status_rec rec;
-	int st = load(r, &buf, &rec);
+	int st = load(r, buf, &rec);
 
 	if (!st && !rec.position_len)
 		st = cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no position yet");
@@ -72,23 +75,20 @@ static int get_last_position(struct cv_req *r)
 		r->ctype = "application/vnd.geo+json";
 		cv_buf_add(&r->out, rec.position, rec.position_len);
 	}
-	cv_buf_release(&buf);
 	return st;
 }
 
 static int get_maintenance(struct cv_req *r)
 {
-	struct cv_buf buf = CV_BUF_INIT(0);
+	struct cv_buf *buf = &record_buf;
 	struct cv_status_rec rec;
 	struct cv_jw w;
-	int st = load(r, &buf, &rec);
+	int st = load(r, buf, &rec);
 
 	if (!st && !cv_state_has_maintenance(&rec.state))
 		st = cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no maintenance data yet");
-	if (st) {
-		cv_buf_release(&buf);
+	if (st)
 		return st;
-	}
 	cv_jw_init(&w, &r->out);
 	cv_jw_obj(&w);
 	cv_jw_key(&w, "_links");
@@ -99,7 +99,6 @@ static int get_maintenance(struct cv_req *r)
 	cv_jw_end(&w);
 	cv_render_maintenance_members(&w, &rec.state);
 	cv_jw_end(&w);
-	cv_buf_release(&buf);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 

@@ -190,7 +190,9 @@ enum cv_err cv_store_get(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 	memset(&v, 0, sizeof(v));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	if (out->cap < 256 && cv_buf_grow(out, 256))
+	/* room for most records at once: a status record (2-3 KB) no longer
+	 * takes a second lookup after DB_BUFFER_SMALL */
+	if (out->cap < 4096 && cv_buf_grow(out, 4095 - out->len))
 		return CV_ETOOBIG;
 	for (;;) {
 		v.flags = DB_DBT_USERMEM;
