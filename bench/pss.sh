@@ -19,6 +19,9 @@
 # The last line is:
 #   pss: project P MB, peer Q MB, project/peer X.XX (peak under load)
 #
+# With BARE_URL and BARE_PIDS set, a bare FastCGI responder is measured too
+# (bench/status.sh does it). Also shown: the server's CPU time per request.
+#
 # Environment: HARNESS (the shared read benchmark folder, installed; default
 # /tmp/cvapi-sbench, copied from ../shared/bench and installed when missing),
 # PROJECT_PIDS, PEER_WORKERS [2], PEER_VEHICLES [10000], WRK_CPUS (as read.sh),
@@ -65,14 +68,25 @@ PEER_URL="http://127.0.0.1:$PP$PATH_ENC"
 curl -sS -o "$WORK/check" -H "Authorization: Bearer $TOKEN" "$PEER_URL"
 cmp -s "$WORK/body" "$WORK/check" || cvb_die "the peer does not serve the project's bytes"
 
-# measure NAME URL ROOTS: sets IDLE PEAK NPROC RPS
+ticks() { # utime+stime (clock ticks) of the processes of the trees
+  local t=0 p v
+  for p in $(cvb_tree "$@"); do
+    v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || true
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+
+# measure NAME URL ROOTS: sets IDLE PEAK NPROC RPS CPU_US (server CPU time per request)
 measure() {
-  local name=$1 url=$2 roots=$3 wpid p
+  local name=$1 url=$2 roots=$3 wpid p t0 t1 reqs
   # a short warm-up so both have served requests (caches, JIT, lazily mapped pages)
   "${WRK[@]}" -t"$THREADS" -c"$CONNS" -d2s -H "Authorization: Bearer $TOKEN" "$url" >/dev/null 2>&1 || true
   sleep 0.5
   IDLE=$(cvb_pss $roots)
   PEAK=0
+  t0=$(ticks $roots)
   "${WRK[@]}" -t"$THREADS" -c"$CONNS" -d"${SECS}s" -H "Authorization: Bearer $TOKEN" "$url" >"$WORK/wrk.$name" 2>&1 &
   wpid=$!
   while kill -0 "$wpid" 2>/dev/null; do
@@ -81,18 +95,30 @@ measure() {
     ((p > PEAK)) && PEAK=$p
   done
   wait "$wpid" || cvb_die "wrk failed on $url: $(cat "$WORK/wrk.$name")"
+  t1=$(ticks $roots)
   NPROC=$(cvb_nprocs $roots)
   RPS=$(awk '/^Requests\/sec/{printf "%.0f", $2}' "$WORK/wrk.$name")
+  reqs=$(awk '/ requests in /{print $1}' "$WORK/wrk.$name")
+  CPU_US=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v q="${reqs:-0}" 'BEGIN{ if (q > 0) printf "%.1f", t / hz * 1e6 / q; else print "-" }')
   grep -q 'Non-2xx' "$WORK/wrk.$name" && cvb_die "$name answered non-2xx under load: $(cat "$WORK/wrk.$name")"
   return 0
 }
 
 echo "memory under load: wrk -t$THREADS -c$CONNS -d${SECS}s per target$( [[ -n $WRK_CPUS ]] && echo ", wrk pinned to CPU $WRK_CPUS"); PSS from /proc/PID/smaps_rollup"
-printf '%-10s %10s %14s %10s %10s\n' target procs idle_PSS_MB peak_PSS_MB req/s
+row() { printf '%-10s %6s %12.1f %12.1f %9s %12s\n' "$1" "$NPROC" "$(awk -v k="$IDLE" 'BEGIN{print k/1024}')" \
+  "$(awk -v k="$PEAK" 'BEGIN{print k/1024}')" "$RPS" "$CPU_US"; }
+printf '%-10s %6s %12s %12s %9s %12s\n' target procs idle_PSS_MB peak_PSS_MB req/s cpu_us/req
 measure project "$URL" "$ROOTS"
-P_PEAK=$PEAK
-printf '%-10s %10s %14.1f %10.1f %10s\n' "${LABEL:-project}" "$NPROC" "$(awk -v k="$IDLE" 'BEGIN{print k/1024}')" "$(awk -v k="$PEAK" 'BEGIN{print k/1024}')" "$RPS"
+P_PEAK=$PEAK P_CPU=$CPU_US
+row "${LABEL:-project}"
+if [[ -n ${BARE_URL:-} ]]; then
+  measure bare "$BARE_URL" "${BARE_PIDS:?BARE_PIDS must name the bare server processes}"
+  B_PEAK=$PEAK B_CPU=$CPU_US
+  row bare
+fi
 measure peer "$PEER_URL" "$PEER_PID"
-Q_PEAK=$PEAK
-printf '%-10s %10s %14.1f %10.1f %10s\n' peer "$NPROC" "$(awk -v k="$IDLE" 'BEGIN{print k/1024}')" "$(awk -v k="$PEAK" 'BEGIN{print k/1024}')" "$RPS"
+Q_PEAK=$PEAK Q_CPU=$CPU_US
+row peer
+echo "(cpu_us/req: CPU time of all the server's processes during the loaded run, per request served; wrk's own time excluded)"
+[[ -z ${BARE_URL:-} ]] || echo "pss-bare: bare $(awk -v k="$B_PEAK" 'BEGIN{printf "%.1f", k/1024}') MB, cpu_us/req project $P_CPU, bare $B_CPU, peer $Q_CPU"
 echo "pss: project $(awk -v k="$P_PEAK" 'BEGIN{printf "%.1f", k/1024}') MB, peer $(awk -v k="$Q_PEAK" 'BEGIN{printf "%.1f", k/1024}') MB, project/peer $(awk -v a="$P_PEAK" -v b="$Q_PEAK" 'BEGIN{printf "%.2f", a/b}') (peak under load)"

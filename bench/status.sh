@@ -134,9 +134,10 @@ for P in $PROCS_LIST; do
   if [[ $PSS_SECONDS -gt 0 ]]; then
     echo
     echo "---- pss.sh, PROCS=$P"
-    PROJECT_PIDS=$PROJECT_LT LABEL="cvapi" "$SRCDIR/bench/pss.sh" "$URL" "$TOKEN" "$PSS_SECONDS" 2>&1 | tee "$WORK/pss.$P"
+    PROJECT_PIDS=$PROJECT_LT LABEL="cvapi" BARE_URL=$BURL BARE_PIDS=$BARE_LT \
+      "$SRCDIR/bench/pss.sh" "$URL" "$TOKEN" "$PSS_SECONDS" 2>&1 | tee "$WORK/pss.$P"
     RES[$P,pss]=$(sed -n 's/^pss: project \([0-9.]*\) MB, peer \([0-9.]*\) MB.*/\1 \2/p' "$WORK/pss.$P")
-    RES[$P,bpss]=$(cvb_pss "$BARE_LT")
+    RES[$P,cpu]=$(sed -n 's/^pss-bare: bare \([0-9.]*\) MB, cpu_us\/req project \([0-9.-]*\), bare \([0-9.-]*\), peer \([0-9.-]*\).*/\2 \3 \4 \1/p' "$WORK/pss.$P")
   fi
   cvb_stop "$BARE_LT"
   n=$((n + 1))
@@ -146,21 +147,24 @@ done
 r() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a/b }'; }
 echo
 echo "==== summary: status read, $(stat -c %s "$WORK/status.json") bytes; wrk -t${THREADS:-2} -c${CONNS:-50} -d${SECS}s, $ROUNDS rounds, medians; $(cvb_machine)"
-printf '%-6s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %7s %7s %9s\n' PROCS project bare static peer \
-  proj/bare normalised proj/stat proj/peer p99_ms bare_p99 other% pss_MB peer_MB
+printf '%-6s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %7s %7s %8s %8s %8s %8s\n' PROCS project bare static peer \
+  proj/bare normalised proj/stat proj/peer p99_ms bare_p99 other% pss_MB peer_MB us/req bare_us peer_us
 best= bestv=0
 for P in $PROCS_LIST; do
   pr=${RES[$P,project]:-} ba=${RES[$P,bare]:-}
   st1=${RES[$P,project.static]:-} st2=${RES[$P,bare.static]:-}
   norm=$(awk -v p="$pr" -v s1="$st1" -v b="$ba" -v s2="$st2" 'BEGIN{ if (p==""||s1==""||b==""||s2==""||b==0||s1==0) print "-"; else printf "%.2f", (p/s1)/(b/s2) }')
   read -r pp qq <<<"${RES[$P,pss]:-- -}"
+  read -r cu bu qu bm <<<"${RES[$P,cpu]:-- - - -}"
   oth=$(awk -v a="${RES[$P,project.other]:-0}" -v b="${RES[$P,bare.other]:-0}" 'BEGIN{print (a > b ? a : b)}')
-  printf '%-6s %9.0f %9.0f %9.0f %9.0f %8s %8s %8s %8s %8s %8s %7s %7s %9s\n' "$P" "${pr:-0}" "${ba:-0}" "${st1:-0}" "${RES[$P,project.peer]:-0}" \
+  printf '%-6s %9.0f %9.0f %9.0f %9.0f %8s %8s %8s %8s %8s %8s %7s %7s %8s %8s %8s %8s\n' "$P" "${pr:-0}" "${ba:-0}" "${st1:-0}" "${RES[$P,project.peer]:-0}" \
     "$(r "$pr" "$ba")" "$norm" "$(r "$pr" "$st1")" "$(r "$pr" "${RES[$P,project.peer]:-}")" \
-    "${RES[$P,project.p99]:--}" "${RES[$P,bare.p99]:--}" "$oth" "$pp" "$qq"
+    "${RES[$P,project.p99]:--}" "${RES[$P,bare.p99]:--}" "$oth" "$pp" "$qq" "$cu" "$bu" "$qu"
   if awk -v a="${pr:-0}" -v b="$bestv" 'BEGIN{exit !(a > b)}'; then best=$P bestv=$pr; fi
 done
 echo "(static and peer: from the project's read.sh run; the bare run measured them again: $(for P in $PROCS_LIST; do printf 'PROCS=%s static %.0f peer %.0f; ' "$P" "${RES[$P,bare.static]:-0}" "${RES[$P,bare.peer]:-0}"; done))"
+echo "(pss_MB, peer_MB: summed PSS at the peak of a loaded run (bench/pss.sh); us/req, bare_us, peer_us: the servers' CPU time"
+echo " per request in those runs, all their processes, lighttpd included for cvapi and bare)"
 echo "(other%: the highest 'other' CPU share among the project's and bare runs, as read.sh measures it; over 10% = disturbed)"
 if [[ -n $best ]]; then
   pr=${RES[$best,project]} ba=${RES[$best,bare]}
