@@ -17,10 +17,17 @@ static volatile sig_atomic_t cv_stop;
 /* Set when the store reported DB_RUNRECOVERY: answer, then exit to be restarted. */
 static bool cv_panicked;
 
+/*
+ * libfcgi's accept() retries after a signal, so an idle program would sleep
+ * through SIGTERM: closing the listening socket (fd 0, async-signal-safe)
+ * makes the pending or next accept fail and the loop end. A request being
+ * answered has its own connection and finishes first.
+ */
 static void on_term(int sig)
 {
 	(void)sig;
 	cv_stop = 1;
+	close(0);
 }
 
 static const char *reason(int status)
