@@ -18,10 +18,11 @@
 # (fuel and battery) is fetched and checked for every part. Then, for each
 # process count in PROCS_LIST (@PROCS@ of the template; the bare responder
 # gets the same count): the project's lighttpd and a second lighttpd for
-# bare-fcgi, and the shared read.sh twice, once with the project's URL and once
-# with the bare URL (each run also measures static and peer again), in
-# alternating order; and bench/pss.sh (memory under load, project against the
-# peer). Last, a summary: req/s, the ratios project/bare, project/static,
+# bare-fcgi; bench/pair.sh (project and bare in interleaved rounds, with the
+# shared harness' lib.sh: the project/bare figure); the shared read.sh twice,
+# once with the project's URL and once with the bare URL (each run also
+# measures static and peer again), in alternating order; and bench/pss.sh
+# (memory and CPU per request under load, project, bare and peer). Last, a summary: req/s, the ratios project/bare, project/static,
 # project/peer, and p99, per process count.
 #
 # project/bare is given two ways: the ratio of the two runs' medians, and
@@ -102,6 +103,14 @@ readrun() {
   echo
   echo "---- read.sh, \"project\" = $name ($url), PROCS=$P"
   PROJECT_PIDS=$pids "$HARNESS/read.sh" "$url" "$TOKEN" "$SECS" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+  if [[ $rc -ne 0 && $rc -ne 3 ]]; then
+    # a run that served nothing makes read.sh fail: say what the server logged, and try once more
+    echo "status.sh: read.sh failed ($rc) for $name; the server's error log ends with:"
+    tail -5 "$WORK/$name/error.log" 2>/dev/null | sed 's/^/  /'
+    echo "status.sh: running it again"
+    rc=0
+    PROJECT_PIDS=$pids "$HARNESS/read.sh" "$url" "$TOKEN" "$SECS" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+  fi
   [[ $rc -eq 0 ]] || { [[ $rc -eq 3 ]] && INVALID=1 || cvb_die "read.sh failed ($rc) for $name"; }
   # the medians table: "target median req/s median p99 ms spread ..."
   RES[$P,$name]=$(awk '/^target +median/{m=1; next} m && $1=="project"{print $2; exit}' "$log")
@@ -124,6 +133,15 @@ for P in $PROCS_LIST; do
   cmp -s "$WORK/status.json" <(curl -sS -H "Authorization: Bearer $TOKEN" "$BURL") || cvb_die "bare-fcgi does not serve the project's bytes"
   echo
   echo "==== PROCS=$P: project lighttpd pid $PROJECT_LT ($(cvb_nprocs "$PROJECT_LT") processes), bare lighttpd pid $BARE_LT ($(cvb_nprocs "$BARE_LT") processes); load average $(cut -d' ' -f1 /proc/loadavg)"
+  echo
+  echo "---- pair.sh: project and bare in interleaved rounds, PROCS=$P"
+  rc=0
+  ROOTS_A=$PROJECT_LT ROOTS_B=$BARE_LT HARNESS=$HARNESS "$SRCDIR/bench/pair.sh" "$URL" "$BURL" "$TOKEN" "$SECS" 2>&1 \
+    | tee "$WORK/pair.$P" || rc=${PIPESTATUS[0]}
+  [[ $rc -eq 0 ]] || { [[ $rc -eq 3 ]] && INVALID=1 || echo "status.sh: pair.sh failed ($rc)"; }
+  read -r RES[$P,pp] RES[$P,pp99] RES[$P,pb] RES[$P,pb99] < <(sed -n \
+    's/^pair: project \([0-9]*\) req\/s p99 \([0-9.]*\) ms, bare \([0-9]*\) req\/s p99 \([0-9.]*\) ms.*/\1 \2 \3 \4/p' "$WORK/pair.$P") || true
+  RES[$P,pother]=$(awk '$1 ~ /^[0-9]+$/ && ($2=="project" || $2=="bare"){gsub("%","",$7); if ($7+0 > mx) mx=$7+0} END{print mx+0}' "$WORK/pair.$P")
   if ((n % 2 == 0)); then
     readrun project "$URL" "$PROJECT_LT" "$WORK/read.project.$P"
     readrun bare "$BURL" "$BARE_LT" "$WORK/read.bare.$P"
@@ -147,29 +165,32 @@ done
 r() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a/b }'; }
 echo
 echo "==== summary: status read, $(stat -c %s "$WORK/status.json") bytes; wrk -t${THREADS:-2} -c${CONNS:-50} -d${SECS}s, $ROUNDS rounds, medians; $(cvb_machine)"
-printf '%-6s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %7s %7s %8s %8s %8s %8s\n' PROCS project bare static peer \
-  proj/bare normalised proj/stat proj/peer p99_ms bare_p99 other% pss_MB peer_MB us/req bare_us peer_us
+echo "project and bare: pair.sh (interleaved rounds); static, peer: the project's read.sh run (its own rounds)"
+printf '%-6s %8s %8s %9s %7s %8s | %8s %8s %9s %9s %8s | %8s %8s | %7s %7s | %7s %7s %7s\n' PROCS project bare proj/bare p99_ms bare_p99 \
+  static peer proj/stat proj/peer rs_p/b other% rs_p99 pss_MB peer_MB us/req bare_us peer_us
 best= bestv=0
 for P in $PROCS_LIST; do
-  pr=${RES[$P,project]:-} ba=${RES[$P,bare]:-}
-  st1=${RES[$P,project.static]:-} st2=${RES[$P,bare.static]:-}
-  norm=$(awk -v p="$pr" -v s1="$st1" -v b="$ba" -v s2="$st2" 'BEGIN{ if (p==""||s1==""||b==""||s2==""||b==0||s1==0) print "-"; else printf "%.2f", (p/s1)/(b/s2) }')
-  read -r pp qq <<<"${RES[$P,pss]:-- -}"
+  pp=${RES[$P,pp]:-} pb=${RES[$P,pb]:-}
+  rp=${RES[$P,project]:-} rb=${RES[$P,bare]:-}
+  st=${RES[$P,project.static]:-} pe=${RES[$P,project.peer]:-}
+  read -r mp mq <<<"${RES[$P,pss]:-- -}"
   read -r cu bu qu bm <<<"${RES[$P,cpu]:-- - - -}"
-  oth=$(awk -v a="${RES[$P,project.other]:-0}" -v b="${RES[$P,bare.other]:-0}" 'BEGIN{print (a > b ? a : b)}')
-  printf '%-6s %9.0f %9.0f %9.0f %9.0f %8s %8s %8s %8s %8s %8s %7s %7s %8s %8s %8s %8s\n' "$P" "${pr:-0}" "${ba:-0}" "${st1:-0}" "${RES[$P,project.peer]:-0}" \
-    "$(r "$pr" "$ba")" "$norm" "$(r "$pr" "$st1")" "$(r "$pr" "${RES[$P,project.peer]:-}")" \
-    "${RES[$P,project.p99]:--}" "${RES[$P,bare.p99]:--}" "$oth" "$pp" "$qq" "$cu" "$bu" "$qu"
-  if awk -v a="${pr:-0}" -v b="$bestv" 'BEGIN{exit !(a > b)}'; then best=$P bestv=$pr; fi
+  oth=$(printf '%s\n' "${RES[$P,pother]:-0}" "${RES[$P,project.other]:-0}" "${RES[$P,bare.other]:-0}" | sort -n | tail -1)
+  printf '%-6s %8.0f %8.0f %9s %7s %8s | %8.0f %8.0f %9s %9s %8s | %8s %8s | %7s %7s | %7s %7s %7s\n' "$P" "${pp:-0}" "${pb:-0}" \
+    "$(r "$pp" "$pb")" "${RES[$P,pp99]:--}" "${RES[$P,pb99]:--}" "${st:-0}" "${pe:-0}" "$(r "$rp" "$st")" "$(r "$rp" "$pe")" \
+    "$(r "$rp" "$rb")" "$oth" "${RES[$P,project.p99]:--}" "$mp" "$mq" "$cu" "$bu" "$qu"
+  if awk -v a="${pp:-0}" -v b="$bestv" 'BEGIN{exit !(a > b)}'; then best=$P bestv=$pp; fi
 done
-echo "(static and peer: from the project's read.sh run; the bare run measured them again: $(for P in $PROCS_LIST; do printf 'PROCS=%s static %.0f peer %.0f; ' "$P" "${RES[$P,bare.static]:-0}" "${RES[$P,bare.peer]:-0}"; done))"
-echo "(pss_MB, peer_MB: summed PSS at the peak of a loaded run (bench/pss.sh); us/req, bare_us, peer_us: the servers' CPU time"
-echo " per request in those runs, all their processes, lighttpd included for cvapi and bare)"
-echo "(other%: the highest 'other' CPU share among the project's and bare runs, as read.sh measures it; over 10% = disturbed)"
+echo "(proj/stat, proj/peer: medians of the project's read.sh run; rs_p/b: project/bare from the two read.sh runs (not"
+echo " interleaved: drift between them counts), rs_p99: the project's p99 in its read.sh run; other%: the highest 'other' CPU"
+echo " share of any project or bare run (over 10% = disturbed); pss_MB, peer_MB: summed PSS at the peak of a loaded run"
+echo " (pss.sh); us/req, bare_us, peer_us: the servers' CPU time per request in those runs, all their processes, lighttpd"
+echo " included for cvapi and bare)"
 if [[ -n $best ]]; then
-  pr=${RES[$best,project]} ba=${RES[$best,bare]}
-  echo "status: best PROCS=$best: project $(printf '%.0f' "$pr") req/s, bare $(printf '%.0f' "$ba") req/s, project/bare $(r "$pr" "$ba")," \
-    "project/static $(r "$pr" "${RES[$best,project.static]}"), project/peer $(r "$pr" "${RES[$best,project.peer]}"), p99 ${RES[$best,project.p99]} ms"
+  echo "status: best PROCS=$best: project $(printf '%.0f' "${RES[$best,pp]}") req/s, bare $(printf '%.0f' "${RES[$best,pb]}") req/s," \
+    "project/bare $(r "${RES[$best,pp]}" "${RES[$best,pb]}"), p99 ${RES[$best,pp99]} ms (bare ${RES[$best,pb99]} ms);" \
+    "project/static $(r "${RES[$best,project]}" "${RES[$best,project.static]}"), project/peer $(r "${RES[$best,project]}" "${RES[$best,project.peer]}");" \
+    "PSS $(cut -d' ' -f1 <<<"${RES[$best,pss]:--}") MB against the peer's $(cut -d' ' -f2 <<<"${RES[$best,pss]:-- -}") MB"
 fi
 if [[ $INVALID -ne 0 ]]; then
   echo "status: INVALID: a read.sh run had non-2xx replies or socket errors"
