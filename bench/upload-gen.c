@@ -31,6 +31,7 @@
  * not, 2 on bad usage.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -41,6 +42,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#define CLAMP_INT(n) ((n) > 1000000000 ? 1000000000 : (n))
 
 #define MAX_VEHICLES 256
 #define MAX_LAT 2000000
@@ -310,6 +313,37 @@ static int usage(void)
 	return 2;
 }
 
+/* A whole number in [lo, hi] from s, or false (empty, junk, overflow). */
+static bool num_arg(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Copy the next blank-separated field of *p into dst (dstsz bytes); false if none or too long. */
+static bool next_field(const char **p, char *dst, size_t dstsz)
+{
+	const char *s = *p, *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (e = s; *e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '\r'; e++)
+		;
+	if (e == s || (size_t)(e - s) >= dstsz)
+		return false;
+	memcpy(dst, s, (size_t)(e - s));
+	dst[e - s] = '\0';
+	*p = e;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static struct vehicle vs[MAX_VEHICLES];
@@ -331,15 +365,24 @@ int main(int argc, char **argv)
 		if (!val)
 			return usage();
 		i++;
-		if (!strcmp(a, "--url")) opt_url = val;
-		else if (!strcmp(a, "--vehicles")) vfile = val;
-		else if (!strcmp(a, "--batch")) opt_batch = atoi(val);
-		else if (!strcmp(a, "--seconds")) opt_seconds = atoi(val);
-		else if (!strcmp(a, "--batches")) opt_batches = atol(val);
-		else if (!strcmp(a, "--start-ms")) opt_start_ms = strtoll(val, NULL, 10);
-		else if (!strcmp(a, "--step-ms")) opt_step_ms = strtoll(val, NULL, 10);
-		else if (!strcmp(a, "--tag")) snprintf(opt_tag, sizeof(opt_tag), "%s", val);
-		else return usage();
+		if (!strcmp(a, "--url")) {
+			opt_url = val;
+		} else if (!strcmp(a, "--vehicles")) {
+			vfile = val;
+		} else if (!strcmp(a, "--tag")) {
+			snprintf(opt_tag, sizeof(opt_tag), "%s", val);
+		} else {
+			long long n;
+
+			if (!num_arg(val, 0, INT64_MAX / 2, &n))
+				return usage();
+			if (!strcmp(a, "--batch")) opt_batch = (int)CLAMP_INT(n);
+			else if (!strcmp(a, "--seconds")) opt_seconds = (int)CLAMP_INT(n);
+			else if (!strcmp(a, "--batches")) opt_batches = (long)n;
+			else if (!strcmp(a, "--start-ms")) opt_start_ms = n;
+			else if (!strcmp(a, "--step-ms")) opt_step_ms = n;
+			else return usage();
+		}
 	}
 	if (!opt_url || !vfile || opt_batch < 1 || opt_batch > 1000 || opt_step_ms < 1 ||
 	    (opt_seconds <= 0) == (opt_batches <= 0))
@@ -356,7 +399,10 @@ int main(int argc, char **argv)
 	while (nv < MAX_VEHICLES && fgets(line, sizeof(line), f)) {
 		struct vehicle *v = &vs[nv];
 
-		if (sscanf(line, "%31s %15s %127s", v->vin, v->energy, v->cred) != 3)
+		const char *p = line;
+
+		if (!next_field(&p, v->vin, sizeof(v->vin)) || !next_field(&p, v->energy, sizeof(v->energy)) ||
+		    !next_field(&p, v->cred, sizeof(v->cred)))
 			continue;
 		v->rng = 0x9e3779b97f4a7c15ull * (nv + 1);
 		v->lat = 48.85 + 0.01 * (double)nv;
