@@ -844,6 +844,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		memset(&r, 0, offsetof(struct cv_req, out));
 		cv_buf_reset(&r.out);
 		cv_buf_reset(&r.headers);
+		cv_buf_reset(&r.scratch);
 		r.fcgi = &fr;
 		r.store = &store;
 		r.prog = prog;
@@ -859,6 +860,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	}
 	cv_buf_release(&r.out);
 	cv_buf_release(&r.headers);
+	cv_buf_release(&r.scratch);
 	FCGX_Free(&fr, 1);
 	cv_store_close(&store);
 	return exit_code;

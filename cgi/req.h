@@ -150,6 +150,12 @@ struct cv_req {
 	const char *ctype;
 	struct cv_buf out;
 	struct cv_buf headers;             /* extra "Name: value\r\n" lines */
+	/*
+	 * A working buffer for the handler (a record read from the store...):
+	 * emptied before each request, its memory kept by the loop so that a
+	 * read needs no malloc. Valid until the handler returns.
+	 */
+	struct cv_buf scratch;
 };
 
 /*

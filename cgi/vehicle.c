@@ -13,12 +13,6 @@
 
 #include <string.h>
 
-/*
- * The status record's buffer, kept from one request to the next: no malloc
- * and free per read (records are a few KB; one is read per request).
- */
-static struct cv_buf record_buf = CV_BUF_INIT(0);
-
 /* Read the status record of path vehicle 0 into buf; 0 or the failure status. */
 static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
 {
@@ -37,7 +31,7 @@ static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
 
 static int get_status(struct cv_req *r)
 {
-	struct cv_buf *buf = &record_buf;
+	struct cv_buf *buf = &r->scratch;
 	struct cv_status_rec rec;
 	struct cv_jw w;
 	int st = load(r, buf, &rec);
@@ -65,7 +59,7 @@ static int get_status(struct cv_req *r)
 
 static int get_last_position(struct cv_req *r)
 {
-	struct cv_buf *buf = &record_buf;
+	struct cv_buf *buf = &r->scratch;
 	struct cv_status_rec rec;
 	int st = load(r, buf, &rec);
 
@@ -80,7 +74,7 @@ static int get_last_position(struct cv_req *r)
 
 static int get_maintenance(struct cv_req *r)
 {
-	struct cv_buf *buf = &record_buf;
+	struct cv_buf *buf = &r->scratch;
 	struct cv_status_rec rec;
 	struct cv_jw w;
 	int st = load(r, buf, &rec);
