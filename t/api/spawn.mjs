@@ -1,0 +1,287 @@
+// cvapi-spawn: the supervisor of the FastCGI programs for web servers that
+// only connect to them (Apache mod_proxy_fcgi). Its own instance runs on
+// the suite's store, in a folder of its own, and is talked to directly in
+// FastCGI over its sockets, whatever web server the suite uses: the sockets
+// answer, a killed process is replaced, SIGHUP replaces every process,
+// SIGKILL of the supervisor leaves no orphan and a restart replaces the
+// stale sockets, SIGTERM stops everything and removes the sockets; usage
+// errors exit 2. Behind Apache, the suite's own programs run under it too.
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, mkdirSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import net from 'node:net';
+import { apiSuite, BUILDDIR, WEBSERVER } from '../lib/server.mjs';
+
+const SPAWN = join(BUILDDIR, 'cgi', 'cvapi-spawn');
+const PROGRAMS = ['cvapi-ingest', 'cvapi-vehicle'].map((n) => join(BUILDDIR, 'cgi', `${n}.fcgi`));
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+/* Run to completion: { code, stdout, stderr }. */
+function run(file, args, { env, user } = {}) {
+	return new Promise((res) => {
+		const o = { env: env || process.env, timeout: 20000, killSignal: 'SIGKILL' };
+		if (user) {
+			o.uid = user.uid;
+			o.gid = user.gid;
+		}
+		execFile(file, args, o, (err, stdout, stderr) => {
+			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+		});
+	});
+}
+
+/* The live children of pid: [{ pid, cmd }]. */
+function children(pid) {
+	const out = [];
+	for (const d of readdirSync('/proc')) {
+		if (!/^\d+$/.test(d))
+			continue;
+		try {
+			const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+			const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			if (Number(f[1]) === pid && f[0] !== 'Z')
+				out.push({ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')[0] });
+		} catch { /* gone meanwhile */ }
+	}
+	return out.sort((a, b) => a.pid - b.pid);
+}
+
+const alive = (pid) => {
+	try {
+		process.kill(pid, 0);
+		return existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+	} catch {
+		return false;
+	}
+};
+
+/* Wait until cond() is true (polling, never a fixed sleep); fail after ms. */
+async function until(cond, what, ms = 8000) {
+	const t0 = Date.now();
+	while (!cond()) {
+		if (Date.now() - t0 > ms)
+			assert.fail(`not within ${ms} ms: ${what}`);
+		await sleep(20);
+	}
+}
+
+/* One FastCGI record. */
+function record(type, id, content = Buffer.alloc(0)) {
+	const h = Buffer.alloc(8);
+	h.writeUInt8(1, 0);
+	h.writeUInt8(type, 1);
+	h.writeUInt16BE(id, 2);
+	h.writeUInt16BE(content.length, 4);
+	return Buffer.concat([h, content]);
+}
+
+function nameValue(name, value) {
+	const len = (n) => (n < 128 ? Buffer.from([n]) : Buffer.from([(n >>> 24) | 0x80, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]));
+	const n = Buffer.from(name);
+	const v = Buffer.from(value);
+	return Buffer.concat([len(n.length), len(v.length), n, v]);
+}
+
+/* A FastCGI GET over the UNIX socket sock: { status, body } (status from the Status header, 200 without). */
+function fcgiGet(sock, uri) {
+	return new Promise((res, rej) => {
+		const params = { REQUEST_METHOD: 'GET', REQUEST_URI: uri, QUERY_STRING: '', SERVER_NAME: '127.0.0.1',
+			SERVER_PORT: '80', HTTP_HOST: '127.0.0.1', SERVER_PROTOCOL: 'HTTP/1.1', GATEWAY_INTERFACE: 'CGI/1.1' };
+		const begin = Buffer.from([0, 1, 0, 0, 0, 0, 0, 0]);
+		const body = Buffer.concat(Object.entries(params).map(([k, v]) => nameValue(k, v)));
+		const s = net.connect(sock);
+		let buf = Buffer.alloc(0);
+		let stdout = '';
+		const timer = setTimeout(() => { s.destroy(); rej(new Error(`no FastCGI answer on ${sock} within 5 s`)); }, 5000);
+		s.on('error', (e) => { clearTimeout(timer); rej(e); });
+		s.on('data', (d) => {
+			buf = Buffer.concat([buf, d]);
+			while (buf.length >= 8) {
+				const type = buf.readUInt8(1);
+				const len = buf.readUInt16BE(4);
+				const pad = buf.readUInt8(6);
+				if (buf.length < 8 + len + pad)
+					break;
+				const content = buf.subarray(8, 8 + len);
+				buf = buf.subarray(8 + len + pad);
+				if (type === 6)
+					stdout += content.toString();
+				if (type === 3) {
+					clearTimeout(timer);
+					s.destroy();
+					const i = stdout.indexOf('\r\n\r\n');
+					const head = i < 0 ? stdout : stdout.slice(0, i);
+					const m = /^Status: (\d{3})/mi.exec(head);
+					res({ status: m ? Number(m[1]) : 200, body: i < 0 ? '' : stdout.slice(i + 4) });
+				}
+			}
+		});
+		s.write(Buffer.concat([record(1, 1, begin), record(4, 1, body), record(4, 1), record(5, 1)]));
+	});
+}
+
+apiSuite('spawn', (srv, it) => {
+	let dir;
+	let sup = null;         // { child, out, err, exited }
+	const sock = (name) => join(dir, `${name}.sock`);
+
+	/* Start cvapi-spawn on the suite's store, as the programs' user; resolves once it printed "ready". */
+	async function start(args = ['--procs', '2']) {
+		const child = spawn(SPAWN, ['--dir', dir, ...args, ...PROGRAMS], {
+			detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+			env: { ...srv.env, CVAPI_HOME: srv.home }, ...(srv.user || {}),
+		});
+		const s = { child, out: '', err: '' };
+		s.exited = new Promise((res) => child.once('exit', (code, sig) => res({ code, sig })));
+		child.stderr.on('data', (d) => { s.err += d.toString(); });
+		const ready = await new Promise((res) => {
+			child.stdout.on('data', (d) => {
+				s.out += d.toString();
+				if (s.out.includes('\n'))
+					res(true);
+			});
+			s.exited.then(() => res(false));
+		});
+		assert.ok(ready, `cvapi-spawn became ready: ${s.err}`);
+		assert.equal(s.out, 'ready\n');
+		sup = s;
+		return s;
+	}
+
+	const programsOf = (s, name) => children(s.child.pid).filter((p) => p.cmd.endsWith(`/${name}.fcgi`));
+
+	it('cvapi-spawn: bad usage exits 2, --help and --version 0, a missing program 1, one line each', async () => {
+		dir = join(srv.top, 'spawn');
+		mkdirSync(dir);
+		if (srv.user)
+			chownSync(dir, srv.user.uid, srv.user.gid);
+		const h = await run(SPAWN, ['--help']);
+		assert.equal(h.code, 0);
+		assert.match(h.stdout, /^Usage: cvapi-spawn --dir RUNDIR/);
+		assert.equal(h.stderr, '');
+		const v = await run(SPAWN, ['--version']);
+		assert.equal(v.code, 0);
+		assert.match(v.stdout, /^cvapi-spawn \(cvapi\) \d+\.\d+/);
+		const bad = [
+			[[], /--dir RUNDIR is required/],
+			[['--dir', dir], /no PROGRAM/],
+			[['--dir'], /lacks its value/],
+			[['--dir', dir, '--procs', '0', PROGRAMS[0]], /--procs/],
+			[['--dir', dir, '--procs', 'two', PROGRAMS[0]], /--procs/],
+			[['--dir', dir, '--mode', '0999', PROGRAMS[0]], /--mode/],
+			[['--frob', '--dir', dir, PROGRAMS[0]], /unknown option/],
+			[['--dir', dir, PROGRAMS[0], PROGRAMS[0]], /share one socket/],
+		];
+		for (const [args, re] of bad) {
+			const r = await run(SPAWN, args);
+			const what = `${args.join(' ')}: exit ${r.code}, stderr ${JSON.stringify(r.stderr)}`;
+			assert.equal(r.code, 2, what);
+			assert.equal(r.stdout, '', what);
+			assert.match(r.stderr, /^cvapi-spawn: [^\n]+\n$/, what);
+			assert.match(r.stderr, re, what);
+		}
+		const missing = await run(SPAWN, ['--dir', dir, join(dir, 'nothing.fcgi')]);
+		assert.equal(missing.code, 1);
+		assert.match(missing.stderr, /^cvapi-spawn: cannot run .*nothing\.fcgi: No such file or directory\n$/);
+		// a file in the way of a socket is not removed
+		writeFileSync(join(dir, 'cvapi-ingest.sock'), 'not a socket\n');
+		const inTheWay = await run(SPAWN, ['--dir', dir, ...PROGRAMS], { user: srv.user });
+		assert.equal(inTheWay.code, 1, inTheWay.stderr);
+		assert.match(inTheWay.stderr, /^cvapi-spawn: .*cvapi-ingest\.sock exists and is not a socket\n$/);
+		assert.equal(readFileSync(join(dir, 'cvapi-ingest.sock'), 'utf8'), 'not a socket\n');
+		await run('/bin/rm', ['-f', join(dir, 'cvapi-ingest.sock')]);
+	});
+
+	it('cvapi-spawn: one socket per program, N processes on it, each answering FastCGI', async () => {
+		const s = await start(['--procs', '2', '--mode', '0660']);
+		for (const n of ['cvapi-ingest', 'cvapi-vehicle']) {
+			const st = statSync(sock(n));
+			assert.ok(st.isSocket(), `${sock(n)} is a socket`);
+			assert.equal(st.mode & 0o777, 0o660, `${n}.sock has mode 0660`);
+			assert.equal(programsOf(s, n).length, 2, `two ${n} processes`);
+		}
+		assert.equal(children(s.child.pid).length, 4);
+		for (let i = 0; i < 6; i++) {
+			const r = await fcgiGet(sock('cvapi-ingest'), '/healthz');
+			assert.equal(r.status, 200, r.body);
+		}
+		// the vehicle program routes on REQUEST_URI: an unknown path is its 404 xError
+		const r = await fcgiGet(sock('cvapi-vehicle'), '/connectedcar/v4/user/vehicles/x/nothing');
+		assert.equal(r.status, 404);
+		assert.match(r.body, /"code":\s*404/);
+	});
+
+	it('cvapi-spawn: a process killed with SIGKILL is replaced at once, and logged', async () => {
+		const s = sup;
+		const [victim, other] = programsOf(s, 'cvapi-ingest');
+		process.kill(victim.pid, 'SIGKILL');
+		await until(() => programsOf(s, 'cvapi-ingest').length === 2 && !programsOf(s, 'cvapi-ingest').some((p) => p.pid === victim.pid),
+			'a second cvapi-ingest process again');
+		await until(() => s.err.includes(`cvapi-ingest.fcgi[${victim.pid}] killed by signal 9, restarted as `), 'the log line');
+		const m = new RegExp(`cvapi-ingest\\.fcgi\\[${victim.pid}\\] killed by signal 9, restarted as (\\d+)\\n`).exec(s.err);
+		assert.ok(m, s.err);
+		assert.deepEqual(programsOf(s, 'cvapi-ingest').map((p) => p.pid).sort(), [other.pid, Number(m[1])].sort());
+		for (let i = 0; i < 4; i++)
+			assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
+	});
+
+	it('cvapi-spawn: SIGHUP replaces every process, one at a time, and the sockets keep answering', async () => {
+		const s = sup;
+		const before = children(s.child.pid).map((p) => p.pid);
+		process.kill(s.child.pid, 'SIGHUP');
+		// requests during the replacement are answered (they queue on the socket)
+		while (!s.err.includes('every process replaced'))
+			assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
+		const after = children(s.child.pid).map((p) => p.pid);
+		assert.equal(after.length, 4);
+		assert.ok(after.every((p) => !before.includes(p)), `new pids ${after} (before ${before})`);
+		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
+	});
+
+	it('cvapi-spawn: killed with SIGKILL, its processes stop too; a new one replaces the stale sockets', async () => {
+		const s = sup;
+		const pids = children(s.child.pid).map((p) => p.pid);
+		process.kill(s.child.pid, 'SIGKILL');
+		await s.exited;
+		await until(() => pids.every((p) => !alive(p)), `the orphaned programs ${pids} exit`);
+		assert.ok(existsSync(sock('cvapi-ingest')), 'the stale socket is still there');
+		const s2 = await start(['--procs', '1']);
+		assert.equal(children(s2.child.pid).length, 2);
+		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
+	});
+
+	it('cvapi-spawn: SIGTERM stops every process, removes the sockets, exits 0', async () => {
+		const s = sup;
+		const pids = children(s.child.pid).map((p) => p.pid);
+		assert.equal(pids.length, 2);
+		process.kill(s.child.pid, 'SIGTERM');
+		const end = await Promise.race([s.exited, sleep(10000).then(() => null)]);
+		assert.ok(end, 'cvapi-spawn exited within 10 s');
+		assert.deepEqual(end, { code: 0, sig: null }, s.err);
+		assert.ok(pids.every((p) => !alive(p)), 'no program is left running');
+		let group = true;
+		try { process.kill(-s.child.pid, 0); } catch { group = false; }
+		assert.equal(group, false, 'nothing is left in its process group');
+		for (const n of ['cvapi-ingest', 'cvapi-vehicle'])
+			assert.ok(!existsSync(sock(n)), `${n}.sock is removed`);
+		assert.ok(!/ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/.test(s.err), s.err);
+		sup = null;
+	});
+
+	it('behind Apache, the programs are the children of cvapi-spawn and answer through it', { skip: WEBSERVER !== 'apache' && 'the suite runs behind lighttpd' }, async () => {
+		const kids = children(srv.ws.process.pid);
+		const names = kids.map((p) => p.cmd.split('/').pop()).sort();
+		for (const n of ['cvapi-ingest', 'cvapi-oauth2', 'cvapi-telemetry', 'cvapi-user', 'cvapi-vehicle'])
+			assert.equal(names.filter((x) => x === `${n}.fcgi`).length, 2, `two ${n} processes: ${names}`);
+		assert.equal((await srv.get('/healthz')).status, 200);
+	});
+
+	// whatever happened above, stop our instance
+	it('cvapi-spawn: clean up', async () => {
+		if (sup) {
+			try { process.kill(-sup.child.pid, 'SIGKILL'); } catch { /* gone */ }
+			sup = null;
+		}
+	});
+});
