@@ -240,21 +240,28 @@ void cv_link_href(struct cv_req *r, struct cv_buf *b, const char *path)
 static bool fmt_links(char *dst, size_t size, const char *fmt, va_list ap)
 {
 	size_t o = 0;
+	const char *f = fmt;
 
-	for (const char *f = fmt; *f; f++) {
+	while (*f) {
 		const char *s = f;
-		size_t n = 1;
+		size_t n;
 
-		if (*f == '%') {
-			f++;
-			if (*f == 's') {
-				s = va_arg(ap, const char *);
-				if (!s)
-					s = "(null)";
-				n = strlen(s);
-			} else if (*f != '%') {
-				return false;
-			}
+		if (*f != '%') {
+			/* a run of literal characters at once */
+			while (*f && *f != '%')
+				f++;
+			n = (size_t)(f - s);
+		} else if (f[1] == 's') {
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			n = strlen(s);
+			f += 2;
+		} else if (f[1] == '%') {
+			n = 1;
+			f += 2;
+		} else {
+			return false;
 		}
 		if (n > size - 1 - o)
 			n = size - 1 - o;
