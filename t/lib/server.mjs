@@ -34,7 +34,7 @@
 import { test as nodeTest } from 'node:test';
 import { schemaSkip, schemaProblems } from './schema.mjs';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, mkdirSync, accessSync, chownSync, chmodSync, constants } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync, accessSync, chownSync, chmodSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,14 +174,21 @@ function lighttpd(ctx) {
 }
 
 /*
- * Apache 2.4 + mod_fcgid, from etc/apache2.conf.in: the same contract as
- * lighttpd(). Apache will not run the FastCGI programs as root: when the
- * tests run as root, the programs (and cvctl, see `user`) run as www-data
- * and the temporary folder is theirs.
+ * Apache 2.4 + mod_proxy_fcgi, from etc/apache2.conf.in, with the FastCGI
+ * programs run by cgi/cvapi-spawn on UNIX sockets in the run folder: the
+ * same contract as lighttpd(). start() starts cvapi-spawn with every
+ * cvapi-*.fcgi of the build tree, waits for its "ready" line, then starts
+ * Apache; stop() stops Apache, then cvapi-spawn with SIGTERM, and fails if
+ * a program is left running or a socket is left behind. `process` is
+ * cvapi-spawn, the parent of the programs.
+ *
+ * When the tests run as root, the programs (and cvctl, see `user`) run as
+ * www-data, as Apache's workers do, and the temporary folder is theirs.
  */
 function apache(ctx) {
 	const tplPath = join(SRCDIR, 'etc', 'apache2.conf.in');
 	const bin = findProgram(process.env.CV_APACHE2, 'apache2');
+	const spawnBin = join(BUILDDIR, 'cgi', 'cvapi-spawn');
 	const root = process.getuid && process.getuid() === 0;
 	let uid = process.getuid ? process.getuid() : 0;
 	let gid = process.getgid ? process.getgid() : 0;
@@ -192,45 +199,95 @@ function apache(ctx) {
 		} catch { /* no www-data: the start fails with Apache's own message */ }
 	}
 	let child = null;
+	let sup = null;
 	let out = '';
+	let supOut = '';
+	const sockets = [];
+	const collect = (d) => { out += d.toString(); };
 	return {
 		name: 'apache',
 		available: !existsSync(tplPath) ? 'Apache API tests skipped: etc/apache2.conf.in does not exist yet'
-			: !bin ? 'Apache API tests skipped: apache2 not found (set APACHE2 at configure time or CV_APACHE2)' : null,
+			: !bin ? 'Apache API tests skipped: apache2 not found (set APACHE2 at configure time or CV_APACHE2)'
+				: !existsSync(spawnBin) ? `Apache API tests skipped: ${spawnBin} is not built` : null,
 		user: root ? { uid, gid } : null,
 		async start() {
 			const conf = join(ctx.rundir, 'apache2.conf');
-			for (const d of ['logs', 'fcgid'])
-				mkdirSync(join(ctx.rundir, d), { recursive: true });
+			mkdirSync(join(ctx.rundir, 'logs'), { recursive: true });
 			if (root)
-				for (const d of ['logs', 'fcgid'])
-					chownSync(join(ctx.rundir, d), uid, gid);
+				chownSync(join(ctx.rundir, 'logs'), uid, gid);
+			// the programs first: cvapi-spawn as their user, ready once every socket listens
+			const programs = readdirSync(ctx.fcgidir).filter((f) => /^cvapi-[a-z0-9]+\.fcgi$/.test(f)).sort();
+			sockets.length = 0;
+			for (const f of programs)
+				sockets.push(join(ctx.rundir, f.replace(/\.fcgi$/, '.sock')));
+			supOut = '';
+			sup = spawn(spawnBin, ['--dir', ctx.rundir, '--procs', String(ctx.procs), '--mode', '0660',
+				...programs.map((f) => join(ctx.fcgidir, f))], {
+				detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+				env: { ...ctx.env, CVAPI_HOME: ctx.home, CVAPI_TRUST_PROXY: '0' },
+				...(root ? { uid, gid } : {}),
+			});
+			live.set(sup.pid, ctx.top);
+			sup.stderr.on('data', collect);
+			sup.exited = new Promise((res) => sup.once('exit', (code, sig) => res({ code, sig })));
+			const ready = await new Promise((res) => {
+				sup.stdout.on('data', (d) => {
+					supOut += d.toString();
+					if (supOut.includes('ready\n'))
+						res(true);
+				});
+				sup.exited.then(() => res(false));
+			});
+			if (!ready)
+				throw new Error(`cvapi-spawn exited before it was ready (${sup.exitCode ?? sup.signalCode}):\n${out}`);
 			writeFileSync(conf, instantiate(readFileSync(tplPath, 'utf8'), {
-				PORT: ctx.port, FCGIDIR: ctx.fcgidir, WWWDIR: ctx.wwwdir, HOME: ctx.home,
-				RUNDIR: ctx.rundir, PROCS: ctx.procs, USER: `#${uid}`, GROUP: `#${gid}`,
+				PORT: ctx.port, WWWDIR: ctx.wwwdir, RUNDIR: ctx.rundir, USER: `#${uid}`, GROUP: `#${gid}`,
 			}));
-			out = '';
 			child = spawn(bin, ['-f', conf, '-DFOREGROUND'], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
 			live.set(child.pid, ctx.top);
-			const collect = (d) => { out += d.toString(); };
 			child.stdout.on('data', collect);
 			child.stderr.on('data', collect);
 			return child;
 		},
 		async stop() {
-			if (!child)
-				return;
-			await killGroup(child, 5000);
-			live.delete(child.pid);
+			const problems = [];
+			if (child) {
+				await killGroup(child, 5000);
+				live.delete(child.pid);
+				child = null;
+			}
+			if (sup) {
+				const pgid = sup.pid;
+				try { process.kill(sup.pid, 'SIGTERM'); } catch { /* gone */ }
+				const end = await Promise.race([sup.exited, sleep(10000).then(() => null)]);
+				if (!end)
+					problems.push('cvapi-spawn did not exit within 10 s of SIGTERM');
+				else if (end.code !== 0)
+					problems.push(`cvapi-spawn exited with ${end.code ?? end.sig} after SIGTERM`);
+				// the programs are in its process group: none may be left
+				let left = true;
+				try { process.kill(-pgid, 0); } catch { left = false; }
+				if (left) {
+					problems.push('processes of cvapi-spawn\'s group are left running after it stopped');
+					try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+				}
+				for (const s of sockets)
+					if (existsSync(s))
+						problems.push(`${s} is left behind`);
+				live.delete(pgid);
+				sup = null;
+			}
 			try { writeFileSync(join(ctx.rundir, 'apache2.out'), out); } catch { /* folder gone */ }
-			child = null;
+			if (problems.length)
+				throw new Error(`stopping Apache and cvapi-spawn: ${problems.join('; ')}\n${out}`);
 		},
 		logs() {
 			let s = '';
 			try { s += readFileSync(join(ctx.rundir, 'error.log'), 'utf8'); } catch { /* none yet */ }
 			return s + out;
 		},
-		get process() { return child; },
+		get process() { return sup; },
+		get apache() { return child; },
 	};
 }
 
@@ -271,6 +328,20 @@ async function wrap(res) {
 		try { body = JSON.parse(text); } catch { body = undefined; }
 	}
 	return { status: res.status, headers: res.headers, ctype, text, body };
+}
+
+/* The data of an HTTP/1.1 chunked body, a Buffer (hex size CRLF data CRLF ..., then 0 CRLF CRLF). */
+function dechunk(buf) {
+	const parts = [];
+	let at = 0;
+	for (;;) {
+		const eol = buf.indexOf('\r\n', at);
+		const size = eol < 0 ? NaN : parseInt(buf.subarray(at, eol).toString('latin1').split(';')[0], 16);
+		if (!(size > 0))
+			return Buffer.concat(parts);
+		parts.push(buf.subarray(eol + 2, eol + 2 + size));
+		at = eol + 2 + size + 2;
+	}
 }
 
 /* The server handle given to a suite; fields are set once start() ran. */
@@ -501,11 +572,15 @@ export class Server {
 			s.on('data', (d) => { buf = Buffer.concat([buf, d]); });
 			s.on('error', rej);
 			s.on('end', () => {
-				const str = buf.toString('utf8');
-				const i = str.indexOf('\r\n\r\n');
-				const head = i < 0 ? str : str.slice(0, i);
+				const i = buf.indexOf('\r\n\r\n');
+				const head = (i < 0 ? buf : buf.subarray(0, i)).toString('utf8');
 				const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-				res({ status: m ? Number(m[1]) : 0, head, body: i < 0 ? '' : str.slice(i + 4) });
+				let body = i < 0 ? Buffer.alloc(0) : buf.subarray(i + 4);
+				// a chunked body (Apache mod_proxy_fcgi streams the programs' answers) is decoded
+				if (/^transfer-encoding:\s*chunked\s*$/im.test(head))
+					body = dechunk(body);
+				body = body.toString('utf8');
+				res({ status: m ? Number(m[1]) : 0, head, body });
 			});
 			s.end(text);
 		});
