@@ -23,6 +23,8 @@ static const char usage_text[] =
 	"  client add ID [--secret SECRET | --public] [--scope \"S1 S2...\"] [--name NAME]\n"
 	"  vehicle add VIN --owner LOGIN --energy petrol|diesel|electric|phev [--brand B] [--label L]\n"
 	"                                         prints id=... and credential=... (the upload credential)\n"
+	"  fleet add ID --owner LOGIN [--label LABEL]   a fleet, managed by LOGIN\n"
+	"  fleet add-vehicle ID VIN                    put a vehicle in the fleet\n"
 	"  token issue LOGIN [--client ID] [--scope \"S1 S2...\"] [--ttl SECONDS]\n"
 	"                                         prints an access token\n"
 	"  demo [--vehicles FILE]                 load the demo account (idempotent); FILE gets\n"
@@ -354,6 +356,90 @@ static int cmd_vehicle(struct cv_store *st, int argc, char **argv)
 	return rc;
 }
 
+/* ---- fleet add, fleet add-vehicle --------------------------------------- */
+
+static enum cv_err put_fleet(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	return cv_fleet_add(st, txn, arg);
+}
+
+struct fleet_link {
+	const char *fid;
+	const char *vin;
+};
+
+static enum cv_err put_fleet_link(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct fleet_link *l = arg;
+	struct cv_vehicle v;
+	enum cv_err e = cv_vehicle_by_vin(st, txn, l->vin, &v);
+
+	return e ? e : cv_fleet_add_vehicle(st, txn, l->fid, v.id);
+}
+
+static int add_fleet(struct cv_store *st, const char *id, const char *owner, const char *label, bool quiet_exists)
+{
+	struct cv_fleet f;
+	enum cv_err e;
+
+	memset(&f, 0, sizeof(f));
+	if (!login_ok(id))
+		return usage_error("a fleet id is 1 to 64 characters among A-Z a-z 0-9 . _ - @");
+	if (!owner || !login_ok(owner))
+		return usage_error("--owner LOGIN is required");
+	cv_strlcpy(f.id, id, sizeof(f.id));
+	cv_strlcpy(f.owner, owner, sizeof(f.owner));
+	if (cv_strlcpy(f.label, label ? label : "", sizeof(f.label)))
+		return usage_error("--label takes at most 128 bytes");
+	f.created = cv_now_ms();
+	e = in_txn(st, put_fleet, &f);
+	if (e == CV_EEXIST && quiet_exists)
+		return 0;
+	if (e == CV_EEXIST) {
+		fprintf(stderr, "cvctl: fleet %s already exists\n", id);
+		return 1;
+	}
+	if (e == CV_ENOTFOUND) {
+		fprintf(stderr, "cvctl: no user %s\n", owner);
+		return 1;
+	}
+	return e ? fail("adding the fleet", e) : 0;
+}
+
+static int add_fleet_vehicle(struct cv_store *st, const char *fid, const char *vin)
+{
+	struct fleet_link l = { fid, vin };
+	enum cv_err e;
+
+	if (!login_ok(fid))
+		return usage_error("bad fleet id");
+	if (!vin_ok(vin))
+		return usage_error("a VIN is 17 characters: digits and capitals but I, O, Q");
+	e = in_txn(st, put_fleet_link, &l);
+	if (e == CV_ENOTFOUND) {
+		fprintf(stderr, "cvctl: no fleet %s or no vehicle %s\n", fid, vin);
+		return 1;
+	}
+	return e ? fail("adding the vehicle to the fleet", e) : 0;
+}
+
+static int cmd_fleet(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--owner=", "--label=", NULL };
+	struct opts o = { argc - 2, argv + 2 };
+	const char *bad;
+
+	if (argc == 3 && !strcmp(argv[0], "add-vehicle"))
+		return add_fleet_vehicle(st, argv[1], argv[2]);
+	if (argc < 2 || strcmp(argv[0], "add"))
+		return usage_error("fleet add ID --owner LOGIN, or fleet add-vehicle ID VIN");
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	return add_fleet(st, argv[1], opt(&o, "--owner"), opt(&o, "--label"), false);
+}
+
 /* ---- token issue -------------------------------------------------------- */
 
 struct issue_arg {
@@ -447,6 +533,8 @@ static int cmd_demo(struct cv_store *st, int argc, char **argv)
 		rc = add_user(st, "fleet", "fleet", "Fleet", "Manager", "fleet@cvapi.example", true);
 	if (!rc)
 		rc = add_client(st, "console", NULL, NULL, "cvapi console", true);
+	if (!rc)
+		rc = add_fleet(st, "demo-fleet", "fleet", "Demo fleet", true);
 	if (rc) {
 		if (f)
 			fclose(f);
@@ -456,8 +544,10 @@ static int cmd_demo(struct cv_store *st, int argc, char **argv)
 		char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1];
 
 		rc = add_vehicle(st, cars[i].vin, "demo", cars[i].energy, cars[i].brand, cars[i].label, cred, id, true);
-		if (rc == -1)
+		if (rc == -1) {
+			rc = 0;
 			continue; /* already there: its credential stays what it was */
+		}
 		if (rc) {
 			if (f)
 				fclose(f);
@@ -469,11 +559,14 @@ static int cmd_demo(struct cv_store *st, int argc, char **argv)
 			printf("%s %s %s\n", cars[i].vin, cars[i].energy, cred);
 		}
 	}
+	/* the fleet owner's fleet holds the same vehicles */
+	for (size_t i = 0; i < CV_ARRAY_LEN(cars) && !rc; i++)
+		rc = add_fleet_vehicle(st, "demo-fleet", cars[i].vin);
 	if (f && fclose(f)) {
 		fprintf(stderr, "cvctl: cannot write %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	return 0;
+	return rc;
 }
 
 /* ---- verify, backup ----------------------------------------------------- */
@@ -628,7 +721,7 @@ int main(int argc, char **argv)
 		}
 	}
 	cmd = argv[i++];
-	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") &&
+	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") && strcmp(cmd, "fleet") &&
 	    strcmp(cmd, "token") && strcmp(cmd, "demo") && strcmp(cmd, "verify") && strcmp(cmd, "backup") &&
 	    strcmp(cmd, "recover")) {
 		fprintf(stderr, "cvctl: unknown command %s (see cvctl --help)\n", cmd);
@@ -650,6 +743,8 @@ int main(int argc, char **argv)
 		rc = cmd_client(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "vehicle")) {
 		rc = cmd_vehicle(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "fleet")) {
+		rc = cmd_fleet(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "token")) {
 		rc = cmd_token(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "demo")) {

@@ -248,6 +248,49 @@ enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login
 	return e;
 }
 
+enum cv_err cv_fleet_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_fleet *f)
+{
+	GET_JSON(CV_DB_FLEETS, id, cv_fleet_decode, f);
+}
+
+enum cv_err cv_fleet_add(struct cv_store *st, DB_TXN *txn, const struct cv_fleet *f)
+{
+	struct cv_user u;
+	enum cv_err e = cv_user_get(st, txn, f->owner, &u);
+
+	if (e)
+		return e;
+	PUT_JSON(CV_DB_FLEETS, f->id, cv_fleet_encode, f, DB_NOOVERWRITE);
+}
+
+enum cv_err cv_fleet_add_vehicle(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vid)
+{
+	char k[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN];
+	size_t kl = link_key(k, sizeof(k), fid, vid);
+	struct cv_fleet f;
+	struct cv_vehicle v;
+	enum cv_err e;
+
+	if (!kl)
+		return CV_EINVAL;
+	e = cv_fleet_get(st, txn, fid, &f);
+	if (!e)
+		e = cv_vehicle_get(st, txn, vid, &v);
+	if (!e)
+		e = cv_store_put(st, CV_DB_FLEETVEHS, txn, k, kl, "", 0, 0);
+	return e;
+}
+
+enum cv_err cv_fleet_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vid)
+{
+	char k[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN];
+	size_t kl = link_key(k, sizeof(k), fid, vid);
+
+	if (!kl)
+		return CV_ENOTFOUND;
+	return cv_store_exists(st, CV_DB_FLEETVEHS, txn, k, kl);
+}
+
 /* ---- tokens ------------------------------------------------------------- */
 
 enum cv_err cv_token_issue(struct cv_store *st, DB_TXN *txn, const struct cv_token *t, char out[CV_TOKEN_STRLEN])

@@ -54,6 +54,14 @@ enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login
 			     size_t offset, size_t limit, size_t *total,
 			     int (*fn)(const struct cv_vehicle *v, void *arg), void *arg);
 
+/* Add a fleet (CV_EEXIST if its id is taken); its owner must exist (CV_ENOTFOUND). */
+enum cv_err cv_fleet_add(struct cv_store *st, DB_TXN *txn, const struct cv_fleet *f);
+enum cv_err cv_fleet_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_fleet *f);
+/* Put vehicle vid in fleet fid (idempotent); CV_ENOTFOUND if either is unknown. */
+enum cv_err cv_fleet_add_vehicle(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vid);
+/* CV_OK if vehicle vid is in fleet fid, CV_ENOTFOUND if not. */
+enum cv_err cv_fleet_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vid);
+
 /* ---- tokens ------------------------------------------------------------- */
 
 /* Make and store a token for t (kind, user, client, scopes, times); its text goes to out. */

@@ -211,6 +211,34 @@ enum cv_err cv_vehicle_decode(const char *json, size_t len, struct cv_vehicle *v
 	return CV_OK;
 }
 
+enum cv_err cv_fleet_encode(const struct cv_fleet *f, struct cv_buf *out)
+{
+	struct cv_jw w;
+
+	cv_jw_init(&w, out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "id", f->id);
+	cv_jw_kstr(&w, "label", f->label);
+	cv_jw_kstr(&w, "owner", f->owner);
+	cv_jw_kint(&w, "created", f->created);
+	cv_jw_end(&w);
+	return w.err;
+}
+
+enum cv_err cv_fleet_decode(const char *json, size_t len, struct cv_fleet *f)
+{
+	json_object *o = parse_obj(json, len);
+
+	if (!o)
+		return CV_EINVAL;
+	get_str(o, "id", f->id, sizeof(f->id));
+	get_str(o, "label", f->label, sizeof(f->label));
+	get_str(o, "owner", f->owner, sizeof(f->owner));
+	f->created = get_i64(o, "created");
+	json_object_put(o);
+	return CV_OK;
+}
+
 /* ---- packed records ----------------------------------------------------- */
 
 struct rd {

@@ -66,6 +66,13 @@ struct cv_vehicle {
 	int64_t created, updated;
 };
 
+struct cv_fleet {
+	char id[CV_LOGIN_MAX + 1];
+	char label[CV_NAME_MAX + 1];
+	char owner[CV_LOGIN_MAX + 1];               /* the fleet manager's login */
+	int64_t created;
+};
+
 enum cv_token_kind { CV_TOKEN_ACCESS = 1, CV_TOKEN_REFRESH = 2 };
 
 struct cv_token {
@@ -83,6 +90,8 @@ enum cv_err cv_client_encode(const struct cv_client *c, struct cv_buf *out);
 enum cv_err cv_client_decode(const char *json, size_t len, struct cv_client *c);
 enum cv_err cv_vehicle_encode(const struct cv_vehicle *v, struct cv_buf *out);
 enum cv_err cv_vehicle_decode(const char *json, size_t len, struct cv_vehicle *v);
+enum cv_err cv_fleet_encode(const struct cv_fleet *f, struct cv_buf *out);
+enum cv_err cv_fleet_decode(const char *json, size_t len, struct cv_fleet *f);
 
 /* Packed records. */
 enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out);

@@ -301,6 +301,26 @@ apiSuite('cli', (srv, it) => {
 		assertFails(await ctl(['token', 'issue']), 2);
 	});
 
+	// ---- fleet ---------------------------------------------------------------
+
+	it('cvctl fleet add and add-vehicle; the demo fleet exists; failures -> 1 or 2, one line', async () => {
+		assertOk(await ctl(['fleet', 'add', 'cli-fleet', '--owner', 'fleet', '--label', 'CLI fleet']));
+		assertFails(await ctl(['fleet', 'add', 'cli-fleet', '--owner', 'fleet']), 1, /fleet cli-fleet already exists/);
+		assertFails(await ctl(['fleet', 'add', 'demo-fleet', '--owner', 'fleet']), 1, /fleet demo-fleet already exists/);
+		assertFails(await ctl(['fleet', 'add', 'f-nobody', '--owner', 'nobody']), 1, /no user nobody/);
+		assertFails(await ctl(['fleet', 'add', 'bad fleet', '--owner', 'fleet']), 2, /fleet id/);
+		assertFails(await ctl(['fleet', 'add', 'f-noowner']), 2, /--owner/);
+		assertFails(await ctl(['fleet', 'add', 'f-x', '--owner', 'fleet', '--colour', 'red']), 2, /--colour/);
+		const vin = srv.vehicles[0].vin;
+		assertOk(await ctl(['fleet', 'add-vehicle', 'cli-fleet', vin]));
+		assertOk(await ctl(['fleet', 'add-vehicle', 'cli-fleet', vin]));   // idempotent
+		assertFails(await ctl(['fleet', 'add-vehicle', 'no-such-fleet', vin]), 1, /no fleet no-such-fleet or no vehicle/);
+		assertFails(await ctl(['fleet', 'add-vehicle', 'cli-fleet', 'VR3UPHNKSKT99999X']), 1, /no vehicle VR3UPHNKSKT99999X/);
+		assertFails(await ctl(['fleet', 'add-vehicle', 'cli-fleet', 'NOTAVIN']), 2, /VIN/);
+		assertFails(await ctl(['fleet', 'remove', 'cli-fleet']), 2, /fleet add/);
+		assertFails(await ctl(['fleet']), 2);
+	});
+
 	// ---- demo --------------------------------------------------------------
 
 	it('cvctl demo is idempotent: a second run adds nothing', async () => {
