@@ -796,7 +796,6 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	struct sigaction sa;
 	const char *home;
 	struct cv_req r;
-	int exit_code = 0;
 	unsigned watchdog;
 
 	if (argc > 1) {
@@ -859,9 +858,14 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		handle(&r, routes);
 		FCGX_Finish_r(&fr);
 		if (cv_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
+			/*
+			 * A panicked environment cannot be closed cleanly (its
+			 * handles and memory stay as they are): leave at once, and
+			 * the next process to open the store recovers it.
+			 */
 			fprintf(stderr, "cvapi[%s]: the store needs recovery: exiting to be restarted\n", prog);
-			exit_code = 1;
-			break;
+			fflush(stderr);
+			_exit(1);
 		}
 		alarm(0);
 	}
@@ -870,5 +874,5 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	cv_buf_release(&r.scratch);
 	FCGX_Free(&fr, 1);
 	cv_store_close(&store);
-	return exit_code;
+	return 0;
 }

@@ -59,7 +59,7 @@ const alive = (pid) => {
 /* Wait until cond() is true (polling, never a fixed sleep); fail after ms. */
 async function until(cond, what, ms = 8000) {
 	const t0 = Date.now();
-	while (!cond()) {
+	while (!(await cond())) {
 		if (Date.now() - t0 > ms)
 			assert.fail(`not within ${ms} ms: ${what}`);
 		await sleep(20);
@@ -221,9 +221,23 @@ apiSuite('spawn', (srv, it) => {
 		await until(() => s.err.includes(`cvapi-ingest.fcgi[${victim.pid}] killed by signal 9, restarted as `), 'the log line');
 		const m = new RegExp(`cvapi-ingest\\.fcgi\\[${victim.pid}\\] killed by signal 9, restarted as (\\d+)\\n`).exec(s.err);
 		assert.ok(m, s.err);
-		assert.deepEqual(programsOf(s, 'cvapi-ingest').map((p) => p.pid).sort(), [other.pid, Number(m[1])].sort());
+		// a process killed inside the store may make it panic: the others then
+		// answer 503 once, exit and are restarted, and the next one to open
+		// the store recovers it. Within 5 s every answer is a 200 again.
+		const t0 = Date.now();
+		await until(async () => {
+			try {
+				return (await fcgiGet(sock('cvapi-ingest'), '/healthz')).status === 200;
+			} catch {
+				return false; // a process leaving in the middle of the request
+			}
+		}, 'the program answers 200 again');
+		assert.ok(Date.now() - t0 < 5000, 'answering again within 5 s');
 		for (let i = 0; i < 4; i++)
 			assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
+		assert.equal(programsOf(s, 'cvapi-ingest').length, 2);
+		assert.ok(programsOf(s, 'cvapi-ingest').every((p) => p.pid !== victim.pid));
+		void other;
 	});
 
 	it('cvapi-spawn: SIGHUP replaces every process, one at a time, and the sockets keep answering', async () => {
