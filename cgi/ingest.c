@@ -20,38 +20,6 @@
 
 #define MAX_BODY (4u * 1024 * 1024)
 
-static bool msgid_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > CV_MSGID_MAX)
-		return false;
-	for (; *s; s++) {
-		char c = *s;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-' || c == ':'))
-			return false;
-	}
-	return true;
-}
-
-static bool vin_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n != CV_VIN_MAX)
-		return false;
-	for (; *s; s++) {
-		char c = *s;
-
-		/* ISO 3779: digits and capitals without I, O, Q */
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || c == 'I' || c == 'O' || c == 'Q')
-			return false;
-	}
-	return true;
-}
-
 /* The vehicle's own credential; 0 or the failure status. */
 static int auth_vehicle(struct cv_req *r)
 {
@@ -59,7 +27,7 @@ static int auth_vehicle(struct cv_req *r)
 	char hex[CV_SHA256_HEXLEN + 1];
 	enum cv_err e;
 
-	if (!vin_ok(r->seg[0]))
+	if (!cv_vin_ok(r->seg[0], strlen(r->seg[0])))
 		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
 	if (!h || !*h)
 		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <vehicle credential>");
@@ -156,7 +124,7 @@ static int post_messages(struct cv_req *r)
 		}
 	}
 	if (!json_object_object_get_ex(body, "messageId", &v) || !json_object_is_type(v, json_type_string) ||
-	    !msgid_ok(json_object_get_string(v))) {
+	    !cv_chars_ok(json_object_get_string(v), CV_MSGID_MAX, "._-:")) {
 		json_object_put(body);
 		return cv_fail(r, 400, CV_C_BAD_FIELD,
 			       "messageId: required, 1 to %d characters among A-Z a-z 0-9 . _ - :", CV_MSGID_MAX);

@@ -152,20 +152,10 @@ const char *cv_param(const struct cv_req *r, const char *name)
 
 /* ---- links -------------------------------------------------------------- */
 
+/* A Host header, server name or port we put in links: no room for tricks. */
 static bool host_ok(const char *h)
 {
-	size_t n = strlen(h);
-
-	if (n == 0 || n > CV_HOST_MAX)
-		return false;
-	for (; *h; h++) {
-		char c = *h;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-			return false;
-	}
-	return true;
+	return cv_chars_ok(h, CV_HOST_MAX, ".-:[]");
 }
 
 /*
@@ -341,18 +331,6 @@ static int match(struct cv_req *r, const char *pattern)
 
 /* ---- query -------------------------------------------------------------- */
 
-static bool str_charset_ok(const char *s)
-{
-	for (; *s; s++) {
-		char c = *s;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-' || c == ':'))
-			return false;
-	}
-	return true;
-}
-
 static int parse_range(struct cv_req *r, const char *v)
 {
 	const char *dash = strchr(v, '-');
@@ -437,12 +415,12 @@ static int parse_field(struct cv_req *r, const struct cv_field *f, size_t fi, co
 		return 0;
 	}
 	case CV_F_CLIENT_ID:
-		if (!*v || strlen(v) > CV_LOGIN_MAX || !str_charset_ok(v))
+		if (!cv_chars_ok(v, CV_LOGIN_MAX, "._-:"))
 			return cv_fail(r, 400, CV_C_BAD_PARAM, "client_id is malformed");
 		r->q.client_id = v;
 		return 0;
 	case CV_F_STRING:
-		if (!*v || strlen(v) > (size_t)f->max || !str_charset_ok(v))
+		if (!cv_chars_ok(v, (size_t)f->max, "._-:"))
 			return cv_fail(r, 400, CV_C_BAD_PARAM, "%s must be 1 to %lld characters among A-Z a-z 0-9 . _ - :",
 				       f->name, (long long)f->max);
 		r->q.str[fi] = v;

@@ -119,3 +119,32 @@ enum cv_err cv_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 	*out = v;
 	return CV_OK;
 }
+
+bool cv_chars_ok(const char *s, size_t max, const char *extra)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++) {
+		char c = *s;
+
+		if (n >= max)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr(extra, c)))
+			return false;
+	}
+	return n > 0;
+}
+
+bool cv_vin_ok(const char *s, size_t n)
+{
+	if (n != 17)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || c == 'I' || c == 'O' || c == 'Q')
+			return false;
+	}
+	return true;
+}

@@ -60,6 +60,14 @@ bool cv_memeq_ct(const void *a, const void *b, size_t n);
  */
 enum cv_err cv_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/*
+ * true if s is 1 to max characters, each an ASCII letter, a digit or one of
+ * the characters of extra (ids, logins, message ids, host names...).
+ */
+bool cv_chars_ok(const char *s, size_t max, const char *extra);
+/* true if the n bytes at s are a VIN: 17 digits and capitals but I, O, Q (ISO 3779). */
+bool cv_vin_ok(const char *s, size_t n);
+
 #define CV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CV_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define CV_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -122,30 +122,18 @@ static enum cv_err in_txn(struct cv_store *st, txn_fn fn, void *arg)
 	return e;
 }
 
+/* ---- user add ----------------------------------------------------------- */
+
+/* logins, client and fleet ids */
 static bool login_ok(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > CV_LOGIN_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '.' || *s == '_' || *s == '-' || *s == '@'))
-			return false;
-	return true;
+	return cv_chars_ok(s, CV_LOGIN_MAX, "._-@");
 }
 
 static bool vin_ok(const char *s)
 {
-	if (strlen(s) != CV_VIN_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z')) || *s == 'I' || *s == 'O' || *s == 'Q')
-			return false;
-	return true;
+	return cv_vin_ok(s, strlen(s));
 }
-
-/* ---- user add ----------------------------------------------------------- */
 
 static enum cv_err put_user(struct cv_store *st, DB_TXN *txn, void *arg)
 {

@@ -59,19 +59,6 @@ static int usage_error(const char *fmt, ...)
 
 /* ---- the vehicles file -------------------------------------------------- */
 
-static bool vin_ok(const char *s, size_t n)
-{
-	if (n != SIM_VIN_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || c == 'I' || c == 'O' || c == 'Q')
-			return false;
-	}
-	return true;
-}
-
 static bool cred_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > SIM_CRED_MAX)
@@ -137,7 +124,7 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL\n", path, lineno);
 			goto fail;
 		}
-		if (!vin_ok(field[0], len[0])) {
+		if (!cv_vin_ok(field[0], len[0])) {
 			fprintf(stderr, "cvsim: %s:%zu: a VIN is 17 digits and capitals but I, O, Q\n", path, lineno);
 			goto fail;
 		}
