@@ -32,7 +32,7 @@ static void tap_vdesc(const char *fmt, va_list ap)
 }
 
 static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5), unused));
 static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -50,7 +50,7 @@ static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 }
 
 static int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 5, 6), unused));
 static int tap_is_int(long long got, long long want, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -69,7 +69,7 @@ static int tap_is_int(long long got, long long want, const char *file, int line,
 }
 
 static int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 5, 6), unused));
 static int tap_is_str(const char *got, const char *want, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
