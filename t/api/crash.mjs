@@ -3,38 +3,13 @@
 // may fail; within 5 seconds every program answers again; no process is
 // left hung.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiSuite, B2C } from '../lib/server.mjs';
+import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
 
 const BATCH = 25;               // samples per upload
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 
-/* Every process below pid: [{ pid, ppid, state, cmd }]. */
-function descendants(pid) {
-	const all = [];
-	for (const d of readdirSync('/proc')) {
-		if (!/^\d+$/.test(d))
-			continue;
-		try {
-			const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-			const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')[0];
-			all.push({ pid: Number(d), ppid: Number(f[1]), state: f[0], cmd });
-		} catch { /* gone meanwhile */ }
-	}
-	const out = [];
-	const walk = (p) => {
-		for (const c of all.filter((x) => x.ppid === p)) {
-			out.push(c);
-			walk(c.pid);
-		}
-	};
-	walk(pid);
-	return out;
-}
-
-const programs = (srv, name) => descendants(srv.ws.process.pid).filter((p) => p.cmd.endsWith(`/${name}.fcgi`));
+const programs = (srv, name) => descendantsOf(srv.ws.process.pid).filter((p) => p.cmd.endsWith(`/${name}.fcgi`));
 
 /* A fetch that never hangs the test: a network error or timeout becomes status 0. */
 async function attempt(fn) {
@@ -50,12 +25,15 @@ apiSuite('crash', (srv, it) => {
 	const acked = new Map();     // vin -> samples acknowledged
 	let stop = false;
 	let failedInFlight = 0;
+	// however the test ends, the load stops by then (no loop outlives it)
+	const deadline = Date.now() + 100000;
+	const running = () => !stop && Date.now() < deadline;
 
 	/* One vehicle uploading batches; a failed batch is sent again, as a vehicle would. */
 	async function uploader(v) {
 		let seq = 0;
 		acked.set(v.vin, 0);
-		while (!stop) {
+		while (running()) {
 			const samples = [];
 			for (let j = 0; j < BATCH; j++) {
 				const at = T0 + (seq * BATCH + j) * 10000;
@@ -63,7 +41,7 @@ apiSuite('crash', (srv, it) => {
 					position: { lat: 48.8 + j / 1000, lon: 2.3 + seq / 1000 } });
 			}
 			const body = { messageId: `${v.vin}-${seq}`, samples };
-			for (;;) {
+			while (running()) {
 				const r = await attempt(() => srv.upload(v.vin, v.cred, body));
 				if (r.status === 200) {
 					acked.set(v.vin, acked.get(v.vin) + BATCH);
@@ -79,11 +57,12 @@ apiSuite('crash', (srv, it) => {
 
 	/* Readers of status and telemetry; failures while a program restarts are allowed. */
 	async function reader(v) {
-		while (!stop) {
+		while (running()) {
 			const r = await attempt(() => srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok));
 			if (r.status !== 200 && r.status !== 404) {
 				assert.ok(r.status === 0 || r.status >= 500, `a status read got ${r.status}: ${r.text}`);
 				failedInFlight++;
+				await sleep(20);
 			}
 			const t = await attempt(() => srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=5`, tok));
 			if (t.status !== 200 && t.status !== 0 && t.status < 500)
@@ -117,10 +96,18 @@ apiSuite('crash', (srv, it) => {
 
 	it('a writer and a reader killed with SIGKILL under load: nothing acknowledged lost', { timeout: 120000 }, async () => {
 		tok = await srv.token('demo');
-		const load = [...srv.vehicles.map(uploader), ...srv.vehicles.map(reader)];
-		const running = Promise.all(load);
-		running.catch(() => { stop = true; });
+		const load = Promise.all([...srv.vehicles.map(uploader), ...srv.vehicles.map(reader)]);
+		load.catch(() => { stop = true; });
+		try {
+			await underLoad(load);
+		} finally {
+			stop = true;
+			await load.catch(() => {});
+		}
+	});
 
+	/* The kills and the checks, while the load runs. */
+	async function underLoad(load) {
 		// let the load build up: every vehicle has some acknowledged batches
 		const t0 = Date.now();
 		while ([...acked.values()].some((n) => n < 2 * BATCH) && Date.now() - t0 < 20000)
@@ -144,10 +131,11 @@ apiSuite('crash', (srv, it) => {
 
 		// more load after the crashes, then stop
 		const before = [...acked.values()].reduce((a, b) => a + b, 0);
-		while ([...acked.values()].reduce((a, b) => a + b, 0) < before + 3 * BATCH)
+		while ([...acked.values()].reduce((a, b) => a + b, 0) < before + 3 * BATCH && running())
 			await sleep(20);
+		assert.ok(running(), 'uploads go on after the crashes');
 		stop = true;
-		await running;
+		await load;
 
 		// nothing acknowledged is lost, nothing is stored twice
 		for (const v of srv.vehicles) {
@@ -156,7 +144,7 @@ apiSuite('crash', (srv, it) => {
 			assert.equal(r.body.total, acked.get(v.vin), `${v.vin}: telemetry holds every acknowledged sample once`);
 		}
 		console.log(`# ${[...acked.values()].reduce((a, b) => a + b, 0)} samples acknowledged, ${failedInFlight} requests failed in flight`);
-	});
+	}
 
 	it('no process is left hung: every program answers a burst of parallel requests', { timeout: 60000 }, async () => {
 		const v = srv.vehicles[0];
@@ -171,7 +159,7 @@ apiSuite('crash', (srv, it) => {
 		assert.ok(res, 'every request of the burst was answered within 15 s');
 		for (const r of res)
 			assert.equal(r.status, 200, r.text);
-		for (const p of descendants(srv.ws.process.pid))
+		for (const p of descendantsOf(srv.ws.process.pid))
 			assert.notEqual(p.state, 'D', `process ${p.pid} (${p.cmd}) is stuck in uninterruptible sleep`);
 	});
 

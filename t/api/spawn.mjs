@@ -8,10 +8,10 @@
 // errors exit 2. Behind Apache, the suite's own programs run under it too.
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdirSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
-import { apiSuite, BUILDDIR, WEBSERVER } from '../lib/server.mjs';
+import { apiSuite, BUILDDIR, WEBSERVER, childrenOf } from '../lib/server.mjs';
 
 const SPAWN = join(BUILDDIR, 'cgi', 'cvapi-spawn');
 const PROGRAMS = ['cvapi-ingest', 'cvapi-vehicle'].map((n) => join(BUILDDIR, 'cgi', `${n}.fcgi`));
@@ -29,22 +29,6 @@ function run(file, args, { env, user } = {}) {
 			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
 		});
 	});
-}
-
-/* The live children of pid: [{ pid, cmd }]. */
-function children(pid) {
-	const out = [];
-	for (const d of readdirSync('/proc')) {
-		if (!/^\d+$/.test(d))
-			continue;
-		try {
-			const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-			const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			if (Number(f[1]) === pid && f[0] !== 'Z')
-				out.push({ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')[0] });
-		} catch { /* gone meanwhile */ }
-	}
-	return out.sort((a, b) => a.pid - b.pid);
 }
 
 const alive = (pid) => {
@@ -149,7 +133,7 @@ apiSuite('spawn', (srv, it) => {
 		return s;
 	}
 
-	const programsOf = (s, name) => children(s.child.pid).filter((p) => p.cmd.endsWith(`/${name}.fcgi`));
+	const programsOf = (s, name) => childrenOf(s.child.pid).filter((p) => p.cmd.endsWith(`/${name}.fcgi`));
 
 	it('cvapi-spawn: bad usage exits 2, --help and --version 0, a missing program 1, one line each', async () => {
 		dir = join(srv.top, 'spawn');
@@ -201,7 +185,7 @@ apiSuite('spawn', (srv, it) => {
 			assert.equal(st.mode & 0o777, 0o660, `${n}.sock has mode 0660`);
 			assert.equal(programsOf(s, n).length, 2, `two ${n} processes`);
 		}
-		assert.equal(children(s.child.pid).length, 4);
+		assert.equal(childrenOf(s.child.pid).length, 4);
 		for (let i = 0; i < 6; i++) {
 			const r = await fcgiGet(sock('cvapi-ingest'), '/healthz');
 			assert.equal(r.status, 200, r.body);
@@ -242,7 +226,7 @@ apiSuite('spawn', (srv, it) => {
 
 	it('cvapi-spawn: SIGHUP replaces every process, one at a time, and the sockets keep answering', async () => {
 		const s = sup;
-		const before = children(s.child.pid).map((p) => p.pid);
+		const before = childrenOf(s.child.pid).map((p) => p.pid);
 		process.kill(s.child.pid, 'SIGHUP');
 		// requests during the replacement are answered (they queue on the socket);
 		// a connection the leaving process had just taken may be cut (EPIPE), and
@@ -260,7 +244,7 @@ apiSuite('spawn', (srv, it) => {
 			answered++;
 		}
 		assert.ok(answered > 0, 'requests were answered during the replacement');
-		const after = children(s.child.pid).map((p) => p.pid);
+		const after = childrenOf(s.child.pid).map((p) => p.pid);
 		assert.equal(after.length, 4);
 		assert.ok(after.every((p) => !before.includes(p)), `new pids ${after} (before ${before})`);
 		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
@@ -268,19 +252,19 @@ apiSuite('spawn', (srv, it) => {
 
 	it('cvapi-spawn: killed with SIGKILL, its processes stop too; a new one replaces the stale sockets', async () => {
 		const s = sup;
-		const pids = children(s.child.pid).map((p) => p.pid);
+		const pids = childrenOf(s.child.pid).map((p) => p.pid);
 		process.kill(s.child.pid, 'SIGKILL');
 		await s.exited;
 		await until(() => pids.every((p) => !alive(p)), `the orphaned programs ${pids} exit`);
 		assert.ok(existsSync(sock('cvapi-ingest')), 'the stale socket is still there');
 		const s2 = await start(['--procs', '1']);
-		assert.equal(children(s2.child.pid).length, 2);
+		assert.equal(childrenOf(s2.child.pid).length, 2);
 		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
 	});
 
 	it('cvapi-spawn: SIGTERM stops every process, removes the sockets, exits 0', async () => {
 		const s = sup;
-		const pids = children(s.child.pid).map((p) => p.pid);
+		const pids = childrenOf(s.child.pid).map((p) => p.pid);
 		assert.equal(pids.length, 2);
 		process.kill(s.child.pid, 'SIGTERM');
 		const end = await Promise.race([s.exited, sleep(10000).then(() => null)]);
@@ -297,7 +281,7 @@ apiSuite('spawn', (srv, it) => {
 	});
 
 	it('behind Apache, the programs are the children of cvapi-spawn and answer through it', { skip: WEBSERVER !== 'apache' && 'the suite runs behind lighttpd' }, async () => {
-		const kids = children(srv.ws.process.pid);
+		const kids = childrenOf(srv.ws.process.pid);
 		const names = kids.map((p) => p.cmd.split('/').pop()).sort();
 		for (const n of ['cvapi-ingest', 'cvapi-oauth2', 'cvapi-telemetry', 'cvapi-user', 'cvapi-vehicle'])
 			assert.equal(names.filter((x) => x === `${n}.fcgi`).length, 2, `two ${n} processes: ${names}`);

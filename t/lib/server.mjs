@@ -293,6 +293,44 @@ function apache(ctx) {
 
 export const WEBSERVERS = { lighttpd, apache };
 
+/* ---- processes -------------------------------------------------------------- */
+
+/* Every process of the machine: [{ pid, ppid, state, cmd }] (cmd: argv[0]). */
+export function processTable() {
+	const all = [];
+	for (const d of readdirSync('/proc')) {
+		if (!/^\d+$/.test(d))
+			continue;
+		try {
+			const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+			const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')[0];
+			all.push({ pid: Number(d), ppid: Number(f[1]), state: f[0], cmd });
+		} catch { /* gone meanwhile */ }
+	}
+	return all;
+}
+
+/* The live (not zombie) children of pid, by pid. */
+export function childrenOf(pid) {
+	return processTable().filter((p) => p.ppid === pid && p.state !== 'Z').sort((a, b) => a.pid - b.pid);
+}
+
+/* Every process below pid, at any depth. */
+export function descendantsOf(pid) {
+	const all = processTable();
+	const out = [];
+	const walk = (p) => {
+		for (const c of all.filter((x) => x.ppid === p)) {
+			out.push(c);
+			walk(c.pid);
+		}
+	};
+	walk(pid);
+	return out;
+}
+
+
 /* Why this run cannot start a server (a skip reason), or null. */
 export function skipReason() {
 	const make = WEBSERVERS[WEBSERVER];
