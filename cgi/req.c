@@ -837,12 +837,15 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		FCGX_Finish_r(&fr);
 		if (cv_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
 			/*
-			 * A panicked environment cannot be closed cleanly (its
-			 * handles and memory stay as they are): leave at once, and
-			 * the next process to open the store recovers it.
+			 * Close the handles (that takes this process out of the
+			 * environment's registry, or the next process to open it
+			 * would see one more dead process and recover once more),
+			 * then leave at once: a panicked environment does not free
+			 * its memory, which is no leak worth reporting at exit.
 			 */
 			fprintf(stderr, "cvapi[%s]: the store needs recovery: exiting to be restarted\n", prog);
 			fflush(stderr);
+			cv_store_close(&store);
 			_exit(1);
 		}
 		alarm(0);
