@@ -29,6 +29,17 @@ static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
 	return 0;
 }
 
+/* Open the response object and write the _links every resource here has: self (path tail), vehicle. */
+static void open_with_links(struct cv_jw *w, struct cv_req *r, const char *tail)
+{
+	cv_jw_init(w, &r->out);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", CV_B2C "/user/vehicles/%s/%s", r->seg[0], tail);
+	cv_jw_link(w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+}
+
 static int get_status(struct cv_req *r)
 {
 	struct cv_buf *buf = &r->scratch;
@@ -38,12 +49,7 @@ static int get_status(struct cv_req *r)
 
 	if (st)
 		return st;
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_links");
-	cv_jw_obj(&w);
-	cv_jw_link(&w, r, "self", CV_B2C "/user/vehicles/%s/status", r->seg[0]);
-	cv_jw_link(&w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	open_with_links(&w, r, "status");
 	cv_jw_end(&w);
 	cv_jw_ktime(&w, "createdAt", rec.state.v.at);
 	cv_jw_ktime(&w, "updatedAt", rec.state.updated);
@@ -83,12 +89,7 @@ static int get_maintenance(struct cv_req *r)
 		st = cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no maintenance data yet");
 	if (st)
 		return st;
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_links");
-	cv_jw_obj(&w);
-	cv_jw_link(&w, r, "self", CV_B2C "/user/vehicles/%s/maintenance", r->seg[0]);
-	cv_jw_link(&w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	open_with_links(&w, r, "maintenance");
 	cv_jw_link(&w, r, "alerts", CV_B2C "/user/vehicles/%s/alerts", r->seg[0]);
 	cv_jw_end(&w);
 	cv_render_maintenance_members(&w, &rec.state);

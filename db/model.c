@@ -178,14 +178,20 @@ enum cv_err cv_vehicle_add(struct cv_store *st, DB_TXN *txn, const struct cv_veh
 	return e;
 }
 
-enum cv_err cv_user_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *login, const char *vid)
+/* CV_OK if the link owner \0 vid exists in db (uservehs, fleetvehs), CV_ENOTFOUND if not. */
+static enum cv_err link_exists(struct cv_store *st, enum cv_dbid db, DB_TXN *txn, const char *owner, const char *vid)
 {
 	char k[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN];
-	size_t kl = link_key(k, sizeof(k), login, vid);
+	size_t kl = link_key(k, sizeof(k), owner, vid);
 
 	if (!kl)
 		return CV_ENOTFOUND;
-	return cv_store_exists(st, CV_DB_USERVEHS, txn, k, kl);
+	return cv_store_exists(st, db, txn, k, kl);
+}
+
+enum cv_err cv_user_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *login, const char *vid)
+{
+	return link_exists(st, CV_DB_USERVEHS, txn, login, vid);
 }
 
 enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login, const char *vin_prefix,
@@ -283,12 +289,7 @@ enum cv_err cv_fleet_add_vehicle(struct cv_store *st, DB_TXN *txn, const char *f
 
 enum cv_err cv_fleet_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vid)
 {
-	char k[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN];
-	size_t kl = link_key(k, sizeof(k), fid, vid);
-
-	if (!kl)
-		return CV_ENOTFOUND;
-	return cv_store_exists(st, CV_DB_FLEETVEHS, txn, k, kl);
+	return link_exists(st, CV_DB_FLEETVEHS, txn, fid, vid);
 }
 
 /* ---- tokens ------------------------------------------------------------- */

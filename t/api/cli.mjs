@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chownSync, cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import net from 'node:net';
-import { apiSuite, B2C, SRCDIR, BUILDDIR, WEBSERVER, WEBSERVERS } from '../lib/server.mjs';
+import { apiSuite, B2C, SRCDIR, BUILDDIR, WEBSERVER, WEBSERVERS, freePort } from '../lib/server.mjs';
 
 const CVCTL = join(BUILDDIR, 'db', 'cvctl');
 const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
@@ -59,18 +58,6 @@ function keyValues(text) {
 		const i = l.indexOf('=');
 		return [l.slice(0, i), l.slice(i + 1)];
 	}));
-}
-
-function freePort() {
-	return new Promise((res, rej) => {
-		const s = net.createServer();
-		s.unref();
-		s.on('error', rej);
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => res(port));
-		});
-	});
 }
 
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));

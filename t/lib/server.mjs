@@ -64,7 +64,7 @@ function findProgram(explicit, name) {
 }
 
 /* An ephemeral port: bind port 0, read it, close. */
-function freePort() {
+export function freePort() {
 	return new Promise((res, rej) => {
 		const s = net.createServer();
 		s.unref();
