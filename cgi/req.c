@@ -802,21 +802,23 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * The watchdog: a process that does not finish opening the store, or a
-	 * request, within `watchdog` seconds is killed by SIGALRM (default
-	 * action, which no wait inside Berkeley DB can ignore), and the web
-	 * server starts a fresh one. A survivor of a crash can otherwise hang
-	 * for good on a mutex the dead process held.
+	 * The watchdog: a request that does not finish within `watchdog`
+	 * seconds (default 3; a lock wait gives up after 2), or an opening of
+	 * the store (recovery included) that takes more than 30 s, ends the
+	 * process with SIGALRM (default action, which no wait inside Berkeley
+	 * DB can ignore), and the web server starts a fresh one. A survivor of
+	 * a peer's crash can otherwise hang for good on a mutex the dead
+	 * process held.
 	 */
-	watchdog = 10;
+	watchdog = 3;
 	if (getenv("CVAPI_WATCHDOG")) {
 		int64_t w;
 
-		if (cv_parse_i64(getenv("CVAPI_WATCHDOG"), 0, 3600, &w) == CV_OK)
+		if (cv_parse_i64(getenv("CVAPI_WATCHDOG"), 1, 3600, &w) == CV_OK)
 			watchdog = (unsigned)w;
 	}
 	signal(SIGALRM, SIG_DFL);
-	alarm(watchdog);
+	alarm(watchdog > 30 ? watchdog : 30);
 	if (cv_store_open(&store, home, 0))
 		return 1;
 	alarm(0);

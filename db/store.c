@@ -3,11 +3,14 @@
 #include "cvtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_META] = "meta.db",
@@ -67,6 +70,78 @@ static int store_isalive(DB_ENV *env, pid_t pid, db_threadid_t tid, u_int32_t fl
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+/*
+ * Is process `pid` attached to the environment whose primary region file is
+ * `region` (it maps that file)? A pid read from the registry may have been
+ * reused by an unrelated process: only a process mapping our region file is
+ * one of ours.
+ */
+static bool store_attached(pid_t pid, const char *region)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0, rlen = strlen(region);
+	ssize_t n;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && (n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		found = (size_t)n >= rlen && !strcmp(line + n - rlen, region) &&
+			(size_t)n > rlen && line[n - rlen - 1] == ' ';
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Gone, or a zombie waiting for its parent: no longer touching the region. */
+static bool store_gone(pid_t pid)
+{
+	char path[64], buf[256], *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+}
+
+/*
+ * Berkeley DB's events. DB_EVENT_REG_ALIVE: this process is about to
+ * recover the environment and `pid` is still attached to the old one; end
+ * it (its supervisor starts a fresh one, which waits for the recovery) and
+ * wait up to a second for it to be gone.
+ */
+static void store_event(DB_ENV *env, u_int32_t event, void *info)
+{
+	struct cv_store *st = env->app_private;
+	pid_t pid;
+
+	if (event != DB_EVENT_REG_ALIVE || !info || !st)
+		return;
+	pid = *(pid_t *)info;
+	if (pid <= 0 || pid == getpid() || !store_attached(pid, st->region))
+		return;
+	fprintf(stderr, "cvapi: store: recovering: ending process %ld, still on the old environment\n", (long)pid);
+	if (kill(pid, SIGKILL) != 0)
+		return;
+	for (int i = 0; i < 100 && !store_gone(pid); i++)
+		usleep(10000);
+}
+
 static void store_errcall(const DB_ENV *env, const char *prefix, const char *msg)
 {
 	(void)env;
@@ -77,8 +152,12 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
 	int ret;
+	/* no DB_FAILCHK here: on finding a dead process, the opener would
+	 * attach to the old regions to run failchk, and can hang there on a
+	 * mutex the dead process held; recovery never looks inside them */
 	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
-			    DB_THREAD | DB_REGISTER | DB_RECOVER | DB_FAILCHK;
+			    DB_THREAD | DB_REGISTER | DB_RECOVER;
+	char real[PATH_MAX];
 
 	memset(st, 0, sizeof(*st));
 	if (flags & CV_STORE_CREATE) {
@@ -86,6 +165,14 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 			fprintf(stderr, "cvapi: cannot create %s: %s\n", home, strerror(errno));
 			return CV_EIO;
 		}
+	}
+	if (!realpath(home, real)) {
+		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
+		return CV_EIO;
+	}
+	if ((size_t)snprintf(st->region, sizeof(st->region), "%s/__db.001", real) >= sizeof(st->region)) {
+		fprintf(stderr, "cvapi: store folder name too long: %s\n", home);
+		return CV_EINVAL;
 	}
 	ret = db_env_create(&env, 0);
 	if (ret) {
@@ -107,6 +194,8 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 	env->set_tx_max(env, 1000);
 	env->set_thread_count(env, 256);
 	env->set_isalive(env, store_isalive);
+	env->app_private = st;
+	env->set_event_notify(env, store_event);
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
 	ret = env->open(env, home, envflags, 0660);
 	if (ret) {

@@ -3,10 +3,14 @@
  * shared by every process, and the databases in it.
  *
  * Every process opens the environment once (cv_store_open) with
- * DB_REGISTER | DB_RECOVER | DB_FAILCHK: the first process to open it after
- * a crash runs recovery; a process that dies holding locks is cleaned up by
- * failchk in the survivors (cv_store_maintain). DB_RUNRECOVERY
- * (CV_EPANIC) means this process must exit and be restarted.
+ * DB_REGISTER | DB_RECOVER: the first process to open it after a process
+ * died with the environment open runs recovery. Before it does, it ends
+ * (SIGKILL) every process still attached to the old environment: recovery
+ * overwrites the old region files, and a process left on them would hang
+ * on a mutex the dead one held, or read garbage. Between crashes, a process
+ * that dies holding only locks is cleaned up by failchk in the survivors
+ * (cv_store_maintain). DB_RUNRECOVERY (CV_EPANIC) means this process must
+ * exit and be restarted.
  *
  * Key layout (all btrees; integers big-endian so keys sort as numbers):
  *
@@ -57,6 +61,7 @@ struct cv_store {
 	DB_ENV *env;
 	DB *db[CV_DB_COUNT];
 	int64_t last_maint;     /* ms of the last cv_store_maintain() work */
+	char region[4096];      /* absolute path of the primary region file */
 };
 
 enum cv_store_flags {

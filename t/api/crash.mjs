@@ -11,6 +11,18 @@ const T0 = Date.parse('2024-03-01T00:00:00Z');
 
 const programs = (srv, name) => descendantsOf(srv.ws.process.pid).filter((p) => p.cmd.endsWith(`/${name}.fcgi`));
 
+/* The running processes of a program, once there is one (a supervisor may be
+ * waiting out a restart delay after the recovery ended its processes). */
+async function processesOf(srv, name) {
+	const t0 = Date.now();
+	let found = programs(srv, name);
+	while (!found.length && Date.now() - t0 < 10000) {
+		await sleep(20);
+		found = programs(srv, name);
+	}
+	return found;
+}
+
 /* A fetch that never hangs the test: a network error or timeout becomes status 0. */
 async function attempt(fn) {
 	try {
@@ -115,7 +127,7 @@ apiSuite('crash', (srv, it) => {
 
 		// kill writers (the ingest programs) in the middle of their transactions
 		for (let round = 0; round < 3; round++) {
-			const victims = programs(srv, 'cvapi-ingest');
+			const victims = await processesOf(srv, 'cvapi-ingest');
 			assert.ok(victims.length > 0, 'cvapi-ingest is running');
 			const killedAt = Date.now();
 			process.kill(victims[0].pid, 'SIGKILL');
@@ -123,7 +135,7 @@ apiSuite('crash', (srv, it) => {
 			await sleep(200);
 		}
 		// kill a reader
-		const readers = programs(srv, 'cvapi-vehicle');
+		const readers = await processesOf(srv, 'cvapi-vehicle');
 		assert.ok(readers.length > 0, 'cvapi-vehicle is running');
 		const killedAt = Date.now();
 		process.kill(readers[0].pid, 'SIGKILL');

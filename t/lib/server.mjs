@@ -664,7 +664,8 @@ export function apiSuite(name, opts, fn) {
 			tfn = topts;
 			topts = {};
 		}
-		nodeTest(tname, { ...topts, skip: reason || topts.skip || false }, async (t) => {
+		// no test waits for ever: 120 s unless it says otherwise
+		nodeTest(tname, { timeout: 120000, ...topts, skip: reason || topts.skip || false }, async (t) => {
 			if (!started)
 				throw new Error(`the server did not start${startError ? ': ' + startError.message.split('\n')[0] : ''}`);
 			try {
