@@ -49,8 +49,32 @@ static int by_time(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* The write: one transaction, retried on deadlock. */
-static enum cv_err store_batch(struct cv_req *r, const char *msgid, const struct cv_sample *s, size_t n, bool *dup)
+/*
+ * Where the events of s happened: its own position, or the last one known
+ * before it (the state as merged so far).
+ */
+static void place_events(struct cv_sample *s, const struct cv_state *state)
+{
+	const struct cv_sample *where = CV_HAS(s, CV_G_POS) ? s : cv_state_has_position(state) ? &state->v : NULL;
+
+	for (int j = 0; j < s->nevents; j++) {
+		struct cv_event *ev = &s->events[j];
+
+		ev->has_pos = where != NULL;
+		if (where) {
+			ev->lat_e7 = where->lat_e7;
+			ev->lon_e7 = where->lon_e7;
+			ev->alt_m = where->alt_m;
+		}
+	}
+}
+
+/*
+ * The write: one transaction, retried on deadlock. Samples (in time order)
+ * go to the history with their events placed, alert events open and close
+ * alert occurrences, and the status snapshot takes them all.
+ */
+static enum cv_err store_batch(struct cv_req *r, const char *msgid, struct cv_sample *s, size_t n, bool *dup)
 {
 	unsigned char vid[16];
 	struct cv_buf buf = CV_BUF_INIT(0);
@@ -72,8 +96,6 @@ static enum cv_err store_batch(struct cv_req *r, const char *msgid, const struct
 				goto done;
 			}
 		}
-		for (size_t i = 0; i < n && !e; i++)
-			e = cv_history_put(r->store, txn, vid, &s[i]);
 		if (!e) {
 			/* DB_RMW semantics come from the write lock the put takes; read under the txn */
 			e = cv_status_get(r->store, txn, r->veh.id, &buf, &rec);
@@ -82,11 +104,16 @@ static enum cv_err store_batch(struct cv_req *r, const char *msgid, const struct
 				e = CV_OK;
 			}
 		}
-		if (!e) {
-			for (size_t i = 0; i < n; i++)
-				cv_state_merge(&rec.state, &s[i], r->now);
-			e = cv_status_put(r->store, txn, r->veh.id, &rec.state);
+		for (size_t i = 0; i < n && !e; i++) {
+			place_events(&s[i], &rec.state);
+			e = cv_history_put(r->store, txn, vid, &s[i]);
+			for (int j = 0; j < s[i].nevents && !e; j++)
+				if (s[i].events[j].kind == CV_EV_ALERT)
+					e = cv_alert_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
+			cv_state_merge(&rec.state, &s[i], r->now);
 		}
+		if (!e)
+			e = cv_status_put(r->store, txn, r->veh.id, &rec.state);
 done:
 		if (!e && !*dup) {
 			e = cv_store_commit(txn);

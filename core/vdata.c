@@ -685,6 +685,27 @@ void cv_render_position(struct cv_jw *w, const struct cv_state *st)
 	cv_jw_end(w);
 }
 
+void cv_render_point(struct cv_jw *w, int32_t lat_e7, int32_t lon_e7, int32_t alt_m, int64_t at)
+{
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "type", "Feature");
+	cv_jw_key(w, "geometry");
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "type", "Point");
+	cv_jw_key(w, "coordinates");
+	cv_jw_arr(w);
+	cv_jw_fixed(w, lon_e7, 7);
+	cv_jw_fixed(w, lat_e7, 7);
+	cv_jw_int(w, alt_m);
+	cv_jw_end(w);
+	cv_jw_end(w);
+	cv_jw_key(w, "properties");
+	cv_jw_obj(w);
+	cv_jw_ktime(w, "createdAt", at);
+	cv_jw_end(w);
+	cv_jw_end(w);
+}
+
 bool cv_state_has_maintenance(const struct cv_state *st)
 {
 	return CV_HAS(&st->v, CV_G_MAINT);

@@ -81,6 +81,10 @@ struct cv_event {
 	uint16_t code;       /* alert: index in cv_alert_names; alarm: trigger index + 1, 0 none */
 	uint8_t side[CV_MAX_COLLISION_DETAILS];     /* 0 Front, 1 Rear, 2 Lateral */
 	uint8_t csev[CV_MAX_COLLISION_DETAILS];     /* 0 unknown, 1 Minimal, 2 Minor, 3 Major */
+	/* where: set at ingest (not in the upload): the sample's position, or
+	 * the last one known before it */
+	uint8_t has_pos;
+	int32_t lat_e7, lon_e7, alt_m;
 };
 
 struct cv_sample {
@@ -156,6 +160,8 @@ void cv_render_status_members(struct cv_jw *w, const struct cv_state *st);
 bool cv_state_has_position(const struct cv_state *st);
 /* A GeoJSON Feature (Position schema) for the latest position; a value. */
 void cv_render_position(struct cv_jw *w, const struct cv_state *st);
+/* A GeoJSON Feature (Position schema) for a point seen at `at`; a value. */
+void cv_render_point(struct cv_jw *w, int32_t lat_e7, int32_t lon_e7, int32_t alt_m, int64_t at);
 /* true if the state holds maintenance data. */
 bool cv_state_has_maintenance(const struct cv_state *st);
 /* Maintenance members: createdAt, daysBeforeMaintenance, mileageBeforeMaintenance. */

@@ -464,3 +464,171 @@ enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned c
 	c->close(c);
 	return e;
 }
+
+static void hist_key(unsigned char *kb, const unsigned char vid[16], int64_t at, unsigned suffix, size_t slen)
+{
+	memcpy(kb, vid, 16);
+	cv_be64_put(kb + 16, (uint64_t)at);
+	if (slen == 2) {
+		kb[24] = (unsigned char)(suffix >> 8);
+		kb[25] = (unsigned char)suffix;
+	} else {
+		kb[24] = (unsigned char)suffix;
+	}
+}
+
+enum cv_err cv_history_walk_desc(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+				 size_t slen, int64_t from, int64_t start,
+				 int (*fn)(int64_t at, unsigned suffix, const void *val, size_t len, void *arg),
+				 void *arg)
+{
+	DB *db = st->db[id];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[26], seek[26], vb[256];
+	size_t klen = 24 + slen;
+	int ret;
+	enum cv_err e = CV_OK;
+
+	if (start < 0 || CV_POS_AT(start) < from)
+		return CV_OK;
+	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	hist_key(seek, vid, CV_POS_AT(start), CV_POS_SUFFIX(start), slen);
+	memcpy(kb, seek, klen);
+	k.data = kb;
+	k.size = (u_int32_t)klen;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.data = vb;
+	d.ulen = sizeof(vb);
+	d.flags = DB_DBT_USERMEM;
+	/* the first key >= start; walking down we want the last key <= start */
+	ret = c->get(c, &k, &d, DB_SET_RANGE);
+	if (ret == DB_NOTFOUND)
+		ret = c->get(c, &k, &d, DB_LAST);
+	else if (ret == 0 && (k.size != klen || memcmp(kb, seek, klen)))
+		ret = c->get(c, &k, &d, DB_PREV);
+	while (ret == 0) {
+		int64_t at;
+		unsigned suffix;
+
+		if (k.size != klen || memcmp(kb, vid, 16))
+			break;
+		at = (int64_t)cv_be64_get(kb + 16);
+		if (at < from)
+			break;
+		suffix = slen == 2 ? (unsigned)kb[24] << 8 | kb[25] : kb[24];
+		if (fn(at, suffix, vb, d.size, arg))
+			break;
+		ret = c->get(c, &k, &d, DB_PREV);
+	}
+	if (ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	return e;
+}
+
+enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
+			 unsigned index, struct cv_event *ev)
+{
+	unsigned char kb[25];
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	hist_key(kb, vid, at, index, 1);
+	e = cv_store_get(st, CV_DB_EVENTS, txn, kb, sizeof(kb), &b);
+	if (!e)
+		e = cv_event_decode(b.p, b.len, ev);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_alert_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t start,
+			 unsigned code, struct cv_alert_rec *a)
+{
+	unsigned char kb[26];
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	hist_key(kb, vid, start, code, 2);
+	e = cv_store_get(st, CV_DB_ALERTS, txn, kb, sizeof(kb), &b);
+	if (!e)
+		e = cv_alert_decode(b.p, b.len, start, (uint16_t)code, a);
+	cv_buf_release(&b);
+	return e;
+}
+
+static enum cv_err alert_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct cv_alert_rec *a)
+{
+	unsigned char kb[26];
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	hist_key(kb, vid, a->start, a->code, 2);
+	e = cv_alert_encode(a, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_ALERTS, txn, kb, sizeof(kb), b.p, b.len, 0);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
+			   const struct cv_event *ev, int64_t now)
+{
+	unsigned char ok[18], val[8];
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_alert_rec a;
+	int64_t open_at = -1;
+	enum cv_err e;
+
+	memcpy(ok, vid, 16);
+	ok[16] = (unsigned char)(ev->code >> 8);
+	ok[17] = (unsigned char)ev->code;
+	e = cv_store_get(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok), &b);
+	if (!e && b.len == 8)
+		open_at = (int64_t)cv_be64_get((const unsigned char *)b.p);
+	cv_buf_release(&b);
+	if (e && e != CV_ENOTFOUND)
+		return e;
+	if (ev->active) {
+		if (open_at >= 0)
+			return CV_OK;           /* already active */
+		memset(&a, 0, sizeof(a));
+		a.start = at;
+		a.code = ev->code;
+		a.severity = ev->severity;
+		a.active = 1;
+		a.updated = now;
+		a.has_start_pos = ev->has_pos;
+		a.start_lat_e7 = ev->lat_e7;
+		a.start_lon_e7 = ev->lon_e7;
+		a.start_alt_m = ev->alt_m;
+		e = alert_put(st, txn, vid, &a);
+		cv_be64_put(val, (uint64_t)at);
+		if (!e)
+			e = cv_store_put(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok), val, sizeof(val), 0);
+		return e;
+	}
+	if (open_at < 0 || at < open_at)
+		return CV_OK;                   /* nothing active to clear */
+	e = cv_alert_get(st, txn, vid, open_at, ev->code, &a);
+	if (e == CV_ENOTFOUND)
+		return cv_store_del(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok));
+	if (e)
+		return e;
+	a.active = 0;
+	a.end = at;
+	a.updated = now;
+	a.has_end_pos = ev->has_pos;
+	a.end_lat_e7 = ev->lat_e7;
+	a.end_lon_e7 = ev->lon_e7;
+	a.end_alt_m = ev->alt_m;
+	e = alert_put(st, txn, vid, &a);
+	if (!e)
+		e = cv_store_del(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok));
+	return e;
+}

@@ -80,6 +80,39 @@ enum cv_err cv_status_get(struct cv_store *st, DB_TXN *txn, const char *vid, str
 			  struct cv_status_rec *rec);
 enum cv_err cv_status_put(struct cv_store *st, DB_TXN *txn, const char *vid, const struct cv_state *state);
 
+/*
+ * Walk, newest first, the records of vehicle `vid` in a history database
+ * whose keys are vid (16) . at (8, big-endian ms) . suffix (`slen` bytes,
+ * 1 or 2, big-endian): events (suffix = index in the sample) and alerts
+ * (suffix = alert code). Starts at position `start` (at << 16 | suffix,
+ * inclusive: a resume point) and stops below time `from`, or when fn
+ * returns nonzero. One cursor seek, then one step per record.
+ */
+#define CV_POS_MAX_AT (INT64_MAX / 65536 - 1)      /* year 6429 */
+#define CV_POS(at, suffix) ((int64_t)((at) < CV_POS_MAX_AT ? (at) : CV_POS_MAX_AT) * 65536 + (int64_t)(suffix))
+#define CV_POS_AT(pos) ((pos) / 65536)
+#define CV_POS_SUFFIX(pos) ((unsigned)((pos) % 65536))
+enum cv_err cv_history_walk_desc(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+				 size_t slen, int64_t from, int64_t start,
+				 int (*fn)(int64_t at, unsigned suffix, const void *val, size_t len, void *arg),
+				 void *arg);
+
+/* One event (vid . at . index) or CV_ENOTFOUND. */
+enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
+			 unsigned index, struct cv_event *ev);
+/* One alert occurrence (vid . start . code) or CV_ENOTFOUND. */
+enum cv_err cv_alert_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t start,
+			 unsigned code, struct cv_alert_rec *a);
+
+/*
+ * Fold an alert event (raised or cleared at `at`, where the event says it
+ * happened) into the vehicle's alert occurrences: a raise opens an
+ * occurrence unless one of that type is active; a clear closes the active
+ * one (a clear with none active, or older than it, changes nothing).
+ */
+enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
+			   const struct cv_event *ev, int64_t now);
+
 /* Store a sample (and its events) in the vehicle's history. */
 enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct cv_sample *s);
 

@@ -427,8 +427,9 @@ enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sa
 	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
 }
 
-#define EVENT_V 1
+#define EVENT_V 2
 
+/* v2 adds where the event happened (has_pos, lat, lon, alt); v1 is still read. */
 enum cv_err cv_event_encode(const struct cv_event *ev, struct cv_buf *out)
 {
 	enum cv_err e = wr_uint(out, EVENT_V, 1);
@@ -440,15 +441,23 @@ enum cv_err cv_event_encode(const struct cv_event *ev, struct cv_buf *out)
 	if (!e) e = wr_uint(out, ev->ndetails, 1);
 	for (int i = 0; i < ev->ndetails && i < CV_MAX_COLLISION_DETAILS && !e; i++)
 		e = wr_uint(out, (uint64_t)(ev->side[i] | ev->csev[i] << 4), 1);
+	if (!e) e = wr_uint(out, ev->has_pos ? 1 : 0, 1);
+	if (!e && ev->has_pos) {
+		e = wr_uint(out, (uint32_t)ev->lat_e7, 4);
+		if (!e) e = wr_uint(out, (uint32_t)ev->lon_e7, 4);
+		if (!e) e = wr_uint(out, (uint32_t)ev->alt_m, 4);
+	}
 	return e;
 }
 
 enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *ev)
 {
 	struct rd r = { p, len, 0, false };
+	uint64_t v;
 
 	memset(ev, 0, sizeof(*ev));
-	if (rd_uint(&r, 1) != EVENT_V)
+	v = rd_uint(&r, 1);
+	if (v != 1 && v != EVENT_V)
 		return CV_EINVAL;
 	ev->kind = (uint8_t)rd_uint(&r, 1);
 	ev->severity = (uint8_t)rd_uint(&r, 1);
@@ -458,10 +467,76 @@ enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *ev)
 	if (ev->ndetails > CV_MAX_COLLISION_DETAILS)
 		return CV_EINVAL;
 	for (int i = 0; i < ev->ndetails; i++) {
-		uint64_t v = rd_uint(&r, 1);
+		uint64_t d = rd_uint(&r, 1);
 
-		ev->side[i] = (uint8_t)(v & 15);
-		ev->csev[i] = (uint8_t)(v >> 4);
+		ev->side[i] = (uint8_t)(d & 15);
+		ev->csev[i] = (uint8_t)(d >> 4);
+	}
+	if (v >= 2) {
+		ev->has_pos = (uint8_t)rd_uint(&r, 1);
+		if (ev->has_pos > 1)
+			return CV_EINVAL;
+		if (ev->has_pos) {
+			ev->lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+			ev->lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+			ev->alt_m = (int32_t)(uint32_t)rd_uint(&r, 4);
+		}
+	}
+	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
+}
+
+#define ALERT_V 1
+
+enum cv_err cv_alert_encode(const struct cv_alert_rec *a, struct cv_buf *out)
+{
+	enum cv_err e = wr_uint(out, ALERT_V, 1);
+
+	if (!e) e = wr_uint(out, a->severity, 1);
+	if (!e) e = wr_uint(out, a->active ? 1 : 0, 1);
+	if (!e) e = wr_uint(out, (uint64_t)((a->has_start_pos ? 1 : 0) | (a->has_end_pos ? 2 : 0)), 1);
+	if (!e) e = wr_uint(out, (uint64_t)a->end, 8);
+	if (!e) e = wr_uint(out, (uint64_t)a->updated, 8);
+	if (!e && a->has_start_pos) {
+		e = wr_uint(out, (uint32_t)a->start_lat_e7, 4);
+		if (!e) e = wr_uint(out, (uint32_t)a->start_lon_e7, 4);
+		if (!e) e = wr_uint(out, (uint32_t)a->start_alt_m, 4);
+	}
+	if (!e && a->has_end_pos) {
+		e = wr_uint(out, (uint32_t)a->end_lat_e7, 4);
+		if (!e) e = wr_uint(out, (uint32_t)a->end_lon_e7, 4);
+		if (!e) e = wr_uint(out, (uint32_t)a->end_alt_m, 4);
+	}
+	return e;
+}
+
+enum cv_err cv_alert_decode(const void *p, size_t len, int64_t start, uint16_t code, struct cv_alert_rec *a)
+{
+	struct rd r = { p, len, 0, false };
+	uint64_t flags;
+
+	memset(a, 0, sizeof(*a));
+	a->start = start;
+	a->code = code;
+	if (rd_uint(&r, 1) != ALERT_V)
+		return CV_EINVAL;
+	a->severity = (uint8_t)rd_uint(&r, 1);
+	a->active = (uint8_t)rd_uint(&r, 1);
+	flags = rd_uint(&r, 1);
+	if (a->severity > 2 || a->active > 1 || flags > 3)
+		return CV_EINVAL;
+	a->has_start_pos = flags & 1;
+	a->has_end_pos = (flags >> 1) & 1;
+	a->end = (int64_t)rd_uint(&r, 8);
+	a->updated = (int64_t)rd_uint(&r, 8);
+	if (a->has_start_pos) {
+		a->start_lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+		a->start_lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+		a->start_alt_m = (int32_t)(uint32_t)rd_uint(&r, 4);
+	}
+	if (a->has_end_pos) {
+		a->end_lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+		a->end_lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
+		a->end_alt_m = (int32_t)(uint32_t)rd_uint(&r, 4);
 	}
 	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
 }

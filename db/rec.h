@@ -104,6 +104,26 @@ enum cv_err cv_event_encode(const struct cv_event *e, struct cv_buf *out);
 enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *e);
 
 /*
+ * An alert occurrence: raised at `start` (key: vid . start . code), active
+ * until an upload clears it. Positions are where the vehicle was (last
+ * known) when it was raised and cleared.
+ */
+struct cv_alert_rec {
+	int64_t start;          /* from the key */
+	uint16_t code;          /* from the key: index in cv_alert_names */
+	uint8_t severity;       /* 0 Information, 1 Warning, 2 Critical */
+	uint8_t active;
+	int64_t end;            /* when cleared; 0 while active */
+	int64_t updated;        /* when the server last changed it */
+	uint8_t has_start_pos, has_end_pos;
+	int32_t start_lat_e7, start_lon_e7, start_alt_m;
+	int32_t end_lat_e7, end_lon_e7, end_alt_m;
+};
+/* Encode (without start and code, which are in the key) / decode. */
+enum cv_err cv_alert_encode(const struct cv_alert_rec *a, struct cv_buf *out);
+enum cv_err cv_alert_decode(const void *p, size_t len, int64_t start, uint16_t code, struct cv_alert_rec *a);
+
+/*
  * The status record: the merged state, and the two response fragments
  * rendered from it at ingest: `members` (the data:telemetry members of the
  * Status object) and `position` (the lastPosition Feature, or empty).

@@ -26,6 +26,8 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_TELEMETRY] = "telemetry.db",
 	[CV_DB_EVENTS] = "events.db",
 	[CV_DB_MSGIDS] = "msgids.db",
+	[CV_DB_ALERTS] = "alerts.db",
+	[CV_DB_ALERTOPEN] = "alertopen.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

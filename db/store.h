@@ -28,6 +28,8 @@
  *   status      vehicle id                            packed state + rendered JSON (rec.h)
  *   telemetry   vid (16 bytes) . at (8, ms)           packed sample (rec.h)
  *   events      vid (16) . at (8) . index (1)         packed event (rec.h)
+ *   alerts      vid (16) . start (8) . code (2)       packed alert occurrence (rec.h)
+ *   alertopen   vid (16) . code (2)                   start (8) of the active occurrence
  *   msgids      vid (16) . SHA-256(messageId)[0..16]  receipt time (8)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
@@ -54,6 +56,8 @@ enum cv_dbid {
 	CV_DB_TELEMETRY,
 	CV_DB_EVENTS,
 	CV_DB_MSGIDS,
+	CV_DB_ALERTS,
+	CV_DB_ALERTOPEN,
 	CV_DB_COUNT
 };
 

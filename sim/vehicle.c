@@ -151,7 +151,7 @@ static void plan_events(struct sim_vehicle *v, int64_t day)
 	int64_t ds = day_start(day);
 
 	v->events_day = day;
-	if (!v->alert_raise_at && sim_rng_chance(&v->rng, 0.07)) {
+	if (!v->alert_raise_at && sim_rng_chance(&v->rng, 0.2)) {
 		const char *name;
 		uint32_t k = sim_rng_below(&v->rng, 10);
 

@@ -19,6 +19,9 @@ apiSuite('auth', (srv, it) => {
 		['/user/vehicles/{v}/lastPosition', 'data:position'],
 		['/user/vehicles/{v}/maintenance', 'data:telemetry'],
 		['/user/vehicles/{v}/telemetry', 'data:telemetry'],
+		['/user/vehicles/{v}/alerts', 'data:alert'],
+		['/user/vehicles/{v}/collisions', 'data:collision'],
+		['/user/vehicles/{v}/alarms', 'data:telemetry'],
 	];
 	const path = (p, id = vid) => `${B2C}${p.replace('{v}', id)}`;
 

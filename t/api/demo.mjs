@@ -86,4 +86,31 @@ apiSuite('demo', (srv, it) => {
 			assert.ok(total > 300 && total < 2000, `${v.vin}: ${total} samples in two days`);
 		}
 	});
+
+	it('the alerts, collisions and alarms of the demo fleet match their schemas, and alerts start and end', { skip, timeout: 120000 }, async () => {
+		let alerts = 0;
+		let ended = 0;
+		for (const v of srv.vehicles) {
+			const V = `${B2C}/user/vehicles/${v.id}`;
+			for (const [p, name, key, item] of [['alerts', 'Alerts', 'alerts', 'Alert'], ['collisions', 'Collisions', 'Collisions', 'Collision'],
+				['alarms', 'Alarms', 'alarms', 'AlarmDetails']]) {
+				const r = await srv.get(`${V}/${p}?pageSize=2000`, tok);
+				assert.equal(r.status, 200, r.text);
+				await assertSchema(r.body, name);
+				const items = r.body._embedded[key];
+				assert.equal(items.length, r.body.total);
+				if (items.length) {
+					const one = await srv.get(`${V}/${p}/${items[0].id}`, tok);
+					assert.equal(one.status, 200, one.text);
+					await assertSchema(one.body, item);
+				}
+				if (p === 'alerts') {
+					alerts += items.length;
+					ended += items.filter((a) => !a.active && Date.parse(a.endAt) >= Date.parse(a.startedAt)).length;
+				}
+			}
+		}
+		assert.ok(alerts > 0, 'the simulated vehicles raise alerts');
+		assert.ok(ended > 0, 'and some of them end');
+	});
 });

@@ -1,0 +1,442 @@
+/*
+ * events.c - cvapi-events: what happened to a vehicle: alerts, collisions
+ * and alarms (B2C).
+ *
+ *   GET /connectedcar/v4/user/vehicles/{id}/alerts[/{aid}]        data:alert
+ *   GET /connectedcar/v4/user/vehicles/{id}/collisions[/{cid}]    data:collision
+ *   GET /connectedcar/v4/user/vehicles/{id}/alarms[/{aid}]        data:telemetry
+ *       lists: timestamps, pageSize (1..2000), indexRange, pageToken;
+ *       alarms also type (vehicle.alarm.status, vehicle.alarm.trigger)
+ *
+ * Collisions and alarms are the upload's events, read from the events
+ * database (key vid . at . index); alerts are occurrences opened and closed
+ * at ingest (alerts database, key vid . start . code). Lists are newest
+ * first; a page is one cursor seek from the pageToken's resume position (or
+ * from the newest item after skipping the indexRange offset). Positions
+ * (alert start and end, alarm trigger) need the data:position scope too.
+ *
+ * Ids are the record's key without the vehicle: 16 hex digits of the time
+ * in ms, then 2 (event index) or 4 (alert code) hex digits.
+ */
+#include "history.h"
+#include "links.h"
+#include "cvtime.h"
+
+#include <string.h>
+
+enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_TYPE };
+
+enum alarm_part { AP_STATUS = 1, AP_TRIGGER = 2 };
+
+/* One collection: where its records are and how one is written. */
+struct coll {
+	const char *path;           /* "alerts", "collisions", "alarms" */
+	const char *embedded;       /* member of _embedded */
+	enum cv_dbid db;
+	size_t slen;                /* key suffix bytes */
+	/* 1 if the record belongs to the collection (and the filters) */
+	int (*accept)(struct cv_req *r, const void *val, size_t len);
+	/* write the item (a value); 0 or a store error */
+	enum cv_err (*render)(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned suffix,
+			      const void *val, size_t len);
+};
+
+static bool want_positions(const struct cv_req *r)
+{
+	return (r->tok.scopes & CV_SC_BIT(CV_SC_POSITION)) != 0;
+}
+
+static void format_id(char *out, int64_t at, unsigned suffix, size_t slen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 16 + 2 * slen;
+
+	for (size_t i = 0; i < 16; i++)
+		out[i] = hex[((uint64_t)at >> (60 - 4 * i)) & 15];
+	for (size_t i = 16; i < n; i++)
+		out[i] = hex[(suffix >> (4 * (n - 1 - i))) & 15];
+	out[n] = '\0';
+}
+
+/* Parse an id of this collection; false if malformed. */
+static bool parse_id(const char *id, size_t slen, int64_t *at, unsigned *suffix)
+{
+	size_t n = 16 + 2 * slen;
+	uint64_t t = 0;
+	unsigned s = 0;
+
+	if (strlen(id) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int c = id[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return false;
+		if (i < 16)
+			t = t << 4 | (uint64_t)v;
+		else
+			s = s << 4 | (unsigned)v;
+	}
+	if (t > (uint64_t)INT64_MAX / 65536)
+		return false;
+	*at = (int64_t)t;
+	*suffix = s;
+	return true;
+}
+
+/* ---- alerts ---------------------------------------------------------------- */
+
+static int alert_accept(struct cv_req *r, const void *val, size_t len)
+{
+	(void)r;
+	(void)val;
+	(void)len;
+	return 1;
+}
+
+static enum cv_err alert_render(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned code,
+				const void *val, size_t len)
+{
+	struct cv_alert_rec a;
+	char id[24];
+	enum cv_err e = cv_alert_decode(val, len, at, (uint16_t)code, &a);
+
+	if (e)
+		return e;
+	format_id(id, at, code, 2);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", CV_B2C "/user/vehicles/%s/alerts/%s", r->seg[0], id);
+	cv_jw_link(w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	cv_jw_end(w);
+	cv_jw_kstr(w, "id", id);
+	cv_jw_kbool(w, "active", a.active);
+	cv_jw_kstr(w, "type", a.code < cv_alert_count ? cv_alert_names[a.code] : cv_alert_names[0]);
+	cv_jw_kstr(w, "severity", cv_severity_names[a.severity < 3 ? a.severity : 1]);
+	cv_jw_ktime(w, "createdAt", a.start);
+	cv_jw_ktime(w, "updatedAt", a.updated);
+	cv_jw_ktime(w, "startedAt", a.start);
+	if (!a.active)
+		cv_jw_ktime(w, "endAt", a.end);
+	if (want_positions(r) && a.has_start_pos) {
+		cv_jw_key(w, "startPosition");
+		cv_render_point(w, a.start_lat_e7, a.start_lon_e7, a.start_alt_m, a.start);
+	}
+	if (want_positions(r) && !a.active && a.has_end_pos) {
+		cv_jw_key(w, "endPosition");
+		cv_render_point(w, a.end_lat_e7, a.end_lon_e7, a.end_alt_m, a.end);
+	}
+	cv_jw_end(w);
+	return CV_OK;
+}
+
+/* ---- collisions ------------------------------------------------------------ */
+
+static int collision_accept(struct cv_req *r, const void *val, size_t len)
+{
+	struct cv_event ev;
+
+	(void)r;
+	return cv_event_decode(val, len, &ev) == CV_OK && ev.kind == CV_EV_COLLISION;
+}
+
+static enum cv_err collision_render(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned index,
+				    const void *val, size_t len)
+{
+	struct cv_event ev;
+	char id[24];
+	enum cv_err e = cv_event_decode(val, len, &ev);
+
+	if (e)
+		return e;
+	format_id(id, at, index, 1);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", CV_B2C "/user/vehicles/%s/collisions/%s", r->seg[0], id);
+	cv_jw_link(w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	cv_jw_end(w);
+	cv_jw_kstr(w, "id", id);
+	cv_jw_ktime(w, "createdAt", at);
+	cv_jw_ktime(w, "updatedAt", at);
+	cv_jw_key(w, "details");
+	cv_jw_arr(w);
+	for (int i = 0; i < ev.ndetails; i++) {
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "side", cv_side_names[ev.side[i] < 3 ? ev.side[i] : 0]);
+		if (ev.csev[i] >= 1 && ev.csev[i] <= 3)
+			cv_jw_kstr(w, "severity", cv_csev_names[ev.csev[i]]);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+	cv_jw_end(w);
+	return CV_OK;
+}
+
+/* ---- alarms ---------------------------------------------------------------- */
+
+/* The alarm parts an event has, limited to the type filter. */
+static unsigned alarm_parts(const struct cv_req *r, const struct cv_event *ev)
+{
+	unsigned parts = 0;
+
+	if (ev->kind != CV_EV_ALARM)
+		return 0;
+	if (ev->active == 1 || ev->active == 2)
+		parts |= AP_STATUS;
+	if (ev->code >= 1 && ev->code <= cv_alarm_trigger_count)
+		parts |= AP_TRIGGER;
+	if (r->q.list[F_TYPE])
+		parts &= r->q.list[F_TYPE];
+	return parts;
+}
+
+static int alarm_accept(struct cv_req *r, const void *val, size_t len)
+{
+	struct cv_event ev;
+
+	return cv_event_decode(val, len, &ev) == CV_OK && alarm_parts(r, &ev) != 0;
+}
+
+static enum cv_err alarm_render(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned index,
+				const void *val, size_t len)
+{
+	struct cv_event ev;
+	char id[24];
+	unsigned parts;
+	enum cv_err e = cv_event_decode(val, len, &ev);
+
+	if (e)
+		return e;
+	parts = alarm_parts(r, &ev);
+	format_id(id, at, index, 1);
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "id", id);
+	if (parts & AP_STATUS) {
+		cv_jw_key(w, "status");
+		cv_jw_obj(w);
+		cv_jw_ktime(w, "createdAt", at);
+		cv_jw_kstr(w, "activation", cv_activation_names[ev.active]);
+		cv_jw_end(w);
+	}
+	if (parts & AP_TRIGGER) {
+		cv_jw_key(w, "trigger");
+		cv_jw_obj(w);
+		cv_jw_ktime(w, "createdAt", at);
+		cv_jw_kstr(w, "type", cv_alarm_trigger_names[ev.code - 1]);
+		cv_jw_ktime(w, "startAt", at);
+		if (want_positions(r) && ev.has_pos) {
+			cv_jw_key(w, "position");
+			cv_render_point(w, ev.lat_e7, ev.lon_e7, ev.alt_m, at);
+		}
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+	return CV_OK;
+}
+
+static const struct coll c_alerts = { "alerts", "alerts", CV_DB_ALERTS, 2, alert_accept, alert_render };
+static const struct coll c_collisions = { "collisions", "Collisions", CV_DB_EVENTS, 1, collision_accept, collision_render };
+static const struct coll c_alarms = { "alarms", "alarms", CV_DB_EVENTS, 1, alarm_accept, alarm_render };
+
+/* ---- lists and items ------------------------------------------------------- */
+
+struct walk_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	const struct coll *c;
+	int64_t skip;       /* items still to skip (indexRange) */
+	int64_t counted;
+	enum cv_err err;
+};
+
+static int count_one(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
+{
+	struct walk_ctx *c = arg;
+
+	(void)at;
+	(void)suffix;
+	if (c->c->accept(c->r, val, len))
+		c->counted++;
+	return 0;
+}
+
+static int emit_one(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
+{
+	struct walk_ctx *c = arg;
+
+	if (!c->c->accept(c->r, val, len))
+		return 0;
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = CV_POS(at, suffix);
+		return 1;
+	}
+	c->err = c->c->render(c->r, c->w, at, suffix, val, len);
+	if (c->err)
+		return 1;
+	c->pg->count++;
+	return 0;
+}
+
+static int get_list(struct cv_req *r, const struct coll *coll)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	struct cv_page pg;
+	struct cv_jw w;
+	struct walk_ctx c;
+	unsigned char vid[16];
+	size_t n;
+	enum cv_err e = CV_OK;
+	int st = cv_check_vehicle(r, 0);
+
+	if (!st)
+		st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	cv_vid_bytes(r->seg[0], vid);
+	n = cv_intervals_desc(r, iv);
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.c = coll;
+	c.skip = pg.resume ? 0 : pg.offset;
+
+	for (size_t i = 0; i < n && !e; i++)
+		e = cv_history_walk_desc(r->store, NULL, coll->db, vid, coll->slen, iv[i].from,
+					 CV_POS(iv[i].to - 1, 0xffff), count_one, &c);
+	if (e)
+		return cv_fail_store(r, e, coll->path);
+	pg.total = c.counted;
+
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_embedded");
+	cv_jw_obj(&w);
+	cv_jw_key(&w, coll->embedded);
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
+		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
+
+		if (pg.resume) {
+			if (CV_POS(iv[i].from, 0) > pg.resume_key)
+				continue;
+			if (pg.resume_key < start)
+				start = pg.resume_key;
+		}
+		e = cv_history_walk_desc(r->store, NULL, coll->db, vid, coll->slen, iv[i].from, start, emit_one, &c);
+	}
+	if (!e)
+		e = c.err;
+	if (e)
+		return cv_fail_store(r, e, coll->path);
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	cv_page_finish(&w, r, &pg);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_item(struct cv_req *r, const struct coll *coll, const char *what)
+{
+	unsigned char kb[26];
+	unsigned char vid[16];
+	struct cv_jw w;
+	int64_t at;
+	unsigned suffix;
+	enum cv_err e;
+	int st = cv_check_vehicle(r, 0);
+
+	if (st)
+		return st;
+	if (!parse_id(r->seg[1], coll->slen, &at, &suffix) || (coll->slen == 1 && suffix > 255))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %zu lowercase hex digits", what, 16 + 2 * coll->slen);
+	cv_vid_bytes(r->seg[0], vid);
+	memcpy(kb, vid, 16);
+	cv_be64_put(kb + 16, (uint64_t)at);
+	if (coll->slen == 2) {
+		kb[24] = (unsigned char)(suffix >> 8);
+		kb[25] = (unsigned char)suffix;
+	} else {
+		kb[24] = (unsigned char)suffix;
+	}
+	e = cv_store_get(r->store, coll->db, NULL, kb, 24 + coll->slen, &r->scratch);
+	if (!e && !coll->accept(r, r->scratch.p, r->scratch.len))
+		e = CV_ENOTFOUND;
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s", what);
+	if (e)
+		return cv_fail_store(r, e, what);
+	cv_jw_init(&w, &r->out);
+	e = coll->render(r, &w, at, suffix, r->scratch.p, r->scratch.len);
+	if (e)
+		return cv_fail_store(r, e, what);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_alerts(struct cv_req *r) { return get_list(r, &c_alerts); }
+static int get_alert(struct cv_req *r) { return get_item(r, &c_alerts, "alert"); }
+static int get_collisions(struct cv_req *r) { return get_list(r, &c_collisions); }
+static int get_collision(struct cv_req *r) { return get_item(r, &c_collisions, "collision"); }
+static int get_alarms(struct cv_req *r) { return get_list(r, &c_alarms); }
+static int get_alarm(struct cv_req *r) { return get_item(r, &c_alarms, "alarm"); }
+
+static uint32_t check_alarm_type(const char *item)
+{
+	if (!strcmp(item, "vehicle.alarm.status"))
+		return AP_STATUS;
+	if (!strcmp(item, "vehicle.alarm.trigger"))
+		return AP_TRIGGER;
+	return 0;
+}
+
+static const struct cv_field list_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field alarm_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_TYPE] = { "type", CV_F_LIST, 0, check_alarm_type },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field item_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL },
+};
+
+#define V CV_B2C "/user/vehicles/{id}"
+static const struct cv_route routes[] = {
+	{ "GET", V "/alerts", get_alerts, CV_AUTH_USER, CV_SC_BIT(CV_SC_ALERT), list_fields, 0 },
+	{ "GET", V "/alerts/{aid}", get_alert, CV_AUTH_USER, CV_SC_BIT(CV_SC_ALERT), item_fields, 0 },
+	{ "GET", V "/collisions", get_collisions, CV_AUTH_USER, CV_SC_BIT(CV_SC_COLLISION), list_fields, 0 },
+	{ "GET", V "/collisions/{cid}", get_collision, CV_AUTH_USER, CV_SC_BIT(CV_SC_COLLISION), item_fields, 0 },
+	{ "GET", V "/alarms", get_alarms, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), alarm_fields, 0 },
+	{ "GET", V "/alarms/{aid}", get_alarm, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), item_fields, 0 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return cv_serve(argc, argv, "cvapi-events", "A vehicle's alerts, collisions and alarms (B2C).", routes);
+}
