@@ -28,6 +28,10 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_MSGIDS] = "msgids.db",
 	[CV_DB_ALERTS] = "alerts.db",
 	[CV_DB_ALERTOPEN] = "alertopen.db",
+	[CV_DB_TRIPS] = "trips.db",
+	[CV_DB_TRIPOPEN] = "tripopen.db",
+	[CV_DB_CERTS] = "certs.db",
+	[CV_DB_BASICAUTH] = "basicauth.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

@@ -30,6 +30,11 @@
  *   events      vid (16) . at (8) . index (1)         packed event (rec.h)
  *   alerts      vid (16) . start (8) . code (2)       packed alert occurrence (rec.h)
  *   alertopen   vid (16) . code (2)                   start (8) of the active occurrence
+ *   trips       vid (16) . start (8)                  packed trip (core/trip.h)
+ *   tripopen    vid (16)                              the vehicle's open trip, packed
+ *   certs       client certificate subject (DN)       login of its fleet manager
+ *   basicauth   SHA-256(login . password . hash)      expiry (8): a Basic credential
+ *                                                     verified recently (skips yescrypt)
  *   msgids      vid (16) . SHA-256(messageId)[0..16]  receipt time (8)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
@@ -58,6 +63,10 @@ enum cv_dbid {
 	CV_DB_MSGIDS,
 	CV_DB_ALERTS,
 	CV_DB_ALERTOPEN,
+	CV_DB_TRIPS,
+	CV_DB_TRIPOPEN,
+	CV_DB_CERTS,
+	CV_DB_BASICAUTH,
 	CV_DB_COUNT
 };
 
