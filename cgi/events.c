@@ -1,6 +1,7 @@
 /*
  * events.c - cvapi-events: what happened to a vehicle: alerts, collisions
- * and alarms (B2C).
+ * and alarms (both faces: the same under /connectedcar/v3/fleets/{fid}/
+ * vehicles/{vid}/ for a fleet manager).
  *
  *   GET /connectedcar/v4/user/vehicles/{id}/alerts[/{aid}]        data:alert
  *   GET /connectedcar/v4/user/vehicles/{id}/collisions[/{cid}]    data:collision
@@ -111,10 +112,11 @@ static enum cv_err alert_render(struct cv_req *r, struct cv_jw *w, int64_t at, u
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", CV_B2C "/user/vehicles/%s/alerts/%s", r->seg[0], id);
-	cv_jw_link(w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	cv_jw_link(w, r, "self", "%s/alerts/%s", r->vbase, id);
+	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "id", id);
+	cv_jw_vin(w, r);
 	cv_jw_kbool(w, "active", a.active);
 	cv_jw_kstr(w, "type", a.code < cv_alert_count ? cv_alert_names[a.code] : cv_alert_names[0]);
 	cv_jw_kstr(w, "severity", cv_severity_names[a.severity < 3 ? a.severity : 1]);
@@ -158,10 +160,11 @@ static enum cv_err collision_render(struct cv_req *r, struct cv_jw *w, int64_t a
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", CV_B2C "/user/vehicles/%s/collisions/%s", r->seg[0], id);
-	cv_jw_link(w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	cv_jw_link(w, r, "self", "%s/collisions/%s", r->vbase, id);
+	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "id", id);
+	cv_jw_vin(w, r);
 	cv_jw_ktime(w, "createdAt", at);
 	cv_jw_ktime(w, "updatedAt", at);
 	cv_jw_key(w, "details");
@@ -298,13 +301,13 @@ static int get_list(struct cv_req *r, const struct coll *coll)
 	unsigned char vid[16];
 	size_t n;
 	enum cv_err e = CV_OK;
-	int st = cv_check_vehicle(r, 0);
+	int st = cv_check_vehicle(r);
 
 	if (!st)
 		st = cv_page_init(r, 60, &pg);
 	if (st)
 		return st;
-	cv_vid_bytes(r->seg[0], vid);
+	cv_vid_bytes(r->vid, vid);
 	n = cv_intervals_desc(r, iv);
 	memset(&c, 0, sizeof(c));
 	c.r = r;
@@ -356,13 +359,13 @@ static int get_item(struct cv_req *r, const struct coll *coll, const char *what)
 	int64_t at;
 	unsigned suffix;
 	enum cv_err e;
-	int st = cv_check_vehicle(r, 0);
+	int st = cv_check_vehicle(r);
 
 	if (st)
 		return st;
-	if (!parse_id(r->seg[1], coll->slen, &at, &suffix) || (coll->slen == 1 && suffix > 255))
+	if (!parse_id(r->seg[r->nseg - 1], coll->slen, &at, &suffix) || (coll->slen == 1 && suffix > 255))
 		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %zu lowercase hex digits", what, 16 + 2 * coll->slen);
-	cv_vid_bytes(r->seg[0], vid);
+	cv_vid_bytes(r->vid, vid);
 	memcpy(kb, vid, 16);
 	cv_be64_put(kb + 16, (uint64_t)at);
 	if (coll->slen == 2) {
@@ -433,10 +436,17 @@ static const struct cv_route routes[] = {
 	{ "GET", V "/collisions/{cid}", get_collision, CV_AUTH_USER, CV_SC_BIT(CV_SC_COLLISION), item_fields, 0 },
 	{ "GET", V "/alarms", get_alarms, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), alarm_fields, 0 },
 	{ "GET", V "/alarms/{aid}", get_alarm, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), item_fields, 0 },
+#define FV CV_B2B "/fleets/{fid}/vehicles/{vid}"
+	{ "GET", FV "/alerts", get_alerts, CV_AUTH_FLEET, 0, list_fields, 0 },
+	{ "GET", FV "/alerts/{aid}", get_alert, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", FV "/collisions", get_collisions, CV_AUTH_FLEET, 0, list_fields, 0 },
+	{ "GET", FV "/collisions/{cid}", get_collision, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", FV "/alarms", get_alarms, CV_AUTH_FLEET, 0, alarm_fields, 0 },
+	{ "GET", FV "/alarms/{aid}", get_alarm, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
-	return cv_serve(argc, argv, "cvapi-events", "A vehicle's alerts, collisions and alarms (B2C).", routes);
+	return cv_serve(argc, argv, "cvapi-events", "A vehicle's alerts, collisions and alarms.", routes);
 }

@@ -7,9 +7,7 @@
 
 #include "req.h"
 
-#define CV_B2C "/connectedcar/v4"
-
-/* Write the Vehicle object (B2C face) for v. */
+/* Write the Vehicle object for v, with the links of the request's face. */
 void cv_render_vehicle(struct cv_jw *w, struct cv_req *r, const struct cv_vehicle *v);
 
 #endif

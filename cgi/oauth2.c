@@ -46,33 +46,13 @@ static int oauth_fail(struct cv_req *r, int status, int cause, const char *error
 static int client_auth(struct cv_req *r, const char *form_id, const char *form_secret, struct cv_client *c)
 {
 	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
-	char dec[2 * CV_LOGIN_MAX + 140], id[CV_LOGIN_MAX + 1] = "", secret[CV_TOKEN_STRLEN + 64] = "";
+	char id[CV_LOGIN_MAX + 1] = "", secret[CV_TOKEN_STRLEN + 64] = "";
 	char hex[CV_SHA256_HEXLEN + 1];
 	enum cv_err e;
 
 	if (h && !strncasecmp(h, "Basic ", 6)) {
-		/* standard base64 here; map to base64url for our decoder */
-		char b64[sizeof(dec) * 2];
-		size_t n = 0;
-		long dl;
-		char *colon;
-
-		for (const char *p = h + 6; *p && *p != '='; p++) {
-			if (n + 1 >= sizeof(b64))
-				return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "malformed Basic credentials");
-			b64[n++] = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-		}
-		b64[n] = '\0';
-		dl = cv_unb64url(b64, n, dec, sizeof(dec) - 1);
-		if (dl < 0)
+		if (!cv_basic_parse(h + 6, id, sizeof(id), secret, sizeof(secret)))
 			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "malformed Basic credentials");
-		dec[dl] = '\0';
-		colon = strchr(dec, ':');
-		if (!colon)
-			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "malformed Basic credentials");
-		*colon = '\0';
-		if (cv_strlcpy(id, dec, sizeof(id)) || cv_strlcpy(secret, colon + 1, sizeof(secret)))
-			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "unknown client");
 		if (form_id && strcmp(form_id, id))
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "two different client ids");
 	} else {

@@ -516,19 +516,141 @@ static int auth_user(struct cv_req *r)
 	return 0;
 }
 
-int cv_check_vehicle(struct cv_req *r, size_t seg)
+void cv_jw_vin(struct cv_jw *w, const struct cv_req *r)
 {
+	if (r->b2b && r->veh.vin[0])
+		cv_jw_kstr(w, "vin", r->veh.vin);
+}
+
+bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t psz)
+{
+	char dec[2 * CV_LOGIN_MAX + 260], tmp[sizeof(dec) * 2];
+	size_t n = 0;
+	long dl;
+	char *colon;
+
+	while (*b64 == ' ')
+		b64++;
+	/* standard base64: map it to base64url for our decoder */
+	for (const char *p = b64; *p && *p != '='; p++) {
+		if (n + 1 >= sizeof(tmp))
+			return false;
+		tmp[n++] = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+	}
+	tmp[n] = '\0';
+	dl = cv_unb64url(tmp, n, dec, sizeof(dec) - 1);
+	if (dl < 0)
+		return false;
+	dec[dl] = '\0';
+	if ((size_t)dl != strlen(dec))
+		return false;           /* a NUL inside */
+	colon = strchr(dec, ':');
+	if (!colon)
+		return false;
+	*colon = '\0';
+	return cv_strlcpy(user, dec, usz) == CV_OK && cv_strlcpy(pass, colon + 1, psz) == CV_OK;
+}
+
+static int fleet_unauthorized(struct cv_req *r, int cause, const char *msg)
+{
+	cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
+	return cv_fail(r, 401, cause, "%s", msg);
+}
+
+/*
+ * The fleet face: a client certificate the web server verified
+ * (SSL_CLIENT_VERIFY=SUCCESS and its subject SSL_CLIENT_S_DN, FastCGI
+ * parameters a client cannot set), registered with `cvctl cert add`; or
+ * HTTP Basic with a fleet manager's login and password. client_id must name
+ * a registered client. Then the fleet of the path, if any, must be theirs.
+ */
+static int auth_fleet(struct cv_req *r)
+{
+	char **envp = r->fcgi->envp;
+	const char *verify = FCGX_GetParam("SSL_CLIENT_VERIFY", envp);
+	const char *dn = FCGX_GetParam("SSL_CLIENT_S_DN", envp);
+	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
+	struct cv_client client;
+	enum cv_err e;
+
+	memset(&r->tok, 0, sizeof(r->tok));
+	if (verify && !strcmp(verify, "SUCCESS") && dn && *dn) {
+		e = cv_cert_login(r->store, NULL, dn, r->tok.user);
+		if (e == CV_ENOTFOUND || e == CV_EINVAL)
+			return fleet_unauthorized(r, CV_C_BAD_CERT, "this client certificate is not registered");
+		if (e)
+			return cv_fail_store(r, e, "certificate");
+	} else if (h && !strncasecmp(h, "Basic ", 6)) {
+		char pass[256];
+
+		if (!cv_basic_parse(h + 6, r->tok.user, sizeof(r->tok.user), pass, sizeof(pass)) || !r->tok.user[0])
+			return fleet_unauthorized(r, CV_C_BAD_TOKEN, "malformed Basic credentials: base64 of login:password");
+		e = cv_basic_check(r->store, r->tok.user, pass, r->now);
+		explicit_bzero(pass, sizeof(pass));
+		if (e == CV_EAUTH)
+			return fleet_unauthorized(r, CV_C_BAD_PASSWORD, "wrong login or password");
+		if (e)
+			return cv_fail_store(r, e, "user");
+	} else if (verify && *verify && strcmp(verify, "NONE")) {
+		return fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate was not verified");
+	} else {
+		return fleet_unauthorized(r, CV_C_NO_CRED,
+					 "no credentials: send Authorization: Basic, or a client certificate");
+	}
+	if (!r->q.client_id)
+		return cv_fail(r, 401, CV_C_BAD_CLIENT, "client_id is required on the fleet face");
+	e = cv_client_get(r->store, NULL, r->q.client_id, &client);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 401, CV_C_BAD_CLIENT, "unknown client_id");
+	if (e)
+		return cv_fail_store(r, e, "client");
+	cv_strlcpy(r->tok.client, client.id, sizeof(r->tok.client));
+	r->tok.kind = CV_TOKEN_ACCESS;
+	r->tok.scopes = CV_SC_ALL;
+	r->b2b = true;
+	if (!strncmp(r->route->pattern, CV_B2B "/fleets/{fid}", strlen(CV_B2B "/fleets/{fid}"))) {
+		struct cv_fleet f;
+
+		r->fid = r->seg[0];
+		e = cv_fleet_get(r->store, NULL, r->fid, &f);
+		if (e && e != CV_ENOTFOUND)
+			return cv_fail_store(r, e, "fleet");
+		/* an unknown fleet and another manager's answer alike */
+		if (e || strcmp(f.owner, r->tok.user))
+			return cv_fail(r, 403, CV_C_NOT_YOURS, "this fleet is not yours");
+	}
+	return 0;
+}
+
+int cv_check_vehicle(struct cv_req *r)
+{
+	size_t seg = r->b2b ? 1 : 0;
 	const char *vid = seg < r->nseg ? r->seg[seg] : "";
 	unsigned char b[16];
 	enum cv_err e;
+	int n;
 
 	if (cv_vid_bytes(vid, b))
 		return cv_fail(r, 400, CV_C_BAD_ID, "a vehicle id is 32 hexadecimal characters");
-	e = cv_user_has_vehicle(r->store, NULL, r->tok.user, vid);
-	if (e == CV_ENOTFOUND)
-		return cv_fail(r, 403, CV_C_NOT_YOURS, "this vehicle is not in your account");
+	if (r->b2b) {
+		e = cv_fleet_has_vehicle(r->store, NULL, r->fid, vid);
+		if (e == CV_ENOTFOUND)
+			return cv_fail(r, 403, CV_C_NOT_YOURS, "this vehicle is not in this fleet");
+		/* the fleet face names vehicles by VIN in its objects */
+		if (!e)
+			e = cv_vehicle_get(r->store, NULL, vid, &r->veh);
+		n = snprintf(r->vbase, sizeof(r->vbase), CV_B2B "/fleets/%s/vehicles/%s", r->fid, vid);
+	} else {
+		e = cv_user_has_vehicle(r->store, NULL, r->tok.user, vid);
+		if (e == CV_ENOTFOUND)
+			return cv_fail(r, 403, CV_C_NOT_YOURS, "this vehicle is not in your account");
+		n = snprintf(r->vbase, sizeof(r->vbase), CV_B2C "/user/vehicles/%s", vid);
+	}
 	if (e)
 		return cv_fail_store(r, e, "vehicle link");
+	if (n < 0 || (size_t)n >= sizeof(r->vbase))
+		return cv_fail(r, 400, CV_C_BAD_ID, "overlong path");
+	r->vid = vid;
 	return 0;
 }
 
@@ -747,6 +869,8 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		st = read_body(r);
 	if (!st && rt->auth == CV_AUTH_USER)
 		st = auth_user(r);
+	if (!st && rt->auth == CV_AUTH_FLEET)
+		st = auth_fleet(r);
 	if (!st) {
 		r->status = 200;
 		r->ctype = "application/hal+json";

@@ -9,7 +9,10 @@
  *   2. parses and validates every query parameter against the route's
  *      fields into r->q (typed: numbers, ranges, times, lists), refusing
  *      unknown ones: handlers never see raw parameters;
- *   3. authenticates (bearer token, scopes, client_id) as the route asks;
+ *   3. authenticates as the route asks: a user's bearer token (scopes,
+ *      client_id) on the B2C face, a fleet manager (client certificate
+ *      verified by the web server, or HTTP Basic; client_id) on the B2B
+ *      face, whose fleet ({fid}) must be theirs;
  *   4. calls the handler, which fills r->out and returns 0, or returns an
  *      HTTP status after cv_fail() wrote the xError.
  *
@@ -35,6 +38,10 @@
 #define CV_MAX_INTERVALS 10
 #define CV_HOST_MAX 256
 
+/* The two faces: a prefix, not a second copy of the code. */
+#define CV_B2C "/connectedcar/v4"
+#define CV_B2B "/connectedcar/v3"
+
 /* The two digits after the status in xError.code. */
 enum cv_cause {
 	CV_C_GENERIC = 0,
@@ -44,6 +51,7 @@ enum cv_cause {
 	CV_C_BAD_GRANT = 9,
 	/* 401 */
 	CV_C_NO_CRED = 1, CV_C_BAD_TOKEN = 2, CV_C_EXPIRED = 3, CV_C_BAD_CLIENT = 4, CV_C_BAD_PASSWORD = 5,
+	CV_C_BAD_CERT = 6,
 	/* 403 */
 	CV_C_NOT_YOURS = 1, CV_C_SCOPE = 2, CV_C_CLIENT_MISMATCH = 3,
 	/* 404 */
@@ -102,6 +110,8 @@ enum cv_auth {
 	CV_AUTH_NONE,       /* anyone */
 	CV_AUTH_USER,       /* bearer access token of a user */
 	CV_AUTH_VEHICLE,    /* the vehicle's own credential (vehicle link) */
+	CV_AUTH_FLEET,      /* a fleet manager (B2B): certificate or Basic, and client_id;
+			     * a pattern starting CV_B2B "/fleets/{fid}" also checks the fleet */
 };
 
 struct cv_req;
@@ -142,8 +152,20 @@ struct cv_req {
 	struct cv_buf body;
 
 	/* who */
-	struct cv_token tok;               /* CV_AUTH_USER */
-	struct cv_vehicle veh;             /* CV_AUTH_VEHICLE */
+	bool b2b;                          /* CV_AUTH_FLEET: the fleet face */
+	/*
+	 * CV_AUTH_USER: the token. CV_AUTH_FLEET: tok.user is the fleet
+	 * manager, tok.client the client_id, tok.scopes every scope (the
+	 * fleet face has none).
+	 */
+	struct cv_token tok;
+	const char *fid;                   /* CV_AUTH_FLEET: the fleet of the path, checked */
+	/* set by cv_check_vehicle(): the vehicle of the path and its URL path on
+	 * this face (/connectedcar/v4/user/vehicles/ID or
+	 * /connectedcar/v3/fleets/FID/vehicles/ID), for links */
+	const char *vid;
+	char vbase[CV_PATH_MAX];
+	struct cv_vehicle veh;             /* CV_AUTH_VEHICLE; B2B: the path's, after cv_check_vehicle() */
 
 	/* response */
 	int status;
@@ -186,10 +208,20 @@ void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char 
 	__attribute__((format(printf, 4, 5)));
 
 /*
- * Check that the vehicle in path segment `seg` belongs to the token's user:
- * 0, or the failure status (400 bad id, 403 not yours) already written.
+ * Check the vehicle of the path: B2C, the first capture ({id}) must be in
+ * the token's user's account; B2B, the second ({vid}, after {fid}) must be
+ * in the fleet. Sets r->vid and r->vbase. 0, or the failure status (400 bad
+ * id, 403 not yours) already written.
  */
-int cv_check_vehicle(struct cv_req *r, size_t seg);
+int cv_check_vehicle(struct cv_req *r);
+/* On the fleet face, write the "vin" member of the path's vehicle (its objects carry it). */
+void cv_jw_vin(struct cv_jw *w, const struct cv_req *r);
+
+/*
+ * Split an "Authorization: Basic ..." header value (after "Basic ") into
+ * user and password; false if malformed or a part does not fit.
+ */
+bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t psz);
 
 /*
  * Parse an application/x-www-form-urlencoded body. names lists the accepted

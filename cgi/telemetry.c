@@ -1,7 +1,8 @@
 /*
- * telemetry.c - cvapi-telemetry: a vehicle's telemetry history (B2C).
+ * telemetry.c - cvapi-telemetry: a vehicle's telemetry history (both faces).
  *
  *   GET /connectedcar/v4/user/vehicles/{id}/telemetry
+ *   GET /connectedcar/v3/fleets/{fid}/vehicles/{vid}/telemetry
  *       timestamps, type, pageSize (1..2000), indexRange, pageToken, extension
  *
  * Newest first. A page is one cursor seek: from the pageToken's resume time,
@@ -14,7 +15,7 @@
 
 #include <string.h>
 
-enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_TYPE, F_EXTENSION };
+enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_TYPE, F_EXTENSION, F_PROFILE };
 
 struct walk_ctx {
 	struct cv_req *r;
@@ -57,8 +58,8 @@ static int emit_one(const struct cv_sample *s, void *arg)
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, c->r, "self", CV_B2C "/user/vehicles/%s/telemetry?timestamps=%s/%s", c->r->seg[0], from, to);
-	cv_jw_link(w, c->r, "vehicle", CV_B2C "/user/vehicles/%s", c->r->seg[0]);
+	cv_jw_link(w, c->r, "self", "%s/telemetry?timestamps=%s/%s", c->r->vbase, from, to);
+	cv_jw_link(w, c->r, "vehicle", "%s", c->r->vbase);
 	cv_jw_end(w);
 	cv_render_telemetry_members(w, s, c->mask);
 	cv_jw_end(w);
@@ -85,13 +86,13 @@ static int get_telemetry(struct cv_req *r)
 	unsigned char vid[16];
 	size_t n;
 	enum cv_err e = CV_OK;
-	int st = cv_check_vehicle(r, 0);
+	int st = cv_check_vehicle(r);
 
 	if (!st)
 		st = cv_page_init(r, 60, &pg);
 	if (st)
 		return st;
-	cv_vid_bytes(r->seg[0], vid);
+	cv_vid_bytes(r->vid, vid);
 	n = cv_intervals_desc(r, iv);
 	memset(&c, 0, sizeof(c));
 	c.r = r;
@@ -147,13 +148,32 @@ static const struct cv_field fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static uint32_t check_profile(const char *item)
+{
+	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
+}
+
+/* B2B: the same, and profile (fleet or endUser: both show the same data). */
+static const struct cv_field fleet_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
+	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
+	[F_PROFILE] = { "profile", CV_F_LIST, 0, check_profile },
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct cv_route routes[] = {
 	{ "GET", CV_B2C "/user/vehicles/{id}/telemetry", get_telemetry, CV_AUTH_USER,
 	  CV_SC_BIT(CV_SC_TELEMETRY), fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/vehicles/{vid}/telemetry", get_telemetry, CV_AUTH_FLEET, 0, fleet_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
-	return cv_serve(argc, argv, "cvapi-telemetry", "A vehicle's telemetry history (B2C).", routes);
+	return cv_serve(argc, argv, "cvapi-telemetry", "A vehicle's telemetry history.", routes);
 }

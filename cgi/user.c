@@ -1,9 +1,19 @@
 /*
- * user.c - cvapi-user: the user and their vehicles (B2C).
+ * user.c - cvapi-user: who is asking and which vehicles they see.
  *
+ *   B2C, a user:
  *   GET /connectedcar/v4/user
  *   GET /connectedcar/v4/user/vehicles
  *   GET /connectedcar/v4/user/vehicles/{id}
+ *   B2B, a fleet manager:
+ *   GET /connectedcar/v3/fleets
+ *   GET /connectedcar/v3/fleets/{fid}
+ *   GET /connectedcar/v3/fleets/{fid}/vehicles
+ *   GET /connectedcar/v3/fleets/{fid}/vehicles/{vid}
+ *   GET /connectedcar/v3/vehicles/{vin}   (capabilities, of a vehicle in
+ *       one of their fleets)
+ *
+ * Any other path of the API is answered here too (404 with an xError).
  */
 #include "links.h"
 #include "page.h"
@@ -91,8 +101,12 @@ static int get_vehicles(struct cv_req *r)
 	cv_jw_key(&w, "vehicles");
 	cv_jw_arr(&w);
 	/* one more than the page, to know whether a next page exists */
-	e = cv_user_vehicles(r->store, NULL, r->tok.user, prefix, (size_t)pg.offset, (size_t)pg.limit + 1,
-			     &total, list_one, &c);
+	if (r->b2b)
+		e = cv_fleet_vehicles(r->store, NULL, r->fid, prefix, (size_t)pg.offset, (size_t)pg.limit + 1,
+				      &total, list_one, &c);
+	else
+		e = cv_user_vehicles(r->store, NULL, r->tok.user, prefix, (size_t)pg.offset, (size_t)pg.limit + 1,
+				     &total, list_one, &c);
 	if (e)
 		return cv_fail_store(r, e, "vehicles");
 	cv_jw_end(&w);
@@ -109,15 +123,153 @@ static int get_vehicle(struct cv_req *r)
 	struct cv_vehicle v;
 	struct cv_jw w;
 	enum cv_err e;
-	int st = cv_check_vehicle(r, 0);
+	int st = cv_check_vehicle(r);
 
 	if (st)
 		return st;
-	e = cv_vehicle_get(r->store, NULL, r->seg[0], &v);
+	e = cv_vehicle_get(r->store, NULL, r->vid, &v);
 	if (e)
 		return cv_fail_store(r, e, "vehicle");
 	cv_jw_init(&w, &r->out);
 	cv_render_vehicle(&w, r, &v);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+/* ---- the fleet face ------------------------------------------------------ */
+
+static void render_fleet(struct cv_jw *w, struct cv_req *r, const struct cv_fleet *f)
+{
+	static const char *const subs[] = { "vehicles", "status", "maintenances", "alerts", "trips", "collisions" };
+
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", CV_B2B "/fleets/%s", f->id);
+	for (size_t i = 0; i < CV_ARRAY_LEN(subs); i++)
+		cv_jw_link(w, r, subs[i], CV_B2B "/fleets/%s/%s", f->id, subs[i]);
+	cv_jw_end(w);
+	cv_jw_kstr(w, "id", f->id);
+	if (f->label[0])
+		cv_jw_kstr(w, "name", f->label);
+	cv_jw_ktime(w, "createdAt", f->created);
+	cv_jw_ktime(w, "updatedAt", f->created);
+	cv_jw_end(w);
+}
+
+struct fleets_ctx {
+	struct cv_jw *w;
+	struct cv_req *r;
+	struct cv_page *pg;
+};
+
+static int fleet_one(const struct cv_fleet *f, void *arg)
+{
+	struct fleets_ctx *c = arg;
+
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		return 1;
+	}
+	render_fleet(c->w, c->r, f);
+	c->pg->count++;
+	return 0;
+}
+
+static int get_fleets(struct cv_req *r)
+{
+	struct cv_page pg;
+	struct cv_jw w;
+	struct fleets_ctx c = { &w, r, &pg };
+	size_t total;
+	enum cv_err e;
+	int st = cv_page_init(r, 60, &pg);
+
+	if (st)
+		return st;
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_embedded");
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "fleets");
+	cv_jw_arr(&w);
+	e = cv_owner_fleets(r->store, NULL, r->tok.user, (size_t)pg.offset, (size_t)pg.limit + 1, &total, fleet_one, &c);
+	if (e)
+		return cv_fail_store(r, e, "fleets");
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	pg.total = (int64_t)total;
+	pg.next_key = pg.offset + pg.count;
+	cv_page_finish(&w, r, &pg);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_fleet(struct cv_req *r)
+{
+	struct cv_fleet f;
+	struct cv_jw w;
+	enum cv_err e = cv_fleet_get(r->store, NULL, r->fid, &f);
+
+	if (e)
+		return cv_fail_store(r, e, "fleet");
+	cv_jw_init(&w, &r->out);
+	render_fleet(&w, r, &f);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+struct find_ctx {
+	struct cv_store *store;
+	const char *vid;
+	bool found;
+	enum cv_err err;
+};
+
+static int fleet_has(const struct cv_fleet *f, void *arg)
+{
+	struct find_ctx *c = arg;
+	enum cv_err e = cv_fleet_has_vehicle(c->store, NULL, f->id, c->vid);
+
+	if (e == CV_OK)
+		c->found = true;
+	else if (e != CV_ENOTFOUND)
+		c->err = e;
+	return c->found || c->err;
+}
+
+/* Capabilities of a vehicle by VIN: it must be in one of the manager's fleets. */
+static int get_capabilities(struct cv_req *r)
+{
+	struct cv_vehicle v;
+	struct cv_jw w;
+	const char *vin = r->seg[0];
+	size_t total;
+	enum cv_err e;
+
+	if (!cv_vin_ok(vin, strlen(vin)))
+		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
+	e = cv_vehicle_by_vin(r->store, NULL, vin, &v);
+	if (e && e != CV_ENOTFOUND)
+		return cv_fail_store(r, e, "vehicle");
+	if (!e) {
+		/* in a fleet of theirs? (an unknown VIN answers alike) */
+		struct find_ctx c = { r->store, v.id, false, CV_OK };
+
+		e = cv_owner_fleets(r->store, NULL, r->tok.user, 0, SIZE_MAX, &total, fleet_has, &c);
+		if (!e)
+			e = c.err;
+		if (e)
+			return cv_fail_store(r, e, "fleets");
+		if (!c.found)
+			e = CV_ENOTFOUND;
+	}
+	if (e)
+		return cv_fail(r, 403, CV_C_NOT_YOURS, "this vehicle is not in one of your fleets");
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "vin", v.vin);
+	cv_jw_kstr(&w, "motorization", cv_energy_motorization(v.energy));
+	cv_jw_ktime(&w, "createdAt", v.created);
+	cv_jw_end(&w);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 
@@ -146,14 +298,54 @@ static const struct cv_field vehicle_fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static uint32_t check_fleet_vehicles_extension(const char *item)
+{
+	return !strcmp(item, "branding") ? 1 : !strcmp(item, "pictures") ? 2 : 0;
+}
+
+static const struct cv_field fleets_fields[] = {
+	{ "pageSize", CV_F_PAGESIZE, 60, NULL },
+	{ "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	{ "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field fleet_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL },
+};
+
+/* str[6] is vinPrefix, as in vehicles_fields: get_vehicles() reads it there. */
+static const struct cv_field fleet_vehicles_fields[] = {
+	CV_FIELDS_PAGE(60),
+	CV_FIELD_CLIENT_ID,
+	{ "locale", CV_F_STRING, 16, NULL },
+	{ "extension", CV_F_LIST, 0, check_fleet_vehicles_extension },
+	{ "vinPrefix", CV_F_STRING, CV_VIN_MAX, NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field fleet_vehicle_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	{ "locale", CV_F_STRING, 16, NULL },
+	{ "extension", CV_F_LIST, 0, check_extension },
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct cv_route routes[] = {
 	{ "GET", CV_B2C "/user", get_user, CV_AUTH_USER, 0, user_fields, 0 },
 	{ "GET", CV_B2C "/user/vehicles", get_vehicles, CV_AUTH_USER, 0, vehicles_fields, 0 },
 	{ "GET", CV_B2C "/user/vehicles/{id}", get_vehicle, CV_AUTH_USER, 0, vehicle_fields, 0 },
+	{ "GET", CV_B2B "/fleets", get_fleets, CV_AUTH_FLEET, 0, fleets_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}", get_fleet, CV_AUTH_FLEET, 0, fleet_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/vehicles", get_vehicles, CV_AUTH_FLEET, 0, fleet_vehicles_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/vehicles/{vid}", get_vehicle, CV_AUTH_FLEET, 0, fleet_vehicle_fields, 0 },
+	{ "GET", CV_B2B "/vehicles/{vin}", get_capabilities, CV_AUTH_FLEET, 0, fleet_vehicle_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
-	return cv_serve(argc, argv, "cvapi-user", "The user and their vehicles (B2C /user...).", routes);
+	return cv_serve(argc, argv, "cvapi-user", "Users, fleets and the vehicles they see (/user..., /fleets...).", routes);
 }

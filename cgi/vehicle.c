@@ -1,10 +1,12 @@
 /*
- * vehicle.c - cvapi-vehicle: the latest state of a vehicle (B2C).
+ * vehicle.c - cvapi-vehicle: the latest state of a vehicle.
  *
  *   GET /connectedcar/v4/user/vehicles/{id}/status        (scopes optional:
  *        data:telemetry adds the vehicle's data, data:position lastPosition)
  *   GET /connectedcar/v4/user/vehicles/{id}/lastPosition  (data:position)
  *   GET /connectedcar/v4/user/vehicles/{id}/maintenance   (data:telemetry)
+ *   GET /connectedcar/v3/fleets/{fid}/vehicles/{vid}/status, lastPosition,
+ *       maintenance: the same for a fleet manager (everything shown)
  *
  * The status record carries its JSON fragments rendered at ingest, so a
  * status read is three key lookups (token, ownership, status) and copies.
@@ -13,15 +15,15 @@
 
 #include <string.h>
 
-/* Read the status record of path vehicle 0 into buf; 0 or the failure status. */
+/* Read the status record of the path's vehicle into buf; 0 or the failure status. */
 static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
 {
 	enum cv_err e;
-	int st = cv_check_vehicle(r, 0);
+	int st = cv_check_vehicle(r);
 
 	if (st)
 		return st;
-	e = cv_status_get(r->store, NULL, r->seg[0], buf, rec);
+	e = cv_status_get(r->store, NULL, r->vid, buf, rec);
 	if (e == CV_ENOTFOUND)
 		return cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no data yet");
 	if (e)
@@ -36,8 +38,8 @@ static void open_with_links(struct cv_jw *w, struct cv_req *r, const char *tail)
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", CV_B2C "/user/vehicles/%s/%s", r->seg[0], tail);
-	cv_jw_link(w, r, "vehicle", CV_B2C "/user/vehicles/%s", r->seg[0]);
+	cv_jw_link(w, r, "self", "%s/%s", r->vbase, tail);
+	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
 }
 
 static int get_status(struct cv_req *r)
@@ -51,6 +53,7 @@ static int get_status(struct cv_req *r)
 		return st;
 	open_with_links(&w, r, "status");
 	cv_jw_end(&w);
+	cv_jw_vin(&w, r);
 	cv_jw_ktime(&w, "createdAt", rec.state.v.at);
 	cv_jw_ktime(&w, "updatedAt", rec.state.updated);
 	if (r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY))
@@ -90,8 +93,9 @@ static int get_maintenance(struct cv_req *r)
 	if (st)
 		return st;
 	open_with_links(&w, r, "maintenance");
-	cv_jw_link(&w, r, "alerts", CV_B2C "/user/vehicles/%s/alerts", r->seg[0]);
+	cv_jw_link(&w, r, "alerts", "%s/alerts", r->vbase);
 	cv_jw_end(&w);
+	cv_jw_vin(&w, r);
 	cv_render_maintenance_members(&w, &rec.state);
 	cv_jw_end(&w);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
@@ -102,17 +106,33 @@ static const struct cv_field fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static uint32_t check_profile(const char *item)
+{
+	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
+}
+
+/* B2B: profile (fleet, the default, or endUser) is accepted; both show the same data. */
+static const struct cv_field fleet_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	{ "profile", CV_F_LIST, 0, check_profile },
+	{ NULL, 0, 0, NULL },
+};
+
 #define VEH CV_B2C "/user/vehicles/{id}"
+#define FVEH CV_B2B "/fleets/{fid}/vehicles/{vid}"
 
 static const struct cv_route routes[] = {
 	{ "GET", VEH "/status", get_status, CV_AUTH_USER, 0, fields, 0 },
 	{ "GET", VEH "/lastPosition", get_last_position, CV_AUTH_USER, CV_SC_BIT(CV_SC_POSITION), fields, 0 },
 	{ "GET", VEH "/maintenance", get_maintenance, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), fields, 0 },
+	{ "GET", FVEH "/status", get_status, CV_AUTH_FLEET, 0, fleet_fields, 0 },
+	{ "GET", FVEH "/lastPosition", get_last_position, CV_AUTH_FLEET, 0, fleet_fields, 0 },
+	{ "GET", FVEH "/maintenance", get_maintenance, CV_AUTH_FLEET, 0, fleet_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
 	return cv_serve(argc, argv, "cvapi-vehicle",
-			"The latest state of a vehicle: status, lastPosition, maintenance (B2C).", routes);
+			"The latest state of a vehicle: status, lastPosition, maintenance.", routes);
 }

@@ -25,6 +25,8 @@ static const char usage_text[] =
 	"                                         prints id=... and credential=... (the upload credential)\n"
 	"  fleet add ID --owner LOGIN [--label LABEL]   a fleet, managed by LOGIN\n"
 	"  fleet add-vehicle ID VIN                    put a vehicle in the fleet\n"
+	"  cert add SUBJECT LOGIN                 a client certificate (its subject as the web\n"
+	"                                         server writes it) authenticates LOGIN (fleet face)\n"
 	"  token issue LOGIN [--client ID] [--scope \"S1 S2...\"] [--ttl SECONDS]\n"
 	"                                         prints an access token\n"
 	"  demo [--vehicles FILE]                 load the demo account (idempotent); FILE gets\n"
@@ -411,6 +413,41 @@ static int add_fleet_vehicle(struct cv_store *st, const char *fid, const char *v
 	return e ? fail("adding the vehicle to the fleet", e) : 0;
 }
 
+/* ---- cert add ------------------------------------------------------------ */
+
+struct cert_arg {
+	const char *subject;
+	const char *login;
+};
+
+static enum cv_err put_cert(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct cert_arg *c = arg;
+
+	return cv_cert_put(st, txn, c->subject, c->login);
+}
+
+static int cmd_cert(struct cv_store *st, int argc, char **argv)
+{
+	struct cert_arg c;
+	enum cv_err e;
+
+	if (argc != 3 || strcmp(argv[0], "add"))
+		return usage_error("cert add SUBJECT LOGIN");
+	c.subject = argv[1];
+	c.login = argv[2];
+	if (!*c.subject || strlen(c.subject) > CV_SUBJECT_MAX)
+		return usage_error("a certificate subject is 1 to 512 bytes");
+	if (!login_ok(c.login))
+		return usage_error("a login is 1 to 64 characters among A-Z a-z 0-9 . _ - @");
+	e = in_txn(st, put_cert, &c);
+	if (e == CV_ENOTFOUND) {
+		fprintf(stderr, "cvctl: no user %s\n", c.login);
+		return 1;
+	}
+	return e ? fail("adding the certificate", e) : 0;
+}
+
 static int cmd_fleet(struct cv_store *st, int argc, char **argv)
 {
 	static const char *const allowed[] = { "--owner=", "--label=", NULL };
@@ -709,7 +746,7 @@ int main(int argc, char **argv)
 		}
 	}
 	cmd = argv[i++];
-	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") && strcmp(cmd, "fleet") &&
+	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") && strcmp(cmd, "fleet") && strcmp(cmd, "cert") &&
 	    strcmp(cmd, "token") && strcmp(cmd, "demo") && strcmp(cmd, "verify") && strcmp(cmd, "backup") &&
 	    strcmp(cmd, "recover")) {
 		fprintf(stderr, "cvctl: unknown command %s (see cvctl --help)\n", cmd);
@@ -733,6 +770,8 @@ int main(int argc, char **argv)
 		rc = cmd_vehicle(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "fleet")) {
 		rc = cmd_fleet(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "cert")) {
+		rc = cmd_cert(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "token")) {
 		rc = cmd_token(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "demo")) {

@@ -194,9 +194,10 @@ enum cv_err cv_user_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *lo
 	return link_exists(st, CV_DB_USERVEHS, txn, login, vid);
 }
 
-enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login, const char *vin_prefix,
-			     size_t offset, size_t limit, size_t *total,
-			     int (*fn)(const struct cv_vehicle *v, void *arg), void *arg)
+/* The vehicles linked to owner (a login or a fleet id) in a link database. */
+static enum cv_err linked_vehicles(struct cv_store *st, DB_TXN *txn, enum cv_dbid links, const char *login,
+				   const char *vin_prefix, size_t offset, size_t limit, size_t *total,
+				   int (*fn)(const struct cv_vehicle *v, void *arg), void *arg)
 {
 	DBC *c;
 	DBT k, d;
@@ -209,7 +210,7 @@ enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login
 	if (pl > sizeof(prefix))
 		return CV_EINVAL;
 	memcpy(prefix, login, pl);
-	ret = st->db[CV_DB_USERVEHS]->cursor(st->db[CV_DB_USERVEHS], txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	ret = st->db[links]->cursor(st->db[links], txn, &c, txn ? 0 : DB_READ_COMMITTED);
 	if (ret)
 		return cv_store_err(ret);
 	memset(&k, 0, sizeof(k));
@@ -252,6 +253,129 @@ enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login
 	c->close(c);
 	*total = n;
 	return e;
+}
+
+enum cv_err cv_user_vehicles(struct cv_store *st, DB_TXN *txn, const char *login, const char *vin_prefix,
+			     size_t offset, size_t limit, size_t *total,
+			     int (*fn)(const struct cv_vehicle *v, void *arg), void *arg)
+{
+	return linked_vehicles(st, txn, CV_DB_USERVEHS, login, vin_prefix, offset, limit, total, fn, arg);
+}
+
+enum cv_err cv_fleet_vehicles(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vin_prefix,
+			      size_t offset, size_t limit, size_t *total,
+			      int (*fn)(const struct cv_vehicle *v, void *arg), void *arg)
+{
+	return linked_vehicles(st, txn, CV_DB_FLEETVEHS, fid, vin_prefix, offset, limit, total, fn, arg);
+}
+
+enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login, size_t offset, size_t limit,
+			    size_t *total, int (*fn)(const struct cv_fleet *f, void *arg), void *arg)
+{
+	DBC *c;
+	DBT k, d;
+	size_t n = 0;
+	int ret;
+	enum cv_err e = CV_OK;
+	bool stop = false;
+
+	ret = st->db[CV_DB_FLEETS]->cursor(st->db[CV_DB_FLEETS], txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.flags = DB_DBT_REALLOC;
+	d.flags = DB_DBT_REALLOC;
+	while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+		struct cv_fleet f;
+
+		if (cv_fleet_decode(d.data, d.size, &f) || strcmp(f.owner, login))
+			continue;
+		if (!stop && n >= offset && n < offset + limit && fn(&f, arg))
+			stop = true;
+		n++;
+	}
+	if (ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	free(k.data);
+	free(d.data);
+	c->close(c);
+	*total = n;
+	return e;
+}
+
+enum cv_err cv_cert_put(struct cv_store *st, DB_TXN *txn, const char *subject, const char *login)
+{
+	struct cv_user u;
+	enum cv_err e;
+
+	if (!*subject || strlen(subject) > CV_SUBJECT_MAX)
+		return CV_EINVAL;
+	e = cv_user_get(st, txn, login, &u);
+	if (!e)
+		e = cv_store_put(st, CV_DB_CERTS, txn, subject, strlen(subject), login, strlen(login), 0);
+	return e;
+}
+
+enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *subject, char login[CV_LOGIN_MAX + 1])
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	if (!*subject || strlen(subject) > CV_SUBJECT_MAX)
+		return CV_ENOTFOUND;
+	e = cv_store_get(st, CV_DB_CERTS, txn, subject, strlen(subject), &b);
+	if (!e && (b.len == 0 || b.len > CV_LOGIN_MAX))
+		e = CV_EINVAL;
+	if (!e) {
+		memcpy(login, b.p, b.len);
+		login[b.len] = '\0';
+	}
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now)
+{
+	struct cv_user u;
+	struct cv_buf b = CV_BUF_INIT(0);
+	unsigned char key[32], val[8];
+	DB_TXN *txn = NULL;
+	enum cv_err e = cv_user_get(st, NULL, login, &u);
+
+	if (e == CV_ENOTFOUND)
+		return CV_EAUTH;
+	if (e)
+		return e;
+	/* the user's hash is in the key: a new password forgets the old entries */
+	if (cv_buf_add(&b, login, strlen(login) + 1) || cv_buf_add(&b, password, strlen(password) + 1) ||
+	    cv_buf_add(&b, u.hash, strlen(u.hash))) {
+		cv_buf_release(&b);
+		return CV_ETOOBIG;
+	}
+	cv_sha256(b.p, b.len, key);
+	cv_buf_reset(&b);
+	e = cv_store_get(st, CV_DB_BASICAUTH, NULL, key, sizeof(key), &b);
+	if (!e && b.len == 8 && (int64_t)cv_be64_get((const unsigned char *)b.p) > now) {
+		cv_buf_release(&b);
+		return CV_OK;
+	}
+	cv_buf_release(&b);
+	if (e && e != CV_ENOTFOUND)
+		return e;
+	if (!cv_password_check(password, u.hash))
+		return CV_EAUTH;
+	/* remember it for an hour; not synced: losing it costs one more check */
+	cv_be64_put(val, (uint64_t)(now + CV_BASIC_TTL_MS));
+	e = cv_store_begin(st, &txn, DB_TXN_NOSYNC);
+	if (!e)
+		e = cv_store_put(st, CV_DB_BASICAUTH, txn, key, sizeof(key), val, sizeof(val), 0);
+	if (!e) {
+		e = cv_store_commit(txn);
+		txn = NULL;
+	}
+	cv_store_abort(txn);
+	return e == CV_EDEADLOCK ? CV_OK : e;
 }
 
 enum cv_err cv_fleet_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_fleet *f)

@@ -62,6 +62,35 @@ enum cv_err cv_fleet_add_vehicle(struct cv_store *st, DB_TXN *txn, const char *f
 /* CV_OK if vehicle vid is in fleet fid, CV_ENOTFOUND if not. */
 enum cv_err cv_fleet_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vid);
 
+/* The vehicles of fleet fid, as cv_user_vehicles does for a user. */
+enum cv_err cv_fleet_vehicles(struct cv_store *st, DB_TXN *txn, const char *fid, const char *vin_prefix,
+			      size_t offset, size_t limit, size_t *total,
+			      int (*fn)(const struct cv_vehicle *v, void *arg), void *arg);
+/*
+ * The fleets whose manager is login, in id order: all counted into *total,
+ * fn called for ranks [offset, offset + limit). A walk of every fleet: an
+ * installation has few of them.
+ */
+enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login, size_t offset, size_t limit,
+			    size_t *total, int (*fn)(const struct cv_fleet *f, void *arg), void *arg);
+
+/* ---- fleet managers' credentials ------------------------------------------ */
+
+#define CV_SUBJECT_MAX 512           /* a certificate subject (DN) */
+#define CV_BASIC_TTL_MS 3600000      /* how long a verified Basic credential is remembered */
+/* The client certificate with this subject (as the web server writes it) is login's. */
+enum cv_err cv_cert_put(struct cv_store *st, DB_TXN *txn, const char *subject, const char *login);
+/* Whose certificate subject is it: CV_ENOTFOUND if nobody's. */
+enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *subject, char login[CV_LOGIN_MAX + 1]);
+/*
+ * HTTP Basic: CV_OK if password is login's, CV_EAUTH if not (or no such
+ * user). A success is remembered for CV_BASIC_TTL_MS (basicauth database,
+ * keyed by a hash of login, password and the user's password hash) so that
+ * the next requests skip yescrypt (about 45 ms); that write is its own
+ * unsynced transaction.
+ */
+enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now);
+
 /* ---- tokens ------------------------------------------------------------- */
 
 /* Make and store a token for t (kind, user, client, scopes, times); its text goes to out. */

@@ -1,0 +1,194 @@
+// The B2B fleet face (/connectedcar/v3): a fleet manager authenticated
+// with HTTP Basic and client_id sees their fleets, the fleets' vehicles and
+// each vehicle's state and history, through the same programs as the B2C
+// face; bodies checked against b2b-v3.19.2.yaml; every bad credential and
+// every foreign fleet or vehicle refused.
+import assert from 'node:assert/strict';
+import { apiSuite } from '../lib/server.mjs';
+import { assertSchema, assertXError } from '../lib/schema.mjs';
+
+const B2B = '/connectedcar/v3';
+const basic = (user, pw) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+const FLEET = 'demo-fleet';
+const b2b = { doc: 'b2b' };
+
+apiSuite('fleet', (srv, it) => {
+	const auth = { authorization: basic('fleet', 'fleet') };
+	let car, other, mallory;
+
+	/* GET on the fleet face as the demo fleet manager (client_id=console unless q says otherwise). */
+	async function get(path, { headers = auth, client = 'console' } = {}) {
+		const sep = path.includes('?') ? '&' : '?';
+		return srv.request('GET', `${B2B}${path}${client ? `${sep}client_id=${client}` : ''}`, { headers });
+	}
+
+	it('set-up: data for a demo vehicle, a second fleet manager with a fleet, a vehicle of no fleet', async () => {
+		car = srv.vehicles.find((v) => v.energy === 'petrol');
+		const up = await srv.upload(car.vin, car.cred, {
+			messageId: 'f-1',
+			samples: [
+				{ at: '2024-07-01T08:00:00Z', speed: 0, ignition: 'StartUp', position: { lat: 48.85, lon: 2.35 }, maintenance: { days: 30, km: 1500 } },
+				{ at: '2024-07-01T08:01:00Z', speed: 42, position: { lat: 48.86, lon: 2.36 },
+					events: [{ type: 'alert', alert: 'AddWasherFluid', active: true }, { type: 'collision', details: [{ side: 'Front' }] },
+						{ type: 'alarm', activation: 'Active' }] },
+			],
+		});
+		assert.equal(up.status, 200, up.text);
+		await srv.cvctl(['user', 'add', 'boss', '--password', 'boss-pw']);
+		await srv.cvctl(['fleet', 'add', 'boss-fleet', '--owner', 'boss']);
+		mallory = await srv.addUserWithVehicle('mallory', 'VF3MALLXRY0000002');
+		other = srv.vehicles.find((v) => v.energy === 'electric');
+	});
+
+	it('GET /fleets: the manager\'s fleets only', async () => {
+		const r = await get('/fleets');
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.ctype, 'application/hal+json');
+		await assertSchema(r.body, 'Fleets', b2b);
+		assert.deepEqual(r.body._embedded.fleets.map((f) => f.id), [FLEET]);
+		assert.equal(r.body.total, 1);
+		const f = r.body._embedded.fleets[0];
+		assert.equal(f._links.self.href, `${srv.base}${B2B}/fleets/${FLEET}`);
+		assert.equal(f._links.vehicles.href, `${srv.base}${B2B}/fleets/${FLEET}/vehicles`);
+		const b = await get('/fleets', { headers: { authorization: basic('boss', 'boss-pw') } });
+		assert.deepEqual(b.body._embedded.fleets.map((x) => x.id), ['boss-fleet']);
+	});
+
+	it('GET /fleets/{fid} and its vehicles, with vinPrefix', async () => {
+		const r = await get(`/fleets/${FLEET}`);
+		assert.equal(r.status, 200, r.text);
+		await assertSchema(r.body, 'Fleet', b2b);
+		assert.equal(r.body.id, FLEET);
+		const v = await get(`/fleets/${FLEET}/vehicles`);
+		assert.equal(v.status, 200, v.text);
+		await assertSchema(v.body, 'Vehicles', b2b);
+		assert.deepEqual(v.body._embedded.vehicles.map((x) => x.vin).sort(), srv.vehicles.map((x) => x.vin).sort());
+		for (const x of v.body._embedded.vehicles) {
+			assert.equal(x._links.self.href, `${srv.base}${B2B}/fleets/${FLEET}/vehicles/${x.id}`);
+			assert.equal(x._links.fleet.href, `${srv.base}${B2B}/fleets/${FLEET}`);
+			const one = await srv.request('GET', `${x._links.self.href.slice(srv.base.length)}?client_id=console`, { headers: auth });
+			assert.equal(one.status, 200, one.text);
+			await assertSchema(one.body, 'Vehicle', b2b);
+			assert.deepEqual(one.body, x);
+		}
+		const p = await get(`/fleets/${FLEET}/vehicles?vinPrefix=${car.vin.slice(0, 12)}`);
+		assert.deepEqual(p.body._embedded.vehicles.map((x) => x.vin), [car.vin]);
+		const page = await get(`/fleets/${FLEET}/vehicles?pageSize=2`);
+		assert.equal(page.body._embedded.vehicles.length, 2);
+		assert.ok(page.body._links.next);
+	});
+
+	it('a vehicle\'s status, lastPosition, maintenance, telemetry, alerts, collisions and alarms', async () => {
+		const V = `/fleets/${FLEET}/vehicles/${car.id}`;
+		const base = `${srv.base}${B2B}${V}`;
+		for (const [p, name] of [['status', 'Status'], ['maintenance', 'Maintenance'], ['telemetry', 'Telemetries'],
+			['alerts', 'Alerts'], ['collisions', 'Collisions'], ['alarms', 'Alarms']]) {
+			const r = await get(`${V}/${p}`);
+			assert.equal(r.status, 200, `${p}: ${r.text}`);
+			await assertSchema(r.body, name, b2b);
+			assert.equal(r.body._links.self.href.split('?')[0], `${base}/${p}`);
+		}
+		const s = await get(`${V}/status?profile=endUser`);
+		assert.deepEqual(s.body.lastPosition.geometry.coordinates, [2.36, 48.86, 0]);
+		const pos = await get(`${V}/lastPosition`);
+		assert.equal(pos.status, 200, pos.text);
+		assert.equal(pos.ctype, 'application/vnd.geo+json');
+		await assertSchema(pos.body, 'Position', b2b);
+		const t = await get(`${V}/telemetry`);
+		assert.equal(t.body.total, 2);
+		assert.equal(t.body._embedded.telemetries[0]._links.vehicle.href, base);
+		const a = await get(`${V}/alerts`);
+		const alert = a.body._embedded.alerts[0];
+		assert.equal(alert.type, 'AddWasherFluid');
+		assert.ok(alert._links.self.href.startsWith(`${base}/alerts/`));
+		const one = await srv.request('GET', `${alert._links.self.href.slice(srv.base.length)}?client_id=console`, { headers: auth });
+		assert.equal(one.status, 200, one.text);
+		await assertSchema(one.body, 'Alert', b2b);
+		assert.deepEqual(one.body, alert);
+		const c = await get(`${V}/collisions`);
+		const cone = await get(`${V}/collisions/${c.body._embedded.Collisions[0].id}`);
+		await assertSchema(cone.body, 'Collision', b2b);
+		// the fleet face shows what the B2C face shows
+		const tok = await srv.token('demo');
+		const b2cAlerts = await srv.get(`/connectedcar/v4/user/vehicles/${car.id}/alerts`, tok);
+		assert.deepEqual(b2cAlerts.body._embedded.alerts.map((x) => x.id), a.body._embedded.alerts.map((x) => x.id));
+	});
+
+	it('GET /vehicles/{vin}: the capabilities of a vehicle of the manager\'s fleets', async () => {
+		const r = await get(`/vehicles/${car.vin}`);
+		assert.equal(r.status, 200, r.text);
+		// the document requires createdAt without declaring it
+		await assertSchema(r.body, 'VehicleCapabilities', { ...b2b, extra: ['createdAt'] });
+		assert.equal(r.body.vin, car.vin);
+		assert.equal(r.body.motorization, 'Thermic');
+		await assertXError(await get(`/vehicles/${mallory.vin}`), 403, { code: 40301, message: /not in one of your fleets/ });
+		await assertXError(await get('/vehicles/VF3UNKNWN00000000'), 403, { code: 40301, message: /not in one of your fleets/ });
+		await assertXError(await get('/vehicles/vf3lower'), 400, { code: 40002 });
+	});
+
+	const creds = [
+		// name, headers, client, status, code, message
+		['no credentials', {}, 'console', 401, 40101, /no credentials/],
+		['a wrong password', { authorization: basic('fleet', 'nope') }, 'console', 401, 40105, /wrong login or password/],
+		['an unknown user', { authorization: basic('nobody', 'fleet') }, 'console', 401, 40105, /wrong login or password/],
+		['malformed Basic (no colon)', { authorization: `Basic ${Buffer.from('fleet').toString('base64')}` }, 'console', 401, 40102, /malformed Basic/],
+		['malformed Basic (not base64)', { authorization: 'Basic %%%' }, 'console', 401, 40102, /malformed Basic/],
+		['an empty login', { authorization: basic('', 'fleet') }, 'console', 401, 40102, /malformed Basic/],
+		['a bearer token instead', { authorization: 'Bearer abc' }, 'console', 401, 40101, /no credentials/],
+		['no client_id', null, null, 401, 40104, /client_id is required/],
+		['an unknown client_id', null, 'app-nobody', 401, 40104, /unknown client_id/],
+		['a certificate the web server did not verify (header spoofing has no effect)', { authorization: '', 'ssl-client-verify': 'SUCCESS', 'ssl-client-s-dn': 'CN=fleet' }, 'console', 401, 40101, /no credentials/],
+	];
+	for (const [name, headers, client, status, code, message] of creds) {
+		it(`GET /fleets with ${name} -> ${status}`, async () => {
+			const r = await get('/fleets', { headers: headers || auth, client });
+			await assertXError(r, status, { code, message });
+			if (status === 401 && code !== 40104)
+				assert.match(r.headers.get('www-authenticate') || '', /^Basic realm="cvapi"/);
+			assert.ok(!r.text.includes(FLEET));
+		});
+	}
+
+	it('a fleet that is not yours, or does not exist: 403 with no data', async () => {
+		for (const p of ['/fleets/boss-fleet', '/fleets/boss-fleet/vehicles', '/fleets/no-such-fleet', `/fleets/boss-fleet/vehicles/${car.id}/status`]) {
+			const r = await get(p);
+			await assertXError(r, 403, { code: 40301, message: /this fleet is not yours/ });
+		}
+		// the manager of that fleet does see it
+		const b = await get('/fleets/boss-fleet', { headers: { authorization: basic('boss', 'boss-pw') } });
+		assert.equal(b.status, 200, b.text);
+	});
+
+	it('a vehicle that is not in the fleet: 403; a malformed vehicle id: 400', async () => {
+		for (const p of ['', '/status', '/telemetry', '/alerts', '/lastPosition']) {
+			await assertXError(await get(`/fleets/${FLEET}/vehicles/${mallory.id}${p}`), 403, { code: 40301, message: /not in this fleet/ });
+			await assertXError(await get(`/fleets/${FLEET}/vehicles/xyz${p}`), 400, { code: 40002 });
+		}
+		assert.ok(other); // a demo vehicle of the fleet answers
+		assert.equal((await get(`/fleets/${FLEET}/vehicles/${other.id}`)).status, 200);
+	});
+
+	const bad = [
+		[`/fleets/${FLEET}/vehicles?pageSize=61`, 40001, /pageSize/],
+		[`/fleets/${FLEET}/vehicles?extension=onboardCapabilities`, 40001, /extension: unknown value/],
+		['/fleets?vinPrefix=VF3', 40007, /unknown query parameter "vinPrefix"/],
+		['/fleets?pageToken=AAAA', 40006, /not one this server made/],
+		[() => `/fleets/${FLEET}/vehicles/${car.id}/status?profile=admin`, 40001, /profile: unknown value "admin"/],
+		[() => `/fleets/${FLEET}/vehicles/${car.id}/telemetry?timestamps=today/`, 40005, /RFC 3339/],
+		[() => `/fleets/${FLEET}/vehicles/${car.id}/alarms?type=x`, 40001, /type: unknown value "x"/],
+		[() => `/fleets/${FLEET}/vehicles/${car.id}/alerts/123`, 40002, /malformed alert id/],
+	];
+	for (const [p, code, message] of bad) {
+		it(`GET ${typeof p === 'string' ? p : p.toString().slice(6, 80)} -> 400`, async () => {
+			await assertXError(await get(typeof p === 'string' ? p : p()), 400, { code, message });
+		});
+	}
+
+	it('the user face does not take Basic, nor the fleet face a bearer token', async () => {
+		const r = await srv.request('GET', `/connectedcar/v4/user/vehicles/${car.id}/status`, { headers: auth });
+		await assertXError(r, 401, { code: 40102, message: /must be Bearer/ });
+		const tok = await srv.token('fleet');
+		const f = await get('/fleets', { headers: { authorization: `Bearer ${tok}` } });
+		await assertXError(f, 401, { code: 40101 });
+	});
+});
