@@ -576,8 +576,11 @@ static int auth_fleet(struct cv_req *r)
 	memset(&r->tok, 0, sizeof(r->tok));
 	if (verify && !strcmp(verify, "SUCCESS") && dn && *dn) {
 		e = cv_cert_login(r->store, NULL, dn, r->tok.user);
-		if (e == CV_ENOTFOUND || e == CV_EINVAL)
-			return fleet_unauthorized(r, CV_C_BAD_CERT, "this client certificate is not registered");
+		if (e == CV_ENOTFOUND || e == CV_EINVAL) {
+			/* the subject as this web server writes it: what `cvctl cert add` needs */
+			cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
+			return cv_fail(r, 401, CV_C_BAD_CERT, "this client certificate is not registered (subject %.300s)", dn);
+		}
 		if (e)
 			return cv_fail_store(r, e, "certificate");
 	} else if (h && !strncasecmp(h, "Basic ", 6)) {

@@ -33,7 +33,8 @@
 // for the contract).
 import { test as nodeTest } from 'node:test';
 import { schemaSkip, schemaProblems } from './schema.mjs';
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import https from 'node:https';
 import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync, accessSync, chownSync, chmodSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -127,8 +128,46 @@ async function killGroup(child, graceMs = 3000) {
 	try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
 }
 
+/* The TLS template of etc/ for ctx.tls ({ port, cert, key, ca }), or ''. */
+function tlsConf(ctx, name) {
+	if (!ctx.tls)
+		return '';
+	return '\n' + instantiate(readFileSync(join(SRCDIR, 'etc', name), 'utf8'), {
+		TLSPORT: ctx.tls.port, TLSCERT: ctx.tls.cert, TLSKEY: ctx.tls.key, CLIENTCA: ctx.tls.ca,
+	});
+}
+
 /*
- * lighttpd: ctx = { port, home, rundir, fcgidir, wwwdir, procs, env }.
+ * Test certificates in dir, made with the openssl command: a CA, the
+ * server's certificate for 127.0.0.1, a client certificate of that CA
+ * (client.pem, subject C=FR, O=Fleet, CN=manager), and the same subject
+ * signed by another CA (rogue.pem), which the server must not accept.
+ */
+export function makeCertificates(dir) {
+	mkdirSync(dir, { recursive: true });
+	const ossl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+	const ca = (name, cn) => ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${cn}`,
+		'-keyout', `${name}.key`, '-out', `${name}.pem`);
+	const leaf = (name, subj, caName, ext) => {
+		ossl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', subj, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+		writeFileSync(join(dir, `${name}.ext`), ext);
+		ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.pem`, '-CAkey', `${caName}.key`, '-CAcreateserial',
+			'-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+	};
+	ca('ca', 'cvapi test CA');
+	ca('rogueca', 'someone else');
+	leaf('server', '/CN=127.0.0.1', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+	leaf('client', '/C=FR/O=Fleet/CN=manager', 'ca', 'extendedKeyUsage=clientAuth\n');
+	leaf('rogue', '/C=FR/O=Fleet/CN=manager', 'rogueca', 'extendedKeyUsage=clientAuth\n');
+	return {
+		ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key'),
+		client: { cert: readFileSync(join(dir, 'client.pem')), key: readFileSync(join(dir, 'client.key')) },
+		rogue: { cert: readFileSync(join(dir, 'rogue.pem')), key: readFileSync(join(dir, 'rogue.key')) },
+	};
+}
+
+/*
+ * lighttpd: ctx = { port, home, rundir, fcgidir, wwwdir, procs, env, tls }.
  * start() resolves when the process runs (or rejects with its log when it
  * exits early, e.g. port taken); stop() kills it and its FastCGI children;
  * logs() returns the text of its logs (error log, then its own output).
@@ -146,7 +185,7 @@ function lighttpd(ctx) {
 			writeFileSync(conf, instantiate(tpl, {
 				PORT: ctx.port, FCGIDIR: ctx.fcgidir, WWWDIR: ctx.wwwdir, HOME: ctx.home,
 				RUNDIR: ctx.rundir, PROCS: ctx.procs,
-			}));
+			}) + tlsConf(ctx, 'lighttpd-tls.conf.in'));
 			out = '';
 			child = spawn(bin, ['-D', '-f', conf], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
 			live.set(child.pid, ctx.top);
@@ -242,7 +281,7 @@ function apache(ctx) {
 				throw new Error(`cvapi-spawn exited before it was ready (${sup.exitCode ?? sup.signalCode}):\n${out}`);
 			writeFileSync(conf, instantiate(readFileSync(tplPath, 'utf8'), {
 				PORT: ctx.port, WWWDIR: ctx.wwwdir, RUNDIR: ctx.rundir, USER: `#${uid}`, GROUP: `#${gid}`,
-			}));
+			}) + tlsConf(ctx, 'apache2-tls.conf.in'));
 			child = spawn(bin, ['-f', conf, '-DFOREGROUND'], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
 			live.set(child.pid, ctx.top);
 			child.stdout.on('data', collect);
@@ -425,10 +464,18 @@ export class Server {
 			return { vin, energy, cred };
 		});
 
+		if (this.opts.tls) {
+			this.pki = makeCertificates(join(top, 'tls'));
+			if (this.user)
+				for (const f of readdirSync(join(top, 'tls')))
+					chownSync(join(top, 'tls', f), this.user.uid, this.user.gid);
+		}
 		let lastErr = null;
 		for (let attempt = 0; attempt < 5; attempt++) {
 			const port = await freePort();
-			const ws = WEBSERVERS[WEBSERVER]({ ...common, port });
+			const tls = this.pki ? { port: await freePort(), cert: this.pki.cert, key: this.pki.key, ca: this.pki.ca } : null;
+			const ws = WEBSERVERS[WEBSERVER]({ ...common, port, tls });
+			this.tlsBase = tls ? `https://127.0.0.1:${tls.port}` : null;
 			const child = await ws.start();
 			this.ws = ws;
 			this.base = `http://127.0.0.1:${port}`;
@@ -578,6 +625,32 @@ export class Server {
 
 	get(path, token, opts = {}) {
 		return this.request('GET', path, { ...opts, token });
+	}
+
+	/*
+	 * GET over TLS (a server started with { tls: true }), presenting the
+	 * client certificate `client` ({ cert, key }, e.g. this.pki.client) if
+	 * given: { status, text, body, headers: Map-like }.
+	 */
+	tlsGet(path, { client, headers = {} } = {}) {
+		return new Promise((res, rej) => {
+			const req = https.request(`${this.tlsBase}${path}`, {
+				method: 'GET', headers, ca: readFileSync(this.pki.ca), ...(client || {}),
+			}, (r) => {
+				let text = '';
+				r.setEncoding('utf8');
+				r.on('data', (d) => { text += d; });
+				r.on('end', () => {
+					let body = null;
+					try { body = JSON.parse(text); } catch { /* not JSON */ }
+					res({ status: r.statusCode, text, body, ctype: (r.headers['content-type'] || '').split(';')[0],
+						headers: { get: (n) => r.headers[n.toLowerCase()] ?? null } });
+				});
+			});
+			req.on('error', rej);
+			req.setTimeout(15000, () => req.destroy(new Error('TLS request timed out')));
+			req.end();
+		});
 	}
 
 	/* The vehicle link: POST a batch (object, or a raw string with opts.contentType). */

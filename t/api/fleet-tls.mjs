@@ -1,0 +1,67 @@
+// The fleet face over TLS with client certificates: the web server (from
+// etc/lighttpd-tls.conf.in or etc/apache2-tls.conf.in) verifies the
+// certificate, the programs read the verified subject and look it up.
+import assert from 'node:assert/strict';
+import { apiSuite, WEBSERVER } from '../lib/server.mjs';
+import { assertSchema, assertXError } from '../lib/schema.mjs';
+
+const B2B = '/connectedcar/v3';
+// the subject as each web server writes it in SSL_CLIENT_S_DN
+const SUBJECTS = { lighttpd: 'C = FR, O = Fleet, CN = manager', apache: 'CN=manager,O=Fleet,C=FR' };
+
+apiSuite('fleet-tls', { tls: true }, (srv, it) => {
+	it('a certificate that is not registered: 401', async () => {
+		const r = await srv.tlsGet(`${B2B}/fleets?client_id=console`, { client: srv.pki.client });
+		await assertXError(r, 401, { code: 40106, message: /not registered/ });
+	});
+
+	it('registered with cvctl cert add, it authenticates its fleet manager', async () => {
+		await srv.cvctl(['cert', 'add', SUBJECTS[WEBSERVER], 'fleet']);
+		const r = await srv.tlsGet(`${B2B}/fleets?client_id=console`, { client: srv.pki.client });
+		assert.equal(r.status, 200, r.text);
+		await assertSchema(r.body, 'Fleets', { doc: 'b2b' });
+		assert.deepEqual(r.body._embedded.fleets.map((f) => f.id), ['demo-fleet']);
+		// links name the server the client used
+		assert.ok(r.body._embedded.fleets[0]._links.self.href.endsWith(`${B2B}/fleets/demo-fleet`));
+		const v = srv.vehicles[0];
+		const s = await srv.tlsGet(`${B2B}/fleets/demo-fleet/vehicles/${v.id}?client_id=console`, { client: srv.pki.client });
+		assert.equal(s.status, 200, s.text);
+		assert.equal(s.body.vin, v.vin);
+	});
+
+	it('the certificate still needs a client_id', async () => {
+		const r = await srv.tlsGet(`${B2B}/fleets`, { client: srv.pki.client });
+		await assertXError(r, 401, { code: 40104, message: /client_id is required/ });
+	});
+
+	it('the same subject from another CA is refused (by the web server or with 401)', async () => {
+		let r;
+		try {
+			r = await srv.tlsGet(`${B2B}/fleets?client_id=console`, { client: srv.pki.rogue });
+		} catch (e) {
+			// Apache ends the handshake of a certificate it cannot verify
+			assert.match(e.message, /alert|socket hang up|ECONNRESET|certificate/i);
+			return;
+		}
+		await assertXError(r, 401, { code: 40106, message: /not verified/ });
+		assert.ok(!r.text.includes('demo-fleet'));
+	});
+
+	it('without a certificate, HTTP Basic still works over TLS; nothing at all is a 401', async () => {
+		const basic = `Basic ${Buffer.from('fleet:fleet').toString('base64')}`;
+		const r = await srv.tlsGet(`${B2B}/fleets?client_id=console`, { headers: { authorization: basic } });
+		assert.equal(r.status, 200, r.text);
+		const n = await srv.tlsGet(`${B2B}/fleets?client_id=console`);
+		await assertXError(n, 401, { code: 40101 });
+	});
+
+	it('cvctl cert add refuses an unknown user and a bad subject', async () => {
+		const a = await srv.cvctlRun(['cert', 'add', 'CN=x', 'nobody']);
+		assert.equal(a.code, 1);
+		assert.match(a.stderr, /no user nobody/);
+		const b = await srv.cvctlRun(['cert', 'add', '', 'fleet']);
+		assert.equal(b.code, 2);
+		const c = await srv.cvctlRun(['cert', 'add', 'x'.repeat(513), 'fleet']);
+		assert.equal(c.code, 2);
+	});
+});
