@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TOKEN_V 1
-#define TOKEN_RAW (1 + 8 + 8 + 8 + 16)
+#define TOKEN_V 2
+/* version, offset, resume key, resume id, filter digest, MAC */
+#define TOKEN_RAW (1 + 8 + 8 + 16 + 8 + 16)
+#define TOKEN_SIGNED (1 + 8 + 8 + 16 + 8)
 
 /* The page key: 32 random bytes in the meta database, made by the first process that needs them. */
 static enum cv_err page_key(struct cv_store *st, unsigned char key[32])
@@ -71,7 +73,8 @@ static void mac(const unsigned char key[32], const unsigned char *data, size_t n
 	memcpy(out, full, 16);
 }
 
-static bool token_make(struct cv_req *r, int64_t offset, int64_t key_, char *out, size_t outsz)
+static bool token_make(struct cv_req *r, int64_t offset, int64_t key_, const unsigned char id[16],
+		       char *out, size_t outsz)
 {
 	unsigned char raw[TOKEN_RAW], key[32];
 
@@ -80,8 +83,9 @@ static bool token_make(struct cv_req *r, int64_t offset, int64_t key_, char *out
 	raw[0] = TOKEN_V;
 	cv_be64_put(raw + 1, (uint64_t)offset);
 	cv_be64_put(raw + 9, (uint64_t)key_);
-	cv_be64_put(raw + 17, filter_digest(r));
-	mac(key, raw, 25, raw + 25);
+	memcpy(raw + 17, id, 16);
+	cv_be64_put(raw + 33, filter_digest(r));
+	mac(key, raw, TOKEN_SIGNED, raw + TOKEN_SIGNED);
 	cv_b64url(raw, sizeof(raw), out);
 	return true;
 }
@@ -100,14 +104,15 @@ int cv_page_init(struct cv_req *r, int64_t default_size, struct cv_page *pg)
 		e = page_key(r->store, key);
 		if (e)
 			return cv_fail_store(r, e, "page key");
-		mac(key, raw, 25, want);
-		if (!cv_memeq_ct(want, raw + 25, 16))
+		mac(key, raw, TOKEN_SIGNED, want);
+		if (!cv_memeq_ct(want, raw + TOKEN_SIGNED, 16))
 			return cv_fail(r, 400, CV_C_BAD_PAGETOKEN, "pageToken is not one this server made");
-		if (cv_be64_get(raw + 17) != filter_digest(r))
+		if (cv_be64_get(raw + 33) != filter_digest(r))
 			return cv_fail(r, 400, CV_C_BAD_PAGETOKEN,
 				       "pageToken belongs to another collection or other filters");
 		pg->offset = (int64_t)cv_be64_get(raw + 1);
 		pg->resume_key = (int64_t)cv_be64_get(raw + 9);
+		memcpy(pg->resume_id, raw + 17, 16);
 		pg->resume = true;
 		if (pg->offset < 0)
 			return cv_fail(r, 400, CV_C_BAD_PAGETOKEN, "pageToken is not one this server made");
@@ -198,7 +203,7 @@ void cv_page_finish(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg)
 	if (pg->more) {
 		char tok[80];
 
-		if (token_make(r, pg->offset + pg->count, pg->next_key, tok, sizeof(tok))) {
+		if (token_make(r, pg->offset + pg->count, pg->next_key, pg->next_id, tok, sizeof(tok))) {
 			snprintf(extra, sizeof(extra), "pageSize=%lld&pageToken=%s", (long long)size, tok);
 			page_href(r, &href, extra);
 			put_link(w, "next", &href);

@@ -8,8 +8,9 @@
  * the page instead of skipping `offset` items. pageToken wins over
  * indexRange; pageSize caps the count in every case.
  *
- * pageToken = base64url(version . offset . resume key . filter digest .
- * HMAC-SHA-256 truncated to 16 bytes), keyed with a secret kept in the
+ * pageToken = base64url(version . offset . resume key . resume id (16
+ * bytes: which vehicle, for lists merging a fleet's vehicles) . filter
+ * digest . HMAC-SHA-256 truncated to 16 bytes), keyed with a secret kept in the
  * store: it is stateless, cannot be forged or edited, and is refused when
  * used with other filters, another collection or another user than the
  * ones that made it.
@@ -25,10 +26,12 @@ struct cv_page {
 	int64_t limit;          /* how many items this page holds at most */
 	bool resume;            /* a pageToken gave a resume key */
 	int64_t resume_key;     /* collection-defined (a time for history) */
+	unsigned char resume_id[16];  /* collection-defined (a vehicle for fleet lists) */
 	int64_t total;          /* set by the handler before cv_page_links() */
 	int64_t count;          /* items written, set by the handler */
 	bool more;              /* the handler saw an item past the page */
 	int64_t next_key;       /* resume key of the next page when more */
+	unsigned char next_id[16];    /* and its resume id */
 };
 
 /*

@@ -601,58 +601,92 @@ static void hist_key(unsigned char *kb, const unsigned char vid[16], int64_t at,
 	}
 }
 
+/* Read the cursor's record into the iterator's fields; false past its vehicle or time range. */
+static bool iter_take(struct cv_hist_iter *it)
+{
+	if (it->k.size != 24 + it->slen || memcmp(it->kb, it->vid, 16))
+		return false;
+	it->at = (int64_t)cv_be64_get(it->kb + 16);
+	if (it->at < it->from)
+		return false;
+	it->suffix = it->slen == 2 ? (unsigned)it->kb[24] << 8 | it->kb[25] : it->kb[24];
+	it->val = it->vb;
+	it->len = it->d.size;
+	return true;
+}
+
+static enum cv_err iter_settle(struct cv_hist_iter *it, int ret)
+{
+	it->valid = ret == 0 && iter_take(it);
+	if (ret && ret != DB_NOTFOUND)
+		return cv_store_err(ret);
+	return CV_OK;
+}
+
+enum cv_err cv_hist_iter_open(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			      size_t slen, int64_t from, int64_t start, struct cv_hist_iter *it)
+{
+	DB *db = st->db[id];
+	unsigned char seek[26];
+	size_t klen = 24 + slen;
+	int ret;
+
+	memset(it, 0, sizeof(*it));
+	memcpy(it->vid, vid, 16);
+	it->slen = slen;
+	it->from = from < 0 ? 0 : from;
+	if (start < 0 || CV_POS_AT(start) < it->from)
+		return CV_OK;           /* an empty range: not valid, no cursor */
+	ret = db->cursor(db, txn, &it->c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret) {
+		it->c = NULL;
+		return cv_store_err(ret);
+	}
+	hist_key(seek, vid, CV_POS_AT(start), CV_POS_SUFFIX(start), slen);
+	memcpy(it->kb, seek, klen);
+	it->k.data = it->kb;
+	it->k.size = (u_int32_t)klen;
+	it->k.ulen = sizeof(it->kb);
+	it->k.flags = DB_DBT_USERMEM;
+	it->d.data = it->vb;
+	it->d.ulen = sizeof(it->vb);
+	it->d.flags = DB_DBT_USERMEM;
+	/* the first key >= start; walking down we want the last key <= start */
+	ret = it->c->get(it->c, &it->k, &it->d, DB_SET_RANGE);
+	if (ret == DB_NOTFOUND)
+		ret = it->c->get(it->c, &it->k, &it->d, DB_LAST);
+	else if (ret == 0 && (it->k.size != klen || memcmp(it->kb, seek, klen)))
+		ret = it->c->get(it->c, &it->k, &it->d, DB_PREV);
+	return iter_settle(it, ret);
+}
+
+enum cv_err cv_hist_iter_next(struct cv_hist_iter *it)
+{
+	if (!it->valid)
+		return CV_OK;
+	return iter_settle(it, it->c->get(it->c, &it->k, &it->d, DB_PREV));
+}
+
+void cv_hist_iter_close(struct cv_hist_iter *it)
+{
+	if (it->c)
+		it->c->close(it->c);
+	it->c = NULL;
+	it->valid = false;
+}
+
 enum cv_err cv_history_walk_desc(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
 				 size_t slen, int64_t from, int64_t start,
 				 int (*fn)(int64_t at, unsigned suffix, const void *val, size_t len, void *arg),
 				 void *arg)
 {
-	DB *db = st->db[id];
-	DBC *c;
-	DBT k, d;
-	unsigned char kb[26], seek[26], vb[256];
-	size_t klen = 24 + slen;
-	int ret;
-	enum cv_err e = CV_OK;
+	struct cv_hist_iter *it = cv_malloc(sizeof(*it));
+	enum cv_err e = cv_hist_iter_open(st, txn, id, vid, slen, from, start, it);
 
-	if (start < 0 || CV_POS_AT(start) < from)
-		return CV_OK;
-	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
-	if (ret)
-		return cv_store_err(ret);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
-	hist_key(seek, vid, CV_POS_AT(start), CV_POS_SUFFIX(start), slen);
-	memcpy(kb, seek, klen);
-	k.data = kb;
-	k.size = (u_int32_t)klen;
-	k.ulen = sizeof(kb);
-	k.flags = DB_DBT_USERMEM;
-	d.data = vb;
-	d.ulen = sizeof(vb);
-	d.flags = DB_DBT_USERMEM;
-	/* the first key >= start; walking down we want the last key <= start */
-	ret = c->get(c, &k, &d, DB_SET_RANGE);
-	if (ret == DB_NOTFOUND)
-		ret = c->get(c, &k, &d, DB_LAST);
-	else if (ret == 0 && (k.size != klen || memcmp(kb, seek, klen)))
-		ret = c->get(c, &k, &d, DB_PREV);
-	while (ret == 0) {
-		int64_t at;
-		unsigned suffix;
-
-		if (k.size != klen || memcmp(kb, vid, 16))
-			break;
-		at = (int64_t)cv_be64_get(kb + 16);
-		if (at < from)
-			break;
-		suffix = slen == 2 ? (unsigned)kb[24] << 8 | kb[25] : kb[24];
-		if (fn(at, suffix, vb, d.size, arg))
-			break;
-		ret = c->get(c, &k, &d, DB_PREV);
-	}
-	if (ret && ret != DB_NOTFOUND)
-		e = cv_store_err(ret);
-	c->close(c);
+	while (!e && it->valid && !fn(it->at, it->suffix, it->val, it->len, arg))
+		e = cv_hist_iter_next(it);
+	cv_hist_iter_close(it);
+	free(it);
 	return e;
 }
 

@@ -126,6 +126,29 @@ enum cv_err cv_history_walk_desc(struct cv_store *st, DB_TXN *txn, enum cv_dbid 
 				 int (*fn)(int64_t at, unsigned suffix, const void *val, size_t len, void *arg),
 				 void *arg);
 
+/*
+ * The same walk as a cursor the caller moves (to merge several vehicles'
+ * histories): after open and each next, `valid` says whether at, suffix
+ * and val/len (valid until the next move) hold a record. Close it always.
+ */
+struct cv_hist_iter {
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[26], vb[256];
+	unsigned char vid[16];
+	size_t slen;
+	int64_t from;
+	bool valid;
+	int64_t at;
+	unsigned suffix;
+	const void *val;
+	size_t len;
+};
+enum cv_err cv_hist_iter_open(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			      size_t slen, int64_t from, int64_t start, struct cv_hist_iter *it);
+enum cv_err cv_hist_iter_next(struct cv_hist_iter *it);
+void cv_hist_iter_close(struct cv_hist_iter *it);
+
 /* One event (vid . at . index) or CV_ENOTFOUND. */
 enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			 unsigned index, struct cv_event *ev);

@@ -79,7 +79,7 @@ apiSuite('events', (srv, it) => {
 		assert.equal(again.body.duplicate, true);
 	});
 
-	const idTime = (id) => Number.parseInt(id.slice(0, 16), 16);
+	const idTime = (id) => Number.parseInt(id.slice(32, 48), 16);
 
 	it('alerts: occurrences with their start, end, severity and positions, newest first', async () => {
 		const r = await srv.get(`${base}/alerts`, tok);
@@ -92,7 +92,8 @@ apiSuite('events', (srv, it) => {
 		for (const [k, want] of expectedAlerts.entries()) {
 			const got = items[k];
 			await assertSchema(got, 'Alert');
-			assert.match(got.id, /^[0-9a-f]{20}$/);
+			assert.match(got.id, /^[0-9a-f]{52}$/);
+			assert.equal(got.id.slice(0, 32), car.id);
 			assert.equal(idTime(got.id), T0 + want.start * 60000);
 			assert.equal(got.type, want.type);
 			assert.equal(got.severity, want.severity);
@@ -135,7 +136,7 @@ apiSuite('events', (srv, it) => {
 		assert.deepEqual(items.map((c) => c.createdAt), expectedCollisions.map((c) => T(c.at)));
 		for (const [k, want] of expectedCollisions.entries()) {
 			const { _links, id, createdAt, updatedAt, ...rest } = items[k];
-			assert.match(id, /^[0-9a-f]{18}$/);
+			assert.match(id, /^[0-9a-f]{50}$/);
 			assert.equal(updatedAt, createdAt);
 			assert.deepEqual(rest, { details: want.details });
 			const one = await srv.get(_links.self.href, tok);
@@ -212,16 +213,18 @@ apiSuite('events', (srv, it) => {
 		assert.equal(l.body.total, 0);
 	});
 
+	const Z = '0'.repeat(32);
 	const bad = [
 		// path, status, code, message
-		['alerts/123', 400, 40002, /malformed alert id/],
-		['alerts/0000018fd1a6ba00000G', 400, 40002, /malformed alert id/],
-		['alerts/0000018FD1A6BA000000', 400, 40002, /malformed alert id/],
-		['alerts/0000018fd1a6ba0000000', 400, 40002, /malformed alert id/],
-		['alerts/00000000000000000000', 404, 40402, /no such alert/],
-		['collisions/0000018fd1a6ba0000', 404, 40402, /no such collision/],
-		['collisions/0000018fd1a6ba00000', 400, 40002, /malformed collision id/],
-		['alarms/ffffffffffffffffff', 400, 40002, /malformed alarm id/],
+		['alerts/123', 400, 40002, /malformed alert id: 52 lowercase hex digits/],
+		[() => `alerts/${car.id}0000018fd1a6ba00000G`, 400, 40002, /malformed alert id/],
+		[() => `alerts/${car.id.toUpperCase()}0000018fd1a6ba000000`, 400, 40002, /malformed alert id/],
+		[() => `alerts/${car.id}0000018fd1a6ba0000000`, 400, 40002, /malformed alert id/],
+		[() => `alerts/${car.id}00000000000000000000`, 404, 40402, /no such alert/],
+		[`alerts/${Z}00000000000000000000`, 404, 40402, /no such alert/],
+		[() => `collisions/${car.id}0000018fd1a6ba0000`, 404, 40402, /no such collision/],
+		[() => `collisions/${car.id}0000018fd1a6ba00000`, 400, 40002, /malformed collision id: 50 lowercase hex digits/],
+		[() => `alarms/${car.id}ffffffffffffffffff`, 400, 40002, /malformed alarm id/],
 		['alarms/x', 400, 40002, /malformed alarm id/],
 		['alerts?pageSize=0', 400, 40001, /pageSize/],
 		['alerts?pageSize=2001', 400, 40001, /pageSize/],
@@ -231,11 +234,11 @@ apiSuite('events', (srv, it) => {
 		['alarms?type=', 400, 40001, /type: empty or overlong item/],
 		['alerts?type=vehicle.alarm.status', 400, 40007, /unknown query parameter "type"/],
 		['alerts?pageToken=AAAA', 400, 40006, /not one this server made/],
-		['alerts/00000000000000000000?pageSize=1', 400, 40007, /unknown query parameter "pageSize"/],
+		[`alerts/${Z}00000000000000000000?pageSize=1`, 400, 40007, /unknown query parameter "pageSize"/],
 	];
 	for (const [p, status, code, message] of bad) {
-		it(`GET .../${p} -> ${status}`, async () => {
-			await assertXError(await srv.get(`${base}/${p}`, tok), status, { code, message });
+		it(`GET .../${typeof p === 'string' ? p : p.toString().slice(7, 60)} -> ${status}`, async () => {
+			await assertXError(await srv.get(`${base}/${typeof p === 'string' ? p : p()}`, tok), status, { code, message });
 		});
 	}
 

@@ -114,6 +114,70 @@ apiSuite('fleet', (srv, it) => {
 		assert.deepEqual(b2cAlerts.body._embedded.alerts.map((x) => x.id), a.body._embedded.alerts.map((x) => x.id));
 	});
 
+	it('fleet-wide alerts and collisions: every vehicle\'s, merged newest first, paged with next links', async () => {
+		// the three demo vehicles: collisions at the same instant in two of them, alerts at several times
+		const at = (m) => new Date(Date.parse('2024-07-02T10:00:00Z') + m * 60000).toISOString();
+		const plan = { petrol: [0, 5, 9], electric: [5, 7], phev: [1, 5, 12] };
+		for (const v of srv.vehicles) {
+			const samples = (plan[v.energy] || []).map((m) => ({ at: at(m), speed: 10,
+				events: [{ type: 'collision', details: [{ side: 'Rear' }] }, { type: 'alert', alert: 'RiskOfIce', active: true },
+					{ type: 'alert', alert: 'RiskOfIce', active: false }] }));
+			// each raise is closed by the next sample's clear: one occurrence per minute listed
+			const r = await srv.upload(v.vin, v.cred, { messageId: `fw-${v.vin}`, samples });
+			assert.equal(r.status, 200, r.text);
+		}
+		// and one of mallory's, which the fleet must not show
+		const m = await srv.upload(mallory.vin, mallory.cred, { messageId: 'fw-m', samples: [{ at: at(3), events: [{ type: 'collision', details: [{ side: 'Front' }] }] }] });
+		assert.equal(m.status, 200, m.text);
+		const ids = Object.fromEntries(srv.vehicles.map((v) => [v.energy, v.id]));
+		const want = Object.entries(plan).flatMap(([e, ms]) => ms.map((x) => [at(x), ids[e]]))
+			.sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? 1 : -1) : (a[0] < b[0] ? 1 : -1)));
+		const all = await get(`/fleets/${FLEET}/collisions?pageSize=2000&timestamps=${at(0)}/PT1H`);
+		assert.equal(all.status, 200, all.text);
+		await assertSchema(all.body, 'Collisions', b2b);
+		const items = all.body._embedded.Collisions;
+		assert.deepEqual(items.map((c) => [c.createdAt.replace('Z', '.000Z'), c.id.slice(0, 32)]), want);
+		assert.equal(all.body.total, want.length);
+		for (const c of items)
+			assert.equal(c.vin, srv.vehicles.find((v) => v.id === c.id.slice(0, 32)).vin);
+		// page by page: each once, in the same order, across vehicles sharing an instant
+		const seen = [];
+		let url = `/fleets/${FLEET}/collisions?pageSize=1&timestamps=${at(0)}/PT1H`;
+		for (let pages = 0; url; pages++) {
+			assert.ok(pages <= want.length, 'runaway paging');
+			const r = await (pages ? srv.request('GET', url, { headers: auth }) : get(url));
+			assert.equal(r.status, 200, r.text);
+			assert.equal(r.body.total, want.length);
+			seen.push(...r.body._embedded.Collisions);
+			url = r.body._links.next ? r.body._links.next.href.slice(srv.base.length) : null;
+		}
+		assert.deepEqual(seen, items);
+		const ir = await get(`/fleets/${FLEET}/collisions?indexRange=2-4&timestamps=${at(0)}/PT1H`);
+		assert.deepEqual(ir.body._embedded.Collisions, items.slice(2, 5));
+		// an item by its id, through the fleet
+		const one = await get(`/fleets/${FLEET}/collisions/${items[3].id}`);
+		assert.equal(one.status, 200, one.text);
+		await assertSchema(one.body, 'Collision', b2b);
+		assert.deepEqual(one.body, items[3]);
+		// alerts: the same merge
+		const al = await get(`/fleets/${FLEET}/alerts?pageSize=2000&timestamps=${at(0)}/PT1H`);
+		assert.equal(al.status, 200, al.text);
+		await assertSchema(al.body, 'Alerts', b2b);
+		assert.deepEqual(al.body._embedded.alerts.map((a) => [a.startedAt.replace('Z', '.000Z'), a.id.slice(0, 32)]), want);
+		const a1 = await get(`/fleets/${FLEET}/alerts/${al.body._embedded.alerts[0].id}`);
+		assert.deepEqual(a1.body, al.body._embedded.alerts[0]);
+		// mallory's collision is not the fleet's
+		const tokm = mallory.token;
+		const mc = (await srv.get(`/connectedcar/v4/user/vehicles/${mallory.id}/collisions`, tokm)).body._embedded.Collisions[0];
+		await assertXError(await get(`/fleets/${FLEET}/collisions/${mc.id}`), 404, { code: 40402, message: /no such collision/ });
+		await assertXError(await get(`/fleets/${FLEET}/collisions/xyz`), 400, { code: 40002 });
+		await assertXError(await get('/fleets/boss-fleet/collisions'), 403, { code: 40301 });
+		// boss's fleet is empty
+		const b = await get('/fleets/boss-fleet/alerts', { headers: { authorization: basic('boss', 'boss-pw') } });
+		assert.equal(b.status, 200, b.text);
+		assert.equal(b.body.total, 0);
+	});
+
 	it('GET /vehicles/{vin}: the capabilities of a vehicle of the manager\'s fleets', async () => {
 		const r = await get(`/vehicles/${car.vin}`);
 		assert.equal(r.status, 200, r.text);
