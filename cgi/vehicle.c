@@ -12,6 +12,7 @@
  * status read is three key lookups (token, ownership, status) and copies.
  */
 #include "links.h"
+#include "page.h"
 
 #include <string.h>
 
@@ -31,15 +32,43 @@ static int load(struct cv_req *r, struct cv_buf *buf, struct cv_status_rec *rec)
 	return 0;
 }
 
-/* Open the response object and write the _links every resource here has: self (path tail), vehicle. */
-static void open_with_links(struct cv_jw *w, struct cv_req *r, const char *tail)
+/* The links of a resource of the path's vehicle: self (path tail), vehicle (and more: caller). */
+static void write_links(struct cv_jw *w, struct cv_req *r, const char *tail)
 {
-	cv_jw_init(w, &r->out);
-	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
 	cv_jw_link(w, r, "self", "%s/%s", r->vbase, tail);
 	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+}
+
+/* The Status object of the request's vehicle from its record. */
+static void render_status(struct cv_jw *w, struct cv_req *r, const struct cv_status_rec *rec)
+{
+	cv_jw_obj(w);
+	write_links(w, r, "status");
+	cv_jw_end(w);
+	cv_jw_vin(w, r);
+	cv_jw_ktime(w, "createdAt", rec->state.v.at);
+	cv_jw_ktime(w, "updatedAt", rec->state.updated);
+	if (r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY))
+		cv_jw_raw_members(w, rec->members, rec->members_len);
+	if ((r->tok.scopes & CV_SC_BIT(CV_SC_POSITION)) && rec->position_len) {
+		cv_jw_key(w, "lastPosition");
+		cv_jw_raw(w, rec->position, rec->position_len);
+	}
+	cv_jw_end(w);
+}
+
+/* The Maintenance object of the request's vehicle from its record. */
+static void render_maintenance(struct cv_jw *w, struct cv_req *r, const struct cv_status_rec *rec)
+{
+	cv_jw_obj(w);
+	write_links(w, r, "maintenance");
+	cv_jw_link(w, r, "alerts", "%s/alerts", r->vbase);
+	cv_jw_end(w);
+	cv_jw_vin(w, r);
+	cv_render_maintenance_members(w, &rec->state);
+	cv_jw_end(w);
 }
 
 static int get_status(struct cv_req *r)
@@ -51,18 +80,8 @@ static int get_status(struct cv_req *r)
 
 	if (st)
 		return st;
-	open_with_links(&w, r, "status");
-	cv_jw_end(&w);
-	cv_jw_vin(&w, r);
-	cv_jw_ktime(&w, "createdAt", rec.state.v.at);
-	cv_jw_ktime(&w, "updatedAt", rec.state.updated);
-	if (r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY))
-		cv_jw_raw_members(&w, rec.members, rec.members_len);
-	if ((r->tok.scopes & CV_SC_BIT(CV_SC_POSITION)) && rec.position_len) {
-		cv_jw_key(&w, "lastPosition");
-		cv_jw_raw(&w, rec.position, rec.position_len);
-	}
-	cv_jw_end(&w);
+	cv_jw_init(&w, &r->out);
+	render_status(&w, r, &rec);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 
@@ -92,13 +111,96 @@ static int get_maintenance(struct cv_req *r)
 		st = cv_fail(r, 404, CV_C_NO_DATA, "the vehicle has sent no maintenance data yet");
 	if (st)
 		return st;
-	open_with_links(&w, r, "maintenance");
-	cv_jw_link(&w, r, "alerts", "%s/alerts", r->vbase);
+	cv_jw_init(&w, &r->out);
+	render_maintenance(&w, r, &rec);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+/* ---- fleet lists: /fleets/{fid}/status, /fleets/{fid}/maintenances ------------ */
+
+struct flist {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	bool maintenance;       /* else status */
+	int64_t rank;           /* vehicles with data seen so far */
+	enum cv_err err;
+};
+
+/* Each vehicle of the fleet, in id order: those with data count; the page's ones are written. */
+static int flist_one(const struct cv_vehicle *v, void *arg)
+{
+	struct flist *c = arg;
+	struct cv_req *r = c->r;
+	struct cv_status_rec rec;
+	enum cv_err e = cv_status_get(r->store, NULL, v->id, &r->scratch, &rec);
+
+	if (e == CV_ENOTFOUND || (!e && c->maintenance && !cv_state_has_maintenance(&rec.state)))
+		return 0;
+	if (e) {
+		c->err = e;
+		return 1;
+	}
+	if (c->rank >= c->pg->offset && c->pg->count < c->pg->limit) {
+		r->veh = *v;
+		r->vid = r->veh.id;
+		snprintf(r->vbase, sizeof(r->vbase), CV_B2B "/fleets/%s/vehicles/%s", r->fid, v->id);
+		if (c->maintenance)
+			render_maintenance(c->w, r, &rec);
+		else
+			render_status(c->w, r, &rec);
+		c->pg->count++;
+	} else if (c->rank >= c->pg->offset) {
+		c->pg->more = true;
+	}
+	c->rank++;
+	return 0;
+}
+
+/*
+ * The latest state of every vehicle of the fleet that has sent some, in
+ * vehicle id order, paged by rank: each page reads the fleet's status
+ * records (a lookup per vehicle) to count them.
+ */
+static int get_fleet_list(struct cv_req *r, bool maintenance)
+{
+	struct cv_page pg;
+	struct cv_jw w;
+	struct flist c = { r, &w, &pg, maintenance, 0, CV_OK };
+	size_t total;
+	enum cv_err e;
+	int st = cv_page_init(r, 60, &pg);
+
+	if (st)
+		return st;
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_embedded");
+	cv_jw_obj(&w);
+	cv_jw_key(&w, maintenance ? "maintenances" : "status");
+	cv_jw_arr(&w);
+	e = cv_fleet_vehicles(r->store, NULL, r->fid, NULL, 0, SIZE_MAX, &total, flist_one, &c);
+	if (!e)
+		e = c.err;
+	if (e)
+		return cv_fail_store(r, e, "fleet status");
 	cv_jw_end(&w);
-	cv_jw_vin(&w, r);
-	cv_render_maintenance_members(&w, &rec.state);
+	cv_jw_end(&w);
+	pg.total = c.rank;
+	pg.next_key = pg.offset + pg.count;
+	cv_page_finish(&w, r, &pg);
 	cv_jw_end(&w);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_fleet_status(struct cv_req *r)
+{
+	return get_fleet_list(r, false);
+}
+
+static int get_fleet_maintenances(struct cv_req *r)
+{
+	return get_fleet_list(r, true);
 }
 
 static const struct cv_field fields[] = {
@@ -118,6 +220,13 @@ static const struct cv_field fleet_fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static const struct cv_field fleet_list_fields[] = {
+	CV_FIELDS_PAGE(60),
+	CV_FIELD_CLIENT_ID,
+	{ "profile", CV_F_LIST, 0, check_profile },
+	{ NULL, 0, 0, NULL },
+};
+
 #define VEH CV_B2C "/user/vehicles/{id}"
 #define FVEH CV_B2B "/fleets/{fid}/vehicles/{vid}"
 
@@ -128,6 +237,8 @@ static const struct cv_route routes[] = {
 	{ "GET", FVEH "/status", get_status, CV_AUTH_FLEET, 0, fleet_fields, 0 },
 	{ "GET", FVEH "/lastPosition", get_last_position, CV_AUTH_FLEET, 0, fleet_fields, 0 },
 	{ "GET", FVEH "/maintenance", get_maintenance, CV_AUTH_FLEET, 0, fleet_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/status", get_fleet_status, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/maintenances", get_fleet_maintenances, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 

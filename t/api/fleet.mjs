@@ -178,6 +178,35 @@ apiSuite('fleet', (srv, it) => {
 		assert.equal(b.body.total, 0);
 	});
 
+	it('fleet-wide status and maintenances: each vehicle that has sent data, paged', async () => {
+		const s = await get(`/fleets/${FLEET}/status`);
+		assert.equal(s.status, 200, s.text);
+		await assertSchema(s.body, 'StatusList', b2b);
+		const items = s.body._embedded.status;
+		// every demo vehicle has sent something by now; ids in order
+		assert.deepEqual(items.map((x) => x.vin).sort(), srv.vehicles.map((v) => v.vin).sort());
+		assert.equal(s.body.total, srv.vehicles.length);
+		for (const it2 of items) {
+			const v = srv.vehicles.find((x) => x.vin === it2.vin);
+			assert.equal(it2._links.self.href, `${srv.base}${B2B}/fleets/${FLEET}/vehicles/${v.id}/status`);
+			const one = await get(`/fleets/${FLEET}/vehicles/${v.id}/status`);
+			assert.equal(one.body.updatedAt, it2.updatedAt);
+		}
+		const p1 = await get(`/fleets/${FLEET}/status?pageSize=2`);
+		assert.deepEqual(p1.body._embedded.status, items.slice(0, 2));
+		const p2 = await srv.request('GET', p1.body._links.next.href.slice(srv.base.length), { headers: auth });
+		assert.deepEqual(p2.body._embedded.status, items.slice(2));
+		assert.equal(p2.body._links.next, undefined);
+		// maintenance: only the vehicle that sent maintenance data
+		const m = await get(`/fleets/${FLEET}/maintenances`);
+		assert.equal(m.status, 200, m.text);
+		await assertSchema(m.body, 'MaintenanceList', b2b);
+		assert.deepEqual(m.body._embedded.maintenances.map((x) => x.vin), [car.vin]);
+		assert.equal(m.body._embedded.maintenances[0].daysBeforeMaintenance, 30);
+		await assertXError(await get(`/fleets/${FLEET}/status?pageSize=0`), 400, { code: 40001 });
+		await assertXError(await get('/fleets/boss-fleet/maintenances'), 403, { code: 40301 });
+	});
+
 	it('GET /vehicles/{vin}: the capabilities of a vehicle of the manager\'s fleets', async () => {
 		const r = await get(`/vehicles/${car.vin}`);
 		assert.equal(r.status, 200, r.text);
