@@ -252,9 +252,47 @@ static enum cv_err alarm_render(struct cv_req *r, struct cv_jw *w, int64_t at, u
 	return CV_OK;
 }
 
+/* ---- thefts (the fleet face's stolen history) ------------------------------ */
+
+static enum cv_err stolen_render(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned code,
+				 const void *val, size_t len)
+{
+	struct cv_alert_rec a;
+	char id[ID_MAX + 1];
+	enum cv_err e = cv_alert_decode(val, len, at, (uint16_t)code, &a);
+
+	if (e)
+		return e;
+	format_id(id, r->vid, at, code, 2);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", "%s/stolen/%s", r->vbase, id);
+	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_jw_end(w);
+	cv_jw_kstr(w, "id", id);
+	cv_jw_kbool(w, "state", a.active);
+	cv_jw_ktime(w, "createdAt", a.start);
+	cv_jw_ktime(w, "updatedAt", a.updated);
+	cv_jw_ktime(w, "startedAt", a.start);
+	if (!a.active)
+		cv_jw_ktime(w, "endAt", a.end);
+	if (a.has_start_pos) {
+		cv_jw_key(w, "startPosition");
+		cv_render_point(w, a.start_lat_e7, a.start_lon_e7, a.start_alt_m, a.start);
+	}
+	if (!a.active && a.has_end_pos) {
+		cv_jw_key(w, "endPosition");
+		cv_render_point(w, a.end_lat_e7, a.end_lon_e7, a.end_alt_m, a.end);
+	}
+	cv_jw_end(w);
+	return CV_OK;
+}
+
 static const struct coll c_alerts = { "alerts", "alerts", CV_DB_ALERTS, 2, alert_accept, alert_render };
 static const struct coll c_collisions = { "collisions", "Collisions", CV_DB_EVENTS, 1, collision_accept, collision_render };
 static const struct coll c_alarms = { "alarms", "alarms", CV_DB_EVENTS, 1, alarm_accept, alarm_render };
+static const struct coll c_stolen = { "stolen", "stolen", CV_DB_STOLEN, 2, alert_accept, stolen_render };
 
 /* ---- lists and items ------------------------------------------------------- */
 
@@ -649,10 +687,113 @@ static int get_collisions(struct cv_req *r) { return get_list(r, &c_collisions);
 static int get_collision(struct cv_req *r) { return get_item(r, &c_collisions, "collision"); }
 static int get_alarms(struct cv_req *r) { return get_list(r, &c_alarms); }
 static int get_alarm(struct cv_req *r) { return get_item(r, &c_alarms, "alarm"); }
+static int get_stolen_list(struct cv_req *r) { return get_list(r, &c_stolen); }
+static int get_stolen(struct cv_req *r) { return get_item(r, &c_stolen, "theft"); }
 static int get_fleet_alerts(struct cv_req *r) { return get_fleet_list(r, &c_alerts); }
 static int get_fleet_alert(struct cv_req *r) { return get_fleet_item(r, &c_alerts, "alert"); }
 static int get_fleet_collisions(struct cv_req *r) { return get_fleet_list(r, &c_collisions); }
 static int get_fleet_collision(struct cv_req *r) { return get_fleet_item(r, &c_collisions, "collision"); }
+
+/* ---- the positions of a theft --------------------------------------------- */
+
+struct wp_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	int64_t skip;
+	int64_t counted;
+	bool counting;
+};
+
+static int wp_one(const struct cv_sample *s, void *arg)
+{
+	struct wp_ctx *c = arg;
+
+	if (!CV_HAS(s, CV_G_POS))
+		return 0;
+	if (c->counting) {
+		c->counted++;
+		return 0;
+	}
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = s->at;
+		return 1;
+	}
+	cv_render_point(c->w, s->lat_e7, s->lon_e7, s->alt_m, s->at);
+	c->pg->count++;
+	return 0;
+}
+
+/*
+ * GET .../stolen/{sid}/waypoints: where the vehicle went while stolen, in
+ * time order (the positions of its telemetry from the theft's start to
+ * its end, or to now while it lasts), paged like telemetry.
+ */
+static int get_stolen_waypoints(struct cv_req *r)
+{
+	struct cv_alert_rec a;
+	struct cv_page pg;
+	struct cv_jw w;
+	struct wp_ctx c;
+	unsigned char vid[16];
+	char pvid[33];
+	int64_t at, to;
+	unsigned code;
+	enum cv_err e;
+	int st = cv_check_vehicle(r);
+
+	if (!st)
+		st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	if (!parse_id(r->seg[r->nseg - 1], 2, pvid, &at, &code))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed theft id: %d lowercase hex digits", (int)ID_LEN(2));
+	cv_vid_bytes(r->vid, vid);
+	e = strcmp(pvid, r->vid) ? CV_ENOTFOUND : cv_period_get(r->store, NULL, CV_DB_STOLEN, vid, at, code, &a);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such theft");
+	if (e)
+		return cv_fail_store(r, e, "theft");
+	to = a.active ? r->now + 1 : a.end + 1;
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.counting = true;
+	{
+		struct cv_walk wk = { a.start, to, a.start, false };
+
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, wp_one, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "telemetry");
+	pg.total = c.counted;
+	c.counting = false;
+	c.skip = pg.resume ? 0 : pg.offset;
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_embedded");
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "positions");
+	cv_jw_arr(&w);
+	{
+		struct cv_walk wk = { a.start, to, pg.resume ? pg.resume_key : a.start, false };
+
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, wp_one, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "telemetry");
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	cv_page_finish(&w, r, &pg);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
 
 static uint32_t check_alarm_type(const char *item)
 {
@@ -719,6 +860,12 @@ static const struct cv_field fleet_item_fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static const struct cv_field waypoint_fields[] = {
+	CV_FIELDS_PAGE(2000),
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct cv_field item_fields[] = {
 	CV_FIELD_CLIENT_ID,
 	{ NULL, 0, 0, NULL },
@@ -739,6 +886,9 @@ static const struct cv_route routes[] = {
 	{ "GET", FV "/collisions/{cid}", get_collision, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", FV "/alarms", get_alarms, CV_AUTH_FLEET, 0, fleet_alarm_fields, 0 },
 	{ "GET", FV "/alarms/{aid}", get_alarm, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
+	{ "GET", FV "/stolen", get_stolen_list, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
+	{ "GET", FV "/stolen/{sid}", get_stolen, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
+	{ "GET", FV "/stolen/{sid}/waypoints", get_stolen_waypoints, CV_AUTH_FLEET, 0, waypoint_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}/alerts", get_fleet_alerts, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}/alerts/{aid}", get_fleet_alert, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}/collisions", get_fleet_collisions, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },

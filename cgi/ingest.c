@@ -110,6 +110,8 @@ static enum cv_err store_batch(struct cv_req *r, const char *msgid, struct cv_sa
 			for (int j = 0; j < s[i].nevents && !e; j++)
 				if (s[i].events[j].kind == CV_EV_ALERT)
 					e = cv_alert_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
+				else if (s[i].events[j].kind == CV_EV_THEFT)
+					e = cv_theft_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
 			cv_state_merge(&rec.state, &s[i], r->now);
 		}
 		if (!e)

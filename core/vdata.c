@@ -290,7 +290,7 @@ static enum cv_err parse_maintenance(struct vp *p, json_object *o, const char *p
 
 static enum cv_err parse_event(struct vp *p, json_object *o, const char *path, struct cv_event *ev)
 {
-	static const char *const kinds[] = { "none", "alert", "collision", "alarm" };
+	static const char *const kinds[] = { "none", "alert", "collision", "alarm", "theft" };
 	int kind, e;
 	bool has, b;
 
@@ -299,7 +299,7 @@ static enum cv_err parse_event(struct vp *p, json_object *o, const char *path, s
 	memset(ev, 0, sizeof(*ev));
 	TRY(vp_enum(p, o, path, "type", kinds + 1, CV_ARRAY_LEN(kinds) - 1, &kind, &has));
 	if (!has)
-		return vp_fail(p, path, "type", "is required (alert, collision or alarm)");
+		return vp_fail(p, path, "type", "is required (alert, collision, alarm or theft)");
 	ev->kind = (uint8_t)(kind + 1);
 	switch (ev->kind) {
 	case CV_EV_ALERT: {
@@ -359,6 +359,16 @@ static enum cv_err parse_event(struct vp *p, json_object *o, const char *path, s
 		ev->code = ht ? (uint16_t)(e + 1) : 0;
 		if (!has && !ht)
 			return vp_fail(p, path, NULL, "an alarm event needs activation or trigger");
+		break;
+	}
+	case CV_EV_THEFT: {
+		static const char *const keys[] = { "type", "active", NULL };
+
+		TRY(vp_known(p, o, path, keys));
+		TRY(vp_bool(p, o, path, "active", &b, &has));
+		if (!has)
+			return vp_fail(p, path, "active", "is required (true when reported stolen, false when found)");
+		ev->active = b;
 		break;
 	}
 	}

@@ -69,14 +69,15 @@ extern const char *const cv_side_names[3];
 extern const char *const cv_csev_names[4];
 extern const char *const cv_activation_names[3];
 
-enum cv_event_kind { CV_EV_NONE, CV_EV_ALERT, CV_EV_COLLISION, CV_EV_ALARM };
+enum cv_event_kind { CV_EV_NONE, CV_EV_ALERT, CV_EV_COLLISION, CV_EV_ALARM, CV_EV_THEFT };
 #define CV_MAX_EVENTS 8
 #define CV_MAX_COLLISION_DETAILS 3
 
 struct cv_event {
 	uint8_t kind;        /* enum cv_event_kind */
 	uint8_t severity;    /* alert: 0 Information, 1 Warning, 2 Critical */
-	uint8_t active;      /* alert: raised (1) or cleared (0); alarm: activation 0 none, 1 Inactive, 2 Active */
+	uint8_t active;      /* alert: raised (1) or cleared (0); alarm: activation 0 none, 1 Inactive, 2 Active;
+	                      * theft: reported stolen (1) or found (0) */
 	uint8_t ndetails;    /* collision: number of details */
 	uint16_t code;       /* alert: index in cv_alert_names; alarm: trigger index + 1, 0 none */
 	uint8_t side[CV_MAX_COLLISION_DETAILS];     /* 0 Front, 1 Rear, 2 Lateral */

@@ -705,22 +705,29 @@ enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char v
 	return e;
 }
 
-enum cv_err cv_alert_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t start,
-			 unsigned code, struct cv_alert_rec *a)
+enum cv_err cv_period_get(struct cv_store *st, DB_TXN *txn, enum cv_dbid db, const unsigned char vid[16],
+			  int64_t start, unsigned code, struct cv_alert_rec *a)
 {
 	unsigned char kb[26];
 	struct cv_buf b = CV_BUF_INIT(0);
 	enum cv_err e;
 
 	hist_key(kb, vid, start, code, 2);
-	e = cv_store_get(st, CV_DB_ALERTS, txn, kb, sizeof(kb), &b);
+	e = cv_store_get(st, db, txn, kb, sizeof(kb), &b);
 	if (!e)
 		e = cv_alert_decode(b.p, b.len, start, (uint16_t)code, a);
 	cv_buf_release(&b);
 	return e;
 }
 
-static enum cv_err alert_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct cv_alert_rec *a)
+enum cv_err cv_alert_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t start,
+			 unsigned code, struct cv_alert_rec *a)
+{
+	return cv_period_get(st, txn, CV_DB_ALERTS, vid, start, code, a);
+}
+
+static enum cv_err period_put(struct cv_store *st, DB_TXN *txn, enum cv_dbid db, const unsigned char vid[16],
+			      const struct cv_alert_rec *a)
 {
 	unsigned char kb[26];
 	struct cv_buf b = CV_BUF_INIT(0);
@@ -729,13 +736,18 @@ static enum cv_err alert_put(struct cv_store *st, DB_TXN *txn, const unsigned ch
 	hist_key(kb, vid, a->start, a->code, 2);
 	e = cv_alert_encode(a, &b);
 	if (!e)
-		e = cv_store_put(st, CV_DB_ALERTS, txn, kb, sizeof(kb), b.p, b.len, 0);
+		e = cv_store_put(st, db, txn, kb, sizeof(kb), b.p, b.len, 0);
 	cv_buf_release(&b);
 	return e;
 }
 
-enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
-			   const struct cv_event *ev, int64_t now)
+/*
+ * A period opened and closed by events (an alert occurrence, a theft): the
+ * record in `db` (key vid . start . code), the start of the open one in
+ * alertopen under vid . open_code.
+ */
+static enum cv_err period_apply(struct cv_store *st, DB_TXN *txn, enum cv_dbid db, unsigned code, unsigned open_code,
+				const unsigned char vid[16], int64_t at, const struct cv_event *ev, int64_t now)
 {
 	unsigned char ok[18], val[8];
 	struct cv_buf b = CV_BUF_INIT(0);
@@ -744,8 +756,8 @@ enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char
 	enum cv_err e;
 
 	memcpy(ok, vid, 16);
-	ok[16] = (unsigned char)(ev->code >> 8);
-	ok[17] = (unsigned char)ev->code;
+	ok[16] = (unsigned char)(open_code >> 8);
+	ok[17] = (unsigned char)open_code;
 	e = cv_store_get(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok), &b);
 	if (!e && b.len == 8)
 		open_at = (int64_t)cv_be64_get((const unsigned char *)b.p);
@@ -757,23 +769,31 @@ enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char
 			return CV_OK;           /* already active */
 		memset(&a, 0, sizeof(a));
 		a.start = at;
-		a.code = ev->code;
-		a.severity = ev->severity;
+		a.code = (uint16_t)code;
+		a.severity = ev->kind == CV_EV_ALERT ? ev->severity : 2;
 		a.active = 1;
 		a.updated = now;
 		a.has_start_pos = ev->has_pos;
 		a.start_lat_e7 = ev->lat_e7;
 		a.start_lon_e7 = ev->lon_e7;
 		a.start_alt_m = ev->alt_m;
-		e = alert_put(st, txn, vid, &a);
+		e = period_put(st, txn, db, vid, &a);
 		cv_be64_put(val, (uint64_t)at);
 		if (!e)
 			e = cv_store_put(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok), val, sizeof(val), 0);
 		return e;
 	}
 	if (open_at < 0 || at < open_at)
-		return CV_OK;                   /* nothing active to clear */
-	e = cv_alert_get(st, txn, vid, open_at, ev->code, &a);
+		return CV_OK;                   /* nothing active to close */
+	{
+		unsigned char kb[26];
+
+		hist_key(kb, vid, open_at, code, 2);
+		e = cv_store_get(st, db, txn, kb, sizeof(kb), &b);
+		if (!e)
+			e = cv_alert_decode(b.p, b.len, open_at, (uint16_t)code, &a);
+		cv_buf_release(&b);
+	}
 	if (e == CV_ENOTFOUND)
 		return cv_store_del(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok));
 	if (e)
@@ -785,8 +805,20 @@ enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char
 	a.end_lat_e7 = ev->lat_e7;
 	a.end_lon_e7 = ev->lon_e7;
 	a.end_alt_m = ev->alt_m;
-	e = alert_put(st, txn, vid, &a);
+	e = period_put(st, txn, db, vid, &a);
 	if (!e)
 		e = cv_store_del(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok));
 	return e;
+}
+
+enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
+			   const struct cv_event *ev, int64_t now)
+{
+	return period_apply(st, txn, CV_DB_ALERTS, ev->code, ev->code, vid, at, ev, now);
+}
+
+enum cv_err cv_theft_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
+			   const struct cv_event *ev, int64_t now)
+{
+	return period_apply(st, txn, CV_DB_STOLEN, 0, CV_THEFT_OPEN_CODE, vid, at, ev, now);
 }

@@ -152,6 +152,9 @@ void cv_hist_iter_close(struct cv_hist_iter *it);
 /* One event (vid . at . index) or CV_ENOTFOUND. */
 enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			 unsigned index, struct cv_event *ev);
+/* One period of db (alerts or stolen: vid . start . code) or CV_ENOTFOUND. */
+enum cv_err cv_period_get(struct cv_store *st, DB_TXN *txn, enum cv_dbid db, const unsigned char vid[16],
+			  int64_t start, unsigned code, struct cv_alert_rec *a);
 /* One alert occurrence (vid . start . code) or CV_ENOTFOUND. */
 enum cv_err cv_alert_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t start,
 			 unsigned code, struct cv_alert_rec *a);
@@ -163,6 +166,15 @@ enum cv_err cv_alert_get(struct cv_store *st, DB_TXN *txn, const unsigned char v
  * one (a clear with none active, or older than it, changes nothing).
  */
 enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
+			   const struct cv_event *ev, int64_t now);
+
+/*
+ * Fold a theft event (reported stolen, or found, at `at`) into the
+ * vehicle's theft periods (stolen database, kept like alert occurrences;
+ * the open one under alertopen's code CV_THEFT_OPEN_CODE).
+ */
+#define CV_THEFT_OPEN_CODE 0xffff
+enum cv_err cv_theft_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			   const struct cv_event *ev, int64_t now);
 
 /* Store a sample (and its events) in the vehicle's history. */

@@ -32,6 +32,7 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_TRIPOPEN] = "tripopen.db",
 	[CV_DB_CERTS] = "certs.db",
 	[CV_DB_BASICAUTH] = "basicauth.db",
+	[CV_DB_STOLEN] = "stolen.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

@@ -30,6 +30,8 @@
  *   events      vid (16) . at (8) . index (1)         packed event (rec.h)
  *   alerts      vid (16) . start (8) . code (2)       packed alert occurrence (rec.h)
  *   alertopen   vid (16) . code (2)                   start (8) of the active occurrence
+ *                                                     (code 0xffff: the active theft)
+ *   stolen      vid (16) . start (8) . 0 (2)          packed theft period (as an alert, rec.h)
  *   trips       vid (16) . start (8)                  packed trip (core/trip.h)
  *   tripopen    vid (16)                              the vehicle's open trip, packed
  *   certs       client certificate subject (DN)       login of its fleet manager
@@ -67,6 +69,7 @@ enum cv_dbid {
 	CV_DB_TRIPOPEN,
 	CV_DB_CERTS,
 	CV_DB_BASICAUTH,
+	CV_DB_STOLEN,
 	CV_DB_COUNT
 };
 

@@ -169,6 +169,9 @@ static void plan_events(struct sim_vehicle *v, int64_t day)
 	}
 	if (!v->collision_at && sim_rng_chance(&v->rng, 0.035))
 		v->collision_at = ds + minutes(v, 7 * 60, 21 * 60);
+	/* rare: about one vehicle in a hundred a month */
+	if (!v->theft_at && !v->theft_active && sim_rng_chance(&v->rng, 0.0004))
+		v->theft_at = ds + minutes(v, 0, 23 * 60);
 }
 
 /* Plan the local day `day`: a list of legs starting and ending at home. */
@@ -392,6 +395,26 @@ static void sample_events(struct sim_vehicle *v, struct cv_sample *s, double tem
 	} else if (v->ice_active && temp > 4.0) {
 		alert_event(s, alert_code("RiskOfIce"), 0, false);
 		v->ice_active = false;
+	}
+	if (v->driving && v->theft_at && !v->theft_active && s->at >= v->theft_at) {
+		struct cv_event e;
+
+		memset(&e, 0, sizeof(e));
+		e.kind = CV_EV_THEFT;
+		e.active = 1;
+		add_event(s, &e);
+		v->theft_active = true;
+		v->theft_found_at = 0;
+	} else if (v->theft_active && !v->driving && !v->theft_found_at) {
+		v->theft_found_at = s->at + minutes(v, 60, 6 * 60);
+	} else if (v->theft_active && v->theft_found_at && s->at >= v->theft_found_at) {
+		struct cv_event e;
+
+		memset(&e, 0, sizeof(e));
+		e.kind = CV_EV_THEFT;
+		add_event(s, &e);
+		v->theft_active = false;
+		v->theft_at = 0;
 	}
 	if (v->driving && v->collision_at && s->at >= v->collision_at && v->speed > 2.0) {
 		struct cv_event e;
@@ -853,6 +876,10 @@ static void event_json(struct cv_jw *w, const struct cv_event *e)
 			cv_jw_end(w);
 		}
 		cv_jw_end(w);
+		break;
+	case CV_EV_THEFT:
+		cv_jw_kstr(w, "type", "theft");
+		cv_jw_kbool(w, "active", e->active);
 		break;
 	case CV_EV_ALARM:
 		cv_jw_kstr(w, "type", "alarm");

@@ -106,6 +106,11 @@ struct sim_vehicle {
 	uint16_t alert_code;
 	bool alert_active, fuel_low_active, ice_active;
 	int64_t collision_at; /* the first driving sample from then carries a collision; 0 none */
+	/* a theft: reported stolen at the first driving sample from theft_at
+	 * (the thief drives the day's next leg), found theft_found_after ms
+	 * after the car stops */
+	int64_t theft_at, theft_found_at;
+	bool theft_active;
 };
 
 /*

@@ -205,6 +205,41 @@ static void check_vehicle(const struct sim_road *r, int idx, struct stats *st)
 	sim_vehicle_release(&v);
 }
 
+/*
+ * A theft (rare in a simulation: set one up): reported at the first
+ * driving sample from theft_at, found some time after the car stops, both
+ * events parsed back by the server's parser.
+ */
+static void test_theft(const struct sim_road *r)
+{
+	struct sim_vehicle v;
+	struct cv_sample s;
+	int64_t reported = 0, found = 0, stopped = 0;
+	bool driving_when_reported = false;
+
+	sim_vehicle_init(&v, r, 3, cars[0].vin, cars[0].energy, START);
+	v.theft_at = START + 6 * 3600 * 1000;
+	while (sim_vehicle_next(&v, START + 2 * DAY_MS, &s) && !found) {
+		for (int e = 0; e < s.nevents; e++) {
+			if (s.events[e].kind != CV_EV_THEFT)
+				continue;
+			if (s.events[e].active && !reported) {
+				reported = s.at;
+				driving_when_reported = s.ignition == CV_IGN_START;
+			} else if (!s.events[e].active && reported) {
+				found = s.at;
+			}
+		}
+		if (reported && !stopped && s.ignition == CV_IGN_STOP)
+			stopped = s.at;
+	}
+	ok(reported >= START + 6 * 3600 * 1000 && driving_when_reported, "a theft is reported while the thief drives");
+	ok(stopped > reported && found >= stopped + 3600 * 1000 && found <= stopped + 7 * 3600 * 1000,
+	   "the car is found 1 to 6 hours after it stops");
+	ok(!v.theft_active && !v.theft_at, "and no theft is pending afterwards");
+	sim_vehicle_release(&v);
+}
+
 int main(void)
 {
 	struct sim_road r1, r2;
@@ -219,6 +254,7 @@ int main(void)
 	   "same seed, same roads");
 	test_determinism(&r1, &r2);
 	sim_road_release(&r2);
+	test_theft(&r1);
 
 	memset(&st, 0, sizeof(st));
 	for (size_t i = 0; i < nveh; i++)

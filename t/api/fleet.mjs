@@ -207,6 +207,60 @@ apiSuite('fleet', (srv, it) => {
 		await assertXError(await get('/fleets/boss-fleet/maintenances'), 403, { code: 40301 });
 	});
 
+	it('stolen history: theft periods from the upload, their positions as waypoints', async () => {
+		const at = (m) => new Date(Date.parse('2024-07-03T02:00:00Z') + m * 60000).toISOString();
+		const p = (m) => ({ lat: 48.9 + m / 100, lon: 2.2 + m / 100 });
+		const samples = [
+			{ at: at(0), position: p(0), events: [{ type: 'theft', active: true }] },
+			...[1, 2, 3, 4, 5].map((m) => ({ at: at(m), speed: 50, position: p(m) })),
+			{ at: at(6), speed: 0 },                                   // no position: not a waypoint
+			{ at: at(7), position: p(7), events: [{ type: 'theft', active: false }] },
+			{ at: at(8), position: p(8) },                             // after: not a waypoint
+			{ at: at(20), events: [{ type: 'theft', active: true }] }, // a second theft, still going on
+		];
+		const up = await srv.upload(car.vin, car.cred, { messageId: 'theft-1', samples });
+		assert.equal(up.status, 200, up.text);
+		const V = `/fleets/${FLEET}/vehicles/${car.id}`;
+		const r = await get(`${V}/stolen`);
+		assert.equal(r.status, 200, r.text);
+		await assertSchema(r.body, 'StolenCollection', b2b);
+		const list = r.body._embedded.stolen;
+		assert.deepEqual(list.map((x) => [x.state, x.startedAt, x.endAt]),
+			[[true, at(20).replace('.000Z', 'Z'), undefined], [false, at(0).replace('.000Z', 'Z'), at(7).replace('.000Z', 'Z')]]);
+		assert.deepEqual(list[1].startPosition.geometry.coordinates, [2.2, 48.9, 0]);
+		assert.deepEqual(list[1].endPosition.geometry.coordinates, [2.27, 48.97, 0]);
+		// the open one starts where the vehicle was last seen
+		assert.deepEqual(list[0].startPosition.geometry.coordinates, [2.28, 48.98, 0]);
+		const one = await srv.request('GET', `${list[1]._links.self.href.slice(srv.base.length)}?client_id=console`, { headers: auth });
+		assert.equal(one.status, 200, one.text);
+		await assertSchema(one.body, 'Stolen', b2b);
+		assert.deepEqual(one.body, list[1]);
+		const wp = await get(`${V}/stolen/${list[1].id}/waypoints`);
+		assert.equal(wp.status, 200, wp.text);
+		await assertSchema(wp.body, 'WayPoints', b2b);
+		const coords = [0, 1, 2, 3, 4, 5, 7].map((m) => [Math.round((2.2 + m / 100) * 1e7) / 1e7, Math.round((48.9 + m / 100) * 1e7) / 1e7, 0]);
+		assert.deepEqual(wp.body._embedded.positions.map((x) => x.geometry.coordinates), coords);
+		assert.equal(wp.body.total, 7);
+		// paged
+		const seen = [];
+		let url = `${V}/stolen/${list[1].id}/waypoints?pageSize=3`;
+		for (let pages = 0; url; pages++) {
+			assert.ok(pages < 5);
+			const x = await (pages ? srv.request('GET', url, { headers: auth }) : get(url));
+			assert.equal(x.status, 200, x.text);
+			seen.push(...x.body._embedded.positions);
+			url = x.body._links.next ? x.body._links.next.href.slice(srv.base.length) : null;
+		}
+		assert.deepEqual(seen, wp.body._embedded.positions);
+		// the ongoing one: its waypoints run to now
+		const wo = await get(`${V}/stolen/${list[0].id}/waypoints`);
+		assert.equal(wo.body.total, 0);
+		await assertXError(await get(`${V}/stolen/${list[1].id.slice(0, -1)}x`), 400, { code: 40002, message: /malformed theft id/ });
+		await assertXError(await get(`${V}/stolen/${other.id}${list[1].id.slice(32)}`), 404, { code: 40402, message: /no such theft/ });
+		await assertXError(await get(`${V}/stolen/${car.id}${'0'.repeat(20)}/waypoints`), 404, { code: 40402 });
+		await assertXError(await get(`${V}/stolen?type=x`), 400, { code: 40007 });
+	});
+
 	it('GET /vehicles/{vin}: the capabilities of a vehicle of the manager\'s fleets', async () => {
 		const r = await get(`/vehicles/${car.vin}`);
 		assert.equal(r.status, 200, r.text);

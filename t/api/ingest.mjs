@@ -274,7 +274,7 @@ apiSuite('ingest', (srv, it) => {
 		['9 events', withS({ events: Array.from({ length: 9 }, () => ({ type: 'alarm', activation: 'Active' })) }), /events: holds more than 8 events/],
 		['an event that is not an object', withS({ events: ['alert'] }), /events\[0\]: must be an object/],
 		['an event without type', withS({ events: [{ alert: 'AddWasherFluid', active: true }] }), /events\[0\]\.type: is required/],
-		['an event of an unknown type', withS({ events: [{ type: 'crash' }] }), /events\[0\]\.type: must be one of alert, collision, alarm/],
+		['an event of an unknown type', withS({ events: [{ type: 'crash' }] }), /events\[0\]\.type: must be one of alert, collision, alarm, theft/],
 		['an alert without its name', withS({ events: [{ type: 'alert', active: true }] }), /events\[0\]\.alert: is required/],
 		['an alert with an unknown name', withS({ events: [{ type: 'alert', alert: 'FlatTyre', active: true }] }), /events\[0\]\.alert: unknown value "FlatTyre"/],
 		['an alert with an unknown severity', withS({ events: [{ type: 'alert', alert: 'AddWasherFluid', severity: 'Major', active: true }] }), /severity: must be one of Information, Warning, Critical/],
@@ -291,6 +291,9 @@ apiSuite('ingest', (srv, it) => {
 		['an alarm with neither activation nor trigger', withS({ events: [{ type: 'alarm' }] }), /an alarm event needs activation or trigger/],
 		['an alarm with an unknown activation', withS({ events: [{ type: 'alarm', activation: 'On' }] }), /activation: must be one of Inactive, Active/],
 		['an alarm with an unknown trigger', withS({ events: [{ type: 'alarm', trigger: 'Ghost' }] }), /trigger: unknown value "Ghost"/],
+		['a theft without active', withS({ events: [{ type: 'theft' }] }), /events\[0\]\.active: is required \(true when reported stolen/],
+		['a theft with active as a number', withS({ events: [{ type: 'theft', active: 1 }] }), /active: must be true or false/],
+		['a theft with an alert field', withS({ events: [{ type: 'theft', active: true, alert: 'AddWasherFluid' }] }), /events\[0\]\.alert: unknown field/],
 		['a good sample then a bad one (nothing of the batch is written)', JSON.stringify({ messageId: 'half-1', samples: [{ at: '2024-05-01T10:00:00Z', speed: 1 }, { at: '2024-05-01T10:01:00Z', speed: 501 }] }), /samples\[1\]\.speed: must be between 0 and 500/],
 	];
 	for (const [name, body, message] of bad) {
