@@ -236,5 +236,6 @@ static const struct cv_route routes[] = {
 
 int main(int argc, char **argv)
 {
+	cv_serve_purge(true);
 	return cv_serve(argc, argv, "cvapi-ingest", "The vehicle link (/telematics/v1) and /healthz.", routes);
 }

@@ -3,6 +3,7 @@
 #include "req.h"
 #include "cvtime.h"
 #include "ids.h"
+#include "purge.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +17,32 @@
 static volatile sig_atomic_t cv_stop;
 /* Set when the store reported DB_RUNRECOVERY: answer, then exit to be restarted. */
 static bool cv_panicked;
+
+/* Purging between requests (cv_serve_purge): on, and how often. */
+static bool cv_purging;
+static int64_t cv_purge_every_ms = 10000;
+static int64_t cv_purge_last;
+
+void cv_serve_purge(bool on)
+{
+	cv_purging = on;
+}
+
+/* A purge step when one is due; a busy store (another step) is no error. */
+static void purge_tick(struct cv_store *st, const char *prog, int64_t now)
+{
+	struct cv_purge_stats ps;
+	enum cv_err e;
+
+	if (!cv_purging || cv_purge_every_ms <= 0 || (now - cv_purge_last < cv_purge_every_ms && now >= cv_purge_last))
+		return;
+	cv_purge_last = now;
+	e = cv_purge_step(st, now, 500, &ps);
+	if (e == CV_EPANIC)
+		cv_panicked = true;
+	else if (e && e != CV_EDEADLOCK)
+		fprintf(stderr, "cvapi[%s]: purge: %s\n", prog, cv_strerror(e));
+}
 
 /*
  * libfcgi's accept() retries after a signal, so an idle program would sleep
@@ -944,6 +971,12 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		if (cv_parse_i64(getenv("CVAPI_WATCHDOG"), 1, 3600, &w) == CV_OK)
 			watchdog = (unsigned)w;
 	}
+	if (getenv("CVAPI_PURGE_EVERY")) {
+		int64_t p;
+
+		if (cv_parse_i64(getenv("CVAPI_PURGE_EVERY"), 0, 86400, &p) == CV_OK)
+			cv_purge_every_ms = p * 1000;
+	}
 	signal(SIGALRM, SIG_DFL);
 	alarm(watchdog > 30 ? watchdog : 30);
 	if (cv_store_open(&store, home, 0))
@@ -964,6 +997,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		r.now = cv_now_ms();
 		handle(&r, routes);
 		FCGX_Finish_r(&fr);
+		purge_tick(&store, prog, cv_now_ms());
 		if (cv_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
 			/*
 			 * Close the handles (that takes this process out of the

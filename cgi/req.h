@@ -187,6 +187,13 @@ struct cv_req {
 int cv_serve(int argc, char **argv, const char *prog, const char *summary, const struct cv_route *routes);
 
 /*
+ * Ask cv_serve() to purge expired history between requests (db/purge.h):
+ * a step of at most 500 deletions every CVAPI_PURGE_EVERY seconds (default
+ * 10; 0 turns it off). Call it before cv_serve(); cvapi-ingest does.
+ */
+void cv_serve_purge(bool on);
+
+/*
  * Fail the request: write the xError for status with cause and message,
  * log it, and return status (so handlers can `return cv_fail(...)`).
  */

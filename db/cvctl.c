@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "model.h"
+#include "purge.h"
 #include "cvtime.h"
 #include "ids.h"
 
@@ -27,6 +28,10 @@ static const char usage_text[] =
 	"  fleet add-vehicle ID VIN                    put a vehicle in the fleet\n"
 	"  cert add SUBJECT LOGIN                 a client certificate (its subject as the web\n"
 	"                                         server writes it) authenticates LOGIN (fleet face)\n"
+	"  retention [DAYS] [--vehicle VIN]       print or set how many days of history are kept\n"
+	"                                         (default 60; with --vehicle, 0 removes the override)\n"
+	"  purge [--verbose]                      delete expired history now (cvapi-ingest also does\n"
+	"                                         it, a little at a time)\n"
 	"  token issue LOGIN [--client ID] [--scope \"S1 S2...\"] [--ttl SECONDS]\n"
 	"                                         prints an access token\n"
 	"  demo [--vehicles FILE]                 load the demo account (idempotent); FILE gets\n"
@@ -448,6 +453,96 @@ static int cmd_cert(struct cv_store *st, int argc, char **argv)
 	return e ? fail("adding the certificate", e) : 0;
 }
 
+/* ---- retention, purge ---------------------------------------------------- */
+
+struct retention_arg {
+	const char *vid;
+	int64_t days;
+};
+
+static enum cv_err set_retention(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct retention_arg *a = arg;
+
+	return cv_retention_set(st, txn, a->vid, a->days);
+}
+
+static int cmd_retention(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--vehicle=", NULL };
+	struct retention_arg a = { NULL, 0 };
+	struct cv_vehicle v;
+	struct opts o;
+	const char *vin, *bad;
+	bool set = argc > 0 && argv[0][0] != '-';
+	enum cv_err e;
+
+	o.argc = argc - (set ? 1 : 0);
+	o.argv = argv + (set ? 1 : 0);
+	if (!opts_known(&o, allowed, &bad))
+		return usage_error("retention [DAYS] [--vehicle VIN]");
+	vin = opt(&o, "--vehicle");
+	if (vin) {
+		if (!vin_ok(vin))
+			return usage_error("a VIN is 17 characters: digits and capitals but I, O, Q");
+		e = cv_vehicle_by_vin(st, NULL, vin, &v);
+		if (e == CV_ENOTFOUND) {
+			fprintf(stderr, "cvctl: no vehicle %s\n", vin);
+			return 1;
+		}
+		if (e)
+			return fail("reading the vehicle", e);
+		a.vid = v.id;
+	}
+	if (!set) {
+		e = cv_retention_get(st, NULL, a.vid, &a.days);
+		if (e)
+			return fail("reading the retention", e);
+		printf("%lld\n", (long long)a.days);
+		return 0;
+	}
+	if (cv_parse_i64(argv[0], vin ? 0 : 1, CV_RETENTION_MAX_DAYS, &a.days))
+		return usage_error(vin ? "DAYS is a whole number from 0 (the default again) to 36500"
+				       : "DAYS is a whole number from 1 to 36500");
+	e = in_txn(st, set_retention, &a);
+	return e ? fail("setting the retention", e) : 0;
+}
+
+/* Steps until a whole round of the vehicles deleted nothing. */
+static int cmd_purge(struct cv_store *st, int argc, char **argv)
+{
+	bool verbose = argc == 1 && !strcmp(argv[0], "--verbose");
+	size_t total = 0, round = 0, steps = 0;
+	int64_t worst = 0;
+	int quiet_rounds = 0, busy = 0;
+
+	if (argc > 1 || (argc == 1 && !verbose))
+		return usage_error("purge [--verbose]");
+	while (quiet_rounds < 2) {
+		struct cv_purge_stats ps;
+		int64_t t0 = cv_now_ms();
+		enum cv_err e = cv_purge_step(st, t0, 500, &ps);
+
+		if (e == CV_EDEADLOCK && ++busy < 1000) {
+			usleep(10000);  /* another process is purging: let it finish its step */
+			continue;
+		}
+		if (e)
+			return fail("purging", e);
+		steps++;
+		worst = CV_MAX(worst, cv_now_ms() - t0);
+		total += ps.deleted;
+		round += ps.deleted;
+		if (ps.wrapped) {
+			quiet_rounds = round ? 0 : quiet_rounds + 1;
+			round = 0;
+		}
+	}
+	if (verbose)
+		printf("%zu records deleted in %zu steps, the longest %lld ms\n", total, steps, (long long)worst);
+	return 0;
+}
+
 static int cmd_fleet(struct cv_store *st, int argc, char **argv)
 {
 	static const char *const allowed[] = { "--owner=", "--label=", NULL };
@@ -747,6 +842,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[i++];
 	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") && strcmp(cmd, "fleet") && strcmp(cmd, "cert") &&
+	    strcmp(cmd, "retention") && strcmp(cmd, "purge") &&
 	    strcmp(cmd, "token") && strcmp(cmd, "demo") && strcmp(cmd, "verify") && strcmp(cmd, "backup") &&
 	    strcmp(cmd, "recover")) {
 		fprintf(stderr, "cvctl: unknown command %s (see cvctl --help)\n", cmd);
@@ -772,6 +868,10 @@ int main(int argc, char **argv)
 		rc = cmd_fleet(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "cert")) {
 		rc = cmd_cert(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "retention")) {
+		rc = cmd_retention(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "purge")) {
+		rc = cmd_purge(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "token")) {
 		rc = cmd_token(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "demo")) {

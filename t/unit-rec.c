@@ -354,6 +354,73 @@ static void test_events(void)
 	ok(!memcmp(&d, &e, sizeof(e)), "alarm round trip (16-bit code)");
 	b.p[0] = 0;
 	is_int(cv_event_decode(b.p, b.len, &d), CV_EINVAL, "unknown event version refused");
+
+	/* v2: where it happened; a theft */
+	cv_buf_reset(&b);
+	memset(&e, 0, sizeof(e));
+	e.kind = CV_EV_THEFT;
+	e.active = 1;
+	e.has_pos = 1;
+	e.lat_e7 = -899999999;
+	e.lon_e7 = 1799999999;
+	e.alt_m = -500;
+	cv_event_encode(&e, &b);
+	is_int(cv_event_decode(b.p, b.len, &d), CV_OK, "theft with a position decoded");
+	ok(!memcmp(&d, &e, sizeof(e)), "theft round trip, negative coordinates and altitude kept");
+	b.p[b.len - 13] = 2;
+	is_int(cv_event_decode(b.p, b.len, &d), CV_EINVAL, "a position flag other than 0 or 1 refused");
+	/* a v1 record (no position) is still read */
+	{
+		const unsigned char v1[] = { 1, CV_EV_COLLISION, 0, 0, 0, 0, 1, 0x21 };
+
+		is_int(cv_event_decode(v1, sizeof(v1), &d), CV_OK, "a version 1 event is still read");
+		ok(d.kind == CV_EV_COLLISION && d.ndetails == 1 && d.side[0] == 1 && d.csev[0] == 2 && !d.has_pos,
+		   "version 1: its details, no position");
+	}
+	cv_buf_release(&b);
+}
+
+/* Alert occurrences and theft periods. */
+static void test_periods(void)
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_alert_rec a, d;
+
+	memset(&a, 0, sizeof(a));
+	a.start = 1714953600000LL;
+	a.code = 7;
+	a.severity = 2;
+	a.active = 0;
+	a.end = a.start + 3600000;
+	a.updated = a.end + 5;
+	a.has_start_pos = 1;
+	a.start_lat_e7 = 488566000;
+	a.start_lon_e7 = 23522000;
+	a.start_alt_m = 35;
+	a.has_end_pos = 1;
+	a.end_lat_e7 = -1;
+	a.end_lon_e7 = -2;
+	a.end_alt_m = -3;
+	is_int(cv_alert_encode(&a, &b), CV_OK, "period encoded");
+	is_int(cv_alert_decode(b.p, b.len, a.start, a.code, &d), CV_OK, "period decoded");
+	ok(!memcmp(&a, &d, sizeof(a)), "period round trip with both positions");
+	{
+		size_t accepted = 0;
+
+		for (size_t n = 0; n < b.len; n++)
+			accepted += cv_alert_decode(b.p, n, a.start, a.code, &d) != CV_EINVAL;
+		is_int(accepted, 0, "every truncated period refused");
+	}
+	b.p[1] = 3;
+	is_int(cv_alert_decode(b.p, b.len, a.start, a.code, &d), CV_EINVAL, "a severity past Critical refused");
+	b.p[1] = 2;
+	b.p[3] = 4;
+	is_int(cv_alert_decode(b.p, b.len, a.start, a.code, &d), CV_EINVAL, "unknown position flags refused");
+	cv_buf_reset(&b);
+	a.has_start_pos = a.has_end_pos = 0;
+	a.active = 1;
+	cv_alert_encode(&a, &b);
+	is_int((int)b.len, 20, "an active period without positions: 20 bytes");
 	cv_buf_release(&b);
 }
 
@@ -456,6 +523,7 @@ int main(void)
 	test_tokens();
 	test_samples();
 	test_events();
+	test_periods();
 	test_status();
 	test_garbage();
 	return tap_done();

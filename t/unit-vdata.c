@@ -177,6 +177,10 @@ static void test_values(void)
 	     &s, "a collision with three details");
 	ok(s.events[0].ndetails == 3 && s.events[0].side[0] == 1 && s.events[0].csev[0] == 0 &&
 	   s.events[0].side[1] == 2 && s.events[0].csev[1] == 3 && s.events[0].csev[2] == 1, "details kept");
+	good(S("\"events\":[{\"type\":\"theft\",\"active\":true},{\"type\":\"theft\",\"active\":false}]"),
+	     &s, "thefts reported and found");
+	ok(s.nevents == 2 && s.events[0].kind == CV_EV_THEFT && s.events[0].active == 1 && s.events[1].active == 0,
+	   "theft events");
 	good(S("\"events\":[{\"type\":\"alarm\",\"trigger\":\"NoBreakIn\"},{\"type\":\"alarm\",\"activation\":\"Inactive\"}]"),
 	     &s, "alarms with trigger or activation");
 	ok(s.events[0].code == 1 && s.events[0].active == 0 && s.events[1].code == 0 && s.events[1].active == 1,
@@ -313,7 +317,8 @@ static void test_bad(void)
 	bad(S("\"events\":[1,2,3,4,5,6,7,8,9]"), "samples[0].events: holds more than 8 events");
 	bad(S("\"events\":[\"alert\"]"), "samples[0].events[0]: must be an object");
 	bad(S("\"speed\":1,\"events\":[{\"type\":\"alarm\",\"trigger\":\"NoBreakIn\"},null]"), "samples[0].events[1]: must be an object");
-	bad(S("\"events\":[{}]"), "samples[0].events[0].type: is required (alert, collision or alarm)");
+	bad(S("\"events\":[{}]"), "samples[0].events[0].type: is required (alert, collision, alarm or theft)");
+	bad(S("\"events\":[{\"type\":\"theft\"}]"), "samples[0].events[0].active: is required (true when reported stolen, false when found)");
 	bad(S("\"events\":[{\"type\":\"none\"}]"), "samples[0].events[0].type: must be one of alert, collision, alarm");
 	bad(S("\"events\":[{\"type\":\"crash\"}]"), "samples[0].events[0].type: must be one of alert, collision, alarm");
 	bad(S("\"events\":[{\"type\":\"alert\",\"active\":true}]"), "samples[0].events[0].alert: is required");

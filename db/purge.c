@@ -1,0 +1,312 @@
+/* purge.c - retention (see purge.h). */
+#include "purge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS (24LL * 3600 * 1000)
+#define MAX_VEHICLES_PER_STEP 64
+
+static const char key_default[] = "retention";
+static const char key_next[] = "purge-next";
+
+static size_t vehicle_key(char *out, size_t outsz, const char *vid)
+{
+	int n = snprintf(out, outsz, "retention:%s", vid);
+
+	return n < 0 || (size_t)n >= outsz ? 0 : (size_t)n;
+}
+
+static enum cv_err read_days(struct cv_store *st, DB_TXN *txn, const char *key, size_t klen, int64_t *days)
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e = cv_store_get(st, CV_DB_META, txn, key, klen, &b);
+
+	if (!e && (b.len != 8 || (int64_t)cv_be64_get((const unsigned char *)b.p) < 1))
+		e = CV_EINVAL;
+	if (!e)
+		*days = (int64_t)cv_be64_get((const unsigned char *)b.p);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_retention_get(struct cv_store *st, DB_TXN *txn, const char *vid, int64_t *days)
+{
+	char k[80];
+	size_t kl;
+	enum cv_err e;
+
+	if (vid) {
+		kl = vehicle_key(k, sizeof(k), vid);
+		if (!kl)
+			return CV_EINVAL;
+		e = read_days(st, txn, k, kl, days);
+		if (e != CV_ENOTFOUND)
+			return e;
+	}
+	e = read_days(st, txn, key_default, sizeof(key_default) - 1, days);
+	if (e == CV_ENOTFOUND) {
+		*days = CV_RETENTION_DEFAULT_DAYS;
+		e = CV_OK;
+	}
+	return e;
+}
+
+enum cv_err cv_retention_set(struct cv_store *st, DB_TXN *txn, const char *vid, int64_t days)
+{
+	unsigned char v[8];
+	char k[80];
+	size_t kl = vid ? vehicle_key(k, sizeof(k), vid) : sizeof(key_default) - 1;
+
+	if (!kl || days < 0 || days > CV_RETENTION_MAX_DAYS || (days == 0 && !vid))
+		return CV_EINVAL;
+	if (!vid)
+		memcpy(k, key_default, sizeof(key_default));
+	if (days == 0) {
+		enum cv_err e = cv_store_del(st, CV_DB_META, txn, k, kl);
+
+		return e == CV_ENOTFOUND ? CV_OK : e;
+	}
+	cv_be64_put(v, (uint64_t)days);
+	return cv_store_put(st, CV_DB_META, txn, k, kl, v, sizeof(v), 0);
+}
+
+/* What a step may still do. */
+struct budget {
+	size_t left;            /* deletions */
+	size_t visits;          /* records looked at (deleted or kept) */
+	size_t deleted;
+};
+
+/* Keep a record of a period (alert, theft) still active, or ended after the cutoff. */
+static bool period_expired(const DBT *k, const DBT *d, int64_t cutoff)
+{
+	struct cv_alert_rec a;
+	const unsigned char *kb = k->data;
+
+	if (k->size != 26 || cv_alert_decode(d->data, d->size, (int64_t)cv_be64_get(kb + 16),
+					     (uint16_t)(kb[24] << 8 | kb[25]), &a))
+		return true;    /* unreadable: it goes */
+	return !a.active && a.end < cutoff;
+}
+
+/*
+ * Delete vehicle vid's records of a time-keyed database (vid . at . ...)
+ * older than cutoff; `periods`: only those period_expired() says. Returns
+ * CV_OK with *done when nothing expired is left, or when the budget ran out
+ * (*done false).
+ */
+static enum cv_err purge_db(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			    int64_t cutoff, bool periods, struct budget *bg, bool *done)
+{
+	DB *db = st->db[id];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[64];
+	int ret;
+	enum cv_err e = CV_OK;
+
+	*done = false;
+	ret = db->cursor(db, txn, &c, 0);
+	if (ret)
+		return cv_store_err(ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, vid, 16);
+	cv_be64_put(kb + 16, 0);
+	k.data = kb;
+	k.size = 24;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_MALLOC;
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE | DB_RMW); ret == 0; ret = c->get(c, &k, &d, DB_NEXT | DB_RMW)) {
+		bool go;
+
+		if (k.size < 24 || memcmp(kb, vid, 16) || (int64_t)cv_be64_get(kb + 16) >= cutoff) {
+			free(d.data);
+			d.data = NULL;
+			break;
+		}
+		if (!bg->left || !bg->visits) {
+			free(d.data);
+			d.data = NULL;
+			goto out;       /* budget spent: not done */
+		}
+		bg->visits--;
+		go = !periods || period_expired(&k, &d, cutoff);
+		free(d.data);
+		d.data = NULL;
+		if (go) {
+			ret = c->del(c, 0);
+			if (ret)
+				break;
+			bg->left--;
+			bg->deleted++;
+		}
+	}
+	if (ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	else
+		*done = true;
+out:
+	c->close(c);
+	return e;
+}
+
+/* Message ids of vid received before `before` (their keys are hashes: the vehicle's whole range is read). */
+static enum cv_err purge_msgids(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t before,
+				struct budget *bg, bool *done)
+{
+	DB *db = st->db[CV_DB_MSGIDS];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[64], val[8];
+	int ret;
+	enum cv_err e = CV_OK;
+
+	*done = false;
+	ret = db->cursor(db, txn, &c, 0);
+	if (ret)
+		return cv_store_err(ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, vid, 16);
+	k.data = kb;
+	k.size = 16;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.data = val;
+	d.ulen = sizeof(val);
+	d.flags = DB_DBT_USERMEM;
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE | DB_RMW); ret == 0; ret = c->get(c, &k, &d, DB_NEXT | DB_RMW)) {
+		if (k.size < 16 || memcmp(k.data, vid, 16))
+			break;
+		if (!bg->left || !bg->visits)
+			goto out;
+		bg->visits--;
+		if (d.size != 8 || (int64_t)cv_be64_get(val) < before) {
+			ret = c->del(c, 0);
+			if (ret)
+				break;
+			bg->left--;
+			bg->deleted++;
+		}
+	}
+	if (ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	else
+		*done = true;
+out:
+	c->close(c);
+	return e;
+}
+
+/* Everything expired of one vehicle; *done when it has nothing left. */
+static enum cv_err purge_vehicle(struct cv_store *st, DB_TXN *txn, const char *vidhex, int64_t now,
+				 struct budget *bg, bool *done)
+{
+	static const struct { enum cv_dbid id; bool periods; } dbs[] = {
+		{ CV_DB_TELEMETRY, false }, { CV_DB_EVENTS, false }, { CV_DB_ALERTS, true },
+		{ CV_DB_STOLEN, true }, { CV_DB_TRIPS, false },
+	};
+	unsigned char vid[16];
+	int64_t days, cutoff;
+	enum cv_err e;
+
+	*done = true;
+	if (cv_vid_bytes(vidhex, vid))
+		return CV_OK;   /* not a vehicle id: nothing of it to purge */
+	e = cv_retention_get(st, txn, vidhex, &days);
+	if (e)
+		return e;
+	cutoff = now - days * DAY_MS;
+	for (size_t i = 0; i < CV_ARRAY_LEN(dbs) && !e && *done; i++)
+		e = purge_db(st, txn, dbs[i].id, vid, cutoff, dbs[i].periods, bg, done);
+	if (!e && *done)
+		e = purge_msgids(st, txn, vid, now - CV_MSGID_KEEP_MS, bg, done);
+	return e;
+}
+
+enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps)
+{
+	struct budget bg = { budget, budget * 4, 0 };
+	char next[CV_VID_HEXLEN + 1] = "", kb[64], dummy[1];
+	DB_TXN *txn = NULL;
+	DBC *c = NULL;
+	DBT k, d;
+	int ret;
+	enum cv_err e;
+
+	memset(ps, 0, sizeof(*ps));
+	e = cv_store_begin(st, &txn, DB_TXN_NOSYNC | DB_TXN_NOWAIT);
+	if (e)
+		return e;
+	/* where the round is: taking this key for writing makes one step at a time */
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	k.data = (void *)key_next;
+	k.size = sizeof(key_next) - 1;
+	d.data = next;
+	d.ulen = sizeof(next) - 1;
+	d.flags = DB_DBT_USERMEM;
+	ret = st->db[CV_DB_META]->get(st->db[CV_DB_META], txn, &k, &d, DB_RMW);
+	if (ret == 0 && d.size <= CV_VID_HEXLEN)
+		next[d.size] = '\0';
+	else
+		next[0] = '\0';
+	if (ret && ret != DB_NOTFOUND && ret != DB_BUFFER_SMALL)
+		e = cv_store_err(ret);
+	if (!e) {
+		ret = st->db[CV_DB_VEHICLES]->cursor(st->db[CV_DB_VEHICLES], txn, &c, 0);
+		e = cv_store_err(ret);
+	}
+	if (!e) {
+		memset(&k, 0, sizeof(k));
+		memset(&d, 0, sizeof(d));
+		memcpy(kb, next, strlen(next) + 1);
+		k.data = kb;
+		k.size = (u_int32_t)strlen(next);
+		k.ulen = sizeof(kb);
+		k.flags = DB_DBT_USERMEM;
+		d.data = dummy;
+		d.ulen = sizeof(dummy);
+		d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;       /* the keys only */
+		ret = next[0] ? c->get(c, &k, &d, DB_SET_RANGE) : c->get(c, &k, &d, DB_FIRST);
+		for (; ret == 0 && !e; ret = c->get(c, &k, &d, DB_NEXT)) {
+			char vid[CV_VID_HEXLEN + 1];
+			bool done;
+
+			if (k.size > CV_VID_HEXLEN)
+				continue;
+			memcpy(vid, kb, k.size);
+			vid[k.size] = '\0';
+			if (ps->vehicles == MAX_VEHICLES_PER_STEP || !bg.left || !bg.visits) {
+				memcpy(next, vid, sizeof(vid));   /* the next step starts here */
+				break;
+			}
+			ps->vehicles++;
+			e = purge_vehicle(st, txn, vid, now, &bg, &done);
+			if (!e && !done) {
+				memcpy(next, vid, sizeof(vid));   /* not finished: again next step */
+				break;
+			}
+		}
+		if (!e && ret == DB_NOTFOUND) {
+			next[0] = '\0';
+			ps->wrapped = true;
+		} else if (!e && ret) {
+			e = cv_store_err(ret);
+		}
+		c->close(c);
+	}
+	if (!e)
+		e = cv_store_put(st, CV_DB_META, txn, key_next, sizeof(key_next) - 1, next, strlen(next), 0);
+	if (!e) {
+		e = cv_store_commit(txn);
+		txn = NULL;
+	}
+	cv_store_abort(txn);
+	ps->deleted = e ? 0 : bg.deleted;
+	return e;
+}
