@@ -757,19 +757,26 @@ uint32_t cv_tel_part_mask(const char *name)
 	return 0;
 }
 
-static uint32_t sample_parts(const struct cv_sample *s)
+uint32_t cv_groups_parts(uint32_t has)
 {
 	uint32_t m = 0;
 
-	if (CV_HAS(s, CV_G_AIR)) m |= 1u << CV_TP_ENVIRONMENT;
-	if (CV_HAS(s, CV_G_PRIVACY)) m |= 1u << CV_TP_PRIVACY;
-	if (CV_HAS(s, CV_G_BATT12)) m |= 1u << CV_TP_BATTERY;
-	if (CV_HAS(s, CV_G_DOORS)) m |= 1u << CV_TP_DOORS;
-	if (CV_HAS(s, CV_G_FUEL) || CV_HAS(s, CV_G_ELEC)) m |= 1u << CV_TP_ENERGIES;
-	if (CV_HAS(s, CV_G_IGN)) m |= 1u << CV_TP_IGNITION;
-	if (CV_HAS(s, CV_G_KIN)) m |= 1u << CV_TP_KINETIC;
-	if (CV_HAS(s, CV_G_ODO)) m |= 1u << CV_TP_ODOMETER;
+#define G(g) ((has >> (g)) & 1u)
+	if (G(CV_G_AIR)) m |= 1u << CV_TP_ENVIRONMENT;
+	if (G(CV_G_PRIVACY)) m |= 1u << CV_TP_PRIVACY;
+	if (G(CV_G_BATT12)) m |= 1u << CV_TP_BATTERY;
+	if (G(CV_G_DOORS)) m |= 1u << CV_TP_DOORS;
+	if (G(CV_G_FUEL) || G(CV_G_ELEC)) m |= 1u << CV_TP_ENERGIES;
+	if (G(CV_G_IGN)) m |= 1u << CV_TP_IGNITION;
+	if (G(CV_G_KIN)) m |= 1u << CV_TP_KINETIC;
+	if (G(CV_G_ODO)) m |= 1u << CV_TP_ODOMETER;
+#undef G
 	return m;
+}
+
+static uint32_t sample_parts(const struct cv_sample *s)
+{
+	return cv_groups_parts(s->has);
 }
 
 bool cv_sample_has_parts(const struct cv_sample *s, uint32_t mask)

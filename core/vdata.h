@@ -176,6 +176,8 @@ enum cv_tel_part {
 #define CV_TP_ALL ((1u << CV_TP_COUNT) - 1)
 /* Map one TelemetryEnum name to a mask of parts; 0 if unknown. */
 uint32_t cv_tel_part_mask(const char *name);
+/* The telemetry parts (bits of enum cv_tel_part) of a sample with these groups. */
+uint32_t cv_groups_parts(uint32_t has);
 /* true if the sample has any of the parts in mask. */
 bool cv_sample_has_parts(const struct cv_sample *s, uint32_t mask);
 /* Telemetry item members (createdAt, vehicle, environment, privacy) of s limited to mask. */

@@ -675,6 +675,72 @@ void cv_hist_iter_close(struct cv_hist_iter *it)
 	it->valid = false;
 }
 
+enum cv_err cv_history_count(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			     int64_t from, int64_t to, bool (*accept)(const void *val, size_t len, void *arg),
+			     void *arg, int64_t *count)
+{
+	enum { BULK = 256 * 1024 };
+	DB *db = st->db[id];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[32];
+	void *buf;
+	int64_t n = 0;
+	int ret;
+	enum cv_err e = CV_OK;
+	bool end = false;
+
+	*count = 0;
+	if (from < 0)
+		from = 0;
+	if (from >= to)
+		return CV_OK;
+	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	buf = cv_malloc(BULK);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, vid, 16);
+	cv_be64_put(kb + 16, (uint64_t)from);
+	k.data = kb;
+	k.size = 24;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.data = buf;
+	d.ulen = BULK;
+	d.flags = DB_DBT_USERMEM;
+	/* position on the first key >= vid . from, then read in bulk from there */
+	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_MULTIPLE_KEY);
+	while (ret == 0 && !end) {
+		void *p;
+
+		DB_MULTIPLE_INIT(p, &d);
+		for (;;) {
+			void *kp, *vp;
+			u_int32_t kl, vl;
+
+			DB_MULTIPLE_KEY_NEXT(p, &d, kp, kl, vp, vl);
+			if (!p)
+				break;
+			if (kl < 24 || memcmp(kp, vid, 16) || (int64_t)cv_be64_get((const unsigned char *)kp + 16) >= to) {
+				end = true;
+				break;
+			}
+			if (!accept || accept(vp, vl, arg))
+				n++;
+		}
+		if (!end)
+			ret = c->get(c, &k, &d, DB_NEXT | DB_MULTIPLE_KEY);
+	}
+	if (ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	free(buf);
+	*count = n;
+	return e;
+}
+
 enum cv_err cv_history_walk_desc(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
 				 size_t slen, int64_t from, int64_t start,
 				 int (*fn)(int64_t at, unsigned suffix, const void *val, size_t len, void *arg),

@@ -149,6 +149,17 @@ enum cv_err cv_hist_iter_open(struct cv_store *st, DB_TXN *txn, enum cv_dbid id,
 enum cv_err cv_hist_iter_next(struct cv_hist_iter *it);
 void cv_hist_iter_close(struct cv_hist_iter *it);
 
+/*
+ * Count vehicle vid's records of a history database (keys vid . at ...)
+ * with from <= at < to, and, with accept, those it accepts (it sees the
+ * packed value). Bulk reads (DB_MULTIPLE_KEY): a lock and a call per few
+ * hundred records instead of per record, so counting a vehicle's whole
+ * retention period (about 24,000 samples) costs about a millisecond.
+ */
+enum cv_err cv_history_count(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			     int64_t from, int64_t to, bool (*accept)(const void *val, size_t len, void *arg),
+			     void *arg, int64_t *count);
+
 /* One event (vid . at . index) or CV_ENOTFOUND. */
 enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			 unsigned index, struct cv_event *ev);

@@ -373,6 +373,15 @@ enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out)
 	return e;
 }
 
+uint32_t cv_sample_peek_has(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	if (len < 3 || b[0] != SAMPLE_V)
+		return 0;
+	return (uint32_t)b[1] | (uint32_t)b[2] << 8;
+}
+
 enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sample *s)
 {
 	struct rd r = { p, len, 0, false };

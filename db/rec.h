@@ -100,6 +100,8 @@ enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t);
 /* A sample without its time (the time is in the key); events are stored apart. */
 enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out);
 enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sample *s);
+/* The groups (`has`) of a packed sample without decoding it; 0 if it is not one. */
+uint32_t cv_sample_peek_has(const void *p, size_t len);
 enum cv_err cv_event_encode(const struct cv_event *e, struct cv_buf *out);
 enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *e);
 

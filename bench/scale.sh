@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# scale.sh [quick|full] [SECONDS]
+#
+# History at scale: a fleet's months of data written by cvsim's fast mode
+# through the vehicle link, then read back.
+#   quick: 100 vehicles x 30 days (about 1.1 M samples)
+#   full:  1000 vehicles x 30 days (about 11 M samples)
+# (VEHICLES and DAYS override the preset.)
+#
+# Steps: a fresh store (cvctl init, demo); VEHICLES vehicles of the demo
+# user, all in one fleet of the demo fleet manager (fleet/fleet); lighttpd
+# from etc/lighttpd.conf.in with PROCS processes per program; cvsim --days
+# DAYS --parallel PAR (each vehicle's days in batches of 500 samples, one
+# durable transaction each); then, against the same server:
+#   - upload rate while generating (cvsim's samples/s, every batch durable);
+#   - bytes on disk per telemetry sample: telemetry.db's size over the
+#     samples it holds, and the whole store (databases and logs) per sample;
+#   - telemetry of the busiest vehicle: the first page (pageSize=60) and a
+#     page 10,000 rows deep reached with a pageToken, p50/p99 with wrk
+#     (the shared harness's latency.lua), SECONDS each (default 10);
+#   - the fleet-wide alert list (GET /connectedcar/v3/fleets/{fid}/alerts,
+#     HTTP Basic), first page, p50/p99;
+#   - a purge step's duration (cvctl purge --verbose with a retention
+#     period that expires the oldest tenth of the history).
+# wrk runs with 2 threads and 8 connections, pinned to CPU 1 on a 2-CPU
+# machine (as the shared harness does).
+# The last line:
+#   scale: N vehicles x D days, S samples at R samples/s, B bytes/sample,
+#          first page p99 X ms, deep page p99 Y ms (Y/X), fleet alerts p99 Z ms
+#
+# Environment: CVAPI_BUILD (a release build, the default is the source
+# tree), HARNESS / HARNESS_SRC (as status.sh), PROCS [2], PAR [4],
+# KEEP_WORK=1 keeps the temporary folder. Exit status 0; 1 on failure.
+set -euo pipefail
+PROG=scale.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+[[ $# -le 2 ]] || { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+PRESET=${1:-quick}
+SECS=${2:-10}
+case $PRESET in
+  quick) VEHICLES=${VEHICLES:-100} DAYS=${DAYS:-30} ;;
+  full) VEHICLES=${VEHICLES:-1000} DAYS=${DAYS:-30} ;;
+  *) cvb_die "the preset is quick or full" ;;
+esac
+PROCS=${PROCS:-2} PAR=${PAR:-4}
+CVB_MAX_SECONDS=${CVB_MAX_SECONDS:-7200}
+cvb_setup
+harness_ready
+[[ -x $BUILDDIR/sim/cvsim && -x $BUILDDIR/cgi/cvapi-events.fcgi ]] || cvb_die "build cvsim and cvapi-events first"
+WRK_CPUS=${WRK_CPUS:-$([[ $(nproc) -eq 2 ]] && echo 1 || echo "")}
+WRK=(wrk); [[ -z $WRK_CPUS ]] || WRK=(taskset -c "$WRK_CPUS" wrk)
+
+echo "scale.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(cvb_machine)"
+echo "cvapi $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?'), build $BUILDDIR; $VEHICLES vehicles x $DAYS days"
+
+# ---------------------------------------------------------------- store, vehicles, fleet
+cvb_store "$WORK/store"
+HOME_DB=$WORK/store/db
+CVCTL=("$BUILDDIR/db/cvctl" -H "$HOME_DB")
+"${CVCTL[@]}" fleet add scale-fleet --owner fleet --label scale >/dev/null
+energies=(petrol electric phev diesel)
+: >"$WORK/vehicles.txt"
+: >"$WORK/ids.txt"
+for ((i = 1; i <= VEHICLES; i++)); do
+  vin=$(printf 'VR3SCALEX%08d' "$i")
+  en=${energies[$(((i - 1) % 4))]}
+  out=$("${CVCTL[@]}" vehicle add "$vin" --owner demo --energy "$en" --brand Peugeot --label scale) \
+    || cvb_die "cvctl vehicle add $vin failed"
+  id=$(sed -n 's/^id=//p' <<<"$out") cred=$(sed -n 's/^credential=//p' <<<"$out")
+  echo "$vin $en $cred" >>"$WORK/vehicles.txt"
+  echo "$vin $id" >>"$WORK/ids.txt"
+  "${CVCTL[@]}" fleet add-vehicle scale-fleet "$vin"
+done
+TOKEN=$("${CVCTL[@]}" token issue demo --client console --ttl 86400)
+BASIC="Basic $(printf 'fleet:fleet' | base64)"
+PORT=$(cvb_free_port)
+# no purge while measuring: it has its own figure below
+export CVAPI_PURGE_EVERY=0
+cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$PROCS"
+LT=$LT_PID
+BASE=http://127.0.0.1:$PORT
+
+# ---------------------------------------------------------------- generate
+echo
+echo "generating: cvsim --days $DAYS --parallel $PAR (batches of 500, each a durable transaction)"
+t0=$(date +%s.%N)
+"$BUILDDIR/sim/cvsim" --url "$BASE" --vehicles "$WORK/vehicles.txt" --seed 11 --days "$DAYS" --batch 500 \
+  --parallel "$PAR" >"$WORK/cvsim.out" 2>"$WORK/cvsim.err" || cvb_die "cvsim failed: $(tail -3 "$WORK/cvsim.err")"
+t1=$(date +%s.%N)
+SAMPLES=$(sed -n 's/.*samples=\([0-9]*\).*/\1/p' "$WORK/cvsim.out" | tail -1)
+RATE=$(sed -n 's/.*samples_per_s=\([0-9]*\).*/\1/p' "$WORK/cvsim.out" | tail -1)
+echo "  $(tail -1 "$WORK/cvsim.out"), wall $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f s", b - a}')"
+
+# ---------------------------------------------------------------- bytes on disk
+tel=$(stat -c %s "$HOME_DB/telemetry.db")
+all=$(du -sb "$HOME_DB" | cut -f1)
+BPS=$(awk -v t="$tel" -v s="$SAMPLES" 'BEGIN{printf "%.1f", t / s}')
+echo
+echo "disk: telemetry.db $tel bytes for $SAMPLES samples = $BPS bytes/sample; the whole store $all bytes" \
+  "($(awk -v t="$all" -v s="$SAMPLES" 'BEGIN{printf "%.1f", t / s}') bytes/sample, logs and every database)"
+
+# ---------------------------------------------------------------- latency runs
+run() { # NAME URL [HEADER] -> "p50 p99 rps" (ms ms req/s)
+  local name=$1 url=$2 hdr=${3:-"Authorization: Bearer $TOKEN"} line
+  "${WRK[@]}" -t2 -c8 -d2s -H "$hdr" "$url" >/dev/null 2>&1 || true
+  line=$("${WRK[@]}" -t2 -c8 -d"${SECS}s" -H "$hdr" -s "$HARNESS/latency.lua" "$url" 2>/dev/null | grep '^BENCH ') \
+    || cvb_die "wrk gave no result for $name"
+  f() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
+  [[ $(f non2xx) == 0 && $(f err_connect) == 0 && $(f err_read) == 0 && $(f err_timeout) == 0 ]] \
+    || cvb_die "$name: errors in the run: $line"
+  printf '  %-34s p50 %7.2f ms  p99 %7.2f ms  %8.0f req/s\n' "$name" "$(awk -v u="$(f p50_us)" 'BEGIN{print u/1000}')" \
+    "$(awk -v u="$(f p99_us)" 'BEGIN{print u/1000}')" "$(f rps)" >&2
+  echo "$(awk -v u="$(f p50_us)" 'BEGIN{print u/1000}') $(awk -v u="$(f p99_us)" 'BEGIN{print u/1000}') $(f rps)"
+}
+json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const b=JSON.parse(s);process.stdout.write(String(eval("b"+process.argv[1])??""))})' "$1"; }
+
+# the vehicle with the most samples
+best= bestn=0
+while read -r vin id; do
+  n=$(curl -sS -H "Authorization: Bearer $TOKEN" "$BASE/connectedcar/v4/user/vehicles/$id/telemetry?pageSize=1" | json .total)
+  if ((n > bestn)); then best=$id bestn=$n; fi
+done < <(head -n 20 "$WORK/ids.txt")
+((bestn > 10060)) || cvb_die "no vehicle with more than 10,060 samples (the busiest has $bestn): more DAYS"
+TEL=$BASE/connectedcar/v4/user/vehicles/$best/telemetry
+deep=$(curl -sS -H "Authorization: Bearer $TOKEN" "$TEL?pageSize=60&indexRange=9940-" | json "._links.next.href")
+[[ $deep == *pageToken=* ]] || cvb_die "no next link 10,000 rows deep: $deep"
+echo
+echo "reads (wrk -t2 -c8, ${SECS} s each; vehicle with $bestn samples):"
+read -r F50 F99 _ < <(run "telemetry, first page (60)" "$TEL?pageSize=60")
+read -r D50 D99 _ < <(run "telemetry, 10,000 rows deep (token)" "$deep")
+read -r A50 A99 _ < <(run "fleet alerts, first page (60)" "$BASE/connectedcar/v3/fleets/scale-fleet/alerts?client_id=console" "Authorization: $BASIC")
+RATIO=$(awk -v d="$D99" -v f="$F99" 'BEGIN{printf "%.2f", d / f}')
+
+# ---------------------------------------------------------------- a purge
+echo
+keep=$((DAYS - DAYS / 10))
+"${CVCTL[@]}" retention "$keep" >/dev/null
+echo "purge, retention $keep days (the oldest tenth goes): $("${CVCTL[@]}" purge --verbose)"
+
+echo
+echo "scale: $VEHICLES vehicles x $DAYS days, $SAMPLES samples at $RATE samples/s, $BPS bytes/sample," \
+  "first page p99 $F99 ms, deep page p99 $D99 ms ($RATIO), fleet alerts p99 $A99 ms"
