@@ -37,7 +37,7 @@ static void purge_tick(struct cv_store *st, const char *prog, int64_t now)
 	if (!cv_purging || cv_purge_every_ms <= 0 || (now - cv_purge_last < cv_purge_every_ms && now >= cv_purge_last))
 		return;
 	cv_purge_last = now;
-	e = cv_purge_step(st, now, 500, &ps);
+	e = cv_purge_step(st, now, 200, &ps);
 	if (e == CV_EPANIC)
 		cv_panicked = true;
 	else if (e && e != CV_EDEADLOCK)

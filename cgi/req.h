@@ -188,7 +188,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 
 /*
  * Ask cv_serve() to purge expired history between requests (db/purge.h):
- * a step of at most 500 deletions every CVAPI_PURGE_EVERY seconds (default
+ * a step of at most 200 deletions (3 ms) every CVAPI_PURGE_EVERY seconds (default
  * 10; 0 turns it off). Call it before cv_serve(); cvapi-ingest does.
  */
 void cv_serve_purge(bool on);

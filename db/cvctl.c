@@ -508,12 +508,19 @@ static int cmd_retention(struct cv_store *st, int argc, char **argv)
 	return e ? fail("setting the retention", e) : 0;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* Steps until a whole round of the vehicles deleted nothing. */
 static int cmd_purge(struct cv_store *st, int argc, char **argv)
 {
 	bool verbose = argc == 1 && !strcmp(argv[0], "--verbose");
-	size_t total = 0, round = 0, steps = 0;
-	int64_t worst = 0;
+	size_t total = 0, round = 0, steps = 0, cap = 0;
+	int64_t worst = 0, *took = NULL;
 	int quiet_rounds = 0, busy = 0;
 
 	if (argc > 1 || (argc == 1 && !verbose))
@@ -521,16 +528,22 @@ static int cmd_purge(struct cv_store *st, int argc, char **argv)
 	while (quiet_rounds < 2) {
 		struct cv_purge_stats ps;
 		int64_t t0 = cv_now_ms();
-		enum cv_err e = cv_purge_step(st, t0, 500, &ps);
+		enum cv_err e = cv_purge_step(st, t0, 200, &ps);
 
 		if (e == CV_EDEADLOCK && ++busy < 1000) {
 			usleep(10000);  /* another process is purging: let it finish its step */
 			continue;
 		}
-		if (e)
+		if (e) {
+			free(took);
 			return fail("purging", e);
-		steps++;
-		worst = CV_MAX(worst, cv_now_ms() - t0);
+		}
+		if (steps == cap) {
+			cap = cap ? 2 * cap : 64;
+			took = cv_realloc(took, cap * sizeof(*took));
+		}
+		took[steps++] = cv_now_ms() - t0;
+		worst = CV_MAX(worst, took[steps - 1]);
 		total += ps.deleted;
 		round += ps.deleted;
 		if (ps.wrapped) {
@@ -538,8 +551,12 @@ static int cmd_purge(struct cv_store *st, int argc, char **argv)
 			round = 0;
 		}
 	}
-	if (verbose)
-		printf("%zu records deleted in %zu steps, the longest %lld ms\n", total, steps, (long long)worst);
+	if (verbose) {
+		qsort(took, steps, sizeof(*took), cmp_i64);
+		printf("%zu records deleted in %zu steps, median %lld ms, the longest %lld ms\n", total, steps,
+		       (long long)(steps ? took[steps / 2] : 0), (long long)worst);
+	}
+	free(took);
 	return 0;
 }
 

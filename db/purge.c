@@ -1,5 +1,6 @@
 /* purge.c - retention (see purge.h). */
 #include "purge.h"
+#include "cvtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,21 @@ struct budget {
 	size_t left;            /* deletions */
 	size_t visits;          /* records looked at (deleted or kept) */
 	size_t deleted;
+	int64_t deadline;       /* ms: a step holds its locks no longer than CV_PURGE_STEP_MS */
 };
+
+/* One more record may be looked at (and deleted). */
+static bool budget_take(struct budget *bg)
+{
+	if (!bg->left || !bg->visits)
+		return false;
+	if (bg->visits % 16 == 0 && cv_now_ms() >= bg->deadline) {
+		bg->visits = 0;
+		return false;
+	}
+	bg->visits--;
+	return true;
+}
 
 /* Keep a record of a period (alert, theft) still active, or ended after the cutoff. */
 static bool period_expired(const DBT *k, const DBT *d, int64_t cutoff)
@@ -128,12 +143,11 @@ static enum cv_err purge_db(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, c
 			d.data = NULL;
 			break;
 		}
-		if (!bg->left || !bg->visits) {
+		if (!budget_take(bg)) {
 			free(d.data);
 			d.data = NULL;
 			goto out;       /* budget spent: not done */
 		}
-		bg->visits--;
 		go = !periods || period_expired(&k, &d, cutoff);
 		free(d.data);
 		d.data = NULL;
@@ -182,9 +196,8 @@ static enum cv_err purge_msgids(struct cv_store *st, DB_TXN *txn, const unsigned
 	for (ret = c->get(c, &k, &d, DB_SET_RANGE | DB_RMW); ret == 0; ret = c->get(c, &k, &d, DB_NEXT | DB_RMW)) {
 		if (k.size < 16 || memcmp(k.data, vid, 16))
 			break;
-		if (!bg->left || !bg->visits)
+		if (!budget_take(bg))
 			goto out;
-		bg->visits--;
 		if (d.size != 8 || (int64_t)cv_be64_get(val) < before) {
 			ret = c->del(c, 0);
 			if (ret)
@@ -230,7 +243,7 @@ static enum cv_err purge_vehicle(struct cv_store *st, DB_TXN *txn, const char *v
 
 enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps)
 {
-	struct budget bg = { budget, budget * 4, 0 };
+	struct budget bg = { budget, budget * 4, 0, cv_now_ms() + CV_PURGE_STEP_MS };
 	char next[CV_VID_HEXLEN + 1] = "", kb[64], dummy[1];
 	DB_TXN *txn = NULL;
 	DBC *c = NULL;

@@ -12,7 +12,8 @@
  * cv_purge_step() does one small transaction (DB_TXN_NOSYNC: a purge lost
  * in a crash is simply done again): it takes up the round of the vehicles
  * where the last step, of any process, left it (meta key "purge-next"),
- * deletes at most `budget` records and returns. Its locks are those of the
+ * deletes at most `budget` records, for at most CV_PURGE_STEP_MS, and
+ * returns. Its locks are those of the
  * old end of each vehicle's key range, which uploads (the new end) and
  * most reads do not touch; a step that meets a lock gives up at once
  * (DB_TXN_NOWAIT) rather than wait. cvapi-ingest runs a step every
@@ -27,6 +28,7 @@
 #define CV_RETENTION_DEFAULT_DAYS 60
 #define CV_RETENTION_MAX_DAYS 36500
 #define CV_MSGID_KEEP_MS (7LL * 24 * 3600 * 1000)
+#define CV_PURGE_STEP_MS 3            /* a step stops after this long */
 
 /*
  * The retention period in days of vehicle vid (its override, else the
