@@ -443,6 +443,8 @@ export class Server {
 			...process.env,
 			ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0:log_path=stderr',
 			UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1',
+			// tests upload history of any date: no purge unless a test asks for it
+			CVAPI_PURGE_EVERY: process.env.CVAPI_PURGE_EVERY ?? '0',
 		};
 		delete this.env.CVAPI_HOME;
 		const common = {
