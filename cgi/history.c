@@ -2,6 +2,8 @@
 #include "history.h"
 #include "cvtime.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,4 +36,440 @@ size_t cv_intervals_desc(const struct cv_req *r, struct cv_interval out[CV_MAX_I
 		out[m++] = out[i];
 	}
 	return m;
+}
+
+/* ---- record ids ------------------------------------------------------------ */
+
+void cv_coll_id(char *out, const char *vid, int64_t at, unsigned suffix, size_t slen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = CV_ID_LEN(slen);
+
+	memcpy(out, vid, 32);
+	for (size_t i = 0; i < 16; i++)
+		out[32 + i] = hex[((uint64_t)at >> (60 - 4 * i)) & 15];
+	for (size_t i = 48; i < n; i++)
+		out[i] = hex[(suffix >> (4 * (n - 1 - i))) & 15];
+	out[n] = '\0';
+}
+
+/* Parse an id of this collection into its vehicle (32 hex), time and suffix; false if malformed. */
+bool cv_coll_parse_id(const char *id, size_t slen, char vid[33], int64_t *at, unsigned *suffix)
+{
+	size_t n = CV_ID_LEN(slen);
+	uint64_t t = 0;
+	unsigned s = 0;
+
+	if (strlen(id) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int c = id[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return false;
+		if (i < 32)
+			continue;
+		if (i < 48)
+			t = t << 4 | (uint64_t)v;
+		else
+			s = s << 4 | (unsigned)v;
+	}
+	if (t > (uint64_t)INT64_MAX / 65536 || (slen == 1 && s > 255))
+		return false;
+	memcpy(vid, id, 32);
+	vid[32] = '\0';
+	*at = (int64_t)t;
+	*suffix = s;
+	return true;
+}
+
+/* ---- lists and items ------------------------------------------------------- */
+
+struct walk_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	const struct cv_coll *c;
+	int64_t skip;       /* items still to skip (indexRange) */
+	int64_t counted;
+	enum cv_err err;
+};
+
+static int count_one(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
+{
+	struct walk_ctx *c = arg;
+
+	(void)at;
+	(void)suffix;
+	if (c->c->accept(c->r, val, len))
+		c->counted++;
+	return 0;
+}
+
+static int emit_one(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
+{
+	struct walk_ctx *c = arg;
+
+	if (!c->c->accept(c->r, val, len))
+		return 0;
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = CV_POS(at, suffix);
+		return 1;
+	}
+	c->err = c->c->render(c->r, c->w, at, suffix, val, len);
+	if (c->err)
+		return 1;
+	c->pg->count++;
+	return 0;
+}
+
+int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	struct cv_page pg;
+	struct cv_jw w;
+	struct walk_ctx c;
+	unsigned char vid[16];
+	size_t n;
+	enum cv_err e = CV_OK;
+	int st = cv_check_vehicle(r);
+
+	if (!st)
+		st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	cv_vid_bytes(r->vid, vid);
+	n = cv_intervals_desc(r, iv);
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.c = coll;
+	c.skip = pg.resume ? 0 : pg.offset;
+
+	for (size_t i = 0; i < n && !e; i++)
+		e = cv_history_walk_desc(r->store, NULL, coll->db, vid, coll->slen, iv[i].from,
+					 CV_POS(iv[i].to - 1, 0xffff), count_one, &c);
+	if (e)
+		return cv_fail_store(r, e, coll->path);
+	pg.total = c.counted;
+
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_embedded");
+	cv_jw_obj(&w);
+	cv_jw_key(&w, coll->embedded);
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
+		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
+
+		if (pg.resume) {
+			if (CV_POS(iv[i].from, 0) > pg.resume_key)
+				continue;
+			if (pg.resume_key < start)
+				start = pg.resume_key;
+		}
+		e = cv_history_walk_desc(r->store, NULL, coll->db, vid, coll->slen, iv[i].from, start, emit_one, &c);
+	}
+	if (!e)
+		e = c.err;
+	if (e)
+		return cv_fail_store(r, e, coll->path);
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	cv_page_finish(&w, r, &pg);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+/* Render the record (vid . at . suffix) of the request's vehicle (r->vid); 404 if absent or of another kind. */
+static int render_item(struct cv_req *r, const struct cv_coll *coll, const char *what, int64_t at, unsigned suffix)
+{
+	unsigned char kb[26];
+	struct cv_jw w;
+	enum cv_err e;
+
+	cv_vid_bytes(r->vid, kb);
+	cv_be64_put(kb + 16, (uint64_t)at);
+	if (coll->slen == 2) {
+		kb[24] = (unsigned char)(suffix >> 8);
+		kb[25] = (unsigned char)suffix;
+	} else {
+		kb[24] = (unsigned char)suffix;
+	}
+	e = cv_store_get(r->store, coll->db, NULL, kb, 24 + coll->slen, &r->scratch);
+	if (!e && !coll->accept(r, r->scratch.p, r->scratch.len))
+		e = CV_ENOTFOUND;
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s", what);
+	if (e)
+		return cv_fail_store(r, e, what);
+	cv_jw_init(&w, &r->out);
+	e = coll->render(r, &w, at, suffix, r->scratch.p, r->scratch.len);
+	if (e)
+		return cv_fail_store(r, e, what);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+int cv_coll_item(struct cv_req *r, const struct cv_coll *coll, const char *what)
+{
+	char vid[33];
+	int64_t at;
+	unsigned suffix;
+	int st = cv_check_vehicle(r);
+
+	if (st)
+		return st;
+	if (!cv_coll_parse_id(r->seg[r->nseg - 1], coll->slen, vid, &at, &suffix))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", what, (int)CV_ID_LEN(coll->slen));
+	if (strcmp(vid, r->vid))
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s", what);
+	return render_item(r, coll, what, at, suffix);
+}
+
+/*
+ * An item of a fleet (/fleets/{fid}/alerts/{aid}): the id names the
+ * vehicle, which must be in the fleet (else the item does not exist here).
+ */
+int cv_coll_fleet_item(struct cv_req *r, const struct cv_coll *coll, const char *what)
+{
+	char vid[33];
+	int64_t at;
+	unsigned suffix;
+	enum cv_err e;
+
+	if (!cv_coll_parse_id(r->seg[r->nseg - 1], coll->slen, vid, &at, &suffix))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", what, (int)CV_ID_LEN(coll->slen));
+	e = cv_fleet_has_vehicle(r->store, NULL, r->fid, vid);
+	if (!e)
+		e = cv_vehicle_get(r->store, NULL, vid, &r->veh);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s", what);
+	if (e)
+		return cv_fail_store(r, e, what);
+	snprintf(r->vbase, sizeof(r->vbase), CV_B2B "/fleets/%s/vehicles/%s", r->fid, r->veh.id);
+	r->vid = r->veh.id;
+	return render_item(r, coll, what, at, suffix);
+}
+
+/* ---- fleet-wide lists: the vehicles' histories merged ------------------------ */
+
+/* One vehicle of the fleet and its cursor. */
+struct fleet_veh {
+	struct cv_vehicle v;
+	unsigned char vid[16];
+	struct cv_hist_iter it;
+};
+
+struct fleet_set {
+	struct fleet_veh *v;
+	size_t n, cap;
+};
+
+static int collect_vehicle(const struct cv_vehicle *v, void *arg)
+{
+	struct fleet_set *fs = arg;
+
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap ? 2 * fs->cap : 16;
+		fs->v = cv_realloc(fs->v, fs->cap * sizeof(*fs->v));
+	}
+	memset(&fs->v[fs->n], 0, sizeof(fs->v[fs->n]));
+	fs->v[fs->n].v = *v;
+	cv_vid_bytes(v->id, fs->v[fs->n].vid);
+	fs->n++;
+	return 0;
+}
+
+/* Merge order, newest first: position, then vehicle id, both descending. */
+static bool before(const struct fleet_veh *a, const struct fleet_veh *b)
+{
+	int64_t pa = CV_POS(a->it.at, a->it.suffix), pb = CV_POS(b->it.at, b->it.suffix);
+
+	return pa != pb ? pa > pb : memcmp(a->vid, b->vid, 16) > 0;
+}
+
+/* A binary heap of the vehicles whose cursor holds a record. */
+static void heap_down(struct fleet_veh **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct fleet_veh *t;
+
+		if (l < n && before(h[l], h[m]))
+			m = l;
+		if (l + 1 < n && before(h[l + 1], h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* Move a vehicle's cursor to its next record of the collection. */
+static enum cv_err skip_rejected(struct cv_req *r, const struct cv_coll *coll, struct fleet_veh *fv)
+{
+	enum cv_err e = CV_OK;
+
+	while (!e && fv->it.valid && !coll->accept(r, fv->it.val, fv->it.len))
+		e = cv_hist_iter_next(&fv->it);
+	return e;
+}
+
+/*
+ * Walk the fleet's records of one time interval newest first, from the
+ * page's resume point: open a cursor per vehicle at it (one seek each),
+ * then pop the newest. A page costs a seek per vehicle and a heap step per
+ * item, however deep it is.
+ */
+static enum cv_err merge_interval(struct cv_req *r, const struct cv_coll *coll, struct fleet_set *fs,
+				  const struct cv_interval *iv, const struct cv_page *pg,
+				  int (*fn)(struct cv_req *r, struct fleet_veh *fv, void *arg), void *arg)
+{
+	struct fleet_veh **heap = cv_calloc(fs->n ? fs->n : 1, sizeof(*heap));
+	size_t hn = 0;
+	enum cv_err e = CV_OK;
+	bool stop = false;
+
+	for (size_t i = 0; i < fs->n && !e; i++) {
+		struct fleet_veh *fv = &fs->v[i];
+		int64_t start = CV_POS(iv->to - 1, 0xffff);
+
+		if (pg && pg->resume) {
+			/* what follows (P, V) in the order: positions below P, and
+			 * P itself for vehicles at or below V */
+			int64_t p = memcmp(fv->vid, pg->resume_id, 16) > 0 ? pg->resume_key - 1 : pg->resume_key;
+
+			if (p < start)
+				start = p;
+		}
+		e = cv_hist_iter_open(r->store, NULL, coll->db, fv->vid, coll->slen, iv->from, start, &fv->it);
+		if (!e)
+			e = skip_rejected(r, coll, fv);
+		if (!e && fv->it.valid)
+			heap[hn++] = fv;
+	}
+	for (size_t i = hn; i-- > 0;)
+		heap_down(heap, hn, i);
+	while (!e && hn && !stop) {
+		struct fleet_veh *top = heap[0];
+
+		if (fn(r, top, arg)) {
+			stop = true;
+			break;
+		}
+		e = cv_hist_iter_next(&top->it);
+		if (!e)
+			e = skip_rejected(r, coll, top);
+		if (!e && !top->it.valid)
+			heap[0] = heap[--hn];
+		heap_down(heap, hn, 0);
+	}
+	for (size_t i = 0; i < fs->n; i++)
+		cv_hist_iter_close(&fs->v[i].it);
+	free(heap);
+	return e;
+}
+
+struct fleet_ctx {
+	struct cv_jw *w;
+	struct cv_page *pg;
+	const struct cv_coll *c;
+	int64_t skip;
+	int64_t counted;
+	bool counting;
+	enum cv_err err;
+};
+
+static int fleet_one(struct cv_req *r, struct fleet_veh *fv, void *arg)
+{
+	struct fleet_ctx *c = arg;
+
+	if (c->counting) {
+		c->counted++;
+		return 0;
+	}
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = CV_POS(fv->it.at, fv->it.suffix);
+		memcpy(c->pg->next_id, fv->vid, 16);
+		return 1;
+	}
+	r->veh = fv->v;
+	r->vid = r->veh.id;
+	snprintf(r->vbase, sizeof(r->vbase), CV_B2B "/fleets/%s/vehicles/%s", r->fid, r->veh.id);
+	c->err = c->c->render(r, c->w, fv->it.at, fv->it.suffix, fv->it.val, fv->it.len);
+	if (c->err)
+		return 1;
+	c->pg->count++;
+	return 0;
+}
+
+int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	struct fleet_set fs = { NULL, 0, 0 };
+	struct fleet_ctx c;
+	struct cv_page pg;
+	struct cv_jw w;
+	size_t n, total;
+	enum cv_err e;
+	int st = cv_page_init(r, 60, &pg);
+
+	if (st)
+		return st;
+	e = cv_fleet_vehicles(r->store, NULL, r->fid, NULL, 0, SIZE_MAX, &total, collect_vehicle, &fs);
+	if (e) {
+		free(fs.v);
+		return cv_fail_store(r, e, "fleet vehicles");
+	}
+	n = cv_intervals_desc(r, iv);
+	memset(&c, 0, sizeof(c));
+	c.w = &w;
+	c.pg = &pg;
+	c.c = coll;
+	c.counting = true;
+	for (size_t i = 0; i < n && !e; i++)
+		e = merge_interval(r, coll, &fs, &iv[i], NULL, fleet_one, &c);
+	pg.total = c.counted;
+	c.counting = false;
+	c.skip = pg.resume ? 0 : pg.offset;
+
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_embedded");
+	cv_jw_obj(&w);
+	cv_jw_key(&w, coll->embedded);
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
+		if (pg.resume && CV_POS(iv[i].from, 0) > pg.resume_key)
+			continue;
+		e = merge_interval(r, coll, &fs, &iv[i], &pg, fleet_one, &c);
+	}
+	free(fs.v);
+	if (!e)
+		e = c.err;
+	if (e)
+		return cv_fail_store(r, e, coll->path);
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	cv_page_finish(&w, r, &pg);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }

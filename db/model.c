@@ -596,7 +596,7 @@ static void hist_key(unsigned char *kb, const unsigned char vid[16], int64_t at,
 	if (slen == 2) {
 		kb[24] = (unsigned char)(suffix >> 8);
 		kb[25] = (unsigned char)suffix;
-	} else {
+	} else if (slen == 1) {
 		kb[24] = (unsigned char)suffix;
 	}
 }
@@ -609,7 +609,7 @@ static bool iter_take(struct cv_hist_iter *it)
 	it->at = (int64_t)cv_be64_get(it->kb + 16);
 	if (it->at < it->from)
 		return false;
-	it->suffix = it->slen == 2 ? (unsigned)it->kb[24] << 8 | it->kb[25] : it->kb[24];
+	it->suffix = it->slen == 2 ? (unsigned)it->kb[24] << 8 | it->kb[25] : it->slen == 1 ? it->kb[24] : 0;
 	it->val = it->vb;
 	it->len = it->d.size;
 	return true;

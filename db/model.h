@@ -112,8 +112,8 @@ enum cv_err cv_status_put(struct cv_store *st, DB_TXN *txn, const char *vid, con
 /*
  * Walk, newest first, the records of vehicle `vid` in a history database
  * whose keys are vid (16) . at (8, big-endian ms) . suffix (`slen` bytes,
- * 1 or 2, big-endian): events (suffix = index in the sample) and alerts
- * (suffix = alert code). Starts at position `start` (at << 16 | suffix,
+ * 0, 1 or 2, big-endian): events (suffix = index in the sample), alerts
+ * (suffix = alert code), trips (no suffix). Starts at position `start` (at << 16 | suffix,
  * inclusive: a resume point) and stops below time `from`, or when fn
  * returns nonzero. One cursor seek, then one step per record.
  */
