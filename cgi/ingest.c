@@ -8,11 +8,13 @@
  *
  * A batch is validated whole before anything is written, then stored in one
  * transaction: the message id (a retried batch is acknowledged again and
- * not stored twice), every sample in the history, the status snapshot with
- * its response fragments. 200 means committed with the log flushed.
+ * not stored twice), every sample in the history, the vehicle's trips
+ * (db/trips.h), the status snapshot with its response fragments. 200 means
+ * committed with the log flushed.
  * The format is in doc/vehicle-link.md.
  */
 #include "req.h"
+#include "trips.h"
 #include "cvtime.h"
 
 #include <stdlib.h>
@@ -72,7 +74,8 @@ static void place_events(struct cv_sample *s, const struct cv_state *state)
 /*
  * The write: one transaction, retried on deadlock. Samples (in time order)
  * go to the history with their events placed, alert events open and close
- * alert occurrences, and the status snapshot takes them all.
+ * alert occurrences, the trips fold them in (reading back the history for
+ * late samples), and the status snapshot takes them all.
  */
 static enum cv_err store_batch(struct cv_req *r, const char *msgid, struct cv_sample *s, size_t n, bool *dup)
 {
@@ -114,6 +117,9 @@ static enum cv_err store_batch(struct cv_req *r, const char *msgid, struct cv_sa
 					e = cv_theft_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
 			cv_state_merge(&rec.state, &s[i], r->now);
 		}
+		/* trips read the samples just written: after the loop, same transaction */
+		if (!e)
+			e = cv_trips_ingest(r->store, txn, vid, s, n, NULL);
 		if (!e)
 			e = cv_status_put(r->store, txn, r->veh.id, &rec.state);
 done:

@@ -104,8 +104,8 @@ static int get_telemetry(struct cv_req *r)
 	for (size_t i = 0; i < n && !e; i++) {
 		int64_t k;
 
-		e = cv_history_count(r->store, NULL, CV_DB_TELEMETRY, vid, iv[i].from, iv[i].to,
-				     c.filtered ? count_accept : NULL, &c, &k);
+		/* what is listed: samples with one telemetry part at least (of the filter's) */
+		e = cv_history_count(r->store, NULL, CV_DB_TELEMETRY, vid, iv[i].from, iv[i].to, count_accept, &c, &k);
 		c.counted += k;
 	}
 	if (e)

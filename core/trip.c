@@ -24,6 +24,65 @@ double cv_geo_dist_m(int32_t lat1_e7, int32_t lon1_e7, int32_t lat2_e7, int32_t 
 	return 2.0 * EARTH_RADIUS_M * asin(sqrt(a));
 }
 
+/* Distance in metres from p to the chord a-b, on a local equirectangular projection. */
+static double chord_dist_m(const struct cv_geo_point *a, const struct cv_geo_point *b, const struct cv_geo_point *p)
+{
+	const double m = M_PI / 180.0 / 1e7 * EARTH_RADIUS_M;    /* metres per 1e-7 degree of latitude */
+	double k = cos(((double)a->lat_e7 + b->lat_e7) / 2.0 * M_PI / 180.0 / 1e7) * m;
+	double bx = (double)((int64_t)b->lon_e7 - a->lon_e7) * k, by = (double)((int64_t)b->lat_e7 - a->lat_e7) * m;
+	double px = (double)((int64_t)p->lon_e7 - a->lon_e7) * k, py = (double)((int64_t)p->lat_e7 - a->lat_e7) * m;
+	double len2 = bx * bx + by * by, t;
+
+	if (len2 <= 0)
+		return sqrt(px * px + py * py);
+	t = (px * bx + py * by) / len2;
+	if (t < 0)
+		t = 0;
+	else if (t > 1)
+		t = 1;
+	px -= t * bx;
+	py -= t * by;
+	return sqrt(px * px + py * py);
+}
+
+size_t cv_geo_simplify(const struct cv_geo_point *p, size_t n, double tol_m, bool *keep, size_t *work)
+{
+	size_t top = 0, kept = 0;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		keep[i] = tol_m <= 0 || i == 0 || i == n - 1;
+	if (tol_m <= 0 || n < 3)
+		return n;
+	work[top++] = 0;
+	work[top++] = n - 1;
+	while (top) {
+		size_t b = work[--top], a = work[--top], far = a;
+		double dmax = -1;
+
+		for (size_t i = a + 1; i < b; i++) {
+			double d = chord_dist_m(&p[a], &p[b], &p[i]);
+
+			if (d > dmax) {
+				dmax = d;
+				far = i;
+			}
+		}
+		if (far == a || dmax <= tol_m)
+			continue;
+		keep[far] = true;
+		/* each range pushed splits one of at most n - 1 gaps: 2 * n entries suffice */
+		work[top++] = a;
+		work[top++] = far;
+		work[top++] = far;
+		work[top++] = b;
+	}
+	for (size_t i = 0; i < n; i++)
+		kept += keep[i];
+	return kept;
+}
+
 /* ---- building ----------------------------------------------------------- */
 
 static bool ign_on(const struct cv_sample *s)
@@ -177,6 +236,20 @@ enum cv_trip_step cv_trip_feed(struct cv_trip *open, bool *has_open, const struc
 	*closed = *open;
 	*has_open = false;
 	return CV_TRIP_CLOSED;
+}
+
+enum cv_trip_step cv_trip_feed_after(struct cv_trip *open, bool *has_open, const struct cv_sample *s,
+				     uint8_t prev_ign, struct cv_trip *closed)
+{
+	enum cv_trip_step step = cv_trip_feed(open, has_open, s, closed);
+
+	if (!(step & CV_TRIP_OPENED) || prev_ign > CV_IGN_START)
+		return step;
+	open->faults &= (uint8_t)~CV_TRIP_UNSTARTED;
+	open->cause[fault_index(CV_TRIP_UNSTARTED)] = CV_TRIP_CAUSE_NONE;
+	if (prev_ign != CV_IGN_STOP && s->ignition != CV_IGN_STARTUP)
+		add_fault(open, CV_TRIP_UNSTARTED, lack_cause(open, false));
+	return step;
 }
 
 bool cv_trip_expire(struct cv_trip *open, bool *has_open, int64_t now, struct cv_trip *closed)

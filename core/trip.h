@@ -172,6 +172,22 @@ enum cv_trip_step {
 enum cv_trip_step cv_trip_feed(struct cv_trip *open, bool *has_open, const struct cv_sample *s,
 			       struct cv_trip *closed);
 
+/* prev_ign of cv_trip_feed_after() when the vehicle never reported an ignition. */
+#define CV_TRIP_IGN_UNKNOWN 255
+
+/*
+ * cv_trip_feed() knowing the ignition the vehicle reported before s
+ * (prev_ign: enum cv_ign of the latest earlier sample that had one, or
+ * CV_TRIP_IGN_UNKNOWN), which makes Unstarted exact for a trip s opens:
+ * after a Stop, any ignition on is the start (not Unstarted, whatever the
+ * speed); after an ignition on (the trip before ended without a Stop: the
+ * vehicle was already running when it was seen again), only a StartUp is,
+ * anything else is Unstarted. With prev_ign unknown, feed's guess from s
+ * stays. Otherwise the same as cv_trip_feed().
+ */
+enum cv_trip_step cv_trip_feed_after(struct cv_trip *open, bool *has_open, const struct cv_sample *s,
+				     uint8_t prev_ign, struct cv_trip *closed);
+
 /*
  * Close the open trip as Unfinished when its last sample is more than
  * CV_TRIP_TIMEOUT_MS before now (the vehicle went silent). Returns true
@@ -190,6 +206,23 @@ int64_t cv_trip_distance_m(const struct cv_trip *t);
 
 /* Great-circle distance in metres (haversine, mean Earth radius 6371008.8 m). */
 double cv_geo_dist_m(int32_t lat1_e7, int32_t lon1_e7, int32_t lat2_e7, int32_t lon2_e7);
+
+/* A point of a path (degrees x 1e7). */
+struct cv_geo_point {
+	int32_t lat_e7, lon_e7;
+};
+
+/*
+ * Douglas-Peucker simplification of the path p[0..n) with tolerance tol_m
+ * (metres): keep[i] is set for the points kept, cleared for the others; the
+ * first and the last points are always kept, and tol_m <= 0 keeps every
+ * point. Distances from a point to a chord are measured on a local
+ * equirectangular projection around the chord (exact enough below a few
+ * hundred km). work must hold 2 * n entries (an explicit stack, so a long
+ * path cannot overflow the call stack). Returns how many points are kept.
+ * O(n log n) on ordinary paths, O(n^2) at worst.
+ */
+size_t cv_geo_simplify(const struct cv_geo_point *p, size_t n, double tol_m, bool *keep, size_t *work);
 
 /*
  * Packed little-endian record with a version byte (CV_TRIP_RECLEN bytes).

@@ -1,0 +1,1076 @@
+/*
+ * trips.c - cvapi-trips: a vehicle's trips (both faces: the same under
+ * /connectedcar/v3/fleets/{fid}/vehicles/{vid}/ for a fleet manager, whose
+ * objects carry the VIN; the fleet face has no scopes).
+ *
+ *   GET /connectedcar/v4/user/vehicles/{id}/trips                      data:trip
+ *       timestamps (on startedAt), duration (s: "min-max" or "min-"),
+ *       distance (km, at most one decimal: "0.5-12" or "1-"), states
+ *       (TripStateEnum, comma-separated or repeated; Nominal = no fault),
+ *       pageSize (1..60), indexRange, pageToken
+ *   GET .../trips/{tid}                                                data:trip
+ *   GET .../trips/{tid}/wayPoints                        data:trip data:position
+ *       timestamps, tolerance (km, Douglas-Peucker), pageSize (1..2000),
+ *       indexRange, pageToken
+ *   GET .../trips/{tid}/telemetry                 data:trip (data:telemetry: members)
+ *       timestamps, type, extension, pageSize (1..2000), indexRange, pageToken
+ *   GET .../trips/{tid}/alerts[/{aid}]                       data:trip data:alert
+ *   GET .../trips/{tid}/collisions[/{cid}]               data:trip data:collision
+ *       lists: timestamps, pageSize (1..60), indexRange, pageToken; alerts
+ *       also locale (accepted, unused)
+ *
+ * Trips are built at ingest (db/trips.h): a list page is one cursor walk
+ * of the trips database, newest first; the open trip is in it (done false).
+ * Positions (startPosition, stopPosition; alert positions) need
+ * data:position too. A trip id is its vehicle's id (32 hex digits) then
+ * its start time in ms (16), as cvapi-events' ids carry their vehicle.
+ * What belongs to a trip is what happened in its span: from startedAt to
+ * stoppedAt (to its last sample while it is open), limited by `timestamps`
+ * where given. wayPoints are oldest first (a path); the other
+ * lists newest first. Alert and collision items are the vehicle's own
+ * (same ids and self links as cvapi-events).
+ */
+#include "history.h"
+#include "links.h"
+#include "trips.h"
+#include "cvtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_A, F_B, F_C };
+/* trips list */
+enum { F_DURATION = F_A, F_DISTANCE = F_B, F_STATES = F_C };
+/* wayPoints */
+enum { F_TOLERANCE = F_A };
+/* telemetry */
+enum { F_TYPE = F_A, F_EXTENSION = F_B };
+/* alerts */
+enum { F_LOCALE = F_A };
+
+/* `states` bits: the fault bits of core/trip.h, and Nominal (no fault). */
+#define STATE_NOMINAL 8u
+
+#define TRIPS_PAGE_MAX 60
+#define HF_PAGE_MAX 2000
+/* Positions a trip may have for wayPoints with a tolerance (all held in memory). */
+#define SIMPLIFY_MAX 200000
+/* tolerance ceiling, km */
+#define TOLERANCE_MAX_KM 1000
+
+static bool want_positions(const struct cv_req *r)
+{
+	return (r->tok.scopes & CV_SC_BIT(CV_SC_POSITION)) != 0;
+}
+
+/* Path capture k after the vehicle's ({tid}, then {aid} or {cid}), whatever the face. */
+static const char *capture(const struct cv_req *r, size_t k)
+{
+	size_t i = (r->b2b ? 2 : 1) + k;
+
+	return i < r->nseg ? r->seg[i] : "";
+}
+
+/* ---- ids ------------------------------------------------------------------- */
+
+/*
+ * Ids carry their vehicle, as cvapi-events' do: the vehicle (32 hex), the
+ * time in ms (16 hex), then 2 * slen hex digits of the key suffix (slen 0:
+ * a trip, 1: a collision's index in its sample, 2: an alert's code).
+ */
+#define ID_LEN(slen) (32 + 16 + 2 * (slen))
+#define ID_MAX ID_LEN(2)
+
+static void format_id(char *out, const char *vid, int64_t at, unsigned suffix, size_t slen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = ID_LEN(slen);
+
+	memcpy(out, vid, 32);
+	for (size_t i = 0; i < 16; i++)
+		out[32 + i] = hex[((uint64_t)at >> (60 - 4 * i)) & 15];
+	for (size_t i = 48; i < n; i++)
+		out[i] = hex[(suffix >> (4 * (n - 1 - i))) & 15];
+	out[n] = '\0';
+}
+
+/* Parse an id made by format_id with this slen into its vehicle, time and suffix; false if malformed. */
+static bool parse_id(const char *id, size_t slen, char vid[33], int64_t *at, unsigned *suffix)
+{
+	size_t n = ID_LEN(slen);
+	uint64_t t = 0;
+	unsigned s = 0;
+
+	if (strlen(id) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int c = id[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return false;
+		if (i >= 32 && i < 48)
+			t = t << 4 | (uint64_t)v;
+		else if (i >= 48)
+			s = s << 4 | (unsigned)v;
+	}
+	if (t > (uint64_t)CV_TIME_MAX)
+		return false;
+	memcpy(vid, id, 32);
+	vid[32] = '\0';
+	*at = (int64_t)t;
+	*suffix = s;
+	return true;
+}
+
+/*
+ * The vehicle of the path (0, or 400/403 written) and the trip {tid}: 0, or
+ * 400 for a malformed id, 404 when the vehicle has no such trip.
+ */
+static int load_trip(struct cv_req *r, unsigned char vid[16], struct cv_trip *t)
+{
+	char idv[33];
+	int64_t start;
+	unsigned none;
+	enum cv_err e;
+	int st = cv_check_vehicle(r);
+
+	if (st)
+		return st;
+	if (!parse_id(capture(r, 0), 0, idv, &start, &none))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed trip id: %d lowercase hex digits", ID_LEN(0));
+	if (strcmp(idv, r->vid))
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such trip");
+	cv_vid_bytes(r->vid, vid);
+	e = cv_trip_get(r->store, NULL, vid, start, t);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such trip");
+	return e ? cv_fail_store(r, e, "trip") : 0;
+}
+
+/*
+ * The request's timestamps intervals, newest first, each limited to the
+ * trip's span [lo, hi] (ms, inclusive); empty ones dropped.
+ */
+static size_t span_intervals(const struct cv_req *r, int64_t lo, int64_t hi, struct cv_interval out[CV_MAX_INTERVALS])
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	size_t n = cv_intervals_desc(r, iv), m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t from = CV_MAX(iv[i].from, lo), to = CV_MIN(iv[i].to, hi + 1);
+
+		if (from < to) {
+			out[m].from = from;
+			out[m].to = to;
+			m++;
+		}
+	}
+	return m;
+}
+
+static int finish_list(struct cv_req *r, struct cv_jw *w, struct cv_page *pg)
+{
+	cv_jw_end(w);
+	cv_jw_end(w);
+	cv_page_finish(w, r, pg);
+	cv_jw_end(w);
+	return w->err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static void open_list(struct cv_jw *w, struct cv_req *r, const char *embedded)
+{
+	cv_jw_init(w, &r->out);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_embedded");
+	cv_jw_obj(w);
+	cv_jw_key(w, embedded);
+	cv_jw_arr(w);
+}
+
+/* ---- trips ----------------------------------------------------------------- */
+
+struct trip_filter {
+	bool dur;
+	int64_t dur_min, dur_max;      /* s; dur_max -1: no upper bound */
+	bool dist;
+	int64_t dist_min, dist_max;    /* m; dist_max -1: no upper bound */
+	uint32_t states;               /* fault bits and STATE_NOMINAL; 0: any */
+};
+
+/* Digits into *v (at most 12); the end of what was read, or NULL. */
+static const char *parse_digits(const char *p, int64_t *v)
+{
+	int n = 0;
+
+	*v = 0;
+	while (*p >= '0' && *p <= '9' && n < 12) {
+		*v = *v * 10 + (*p++ - '0');
+		n++;
+	}
+	return n && !(*p >= '0' && *p <= '9') ? p : NULL;
+}
+
+/* A bound of `distance`: km with at most one decimal, into tenths of a km. */
+static const char *parse_km_tenths(const char *p, int64_t *v)
+{
+	int64_t frac = 0;
+
+	p = parse_digits(p, v);
+	if (!p)
+		return NULL;
+	*v *= 10;
+	if (*p == '.') {
+		if (!(p[1] >= '0' && p[1] <= '9') || (p[2] >= '0' && p[2] <= '9'))
+			return NULL;
+		frac = p[1] - '0';
+		p += 2;
+	}
+	*v += frac;
+	return p;
+}
+
+/* "min-max" or "min-" with parse as the bound reader: false if malformed or max < min. */
+static bool parse_range(const char *s, const char *(*parse)(const char *, int64_t *), int64_t *min, int64_t *max)
+{
+	const char *p = parse(s, min);
+
+	if (!p || *p != '-')
+		return false;
+	*max = -1;
+	if (!p[1])
+		return true;
+	p = parse(p + 1, max);
+	return p && !*p && *max >= *min;
+}
+
+static int parse_trip_filter(struct cv_req *r, struct trip_filter *f)
+{
+	const char *dur = r->q.str[F_DURATION], *dist = r->q.str[F_DISTANCE];
+
+	memset(f, 0, sizeof(*f));
+	if (dur) {
+		if (!parse_range(dur, parse_digits, &f->dur_min, &f->dur_max))
+			return cv_fail(r, 400, CV_C_BAD_PARAM,
+				       "duration must be min-max or min- in whole seconds (e.g. 10-3600, 20-)");
+		f->dur = true;
+	}
+	if (dist) {
+		int64_t a, b;
+
+		if (!parse_range(dist, parse_km_tenths, &a, &b))
+			return cv_fail(r, 400, CV_C_BAD_PARAM,
+				       "distance must be min-max or min- in km with at most one decimal (e.g. 1-150, 0.1-)");
+		f->dist = true;
+		f->dist_min = a * 100;
+		f->dist_max = b < 0 ? -1 : b * 100;
+	}
+	f->states = r->q.list[F_STATES];
+	return 0;
+}
+
+static bool trip_matches(const struct trip_filter *f, const struct cv_trip *t)
+{
+	if (f->dur) {
+		int64_t s = (cv_trip_duration_ms(t) + 500) / 1000;
+
+		if (s < f->dur_min || (f->dur_max >= 0 && s > f->dur_max))
+			return false;
+	}
+	if (f->dist) {
+		int64_t m = cv_trip_distance_m(t);
+
+		if (m < 0 || m < f->dist_min || (f->dist_max >= 0 && m > f->dist_max))
+			return false;
+	}
+	if (f->states) {
+		unsigned faults = cv_trip_faults(t);
+
+		if (!((faults ? faults : STATE_NOMINAL) & f->states))
+			return false;
+	}
+	return true;
+}
+
+static void render_trip(struct cv_req *r, struct cv_jw *w, const struct cv_trip *t)
+{
+	char id[ID_MAX + 1];
+	const char *v = r->vbase;
+
+	format_id(id, r->vid, t->start_at, 0, 0);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", "%s/trips/%s", v, id);
+	cv_jw_link(w, r, "vehicle", "%s", v);
+	cv_jw_link(w, r, "waypoints", "%s/trips/%s/wayPoints", v, id);
+	cv_jw_link(w, r, "alerts", "%s/trips/%s/alerts", v, id);
+	cv_jw_link(w, r, "collisions", "%s/trips/%s/collisions", v, id);
+	cv_jw_end(w);
+	cv_trip_render_members(w, t, id, r->b2b ? r->veh.vin : NULL, want_positions(r));
+	cv_jw_end(w);
+}
+
+struct trips_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	struct trip_filter f;
+	int64_t skip;
+	int64_t counted;
+};
+
+static int trip_count(const struct cv_trip *t, void *arg)
+{
+	struct trips_ctx *c = arg;
+
+	c->counted += trip_matches(&c->f, t);
+	return 0;
+}
+
+static int trip_emit(const struct cv_trip *t, void *arg)
+{
+	struct trips_ctx *c = arg;
+
+	if (!trip_matches(&c->f, t))
+		return 0;
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = t->start_at;
+		return 1;
+	}
+	render_trip(c->r, c->w, t);
+	c->pg->count++;
+	return 0;
+}
+
+static int get_trips(struct cv_req *r)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	struct cv_page pg;
+	struct cv_jw w;
+	struct trips_ctx c;
+	unsigned char vid[16];
+	size_t n;
+	enum cv_err e = CV_OK;
+	int st = cv_check_vehicle(r);
+
+	memset(&c, 0, sizeof(c));
+	if (!st)
+		st = parse_trip_filter(r, &c.f);
+	if (!st)
+		st = cv_page_init(r, TRIPS_PAGE_MAX, &pg);
+	if (st)
+		return st;
+	cv_vid_bytes(r->vid, vid);
+	n = cv_intervals_desc(r, iv);
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.skip = pg.resume ? 0 : pg.offset;
+	for (size_t i = 0; i < n && !e; i++)
+		e = cv_trips_walk_desc(r->store, NULL, vid, iv[i].from, iv[i].to - 1, trip_count, &c);
+	if (e)
+		return cv_fail_store(r, e, "trips");
+	pg.total = c.counted;
+
+	open_list(&w, r, "trips");
+	for (size_t i = 0; i < n && !e && !pg.more; i++) {
+		int64_t start = iv[i].to - 1;
+
+		if (pg.resume) {
+			if (iv[i].from > pg.resume_key)
+				continue;
+			start = CV_MIN(start, pg.resume_key);
+		}
+		e = cv_trips_walk_desc(r->store, NULL, vid, iv[i].from, start, trip_emit, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "trips");
+	return finish_list(r, &w, &pg);
+}
+
+static int get_trip(struct cv_req *r)
+{
+	unsigned char vid[16];
+	struct cv_trip t;
+	struct cv_jw w;
+	int st = load_trip(r, vid, &t);
+
+	if (st)
+		return st;
+	cv_jw_init(&w, &r->out);
+	render_trip(r, &w, &t);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+/* ---- wayPoints --------------------------------------------------------------- */
+
+struct wp {
+	int64_t at;
+	int32_t alt_m;
+};
+
+struct wp_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	int64_t skip;
+	int64_t counted;
+	/* with a tolerance: every position, kept in memory */
+	struct cv_geo_point *pts;
+	struct wp *meta;
+	size_t n, cap;
+	bool too_many;
+};
+
+static int wp_count(const struct cv_sample *s, void *arg)
+{
+	struct wp_ctx *c = arg;
+
+	c->counted += CV_HAS(s, CV_G_POS);
+	return 0;
+}
+
+/* Page logic shared by both paths: 1 to stop (page full), 0 to write the item. */
+static int wp_admit(struct wp_ctx *c, int64_t at)
+{
+	if (c->skip > 0) {
+		c->skip--;
+		return -1;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = at;
+		return 1;
+	}
+	c->pg->count++;
+	return 0;
+}
+
+static int wp_emit(const struct cv_sample *s, void *arg)
+{
+	struct wp_ctx *c = arg;
+	int a;
+
+	if (!CV_HAS(s, CV_G_POS))
+		return 0;
+	a = wp_admit(c, s->at);
+	if (a == 0)
+		cv_render_point(c->w, s->lat_e7, s->lon_e7, s->alt_m, s->at);
+	return a > 0;
+}
+
+static int wp_collect(const struct cv_sample *s, void *arg)
+{
+	struct wp_ctx *c = arg;
+
+	if (!CV_HAS(s, CV_G_POS))
+		return 0;
+	if (c->n >= SIMPLIFY_MAX) {
+		c->too_many = true;
+		return 1;
+	}
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 256;
+		c->pts = cv_realloc(c->pts, c->cap * sizeof(*c->pts));
+		c->meta = cv_realloc(c->meta, c->cap * sizeof(*c->meta));
+	}
+	c->pts[c->n].lat_e7 = s->lat_e7;
+	c->pts[c->n].lon_e7 = s->lon_e7;
+	c->meta[c->n].at = s->at;
+	c->meta[c->n].alt_m = s->alt_m;
+	c->n++;
+	return 0;
+}
+
+/* tolerance: a number of km (digits, optional decimals up to 6), into metres x 1000 (mm). */
+static bool parse_tolerance(const char *s, int64_t *mm)
+{
+	int64_t ip = 0, frac = 0;
+	int nfrac = 0;
+	const char *p = parse_digits(s, &ip);
+
+	if (!p || ip > TOLERANCE_MAX_KM)
+		return false;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (++nfrac > 6)
+				return false;
+			frac = frac * 10 + (*p - '0');
+		}
+		if (!nfrac)
+			return false;
+	}
+	if (*p)
+		return false;
+	for (; nfrac < 6; nfrac++)
+		frac *= 10;
+	*mm = ip * 1000000 + frac;
+	return *mm <= (int64_t)TOLERANCE_MAX_KM * 1000000;
+}
+
+/* With a tolerance: every position of the span in memory, simplified, then the page. */
+static int waypoints_simplified(struct cv_req *r, const unsigned char vid[16], struct cv_interval *iv, size_t n,
+				double tol_m, struct wp_ctx *c)
+{
+	bool *keep;
+	size_t *work;
+	enum cv_err e = CV_OK;
+
+	/* oldest first: the intervals are newest first */
+	for (size_t i = n; i-- > 0 && !e && !c->too_many;) {
+		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].from, false };
+
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, wp_collect, c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "wayPoints");
+	if (c->too_many)
+		return cv_fail(r, 400, CV_C_BAD_PARAM,
+			       "tolerance: this trip has more than %d positions to simplify; narrow it with timestamps",
+			       SIMPLIFY_MAX);
+	keep = cv_calloc(c->n ? c->n : 1, sizeof(*keep));
+	work = cv_calloc(c->n ? 2 * c->n : 1, sizeof(*work));
+	c->pg->total = (int64_t)cv_geo_simplify(c->pts, c->n, tol_m, keep, work);
+	free(work);
+	open_list(c->w, r, "positions");
+	for (size_t i = 0; i < c->n; i++) {
+		int a;
+
+		if (!keep[i] || (c->pg->resume && c->meta[i].at < c->pg->resume_key))
+			continue;
+		a = wp_admit(c, c->meta[i].at);
+		if (a > 0)
+			break;
+		if (a == 0)
+			cv_render_point(c->w, c->pts[i].lat_e7, c->pts[i].lon_e7, c->meta[i].alt_m, c->meta[i].at);
+	}
+	free(keep);
+	return finish_list(r, c->w, c->pg);
+}
+
+static int get_waypoints(struct cv_req *r)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	unsigned char vid[16];
+	struct cv_trip t;
+	struct cv_page pg;
+	struct cv_jw w;
+	struct wp_ctx c;
+	int64_t tol_mm = 0;
+	enum cv_err e = CV_OK;
+	size_t n;
+	int st = load_trip(r, vid, &t);
+
+	if (st)
+		return st;
+	if (r->q.str[F_TOLERANCE] && !parse_tolerance(r->q.str[F_TOLERANCE], &tol_mm))
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "tolerance must be a number of km from 0 to %d (e.g. 0.05)",
+			       TOLERANCE_MAX_KM);
+	st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	n = span_intervals(r, t.start_at, cv_trip_end_at(&t), iv);
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.skip = pg.resume ? 0 : pg.offset;
+	if (tol_mm > 0) {
+		st = waypoints_simplified(r, vid, iv, n, (double)tol_mm / 1000.0, &c);
+		free(c.pts);
+		free(c.meta);
+		return st;
+	}
+	for (size_t i = 0; i < n && !e; i++) {
+		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].from, false };
+
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, wp_count, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "wayPoints");
+	pg.total = c.counted;
+	open_list(&w, r, "positions");
+	for (size_t i = n; i-- > 0 && !e && !pg.more;) {
+		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].from, false };
+
+		if (pg.resume) {
+			if (iv[i].to <= pg.resume_key)
+				continue;
+			wk.start = CV_MAX(wk.start, pg.resume_key);
+		}
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, wp_emit, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "wayPoints");
+	return finish_list(r, &w, &pg);
+}
+
+/* ---- telemetry --------------------------------------------------------------- */
+
+struct tel_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	const char *tid;
+	uint32_t select;    /* parts a sample must have one of (type filter) */
+	uint32_t show;      /* parts written: none without data:telemetry */
+	int64_t skip;
+	int64_t counted;
+};
+
+static int tel_count(const struct cv_sample *s, void *arg)
+{
+	struct tel_ctx *c = arg;
+
+	c->counted += cv_sample_has_parts(s, c->select);
+	return 0;
+}
+
+static int tel_emit(const struct cv_sample *s, void *arg)
+{
+	struct tel_ctx *c = arg;
+	struct cv_jw *w = c->w;
+	char from[CV_TIME_STRLEN], to[CV_TIME_STRLEN];
+	const char *v = c->r->vbase;
+
+	if (!cv_sample_has_parts(s, c->select))
+		return 0;
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = s->at;
+		return 1;
+	}
+	cv_time_fmt(s->at, from);
+	cv_time_fmt(s->at + 1, to);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, c->r, "self", "%s/telemetry?timestamps=%s/%s", v, from, to);
+	cv_jw_link(w, c->r, "vehicle", "%s", v);
+	cv_jw_link(w, c->r, "trip", "%s/trips/%s", v, c->tid);
+	cv_jw_end(w);
+	cv_render_telemetry_members(w, s, c->show);
+	cv_jw_end(w);
+	c->pg->count++;
+	return 0;
+}
+
+static int get_telemetry(struct cv_req *r)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	unsigned char vid[16];
+	struct cv_trip t;
+	struct cv_page pg;
+	struct cv_jw w;
+	struct tel_ctx c;
+	enum cv_err e = CV_OK;
+	size_t n;
+	int st = load_trip(r, vid, &t);
+
+	if (!st)
+		st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	n = span_intervals(r, t.start_at, cv_trip_end_at(&t), iv);
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.tid = capture(r, 0);
+	c.select = r->q.list[F_TYPE] ? r->q.list[F_TYPE] : CV_TP_ALL;
+	c.show = r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY) ? c.select : 0;
+	c.skip = pg.resume ? 0 : pg.offset;
+	for (size_t i = 0; i < n && !e; i++) {
+		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
+
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, tel_count, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "telemetry");
+	pg.total = c.counted;
+	open_list(&w, r, "telemetries");
+	for (size_t i = 0; i < n && !e && !pg.more; i++) {
+		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
+
+		if (pg.resume) {
+			if (iv[i].from > pg.resume_key)
+				continue;
+			wk.start = CV_MIN(wk.start, pg.resume_key);
+		}
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, tel_emit, &c);
+	}
+	if (e)
+		return cv_fail_store(r, e, "telemetry");
+	return finish_list(r, &w, &pg);
+}
+
+/* ---- alerts and collisions ------------------------------------------------------ */
+
+/*
+ * The items below are written as cvapi-events writes them (same ids, self
+ * links to /user/vehicles/{id}/alerts/{aid} and .../collisions/{cid}): a
+ * copy of its alert_render and collision_render until both move to a
+ * shared module.
+ */
+static void render_alert(struct cv_req *r, struct cv_jw *w, const struct cv_alert_rec *a)
+{
+	char id[ID_MAX + 1];
+
+	format_id(id, r->vid, a->start, a->code, 2);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", "%s/alerts/%s", r->vbase, id);
+	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_jw_end(w);
+	cv_jw_kstr(w, "id", id);
+	cv_jw_vin(w, r);
+	cv_jw_kbool(w, "active", a->active);
+	cv_jw_kstr(w, "type", a->code < cv_alert_count ? cv_alert_names[a->code] : cv_alert_names[0]);
+	cv_jw_kstr(w, "severity", cv_severity_names[a->severity < 3 ? a->severity : 1]);
+	cv_jw_ktime(w, "createdAt", a->start);
+	cv_jw_ktime(w, "updatedAt", a->updated);
+	cv_jw_ktime(w, "startedAt", a->start);
+	if (!a->active)
+		cv_jw_ktime(w, "endAt", a->end);
+	if (want_positions(r) && a->has_start_pos) {
+		cv_jw_key(w, "startPosition");
+		cv_render_point(w, a->start_lat_e7, a->start_lon_e7, a->start_alt_m, a->start);
+	}
+	if (want_positions(r) && !a->active && a->has_end_pos) {
+		cv_jw_key(w, "endPosition");
+		cv_render_point(w, a->end_lat_e7, a->end_lon_e7, a->end_alt_m, a->end);
+	}
+	cv_jw_end(w);
+}
+
+static void render_collision(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned index, const struct cv_event *ev)
+{
+	char id[ID_MAX + 1];
+
+	format_id(id, r->vid, at, index, 1);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", "%s/collisions/%s", r->vbase, id);
+	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_jw_end(w);
+	cv_jw_kstr(w, "id", id);
+	cv_jw_vin(w, r);
+	cv_jw_ktime(w, "createdAt", at);
+	cv_jw_ktime(w, "updatedAt", at);
+	cv_jw_key(w, "details");
+	cv_jw_arr(w);
+	for (int i = 0; i < ev->ndetails; i++) {
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "side", cv_side_names[ev->side[i] < 3 ? ev->side[i] : 0]);
+		if (ev->csev[i] >= 1 && ev->csev[i] <= 3)
+			cv_jw_kstr(w, "severity", cv_csev_names[ev->csev[i]]);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+	cv_jw_end(w);
+}
+
+/* One kind of the trip's events: where they are and how each is checked and written. */
+struct evkind {
+	const char *what;           /* "alert", "collision" */
+	const char *embedded;       /* member of _embedded */
+	enum cv_dbid db;
+	size_t slen;                /* key suffix bytes */
+};
+
+static const struct evkind k_alerts = { "alert", "alerts", CV_DB_ALERTS, 2 };
+static const struct evkind k_collisions = { "collision", "Collisions", CV_DB_EVENTS, 1 };
+
+/* Render (when w is not NULL) the record if it is of the kind: 1 if it is, 0 if not, -1 on a bad record. */
+static int ev_item(struct cv_req *r, struct cv_jw *w, const struct evkind *k, int64_t at, unsigned suffix,
+		   const void *val, size_t len)
+{
+	if (k->db == CV_DB_ALERTS) {
+		struct cv_alert_rec a;
+
+		if (cv_alert_decode(val, len, at, (uint16_t)suffix, &a))
+			return -1;
+		if (w)
+			render_alert(r, w, &a);
+		return 1;
+	} else {
+		struct cv_event ev;
+
+		if (cv_event_decode(val, len, &ev))
+			return -1;
+		if (ev.kind != CV_EV_COLLISION)
+			return 0;
+		if (w)
+			render_collision(r, w, at, suffix, &ev);
+		return 1;
+	}
+}
+
+struct ev_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	const struct evkind *k;
+	int64_t skip;
+	int64_t counted;
+	enum cv_err err;
+};
+
+static int ev_count(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
+{
+	struct ev_ctx *c = arg;
+	int m = ev_item(c->r, NULL, c->k, at, suffix, val, len);
+
+	if (m < 0) {
+		c->err = CV_EINVAL;
+		return 1;
+	}
+	c->counted += m;
+	return 0;
+}
+
+static int ev_emit(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
+{
+	struct ev_ctx *c = arg;
+	int m = ev_item(c->r, NULL, c->k, at, suffix, val, len);
+
+	if (m <= 0) {
+		if (m < 0)
+			c->err = CV_EINVAL;
+		return m < 0;
+	}
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->pg->count >= c->pg->limit) {
+		c->pg->more = true;
+		c->pg->next_key = CV_POS(at, suffix);
+		return 1;
+	}
+	ev_item(c->r, c->w, c->k, at, suffix, val, len);
+	c->pg->count++;
+	return 0;
+}
+
+static int get_ev_list(struct cv_req *r, const struct evkind *k)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	unsigned char vid[16];
+	struct cv_trip t;
+	struct cv_page pg;
+	struct cv_jw w;
+	struct ev_ctx c;
+	enum cv_err e = CV_OK;
+	size_t n;
+	int st = load_trip(r, vid, &t);
+
+	if (!st)
+		st = cv_page_init(r, TRIPS_PAGE_MAX, &pg);
+	if (st)
+		return st;
+	n = span_intervals(r, t.start_at, cv_trip_end_at(&t), iv);
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.k = k;
+	c.skip = pg.resume ? 0 : pg.offset;
+	for (size_t i = 0; i < n && !e && !c.err; i++)
+		e = cv_history_walk_desc(r->store, NULL, k->db, vid, k->slen, iv[i].from, CV_POS(iv[i].to - 1, 0xffff),
+					 ev_count, &c);
+	if (!e)
+		e = c.err;
+	if (e)
+		return cv_fail_store(r, e, k->embedded);
+	pg.total = c.counted;
+	open_list(&w, r, k->embedded);
+	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
+		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
+
+		if (pg.resume) {
+			if (CV_POS(iv[i].from, 0) > pg.resume_key)
+				continue;
+			start = CV_MIN(start, pg.resume_key);
+		}
+		e = cv_history_walk_desc(r->store, NULL, k->db, vid, k->slen, iv[i].from, start, ev_emit, &c);
+	}
+	if (!e)
+		e = c.err;
+	if (e)
+		return cv_fail_store(r, e, k->embedded);
+	return finish_list(r, &w, &pg);
+}
+
+static int get_ev_item(struct cv_req *r, const struct evkind *k)
+{
+	unsigned char vid[16], kb[26];
+	char idv[33];
+	struct cv_trip t;
+	struct cv_jw w;
+	int64_t at;
+	unsigned suffix;
+	enum cv_err e;
+	int m, st = load_trip(r, vid, &t);
+
+	if (st)
+		return st;
+	if (!parse_id(capture(r, 1), k->slen, idv, &at, &suffix))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", k->what, (int)ID_LEN(k->slen));
+	if (strcmp(idv, r->vid) || at < t.start_at || at > cv_trip_end_at(&t))
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s in this trip", k->what);
+	memcpy(kb, vid, 16);
+	cv_be64_put(kb + 16, (uint64_t)at);
+	if (k->slen == 2) {
+		kb[24] = (unsigned char)(suffix >> 8);
+		kb[25] = (unsigned char)suffix;
+	} else {
+		kb[24] = (unsigned char)suffix;
+	}
+	e = cv_store_get(r->store, k->db, NULL, kb, 24 + k->slen, &r->scratch);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s in this trip", k->what);
+	if (e)
+		return cv_fail_store(r, e, k->what);
+	cv_jw_init(&w, &r->out);
+	m = ev_item(r, &w, k, at, suffix, r->scratch.p, r->scratch.len);
+	if (m < 0)
+		return cv_fail_store(r, CV_EINVAL, k->what);
+	if (m == 0)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s in this trip", k->what);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_alerts(struct cv_req *r) { return get_ev_list(r, &k_alerts); }
+static int get_alert(struct cv_req *r) { return get_ev_item(r, &k_alerts); }
+static int get_collisions(struct cv_req *r) { return get_ev_list(r, &k_collisions); }
+static int get_collision(struct cv_req *r) { return get_ev_item(r, &k_collisions); }
+
+/* ---- routes -------------------------------------------------------------------- */
+
+static uint32_t check_state(const char *item)
+{
+	if (!strcmp(item, "Nominal"))
+		return STATE_NOMINAL;
+	for (int i = 0; i < CV_TRIP_NFAULTS; i++)
+		if (!strcmp(item, cv_trip_fault_names[i]))
+			return 1u << i;
+	return 0;
+}
+
+static uint32_t check_type(const char *item)
+{
+	return cv_tel_part_mask(item);
+}
+
+/* TelemetryExtensionType (location, maintenance), and what cvapi-telemetry accepts: accepted, unused. */
+static uint32_t check_extension(const char *item)
+{
+	static const char *const names[] = { "location", "maintenance", "odometer", "fuel", "electric" };
+
+	for (size_t i = 0; i < CV_ARRAY_LEN(names); i++)
+		if (!strcmp(item, names[i]))
+			return 1;
+	return 0;
+}
+
+static const struct cv_field trips_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_DURATION] = { "duration", CV_F_STRING, 32, NULL },
+	[F_DISTANCE] = { "distance", CV_F_STRING, 32, NULL },
+	[F_STATES] = { "states", CV_F_LIST, 0, check_state },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field waypoints_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, HF_PAGE_MAX, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_TOLERANCE] = { "tolerance", CV_F_STRING, 24, NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field telemetry_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, HF_PAGE_MAX, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
+	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field alerts_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_LOCALE] = { "locale", CV_F_STRING, 35, NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field list_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct cv_field item_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL },
+};
+
+#define T CV_B2C "/user/vehicles/{id}/trips"
+#define TRIP CV_SC_BIT(CV_SC_TRIP)
+static const struct cv_route routes[] = {
+	{ "GET", T, get_trips, CV_AUTH_USER, TRIP, trips_fields, 0 },
+	{ "GET", T "/{tid}", get_trip, CV_AUTH_USER, TRIP, item_fields, 0 },
+	{ "GET", T "/{tid}/wayPoints", get_waypoints, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_POSITION), waypoints_fields, 0 },
+	{ "GET", T "/{tid}/telemetry", get_telemetry, CV_AUTH_USER, TRIP, telemetry_fields, 0 },
+	{ "GET", T "/{tid}/alerts", get_alerts, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_ALERT), alerts_fields, 0 },
+	{ "GET", T "/{tid}/alerts/{aid}", get_alert, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_ALERT), item_fields, 0 },
+	{ "GET", T "/{tid}/collisions", get_collisions, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_COLLISION), list_fields, 0 },
+	{ "GET", T "/{tid}/collisions/{cid}", get_collision, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_COLLISION),
+	  item_fields, 0 },
+#define FT CV_B2B "/fleets/{fid}/vehicles/{vid}/trips"
+	{ "GET", FT, get_trips, CV_AUTH_FLEET, 0, trips_fields, 0 },
+	{ "GET", FT "/{tid}", get_trip, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", FT "/{tid}/wayPoints", get_waypoints, CV_AUTH_FLEET, 0, waypoints_fields, 0 },
+	{ "GET", FT "/{tid}/telemetry", get_telemetry, CV_AUTH_FLEET, 0, telemetry_fields, 0 },
+	{ "GET", FT "/{tid}/alerts", get_alerts, CV_AUTH_FLEET, 0, alerts_fields, 0 },
+	{ "GET", FT "/{tid}/alerts/{aid}", get_alert, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", FT "/{tid}/collisions", get_collisions, CV_AUTH_FLEET, 0, list_fields, 0 },
+	{ "GET", FT "/{tid}/collisions/{cid}", get_collision, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return cv_serve(argc, argv, "cvapi-trips", "A vehicle's trips.", routes);
+}
