@@ -74,57 +74,10 @@ static const char *capture(const struct cv_req *r, size_t k)
 /* ---- ids ------------------------------------------------------------------- */
 
 /*
- * Ids carry their vehicle, as cvapi-events' do: the vehicle (32 hex), the
- * time in ms (16 hex), then 2 * slen hex digits of the key suffix (slen 0:
- * a trip, 1: a collision's index in its sample, 2: an alert's code).
+ * Ids carry their vehicle (cgi/history.h): the vehicle, the time in ms,
+ * then the key suffix (none for a trip, 1 byte for a collision's index in
+ * its sample, 2 for an alert's code).
  */
-#define ID_LEN(slen) (32 + 16 + 2 * (slen))
-#define ID_MAX ID_LEN(2)
-
-static void format_id(char *out, const char *vid, int64_t at, unsigned suffix, size_t slen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = ID_LEN(slen);
-
-	memcpy(out, vid, 32);
-	for (size_t i = 0; i < 16; i++)
-		out[32 + i] = hex[((uint64_t)at >> (60 - 4 * i)) & 15];
-	for (size_t i = 48; i < n; i++)
-		out[i] = hex[(suffix >> (4 * (n - 1 - i))) & 15];
-	out[n] = '\0';
-}
-
-/* Parse an id made by format_id with this slen into its vehicle, time and suffix; false if malformed. */
-static bool parse_id(const char *id, size_t slen, char vid[33], int64_t *at, unsigned *suffix)
-{
-	size_t n = ID_LEN(slen);
-	uint64_t t = 0;
-	unsigned s = 0;
-
-	if (strlen(id) != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int c = id[i], v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return false;
-		if (i >= 32 && i < 48)
-			t = t << 4 | (uint64_t)v;
-		else if (i >= 48)
-			s = s << 4 | (unsigned)v;
-	}
-	if (t > (uint64_t)CV_TIME_MAX)
-		return false;
-	memcpy(vid, id, 32);
-	vid[32] = '\0';
-	*at = (int64_t)t;
-	*suffix = s;
-	return true;
-}
 
 /*
  * The vehicle of the path (0, or 400/403 written) and the trip {tid}: 0, or
@@ -140,8 +93,8 @@ static int load_trip(struct cv_req *r, unsigned char vid[16], struct cv_trip *t)
 
 	if (st)
 		return st;
-	if (!parse_id(capture(r, 0), 0, idv, &start, &none))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed trip id: %d lowercase hex digits", ID_LEN(0));
+	if (!cv_coll_parse_id(capture(r, 0), 0, idv, &start, &none))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed trip id: %d lowercase hex digits", (int)CV_ID_LEN(0));
 	if (strcmp(idv, r->vid))
 		return cv_fail(r, 404, CV_C_NO_DATA, "no such trip");
 	cv_vid_bytes(r->vid, vid);
@@ -297,10 +250,10 @@ static bool trip_matches(const struct trip_filter *f, const struct cv_trip *t)
 
 static void render_trip(struct cv_req *r, struct cv_jw *w, const struct cv_trip *t)
 {
-	char id[ID_MAX + 1];
+	char id[CV_ID_MAX + 1];
 	const char *v = r->vbase;
 
-	format_id(id, r->vid, t->start_at, 0, 0);
+	cv_coll_id(id, r->vid, t->start_at, 0, 0);
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
@@ -727,9 +680,9 @@ static int get_telemetry(struct cv_req *r)
  */
 static void render_alert(struct cv_req *r, struct cv_jw *w, const struct cv_alert_rec *a)
 {
-	char id[ID_MAX + 1];
+	char id[CV_ID_MAX + 1];
 
-	format_id(id, r->vid, a->start, a->code, 2);
+	cv_coll_id(id, r->vid, a->start, a->code, 2);
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
@@ -759,9 +712,9 @@ static void render_alert(struct cv_req *r, struct cv_jw *w, const struct cv_aler
 
 static void render_collision(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned index, const struct cv_event *ev)
 {
-	char id[ID_MAX + 1];
+	char id[CV_ID_MAX + 1];
 
-	format_id(id, r->vid, at, index, 1);
+	cv_coll_id(id, r->vid, at, index, 1);
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
@@ -930,8 +883,8 @@ static int get_ev_item(struct cv_req *r, const struct evkind *k)
 
 	if (st)
 		return st;
-	if (!parse_id(capture(r, 1), k->slen, idv, &at, &suffix))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", k->what, (int)ID_LEN(k->slen));
+	if (!cv_coll_parse_id(capture(r, 1), k->slen, idv, &at, &suffix))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", k->what, (int)CV_ID_LEN(k->slen));
 	if (strcmp(idv, r->vid) || at < t.start_at || at > cv_trip_end_at(&t))
 		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s in this trip", k->what);
 	memcpy(kb, vid, 16);
@@ -989,6 +942,42 @@ static uint32_t check_extension(const char *item)
 	return 0;
 }
 
+/* ---- the fleet's trips, every vehicle's merged ------------------------------ */
+
+/* The filter of the request being answered (a program serves one at a time). */
+static struct trip_filter fleet_filter;
+
+static int fleet_trip_accept(struct cv_req *r, const void *val, size_t len)
+{
+	struct cv_trip t;
+
+	(void)r;
+	return cv_trip_decode(val, len, &t) == CV_OK && trip_matches(&fleet_filter, &t);
+}
+
+static enum cv_err fleet_trip_render(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned suffix,
+				     const void *val, size_t len)
+{
+	struct cv_trip t;
+	enum cv_err e = cv_trip_decode(val, len, &t);
+
+	(void)at;
+	(void)suffix;
+	if (!e)
+		render_trip(r, w, &t);
+	return e;
+}
+
+static const struct cv_coll c_trips = { "trips", "trips", CV_DB_TRIPS, 0, fleet_trip_accept, fleet_trip_render };
+
+/* GET /fleets/{fid}/trips: every vehicle's trips, newest first, with the list's filters. */
+static int get_fleet_trips(struct cv_req *r)
+{
+	int st = parse_trip_filter(r, &fleet_filter);
+
+	return st ? st : cv_coll_fleet_list(r, &c_trips);
+}
+
 static const struct cv_field trips_fields[] = {
 	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
 	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
@@ -998,6 +987,25 @@ static const struct cv_field trips_fields[] = {
 	[F_DURATION] = { "duration", CV_F_STRING, 32, NULL },
 	[F_DISTANCE] = { "distance", CV_F_STRING, 32, NULL },
 	[F_STATES] = { "states", CV_F_LIST, 0, check_state },
+	{ NULL, 0, 0, NULL },
+};
+
+static uint32_t check_profile(const char *item)
+{
+	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
+}
+
+/* The fleet's list: the same, and profile (both profiles show the same data). */
+static const struct cv_field fleet_trips_fields[] = {
+	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
+	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
+	[F_CLIENT] = CV_FIELD_CLIENT_ID,
+	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	[F_DURATION] = { "duration", CV_F_STRING, 32, NULL },
+	[F_DISTANCE] = { "distance", CV_F_STRING, 32, NULL },
+	[F_STATES] = { "states", CV_F_LIST, 0, check_state },
+	{ "profile", CV_F_LIST, 0, check_profile },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -1067,6 +1075,7 @@ static const struct cv_route routes[] = {
 	{ "GET", FT "/{tid}/alerts/{aid}", get_alert, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ "GET", FT "/{tid}/collisions", get_collisions, CV_AUTH_FLEET, 0, list_fields, 0 },
 	{ "GET", FT "/{tid}/collisions/{cid}", get_collision, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/trips", get_fleet_trips, CV_AUTH_FLEET, 0, fleet_trips_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 

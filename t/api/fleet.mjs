@@ -261,6 +261,55 @@ apiSuite('fleet', (srv, it) => {
 		await assertXError(await get(`${V}/stolen?type=x`), 400, { code: 40007 });
 	});
 
+	it('fleet-wide trips: every vehicle\'s, merged newest first, with the trip filters, paged', async () => {
+		// a trip per demo vehicle, two of them starting at the same instant
+		const at = (m) => new Date(Date.parse('2024-07-04T07:00:00Z') + m * 60000).toISOString();
+		const starts = { petrol: 0, electric: 0, phev: 30 };
+		for (const v of srv.vehicles) {
+			const m0 = starts[v.energy];
+			const samples = [0, 1, 2, 3].map((k) => ({ at: at(m0 + k), speed: k === 3 ? 0 : 40, odometer: 1000 + k,
+				ignition: k === 0 ? 'StartUp' : k === 3 ? 'Stop' : 'Start', position: { lat: 48.8 + k / 100, lon: 2.3 } }));
+			const r = await srv.upload(v.vin, v.cred, { messageId: `ft-${v.vin}`, samples });
+			assert.equal(r.status, 200, r.text);
+		}
+		const q = `timestamps=${at(0)}/PT2H`;
+		const r = await get(`/fleets/${FLEET}/trips?${q}`);
+		assert.equal(r.status, 200, r.text);
+		await assertSchema(r.body, 'Trips', b2b);
+		const trips = r.body._embedded.trips;
+		assert.equal(r.body.total, 3);
+		const ids = Object.fromEntries(srv.vehicles.map((v) => [v.energy, v.id]));
+		const want = [[at(30), ids.phev], ...[[at(0), ids.petrol], [at(0), ids.electric]].sort((a, b) => (a[1] < b[1] ? 1 : -1))];
+		assert.deepEqual(trips.map((t) => [t.startedAt.replace('Z', '.000Z'), t.id.slice(0, 32)]), want);
+		for (const t of trips) {
+			assert.equal(t.vin, srv.vehicles.find((v) => v.id === t.id.slice(0, 32)).vin);
+			assert.ok(t._links.self.href.includes(`/fleets/${FLEET}/vehicles/${t.id.slice(0, 32)}/trips/${t.id}`));
+			const one = await srv.request('GET', `${t._links.self.href.slice(srv.base.length)}?client_id=console`, { headers: auth });
+			assert.equal(one.status, 200, one.text);
+			assert.deepEqual(one.body, t);
+		}
+		// page by page, across the two trips of the same instant
+		const seen = [];
+		let url = `/fleets/${FLEET}/trips?${q}&pageSize=1`;
+		for (let pages = 0; url; pages++) {
+			assert.ok(pages < 5);
+			const x = await (pages ? srv.request('GET', url, { headers: auth }) : get(url));
+			assert.equal(x.status, 200, x.text);
+			seen.push(...x.body._embedded.trips);
+			url = x.body._links.next ? x.body._links.next.href.slice(srv.base.length) : null;
+		}
+		assert.deepEqual(seen, trips);
+		// filters
+		const nominal = await get(`/fleets/${FLEET}/trips?${q}&states=Nominal&duration=170-190&distance=0.3-`);
+		assert.equal(nominal.body.total, 3, nominal.text);
+		const none = await get(`/fleets/${FLEET}/trips?${q}&duration=200-`);
+		assert.equal(none.body.total, 0);
+		await assertXError(await get(`/fleets/${FLEET}/trips?duration=abc`), 400, { code: 40001, message: /duration/ });
+		await assertXError(await get(`/fleets/${FLEET}/trips?states=Broken`), 400, { code: 40001 });
+		await assertXError(await get(`/fleets/${FLEET}/trips?pageSize=61`), 400, { code: 40001 });
+		await assertXError(await get('/fleets/boss-fleet/trips'), 403, { code: 40301 });
+	});
+
 	it('GET /vehicles/{vin}: the capabilities of a vehicle of the manager\'s fleets', async () => {
 		const r = await get(`/vehicles/${car.vin}`);
 		assert.equal(r.status, 200, r.text);
