@@ -678,66 +678,6 @@ static int get_telemetry(struct cv_req *r)
  * copy of its alert_render and collision_render until both move to a
  * shared module.
  */
-static void render_alert(struct cv_req *r, struct cv_jw *w, const struct cv_alert_rec *a)
-{
-	char id[CV_ID_MAX + 1];
-
-	cv_coll_id(id, r->vid, a->start, a->code, 2);
-	cv_jw_obj(w);
-	cv_jw_key(w, "_links");
-	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/alerts/%s", r->vbase, id);
-	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
-	cv_jw_end(w);
-	cv_jw_kstr(w, "id", id);
-	cv_jw_vin(w, r);
-	cv_jw_kbool(w, "active", a->active);
-	cv_jw_kstr(w, "type", a->code < cv_alert_count ? cv_alert_names[a->code] : cv_alert_names[0]);
-	cv_jw_kstr(w, "severity", cv_severity_names[a->severity < 3 ? a->severity : 1]);
-	cv_jw_ktime(w, "createdAt", a->start);
-	cv_jw_ktime(w, "updatedAt", a->updated);
-	cv_jw_ktime(w, "startedAt", a->start);
-	if (!a->active)
-		cv_jw_ktime(w, "endAt", a->end);
-	if (want_positions(r) && a->has_start_pos) {
-		cv_jw_key(w, "startPosition");
-		cv_render_point(w, a->start_lat_e7, a->start_lon_e7, a->start_alt_m, a->start);
-	}
-	if (want_positions(r) && !a->active && a->has_end_pos) {
-		cv_jw_key(w, "endPosition");
-		cv_render_point(w, a->end_lat_e7, a->end_lon_e7, a->end_alt_m, a->end);
-	}
-	cv_jw_end(w);
-}
-
-static void render_collision(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned index, const struct cv_event *ev)
-{
-	char id[CV_ID_MAX + 1];
-
-	cv_coll_id(id, r->vid, at, index, 1);
-	cv_jw_obj(w);
-	cv_jw_key(w, "_links");
-	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/collisions/%s", r->vbase, id);
-	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
-	cv_jw_end(w);
-	cv_jw_kstr(w, "id", id);
-	cv_jw_vin(w, r);
-	cv_jw_ktime(w, "createdAt", at);
-	cv_jw_ktime(w, "updatedAt", at);
-	cv_jw_key(w, "details");
-	cv_jw_arr(w);
-	for (int i = 0; i < ev->ndetails; i++) {
-		cv_jw_obj(w);
-		cv_jw_kstr(w, "side", cv_side_names[ev->side[i] < 3 ? ev->side[i] : 0]);
-		if (ev->csev[i] >= 1 && ev->csev[i] <= 3)
-			cv_jw_kstr(w, "severity", cv_csev_names[ev->csev[i]]);
-		cv_jw_end(w);
-	}
-	cv_jw_end(w);
-	cv_jw_end(w);
-}
-
 /* One kind of the trip's events: where they are and how each is checked and written. */
 struct evkind {
 	const char *what;           /* "alert", "collision" */
@@ -759,7 +699,7 @@ static int ev_item(struct cv_req *r, struct cv_jw *w, const struct evkind *k, in
 		if (cv_alert_decode(val, len, at, (uint16_t)suffix, &a))
 			return -1;
 		if (w)
-			render_alert(r, w, &a);
+			cv_render_alert(r, w, &a);
 		return 1;
 	} else {
 		struct cv_event ev;
@@ -769,7 +709,7 @@ static int ev_item(struct cv_req *r, struct cv_jw *w, const struct evkind *k, in
 		if (ev.kind != CV_EV_COLLISION)
 			return 0;
 		if (w)
-			render_collision(r, w, at, suffix, &ev);
+			cv_render_collision(r, w, at, suffix, &ev);
 		return 1;
 	}
 }
