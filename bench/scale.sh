@@ -21,12 +21,18 @@
 #   - the fleet-wide alert list (GET /connectedcar/v3/fleets/{fid}/alerts,
 #     HTTP Basic), first page, p50/p99;
 #   - a purge step's duration (cvctl purge --verbose with a retention
-#     period that expires the oldest tenth of the history).
+#     period that expires the oldest tenth of the history);
+#   - large pages against the Node peer, through the shared harness's
+#     heavy.sh (same bytes, SECONDS per run): a full page of 2,000
+#     wayPoints of a long drive (one more vehicle drives 2,500 samples, 10 s
+#     apart, in one trip) and a full page of 60 trips of the busiest
+#     vehicle.
 # wrk runs with 2 threads and 8 connections, pinned to CPU 1 on a 2-CPU
 # machine (as the shared harness does).
 # The last line:
 #   scale: N vehicles x D days, S samples at R samples/s, B bytes/sample,
-#          first page p99 X ms, deep page p99 Y ms (Y/X), fleet alerts p99 Z ms
+#          first page p99 X ms, deep page p99 Y ms (Y/X), fleet alerts p99 Z ms,
+#          wayPoints W1 pages/s (W1/W2 of the peer), trips T1 pages/s (T1/T2)
 #
 # Environment: CVAPI_BUILD (a release build, the default is the source
 # tree), HARNESS / HARNESS_SRC (as status.sh), PROCS [2], PAR [4],
@@ -131,6 +137,42 @@ read -r D50 D99 _ < <(run "telemetry, 10,000 rows deep (token)" "$deep")
 read -r A50 A99 _ < <(run "fleet alerts, first page (60)" "$BASE/connectedcar/v3/fleets/scale-fleet/alerts?client_id=console" "Authorization: $BASIC")
 RATIO=$(awk -v d="$D99" -v f="$F99" 'BEGIN{printf "%.2f", d / f}')
 
+# ---------------------------------------------------------------- large pages against the peer
+echo
+echo "large pages, side by side with the Node peer (heavy.sh, $SECS s runs):"
+out=$("${CVCTL[@]}" vehicle add VR3SCALEL00000001 --owner demo --energy petrol --brand Peugeot --label long)
+LID=$(sed -n 's/^id=//p' <<<"$out") LCRED=$(sed -n 's/^credential=//p' <<<"$out")
+# one long drive: 2,500 samples 10 s apart from yesterday, in batches of 500
+node -e '
+const [base, vin, cred] = process.argv.slice(1);
+const t0 = Date.now() - 86400000, n = 2500;
+(async () => {
+  for (let b = 0; b < n / 500; b++) {
+    const samples = [];
+    for (let k = b * 500; k < (b + 1) * 500; k++) {
+      const a = k / n * 2 * Math.PI;
+      samples.push({ at: new Date(t0 + k * 10000).toISOString(), speed: k === n - 1 ? 0 : 60 + 30 * Math.sin(a * 7),
+        odometer: 10000 + k * 0.15, ignition: k === 0 ? "StartUp" : k === n - 1 ? "Stop" : "Start",
+        position: { lat: 48.85 + 0.3 * Math.sin(a), lon: 2.35 + 0.4 * Math.cos(a), alt: 40 + (k % 50) } });
+    }
+    const r = await fetch(`${base}/telematics/v1/vehicles/${vin}/messages`, { method: "POST",
+      headers: { authorization: `Bearer ${cred}`, "content-type": "application/json" },
+      body: JSON.stringify({ messageId: `long-${b}`, samples }) });
+    if (r.status !== 200) { console.error(await r.text()); process.exit(1); }
+  }
+})();' "$BASE" VR3SCALEL00000001 "$LCRED" || cvb_die "the long drive was not accepted"
+TRIP=$(curl -sS -H "Authorization: Bearer $TOKEN" "$BASE/connectedcar/v4/user/vehicles/$LID/trips" | json '._embedded.trips[0].id')
+[[ -n $TRIP ]] || cvb_die "the long drive made no trip"
+heavy() { # URL -> "project_pages/s peer_pages/s ratio"
+  local line
+  line=$("$HARNESS/heavy.sh" "$1" "$TOKEN" "$SECS" 2>&1 | tee -a "$WORK/heavy.out" | grep '^heavy: ' | tail -1)
+  [[ $line == heavy:\ project* ]] || cvb_die "heavy.sh: ${line:-no result} (see $WORK/heavy.out)"
+  echo "  $line" >&2
+  sed -n 's/^heavy: project \([0-9.]*\) pages\/s, peer \([0-9.]*\) pages\/s, project\/peer \([0-9.]*\).*/\1 \2 \3/p' <<<"$line"
+}
+read -r W1 W2 WR < <(heavy "$BASE/connectedcar/v4/user/vehicles/$LID/trips/$TRIP/wayPoints?pageSize=2000")
+read -r T1 T2 TR < <(heavy "$BASE/connectedcar/v4/user/vehicles/$best/trips?pageSize=60")
+
 # ---------------------------------------------------------------- a purge
 echo
 keep=$((DAYS - DAYS / 10))
@@ -139,4 +181,5 @@ echo "purge, retention $keep days (the oldest tenth goes): $("${CVCTL[@]}" purge
 
 echo
 echo "scale: $VEHICLES vehicles x $DAYS days, $SAMPLES samples at $RATE samples/s, $BPS bytes/sample," \
-  "first page p99 $F99 ms, deep page p99 $D99 ms ($RATIO), fleet alerts p99 $A99 ms"
+  "first page p99 $F99 ms, deep page p99 $D99 ms ($RATIO), fleet alerts p99 $A99 ms," \
+  "wayPoints $W1 pages/s ($WR of the peer's $W2), trips $T1 pages/s ($TR of the peer's $T2)"
