@@ -1,5 +1,6 @@
 /* trip.c - trips built sample by sample, packed and rendered (see trip.h). */
 #include "trip.h"
+#include "pack.h"
 #include "cvtime.h"
 
 #include <math.h>
@@ -291,75 +292,45 @@ int64_t cv_trip_distance_m(const struct cv_trip *t)
 
 #define TRIP_V 1
 
-static enum cv_err wr(struct cv_buf *b, uint64_t v, int n)
-{
-	unsigned char tmp[8];
-
-	for (int i = 0; i < n; i++)
-		tmp[i] = (unsigned char)(v >> (8 * i));
-	return cv_buf_add(b, tmp, (size_t)n);
-}
-
 enum cv_err cv_trip_encode(const struct cv_trip *t, struct cv_buf *out)
 {
 	size_t len0 = out->len;
-	enum cv_err e = wr(out, TRIP_V, 1);
+	enum cv_err e = cv_wr_uint(out, TRIP_V, 1);
 
-	if (!e) e = wr(out, (uint64_t)t->start_at, 8);
-	if (!e) e = wr(out, (uint64_t)t->last_at, 8);
-	if (!e) e = wr(out, (uint64_t)t->stop_at, 8);
-	if (!e) e = wr(out, (uint64_t)t->start_pos_at, 8);
-	if (!e) e = wr(out, (uint64_t)t->end_pos_at, 8);
-	if (!e) e = wr(out, (uint32_t)t->start_lat_e7, 4);
-	if (!e) e = wr(out, (uint32_t)t->start_lon_e7, 4);
-	if (!e) e = wr(out, (uint32_t)t->end_lat_e7, 4);
-	if (!e) e = wr(out, (uint32_t)t->end_lon_e7, 4);
-	if (!e) e = wr(out, t->odo_start_hm, 4);
-	if (!e) e = wr(out, t->odo_end_hm, 4);
-	if (!e) e = wr(out, t->gps_mm, 8);
-	if (!e) e = wr(out, t->speed_sum_dkmh, 8);
-	if (!e) e = wr(out, t->speed_count, 4);
-	if (!e) e = wr(out, t->speed_max_dkmh, 2);
+	if (!e) e = cv_wr_uint(out, (uint64_t)t->start_at, 8);
+	if (!e) e = cv_wr_uint(out, (uint64_t)t->last_at, 8);
+	if (!e) e = cv_wr_uint(out, (uint64_t)t->stop_at, 8);
+	if (!e) e = cv_wr_uint(out, (uint64_t)t->start_pos_at, 8);
+	if (!e) e = cv_wr_uint(out, (uint64_t)t->end_pos_at, 8);
+	if (!e) e = cv_wr_uint(out, (uint32_t)t->start_lat_e7, 4);
+	if (!e) e = cv_wr_uint(out, (uint32_t)t->start_lon_e7, 4);
+	if (!e) e = cv_wr_uint(out, (uint32_t)t->end_lat_e7, 4);
+	if (!e) e = cv_wr_uint(out, (uint32_t)t->end_lon_e7, 4);
+	if (!e) e = cv_wr_uint(out, t->odo_start_hm, 4);
+	if (!e) e = cv_wr_uint(out, t->odo_end_hm, 4);
+	if (!e) e = cv_wr_uint(out, t->gps_mm, 8);
+	if (!e) e = cv_wr_uint(out, t->speed_sum_dkmh, 8);
+	if (!e) e = cv_wr_uint(out, t->speed_count, 4);
+	if (!e) e = cv_wr_uint(out, t->speed_max_dkmh, 2);
 	for (int i = 0; i < CV_TRIP_NENERGY && !e; i++) {
 		const struct cv_trip_energy_levels *l = &t->energy[i];
 
-		e = wr(out, l->start_level, 2);
-		if (!e) e = wr(out, l->end_level, 2);
-		if (!e) e = wr(out, l->start_autonomy, 2);
-		if (!e) e = wr(out, l->end_autonomy, 2);
+		e = cv_wr_uint(out, l->start_level, 2);
+		if (!e) e = cv_wr_uint(out, l->end_level, 2);
+		if (!e) e = cv_wr_uint(out, l->start_autonomy, 2);
+		if (!e) e = cv_wr_uint(out, l->end_autonomy, 2);
 	}
-	if (!e) e = wr(out, t->nsamples, 4);
-	if (!e) e = wr(out, t->flags, 1);
-	if (!e) e = wr(out, t->done, 1);
-	if (!e) e = wr(out, t->faults, 1);
+	if (!e) e = cv_wr_uint(out, t->nsamples, 4);
+	if (!e) e = cv_wr_uint(out, t->flags, 1);
+	if (!e) e = cv_wr_uint(out, t->done, 1);
+	if (!e) e = cv_wr_uint(out, t->faults, 1);
 	for (int i = 0; i < CV_TRIP_NFAULTS && !e; i++)
-		e = wr(out, t->cause[i], 1);
-	if (!e) e = wr(out, t->last_ign, 1);
-	if (!e) e = wr(out, t->privacy, 1);
+		e = cv_wr_uint(out, t->cause[i], 1);
+	if (!e) e = cv_wr_uint(out, t->last_ign, 1);
+	if (!e) e = cv_wr_uint(out, t->privacy, 1);
 	if (e)
 		cv_buf_truncate(out, len0);
 	return e;
-}
-
-struct rd {
-	const unsigned char *p;
-	size_t len;
-	size_t off;
-	bool bad;
-};
-
-static uint64_t rd(struct rd *r, int n)
-{
-	uint64_t v = 0;
-
-	if (r->bad || r->off + (size_t)n > r->len) {
-		r->bad = true;
-		return 0;
-	}
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)r->p[r->off + (size_t)i] << (8 * i);
-	r->off += (size_t)n;
-	return v;
 }
 
 /* The bounds of the vehicle link (doc/vehicle-link.md); GPS: 1e9 km. */
@@ -413,42 +384,42 @@ static bool trip_ok(const struct cv_trip *t)
 
 enum cv_err cv_trip_decode(const void *p, size_t len, struct cv_trip *t)
 {
-	struct rd r = { p, len, 0, false };
+	struct cv_rd r = CV_RD_INIT(p, len);
 
 	memset(t, 0, sizeof(*t));
-	if (rd(&r, 1) != TRIP_V)
+	if (cv_rd_uint(&r, 1) != TRIP_V)
 		return CV_EINVAL;
-	t->start_at = (int64_t)rd(&r, 8);
-	t->last_at = (int64_t)rd(&r, 8);
-	t->stop_at = (int64_t)rd(&r, 8);
-	t->start_pos_at = (int64_t)rd(&r, 8);
-	t->end_pos_at = (int64_t)rd(&r, 8);
-	t->start_lat_e7 = (int32_t)(uint32_t)rd(&r, 4);
-	t->start_lon_e7 = (int32_t)(uint32_t)rd(&r, 4);
-	t->end_lat_e7 = (int32_t)(uint32_t)rd(&r, 4);
-	t->end_lon_e7 = (int32_t)(uint32_t)rd(&r, 4);
-	t->odo_start_hm = (uint32_t)rd(&r, 4);
-	t->odo_end_hm = (uint32_t)rd(&r, 4);
-	t->gps_mm = rd(&r, 8);
-	t->speed_sum_dkmh = rd(&r, 8);
-	t->speed_count = (uint32_t)rd(&r, 4);
-	t->speed_max_dkmh = (uint16_t)rd(&r, 2);
+	t->start_at = (int64_t)cv_rd_uint(&r, 8);
+	t->last_at = (int64_t)cv_rd_uint(&r, 8);
+	t->stop_at = (int64_t)cv_rd_uint(&r, 8);
+	t->start_pos_at = (int64_t)cv_rd_uint(&r, 8);
+	t->end_pos_at = (int64_t)cv_rd_uint(&r, 8);
+	t->start_lat_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+	t->start_lon_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+	t->end_lat_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+	t->end_lon_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+	t->odo_start_hm = (uint32_t)cv_rd_uint(&r, 4);
+	t->odo_end_hm = (uint32_t)cv_rd_uint(&r, 4);
+	t->gps_mm = cv_rd_uint(&r, 8);
+	t->speed_sum_dkmh = cv_rd_uint(&r, 8);
+	t->speed_count = (uint32_t)cv_rd_uint(&r, 4);
+	t->speed_max_dkmh = (uint16_t)cv_rd_uint(&r, 2);
 	for (int i = 0; i < CV_TRIP_NENERGY; i++) {
 		struct cv_trip_energy_levels *l = &t->energy[i];
 
-		l->start_level = (uint16_t)rd(&r, 2);
-		l->end_level = (uint16_t)rd(&r, 2);
-		l->start_autonomy = (uint16_t)rd(&r, 2);
-		l->end_autonomy = (uint16_t)rd(&r, 2);
+		l->start_level = (uint16_t)cv_rd_uint(&r, 2);
+		l->end_level = (uint16_t)cv_rd_uint(&r, 2);
+		l->start_autonomy = (uint16_t)cv_rd_uint(&r, 2);
+		l->end_autonomy = (uint16_t)cv_rd_uint(&r, 2);
 	}
-	t->nsamples = (uint32_t)rd(&r, 4);
-	t->flags = (uint8_t)rd(&r, 1);
-	t->done = (uint8_t)rd(&r, 1);
-	t->faults = (uint8_t)rd(&r, 1);
+	t->nsamples = (uint32_t)cv_rd_uint(&r, 4);
+	t->flags = (uint8_t)cv_rd_uint(&r, 1);
+	t->done = (uint8_t)cv_rd_uint(&r, 1);
+	t->faults = (uint8_t)cv_rd_uint(&r, 1);
 	for (int i = 0; i < CV_TRIP_NFAULTS; i++)
-		t->cause[i] = (uint8_t)rd(&r, 1);
-	t->last_ign = (uint8_t)rd(&r, 1);
-	t->privacy = (uint8_t)rd(&r, 1);
+		t->cause[i] = (uint8_t)cv_rd_uint(&r, 1);
+	t->last_ign = (uint8_t)cv_rd_uint(&r, 1);
+	t->privacy = (uint8_t)cv_rd_uint(&r, 1);
 	return r.bad || r.off != len || !trip_ok(t) ? CV_EINVAL : CV_OK;
 }
 

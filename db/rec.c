@@ -1,5 +1,6 @@
 /* rec.c - record encodings (see rec.h). */
 #include "rec.h"
+#include "pack.h"
 #include "jw.h"
 
 #include <string.h>
@@ -241,30 +242,9 @@ enum cv_err cv_fleet_decode(const char *json, size_t len, struct cv_fleet *f)
 
 /* ---- packed records ----------------------------------------------------- */
 
-struct rd {
-	const unsigned char *p;
-	size_t len;
-	size_t off;
-	bool bad;
-};
-
-static uint64_t rd_uint(struct rd *r, int n)
+static void rd_str(struct cv_rd *r, char *dst, size_t dstsz)
 {
-	uint64_t v = 0;
-
-	if (r->bad || r->off + (size_t)n > r->len) {
-		r->bad = true;
-		return 0;
-	}
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)r->p[r->off + (size_t)i] << (8 * i);
-	r->off += (size_t)n;
-	return v;
-}
-
-static void rd_str(struct rd *r, char *dst, size_t dstsz)
-{
-	size_t n = (size_t)rd_uint(r, 1);
+	size_t n = (size_t)cv_rd_uint(r, 1);
 
 	dst[0] = '\0';
 	if (r->bad || n >= dstsz || r->off + n > r->len) {
@@ -276,15 +256,6 @@ static void rd_str(struct rd *r, char *dst, size_t dstsz)
 	r->off += n;
 }
 
-static enum cv_err wr_uint(struct cv_buf *b, uint64_t v, int n)
-{
-	unsigned char tmp[8];
-
-	for (int i = 0; i < n; i++)
-		tmp[i] = (unsigned char)(v >> (8 * i));
-	return cv_buf_add(b, tmp, (size_t)n);
-}
-
 static enum cv_err wr_str(struct cv_buf *b, const char *s)
 {
 	size_t n = strlen(s);
@@ -292,7 +263,7 @@ static enum cv_err wr_str(struct cv_buf *b, const char *s)
 
 	if (n > 255)
 		return CV_ETOOBIG;
-	e = wr_uint(b, n, 1);
+	e = cv_wr_uint(b, n, 1);
 	return e ? e : cv_buf_add(b, s, n);
 }
 
@@ -300,12 +271,12 @@ static enum cv_err wr_str(struct cv_buf *b, const char *s)
 
 enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out)
 {
-	enum cv_err e = wr_uint(out, TOKEN_V, 1);
+	enum cv_err e = cv_wr_uint(out, TOKEN_V, 1);
 
-	if (!e) e = wr_uint(out, t->kind, 1);
-	if (!e) e = wr_uint(out, t->scopes, 4);
-	if (!e) e = wr_uint(out, (uint64_t)t->issued, 8);
-	if (!e) e = wr_uint(out, (uint64_t)t->expires, 8);
+	if (!e) e = cv_wr_uint(out, t->kind, 1);
+	if (!e) e = cv_wr_uint(out, t->scopes, 4);
+	if (!e) e = cv_wr_uint(out, (uint64_t)t->issued, 8);
+	if (!e) e = cv_wr_uint(out, (uint64_t)t->expires, 8);
 	if (!e) e = wr_str(out, t->user);
 	if (!e) e = wr_str(out, t->client);
 	return e;
@@ -313,14 +284,14 @@ enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out)
 
 enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
 {
-	struct rd r = { p, len, 0, false };
+	struct cv_rd r = CV_RD_INIT(p, len);
 
-	if (rd_uint(&r, 1) != TOKEN_V)
+	if (cv_rd_uint(&r, 1) != TOKEN_V)
 		return CV_EINVAL;
-	t->kind = (uint8_t)rd_uint(&r, 1);
-	t->scopes = (uint32_t)rd_uint(&r, 4);
-	t->issued = (int64_t)rd_uint(&r, 8);
-	t->expires = (int64_t)rd_uint(&r, 8);
+	t->kind = (uint8_t)cv_rd_uint(&r, 1);
+	t->scopes = (uint32_t)cv_rd_uint(&r, 4);
+	t->issued = (int64_t)cv_rd_uint(&r, 8);
+	t->expires = (int64_t)cv_rd_uint(&r, 8);
 	rd_str(&r, t->user, sizeof(t->user));
 	rd_str(&r, t->client, sizeof(t->client));
 	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
@@ -331,45 +302,45 @@ enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
 /* Fields of each group, in a fixed order and width. */
 enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out)
 {
-	enum cv_err e = wr_uint(out, SAMPLE_V, 1);
+	enum cv_err e = cv_wr_uint(out, SAMPLE_V, 1);
 
-	if (!e) e = wr_uint(out, s->has, 2);
+	if (!e) e = cv_wr_uint(out, s->has, 2);
 	if (!e && CV_HAS(s, CV_G_POS)) {
-		e = wr_uint(out, (uint32_t)s->lat_e7, 4);
-		if (!e) e = wr_uint(out, (uint32_t)s->lon_e7, 4);
-		if (!e) e = wr_uint(out, (uint16_t)(int16_t)s->alt_m, 2);
-		if (!e) e = wr_uint(out, s->heading, 2);
-		if (!e) e = wr_uint(out, (uint64_t)(s->fix | s->pos_type << 2), 1);
-		if (!e) e = wr_uint(out, s->signal, 1);
+		e = cv_wr_uint(out, (uint32_t)s->lat_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)s->lon_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint16_t)(int16_t)s->alt_m, 2);
+		if (!e) e = cv_wr_uint(out, s->heading, 2);
+		if (!e) e = cv_wr_uint(out, (uint64_t)(s->fix | s->pos_type << 2), 1);
+		if (!e) e = cv_wr_uint(out, s->signal, 1);
 	}
-	if (!e && CV_HAS(s, CV_G_KIN)) e = wr_uint(out, s->speed_dkmh, 2);
-	if (!e && CV_HAS(s, CV_G_ODO)) e = wr_uint(out, s->odo_hm, 4);
-	if (!e && CV_HAS(s, CV_G_IGN)) e = wr_uint(out, s->ignition, 1);
+	if (!e && CV_HAS(s, CV_G_KIN)) e = cv_wr_uint(out, s->speed_dkmh, 2);
+	if (!e && CV_HAS(s, CV_G_ODO)) e = cv_wr_uint(out, s->odo_hm, 4);
+	if (!e && CV_HAS(s, CV_G_IGN)) e = cv_wr_uint(out, s->ignition, 1);
 	if (!e && CV_HAS(s, CV_G_FUEL)) {
-		e = wr_uint(out, s->fuel_level, 2);
-		if (!e) e = wr_uint(out, s->fuel_autonomy, 2);
+		e = cv_wr_uint(out, s->fuel_level, 2);
+		if (!e) e = cv_wr_uint(out, s->fuel_autonomy, 2);
 	}
 	if (!e && CV_HAS(s, CV_G_ELEC)) {
-		e = wr_uint(out, s->elec_level, 2);
-		if (!e) e = wr_uint(out, s->elec_autonomy, 2);
+		e = cv_wr_uint(out, s->elec_level, 2);
+		if (!e) e = cv_wr_uint(out, s->elec_autonomy, 2);
 	}
 	if (!e && CV_HAS(s, CV_G_CHARGE)) {
-		e = wr_uint(out, (uint64_t)(s->chg_status | s->chg_mode << 4 | s->plugged << 6), 1);
-		if (!e) e = wr_uint(out, s->chg_rate, 2);
-		if (!e) e = wr_uint(out, s->chg_remaining, 4);
+		e = cv_wr_uint(out, (uint64_t)(s->chg_status | s->chg_mode << 4 | s->plugged << 6), 1);
+		if (!e) e = cv_wr_uint(out, s->chg_rate, 2);
+		if (!e) e = cv_wr_uint(out, s->chg_remaining, 4);
 	}
 	if (!e && CV_HAS(s, CV_G_DOORS)) {
-		e = wr_uint(out, s->lock, 1);
-		if (!e) e = wr_uint(out, s->doors_open, 1);
+		e = cv_wr_uint(out, s->lock, 1);
+		if (!e) e = cv_wr_uint(out, s->doors_open, 1);
 	}
-	if (!e && CV_HAS(s, CV_G_PRECOND)) e = wr_uint(out, s->precond, 1);
-	if (!e && CV_HAS(s, CV_G_AIR)) e = wr_uint(out, (uint16_t)s->air_temp_dc, 2);
-	if (!e && CV_HAS(s, CV_G_BATT12)) e = wr_uint(out, s->batt_mv, 2);
+	if (!e && CV_HAS(s, CV_G_PRECOND)) e = cv_wr_uint(out, s->precond, 1);
+	if (!e && CV_HAS(s, CV_G_AIR)) e = cv_wr_uint(out, (uint16_t)s->air_temp_dc, 2);
+	if (!e && CV_HAS(s, CV_G_BATT12)) e = cv_wr_uint(out, s->batt_mv, 2);
 	if (!e && CV_HAS(s, CV_G_MAINT)) {
-		e = wr_uint(out, (uint32_t)s->maint_days, 4);
-		if (!e) e = wr_uint(out, (uint32_t)s->maint_dkm, 4);
+		e = cv_wr_uint(out, (uint32_t)s->maint_days, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)s->maint_dkm, 4);
 	}
-	if (!e && CV_HAS(s, CV_G_PRIVACY)) e = wr_uint(out, s->privacy, 1);
+	if (!e && CV_HAS(s, CV_G_PRIVACY)) e = cv_wr_uint(out, s->privacy, 1);
 	return e;
 }
 
@@ -384,55 +355,55 @@ uint32_t cv_sample_peek_has(const void *p, size_t len)
 
 enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sample *s)
 {
-	struct rd r = { p, len, 0, false };
+	struct cv_rd r = CV_RD_INIT(p, len);
 	uint64_t v;
 
 	memset(s, 0, sizeof(*s));
-	if (rd_uint(&r, 1) != SAMPLE_V)
+	if (cv_rd_uint(&r, 1) != SAMPLE_V)
 		return CV_EINVAL;
 	s->at = at;
-	s->has = (uint32_t)rd_uint(&r, 2);
+	s->has = (uint32_t)cv_rd_uint(&r, 2);
 	if (CV_HAS(s, CV_G_POS)) {
-		s->lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-		s->lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-		s->alt_m = (int16_t)(uint16_t)rd_uint(&r, 2);
-		s->heading = (uint16_t)rd_uint(&r, 2);
-		v = rd_uint(&r, 1);
+		s->lat_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		s->lon_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		s->alt_m = (int16_t)(uint16_t)cv_rd_uint(&r, 2);
+		s->heading = (uint16_t)cv_rd_uint(&r, 2);
+		v = cv_rd_uint(&r, 1);
 		s->fix = (uint8_t)(v & 3);
 		s->pos_type = (uint8_t)(v >> 2 & 3);
-		s->signal = (uint8_t)rd_uint(&r, 1);
+		s->signal = (uint8_t)cv_rd_uint(&r, 1);
 	}
-	if (CV_HAS(s, CV_G_KIN)) s->speed_dkmh = (uint16_t)rd_uint(&r, 2);
-	if (CV_HAS(s, CV_G_ODO)) s->odo_hm = (uint32_t)rd_uint(&r, 4);
-	if (CV_HAS(s, CV_G_IGN)) s->ignition = (uint8_t)rd_uint(&r, 1);
+	if (CV_HAS(s, CV_G_KIN)) s->speed_dkmh = (uint16_t)cv_rd_uint(&r, 2);
+	if (CV_HAS(s, CV_G_ODO)) s->odo_hm = (uint32_t)cv_rd_uint(&r, 4);
+	if (CV_HAS(s, CV_G_IGN)) s->ignition = (uint8_t)cv_rd_uint(&r, 1);
 	if (CV_HAS(s, CV_G_FUEL)) {
-		s->fuel_level = (uint16_t)rd_uint(&r, 2);
-		s->fuel_autonomy = (uint16_t)rd_uint(&r, 2);
+		s->fuel_level = (uint16_t)cv_rd_uint(&r, 2);
+		s->fuel_autonomy = (uint16_t)cv_rd_uint(&r, 2);
 	}
 	if (CV_HAS(s, CV_G_ELEC)) {
-		s->elec_level = (uint16_t)rd_uint(&r, 2);
-		s->elec_autonomy = (uint16_t)rd_uint(&r, 2);
+		s->elec_level = (uint16_t)cv_rd_uint(&r, 2);
+		s->elec_autonomy = (uint16_t)cv_rd_uint(&r, 2);
 	}
 	if (CV_HAS(s, CV_G_CHARGE)) {
-		v = rd_uint(&r, 1);
+		v = cv_rd_uint(&r, 1);
 		s->chg_status = (uint8_t)(v & 15);
 		s->chg_mode = (uint8_t)(v >> 4 & 3);
 		s->plugged = (uint8_t)(v >> 6 & 1);
-		s->chg_rate = (uint16_t)rd_uint(&r, 2);
-		s->chg_remaining = (uint32_t)rd_uint(&r, 4);
+		s->chg_rate = (uint16_t)cv_rd_uint(&r, 2);
+		s->chg_remaining = (uint32_t)cv_rd_uint(&r, 4);
 	}
 	if (CV_HAS(s, CV_G_DOORS)) {
-		s->lock = (uint8_t)rd_uint(&r, 1);
-		s->doors_open = (uint8_t)rd_uint(&r, 1);
+		s->lock = (uint8_t)cv_rd_uint(&r, 1);
+		s->doors_open = (uint8_t)cv_rd_uint(&r, 1);
 	}
-	if (CV_HAS(s, CV_G_PRECOND)) s->precond = (uint8_t)rd_uint(&r, 1);
-	if (CV_HAS(s, CV_G_AIR)) s->air_temp_dc = (int16_t)(uint16_t)rd_uint(&r, 2);
-	if (CV_HAS(s, CV_G_BATT12)) s->batt_mv = (uint16_t)rd_uint(&r, 2);
+	if (CV_HAS(s, CV_G_PRECOND)) s->precond = (uint8_t)cv_rd_uint(&r, 1);
+	if (CV_HAS(s, CV_G_AIR)) s->air_temp_dc = (int16_t)(uint16_t)cv_rd_uint(&r, 2);
+	if (CV_HAS(s, CV_G_BATT12)) s->batt_mv = (uint16_t)cv_rd_uint(&r, 2);
 	if (CV_HAS(s, CV_G_MAINT)) {
-		s->maint_days = (int32_t)(uint32_t)rd_uint(&r, 4);
-		s->maint_dkm = (int32_t)(uint32_t)rd_uint(&r, 4);
+		s->maint_days = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		s->maint_dkm = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
 	}
-	if (CV_HAS(s, CV_G_PRIVACY)) s->privacy = (uint8_t)rd_uint(&r, 1);
+	if (CV_HAS(s, CV_G_PRIVACY)) s->privacy = (uint8_t)cv_rd_uint(&r, 1);
 	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
 }
 
@@ -441,54 +412,54 @@ enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sa
 /* v2 adds where the event happened (has_pos, lat, lon, alt); v1 is still read. */
 enum cv_err cv_event_encode(const struct cv_event *ev, struct cv_buf *out)
 {
-	enum cv_err e = wr_uint(out, EVENT_V, 1);
+	enum cv_err e = cv_wr_uint(out, EVENT_V, 1);
 
-	if (!e) e = wr_uint(out, ev->kind, 1);
-	if (!e) e = wr_uint(out, ev->severity, 1);
-	if (!e) e = wr_uint(out, ev->active, 1);
-	if (!e) e = wr_uint(out, ev->code, 2);
-	if (!e) e = wr_uint(out, ev->ndetails, 1);
+	if (!e) e = cv_wr_uint(out, ev->kind, 1);
+	if (!e) e = cv_wr_uint(out, ev->severity, 1);
+	if (!e) e = cv_wr_uint(out, ev->active, 1);
+	if (!e) e = cv_wr_uint(out, ev->code, 2);
+	if (!e) e = cv_wr_uint(out, ev->ndetails, 1);
 	for (int i = 0; i < ev->ndetails && i < CV_MAX_COLLISION_DETAILS && !e; i++)
-		e = wr_uint(out, (uint64_t)(ev->side[i] | ev->csev[i] << 4), 1);
-	if (!e) e = wr_uint(out, ev->has_pos ? 1 : 0, 1);
+		e = cv_wr_uint(out, (uint64_t)(ev->side[i] | ev->csev[i] << 4), 1);
+	if (!e) e = cv_wr_uint(out, ev->has_pos ? 1 : 0, 1);
 	if (!e && ev->has_pos) {
-		e = wr_uint(out, (uint32_t)ev->lat_e7, 4);
-		if (!e) e = wr_uint(out, (uint32_t)ev->lon_e7, 4);
-		if (!e) e = wr_uint(out, (uint32_t)ev->alt_m, 4);
+		e = cv_wr_uint(out, (uint32_t)ev->lat_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)ev->lon_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)ev->alt_m, 4);
 	}
 	return e;
 }
 
 enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *ev)
 {
-	struct rd r = { p, len, 0, false };
+	struct cv_rd r = CV_RD_INIT(p, len);
 	uint64_t v;
 
 	memset(ev, 0, sizeof(*ev));
-	v = rd_uint(&r, 1);
+	v = cv_rd_uint(&r, 1);
 	if (v != 1 && v != EVENT_V)
 		return CV_EINVAL;
-	ev->kind = (uint8_t)rd_uint(&r, 1);
-	ev->severity = (uint8_t)rd_uint(&r, 1);
-	ev->active = (uint8_t)rd_uint(&r, 1);
-	ev->code = (uint16_t)rd_uint(&r, 2);
-	ev->ndetails = (uint8_t)rd_uint(&r, 1);
+	ev->kind = (uint8_t)cv_rd_uint(&r, 1);
+	ev->severity = (uint8_t)cv_rd_uint(&r, 1);
+	ev->active = (uint8_t)cv_rd_uint(&r, 1);
+	ev->code = (uint16_t)cv_rd_uint(&r, 2);
+	ev->ndetails = (uint8_t)cv_rd_uint(&r, 1);
 	if (ev->ndetails > CV_MAX_COLLISION_DETAILS)
 		return CV_EINVAL;
 	for (int i = 0; i < ev->ndetails; i++) {
-		uint64_t d = rd_uint(&r, 1);
+		uint64_t d = cv_rd_uint(&r, 1);
 
 		ev->side[i] = (uint8_t)(d & 15);
 		ev->csev[i] = (uint8_t)(d >> 4);
 	}
 	if (v >= 2) {
-		ev->has_pos = (uint8_t)rd_uint(&r, 1);
+		ev->has_pos = (uint8_t)cv_rd_uint(&r, 1);
 		if (ev->has_pos > 1)
 			return CV_EINVAL;
 		if (ev->has_pos) {
-			ev->lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-			ev->lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-			ev->alt_m = (int32_t)(uint32_t)rd_uint(&r, 4);
+			ev->lat_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+			ev->lon_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+			ev->alt_m = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
 		}
 	}
 	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
@@ -498,54 +469,54 @@ enum cv_err cv_event_decode(const void *p, size_t len, struct cv_event *ev)
 
 enum cv_err cv_alert_encode(const struct cv_alert_rec *a, struct cv_buf *out)
 {
-	enum cv_err e = wr_uint(out, ALERT_V, 1);
+	enum cv_err e = cv_wr_uint(out, ALERT_V, 1);
 
-	if (!e) e = wr_uint(out, a->severity, 1);
-	if (!e) e = wr_uint(out, a->active ? 1 : 0, 1);
-	if (!e) e = wr_uint(out, (uint64_t)((a->has_start_pos ? 1 : 0) | (a->has_end_pos ? 2 : 0)), 1);
-	if (!e) e = wr_uint(out, (uint64_t)a->end, 8);
-	if (!e) e = wr_uint(out, (uint64_t)a->updated, 8);
+	if (!e) e = cv_wr_uint(out, a->severity, 1);
+	if (!e) e = cv_wr_uint(out, a->active ? 1 : 0, 1);
+	if (!e) e = cv_wr_uint(out, (uint64_t)((a->has_start_pos ? 1 : 0) | (a->has_end_pos ? 2 : 0)), 1);
+	if (!e) e = cv_wr_uint(out, (uint64_t)a->end, 8);
+	if (!e) e = cv_wr_uint(out, (uint64_t)a->updated, 8);
 	if (!e && a->has_start_pos) {
-		e = wr_uint(out, (uint32_t)a->start_lat_e7, 4);
-		if (!e) e = wr_uint(out, (uint32_t)a->start_lon_e7, 4);
-		if (!e) e = wr_uint(out, (uint32_t)a->start_alt_m, 4);
+		e = cv_wr_uint(out, (uint32_t)a->start_lat_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)a->start_lon_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)a->start_alt_m, 4);
 	}
 	if (!e && a->has_end_pos) {
-		e = wr_uint(out, (uint32_t)a->end_lat_e7, 4);
-		if (!e) e = wr_uint(out, (uint32_t)a->end_lon_e7, 4);
-		if (!e) e = wr_uint(out, (uint32_t)a->end_alt_m, 4);
+		e = cv_wr_uint(out, (uint32_t)a->end_lat_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)a->end_lon_e7, 4);
+		if (!e) e = cv_wr_uint(out, (uint32_t)a->end_alt_m, 4);
 	}
 	return e;
 }
 
 enum cv_err cv_alert_decode(const void *p, size_t len, int64_t start, uint16_t code, struct cv_alert_rec *a)
 {
-	struct rd r = { p, len, 0, false };
+	struct cv_rd r = CV_RD_INIT(p, len);
 	uint64_t flags;
 
 	memset(a, 0, sizeof(*a));
 	a->start = start;
 	a->code = code;
-	if (rd_uint(&r, 1) != ALERT_V)
+	if (cv_rd_uint(&r, 1) != ALERT_V)
 		return CV_EINVAL;
-	a->severity = (uint8_t)rd_uint(&r, 1);
-	a->active = (uint8_t)rd_uint(&r, 1);
-	flags = rd_uint(&r, 1);
+	a->severity = (uint8_t)cv_rd_uint(&r, 1);
+	a->active = (uint8_t)cv_rd_uint(&r, 1);
+	flags = cv_rd_uint(&r, 1);
 	if (a->severity > 2 || a->active > 1 || flags > 3)
 		return CV_EINVAL;
 	a->has_start_pos = flags & 1;
 	a->has_end_pos = (flags >> 1) & 1;
-	a->end = (int64_t)rd_uint(&r, 8);
-	a->updated = (int64_t)rd_uint(&r, 8);
+	a->end = (int64_t)cv_rd_uint(&r, 8);
+	a->updated = (int64_t)cv_rd_uint(&r, 8);
 	if (a->has_start_pos) {
-		a->start_lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-		a->start_lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-		a->start_alt_m = (int32_t)(uint32_t)rd_uint(&r, 4);
+		a->start_lat_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		a->start_lon_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		a->start_alt_m = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
 	}
 	if (a->has_end_pos) {
-		a->end_lat_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-		a->end_lon_e7 = (int32_t)(uint32_t)rd_uint(&r, 4);
-		a->end_alt_m = (int32_t)(uint32_t)rd_uint(&r, 4);
+		a->end_lat_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		a->end_lon_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		a->end_alt_m = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
 	}
 	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
 }
@@ -576,10 +547,10 @@ enum cv_err cv_status_encode(const struct cv_state *st, struct cv_buf *out)
 		cv_render_position(&w, st);
 		e = w.err;
 	}
-	if (!e) e = wr_uint(out, STATUS_V, 1);
-	if (!e) e = wr_uint(out, sizeof(*st), 4);
-	if (!e) e = wr_uint(out, mem.len - 2, 4);
-	if (!e) e = wr_uint(out, pos.len, 4);
+	if (!e) e = cv_wr_uint(out, STATUS_V, 1);
+	if (!e) e = cv_wr_uint(out, sizeof(*st), 4);
+	if (!e) e = cv_wr_uint(out, mem.len - 2, 4);
+	if (!e) e = cv_wr_uint(out, pos.len, 4);
 	if (!e) e = cv_buf_add(out, st, sizeof(*st));
 	if (!e) e = cv_buf_add(out, mem.p + 1, mem.len - 2);
 	if (!e) e = cv_buf_add(out, cv_buf_str(&pos), pos.len);
@@ -590,14 +561,14 @@ enum cv_err cv_status_encode(const struct cv_state *st, struct cv_buf *out)
 
 enum cv_err cv_status_decode(const void *p, size_t len, struct cv_status_rec *rec)
 {
-	struct rd r = { p, len, 0, false };
+	struct cv_rd r = CV_RD_INIT(p, len);
 	size_t ssz, msz, psz;
 
-	if (rd_uint(&r, 1) != STATUS_V)
+	if (cv_rd_uint(&r, 1) != STATUS_V)
 		return CV_EINVAL;
-	ssz = (size_t)rd_uint(&r, 4);
-	msz = (size_t)rd_uint(&r, 4);
-	psz = (size_t)rd_uint(&r, 4);
+	ssz = (size_t)cv_rd_uint(&r, 4);
+	msz = (size_t)cv_rd_uint(&r, 4);
+	psz = (size_t)cv_rd_uint(&r, 4);
 	if (r.bad || ssz != sizeof(rec->state) || r.off + ssz + msz + psz != len)
 		return CV_EINVAL;
 	memcpy(&rec->state, r.p + r.off, ssz);

@@ -1,0 +1,27 @@
+/* pack.c - little-endian record packing (see pack.h). */
+#include "pack.h"
+
+uint64_t cv_rd_uint(struct cv_rd *r, int n)
+{
+	uint64_t v = 0;
+
+	if (r->bad || n < 1 || n > 8 || r->off + (size_t)n > r->len) {
+		r->bad = true;
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)r->p[r->off + (size_t)i] << (8 * i);
+	r->off += (size_t)n;
+	return v;
+}
+
+enum cv_err cv_wr_uint(struct cv_buf *b, uint64_t v, int n)
+{
+	unsigned char tmp[8];
+
+	if (n < 1 || n > 8)
+		return CV_EINVAL;
+	for (int i = 0; i < n; i++)
+		tmp[i] = (unsigned char)(v >> (8 * i));
+	return cv_buf_add(b, tmp, (size_t)n);
+}

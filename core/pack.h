@@ -1,0 +1,30 @@
+/*
+ * pack.h - little-endian packing of the store's binary records (samples,
+ * events, tokens, trips...): fixed-width unsigned integers of 1 to 8 bytes.
+ *
+ * Reading is bounds-checked: a read past the end sets `bad` and returns 0,
+ * and every later read does the same, so a decoder reads all its fields and
+ * checks `bad` (and that `off` reached `len`) once at the end.
+ */
+#ifndef CV_PACK_H
+#define CV_PACK_H
+
+#include "buf.h"
+
+struct cv_rd {
+	const unsigned char *p;
+	size_t len;
+	size_t off;
+	bool bad;
+};
+
+/* A reader over p[0..len). */
+#define CV_RD_INIT(p, len) { (const unsigned char *)(p), (len), 0, false }
+
+/* The next n bytes (1..8) as an unsigned little-endian integer. */
+uint64_t cv_rd_uint(struct cv_rd *r, int n);
+
+/* Append v as n bytes (1..8), little-endian. */
+enum cv_err cv_wr_uint(struct cv_buf *b, uint64_t v, int n);
+
+#endif
