@@ -1,6 +1,7 @@
 /* links.c - the Vehicle object and its links (see links.h). */
 #include "links.h"
 #include "history.h"
+#include "cvtime.h"
 
 #include <string.h>
 
@@ -98,5 +99,24 @@ void cv_render_collision(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);
+	cv_jw_end(w);
+}
+
+void cv_render_telemetry_item(struct cv_req *r, struct cv_jw *w, const struct cv_sample *s, uint32_t show,
+			      const char *trip_id)
+{
+	char from[CV_TIME_STRLEN], to[CV_TIME_STRLEN];
+
+	cv_time_fmt(s->at, from);
+	cv_time_fmt(s->at + 1, to);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", "%s/telemetry?timestamps=%s/%s", r->vbase, from, to);
+	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	if (trip_id)
+		cv_jw_link(w, r, "trip", "%s/trips/%s", r->vbase, trip_id);
+	cv_jw_end(w);
+	cv_render_telemetry_members(w, s, show);
 	cv_jw_end(w);
 }

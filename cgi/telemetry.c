@@ -38,8 +38,6 @@ static bool count_accept(const void *val, size_t len, void *arg)
 static int emit_one(const struct cv_sample *s, void *arg)
 {
 	struct walk_ctx *c = arg;
-	struct cv_jw *w = c->w;
-	char from[CV_TIME_STRLEN], to[CV_TIME_STRLEN];
 
 	if (!cv_sample_has_parts(s, c->mask))
 		return 0;
@@ -52,16 +50,7 @@ static int emit_one(const struct cv_sample *s, void *arg)
 		c->pg->next_key = s->at;
 		return 1;
 	}
-	cv_time_fmt(s->at, from);
-	cv_time_fmt(s->at + 1, to);
-	cv_jw_obj(w);
-	cv_jw_key(w, "_links");
-	cv_jw_obj(w);
-	cv_jw_link(w, c->r, "self", "%s/telemetry?timestamps=%s/%s", c->r->vbase, from, to);
-	cv_jw_link(w, c->r, "vehicle", "%s", c->r->vbase);
-	cv_jw_end(w);
-	cv_render_telemetry_members(w, s, c->mask);
-	cv_jw_end(w);
+	cv_render_telemetry_item(c->r, c->w, s, c->mask, NULL);
 	c->pg->count++;
 	return 0;
 }

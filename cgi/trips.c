@@ -592,8 +592,6 @@ static int tel_emit(const struct cv_sample *s, void *arg)
 {
 	struct tel_ctx *c = arg;
 	struct cv_jw *w = c->w;
-	char from[CV_TIME_STRLEN], to[CV_TIME_STRLEN];
-	const char *v = c->r->vbase;
 
 	if (!cv_sample_has_parts(s, c->select))
 		return 0;
@@ -606,17 +604,7 @@ static int tel_emit(const struct cv_sample *s, void *arg)
 		c->pg->next_key = s->at;
 		return 1;
 	}
-	cv_time_fmt(s->at, from);
-	cv_time_fmt(s->at + 1, to);
-	cv_jw_obj(w);
-	cv_jw_key(w, "_links");
-	cv_jw_obj(w);
-	cv_jw_link(w, c->r, "self", "%s/telemetry?timestamps=%s/%s", v, from, to);
-	cv_jw_link(w, c->r, "vehicle", "%s", v);
-	cv_jw_link(w, c->r, "trip", "%s/trips/%s", v, c->tid);
-	cv_jw_end(w);
-	cv_render_telemetry_members(w, s, c->show);
-	cv_jw_end(w);
+	cv_render_telemetry_item(c->r, w, s, c->show, c->tid);
 	c->pg->count++;
 	return 0;
 }
