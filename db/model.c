@@ -526,6 +526,83 @@ enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char v
 	return cv_store_put(st, CV_DB_MSGIDS, txn, key, sizeof(key), val, sizeof(val), DB_NOOVERWRITE);
 }
 
+/*
+ * The oldest-first walk in bulk (DB_MULTIPLE_KEY): a cursor call and its
+ * locks per buffer of records rather than per record, which is most of the
+ * cost of a large page (2,000 wayPoints).
+ */
+static enum cv_err telemetry_walk_asc(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
+				      int64_t from, int64_t to, int64_t start,
+				      int (*fn)(const struct cv_sample *s, void *arg), void *arg)
+{
+	enum { BULK = 256 * 1024 };
+	DB *db = st->db[CV_DB_TELEMETRY];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[32];
+	void *buf;
+	int ret;
+	enum cv_err e = CV_OK;
+	bool end = false;
+
+	if (start < from)
+		start = from;
+	if (start >= to)
+		return CV_OK;
+	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	buf = cv_malloc(BULK);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, vid, 16);
+	cv_be64_put(kb + 16, (uint64_t)start);
+	k.data = kb;
+	k.size = 24;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.data = buf;
+	d.ulen = BULK;
+	d.flags = DB_DBT_USERMEM;
+	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_MULTIPLE_KEY);
+	while (ret == 0 && !end && !e) {
+		void *p;
+
+		DB_MULTIPLE_INIT(p, &d);
+		for (;;) {
+			void *kp, *vp;
+			u_int32_t kl, vl;
+			struct cv_sample smp;
+			int64_t at;
+
+			DB_MULTIPLE_KEY_NEXT(p, &d, kp, kl, vp, vl);
+			if (!p)
+				break;
+			if (kl != 24 || memcmp(kp, vid, 16)) {
+				end = true;
+				break;
+			}
+			at = (int64_t)cv_be64_get((const unsigned char *)kp + 16);
+			if (at >= to) {
+				end = true;
+				break;
+			}
+			e = cv_sample_decode(vp, vl, at, &smp);
+			if (e || fn(&smp, arg)) {
+				end = true;
+				break;
+			}
+		}
+		if (!end)
+			ret = c->get(c, &k, &d, DB_NEXT | DB_MULTIPLE_KEY);
+	}
+	if (!e && ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	free(buf);
+	return e;
+}
+
 enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
 			      const struct cv_walk *wk,
 			      int (*fn)(const struct cv_sample *s, void *arg), void *arg)
@@ -541,6 +618,8 @@ enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned c
 
 	if (from >= wk->to)
 		return CV_OK;   /* an empty range */
+	if (!wk->desc)
+		return telemetry_walk_asc(st, txn, vid, from, wk->to, start, fn, arg);
 	if (start < from)
 		start = from;
 	if (start >= wk->to)

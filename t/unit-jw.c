@@ -154,6 +154,17 @@ static void test_escaping(void)
 	cv_buf_release(&b);
 }
 
+static void check_int(int64_t v, const char *want)
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_jw w;
+
+	cv_jw_init(&w, &b);
+	cv_jw_int(&w, v);
+	is_str(cv_buf_str(&b), want, "integer %s", want);
+	cv_buf_release(&b);
+}
+
 static void check_fixed(int64_t v, int d, const char *want)
 {
 	struct cv_buf b;
@@ -183,10 +194,20 @@ static void test_numbers(void)
 	struct cv_buf b;
 	struct cv_jw w;
 
+	check_int(0, "0");
+	check_int(-7, "-7");
+	check_int(1234567890123LL, "1234567890123");
+	check_int(INT64_MIN, "-9223372036854775808");
+	check_int(INT64_MAX, "9223372036854775807");
 	check_fixed(-5, 1, "-0.5");
 	check_fixed(120, 1, "12");
 	check_fixed(12345, 3, "12.345");
 	check_fixed(0, 1, "0");
+	check_fixed(-5, 7, "-0.0000005");
+	check_fixed(23520000, 7, "2.352");
+	check_fixed(-1799999999, 7, "-179.9999999");
+	check_fixed(INT64_MIN, 0, "-9223372036854775808");
+	check_fixed(INT64_MAX, 9, "9223372036.854775807");
 	check_fixed(0, 0, "0");
 	check_fixed(7, 0, "7");
 	check_fixed(-7, 0, "-7");
