@@ -1,7 +1,8 @@
 // The demo data: cvsim writes two days of history for the demo vehicles
 // (petrol, electric, plug-in hybrid) through the vehicle link, then every
-// B2C endpoint answers per its schema for each of them, and the paging
-// links of the telemetry walk the whole history.
+// endpoint of both faces answers per its schema for each of them (the
+// fleet face as the demo fleet manager, fleet/fleet, over demo-fleet),
+// and the paging links of the telemetry walk the whole history.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -112,5 +113,42 @@ apiSuite('demo', (srv, it) => {
 		}
 		assert.ok(alerts > 0, 'the simulated vehicles raise alerts');
 		assert.ok(ended > 0, 'and some of them end');
+	});
+
+	it('the fleet face over the demo fleet: every list and item matches the b2b schemas', { skip, timeout: 120000 }, async () => {
+		const B2B = '/connectedcar/v3';
+		const auth = { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` };
+		const get = async (path, name, extra) => {
+			const r = await srv.request('GET', `${B2B}${path}${path.includes('?') ? '&' : '?'}client_id=console`, { headers: auth });
+			assert.equal(r.status, 200, `${path}: ${r.text}`);
+			await assertSchema(r.body, name, { doc: 'b2b', ...(extra || {}) });
+			return r.body;
+		};
+		const F = '/fleets/demo-fleet';
+		await get('/fleets', 'Fleets');
+		await get(F, 'Fleet');
+		const vs = await get(`${F}/vehicles`, 'Vehicles');
+		assert.equal(vs.total, srv.vehicles.length);
+		for (const [p, name] of [['status', 'StatusList'], ['maintenances', 'MaintenanceList'], ['alerts?pageSize=2000', 'Alerts'],
+			['collisions?pageSize=2000', 'Collisions'], ['trips', 'Trips']])
+			await get(`${F}/${p}`, name);
+		let trips = 0;
+		for (const v of srv.vehicles) {
+			const V = `${F}/vehicles/${v.id}`;
+			await get(V, 'Vehicle');
+			await get(`/vehicles/${v.vin}`, 'VehicleCapabilities', { extra: ['createdAt'] });
+			for (const [p, name] of [['status', 'Status'], ['lastPosition', 'Position'], ['maintenance', 'Maintenance'],
+				['telemetry?pageSize=100', 'Telemetries'], ['alerts', 'Alerts'], ['collisions', 'Collisions'], ['alarms', 'Alarms'],
+				['stolen', 'StolenCollection']])
+				await get(`${V}/${p}`, name);
+			const t = await get(`${V}/trips`, 'Trips');
+			trips += t.total;
+			if (t._embedded.trips.length) {
+				const tid = t._embedded.trips[0].id;
+				await get(`${V}/trips/${tid}`, 'Trip');
+				await get(`${V}/trips/${tid}/wayPoints?pageSize=2000`, 'WayPoints');
+			}
+		}
+		assert.ok(trips > 0, 'the demo fleet drove');
 	});
 });
