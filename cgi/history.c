@@ -99,17 +99,6 @@ struct walk_ctx {
 	enum cv_err err;
 };
 
-static int count_one(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
-{
-	struct walk_ctx *c = arg;
-
-	(void)at;
-	(void)suffix;
-	if (c->c->accept(c->r, val, len))
-		c->counted++;
-	return 0;
-}
-
 static int emit_one(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
 {
 	struct walk_ctx *c = arg;
@@ -130,6 +119,34 @@ static int emit_one(int64_t at, unsigned suffix, const void *val, size_t len, vo
 		return 1;
 	c->pg->count++;
 	return 0;
+}
+
+struct count_arg {
+	struct cv_req *r;
+	const struct cv_coll *c;
+};
+
+static bool count_accept(const void *val, size_t len, void *arg)
+{
+	const struct count_arg *a = arg;
+
+	return a->c->accept(a->r, val, len) != 0;
+}
+
+/* The collection's records of one vehicle in the intervals, counted in bulk. */
+static enum cv_err count_vehicle(struct cv_req *r, const struct cv_coll *coll, const unsigned char vid[16],
+				 const struct cv_interval *iv, size_t n, int64_t *total)
+{
+	struct count_arg a = { r, coll };
+	enum cv_err e = CV_OK;
+
+	for (size_t i = 0; i < n && !e; i++) {
+		int64_t k = 0;
+
+		e = cv_history_count(r->store, NULL, coll->db, vid, iv[i].from, iv[i].to, count_accept, &a, &k);
+		*total += k;
+	}
+	return e;
 }
 
 int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
@@ -156,9 +173,7 @@ int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 	c.c = coll;
 	c.skip = pg.resume ? 0 : pg.offset;
 
-	for (size_t i = 0; i < n && !e; i++)
-		e = cv_history_walk_desc(r->store, NULL, coll->db, vid, coll->slen, iv[i].from,
-					 CV_POS(iv[i].to - 1, 0xffff), count_one, &c);
+	e = count_vehicle(r, coll, vid, iv, n, &c.counted);
 	if (e)
 		return cv_fail_store(r, e, coll->path);
 	pg.total = c.counted;
@@ -389,7 +404,6 @@ struct fleet_ctx {
 	const struct cv_coll *c;
 	int64_t skip;
 	int64_t counted;
-	bool counting;
 	enum cv_err err;
 };
 
@@ -397,10 +411,6 @@ static int fleet_one(struct cv_req *r, struct fleet_veh *fv, void *arg)
 {
 	struct fleet_ctx *c = arg;
 
-	if (c->counting) {
-		c->counted++;
-		return 0;
-	}
 	if (c->skip > 0) {
 		c->skip--;
 		return 0;
@@ -444,11 +454,10 @@ int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 	c.w = &w;
 	c.pg = &pg;
 	c.c = coll;
-	c.counting = true;
-	for (size_t i = 0; i < n && !e; i++)
-		e = merge_interval(r, coll, &fs, &iv[i], NULL, fleet_one, &c);
+	/* the total: each vehicle's records counted in bulk, no merge needed */
+	for (size_t i = 0; i < fs.n && !e; i++)
+		e = count_vehicle(r, coll, fs.v[i].vid, iv, n, &c.counted);
 	pg.total = c.counted;
-	c.counting = false;
 	c.skip = pg.resume ? 0 : pg.offset;
 
 	cv_jw_init(&w, &r->out);
