@@ -90,7 +90,8 @@ echo "status: $(stat -c %s "$WORK/status.json") bytes $CTYPE, vehicle $VIN ($VID
 mkdir -p "$WORK/bare-home" "$WORK/bare-fcgi"
 cp "$WORK/status.json" "$WORK/bare-home/bare-body"
 echo "$CTYPE" >"$WORK/bare-home/bare-ctype"
-for p in user vehicle telemetry oauth2 ingest; do ln -s "$BENCHBIN/bare-fcgi" "$WORK/bare-fcgi/cvapi-$p.fcgi"; done
+# every program the configuration starts, whatever their number
+for f in "$BUILDDIR"/cgi/cvapi-*.fcgi; do ln -s "$BENCHBIN/bare-fcgi" "$WORK/bare-fcgi/$(basename "$f")"; done
 
 # ---------------------------------------------------------------- the runs
 URL="http://127.0.0.1:$PORT$SPATH"
