@@ -527,16 +527,18 @@ enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char v
 }
 
 /*
- * The oldest-first walk in bulk (DB_MULTIPLE_KEY): a cursor call and its
- * locks per buffer of records rather than per record, which is most of the
- * cost of a large page (2,000 wayPoints).
+ * Vehicle vid's records of a history database with from <= at < to, oldest
+ * first, read in bulk (DB_MULTIPLE_KEY): a cursor call and its locks per
+ * buffer of records rather than per record, which is most of the cost of
+ * counting a vehicle's history or writing a large page (2,000 wayPoints).
+ * fn gets each record's time and packed value; nonzero stops the walk.
  */
-static enum cv_err telemetry_walk_asc(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
-				      int64_t from, int64_t to, int64_t start,
-				      int (*fn)(const struct cv_sample *s, void *arg), void *arg)
+static enum cv_err bulk_walk(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			     int64_t from, int64_t to,
+			     int (*fn)(int64_t at, const void *val, size_t len, void *arg), void *arg)
 {
 	enum { BULK = 256 * 1024 };
-	DB *db = st->db[CV_DB_TELEMETRY];
+	DB *db = st->db[id];
 	DBC *c;
 	DBT k, d;
 	unsigned char kb[32];
@@ -545,9 +547,9 @@ static enum cv_err telemetry_walk_asc(struct cv_store *st, DB_TXN *txn, const un
 	enum cv_err e = CV_OK;
 	bool end = false;
 
-	if (start < from)
-		start = from;
-	if (start >= to)
+	if (from < 0)
+		from = 0;
+	if (from >= to)
 		return CV_OK;
 	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
 	if (ret)
@@ -556,7 +558,7 @@ static enum cv_err telemetry_walk_asc(struct cv_store *st, DB_TXN *txn, const un
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
 	memcpy(kb, vid, 16);
-	cv_be64_put(kb + 16, (uint64_t)start);
+	cv_be64_put(kb + 16, (uint64_t)from);
 	k.data = kb;
 	k.size = 24;
 	k.ulen = sizeof(kb);
@@ -564,31 +566,26 @@ static enum cv_err telemetry_walk_asc(struct cv_store *st, DB_TXN *txn, const un
 	d.data = buf;
 	d.ulen = BULK;
 	d.flags = DB_DBT_USERMEM;
+	/* position on the first key >= vid . from, then read in bulk from there */
 	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_MULTIPLE_KEY);
-	while (ret == 0 && !end && !e) {
+	while (ret == 0 && !end) {
 		void *p;
 
 		DB_MULTIPLE_INIT(p, &d);
 		for (;;) {
 			void *kp, *vp;
 			u_int32_t kl, vl;
-			struct cv_sample smp;
 			int64_t at;
 
 			DB_MULTIPLE_KEY_NEXT(p, &d, kp, kl, vp, vl);
 			if (!p)
 				break;
-			if (kl != 24 || memcmp(kp, vid, 16)) {
+			if (kl < 24 || memcmp(kp, vid, 16)) {
 				end = true;
 				break;
 			}
 			at = (int64_t)cv_be64_get((const unsigned char *)kp + 16);
-			if (at >= to) {
-				end = true;
-				break;
-			}
-			e = cv_sample_decode(vp, vl, at, &smp);
-			if (e || fn(&smp, arg)) {
+			if (at >= to || fn(at, vp, vl, arg)) {
 				end = true;
 				break;
 			}
@@ -596,11 +593,26 @@ static enum cv_err telemetry_walk_asc(struct cv_store *st, DB_TXN *txn, const un
 		if (!end)
 			ret = c->get(c, &k, &d, DB_NEXT | DB_MULTIPLE_KEY);
 	}
-	if (!e && ret && ret != DB_NOTFOUND)
+	if (ret && ret != DB_NOTFOUND)
 		e = cv_store_err(ret);
 	c->close(c);
 	free(buf);
 	return e;
+}
+
+struct sample_walk {
+	int (*fn)(const struct cv_sample *s, void *arg);
+	void *arg;
+	enum cv_err err;
+};
+
+static int sample_one(int64_t at, const void *val, size_t len, void *arg)
+{
+	struct sample_walk *w = arg;
+	struct cv_sample smp;
+
+	w->err = cv_sample_decode(val, len, at, &smp);
+	return w->err || w->fn(&smp, w->arg);
 }
 
 enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
@@ -618,8 +630,12 @@ enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned c
 
 	if (from >= wk->to)
 		return CV_OK;   /* an empty range */
-	if (!wk->desc)
-		return telemetry_walk_asc(st, txn, vid, from, wk->to, start, fn, arg);
+	if (!wk->desc) {
+		struct sample_walk sw = { fn, arg, CV_OK };
+
+		e = bulk_walk(st, txn, CV_DB_TELEMETRY, vid, start > from ? start : from, wk->to, sample_one, &sw);
+		return e ? e : sw.err;
+	}
 	if (start < from)
 		start = from;
 	if (start >= wk->to)
@@ -754,69 +770,30 @@ void cv_hist_iter_close(struct cv_hist_iter *it)
 	it->valid = false;
 }
 
+struct count_walk {
+	bool (*accept)(const void *val, size_t len, void *arg);
+	void *arg;
+	int64_t n;
+};
+
+static int count_one(int64_t at, const void *val, size_t len, void *arg)
+{
+	struct count_walk *c = arg;
+
+	(void)at;
+	if (!c->accept || c->accept(val, len, c->arg))
+		c->n++;
+	return 0;
+}
+
 enum cv_err cv_history_count(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
 			     int64_t from, int64_t to, bool (*accept)(const void *val, size_t len, void *arg),
 			     void *arg, int64_t *count)
 {
-	enum { BULK = 256 * 1024 };
-	DB *db = st->db[id];
-	DBC *c;
-	DBT k, d;
-	unsigned char kb[32];
-	void *buf;
-	int64_t n = 0;
-	int ret;
-	enum cv_err e = CV_OK;
-	bool end = false;
+	struct count_walk c = { accept, arg, 0 };
+	enum cv_err e = bulk_walk(st, txn, id, vid, from, to, count_one, &c);
 
-	*count = 0;
-	if (from < 0)
-		from = 0;
-	if (from >= to)
-		return CV_OK;
-	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
-	if (ret)
-		return cv_store_err(ret);
-	buf = cv_malloc(BULK);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
-	memcpy(kb, vid, 16);
-	cv_be64_put(kb + 16, (uint64_t)from);
-	k.data = kb;
-	k.size = 24;
-	k.ulen = sizeof(kb);
-	k.flags = DB_DBT_USERMEM;
-	d.data = buf;
-	d.ulen = BULK;
-	d.flags = DB_DBT_USERMEM;
-	/* position on the first key >= vid . from, then read in bulk from there */
-	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_MULTIPLE_KEY);
-	while (ret == 0 && !end) {
-		void *p;
-
-		DB_MULTIPLE_INIT(p, &d);
-		for (;;) {
-			void *kp, *vp;
-			u_int32_t kl, vl;
-
-			DB_MULTIPLE_KEY_NEXT(p, &d, kp, kl, vp, vl);
-			if (!p)
-				break;
-			if (kl < 24 || memcmp(kp, vid, 16) || (int64_t)cv_be64_get((const unsigned char *)kp + 16) >= to) {
-				end = true;
-				break;
-			}
-			if (!accept || accept(vp, vl, arg))
-				n++;
-		}
-		if (!end)
-			ret = c->get(c, &k, &d, DB_NEXT | DB_MULTIPLE_KEY);
-	}
-	if (ret && ret != DB_NOTFOUND)
-		e = cv_store_err(ret);
-	c->close(c);
-	free(buf);
-	*count = n;
+	*count = c.n;
 	return e;
 }
 
