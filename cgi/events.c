@@ -274,12 +274,7 @@ static int get_stolen_waypoints(struct cv_req *r)
 	pg.total = c.counted;
 	c.counting = false;
 	c.skip = pg.resume ? 0 : pg.offset;
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_embedded");
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "positions");
-	cv_jw_arr(&w);
+	cv_page_open(&w, r, "positions");
 	{
 		struct cv_walk wk = { a.start, to, pg.resume ? pg.resume_key : a.start, false };
 
@@ -287,11 +282,7 @@ static int get_stolen_waypoints(struct cv_req *r)
 	}
 	if (e)
 		return cv_fail_store(r, e, "telemetry");
-	cv_jw_end(&w);
-	cv_jw_end(&w);
-	cv_page_finish(&w, r, &pg);
-	cv_jw_end(&w);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	return cv_page_close(&w, r, &pg);
 }
 
 static uint32_t check_alarm_type(const char *item)

@@ -178,12 +178,7 @@ int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 		return cv_fail_store(r, e, coll->path);
 	pg.total = c.counted;
 
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_embedded");
-	cv_jw_obj(&w);
-	cv_jw_key(&w, coll->embedded);
-	cv_jw_arr(&w);
+	cv_page_open(&w, r, coll->embedded);
 	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
 		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
 
@@ -199,11 +194,7 @@ int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 		e = c.err;
 	if (e)
 		return cv_fail_store(r, e, coll->path);
-	cv_jw_end(&w);
-	cv_jw_end(&w);
-	cv_page_finish(&w, r, &pg);
-	cv_jw_end(&w);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	return cv_page_close(&w, r, &pg);
 }
 
 /* Render the record (vid . at . suffix) of the request's vehicle (r->vid); 404 if absent or of another kind. */
@@ -460,12 +451,7 @@ int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 	pg.total = c.counted;
 	c.skip = pg.resume ? 0 : pg.offset;
 
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_embedded");
-	cv_jw_obj(&w);
-	cv_jw_key(&w, coll->embedded);
-	cv_jw_arr(&w);
+	cv_page_open(&w, r, coll->embedded);
 	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
 		if (pg.resume && CV_POS(iv[i].from, 0) > pg.resume_key)
 			continue;
@@ -476,9 +462,5 @@ int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 		e = c.err;
 	if (e)
 		return cv_fail_store(r, e, coll->path);
-	cv_jw_end(&w);
-	cv_jw_end(&w);
-	cv_page_finish(&w, r, &pg);
-	cv_jw_end(&w);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	return cv_page_close(&w, r, &pg);
 }

@@ -219,3 +219,22 @@ void cv_page_finish(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg)
 	cv_buf_release(&href);
 	cv_buf_release(&self);
 }
+
+void cv_page_open(struct cv_jw *w, struct cv_req *r, const char *embedded)
+{
+	cv_jw_init(w, &r->out);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_embedded");
+	cv_jw_obj(w);
+	cv_jw_key(w, embedded);
+	cv_jw_arr(w);
+}
+
+int cv_page_close(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg)
+{
+	cv_jw_end(w);
+	cv_jw_end(w);
+	cv_page_finish(w, r, pg);
+	cv_jw_end(w);
+	return w->err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}

@@ -42,6 +42,15 @@ struct cv_page {
 int cv_page_init(struct cv_req *r, int64_t default_size, struct cv_page *pg);
 
 /*
+ * A collection response: cv_page_open() starts r->out with
+ * {"_embedded":{"<embedded>":[ ; the items follow; cv_page_close() ends the
+ * array and writes the paging members (cv_page_finish), and returns 0, or
+ * 500 when the response outgrew its buffer.
+ */
+void cv_page_open(struct cv_jw *w, struct cv_req *r, const char *embedded);
+int cv_page_close(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg);
+
+/*
  * Write "_links" (self, first, prev, next, last) and "total", "totalPage",
  * "currentPage" into the current object. Call after the items.
  */

@@ -101,12 +101,7 @@ static int get_telemetry(struct cv_req *r)
 		return cv_fail_store(r, e, "telemetry");
 	pg.total = c.counted;
 
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_embedded");
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "telemetries");
-	cv_jw_arr(&w);
+	cv_page_open(&w, r, "telemetries");
 	for (size_t i = 0; i < n && !e && !pg.more; i++) {
 		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
 
@@ -120,11 +115,7 @@ static int get_telemetry(struct cv_req *r)
 	}
 	if (e)
 		return cv_fail_store(r, e, "telemetry");
-	cv_jw_end(&w);
-	cv_jw_end(&w);
-	cv_page_finish(&w, r, &pg);
-	cv_jw_end(&w);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	return cv_page_close(&w, r, &pg);
 }
 
 static const struct cv_field fields[] = {

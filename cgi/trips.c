@@ -125,25 +125,6 @@ static size_t span_intervals(const struct cv_req *r, int64_t lo, int64_t hi, str
 	return m;
 }
 
-static int finish_list(struct cv_req *r, struct cv_jw *w, struct cv_page *pg)
-{
-	cv_jw_end(w);
-	cv_jw_end(w);
-	cv_page_finish(w, r, pg);
-	cv_jw_end(w);
-	return w->err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
-}
-
-static void open_list(struct cv_jw *w, struct cv_req *r, const char *embedded)
-{
-	cv_jw_init(w, &r->out);
-	cv_jw_obj(w);
-	cv_jw_key(w, "_embedded");
-	cv_jw_obj(w);
-	cv_jw_key(w, embedded);
-	cv_jw_arr(w);
-}
-
 /* ---- trips ----------------------------------------------------------------- */
 
 struct trip_filter {
@@ -334,7 +315,7 @@ static int get_trips(struct cv_req *r)
 		return cv_fail_store(r, e, "trips");
 	pg.total = c.counted;
 
-	open_list(&w, r, "trips");
+	cv_page_open(&w, r, "trips");
 	for (size_t i = 0; i < n && !e && !pg.more; i++) {
 		int64_t start = iv[i].to - 1;
 
@@ -347,7 +328,7 @@ static int get_trips(struct cv_req *r)
 	}
 	if (e)
 		return cv_fail_store(r, e, "trips");
-	return finish_list(r, &w, &pg);
+	return cv_page_close(&w, r, &pg);
 }
 
 static int get_trip(struct cv_req *r)
@@ -494,7 +475,7 @@ static int waypoints_simplified(struct cv_req *r, const unsigned char vid[16], s
 	work = cv_calloc(c->n ? 2 * c->n : 1, sizeof(*work));
 	c->pg->total = (int64_t)cv_geo_simplify(c->pts, c->n, tol_m, keep, work);
 	free(work);
-	open_list(c->w, r, "positions");
+	cv_page_open(c->w, r, "positions");
 	for (size_t i = 0; i < c->n; i++) {
 		int a;
 
@@ -507,7 +488,7 @@ static int waypoints_simplified(struct cv_req *r, const unsigned char vid[16], s
 			cv_render_point(c->w, c->pts[i].lat_e7, c->pts[i].lon_e7, c->meta[i].alt_m, c->meta[i].at);
 	}
 	free(keep);
-	return finish_list(r, c->w, c->pg);
+	return cv_page_close(c->w, r, c->pg);
 }
 
 static int get_waypoints(struct cv_req *r)
@@ -551,7 +532,7 @@ static int get_waypoints(struct cv_req *r)
 	if (e)
 		return cv_fail_store(r, e, "wayPoints");
 	pg.total = c.counted;
-	open_list(&w, r, "positions");
+	cv_page_open(&w, r, "positions");
 	for (size_t i = n; i-- > 0 && !e && !pg.more;) {
 		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].from, false };
 
@@ -564,7 +545,7 @@ static int get_waypoints(struct cv_req *r)
 	}
 	if (e)
 		return cv_fail_store(r, e, "wayPoints");
-	return finish_list(r, &w, &pg);
+	return cv_page_close(&w, r, &pg);
 }
 
 /* ---- telemetry --------------------------------------------------------------- */
@@ -642,7 +623,7 @@ static int get_telemetry(struct cv_req *r)
 	if (e)
 		return cv_fail_store(r, e, "telemetry");
 	pg.total = c.counted;
-	open_list(&w, r, "telemetries");
+	cv_page_open(&w, r, "telemetries");
 	for (size_t i = 0; i < n && !e && !pg.more; i++) {
 		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
 
@@ -655,7 +636,7 @@ static int get_telemetry(struct cv_req *r)
 	}
 	if (e)
 		return cv_fail_store(r, e, "telemetry");
-	return finish_list(r, &w, &pg);
+	return cv_page_close(&w, r, &pg);
 }
 
 /* ---- alerts and collisions ------------------------------------------------------ */
@@ -780,7 +761,7 @@ static int get_ev_list(struct cv_req *r, const struct evkind *k)
 	if (e)
 		return cv_fail_store(r, e, k->embedded);
 	pg.total = c.counted;
-	open_list(&w, r, k->embedded);
+	cv_page_open(&w, r, k->embedded);
 	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
 		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
 
@@ -795,7 +776,7 @@ static int get_ev_list(struct cv_req *r, const struct evkind *k)
 		e = c.err;
 	if (e)
 		return cv_fail_store(r, e, k->embedded);
-	return finish_list(r, &w, &pg);
+	return cv_page_close(&w, r, &pg);
 }
 
 static int get_ev_item(struct cv_req *r, const struct evkind *k)

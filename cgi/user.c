@@ -94,12 +94,7 @@ static int get_vehicles(struct cv_req *r)
 
 	if (st)
 		return st;
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_embedded");
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "vehicles");
-	cv_jw_arr(&w);
+	cv_page_open(&w, r, "vehicles");
 	/* one more than the page, to know whether a next page exists */
 	if (r->b2b)
 		e = cv_fleet_vehicles(r->store, NULL, r->fid, prefix, (size_t)pg.offset, (size_t)pg.limit + 1,
@@ -109,13 +104,9 @@ static int get_vehicles(struct cv_req *r)
 				     &total, list_one, &c);
 	if (e)
 		return cv_fail_store(r, e, "vehicles");
-	cv_jw_end(&w);
-	cv_jw_end(&w);
 	pg.total = (int64_t)total;
 	pg.next_key = pg.offset + pg.count;
-	cv_page_finish(&w, r, &pg);
-	cv_jw_end(&w);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	return cv_page_close(&w, r, &pg);
 }
 
 static int get_vehicle(struct cv_req *r)
@@ -186,22 +177,13 @@ static int get_fleets(struct cv_req *r)
 
 	if (st)
 		return st;
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_embedded");
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "fleets");
-	cv_jw_arr(&w);
+	cv_page_open(&w, r, "fleets");
 	e = cv_owner_fleets(r->store, NULL, r->tok.user, (size_t)pg.offset, (size_t)pg.limit + 1, &total, fleet_one, &c);
 	if (e)
 		return cv_fail_store(r, e, "fleets");
-	cv_jw_end(&w);
-	cv_jw_end(&w);
 	pg.total = (int64_t)total;
 	pg.next_key = pg.offset + pg.count;
-	cv_page_finish(&w, r, &pg);
-	cv_jw_end(&w);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	return cv_page_close(&w, r, &pg);
 }
 
 static int get_fleet(struct cv_req *r)

@@ -173,24 +173,15 @@ static int get_fleet_list(struct cv_req *r, bool maintenance)
 
 	if (st)
 		return st;
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_key(&w, "_embedded");
-	cv_jw_obj(&w);
-	cv_jw_key(&w, maintenance ? "maintenances" : "status");
-	cv_jw_arr(&w);
+	cv_page_open(&w, r, maintenance ? "maintenances" : "status");
 	e = cv_fleet_vehicles(r->store, NULL, r->fid, NULL, 0, SIZE_MAX, &total, flist_one, &c);
 	if (!e)
 		e = c.err;
 	if (e)
 		return cv_fail_store(r, e, "fleet status");
-	cv_jw_end(&w);
-	cv_jw_end(&w);
 	pg.total = c.rank;
 	pg.next_key = pg.offset + pg.count;
-	cv_page_finish(&w, r, &pg);
-	cv_jw_end(&w);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	return cv_page_close(&w, r, &pg);
 }
 
 static int get_fleet_status(struct cv_req *r)
