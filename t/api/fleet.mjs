@@ -259,6 +259,9 @@ apiSuite('fleet', (srv, it) => {
 		await assertXError(await get(`${V}/stolen/${other.id}${list[1].id.slice(32)}`), 404, { code: 40402, message: /no such theft/ });
 		await assertXError(await get(`${V}/stolen/${car.id}${'0'.repeat(20)}/waypoints`), 404, { code: 40402 });
 		await assertXError(await get(`${V}/stolen?type=x`), 400, { code: 40007 });
+		await assertXError(await get(`${V}/stolen/${list[1].id}/waypoints?pageSize=2001`), 400, { code: 40001, message: /pageSize/ });
+		await assertXError(await get(`${V}/stolen/${list[1].id}/waypoints?tolerance=1`), 400, { code: 40007 });
+		await assertXError(await get(`${V}/stolen?pageToken=AAAA`), 400, { code: 40006 });
 	});
 
 	it('fleet-wide trips: every vehicle\'s, merged newest first, with the trip filters, paged', async () => {
