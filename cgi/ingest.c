@@ -109,7 +109,6 @@ static enum cv_err store_batch(struct cv_req *r, const char *msgid, struct cv_sa
 		}
 		for (size_t i = 0; i < n && !e; i++) {
 			place_events(&s[i], &rec.state);
-			e = cv_history_put(r->store, txn, vid, &s[i]);
 			for (int j = 0; j < s[i].nevents && !e; j++)
 				if (s[i].events[j].kind == CV_EV_ALERT)
 					e = cv_alert_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
@@ -117,7 +116,9 @@ static enum cv_err store_batch(struct cv_req *r, const char *msgid, struct cv_sa
 					e = cv_theft_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
 			cv_state_merge(&rec.state, &s[i], r->now);
 		}
-		/* trips read the samples just written: after the loop, same transaction */
+		if (!e)
+			e = cv_history_put(r->store, txn, vid, s, n);
+		/* trips read the samples just written: after them, same transaction */
 		if (!e)
 			e = cv_trips_ingest(r->store, txn, vid, s, n, NULL);
 		if (!e)

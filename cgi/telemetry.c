@@ -27,12 +27,12 @@ struct walk_ctx {
 	int64_t counted;
 };
 
-/* Counting: the parts of a packed sample, read without decoding it. */
-static bool count_accept(const void *val, size_t len, void *arg)
+/* Counting: a sample is listed if it has one of the filter's parts. */
+static bool count_accept(uint32_t has, void *arg)
 {
 	const struct walk_ctx *c = arg;
 
-	return (cv_groups_parts(cv_sample_peek_has(val, len)) & c->mask) != 0;
+	return (cv_groups_parts(has) & c->mask) != 0;
 }
 
 static int emit_one(const struct cv_sample *s, void *arg)
@@ -94,7 +94,7 @@ static int get_telemetry(struct cv_req *r)
 		int64_t k;
 
 		/* what is listed: samples with one telemetry part at least (of the filter's) */
-		e = cv_history_count(r->store, NULL, CV_DB_TELEMETRY, vid, iv[i].from, iv[i].to, count_accept, &c, &k);
+		e = cv_telemetry_count(r->store, NULL, vid, iv[i].from, iv[i].to, count_accept, &c, &k);
 		c.counted += k;
 	}
 	if (e)

@@ -25,3 +25,39 @@ enum cv_err cv_wr_uint(struct cv_buf *b, uint64_t v, int n)
 		tmp[i] = (unsigned char)(v >> (8 * i));
 	return cv_buf_add(b, tmp, (size_t)n);
 }
+
+uint64_t cv_rd_varint(struct cv_rd *r)
+{
+	uint64_t v = 0;
+
+	for (int shift = 0; !r->bad; shift += 7) {
+		unsigned char c;
+
+		if (r->off >= r->len || shift > 63) {
+			r->bad = true;
+			break;
+		}
+		c = r->p[r->off++];
+		if (shift == 63 && (c & 0x7e)) {
+			r->bad = true;      /* bits past 64 */
+			break;
+		}
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return v;
+	}
+	return 0;
+}
+
+enum cv_err cv_wr_varint(struct cv_buf *b, uint64_t v)
+{
+	unsigned char tmp[10];
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		tmp[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	tmp[n++] = (unsigned char)v;
+	return cv_buf_add(b, tmp, n);
+}

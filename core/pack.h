@@ -1,6 +1,8 @@
 /*
  * pack.h - little-endian packing of the store's binary records (samples,
- * events, tokens, trips...): fixed-width unsigned integers of 1 to 8 bytes.
+ * events, tokens, trips...): fixed-width unsigned integers of 1 to 8 bytes,
+ * and variable-length ones (LEB128: 7 bits a byte, low bits first, the high
+ * bit set on every byte but the last) for the telemetry blocks' deltas.
  *
  * Reading is bounds-checked: a read past the end sets `bad` and returns 0,
  * and every later read does the same, so a decoder reads all its fields and
@@ -26,5 +28,21 @@ uint64_t cv_rd_uint(struct cv_rd *r, int n);
 
 /* Append v as n bytes (1..8), little-endian. */
 enum cv_err cv_wr_uint(struct cv_buf *b, uint64_t v, int n);
+
+/* The next LEB128 integer (at most 10 bytes, and no bits past 64). */
+uint64_t cv_rd_varint(struct cv_rd *r);
+/* Append v as LEB128 (1 to 10 bytes). */
+enum cv_err cv_wr_varint(struct cv_buf *b, uint64_t v);
+
+/* Signed to unsigned so that small magnitudes stay small: 0, -1, 1, -2... -> 0, 1, 2, 3... */
+static inline uint64_t cv_zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+}
+
+static inline int64_t cv_unzigzag(uint64_t u)
+{
+	return (int64_t)((u >> 1) ^ (0 - (u & 1)));
+}
 
 #endif

@@ -491,25 +491,23 @@ enum cv_err cv_status_put(struct cv_store *st, DB_TXN *txn, const char *vid, con
 	return e;
 }
 
-enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct cv_sample *s)
+enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
+			   const struct cv_sample *s, size_t n)
 {
 	unsigned char key[25];
 	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e = CV_OK;
+	enum cv_err e = cv_telemetry_put(st, txn, vid, s, n);
 
 	memcpy(key, vid, 16);
-	cv_be64_put(key + 16, (uint64_t)s->at);
-	if (s->has) {
-		e = cv_sample_encode(s, &b);
-		if (!e)
-			e = cv_store_put(st, CV_DB_TELEMETRY, txn, key, 24, b.p, b.len, 0);
-	}
-	for (int i = 0; i < s->nevents && !e; i++) {
-		cv_buf_reset(&b);
-		key[24] = (unsigned char)i;
-		e = cv_event_encode(&s->events[i], &b);
-		if (!e)
-			e = cv_store_put(st, CV_DB_EVENTS, txn, key, 25, b.p, b.len, 0);
+	for (size_t j = 0; j < n && !e; j++) {
+		cv_be64_put(key + 16, (uint64_t)s[j].at);
+		for (int i = 0; i < s[j].nevents && !e; i++) {
+			cv_buf_reset(&b);
+			key[24] = (unsigned char)i;
+			e = cv_event_encode(&s[j].events[i], &b);
+			if (!e)
+				e = cv_store_put(st, CV_DB_EVENTS, txn, key, 25, b.p, b.len, 0);
+		}
 	}
 	cv_buf_release(&b);
 	return e;
@@ -597,90 +595,6 @@ static enum cv_err bulk_walk(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, 
 		e = cv_store_err(ret);
 	c->close(c);
 	free(buf);
-	return e;
-}
-
-struct sample_walk {
-	int (*fn)(const struct cv_sample *s, void *arg);
-	void *arg;
-	enum cv_err err;
-};
-
-static int sample_one(int64_t at, const void *val, size_t len, void *arg)
-{
-	struct sample_walk *w = arg;
-	struct cv_sample smp;
-
-	w->err = cv_sample_decode(val, len, at, &smp);
-	return w->err || w->fn(&smp, w->arg);
-}
-
-enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
-			      const struct cv_walk *wk,
-			      int (*fn)(const struct cv_sample *s, void *arg), void *arg)
-{
-	DB *db = st->db[CV_DB_TELEMETRY];
-	DBC *c;
-	DBT k, d;
-	unsigned char kb[24], vb[256];
-	int64_t from = wk->from < 0 ? 0 : wk->from;    /* history times are never negative */
-	int64_t start = wk->start;
-	int ret;
-	enum cv_err e = CV_OK;
-
-	if (from >= wk->to)
-		return CV_OK;   /* an empty range */
-	if (!wk->desc) {
-		struct sample_walk sw = { fn, arg, CV_OK };
-
-		e = bulk_walk(st, txn, CV_DB_TELEMETRY, vid, start > from ? start : from, wk->to, sample_one, &sw);
-		return e ? e : sw.err;
-	}
-	if (start < from)
-		start = from;
-	if (start >= wk->to)
-		start = wk->to - 1;
-	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
-	if (ret)
-		return cv_store_err(ret);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
-	memcpy(kb, vid, 16);
-	cv_be64_put(kb + 16, (uint64_t)start);
-	k.data = kb;
-	k.size = 24;
-	k.ulen = sizeof(kb);
-	k.flags = DB_DBT_USERMEM;
-	d.data = vb;
-	d.ulen = sizeof(vb);
-	d.flags = DB_DBT_USERMEM;
-	ret = c->get(c, &k, &d, DB_SET_RANGE);
-	if (wk->desc) {
-		/* the first key >= start; walking down we want the last key <= start */
-		if (ret == DB_NOTFOUND)
-			ret = c->get(c, &k, &d, DB_LAST);
-		else if (ret == 0 && (memcmp(kb, vid, 16) || (int64_t)cv_be64_get(kb + 16) > start))
-			ret = c->get(c, &k, &d, DB_PREV);
-	}
-	while (ret == 0) {
-		int64_t at;
-		struct cv_sample s;
-
-		if (k.size != 24 || memcmp(kb, vid, 16))
-			break;
-		at = (int64_t)cv_be64_get(kb + 16);
-		if (wk->desc ? at < from : at >= wk->to)
-			break;
-		e = cv_sample_decode(vb, d.size, at, &s);
-		if (e)
-			break;
-		if (fn(&s, arg))
-			break;
-		ret = c->get(c, &k, &d, wk->desc ? DB_PREV : DB_NEXT);
-	}
-	if (!e && ret && ret != DB_NOTFOUND)
-		e = cv_store_err(ret);
-	c->close(c);
 	return e;
 }
 

@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "rec.h"
+#include "telemetry.h"
 
 /* ---- secrets ------------------------------------------------------------ */
 
@@ -188,29 +189,17 @@ enum cv_err cv_alert_apply(struct cv_store *st, DB_TXN *txn, const unsigned char
 enum cv_err cv_theft_apply(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			   const struct cv_event *ev, int64_t now);
 
-/* Store a sample (and its events) in the vehicle's history. */
-enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct cv_sample *s);
+/*
+ * Store samples s[0..n) (ascending time) in the vehicle's history: their
+ * telemetry (telemetry.h) and their events.
+ */
+enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
+			   const struct cv_sample *s, size_t n);
 
 /*
  * Record a message id; CV_EEXIST if this vehicle sent it before (and it is
  * still remembered, see doc/vehicle-link.md).
  */
 enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const char *msgid, int64_t now);
-
-/*
- * Walk a vehicle's telemetry in [from, to), newest first (desc) or oldest
- * first, starting at `start` (exclusive of later/earlier samples: the
- * first visited sample is the nearest to start in walking order, start
- * included). fn returns nonzero to stop. Cost: one seek plus the samples
- * visited.
- */
-struct cv_walk {
-	int64_t from, to;       /* half-open time range */
-	int64_t start;          /* where to begin in walking order */
-	bool desc;
-};
-enum cv_err cv_telemetry_walk(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
-			      const struct cv_walk *wk,
-			      int (*fn)(const struct cv_sample *s, void *arg), void *arg);
 
 #endif

@@ -1,5 +1,6 @@
 /* purge.c - retention (see purge.h). */
 #include "purge.h"
+#include "tblock.h"
 #include "cvtime.h"
 
 #include <stdio.h>
@@ -106,14 +107,32 @@ static bool period_expired(const DBT *k, const DBT *d, int64_t cutoff)
 	return !a.active && a.end < cutoff;
 }
 
+/* A telemetry block goes when all its samples are older than the cutoff. */
+static bool block_expired(const DBT *k, const DBT *d, int64_t cutoff)
+{
+	struct cv_tblock_info bi;
+
+	if (k->size != 24 || cv_tblock_info(d->data, d->size, (int64_t)cv_be64_get((const unsigned char *)k->data + 16),
+					    &bi))
+		return true;    /* unreadable: it goes */
+	return bi.last_at < cutoff;
+}
+
+/* How a database's records expire. */
+enum expiry {
+	EXP_AT,         /* by the time in the key */
+	EXP_PERIOD,     /* period_expired() */
+	EXP_BLOCK,      /* block_expired() */
+};
+
 /*
  * Delete vehicle vid's records of a time-keyed database (vid . at . ...)
- * older than cutoff; `periods`: only those period_expired() says. Returns
+ * older than cutoff, and that `how` says expired. Returns
  * CV_OK with *done when nothing expired is left, or when the budget ran out
  * (*done false).
  */
 static enum cv_err purge_db(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
-			    int64_t cutoff, bool periods, struct budget *bg, bool *done)
+			    int64_t cutoff, enum expiry how, struct budget *bg, bool *done)
 {
 	DB *db = st->db[id];
 	DBC *c;
@@ -148,7 +167,7 @@ static enum cv_err purge_db(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, c
 			d.data = NULL;
 			goto out;       /* budget spent: not done */
 		}
-		go = !periods || period_expired(&k, &d, cutoff);
+		go = how == EXP_AT || (how == EXP_PERIOD ? period_expired(&k, &d, cutoff) : block_expired(&k, &d, cutoff));
 		free(d.data);
 		d.data = NULL;
 		if (go) {
@@ -219,9 +238,9 @@ out:
 static enum cv_err purge_vehicle(struct cv_store *st, DB_TXN *txn, const char *vidhex, int64_t now,
 				 struct budget *bg, bool *done)
 {
-	static const struct { enum cv_dbid id; bool periods; } dbs[] = {
-		{ CV_DB_TELEMETRY, false }, { CV_DB_EVENTS, false }, { CV_DB_ALERTS, true },
-		{ CV_DB_STOLEN, true }, { CV_DB_TRIPS, false },
+	static const struct { enum cv_dbid id; enum expiry how; } dbs[] = {
+		{ CV_DB_TELEMETRY, EXP_BLOCK }, { CV_DB_EVENTS, EXP_AT }, { CV_DB_ALERTS, EXP_PERIOD },
+		{ CV_DB_STOLEN, EXP_PERIOD }, { CV_DB_TRIPS, EXP_AT },
 	};
 	unsigned char vid[16];
 	int64_t days, cutoff;
@@ -235,7 +254,7 @@ static enum cv_err purge_vehicle(struct cv_store *st, DB_TXN *txn, const char *v
 		return e;
 	cutoff = now - days * DAY_MS;
 	for (size_t i = 0; i < CV_ARRAY_LEN(dbs) && !e && *done; i++)
-		e = purge_db(st, txn, dbs[i].id, vid, cutoff, dbs[i].periods, bg, done);
+		e = purge_db(st, txn, dbs[i].id, vid, cutoff, dbs[i].how, bg, done);
 	if (!e && *done)
 		e = purge_msgids(st, txn, vid, now - CV_MSGID_KEEP_MS, bg, done);
 	return e;

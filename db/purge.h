@@ -4,8 +4,9 @@
  *
  * The period is CV_RETENTION_DEFAULT_DAYS unless `cvctl retention` set
  * another default (meta key "retention") or one for a vehicle (meta key
- * "retention:" vehicle id). What goes: telemetry samples and events older
- * than the cutoff (now - period), alert occurrences and thefts that ended
+ * "retention:" vehicle id). What goes: telemetry blocks whose samples are
+ * all older than the cutoff (now - period; a block spans at most
+ * CV_TBLOCK_SPAN_MS), events older than it, alert occurrences and thefts that ended
  * before it, trips that started before it; message ids older than
  * CV_MSGID_KEEP_MS (a retried batch is recognised for that long).
  *

@@ -217,6 +217,11 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 		ret = db_create(&db, env, 0);
 		if (ret)
 			goto fail;
+		/* telemetry blocks (tblock.h) of up to about 3 KB stay on their
+		 * leaf page (no overflow pages) only with pages of 16 KB; a
+		 * database that exists keeps the page size it was made with */
+		if (i == CV_DB_TELEMETRY)
+			db->set_pagesize(db, 16384);
 		ret = db->open(db, NULL, cv_store_files[i], NULL, DB_BTREE,
 			       DB_AUTO_COMMIT | DB_THREAD | DB_CREATE, 0660);
 		if (ret) {

@@ -26,7 +26,8 @@
  *   fleetvehs   fleet id \0 vehicle id                empty
  *   tokens      SHA-256(token), 32 bytes              packed token (rec.h)
  *   status      vehicle id                            packed state + rendered JSON (rec.h)
- *   telemetry   vid (16 bytes) . at (8, ms)           packed sample (rec.h)
+ *   telemetry   vid (16 bytes) . at (8, ms)           a block of samples from `at` on
+ *                                                     (tblock.h, telemetry.h)
  *   events      vid (16) . at (8) . index (1)         packed event (rec.h)
  *   alerts      vid (16) . start (8) . code (2)       packed alert occurrence (rec.h)
  *   alertopen   vid (16) . code (2)                   start (8) of the active occurrence
@@ -40,7 +41,8 @@
  *   msgids      vid (16) . SHA-256(messageId)[0..16]  receipt time (8)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
- * vid . start followed by DB_NEXT (or DB_PREV) over what is returned.
+ * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
+ * telemetry, the seek lands on the block holding `start`).
  */
 #ifndef CV_STORE_H
 #define CV_STORE_H

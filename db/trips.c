@@ -308,8 +308,7 @@ static enum cv_err refold_start(struct cv_store *st, DB_TXN *txn, const unsigned
 	}
 	c->close(c);
 	if (!e && *p != late) {
-		trip_key(kb, vid, *p);
-		e = cv_store_exists(st, CV_DB_TELEMETRY, txn, kb, 24);
+		e = cv_telemetry_exists(st, txn, vid, *p);
 		if (e == CV_ENOTFOUND) {
 			*p = -1;
 			e = CV_OK;

@@ -1,5 +1,6 @@
 /* unit-store.c - tests of db/store and db/model on a store in a fresh temporary folder. */
 #include "model.h"
+#include "tblock.h"
 #include "cvtime.h"
 #include "tap.h"
 
@@ -380,22 +381,22 @@ static void test_history(void)
 		s.has = (1u << CV_G_KIN) | (1u << CV_G_AIR);
 		s.speed_dkmh = (uint16_t)i;
 		s.air_temp_dc = (int16_t)-i;
-		if (cv_history_put(&st, txn, va, &s))
+		if (cv_history_put(&st, txn, va, &s, 1))
 			break;
 	}
 	for (int i = -5; i < 20; i++) {
 		memset(&s, 0, sizeof(s));
 		s.at = S(i);
 		s.has = 1u << CV_G_ODO;
-		cv_history_put(&st, txn, vlo, &s);
-		cv_history_put(&st, txn, vhi, &s);
+		cv_history_put(&st, txn, vlo, &s, 1);
+		cv_history_put(&st, txn, vhi, &s, 1);
 	}
 	/* an events-only sample has no telemetry record */
 	memset(&s, 0, sizeof(s));
 	s.at = S(20);
 	s.nevents = 1;
 	s.events[0].kind = CV_EV_ALERT;
-	is_int(cv_history_put(&st, txn, va, &s), CV_OK, "an events-only sample");
+	is_int(cv_history_put(&st, txn, va, &s, 1), CV_OK, "an events-only sample");
 	commit(txn, "history");
 
 	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false, 0, "0,1,2,3,4,5,6,7,8,9", "everything");
@@ -452,9 +453,151 @@ static void test_history(void)
 	s.has = (1u << CV_G_KIN) | (1u << CV_G_AIR);
 	s.speed_dkmh = 4;
 	s.air_temp_dc = -4;
-	is_int(cv_history_put(&st, txn, va, &s), CV_OK, "store sample 4 again");
+	is_int(cv_history_put(&st, txn, va, &s, 1), CV_OK, "store sample 4 again");
 	commit(txn, "sample 4 again");
 	walk_is(va, CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false, 0, "0,1,2,3,4,5,6,7,8,9", "after a replacement");
+}
+
+/* ---- telemetry blocks ---------------------------------------------------- */
+
+/* The vehicle's blocks in the telemetry database. */
+static int blocks_of(const unsigned char vid[16])
+{
+	DB *db = st.db[CV_DB_TELEMETRY];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[24];
+	int n = 0, ret;
+
+	if (db->cursor(db, NULL, &c, DB_READ_COMMITTED))
+		return -1;
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, vid, 16);
+	memset(kb + 16, 0, 8);
+	k.data = kb;
+	k.size = 24;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_PARTIAL;       /* keys only */
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); !ret && !memcmp(kb, vid, 16); ret = c->get(c, &k, &d, DB_NEXT))
+		n++;
+	c->close(c);
+	return n;
+}
+
+struct seen_all {
+	int64_t n, prev;
+	bool ascending;
+	int64_t speed_at_late, speed_at_300;
+};
+
+static int seen_fn(const struct cv_sample *s, void *arg)
+{
+	struct seen_all *w = arg;
+
+	if (w->n && s->at <= w->prev)
+		w->ascending = false;
+	w->prev = s->at;
+	w->n++;
+	if (s->at == T0 + 50001)
+		w->speed_at_late = s->speed_dkmh;
+	if (s->at == T0 + 3000000)
+		w->speed_at_300 = s->speed_dkmh;
+	return 0;
+}
+
+static bool has_odo(uint32_t has, void *arg)
+{
+	(void)arg;
+	return (has >> CV_G_ODO) & 1u;
+}
+
+static void test_blocks(void)
+{
+	enum { N = 1000 };
+	struct cv_sample *s = calloc(N, sizeof(*s)), late[3], bad[2];
+	unsigned char vb[16];
+	struct seen_all w;
+	struct cv_walk all = { CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false };
+	DB_TXN *txn;
+	int64_t n, want;
+	unsigned mismatches = 0;
+
+	cv_vid_bytes("000000000000000000000000000000b0", vb);
+	/* sample i at T0 + 10 i s: speed i % 500; every third one has no odometer */
+	for (int i = 0; i < N; i++) {
+		s[i].at = T0 + 10000LL * i;
+		s[i].has = (1u << CV_G_KIN) | (i % 3 ? 1u << CV_G_ODO : 0);
+		s[i].speed_dkmh = (uint16_t)(i % 500);
+		s[i].odo_hm = (uint32_t)i;
+	}
+	txn = begin();
+	is_int(cv_history_put(&st, txn, vb, s, N), CV_OK, "1000 samples in one upload");
+	commit(txn, "1000 samples");
+	is_int(blocks_of(vb), (N + CV_TBLOCK_MAX - 1) / CV_TBLOCK_MAX, "in blocks of CV_TBLOCK_MAX");
+	is_int(cv_telemetry_count(&st, NULL, vb, CV_TIME_MIN, CV_TIME_MAX + 1, NULL, NULL, &n), CV_OK, "count them");
+	is_int(n, N, "all of them");
+
+	/* counts agree with walks over ranges that cut blocks anywhere */
+	for (int k = 0; k < 200; k++) {
+		int64_t from = T0 + (int64_t)((k * 7919) % (N * 10)) * 1000 - 500 * (k % 3);
+		int64_t to = from + (int64_t)((k * 104729) % (N * 10)) * 1000;
+		struct cv_walk wk = { from, to, from, false };
+		int64_t c1 = -1, c2 = -1;
+
+		memset(&w, 0, sizeof(w));
+		w.ascending = true;
+		cv_telemetry_walk(&st, NULL, vb, &wk, seen_fn, &w);
+		cv_telemetry_count(&st, NULL, vb, from, to, NULL, NULL, &c1);
+		cv_telemetry_count(&st, NULL, vb, from, to, has_odo, NULL, &c2);
+		want = 0;
+		for (int i = 0; i < N; i++)
+			want += s[i].at >= from && s[i].at < to && (i % 3);
+		mismatches += c1 != w.n || c2 != want || !w.ascending;
+		wk.desc = true;
+		wk.start = to - 1;
+		memset(&w, 0, sizeof(w));
+		cv_telemetry_walk(&st, NULL, vb, &wk, seen_fn, &w);
+		mismatches += c1 != w.n;
+	}
+	is_int(mismatches, 0, "200 ranges: counts (all, and by groups) agree with walks both ways");
+
+	/* late samples: inside the first (full) block, before every block, and one replacing sample 300 */
+	memset(late, 0, sizeof(late));
+	late[0].at = T0 - 5000;
+	late[1].at = T0 + 50001;
+	late[2].at = T0 + 3000000;
+	for (int i = 0; i < 3; i++) {
+		late[i].has = 1u << CV_G_KIN;
+		late[i].speed_dkmh = (uint16_t)(777 + i);
+	}
+	txn = begin();
+	is_int(cv_history_put(&st, txn, vb, late, 3), CV_OK, "three late samples");
+	commit(txn, "late samples");
+	memset(&w, 0, sizeof(w));
+	w.ascending = true;
+	is_int(cv_telemetry_walk(&st, NULL, vb, &all, seen_fn, &w), CV_OK, "walk them all");
+	ok(w.n == N + 2 && w.ascending, "1002 samples, in time order (%lld)", (long long)w.n);
+	ok(w.speed_at_late == 778 && w.speed_at_300 == 779, "the late one inside a block, and the replacement");
+	is_int(cv_telemetry_exists(&st, NULL, vb, T0 + 50001), CV_OK, "the late sample exists");
+	is_int(cv_telemetry_exists(&st, NULL, vb, T0 - 5000), CV_OK, "the earliest exists");
+	is_int(cv_telemetry_exists(&st, NULL, vb, T0 + 50002), CV_ENOTFOUND, "a ms later, none");
+	is_int(cv_telemetry_exists(&st, NULL, vb, T0 - 5001), CV_ENOTFOUND, "before the first, none");
+	is_int(blocks_of(vb), (N + CV_TBLOCK_MAX - 1) / CV_TBLOCK_MAX + 2,
+	       "the full block split in two, and a new block before the others");
+
+	/* samples out of time order are refused, nothing written */
+	memset(bad, 0, sizeof(bad));
+	bad[0].at = T0 + 20000000;
+	bad[1].at = T0 + 10000000;
+	bad[0].has = bad[1].has = 1u << CV_G_KIN;
+	txn = begin();
+	is_int(cv_history_put(&st, txn, vb, bad, 2), CV_EINVAL, "samples out of time order are refused");
+	cv_store_abort(txn);
+	is_int(cv_telemetry_count(&st, NULL, vb, CV_TIME_MIN, CV_TIME_MAX + 1, NULL, NULL, &n), CV_OK, "count again");
+	is_int(n, N + 2, "nothing more");
+	free(s);
 }
 
 static void test_status(void)
@@ -511,6 +654,7 @@ int main(void)
 	test_tokens();
 	test_msgids();
 	test_history();
+	test_blocks();
 	test_status();
 	is_int(cv_store_maintain(&st, cv_now_ms()), CV_OK, "maintenance runs");
 	cv_store_close(&st);

@@ -8,6 +8,7 @@
  * are those of one in-order batch of the same samples.
  */
 #include "trips.h"
+#include "tblock.h"
 #include "cvtime.h"
 #include "tap.h"
 
@@ -149,8 +150,8 @@ static enum cv_err upload(const unsigned char vid[16], const struct cv_sample *i
 			s[j - 1] = t;
 		}
 	e = cv_store_begin(&st, &txn, 0);
-	for (size_t i = 0; i < n && !e; i++)
-		e = cv_history_put(&st, txn, vid, &s[i]);
+	if (!e)
+		e = cv_history_put(&st, txn, vid, s, n);
 	if (!e)
 		e = cv_trips_ingest(&st, txn, vid, s, n, refolded);
 	if (!e) {
@@ -444,12 +445,23 @@ static void test_purged_start(void)
 	DB_TXN *txn = NULL;
 	bool refolded = true;
 
+	struct cv_buf b = CV_BUF_INIT(0);
+	size_t used = 0;
+
 	is_int(upload(vid, s, 5, NULL), CV_OK, "a trip");
+	/* its block, without the first sample */
 	memcpy(kb, vid, 16);
 	cv_be64_put(kb + 16, (uint64_t)s[0].at);
 	cv_store_begin(&st, &txn, 0);
 	is_int(cv_store_del(&st, CV_DB_TELEMETRY, txn, kb, sizeof(kb)), CV_OK, "its first sample is purged");
+	cv_tblock_pack(s + 1, 4, &b, &used);
+	cv_be64_put(kb + 16, (uint64_t)s[1].at);
+	is_int(cv_store_put(&st, CV_DB_TELEMETRY, txn, kb, sizeof(kb), b.p, b.len, 0), CV_OK, "the others stay");
 	cv_store_commit(txn);
+	cv_buf_release(&b);
+	is_int(cv_telemetry_exists(&st, NULL, vid, s[0].at), CV_ENOTFOUND, "the first is gone");
+	is_int(cv_telemetry_exists(&st, NULL, vid, s[1].at), CV_OK, "the second is there");
+	is_int((int)used, 4, "in one block");
 	is_int(upload(vid, &late, 1, &refolded), CV_OK, "a late sample inside it");
 	ok(!refolded, "no re-fold");
 	trips_of(vid, &c);

@@ -23,11 +23,11 @@ flags="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 	-fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
 	-I$srcdir/core -I$srcdir/db $jsonc_cflags"
 core="$srcdir/core/cv.c $srcdir/core/buf.c $srcdir/core/jw.c $srcdir/core/cvtime.c
-	$srcdir/core/ids.c $srcdir/core/vdata.c $srcdir/core/enums.c"
+	$srcdir/core/ids.c $srcdir/core/vdata.c $srcdir/core/enums.c $srcdir/core/pack.c"
 
 for h in sample time b64; do
 	extra=
-	[ "$h" = sample ] && extra="$srcdir/db/rec.c"
+	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/tblock.c"
 	echo "  FUZZ     $outdir/fuzz-$h"
 	# shellcheck disable=SC2086
 	$CC $flags -o "$outdir/fuzz-$h" "$srcdir/t/fuzz/fuzz-$h.c" $core $extra $jsonc_libs -lm

@@ -1,7 +1,8 @@
 /*
  * fuzz-sample.c - libFuzzer harness for the vehicle link's sample path:
  * JSON text -> json-c -> cv_sample_parse -> cv_sample_encode ->
- * cv_sample_decode -> cv_state_merge -> rendering (core/vdata.c, db/rec.c).
+ * cv_sample_decode -> cv_state_merge -> rendering (core/vdata.c, db/rec.c);
+ * the same bytes as packed records, telemetry blocks among them (db/tblock.c).
  *
  * Build and run (from the source tree, or `make fuzz` in a build tree):
  *
@@ -19,6 +20,7 @@
  */
 #include "vdata.h"
 #include "rec.h"
+#include "tblock.h"
 #include "cvtime.h"
 
 #include <stdio.h>
@@ -139,7 +141,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct cv_token t;
 		struct cv_status_rec r;
 
+		struct cv_tblock_rd rd;
+		struct cv_tblock_info bi;
+		enum cv_err e;
+
 		(void)cv_sample_decode(data, size, 0, &s);
+		(void)cv_tblock_info(data, size, 1000, &bi);
+		e = cv_tblock_open(&rd, data, size, 1000);
+		while (!e)
+			e = cv_tblock_next(&rd, &s);
 		(void)cv_event_decode(data, size, &ev);
 		(void)cv_token_decode(data, size, &t);
 		if (cv_status_decode(data, size, &r) == CV_OK) {
