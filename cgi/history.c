@@ -269,9 +269,9 @@ int cv_coll_fleet_item(struct cv_req *r, const struct cv_coll *coll, const char 
 
 /* ---- fleet-wide lists: the vehicles' histories merged ------------------------ */
 
-/* One vehicle of the fleet and its cursor. */
+/* One vehicle of the fleet and its cursor; its record is read when one of its items is shown. */
 struct fleet_veh {
-	struct cv_vehicle v;
+	char id[CV_VID_HEXLEN + 1];
 	unsigned char vid[16];
 	struct cv_hist_iter it;
 };
@@ -281,7 +281,7 @@ struct fleet_set {
 	size_t n, cap;
 };
 
-static int collect_vehicle(const struct cv_vehicle *v, void *arg)
+static int collect_vehicle(const char *vid, void *arg)
 {
 	struct fleet_set *fs = arg;
 
@@ -290,9 +290,9 @@ static int collect_vehicle(const struct cv_vehicle *v, void *arg)
 		fs->v = cv_realloc(fs->v, fs->cap * sizeof(*fs->v));
 	}
 	memset(&fs->v[fs->n], 0, sizeof(fs->v[fs->n]));
-	fs->v[fs->n].v = *v;
-	cv_vid_bytes(v->id, fs->v[fs->n].vid);
-	fs->n++;
+	memcpy(fs->v[fs->n].id, vid, sizeof(fs->v[fs->n].id));
+	if (!cv_vid_bytes(vid, fs->v[fs->n].vid))
+		fs->n++;
 	return 0;
 }
 
@@ -412,7 +412,19 @@ static int fleet_one(struct cv_req *r, struct fleet_veh *fv, void *arg)
 		memcpy(c->pg->next_id, fv->vid, 16);
 		return 1;
 	}
-	r->veh = fv->v;
+	if (strcmp(r->veh.id, fv->id)) {
+		/* the vehicle's record (the fleet face shows its VIN), once per run of its items */
+		enum cv_err e = cv_vehicle_get(r->store, NULL, fv->id, &r->veh);
+
+		if (e == CV_ENOTFOUND) {
+			r->veh.id[0] = '\0';
+			return 0;       /* a link to a vehicle that is gone: nothing of it to show */
+		}
+		if (e) {
+			c->err = e;
+			return 1;
+		}
+	}
 	r->vid = r->veh.id;
 	snprintf(r->vbase, sizeof(r->vbase), CV_B2B "/fleets/%s/vehicles/%s", r->fid, r->veh.id);
 	c->err = c->c->render(r, c->w, fv->it.at, fv->it.suffix, fv->it.val, fv->it.len);
@@ -429,13 +441,13 @@ int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 	struct fleet_ctx c;
 	struct cv_page pg;
 	struct cv_jw w;
-	size_t n, total;
+	size_t n;
 	enum cv_err e;
 	int st = cv_page_init(r, 60, &pg);
 
 	if (st)
 		return st;
-	e = cv_fleet_vehicles(r->store, NULL, r->fid, NULL, 0, SIZE_MAX, &total, collect_vehicle, &fs);
+	e = cv_fleet_vehicle_ids(r->store, NULL, r->fid, collect_vehicle, &fs);
 	if (e) {
 		free(fs.v);
 		return cv_fail_store(r, e, "fleet vehicles");

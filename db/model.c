@@ -269,6 +269,48 @@ enum cv_err cv_fleet_vehicles(struct cv_store *st, DB_TXN *txn, const char *fid,
 	return linked_vehicles(st, txn, CV_DB_FLEETVEHS, fid, vin_prefix, offset, limit, total, fn, arg);
 }
 
+enum cv_err cv_fleet_vehicle_ids(struct cv_store *st, DB_TXN *txn, const char *fid,
+				 int (*fn)(const char *vid, void *arg), void *arg)
+{
+	DB *db = st->db[CV_DB_FLEETVEHS];
+	DBC *c;
+	DBT k, d;
+	char kb[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN + 1];
+	size_t pl = strlen(fid) + 1;
+	int ret;
+	enum cv_err e = CV_OK;
+
+	if (pl > CV_LOGIN_MAX + 1)
+		return CV_EINVAL;
+	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, fid, pl);
+	k.data = kb;
+	k.size = (u_int32_t)pl;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;     /* the keys only */
+	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0; ret = c->get(c, &k, &d, DB_NEXT)) {
+		char vid[CV_VID_HEXLEN + 1];
+
+		if (k.size < pl || memcmp(kb, fid, pl))
+			break;
+		if (k.size - pl != CV_VID_HEXLEN)
+			continue;
+		memcpy(vid, kb + pl, CV_VID_HEXLEN);
+		vid[CV_VID_HEXLEN] = '\0';
+		if (fn(vid, arg))
+			break;
+	}
+	if (ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	return e;
+}
+
 enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login, size_t offset, size_t limit,
 			    size_t *total, int (*fn)(const struct cv_fleet *f, void *arg), void *arg)
 {

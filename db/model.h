@@ -68,6 +68,13 @@ enum cv_err cv_fleet_vehicles(struct cv_store *st, DB_TXN *txn, const char *fid,
 			      size_t offset, size_t limit, size_t *total,
 			      int (*fn)(const struct cv_vehicle *v, void *arg), void *arg);
 /*
+ * The ids of a fleet's vehicles, from its links alone (no vehicle record
+ * is read: a fleet-wide list loads only the vehicles it shows). fn returns
+ * nonzero to stop.
+ */
+enum cv_err cv_fleet_vehicle_ids(struct cv_store *st, DB_TXN *txn, const char *fid,
+				 int (*fn)(const char *vid, void *arg), void *arg);
+/*
  * The fleets whose manager is login, in id order: all counted into *total,
  * fn called for ranks [offset, offset + limit). A walk of every fleet: an
  * installation has few of them.
