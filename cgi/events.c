@@ -175,10 +175,11 @@ static enum cv_err stolen_render(struct cv_req *r, struct cv_jw *w, int64_t at, 
 	return CV_OK;
 }
 
-static const struct cv_coll c_alerts = { "alerts", "alerts", CV_DB_ALERTS, 2, alert_accept, alert_render };
-static const struct cv_coll c_collisions = { "collisions", "Collisions", CV_DB_EVENTS, 1, collision_accept, collision_render };
-static const struct cv_coll c_alarms = { "alarms", "alarms", CV_DB_EVENTS, 1, alarm_accept, alarm_render };
-static const struct cv_coll c_stolen = { "stolen", "stolen", CV_DB_STOLEN, 2, alert_accept, stolen_render };
+static const struct cv_coll c_alerts = { "alerts", "alerts", CV_DB_ALERTS, 2, alert_accept, alert_render, CV_HK_ALERT };
+static const struct cv_coll c_collisions = { "collisions", "Collisions", CV_DB_EVENTS, 1, collision_accept, collision_render,
+					     CV_HK_COLLISION };
+static const struct cv_coll c_alarms = { "alarms", "alarms", CV_DB_EVENTS, 1, alarm_accept, alarm_render, 0 };
+static const struct cv_coll c_stolen = { "stolen", "stolen", CV_DB_STOLEN, 2, alert_accept, stolen_render, 0 };
 
 static int get_alerts(struct cv_req *r) { return cv_coll_list(r, &c_alerts); }
 static int get_alert(struct cv_req *r) { return cv_coll_item(r, &c_alerts, "alert"); }

@@ -1,6 +1,7 @@
 /* history.c - time intervals for history collections (see history.h). */
 #include "history.h"
 #include "cvtime.h"
+#include "ids.h"
 
 #include <stdio.h>
 
@@ -398,23 +399,23 @@ struct fleet_ctx {
 	enum cv_err err;
 };
 
-static int fleet_one(struct cv_req *r, struct fleet_veh *fv, void *arg)
+/* One item of a fleet-wide page (vehicle vid, vidhex in hex), or the page's end; nonzero stops. */
+static int fleet_emit(struct cv_req *r, struct fleet_ctx *c, const char *vidhex, const unsigned char vid[16],
+		      int64_t at, unsigned suffix, const void *val, size_t len)
 {
-	struct fleet_ctx *c = arg;
-
 	if (c->skip > 0) {
 		c->skip--;
 		return 0;
 	}
 	if (c->pg->count >= c->pg->limit) {
 		c->pg->more = true;
-		c->pg->next_key = CV_POS(fv->it.at, fv->it.suffix);
-		memcpy(c->pg->next_id, fv->vid, 16);
+		c->pg->next_key = CV_POS(at, suffix);
+		memcpy(c->pg->next_id, vid, 16);
 		return 1;
 	}
-	if (strcmp(r->veh.id, fv->id)) {
+	if (strcmp(r->veh.id, vidhex)) {
 		/* the vehicle's record (the fleet face shows its VIN), once per run of its items */
-		enum cv_err e = cv_vehicle_get(r->store, NULL, fv->id, &r->veh);
+		enum cv_err e = cv_vehicle_get(r->store, NULL, vidhex, &r->veh);
 
 		if (e == CV_ENOTFOUND) {
 			r->veh.id[0] = '\0';
@@ -427,11 +428,100 @@ static int fleet_one(struct cv_req *r, struct fleet_veh *fv, void *arg)
 	}
 	r->vid = r->veh.id;
 	snprintf(r->vbase, sizeof(r->vbase), CV_B2B "/fleets/%s/vehicles/%s", r->fid, r->veh.id);
-	c->err = c->c->render(r, c->w, fv->it.at, fv->it.suffix, fv->it.val, fv->it.len);
+	c->err = c->c->render(r, c->w, at, suffix, val, len);
 	if (c->err)
 		return 1;
 	c->pg->count++;
 	return 0;
+}
+
+static int fleet_one(struct cv_req *r, struct fleet_veh *fv, void *arg)
+{
+	return fleet_emit(r, arg, fv->id, fv->vid, fv->it.at, fv->it.suffix, fv->it.val, fv->it.len);
+}
+
+/* ---- fleet-wide lists from the time index ------------------------------------ */
+
+/* The fleet's vehicles as a sorted array of 16-byte ids. */
+struct vid_set {
+	unsigned char (*v)[16];
+	size_t n;
+};
+
+static int cmp_vid(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static bool in_set(const struct vid_set *s, const unsigned char *vid)
+{
+	return s->n && bsearch(vid, s->v, s->n, 16, cmp_vid) != NULL;
+}
+
+struct indexed_ctx {
+	struct cv_req *r;
+	const struct vid_set *set;
+	struct fleet_ctx *fc;
+	int64_t counted;
+};
+
+static int indexed_count(const struct cv_hrec *h, void *arg)
+{
+	struct indexed_ctx *x = arg;
+
+	if (in_set(x->set, h->vid) && x->fc->c->accept(x->r, h->val, h->len))
+		x->counted++;
+	return 0;
+}
+
+static int indexed_one(const struct cv_hrec *h, void *arg)
+{
+	struct indexed_ctx *x = arg;
+	char vidhex[CV_VID_HEXLEN + 1];
+
+	if (!in_set(x->set, h->vid) || !x->fc->c->accept(x->r, h->val, h->len))
+		return 0;
+	cv_hex(h->vid, 16, vidhex);
+	return fleet_emit(x->r, x->fc, vidhex, h->vid, h->at, h->suffix, h->val, h->len);
+}
+
+/*
+ * The page from the fleet-wide index: `total` is one bulk scan of each
+ * interval, the page one seek and a step per record, whatever the number
+ * of vehicles (hindex.h).
+ */
+static enum cv_err fleet_list_indexed(struct cv_req *r, const struct cv_coll *coll, const struct fleet_set *fs,
+				      const struct cv_interval *iv, size_t n, struct cv_page *pg, struct fleet_ctx *c)
+{
+	struct vid_set set = { cv_calloc(fs->n ? fs->n : 1, 16), fs->n };
+	struct indexed_ctx x = { r, &set, c, 0 };
+	enum cv_err e = CV_OK;
+
+	for (size_t i = 0; i < fs->n; i++)
+		memcpy(set.v[i], fs->v[i].vid, 16);
+	qsort(set.v, set.n, 16, cmp_vid);
+	for (size_t i = 0; i < n && !e; i++)
+		e = cv_hindex_scan(r->store, coll->hkind, iv[i].from, iv[i].to, indexed_count, &x);
+	pg->total = x.counted;
+	c->skip = pg->resume ? 0 : pg->offset;
+	cv_page_open(c->w, r, coll->embedded);
+	for (size_t i = 0; i < n && !e && !c->err && !pg->more; i++) {
+		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
+		const unsigned char *vid = NULL;
+
+		if (pg->resume) {
+			if (CV_POS(iv[i].from, 0) > pg->resume_key)
+				continue;
+			if (pg->resume_key <= start) {
+				/* from the resume point itself: (time, suffix, vehicle) */
+				start = pg->resume_key;
+				vid = pg->resume_id;
+			}
+		}
+		e = cv_hindex_walk_desc(r->store, coll->hkind, iv[i].from, start, vid, indexed_one, &x);
+	}
+	free(set.v);
+	return e;
 }
 
 int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
@@ -457,7 +547,16 @@ int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 	c.w = &w;
 	c.pg = &pg;
 	c.c = coll;
-	/* the total: each vehicle's records counted in bulk, no merge needed */
+	if (coll->hkind && cv_hindex_ready(r->store)) {
+		e = fleet_list_indexed(r, coll, &fs, iv, n, &pg, &c);
+		free(fs.v);
+		if (!e)
+			e = c.err;
+		if (e)
+			return cv_fail_store(r, e, coll->path);
+		return cv_page_close(&w, r, &pg);
+	}
+	/* without the index: each vehicle's records counted in bulk, then merged */
 	for (size_t i = 0; i < fs.n && !e; i++)
 		e = count_vehicle(r, coll, fs.v[i].vid, iv, n, &c.counted);
 	pg.total = c.counted;

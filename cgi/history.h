@@ -9,6 +9,7 @@
 #define CV_HISTORY_H
 
 #include "page.h"
+#include "hindex.h"
 
 /*
  * Sort and merge r->q.intervals into out (newest first); with none, one
@@ -31,6 +32,8 @@ struct cv_coll {
 	/* write the item (a value); 0 or a store error */
 	enum cv_err (*render)(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned suffix,
 			      const void *val, size_t len);
+	/* its records in the fleet-wide time index (hindex.h), or 0: fleet lists merge */
+	enum cv_hkind hkind;
 };
 
 /*

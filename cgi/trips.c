@@ -877,7 +877,7 @@ static enum cv_err fleet_trip_render(struct cv_req *r, struct cv_jw *w, int64_t 
 	return e;
 }
 
-static const struct cv_coll c_trips = { "trips", "trips", CV_DB_TRIPS, 0, fleet_trip_accept, fleet_trip_render };
+static const struct cv_coll c_trips = { "trips", "trips", CV_DB_TRIPS, 0, fleet_trip_accept, fleet_trip_render, CV_HK_TRIP };
 
 /* GET /fleets/{fid}/trips: every vehicle's trips, newest first, with the list's filters. */
 static int get_fleet_trips(struct cv_req *r)

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "model.h"
 #include "purge.h"
+#include "hindex.h"
 #include "cvtime.h"
 #include "ids.h"
 
@@ -19,7 +20,8 @@ static const char usage_text[] =
 	"Usage: cvctl [-H DIR] COMMAND [ARGS]\n"
 	"Administration of the cvapi store in DIR (default $CVAPI_HOME, else " CV_STATEDIR "/db).\n"
 	"\n"
-	"  init                                   create the store (idempotent)\n"
+	"  init                                   create the store (idempotent; on a store made by an\n"
+	"                                         older cvapi, builds what it lacks: see reindex)\n"
 	"  user add LOGIN [--password PW | --password-stdin] [--first NAME] [--last NAME] [--email ADDR]\n"
 	"  client add ID [--secret SECRET | --public] [--scope \"S1 S2...\"] [--name NAME]\n"
 	"  vehicle add VIN --owner LOGIN --energy petrol|diesel|electric|phev [--brand B] [--label L]\n"
@@ -32,6 +34,9 @@ static const char usage_text[] =
 	"                                         (default 60; with --vehicle, 0 removes the override)\n"
 	"  purge [--verbose]                      delete expired history now (cvapi-ingest also does\n"
 	"                                         it, a little at a time)\n"
+	"  reindex [--drop]                       rebuild the fleet-wide time index of alerts,\n"
+	"                                         collisions and trips; --drop only removes it (the\n"
+	"                                         fleet-wide lists then merge each vehicle's history)\n"
 	"  token issue LOGIN [--client ID] [--scope \"S1 S2...\"] [--ttl SECONDS]\n"
 	"                                         prints an access token\n"
 	"  demo [--vehicles FILE]                 load the demo account (idempotent); FILE gets\n"
@@ -516,6 +521,47 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Steps until a whole round of the vehicles deleted nothing. */
+static int cmd_reindex(struct cv_store *st, int argc, char **argv)
+{
+	bool drop = argc == 1 && !strcmp(argv[0], "--drop");
+	DB_TXN *txn = NULL;
+	size_t n = 0;
+	enum cv_err e;
+
+	if (argc > 1 || (argc == 1 && !drop))
+		return usage_error("reindex [--drop]");
+	if (!drop) {
+		e = cv_hindex_rebuild(st, &n);
+		if (e)
+			return fail("reindex", e);
+		printf("%zu records indexed\n", n);
+		return 0;
+	}
+	e = cv_store_begin(st, &txn, 0);
+	if (!e)
+		e = cv_hindex_set_ready(st, txn, false);
+	if (!e)
+		e = cv_hindex_clear(st, txn);
+	if (!e) {
+		e = cv_store_commit(txn);
+		txn = NULL;
+	}
+	cv_store_abort(txn);
+	return e ? fail("reindex", e) : 0;
+}
+
+/* init on a store made by an older cvapi: build the fleet-wide index it lacks (instant on a new store). */
+static int cmd_init(struct cv_store *st)
+{
+	size_t n;
+	enum cv_err e;
+
+	if (cv_hindex_ready(st))
+		return 0;
+	e = cv_hindex_rebuild(st, &n);
+	return e ? fail("building the fleet-wide index", e) : 0;
+}
+
 static int cmd_purge(struct cv_store *st, int argc, char **argv)
 {
 	bool verbose = argc == 1 && !strcmp(argv[0], "--verbose");
@@ -859,7 +905,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[i++];
 	if (strcmp(cmd, "init") && strcmp(cmd, "user") && strcmp(cmd, "client") && strcmp(cmd, "vehicle") && strcmp(cmd, "fleet") && strcmp(cmd, "cert") &&
-	    strcmp(cmd, "retention") && strcmp(cmd, "purge") &&
+	    strcmp(cmd, "retention") && strcmp(cmd, "purge") && strcmp(cmd, "reindex") &&
 	    strcmp(cmd, "token") && strcmp(cmd, "demo") && strcmp(cmd, "verify") && strcmp(cmd, "backup") &&
 	    strcmp(cmd, "recover")) {
 		fprintf(stderr, "cvctl: unknown command %s (see cvctl --help)\n", cmd);
@@ -873,7 +919,9 @@ int main(int argc, char **argv)
 	}
 	if (open_store(&st, home))
 		return 1;
-	if (!strcmp(cmd, "init") || !strcmp(cmd, "recover")) {
+	if (!strcmp(cmd, "init")) {
+		rc = cmd_init(&st);
+	} else if (!strcmp(cmd, "recover")) {
 		rc = 0;
 	} else if (!strcmp(cmd, "user")) {
 		rc = cmd_user(&st, argc - i, argv + i);
@@ -889,6 +937,8 @@ int main(int argc, char **argv)
 		rc = cmd_retention(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "purge")) {
 		rc = cmd_purge(&st, argc - i, argv + i);
+	} else if (!strcmp(cmd, "reindex")) {
+		rc = cmd_reindex(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "token")) {
 		rc = cmd_token(&st, argc - i, argv + i);
 	} else if (!strcmp(cmd, "demo")) {

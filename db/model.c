@@ -1,5 +1,6 @@
 /* model.c - store operations (see model.h). */
 #include "model.h"
+#include "hindex.h"
 #include "ids.h"
 
 #include <crypt.h>
@@ -549,6 +550,8 @@ enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char
 			e = cv_event_encode(&s[j].events[i], &b);
 			if (!e)
 				e = cv_store_put(st, CV_DB_EVENTS, txn, key, 25, b.p, b.len, 0);
+			if (!e && s[j].events[i].kind == CV_EV_COLLISION)
+				e = cv_hindex_put(st, txn, CV_HK_COLLISION, vid, s[j].at, (unsigned)i, b.p, b.len);
 		}
 	}
 	cv_buf_release(&b);
@@ -815,6 +818,8 @@ static enum cv_err period_put(struct cv_store *st, DB_TXN *txn, enum cv_dbid db,
 	e = cv_alert_encode(a, &b);
 	if (!e)
 		e = cv_store_put(st, db, txn, kb, sizeof(kb), b.p, b.len, 0);
+	if (!e && db == CV_DB_ALERTS)
+		e = cv_hindex_put(st, txn, CV_HK_ALERT, vid, a->start, a->code, b.p, b.len);
 	cv_buf_release(&b);
 	return e;
 }

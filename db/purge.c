@@ -1,6 +1,7 @@
 /* purge.c - retention (see purge.h). */
 #include "purge.h"
 #include "tblock.h"
+#include "hindex.h"
 #include "cvtime.h"
 
 #include <stdio.h>
@@ -125,6 +126,20 @@ enum expiry {
 	EXP_BLOCK,      /* block_expired() */
 };
 
+/* The fleet-wide index's copy of a record of db (key kb) goes with it (hindex.h). */
+static enum cv_err unindex(struct cv_store *st, DB_TXN *txn, enum cv_dbid db, const unsigned char *kb, size_t klen)
+{
+	int64_t at = klen >= 24 ? (int64_t)cv_be64_get(kb + 16) : 0;
+
+	if (db == CV_DB_ALERTS && klen == 26)
+		return cv_hindex_del(st, txn, CV_HK_ALERT, kb, at, (unsigned)kb[24] << 8 | kb[25]);
+	if (db == CV_DB_EVENTS && klen == 25)
+		return cv_hindex_del(st, txn, CV_HK_COLLISION, kb, at, kb[24]);
+	if (db == CV_DB_TRIPS && klen == 24)
+		return cv_hindex_del(st, txn, CV_HK_TRIP, kb, at, 0);
+	return CV_OK;
+}
+
 /*
  * Delete vehicle vid's records of a time-keyed database (vid . at . ...)
  * older than cutoff, and that `how` says expired. Returns
@@ -174,6 +189,9 @@ static enum cv_err purge_db(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, c
 			ret = c->del(c, 0);
 			if (ret)
 				break;
+			e = unindex(st, txn, id, kb, k.size);
+			if (e)
+				goto out;
 			bg->left--;
 			bg->deleted++;
 		}

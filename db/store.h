@@ -39,6 +39,9 @@
  *   basicauth   SHA-256(login . password . hash)      expiry (8): a Basic credential
  *                                                     verified recently (skips yescrypt)
  *   msgids      vid (16) . SHA-256(messageId)[0..16]  receipt time (8)
+ *   hindex      kind (1) . at (8) . suffix (2) . vid (16)  a copy of an alert, collision
+ *                                                     or trip record: every vehicle's in
+ *                                                     one time order (hindex.h)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -72,6 +75,7 @@ enum cv_dbid {
 	CV_DB_CERTS,
 	CV_DB_BASICAUTH,
 	CV_DB_STOLEN,
+	CV_DB_HINDEX,
 	CV_DB_COUNT
 };
 

@@ -1,5 +1,6 @@
 /* trips.c - trips built at ingest, with the re-fold for late samples (see trips.h). */
 #include "trips.h"
+#include "hindex.h"
 #include "cvtime.h"
 
 #include <string.h>
@@ -99,6 +100,8 @@ static enum cv_err trip_put(struct cv_store *st, DB_TXN *txn, const unsigned cha
 	trip_key(kb, vid, t->start_at);
 	if (!e)
 		e = cv_store_put(st, CV_DB_TRIPS, txn, kb, sizeof(kb), b.p, b.len, 0);
+	if (!e)
+		e = cv_hindex_put(st, txn, CV_HK_TRIP, vid, t->start_at, 0, b.p, b.len);
 	cv_buf_release(&b);
 	return e;
 }
@@ -256,6 +259,7 @@ static enum cv_err delete_from(struct cv_store *st, DB_TXN *txn, const unsigned 
 	DBT k, d;
 	unsigned char kb[32], vb[256];
 	int ret;
+	enum cv_err e = CV_OK;
 
 	ret = db->cursor(db, txn, &c, 0);
 	if (ret)
@@ -267,9 +271,13 @@ static enum cv_err delete_from(struct cv_store *st, DB_TXN *txn, const unsigned 
 	while (ret == 0 && k.size == 24 && !memcmp(kb, vid, 16)) {
 		ret = c->del(c, 0);
 		if (!ret)
+			e = cv_hindex_del(st, txn, CV_HK_TRIP, vid, (int64_t)cv_be64_get(kb + 16), 0);
+		if (!ret && !e)
 			ret = c->get(c, &k, &d, DB_NEXT);
 	}
 	c->close(c);
+	if (e)
+		return e;
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
 }
 

@@ -313,6 +313,36 @@ apiSuite('fleet', (srv, it) => {
 		await assertXError(await get('/fleets/boss-fleet/trips'), 403, { code: 40301 });
 	});
 
+	it('the fleet-wide time index and the merge of each vehicle\'s history give the same pages', async () => {
+		// every page of every fleet-wide list, by next links (small pages, filters too)
+		const lists = ['alerts?pageSize=2', 'collisions?pageSize=1', 'trips?pageSize=1', 'alerts?pageSize=3&indexRange=1-4',
+			`alerts?pageSize=2&timestamps=2024-07-02T10:04:00Z/2024-07-02T10:08:00Z`, 'trips?pageSize=2&states=Nominal'];
+		const walk = async () => {
+			const out = [];
+			for (const l of lists) {
+				let url = `/fleets/${FLEET}/${l}`;
+				for (let pages = 0; url; pages++) {
+					assert.ok(pages < 60, 'runaway paging');
+					const r = await (pages ? srv.request('GET', url, { headers: auth }) : get(url));
+					assert.equal(r.status, 200, r.text);
+					out.push([l, r.body.total, Object.values(r.body._embedded).flat().map((x) => x.id)]);
+					url = r.body._links.next ? r.body._links.next.href.slice(srv.base.length) : null;
+				}
+			}
+			return out;
+		};
+		const indexed = await walk();
+		assert.ok(indexed.some(([, , ids]) => ids.length), 'the lists are not empty');
+		await srv.cvctl(['reindex', '--drop']);
+		const merged = await walk();
+		assert.deepEqual(merged, indexed);
+		assert.match(await srv.cvctl(['reindex']), /^\d+ records indexed$/m);
+		assert.deepEqual(await walk(), indexed);
+		const bad = await srv.cvctlRun(['reindex', '--all']);
+		assert.equal(bad.code, 2);
+		assert.match(bad.stderr, /reindex \[--drop\]/);
+	});
+
 	it('GET /vehicles/{vin}: the capabilities of a vehicle of the manager\'s fleets', async () => {
 		const r = await get(`/vehicles/${car.vin}`);
 		assert.equal(r.status, 200, r.text);

@@ -73,6 +73,11 @@ apiSuite('retention', (srv, it) => {
 			const c = await srv.get(`${B2C}/user/vehicles/${v.id}/collisions`, tok);
 			assert.deepEqual(c.body._embedded.Collisions.map((x) => x.details[0].side), ['Rear']);
 		}
+		// the fleet-wide list (from the fleet-wide time index) lost the same records
+		const fleet = await srv.request('GET', '/connectedcar/v3/fleets/demo-fleet/collisions?client_id=console',
+			{ headers: { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` } });
+		assert.equal(fleet.status, 200, fleet.text);
+		assert.deepEqual(fleet.body._embedded.Collisions.map((x) => x.details[0].side), ['Rear', 'Rear']);
 		// the message ids of the last 7 days are kept: a retried batch is still recognised
 		const again = await srv.upload(car.vin, car.cred, { messageId: `ret-${car.vin}`, samples: [{ at: ago(1), speed: 1 }] });
 		assert.equal(again.body.duplicate, true);
