@@ -116,70 +116,38 @@ enum cv_err cv_hindex_walk_desc(struct cv_store *st, enum cv_hkind kind, int64_t
 	return e;
 }
 
+struct scan_ctx {
+	enum cv_hkind kind;
+	int64_t to;
+	int (*fn)(const struct cv_hrec *h, void *arg);
+	void *arg;
+};
+
+static int scan_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct scan_ctx *x = arg;
+	struct cv_hrec h;
+
+	if (!hrec_of(k, klen, x->kind, &h) || h.at >= x->to)
+		return 1;
+	h.val = v;
+	h.len = vlen;
+	return x->fn(&h, x->arg);
+}
+
 enum cv_err cv_hindex_scan(struct cv_store *st, enum cv_hkind kind, int64_t from, int64_t to,
 			   int (*fn)(const struct cv_hrec *h, void *arg), void *arg)
 {
-	enum { BULK = 256 * 1024 };
-	DB *db = st->db[CV_DB_HINDEX];
-	DBC *c;
-	DBT k, d;
-	unsigned char kb[64];
-	void *buf;
-	int ret;
-	enum cv_err e = CV_OK;
-	bool end = false;
+	struct scan_ctx x = { kind, to, fn, arg };
+	unsigned char kb[CV_HINDEX_KEYLEN];
 
 	if (from < 0)
 		from = 0;
 	if (from >= to)
 		return CV_OK;
-	ret = db->cursor(db, NULL, &c, DB_READ_COMMITTED);
-	if (ret)
-		return cv_store_err(ret);
-	buf = cv_malloc(BULK);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
 	hkey(kb, kind, from, 0, NULL);
 	memset(kb + 9, 0, 18);          /* the first key at `from` */
-	k.data = kb;
-	k.size = CV_HINDEX_KEYLEN;
-	k.ulen = sizeof(kb);
-	k.flags = DB_DBT_USERMEM;
-	d.data = buf;
-	d.ulen = BULK;
-	d.flags = DB_DBT_USERMEM;
-	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_MULTIPLE_KEY);
-	while (ret == 0 && !end) {
-		void *p;
-
-		DB_MULTIPLE_INIT(p, &d);
-		for (;;) {
-			void *kp, *vp;
-			u_int32_t kl, vl;
-			struct cv_hrec h;
-
-			DB_MULTIPLE_KEY_NEXT(p, &d, kp, kl, vp, vl);
-			if (!p)
-				break;
-			if (!hrec_of(kp, kl, kind, &h) || h.at >= to) {
-				end = true;
-				break;
-			}
-			h.val = vp;
-			h.len = vl;
-			if (fn(&h, arg)) {
-				end = true;
-				break;
-			}
-		}
-		if (!end)
-			ret = c->get(c, &k, &d, DB_NEXT | DB_MULTIPLE_KEY);
-	}
-	if (ret && ret != DB_NOTFOUND)
-		e = cv_store_err(ret);
-	c->close(c);
-	free(buf);
-	return e;
+	return cv_store_scan(st, CV_DB_HINDEX, NULL, kb, sizeof(kb), scan_one, &x);
 }
 
 enum cv_err cv_hindex_clear(struct cv_store *st, DB_TXN *txn)

@@ -569,78 +569,45 @@ enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char v
 	return cv_store_put(st, CV_DB_MSGIDS, txn, key, sizeof(key), val, sizeof(val), DB_NOOVERWRITE);
 }
 
+struct bulk_ctx {
+	const unsigned char *vid;
+	int64_t to;
+	int (*fn)(int64_t at, const void *val, size_t len, void *arg);
+	void *arg;
+};
+
+static int bulk_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct bulk_ctx *b = arg;
+	int64_t at;
+
+	if (klen < 24 || memcmp(k, b->vid, 16))
+		return 1;       /* past the vehicle */
+	at = (int64_t)cv_be64_get((const unsigned char *)k + 16);
+	return at >= b->to || b->fn(at, v, vlen, b->arg);
+}
+
 /*
  * Vehicle vid's records of a history database with from <= at < to, oldest
  * first, read in bulk (DB_MULTIPLE_KEY): a cursor call and its locks per
  * buffer of records rather than per record, which is most of the cost of
- * counting a vehicle's history or writing a large page (2,000 wayPoints).
+ * counting a vehicle's history.
  * fn gets each record's time and packed value; nonzero stops the walk.
  */
 static enum cv_err bulk_walk(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
 			     int64_t from, int64_t to,
 			     int (*fn)(int64_t at, const void *val, size_t len, void *arg), void *arg)
 {
-	enum { BULK = 256 * 1024 };
-	DB *db = st->db[id];
-	DBC *c;
-	DBT k, d;
-	unsigned char kb[32];
-	void *buf;
-	int ret;
-	enum cv_err e = CV_OK;
-	bool end = false;
+	struct bulk_ctx b = { vid, to, fn, arg };
+	unsigned char kb[24];
 
 	if (from < 0)
 		from = 0;
 	if (from >= to)
 		return CV_OK;
-	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
-	if (ret)
-		return cv_store_err(ret);
-	buf = cv_malloc(BULK);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
 	memcpy(kb, vid, 16);
 	cv_be64_put(kb + 16, (uint64_t)from);
-	k.data = kb;
-	k.size = 24;
-	k.ulen = sizeof(kb);
-	k.flags = DB_DBT_USERMEM;
-	d.data = buf;
-	d.ulen = BULK;
-	d.flags = DB_DBT_USERMEM;
-	/* position on the first key >= vid . from, then read in bulk from there */
-	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_MULTIPLE_KEY);
-	while (ret == 0 && !end) {
-		void *p;
-
-		DB_MULTIPLE_INIT(p, &d);
-		for (;;) {
-			void *kp, *vp;
-			u_int32_t kl, vl;
-			int64_t at;
-
-			DB_MULTIPLE_KEY_NEXT(p, &d, kp, kl, vp, vl);
-			if (!p)
-				break;
-			if (kl < 24 || memcmp(kp, vid, 16)) {
-				end = true;
-				break;
-			}
-			at = (int64_t)cv_be64_get((const unsigned char *)kp + 16);
-			if (at >= to || fn(at, vp, vl, arg)) {
-				end = true;
-				break;
-			}
-		}
-		if (!end)
-			ret = c->get(c, &k, &d, DB_NEXT | DB_MULTIPLE_KEY);
-	}
-	if (ret && ret != DB_NOTFOUND)
-		e = cv_store_err(ret);
-	c->close(c);
-	free(buf);
-	return e;
+	return cv_store_scan(st, id, txn, kb, sizeof(kb), bulk_one, &b);
 }
 
 static void hist_key(unsigned char *kb, const unsigned char vid[16], int64_t at, unsigned suffix, size_t slen)

@@ -356,3 +356,59 @@ enum cv_err cv_store_del(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 	k.size = (u_int32_t)klen;
 	return cv_store_err(st->db[id]->del(st->db[id], txn, &k, 0));
 }
+
+enum cv_err cv_store_scan(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *start, size_t slen,
+			  int (*fn)(const void *k, size_t klen, const void *v, size_t vlen, void *arg), void *arg)
+{
+	enum { BULK = 256 * 1024 };
+	DB *db = st->db[id];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[512];
+	void *buf;
+	int ret;
+	enum cv_err e = CV_OK;
+	bool end = false;
+
+	if (slen > sizeof(kb))
+		return CV_EINVAL;
+	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	buf = cv_malloc(BULK);
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, start, slen);
+	k.data = kb;
+	k.size = (u_int32_t)slen;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.data = buf;
+	d.ulen = BULK;
+	d.flags = DB_DBT_USERMEM;
+	ret = c->get(c, &k, &d, DB_SET_RANGE | DB_MULTIPLE_KEY);
+	while (ret == 0 && !end) {
+		void *p;
+
+		DB_MULTIPLE_INIT(p, &d);
+		for (;;) {
+			void *kp, *vp;
+			u_int32_t kl, vl;
+
+			DB_MULTIPLE_KEY_NEXT(p, &d, kp, kl, vp, vl);
+			if (!p)
+				break;
+			if (fn(kp, kl, vp, vl, arg)) {
+				end = true;
+				break;
+			}
+		}
+		if (!end)
+			ret = c->get(c, &k, &d, DB_NEXT | DB_MULTIPLE_KEY);
+	}
+	if (ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	free(buf);
+	return e;
+}

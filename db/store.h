@@ -131,6 +131,16 @@ enum cv_err cv_store_put(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 enum cv_err cv_store_del(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 			 const void *key, size_t klen);
 
+/*
+ * Read the records of database id from the first key >= start[0..slen)
+ * on, in key order and in bulk (DB_MULTIPLE_KEY): a cursor call and its
+ * locks per buffer of records rather than per record. fn gets each key and
+ * value (valid during the call) and returns nonzero to stop. txn may be
+ * NULL (read committed).
+ */
+enum cv_err cv_store_scan(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *start, size_t slen,
+			  int (*fn)(const void *k, size_t klen, const void *v, size_t vlen, void *arg), void *arg);
+
 /* The database file names, in enum order (for verify and backup). */
 extern const char *const cv_store_files[CV_DB_COUNT];
 
