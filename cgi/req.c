@@ -318,7 +318,7 @@ void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char 
 static int match(struct cv_req *r, const char *pattern)
 {
 	const char *p = pattern, *u = r->raw_path, *uend = r->raw_path + r->raw_path_len;
-	size_t nseg = 0;
+	size_t nseg = 0, off = 0;
 
 	while (*p && u < uend) {
 		const char *pe, *ue;
@@ -333,16 +333,15 @@ static int match(struct cv_req *r, const char *pattern)
 		for (ue = u; ue < uend && *ue != '/'; ue++)
 			;
 		if (*p == '{') {
-			char tmp[CV_PATH_MAX];
-
+			/* captures go to segbuf: no allocation per request (the path is at most CV_PATH_MAX) */
 			if (ue == u)
 				return 0;
-			if (!pct_decode(u, (size_t)(ue - u), tmp, sizeof(tmp), false))
-				return -1;
 			if (nseg >= CV_MAX_SEGS)
 				return 0;
-			free(r->seg[nseg]);
-			r->seg[nseg++] = cv_strdup(tmp);
+			if (!pct_decode(u, (size_t)(ue - u), r->segbuf + off, sizeof(r->segbuf) - off, false))
+				return -1;
+			r->seg[nseg++] = r->segbuf + off;
+			off += strlen(r->segbuf + off) + 1;
 		} else {
 			if ((size_t)(pe - p) != (size_t)(ue - u) || memcmp(p, u, (size_t)(pe - p)))
 				return 0;
@@ -795,10 +794,8 @@ int cv_body_json(struct cv_req *r, json_object **out)
 
 static void req_release(struct cv_req *r)
 {
-	for (size_t i = 0; i < CV_MAX_SEGS; i++) {
-		free(r->seg[i]);
+	for (size_t i = 0; i < CV_MAX_SEGS; i++)
 		r->seg[i] = NULL;
-	}
 	for (size_t i = 0; i < r->nparams; i++) {
 		free(r->params[i][0]);
 		free(r->params[i][1]);

@@ -141,8 +141,9 @@ struct cv_req {
 	const char *raw_path;              /* as received, without the query */
 	size_t raw_path_len;
 	const char *query_string;
-	char *seg[CV_MAX_SEGS];            /* path captures ({id}...), decoded */
+	char *seg[CV_MAX_SEGS];            /* path captures ({id}...), decoded, in segbuf */
 	size_t nseg;
+	char segbuf[CV_PATH_MAX + CV_MAX_SEGS];
 	char base[CV_HOST_MAX + 16];       /* "http://host:port" for links */
 	struct cv_query q;
 	char *params[CV_MAX_PARAMS][2];    /* decoded name/value pairs (owned) */
