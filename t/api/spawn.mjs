@@ -5,7 +5,8 @@
 // answer, a killed process is replaced, SIGHUP replaces every process,
 // SIGKILL of the supervisor leaves no orphan and a restart replaces the
 // stale sockets, SIGTERM stops everything and removes the sockets; usage
-// errors exit 2. Behind Apache, the suite's own programs run under it too.
+// errors exit 2; a request that stalls is ended by the programs' watchdog.
+// Behind Apache, the suite's own programs run under it too.
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -222,6 +223,32 @@ apiSuite('spawn', (srv, it) => {
 		assert.equal(programsOf(s, 'cvapi-ingest').length, 2);
 		assert.ok(programsOf(s, 'cvapi-ingest').every((p) => p.pid !== victim.pid));
 		void other;
+	});
+
+	it('a request that stalls is ended by the watchdog (CVAPI_WATCHDOG, 3 s), and its process replaced', async () => {
+		const s = sup;
+		// an upload whose body never comes: the program waits for it until the watchdog ends it
+		const params = { REQUEST_METHOD: 'POST', REQUEST_URI: '/telematics/v1/vehicles/VF3STALL000000000/messages',
+			CONTENT_LENGTH: '1000', CONTENT_TYPE: 'application/json', HTTP_AUTHORIZATION: 'Bearer x' };
+		const body = Buffer.concat(Object.entries(params).map(([k, v]) => nameValue(k, v)));
+		const c = net.connect(sock('cvapi-ingest'));
+		const closed = new Promise((res) => { c.on('close', res); c.on('error', () => {}); });
+		c.write(Buffer.concat([record(1, 1, Buffer.from([0, 1, 0, 0, 0, 0, 0, 0])), record(4, 1, body), record(4, 1),
+			record(5, 1, Buffer.from('{"messageId":'))]));
+		await until(() => /cvapi-ingest\.fcgi\[\d+\] killed by signal 14, restarted as \d+\n/.test(s.err),
+			'the stalled process ended by SIGALRM, and replaced', 8000);
+		await closed;
+		// a process that ends while attached to the store makes the others recover it (503 once each, see above)
+		await until(async () => {
+			try {
+				return (await fcgiGet(sock('cvapi-ingest'), '/healthz')).status === 200;
+			} catch {
+				return false;
+			}
+		}, 'the program answers 200 again');
+		for (let i = 0; i < 4; i++)
+			assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
+		assert.equal(programsOf(s, 'cvapi-ingest').length, 2);
 	});
 
 	it('cvapi-spawn: SIGHUP replaces every process, one at a time, and the sockets keep answering', async () => {
