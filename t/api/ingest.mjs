@@ -97,6 +97,22 @@ apiSuite('ingest', (srv, it) => {
 		assert.equal((await srv.get(`${V(ev)}/telemetry?pageSize=1`, tok)).body.total, before + 3);
 	});
 
+	it('different batches of one vehicle at once, their times interleaved: every sample stored once, in order', async () => {
+		// eight uploads whose samples fall into the same telemetry blocks: each merges into what the others wrote
+		const t0 = T0 + 2 * 86400000;
+		const before = (await srv.get(`${V(ev)}/telemetry?pageSize=1`, tok)).body.total;
+		const batches = Array.from({ length: 8 }, (_, j) => ({ messageId: `interleave-${j}`,
+			samples: Array.from({ length: 50 }, (_, k) => ({ at: iso(t0 + (k * 8 + j) * 1000), speed: j * 10 + 1 })) }));
+		const rs = await Promise.all(batches.map((b) => srv.upload(ev.vin, ev.cred, b)));
+		assert.ok(rs.every((r) => r.status === 200 && r.body.accepted === 50), rs.map((r) => r.text).join('\n'));
+		const all = await srv.get(`${V(ev)}/telemetry?pageSize=2000&timestamps=${iso(t0)}/${iso(t0 + 400000)}`, tok);
+		assert.equal(all.status, 200, all.text);
+		assert.equal(all.body.total, 400);
+		const times = all.body._embedded.telemetries.map((x) => Date.parse(x.createdAt));
+		assert.deepEqual(times, Array.from({ length: 400 }, (_, i) => t0 + (399 - i) * 1000), 'each second once, newest first');
+		assert.equal((await srv.get(`${V(ev)}/telemetry?pageSize=1`, tok)).body.total, before + 400);
+	});
+
 	it('late and out-of-order samples: each part of the status keeps its newest value; history has them all', async () => {
 		const late = [
 			{ at: iso(T0 - 3600000), speed: 77, odometer: 5, outsideTemp: 30, battery12v: 11.9, position: { lat: 1, lon: 1 } },
