@@ -442,20 +442,50 @@ static int fleet_one(struct cv_req *r, struct fleet_veh *fv, void *arg)
 
 /* ---- fleet-wide lists from the time index ------------------------------------ */
 
-/* The fleet's vehicles as a sorted array of 16-byte ids. */
+/*
+ * The fleet's vehicles as a hash set of 16-byte ids (open addressing, at
+ * most half full): the index holds every vehicle's records, and a fleet's
+ * total tests each one. Vehicle ids are random, so their first bytes hash.
+ */
 struct vid_set {
-	unsigned char (*v)[16];
-	size_t n;
+	unsigned char (*slot)[16];
+	bool *used;
+	size_t mask;
 };
 
-static int cmp_vid(const void *a, const void *b)
+static size_t vid_hash(const unsigned char *vid, size_t mask)
 {
-	return memcmp(a, b, 16);
+	uint64_t h;
+
+	memcpy(&h, vid, sizeof(h));
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+static void set_init(struct vid_set *s, const struct fleet_set *fs)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * fs->n)
+		cap *= 2;
+	s->slot = cv_calloc(cap, 16);
+	s->used = cv_calloc(cap, sizeof(bool));
+	s->mask = cap - 1;
+	for (size_t i = 0; i < fs->n; i++) {
+		size_t j = vid_hash(fs->v[i].vid, s->mask);
+
+		while (s->used[j] && memcmp(s->slot[j], fs->v[i].vid, 16))
+			j = (j + 1) & s->mask;
+		memcpy(s->slot[j], fs->v[i].vid, 16);
+		s->used[j] = true;
+	}
 }
 
 static bool in_set(const struct vid_set *s, const unsigned char *vid)
 {
-	return s->n && bsearch(vid, s->v, s->n, 16, cmp_vid) != NULL;
+	for (size_t j = vid_hash(vid, s->mask); s->used[j]; j = (j + 1) & s->mask)
+		if (!memcmp(s->slot[j], vid, 16))
+			return true;
+	return false;
 }
 
 struct indexed_ctx {
@@ -493,13 +523,11 @@ static int indexed_one(const struct cv_hrec *h, void *arg)
 static enum cv_err fleet_list_indexed(struct cv_req *r, const struct cv_coll *coll, const struct fleet_set *fs,
 				      const struct cv_interval *iv, size_t n, struct cv_page *pg, struct fleet_ctx *c)
 {
-	struct vid_set set = { cv_calloc(fs->n ? fs->n : 1, 16), fs->n };
+	struct vid_set set;
 	struct indexed_ctx x = { r, &set, c, 0 };
 	enum cv_err e = CV_OK;
 
-	for (size_t i = 0; i < fs->n; i++)
-		memcpy(set.v[i], fs->v[i].vid, 16);
-	qsort(set.v, set.n, 16, cmp_vid);
+	set_init(&set, fs);
 	for (size_t i = 0; i < n && !e; i++)
 		e = cv_hindex_scan(r->store, coll->hkind, iv[i].from, iv[i].to, indexed_count, &x);
 	pg->total = x.counted;
@@ -520,7 +548,8 @@ static enum cv_err fleet_list_indexed(struct cv_req *r, const struct cv_coll *co
 		}
 		e = cv_hindex_walk_desc(r->store, coll->hkind, iv[i].from, start, vid, indexed_one, &x);
 	}
-	free(set.v);
+	free(set.slot);
+	free(set.used);
 	return e;
 }
 
