@@ -160,15 +160,32 @@ apiSuite('crash', (srv, it) => {
 
 	it('no process is left hung: every program answers a burst of parallel requests', { timeout: 60000 }, async () => {
 		const v = srv.vehicles[0];
-		const burst = [];
-		for (let i = 0; i < 16; i++) {
-			burst.push(srv.get('/healthz'));
-			burst.push(srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok));
-			burst.push(srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=1`, tok));
-			burst.push(srv.get(`${B2C}/user`, tok));
+		const burst = async () => {
+			const reqs = [];
+			for (let i = 0; i < 16; i++) {
+				reqs.push(srv.get('/healthz'));
+				reqs.push(srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok));
+				reqs.push(srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=1`, tok));
+				reqs.push(srv.get(`${B2C}/user`, tok));
+			}
+			const res = await Promise.race([Promise.all(reqs.map((p) => p.catch((e) => ({ status: 0, text: String(e) })))),
+				sleep(15000).then(() => null)]);
+			assert.ok(res, 'every request of the burst was answered within 15 s');
+			return res;
+		};
+		// A process of a program that has not served a request since the crashes
+		// learns of them now: it answers 503 (the store is recovering) once and is
+		// replaced, and the replacement's recovery ends the others still on the old
+		// environment, whose requests in flight may fail. Within 5 s of the first
+		// burst, a whole burst is answered 200.
+		const t0 = Date.now();
+		let res = await burst();
+		while (res.some((r) => r.status !== 200) && Date.now() - t0 < 5000) {
+			for (const r of res)
+				assert.ok(r.status === 200 || r.status >= 500 || r.status === 0, `${r.status} ${r.text}`);
+			await sleep(100);
+			res = await burst();
 		}
-		const res = await Promise.race([Promise.all(burst), sleep(15000).then(() => null)]);
-		assert.ok(res, 'every request of the burst was answered within 15 s');
 		for (const r of res)
 			assert.equal(r.status, 200, r.text);
 		for (const p of descendantsOf(srv.ws.process.pid))
