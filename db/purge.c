@@ -13,6 +13,7 @@
 
 static const char key_default[] = "retention";
 static const char key_next[] = "purge-next";
+static const char key_tokens[] = "purge-tokens-next";
 
 static size_t vehicle_key(char *out, size_t outsz, const char *vid)
 {
@@ -278,6 +279,66 @@ static enum cv_err purge_vehicle(struct cv_store *st, DB_TXN *txn, const char *v
 	return e;
 }
 
+/*
+ * Tokens that expired more than CV_TOKEN_KEEP_MS ago, from where the last
+ * step left the sweep (meta key purge-tokens-next: a token hash; tokens are
+ * keyed by hash, so the sweep goes round the whole database, a part per
+ * step; at the end it starts again from the first).
+ */
+static enum cv_err purge_tokens(struct cv_store *st, DB_TXN *txn, int64_t now, struct budget *bg)
+{
+	DB *db = st->db[CV_DB_TOKENS];
+	DBC *c;
+	DBT k, d;
+	unsigned char kb[64], vb[512];
+	struct cv_buf pos = CV_BUF_INIT(0);
+	int ret;
+	enum cv_err e = cv_store_get(st, CV_DB_META, txn, key_tokens, sizeof(key_tokens) - 1, &pos);
+
+	if (e == CV_ENOTFOUND || (!e && pos.len > sizeof(kb)))
+		cv_buf_reset(&pos);
+	else if (e)
+		return e;
+	ret = db->cursor(db, txn, &c, 0);
+	if (ret) {
+		cv_buf_release(&pos);
+		return cv_store_err(ret);
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&d, 0, sizeof(d));
+	memcpy(kb, pos.p, pos.len);
+	k.data = kb;
+	k.size = (u_int32_t)pos.len;
+	k.ulen = sizeof(kb);
+	k.flags = DB_DBT_USERMEM;
+	d.data = vb;
+	d.ulen = sizeof(vb);
+	d.flags = DB_DBT_USERMEM;
+	ret = pos.len ? c->get(c, &k, &d, DB_SET_RANGE | DB_RMW) : c->get(c, &k, &d, DB_FIRST | DB_RMW);
+	for (; ret == 0; ret = c->get(c, &k, &d, DB_NEXT | DB_RMW)) {
+		struct cv_token t;
+
+		if (!budget_take(bg))
+			break;          /* the next step goes on from this key */
+		if (cv_token_decode(vb, d.size, &t) || t.expires < now - CV_TOKEN_KEEP_MS) {
+			ret = c->del(c, 0);
+			if (ret)
+				break;
+			bg->left--;
+			bg->deleted++;
+		}
+	}
+	if (ret == DB_NOTFOUND) {
+		k.size = 0;     /* from the start next time */
+		ret = 0;
+	}
+	c->close(c);
+	cv_buf_release(&pos);
+	if (ret)
+		return cv_store_err(ret);
+	return cv_store_put(st, CV_DB_META, txn, key_tokens, sizeof(key_tokens) - 1, kb, k.size, 0);
+}
+
 enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps)
 {
 	struct budget bg = { budget, budget * 4, 0, cv_now_ms() + CV_PURGE_STEP_MS };
@@ -352,6 +413,8 @@ enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struc
 	}
 	if (!e)
 		e = cv_store_put(st, CV_DB_META, txn, key_next, sizeof(key_next) - 1, next, strlen(next), 0);
+	if (!e && bg.left && bg.visits)
+		e = purge_tokens(st, txn, now, &bg);
 	if (!e) {
 		e = cv_store_commit(txn);
 		txn = NULL;

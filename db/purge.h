@@ -8,7 +8,10 @@
  * all older than the cutoff (now - period; a block spans at most
  * CV_TBLOCK_SPAN_MS), events older than it, alert occurrences and thefts that ended
  * before it, trips that started before it; message ids older than
- * CV_MSGID_KEEP_MS (a retried batch is recognised for that long).
+ * CV_MSGID_KEEP_MS (a retried batch is recognised for that long). And
+ * tokens that expired more than CV_TOKEN_KEEP_MS ago (until then, an
+ * expired access token is told apart from an unknown one): each step also
+ * sweeps a part of the token database, going round it.
  *
  * cv_purge_step() does one small transaction (DB_TXN_NOSYNC: a purge lost
  * in a crash is simply done again): it takes up the round of the vehicles
@@ -29,6 +32,7 @@
 #define CV_RETENTION_DEFAULT_DAYS 60
 #define CV_RETENTION_MAX_DAYS 36500
 #define CV_MSGID_KEEP_MS (7LL * 24 * 3600 * 1000)
+#define CV_TOKEN_KEEP_MS (7LL * 24 * 3600 * 1000)
 #define CV_PURGE_STEP_MS 3            /* a step stops after this long */
 
 /*

@@ -1,6 +1,7 @@
 /* unit-store.c - tests of db/store and db/model on a store in a fresh temporary folder. */
 #include "model.h"
 #include "tblock.h"
+#include "purge.h"
 #include "cvtime.h"
 #include "tap.h"
 
@@ -600,6 +601,40 @@ static void test_blocks(void)
 	free(s);
 }
 
+/* Expired tokens go with the purge, a week after they expired; the others stay. */
+static void test_token_purge(void)
+{
+	int64_t now = cv_now_ms();
+	struct cv_token t, got;
+	char old[CV_TOKEN_STRLEN], recent[CV_TOKEN_STRLEN], live[CV_TOKEN_STRLEN];
+	DB_TXN *txn = begin();
+	size_t deleted = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.kind = CV_TOKEN_ACCESS;
+	cv_strlcpy(t.user, "bob", sizeof(t.user));
+	cv_strlcpy(t.client, "console", sizeof(t.client));
+	t.issued = now - 9 * 86400000LL;
+	t.expires = now - CV_TOKEN_KEEP_MS - 1000;
+	cv_token_issue(&st, txn, &t, old);
+	t.expires = now - 86400000LL;
+	cv_token_issue(&st, txn, &t, recent);
+	t.expires = now + 3600000LL;
+	cv_token_issue(&st, txn, &t, live);
+	commit(txn, "three tokens");
+	/* steps until the sweep has been round the whole token database */
+	for (int i = 0; i < 50; i++) {
+		struct cv_purge_stats ps;
+
+		if (cv_purge_step(&st, now, 200, &ps) == CV_OK)
+			deleted += ps.deleted;
+	}
+	ok(deleted >= 1, "purge steps deleted %zu records", deleted);
+	is_int(cv_token_lookup(&st, NULL, old, &got, now), CV_ENOTFOUND, "a token expired more than a week ago is gone");
+	is_int(cv_token_lookup(&st, NULL, recent, &got, now), CV_EAUTH, "one expired yesterday is still told apart (expired)");
+	is_int(cv_token_lookup(&st, NULL, live, &got, now), CV_OK, "a live one stays");
+}
+
 static void test_status(void)
 {
 	DB_TXN *txn = begin();
@@ -655,6 +690,7 @@ int main(void)
 	test_msgids();
 	test_history();
 	test_blocks();
+	test_token_purge();
 	test_status();
 	is_int(cv_store_maintain(&st, cv_now_ms()), CV_OK, "maintenance runs");
 	cv_store_close(&st);
