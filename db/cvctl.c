@@ -524,7 +524,6 @@ static int cmp_i64(const void *a, const void *b)
 static int cmd_reindex(struct cv_store *st, int argc, char **argv)
 {
 	bool drop = argc == 1 && !strcmp(argv[0], "--drop");
-	DB_TXN *txn = NULL;
 	size_t n = 0;
 	enum cv_err e;
 
@@ -537,16 +536,7 @@ static int cmd_reindex(struct cv_store *st, int argc, char **argv)
 		printf("%zu records indexed\n", n);
 		return 0;
 	}
-	e = cv_store_begin(st, &txn, 0);
-	if (!e)
-		e = cv_hindex_set_ready(st, txn, false);
-	if (!e)
-		e = cv_hindex_clear(st, txn);
-	if (!e) {
-		e = cv_store_commit(txn);
-		txn = NULL;
-	}
-	cv_store_abort(txn);
+	e = cv_hindex_drop(st);
 	return e ? fail("reindex", e) : 0;
 }
 

@@ -74,7 +74,7 @@ enum cv_err cv_hindex_walk_desc(struct cv_store *st, enum cv_hkind kind, int64_t
 	DB *db = st->db[CV_DB_HINDEX];
 	DBC *c;
 	DBT k, d;
-	unsigned char seek[CV_HINDEX_KEYLEN], kb[64];
+	unsigned char kb[64];
 	int ret;
 	enum cv_err e = CV_OK;
 
@@ -83,21 +83,15 @@ enum cv_err cv_hindex_walk_desc(struct cv_store *st, enum cv_hkind kind, int64_t
 	ret = db->cursor(db, NULL, &c, DB_READ_COMMITTED);
 	if (ret)
 		return cv_store_err(ret);
-	hkey(seek, kind, CV_POS_AT(pos), CV_POS_SUFFIX(pos), vid);
+	hkey(kb, kind, CV_POS_AT(pos), CV_POS_SUFFIX(pos), vid);
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
-	memcpy(kb, seek, sizeof(seek));
 	k.data = kb;
-	k.size = sizeof(seek);
+	k.size = CV_HINDEX_KEYLEN;
 	k.ulen = sizeof(kb);
 	k.flags = DB_DBT_USERMEM;
 	d.flags = DB_DBT_REALLOC;
-	/* the first key >= the seek key; walking down we want the last <= it */
-	ret = c->get(c, &k, &d, DB_SET_RANGE);
-	if (ret == DB_NOTFOUND)
-		ret = c->get(c, &k, &d, DB_LAST);
-	else if (ret == 0 && (k.size != sizeof(seek) || memcmp(kb, seek, sizeof(seek))))
-		ret = c->get(c, &k, &d, DB_PREV);
+	ret = cv_cursor_last_le(c, &k, &d, 0);
 	while (ret == 0) {
 		struct cv_hrec h;
 
@@ -250,14 +244,11 @@ static enum cv_err copy_db(struct cv_store *st, enum cv_dbid id, size_t *n)
 	return e;
 }
 
-enum cv_err cv_hindex_rebuild(struct cv_store *st, size_t *n)
+enum cv_err cv_hindex_drop(struct cv_store *st)
 {
-	static const enum cv_dbid dbs[] = { CV_DB_ALERTS, CV_DB_EVENTS, CV_DB_TRIPS };
 	DB_TXN *txn = NULL;
 	enum cv_err e = cv_store_begin(st, &txn, 0);
 
-	*n = 0;
-	/* not ready while it is rebuilt: lists merge meanwhile */
 	if (!e)
 		e = cv_hindex_set_ready(st, txn, false);
 	if (!e)
@@ -267,6 +258,16 @@ enum cv_err cv_hindex_rebuild(struct cv_store *st, size_t *n)
 		txn = NULL;
 	}
 	cv_store_abort(txn);
+	return e;
+}
+
+enum cv_err cv_hindex_rebuild(struct cv_store *st, size_t *n)
+{
+	static const enum cv_dbid dbs[] = { CV_DB_ALERTS, CV_DB_EVENTS, CV_DB_TRIPS };
+	DB_TXN *txn = NULL;
+	enum cv_err e = cv_hindex_drop(st);     /* not ready while it is rebuilt: lists merge meanwhile */
+
+	*n = 0;
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && !e; i++)
 		e = copy_db(st, dbs[i], n);
 	txn = NULL;

@@ -67,6 +67,8 @@ enum cv_err cv_hindex_scan(struct cv_store *st, enum cv_hkind kind, int64_t from
 
 /* Drop every entry (a step of `cvctl reindex`). */
 enum cv_err cv_hindex_clear(struct cv_store *st, DB_TXN *txn);
+/* Clear the ready key and every entry, in a transaction of its own (`cvctl reindex --drop`). */
+enum cv_err cv_hindex_drop(struct cv_store *st);
 
 /*
  * Build the index from the records (`cvctl reindex`): clear it and the

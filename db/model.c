@@ -648,7 +648,6 @@ enum cv_err cv_hist_iter_open(struct cv_store *st, DB_TXN *txn, enum cv_dbid id,
 			      size_t slen, int64_t from, int64_t start, struct cv_hist_iter *it)
 {
 	DB *db = st->db[id];
-	unsigned char seek[26];
 	size_t klen = 24 + slen;
 	int ret;
 
@@ -663,8 +662,7 @@ enum cv_err cv_hist_iter_open(struct cv_store *st, DB_TXN *txn, enum cv_dbid id,
 		it->c = NULL;
 		return cv_store_err(ret);
 	}
-	hist_key(seek, vid, CV_POS_AT(start), CV_POS_SUFFIX(start), slen);
-	memcpy(it->kb, seek, klen);
+	hist_key(it->kb, vid, CV_POS_AT(start), CV_POS_SUFFIX(start), slen);
 	it->k.data = it->kb;
 	it->k.size = (u_int32_t)klen;
 	it->k.ulen = sizeof(it->kb);
@@ -672,13 +670,7 @@ enum cv_err cv_hist_iter_open(struct cv_store *st, DB_TXN *txn, enum cv_dbid id,
 	it->d.data = it->vb;
 	it->d.ulen = sizeof(it->vb);
 	it->d.flags = DB_DBT_USERMEM;
-	/* the first key >= start; walking down we want the last key <= start */
-	ret = it->c->get(it->c, &it->k, &it->d, DB_SET_RANGE);
-	if (ret == DB_NOTFOUND)
-		ret = it->c->get(it->c, &it->k, &it->d, DB_LAST);
-	else if (ret == 0 && (it->k.size != klen || memcmp(it->kb, seek, klen)))
-		ret = it->c->get(it->c, &it->k, &it->d, DB_PREV);
-	return iter_settle(it, ret);
+	return iter_settle(it, cv_cursor_last_le(it->c, &it->k, &it->d, 0));
 }
 
 enum cv_err cv_hist_iter_next(struct cv_hist_iter *it)

@@ -412,3 +412,20 @@ enum cv_err cv_store_scan(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, con
 	free(buf);
 	return e;
 }
+
+int cv_cursor_last_le(DBC *c, DBT *k, DBT *d, uint32_t rmw)
+{
+	unsigned char seek[512];
+	size_t n = k->size;
+	int ret;
+
+	if (n > sizeof(seek))
+		return EINVAL;
+	memcpy(seek, k->data, n);
+	ret = c->get(c, k, d, DB_SET_RANGE | rmw);
+	if (ret == DB_NOTFOUND)
+		return c->get(c, k, d, DB_LAST | rmw);
+	if (ret == 0 && (k->size != n || memcmp(k->data, seek, n)))
+		return c->get(c, k, d, DB_PREV | rmw);
+	return ret;
+}

@@ -132,6 +132,15 @@ enum cv_err cv_store_del(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 			 const void *key, size_t klen);
 
 /*
+ * Position cursor c on the last record whose key is <= the key in k
+ * (k->data, k->size; a USERMEM buffer of its own, which the found key then
+ * replaces), as walking newest first needs: DB_SET_RANGE, then DB_PREV
+ * when that landed past it, or DB_LAST when nothing is at or past it.
+ * rmw: 0 or DB_RMW. Berkeley DB's answer (DB_NOTFOUND: no such record).
+ */
+int cv_cursor_last_le(DBC *c, DBT *k, DBT *d, uint32_t rmw);
+
+/*
  * Read the records of database id from the first key >= start[0..slen)
  * on, in key order and in bulk (DB_MULTIPLE_KEY): a cursor call and its
  * locks per buffer of records rather than per record. fn gets each key and

@@ -52,6 +52,17 @@ static void bc_close(struct bcur *b)
 	b->c = NULL;
 }
 
+/* After a cursor move with Berkeley DB's answer ret: whether it stands on a block of the vehicle. */
+static enum cv_err bc_settle(struct bcur *b, int ret)
+{
+	b->on = ret == 0 && b->k.size == 24 && !memcmp(b->kb, b->vid, 16);
+	if (b->on)
+		b->at = (int64_t)cv_be64_get(b->kb + 16);
+	if (ret == DB_BUFFER_SMALL)
+		return CV_EINVAL;       /* no block is that large: not one of ours */
+	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+}
+
 /*
  * Move the cursor (DB_SET_RANGE to vid . t, DB_NEXT, DB_PREV or DB_LAST);
  * *ret is Berkeley DB's answer. b->on says whether it stands on a block of
@@ -65,24 +76,19 @@ static enum cv_err bc_move(struct bcur *b, uint32_t flag, int64_t t, int *ret)
 		b->k.size = 24;
 	}
 	*ret = b->c->get(b->c, &b->k, &b->d, flag | b->rmw);
-	b->on = *ret == 0 && b->k.size == 24 && !memcmp(b->kb, b->vid, 16);
-	if (b->on)
-		b->at = (int64_t)cv_be64_get(b->kb + 16);
-	if (*ret == DB_BUFFER_SMALL)
-		return CV_EINVAL;       /* no block is that large: not one of ours */
-	return *ret && *ret != DB_NOTFOUND ? cv_store_err(*ret) : CV_OK;
+	return bc_settle(b, *ret);
 }
 
 /* Stand on the vehicle's block holding time t: the last one starting at or before t (b->on false if none). */
 static enum cv_err bc_seek(struct bcur *b, int64_t t)
 {
 	int ret;
-	enum cv_err e = bc_move(b, DB_SET_RANGE, t, &ret);
 
-	if (e || (b->on && b->at == t))
-		return e;
-	/* past t (or past the end): the block before is the one */
-	return bc_move(b, ret == DB_NOTFOUND ? DB_LAST : DB_PREV, 0, &ret);
+	memcpy(b->kb, b->vid, 16);
+	cv_be64_put(b->kb + 16, (uint64_t)t);
+	b->k.size = 24;
+	ret = cv_cursor_last_le(b->c, &b->k, &b->d, b->rmw);
+	return bc_settle(b, ret);
 }
 
 /* ---- writing ------------------------------------------------------------- */

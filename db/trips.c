@@ -134,11 +134,7 @@ static int seek_at_or_before(DBC *c, DBT *k, DBT *d, const unsigned char vid[16]
 
 	trip_key(kb, vid, at);
 	k->size = 24;
-	ret = c->get(c, k, d, DB_SET_RANGE);
-	if (ret == DB_NOTFOUND)
-		ret = c->get(c, k, d, DB_LAST);
-	else if (ret == 0 && (k->size != 24 || memcmp(kb, vid, 16) || (int64_t)cv_be64_get(kb + 16) > at))
-		ret = c->get(c, k, d, DB_PREV);
+	ret = cv_cursor_last_le(c, k, d, 0);
 	if (ret == 0 && (k->size != 24 || memcmp(kb, vid, 16)))
 		ret = DB_NOTFOUND;
 	return ret;
