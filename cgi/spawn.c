@@ -24,7 +24,8 @@
  * killed with SIGKILL, its processes stop too and nothing is left orphaned.
  *
  * stdout carries one line, "ready", once every socket listens and every
- * process is started; stderr one line per event, and the programs' own
+ * process runs its program (each start waits for the execv, through a
+ * close-on-exec pipe); stderr one line per event, and the programs' own
  * stderr (their stdout goes there too).
  */
 #include "config.h"
@@ -206,17 +207,32 @@ static void sp_listen(struct sp_prog *p, mode_t mode)
 static void sp_start(struct sp_slot *s, const char *why_prefix)
 {
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	int execd[2];                /* closed by a successful execv (O_CLOEXEC) */
+	pid_t pid;
+	char c;
 
+	if (pipe(execd) < 0)
+		execd[0] = execd[1] = -1;
+	else {                       /* one thread: no fork between pipe and fcntl */
+		fcntl(execd[0], F_SETFD, FD_CLOEXEC);
+		fcntl(execd[1], F_SETFD, FD_CLOEXEC);
+	}
+	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, SP_PROG ": fork for %s: %s, retrying in 1 s\n", s->prog->base, strerror(errno));
 		s->start_at = sp_now() + 1000;
+		if (execd[0] >= 0) {
+			close(execd[0]);
+			close(execd[1]);
+		}
 		return;
 	}
 	if (pid == 0) {
 		sigset_t none;
 		char *argv[2];
 
+		if (execd[0] >= 0)
+			close(execd[0]);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
@@ -230,6 +246,15 @@ static void sp_start(struct sp_slot *s, const char *why_prefix)
 		execv(s->prog->path, argv);
 		fprintf(stderr, SP_PROG ": cannot run %s: %s\n", s->prog->path, strerror(errno));
 		_exit(127);
+	}
+	/* Wait until the child runs the program (or gave up): once this
+	 * returns, the process table shows the program, not a copy of the
+	 * supervisor, and "ready" and "restarted as" are true when printed. */
+	if (execd[0] >= 0) {
+		close(execd[1]);
+		while (read(execd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(execd[0]);
 	}
 	s->pid = pid;
 	s->started = sp_now();
