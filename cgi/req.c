@@ -824,27 +824,108 @@ static const char *fmt_uint(char buf[24], size_t v)
 	return p;
 }
 
-static void send_response(struct cv_req *r)
+static bool rc_trace;                  /* CVAPI_CACHE_TRACE: an X-Cvapi-Cache header */
+
+/* The head of the answer in head (at most 256 bytes): Status, Content-Type, Content-Length lines. */
+static size_t response_head(const struct cv_req *r, char head[256])
 {
-	char head[256], num[24];
+	char num[24];
 	size_t n;
 
 	/* "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n", without snprintf */
-	n = str_put(head, sizeof(head), 0, "Status: ");
-	n = str_put(head, sizeof(head), n, fmt_uint(num, (size_t)(r->status > 0 ? r->status : 0)));
-	n = str_put(head, sizeof(head), n, " ");
-	n = str_put(head, sizeof(head), n, reason(r->status));
-	n = str_put(head, sizeof(head), n, "\r\nContent-Type: ");
-	n = str_put(head, sizeof(head), n, r->ctype ? r->ctype : "application/json");
-	n = str_put(head, sizeof(head), n, "\r\nContent-Length: ");
-	n = str_put(head, sizeof(head), n, fmt_uint(num, r->out.len));
-	n = str_put(head, sizeof(head), n, "\r\n");
+	n = str_put(head, 256, 0, "Status: ");
+	n = str_put(head, 256, n, fmt_uint(num, (size_t)(r->status > 0 ? r->status : 0)));
+	n = str_put(head, 256, n, " ");
+	n = str_put(head, 256, n, reason(r->status));
+	n = str_put(head, 256, n, "\r\nContent-Type: ");
+	n = str_put(head, 256, n, r->ctype ? r->ctype : "application/json");
+	n = str_put(head, 256, n, "\r\nContent-Length: ");
+	n = str_put(head, 256, n, fmt_uint(num, r->out.len));
+	n = str_put(head, 256, n, "\r\n");
+	return n;
+}
+
+static void send_response(struct cv_req *r)
+{
+	char head[256];
+	size_t n = response_head(r, head);
+
 	FCGX_PutStr(head, (int)n, r->fcgi->out);
 	if (r->headers.len)
 		FCGX_PutStr(r->headers.p, (int)r->headers.len, r->fcgi->out);
 	FCGX_PutStr("\r\n", 2, r->fcgi->out);
 	if (r->out.len && strcmp(r->method, "HEAD"))
 		FCGX_PutStr(r->out.p, (int)r->out.len, r->fcgi->out);
+}
+
+/* key += s (false if it does not fit) */
+static bool rc_key_add(struct cv_req *r, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n + 1 > sizeof(r->rc_key) - r->rc_klen)
+		return false;
+	memcpy(r->rc_key + r->rc_klen, s, n);
+	r->rc_key[r->rc_klen + n] = '\n';
+	r->rc_klen += n + 1;
+	return true;
+}
+
+/*
+ * The answer cache (rcache.h), before anything is parsed or read: a B2C
+ * GET or HEAD with a bearer token whose kept answer is still valid is sent
+ * as it is (true). Otherwise the request may be kept once answered: its key
+ * and the generations are noted now, before the store is read.
+ */
+static bool rc_lookup(struct cv_req *r)
+{
+	char **envp = r->fcgi->envp;
+	const char *auth = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
+	const char *uri = FCGX_GetParam("REQUEST_URI", envp);
+	const char *resp;
+	size_t len, head_len;
+	bool head_only = !strcmp(r->method, "HEAD");
+
+	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !r->nseg || !auth || !*auth || !uri ||
+	    (!head_only && strcmp(r->method, "GET")))
+		return false;
+	r->rc_klen = 0;
+	if (!rc_key_add(r, r->base) || !rc_key_add(r, uri) || !rc_key_add(r, auth))
+		return false;
+	resp = cv_rc_find(&r->store->gen, r->rc_key, r->rc_klen, r->now, &len, &head_len);
+	if (resp) {
+		FCGX_PutStr(resp, (int)head_len, r->fcgi->out);
+		if (rc_trace)
+			FCGX_PutStr("X-Cvapi-Cache: hit\r\n", 20, r->fcgi->out);
+		FCGX_PutStr("\r\n", 2, r->fcgi->out);
+		if (!head_only)
+			FCGX_PutStr(resp + head_len, (int)(len - head_len), r->fcgi->out);
+		return true;
+	}
+	cv_rc_note(&r->store->gen, cv_gen_slot(r->seg[0], strlen(r->seg[0])), &r->rc_stamp);
+	r->rc_try = true;
+	return false;
+}
+
+void cv_rc_vehicle(struct cv_req *r)
+{
+	if (r->rc_try && r->vid && r->nseg && !strcmp(r->vid, r->seg[0]))
+		r->rc_ok = true;
+}
+
+/* Keep the answer just made, when cacheable (head without the blank line, body). */
+static void rc_keep(struct cv_req *r)
+{
+	struct cv_buf h = CV_BUF_INIT(0);
+	char head[256];
+	size_t n = response_head(r, head);
+
+	if (cv_buf_add(&h, head, n) || (r->headers.len && cv_buf_add(&h, r->headers.p, r->headers.len))) {
+		cv_buf_release(&h);
+		return;
+	}
+	cv_rc_keep(r->rc_key, r->rc_klen, &r->rc_stamp, r->now, r->tok.expires, h.p, h.len, r->out.p, r->out.len);
+	cv_buf_release(&h);
 }
 
 static void handle(struct cv_req *r, const struct cv_route *routes)
@@ -893,6 +974,11 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		goto out;
 	}
 	r->route = rt;
+	r->rc_try = r->rc_ok = false;
+	if (rc_lookup(r)) {
+		req_release(r);
+		return;
+	}
 	st = parse_query(r);
 	if (!st)
 		st = read_body(r);
@@ -904,6 +990,11 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		r->status = 200;
 		r->ctype = "application/hal+json";
 		st = rt->fn(r);
+	}
+	if (!st && r->status == 200 && r->rc_ok) {
+		rc_keep(r);
+		if (rc_trace)
+			cv_header(r, "X-Cvapi-Cache", "miss");
 	}
 out:
 	(void)st;
@@ -1011,6 +1102,14 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		if (cv_parse_i64(getenv("CVAPI_WATCHDOG"), 1, 3600, &w) == CV_OK)
 			watchdog = (unsigned)w;
 	}
+	cv_rc_setup(CV_RC_DEFAULT);
+	if (getenv("CVAPI_CACHE")) {
+		int64_t c;
+
+		if (cv_parse_i64(getenv("CVAPI_CACHE"), 0, CV_RC_MAX, &c) == CV_OK)
+			cv_rc_setup((size_t)c);
+	}
+	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
 	if (getenv("CVAPI_PURGE_EVERY")) {
 		int64_t p;
 
@@ -1058,6 +1157,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	cv_buf_release(&r.headers);
 	cv_buf_release(&r.scratch);
 	FCGX_Free(&fr, 1);
+	cv_rc_free();
 	cv_store_close(&store);
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "jw.h"
 #include "model.h"
+#include "rcache.h"
 
 #define CV_PATH_MAX 512
 #define CV_MAX_SEGS 12
@@ -179,6 +180,13 @@ struct cv_req {
 	 * read needs no malloc. Valid until the handler returns.
 	 */
 	struct cv_buf scratch;
+
+	/* the answer cache (rcache.h), set by the layer before the handler */
+	bool rc_try;                       /* a cacheable request that missed */
+	bool rc_ok;                        /* the handler called cv_rc_vehicle() */
+	struct cv_rc_stamp rc_stamp;       /* generations noted before the store was read */
+	size_t rc_klen;
+	char rc_key[CV_RC_KEY_MAX];
 };
 
 /*
@@ -222,6 +230,14 @@ void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char 
  * id, 403 not yours) already written.
  */
 int cv_check_vehicle(struct cv_req *r);
+/*
+ * Say that this answer depends on the path's vehicle (after
+ * cv_check_vehicle(): r->vid is the first capture) and on who asks, and on
+ * nothing else: the layer may keep it and answer the same request with it
+ * until the vehicle's data or anyone's rights change (rcache.h). Only for
+ * handlers of the B2C face whose answer is the same whatever the time.
+ */
+void cv_rc_vehicle(struct cv_req *r);
 /* On the fleet face, write the "vin" member of the path's vehicle (its objects carry it). */
 void cv_jw_vin(struct cv_jw *w, const struct cv_req *r);
 

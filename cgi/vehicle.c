@@ -9,7 +9,9 @@
  *       maintenance: the same for a fleet manager (everything shown)
  *
  * The status record carries its JSON fragments rendered at ingest, so a
- * status read is three key lookups (token, ownership, status) and copies.
+ * status read is three key lookups (token, ownership, status) and copies;
+ * the B2C answers depend on nothing else, and the request layer keeps
+ * them (rcache.h) until the vehicle's next upload or a change of rights.
  */
 #include "links.h"
 #include "page.h"
@@ -82,7 +84,10 @@ static int get_status(struct cv_req *r)
 		return st;
 	cv_jw_init(&w, &r->out);
 	render_status(&w, r, &rec);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	if (w.err)
+		return cv_fail(r, 500, CV_C_GENERIC, "response too large");
+	cv_rc_vehicle(r);
+	return 0;
 }
 
 static int get_last_position(struct cv_req *r)
@@ -96,6 +101,7 @@ static int get_last_position(struct cv_req *r)
 	if (!st) {
 		r->ctype = "application/vnd.geo+json";
 		cv_buf_add(&r->out, rec.position, rec.position_len);
+		cv_rc_vehicle(r);
 	}
 	return st;
 }
@@ -113,7 +119,10 @@ static int get_maintenance(struct cv_req *r)
 		return st;
 	cv_jw_init(&w, &r->out);
 	render_maintenance(&w, r, &rec);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	if (w.err)
+		return cv_fail(r, 500, CV_C_GENERIC, "response too large");
+	cv_rc_vehicle(r);
+	return 0;
 }
 
 /* ---- fleet lists: /fleets/{fid}/status, /fleets/{fid}/maintenances ------------ */

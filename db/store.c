@@ -212,6 +212,14 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 		return cv_store_err(ret);
 	}
 	st->env = env;
+	if (cv_gen_open(&st->gen, real)) {
+		cv_store_close(st);
+		return CV_EIO;
+	}
+	/* a process that died between a commit and its bump had answered no
+	 * one; this bump, by its replacement or anyone, ends the copies of
+	 * what that commit changed (gen.h) */
+	cv_gen_bump(&st->gen, CV_GEN_ALL);
 	for (int i = 0; i < CV_DB_COUNT; i++) {
 		DB *db;
 
@@ -248,6 +256,7 @@ void cv_store_close(struct cv_store *st)
 	if (st->env)
 		st->env->close(st->env, 0);
 	st->env = NULL;
+	cv_gen_close(&st->gen);
 }
 
 enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags)
@@ -255,15 +264,91 @@ enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags)
 	return cv_store_err(st->env->txn_begin(st->env, NULL, txn, flags));
 }
 
+/*
+ * The generation bumps that open transactions owe (store.h, gen.h): one
+ * entry per transaction and slot, in an array that grows as needed (a
+ * process has one or two transactions open at a time).
+ */
+static struct pending_bump {
+	DB_TXN *txn;
+	struct cv_gen *gen;
+	size_t slot;
+} *pending;
+static size_t npending, cap_pending;
+
+/* The slot a write of key to database id changes, or -1: none. */
+static long gen_slot_of(enum cv_dbid id, const void *key, size_t klen, bool del)
+{
+	switch (id) {
+	case CV_DB_STATUS:
+	case CV_DB_VEHICLES:
+		return (long)cv_gen_slot(key, klen);
+	case CV_DB_TOKENS:
+		return del ? CV_GEN_ALL : -1;
+	case CV_DB_USERS:
+	case CV_DB_CLIENTS:
+	case CV_DB_FLEETS:
+	case CV_DB_VINS:
+	case CV_DB_USERVEHS:
+	case CV_DB_FLEETVEHS:
+	case CV_DB_CERTS:
+	case CV_DB_BASICAUTH:
+		return CV_GEN_ALL;
+	default:
+		return -1;
+	}
+}
+
+static void gen_owe(struct cv_store *st, DB_TXN *txn, long slot)
+{
+	if (slot < 0)
+		return;
+	if (!txn) {
+		cv_gen_bump(&st->gen, (size_t)slot);
+		return;
+	}
+	for (size_t i = 0; i < npending; i++)
+		if (pending[i].txn == txn && pending[i].slot == (size_t)slot)
+			return;
+	if (npending == cap_pending) {
+		cap_pending = cap_pending ? 2 * cap_pending : 16;
+		pending = cv_realloc(pending, cap_pending * sizeof(*pending));
+	}
+	pending[npending++] = (struct pending_bump){ txn, &st->gen, (size_t)slot };
+}
+
+/* Settle what txn owes: bump (after a commit) or forget (abort). */
+static void gen_settle(DB_TXN *txn, bool bump)
+{
+	size_t i = 0;
+
+	while (i < npending) {
+		if (pending[i].txn == txn) {
+			if (bump)
+				cv_gen_bump(pending[i].gen, pending[i].slot);
+			pending[i] = pending[--npending];
+		} else {
+			i++;
+		}
+	}
+}
+
 enum cv_err cv_store_commit(DB_TXN *txn)
 {
-	return cv_store_err(txn->commit(txn, 0));
+	int ret = txn->commit(txn, 0);
+
+	/* after a failed commit the transaction is gone and changed nothing;
+	 * bumping anyway costs a miss, never a stale copy */
+	gen_settle(txn, true);
+	return cv_store_err(ret);
 }
 
 void cv_store_abort(DB_TXN *txn)
 {
-	if (txn)
+	if (txn) {
+		gen_settle(txn, false);
 		txn->abort(txn);
+	}
 }
 
 enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)
@@ -336,6 +421,7 @@ enum cv_err cv_store_put(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 			 const void *key, size_t klen, const void *val, size_t vlen, uint32_t flags)
 {
 	DBT k, v;
+	int ret;
 
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
@@ -343,18 +429,25 @@ enum cv_err cv_store_put(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 	k.size = (u_int32_t)klen;
 	v.data = (void *)val;
 	v.size = (u_int32_t)vlen;
-	return cv_store_err(st->db[id]->put(st->db[id], txn, &k, &v, flags));
+	ret = st->db[id]->put(st->db[id], txn, &k, &v, flags);
+	if (!ret)
+		gen_owe(st, txn, gen_slot_of(id, key, klen, false));
+	return cv_store_err(ret);
 }
 
 enum cv_err cv_store_del(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 			 const void *key, size_t klen)
 {
 	DBT k;
+	int ret;
 
 	memset(&k, 0, sizeof(k));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	return cv_store_err(st->db[id]->del(st->db[id], txn, &k, 0));
+	ret = st->db[id]->del(st->db[id], txn, &k, 0);
+	if (!ret)
+		gen_owe(st, txn, gen_slot_of(id, key, klen, true));
+	return cv_store_err(ret);
 }
 
 enum cv_err cv_store_scan(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *start, size_t slen,

@@ -52,6 +52,7 @@
 
 #include <db.h>
 #include "cv.h"
+#include "gen.h"
 #include "buf.h"
 
 enum cv_dbid {
@@ -82,6 +83,7 @@ enum cv_dbid {
 struct cv_store {
 	DB_ENV *env;
 	DB *db[CV_DB_COUNT];
+	struct cv_gen gen;      /* change generations (gen.h) */
 	int64_t last_maint;     /* ms of the last cv_store_maintain() work */
 	char region[4096];      /* absolute path of the primary region file */
 };
@@ -104,8 +106,22 @@ enum cv_err cv_store_err(int dbret);
 
 /* Begin a transaction (flags: 0, or DB_READ_COMMITTED for readers). */
 enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags);
-/* Commit durably (the log is flushed before this returns). */
+/*
+ * Commit durably (the log is flushed before this returns), then bump the
+ * change generations (gen.h) of what the transaction wrote through
+ * cv_store_put and cv_store_del:
+ *   - status, vehicles (key: a vehicle id): that vehicle's slot;
+ *   - users, clients, fleets, VINs, both vehicle links, certificates,
+ *     Basic credentials, and deleted tokens: CV_GEN_ALL (who may read what);
+ *   - history, events, trips, message ids, issued tokens: nothing (no
+ *     cached answer depends on them).
+ * A write outside a transaction bumps at once. The tracking is per
+ * process and not thread-safe, like the rest of a process's store use.
+ * Writes through a cursor are not tracked: the only ones (purge) delete
+ * history and expired tokens, on which no cached answer depends.
+ */
 enum cv_err cv_store_commit(DB_TXN *txn);
+/* Abort (NULL: nothing); the tracked bumps of txn are dropped. */
 void cv_store_abort(DB_TXN *txn);
 
 /*

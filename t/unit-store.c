@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0 1714552200000LL       /* 2024-05-01T08:30:00Z */
@@ -664,6 +666,91 @@ static void test_status(void)
 	cv_buf_release(&b);
 }
 
+/* Change generations (gen.h): bumped by commits, not by aborts nor before the commit, seen by other processes. */
+static void test_generations(const char *dir)
+{
+	const char *vid = "00000000000000000000000000000002";
+	size_t slot = cv_gen_slot(vid, strlen(vid));
+	uint64_t v0 = cv_gen_get(&st.gen, slot), a0 = cv_gen_get(&st.gen, CV_GEN_ALL);
+	struct cv_state state;
+	struct cv_token t;
+	char tok[CV_TOKEN_STRLEN], path[4096 + 64];
+	struct cv_gen other;
+	DB_TXN *txn;
+	pid_t pid;
+	int wst;
+
+	ok(slot >= 1 && slot < CV_GEN_SLOTS, "a vehicle's slot is not CV_GEN_ALL (%zu)", slot);
+	ok(a0 >= 1, "opening the store bumped CV_GEN_ALL");
+	memset(&state, 0, sizeof(state));
+	state.v.at = T0;
+	txn = begin();
+	is_int(cv_status_put(&st, txn, vid, &state), CV_OK, "a status put");
+	is_int(cv_status_put(&st, txn, vid, &state), CV_OK, "and another in the same transaction");
+	ok(cv_gen_get(&st.gen, slot) == v0, "no bump before the commit");
+	commit(txn, "status");
+	ok(cv_gen_get(&st.gen, slot) == v0 + 1, "one bump of the vehicle's slot after the commit");
+	ok(cv_gen_get(&st.gen, CV_GEN_ALL) == a0, "CV_GEN_ALL unchanged by a status");
+
+	txn = begin();
+	is_int(cv_status_put(&st, txn, vid, &state), CV_OK, "a status put");
+	cv_store_abort(txn);
+	ok(cv_gen_get(&st.gen, slot) == v0 + 1, "no bump after an abort");
+
+	memset(&t, 0, sizeof(t));
+	t.kind = CV_TOKEN_ACCESS;
+	cv_strlcpy(t.user, "bob", sizeof(t.user));
+	cv_strlcpy(t.client, "console", sizeof(t.client));
+	t.expires = cv_now_ms() + 60000;
+	txn = begin();
+	is_int(cv_token_issue(&st, txn, &t, tok), CV_OK, "issue a token");
+	commit(txn, "token");
+	ok(cv_gen_get(&st.gen, CV_GEN_ALL) == a0, "issuing a token bumps nothing");
+	txn = begin();
+	is_int(cv_token_revoke(&st, txn, tok), CV_OK, "revoke it");
+	ok(cv_gen_get(&st.gen, CV_GEN_ALL) == a0, "not before the commit");
+	commit(txn, "revoke");
+	ok(cv_gen_get(&st.gen, CV_GEN_ALL) == a0 + 1, "revoking bumps CV_GEN_ALL after the commit");
+
+	/* another process maps the same counters */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct cv_gen g;
+
+		if (cv_gen_open(&g, dir))
+			_exit(1);
+		cv_gen_bump(&g, slot);
+		cv_gen_close(&g);
+		_exit(0);
+	}
+	ok(pid > 0 && waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "a child bumped the slot");
+	ok(cv_gen_get(&st.gen, slot) == v0 + 2, "and this process sees it");
+
+	/* a file of another size is not ours */
+	snprintf(path, sizeof(path), "%s/odd", dir);
+	if (mkdir(path, 0700) == 0) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/odd/%s", dir, CV_GEN_FILE);
+		f = fopen(path, "w");
+		if (f) {
+			fputs("not counters, and longer than the counters would be: ", f);
+			for (int i = 0; i < 20000; i++)
+				fputs("0123456789", f);
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "%s/odd", dir);
+		is_int(cv_gen_open(&other, path), CV_EINVAL, "a longer file is refused");
+		ok(other.slot == NULL, "and left closed");
+		cv_gen_close(&other);
+		snprintf(path, sizeof(path), "%s/odd/%s", dir, CV_GEN_FILE);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/odd", dir);
+		rmdir(path);
+	}
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/cvapi-unit-store-XXXXXX";
@@ -692,6 +779,7 @@ int main(void)
 	test_blocks();
 	test_token_purge();
 	test_status();
+	test_generations(dir);
 	is_int(cv_store_maintain(&st, cv_now_ms()), CV_OK, "maintenance runs");
 	cv_store_close(&st);
 

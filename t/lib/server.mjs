@@ -445,6 +445,7 @@ export class Server {
 			UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1',
 			// tests upload history of any date: no purge unless a test asks for it
 			CVAPI_PURGE_EVERY: process.env.CVAPI_PURGE_EVERY ?? '0',
+			...(this.opts.env || {}),
 		};
 		delete this.env.CVAPI_HOME;
 		const common = {
@@ -710,7 +711,7 @@ export class Server {
  *   - when no server can be started (see skipReason) every test is
  *     skipped with the reason.
  * Tests are top level, so that automake's TAP driver counts each one.
- * opts: { procs }.
+ * opts: { procs, tls, env (added to the programs' environment) }.
  */
 export function apiSuite(name, opts, fn) {
 	if (typeof opts === 'function') {

@@ -1,0 +1,58 @@
+/*
+ * gen.h - change generations: counters in shared memory that tell every
+ * process of a store that something it may have copied has changed.
+ *
+ * The file "generations" in the store folder holds CV_GEN_SLOTS 64-bit
+ * counters and is mapped (MAP_SHARED) by every process that opens the
+ * store. Slot CV_GEN_ALL is the generation of everything; the other slots
+ * are vehicles' (cv_gen_slot(vid): a hash, so two vehicles may share one,
+ * which only costs a cache a needless miss).
+ *
+ * The protocol (what makes a copy safe to reuse):
+ *   - a writer bumps a slot after the transaction that changed the data
+ *     committed (cv_store_commit does it for the writes cv_store_put and
+ *     cv_store_del tracked; see store.h), before it answers anyone;
+ *   - a reader loads the counters it depends on before it reads the store;
+ *     a copy of what it then read stays valid while they are unchanged.
+ * A reader that loaded a counter before a bump and read the data after it
+ * holds newer data under an older counter: a needless miss, never a stale
+ * hit. A writer killed between its commit and its bump had not answered;
+ * every process bumps CV_GEN_ALL when it opens the store, so its
+ * replacement ends any copy of the old data.
+ *
+ * Counters only grow and are read and bumped with atomic operations (one
+ * 64-bit word each: lock-free on every platform cvapi builds on).
+ */
+#ifndef CV_GEN_H
+#define CV_GEN_H
+
+#include "cv.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_GEN_FILE "generations"
+#define CV_GEN_SLOTS 16384          /* 128 KB */
+#define CV_GEN_ALL 0
+
+struct cv_gen {
+	uint64_t *slot;             /* the mapping; NULL when closed */
+};
+
+/*
+ * Map home/CV_GEN_FILE, creating it (mode 0660, zeros) when missing. A
+ * file of another size is refused (CV_EINVAL). On failure a line saying
+ * why is printed on stderr.
+ */
+enum cv_err cv_gen_open(struct cv_gen *g, const char *home);
+/* Unmap; safe on a closed one. */
+void cv_gen_close(struct cv_gen *g);
+
+/* The slot of vehicle id[0..len): 1 .. CV_GEN_SLOTS-1. */
+size_t cv_gen_slot(const void *id, size_t len);
+/* The current value of a slot (0 when g is closed). */
+uint64_t cv_gen_get(const struct cv_gen *g, size_t slot);
+/* Add one to a slot (nothing when g is closed). */
+void cv_gen_bump(struct cv_gen *g, size_t slot);
+
+#endif
