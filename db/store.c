@@ -292,7 +292,6 @@ static long gen_slot_of(enum cv_dbid id, const void *key, size_t klen, bool del)
 	case CV_DB_USERVEHS:
 	case CV_DB_FLEETVEHS:
 	case CV_DB_CERTS:
-	case CV_DB_BASICAUTH:
 		return CV_GEN_ALL;
 	default:
 		return -1;

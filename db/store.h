@@ -46,6 +46,10 @@
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
  * telemetry, the seek lands on the block holding `start`).
+ *
+ * Beside the databases, the file "generations" (gen.h) holds the change
+ * counters that the processes' answer caches check; it is not data (a
+ * backup leaves it out; a missing one is made again, zeros).
  */
 #ifndef CV_STORE_H
 #define CV_STORE_H
@@ -111,10 +115,11 @@ enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags);
  * change generations (gen.h) of what the transaction wrote through
  * cv_store_put and cv_store_del:
  *   - status, vehicles (key: a vehicle id): that vehicle's slot;
- *   - users, clients, fleets, VINs, both vehicle links, certificates,
- *     Basic credentials, and deleted tokens: CV_GEN_ALL (who may read what);
- *   - history, events, trips, message ids, issued tokens: nothing (no
- *     cached answer depends on them).
+ *   - users, clients, fleets, VINs, both vehicle links, certificates and
+ *     deleted tokens: CV_GEN_ALL (who may read what);
+ *   - history, events, trips, message ids, issued tokens, verified Basic
+ *     credentials (a password change is a users write): nothing (no cached
+ *     answer depends on them).
  * A write outside a transaction bumps at once. The tracking is per
  * process and not thread-safe, like the rest of a process's store use.
  * Writes through a cursor are not tracked: the only ones (purge) delete
