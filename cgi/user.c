@@ -123,7 +123,10 @@ static int get_vehicle(struct cv_req *r)
 		return cv_fail_store(r, e, "vehicle");
 	cv_jw_init(&w, &r->out);
 	cv_render_vehicle(&w, r, &v);
-	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	if (w.err)
+		return cv_fail(r, 500, CV_C_GENERIC, "response too large");
+	cv_rc_vehicle(r);
+	return 0;
 }
 
 /* ---- the fleet face ------------------------------------------------------ */

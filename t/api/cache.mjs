@@ -1,6 +1,7 @@
-// The answer cache (cgi/rcache.h): each process keeps its answers to
-// /status, /lastPosition and /maintenance and sends them again while the
-// vehicle's data and anyone's rights are unchanged. What a user must never
+// The answer cache (cgi/rcache.h): each process keeps its answers to a
+// vehicle, its /status, /lastPosition and /maintenance (user face) and
+// sends them again while the vehicle's data and anyone's rights are
+// unchanged. What a user must never
 // see: an answer older than an upload that was acknowledged, another
 // token's answer (scopes, owner), links of another host, an expired
 // token's answer. The programs run with CVAPI_CACHE_TRACE=1, so that the
@@ -22,7 +23,7 @@ const sample = (i, extra = {}) => ({
 apiSuite('cache', { env: { CVAPI_CACHE_TRACE: '1' } }, (srv, it) => {
 	let car; // { login, token, vin, id, cred }
 	let n = 0;
-	const url = (what) => `${B2C}/user/vehicles/${car.id}/${what}`;
+	const url = (what) => `${B2C}/user/vehicles/${car.id}${what ? '/' + what : ''}`;
 	const upload = async (extra) => {
 		n += 1;
 		const r = await srv.upload(car.vin, car.cred, { messageId: `cache-${n}`, samples: [sample(n, extra)] });
@@ -42,7 +43,7 @@ apiSuite('cache', { env: { CVAPI_CACHE_TRACE: '1' } }, (srv, it) => {
 	it('a repeated read is answered from the cache, the same bytes and headers', async () => {
 		car = await srv.addUserWithVehicle('cacheuser', 'VF3CACHE000000001', 'electric');
 		await upload();
-		for (const what of ['status', 'lastPosition', 'maintenance']) {
+		for (const what of ['status', 'lastPosition', 'maintenance', '']) {
 			const first = await srv.get(url(what), car.token);
 			assert.equal(first.status, 200, first.text);
 			assert.equal(first.headers.get('x-cvapi-cache'), 'miss', `${what}: a first read is made, and kept`);
@@ -54,6 +55,9 @@ apiSuite('cache', { env: { CVAPI_CACHE_TRACE: '1' } }, (srv, it) => {
 		const s = await untilHit(url('status'), car.token);
 		await assertSchema(s.body, 'Status');
 		assert.equal(s.body.kinetic.speed, 11);
+		const v = await untilHit(url(''), car.token);
+		await assertSchema(v.body, 'Vehicle');
+		assert.equal(v.body.vin, car.vin);
 	});
 
 	it('an acknowledged upload is in every read after it, in every process', async () => {
