@@ -19,17 +19,6 @@ struct rc_entry {
 static struct rc_entry *rc_table;
 static size_t rc_mask;              /* entries - 1 */
 
-static uint64_t rc_hash(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;        /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void rc_drop(struct rc_entry *e)
 {
 	free(e->mem);
@@ -71,7 +60,7 @@ const char *cv_rc_find(const struct cv_gen *g, const char *key, size_t klen, int
 
 	if (!rc_table)
 		return NULL;
-	h = rc_hash(key, klen);
+	h = cv_hash64(key, klen);
 	e = &rc_table[h & rc_mask];
 	if (!e->mem || e->hash != h || e->klen != klen || memcmp(e->mem, key, klen))
 		return NULL;
@@ -93,7 +82,7 @@ void cv_rc_keep(const char *key, size_t klen, const struct cv_rc_stamp *s, int64
 
 	if (!rc_table || klen > CV_RC_KEY_MAX)
 		return;
-	h = rc_hash(key, klen);
+	h = cv_hash64(key, klen);
 	e = &rc_table[h & rc_mask];
 	rc_drop(e);
 	e->mem = cv_malloc(klen + head_len + body_len);

@@ -57,6 +57,18 @@ void *cv_calloc(size_t nmemb, size_t size)
 	return p;
 }
 
+uint64_t cv_hash64(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 void *cv_realloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);

@@ -54,6 +54,9 @@ enum cv_err cv_strlcpy(char *dst, const char *src, size_t dstsz);
 /* Constant-time comparison of two byte strings of length n; true if equal. */
 bool cv_memeq_ct(const void *a, const void *b, size_t n);
 
+/* FNV-1a, 64 bits, of p[0..n): for hash tables, not against an adversary. */
+uint64_t cv_hash64(const void *p, size_t n);
+
 /*
  * Parse a whole decimal integer in [min, max]; leading/trailing garbage,
  * empty strings and overflow are CV_EINVAL.

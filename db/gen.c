@@ -69,14 +69,7 @@ void cv_gen_close(struct cv_gen *g)
 
 size_t cv_gen_slot(const void *id, size_t len)
 {
-	const unsigned char *p = id;
-	uint64_t h = 1469598103934665603ULL;        /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return 1 + (size_t)(h % (CV_GEN_SLOTS - 1));
+	return 1 + (size_t)(cv_hash64(id, len) % (CV_GEN_SLOTS - 1));
 }
 
 uint64_t cv_gen_get(const struct cv_gen *g, size_t slot)

@@ -23,6 +23,11 @@ int main(void)
 	ok(cv_strlcpy(small, "abc", sizeof(small)) == CV_OK && !strcmp(small, "abc"), "fits");
 	ok(cv_strlcpy(small, "abcd", sizeof(small)) == CV_ETOOBIG && !strcmp(small, "abc"), "truncated, terminated");
 
+	/* cv_hash64: FNV-1a's published values */
+	ok(cv_hash64("", 0) == 0xcbf29ce484222325ULL, "FNV-1a of nothing is the offset basis");
+	ok(cv_hash64("a", 1) == 0xaf63dc4c8601ec8cULL, "FNV-1a of \"a\"");
+	ok(cv_hash64("foobar", 6) == 0x85944171f73967e8ULL, "FNV-1a of \"foobar\"");
+
 	/* cv_memeq_ct */
 	ok(cv_memeq_ct("abc", "abc", 3), "equal");
 	ok(!cv_memeq_ct("abc", "abd", 3), "last byte differs");
