@@ -62,7 +62,8 @@ const char *cv_rc_find(const struct cv_gen *g, const char *key, size_t klen, int
 		return NULL;
 	h = cv_hash64(key, klen);
 	e = &rc_table[h & rc_mask];
-	if (!e->mem || e->hash != h || e->klen != klen || memcmp(e->mem, key, klen))
+	/* the key holds a bearer token: compared in constant time, like tokens */
+	if (!e->mem || e->hash != h || e->klen != klen || !cv_memeq_ct(e->mem, key, klen))
 		return NULL;
 	if (now >= e->until || now < e->kept || cv_gen_get(g, CV_GEN_ALL) != e->stamp.all ||
 	    cv_gen_get(g, e->stamp.slot) != e->stamp.veh) {
