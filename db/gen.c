@@ -17,7 +17,7 @@
 enum cv_err cv_gen_open(struct cv_gen *g, const char *home)
 {
 	char path[4096];
-	struct stat sb;
+	struct stat sb, hb;
 	void *m;
 	int fd, n;
 
@@ -37,6 +37,11 @@ enum cv_err cv_gen_open(struct cv_gen *g, const char *home)
 		close(fd);
 		return CV_EIO;
 	}
+	/* made by root (cvctl run as root on the programs' store): the file
+	 * goes to the folder's owner, or the programs could not map it */
+	if (geteuid() == 0 && sb.st_uid == 0 && stat(home, &hb) == 0 && hb.st_uid != 0 &&
+	    fchown(fd, hb.st_uid, hb.st_gid) < 0)
+		fprintf(stderr, "cvapi: cannot give %s to the store's owner: %s\n", path, strerror(errno));
 	/* a new file, or one a concurrent opener is sizing: the same size,
 	 * zeros, whoever gets there first */
 	if (sb.st_size < GEN_BYTES && ftruncate(fd, GEN_BYTES) < 0) {

@@ -40,8 +40,9 @@ struct cv_gen {
 };
 
 /*
- * Map home/CV_GEN_FILE, creating it (mode 0660, zeros) when missing. A
- * file of another size is refused (CV_EINVAL). On failure a line saying
+ * Map home/CV_GEN_FILE, creating it (mode 0660, zeros) when missing; one
+ * that root made in a folder owned by someone else is given to the
+ * folder's owner. A file of another size is refused (CV_EINVAL). On failure a line saying
  * why is printed on stderr.
  */
 enum cv_err cv_gen_open(struct cv_gen *g, const char *home);
