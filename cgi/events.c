@@ -296,20 +296,12 @@ static uint32_t check_alarm_type(const char *item)
 }
 
 static const struct cv_field list_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(2000),
 	{ NULL, 0, 0, NULL },
 };
 
 static const struct cv_field alarm_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(2000),
 	[F_TYPE] = { "type", CV_F_LIST, 0, check_alarm_type },
 	{ NULL, 0, 0, NULL },
 };
@@ -325,21 +317,13 @@ static uint32_t check_profile(const char *item)
  * there is no type filter.
  */
 static const struct cv_field fleet_list_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(2000),
 	[F_TYPE] = { "profile", CV_F_LIST, 0, check_profile },
 	{ NULL, 0, 0, NULL },
 };
 
 static const struct cv_field fleet_alarm_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(2000),
 	[F_TYPE] = { "type", CV_F_LIST, 0, check_alarm_type },
 	[F_PROFILE] = { "profile", CV_F_LIST, 0, check_profile },
 	{ NULL, 0, 0, NULL },

@@ -87,6 +87,8 @@ struct cv_field {
 	{ "pageToken", CV_F_PAGETOKEN, 512, NULL }
 #define CV_FIELD_CLIENT_ID { "client_id", CV_F_CLIENT_ID, CV_LOGIN_MAX, NULL }
 #define CV_FIELD_TIMESTAMPS { "timestamps", CV_F_TIMESTAMPS, 0, NULL }
+/* A history list's fields, fields 0-4: paging, client_id, timestamps (a list's own filters follow). */
+#define CV_FIELDS_LIST(maxsize) CV_FIELDS_PAGE(maxsize), CV_FIELD_CLIENT_ID, CV_FIELD_TIMESTAMPS
 
 struct cv_interval {
 	int64_t from, to;                  /* half-open */

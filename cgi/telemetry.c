@@ -119,11 +119,7 @@ static int get_telemetry(struct cv_req *r)
 }
 
 static const struct cv_field fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(2000),
 	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
 	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
 	{ NULL, 0, 0, NULL },
@@ -136,11 +132,7 @@ static uint32_t check_profile(const char *item)
 
 /* B2B: the same, and profile (fleet or endUser: both show the same data). */
 static const struct cv_field fleet_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, 2000, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(2000),
 	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
 	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
 	[F_PROFILE] = { "profile", CV_F_LIST, 0, check_profile },

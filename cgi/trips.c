@@ -889,15 +889,15 @@ static int get_fleet_trips(struct cv_req *r)
 	return st ? st : cv_coll_fleet_list(r, &c_trips);
 }
 
+/* The trip filters of a trips list (fields F_DURATION, F_DISTANCE, F_STATES). */
+#define TRIP_FILTERS                                                  \
+	[F_DURATION] = { "duration", CV_F_STRING, 32, NULL },         \
+	[F_DISTANCE] = { "distance", CV_F_STRING, 32, NULL },         \
+	[F_STATES] = { "states", CV_F_LIST, 0, check_state }
+
 static const struct cv_field trips_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
-	[F_DURATION] = { "duration", CV_F_STRING, 32, NULL },
-	[F_DISTANCE] = { "distance", CV_F_STRING, 32, NULL },
-	[F_STATES] = { "states", CV_F_LIST, 0, check_state },
+	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
+	TRIP_FILTERS,
 	{ NULL, 0, 0, NULL },
 };
 
@@ -908,55 +908,33 @@ static uint32_t check_profile(const char *item)
 
 /* The fleet's list: the same, and profile (both profiles show the same data). */
 static const struct cv_field fleet_trips_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
-	[F_DURATION] = { "duration", CV_F_STRING, 32, NULL },
-	[F_DISTANCE] = { "distance", CV_F_STRING, 32, NULL },
-	[F_STATES] = { "states", CV_F_LIST, 0, check_state },
+	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
+	TRIP_FILTERS,
 	{ "profile", CV_F_LIST, 0, check_profile },
 	{ NULL, 0, 0, NULL },
 };
 
 static const struct cv_field waypoints_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, HF_PAGE_MAX, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(HF_PAGE_MAX),
 	[F_TOLERANCE] = { "tolerance", CV_F_STRING, 24, NULL },
 	{ NULL, 0, 0, NULL },
 };
 
 static const struct cv_field telemetry_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, HF_PAGE_MAX, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(HF_PAGE_MAX),
 	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
 	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
 	{ NULL, 0, 0, NULL },
 };
 
 static const struct cv_field alerts_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
 	[F_LOCALE] = { "locale", CV_F_STRING, 35, NULL },
 	{ NULL, 0, 0, NULL },
 };
 
 static const struct cv_field list_fields[] = {
-	[F_PAGESIZE] = { "pageSize", CV_F_PAGESIZE, TRIPS_PAGE_MAX, NULL },
-	[F_RANGE] = { "indexRange", CV_F_INDEXRANGE, 0, NULL },
-	[F_TOKEN] = { "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	[F_CLIENT] = CV_FIELD_CLIENT_ID,
-	[F_TIMESTAMPS] = CV_FIELD_TIMESTAMPS,
+	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
 	{ NULL, 0, 0, NULL },
 };
 
