@@ -15,7 +15,8 @@
  * its transaction committed and before it answers, so a read that follows
  * an acknowledged upload, in any process, never gets the older copy.
  *
- * Only a handler knows that its answer has no other input: it says so with
+ * Only GET and HEAD without a body are looked up (a body gets the usual
+ * refusal). Only a handler knows that its answer has no other input: it says so with
  * cv_rc_vehicle() (req.h), and only answers with status 200 are kept. The
  * table is direct-mapped (a new answer replaces the one in its place),
  * CVAPI_CACHE entries (default CV_RC_DEFAULT, 0 = off), per process.

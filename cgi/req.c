@@ -882,12 +882,14 @@ static bool rc_lookup(struct cv_req *r)
 	char **envp = r->fcgi->envp;
 	const char *auth = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
 	const char *uri = FCGX_GetParam("REQUEST_URI", envp);
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", envp);
 	const char *resp;
 	size_t len, head_len;
 	bool head_only = !strcmp(r->method, "HEAD");
 
+	/* a request with a body gets read_body()'s answer, never a kept one */
 	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !r->nseg || !auth || !*auth || !uri ||
-	    (!head_only && strcmp(r->method, "GET")))
+	    (!head_only && strcmp(r->method, "GET")) || (cl && *cl && strcmp(cl, "0")))
 		return false;
 	r->rc_klen = 0;
 	if (!rc_key_add(r, r->base) || !rc_key_add(r, uri) || !rc_key_add(r, auth))
