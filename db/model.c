@@ -270,46 +270,37 @@ enum cv_err cv_fleet_vehicles(struct cv_store *st, DB_TXN *txn, const char *fid,
 	return linked_vehicles(st, txn, CV_DB_FLEETVEHS, fid, vin_prefix, offset, limit, total, fn, arg);
 }
 
+struct fleet_ids {
+	const char *fid;
+	size_t pl;                  /* strlen(fid) + 1: the key prefix "fid\0" */
+	int (*fn)(const char *vid, void *arg);
+	void *arg;
+};
+
+static int fleet_ids_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct fleet_ids *fi = arg;
+	char vid[CV_VID_HEXLEN + 1];
+
+	(void)v;
+	(void)vlen;
+	if (klen < fi->pl || memcmp(k, fi->fid, fi->pl))
+		return 1;               /* past the fleet's links */
+	if (klen - fi->pl != CV_VID_HEXLEN)
+		return 0;
+	memcpy(vid, (const char *)k + fi->pl, CV_VID_HEXLEN);
+	vid[CV_VID_HEXLEN] = '\0';
+	return fi->fn(vid, fi->arg);
+}
+
 enum cv_err cv_fleet_vehicle_ids(struct cv_store *st, DB_TXN *txn, const char *fid,
 				 int (*fn)(const char *vid, void *arg), void *arg)
 {
-	DB *db = st->db[CV_DB_FLEETVEHS];
-	DBC *c;
-	DBT k, d;
-	char kb[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN + 1];
-	size_t pl = strlen(fid) + 1;
-	int ret;
-	enum cv_err e = CV_OK;
+	struct fleet_ids fi = { fid, strlen(fid) + 1, fn, arg };
 
-	if (pl > CV_LOGIN_MAX + 1)
+	if (fi.pl > CV_LOGIN_MAX + 1)
 		return CV_EINVAL;
-	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
-	if (ret)
-		return cv_store_err(ret);
-	memset(&k, 0, sizeof(k));
-	memset(&d, 0, sizeof(d));
-	memcpy(kb, fid, pl);
-	k.data = kb;
-	k.size = (u_int32_t)pl;
-	k.ulen = sizeof(kb);
-	k.flags = DB_DBT_USERMEM;
-	d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;     /* the keys only */
-	for (ret = c->get(c, &k, &d, DB_SET_RANGE); ret == 0; ret = c->get(c, &k, &d, DB_NEXT)) {
-		char vid[CV_VID_HEXLEN + 1];
-
-		if (k.size < pl || memcmp(kb, fid, pl))
-			break;
-		if (k.size - pl != CV_VID_HEXLEN)
-			continue;
-		memcpy(vid, kb + pl, CV_VID_HEXLEN);
-		vid[CV_VID_HEXLEN] = '\0';
-		if (fn(vid, arg))
-			break;
-	}
-	if (ret && ret != DB_NOTFOUND)
-		e = cv_store_err(ret);
-	c->close(c);
-	return e;
+	return cv_store_scan(st, CV_DB_FLEETVEHS, txn, fid, fi.pl, fleet_ids_one, &fi);
 }
 
 enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login, size_t offset, size_t limit,
