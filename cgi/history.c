@@ -578,24 +578,19 @@ int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 	c.c = coll;
 	if (coll->hkind && cv_hindex_ready(r->store)) {
 		e = fleet_list_indexed(r, coll, &fs, iv, n, &pg, &c);
-		free(fs.v);
-		if (!e)
-			e = c.err;
-		if (e)
-			return cv_fail_store(r, e, coll->path);
-		return cv_page_close(&w, r, &pg);
-	}
-	/* without the index: each vehicle's records counted in bulk, then merged */
-	for (size_t i = 0; i < fs.n && !e; i++)
-		e = count_vehicle(r, coll, fs.v[i].vid, iv, n, &c.counted);
-	pg.total = c.counted;
-	c.skip = pg.resume ? 0 : pg.offset;
+	} else {
+		/* without the index: each vehicle's records counted in bulk, then merged */
+		for (size_t i = 0; i < fs.n && !e; i++)
+			e = count_vehicle(r, coll, fs.v[i].vid, iv, n, &c.counted);
+		pg.total = c.counted;
+		c.skip = pg.resume ? 0 : pg.offset;
 
-	cv_page_open(&w, r, coll->embedded);
-	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
-		if (pg.resume && CV_POS(iv[i].from, 0) > pg.resume_key)
-			continue;
-		e = merge_interval(r, coll, &fs, &iv[i], &pg, fleet_one, &c);
+		cv_page_open(&w, r, coll->embedded);
+		for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
+			if (pg.resume && CV_POS(iv[i].from, 0) > pg.resume_key)
+				continue;
+			e = merge_interval(r, coll, &fs, &iv[i], &pg, fleet_one, &c);
+		}
 	}
 	free(fs.v);
 	if (!e)
