@@ -1053,6 +1053,25 @@ static void usage(const char *prog, const char *summary, FILE *f)
 		"store in $CVAPI_HOME. See %s(8).\n", prog, summary, prog);
 }
 
+/*
+ * The whole number in environment variable name, from min to max; def when
+ * it is unset, or bad (then said on stderr, once, at start).
+ */
+static int64_t env_int(const char *prog, const char *name, int64_t min, int64_t max, int64_t def)
+{
+	const char *v = getenv(name);
+	int64_t n;
+
+	if (!v)
+		return def;
+	if (cv_parse_i64(v, min, max, &n) != CV_OK) {
+		fprintf(stderr, "%s: %s=\"%.40s\" is not a whole number from %lld to %lld: %lld is used\n", prog, name,
+			v, (long long)min, (long long)max, (long long)def);
+		return def;
+	}
+	return n;
+}
+
 int cv_serve(int argc, char **argv, const char *prog, const char *summary, const struct cv_route *routes)
 {
 	struct cv_store store;
@@ -1097,27 +1116,10 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	 * a peer's crash can otherwise hang for good on a mutex the dead
 	 * process held.
 	 */
-	watchdog = 3;
-	if (getenv("CVAPI_WATCHDOG")) {
-		int64_t w;
-
-		if (cv_parse_i64(getenv("CVAPI_WATCHDOG"), 1, 3600, &w) == CV_OK)
-			watchdog = (unsigned)w;
-	}
-	cv_rc_setup(CV_RC_DEFAULT);
-	if (getenv("CVAPI_CACHE")) {
-		int64_t c;
-
-		if (cv_parse_i64(getenv("CVAPI_CACHE"), 0, CV_RC_MAX, &c) == CV_OK)
-			cv_rc_setup((size_t)c);
-	}
+	watchdog = (unsigned)env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
+	cv_rc_setup((size_t)env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
 	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
-	if (getenv("CVAPI_PURGE_EVERY")) {
-		int64_t p;
-
-		if (cv_parse_i64(getenv("CVAPI_PURGE_EVERY"), 0, 86400, &p) == CV_OK)
-			cv_purge_every_ms = p * 1000;
-	}
+	cv_purge_every_ms = env_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
 	signal(SIGALRM, SIG_DFL);
 	alarm(watchdog > 30 ? watchdog : 30);
 	if (cv_store_open(&store, home, 0))

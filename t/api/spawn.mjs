@@ -111,11 +111,11 @@ apiSuite('spawn', (srv, it) => {
 	let sup = null;         // { child, out, err, exited }
 	const sock = (name) => join(dir, `${name}.sock`);
 
-	/* Start cvapi-spawn on the suite's store, as the programs' user; resolves once it printed "ready". */
-	async function start(args = ['--procs', '2']) {
+	/* Start cvapi-spawn on the suite's store, as the programs' user (env: added to theirs); resolves once it printed "ready". */
+	async function start(args = ['--procs', '2'], env = {}) {
 		const child = spawn(SPAWN, ['--dir', dir, ...args, ...PROGRAMS], {
 			detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-			env: { ...srv.env, CVAPI_HOME: srv.home }, ...(srv.user || {}),
+			env: { ...srv.env, CVAPI_HOME: srv.home, ...env }, ...(srv.user || {}),
 		});
 		const s = { child, out: '', err: '' };
 		s.exited = new Promise((res) => child.once('exit', (code, sig) => res({ code, sig })));
@@ -309,6 +309,24 @@ apiSuite('spawn', (srv, it) => {
 		for (const n of ['cvapi-ingest', 'cvapi-vehicle'])
 			assert.ok(!existsSync(sock(n)), `${n}.sock is removed`);
 		assert.ok(!/ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/.test(s.err), s.err);
+		sup = null;
+	});
+
+	it('the programs say which of their environment settings they refuse, and run with the defaults', async () => {
+		const bad = { CVAPI_CACHE: 'lots', CVAPI_WATCHDOG: '0', CVAPI_PURGE_EVERY: '-5' };
+		const s = await start(['--procs', '1'], bad);
+		const want = [];
+		for (const prog of ['cvapi-ingest', 'cvapi-vehicle']) {
+			want.push(new RegExp(`${prog}: CVAPI_CACHE="lots" is not a whole number from 0 to 65536: 256 is used\n`));
+			want.push(new RegExp(`${prog}: CVAPI_WATCHDOG="0" is not a whole number from 1 to 3600: 3 is used\n`));
+			want.push(new RegExp(`${prog}: CVAPI_PURGE_EVERY="-5" is not a whole number from 0 to 86400: 10 is used\n`));
+		}
+		await until(() => want.every((re) => re.test(s.err)), `every refusal said: ${s.err}`);
+		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
+		const r = await fcgiGet(sock('cvapi-vehicle'), '/connectedcar/v4/user/vehicles/x/nothing');
+		assert.equal(r.status, 404);
+		process.kill(s.child.pid, 'SIGTERM');
+		assert.deepEqual(await s.exited, { code: 0, sig: null }, s.err);
 		sup = null;
 	});
 
