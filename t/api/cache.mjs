@@ -1,8 +1,7 @@
 // The answer cache (cgi/rcache.h): each process keeps its answers to a
 // vehicle, its /status, /lastPosition and /maintenance (user face) and
 // sends them again while the vehicle's data and anyone's rights are
-// unchanged. What a user must never
-// see: an answer older than an upload that was acknowledged, another
+// unchanged. What a user must never see: an answer older than an upload that was acknowledged, another
 // token's answer (scopes, owner), links of another host, an expired
 // token's answer. The programs run with CVAPI_CACHE_TRACE=1, so that the
 // answers say whether they came from the cache (X-Cvapi-Cache: hit|miss).
@@ -134,6 +133,7 @@ apiSuite('cache', { env: { CVAPI_CACHE_TRACE: '1' } }, (srv, it) => {
 			const h = await srv.request('HEAD', url('status'), { token: car.token });
 			assert.equal(h.status, 200);
 			assert.equal(h.text, '');
+			assert.equal(h.ctype, 'application/hal+json');
 			assert.equal(h.headers.get('content-length'), g.headers.get('content-length'));
 		}
 	});
