@@ -4,11 +4,11 @@
 #include "cvtime.h"
 #include "ids.h"
 #include "purge.h"
+#include "watchdog.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,15 +48,20 @@ static void purge_tick(struct cv_store *st, const char *prog, int64_t now)
 
 /*
  * libfcgi's accept() retries after a signal, so an idle program would sleep
- * through SIGTERM: closing the listening socket (fd 0, async-signal-safe)
- * makes the pending or next accept fail and the loop end. A request being
- * answered has its own connection and finishes first.
+ * through SIGTERM: pointing fd 0, the listening socket, at /dev/null
+ * (dup2 is async-signal-safe) makes the pending or next accept fail and
+ * the loop end. A request being answered has its own connection and
+ * finishes first. dup2, not close: a closed fd 0 would be the next file
+ * the store opens, and a second signal would close that.
  */
+static int devnull_fd = -1;
+
 static void on_term(int sig)
 {
 	(void)sig;
 	cv_stop = 1;
-	close(0);
+	if (devnull_fd >= 0)
+		dup2(devnull_fd, 0);
 }
 
 static const char *reason(int status)
@@ -71,6 +76,7 @@ static const char *reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
@@ -687,13 +693,28 @@ int cv_check_vehicle(struct cv_req *r)
 
 /* ---- body --------------------------------------------------------------- */
 
-static int read_body(struct cv_req *r)
+/* The declared length of the body: 0 when none, -1 when malformed. */
+static int64_t body_length(const struct cv_req *r)
 {
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
 	int64_t len = 0;
-	char chunk[16384];
 
 	if (cl && *cl && cv_parse_i64(cl, 0, INT64_MAX / 2, &len))
+		return -1;
+	return len;
+}
+
+/*
+ * Read the body, in the watchdog's client phase: a client that does not
+ * send it within the client deadline gets 408 (watchdog.h), and the
+ * process lives on.
+ */
+static int read_body(struct cv_req *r)
+{
+	int64_t len = body_length(r);
+	char chunk[16384];
+
+	if (len < 0)
 		return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed Content-Length");
 	if (len == 0)
 		return 0;
@@ -706,11 +727,34 @@ static int read_body(struct cv_req *r)
 		size_t want = CV_MIN(sizeof(chunk), (size_t)len - r->body.len);
 		int n = FCGX_GetStr(chunk, (int)want, r->fcgi->in);
 
-		if (n <= 0)
+		if (n <= 0) {
+			if (cv_wd_cut())
+				return cv_fail(r, 408, CV_C_GENERIC, "the body did not arrive within %u s",
+					       cv_wd_client_seconds());
 			return cv_fail(r, 400, CV_C_BAD_PARAM, "the body is shorter than its Content-Length");
+		}
 		cv_buf_add(&r->body, chunk, (size_t)n);
 	}
+	r->body_done = true;
 	return 0;
+}
+
+/*
+ * A body that was declared but not read (the request was refused before
+ * it was needed) is read and dropped, within the client deadline, before
+ * the answer: libfcgi's close would otherwise drain it with no deadline
+ * at all, and closing a TCP connection with data unread resets it.
+ */
+static void body_drop(struct cv_req *r)
+{
+	char chunk[16384];
+
+	if (r->body_done || body_length(r) <= 0)
+		return;
+	cv_wd_client(r->fcgi->ipcFd);
+	while (FCGX_GetStr(chunk, (int)sizeof(chunk), r->fcgi->in) > 0)
+		;
+	r->body_done = true;
 }
 
 int cv_body_form(struct cv_req *r, const char *const *names, const char **vals)
@@ -896,6 +940,7 @@ static bool rc_lookup(struct cv_req *r)
 		return false;
 	resp = cv_rc_find(&r->store->gen, r->rc_key, r->rc_klen, r->now, &len, &head_len);
 	if (resp) {
+		cv_wd_reply(r->fcgi->ipcFd);
 		FCGX_PutStr(resp, (int)head_len, r->fcgi->out);
 		if (rc_trace)
 			FCGX_PutStr("X-Cvapi-Cache: hit\r\n", 20, r->fcgi->out);
@@ -984,6 +1029,7 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	st = parse_query(r);
 	if (!st)
 		st = read_body(r);
+	cv_wd_store();
 	if (!st && rt->auth == CV_AUTH_USER)
 		st = auth_user(r);
 	if (!st && rt->auth == CV_AUTH_FLEET)
@@ -1000,48 +1046,10 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	}
 out:
 	(void)st;
+	body_drop(r);
+	cv_wd_reply(r->fcgi->ipcFd);
 	send_response(r);
 	req_release(r);
-}
-
-/*
- * The request watchdog: a thread that looks five times a second at when
- * the current request began (0 between requests) and, past the limit,
- * sends the process SIGALRM, whose default action ends it. A request costs
- * a store to an atomic instead of two alarm() system calls.
- */
-static _Atomic int64_t wd_started;
-static int64_t wd_limit_ms;
-
-static void *watchdog_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		struct timespec ts = { 0, 200 * 1000 * 1000 };
-		int64_t t0;
-
-		nanosleep(&ts, NULL);
-		t0 = atomic_load(&wd_started);
-		if (t0 && cv_now_ms() - t0 > wd_limit_ms)
-			kill(getpid(), SIGALRM);
-	}
-	return NULL;
-}
-
-/* Start the watchdog thread, with every signal blocked in it (they stay the main thread's). */
-static void watchdog_start(unsigned seconds)
-{
-	sigset_t all, old;
-	pthread_t t;
-
-	wd_limit_ms = (int64_t)seconds * 1000;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&t, NULL, watchdog_main, NULL) == 0)
-		pthread_detach(t);
-	else
-		fprintf(stderr, "cvapi: cannot start the request watchdog\n");
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void usage(const char *prog, const char *summary, FILE *f)
@@ -1079,7 +1087,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	struct sigaction sa;
 	const char *home;
 	struct cv_req r;
-	unsigned watchdog;
+	unsigned watchdog, client;
 
 	if (argc > 1) {
 		if (!strcmp(argv[1], "--help")) {
@@ -1101,36 +1109,40 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	home = getenv("CVAPI_HOME");
 	if (!home || !*home)
 		home = CV_STATEDIR "/db";
+	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
+	sigfillset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * The watchdog: a request that does not finish within `watchdog`
-	 * seconds (default 3; a lock wait gives up after 2; checked five times
-	 * a second, by watchdog_main), or an opening of the store (recovery
-	 * included) that takes more than 30 s (alarm), ends the process with
-	 * SIGALRM (default action, which no wait inside Berkeley DB can
-	 * ignore), and the web server starts a fresh one. A survivor of
-	 * a peer's crash can otherwise hang for good on a mutex the dead
-	 * process held.
+	 * The watchdog (watchdog.h): store work that takes more than
+	 * `watchdog` seconds (default 3; a lock wait gives up after 2), or an
+	 * opening of the store (recovery included) that takes more than 30 s
+	 * (alarm), ends the process with SIGALRM (default action, which no
+	 * wait inside Berkeley DB can ignore), and the web server starts a
+	 * fresh one: a survivor of a peer's crash can otherwise hang for good
+	 * on a mutex the dead process held. Waiting on the client (a body, an
+	 * answer) has its own deadline, `client` seconds, which ends the
+	 * request, never the process.
 	 */
 	watchdog = (unsigned)env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
+	client = (unsigned)env_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
 	cv_rc_setup((size_t)env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
 	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
 	cv_purge_every_ms = env_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
 	signal(SIGALRM, SIG_DFL);
 	alarm(watchdog > 30 ? watchdog : 30);
-	if (cv_store_open(&store, home, 0))
+	if (cv_store_owner(home) || cv_store_open(&store, home, 0))
 		return 1;
 	alarm(0);
-	watchdog_start(watchdog);
+	cv_wd_start(watchdog, client);
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
 	memset(&r, 0, sizeof(r));
 	while (!cv_stop && FCGX_Accept_r(&fr) >= 0) {
-		atomic_store(&wd_started, cv_now_ms());
+		cv_wd_client(fr.ipcFd);
 		memset(&r, 0, offsetof(struct cv_req, out));
 		cv_buf_reset(&r.out);
 		cv_buf_reset(&r.headers);
@@ -1140,7 +1152,13 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		r.prog = prog;
 		r.now = cv_now_ms();
 		handle(&r, routes);
+		/* the whole answer, end of request included, while the reply
+		 * deadline holds; the connection is closed only once idle */
+		FCGX_FClose(fr.err);
+		FCGX_FClose(fr.out);
+		cv_wd_idle();
 		FCGX_Finish_r(&fr);
+		cv_wd_store();
 		purge_tick(&store, prog, cv_now_ms());
 		if (cv_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
 			/*
@@ -1155,7 +1173,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			cv_store_close(&store);
 			_exit(1);
 		}
-		atomic_store(&wd_started, 0);
+		cv_wd_idle();
 	}
 	cv_buf_release(&r.out);
 	cv_buf_release(&r.headers);

@@ -154,6 +154,7 @@ struct cv_req {
 	char *form[CV_MAX_PARAMS][2];      /* decoded form body pairs (owned) */
 	size_t nform;
 	struct cv_buf body;
+	bool body_done;                    /* the body was read to its end (or dropped) */
 
 	/* who */
 	bool b2b;                          /* CV_AUTH_FLEET: the fleet face */

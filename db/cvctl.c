@@ -907,7 +907,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cvctl: %s takes no argument (see cvctl --help)\n", cmd);
 		return 2;
 	}
-	if (open_store(&st, home))
+	/* as root on a store of the programs' user: as that user (store.h) */
+	if (cv_store_owner(home) || open_store(&st, home))
 		return 1;
 	if (!strcmp(cmd, "init")) {
 		rc = cmd_init(&st);

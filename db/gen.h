@@ -40,10 +40,13 @@ struct cv_gen {
 };
 
 /*
- * Map home/CV_GEN_FILE, creating it (mode 0660, zeros) when missing; one
- * that root made in a folder owned by someone else is given to the
- * folder's owner. A file of another size is refused (CV_EINVAL). On failure a line saying
- * why is printed on stderr.
+ * Map home/CV_GEN_FILE, creating it (mode 0660, zeros) when missing: made
+ * whole under another name, then renamed into place unless another
+ * process made it first. The file is opened without following a symbolic
+ * link and must be cvapi's: a regular file of this user's, with one link,
+ * of exactly CV_GEN_SLOTS counters; anything else is refused (CV_EINVAL)
+ * and left as it is: never resized, never given to anyone. On failure a
+ * line saying why is printed on stderr.
  */
 enum cv_err cv_gen_open(struct cv_gen *g, const char *home);
 /* Unmap; safe on a closed one. */

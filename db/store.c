@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -244,6 +246,38 @@ fail:
 	fprintf(stderr, "cvapi: cannot open the databases in %s: %s\n", home, db_strerror(ret));
 	cv_store_close(st);
 	return cv_store_err(ret);
+}
+
+enum cv_err cv_store_owner(const char *home)
+{
+	struct passwd *pw;
+	struct stat sb;
+	gid_t gid;
+	int ret;
+
+	if (geteuid() != 0)
+		return CV_OK;
+	if (stat(home, &sb) != 0) {
+		if (errno == ENOENT)
+			return CV_OK;
+		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
+		return CV_EIO;
+	}
+	if (sb.st_uid == 0)
+		return CV_OK;
+	pw = getpwuid(sb.st_uid);
+	gid = pw ? pw->pw_gid : sb.st_gid;
+	ret = pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL);
+	if (ret == 0)
+		ret = setgid(gid);
+	if (ret == 0)
+		ret = setuid(sb.st_uid);
+	if (ret != 0 || geteuid() != sb.st_uid || getuid() != sb.st_uid) {
+		fprintf(stderr, "cvapi: cannot become %s (uid %ld), who owns the store in %s: %s\n",
+			pw ? pw->pw_name : "its owner", (long)sb.st_uid, home, strerror(errno));
+		return CV_EIO;
+	}
+	return CV_OK;
 }
 
 void cv_store_close(struct cv_store *st)

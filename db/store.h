@@ -102,6 +102,17 @@ enum cv_store_flags {
  * left closed and a line saying why is printed on stderr.
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
+/*
+ * Run as root on a store folder that another user owns: become that user
+ * (its supplementary groups, its group, then its uid; the folder's group
+ * when the uid has no passwd entry) before anything in the folder is
+ * opened or made. Every file made there is then the owner's, with nothing
+ * to give away afterwards, and a link planted there by the owner leads
+ * only where the owner could write anyway. Does nothing for other users,
+ * for a folder root owns, or for one that does not exist yet. On failure
+ * (CV_EIO) a line on stderr says why, and nothing was opened.
+ */
+enum cv_err cv_store_owner(const char *home);
 /* Close every handle; safe on a store that failed to open. */
 void cv_store_close(struct cv_store *st);
 

@@ -727,19 +727,49 @@ static void test_generations(const char *dir)
 	ok(pid > 0 && waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "a child bumped the slot");
 	ok(cv_gen_get(&st.gen, slot) == v0 + 2, "and this process sees it");
 
-	/* made by root in someone else's folder: theirs */
-	snprintf(path, sizeof(path), "%s/owned", dir);
-	if (geteuid() != 0) {
-		printf("# not root: who owns a file root makes is not tested\n");
-	} else if (mkdir(path, 0700) == 0 && chown(path, 65534, 65534) == 0) {
+	/* made whole, mode 0660, never through a link, never resized */
+	snprintf(path, sizeof(path), "%s/fresh", dir);
+	if (mkdir(path, 0700) == 0) {
+		char gp[4400], target[4400];
 		struct stat fs;
+		FILE *f;
 
-		is_int(cv_gen_open(&other, path), CV_OK, "root maps the counters of a folder owned by 65534");
+		is_int(cv_gen_open(&other, path), CV_OK, "a new counters file is made");
 		cv_gen_close(&other);
-		snprintf(path, sizeof(path), "%s/owned/%s", dir, CV_GEN_FILE);
-		ok(stat(path, &fs) == 0 && fs.st_uid == 65534 && fs.st_gid == 65534, "the file it made is the folder owner's");
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/owned", dir);
+		snprintf(gp, sizeof(gp), "%s/%s", path, CV_GEN_FILE);
+		ok(stat(gp, &fs) == 0 && fs.st_size == (off_t)CV_GEN_SLOTS * 8 && (fs.st_mode & 0777) == 0660 &&
+		   fs.st_nlink == 1, "whole: its size, mode 0660, one link");
+		unlink(gp);
+
+		/* a symbolic link: refused, the target untouched */
+		snprintf(target, sizeof(target), "%s/target", path);
+		f = fopen(target, "w");
+		if (f) {
+			fputs("someone's file\n", f);
+			fclose(f);
+		}
+		ok(symlink(target, gp) == 0, "a link planted as the counters file");
+		is_int(cv_gen_open(&other, path), CV_EIO, "a symbolic link is refused");
+		ok(stat(target, &fs) == 0 && fs.st_size == 15, "its target is left as it was");
+		unlink(gp);
+
+		/* a second name of another file: refused */
+		ok(link(target, gp) == 0, "a hard link planted as the counters file");
+		is_int(cv_gen_open(&other, path), CV_EINVAL, "a file with two names is refused");
+		ok(stat(target, &fs) == 0 && fs.st_size == 15, "and left as it was");
+		unlink(gp);
+
+		/* shorter than the counters: refused, not extended */
+		ok(rename(target, gp) == 0, "a short file as the counters file");
+		is_int(cv_gen_open(&other, path), CV_EINVAL, "a shorter file is refused");
+		ok(stat(gp, &fs) == 0 && fs.st_size == 15, "and not extended");
+		unlink(gp);
+
+		/* a FIFO: refused at once, not waited on */
+		ok(mkfifo(gp, 0660) == 0, "a FIFO as the counters file");
+		is_int(cv_gen_open(&other, path), CV_EINVAL, "a FIFO is refused");
+		unlink(gp);
+		ok(other.slot == NULL, "nothing mapped");
 		rmdir(path);
 	}
 

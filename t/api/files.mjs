@@ -1,0 +1,127 @@
+// The store folder's files against its own user: whoever runs the programs
+// owns the store folder and can plant links there; cvctl run by root on
+// that folder must not be led to write, resize or give away a file of
+// root's. Run as root (as CI does), with the store given to `nobody`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, chownSync, chmodSync, writeFileSync, readFileSync, statSync, lstatSync, readdirSync,
+	rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILDDIR } from '../lib/server.mjs';
+
+const CVCTL = join(BUILDDIR, 'db', 'cvctl');
+const GEN_BYTES = 16384 * 8;
+const root = process.getuid && process.getuid() === 0;
+const nobody = (() => {
+	const pw = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
+	return pw ? { uid: Number(pw.split(':')[2]), gid: Number(pw.split(':')[3]) } : null;
+})();
+const skip = !root ? 'needs root (the attack is on root\'s cvctl)' : !nobody ? 'no user nobody' : false;
+
+/* Run to completion as user (default: this process's): { code, stdout, stderr }. */
+function run(file, args, user) {
+	return new Promise((res) => {
+		const o = { timeout: 20000, killSignal: 'SIGKILL', ...(user || {}) };
+		execFile(file, args, o, (err, stdout, stderr) => {
+			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+		});
+	});
+}
+
+let top, store, gen;
+
+test('setup: a store made by its user, nobody', { skip }, async () => {
+	top = mkdtempSync(join(tmpdir(), 'cvapi-files-'));
+	chmodSync(top, 0o755);
+	store = join(top, 'db');
+	mkdirSync(store);
+	chownSync(store, nobody.uid, nobody.gid);
+	gen = join(store, 'generations');
+	const r = await run(CVCTL, ['-H', store, 'init'], nobody);
+	assert.equal(r.code, 0, r.stderr);
+	assert.equal(statSync(gen).uid, nobody.uid);
+	assert.equal(statSync(gen).size, GEN_BYTES);
+});
+
+/* A root file with known content, mode and owner, and how to check it was left alone. */
+function rootFile(name) {
+	const p = join(top, name);
+	writeFileSync(p, 'root secret\n', { mode: 0o600 });
+	const before = statSync(p);
+	return {
+		path: p,
+		check() {
+			const after = statSync(p);
+			assert.equal(readFileSync(p, 'utf8'), 'root secret\n', 'content untouched');
+			assert.equal(after.uid, 0, 'still root\'s');
+			assert.equal(after.size, before.size, 'size untouched');
+			assert.equal(after.mode, before.mode, 'mode untouched');
+		},
+	};
+}
+
+test('a symbolic link planted as generations: root\'s cvctl refuses it, the target is untouched', { skip }, async () => {
+	const target = rootFile('shadow');
+	for (const args of [['rm', '-f', gen], ['ln', '-s', target.path, gen]]) {
+		const r = await run(`/bin/${args[0]}`, args.slice(1), nobody);
+		assert.equal(r.code, 0, r.stderr);
+	}
+	assert.ok(lstatSync(gen).isSymbolicLink());
+	for (const cmd of [['init'], ['verify'], ['user', 'add', 'eve', '--password', 'x']]) {
+		const r = await run(CVCTL, ['-H', store, ...cmd]);
+		assert.equal(r.code, 1, `cvctl ${cmd[0]} fails: ${r.stderr}`);
+		assert.match(r.stderr, /generations.*symbolic link/);
+		assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+		target.check();
+	}
+	assert.ok(lstatSync(gen).isSymbolicLink(), 'the link is left as it is');
+});
+
+test('a hard link, a FIFO, a file of another size or owner as generations: refused, left as they are', { skip }, async () => {
+	const cases = [
+		{ make: [['rm', '-f', gen], ['touch', join(store, 'mine')], ['ln', join(store, 'mine'), gen]], want: /other names/ },
+		{ make: [['rm', '-f', gen], ['mkfifo', gen]], want: /not a regular file/ },
+		{ make: [['rm', '-f', gen], ['touch', gen]], want: /not the size/ },
+	];
+	for (const c of cases) {
+		for (const args of c.make) {
+			const r = await run(`/usr/bin/${args[0]}`, args.slice(1), nobody);
+			assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+		}
+		const before = lstatSync(gen);
+		const r = await run(CVCTL, ['-H', store, 'verify']);
+		assert.equal(r.code, 1, r.stderr);
+		assert.match(r.stderr, c.want);
+		const after = lstatSync(gen);
+		assert.deepEqual([after.ino, after.size, after.uid, after.mode], [before.ino, before.size, before.uid, before.mode]);
+	}
+	// a file of root's (planted by root, say by an older cvctl): refused, not taken over
+	rmSync(gen);
+	writeFileSync(gen, Buffer.alloc(GEN_BYTES), { mode: 0o660 });
+	const r = await run(CVCTL, ['-H', store, 'verify']);
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /generations/);
+	assert.equal(statSync(gen).uid, 0);
+	rmSync(gen);
+	rmSync(join(store, 'mine'));
+});
+
+test('root\'s cvctl on the user\'s store works as that user: every file it makes is nobody\'s', { skip }, async () => {
+	for (const cmd of [['init'], ['user', 'add', 'bob', '--password', 'bob-pw'], ['verify']]) {
+		const r = await run(CVCTL, ['-H', store, ...cmd]);
+		assert.equal(r.code, 0, `cvctl ${cmd.join(' ')}: ${r.stderr}`);
+	}
+	const st = statSync(gen);
+	assert.equal(st.size, GEN_BYTES);
+	const notTheirs = readdirSync(store).filter((f) => lstatSync(join(store, f)).uid !== nobody.uid);
+	assert.deepEqual(notTheirs, [], 'files of the store not owned by its user');
+	// the user itself still opens everything
+	const r = await run(CVCTL, ['-H', store, 'user', 'add', 'carol', '--password', 'carol-pw'], nobody);
+	assert.equal(r.code, 0, r.stderr);
+});
+
+test('teardown', { skip }, () => {
+	rmSync(top, { recursive: true, force: true });
+});

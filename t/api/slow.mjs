@@ -1,0 +1,121 @@
+// Slow clients, through the web server: a request body that arrives slowly
+// or never costs its own request and nothing else. Another client sees no
+// failure meanwhile, and no FastCGI process ends or is replaced, for longer
+// than the programs' watchdog. lighttpd and Apache 2.4.71's mod_proxy_fcgi
+// both read a body whole before they pass it on, so here no program waits
+// on such a client at all; a web server that streams bodies meets the
+// programs' own client deadline, tested over FastCGI in spawn.mjs.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
+
+const WATCHDOG = 1;             // s of store work before a program ends itself
+const CLIENT = 3;               // s a program waits for a body
+
+/* A request whose head and first bytes of body are sent, the rest never: { done: Promise<text>, end() }. */
+function stalled(base, path, headers, declared, sent) {
+	const u = new URL(base);
+	const s = net.connect(Number(u.port), u.hostname);
+	let got = '';
+	s.on('data', (d) => { got += d.toString('latin1'); });
+	const done = new Promise((res) => { s.on('close', () => res(got)); s.on('error', () => {}); });
+	const head = [`POST ${path} HTTP/1.1`, `Host: ${u.host}`, `Content-Length: ${declared}`,
+		...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+	s.write(head + sent);
+	return { done, end: () => s.destroy() };
+}
+
+apiSuite('slow', { env: { CVAPI_WATCHDOG: String(WATCHDOG), CVAPI_CLIENT_TIMEOUT: String(CLIENT) } }, (srv, it) => {
+	/* The vehicle has a status to read: one sample uploaded. */
+	async function ready() {
+		const v = srv.vehicles[0];
+		const r = await srv.upload(v.vin, v.cred, { messageId: 'slow-1', samples: [{ at: new Date().toISOString(),
+			speed: 0, odometer: 100, ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
+		assert.equal(r.status, 200, r.text);
+		return { tok: await srv.token('demo'), v };
+	}
+
+	const fcgi = () => descendantsOf(srv.ws.process.pid).filter((p) => /\.fcgi$/.test(p.cmd) && p.state !== 'Z')
+		.map((p) => `${p.cmd.replace(/.*\//, '')}[${p.pid}]`).sort();
+
+	/* Another client's requests, of three programs, for ms: every answer that was not 200. */
+	async function reads(ms, tok, v) {
+		const failures = [];
+		let n = 0;
+		const t0 = Date.now();
+		while (Date.now() - t0 < ms) {
+			const probes = [
+				srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok),
+				srv.get('/healthz'),
+				srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' }),
+			];
+			for (const r of await Promise.allSettled(probes)) {
+				n++;
+				if (r.status !== 'fulfilled' || r.value.status !== 200)
+					failures.push(r.status === 'fulfilled' ? `${r.value.status} ${r.value.text.slice(0, 120)}` : String(r.reason));
+			}
+		}
+		return { n, failures };
+	}
+
+	it('a token request whose body stops half way: others are served meanwhile, no process ends', async () => {
+		const { tok, v } = await ready();
+		assert.equal((await srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok)).status, 200);
+		const before = fcgi();
+		assert.ok(before.length >= 7, `the programs run: ${before.join(' ')}`);
+		const t0 = Date.now();
+		const slow = stalled(srv.base, '/oauth2/token', { 'Content-Type': 'application/x-www-form-urlencoded' }, 100,
+			'grant_type');
+		// longer than the watchdog, which once ended the process reading this body
+		const { n, failures } = await reads((WATCHDOG + 1) * 1000 + 500, tok, v);
+		assert.deepEqual(failures, [], `another client's requests failed (${failures.length} of ${n})`);
+		assert.ok(n >= 3);
+		// Apache (which reads bodies under 16 KB whole before it passes them
+		// on) and lighttpd both hold this one; neither passed it to a program
+		slow.end();
+		await slow.done;
+		void t0;
+		assert.deepEqual(fcgi(), before, 'no FastCGI process ended or was replaced');
+		assert.doesNotMatch(srv.ws.logs(), /recovering|killed by signal|needs recovery/);
+	});
+
+	it('four uploads at once, each stopping after 20 KB of 100 KB: reads go on, nothing written, no process ends', async () => {
+		const { tok, v } = await ready();
+		const before = fcgi();
+		const slows = [];
+		const t0 = Date.now();
+		const part = `{"messageId":"stalled","samples":[${'{"speed":1},'.repeat(1700)}`;
+		for (let i = 0; i < 4; i++)
+			slows.push(stalled(srv.base, `/telematics/v1/vehicles/${v.vin}/messages`,
+				{ 'Content-Type': 'application/json', Authorization: `Bearer ${v.cred}` }, 100000, part));
+		const { n, failures } = await reads((WATCHDOG + 1) * 1000 + 500, tok, v);
+		assert.deepEqual(failures, [], `another client's requests failed (${failures.length} of ${n})`);
+		for (const s of slows)
+			s.end();
+		await Promise.all(slows.map((s) => s.done));
+		void t0;
+		// nothing of the stalled uploads was written: the messageId is new
+		const again = await srv.upload(v.vin, v.cred, { messageId: 'stalled', samples: [{ at: new Date().toISOString(),
+			speed: 2 }] });
+		assert.equal(again.status, 200, again.text);
+		assert.equal(again.body.duplicate, false, again.text);
+		assert.deepEqual(fcgi(), before, 'no FastCGI process ended or was replaced');
+	});
+
+	it('a request refused before its body is read (unknown path) is answered once the body is in', async () => {
+		const before = fcgi();
+		const u = new URL(srv.base);
+		const s = net.connect(Number(u.port), u.hostname);
+		let got = '';
+		s.on('data', (d) => { got += d.toString('latin1'); });
+		const done = new Promise((res) => { s.on('close', res); s.on('error', () => {}); });
+		s.write(`POST ${B2C}/user/nothing-here HTTP/1.1\r\nHost: ${u.host}\r\nContent-Length: 10\r\n` +
+			'Content-Type: application/json\r\nConnection: close\r\n\r\n{"a"');
+		// the rest of the body comes a little later; the answer follows it
+		await new Promise((res) => setTimeout(res, 300));
+		s.write(':12345}');
+		await done;
+		assert.match(got, /^HTTP\/1\.1 404 /, got.slice(0, 200));
+		assert.deepEqual(fcgi(), before);
+	});
+});
