@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *const cv_store_files[CV_DB_COUNT] = {
@@ -158,37 +160,14 @@ static void store_errcall(const DB_ENV *env, const char *prefix, const char *msg
 	fprintf(stderr, "cvapi: store: %s%s%s\n", prefix ? prefix : "", prefix ? ": " : "", msg);
 }
 
-enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
+/* A new environment handle configured as every cvapi process configures it. */
+static int store_env_make(struct cv_store *st, DB_ENV **out)
 {
 	DB_ENV *env;
-	int ret;
-	/* no DB_FAILCHK here: on finding a dead process, the opener would
-	 * attach to the old regions to run failchk, and can hang there on a
-	 * mutex the dead process held; recovery never looks inside them */
-	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
-			    DB_THREAD | DB_REGISTER | DB_RECOVER;
-	char real[PATH_MAX];
+	int ret = db_env_create(&env, 0);
 
-	memset(st, 0, sizeof(*st));
-	if (flags & CV_STORE_CREATE) {
-		if (mkdir(home, 0770) != 0 && errno != EEXIST) {
-			fprintf(stderr, "cvapi: cannot create %s: %s\n", home, strerror(errno));
-			return CV_EIO;
-		}
-	}
-	if (!realpath(home, real)) {
-		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
-		return CV_EIO;
-	}
-	if ((size_t)snprintf(st->region, sizeof(st->region), "%s/__db.001", real) >= sizeof(st->region)) {
-		fprintf(stderr, "cvapi: store folder name too long: %s\n", home);
-		return CV_EINVAL;
-	}
-	ret = db_env_create(&env, 0);
-	if (ret) {
-		fprintf(stderr, "cvapi: db_env_create: %s\n", db_strerror(ret));
-		return cv_store_err(ret);
-	}
+	if (ret)
+		return ret;
 	env->set_errcall(env, store_errcall);
 	/* Whoever waits for a lock wins or loses fast: deadlocks are detected at
 	 * once, and a lock held for more than 2 s (by a process that died or
@@ -207,10 +186,118 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 	env->app_private = st;
 	env->set_event_notify(env, store_event);
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+	*out = env;
+	return 0;
+}
+
+/*
+ * The failchk probe, run before this process joins the environment (see
+ * store.h): a child opens it with DB_FAILCHK added. Finding a dead process
+ * in the registry, the child attaches to the live environment and runs
+ * failchk, which releases what the dead process held; when that is enough
+ * (it died outside Berkeley DB's own code: between requests, or waiting on
+ * a client) it empties the dead process's slot, and no recovery runs: the
+ * other processes never notice. When it is not enough, the child recovers
+ * the environment as this process would have. The attach can hang on a
+ * mutex the dead process held: the child's alarm then ends it, and this
+ * process recovers as before. A child, so that a hang costs the probe and
+ * not the process, and so that the probe's handle is not this process's
+ * one handle (DB_REGISTER allows one per process).
+ */
+static void store_probe(struct cv_store *st, const char *home, const char *real, uint32_t envflags)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
+	char reg[PATH_MAX + 32];
+	int wst, fd;
+	pid_t pid;
+
+	/*
+	 * Another opener holds the registry's exclusive lock (its byte 1):
+	 * no probe. After a death, the processes that start at once would
+	 * otherwise probe one after the other, each waiting for that lock,
+	 * and where the probe hangs, hang in turn. The first one's probe
+	 * settles it for all: it cleans up, or it recovers, or it hangs and
+	 * its process recovers.
+	 */
+	snprintf(reg, sizeof(reg), "%s/__db.register", real);
+	fd = open(reg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		bool busy = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+
+		close(fd);
+		if (busy)
+			return;
+	}
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		DB_ENV *env;
+		int ret;
+
+		int dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		signal(SIGALRM, SIG_DFL);
+		alarm(CV_STORE_PROBE_SECONDS);
+		/* one failchk at a time (store.h) */
+		if (dfd >= 0)
+			flock(dfd, LOCK_EX);
+		ret = store_env_make(st, &env);
+		if (!ret) {
+			ret = env->open(env, home, envflags | DB_FAILCHK, 0660);
+			env->close(env, 0);
+		}
+		_exit(ret ? 1 : 0);
+	}
+	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(wst))
+		fprintf(stderr, "cvapi: store: the failchk probe ended by signal %d: recovering instead\n",
+			WTERMSIG(wst));
+}
+
+enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
+{
+	DB_ENV *env;
+	int ret;
+	/* DB_FAILCHK only in the probe (store_probe): on finding a dead
+	 * process, the opener attaches to the old regions to run failchk, and
+	 * can hang there on a mutex the dead process held; recovery never
+	 * looks inside them */
+	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
+			    DB_THREAD | DB_REGISTER | DB_RECOVER;
+	char real[PATH_MAX];
+
+	memset(st, 0, sizeof(*st));
+	st->dirfd = -1;
+	if (flags & CV_STORE_CREATE) {
+		if (mkdir(home, 0770) != 0 && errno != EEXIST) {
+			fprintf(stderr, "cvapi: cannot create %s: %s\n", home, strerror(errno));
+			return CV_EIO;
+		}
+	}
+	if (!realpath(home, real)) {
+		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
+		return CV_EIO;
+	}
+	if ((size_t)snprintf(st->region, sizeof(st->region), "%s/__db.001", real) >= sizeof(st->region)) {
+		fprintf(stderr, "cvapi: store folder name too long: %s\n", home);
+		return CV_EINVAL;
+	}
+	st->dirfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	store_probe(st, home, real, envflags);
+	ret = store_env_make(st, &env);
+	if (ret) {
+		fprintf(stderr, "cvapi: db_env_create: %s\n", db_strerror(ret));
+		cv_store_close(st);
+		return cv_store_err(ret);
+	}
 	ret = env->open(env, home, envflags, 0660);
 	if (ret) {
 		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, db_strerror(ret));
 		env->close(env, 0);
+		cv_store_close(st);
 		return cv_store_err(ret);
 	}
 	st->env = env;
@@ -290,6 +377,9 @@ void cv_store_close(struct cv_store *st)
 	if (st->env)
 		st->env->close(st->env, 0);
 	st->env = NULL;
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	st->dirfd = -1;
 	cv_gen_close(&st->gen);
 }
 
@@ -392,9 +482,14 @@ enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)
 	if (now - st->last_maint < every && now >= st->last_maint)
 		return CV_OK;
 	st->last_maint = now;
-	ret = st->env->failchk(st->env, 0);
-	if (ret)
-		return cv_store_err(ret);
+	/* one failchk at a time (store.h); another process's turn is as good */
+	if (st->dirfd < 0 || flock(st->dirfd, LOCK_EX | LOCK_NB) == 0) {
+		ret = st->env->failchk(st->env, 0);
+		if (st->dirfd >= 0)
+			flock(st->dirfd, LOCK_UN);
+		if (ret)
+			return cv_store_err(ret);
+	}
 	/* at least 1 MB of log or 1 minute since the last checkpoint */
 	ret = st->env->txn_checkpoint(st->env, 1024, 1, 0);
 	return cv_store_err(ret);

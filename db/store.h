@@ -3,13 +3,19 @@
  * shared by every process, and the databases in it.
  *
  * Every process opens the environment once (cv_store_open) with
- * DB_REGISTER | DB_RECOVER: the first process to open it after a process
- * died with the environment open runs recovery. Before it does, it ends
- * (SIGKILL) every process still attached to the old environment: recovery
- * overwrites the old region files, and a process left on them would hang
- * on a mutex the dead one held, or read garbage. Between crashes, a process
- * that dies holding only locks is cleaned up by failchk in the survivors
- * (cv_store_maintain). DB_RUNRECOVERY (CV_EPANIC) means this process must
+ * DB_REGISTER | DB_RECOVER. Before that, a child of the opener (the
+ * failchk probe) opens it with DB_FAILCHK too: a process that died outside
+ * Berkeley DB's code (idle, or waiting on a client) is cleaned up by
+ * failchk and forgotten, and nobody else notices. A process that died
+ * inside it, or a probe that hangs (CV_STORE_PROBE_SECONDS), leads to
+ * recovery (only the first of the processes that open at once probes): before it runs, the opener ends (SIGKILL) every process still
+ * attached to the old environment: recovery overwrites the old region
+ * files, and a process left on them would hang on a mutex the dead one
+ * held, or read garbage. Between openings, a process that dies holding
+ * only locks is cleaned up by failchk in the survivors
+ * (cv_store_maintain). One failchk runs at a time, under an exclusive
+ * flock() of the store folder: two that cleaned up after the same dead
+ * process at once were seen to wait on each other's mutexes for good. DB_RUNRECOVERY (CV_EPANIC) means this process must
  * exit and be restarted.
  *
  * Key layout (all btrees; integers big-endian so keys sort as numbers):
@@ -90,6 +96,7 @@ struct cv_store {
 	struct cv_gen gen;      /* change generations (gen.h) */
 	int64_t last_maint;     /* ms of the last cv_store_maintain() work */
 	char region[4096];      /* absolute path of the primary region file */
+	int dirfd;              /* the store folder: flock()ed around failchk, -1 when closed */
 };
 
 enum cv_store_flags {
@@ -102,6 +109,8 @@ enum cv_store_flags {
  * left closed and a line saying why is printed on stderr.
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
+/* Seconds the failchk probe may take before it is ended and recovery runs instead. */
+#define CV_STORE_PROBE_SECONDS 2
 /*
  * Run as root on a store folder that another user owns: become that user
  * (its supplementary groups, its group, then its uid; the folder's group

@@ -1,0 +1,78 @@
+// One process's death costs the service that process: a FastCGI process
+// killed between requests is replaced alone (the replacement's failchk
+// probe cleans up after it, with no recovery), every other process goes
+// on, and another client sees no failure. (crash.mjs kills processes in
+// the middle of their writes, where recovery is the answer.)
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
+
+apiSuite('death', (srv, it) => {
+	const fcgi = () => descendantsOf(srv.ws.process.pid).filter((p) => /\.fcgi$/.test(p.cmd) && p.state !== 'Z');
+
+	it('a process killed between requests: replaced alone, no other process ends, no request fails', async () => {
+		const v = srv.vehicles[0];
+		const up = await srv.upload(v.vin, v.cred, { messageId: 'death-1', samples: [{ at: new Date().toISOString(),
+			speed: 0, odometer: 100, ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
+		assert.equal(up.status, 200, up.text);
+		const tok = await srv.token('demo');
+		const logAt = srv.ws.logs().length;
+		// every process has opened the store: a few rounds of each program's requests
+		for (let i = 0; i < 6; i++) {
+			const rs = await Promise.all([srv.get(`${B2C}/user/vehicles/${v.id}/alerts`, tok),
+				srv.get(`${B2C}/user/vehicles/${v.id}/alerts`, tok), srv.get(`${B2C}/user`, tok), srv.get('/healthz')]);
+			for (const r of rs)
+				assert.equal(r.status, 200, r.text);
+		}
+		const before = fcgi();
+		const victim = before.find((p) => p.cmd.endsWith('/cvapi-events.fcgi'));
+		assert.ok(victim, `cvapi-events runs: ${before.map((p) => p.cmd).join(' ')}`);
+		let stop = false;
+		const failures = [];
+		let n = 0;
+		const reader = async () => {
+			while (!stop) {
+				for (const r of await Promise.allSettled([srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok),
+					srv.get(`${B2C}/user`, tok), srv.get('/healthz')])) {
+					n++;
+					if (r.status !== 'fulfilled' || r.value.status !== 200)
+						failures.push(r.status === 'fulfilled' ? `${r.value.status} ${r.value.text.slice(0, 100)}` : String(r.reason));
+				}
+			}
+		};
+		/* Kill the victim; wait for its replacement, which answers. */
+		async function killAndCheck() {
+			process.kill(victim.pid, 'SIGKILL');
+			// the web server (or cvapi-spawn) starts a replacement, which opens the store
+			const t0 = Date.now();
+			const count = before.filter((p) => p.cmd === victim.cmd).length;
+			let replaced = false;
+			while (!replaced && Date.now() - t0 < 15000) {
+				// a request to the program makes lighttpd notice the death at once
+				await srv.get(`${B2C}/user/vehicles/${v.id}/alerts`, tok).catch(() => null);
+				const now = fcgi().filter((p) => p.cmd === victim.cmd && p.pid !== victim.pid);
+				replaced = now.length === count;
+				if (!replaced)
+					await sleep(50);
+			}
+			assert.ok(replaced, 'cvapi-events was replaced');
+			// the replacement answers: its store is open
+			const alerts = await srv.get(`${B2C}/user/vehicles/${v.id}/alerts`, tok);
+			assert.equal(alerts.status, 200, alerts.text);
+		}
+
+		const load = [reader(), reader()];
+		try {
+			await killAndCheck();
+		} finally {
+			stop = true;
+			await Promise.all(load);
+		}
+		assert.deepEqual(failures, [], `another client's requests failed (${failures.length} of ${n})`);
+		const after = new Set(fcgi().map((p) => p.pid));
+		const ended = before.filter((p) => p.pid !== victim.pid && !after.has(p.pid));
+		assert.deepEqual(ended.map((p) => `${p.cmd}[${p.pid}]`), [], 'no other process ended');
+		assert.doesNotMatch(srv.ws.logs().slice(logAt), /recovering: ending process/);
+
+	});
+});
