@@ -1,7 +1,7 @@
 /*
  * spawn.c - cvapi-spawn: start and supervise FastCGI programs on UNIX sockets.
  *
- *   cvapi-spawn --dir RUNDIR [--procs N] [--mode MODE] PROGRAM...
+ *   cvapi-spawn --dir RUNDIR [--procs N] [--mode MODE] [--group GROUP] PROGRAM...
  *
  * For each PROGRAM (a path to a FastCGI responder such as cvapi-vehicle.fcgi)
  * it listens on RUNDIR/NAME.sock (NAME: the file name without ".fcgi") and
@@ -32,6 +32,7 @@
 #include "cv.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -89,7 +90,7 @@ static int64_t sp_now(void)
 static void sp_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " SP_PROG " --dir RUNDIR [--procs N] [--mode MODE] PROGRAM...\n"
+		"Usage: " SP_PROG " --dir RUNDIR [--procs N] [--mode MODE] [--group GROUP] PROGRAM...\n"
 		"Start and supervise cvapi's FastCGI programs on UNIX sockets.\n"
 		"\n"
 		"  -d, --dir RUNDIR  where the sockets are made: RUNDIR/NAME.sock, NAME being\n"
@@ -97,6 +98,9 @@ static void sp_usage(FILE *f)
 		"  -n, --procs N     processes per program (1 to %d, default 2)\n"
 		"  -m, --mode MODE   the sockets' permissions, octal (default 0660): the web\n"
 		"                    server's user must be able to connect\n"
+		"  -g, --group GROUP the sockets' group (a group of this user's, by name or\n"
+		"                    number): the web server's, so that it connects without\n"
+		"                    being in the programs' group, which may read the store\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     the version\n"
 		"\n"
@@ -159,8 +163,8 @@ static void sp_std_fds(void)
 	}
 }
 
-/* The socket of p: unlink a stale one, bind, set the mode, listen. Exits 1 on failure. */
-static void sp_listen(struct sp_prog *p, mode_t mode)
+/* The socket of p: unlink a stale one, bind, set the group and mode, listen. Exits 1 on failure. */
+static void sp_listen(struct sp_prog *p, mode_t mode, gid_t group)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -194,6 +198,10 @@ static void sp_listen(struct sp_prog *p, mode_t mode)
 		exit(1);
 	}
 	umask(old);
+	if (group != (gid_t)-1 && chown(p->sock, (uid_t)-1, group) < 0) {
+		fprintf(stderr, SP_PROG ": cannot give %s to group %ld: %s\n", p->sock, (long)group, strerror(errno));
+		exit(1);
+	}
 	if (chmod(p->sock, mode) < 0 || listen(p->fd, SOMAXCONN) < 0) {
 		fprintf(stderr, SP_PROG ": cannot listen on %s: %s\n", p->sock, strerror(errno));
 		exit(1);
@@ -368,12 +376,13 @@ static bool sp_any_running(void)
 }
 
 /* Options and programs into sp_progs / sp_slots; exits 0 or 2 on --help, --version, bad usage. */
-static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t *mode)
+static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t *mode, gid_t *group)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "procs", required_argument, NULL, 'n' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -382,7 +391,7 @@ static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t
 	int64_t v;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+d:n:m:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:n:m:g:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			*dir = optarg;
@@ -396,6 +405,17 @@ static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t
 			if (!sp_parse_mode(optarg, mode))
 				sp_bad_usage("--mode wants an octal permission mode such as 0660", optarg);
 			break;
+		case 'g': {
+			struct group *gr = getgrnam(optarg);
+
+			if (gr)
+				*group = gr->gr_gid;
+			else if (cv_parse_i64(optarg, 0, INT32_MAX, &v) == CV_OK)
+				*group = (gid_t)v;
+			else
+				sp_bad_usage("--group wants a group name or number", optarg);
+			break;
+		}
 		case 'h':
 			sp_usage(stdout);
 			exit(0);
@@ -403,7 +423,7 @@ static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t
 			printf(SP_PROG " (cvapi) %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			if (optopt == 'd' || optopt == 'n' || optopt == 'm')
+			if (optopt == 'd' || optopt == 'n' || optopt == 'm' || optopt == 'g')
 				sp_bad_usage("an option lacks its value", argv[optind - 1]);
 			sp_bad_usage("unknown option", argv[optind - 1]);
 		}
@@ -419,13 +439,14 @@ int main(int argc, char **argv)
 	const char *dir = NULL;
 	int procs = 2;
 	mode_t mode = 0660;
+	gid_t group = (gid_t)-1;
 	sigset_t sigs;
 	int sfd;
 	bool stopping = false, hup = false;
 	size_t roll_next = 0;
 	struct sp_slot *rolling = NULL;
 
-	sp_parse(argc, argv, &dir, &procs, &mode);
+	sp_parse(argc, argv, &dir, &procs, &mode, &group);
 	sp_nprogs = (size_t)(argc - optind);
 	sp_progs = cv_calloc(sp_nprogs, sizeof(*sp_progs));
 	for (size_t i = 0; i < sp_nprogs; i++) {
@@ -472,7 +493,7 @@ int main(int argc, char **argv)
 	}
 
 	for (size_t i = 0; i < sp_nprogs; i++)
-		sp_listen(&sp_progs[i], mode);
+		sp_listen(&sp_progs[i], mode, group);
 	sp_nslots = sp_nprogs * (size_t)procs;
 	sp_slots = cv_calloc(sp_nslots, sizeof(*sp_slots));
 	for (size_t i = 0; i < sp_nslots; i++) {

@@ -467,6 +467,30 @@ apiSuite('cli', (srv, it) => {
 		assert.equal(t.status, 200, t.text);
 	});
 
+	// ---- configurations ----------------------------------------------------
+
+	it('the systemd unit runs every program the web server configurations route to, and no other', () => {
+		const am = readFileSync(join(SRCDIR, 'Makefile.am'), 'utf8').replace(/\\\n/g, ' ');
+		const built = [...am.matchAll(/^fcgi_PROGRAMS\s*\+?=(.*)$/gm)].flatMap((m) => m[1].trim().split(/\s+/))
+			.map((p) => p.split('/').pop().replace(/\.fcgi$/, '')).sort();
+		const unit = readFileSync(join(SRCDIR, 'etc', 'cvapi-spawn.service'), 'utf8').replace(/\\\n/g, ' ');
+		const exec = /^ExecStart=(.*)$/m.exec(unit);
+		assert.ok(exec, 'the unit has an ExecStart');
+		const spawned = [...exec[1].matchAll(/\/(cvapi-[a-z0-9]+)\.fcgi/g)].map((m) => m[1]).sort();
+		const apache = [...new Set([...readFileSync(join(SRCDIR, 'etc', 'apache2.conf.in'), 'utf8')
+			.matchAll(/^ProxyPassMatch .*unix:@RUNDIR@\/(cvapi-[a-z0-9]+)\.sock/gm)].map((m) => m[1]))].sort();
+		const lighttpd = [...new Set([...readFileSync(join(SRCDIR, 'etc', 'lighttpd.conf.in'), 'utf8')
+			.matchAll(/"bin-path" => "@FCGIDIR@\/(cvapi-[a-z0-9]+)\.fcgi"/g)].map((m) => m[1]))].sort();
+		assert.ok(built.length >= 7, built.join(' '));
+		assert.deepEqual(spawned, built, 'cvapi-spawn.service runs every program built');
+		assert.deepEqual(apache, built, 'apache2.conf.in routes to every program built');
+		assert.deepEqual(lighttpd, built, 'lighttpd.conf.in starts every program built');
+		// the programs' own user, not the web server's; the web server reaches the sockets only
+		assert.match(unit, /^User=cvapi$/m);
+		assert.doesNotMatch(unit, /^(User|Group)=www-data$/m);
+		assert.match(exec[1], /--group www-data/);
+	});
+
 	// ---- man pages ---------------------------------------------------------
 
 	it('every installed program has a man page, listed for installation', () => {

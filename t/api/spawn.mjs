@@ -158,6 +158,7 @@ apiSuite('spawn', (srv, it) => {
 			[['--dir', dir, '--mode', '0999', PROGRAMS[0]], /--mode/],
 			[['--frob', '--dir', dir, PROGRAMS[0]], /unknown option/],
 			[['--dir', dir, PROGRAMS[0], PROGRAMS[0]], /share one socket/],
+			[['--dir', dir, '--group', 'no such group', PROGRAMS[0]], /--group/],
 		];
 		for (const [args, re] of bad) {
 			const r = await run(SPAWN, args);
@@ -179,12 +180,16 @@ apiSuite('spawn', (srv, it) => {
 		await run('/bin/rm', ['-f', join(dir, 'cvapi-ingest.sock')]);
 	});
 
-	it('cvapi-spawn: one socket per program, N processes on it, each answering FastCGI', async () => {
-		const s = await start(['--procs', '2', '--mode', '0660'], { CVAPI_CLIENT_TIMEOUT: '2', CVAPI_WATCHDOG: '1' });
+	it('cvapi-spawn: one socket per program (of the --group given), N processes on it, each answering FastCGI', async () => {
+		// a group the programs' user may give its sockets: as root, any (nogroup); else its own
+		const group = process.getuid() === 0 && !srv.user ? 65534 : (srv.user ? srv.user.gid : process.getgid());
+		const s = await start(['--procs', '2', '--mode', '0660', '--group', String(group)],
+			{ CVAPI_CLIENT_TIMEOUT: '2', CVAPI_WATCHDOG: '1' });
 		for (const n of ['cvapi-ingest', 'cvapi-vehicle']) {
 			const st = statSync(sock(n));
 			assert.ok(st.isSocket(), `${sock(n)} is a socket`);
 			assert.equal(st.mode & 0o777, 0o660, `${n}.sock has mode 0660`);
+			assert.equal(st.gid, group, `${n}.sock belongs to group ${group}`);
 			assert.equal(programsOf(s, n).length, 2, `two ${n} processes`);
 		}
 		assert.equal(childrenOf(s.child.pid).length, 4);
