@@ -71,6 +71,7 @@ static const char *reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -927,13 +928,14 @@ static bool rc_lookup(struct cv_req *r)
 	const char *auth = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
 	const char *uri = FCGX_GetParam("REQUEST_URI", envp);
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", envp);
+	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", envp);
 	const char *resp;
 	size_t len, head_len;
 	bool head_only = !strcmp(r->method, "HEAD");
 
 	/* a request with a body gets read_body()'s answer, never a kept one */
 	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !r->nseg || !auth || !*auth || !uri ||
-	    (!head_only && strcmp(r->method, "GET")) || (cl && *cl && strcmp(cl, "0")))
+	    (!head_only && strcmp(r->method, "GET")) || (cl && *cl && strcmp(cl, "0")) || inm)
 		return false;
 	r->rc_klen = 0;
 	if (!rc_key_add(r, r->base) || !rc_key_add(r, uri) || !rc_key_add(r, auth))
@@ -973,6 +975,33 @@ static void rc_keep(struct cv_req *r)
 	}
 	cv_rc_keep(r->rc_key, r->rc_klen, &r->rc_stamp, r->now, r->tok.expires, h.p, h.len, r->out.p, r->out.len);
 	cv_buf_release(&h);
+}
+
+/*
+ * An API read's validators: "Cache-Control: private, no-cache" (a cache
+ * may keep it for this user only, and must ask again before reusing it)
+ * and a strong ETag, a hash of the body. A request whose If-None-Match
+ * names it gets 304 and no body: a client that polls pays a round trip,
+ * not the transfer.
+ */
+static void set_validators(struct cv_req *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", r->fcgi->envp);
+	uint64_t h = cv_hash64(r->out.p, r->out.len);
+	char etag[19];
+
+	etag[0] = '"';
+	for (int i = 0; i < 16; i++)
+		etag[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+	etag[17] = '"';
+	etag[18] = '\0';
+	cv_header(r, "Cache-Control", "private, no-cache");
+	cv_header(r, "ETag", etag);
+	if (inm && (strstr(inm, etag) || !strcmp(inm, "*"))) {
+		r->status = 304;
+		cv_buf_reset(&r->out);
+	}
 }
 
 static void handle(struct cv_req *r, const struct cv_route *routes)
@@ -1039,6 +1068,9 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		r->ctype = "application/hal+json";
 		st = rt->fn(r);
 	}
+	if (!st && r->status == 200 && (rt->auth == CV_AUTH_USER || rt->auth == CV_AUTH_FLEET) &&
+	    (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")))
+		set_validators(r);
 	if (!st && r->status == 200 && r->rc_ok) {
 		rc_keep(r);
 		if (rc_trace)

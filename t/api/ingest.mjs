@@ -24,11 +24,21 @@ apiSuite('ingest', (srv, it) => {
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.ctype, 'application/json');
 		assert.match(r.headers.get('cache-control') || '', /no-store/);
-		assert.deepEqual(Object.keys(r.body).sort(), ['status', 'store', 'time']);
+		assert.deepEqual(Object.keys(r.body).sort(), ['checkedAt', 'status', 'store', 'time']);
 		assert.equal(r.body.status, 'ok');
 		assert.equal(r.body.store, 'writable');
 		assert.ok(isRfc3339(r.body.time));
 		assert.ok(Math.abs(Date.parse(r.body.time) - Date.now()) < 60000);
+		assert.ok(isRfc3339(r.body.checkedAt));
+		const age = Date.parse(r.body.time) - Date.parse(r.body.checkedAt);
+		assert.ok(age >= 0 && age < 1000, `checked within the last second (${age} ms)`);
+		// a burst writes at most once a second per process: few distinct checks
+		const t0 = Date.now();
+		const burst = await Promise.all(Array.from({ length: 40 }, () => srv.get('/healthz')));
+		const seconds = Math.ceil((Date.now() - t0) / 1000) + 1;
+		const checks = new Set(burst.map((b) => b.body.checkedAt));
+		assert.ok(burst.every((b) => b.status === 200));
+		assert.ok(checks.size <= 2 * seconds, `${checks.size} writes for 40 calls in ${seconds} s by 2 processes`);
 		assert.equal((await srv.request('HEAD', '/healthz')).status, 200);
 		await assertXError(await srv.request('POST', '/healthz', { body: {} }), 405, { code: 40501 });
 		await assertXError(await srv.get('/healthz?verbose=1'), 400, { code: 40007, message: /unknown query parameter "verbose"/ });

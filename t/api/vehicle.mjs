@@ -196,4 +196,33 @@ apiSuite('vehicle', (srv, it) => {
 			assert.equal(r.headers.get('allow'), 'GET');
 		}
 	});
+	it('reads carry Cache-Control and an ETag; If-None-Match answers 304 until the data changes', async () => {
+		for (const what of ['status', 'lastPosition', 'maintenance']) {
+			const r = await srv.get(url(phev.id, what), tok);
+			assert.equal(r.status, 200, r.text);
+			assert.equal(r.headers.get('cache-control'), 'private, no-cache');
+			const etag = r.headers.get('etag');
+			assert.match(etag, /^"[0-9a-f]{16}"$/);
+			const again = await srv.get(url(phev.id, what), tok);
+			assert.equal(again.headers.get('etag'), etag, 'the same data, the same ETag');
+			const nm = await srv.get(url(phev.id, what), tok, { headers: { 'if-none-match': etag } });
+			assert.equal(nm.status, 304, nm.text);
+			assert.equal(nm.text, '');
+			assert.equal(nm.headers.get('etag'), etag);
+			const other = await srv.get(url(phev.id, what), tok, { headers: { 'if-none-match': '"0000000000000000"' } });
+			assert.equal(other.status, 200);
+			assert.deepEqual(other.body, r.body);
+		}
+		const before = (await srv.get(url(phev.id, 'status'), tok)).headers.get('etag');
+		const up = await srv.upload(phev.vin, phev.cred, { messageId: 'etag-1', samples: [{ ...FULL,
+			at: new Date().toISOString(), speed: 77 }] });
+		assert.equal(up.status, 200, up.text);
+		const after = await srv.get(url(phev.id, 'status'), tok, { headers: { 'if-none-match': before } });
+		assert.equal(after.status, 200, 'changed data is sent again');
+		assert.notEqual(after.headers.get('etag'), before);
+		assert.equal(after.body.kinetic.speed, 77);
+		// errors carry no validators
+		const e = await srv.get(url('0'.repeat(32), 'status'), tok);
+		assert.equal(e.headers.get('etag'), null);
+	});
 });
