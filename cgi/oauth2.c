@@ -191,7 +191,7 @@ static int post_token(struct cv_req *r)
 		if (e && e != CV_ENOTFOUND)
 			return cv_fail_store(r, e, "user");
 		/* check a password either way, so that timing does not tell who exists */
-		if (!cv_password_check(v[PASS], e ? "$y$j9T$AAAAAAAAAAAAAAAAAAAAA.$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" : u.hash) || e)
+		if (!cv_password_check(v[PASS], e ? CV_DECOY_HASH : u.hash) || e)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
 		st = pick_scopes(r, v[SCOPE], c.scopes, &scopes);
 		return st ? st : issue_pair(r, u.login, c.id, scopes, NULL);

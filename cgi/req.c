@@ -560,18 +560,26 @@ void cv_jw_vin(struct cv_jw *w, const struct cv_req *r)
 bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t psz)
 {
 	char dec[2 * CV_LOGIN_MAX + 260], tmp[sizeof(dec) * 2];
-	size_t n = 0;
+	size_t n = 0, pad = 0;
+	const char *p;
 	long dl;
 	char *colon;
 
 	while (*b64 == ' ')
 		b64++;
 	/* standard base64: map it to base64url for our decoder */
-	for (const char *p = b64; *p && *p != '='; p++) {
+	for (p = b64; *p && *p != '='; p++) {
 		if (n + 1 >= sizeof(tmp))
 			return false;
 		tmp[n++] = *p == '+' ? '-' : *p == '/' ? '_' : *p;
 	}
+	/* then at most two '=' that complete the last quantum, and nothing after */
+	while (*p == '=' && pad < 2) {
+		p++;
+		pad++;
+	}
+	if (*p || (pad && (n + pad) % 4))
+		return false;
 	tmp[n] = '\0';
 	dl = cv_unb64url(tmp, n, dec, sizeof(dec) - 1);
 	if (dl < 0)

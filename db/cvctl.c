@@ -544,8 +544,15 @@ static int cmd_reindex(struct cv_store *st, int argc, char **argv)
 static int cmd_init(struct cv_store *st)
 {
 	size_t n;
+	u_int32_t gone = 0;
 	enum cv_err e;
+	int ret;
 
+	/* what an older cvapi kept of verified Basic credentials (SHA-256
+	 * of login and password, cheap to guess against): emptied */
+	ret = st->db[CV_DB_BASICAUTH]->truncate(st->db[CV_DB_BASICAUTH], NULL, &gone, DB_AUTO_COMMIT);
+	if (ret)
+		return fail("emptying basicauth.db", cv_store_err(ret));
 	if (cv_hindex_ready(st))
 		return 0;
 	e = cv_hindex_rebuild(st, &n);

@@ -5,6 +5,7 @@
 
 #include <crypt.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <string.h>
 
 /* ---- secrets ------------------------------------------------------------ */
@@ -369,47 +370,63 @@ enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *subject,
 	return e;
 }
 
+/*
+ * The Basic verification cache: in this process's memory only, keyed by an
+ * HMAC under a key drawn when the process first needs it, so that nothing
+ * in the store, nor anything a reader of it can see, makes guessing a
+ * password cheaper than yescrypt. Direct-mapped; an entry lasts
+ * CV_BASIC_TTL_MS. The user's hash is in the message: a new password
+ * forgets the old entries.
+ */
+#define BASIC_CACHE 64
+static struct basic_entry {
+	unsigned char mac[32];
+	int64_t expires;
+} basic_cache[BASIC_CACHE];
+static unsigned char basic_key[32];
+static bool basic_keyed;
+
+static bool basic_mac(const char *login, const char *password, const char *hash, unsigned char mac[32])
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	unsigned int len = 32;
+	bool ok;
+
+	if (!basic_keyed) {
+		cv_random(basic_key, sizeof(basic_key));
+		basic_keyed = true;
+	}
+	ok = !cv_buf_add(&b, login, strlen(login) + 1) && !cv_buf_add(&b, password, strlen(password) + 1) &&
+	     !cv_buf_add(&b, hash, strlen(hash)) &&
+	     HMAC(EVP_sha256(), basic_key, sizeof(basic_key), (const unsigned char *)b.p, b.len, mac, &len) && len == 32;
+	cv_buf_release(&b);
+	return ok;
+}
+
 enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now)
 {
 	struct cv_user u;
-	struct cv_buf b = CV_BUF_INIT(0);
-	unsigned char key[32], val[8];
-	DB_TXN *txn = NULL;
+	struct basic_entry *slot;
+	unsigned char mac[32];
 	enum cv_err e = cv_user_get(st, NULL, login, &u);
 
-	if (e == CV_ENOTFOUND)
-		return CV_EAUTH;
-	if (e)
-		return e;
-	/* the user's hash is in the key: a new password forgets the old entries */
-	if (cv_buf_add(&b, login, strlen(login) + 1) || cv_buf_add(&b, password, strlen(password) + 1) ||
-	    cv_buf_add(&b, u.hash, strlen(u.hash))) {
-		cv_buf_release(&b);
-		return CV_ETOOBIG;
-	}
-	cv_sha256(b.p, b.len, key);
-	cv_buf_reset(&b);
-	e = cv_store_get(st, CV_DB_BASICAUTH, NULL, key, sizeof(key), &b);
-	if (!e && b.len == 8 && (int64_t)cv_be64_get((const unsigned char *)b.p) > now) {
-		cv_buf_release(&b);
-		return CV_OK;
-	}
-	cv_buf_release(&b);
 	if (e && e != CV_ENOTFOUND)
 		return e;
+	if (e == CV_ENOTFOUND) {
+		/* the same yescrypt for nobody, so that timing does not tell who exists */
+		cv_password_check(password, CV_DECOY_HASH);
+		return CV_EAUTH;
+	}
+	if (!basic_mac(login, password, u.hash, mac))
+		return CV_ETOOBIG;
+	slot = &basic_cache[mac[0] % BASIC_CACHE];
+	if (slot->expires > now && cv_memeq_ct(slot->mac, mac, sizeof(mac)))
+		return CV_OK;
 	if (!cv_password_check(password, u.hash))
 		return CV_EAUTH;
-	/* remember it for an hour; not synced: losing it costs one more check */
-	cv_be64_put(val, (uint64_t)(now + CV_BASIC_TTL_MS));
-	e = cv_store_begin(st, &txn, DB_TXN_NOSYNC);
-	if (!e)
-		e = cv_store_put(st, CV_DB_BASICAUTH, txn, key, sizeof(key), val, sizeof(val), 0);
-	if (!e) {
-		e = cv_store_commit(txn);
-		txn = NULL;
-	}
-	cv_store_abort(txn);
-	return e == CV_EDEADLOCK ? CV_OK : e;
+	memcpy(slot->mac, mac, sizeof(mac));
+	slot->expires = now + CV_BASIC_TTL_MS;
+	return CV_OK;
 }
 
 enum cv_err cv_fleet_get(struct cv_store *st, DB_TXN *txn, const char *id, struct cv_fleet *f)

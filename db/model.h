@@ -86,16 +86,20 @@ enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login,
 
 #define CV_SUBJECT_MAX 512           /* a certificate subject (DN) */
 #define CV_BASIC_TTL_MS 3600000      /* how long a verified Basic credential is remembered */
+/* A yescrypt hash no password matches: checked for an unknown login, to take a known one's time. */
+#define CV_DECOY_HASH "$y$j9T$AAAAAAAAAAAAAAAAAAAAA.$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 /* The client certificate with this subject (as the web server writes it) is login's. */
 enum cv_err cv_cert_put(struct cv_store *st, DB_TXN *txn, const char *subject, const char *login);
 /* Whose certificate subject is it: CV_ENOTFOUND if nobody's. */
 enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *subject, char login[CV_LOGIN_MAX + 1]);
 /*
  * HTTP Basic: CV_OK if password is login's, CV_EAUTH if not (or no such
- * user). A success is remembered for CV_BASIC_TTL_MS (basicauth database,
- * keyed by a hash of login, password and the user's password hash) so that
- * the next requests skip yescrypt (about 45 ms); that write is its own
- * unsynced transaction.
+ * user: then a yescrypt of a decoy hash runs all the same, so that the
+ * time taken does not tell whether the login exists). A success is
+ * remembered for CV_BASIC_TTL_MS in this process's memory, keyed by an
+ * HMAC of login, password and the user's hash under a key of the process,
+ * so that the next requests skip yescrypt (about 20-45 ms) and nothing
+ * stored makes guessing cheaper than yescrypt.
  */
 enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now);
 

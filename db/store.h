@@ -42,8 +42,8 @@
  *   trips       vid (16) . start (8)                  packed trip (core/trip.h)
  *   tripopen    vid (16)                              the vehicle's open trip, packed
  *   certs       client certificate subject (DN)       login of its fleet manager
- *   basicauth   SHA-256(login . password . hash)      expiry (8): a Basic credential
- *                                                     verified recently (skips yescrypt)
+ *   basicauth   (unused: the Basic verification cache is in each process's
+ *               memory, model.h; `cvctl init` empties what an older cvapi kept)
  *   msgids      vid (16) . SHA-256(messageId)[0..16]  receipt time (8)
  *   hindex      kind (1) . at (8) . suffix (2) . vid (16)  a copy of an alert, collision
  *                                                     or trip record: every vehicle's in

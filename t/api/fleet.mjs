@@ -363,6 +363,8 @@ apiSuite('fleet', (srv, it) => {
 		['malformed Basic (no colon)', { authorization: `Basic ${Buffer.from('fleet').toString('base64')}` }, 'console', 401, 40102, /malformed Basic/],
 		['malformed Basic (not base64)', { authorization: 'Basic %%%' }, 'console', 401, 40102, /malformed Basic/],
 		['an empty login', { authorization: basic('', 'fleet') }, 'console', 401, 40102, /malformed Basic/],
+		['bytes after the base64 padding', { authorization: `${basic('fleet', 'fleet')}xyz` }, 'console', 401, 40102, /malformed Basic/],
+		['too much padding', { authorization: `${basic('fleet', 'fleet')}==` }, 'console', 401, 40102, /malformed Basic/],
 		['a bearer token instead', { authorization: 'Bearer abc' }, 'console', 401, 40101, /no credentials/],
 		['no client_id', null, null, 401, 40104, /client_id is required/],
 		['an unknown client_id', null, 'app-nobody', 401, 40104, /unknown client_id/],
@@ -377,6 +379,21 @@ apiSuite('fleet', (srv, it) => {
 			assert.ok(!r.text.includes(FLEET));
 		});
 	}
+
+	it('a verified Basic credential is remembered in memory only: the store keeps nothing of it', async (t) => {
+		const ok = await get('/fleets');
+		assert.equal(ok.status, 200, ok.text);
+		const { execFileSync } = await import('node:child_process');
+		let dump;
+		try {
+			dump = execFileSync('db5.3_dump', ['-h', srv.home, '-p', 'basicauth.db'], { encoding: 'utf8' });
+		} catch (e) {
+			t.skip(`db5.3_dump: ${e.message.split('\n')[0]}`);
+			return;
+		}
+		const data = dump.slice(dump.indexOf('HEADER=END') + 10, dump.indexOf('DATA=END')).trim();
+		assert.equal(data, '', 'basicauth.db holds no record');
+	});
 
 	it('a fleet that is not yours, or does not exist: 403 with no data', async () => {
 		for (const p of ['/fleets/boss-fleet', '/fleets/boss-fleet/vehicles', '/fleets/no-such-fleet', `/fleets/boss-fleet/vehicles/${car.id}/status`]) {
