@@ -511,7 +511,15 @@ enum cv_err cv_token_lookup(struct cv_store *st, DB_TXN *txn, const char *token,
 enum cv_err cv_token_revoke(struct cv_store *st, DB_TXN *txn, const char *token)
 {
 	unsigned char h[32];
+	struct cv_token t;
+	enum cv_err e = cv_token_lookup(st, txn, token, &t, 0);
 
+	if (e && e != CV_EAUTH)
+		return e;
+	/* answers kept for an access token (keyed by it) end with it; a
+	 * refresh token reads nothing, and its rotation ends nobody's copies */
+	if (t.kind == CV_TOKEN_ACCESS)
+		cv_store_touch(st, txn, CV_GEN_ALL);
 	cv_sha256(token, strlen(token), h);
 	return cv_store_del(st, CV_DB_TOKENS, txn, h, sizeof(h));
 }

@@ -407,8 +407,6 @@ static long gen_slot_of(enum cv_dbid id, const void *key, size_t klen, bool del)
 	case CV_DB_STATUS:
 	case CV_DB_VEHICLES:
 		return (long)cv_gen_slot(key, klen);
-	case CV_DB_TOKENS:
-		return del ? CV_GEN_ALL : -1;
 	case CV_DB_USERS:
 	case CV_DB_CLIENTS:
 	case CV_DB_FLEETS:
@@ -438,6 +436,12 @@ static void gen_owe(struct cv_store *st, DB_TXN *txn, long slot)
 		pending = cv_realloc(pending, cap_pending * sizeof(*pending));
 	}
 	pending[npending++] = (struct pending_bump){ txn, &st->gen, (size_t)slot };
+}
+
+void cv_store_touch(struct cv_store *st, DB_TXN *txn, size_t slot)
+{
+	if (slot < CV_GEN_SLOTS)
+		gen_owe(st, txn, (long)slot);
 }
 
 /* Settle what txn owes: bump (after a commit) or forget (abort). */

@@ -135,17 +135,20 @@ enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags);
  * change generations (gen.h) of what the transaction wrote through
  * cv_store_put and cv_store_del:
  *   - status, vehicles (key: a vehicle id): that vehicle's slot;
- *   - users, clients, fleets, VINs, both vehicle links, certificates and
- *     deleted tokens: CV_GEN_ALL (who may read what);
- *   - history, events, trips, message ids, issued tokens, verified Basic
- *     credentials (a password change is a users write): nothing (no cached
- *     answer depends on them).
+ *   - users, clients, fleets, VINs, both vehicle links and certificates:
+ *     CV_GEN_ALL (who may read what);
+ *   - history, events, trips, message ids, tokens: nothing (no cached
+ *     answer depends on them; a revoked access token says so itself,
+ *     cv_store_touch);
+ * and what cv_store_touch() added.
  * A write outside a transaction bumps at once. The tracking is per
  * process and not thread-safe, like the rest of a process's store use.
  * Writes through a cursor are not tracked: the only ones (purge) delete
  * history and expired tokens, on which no cached answer depends.
  */
 enum cv_err cv_store_commit(DB_TXN *txn);
+/* txn changes what the answers that depend on generation slot may say: bump it at commit. */
+void cv_store_touch(struct cv_store *st, DB_TXN *txn, size_t slot);
 /* Abort (NULL: nothing); the tracked bumps of txn are dropped. */
 void cv_store_abort(DB_TXN *txn);
 

@@ -711,6 +711,15 @@ static void test_generations(const char *dir)
 	ok(cv_gen_get(&st.gen, CV_GEN_ALL) == a0, "not before the commit");
 	commit(txn, "revoke");
 	ok(cv_gen_get(&st.gen, CV_GEN_ALL) == a0 + 1, "revoking bumps CV_GEN_ALL after the commit");
+	/* a refresh token reads nothing: its rotation ends nobody's copies */
+	t.kind = CV_TOKEN_REFRESH;
+	txn = begin();
+	is_int(cv_token_issue(&st, txn, &t, tok), CV_OK, "issue a refresh token");
+	commit(txn, "refresh token");
+	txn = begin();
+	is_int(cv_token_revoke(&st, txn, tok), CV_OK, "revoke it");
+	commit(txn, "revoke the refresh token");
+	ok(cv_gen_get(&st.gen, CV_GEN_ALL) == a0 + 1, "revoking a refresh token bumps nothing");
 
 	/* another process maps the same counters */
 	fflush(stdout);

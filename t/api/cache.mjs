@@ -59,6 +59,20 @@ apiSuite('cache', { env: { CVAPI_CACHE_TRACE: '1' } }, (srv, it) => {
 		assert.equal(v.body.vin, car.vin);
 	});
 
+	it('someone\'s refresh grant ends no kept answer (a refresh token reads nothing)', async () => {
+		// every process holds a copy: a run of hits
+		let hits = 0;
+		for (let i = 0; i < 40 && hits < 6; i++)
+			hits = (await srv.get(url('status'), car.token)).headers.get('x-cvapi-cache') === 'hit' ? hits + 1 : 0;
+		assert.equal(hits, 6, 'six hits in a row before the refresh');
+		const pw = await srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' });
+		assert.equal(pw.status, 200, pw.text);
+		const rf = await srv.oauth({ grant_type: 'refresh_token', refresh_token: pw.body.refresh_token, client_id: 'console' });
+		assert.equal(rf.status, 200, rf.text);
+		for (let i = 0; i < 6; i++)
+			assert.equal((await srv.get(url('status'), car.token)).headers.get('x-cvapi-cache'), 'hit', `read ${i} after the refresh`);
+	});
+
 	it('an acknowledged upload is in every read after it, in every process', async () => {
 		for (let round = 0; round < 5; round++) {
 			// every process holds a copy (two processes: hits on a few reads in a row)
