@@ -611,18 +611,28 @@ static int auth_fleet(struct cv_req *r)
 {
 	char **envp = r->fcgi->envp;
 	const char *verify = FCGX_GetParam("SSL_CLIENT_VERIFY", envp);
-	const char *dn = FCGX_GetParam("SSL_CLIENT_S_DN", envp);
+	const char *pem = FCGX_GetParam("SSL_CLIENT_CERT", envp);
 	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
 	struct cv_client client;
 	enum cv_err e;
 
 	memset(&r->tok, 0, sizeof(r->tok));
-	if (verify && !strcmp(verify, "SUCCESS") && dn && *dn) {
-		e = cv_cert_login(r->store, NULL, dn, r->tok.user);
+	if (verify && !strcmp(verify, "SUCCESS")) {
+		char key[CV_CERT_KEY_MAX + 1], *nl;
+
+		/* the certificate itself: its issuer and subject, not a DN the web server wrote */
+		if (!pem || !*pem)
+			return fleet_unauthorized(r, CV_C_BAD_CERT, "the web server passes no SSL_CLIENT_CERT: "
+						  "have it export the client certificate (etc/*-tls.conf.in)");
+		if (cv_cert_key(pem, strlen(pem), key))
+			return fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate cannot be read");
+		e = cv_cert_login(r->store, NULL, key, r->tok.user);
 		if (e == CV_ENOTFOUND || e == CV_EINVAL) {
-			/* the subject as this web server writes it: what `cvctl cert add` needs */
+			nl = strchr(key, '\n');
+			*nl = '\0';
 			cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
-			return cv_fail(r, 401, CV_C_BAD_CERT, "this client certificate is not registered (subject %.300s)", dn);
+			return cv_fail(r, 401, CV_C_BAD_CERT, "this client certificate is not registered "
+				       "(issuer %.200s, subject %.200s): `cvctl cert add` its PEM file", key, nl + 1);
 		}
 		if (e)
 			return cv_fail_store(r, e, "certificate");

@@ -28,8 +28,9 @@ static const char usage_text[] =
 	"                                         prints id=... and credential=... (the upload credential)\n"
 	"  fleet add ID --owner LOGIN [--label LABEL]   a fleet, managed by LOGIN\n"
 	"  fleet add-vehicle ID VIN                    put a vehicle in the fleet\n"
-	"  cert add SUBJECT LOGIN                 a client certificate (its subject as the web\n"
-	"                                         server writes it) authenticates LOGIN (fleet face)\n"
+	"  cert add FILE LOGIN                    a client certificate (PEM file): certificates\n"
+	"                                         of its issuer and subject authenticate LOGIN\n"
+	"                                         (fleet face)\n"
 	"  retention [DAYS] [--vehicle VIN]       print or set how many days of history are kept\n"
 	"                                         (default 60; with --vehicle, 0 removes the override)\n"
 	"  purge [--verbose]                      delete expired history now (cvapi-ingest also does\n"
@@ -426,7 +427,7 @@ static int add_fleet_vehicle(struct cv_store *st, const char *fid, const char *v
 /* ---- cert add ------------------------------------------------------------ */
 
 struct cert_arg {
-	const char *subject;
+	char key[CV_CERT_KEY_MAX + 1];
 	const char *login;
 };
 
@@ -434,22 +435,35 @@ static enum cv_err put_cert(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct cert_arg *c = arg;
 
-	return cv_cert_put(st, txn, c->subject, c->login);
+	return cv_cert_put(st, txn, c->key, c->login);
 }
 
+/* cert add FILE LOGIN: certificates of FILE's issuer and subject are LOGIN's. */
 static int cmd_cert(struct cv_store *st, int argc, char **argv)
 {
 	struct cert_arg c;
+	char buf[65537];
+	size_t n;
+	FILE *f;
 	enum cv_err e;
 
 	if (argc != 3 || strcmp(argv[0], "add"))
-		return usage_error("cert add SUBJECT LOGIN");
-	c.subject = argv[1];
+		return usage_error("cert add FILE LOGIN (FILE: the client certificate, PEM)");
 	c.login = argv[2];
-	if (!*c.subject || strlen(c.subject) > CV_SUBJECT_MAX)
-		return usage_error("a certificate subject is 1 to 512 bytes");
 	if (!login_ok(c.login))
 		return usage_error("a login is 1 to 64 characters among A-Z a-z 0-9 . _ - @");
+	f = fopen(argv[1], "re");
+	if (!f) {
+		fprintf(stderr, "cvctl: cannot read %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n == sizeof(buf) || cv_cert_key(buf, n, c.key)) {
+		fprintf(stderr, "cvctl: %s is not a PEM certificate (or its issuer or subject is over %d bytes)\n",
+			argv[1], CV_SUBJECT_MAX);
+		return 1;
+	}
 	e = in_txn(st, put_cert, &c);
 	if (e == CV_ENOTFOUND) {
 		fprintf(stderr, "cvctl: no user %s\n", c.login);

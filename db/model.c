@@ -6,6 +6,9 @@
 #include <crypt.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- secrets ------------------------------------------------------------ */
@@ -339,27 +342,72 @@ enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login,
 	return e;
 }
 
-enum cv_err cv_cert_put(struct cv_store *st, DB_TXN *txn, const char *subject, const char *login)
+/* name as an RFC 2253 DN into out (CV_SUBJECT_MAX + 1); false if it does not fit */
+static bool cert_dn(const X509_NAME *name, char *out)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+	bool ok;
+
+	if (!b)
+		cv_die("out of memory (BIO_new)");
+	ok = X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0;
+	n = BIO_get_mem_data(b, &p);
+	ok = ok && n > 0 && n <= CV_SUBJECT_MAX && !memchr(p, '\n', (size_t)n) && !memchr(p, '\0', (size_t)n);
+	if (ok) {
+		memcpy(out, p, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+	return ok;
+}
+
+enum cv_err cv_cert_key(const char *pem, size_t len, char key[CV_CERT_KEY_MAX + 1])
+{
+	char issuer[CV_SUBJECT_MAX + 1], subject[CV_SUBJECT_MAX + 1];
+	BIO *b;
+	X509 *x;
+	bool ok;
+
+	if (!len || len > 65536)
+		return CV_EINVAL;
+	b = BIO_new_mem_buf(pem, (int)len);
+	if (!b)
+		cv_die("out of memory (BIO_new_mem_buf)");
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (!x)
+		return CV_EINVAL;
+	ok = cert_dn(X509_get_issuer_name(x), issuer) && cert_dn(X509_get_subject_name(x), subject);
+	X509_free(x);
+	if (!ok)
+		return CV_EINVAL;
+	snprintf(key, CV_CERT_KEY_MAX + 1, "%s\n%s", issuer, subject);
+	return CV_OK;
+}
+
+enum cv_err cv_cert_put(struct cv_store *st, DB_TXN *txn, const char *key, const char *login)
 {
 	struct cv_user u;
 	enum cv_err e;
 
-	if (!*subject || strlen(subject) > CV_SUBJECT_MAX)
+	if (!*key || strlen(key) > CV_CERT_KEY_MAX || !strchr(key, '\n'))
 		return CV_EINVAL;
 	e = cv_user_get(st, txn, login, &u);
 	if (!e)
-		e = cv_store_put(st, CV_DB_CERTS, txn, subject, strlen(subject), login, strlen(login), 0);
+		e = cv_store_put(st, CV_DB_CERTS, txn, key, strlen(key), login, strlen(login), 0);
 	return e;
 }
 
-enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *subject, char login[CV_LOGIN_MAX + 1])
+enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *key, char login[CV_LOGIN_MAX + 1])
 {
 	struct cv_buf b = CV_BUF_INIT(0);
 	enum cv_err e;
 
-	if (!*subject || strlen(subject) > CV_SUBJECT_MAX)
+	if (!*key || strlen(key) > CV_CERT_KEY_MAX)
 		return CV_ENOTFOUND;
-	e = cv_store_get(st, CV_DB_CERTS, txn, subject, strlen(subject), &b);
+	e = cv_store_get(st, CV_DB_CERTS, txn, key, strlen(key), &b);
 	if (!e && (b.len == 0 || b.len > CV_LOGIN_MAX))
 		e = CV_EINVAL;
 	if (!e) {

@@ -84,14 +84,23 @@ enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login,
 
 /* ---- fleet managers' credentials ------------------------------------------ */
 
-#define CV_SUBJECT_MAX 512           /* a certificate subject (DN) */
+#define CV_SUBJECT_MAX 512           /* a certificate's issuer or subject (DN) */
+#define CV_CERT_KEY_MAX (2 * CV_SUBJECT_MAX + 1)
 #define CV_BASIC_TTL_MS 3600000      /* how long a verified Basic credential is remembered */
 /* A yescrypt hash no password matches: checked for an unknown login, to take a known one's time. */
 #define CV_DECOY_HASH "$y$j9T$AAAAAAAAAAAAAAAAAAAAA.$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-/* The client certificate with this subject (as the web server writes it) is login's. */
-enum cv_err cv_cert_put(struct cv_store *st, DB_TXN *txn, const char *subject, const char *login);
-/* Whose certificate subject is it: CV_ENOTFOUND if nobody's. */
-enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *subject, char login[CV_LOGIN_MAX + 1]);
+/*
+ * A client certificate's identity: its issuer and its subject, each as an
+ * RFC 2253 DN written by OpenSSL (so the same whatever the web server),
+ * as "issuer\nsubject" in key. The certificate is PEM text (pem[0..len)),
+ * as web servers export it. CV_EINVAL: not a certificate, or a DN longer
+ * than CV_SUBJECT_MAX.
+ */
+enum cv_err cv_cert_key(const char *pem, size_t len, char key[CV_CERT_KEY_MAX + 1]);
+/* Certificates of this identity (cv_cert_key) are login's. */
+enum cv_err cv_cert_put(struct cv_store *st, DB_TXN *txn, const char *key, const char *login);
+/* Whose certificates of this identity are they: CV_ENOTFOUND if nobody's. */
+enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *key, char login[CV_LOGIN_MAX + 1]);
 /*
  * HTTP Basic: CV_OK if password is login's, CV_EAUTH if not (or no such
  * user: then a yescrypt of a decoy hash runs all the same, so that the

@@ -141,7 +141,8 @@ function tlsConf(ctx, name) {
  * Test certificates in dir, made with the openssl command: a CA, the
  * server's certificate for 127.0.0.1, a client certificate of that CA
  * (client.pem, subject C=FR, O=Fleet, CN=manager), and the same subject
- * signed by another CA (rogue.pem), which the server must not accept.
+ * signed by another CA (rogue.pem). The web server trusts both CAs for
+ * client certificates (clientcas.pem): telling them apart is cvapi's job.
  */
 export function makeCertificates(dir) {
 	mkdirSync(dir, { recursive: true });
@@ -159,8 +160,11 @@ export function makeCertificates(dir) {
 	leaf('server', '/CN=127.0.0.1', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
 	leaf('client', '/C=FR/O=Fleet/CN=manager', 'ca', 'extendedKeyUsage=clientAuth\n');
 	leaf('rogue', '/C=FR/O=Fleet/CN=manager', 'rogueca', 'extendedKeyUsage=clientAuth\n');
+	// the web server trusts both CAs for client certificates: the rogue one is verified too
+	writeFileSync(join(dir, 'clientcas.pem'), readFileSync(join(dir, 'ca.pem'), 'utf8') + readFileSync(join(dir, 'rogueca.pem'), 'utf8'));
 	return {
 		ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key'),
+		clientca: join(dir, 'clientcas.pem'), clientPem: join(dir, 'client.pem'), roguePem: join(dir, 'rogue.pem'),
 		client: { cert: readFileSync(join(dir, 'client.pem')), key: readFileSync(join(dir, 'client.key')) },
 		rogue: { cert: readFileSync(join(dir, 'rogue.pem')), key: readFileSync(join(dir, 'rogue.key')) },
 	};
@@ -476,7 +480,7 @@ export class Server {
 		let lastErr = null;
 		for (let attempt = 0; attempt < 5; attempt++) {
 			const port = await freePort();
-			const tls = this.pki ? { port: await freePort(), cert: this.pki.cert, key: this.pki.key, ca: this.pki.ca } : null;
+			const tls = this.pki ? { port: await freePort(), cert: this.pki.cert, key: this.pki.key, ca: this.pki.clientca } : null;
 			const ws = WEBSERVERS[WEBSERVER]({ ...common, port, tls });
 			this.tlsBase = tls ? `https://127.0.0.1:${tls.port}` : null;
 			const child = await ws.start();
