@@ -14,6 +14,7 @@
  * The format is in doc/vehicle-link.md.
  */
 #include "req.h"
+#include "log.h"
 #include "trips.h"
 #include "cvtime.h"
 
@@ -39,8 +40,11 @@ static int auth_vehicle(struct cv_req *r)
 	if (e && e != CV_ENOTFOUND)
 		return cv_fail_store(r, e, "vehicle");
 	cv_sha256_hex(h + 7, strlen(h + 7), hex);
-	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN))
+	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN)) {
+		cv_audit(r, "auth-failed", "scheme", "vehicle", "reason", e ? "unknown-vin" : "bad-credential",
+			 "vin", r->seg[0], NULL);
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
+	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@
  * Tokens are random 256-bit strings; the store keeps only their SHA-256.
  */
 #include "req.h"
+#include "log.h"
 #include "ids.h"
 
 #include <string.h>
@@ -64,14 +65,18 @@ static int client_auth(struct cv_req *r, const char *form_id, const char *form_s
 			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "unknown client");
 	}
 	e = cv_client_get(r->store, NULL, id, c);
-	if (e == CV_ENOTFOUND)
+	if (e == CV_ENOTFOUND) {
+		cv_audit(r, "auth-failed", "scheme", "client-secret", "reason", "unknown-client", "client", id, NULL);
 		return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "unknown client");
+	}
 	if (e)
 		return cv_fail_store(r, e, "client");
 	if (c->secret_sha256[0]) {
 		cv_sha256_hex(secret, strlen(secret), hex);
-		if (!secret[0] || !cv_memeq_ct(hex, c->secret_sha256, CV_SHA256_HEXLEN))
+		if (!secret[0] || !cv_memeq_ct(hex, c->secret_sha256, CV_SHA256_HEXLEN)) {
+			cv_audit(r, "auth-failed", "scheme", "client-secret", "reason", "bad-secret", "client", id, NULL);
 			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "bad client secret");
+		}
 	} else if (secret[0]) {
 		return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "this client is public: it has no secret");
 	}
@@ -191,10 +196,17 @@ static int post_token(struct cv_req *r)
 		if (e && e != CV_ENOTFOUND)
 			return cv_fail_store(r, e, "user");
 		/* check a password either way, so that timing does not tell who exists */
-		if (!cv_password_check(v[PASS], e ? CV_DECOY_HASH : u.hash) || e)
+		if (!cv_password_check(v[PASS], e ? CV_DECOY_HASH : u.hash) || e) {
+			cv_audit(r, "auth-failed", "scheme", "password", "reason", e ? "unknown-login" : "bad-password",
+				 "login", v[USER], "client", c.id, NULL);
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
+		}
 		st = pick_scopes(r, v[SCOPE], c.scopes, &scopes);
-		return st ? st : issue_pair(r, u.login, c.id, scopes, NULL);
+		if (!st)
+			st = issue_pair(r, u.login, c.id, scopes, NULL);
+		if (!st)
+			cv_audit(r, "login", "scheme", "password", "login", u.login, "client", c.id, NULL);
+		return st;
 	}
 	if (!strcmp(v[GRANT], "refresh_token")) {
 		struct cv_token t;
@@ -203,8 +215,10 @@ static int post_token(struct cv_req *r)
 		if (!v[REFRESH] || !*v[REFRESH] || strlen(v[REFRESH]) > 256)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "refresh_token is required");
 		e = cv_token_lookup(r->store, NULL, v[REFRESH], &t, r->now);
-		if (e == CV_ENOTFOUND || (!e && t.kind != CV_TOKEN_REFRESH))
+		if (e == CV_ENOTFOUND || (!e && t.kind != CV_TOKEN_REFRESH)) {
+			cv_audit(r, "auth-failed", "scheme", "refresh-token", "reason", "unknown-token", "client", c.id, NULL);
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "unknown or used refresh token");
+		}
 		if (e == CV_EAUTH)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "the refresh token has expired");
 		if (e)
@@ -212,7 +226,11 @@ static int post_token(struct cv_req *r)
 		if (strcmp(t.client, c.id))
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "the refresh token belongs to another client");
 		st = pick_scopes(r, v[SCOPE], t.scopes, &scopes);
-		return st ? st : issue_pair(r, t.user, c.id, scopes, v[REFRESH]);
+		if (!st)
+			st = issue_pair(r, t.user, c.id, scopes, v[REFRESH]);
+		if (!st)
+			cv_audit(r, "token-refreshed", "login", t.user, "client", c.id, NULL);
+		return st;
 	}
 	return oauth_fail(r, 400, CV_C_BAD_GRANT, "unsupported_grant_type",
 			  "grant_type must be password or refresh_token");

@@ -5,6 +5,7 @@
 #include "ids.h"
 #include "purge.h"
 #include "watchdog.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,7 +93,7 @@ static const char *reason(int status)
 
 int cv_fail(struct cv_req *r, int status, int cause, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], emsg[600], epath[220], emethod[24];
 	va_list ap;
 	struct cv_jw w;
 
@@ -100,8 +101,11 @@ int cv_fail(struct cv_req *r, int status, int cause, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	cv_uuid4(r->uuid);
-	fprintf(stderr, "cvapi[%s] %s %s %.200s: %s -> %d\n", r->prog, r->uuid,
-		r->method ? r->method : "-", r->path[0] ? r->path : "-", msg, status);
+	/* the message may quote the request (a JSON key, a value): escaped (log.h) */
+	fprintf(stderr, "cvapi[%s] %s %s %s: %s -> %d\n", r->prog, r->uuid,
+		cv_log_escape(r->method ? r->method : "-", false, emethod, sizeof(emethod)),
+		cv_log_escape(r->path[0] ? r->path : "-", false, epath, sizeof(epath)),
+		cv_log_escape(msg, false, emsg, sizeof(emsg)), status);
 	cv_buf_reset(&r->out);
 	r->status = status;
 	r->ctype = "application/json";
@@ -518,19 +522,24 @@ static int auth_user(struct cv_req *r)
 	uint32_t missing;
 
 	if (!h || !*h) {
+		cv_audit(r, "auth-failed", "scheme", "bearer", "reason", "no-credentials", NULL);
 		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\"");
 		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <access token>");
 	}
 	if (strncasecmp(h, "Bearer ", 7) || strlen(h + 7) == 0 || strlen(h + 7) > 256) {
+		cv_audit(r, "auth-failed", "scheme", "bearer", "reason", "malformed", NULL);
 		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\", error=\"invalid_request\"");
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <access token>");
 	}
 	e = cv_token_lookup(r->store, NULL, h + 7, &r->tok, r->now);
 	if (e == CV_ENOTFOUND || (!e && r->tok.kind != CV_TOKEN_ACCESS)) {
+		cv_audit(r, "auth-failed", "scheme", "bearer", "reason", "unknown-token", NULL);
 		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\", error=\"invalid_token\"");
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown or revoked access token");
 	}
 	if (e == CV_EAUTH) {
+		cv_audit(r, "auth-failed", "scheme", "bearer", "reason", "expired-token", "login", r->tok.user,
+			 "client", r->tok.client, NULL);
 		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\", error=\"invalid_token\"");
 		return cv_fail(r, 401, CV_C_EXPIRED, "the access token has expired: refresh it");
 	}
@@ -621,15 +630,21 @@ static int auth_fleet(struct cv_req *r)
 		char key[CV_CERT_KEY_MAX + 1], *nl;
 
 		/* the certificate itself: its issuer and subject, not a DN the web server wrote */
-		if (!pem || !*pem)
+		if (!pem || !*pem) {
+			cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-exported", NULL);
 			return fleet_unauthorized(r, CV_C_BAD_CERT, "the web server passes no SSL_CLIENT_CERT: "
 						  "have it export the client certificate (etc/*-tls.conf.in)");
-		if (cv_cert_key(pem, strlen(pem), key))
+		}
+		if (cv_cert_key(pem, strlen(pem), key)) {
+			cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "unreadable", NULL);
 			return fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate cannot be read");
+		}
 		e = cv_cert_login(r->store, NULL, key, r->tok.user);
 		if (e == CV_ENOTFOUND || e == CV_EINVAL) {
 			nl = strchr(key, '\n');
 			*nl = '\0';
+			cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-registered", "issuer", key,
+				 "subject", nl + 1, NULL);
 			cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
 			return cv_fail(r, 401, CV_C_BAD_CERT, "this client certificate is not registered "
 				       "(issuer %.200s, subject %.200s): `cvctl cert add` its PEM file", key, nl + 1);
@@ -639,25 +654,39 @@ static int auth_fleet(struct cv_req *r)
 	} else if (h && !strncasecmp(h, "Basic ", 6)) {
 		char pass[256];
 
-		if (!cv_basic_parse(h + 6, r->tok.user, sizeof(r->tok.user), pass, sizeof(pass)) || !r->tok.user[0])
+		bool fresh;
+
+		if (!cv_basic_parse(h + 6, r->tok.user, sizeof(r->tok.user), pass, sizeof(pass)) || !r->tok.user[0]) {
+			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "malformed", NULL);
 			return fleet_unauthorized(r, CV_C_BAD_TOKEN, "malformed Basic credentials: base64 of login:password");
-		e = cv_basic_check(r->store, r->tok.user, pass, r->now);
+		}
+		e = cv_basic_check(r->store, r->tok.user, pass, r->now, &fresh);
 		explicit_bzero(pass, sizeof(pass));
-		if (e == CV_EAUTH)
+		if (e == CV_EAUTH) {
+			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "bad-password", "login", r->tok.user,
+				 "client", r->q.client_id, NULL);
 			return fleet_unauthorized(r, CV_C_BAD_PASSWORD, "wrong login or password");
+		}
 		if (e)
 			return cv_fail_store(r, e, "user");
+		/* a login: the password was checked, not remembered */
+		if (fresh)
+			cv_audit(r, "login", "scheme", "basic", "login", r->tok.user, "client", r->q.client_id, NULL);
 	} else if (verify && *verify && strcmp(verify, "NONE")) {
+		cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-verified", NULL);
 		return fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate was not verified");
 	} else {
+		cv_audit(r, "auth-failed", "scheme", "basic", "reason", "no-credentials", NULL);
 		return fleet_unauthorized(r, CV_C_NO_CRED,
 					 "no credentials: send Authorization: Basic, or a client certificate");
 	}
 	if (!r->q.client_id)
 		return cv_fail(r, 401, CV_C_BAD_CLIENT, "client_id is required on the fleet face");
 	e = cv_client_get(r->store, NULL, r->q.client_id, &client);
-	if (e == CV_ENOTFOUND)
+	if (e == CV_ENOTFOUND) {
+		cv_audit(r, "auth-failed", "reason", "unknown-client", "login", r->tok.user, "client", r->q.client_id, NULL);
 		return cv_fail(r, 401, CV_C_BAD_CLIENT, "unknown client_id");
+	}
 	if (e)
 		return cv_fail_store(r, e, "client");
 	cv_strlcpy(r->tok.client, client.id, sizeof(r->tok.client));

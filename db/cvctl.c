@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <pwd.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -878,6 +880,29 @@ static enum cv_err open_store(struct cv_store *st, const char *home)
 	return e;
 }
 
+/*
+ * A change made: one line to syslog (authpriv), in the programs' audit
+ * form (cgi/log.h): the command, its subcommand and object (never an
+ * option's value: a password may be one), who ran it, and the store.
+ */
+static void audit(const char *cmd, int argc, char **argv, const char *home)
+{
+	char what[200];
+	struct passwd *pw = getpwuid(getuid());
+	int n;
+
+	if (!strcmp(cmd, "verify") || !strcmp(cmd, "backup") || !strcmp(cmd, "recover") ||
+	    (!strcmp(cmd, "retention") && (argc == 0 || argv[0][0] == '-')))
+		return;         /* nothing changed */
+	n = snprintf(what, sizeof(what), "%s", cmd);
+	for (int j = 0; j < argc && j < 2 && argv[j][0] != '-' && n > 0 && (size_t)n < sizeof(what); j++)
+		n += snprintf(what + n, sizeof(what) - (size_t)n, " %s", argv[j]);
+	openlog("cvctl", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_NOTICE, "audit event=admin command=\"%s\" uid=%ld user=%s store=\"%s\"", what, (long)getuid(),
+	       pw ? pw->pw_name : "-", home);
+	closelog();
+}
+
 int main(int argc, char **argv)
 {
 	const char *home = getenv("CVAPI_HOME");
@@ -960,6 +985,8 @@ int main(int argc, char **argv)
 	} else {
 		rc = cmd_backup(&st, argv[i]);
 	}
+	if (!rc)
+		audit(cmd, argc - i, argv + i, home);
 	st.env->txn_checkpoint(st.env, 0, 0, 0);
 	cv_store_close(&st);
 	return rc;

@@ -451,13 +451,15 @@ static bool basic_mac(const char *login, const char *password, const char *hash,
 	return ok;
 }
 
-enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now)
+enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now, bool *fresh)
 {
 	struct cv_user u;
 	struct basic_entry *slot;
 	unsigned char mac[32];
 	enum cv_err e = cv_user_get(st, NULL, login, &u);
 
+	if (fresh)
+		*fresh = false;
 	if (e && e != CV_ENOTFOUND)
 		return e;
 	if (e == CV_ENOTFOUND) {
@@ -474,6 +476,8 @@ enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *p
 		return CV_EAUTH;
 	memcpy(slot->mac, mac, sizeof(mac));
 	slot->expires = now + CV_BASIC_TTL_MS;
+	if (fresh)
+		*fresh = true;
 	return CV_OK;
 }
 

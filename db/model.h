@@ -108,9 +108,10 @@ enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *key, cha
  * remembered for CV_BASIC_TTL_MS in this process's memory, keyed by an
  * HMAC of login, password and the user's hash under a key of the process,
  * so that the next requests skip yescrypt (about 20-45 ms) and nothing
- * stored makes guessing cheaper than yescrypt.
+ * stored makes guessing cheaper than yescrypt. *fresh (may be NULL) says
+ * whether this success ran yescrypt (a login) or was remembered.
  */
-enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now);
+enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now, bool *fresh);
 
 /* ---- tokens ------------------------------------------------------------- */
 
