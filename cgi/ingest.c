@@ -14,7 +14,6 @@
  * The format is in doc/vehicle-link.md.
  */
 #include "req.h"
-#include "log.h"
 #include "trips.h"
 #include "cvtime.h"
 
@@ -22,31 +21,6 @@
 #include <string.h>
 
 #define MAX_BODY (4u * 1024 * 1024)
-
-/* The vehicle's own credential; 0 or the failure status. */
-static int auth_vehicle(struct cv_req *r)
-{
-	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
-	char hex[CV_SHA256_HEXLEN + 1];
-	enum cv_err e;
-
-	if (!cv_vin_ok(r->seg[0], strlen(r->seg[0])))
-		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
-	if (!h || !*h)
-		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <vehicle credential>");
-	if (strncasecmp(h, "Bearer ", 7) || !h[7] || strlen(h + 7) > 256)
-		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <vehicle credential>");
-	e = cv_vehicle_by_vin(r->store, NULL, r->seg[0], &r->veh);
-	if (e && e != CV_ENOTFOUND)
-		return cv_fail_store(r, e, "vehicle");
-	cv_sha256_hex(h + 7, strlen(h + 7), hex);
-	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN)) {
-		cv_audit(r, "auth-failed", "scheme", "vehicle", "reason", e ? "unknown-vin" : "bad-credential",
-			 "vin", r->seg[0], NULL);
-		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
-	}
-	return 0;
-}
 
 static int by_time(const void *a, const void *b)
 {
@@ -148,11 +122,8 @@ static int post_messages(struct cv_req *r)
 	bool dup;
 	enum cv_err e;
 	struct cv_jw w;
-	int st = auth_vehicle(r);
+	int st = cv_body_json(r, &body);
 
-	if (st)
-		return st;
-	st = cv_body_json(r, &body);
 	if (st)
 		return st;
 	json_object_object_foreach(body, key, val) {
@@ -256,7 +227,7 @@ answer:
 }
 
 static const struct cv_route routes[] = {
-	{ "POST", "/telematics/v1/vehicles/{vin}/messages", post_messages, CV_AUTH_NONE, 0, NULL, MAX_BODY },
+	{ "POST", "/telematics/v1/vehicles/{vin}/messages", post_messages, CV_AUTH_VEHICLE, 0, NULL, MAX_BODY },
 	{ "GET", "/healthz", get_healthz, CV_AUTH_NONE, 0, NULL, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };

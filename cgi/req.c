@@ -8,6 +8,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -56,6 +57,9 @@ static void purge_tick(struct cv_store *st, const char *prog, int64_t now)
  * the store opens, and a second signal would close that.
  */
 static int devnull_fd = -1;
+
+/* A request that read or wrote more than this gives its memory back after it (malloc_trim). */
+#define CV_TRIM_AFTER (1024 * 1024)
 
 static void on_term(int sig)
 {
@@ -515,6 +519,31 @@ static int parse_query(struct cv_req *r)
 
 /* ---- auth --------------------------------------------------------------- */
 
+/* The vehicle link: the path's VIN and the vehicle's own credential (Bearer). */
+static int auth_vehicle(struct cv_req *r)
+{
+	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
+	char hex[CV_SHA256_HEXLEN + 1];
+	enum cv_err e;
+
+	if (!r->nseg || !cv_vin_ok(r->seg[0], strlen(r->seg[0])))
+		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
+	if (!h || !*h)
+		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <vehicle credential>");
+	if (strncasecmp(h, "Bearer ", 7) || !h[7] || strlen(h + 7) > 256)
+		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <vehicle credential>");
+	e = cv_vehicle_by_vin(r->store, NULL, r->seg[0], &r->veh);
+	if (e && e != CV_ENOTFOUND)
+		return cv_fail_store(r, e, "vehicle");
+	cv_sha256_hex(h + 7, strlen(h + 7), hex);
+	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN)) {
+		cv_audit(r, "auth-failed", "scheme", "vehicle", "reason", e ? "unknown-vin" : "bad-credential",
+			 "vin", r->seg[0], NULL);
+		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
+	}
+	return 0;
+}
+
 static int auth_user(struct cv_req *r)
 {
 	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
@@ -752,15 +781,10 @@ static int64_t body_length(const struct cv_req *r)
 	return len;
 }
 
-/*
- * Read the body, in the watchdog's client phase: a client that does not
- * send it within the client deadline gets 408 (watchdog.h), and the
- * process lives on.
- */
-static int read_body(struct cv_req *r)
+/* The declared body against the route's limits, before anything is read. */
+static int body_check(struct cv_req *r)
 {
 	int64_t len = body_length(r);
-	char chunk[16384];
 
 	if (len < 0)
 		return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed Content-Length");
@@ -770,6 +794,23 @@ static int read_body(struct cv_req *r)
 		return cv_fail(r, 413, CV_C_TOO_LARGE, "this request takes no body");
 	if ((size_t)len > r->route->max_body)
 		return cv_fail(r, 413, CV_C_TOO_LARGE, "the body is larger than %zu bytes", r->route->max_body);
+	return 0;
+}
+
+/*
+ * Read the body (checked by body_check), in the watchdog's client phase: a
+ * client that does not send it within the client deadline gets 408
+ * (watchdog.h), and the process lives on.
+ */
+static int read_body(struct cv_req *r)
+{
+	int64_t len = body_length(r);
+	char chunk[16384];
+	int st = 0;
+
+	if (len <= 0)
+		return 0;
+	cv_wd_client(r->fcgi->ipcFd);
 	cv_buf_init(&r->body, r->route->max_body);
 	while (r->body.len < (size_t)len) {
 		size_t want = CV_MIN(sizeof(chunk), (size_t)len - r->body.len);
@@ -777,14 +818,18 @@ static int read_body(struct cv_req *r)
 
 		if (n <= 0) {
 			if (cv_wd_cut())
-				return cv_fail(r, 408, CV_C_GENERIC, "the body did not arrive within %u s",
-					       cv_wd_client_seconds());
-			return cv_fail(r, 400, CV_C_BAD_PARAM, "the body is shorter than its Content-Length");
+				st = cv_fail(r, 408, CV_C_GENERIC, "the body did not arrive within %u s",
+					     cv_wd_client_seconds());
+			else
+				st = cv_fail(r, 400, CV_C_BAD_PARAM, "the body is shorter than its Content-Length");
+			break;
 		}
 		cv_buf_add(&r->body, chunk, (size_t)n);
 	}
-	r->body_done = true;
-	return 0;
+	r->body_done = !st;
+	r->body_bytes = r->body.len;
+	cv_wd_store();
+	return st;
 }
 
 /*
@@ -850,6 +895,34 @@ int cv_body_form(struct cv_req *r, const char *const *names, const char **vals)
 	return 0;
 }
 
+/*
+ * How many JSON values text holds, about (separators and containers
+ * outside strings, plus one): read before json-c builds a tree of them, at
+ * about 80 bytes a value, so that a body of tiny values ([1,1,1...]: 2
+ * bytes each) cannot make a process hold 40 times its size.
+ */
+static size_t json_values(const char *p, size_t n)
+{
+	size_t count = 1;
+	bool in_str = false;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == ',' || c == '[' || c == '{') {
+			count++;
+		}
+	}
+	return count;
+}
+
 int cv_body_json(struct cv_req *r, json_object **out)
 {
 	const char *ct = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
@@ -862,6 +935,8 @@ int cv_body_json(struct cv_req *r, json_object **out)
 		return cv_fail(r, 415, CV_C_MEDIA, "the body must be application/json");
 	if (r->body.len == 0)
 		return cv_fail(r, 400, CV_C_BAD_JSON, "the body is empty");
+	if (json_values(r->body.p, r->body.len) > CV_JSON_MAX_VALUES)
+		return cv_fail(r, 413, CV_C_TOO_LARGE, "the body holds more than %d JSON values", CV_JSON_MAX_VALUES);
 	tok = json_tokener_new_ex(16);
 	if (!tok)
 		cv_die("out of memory (json_tokener_new_ex)");
@@ -1102,14 +1177,20 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		req_release(r);
 		return;
 	}
+	/* who asks, from the headers, before a body is read: an unknown
+	 * client's body costs a read and a drop, never a parse */
 	st = parse_query(r);
 	if (!st)
-		st = read_body(r);
+		st = body_check(r);
 	cv_wd_store();
 	if (!st && rt->auth == CV_AUTH_USER)
 		st = auth_user(r);
 	if (!st && rt->auth == CV_AUTH_FLEET)
 		st = auth_fleet(r);
+	if (!st && rt->auth == CV_AUTH_VEHICLE)
+		st = auth_vehicle(r);
+	if (!st)
+		st = read_body(r);
 	if (!st) {
 		r->status = 200;
 		r->ctype = "application/hal+json";
@@ -1238,6 +1319,15 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		cv_wd_idle();
 		FCGX_Finish_r(&fr);
 		cv_wd_store();
+		/* after a large request, the memory goes back to the system: a
+		 * process keeps what a usual request needs, not its largest */
+		if (r.body_bytes > CV_TRIM_AFTER || r.out.cap > CV_TRIM_AFTER || r.scratch.cap > CV_TRIM_AFTER) {
+			if (r.out.cap > CV_TRIM_AFTER)
+				cv_buf_release(&r.out);
+			if (r.scratch.cap > CV_TRIM_AFTER)
+				cv_buf_release(&r.scratch);
+			malloc_trim(0);
+		}
 		purge_tick(&store, prog, cv_now_ms());
 		if (cv_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
 			/*

@@ -155,6 +155,7 @@ struct cv_req {
 	size_t nform;
 	struct cv_buf body;
 	bool body_done;                    /* the body was read to its end (or dropped) */
+	size_t body_bytes;                 /* how much was read */
 
 	/* who */
 	bool b2b;                          /* CV_AUTH_FLEET: the fleet face */
@@ -257,7 +258,13 @@ bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t 
  */
 int cv_body_form(struct cv_req *r, const char *const *names, const char **vals);
 
-/* Parse the request body as a JSON object (400 on bad JSON, 415 on a wrong type). */
+/* The most values a JSON body may hold (a batch of 1000 full samples holds about 40,000). */
+#define CV_JSON_MAX_VALUES 100000
+/*
+ * Parse the request body as a JSON object (400 on bad JSON, 415 on a wrong
+ * type, 413 past CV_JSON_MAX_VALUES values, refused before json-c builds
+ * anything).
+ */
 int cv_body_json(struct cv_req *r, json_object **out);
 
 #endif

@@ -388,6 +388,19 @@ apiSuite('ingest', (srv, it) => {
 		assert.equal(ok.status, 200, ok.text.slice(0, 300));
 	});
 
+	it('4 MiB of tiny JSON values -> 413 before a tree is built; without credentials -> 401 before it is parsed', async () => {
+		const before = await snapshot(car);
+		const tiny = `{"messageId":"tiny-1","samples":[${'1,'.repeat(2 * 1024 * 1024 - 40)}1]}`;
+		const r = await srv.upload(car.vin, car.cred, tiny);
+		await assertXError(r, 413, { code: 41301, message: /more than 100000 JSON values/ });
+		// who asks is checked from the headers first: a stranger's body is never parsed
+		const anon = await srv.upload(car.vin, null, tiny);
+		await assertXError(anon, 401, { code: 40101 });
+		const wrong = await srv.upload(car.vin, 'not-the-credential', tiny);
+		await assertXError(wrong, 401, { code: 40102 });
+		assert.deepEqual(await snapshot(car), before, 'the vehicle data changed');
+	});
+
 	it('other methods, paths and query parameters of the vehicle link', async () => {
 		const g = await srv.request('GET', `/telematics/v1/vehicles/${car.vin}/messages`, { token: car.cred });
 		await assertXError(g, 405, { code: 40501 });

@@ -236,8 +236,10 @@ apiSuite('spawn', (srv, it) => {
 		const before = programsOf(s, 'cvapi-ingest').map((p) => p.pid).sort();
 		const errAt = s.err.length;
 		// an upload whose body never comes, held longer than the watchdog (1 s here)
-		const params = { REQUEST_METHOD: 'POST', REQUEST_URI: '/telematics/v1/vehicles/VF3STALL000000000/messages',
-			CONTENT_LENGTH: '1000', CONTENT_TYPE: 'application/json', HTTP_AUTHORIZATION: 'Bearer x' };
+		// a vehicle with its credential: the body is read once the credential is checked
+		const v = srv.vehicles[0];
+		const params = { REQUEST_METHOD: 'POST', REQUEST_URI: `/telematics/v1/vehicles/${v.vin}/messages`,
+			CONTENT_LENGTH: '1000', CONTENT_TYPE: 'application/json', HTTP_AUTHORIZATION: `Bearer ${v.cred}` };
 		const body = Buffer.concat(Object.entries(params).map(([k, v]) => nameValue(k, v)));
 		const c = net.connect(sock('cvapi-ingest'));
 		let got = Buffer.alloc(0);
