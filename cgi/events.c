@@ -25,7 +25,6 @@
 
 #include <string.h>
 
-enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_TYPE, F_PROFILE };
 
 enum alarm_part { AP_STATUS = 1, AP_TRIGGER = 2 };
 
@@ -89,8 +88,8 @@ static unsigned alarm_parts(const struct cv_req *r, const struct cv_event *ev)
 		parts |= AP_STATUS;
 	if (ev->code >= 1 && ev->code <= cv_alarm_trigger_count)
 		parts |= AP_TRIGGER;
-	if (r->q.list[F_TYPE])
-		parts &= r->q.list[F_TYPE];
+	if (r->q.type)
+		parts &= r->q.type;
 	return parts;
 }
 
@@ -215,14 +214,10 @@ static int wp_one(const struct cv_sample *s, void *arg)
 		c->counted++;
 		return 0;
 	}
-	if (c->skip > 0) {
-		c->skip--;
-		return 0;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = s->at;
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, s->at, NULL)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	cv_render_point(c->w, s->lat_e7, s->lon_e7, s->alt_m, s->at);
 	c->pg->count++;
@@ -297,13 +292,13 @@ static uint32_t check_alarm_type(const char *item)
 
 static const struct cv_field list_fields[] = {
 	CV_FIELDS_LIST(2000),
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field alarm_fields[] = {
 	CV_FIELDS_LIST(2000),
-	[F_TYPE] = { "type", CV_F_LIST, 0, check_alarm_type },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("type", check_alarm_type, type),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static uint32_t check_profile(const char *item)
@@ -318,32 +313,32 @@ static uint32_t check_profile(const char *item)
  */
 static const struct cv_field fleet_list_fields[] = {
 	CV_FIELDS_LIST(2000),
-	[F_TYPE] = { "profile", CV_F_LIST, 0, check_profile },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("profile", check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_alarm_fields[] = {
 	CV_FIELDS_LIST(2000),
-	[F_TYPE] = { "type", CV_F_LIST, 0, check_alarm_type },
-	[F_PROFILE] = { "profile", CV_F_LIST, 0, check_profile },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("type", check_alarm_type, type),
+	CV_FIELD_LIST("profile", check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_item_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ "profile", CV_F_LIST, 0, check_profile },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("profile", check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field waypoint_fields[] = {
 	CV_FIELDS_PAGE(2000),
 	CV_FIELD_CLIENT_ID,
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field item_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 #define V CV_B2C "/user/vehicles/{id}"

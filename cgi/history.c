@@ -106,14 +106,10 @@ static int emit_one(int64_t at, unsigned suffix, const void *val, size_t len, vo
 
 	if (!c->c->accept(c->r, val, len))
 		return 0;
-	if (c->skip > 0) {
-		c->skip--;
-		return 0;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = CV_POS(at, suffix);
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, CV_POS(at, suffix), NULL)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	c->err = c->c->render(c->r, c->w, at, suffix, val, len);
 	if (c->err)
@@ -403,15 +399,10 @@ struct fleet_ctx {
 static int fleet_emit(struct cv_req *r, struct fleet_ctx *c, const char *vidhex, const unsigned char vid[16],
 		      int64_t at, unsigned suffix, const void *val, size_t len)
 {
-	if (c->skip > 0) {
-		c->skip--;
-		return 0;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = CV_POS(at, suffix);
-		memcpy(c->pg->next_id, vid, 16);
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, CV_POS(at, suffix), vid)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	if (strcmp(r->veh.id, vidhex)) {
 		/* the vehicle's record (the fleet face shows its VIN), once per run of its items */

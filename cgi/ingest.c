@@ -14,7 +14,7 @@
  * The format is in doc/vehicle-link.md.
  */
 #include "req.h"
-#include "trips.h"
+#include "ingest.h"
 #include "cvtime.h"
 
 #include <stdlib.h>
@@ -29,89 +29,6 @@ static int by_time(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/*
- * Where the events of s happened: its own position, or the last one known
- * before it (the state as merged so far).
- */
-static void place_events(struct cv_sample *s, const struct cv_state *state)
-{
-	const struct cv_sample *where = CV_HAS(s, CV_G_POS) ? s : cv_state_has_position(state) ? &state->v : NULL;
-
-	for (int j = 0; j < s->nevents; j++) {
-		struct cv_event *ev = &s->events[j];
-
-		ev->has_pos = where != NULL;
-		if (where) {
-			ev->lat_e7 = where->lat_e7;
-			ev->lon_e7 = where->lon_e7;
-			ev->alt_m = where->alt_m;
-		}
-	}
-}
-
-/*
- * The write: one transaction, retried on deadlock. Samples (in time order)
- * go to the history with their events placed, alert events open and close
- * alert occurrences, the trips fold them in (reading back the history for
- * late samples), and the status snapshot takes them all.
- */
-static enum cv_err store_batch(struct cv_req *r, const char *msgid, struct cv_sample *s, size_t n, bool *dup)
-{
-	unsigned char vid[16];
-	struct cv_buf buf = CV_BUF_INIT(0);
-	enum cv_err e;
-	int tries = 0;
-
-	cv_vid_bytes(r->veh.id, vid);
-	do {
-		DB_TXN *txn = NULL;
-		struct cv_status_rec rec;
-
-		*dup = false;
-		e = cv_store_begin(r->store, &txn, 0);
-		if (!e) {
-			e = cv_msgid_put(r->store, txn, vid, msgid, r->now);
-			if (e == CV_EEXIST) {
-				*dup = true;
-				e = CV_OK;
-				goto done;
-			}
-		}
-		if (!e) {
-			/* DB_RMW semantics come from the write lock the put takes; read under the txn */
-			e = cv_status_get(r->store, txn, r->veh.id, &buf, &rec);
-			if (e == CV_ENOTFOUND) {
-				memset(&rec, 0, sizeof(rec));
-				e = CV_OK;
-			}
-		}
-		for (size_t i = 0; i < n && !e; i++) {
-			place_events(&s[i], &rec.state);
-			for (int j = 0; j < s[i].nevents && !e; j++)
-				if (s[i].events[j].kind == CV_EV_ALERT)
-					e = cv_alert_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
-				else if (s[i].events[j].kind == CV_EV_THEFT)
-					e = cv_theft_apply(r->store, txn, vid, s[i].at, &s[i].events[j], r->now);
-			cv_state_merge(&rec.state, &s[i], r->now);
-		}
-		if (!e)
-			e = cv_history_put(r->store, txn, vid, s, n);
-		/* trips read the samples just written: after them, same transaction */
-		if (!e)
-			e = cv_trips_ingest(r->store, txn, vid, s, n, NULL);
-		if (!e)
-			e = cv_status_put(r->store, txn, r->veh.id, &rec.state);
-done:
-		if (!e && !*dup) {
-			e = cv_store_commit(txn);
-			txn = NULL;
-		}
-		cv_store_abort(txn);
-	} while (e == CV_EDEADLOCK && ++tries < 8);
-	cv_buf_release(&buf);
-	return e;
-}
-
 static int post_messages(struct cv_req *r)
 {
 	json_object *body, *v, *samples;
@@ -120,6 +37,7 @@ static int post_messages(struct cv_req *r)
 	char err[256];
 	size_t n;
 	bool dup;
+	struct cv_ingest batch;
 	enum cv_err e;
 	struct cv_jw w;
 	int st = cv_body_json(r, &body);
@@ -162,7 +80,9 @@ static int post_messages(struct cv_req *r)
 		}
 	}
 	qsort(s, n, sizeof(*s), by_time);
-	e = store_batch(r, msgid, s, n, &dup);
+	batch = (struct cv_ingest){ .vehicle = r->veh.id, .msgid = msgid, .samples = s, .n = n, .now = r->now };
+	e = cv_ingest_batch(r->store, &batch);
+	dup = batch.duplicate;
 	free(s);
 	if (e) {
 		json_object_put(body);
@@ -189,25 +109,24 @@ static int post_messages(struct cv_req *r)
  */
 static int64_t healthz_checked;
 
-static int get_healthz(struct cv_req *r)
+/* The write that proves the store writable (cv_txn_fn). */
+static enum cv_err healthz_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	static const char key[] = "healthz";
 	unsigned char val[8];
-	DB_TXN *txn = NULL;
+
+	cv_be64_put(val, (uint64_t)*(const int64_t *)arg);
+	return cv_store_put(st, CV_DB_META, txn, key, sizeof(key) - 1, val, sizeof(val), 0);
+}
+
+static int get_healthz(struct cv_req *r)
+{
 	struct cv_jw w;
 	enum cv_err e = CV_OK;
 
 	if (healthz_checked && r->now >= healthz_checked && r->now - healthz_checked < 1000)
 		goto answer;
-	cv_be64_put(val, (uint64_t)r->now);
-	e = cv_store_begin(r->store, &txn, DB_TXN_NOSYNC);
-	if (!e)
-		e = cv_store_put(r->store, CV_DB_META, txn, key, sizeof(key) - 1, val, sizeof(val), 0);
-	if (!e) {
-		e = cv_store_commit(txn);
-		txn = NULL;
-	}
-	cv_store_abort(txn);
+	e = cv_store_txn(r->store, DB_TXN_NOSYNC, healthz_txn, &r->now);
 	if (e) {
 		healthz_checked = 0;
 		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is not writable: %s", cv_strerror(e));

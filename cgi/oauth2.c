@@ -83,45 +83,50 @@ static int client_auth(struct cv_req *r, const char *form_id, const char *form_s
 	return 0;
 }
 
+/* The tokens of a grant, and the refresh token it spends (cv_txn_fn). */
+struct pair {
+	struct cv_token t;
+	const char *old_refresh;            /* NULL: a password grant */
+	int64_t now;
+	char access[CV_TOKEN_STRLEN], refresh[CV_TOKEN_STRLEN];
+};
+
+static enum cv_err pair_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct pair *p = arg;
+	enum cv_err e = CV_OK;
+
+	/* a refresh token is spent once: CV_ENOTFOUND if another grant spent it first */
+	if (p->old_refresh)
+		e = cv_token_revoke(st, txn, p->old_refresh);
+	p->t.kind = CV_TOKEN_ACCESS;
+	p->t.expires = p->now + ACCESS_TTL_MS;
+	if (!e)
+		e = cv_token_issue(st, txn, &p->t, p->access);
+	p->t.kind = CV_TOKEN_REFRESH;
+	p->t.expires = p->now + REFRESH_TTL_MS;
+	if (!e)
+		e = cv_token_issue(st, txn, &p->t, p->refresh);
+	return e;
+}
+
 static int issue_pair(struct cv_req *r, const char *user, const char *client, uint32_t scopes, const char *old_refresh)
 {
-	struct cv_token t;
-	char access[CV_TOKEN_STRLEN], refresh[CV_TOKEN_STRLEN];
+	struct pair p;
 	struct cv_buf sc = CV_BUF_INIT(0);
 	struct cv_jw w;
-	DB_TXN *txn = NULL;
 	enum cv_err e;
-	int tries = 0;
 
-	memset(&t, 0, sizeof(t));
-	cv_strlcpy(t.user, user, sizeof(t.user));
-	cv_strlcpy(t.client, client, sizeof(t.client));
-	t.scopes = scopes;
-	t.issued = r->now;
-	do {
-		e = cv_store_begin(r->store, &txn, 0);
-		if (!e && old_refresh) {
-			e = cv_token_revoke(r->store, txn, old_refresh);
-			if (e == CV_ENOTFOUND) {
-				cv_store_abort(txn);
-				return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "refresh token already used");
-			}
-		}
-		t.kind = CV_TOKEN_ACCESS;
-		t.expires = r->now + ACCESS_TTL_MS;
-		if (!e)
-			e = cv_token_issue(r->store, txn, &t, access);
-		t.kind = CV_TOKEN_REFRESH;
-		t.expires = r->now + REFRESH_TTL_MS;
-		if (!e)
-			e = cv_token_issue(r->store, txn, &t, refresh);
-		if (!e) {
-			e = cv_store_commit(txn);
-			txn = NULL;
-		}
-		cv_store_abort(txn);
-		txn = NULL;
-	} while (e == CV_EDEADLOCK && ++tries < 5);
+	memset(&p, 0, sizeof(p));
+	cv_strlcpy(p.t.user, user, sizeof(p.t.user));
+	cv_strlcpy(p.t.client, client, sizeof(p.t.client));
+	p.t.scopes = scopes;
+	p.t.issued = r->now;
+	p.old_refresh = old_refresh;
+	p.now = r->now;
+	e = cv_store_txn(r->store, 0, pair_txn, &p);
+	if (e == CV_ENOTFOUND && old_refresh)
+		return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "refresh token already used");
 	if (e)
 		return cv_fail_store(r, e, "tokens");
 	cv_scopes_fmt(scopes, &sc);
@@ -130,13 +135,14 @@ static int issue_pair(struct cv_req *r, const char *user, const char *client, ui
 	cv_header(r, "Pragma", "no-cache");
 	cv_jw_init(&w, &r->out);
 	cv_jw_obj(&w);
-	cv_jw_kstr(&w, "access_token", access);
+	cv_jw_kstr(&w, "access_token", p.access);
 	cv_jw_kstr(&w, "token_type", "Bearer");
 	cv_jw_kint(&w, "expires_in", ACCESS_TTL_MS / 1000);
-	cv_jw_kstr(&w, "refresh_token", refresh);
+	cv_jw_kstr(&w, "refresh_token", p.refresh);
 	cv_jw_kstr(&w, "scope", cv_buf_str(&sc));
 	cv_jw_end(&w);
 	cv_buf_release(&sc);
+	explicit_bzero(&p, sizeof(p));
 	return 0;
 }
 

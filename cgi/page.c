@@ -11,28 +11,30 @@
 #define TOKEN_RAW (1 + 8 + 8 + 16 + 8 + 16)
 #define TOKEN_SIGNED (1 + 8 + 8 + 16 + 8)
 
+static const char page_key_name[] = "pagetoken-key";
+
+/* Keep fresh as the page key unless another process did first (cv_txn_fn). */
+static enum cv_err page_key_txn(struct cv_store *st, DB_TXN *txn, void *fresh)
+{
+	enum cv_err e = cv_store_put(st, CV_DB_META, txn, page_key_name, sizeof(page_key_name) - 1, fresh, 32,
+				     DB_NOOVERWRITE);
+
+	return e == CV_EEXIST ? CV_OK : e;
+}
+
 /* The page key: 32 random bytes in the meta database, made by the first process that needs them. */
 static enum cv_err page_key(struct cv_store *st, unsigned char key[32])
 {
-	static const char name[] = "pagetoken-key";
 	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e = cv_store_get(st, CV_DB_META, NULL, name, sizeof(name) - 1, &b);
+	enum cv_err e = cv_store_get(st, CV_DB_META, NULL, page_key_name, sizeof(page_key_name) - 1, &b);
 
 	if (e == CV_ENOTFOUND) {
-		DB_TXN *txn;
 		unsigned char fresh[32];
 
 		cv_random(fresh, sizeof(fresh));
-		e = cv_store_begin(st, &txn, 0);
-		if (!e) {
-			e = cv_store_put(st, CV_DB_META, txn, name, sizeof(name) - 1, fresh, sizeof(fresh), DB_NOOVERWRITE);
-			if (e == CV_OK || e == CV_EEXIST) {
-				cv_store_commit(txn);
-				txn = NULL;
-			}
-			cv_store_abort(txn);
-		}
-		e = cv_store_get(st, CV_DB_META, NULL, name, sizeof(name) - 1, &b);
+		e = cv_store_txn(st, 0, page_key_txn, fresh);
+		if (!e)
+			e = cv_store_get(st, CV_DB_META, NULL, page_key_name, sizeof(page_key_name) - 1, &b);
 	}
 	if (!e && b.len != 32)
 		e = CV_EINVAL;
@@ -218,6 +220,22 @@ void cv_page_finish(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg)
 	cv_jw_kint(w, "currentPage", pg->offset / size + 1);
 	cv_buf_release(&href);
 	cv_buf_release(&self);
+}
+
+enum cv_page_step cv_page_step(struct cv_page *pg, int64_t *skip, int64_t key, const unsigned char *id)
+{
+	if (skip && *skip > 0) {
+		(*skip)--;
+		return CV_PAGE_SKIP;
+	}
+	if (pg->count >= pg->limit) {
+		pg->more = true;
+		pg->next_key = key;
+		if (id)
+			memcpy(pg->next_id, id, sizeof(pg->next_id));
+		return CV_PAGE_STOP;
+	}
+	return CV_PAGE_TAKE;
 }
 
 void cv_page_open(struct cv_jw *w, struct cv_req *r, const char *embedded)

@@ -42,6 +42,18 @@ struct cv_page {
 int cv_page_init(struct cv_req *r, int64_t default_size, struct cv_page *pg);
 
 /*
+ * The walk of a page, one item at a time, in the collection's order:
+ *   CV_PAGE_SKIP  the item is before the page (*skip, the items still to
+ *                 skip for an indexRange, counts down; skip may be NULL);
+ *   CV_PAGE_STOP  the page is full: pg notes that there is more, and this
+ *                 item's resume key (key, and id when not NULL) for the
+ *                 next page's token; the walk stops;
+ *   CV_PAGE_TAKE  the item is on the page: render it, then pg->count++.
+ */
+enum cv_page_step { CV_PAGE_SKIP, CV_PAGE_TAKE, CV_PAGE_STOP };
+enum cv_page_step cv_page_step(struct cv_page *pg, int64_t *skip, int64_t key, const unsigned char *id);
+
+/*
  * A collection response: cv_page_open() starts r->out with
  * {"_embedded":{"<embedded>":[ ; the items follow; cv_page_close() ends the
  * array and writes the paging members (cv_page_finish), and returns 0, or

@@ -398,7 +398,82 @@ static int parse_range(struct cv_req *r, const char *v)
 	return 0;
 }
 
-static int parse_list(struct cv_req *r, const struct cv_field *f, size_t fi, const char *v)
+/* Digits into *v (at most 12); the end of what was read, or NULL. */
+static const char *parse_digits(const char *p, int64_t *v)
+{
+	int n = 0;
+
+	*v = 0;
+	while (*p >= '0' && *p <= '9' && n < 12) {
+		*v = *v * 10 + (*p++ - '0');
+		n++;
+	}
+	return n && !(*p >= '0' && *p <= '9') ? p : NULL;
+}
+
+/* km with at most one decimal, into tenths of a km. */
+static const char *parse_km_tenths(const char *p, int64_t *v)
+{
+	int64_t frac = 0;
+
+	p = parse_digits(p, v);
+	if (!p)
+		return NULL;
+	*v *= 10;
+	if (*p == '.') {
+		if (!(p[1] >= '0' && p[1] <= '9') || (p[2] >= '0' && p[2] <= '9'))
+			return NULL;
+		frac = p[1] - '0';
+		p += 2;
+	}
+	*v += frac;
+	return p;
+}
+
+/* "min-max" or "min-" with parse as the bound reader: false if malformed or max < min. */
+static bool parse_span(const char *s, const char *(*parse)(const char *, int64_t *), int64_t *min, int64_t *max)
+{
+	const char *p = parse(s, min);
+
+	if (!p || *p != '-')
+		return false;
+	*max = -1;
+	if (!p[1])
+		return true;
+	p = parse(p + 1, max);
+	return p && !*p && *max >= *min;
+}
+
+/* A number of km (digits, up to 6 decimals), at most max_km, into mm. */
+static bool parse_km_mm(const char *s, int64_t max_km, int64_t *mm)
+{
+	int64_t ip = 0, frac = 0;
+	int nfrac = 0;
+	const char *p = parse_digits(s, &ip);
+
+	if (!p || ip > max_km)
+		return false;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (++nfrac > 6)
+				return false;
+			frac = frac * 10 + (*p - '0');
+		}
+		if (!nfrac)
+			return false;
+	}
+	if (*p)
+		return false;
+	for (; nfrac < 6; nfrac++)
+		frac *= 10;
+	*mm = ip * 1000000 + frac;
+	return *mm <= max_km * 1000000;
+}
+
+/* The member of r->q a field's value goes to. */
+#define QDST(r, f, type) ((type *)(void *)((char *)&(r)->q + (f)->dst))
+
+static int parse_list(struct cv_req *r, const struct cv_field *f, const char *v)
 {
 	char item[96];
 	const char *p = v;
@@ -415,7 +490,7 @@ static int parse_list(struct cv_req *r, const struct cv_field *f, size_t fi, con
 		m = f->check(item);
 		if (!m)
 			return cv_fail(r, 400, CV_C_BAD_PARAM, "%s: unknown value \"%.60s\"", f->name, item);
-		r->q.list[fi] |= m;
+		*QDST(r, f, uint32_t) |= m;
 		if (!e)
 			break;
 		p = e + 1;
@@ -466,10 +541,40 @@ static int parse_field(struct cv_req *r, const struct cv_field *f, size_t fi, co
 		if (!cv_chars_ok(v, (size_t)f->max, "._-:"))
 			return cv_fail(r, 400, CV_C_BAD_PARAM, "%s must be 1 to %lld characters among A-Z a-z 0-9 . _ - :",
 				       f->name, (long long)f->max);
-		r->q.str[fi] = v;
+		*QDST(r, f, const char *) = v;
 		return 0;
 	case CV_F_LIST:
-		return parse_list(r, f, fi, v);
+		return parse_list(r, f, v);
+	case CV_F_SPAN_S: {
+		struct cv_span *sp = QDST(r, f, struct cv_span);
+
+		if (strlen(v) > 32 || !parse_span(v, parse_digits, &sp->min, &sp->max))
+			return cv_fail(r, 400, CV_C_BAD_PARAM,
+				       "%s must be min-max or min- in whole seconds (e.g. 10-3600, 20-)", f->name);
+		sp->set = true;
+		return 0;
+	}
+	case CV_F_SPAN_KM: {
+		struct cv_span *sp = QDST(r, f, struct cv_span);
+		int64_t a, b;
+
+		if (strlen(v) > 32 || !parse_span(v, parse_km_tenths, &a, &b))
+			return cv_fail(r, 400, CV_C_BAD_PARAM,
+				       "%s must be min-max or min- in km with at most one decimal (e.g. 1-150, 0.1-)", f->name);
+		sp->set = true;
+		sp->min = a * 100;
+		sp->max = b < 0 ? -1 : b * 100;
+		return 0;
+	}
+	case CV_F_KM: {
+		struct cv_opt *o = QDST(r, f, struct cv_opt);
+
+		if (strlen(v) > 24 || !parse_km_mm(v, f->max, &o->v))
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "%s must be a number of km from 0 to %lld (e.g. 0.05)",
+				       f->name, (long long)f->max);
+		o->set = true;
+		return 0;
+	}
 	}
 	return cv_fail(r, 500, CV_C_GENERIC, "unhandled field type");
 }

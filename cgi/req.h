@@ -28,6 +28,7 @@
 #define CV_REQ_H
 
 #include <fcgiapp.h>
+#include <stddef.h>
 #include "buf.h"
 #include "jw.h"
 #include "model.h"
@@ -69,32 +70,54 @@ enum cv_ftype {
 	CV_F_PAGETOKEN,     /* opaque, checked by the paging code */
 	CV_F_TIMESTAMPS,    /* repeated, up to CV_MAX_INTERVALS intervals */
 	CV_F_CLIENT_ID,     /* must match the token's client */
-	CV_F_STRING,        /* 1..max bytes of [A-Za-z0-9._:-] */
-	CV_F_LIST,          /* comma-separated and/or repeated names, each checked by .check */
+	CV_F_STRING,        /* 1..max bytes of [A-Za-z0-9._:-] -> const char * at .dst */
+	CV_F_LIST,          /* comma-separated and/or repeated names, each checked by .check -> uint32_t mask at .dst */
+	CV_F_SPAN_S,        /* "min-max" or "min-" in whole seconds -> struct cv_span at .dst */
+	CV_F_SPAN_KM,       /* "min-max" or "min-" in km, at most one decimal -> struct cv_span (metres) at .dst */
+	CV_F_KM,            /* a number of km from 0 to .max, up to 6 decimals -> struct cv_opt (mm) at .dst */
 };
 
 struct cv_field {
 	const char *name;
 	enum cv_ftype type;
-	int64_t max;                              /* pageSize max; string max length */
+	int64_t max;                              /* pageSize max; string max length; km ceiling */
 	uint32_t (*check)(const char *item);      /* CV_F_LIST: item -> mask bits, 0 = bad */
+	size_t dst;                               /* where the value goes: offsetof(struct cv_query, member) */
+};
+
+/* A range filter: set when given; max -1: open. */
+struct cv_span {
+	bool set;
+	int64_t min, max;
+};
+
+/* A number that may be absent. */
+struct cv_opt {
+	bool set;
+	int64_t v;
 };
 
 /* The common collection fields, in the order cv_fields_page() lists them. */
 #define CV_FIELDS_PAGE(maxsize)                                   \
-	{ "pageSize", CV_F_PAGESIZE, (maxsize), NULL },           \
-	{ "indexRange", CV_F_INDEXRANGE, 0, NULL },               \
-	{ "pageToken", CV_F_PAGETOKEN, 512, NULL }
-#define CV_FIELD_CLIENT_ID { "client_id", CV_F_CLIENT_ID, CV_LOGIN_MAX, NULL }
-#define CV_FIELD_TIMESTAMPS { "timestamps", CV_F_TIMESTAMPS, 0, NULL }
-/* A history list's fields, fields 0-4: paging, client_id, timestamps (a list's own filters follow). */
+	{ "pageSize", CV_F_PAGESIZE, (maxsize), NULL, 0 },        \
+	{ "indexRange", CV_F_INDEXRANGE, 0, NULL, 0 },            \
+	{ "pageToken", CV_F_PAGETOKEN, 512, NULL, 0 }
+#define CV_FIELD_CLIENT_ID { "client_id", CV_F_CLIENT_ID, CV_LOGIN_MAX, NULL, 0 }
+#define CV_FIELD_TIMESTAMPS { "timestamps", CV_F_TIMESTAMPS, 0, NULL, 0 }
+/* A history list's fields: paging, client_id, timestamps (a list's own filters follow). */
 #define CV_FIELDS_LIST(maxsize) CV_FIELDS_PAGE(maxsize), CV_FIELD_CLIENT_ID, CV_FIELD_TIMESTAMPS
+/* A route's own filters, each parsed into its named member of struct cv_query. */
+#define CV_FIELD_STRING(name, maxlen, member) { (name), CV_F_STRING, (maxlen), NULL, offsetof(struct cv_query, member) }
+#define CV_FIELD_LIST(name, check, member) { (name), CV_F_LIST, 0, (check), offsetof(struct cv_query, member) }
+#define CV_FIELD_SPAN_S(name, member) { (name), CV_F_SPAN_S, 0, NULL, offsetof(struct cv_query, member) }
+#define CV_FIELD_SPAN_KM(name, member) { (name), CV_F_SPAN_KM, 0, NULL, offsetof(struct cv_query, member) }
+#define CV_FIELD_KM(name, max_km, member) { (name), CV_F_KM, (max_km), NULL, offsetof(struct cv_query, member) }
 
 struct cv_interval {
 	int64_t from, to;                  /* half-open */
 };
 
-/* Parsed query: what the route's fields produced. */
+/* Parsed query: what the route's fields produced, typed; absent is zero. */
 struct cv_query {
 	bool has_page_size;
 	int64_t page_size;
@@ -104,9 +127,17 @@ struct cv_query {
 	size_t nintervals;                 /* 0: no time filter */
 	struct cv_interval intervals[CV_MAX_INTERVALS];
 	const char *client_id;
-	/* CV_F_STRING and CV_F_LIST values, by field index */
-	const char *str[CV_MAX_PARAMS];
-	uint32_t list[CV_MAX_PARAMS];
+	/* the routes' own filters */
+	uint32_t type;                     /* telemetry parts, alarm types (masks) */
+	uint32_t extension;                /* telemetry extensions, vehicle extensions */
+	uint32_t profile;                  /* B2B profile: accepted, the same data */
+	uint32_t states;                   /* trips: fault states */
+	uint32_t country;                  /* user: accepted countries */
+	const char *locale;
+	const char *vin_prefix;
+	struct cv_span duration;           /* trips: seconds */
+	struct cv_span distance;           /* trips: metres */
+	struct cv_opt tolerance;           /* wayPoints: Douglas-Peucker tolerance, mm */
 };
 
 enum cv_auth {

@@ -15,7 +15,6 @@
 
 #include <string.h>
 
-enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_TYPE, F_EXTENSION, F_PROFILE };
 
 struct walk_ctx {
 	struct cv_req *r;
@@ -41,14 +40,10 @@ static int emit_one(const struct cv_sample *s, void *arg)
 
 	if (!cv_sample_has_parts(s, c->mask))
 		return 0;
-	if (c->skip > 0) {
-		c->skip--;
-		return 0;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = s->at;
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, s->at, NULL)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	cv_render_telemetry_item(c->r, c->w, s, c->mask, NULL);
 	c->pg->count++;
@@ -86,8 +81,8 @@ static int get_telemetry(struct cv_req *r)
 	c.r = r;
 	c.w = &w;
 	c.pg = &pg;
-	c.filtered = r->q.list[F_TYPE] != 0;
-	c.mask = c.filtered ? r->q.list[F_TYPE] : CV_TP_ALL;
+	c.filtered = r->q.type != 0;
+	c.mask = c.filtered ? r->q.type : CV_TP_ALL;
 	c.skip = pg.resume ? 0 : pg.offset;
 
 	for (size_t i = 0; i < n && !e; i++) {
@@ -120,9 +115,9 @@ static int get_telemetry(struct cv_req *r)
 
 static const struct cv_field fields[] = {
 	CV_FIELDS_LIST(2000),
-	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
-	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("type", check_type, type),
+	CV_FIELD_LIST("extension", check_extension, extension),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static uint32_t check_profile(const char *item)
@@ -133,10 +128,10 @@ static uint32_t check_profile(const char *item)
 /* B2B: the same, and profile (fleet or endUser: both show the same data). */
 static const struct cv_field fleet_fields[] = {
 	CV_FIELDS_LIST(2000),
-	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
-	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
-	[F_PROFILE] = { "profile", CV_F_LIST, 0, check_profile },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("type", check_type, type),
+	CV_FIELD_LIST("extension", check_extension, extension),
+	CV_FIELD_LIST("profile", check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_route routes[] = {

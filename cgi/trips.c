@@ -38,16 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { F_PAGESIZE, F_RANGE, F_TOKEN, F_CLIENT, F_TIMESTAMPS, F_A, F_B, F_C };
-/* trips list */
-enum { F_DURATION = F_A, F_DISTANCE = F_B, F_STATES = F_C };
-/* wayPoints */
-enum { F_TOLERANCE = F_A };
-/* telemetry */
-enum { F_TYPE = F_A, F_EXTENSION = F_B };
-/* alerts */
-enum { F_LOCALE = F_A };
-
 /* `states` bits: the fault bits of core/trip.h, and Nominal (no fault). */
 #define STATE_NOMINAL 8u
 
@@ -135,75 +125,17 @@ struct trip_filter {
 	uint32_t states;               /* fault bits and STATE_NOMINAL; 0: any */
 };
 
-/* Digits into *v (at most 12); the end of what was read, or NULL. */
-static const char *parse_digits(const char *p, int64_t *v)
+/* The trip filters of the query (parsed and checked by the request layer). */
+static void trip_filter_of(const struct cv_query *q, struct trip_filter *f)
 {
-	int n = 0;
-
-	*v = 0;
-	while (*p >= '0' && *p <= '9' && n < 12) {
-		*v = *v * 10 + (*p++ - '0');
-		n++;
-	}
-	return n && !(*p >= '0' && *p <= '9') ? p : NULL;
-}
-
-/* A bound of `distance`: km with at most one decimal, into tenths of a km. */
-static const char *parse_km_tenths(const char *p, int64_t *v)
-{
-	int64_t frac = 0;
-
-	p = parse_digits(p, v);
-	if (!p)
-		return NULL;
-	*v *= 10;
-	if (*p == '.') {
-		if (!(p[1] >= '0' && p[1] <= '9') || (p[2] >= '0' && p[2] <= '9'))
-			return NULL;
-		frac = p[1] - '0';
-		p += 2;
-	}
-	*v += frac;
-	return p;
-}
-
-/* "min-max" or "min-" with parse as the bound reader: false if malformed or max < min. */
-static bool parse_range(const char *s, const char *(*parse)(const char *, int64_t *), int64_t *min, int64_t *max)
-{
-	const char *p = parse(s, min);
-
-	if (!p || *p != '-')
-		return false;
-	*max = -1;
-	if (!p[1])
-		return true;
-	p = parse(p + 1, max);
-	return p && !*p && *max >= *min;
-}
-
-static int parse_trip_filter(struct cv_req *r, struct trip_filter *f)
-{
-	const char *dur = r->q.str[F_DURATION], *dist = r->q.str[F_DISTANCE];
-
 	memset(f, 0, sizeof(*f));
-	if (dur) {
-		if (!parse_range(dur, parse_digits, &f->dur_min, &f->dur_max))
-			return cv_fail(r, 400, CV_C_BAD_PARAM,
-				       "duration must be min-max or min- in whole seconds (e.g. 10-3600, 20-)");
-		f->dur = true;
-	}
-	if (dist) {
-		int64_t a, b;
-
-		if (!parse_range(dist, parse_km_tenths, &a, &b))
-			return cv_fail(r, 400, CV_C_BAD_PARAM,
-				       "distance must be min-max or min- in km with at most one decimal (e.g. 1-150, 0.1-)");
-		f->dist = true;
-		f->dist_min = a * 100;
-		f->dist_max = b < 0 ? -1 : b * 100;
-	}
-	f->states = r->q.list[F_STATES];
-	return 0;
+	f->dur = q->duration.set;
+	f->dur_min = q->duration.min;
+	f->dur_max = q->duration.max;
+	f->dist = q->distance.set;
+	f->dist_min = q->distance.min;
+	f->dist_max = q->distance.max;
+	f->states = q->states;
 }
 
 static bool trip_matches(const struct trip_filter *f, const struct cv_trip *t)
@@ -271,14 +203,10 @@ static int trip_emit(const struct cv_trip *t, void *arg)
 
 	if (!trip_matches(&c->f, t))
 		return 0;
-	if (c->skip > 0) {
-		c->skip--;
-		return 0;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = t->start_at;
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, t->start_at, NULL)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	render_trip(c->r, c->w, t);
 	c->pg->count++;
@@ -297,8 +225,7 @@ static int get_trips(struct cv_req *r)
 	int st = cv_check_vehicle(r);
 
 	memset(&c, 0, sizeof(c));
-	if (!st)
-		st = parse_trip_filter(r, &c.f);
+	trip_filter_of(&r->q, &c.f);
 	if (!st)
 		st = cv_page_init(r, TRIPS_PAGE_MAX, &pg);
 	if (st)
@@ -376,14 +303,10 @@ static int wp_count(const struct cv_sample *s, void *arg)
 /* Page logic shared by both paths: 1 to stop (page full), 0 to write the item. */
 static int wp_admit(struct wp_ctx *c, int64_t at)
 {
-	if (c->skip > 0) {
-		c->skip--;
-		return -1;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = at;
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, at, NULL)) {
+	case CV_PAGE_SKIP: return -1;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	c->pg->count++;
 	return 0;
@@ -423,32 +346,6 @@ static int wp_collect(const struct cv_sample *s, void *arg)
 	c->meta[c->n].alt_m = s->alt_m;
 	c->n++;
 	return 0;
-}
-
-/* tolerance: a number of km (digits, optional decimals up to 6), into metres x 1000 (mm). */
-static bool parse_tolerance(const char *s, int64_t *mm)
-{
-	int64_t ip = 0, frac = 0;
-	int nfrac = 0;
-	const char *p = parse_digits(s, &ip);
-
-	if (!p || ip > TOLERANCE_MAX_KM)
-		return false;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			if (++nfrac > 6)
-				return false;
-			frac = frac * 10 + (*p - '0');
-		}
-		if (!nfrac)
-			return false;
-	}
-	if (*p)
-		return false;
-	for (; nfrac < 6; nfrac++)
-		frac *= 10;
-	*mm = ip * 1000000 + frac;
-	return *mm <= (int64_t)TOLERANCE_MAX_KM * 1000000;
 }
 
 /* With a tolerance: every position of the span in memory, simplified, then the page. */
@@ -499,16 +396,13 @@ static int get_waypoints(struct cv_req *r)
 	struct cv_page pg;
 	struct cv_jw w;
 	struct wp_ctx c;
-	int64_t tol_mm = 0;
+	int64_t tol_mm = r->q.tolerance.set ? r->q.tolerance.v : 0;
 	enum cv_err e = CV_OK;
 	size_t n;
 	int st = load_trip(r, vid, &t);
 
 	if (st)
 		return st;
-	if (r->q.str[F_TOLERANCE] && !parse_tolerance(r->q.str[F_TOLERANCE], &tol_mm))
-		return cv_fail(r, 400, CV_C_BAD_PARAM, "tolerance must be a number of km from 0 to %d (e.g. 0.05)",
-			       TOLERANCE_MAX_KM);
 	st = cv_page_init(r, 60, &pg);
 	if (st)
 		return st;
@@ -576,14 +470,10 @@ static int tel_emit(const struct cv_sample *s, void *arg)
 
 	if (!cv_sample_has_parts(s, c->select))
 		return 0;
-	if (c->skip > 0) {
-		c->skip--;
-		return 0;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = s->at;
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, s->at, NULL)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	cv_render_telemetry_item(c->r, w, s, c->show, c->tid);
 	c->pg->count++;
@@ -612,7 +502,7 @@ static int get_telemetry(struct cv_req *r)
 	c.w = &w;
 	c.pg = &pg;
 	c.tid = capture(r, 0);
-	c.select = r->q.list[F_TYPE] ? r->q.list[F_TYPE] : CV_TP_ALL;
+	c.select = r->q.type ? r->q.type : CV_TP_ALL;
 	c.show = r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY) ? c.select : 0;
 	c.skip = pg.resume ? 0 : pg.offset;
 	for (size_t i = 0; i < n && !e; i++) {
@@ -716,14 +606,10 @@ static int ev_emit(int64_t at, unsigned suffix, const void *val, size_t len, voi
 			c->err = CV_EINVAL;
 		return m < 0;
 	}
-	if (c->skip > 0) {
-		c->skip--;
-		return 0;
-	}
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
-		c->pg->next_key = CV_POS(at, suffix);
-		return 1;
+	switch (cv_page_step(c->pg, &c->skip, CV_POS(at, suffix), NULL)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
 	}
 	ev_item(c->r, c->w, c->k, at, suffix, val, len);
 	c->pg->count++;
@@ -853,17 +739,16 @@ static uint32_t check_extension(const char *item)
 
 /* ---- the fleet's trips, every vehicle's merged ------------------------------ */
 
-/* The filter of the request being answered (a program serves one at a time). */
-static struct trip_filter fleet_filter;
-
+/* A trip of the fleet's list that the request's filters (r->q) keep. */
 static int fleet_trip_accept(struct cv_req *r, const void *val, size_t len)
 {
+	struct trip_filter f;
 	struct cv_trip t;
 
-	(void)r;
-	if (!fleet_filter.dur && !fleet_filter.dist && !fleet_filter.states)
+	trip_filter_of(&r->q, &f);
+	if (!f.dur && !f.dist && !f.states)
 		return 1;       /* no filter: every trip, without decoding it (a fleet's total counts them all) */
-	return cv_trip_decode(val, len, &t) == CV_OK && trip_matches(&fleet_filter, &t);
+	return cv_trip_decode(val, len, &t) == CV_OK && trip_matches(&f, &t);
 }
 
 static enum cv_err fleet_trip_render(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned suffix,
@@ -884,21 +769,19 @@ static const struct cv_coll c_trips = { "trips", "trips", CV_DB_TRIPS, 0, fleet_
 /* GET /fleets/{fid}/trips: every vehicle's trips, newest first, with the list's filters. */
 static int get_fleet_trips(struct cv_req *r)
 {
-	int st = parse_trip_filter(r, &fleet_filter);
-
-	return st ? st : cv_coll_fleet_list(r, &c_trips);
+	return cv_coll_fleet_list(r, &c_trips);
 }
 
-/* The trip filters of a trips list (fields F_DURATION, F_DISTANCE, F_STATES). */
+/* The trip filters of a trips list, parsed into r->q.duration, distance and states. */
 #define TRIP_FILTERS                                                  \
-	[F_DURATION] = { "duration", CV_F_STRING, 32, NULL },         \
-	[F_DISTANCE] = { "distance", CV_F_STRING, 32, NULL },         \
-	[F_STATES] = { "states", CV_F_LIST, 0, check_state }
+	CV_FIELD_SPAN_S("duration", duration),         \
+	CV_FIELD_SPAN_KM("distance", distance),         \
+	CV_FIELD_LIST("states", check_state, states)
 
 static const struct cv_field trips_fields[] = {
 	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
 	TRIP_FILTERS,
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static uint32_t check_profile(const char *item)
@@ -910,37 +793,37 @@ static uint32_t check_profile(const char *item)
 static const struct cv_field fleet_trips_fields[] = {
 	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
 	TRIP_FILTERS,
-	{ "profile", CV_F_LIST, 0, check_profile },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("profile", check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field waypoints_fields[] = {
 	CV_FIELDS_LIST(HF_PAGE_MAX),
-	[F_TOLERANCE] = { "tolerance", CV_F_STRING, 24, NULL },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_KM("tolerance", TOLERANCE_MAX_KM, tolerance),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field telemetry_fields[] = {
 	CV_FIELDS_LIST(HF_PAGE_MAX),
-	[F_TYPE] = { "type", CV_F_LIST, 0, check_type },
-	[F_EXTENSION] = { "extension", CV_F_LIST, 0, check_extension },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("type", check_type, type),
+	CV_FIELD_LIST("extension", check_extension, extension),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field alerts_fields[] = {
 	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
-	[F_LOCALE] = { "locale", CV_F_STRING, 35, NULL },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_STRING("locale", 35, locale),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field list_fields[] = {
 	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field item_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 #define T CV_B2C "/user/vehicles/{id}/trips"

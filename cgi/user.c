@@ -73,10 +73,8 @@ static int list_one(const struct cv_vehicle *v, void *arg)
 {
 	struct list_ctx *c = arg;
 
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
+	if (cv_page_step(c->pg, NULL, 0, NULL) == CV_PAGE_STOP)
 		return 1;
-	}
 	cv_render_vehicle(c->w, c->r, v);
 	c->pg->count++;
 	return 0;
@@ -90,7 +88,7 @@ static int get_vehicles(struct cv_req *r)
 	size_t total;
 	enum cv_err e;
 	int st = cv_page_init(r, 60, &pg);
-	const char *prefix = r->q.str[6];
+	const char *prefix = r->q.vin_prefix;
 
 	if (st)
 		return st;
@@ -160,10 +158,8 @@ static int fleet_one(const struct cv_fleet *f, void *arg)
 {
 	struct fleets_ctx *c = arg;
 
-	if (c->pg->count >= c->pg->limit) {
-		c->pg->more = true;
+	if (cv_page_step(c->pg, NULL, 0, NULL) == CV_PAGE_STOP)
 		return 1;
-	}
 	render_fleet(c->w, c->r, f);
 	c->pg->count++;
 	return 0;
@@ -260,27 +256,27 @@ static int get_capabilities(struct cv_req *r)
 
 static const struct cv_field user_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ "country", CV_F_LIST, 0, check_country },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("country", check_country, country),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 /* str[6] is vinPrefix: keep the order in step with get_vehicles(). */
 static const struct cv_field vehicles_fields[] = {
 	CV_FIELDS_PAGE(60),
 	CV_FIELD_CLIENT_ID,
-	{ "locale", CV_F_STRING, 16, NULL },
-	{ "extension", CV_F_LIST, 0, check_extension },
-	{ "vinPrefix", CV_F_STRING, CV_VIN_MAX, NULL },
-	{ "country", CV_F_LIST, 0, check_country },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_STRING("locale", 16, locale),
+	CV_FIELD_LIST("extension", check_extension, extension),
+	CV_FIELD_STRING("vinPrefix", CV_VIN_MAX, vin_prefix),
+	CV_FIELD_LIST("country", check_country, country),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field vehicle_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ "locale", CV_F_STRING, 16, NULL },
-	{ "extension", CV_F_LIST, 0, check_extension },
-	{ "country", CV_F_LIST, 0, check_country },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_STRING("locale", 16, locale),
+	CV_FIELD_LIST("extension", check_extension, extension),
+	CV_FIELD_LIST("country", check_country, country),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static uint32_t check_fleet_vehicles_extension(const char *item)
@@ -289,33 +285,33 @@ static uint32_t check_fleet_vehicles_extension(const char *item)
 }
 
 static const struct cv_field fleets_fields[] = {
-	{ "pageSize", CV_F_PAGESIZE, 60, NULL },
-	{ "pageToken", CV_F_PAGETOKEN, 512, NULL },
-	{ "indexRange", CV_F_INDEXRANGE, 0, NULL },
+	{ "pageSize", CV_F_PAGESIZE, 60, NULL, 0 },
+	{ "pageToken", CV_F_PAGETOKEN, 512, NULL, 0 },
+	{ "indexRange", CV_F_INDEXRANGE, 0, NULL, 0 },
 	CV_FIELD_CLIENT_ID,
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 /* str[6] is vinPrefix, as in vehicles_fields: get_vehicles() reads it there. */
 static const struct cv_field fleet_vehicles_fields[] = {
 	CV_FIELDS_PAGE(60),
 	CV_FIELD_CLIENT_ID,
-	{ "locale", CV_F_STRING, 16, NULL },
-	{ "extension", CV_F_LIST, 0, check_fleet_vehicles_extension },
-	{ "vinPrefix", CV_F_STRING, CV_VIN_MAX, NULL },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_STRING("locale", 16, locale),
+	CV_FIELD_LIST("extension", check_fleet_vehicles_extension, extension),
+	CV_FIELD_STRING("vinPrefix", CV_VIN_MAX, vin_prefix),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_vehicle_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ "locale", CV_F_STRING, 16, NULL },
-	{ "extension", CV_F_LIST, 0, check_extension },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_STRING("locale", 16, locale),
+	CV_FIELD_LIST("extension", check_extension, extension),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_route routes[] = {

@@ -132,7 +132,8 @@ struct flist {
 	struct cv_jw *w;
 	struct cv_page *pg;
 	bool maintenance;       /* else status */
-	int64_t rank;           /* vehicles with data seen so far */
+	int64_t rank;           /* vehicles with data seen so far: the total */
+	int64_t skip;           /* those still before the page */
 	enum cv_err err;
 };
 
@@ -150,7 +151,9 @@ static int flist_one(const struct cv_vehicle *v, void *arg)
 		c->err = e;
 		return 1;
 	}
-	if (c->rank >= c->pg->offset && c->pg->count < c->pg->limit) {
+	/* the walk goes on past the page: every vehicle with data counts in the total */
+	c->rank++;
+	if (cv_page_step(c->pg, &c->skip, 0, NULL) == CV_PAGE_TAKE) {
 		r->veh = *v;
 		r->vid = r->veh.id;
 		snprintf(r->vbase, sizeof(r->vbase), CV_B2B "/fleets/%s/vehicles/%s", r->fid, v->id);
@@ -159,10 +162,7 @@ static int flist_one(const struct cv_vehicle *v, void *arg)
 		else
 			render_status(c->w, r, &rec);
 		c->pg->count++;
-	} else if (c->rank >= c->pg->offset) {
-		c->pg->more = true;
 	}
-	c->rank++;
 	return 0;
 }
 
@@ -175,13 +175,14 @@ static int get_fleet_list(struct cv_req *r, bool maintenance)
 {
 	struct cv_page pg;
 	struct cv_jw w;
-	struct flist c = { r, &w, &pg, maintenance, 0, CV_OK };
+	struct flist c = { r, &w, &pg, maintenance, 0, 0, CV_OK };
 	size_t total;
 	enum cv_err e;
 	int st = cv_page_init(r, 60, &pg);
 
 	if (st)
 		return st;
+	c.skip = pg.offset;
 	cv_page_open(&w, r, maintenance ? "maintenances" : "status");
 	e = cv_fleet_vehicles(r->store, NULL, r->fid, NULL, 0, SIZE_MAX, &total, flist_one, &c);
 	if (!e)
@@ -205,7 +206,7 @@ static int get_fleet_maintenances(struct cv_req *r)
 
 static const struct cv_field fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static uint32_t check_profile(const char *item)
@@ -216,15 +217,15 @@ static uint32_t check_profile(const char *item)
 /* B2B: profile (fleet, the default, or endUser) is accepted; both show the same data. */
 static const struct cv_field fleet_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	{ "profile", CV_F_LIST, 0, check_profile },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("profile", check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_list_fields[] = {
 	CV_FIELDS_PAGE(60),
 	CV_FIELD_CLIENT_ID,
-	{ "profile", CV_F_LIST, 0, check_profile },
-	{ NULL, 0, 0, NULL },
+	CV_FIELD_LIST("profile", check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 #define VEH CV_B2C "/user/vehicles/{id}"

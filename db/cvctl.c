@@ -114,29 +114,6 @@ static bool opts_known(const struct opts *o, const char *const *allowed, const c
 	return true;
 }
 
-typedef enum cv_err (*txn_fn)(struct cv_store *st, DB_TXN *txn, void *arg);
-
-/* Run fn in a transaction, retrying on deadlock. */
-static enum cv_err in_txn(struct cv_store *st, txn_fn fn, void *arg)
-{
-	enum cv_err e;
-	int tries = 0;
-
-	do {
-		DB_TXN *txn;
-
-		e = cv_store_begin(st, &txn, 0);
-		if (e)
-			return e;
-		e = fn(st, txn, arg);
-		if (!e)
-			e = cv_store_commit(txn);
-		else
-			cv_store_abort(txn);
-	} while (e == CV_EDEADLOCK && ++tries < 8);
-	return e;
-}
-
 /* ---- user add ----------------------------------------------------------- */
 
 /* logins, client and fleet ids */
@@ -171,7 +148,7 @@ static int add_user(struct cv_store *st, const char *login, const char *pw, cons
 	if (e)
 		return fail("hashing the password", e);
 	u.created = u.updated = cv_now_ms();
-	e = in_txn(st, put_user, &u);
+	e = cv_store_txn(st, 0, put_user, &u);
 	if (e == CV_EEXIST && quiet_exists)
 		return 0;
 	if (e == CV_EEXIST) {
@@ -238,7 +215,7 @@ static int add_client(struct cv_store *st, const char *id, const char *secret, c
 		c.scopes = CV_SC_ALL;
 	}
 	c.created = cv_now_ms();
-	e = in_txn(st, put_client, &c);
+	e = cv_store_txn(st, 0, put_client, &c);
 	if (e == CV_EEXIST && quiet_exists)
 		return 0;
 	if (e == CV_EEXIST) {
@@ -321,7 +298,7 @@ static int add_vehicle(struct cv_store *st, const char *vin, const char *owner, 
 	cv_secret_new(cred);
 	cv_sha256_hex(cred, strlen(cred), v.cred_sha256);
 	v.created = v.updated = cv_now_ms();
-	e = in_txn(st, put_vehicle, &v);
+	e = cv_store_txn(st, 0, put_vehicle, &v);
 	if (e == CV_EEXIST) {
 		if (quiet_exists)
 			return -1;
@@ -395,7 +372,7 @@ static int add_fleet(struct cv_store *st, const char *id, const char *owner, con
 	if (cv_strlcpy(f.label, label ? label : "", sizeof(f.label)))
 		return usage_error("--label takes at most 128 bytes");
 	f.created = cv_now_ms();
-	e = in_txn(st, put_fleet, &f);
+	e = cv_store_txn(st, 0, put_fleet, &f);
 	if (e == CV_EEXIST && quiet_exists)
 		return 0;
 	if (e == CV_EEXIST) {
@@ -418,7 +395,7 @@ static int add_fleet_vehicle(struct cv_store *st, const char *fid, const char *v
 		return usage_error("bad fleet id");
 	if (!vin_ok(vin))
 		return usage_error("a VIN is 17 characters: digits and capitals but I, O, Q");
-	e = in_txn(st, put_fleet_link, &l);
+	e = cv_store_txn(st, 0, put_fleet_link, &l);
 	if (e == CV_ENOTFOUND) {
 		fprintf(stderr, "cvctl: no fleet %s or no vehicle %s\n", fid, vin);
 		return 1;
@@ -466,7 +443,7 @@ static int cmd_cert(struct cv_store *st, int argc, char **argv)
 			argv[1], CV_SUBJECT_MAX);
 		return 1;
 	}
-	e = in_txn(st, put_cert, &c);
+	e = cv_store_txn(st, 0, put_cert, &c);
 	if (e == CV_ENOTFOUND) {
 		fprintf(stderr, "cvctl: no user %s\n", c.login);
 		return 1;
@@ -525,7 +502,7 @@ static int cmd_retention(struct cv_store *st, int argc, char **argv)
 	if (cv_parse_i64(argv[0], vin ? 0 : 1, CV_RETENTION_MAX_DAYS, &a.days))
 		return usage_error(vin ? "DAYS is a whole number from 0 (the default again) to 36500"
 				       : "DAYS is a whole number from 1 to 36500");
-	e = in_txn(st, set_retention, &a);
+	e = cv_store_txn(st, 0, set_retention, &a);
 	return e ? fail("setting the retention", e) : 0;
 }
 
@@ -685,7 +662,7 @@ static int cmd_token(struct cv_store *st, int argc, char **argv)
 	a.t.kind = CV_TOKEN_ACCESS;
 	a.t.issued = cv_now_ms();
 	a.t.expires = a.t.issued + secs * 1000;
-	e = in_txn(st, put_token, &a);
+	e = cv_store_txn(st, 0, put_token, &a);
 	if (e == CV_ENOTFOUND) {
 		fprintf(stderr, "cvctl: no user %s\n", argv[1]);
 		return 1;

@@ -244,41 +244,34 @@ static enum cv_err copy_db(struct cv_store *st, enum cv_dbid id, size_t *n)
 	return e;
 }
 
+/* Not ready, and empty (cv_txn_fn). */
+static enum cv_err drop_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	enum cv_err e = cv_hindex_set_ready(st, txn, false);
+
+	(void)arg;
+	return e ? e : cv_hindex_clear(st, txn);
+}
+
+/* Ready (cv_txn_fn). */
+static enum cv_err ready_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	(void)arg;
+	return cv_hindex_set_ready(st, txn, true);
+}
+
 enum cv_err cv_hindex_drop(struct cv_store *st)
 {
-	DB_TXN *txn = NULL;
-	enum cv_err e = cv_store_begin(st, &txn, 0);
-
-	if (!e)
-		e = cv_hindex_set_ready(st, txn, false);
-	if (!e)
-		e = cv_hindex_clear(st, txn);
-	if (!e) {
-		e = cv_store_commit(txn);
-		txn = NULL;
-	}
-	cv_store_abort(txn);
-	return e;
+	return cv_store_txn(st, 0, drop_txn, NULL);
 }
 
 enum cv_err cv_hindex_rebuild(struct cv_store *st, size_t *n)
 {
 	static const enum cv_dbid dbs[] = { CV_DB_ALERTS, CV_DB_EVENTS, CV_DB_TRIPS };
-	DB_TXN *txn = NULL;
 	enum cv_err e = cv_hindex_drop(st);     /* not ready while it is rebuilt: lists merge meanwhile */
 
 	*n = 0;
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]) && !e; i++)
 		e = copy_db(st, dbs[i], n);
-	txn = NULL;
-	if (!e)
-		e = cv_store_begin(st, &txn, 0);
-	if (!e)
-		e = cv_hindex_set_ready(st, txn, true);
-	if (!e) {
-		e = cv_store_commit(txn);
-		txn = NULL;
-	}
-	cv_store_abort(txn);
-	return e;
+	return e ? e : cv_store_txn(st, 0, ready_txn, NULL);
 }

@@ -383,6 +383,26 @@ void cv_store_close(struct cv_store *st)
 	cv_gen_close(&st->gen);
 }
 
+enum cv_err cv_store_txn(struct cv_store *st, uint32_t flags, cv_txn_fn fn, void *arg)
+{
+	enum cv_err e;
+	int tries = 0;
+
+	do {
+		DB_TXN *txn = NULL;
+
+		e = cv_store_begin(st, &txn, flags);
+		if (e)
+			return e;
+		e = fn(st, txn, arg);
+		if (!e)
+			e = cv_store_commit(txn);
+		else
+			cv_store_abort(txn);
+	} while (e == CV_EDEADLOCK && ++tries < CV_TXN_TRIES);
+	return e;
+}
+
 enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags)
 {
 	return cv_store_err(st->env->txn_begin(st->env, NULL, txn, flags));

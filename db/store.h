@@ -149,6 +149,22 @@ enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags);
 enum cv_err cv_store_commit(DB_TXN *txn);
 /* txn changes what the answers that depend on generation slot may say: bump it at commit. */
 void cv_store_touch(struct cv_store *st, DB_TXN *txn, size_t slot);
+/*
+ * A transaction's work: its reads and writes under txn. CV_OK commits it;
+ * any other value aborts it and is returned (a caller's own "no" included,
+ * such as CV_EEXIST for a batch already stored).
+ */
+typedef enum cv_err (*cv_txn_fn)(struct cv_store *st, DB_TXN *txn, void *arg);
+/* How many times cv_store_txn runs a transaction that keeps meeting deadlocks. */
+#define CV_TXN_TRIES 8
+/*
+ * The one write path: begin (flags as cv_store_begin: 0 is durable,
+ * DB_TXN_NOSYNC for what may be lost in a crash), run fn, commit when it
+ * says CV_OK, abort otherwise; a deadlock (CV_EDEADLOCK, from fn or the
+ * commit) runs it again, CV_TXN_TRIES times in all. fn must start from its
+ * arguments each time, never from what an aborted try left in them.
+ */
+enum cv_err cv_store_txn(struct cv_store *st, uint32_t flags, cv_txn_fn fn, void *arg);
 /* Abort (NULL: nothing); the tracked bumps of txn are dropped. */
 void cv_store_abort(DB_TXN *txn);
 
