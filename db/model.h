@@ -4,8 +4,16 @@
  *
  * Every function takes the transaction to work in; NULL means a
  * read-committed read of its own (reads only). Write functions must run in
- * a transaction the caller commits. Errors are cv_err; CV_EDEADLOCK asks the
- * caller to abort and retry the whole transaction.
+ * a transaction the caller commits (cv_store_txn). Errors are cv_err;
+ * CV_EDEADLOCK asks the caller to abort and retry the whole transaction.
+ *
+ * One header, a file per purpose:
+ *   secrets.c    hashes, passwords, random secrets
+ *   users.c      users, clients, vehicles, fleets and their links
+ *   fleetauth.c  fleet managers' credentials: certificates, Basic
+ *   tokens.c     OAuth2 tokens
+ *   status.c     the status snapshot, history writes, message ids
+ *   history.c    history reads, events, alert and theft periods
  */
 #ifndef CV_MODEL_H
 #define CV_MODEL_H

@@ -1,0 +1,44 @@
+/*
+ * reqint.h - the request layer's own pieces, shared by its files and by
+ * no program: the stages serve.c runs for each request, in this order,
+ * and the helpers they share. Programs use req.h only.
+ *
+ *   cv_route_match   the path against a route's pattern (req.c)
+ *   cv_set_base      the scheme and host links are built on (req.c)
+ *   cv_query_parse   every query parameter into r->q, or 400 (query.c)
+ *   cv_body_check    the declared body against the route's limits (body.c)
+ *   cv_auth_*        who asks, from the headers (auth.c)
+ *   cv_body_read     the body, within the client deadline (body.c)
+ *   cv_body_drop     a body declared and not read, dropped before the answer (body.c)
+ *
+ * Each stage returns 0, or the status of the xError it wrote (cv_fail).
+ */
+#ifndef CV_REQINT_H
+#define CV_REQINT_H
+
+#include "req.h"
+
+/* Set when the store reported DB_RUNRECOVERY: the loop answers, then exits to be restarted. */
+extern bool cv_req_panicked;
+
+/* Split and decode the raw path, match pattern; captures to r->seg. 1 match, 0 no match, -1 malformed. */
+int cv_route_match(struct cv_req *r, const char *pattern);
+/* r->base, from the request's host (or the forwarded one when CVAPI_TRUST_PROXY=1). */
+void cv_set_base(struct cv_req *r);
+int cv_query_parse(struct cv_req *r);
+int cv_body_check(struct cv_req *r);
+int cv_auth_vehicle(struct cv_req *r);
+int cv_auth_user(struct cv_req *r);
+int cv_auth_fleet(struct cv_req *r);
+int cv_body_read(struct cv_req *r);
+void cv_body_drop(struct cv_req *r);
+
+/*
+ * Percent-decode s[0..n) into dst (dstsz); plus_space turns '+' into ' '
+ * (query strings and forms). Refuses bad escapes, NUL and control bytes.
+ */
+bool cv_pct_decode(const char *s, size_t n, char *dst, size_t dstsz, bool plus_space);
+/* dst (size bytes, a string of length at) += s, truncated like snprintf; the new length. */
+size_t cv_str_put(char *dst, size_t size, size_t at, const char *s);
+
+#endif

@@ -1,0 +1,484 @@
+/* serve.c - the FastCGI loop: signals, settings, the watchdog, purge steps, the answer cache, one request after another (see req.h). */
+#include "config.h"
+#include "req.h"
+#include "reqint.h"
+#include "cvtime.h"
+#include "purge.h"
+#include "watchdog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Set by SIGTERM/SIGINT: finish the current request, then exit. */
+static volatile sig_atomic_t cv_stop;
+
+/* Purging between requests (cv_serve_purge): on, and how often. */
+static bool cv_purging;
+static int64_t cv_purge_every_ms = 10000;
+static int64_t cv_purge_last;
+
+void cv_serve_purge(bool on)
+{
+	cv_purging = on;
+}
+
+/* A purge step when one is due; a busy store (another step) is no error. */
+static void purge_tick(struct cv_store *st, const char *prog, int64_t now)
+{
+	struct cv_purge_stats ps;
+	enum cv_err e;
+
+	if (!cv_purging || cv_purge_every_ms <= 0 || (now - cv_purge_last < cv_purge_every_ms && now >= cv_purge_last))
+		return;
+	cv_purge_last = now;
+	e = cv_purge_step(st, now, 200, &ps);
+	if (e == CV_EPANIC)
+		cv_req_panicked = true;
+	else if (e && e != CV_EDEADLOCK)
+		fprintf(stderr, "cvapi[%s]: purge: %s\n", prog, cv_strerror(e));
+}
+
+/*
+ * libfcgi's accept() retries after a signal, so an idle program would sleep
+ * through SIGTERM: pointing fd 0, the listening socket, at /dev/null
+ * (dup2 is async-signal-safe) makes the pending or next accept fail and
+ * the loop end. A request being answered has its own connection and
+ * finishes first. dup2, not close: a closed fd 0 would be the next file
+ * the store opens, and a second signal would close that.
+ */
+static int devnull_fd = -1;
+
+/* A request that read or wrote more than this gives its memory back after it (malloc_trim). */
+#define CV_TRIM_AFTER (1024 * 1024)
+
+static void on_term(int sig)
+{
+	(void)sig;
+	cv_stop = 1;
+	if (devnull_fd >= 0)
+		dup2(devnull_fd, 0);
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static void req_release(struct cv_req *r)
+{
+	for (size_t i = 0; i < CV_MAX_SEGS; i++)
+		r->seg[i] = NULL;
+	for (size_t i = 0; i < r->nparams; i++) {
+		free(r->params[i][0]);
+		free(r->params[i][1]);
+	}
+	r->nparams = 0;
+	for (size_t i = 0; i < r->nform; i++) {
+		free(r->form[i][0]);
+		free(r->form[i][1]);
+	}
+	r->nform = 0;
+	cv_buf_release(&r->body);
+}
+
+/* v in decimal, in buf (24 bytes); returns buf */
+static const char *fmt_uint(char buf[24], size_t v)
+{
+	char *p = buf + 23;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+static bool rc_trace;                  /* CVAPI_CACHE_TRACE: an X-Cvapi-Cache header */
+
+/* The head of the answer in head (at most 256 bytes): Status, Content-Type, Content-Length lines. */
+static size_t response_head(const struct cv_req *r, char head[256])
+{
+	char num[24];
+	size_t n;
+
+	/* "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n", without snprintf */
+	n = cv_str_put(head, 256, 0, "Status: ");
+	n = cv_str_put(head, 256, n, fmt_uint(num, (size_t)(r->status > 0 ? r->status : 0)));
+	n = cv_str_put(head, 256, n, " ");
+	n = cv_str_put(head, 256, n, reason(r->status));
+	n = cv_str_put(head, 256, n, "\r\nContent-Type: ");
+	n = cv_str_put(head, 256, n, r->ctype ? r->ctype : "application/json");
+	n = cv_str_put(head, 256, n, "\r\nContent-Length: ");
+	n = cv_str_put(head, 256, n, fmt_uint(num, r->out.len));
+	n = cv_str_put(head, 256, n, "\r\n");
+	return n;
+}
+
+static void send_response(struct cv_req *r)
+{
+	char head[256];
+	size_t n = response_head(r, head);
+
+	FCGX_PutStr(head, (int)n, r->fcgi->out);
+	if (r->headers.len)
+		FCGX_PutStr(r->headers.p, (int)r->headers.len, r->fcgi->out);
+	FCGX_PutStr("\r\n", 2, r->fcgi->out);
+	if (r->out.len && strcmp(r->method, "HEAD"))
+		FCGX_PutStr(r->out.p, (int)r->out.len, r->fcgi->out);
+}
+
+/* key += s (false if it does not fit) */
+static bool rc_key_add(struct cv_req *r, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n + 1 > sizeof(r->rc_key) - r->rc_klen)
+		return false;
+	memcpy(r->rc_key + r->rc_klen, s, n);
+	r->rc_key[r->rc_klen + n] = '\n';
+	r->rc_klen += n + 1;
+	return true;
+}
+
+/*
+ * The answer cache (rcache.h), before anything is parsed or read: a B2C
+ * GET or HEAD with a bearer token whose kept answer is still valid is sent
+ * as it is (true). Otherwise the request may be kept once answered: its key
+ * and the generations are noted now, before the store is read.
+ */
+static bool rc_lookup(struct cv_req *r)
+{
+	char **envp = r->fcgi->envp;
+	const char *auth = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
+	const char *uri = FCGX_GetParam("REQUEST_URI", envp);
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", envp);
+	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", envp);
+	const char *resp;
+	size_t len, head_len;
+	bool head_only = !strcmp(r->method, "HEAD");
+
+	/* a request with a body gets cv_body_read()'s answer, never a kept one */
+	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !r->nseg || !auth || !*auth || !uri ||
+	    (!head_only && strcmp(r->method, "GET")) || (cl && *cl && strcmp(cl, "0")) || inm)
+		return false;
+	r->rc_klen = 0;
+	if (!rc_key_add(r, r->base) || !rc_key_add(r, uri) || !rc_key_add(r, auth))
+		return false;
+	resp = cv_rc_find(&r->store->gen, r->rc_key, r->rc_klen, r->now, &len, &head_len);
+	if (resp) {
+		cv_wd_reply(r->fcgi->ipcFd);
+		FCGX_PutStr(resp, (int)head_len, r->fcgi->out);
+		if (rc_trace)
+			FCGX_PutStr("X-Cvapi-Cache: hit\r\n", 20, r->fcgi->out);
+		FCGX_PutStr("\r\n", 2, r->fcgi->out);
+		if (!head_only)
+			FCGX_PutStr(resp + head_len, (int)(len - head_len), r->fcgi->out);
+		return true;
+	}
+	cv_rc_note(&r->store->gen, cv_gen_slot(r->seg[0], strlen(r->seg[0])), &r->rc_stamp);
+	r->rc_try = true;
+	return false;
+}
+
+void cv_rc_vehicle(struct cv_req *r)
+{
+	if (r->rc_try && r->vid && r->nseg && !strcmp(r->vid, r->seg[0]))
+		r->rc_ok = true;
+}
+
+/* Keep the answer just made, when cacheable (head without the blank line, body). */
+static void rc_keep(struct cv_req *r)
+{
+	struct cv_buf h = CV_BUF_INIT(0);
+	char head[256];
+	size_t n = response_head(r, head);
+
+	if (cv_buf_add(&h, head, n) || (r->headers.len && cv_buf_add(&h, r->headers.p, r->headers.len))) {
+		cv_buf_release(&h);
+		return;
+	}
+	cv_rc_keep(r->rc_key, r->rc_klen, &r->rc_stamp, r->now, r->tok.expires, h.p, h.len, r->out.p, r->out.len);
+	cv_buf_release(&h);
+}
+
+/*
+ * An API read's validators: "Cache-Control: private, no-cache" (a cache
+ * may keep it for this user only, and must ask again before reusing it)
+ * and a strong ETag, a hash of the body. A request whose If-None-Match
+ * names it gets 304 and no body: a client that polls pays a round trip,
+ * not the transfer.
+ */
+static void set_validators(struct cv_req *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", r->fcgi->envp);
+	uint64_t h = cv_hash64(r->out.p, r->out.len);
+	char etag[19];
+
+	etag[0] = '"';
+	for (int i = 0; i < 16; i++)
+		etag[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+	etag[17] = '"';
+	etag[18] = '\0';
+	cv_header(r, "Cache-Control", "private, no-cache");
+	cv_header(r, "ETag", etag);
+	if (inm && (strstr(inm, etag) || !strcmp(inm, "*"))) {
+		r->status = 304;
+		cv_buf_reset(&r->out);
+	}
+}
+
+static void handle(struct cv_req *r, const struct cv_route *routes)
+{
+	char **envp = r->fcgi->envp;
+	const char *uri = FCGX_GetParam("REQUEST_URI", envp);
+	const char *qm;
+	const struct cv_route *rt, *path_match = NULL;
+	int st = 0;
+
+	r->method = FCGX_GetParam("REQUEST_METHOD", envp);
+	if (!r->method)
+		r->method = "GET";
+	if (!uri)
+		uri = "/";
+	qm = strchr(uri, '?');
+	r->raw_path = uri;
+	r->raw_path_len = qm ? (size_t)(qm - uri) : strlen(uri);
+	r->query_string = qm ? qm + 1 : "";
+	if (!cv_pct_decode(uri, r->raw_path_len, r->path, sizeof(r->path), false)) {
+		cv_strlcpy(r->path, "(malformed)", sizeof(r->path));
+		st = cv_fail(r, 400, CV_C_BAD_PARAM, "malformed or overlong path");
+		goto out;
+	}
+	cv_set_base(r);
+	for (rt = routes; rt->method; rt++) {
+		int m = cv_route_match(r, rt->pattern);
+
+		if (m < 0) {
+			st = cv_fail(r, 400, CV_C_BAD_ID, "malformed path segment");
+			goto out;
+		}
+		if (!m)
+			continue;
+		path_match = rt;
+		if (!strcmp(rt->method, r->method) || (!strcmp(r->method, "HEAD") && !strcmp(rt->method, "GET")))
+			break;
+	}
+	if (!rt->method) {
+		if (path_match) {
+			cv_header(r, "Allow", path_match->method);
+			st = cv_fail(r, 405, CV_C_METHOD, "%s is not allowed here", r->method);
+		} else {
+			st = cv_fail(r, 404, CV_C_NO_ROUTE, "no such resource");
+		}
+		goto out;
+	}
+	r->route = rt;
+	r->rc_try = r->rc_ok = false;
+	if (rc_lookup(r)) {
+		req_release(r);
+		return;
+	}
+	/* who asks, from the headers, before a body is read: an unknown
+	 * client's body costs a read and a drop, never a parse */
+	st = cv_query_parse(r);
+	if (!st)
+		st = cv_body_check(r);
+	cv_wd_store();
+	if (!st && rt->auth == CV_AUTH_USER)
+		st = cv_auth_user(r);
+	if (!st && rt->auth == CV_AUTH_FLEET)
+		st = cv_auth_fleet(r);
+	if (!st && rt->auth == CV_AUTH_VEHICLE)
+		st = cv_auth_vehicle(r);
+	if (!st)
+		st = cv_body_read(r);
+	if (!st) {
+		r->status = 200;
+		r->ctype = "application/hal+json";
+		st = rt->fn(r);
+	}
+	if (!st && r->status == 200 && (rt->auth == CV_AUTH_USER || rt->auth == CV_AUTH_FLEET) &&
+	    (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")))
+		set_validators(r);
+	if (!st && r->status == 200 && r->rc_ok) {
+		rc_keep(r);
+		if (rc_trace)
+			cv_header(r, "X-Cvapi-Cache", "miss");
+	}
+out:
+	(void)st;
+	cv_body_drop(r);
+	cv_wd_reply(r->fcgi->ipcFd);
+	send_response(r);
+	req_release(r);
+}
+
+static void usage(const char *prog, const char *summary, FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [--help] [--version]\n"
+		"%s\n"
+		"A FastCGI responder: the web server starts it (see etc/); it reads the\n"
+		"store in $CVAPI_HOME. See %s(8).\n", prog, summary, prog);
+}
+
+/*
+ * The whole number in environment variable name, from min to max; def when
+ * it is unset, or bad (then said on stderr, once, at start).
+ */
+static int64_t env_int(const char *prog, const char *name, int64_t min, int64_t max, int64_t def)
+{
+	const char *v = getenv(name);
+	int64_t n;
+
+	if (!v)
+		return def;
+	if (cv_parse_i64(v, min, max, &n) != CV_OK) {
+		fprintf(stderr, "%s: %s=\"%.40s\" is not a whole number from %lld to %lld: %lld is used\n", prog, name,
+			v, (long long)min, (long long)max, (long long)def);
+		return def;
+	}
+	return n;
+}
+
+int cv_serve(int argc, char **argv, const char *prog, const char *summary, const struct cv_route *routes)
+{
+	struct cv_store store;
+	FCGX_Request fr;
+	struct sigaction sa;
+	const char *home;
+	struct cv_req r;
+	unsigned watchdog, client;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help")) {
+			usage(prog, summary, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[1], "--version")) {
+			printf("%s (cvapi) %s\n", prog, PACKAGE_VERSION);
+			return 0;
+		}
+		usage(prog, summary, stderr);
+		return 2;
+	}
+	if (FCGX_IsCGI()) {
+		fprintf(stderr, "%s: not started as a FastCGI responder (no socket on stdin)\n", prog);
+		usage(prog, summary, stderr);
+		return 2;
+	}
+	home = getenv("CVAPI_HOME");
+	if (!home || !*home)
+		home = CV_STATEDIR "/db";
+	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The watchdog (watchdog.h): store work that takes more than
+	 * `watchdog` seconds (default 3; a lock wait gives up after 2), or an
+	 * opening of the store (recovery included) that takes more than 30 s
+	 * (alarm), ends the process with SIGALRM (default action, which no
+	 * wait inside Berkeley DB can ignore), and the web server starts a
+	 * fresh one: a survivor of a peer's crash can otherwise hang for good
+	 * on a mutex the dead process held. Waiting on the client (a body, an
+	 * answer) has its own deadline, `client` seconds, which ends the
+	 * request, never the process.
+	 */
+	watchdog = (unsigned)env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
+	client = (unsigned)env_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
+	cv_rc_setup((size_t)env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
+	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
+	cv_purge_every_ms = env_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
+	signal(SIGALRM, SIG_DFL);
+	alarm(watchdog > 30 ? watchdog : 30);
+	if (cv_store_owner(home) || cv_store_open(&store, home, 0))
+		return 1;
+	alarm(0);
+	cv_wd_start(watchdog, client);
+	FCGX_Init();
+	FCGX_InitRequest(&fr, 0, 0);
+	memset(&r, 0, sizeof(r));
+	while (!cv_stop && FCGX_Accept_r(&fr) >= 0) {
+		cv_wd_client(fr.ipcFd);
+		memset(&r, 0, offsetof(struct cv_req, out));
+		cv_buf_reset(&r.out);
+		cv_buf_reset(&r.headers);
+		cv_buf_reset(&r.scratch);
+		r.fcgi = &fr;
+		r.store = &store;
+		r.prog = prog;
+		r.now = cv_now_ms();
+		handle(&r, routes);
+		/* the whole answer, end of request included, while the reply
+		 * deadline holds; the connection is closed only once idle */
+		FCGX_FClose(fr.err);
+		FCGX_FClose(fr.out);
+		cv_wd_idle();
+		FCGX_Finish_r(&fr);
+		cv_wd_store();
+		/* after a large request, the memory goes back to the system: a
+		 * process keeps what a usual request needs, not its largest */
+		if (r.body_bytes > CV_TRIM_AFTER || r.out.cap > CV_TRIM_AFTER || r.scratch.cap > CV_TRIM_AFTER) {
+			if (r.out.cap > CV_TRIM_AFTER)
+				cv_buf_release(&r.out);
+			if (r.scratch.cap > CV_TRIM_AFTER)
+				cv_buf_release(&r.scratch);
+			malloc_trim(0);
+		}
+		purge_tick(&store, prog, cv_now_ms());
+		if (cv_req_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
+			/*
+			 * Close the handles (that takes this process out of the
+			 * environment's registry, or the next process to open it
+			 * would see one more dead process and recover once more),
+			 * then leave at once: a panicked environment does not free
+			 * its memory, which is no leak worth reporting at exit.
+			 */
+			fprintf(stderr, "cvapi[%s]: the store needs recovery: exiting to be restarted\n", prog);
+			fflush(stderr);
+			cv_store_close(&store);
+			_exit(1);
+		}
+		cv_wd_idle();
+	}
+	cv_buf_release(&r.out);
+	cv_buf_release(&r.headers);
+	cv_buf_release(&r.scratch);
+	FCGX_Free(&fr, 1);
+	cv_rc_free();
+	cv_store_close(&store);
+	return 0;
+}
