@@ -5,7 +5,7 @@
 # cvb_setup; then:
 #   SRCDIR     the cvapi source tree (the folder above bench/)
 #   BUILDDIR   where cvapi was built: $CVAPI_BUILD, else the source tree
-#              (an in-tree build); db/cvctl and cgi/*.fcgi must be there
+#              (an in-tree build); tools/cvctl and cgi/*.fcgi must be there
 #   BENCHBIN   where the bench programs are compiled ($BUILDDIR/bench)
 #   WORK       a private temporary folder, removed on exit
 #   CVB_PIDS   processes started here: stopped (TERM, then KILL) on exit,
@@ -19,7 +19,7 @@ cvb_setup() { # [nobuild]: no cvapi programs needed
   BUILDDIR=${CVAPI_BUILD:-$SRCDIR}
   [[ -d $BUILDDIR ]] || cvb_die "no build folder $BUILDDIR (set CVAPI_BUILD)"
   BUILDDIR=$(cd "$BUILDDIR" && pwd)
-  [[ ${1:-} == nobuild ]] || for f in db/cvctl cgi/cvapi-vehicle.fcgi cgi/cvapi-ingest.fcgi cgi/cvapi-user.fcgi \
+  [[ ${1:-} == nobuild ]] || for f in tools/cvctl cgi/cvapi-vehicle.fcgi cgi/cvapi-ingest.fcgi cgi/cvapi-user.fcgi \
            cgi/cvapi-telemetry.fcgi cgi/cvapi-oauth2.fcgi; do
     [[ -x $BUILDDIR/$f ]] || cvb_die "$BUILDDIR/$f is missing: build cvapi first (CVAPI_BUILD=the build folder)"
   done
@@ -100,8 +100,8 @@ cvb_build_tools() {
 # gets "VIN ENERGY CREDENTIAL" per demo vehicle.
 cvb_store() {
   mkdir -p "$1"
-  "$BUILDDIR/db/cvctl" -H "$1/db" init >/dev/null || cvb_die "cvctl init failed"
-  "$BUILDDIR/db/cvctl" -H "$1/db" demo --vehicles "$1/demo-vehicles.txt" >/dev/null || cvb_die "cvctl demo failed"
+  "$BUILDDIR/tools/cvctl" -H "$1/db" init >/dev/null || cvb_die "cvctl init failed"
+  "$BUILDDIR/tools/cvctl" -H "$1/db" demo --vehicles "$1/demo-vehicles.txt" >/dev/null || cvb_die "cvctl demo failed"
 }
 
 # cvb_lighttpd NAME PORT FCGIDIR HOME PROCS: instantiate etc/lighttpd.conf.in in

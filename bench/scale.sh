@@ -62,7 +62,7 @@ echo "cvapi $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?'
 # ---------------------------------------------------------------- store, vehicles, fleet
 cvb_store "$WORK/store"
 HOME_DB=$WORK/store/db
-CVCTL=("$BUILDDIR/db/cvctl" -H "$HOME_DB")
+CVCTL=("$BUILDDIR/tools/cvctl" -H "$HOME_DB")
 "${CVCTL[@]}" fleet add scale-fleet --owner fleet --label scale >/dev/null
 energies=(petrol electric phev diesel)
 : >"$WORK/vehicles.txt"

@@ -67,7 +67,7 @@ PROJECT_LT=$LT_PID
 "$BENCHBIN/upload-gen" --url "http://127.0.0.1:$PORT" --vehicles "$WORK/store/demo-vehicles.txt" \
   --batch 100 --batches 5 --start-ms $((($(date +%s) - 3600) * 1000)) --tag status --quiet >"$WORK/upload.out" \
   || cvb_die "uploads failed: $(cat "$WORK/upload.out")"
-TOKEN=$("$BUILDDIR/db/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
+TOKEN=$("$BUILDDIR/tools/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
 VIN=VR3MRHNSSMY000003
 curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/connectedcar/v4/user/vehicles" >"$WORK/vehicles.json"
 VID=$(node -e 'const v=JSON.parse(require("fs").readFileSync(process.argv[1]))._embedded.vehicles.find(x=>x.vin===process.argv[2]);process.stdout.write(v?v.id:"")' \

@@ -60,14 +60,14 @@ energies=(petrol electric phev diesel)
 for ((i = 1; i <= VEHICLES; i++)); do
   vin=$(printf 'VR3BENCHX%08d' "$i")
   en=${energies[$(((i - 1) % 4))]}
-  out=$("$BUILDDIR/db/cvctl" -H "$HOME_DB" vehicle add "$vin" --owner demo --energy "$en" --brand Peugeot --label bench) \
+  out=$("$BUILDDIR/tools/cvctl" -H "$HOME_DB" vehicle add "$vin" --owner demo --energy "$en" --brand Peugeot --label bench) \
     || cvb_die "cvctl vehicle add $vin failed"
   id=$(sed -n 's/^id=//p' <<<"$out") cred=$(sed -n 's/^credential=//p' <<<"$out")
   [[ -n $id && -n $cred ]] || cvb_die "cvctl vehicle add printed no id or credential: $out"
   echo "$vin $en $cred" >>"$WORK/vehicles.txt"
   echo "$vin $id" >>"$WORK/ids.txt"
 done
-TOKEN=$("$BUILDDIR/db/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
+TOKEN=$("$BUILDDIR/tools/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
 PORT=$(cvb_free_port)
 cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$PROCS"
 LT=$LT_PID

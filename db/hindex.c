@@ -1,7 +1,6 @@
 /* hindex.c - the fleet-wide time index (see hindex.h). */
 #include "hindex.h"
 #include "rec.h"
-#include "model.h"
 #include "cv.h"
 
 #include <stdlib.h>

@@ -55,7 +55,7 @@ struct cv_hrec {
 
 /*
  * Walk the kind's records newest first: those at or before (pos, vid) in
- * the index order (pos = CV_POS(at, suffix), model.h; vid NULL: every
+ * the index order (pos = CV_POS(at, suffix), store.h; vid NULL: every
  * vehicle at pos) and at or after time `from`. fn returns nonzero to stop.
  */
 enum cv_err cv_hindex_walk_desc(struct cv_store *st, enum cv_hkind kind, int64_t from, int64_t pos,

@@ -147,10 +147,6 @@ enum cv_err cv_status_put(struct cv_store *st, DB_TXN *txn, const char *vid, con
  * inclusive: a resume point) and stops below time `from`, or when fn
  * returns nonzero. One cursor seek, then one step per record.
  */
-#define CV_POS_MAX_AT (INT64_MAX / 65536 - 1)      /* year 6429 */
-#define CV_POS(at, suffix) ((int64_t)((at) < CV_POS_MAX_AT ? (at) : CV_POS_MAX_AT) * 65536 + (int64_t)(suffix))
-#define CV_POS_AT(pos) ((pos) / 65536)
-#define CV_POS_SUFFIX(pos) ((unsigned)((pos) % 65536))
 enum cv_err cv_history_walk_desc(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
 				 size_t slen, int64_t from, int64_t start,
 				 int (*fn)(int64_t at, unsigned suffix, const void *val, size_t len, void *arg),

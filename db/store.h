@@ -90,6 +90,16 @@ enum cv_dbid {
 	CV_DB_COUNT
 };
 
+/*
+ * A position in a history list: the time of a record (ms) and its key
+ * suffix (an event's index, an alert's code), as one number that sorts
+ * the way the keys do; resume points of page tokens hold one.
+ */
+#define CV_POS_MAX_AT (INT64_MAX / 65536 - 1)      /* year 6429 */
+#define CV_POS(at, suffix) ((int64_t)((at) < CV_POS_MAX_AT ? (at) : CV_POS_MAX_AT) * 65536 + (int64_t)(suffix))
+#define CV_POS_AT(pos) ((pos) / 65536)
+#define CV_POS_SUFFIX(pos) ((unsigned)((pos) % 65536))
+
 struct cv_store {
 	DB_ENV *env;
 	DB *db[CV_DB_COUNT];

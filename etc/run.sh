@@ -26,7 +26,7 @@ SRCDIR=$(cd "$SRCDIR" && pwd)
 BUILDDIR=$(cd "$BUILDDIR" && pwd)
 HOME_DB="$VARDIR/db"
 RUN="$VARDIR/run"
-CVCTL="$BUILDDIR/db/cvctl"
+CVCTL="$BUILDDIR/tools/cvctl"
 CVSIM="$BUILDDIR/sim/cvsim"
 mkdir -p "$RUN"
 

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chownS
 import { join } from 'node:path';
 import { apiSuite, B2C, SRCDIR, BUILDDIR, WEBSERVER, WEBSERVERS, freePort } from '../lib/server.mjs';
 
-const CVCTL = join(BUILDDIR, 'db', 'cvctl');
+const CVCTL = join(BUILDDIR, 'tools', 'cvctl');
 const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
 
 /* Run a program: { code, stdout, stderr } (code -1 when killed by a signal or the timeout). */
@@ -498,7 +498,7 @@ apiSuite('cli', (srv, it) => {
 		const listed = (re) => [...am.matchAll(re)].flatMap((m) => m[1].trim().split(/\s+/)).filter(Boolean);
 		const programs = listed(/^(?:fcgi|sbin|bin)_PROGRAMS\s*\+?=(.*)$/gm);
 		const mans = listed(/^dist_man\d_MANS\s*\+?=(.*)$/gm);
-		assert.ok(programs.includes('db/cvctl'), programs.join(' '));
+		assert.ok(programs.includes('tools/cvctl'), programs.join(' '));
 		for (const p of programs) {
 			const base = p.split('/').pop().replace(/\.fcgi$/, '');
 			const page = mans.find((m) => new RegExp(`^man/${base.replace(/[.]/g, '\\.')}\\.[18]$`).test(m));

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILDDIR } from '../lib/server.mjs';
 
-const CVCTL = join(BUILDDIR, 'db', 'cvctl');
+const CVCTL = join(BUILDDIR, 'tools', 'cvctl');
 const GEN_BYTES = 16384 * 8;
 const root = process.getuid && process.getuid() === 0;
 const nobody = (() => {

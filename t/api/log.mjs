@@ -24,6 +24,13 @@ function audits(text) {
 	return out;
 }
 
+/* Until cond() holds (the programs' log reaches the test through a pipe), at most 10 s. */
+async function until(cond) {
+	const t0 = Date.now();
+	while (!cond() && Date.now() - t0 < 10000)
+		await new Promise((res) => setTimeout(res, 20));
+}
+
 apiSuite('log', (srv, it) => {
 	const since = () => {
 		const at = srv.ws.logs().length;
@@ -34,6 +41,7 @@ apiSuite('log', (srv, it) => {
 		const log = since();
 		const r = await srv.get(`${B2B}/fleets?client_id=console`, null, { headers: { authorization: basic('fleet', 'Gu3ss-Pw!') } });
 		assert.equal(r.status, 401);
+		await until(() => audits(log()).some((x) => x.event === 'auth-failed'));
 		const a = audits(log()).filter((x) => x.event === 'auth-failed');
 		assert.equal(a.length, 1, log());
 		assert.deepEqual({ ...a[0] }, { prog: 'cvapi-user', event: 'auth-failed', scheme: 'basic', reason: 'bad-password',
@@ -42,6 +50,7 @@ apiSuite('log', (srv, it) => {
 		// a right one: a login, once (then remembered: no line per request)
 		const ok = await srv.get(`${B2B}/fleets?client_id=console`, null, { headers: { authorization: basic('fleet', 'fleet') } });
 		assert.equal(ok.status, 200, ok.text);
+		await until(() => audits(log()).some((x) => x.event === 'login'));
 		const logins = audits(log()).filter((x) => x.event === 'login');
 		assert.equal(logins.length, 1);
 		assert.equal(logins[0].login, 'fleet');
@@ -58,6 +67,7 @@ apiSuite('log', (srv, it) => {
 		assert.equal(good.status, 200, good.text);
 		const ref = await srv.oauth({ grant_type: 'refresh_token', refresh_token: good.body.refresh_token, client_id: 'console' });
 		assert.equal(ref.status, 200, ref.text);
+		await until(() => audits(log()).some((x) => x.event === 'token-refreshed'));
 		const a = audits(log()).map(({ event, reason, login, client, scheme }) => ({ event, reason, login, client, scheme }));
 		assert.deepEqual(a, [
 			{ event: 'auth-failed', reason: 'bad-password', login: 'demo', client: 'console', scheme: 'password' },
@@ -74,6 +84,7 @@ apiSuite('log', (srv, it) => {
 		assert.equal((await srv.get(`${B2C}/user`, 'no-such-token')).status, 401);
 		const v = srv.vehicles[0];
 		assert.equal((await srv.upload(v.vin, 'wrong-credential', { messageId: 'm', samples: [] })).status, 401);
+		await until(() => audits(log()).some((x) => x.scheme === 'vehicle'));
 		const a = audits(log());
 		assert.ok(a.some((x) => x.event === 'auth-failed' && x.scheme === 'bearer' && x.reason === 'unknown-token'), log());
 		assert.ok(a.some((x) => x.event === 'auth-failed' && x.scheme === 'vehicle' && x.reason === 'bad-credential' &&
@@ -88,6 +99,7 @@ apiSuite('log', (srv, it) => {
 		const body = `{"messageId":"forge-1","samples":[{"at":"2024-05-01T08:30:00Z","x\\n${forged}":1}]}`;
 		const r = await srv.upload(v.vin, v.cred, body);
 		assert.equal(r.status, 400, r.text);
+		await until(() => log().includes(r.body.uuid));
 		const text = log();
 		assert.ok(text.includes('\\x0a'), `the newline is written escaped: ${text}`);
 		for (const line of text.split('\n'))

@@ -7,7 +7,7 @@
 //
 // Environment (exported by `make check`; defaults for running a file by hand):
 //   CV_SRCDIR      the source tree (default: two folders above this file)
-//   CV_BUILDDIR    the build tree with db/cvctl and cgi/*.fcgi (default: CV_SRCDIR)
+//   CV_BUILDDIR    the build tree with tools/cvctl and cgi/*.fcgi (default: CV_SRCDIR)
 //   CV_WEBSERVER   lighttpd (default) or apache
 //   CV_LIGHTTPD    the lighttpd binary (default: lighttpd on PATH or /usr/sbin)
 //   CV_APACHE2     the apache2 binary
@@ -379,7 +379,7 @@ export function skipReason() {
 	const make = WEBSERVERS[WEBSERVER];
 	if (!make)
 		return `unknown CV_WEBSERVER "${WEBSERVER}" (lighttpd or apache)`;
-	const cvctl = join(BUILDDIR, 'db', 'cvctl');
+	const cvctl = join(BUILDDIR, 'tools', 'cvctl');
 	if (!existsSync(cvctl))
 		return `${cvctl} is not built (set CV_BUILDDIR to the build tree)`;
 	return make({}).available;
@@ -442,7 +442,7 @@ export class Server {
 		mkdirSync(this.home);
 		mkdirSync(this.rundir);
 		live.set(`dir:${top}`, top);
-		this.cvctlBin = join(BUILDDIR, 'db', 'cvctl');
+		this.cvctlBin = join(BUILDDIR, 'tools', 'cvctl');
 		this.env = {
 			...process.env,
 			ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0:log_path=stderr',

@@ -1,0 +1,89 @@
+// Every route reaches its program. The web server configurations route by
+// regular expressions (etc/lighttpd.conf.in, etc/apache2.conf.in) while
+// each program declares its routes in its own table (cgi/*.c): this test
+// reads every table from the sources, sends each route through the web
+// server with a query parameter no route takes, and checks that the 400
+// xError came from the program whose table holds the route (its log line
+// carries the xError's uuid and the program's name).
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiSuite, SRCDIR } from '../lib/server.mjs';
+
+/* String macros of a C source: NAME -> value, with CV_B2C and CV_B2B from req.h. */
+function macros(src, known) {
+	const m = { ...known };
+	for (const line of src.split('\n')) {
+		const d = /^#define ([A-Z_0-9]+) ((?:[A-Z_0-9]+|"[^"]*")(?: (?:[A-Z_0-9]+|"[^"]*"))*)\s*$/.exec(line);
+		if (d)
+			m[d[1]] = concat(d[2], m);
+	}
+	return m;
+}
+
+/* A C string expression (literals and macro names) as its value, or null when a name is unknown. */
+function concat(expr, m) {
+	let out = '';
+	for (const tok of expr.match(/"[^"]*"|[A-Z_0-9]+/g) || []) {
+		if (tok.startsWith('"'))
+			out += tok.slice(1, -1);
+		else if (tok in m && m[tok] !== null)
+			out += m[tok];
+		else
+			return null;
+	}
+	return out;
+}
+
+/* [{ prog, method, pattern }] of every program's route table. */
+function routeTables() {
+	const req = readFileSync(join(SRCDIR, 'cgi', 'req.h'), 'utf8');
+	const base = macros(req, {});
+	const routes = [];
+	for (const f of readdirSync(join(SRCDIR, 'cgi')).filter((x) => x.endsWith('.c'))) {
+		const src = readFileSync(join(SRCDIR, 'cgi', f), 'utf8');
+		const prog = /cv_serve\(argc, argv, "(cvapi-[a-z0-9]+)"/.exec(src);
+		if (!prog)
+			continue;
+		const m = macros(src, base);
+		for (const r of src.matchAll(/\{ "(GET|POST|PUT|DELETE|PATCH)", ((?:[A-Z_0-9]+ )*"[^"]*")/g)) {
+			const pattern = concat(r[2], m);
+			assert.ok(pattern, `${f}: cannot read the pattern ${r[2]}`);
+			routes.push({ prog: prog[1], method: r[1], pattern });
+		}
+	}
+	return routes;
+}
+
+apiSuite('routes', (srv, it) => {
+	it('every route of every program reaches that program through the web server', async () => {
+		const routes = routeTables();
+		assert.ok(routes.length >= 50, `${routes.length} routes read`);
+		const progs = new Set(routes.map((r) => r.prog));
+		assert.ok(progs.size >= 7, [...progs].join(' '));
+		const wrong = [];
+		const answered = [];
+		for (const r of routes) {
+			const path = r.pattern.replace(/\{vin\}/g, 'VF3AAAAAAAAAAAAAA').replace(/\{[a-z]+\}/g, 'x1');
+			const res = await srv.request(r.method, `${path}?zzunknown=1`);
+			const body = res.body && typeof res.body === 'object' ? res.body : {};
+			if (res.status !== 400 || typeof body.uuid !== 'string' || !/unknown query parameter "zzunknown"/.test(body.message || ''))
+				wrong.push(`${r.method} ${path}: ${res.status} ${res.text.slice(0, 80)}`);
+			else
+				answered.push({ ...r, path, uuid: body.uuid });
+		}
+		// the programs' log lines reach the test through a pipe: wait for them
+		const t0 = Date.now();
+		const logged = () => answered.every((a) => srv.ws.logs().includes(a.uuid));
+		while (!logged() && Date.now() - t0 < 10000)
+			await new Promise((res) => setTimeout(res, 50));
+		const lines = srv.ws.logs().split('\n');
+		for (const a of answered) {
+			const line = lines.find((l) => l.includes(a.uuid));
+			const who = line && /^cvapi\[([a-z0-9-]+)\]/.exec(line);
+			if (!who || who[1] !== a.prog)
+				wrong.push(`${a.method} ${a.path}: answered by ${who ? who[1] : '?'}, declared by ${a.prog}`);
+		}
+		assert.deepEqual(wrong, [], `${wrong.length} of ${routes.length} routes do not reach their program`);
+	});
+});
