@@ -204,30 +204,56 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
  * not the process, and so that the probe's handle is not this process's
  * one handle (DB_REGISTER allows one per process).
  */
+/*
+ * Does the registry name a process that died with the environment open?
+ * Each live process holds a lock on the first byte of its 25-byte slot;
+ * a slot with a pid and no lock is a dead one (Berkeley DB's own test,
+ * made here read-only with F_GETLK). *busy: another opener holds the
+ * exclusive lock (byte 1) at the moment.
+ */
+static bool registry_has_dead(const char *real, bool *busy)
+{
+	char reg[PATH_MAX + 32], slot[25];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
+	bool dead = false;
+	off_t at = 0;
+	int fd;
+
+	*busy = false;
+	snprintf(reg, sizeof(reg), "%s/__db.register", real);
+	fd = open(reg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	*busy = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	while (!dead && pread(fd, slot, sizeof(slot), at) == (ssize_t)sizeof(slot)) {
+		if (slot[0] != 'X') {
+			struct flock sl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
+
+			dead = fcntl(fd, F_GETLK, &sl) == 0 && sl.l_type == F_UNLCK;
+		}
+		at += (off_t)sizeof(slot);
+	}
+	close(fd);
+	return dead;
+}
+
 static void store_probe(struct cv_store *st, const char *home, const char *real, uint32_t envflags)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
-	char reg[PATH_MAX + 32];
-	int wst, fd;
+	bool busy;
+	int wst;
 	pid_t pid;
 
 	/*
-	 * Another opener holds the registry's exclusive lock (its byte 1):
-	 * no probe. After a death, the processes that start at once would
-	 * otherwise probe one after the other, each waiting for that lock,
-	 * and where the probe hangs, hang in turn. The first one's probe
-	 * settles it for all: it cleans up, or it recovers, or it hangs and
-	 * its process recovers.
+	 * Only after a death: a process starting beside live ones has nothing
+	 * to clean up. And not while another opener holds the registry's
+	 * exclusive lock: the processes that start at once after a death
+	 * would otherwise probe one after the other, each waiting for that
+	 * lock, and where the probe hangs, hang in turn. The first one's
+	 * probe settles it for all: it cleans up, or it recovers, or it hangs
+	 * and its process recovers.
 	 */
-	snprintf(reg, sizeof(reg), "%s/__db.register", real);
-	fd = open(reg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0) {
-		bool busy = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-
-		close(fd);
-		if (busy)
-			return;
-	}
+	if (!registry_has_dead(real, &busy) || busy)
+		return;
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)

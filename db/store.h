@@ -3,8 +3,9 @@
  * shared by every process, and the databases in it.
  *
  * Every process opens the environment once (cv_store_open) with
- * DB_REGISTER | DB_RECOVER. Before that, a child of the opener (the
- * failchk probe) opens it with DB_FAILCHK too: a process that died outside
+ * DB_REGISTER | DB_RECOVER. Before that, when the registry names a dead
+ * process, a child of the opener (the failchk probe) opens it with
+ * DB_FAILCHK too: a process that died outside
  * Berkeley DB's code (idle, or waiting on a client) is cleaned up by
  * failchk and forgotten, and nobody else notices. A process that died
  * inside it, or a probe that hangs (CV_STORE_PROBE_SECONDS), leads to
@@ -120,7 +121,7 @@ enum cv_store_flags {
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
 /* Seconds the failchk probe may take before it is ended and recovery runs instead. */
-#define CV_STORE_PROBE_SECONDS 2
+#define CV_STORE_PROBE_SECONDS 10
 /*
  * Run as root on a store folder that another user owns: become that user
  * (its supplementary groups, its group, then its uid; the folder's group
