@@ -197,19 +197,12 @@ int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 /* Render the record (vid . at . suffix) of the request's vehicle (r->vid); 404 if absent or of another kind. */
 static int render_item(struct cv_req *r, const struct cv_coll *coll, const char *what, int64_t at, unsigned suffix)
 {
-	unsigned char kb[26];
+	unsigned char vid[16];
 	struct cv_jw w;
 	enum cv_err e;
 
-	cv_vid_bytes(r->vid, kb);
-	cv_be64_put(kb + 16, (uint64_t)at);
-	if (coll->slen == 2) {
-		kb[24] = (unsigned char)(suffix >> 8);
-		kb[25] = (unsigned char)suffix;
-	} else {
-		kb[24] = (unsigned char)suffix;
-	}
-	e = cv_store_get(r->store, coll->db, NULL, kb, 24 + coll->slen, &r->scratch);
+	cv_vid_bytes(r->vid, vid);
+	e = cv_history_get(r->store, NULL, coll->db, vid, at, suffix, coll->slen, &r->scratch);
 	if (!e && !coll->accept(r, r->scratch.p, r->scratch.len))
 		e = CV_ENOTFOUND;
 	if (e == CV_ENOTFOUND)

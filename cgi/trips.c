@@ -667,7 +667,7 @@ static int get_ev_list(struct cv_req *r, const struct evkind *k)
 
 static int get_ev_item(struct cv_req *r, const struct evkind *k)
 {
-	unsigned char vid[16], kb[26];
+	unsigned char vid[16];
 	char idv[33];
 	struct cv_trip t;
 	struct cv_jw w;
@@ -682,15 +682,7 @@ static int get_ev_item(struct cv_req *r, const struct evkind *k)
 		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", k->what, (int)CV_ID_LEN(k->slen));
 	if (strcmp(idv, r->vid) || at < t.start_at || at > cv_trip_end_at(&t))
 		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s in this trip", k->what);
-	memcpy(kb, vid, 16);
-	cv_be64_put(kb + 16, (uint64_t)at);
-	if (k->slen == 2) {
-		kb[24] = (unsigned char)(suffix >> 8);
-		kb[25] = (unsigned char)suffix;
-	} else {
-		kb[24] = (unsigned char)suffix;
-	}
-	e = cv_store_get(r->store, k->db, NULL, kb, 24 + k->slen, &r->scratch);
+	e = cv_history_get(r->store, NULL, k->db, vid, at, suffix, k->slen, &r->scratch);
 	if (e == CV_ENOTFOUND)
 		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s in this trip", k->what);
 	if (e)

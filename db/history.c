@@ -169,6 +169,17 @@ enum cv_err cv_history_walk_desc(struct cv_store *st, DB_TXN *txn, enum cv_dbid 
 	return e;
 }
 
+enum cv_err cv_history_get(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			   int64_t at, unsigned suffix, size_t slen, struct cv_buf *out)
+{
+	unsigned char kb[26];
+
+	if (slen > 2)
+		return CV_EINVAL;
+	hist_key(kb, vid, at, suffix, slen);
+	return cv_store_get(st, id, txn, kb, 24 + slen, out);
+}
+
 enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			 unsigned index, struct cv_event *ev)
 {

@@ -187,6 +187,12 @@ enum cv_err cv_history_count(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, 
 			     void *arg, int64_t *count);
 
 /* One event (vid . at . index) or CV_ENOTFOUND. */
+/*
+ * The raw record of a history database (keys vid . at . suffix of slen
+ * bytes, as for cv_history_walk_desc) into out; CV_ENOTFOUND if none.
+ */
+enum cv_err cv_history_get(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const unsigned char vid[16],
+			   int64_t at, unsigned suffix, size_t slen, struct cv_buf *out);
 enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			 unsigned index, struct cv_event *ev);
 /* One period of db (alerts or stolen: vid . start . code) or CV_ENOTFOUND. */
