@@ -177,14 +177,10 @@ int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 
 	cv_page_open(&w, r, coll->embedded);
 	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
-		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
+		int64_t start;
 
-		if (pg.resume) {
-			if (CV_POS(iv[i].from, 0) > pg.resume_key)
-				continue;
-			if (pg.resume_key < start)
-				start = pg.resume_key;
-		}
+		if (!cv_page_from(&pg, CV_POS(iv[i].from, 0), CV_POS(iv[i].to - 1, 0xffff), &start))
+			continue;
 		e = cv_history_walk_desc(r->store, NULL, coll->db, vid, coll->slen, iv[i].from, start, emit_one, &c);
 	}
 	if (!e)

@@ -238,6 +238,18 @@ enum cv_page_step cv_page_step(struct cv_page *pg, int64_t *skip, int64_t key, c
 	return CV_PAGE_TAKE;
 }
 
+bool cv_page_from(const struct cv_page *pg, int64_t oldest, int64_t newest, int64_t *start)
+{
+	*start = newest;
+	if (!pg->resume)
+		return true;
+	if (oldest > pg->resume_key)
+		return false;
+	if (pg->resume_key < newest)
+		*start = pg->resume_key;
+	return true;
+}
+
 void cv_page_open(struct cv_jw *w, struct cv_req *r, const char *embedded)
 {
 	cv_jw_init(w, &r->out);

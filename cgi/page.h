@@ -54,6 +54,15 @@ enum cv_page_step { CV_PAGE_SKIP, CV_PAGE_TAKE, CV_PAGE_STOP };
 enum cv_page_step cv_page_step(struct cv_page *pg, int64_t *skip, int64_t key, const unsigned char *id);
 
 /*
+ * Where a newest-first walk of one interval starts on this page: the
+ * interval's positions run from oldest to newest (times, or CV_POS
+ * positions). false: the page resumes below the interval, which has
+ * nothing for it; otherwise *start is newest, or the resume point when the
+ * page resumes inside the interval.
+ */
+bool cv_page_from(const struct cv_page *pg, int64_t oldest, int64_t newest, int64_t *start);
+
+/*
  * A collection response: cv_page_open() starts r->out with
  * {"_embedded":{"<embedded>":[ ; the items follow; cv_page_close() ends the
  * array and writes the paging members (cv_page_finish), and returns 0, or

@@ -98,14 +98,10 @@ static int get_telemetry(struct cv_req *r)
 
 	cv_page_open(&w, r, "telemetries");
 	for (size_t i = 0; i < n && !e && !pg.more; i++) {
-		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
+		struct cv_walk wk = { iv[i].from, iv[i].to, 0, true };
 
-		if (pg.resume) {
-			if (iv[i].from > pg.resume_key)
-				continue;
-			if (pg.resume_key < wk.start)
-				wk.start = pg.resume_key;
-		}
+		if (!cv_page_from(&pg, iv[i].from, iv[i].to - 1, &wk.start))
+			continue;
 		e = cv_telemetry_walk(r->store, NULL, vid, &wk, emit_one, &c);
 	}
 	if (e)

@@ -244,13 +244,10 @@ static int get_trips(struct cv_req *r)
 
 	cv_page_open(&w, r, "trips");
 	for (size_t i = 0; i < n && !e && !pg.more; i++) {
-		int64_t start = iv[i].to - 1;
+		int64_t start;
 
-		if (pg.resume) {
-			if (iv[i].from > pg.resume_key)
-				continue;
-			start = CV_MIN(start, pg.resume_key);
-		}
+		if (!cv_page_from(&pg, iv[i].from, iv[i].to - 1, &start))
+			continue;
 		e = cv_trips_walk_desc(r->store, NULL, vid, iv[i].from, start, trip_emit, &c);
 	}
 	if (e)
@@ -515,13 +512,10 @@ static int get_telemetry(struct cv_req *r)
 	pg.total = c.counted;
 	cv_page_open(&w, r, "telemetries");
 	for (size_t i = 0; i < n && !e && !pg.more; i++) {
-		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
+		struct cv_walk wk = { iv[i].from, iv[i].to, 0, true };
 
-		if (pg.resume) {
-			if (iv[i].from > pg.resume_key)
-				continue;
-			wk.start = CV_MIN(wk.start, pg.resume_key);
-		}
+		if (!cv_page_from(&pg, iv[i].from, iv[i].to - 1, &wk.start))
+			continue;
 		e = cv_telemetry_walk(r->store, NULL, vid, &wk, tel_emit, &c);
 	}
 	if (e)
@@ -649,13 +643,10 @@ static int get_ev_list(struct cv_req *r, const struct evkind *k)
 	pg.total = c.counted;
 	cv_page_open(&w, r, k->embedded);
 	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
-		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
+		int64_t start;
 
-		if (pg.resume) {
-			if (CV_POS(iv[i].from, 0) > pg.resume_key)
-				continue;
-			start = CV_MIN(start, pg.resume_key);
-		}
+		if (!cv_page_from(&pg, CV_POS(iv[i].from, 0), CV_POS(iv[i].to - 1, 0xffff), &start))
+			continue;
 		e = cv_history_walk_desc(r->store, NULL, k->db, vid, k->slen, iv[i].from, start, ev_emit, &c);
 	}
 	if (!e)
