@@ -183,12 +183,9 @@ enum cv_err cv_history_get(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, co
 enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at,
 			 unsigned index, struct cv_event *ev)
 {
-	unsigned char kb[25];
 	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e;
+	enum cv_err e = cv_history_get(st, txn, CV_DB_EVENTS, vid, at, index, 1, &b);
 
-	hist_key(kb, vid, at, index, 1);
-	e = cv_store_get(st, CV_DB_EVENTS, txn, kb, sizeof(kb), &b);
 	if (!e)
 		e = cv_event_decode(b.p, b.len, ev);
 	cv_buf_release(&b);
@@ -198,12 +195,9 @@ enum cv_err cv_event_get(struct cv_store *st, DB_TXN *txn, const unsigned char v
 enum cv_err cv_period_get(struct cv_store *st, DB_TXN *txn, enum cv_dbid db, const unsigned char vid[16],
 			  int64_t start, unsigned code, struct cv_alert_rec *a)
 {
-	unsigned char kb[26];
 	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e;
+	enum cv_err e = cv_history_get(st, txn, db, vid, start, code, 2, &b);
 
-	hist_key(kb, vid, start, code, 2);
-	e = cv_store_get(st, db, txn, kb, sizeof(kb), &b);
 	if (!e)
 		e = cv_alert_decode(b.p, b.len, start, (uint16_t)code, a);
 	cv_buf_release(&b);

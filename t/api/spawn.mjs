@@ -338,13 +338,14 @@ apiSuite('spawn', (srv, it) => {
 	});
 
 	it('the programs say which of their environment settings they refuse, and run with the defaults', async () => {
-		const bad = { CVAPI_CACHE: 'lots', CVAPI_WATCHDOG: '0', CVAPI_PURGE_EVERY: '-5' };
+		const bad = { CVAPI_CACHE: 'lots', CVAPI_WATCHDOG: '0', CVAPI_PURGE_EVERY: '-5', CVAPI_CLIENT_TIMEOUT: '1m' };
 		const s = await start(['--procs', '1'], bad);
 		const want = [];
 		for (const prog of ['cvapi-ingest', 'cvapi-vehicle']) {
 			want.push(new RegExp(`${prog}: CVAPI_CACHE="lots" is not a whole number from 0 to 65536: 256 is used\n`));
 			want.push(new RegExp(`${prog}: CVAPI_WATCHDOG="0" is not a whole number from 1 to 3600: 3 is used\n`));
 			want.push(new RegExp(`${prog}: CVAPI_PURGE_EVERY="-5" is not a whole number from 0 to 86400: 10 is used\n`));
+			want.push(new RegExp(`${prog}: CVAPI_CLIENT_TIMEOUT="1m" is not a whole number from 1 to 3600: 20 is used\n`));
 		}
 		await until(() => want.every((re) => re.test(s.err)), `every refusal said: ${s.err}`);
 		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
