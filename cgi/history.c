@@ -95,8 +95,8 @@ struct walk_ctx {
 	struct cv_jw *w;
 	struct cv_page *pg;
 	const struct cv_coll *c;
+	unsigned char vid[16];  /* the vehicle (one vehicle's lists) */
 	int64_t skip;       /* items still to skip (indexRange) */
-	int64_t counted;
 	enum cv_err err;
 };
 
@@ -130,21 +130,35 @@ static bool count_accept(const void *val, size_t len, void *arg)
 	return a->c->accept(a->r, val, len) != 0;
 }
 
-/* The collection's records of one vehicle in the intervals, counted in bulk. */
-static enum cv_err count_vehicle(struct cv_req *r, const struct cv_coll *coll, const unsigned char vid[16],
-				 const struct cv_interval *iv, size_t n, int64_t *total)
+/* The collection's records of one vehicle in an interval, counted in bulk, added to *n. */
+static enum cv_err count_one(struct cv_req *r, const struct cv_coll *coll, const unsigned char vid[16],
+			     const struct cv_interval *iv, int64_t *n)
 {
 	struct count_arg a = { r, coll };
-	enum cv_err e = CV_OK;
+	int64_t k = 0;
+	enum cv_err e = cv_history_count(r->store, NULL, coll->db, vid, iv->from, iv->to, count_accept, &a, &k);
 
-	for (size_t i = 0; i < n && !e; i++) {
-		int64_t k = 0;
-
-		e = cv_history_count(r->store, NULL, coll->db, vid, iv[i].from, iv[i].to, count_accept, &a, &k);
-		*total += k;
-	}
+	*n += k;
 	return e;
 }
+
+static enum cv_err list_count(void *ctx, const struct cv_interval *iv, int64_t *n)
+{
+	struct walk_ctx *c = ctx;
+
+	return count_one(c->r, c->c, c->vid, iv, n);
+}
+
+static enum cv_err list_walk(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct walk_ctx *c = ctx;
+	enum cv_err e = cv_history_walk_desc(c->r->store, NULL, c->c->db, c->vid, c->c->slen, iv->from, start,
+					     emit_one, c);
+
+	return e ? e : c->err;
+}
+
+static const struct cv_page_source list_source = { list_count, list_walk, true };
 
 int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 {
@@ -152,16 +166,14 @@ int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 	struct cv_page pg;
 	struct cv_jw w;
 	struct walk_ctx c;
-	unsigned char vid[16];
 	size_t n;
-	enum cv_err e = CV_OK;
+	enum cv_err e;
 	int st = cv_check_vehicle(r);
 
 	if (!st)
 		st = cv_page_init(r, 60, &pg);
 	if (st)
 		return st;
-	cv_vid_bytes(r->vid, vid);
 	n = cv_intervals_desc(r, iv);
 	memset(&c, 0, sizeof(c));
 	c.r = r;
@@ -169,22 +181,9 @@ int cv_coll_list(struct cv_req *r, const struct cv_coll *coll)
 	c.pg = &pg;
 	c.c = coll;
 	c.skip = pg.resume ? 0 : pg.offset;
-
-	e = count_vehicle(r, coll, vid, iv, n, &c.counted);
-	if (e)
-		return cv_fail_store(r, e, coll->path);
-	pg.total = c.counted;
-
+	cv_vid_bytes(r->vid, c.vid);
 	cv_page_open(&w, r, coll->embedded);
-	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
-		int64_t start;
-
-		if (!cv_page_from(&pg, CV_POS(iv[i].from, 0), CV_POS(iv[i].to - 1, 0xffff), &start))
-			continue;
-		e = cv_history_walk_desc(r->store, NULL, coll->db, vid, coll->slen, iv[i].from, start, emit_one, &c);
-	}
-	if (!e)
-		e = c.err;
+	e = cv_page_intervals(&pg, iv, n, &list_source, &c);
 	if (e)
 		return cv_fail_store(r, e, coll->path);
 	return cv_page_close(&w, r, &pg);
@@ -375,12 +374,16 @@ static enum cv_err merge_interval(struct cv_req *r, const struct cv_coll *coll, 
 	return e;
 }
 
+struct vid_set;
+
 struct fleet_ctx {
+	struct cv_req *r;
 	struct cv_jw *w;
 	struct cv_page *pg;
 	const struct cv_coll *c;
+	struct fleet_set *fs;
+	struct vid_set *set;    /* the fleet's vehicles, for the time index */
 	int64_t skip;
-	int64_t counted;
 	enum cv_err err;
 };
 
@@ -468,31 +471,30 @@ static bool in_set(const struct vid_set *s, const unsigned char *vid)
 	return false;
 }
 
-struct indexed_ctx {
-	struct cv_req *r;
-	const struct vid_set *set;
+/* Counting through the index: the fleet's records of an interval. */
+struct indexed_count {
 	struct fleet_ctx *fc;
-	int64_t counted;
+	int64_t n;
 };
 
-static int indexed_count(const struct cv_hrec *h, void *arg)
+static int indexed_count_one(const struct cv_hrec *h, void *arg)
 {
-	struct indexed_ctx *x = arg;
+	struct indexed_count *a = arg;
 
-	if (in_set(x->set, h->vid) && x->fc->c->accept(x->r, h->val, h->len))
-		x->counted++;
+	if (in_set(a->fc->set, h->vid) && a->fc->c->accept(a->fc->r, h->val, h->len))
+		a->n++;
 	return 0;
 }
 
 static int indexed_one(const struct cv_hrec *h, void *arg)
 {
-	struct indexed_ctx *x = arg;
+	struct fleet_ctx *c = arg;
 	char vidhex[CV_VID_HEXLEN + 1];
 
-	if (!in_set(x->set, h->vid) || !x->fc->c->accept(x->r, h->val, h->len))
+	if (!in_set(c->set, h->vid) || !c->c->accept(c->r, h->val, h->len))
 		return 0;
 	cv_hex(h->vid, 16, vidhex);
-	return fleet_emit(x->r, x->fc, vidhex, h->vid, h->at, h->suffix, h->val, h->len);
+	return fleet_emit(c->r, c, vidhex, h->vid, h->at, h->suffix, h->val, h->len);
 }
 
 /*
@@ -500,48 +502,62 @@ static int indexed_one(const struct cv_hrec *h, void *arg)
  * interval, the page one seek and a step per record, whatever the number
  * of vehicles (hindex.h).
  */
-static enum cv_err fleet_list_indexed(struct cv_req *r, const struct cv_coll *coll, const struct fleet_set *fs,
-				      const struct cv_interval *iv, size_t n, struct cv_page *pg, struct fleet_ctx *c)
+static enum cv_err indexed_count(void *ctx, const struct cv_interval *iv, int64_t *n)
 {
-	struct vid_set set;
-	struct indexed_ctx x = { r, &set, c, 0 };
-	enum cv_err e = CV_OK;
+	struct fleet_ctx *c = ctx;
+	struct indexed_count a = { c, 0 };
+	enum cv_err e = cv_hindex_scan(c->r->store, c->c->hkind, iv->from, iv->to, indexed_count_one, &a);
 
-	set_init(&set, fs);
-	for (size_t i = 0; i < n && !e; i++)
-		e = cv_hindex_scan(r->store, coll->hkind, iv[i].from, iv[i].to, indexed_count, &x);
-	pg->total = x.counted;
-	c->skip = pg->resume ? 0 : pg->offset;
-	cv_page_open(c->w, r, coll->embedded);
-	for (size_t i = 0; i < n && !e && !c->err && !pg->more; i++) {
-		int64_t start = CV_POS(iv[i].to - 1, 0xffff);
-		const unsigned char *vid = NULL;
-
-		if (pg->resume) {
-			if (CV_POS(iv[i].from, 0) > pg->resume_key)
-				continue;
-			if (pg->resume_key <= start) {
-				/* from the resume point itself: (time, suffix, vehicle) */
-				start = pg->resume_key;
-				vid = pg->resume_id;
-			}
-		}
-		e = cv_hindex_walk_desc(r->store, coll->hkind, iv[i].from, start, vid, indexed_one, &x);
-	}
-	free(set.slot);
-	free(set.used);
+	*n += a.n;
 	return e;
 }
+
+static enum cv_err indexed_walk(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct fleet_ctx *c = ctx;
+	/* from the resume point itself: (time, suffix, vehicle) */
+	const unsigned char *vid = c->pg->resume && start == c->pg->resume_key ? c->pg->resume_id : NULL;
+	enum cv_err e = cv_hindex_walk_desc(c->r->store, c->c->hkind, iv->from, start, vid, indexed_one, c);
+
+	return e ? e : c->err;
+}
+
+static const struct cv_page_source indexed_source = { indexed_count, indexed_walk, true };
+
+/* Without the index: each vehicle's records counted in bulk, then merged. */
+static enum cv_err merged_count(void *ctx, const struct cv_interval *iv, int64_t *n)
+{
+	struct fleet_ctx *c = ctx;
+	enum cv_err e = CV_OK;
+
+	for (size_t i = 0; i < c->fs->n && !e; i++)
+		e = count_one(c->r, c->c, c->fs->v[i].vid, iv, n);
+	return e;
+}
+
+static enum cv_err merged_walk(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct fleet_ctx *c = ctx;
+	enum cv_err e;
+
+	(void)start;    /* merge_interval resumes from the page's token itself */
+	e = merge_interval(c->r, c->c, c->fs, iv, c->pg, fleet_one, c);
+	return e ? e : c->err;
+}
+
+static const struct cv_page_source merged_source = { merged_count, merged_walk, true };
 
 int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 {
 	struct cv_interval iv[CV_MAX_INTERVALS];
 	struct fleet_set fs = { NULL, 0, 0 };
+	struct vid_set set = { NULL, NULL, 0 };
 	struct fleet_ctx c;
 	struct cv_page pg;
 	struct cv_jw w;
 	size_t n;
 	enum cv_err e;
+	bool indexed = coll->hkind && cv_hindex_ready(r->store);
 	int st = cv_page_init(r, 60, &pg);
 
 	if (st)
@@ -553,28 +569,20 @@ int cv_coll_fleet_list(struct cv_req *r, const struct cv_coll *coll)
 	}
 	n = cv_intervals_desc(r, iv);
 	memset(&c, 0, sizeof(c));
+	c.r = r;
 	c.w = &w;
 	c.pg = &pg;
 	c.c = coll;
-	if (coll->hkind && cv_hindex_ready(r->store)) {
-		e = fleet_list_indexed(r, coll, &fs, iv, n, &pg, &c);
-	} else {
-		/* without the index: each vehicle's records counted in bulk, then merged */
-		for (size_t i = 0; i < fs.n && !e; i++)
-			e = count_vehicle(r, coll, fs.v[i].vid, iv, n, &c.counted);
-		pg.total = c.counted;
-		c.skip = pg.resume ? 0 : pg.offset;
-
-		cv_page_open(&w, r, coll->embedded);
-		for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
-			if (pg.resume && CV_POS(iv[i].from, 0) > pg.resume_key)
-				continue;
-			e = merge_interval(r, coll, &fs, &iv[i], &pg, fleet_one, &c);
-		}
-	}
+	c.fs = &fs;
+	c.set = &set;
+	c.skip = pg.resume ? 0 : pg.offset;
+	if (indexed)
+		set_init(&set, &fs);
+	cv_page_open(&w, r, coll->embedded);
+	e = cv_page_intervals(&pg, iv, n, indexed ? &indexed_source : &merged_source, &c);
+	free(set.slot);
+	free(set.used);
 	free(fs.v);
-	if (!e)
-		e = c.err;
 	if (e)
 		return cv_fail_store(r, e, coll->path);
 	return cv_page_close(&w, r, &pg);

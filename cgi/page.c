@@ -250,6 +250,25 @@ bool cv_page_from(const struct cv_page *pg, int64_t oldest, int64_t newest, int6
 	return true;
 }
 
+enum cv_err cv_page_intervals(struct cv_page *pg, const struct cv_interval *iv, size_t n,
+			      const struct cv_page_source *src, void *ctx)
+{
+	enum cv_err e = CV_OK;
+
+	pg->total = 0;
+	for (size_t i = 0; i < n && !e; i++)
+		e = src->count(ctx, &iv[i], &pg->total);
+	for (size_t i = 0; i < n && !e && !pg->more; i++) {
+		int64_t oldest = src->positions ? CV_POS(iv[i].from, 0) : iv[i].from;
+		int64_t newest = src->positions ? CV_POS(iv[i].to - 1, 0xffff) : iv[i].to - 1;
+		int64_t start;
+
+		if (cv_page_from(pg, oldest, newest, &start))
+			e = src->walk(ctx, &iv[i], start);
+	}
+	return e;
+}
+
 void cv_page_open(struct cv_jw *w, struct cv_req *r, const char *embedded)
 {
 	cv_jw_init(w, &r->out);

@@ -63,6 +63,28 @@ enum cv_page_step cv_page_step(struct cv_page *pg, int64_t *skip, int64_t key, c
 bool cv_page_from(const struct cv_page *pg, int64_t oldest, int64_t newest, int64_t *start);
 
 /*
+ * The one count-then-emit walk of a newest-first list over time intervals
+ * (the request's timestamps, newest first: cv_intervals_desc):
+ *   count(ctx, iv, &n)   adds to n the items of [iv->from, iv->to) that
+ *                        the list shows;
+ *   walk(ctx, iv, start) writes the interval's items newest first from
+ *                        position `start` down, each through
+ *                        cv_page_step, stopping when it says STOP;
+ *   positions            true when the walk's positions are CV_POS(time,
+ *                        suffix) (history records), false for times.
+ * cv_page_intervals() counts every interval into pg->total, then walks
+ * them in order from where the page starts (cv_page_from) until the page
+ * is full. The first error of a callback ends it and is returned.
+ */
+struct cv_page_source {
+	enum cv_err (*count)(void *ctx, const struct cv_interval *iv, int64_t *n);
+	enum cv_err (*walk)(void *ctx, const struct cv_interval *iv, int64_t start);
+	bool positions;
+};
+enum cv_err cv_page_intervals(struct cv_page *pg, const struct cv_interval *iv, size_t n,
+			      const struct cv_page_source *src, void *ctx);
+
+/*
  * A collection response: cv_page_open() starts r->out with
  * {"_embedded":{"<embedded>":[ ; the items follow; cv_page_close() ends the
  * array and writes the paging members (cv_page_finish), and returns 0, or

@@ -22,8 +22,8 @@ struct walk_ctx {
 	struct cv_page *pg;
 	uint32_t mask;
 	bool filtered;
+	unsigned char vid[16];
 	int64_t skip;       /* items still to skip (indexRange) */
-	int64_t counted;
 };
 
 /* Counting: a sample is listed if it has one of the filter's parts. */
@@ -60,22 +60,41 @@ static uint32_t check_extension(const char *item)
 	return !strcmp(item, "odometer") || !strcmp(item, "fuel") || !strcmp(item, "electric");
 }
 
+/* what is listed: samples with one telemetry part at least (of the filter's) */
+static enum cv_err tel_count(void *ctx, const struct cv_interval *iv, int64_t *n)
+{
+	struct walk_ctx *c = ctx;
+	int64_t k = 0;
+	enum cv_err e = cv_telemetry_count(c->r->store, NULL, c->vid, iv->from, iv->to, count_accept, c, &k);
+
+	*n += k;
+	return e;
+}
+
+static enum cv_err tel_walk(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct walk_ctx *c = ctx;
+	struct cv_walk wk = { iv->from, iv->to, start, true };
+
+	return cv_telemetry_walk(c->r->store, NULL, c->vid, &wk, emit_one, c);
+}
+
+static const struct cv_page_source tel_source = { tel_count, tel_walk, false };
+
 static int get_telemetry(struct cv_req *r)
 {
 	struct cv_interval iv[CV_MAX_INTERVALS];
 	struct cv_page pg;
 	struct cv_jw w;
 	struct walk_ctx c;
-	unsigned char vid[16];
 	size_t n;
-	enum cv_err e = CV_OK;
+	enum cv_err e;
 	int st = cv_check_vehicle(r);
 
 	if (!st)
 		st = cv_page_init(r, 60, &pg);
 	if (st)
 		return st;
-	cv_vid_bytes(r->vid, vid);
 	n = cv_intervals_desc(r, iv);
 	memset(&c, 0, sizeof(c));
 	c.r = r;
@@ -84,26 +103,9 @@ static int get_telemetry(struct cv_req *r)
 	c.filtered = r->q.type != 0;
 	c.mask = c.filtered ? r->q.type : CV_TP_ALL;
 	c.skip = pg.resume ? 0 : pg.offset;
-
-	for (size_t i = 0; i < n && !e; i++) {
-		int64_t k;
-
-		/* what is listed: samples with one telemetry part at least (of the filter's) */
-		e = cv_telemetry_count(r->store, NULL, vid, iv[i].from, iv[i].to, count_accept, &c, &k);
-		c.counted += k;
-	}
-	if (e)
-		return cv_fail_store(r, e, "telemetry");
-	pg.total = c.counted;
-
+	cv_vid_bytes(r->vid, c.vid);
 	cv_page_open(&w, r, "telemetries");
-	for (size_t i = 0; i < n && !e && !pg.more; i++) {
-		struct cv_walk wk = { iv[i].from, iv[i].to, 0, true };
-
-		if (!cv_page_from(&pg, iv[i].from, iv[i].to - 1, &wk.start))
-			continue;
-		e = cv_telemetry_walk(r->store, NULL, vid, &wk, emit_one, &c);
-	}
+	e = cv_page_intervals(&pg, iv, n, &tel_source, &c);
 	if (e)
 		return cv_fail_store(r, e, "telemetry");
 	return cv_page_close(&w, r, &pg);

@@ -185,6 +185,7 @@ struct trips_ctx {
 	struct cv_jw *w;
 	struct cv_page *pg;
 	struct trip_filter f;
+	unsigned char vid[16];
 	int64_t skip;
 	int64_t counted;
 };
@@ -213,15 +214,34 @@ static int trip_emit(const struct cv_trip *t, void *arg)
 	return 0;
 }
 
+static enum cv_err trips_count(void *ctx, const struct cv_interval *iv, int64_t *n)
+{
+	struct trips_ctx *c = ctx;
+	enum cv_err e;
+
+	c->counted = 0;
+	e = cv_trips_walk_desc(c->r->store, NULL, c->vid, iv->from, iv->to - 1, trip_count, c);
+	*n += c->counted;
+	return e;
+}
+
+static enum cv_err trips_walk(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct trips_ctx *c = ctx;
+
+	return cv_trips_walk_desc(c->r->store, NULL, c->vid, iv->from, start, trip_emit, c);
+}
+
+static const struct cv_page_source trips_source = { trips_count, trips_walk, false };
+
 static int get_trips(struct cv_req *r)
 {
 	struct cv_interval iv[CV_MAX_INTERVALS];
 	struct cv_page pg;
 	struct cv_jw w;
 	struct trips_ctx c;
-	unsigned char vid[16];
 	size_t n;
-	enum cv_err e = CV_OK;
+	enum cv_err e;
 	int st = cv_check_vehicle(r);
 
 	memset(&c, 0, sizeof(c));
@@ -230,26 +250,14 @@ static int get_trips(struct cv_req *r)
 		st = cv_page_init(r, TRIPS_PAGE_MAX, &pg);
 	if (st)
 		return st;
-	cv_vid_bytes(r->vid, vid);
+	cv_vid_bytes(r->vid, c.vid);
 	n = cv_intervals_desc(r, iv);
 	c.r = r;
 	c.w = &w;
 	c.pg = &pg;
 	c.skip = pg.resume ? 0 : pg.offset;
-	for (size_t i = 0; i < n && !e; i++)
-		e = cv_trips_walk_desc(r->store, NULL, vid, iv[i].from, iv[i].to - 1, trip_count, &c);
-	if (e)
-		return cv_fail_store(r, e, "trips");
-	pg.total = c.counted;
-
 	cv_page_open(&w, r, "trips");
-	for (size_t i = 0; i < n && !e && !pg.more; i++) {
-		int64_t start;
-
-		if (!cv_page_from(&pg, iv[i].from, iv[i].to - 1, &start))
-			continue;
-		e = cv_trips_walk_desc(r->store, NULL, vid, iv[i].from, start, trip_emit, &c);
-	}
+	e = cv_page_intervals(&pg, iv, n, &trips_source, &c);
 	if (e)
 		return cv_fail_store(r, e, "trips");
 	return cv_page_close(&w, r, &pg);
@@ -448,6 +456,7 @@ struct tel_ctx {
 	const char *tid;
 	uint32_t select;    /* parts a sample must have one of (type filter) */
 	uint32_t show;      /* parts written: none without data:telemetry */
+	unsigned char vid[16];
 	int64_t skip;
 	int64_t counted;
 };
@@ -477,24 +486,46 @@ static int tel_emit(const struct cv_sample *s, void *arg)
 	return 0;
 }
 
+static enum cv_err trip_tel_count(void *ctx, const struct cv_interval *iv, int64_t *n)
+{
+	struct tel_ctx *c = ctx;
+	struct cv_walk wk = { iv->from, iv->to, iv->to - 1, true };
+	enum cv_err e;
+
+	c->counted = 0;
+	e = cv_telemetry_walk(c->r->store, NULL, c->vid, &wk, tel_count, c);
+	*n += c->counted;
+	return e;
+}
+
+static enum cv_err trip_tel_walk(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct tel_ctx *c = ctx;
+	struct cv_walk wk = { iv->from, iv->to, start, true };
+
+	return cv_telemetry_walk(c->r->store, NULL, c->vid, &wk, tel_emit, c);
+}
+
+static const struct cv_page_source trip_tel_source = { trip_tel_count, trip_tel_walk, false };
+
 static int get_telemetry(struct cv_req *r)
 {
 	struct cv_interval iv[CV_MAX_INTERVALS];
-	unsigned char vid[16];
 	struct cv_trip t;
 	struct cv_page pg;
 	struct cv_jw w;
 	struct tel_ctx c;
-	enum cv_err e = CV_OK;
+	enum cv_err e;
 	size_t n;
-	int st = load_trip(r, vid, &t);
+	int st;
 
+	memset(&c, 0, sizeof(c));
+	st = load_trip(r, c.vid, &t);
 	if (!st)
 		st = cv_page_init(r, 60, &pg);
 	if (st)
 		return st;
 	n = span_intervals(r, t.start_at, cv_trip_end_at(&t), iv);
-	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.w = &w;
 	c.pg = &pg;
@@ -502,22 +533,8 @@ static int get_telemetry(struct cv_req *r)
 	c.select = r->q.type ? r->q.type : CV_TP_ALL;
 	c.show = r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY) ? c.select : 0;
 	c.skip = pg.resume ? 0 : pg.offset;
-	for (size_t i = 0; i < n && !e; i++) {
-		struct cv_walk wk = { iv[i].from, iv[i].to, iv[i].to - 1, true };
-
-		e = cv_telemetry_walk(r->store, NULL, vid, &wk, tel_count, &c);
-	}
-	if (e)
-		return cv_fail_store(r, e, "telemetry");
-	pg.total = c.counted;
 	cv_page_open(&w, r, "telemetries");
-	for (size_t i = 0; i < n && !e && !pg.more; i++) {
-		struct cv_walk wk = { iv[i].from, iv[i].to, 0, true };
-
-		if (!cv_page_from(&pg, iv[i].from, iv[i].to - 1, &wk.start))
-			continue;
-		e = cv_telemetry_walk(r->store, NULL, vid, &wk, tel_emit, &c);
-	}
+	e = cv_page_intervals(&pg, iv, n, &trip_tel_source, &c);
 	if (e)
 		return cv_fail_store(r, e, "telemetry");
 	return cv_page_close(&w, r, &pg);
@@ -572,6 +589,7 @@ struct ev_ctx {
 	struct cv_jw *w;
 	struct cv_page *pg;
 	const struct evkind *k;
+	unsigned char vid[16];
 	int64_t skip;
 	int64_t counted;
 	enum cv_err err;
@@ -610,47 +628,54 @@ static int ev_emit(int64_t at, unsigned suffix, const void *val, size_t len, voi
 	return 0;
 }
 
+static enum cv_err ev_list_count(void *ctx, const struct cv_interval *iv, int64_t *n)
+{
+	struct ev_ctx *c = ctx;
+	enum cv_err e;
+
+	c->counted = 0;
+	e = cv_history_walk_desc(c->r->store, NULL, c->k->db, c->vid, c->k->slen, iv->from,
+				 CV_POS(iv->to - 1, 0xffff), ev_count, c);
+	*n += c->counted;
+	return e ? e : c->err;
+}
+
+static enum cv_err ev_list_walk(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct ev_ctx *c = ctx;
+	enum cv_err e = cv_history_walk_desc(c->r->store, NULL, c->k->db, c->vid, c->k->slen, iv->from, start,
+					     ev_emit, c);
+
+	return e ? e : c->err;
+}
+
+static const struct cv_page_source ev_source = { ev_list_count, ev_list_walk, true };
+
 static int get_ev_list(struct cv_req *r, const struct evkind *k)
 {
 	struct cv_interval iv[CV_MAX_INTERVALS];
-	unsigned char vid[16];
 	struct cv_trip t;
 	struct cv_page pg;
 	struct cv_jw w;
 	struct ev_ctx c;
-	enum cv_err e = CV_OK;
+	enum cv_err e;
 	size_t n;
-	int st = load_trip(r, vid, &t);
+	int st;
 
+	memset(&c, 0, sizeof(c));
+	st = load_trip(r, c.vid, &t);
 	if (!st)
 		st = cv_page_init(r, TRIPS_PAGE_MAX, &pg);
 	if (st)
 		return st;
 	n = span_intervals(r, t.start_at, cv_trip_end_at(&t), iv);
-	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.w = &w;
 	c.pg = &pg;
 	c.k = k;
 	c.skip = pg.resume ? 0 : pg.offset;
-	for (size_t i = 0; i < n && !e && !c.err; i++)
-		e = cv_history_walk_desc(r->store, NULL, k->db, vid, k->slen, iv[i].from, CV_POS(iv[i].to - 1, 0xffff),
-					 ev_count, &c);
-	if (!e)
-		e = c.err;
-	if (e)
-		return cv_fail_store(r, e, k->embedded);
-	pg.total = c.counted;
 	cv_page_open(&w, r, k->embedded);
-	for (size_t i = 0; i < n && !e && !c.err && !pg.more; i++) {
-		int64_t start;
-
-		if (!cv_page_from(&pg, CV_POS(iv[i].from, 0), CV_POS(iv[i].to - 1, 0xffff), &start))
-			continue;
-		e = cv_history_walk_desc(r->store, NULL, k->db, vid, k->slen, iv[i].from, start, ev_emit, &c);
-	}
-	if (!e)
-		e = c.err;
+	e = cv_page_intervals(&pg, iv, n, &ev_source, &c);
 	if (e)
 		return cv_fail_store(r, e, k->embedded);
 	return cv_page_close(&w, r, &pg);
