@@ -93,35 +93,18 @@ void cv_body_drop(struct cv_req *r)
 int cv_body_form(struct cv_req *r, const char *const *names, const char **vals)
 {
 	const char *ct = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
-	const char *p = cv_buf_str(&r->body), *end = p + r->body.len;
+	const char *p = cv_buf_str(&r->body);
 	size_t i;
+	int st;
 
 	for (i = 0; names[i]; i++)
 		vals[i] = NULL;
 	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) || (ct[33] && ct[33] != ';'))
 		return cv_fail(r, 415, CV_C_MEDIA, "the body must be application/x-www-form-urlencoded");
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
-		size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
-		char name[64], *val;
+	st = cv_pairs_split(r, p, r->body.len, r->form, &r->nform, "form field");
+	for (size_t f = 0; f < r->nform && !st; f++) {
+		const char *name = r->form[f][0];
 
-		if (n == 0) {
-			p++;
-			continue;
-		}
-		if (r->nform >= CV_MAX_PARAMS)
-			return cv_fail(r, 400, CV_C_BAD_PARAM, "too many form fields");
-		eq = memchr(p, '=', n);
-		if (!eq || !cv_pct_decode(p, (size_t)(eq - p), name, sizeof(name), true))
-			return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed form field");
-		val = cv_malloc(n + 1);
-		if (!cv_pct_decode(eq + 1, (size_t)(p + n - eq - 1), val, n + 1, true)) {
-			free(val);
-			return cv_fail(r, 400, CV_C_BAD_PARAM, "form field %s has a malformed value", name);
-		}
-		r->form[r->nform][0] = cv_strdup(name);
-		r->form[r->nform][1] = val;
-		r->nform++;
 		for (i = 0; names[i]; i++)
 			if (!strcmp(names[i], name))
 				break;
@@ -129,10 +112,9 @@ int cv_body_form(struct cv_req *r, const char *const *names, const char **vals)
 			return cv_fail(r, 400, CV_C_UNKNOWN_PARAM, "unknown form field \"%.40s\"", name);
 		if (vals[i])
 			return cv_fail(r, 400, CV_C_DUP_PARAM, "form field %s is given more than once", name);
-		vals[i] = val;
-		p += n + (amp ? 1 : 0);
+		vals[i] = r->form[f][1];
 	}
-	return 0;
+	return st;
 }
 
 /*

@@ -214,46 +214,54 @@ static int parse_field(struct cv_req *r, const struct cv_field *f, size_t fi, co
 	return cv_fail(r, 500, CV_C_GENERIC, "unhandled field type");
 }
 
+int cv_pairs_split(struct cv_req *r, const char *p, size_t len, char *pairs[][2], size_t *count, const char *what)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
+		size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+		char name[64], *val;
+
+		if (n > 0) {
+			if (*count >= CV_MAX_PARAMS)
+				return cv_fail(r, 400, CV_C_BAD_PARAM, "too many %ss (at most %d)", what, CV_MAX_PARAMS);
+			eq = memchr(p, '=', n);
+			if (!eq || !cv_pct_decode(p, (size_t)(eq - p), name, sizeof(name), true))
+				return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed %s \"%.40s\"", what, p);
+			val = cv_malloc(n + 1);
+			if (!cv_pct_decode(eq + 1, (size_t)(p + n - eq - 1), val, n + 1, true)) {
+				free(val);
+				return cv_fail(r, 400, CV_C_BAD_PARAM, "%s %s has a malformed value", what, name);
+			}
+			pairs[*count][0] = cv_strdup(name);
+			pairs[*count][1] = val;
+			(*count)++;
+		}
+		p += n + (amp ? 1 : 0);
+	}
+	return 0;
+}
+
 int cv_query_parse(struct cv_req *r)
 {
-	const char *q = r->query_string;
 	const struct cv_field *fields = r->route->fields;
 	unsigned seen = 0;
+	int st;
 
-	while (q && *q) {
-		const char *amp = strchr(q, '&'), *eq;
-		size_t n = amp ? (size_t)(amp - q) : strlen(q);
-		char name[64], *val;
+	if (!r->query_string)
+		return 0;
+	st = cv_pairs_split(r, r->query_string, strlen(r->query_string), r->params, &r->nparams, "query parameter");
+	for (size_t i = 0; i < r->nparams && !st; i++) {
+		const char *name = r->params[i][0];
 		size_t fi;
-		int st;
 
-		if (n == 0) {
-			q = amp ? amp + 1 : NULL;
-			continue;
-		}
-		if (r->nparams >= CV_MAX_PARAMS)
-			return cv_fail(r, 400, CV_C_BAD_PARAM, "too many query parameters (at most %d)", CV_MAX_PARAMS);
-		eq = memchr(q, '=', n);
-		if (!eq || !cv_pct_decode(q, (size_t)(eq - q), name, sizeof(name), true))
-			return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed query parameter \"%.40s\"", q);
-		val = cv_malloc(n + 1);
-		if (!cv_pct_decode(eq + 1, (size_t)(q + n - eq - 1), val, n + 1, true)) {
-			free(val);
-			return cv_fail(r, 400, CV_C_BAD_PARAM, "query parameter %s has a malformed value", name);
-		}
-		r->params[r->nparams][0] = cv_strdup(name);
-		r->params[r->nparams][1] = val;
-		r->nparams++;
 		for (fi = 0; fields && fields[fi].name; fi++)
 			if (!strcmp(fields[fi].name, name))
 				break;
 		if (!fields || !fields[fi].name)
 			return cv_fail(r, 400, CV_C_UNKNOWN_PARAM, "unknown query parameter \"%.40s\"", name);
-		st = parse_field(r, &fields[fi], fi, val, &seen);
-		if (st)
-			return st;
-		q = amp ? amp + 1 : NULL;
+		st = parse_field(r, &fields[fi], fi, r->params[i][1], &seen);
 	}
-	return 0;
+	return st;
 }
-

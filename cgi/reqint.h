@@ -26,6 +26,13 @@ int cv_route_match(struct cv_req *r, const char *pattern);
 /* r->base, from the request's host (or the forwarded one when CVAPI_TRUST_PROXY=1). */
 void cv_set_base(struct cv_req *r);
 int cv_query_parse(struct cv_req *r);
+/*
+ * Split p[0..len) (name=value&..., www-form-urlencoded; empty items
+ * skipped) into decoded pairs appended to pairs[*count] (owned by the
+ * request), at most CV_MAX_PARAMS in all. `what` names an item in the
+ * errors ("query parameter", "form field"). 0, or the 400 answered.
+ */
+int cv_pairs_split(struct cv_req *r, const char *p, size_t len, char *pairs[][2], size_t *count, const char *what);
 int cv_body_check(struct cv_req *r);
 int cv_auth_vehicle(struct cv_req *r);
 int cv_auth_user(struct cv_req *r);
