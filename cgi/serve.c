@@ -472,15 +472,19 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		purge_tick(&store, prog, cv_now_ms());
 		if (cv_req_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
 			/*
-			 * Close the handles (that takes this process out of the
-			 * environment's registry, or the next process to open it
-			 * would see one more dead process and recover once more),
-			 * then leave at once: a panicked environment does not free
-			 * its memory, which is no leak worth reporting at exit.
+			 * Leave at once, handles open: this process's slot in
+			 * the environment's registry stays, naming a process
+			 * that died inside the store (procs.h), and the first
+			 * replacement to open the store recovers it. Closing
+			 * would empty the slot; when nobody else died, the
+			 * replacements would then join the panicked
+			 * environment again and again, with nobody to recover
+			 * it (t/api/panic.mjs). Where the panic comes from a
+			 * recovery under way, that recovery has emptied the
+			 * slot already, and no second one follows.
 			 */
 			fprintf(stderr, "cvapi[%s]: the store needs recovery: exiting to be restarted\n", prog);
 			fflush(stderr);
-			cv_store_close(&store);
 			_exit(1);
 		}
 		cv_wd_idle();
