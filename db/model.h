@@ -233,4 +233,21 @@ enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char
  */
 enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const char *msgid, int64_t now);
 
+/*
+ * Callbacks, under their owner ("u:" login or "f:" fleet id): another
+ * owner's id is CV_ENOTFOUND. put: flags 0 or DB_NOOVERWRITE (CV_EEXIST).
+ */
+enum cv_err cv_callback_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id,
+			    struct cv_callback *cb);
+enum cv_err cv_callback_put(struct cv_store *st, DB_TXN *txn, const struct cv_callback *cb, uint32_t flags);
+enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id);
+/*
+ * An owner's callbacks in id order: those keep() accepts (every one when
+ * keep is NULL) are counted into *total, and fn is called for those whose
+ * rank is in [offset, offset + limit); fn returns nonzero to stop.
+ */
+enum cv_err cv_callbacks_of(struct cv_store *st, DB_TXN *txn, const char *owner,
+			    bool (*keep)(const struct cv_callback *cb, void *arg), size_t offset, size_t limit,
+			    size_t *total, int (*fn)(const struct cv_callback *cb, void *arg), void *arg);
+
 #endif

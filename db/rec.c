@@ -2,6 +2,7 @@
 #include "rec.h"
 #include "pack.h"
 #include "jw.h"
+#include "ids.h"
 
 #include <string.h>
 
@@ -576,5 +577,102 @@ enum cv_err cv_status_decode(const void *p, size_t len, struct cv_status_rec *re
 	rec->members_len = msz;
 	rec->position = rec->members + msz;
 	rec->position_len = psz;
+	return CV_OK;
+}
+
+/* ---- callbacks ------------------------------------------------------------- */
+
+const char *const cv_remote_type_names[CV_REMOTE_TYPES] = {
+	"ThermalPreconditioning", "ElectricBatteryChargingRequest", "Horn", "Doors", "Lights",
+	"Immobilization", "Stolen", "WakeUp", "Navigation",
+};
+const char *const cv_cb_status_names[3] = { "Running", "Paused", "Failed" };
+const char *const cv_cb_retry_names[3] = { "None", "Bounded", "Always" };
+const char *const cv_cb_attr_names[3] = { "Header", "Body", "Query" };
+
+enum cv_err cv_callback_encode(const struct cv_callback *cb, struct cv_buf *out)
+{
+	char secret[2 * CV_CB_SECRET_LEN + 1];
+	struct cv_jw w;
+
+	cv_hex(cb->secret, sizeof(cb->secret), secret);
+	cv_jw_init(&w, out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "id", cb->id);
+	cv_jw_kstr(&w, "owner", cb->owner);
+	cv_jw_kint(&w, "b2b", cb->b2b);
+	cv_jw_kstr(&w, "label", cb->label);
+	cv_jw_kint(&w, "types", cb->types);
+	cv_jw_kint(&w, "remoteTypes", cb->remote_types);
+	cv_jw_kstr(&w, "name", cb->name);
+	cv_jw_kstr(&w, "target", cb->target);
+	cv_jw_key(&w, "attributes");
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < cb->nattrs; i++) {
+		cv_jw_obj(&w);
+		cv_jw_kint(&w, "type", cb->attrs[i].type);
+		cv_jw_kstr(&w, "key", cb->attrs[i].key);
+		cv_jw_kstr(&w, "value", cb->attrs[i].value);
+		cv_jw_end(&w);
+	}
+	cv_jw_end(&w);
+	cv_jw_kint(&w, "retry", cb->retry);
+	cv_jw_kint(&w, "retryNumber", cb->retry_number);
+	cv_jw_kint(&w, "retryDelay", cb->retry_delay);
+	cv_jw_kint(&w, "batchSize", cb->batch_size);
+	cv_jw_kint(&w, "batchWindow", cb->batch_window);
+	cv_jw_kint(&w, "status", cb->status);
+	cv_jw_kstr(&w, "secret", secret);
+	cv_jw_kint(&w, "created", cb->created);
+	cv_jw_kint(&w, "updated", cb->updated);
+	cv_jw_end(&w);
+	return w.err;
+}
+
+enum cv_err cv_callback_decode(const char *json, size_t len, struct cv_callback *cb)
+{
+	json_object *o = parse_obj(json, len), *a;
+	char secret[2 * CV_CB_SECRET_LEN + 1];
+
+	if (!o)
+		return CV_EINVAL;
+	memset(cb, 0, sizeof(*cb));
+	get_str(o, "id", cb->id, sizeof(cb->id));
+	get_str(o, "owner", cb->owner, sizeof(cb->owner));
+	cb->b2b = get_i64(o, "b2b") != 0;
+	get_str(o, "label", cb->label, sizeof(cb->label));
+	cb->types = (uint32_t)get_i64(o, "types");
+	cb->remote_types = (uint32_t)get_i64(o, "remoteTypes");
+	get_str(o, "name", cb->name, sizeof(cb->name));
+	get_str(o, "target", cb->target, sizeof(cb->target));
+	if (json_object_object_get_ex(o, "attributes", &a) && json_object_is_type(a, json_type_array)) {
+		size_t n = json_object_array_length(a);
+
+		for (size_t i = 0; i < n && cb->nattrs < CV_CB_ATTRS_MAX; i++) {
+			json_object *x = json_object_array_get_idx(a, i);
+			struct cv_cb_attr *at = &cb->attrs[cb->nattrs];
+
+			if (!json_object_is_type(x, json_type_object))
+				continue;
+			at->type = (uint8_t)CV_MIN((int64_t)CV_CBA_QUERY, get_i64(x, "type"));
+			get_str(x, "key", at->key, sizeof(at->key));
+			get_str(x, "value", at->value, sizeof(at->value));
+			cb->nattrs++;
+		}
+	}
+	cb->retry = (uint8_t)CV_MIN((int64_t)CV_RETRY_ALWAYS, get_i64(o, "retry"));
+	cb->retry_number = (int32_t)get_i64(o, "retryNumber");
+	cb->retry_delay = (int32_t)get_i64(o, "retryDelay");
+	cb->batch_size = (int32_t)get_i64(o, "batchSize");
+	cb->batch_window = (int32_t)get_i64(o, "batchWindow");
+	cb->status = (uint8_t)CV_MIN((int64_t)CV_CB_FAILED, get_i64(o, "status"));
+	get_str(o, "secret", secret, sizeof(secret));
+	if (cv_unhex(secret, cb->secret, sizeof(cb->secret)) != CV_OK) {
+		json_object_put(o);
+		return CV_EINVAL;
+	}
+	cb->created = get_i64(o, "created");
+	cb->updated = get_i64(o, "updated");
+	json_object_put(o);
 	return CV_OK;
 }

@@ -83,6 +83,59 @@ struct cv_token {
 	char client[CV_LOGIN_MAX + 1];
 };
 
+/*
+ * A callback: where and how notifications of its monitors and remote
+ * actions are delivered (a webhook), with its policies. Kept under its
+ * owner: "u:" login (B2C) or "f:" fleet id (B2B).
+ */
+#define CV_CB_IDLEN 32               /* 16 random bytes in hex */
+#define CV_CB_OWNER_MAX (CV_LOGIN_MAX + 2)
+#define CV_CB_URL_MAX 2048
+#define CV_CB_ATTRS_MAX 16
+#define CV_CB_KEY_MAX 64
+#define CV_CB_VALUE_MAX 512
+#define CV_CB_SECRET_LEN 32          /* bytes; shown as whsec_ + base64 */
+
+enum cv_cb_attr_type { CV_CBA_HEADER, CV_CBA_BODY, CV_CBA_QUERY };
+enum cv_cb_retry { CV_RETRY_NONE, CV_RETRY_BOUNDED, CV_RETRY_ALWAYS };
+enum cv_cb_status { CV_CB_RUNNING, CV_CB_PAUSED, CV_CB_FAILED };
+/* What a callback serves (B2C `type`): both when none is given. */
+#define CV_CBT_MONITOR 1u
+#define CV_CBT_REMOTE 2u
+
+struct cv_cb_attr {
+	uint8_t type;                               /* enum cv_cb_attr_type */
+	char key[CV_CB_KEY_MAX + 1];
+	char value[CV_CB_VALUE_MAX + 1];
+};
+
+struct cv_callback {
+	char id[CV_CB_IDLEN + 1];
+	char owner[CV_CB_OWNER_MAX + 1];
+	uint8_t b2b;
+	char label[CV_NAME_MAX + 1];
+	uint32_t types;                             /* CV_CBT_* */
+	uint32_t remote_types;                      /* B2B remoteTypes: bits of cv_remote_type_names */
+	char name[CV_NAME_MAX + 1];                 /* the webhook's name */
+	char target[CV_CB_URL_MAX + 1];
+	struct cv_cb_attr attrs[CV_CB_ATTRS_MAX];
+	size_t nattrs;
+	uint8_t retry;                              /* enum cv_cb_retry */
+	int32_t retry_number;                       /* Bounded: tries after the first */
+	int32_t retry_delay;                        /* seconds */
+	int32_t batch_size;                         /* 0: one event per request */
+	int32_t batch_window;                       /* seconds */
+	uint8_t status;                             /* enum cv_cb_status */
+	unsigned char secret[CV_CB_SECRET_LEN];     /* the signing key (Standard Webhooks) */
+	int64_t created, updated;
+};
+/* B2B RemoteType names, in bit order. */
+#define CV_REMOTE_TYPES 9
+extern const char *const cv_remote_type_names[CV_REMOTE_TYPES];
+extern const char *const cv_cb_status_names[3];
+extern const char *const cv_cb_retry_names[3];
+extern const char *const cv_cb_attr_names[3];
+
 /* JSON records: encode appends to out; decode fills the struct (CV_EINVAL if malformed). */
 enum cv_err cv_user_encode(const struct cv_user *u, struct cv_buf *out);
 enum cv_err cv_user_decode(const char *json, size_t len, struct cv_user *u);
@@ -92,6 +145,8 @@ enum cv_err cv_vehicle_encode(const struct cv_vehicle *v, struct cv_buf *out);
 enum cv_err cv_vehicle_decode(const char *json, size_t len, struct cv_vehicle *v);
 enum cv_err cv_fleet_encode(const struct cv_fleet *f, struct cv_buf *out);
 enum cv_err cv_fleet_decode(const char *json, size_t len, struct cv_fleet *f);
+enum cv_err cv_callback_encode(const struct cv_callback *cb, struct cv_buf *out);
+enum cv_err cv_callback_decode(const char *json, size_t len, struct cv_callback *cb);
 
 /* Packed records. */
 enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out);

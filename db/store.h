@@ -49,14 +49,18 @@
  *   hindex      kind (1) . at (8) . suffix (2) . vid (16)  a copy of an alert, collision
  *                                                     or trip record: every vehicle's in
  *                                                     one time order (hindex.h)
+ *   callbacks   owner \0 callback id                   JSON callback record (rec.h); owner
+ *                                                     "u:" login or "f:" fleet id, so
+ *                                                     one cursor range lists an owner's
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
  * telemetry, the seek lands on the block holding `start`).
  *
  * Beside the databases, the file "generations" (gen.h) holds the change
- * counters that the processes' answer caches check; it is not data (a
- * backup leaves it out; a missing one is made again, zeros).
+ * counters that the processes' answer caches check, and "processes"
+ * (procs.h) who may be inside Berkeley DB; they are not data (a backup
+ * leaves them out; a missing one is made again, zeros).
  */
 #ifndef CV_STORE_H
 #define CV_STORE_H
@@ -89,6 +93,7 @@ enum cv_dbid {
 	CV_DB_BASICAUTH,
 	CV_DB_STOLEN,
 	CV_DB_HINDEX,
+	CV_DB_CALLBACKS,
 	CV_DB_COUNT
 };
 

@@ -491,6 +491,45 @@ static void test_status(void)
 }
 
 /* Random bytes into every decoder: refused or accepted, never a crash. */
+static void test_callback(void)
+{
+	struct cv_callback a, b;
+	struct cv_buf buf = CV_BUF_INIT(0);
+
+	memset(&a, 0, sizeof(a));
+	cv_strlcpy(a.id, "0123456789abcdef0123456789abcdef", sizeof(a.id));
+	cv_strlcpy(a.owner, "f:demo-fleet", sizeof(a.owner));
+	a.b2b = 1;
+	cv_strlcpy(a.label, "ops \"quoted\"", sizeof(a.label));
+	a.types = CV_CBT_REMOTE;
+	a.remote_types = 1u << 3 | 1u << 8;
+	cv_strlcpy(a.name, "hook", sizeof(a.name));
+	cv_strlcpy(a.target, "https://x.example/in?a=1", sizeof(a.target));
+	a.nattrs = 2;
+	a.attrs[0].type = CV_CBA_HEADER;
+	cv_strlcpy(a.attrs[0].key, "X-Key", sizeof(a.attrs[0].key));
+	cv_strlcpy(a.attrs[0].value, "s3cret", sizeof(a.attrs[0].value));
+	a.attrs[1].type = CV_CBA_QUERY;
+	cv_strlcpy(a.attrs[1].key, "car", sizeof(a.attrs[1].key));
+	cv_strlcpy(a.attrs[1].value, "$vin", sizeof(a.attrs[1].value));
+	a.retry = CV_RETRY_BOUNDED;
+	a.retry_number = 5;
+	a.retry_delay = 30;
+	a.batch_size = 10;
+	a.batch_window = 20;
+	a.status = CV_CB_PAUSED;
+	for (size_t i = 0; i < sizeof(a.secret); i++)
+		a.secret[i] = (unsigned char)(i * 7 + 1);
+	a.created = 1700000000000;
+	a.updated = 1700000000123;
+	is_int(cv_callback_encode(&a, &buf), CV_OK, "a callback encodes");
+	is_int(cv_callback_decode(buf.p, buf.len, &b), CV_OK, "and decodes");
+	ok(!memcmp(&a, &b, sizeof(a)), "the same callback back, every field");
+	is_int(cv_callback_decode("{\"secret\":\"zz\"}", 14, &b), CV_EINVAL, "a record with a bad secret is refused");
+	is_int(cv_callback_decode("[]", 2, &b), CV_EINVAL, "not an object: refused");
+	cv_buf_release(&buf);
+}
+
 static void test_garbage(void)
 {
 	unsigned char buf[600];
@@ -525,6 +564,7 @@ int main(void)
 	test_events();
 	test_periods();
 	test_status();
+	test_callback();
 	test_garbage();
 	return tap_done();
 }

@@ -1,0 +1,103 @@
+/* callbacks.c - callbacks under their owners (see model.h). */
+#include "model.h"
+
+#include <string.h>
+
+/* owner \0 id; 0 when either is too long */
+static size_t cb_key(char *k, size_t ksz, const char *owner, const char *id)
+{
+	size_t ol = strlen(owner), il = strlen(id);
+
+	if (!ol || ol > CV_CB_OWNER_MAX || !il || il > CV_CB_IDLEN || ol + 1 + il > ksz)
+		return 0;
+	memcpy(k, owner, ol + 1);
+	memcpy(k + ol + 1, id, il);
+	return ol + 1 + il;
+}
+
+enum cv_err cv_callback_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id,
+			    struct cv_callback *cb)
+{
+	char k[CV_CB_OWNER_MAX + 2 + CV_CB_IDLEN];
+	size_t kl = cb_key(k, sizeof(k), owner, id);
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	if (!kl)
+		return CV_ENOTFOUND;
+	e = cv_store_get(st, CV_DB_CALLBACKS, txn, k, kl, &b);
+	if (!e)
+		e = cv_callback_decode(b.p, b.len, cb);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_callback_put(struct cv_store *st, DB_TXN *txn, const struct cv_callback *cb, uint32_t flags)
+{
+	char k[CV_CB_OWNER_MAX + 2 + CV_CB_IDLEN];
+	size_t kl = cb_key(k, sizeof(k), cb->owner, cb->id);
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	if (!kl)
+		return CV_EINVAL;
+	e = cv_callback_encode(cb, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_CALLBACKS, txn, k, kl, b.p, b.len, flags);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id)
+{
+	char k[CV_CB_OWNER_MAX + 2 + CV_CB_IDLEN];
+	size_t kl = cb_key(k, sizeof(k), owner, id);
+
+	if (!kl)
+		return CV_ENOTFOUND;
+	return cv_store_del(st, CV_DB_CALLBACKS, txn, k, kl);
+}
+
+struct cb_list {
+	const char *owner;
+	size_t ol;                  /* strlen(owner) + 1: the key prefix */
+	bool (*keep)(const struct cv_callback *cb, void *arg);
+	int (*fn)(const struct cv_callback *cb, void *arg);
+	void *arg;
+	size_t offset, limit, n;
+	bool stop;
+	enum cv_err err;
+};
+
+static int cb_list_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct cb_list *l = arg;
+	struct cv_callback cb;
+
+	if (klen < l->ol || memcmp(k, l->owner, l->ol))
+		return 1;               /* past the owner's callbacks */
+	if (cv_callback_decode(v, vlen, &cb)) {
+		l->err = CV_EINVAL;
+		return 1;
+	}
+	if (l->keep && !l->keep(&cb, l->arg))
+		return 0;
+	if (!l->stop && l->n >= l->offset && l->n < l->offset + l->limit && l->fn(&cb, l->arg))
+		l->stop = true;
+	l->n++;
+	return 0;
+}
+
+enum cv_err cv_callbacks_of(struct cv_store *st, DB_TXN *txn, const char *owner,
+			    bool (*keep)(const struct cv_callback *cb, void *arg), size_t offset, size_t limit,
+			    size_t *total, int (*fn)(const struct cv_callback *cb, void *arg), void *arg)
+{
+	struct cb_list l = { owner, strlen(owner) + 1, keep, fn, arg, offset, limit, 0, false, CV_OK };
+	enum cv_err e;
+
+	if (l.ol > CV_CB_OWNER_MAX + 1)
+		return CV_EINVAL;
+	e = cv_store_scan(st, CV_DB_CALLBACKS, txn, owner, l.ol, cb_list_one, &l);
+	*total = l.n;
+	return e ? e : l.err;
+}

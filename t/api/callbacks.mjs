@@ -1,0 +1,293 @@
+// Callbacks on both faces (cvapi-callbacks): a user's webhooks under
+// /user/callbacks (CallbackSubscribe), a fleet's under
+// /fleets/{fid}/remote/callbacks (RemoteCallbackSubscribe). Made, read,
+// listed with paging and filters, replaced, paused and resumed, given a
+// new signing secret, deleted; every body member sent wrong gets a 400
+// naming it with nothing stored; another owner's callback is a 404.
+import assert from 'node:assert/strict';
+import { apiSuite, B2C } from '../lib/server.mjs';
+import { assertSchema, assertXError } from '../lib/schema.mjs';
+
+const B2B = '/connectedcar/v3';
+const FLEET = 'demo-fleet';
+const basic = (user, pw) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+const fleetAuth = { authorization: basic('fleet', 'fleet') };
+const CBS = `${B2C}/user/callbacks`;
+const FCBS = `${B2B}/fleets/${FLEET}/remote/callbacks`;
+
+const webhook = (extra = {}) => ({ name: 'ops', target: 'https://hooks.example.com/cv?team=1', ...extra });
+
+apiSuite('callbacks', (srv, it) => {
+	let tok, other;
+	const req = (method, path, body, t = tok) => srv.request(method, path, { token: t, body });
+	const freq = (method, path, body, headers = fleetAuth) => {
+		const sep = path.includes('?') ? '&' : '?';
+		return srv.request(method, `${path}${sep}client_id=console`, { headers, body });
+	};
+	const count = async (path = CBS, t = tok) => (await srv.get(path, t)).body.total;
+
+	it('set-up: tokens of two users', async () => {
+		tok = await srv.token('demo');
+		await srv.cvctl(['user', 'add', 'eve', '--password', 'eve-pw']);
+		other = await srv.token('eve');
+	});
+
+	it('B2C: POST makes a callback: CallbackRef with its id, Running, and the signing secret once', async () => {
+		const r = await req('POST', CBS, { label: 'my hooks', type: ['Monitor'], callback: { webhook: webhook({
+			attributes: [{ type: 'Header', key: 'X-Api-Key', value: 's3cret' }, { type: 'Query', key: 'car', value: '$vin' },
+				{ type: 'Body', key: 'team', value: 'blue' }] }) } });
+		assert.equal(r.status, 200, r.text);
+		assert.match(r.body.callbackId, /^[0-9a-f]{32}$/);
+		assert.equal(r.body.status, 'Running');
+		assert.equal(r.body._links.callback.href, `${srv.base}${CBS}/${r.body.callbackId}`);
+		assert.match(r.body.signingSecret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+		const { signingSecret, ...ref } = r.body;
+		await assertSchema(ref, 'CallbackRef');
+		assert.equal(Buffer.from(signingSecret.slice(6), 'base64').length, 32);
+
+		const g = await srv.get(`${CBS}/${r.body.callbackId}`, tok);
+		assert.equal(g.status, 200, g.text);
+		await assertSchema(g.body, 'UserCallback');
+		assert.equal(g.body.id, r.body.callbackId);
+		assert.equal(g.body.label, 'my hooks');
+		assert.equal(g.body.status, 'Running');
+		assert.deepEqual(g.body.subscribe.type, ['Monitor']);
+		assert.deepEqual(g.body.subscribe.callback.webhook.attributes, [
+			{ type: 'Header', key: 'X-Api-Key', value: '********' },
+			{ type: 'Query', key: 'car', value: '$vin' }, { type: 'Body', key: 'team', value: 'blue' }]);
+		assert.equal(g.body.subscribe.callback.webhook.target, 'https://hooks.example.com/cv?team=1');
+		assert.ok(!JSON.stringify(g.body).includes('s3cret'), 'a header value is never shown again');
+		assert.ok(!JSON.stringify(g.body).includes(signingSecret.slice(6)), 'nor the secret');
+		assert.ok(!srv.ws.logs().includes('s3cret'), 'nor logged');
+	});
+
+	it('B2C: without type a callback serves both monitors and remote actions', async () => {
+		const r = await req('POST', CBS, { callback: { webhook: webhook() } });
+		assert.equal(r.status, 200, r.text);
+		const g = await srv.get(`${CBS}/${r.body.callbackId}`, tok);
+		assert.deepEqual(g.body.subscribe.type, ['Monitor', 'Remote']);
+		assert.equal(g.body.label, undefined);
+	});
+
+	it('B2C: the list pages, filters by types, and holds only the user\'s callbacks', async () => {
+		for (let i = 0; i < 3; i++)
+			assert.equal((await req('POST', CBS, { type: ['Remote'], callback: { webhook: webhook({ name: `r${i}` }) } })).status, 200);
+		const all = await srv.get(CBS, tok);
+		assert.equal(all.status, 200, all.text);
+		await assertSchema(all.body, 'UserCallbacks');
+		assert.equal(all.body.total, 5);
+		const p1 = await srv.get(`${CBS}?pageSize=2`, tok);
+		assert.equal(p1.body._embedded.callbacks.length, 2);
+		assert.equal(p1.body.totalPage, 3);
+		assert.ok(p1.body._links.next, 'a next page');
+		const p2 = await srv.get(p1.body._links.next.href, tok);
+		assert.equal(p2.status, 200, p2.text);
+		const ids = new Set([...p1.body._embedded.callbacks, ...p2.body._embedded.callbacks].map((c) => c.id));
+		assert.equal(ids.size, 4, 'pages do not overlap');
+		const remote = await srv.get(`${CBS}?types=Remote`, tok);
+		assert.equal(remote.body.total, 4);
+		assert.ok(remote.body._embedded.callbacks.every((c) => c.subscribe.type.includes('Remote')));
+		const mon = await srv.get(`${CBS}?types=Monitor`, tok);
+		assert.equal(mon.body.total, 2);
+		await assertXError(await srv.get(`${CBS}?types=Websocket`, tok), 400, { message: /types/ });
+		const eves = await srv.get(CBS, other);
+		assert.equal(eves.status, 200);
+		assert.equal(eves.body.total, 0, 'another user sees none of them');
+	});
+
+	it('B2C: another user\'s callback is a 404 for every operation, and stays as it was', async () => {
+		const id = (await srv.get(CBS, tok)).body._embedded.callbacks[0].id;
+		const before = (await srv.get(`${CBS}/${id}`, tok)).body;
+		await assertXError(await srv.get(`${CBS}/${id}`, other), 404);
+		await assertXError(await req('PUT', `${CBS}/${id}`, { callback: { webhook: webhook({ name: 'x' }) } }, other), 404);
+		await assertXError(await req('PUT', `${CBS}/${id}/status`, { status: 'Paused' }, other), 404);
+		await assertXError(await req('POST', `${CBS}/${id}/secret`, undefined, other), 404);
+		await assertXError(await req('DELETE', `${CBS}/${id}`, undefined, other), 404);
+		assert.deepEqual((await srv.get(`${CBS}/${id}`, tok)).body, before);
+		await assertXError(await srv.get(`${CBS}/0123`, tok), 400, { message: /callback id/ });
+		await assertXError(await srv.get(`${CBS}/${'0'.repeat(32)}`, tok), 404);
+		await assertXError(await srv.get(CBS), 401);
+	});
+
+	it('B2C: PUT replaces the subscription (202), keeping id, status and secret', async () => {
+		const made = await req('POST', CBS, { label: 'old', callback: { webhook: webhook() } });
+		const id = made.body.callbackId;
+		const r = await req('PUT', `${CBS}/${id}`, { label: 'new', type: ['Remote'], callback: { webhook: webhook({ name: 'n2', target: 'http://10.1.2.3:8080/in' }) } });
+		assert.equal(r.status, 202, r.text);
+		await assertSchema(r.body, 'CallbackRef');
+		assert.equal(r.body.signingSecret, undefined, 'the secret is not shown again');
+		const g = await srv.get(`${CBS}/${id}`, tok);
+		assert.equal(g.body.label, 'new');
+		assert.deepEqual(g.body.subscribe.type, ['Remote']);
+		assert.equal(g.body.subscribe.callback.webhook.target, 'http://10.1.2.3:8080/in');
+		assert.deepEqual(g.body.subscribe.callback.webhook.attributes, []);
+	});
+
+	it('B2C: status Paused and Running again (202); a new secret on request', async () => {
+		const id = (await req('POST', CBS, { callback: { webhook: webhook() } })).body.callbackId;
+		const p = await req('PUT', `${CBS}/${id}/status`, { status: 'Paused' });
+		assert.equal(p.status, 202, p.text);
+		assert.equal(p.body.status, 'Paused');
+		assert.equal((await srv.get(`${CBS}/${id}`, tok)).body.status, 'Paused');
+		const back = await req('PUT', `${CBS}/${id}/status`, { status: 'Running' });
+		assert.equal(back.body.status, 'Running');
+		for (const [body, re] of [[{ status: 'Failed' }, /Running or Paused/], [{ status: 'running' }, /Running or Paused/],
+			[{}, /status/], [{ status: 'Paused', why: 1 }, /unknown field/]]) {
+			await assertXError(await req('PUT', `${CBS}/${id}/status`, body), 400, { message: re });
+			assert.equal((await srv.get(`${CBS}/${id}`, tok)).body.status, 'Running', JSON.stringify(body));
+		}
+		const s1 = await req('POST', `${CBS}/${id}/secret`);
+		const s2 = await req('POST', `${CBS}/${id}/secret`);
+		assert.equal(s1.status, 200, s1.text);
+		assert.match(s1.body.signingSecret, /^whsec_/);
+		assert.notEqual(s1.body.signingSecret, s2.body.signingSecret);
+	});
+
+	it('B2C: DELETE (204) removes it', async () => {
+		const id = (await req('POST', CBS, { callback: { webhook: webhook() } })).body.callbackId;
+		const n = await count();
+		const d = await req('DELETE', `${CBS}/${id}`);
+		assert.equal(d.status, 204, d.text);
+		assert.equal(d.text, '');
+		await assertXError(await srv.get(`${CBS}/${id}`, tok), 404);
+		await assertXError(await req('DELETE', `${CBS}/${id}`), 404);
+		assert.equal(await count(), n - 1);
+	});
+
+	it('B2C: every member sent wrong is a 400 that names it, and nothing is stored', async () => {
+		const n = await count();
+		const wh = (w) => ({ callback: { webhook: { ...webhook(), ...w } } });
+		const cases = [
+			[{}, /callback: required/],
+			[{ callback: 'x' }, /callback: an object/],
+			[{ callback: {} }, /callback.webhook: required/],
+			[{ callback: { websocket: { target: 'wss://x.example' } } }, /webhooks are what this server delivers/],
+			[{ callback: { pushnotif: { devices: ['d1'] } } }, /webhooks are what this server delivers/],
+			[{ callback: { webhook: webhook(), sms: {} } }, /callback.sms: unknown field/],
+			[{ ...wh({}), colour: 'red' }, /colour: unknown field/],
+			[{ ...wh({}), label: '' }, /label/],
+			[{ ...wh({}), label: 'x'.repeat(129) }, /label/],
+			[{ ...wh({}), label: 7 }, /label/],
+			[{ ...wh({}), type: [] }, /type: a list/],
+			[{ ...wh({}), type: 'Monitor' }, /type: a list/],
+			[{ ...wh({}), type: ['Monitor', 'Alarm'] }, /type\[1\]: one of Monitor, Remote/],
+			[wh({ name: undefined }), /webhook.name: required/],
+			[wh({ name: '' }), /webhook.name/],
+			[wh({ target: undefined }), /webhook.target: required/],
+			[wh({ target: 'ftp://x.example/in' }), /http:\/\/ or https:\/\//],
+			[wh({ target: 'hooks.example.com/in' }), /http:\/\/ or https:\/\//],
+			[wh({ target: 'https:///in' }), /no host/],
+			[wh({ target: 'https://user:pw@x.example/in' }), /user name or password/],
+			[wh({ target: 'https://x.example/in#frag' }), /fragment/],
+			[wh({ target: 'https://x.example/a b' }), /spaces/],
+			[wh({ target: `https://x.example/${'a'.repeat(2048)}` }), /webhook.target/],
+			[wh({ extra: 1 }), /callback.webhook.extra: unknown field/],
+			[wh({ attributes: {} }), /attributes: an array/],
+			[wh({ attributes: [1] }), /attributes\[0\]: an object/],
+			[wh({ attributes: Array.from({ length: 17 }, (_, i) => ({ type: 'Body', key: `k${i}`, value: 'v' })) }), /at most 16/],
+			[wh({ attributes: [{ type: 'Cookie', key: 'a', value: 'b' }] }), /attributes\[0\].type: Header, Body or Query/],
+			[wh({ attributes: [{ type: 'Header', value: 'b' }] }), /attributes\[0\].key: required/],
+			[wh({ attributes: [{ type: 'Header', key: 'Bad Name', value: 'b' }] }), /header name/],
+			[wh({ attributes: [{ type: 'Query', key: 'a&b', value: 'b' }] }), /attributes\[0\].key/],
+			[wh({ attributes: [{ type: 'Header', key: 'X-A' }] }), /attributes\[0\].value: required/],
+			[wh({ attributes: [{ type: 'Header', key: 'X-A', value: 'a\r\nX-Evil: 1' }] }), /line breaks/],
+			[wh({ attributes: [{ type: 'Body', key: 'a', value: '$speed' }] }), /unknown variable \$speed/],
+			[wh({ attributes: [{ type: 'Body', key: 'a', value: 'b', x: 1 }] }), /attributes\[0\].x: unknown field/],
+		];
+		for (const [body, re] of cases) {
+			const r = await req('POST', CBS, body);
+			await assertXError(r, 400, { message: re });
+		}
+		await assertXError(await srv.request('POST', CBS, { token: tok, body: '{"callback":',
+			headers: { 'content-type': 'application/json' } }), 400);
+		await assertXError(await srv.request('POST', CBS, { token: tok, body: 'callback=x',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
+		await assertXError(await req('POST', CBS, { callback: { webhook: webhook({ name: 'x'.repeat(70000) }) } }), 413);
+		assert.equal(await count(), n, 'nothing stored');
+	});
+
+	it('B2B: a fleet manager\'s remote callbacks: RemoteCallbackSubscribe in, RemoteCallback out', async () => {
+		const body = { label: 'fleet ops', remoteTypes: ['Doors', 'Horn'], retryPolicy: { policy: 'Bounded', retryNumber: 5, retryDelay: 30 },
+			batchNotify: { size: 10, timeWindow: 20 }, callback: { webhook: webhook({ attributes: [{ type: 'Query', key: 'fleet', value: '$fleetId' }] }) } };
+		const r = await freq('POST', FCBS, body);
+		assert.equal(r.status, 200, r.text);
+		const { signingSecret, ...ref } = r.body;
+		assert.match(signingSecret, /^whsec_/);
+		await assertSchema(ref, 'CallbackRef', { doc: 'b2b' });
+		assert.equal(ref._links.fleet.href, `${srv.base}${B2B}/fleets/${FLEET}`);
+		const id = ref.callbackId;
+		const g = await freq('GET', `${FCBS}/${id}`);
+		assert.equal(g.status, 200, g.text);
+		await assertSchema(g.body, 'RemoteCallback', { doc: 'b2b' });
+		assert.deepEqual(g.body.subscribe, { label: 'fleet ops', retryPolicy: { policy: 'Bounded', retryNumber: 5, retryDelay: 30 },
+			batchNotify: { size: 10, timeWindow: 20 }, callback: body.callback, remoteTypes: ['Horn', 'Doors'] });
+		// defaults: one try, one event per request; batchNotify.timeWindow 60
+		const d = await freq('POST', FCBS, { remoteTypes: ['WakeUp'], batchNotify: { size: 3 }, callback: { webhook: webhook() } });
+		assert.equal(d.status, 200, d.text);
+		const dg = await freq('GET', `${FCBS}/${d.body.callbackId}`);
+		assert.deepEqual(dg.body.subscribe.retryPolicy, { policy: 'None' });
+		assert.deepEqual(dg.body.subscribe.batchNotify, { size: 3, timeWindow: 60 });
+		const list = await freq('GET', FCBS);
+		assert.equal(list.status, 200, list.text);
+		await assertSchema(list.body, 'RemoteCallbacks', { doc: 'b2b' });
+		assert.equal(list.body.total, 2);
+		const horn = await freq('GET', `${FCBS}?types=Horn`);
+		assert.deepEqual(horn.body._embedded.callbacks.map((c) => c.id), [id]);
+		await assertXError(await freq('GET', `${FCBS}?types=Doorz`), 400, { message: /types/ });
+		// PUT, status, delete
+		const p = await freq('PUT', `${FCBS}/${id}`, { ...body, remoteTypes: ['Lights'], retryPolicy: { policy: 'None' } });
+		assert.equal(p.status, 202, p.text);
+		assert.deepEqual((await freq('GET', `${FCBS}/${id}`)).body.subscribe.remoteTypes, ['Lights']);
+		const s = await freq('PUT', `${FCBS}/${id}/status`, { status: 'Paused' });
+		assert.equal(s.status, 202, s.text);
+		assert.equal(s.body.status, 'Paused');
+		assert.equal((await freq('DELETE', `${FCBS}/${d.body.callbackId}`)).status, 204);
+		assert.equal((await freq('GET', FCBS)).body.total, 1);
+		// not the user face's: a user's token sees none of them, and the other way round
+		assert.equal(await count(), (await srv.get(CBS, tok)).body.total);
+		await assertXError(await srv.get(`${CBS}/${id}`, tok), 404);
+	});
+
+	it('B2B: another fleet manager gets 403 for the fleet; bad bodies are 400s with nothing stored', async () => {
+		await srv.cvctl(['user', 'add', 'boss', '--password', 'boss-pw']);
+		await srv.cvctl(['fleet', 'add', 'boss-fleet', '--owner', 'boss']);
+		const boss = { authorization: basic('boss', 'boss-pw') };
+		await assertXError(await freq('GET', FCBS, undefined, boss), 403);
+		await assertXError(await freq('POST', FCBS, { remoteTypes: ['Horn'], callback: { webhook: webhook() } }, boss), 403);
+		const theirs = await freq('GET', `${B2B}/fleets/boss-fleet/remote/callbacks`, undefined, boss);
+		assert.equal(theirs.status, 200, theirs.text);
+		assert.equal(theirs.body.total, 0);
+		const n = (await freq('GET', FCBS)).body.total;
+		const ok = { remoteTypes: ['Horn'], callback: { webhook: webhook() } };
+		const cases = [
+			[{ callback: { webhook: webhook() } }, /remoteTypes: required/],
+			[{ ...ok, remoteTypes: [] }, /remoteTypes: a list/],
+			[{ ...ok, remoteTypes: ['Trunk'] }, /remoteTypes\[0\]: one of ThermalPreconditioning/],
+			[{ ...ok, type: ['Remote'] }, /type: unknown field/],
+			[{ ...ok, retryPolicy: 'Bounded' }, /retryPolicy: an object/],
+			[{ ...ok, retryPolicy: {} }, /retryPolicy.policy: required/],
+			[{ ...ok, retryPolicy: { policy: 'Always' } }, /None or Bounded/],
+			[{ ...ok, retryPolicy: { policy: 'Bounded', retryNumber: 0 } }, /retryNumber: an integer from 1/],
+			[{ ...ok, retryPolicy: { policy: 'Bounded', retryNumber: '3' } }, /retryNumber/],
+			[{ ...ok, retryPolicy: { policy: 'Bounded', retryDelay: 0 } }, /retryDelay: an integer from 1/],
+			[{ ...ok, retryPolicy: { policy: 'None', backoff: 2 } }, /retryPolicy.backoff: unknown field/],
+			[{ ...ok, batchNotify: {} }, /batchNotify.size: required/],
+			[{ ...ok, batchNotify: { size: 0 } }, /batchNotify.size: an integer from 1/],
+			[{ ...ok, batchNotify: { size: 2, timeWindow: 4 } }, /timeWindow: an integer from 5/],
+			[{ ...ok, batchNotify: [] }, /batchNotify: an object/],
+			[{ ...ok, callback: { webhook: webhook({ target: 'gopher://x' }) } }, /http:\/\/ or https:\/\//],
+		];
+		for (const [body, re] of cases)
+			await assertXError(await freq('POST', FCBS, body), 400, { message: re });
+		assert.equal((await freq('GET', FCBS)).body.total, n, 'nothing stored');
+	});
+
+	it('creation, deletion and a new secret are audit lines (without the secret)', async () => {
+		const logs = srv.ws.logs();
+		assert.match(logs, /audit event=callback-add owner=u:demo callback=[0-9a-f]{32}/);
+		assert.match(logs, /audit event=callback-add owner=f:demo-fleet callback=/);
+		assert.match(logs, /audit event=callback-delete owner=u:demo callback=/);
+		assert.match(logs, /audit event=callback-secret owner=u:demo callback=/);
+		assert.doesNotMatch(logs, /whsec_/);
+	});
+});
