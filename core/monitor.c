@@ -1,0 +1,602 @@
+/* monitor.c - a monitor's triggers (see monitor.h). */
+#include "monitor.h"
+#include "trip.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const cv_mon_op_names[5] = { "equalsTo", "greaterThan", "lowerThan", "includedIn", "onChange" };
+
+static const char *const bool_names[2] = { "false", "true" };
+
+enum dtype { T_NUM, T_ENUM, T_BOOL, T_OPAQUE };
+
+/* A data the engine can watch: where it is in the state, and how it compares. */
+struct data_def {
+	const char *name;
+	uint8_t type;                       /* enum dtype */
+	uint8_t decimals;                   /* T_NUM: fixed-point digits */
+	uint8_t faces;                      /* 1 B2C, 2 B2B */
+	const char *const *names;           /* T_ENUM */
+	size_t nnames;
+	bool (*get)(const struct cv_sample *s, int64_t *v);
+};
+
+#define HAS(s, g) CV_HAS(s, g)
+static bool g_odo(const struct cv_sample *s, int64_t *v) { *v = s->odo_hm; return HAS(s, CV_G_ODO); }
+static bool g_elev(const struct cv_sample *s, int64_t *v) { *v = s->elec_level; return HAS(s, CV_G_ELEC); }
+static bool g_eaut(const struct cv_sample *s, int64_t *v) { *v = s->elec_autonomy; return HAS(s, CV_G_ELEC); }
+static bool g_flev(const struct cv_sample *s, int64_t *v) { *v = s->fuel_level; return HAS(s, CV_G_FUEL); }
+static bool g_faut(const struct cv_sample *s, int64_t *v) { *v = s->fuel_autonomy; return HAS(s, CV_G_FUEL); }
+static bool g_aut(const struct cv_sample *s, int64_t *v)
+{
+	*v = (HAS(s, CV_G_FUEL) ? s->fuel_autonomy : 0) + (HAS(s, CV_G_ELEC) ? s->elec_autonomy : 0);
+	return HAS(s, CV_G_FUEL) || HAS(s, CV_G_ELEC);
+}
+static bool g_chg(const struct cv_sample *s, int64_t *v) { *v = s->chg_status; return HAS(s, CV_G_CHARGE); }
+static bool g_plug(const struct cv_sample *s, int64_t *v) { *v = s->plugged != 0; return HAS(s, CV_G_CHARGE); }
+static bool g_mode(const struct cv_sample *s, int64_t *v) { *v = s->chg_mode; return HAS(s, CV_G_CHARGE); }
+static bool g_lock(const struct cv_sample *s, int64_t *v) { *v = s->lock; return HAS(s, CV_G_DOORS); }
+static bool g_open(const struct cv_sample *s, int64_t *v) { *v = s->doors_open; return HAS(s, CV_G_DOORS); }
+static bool g_moving(const struct cv_sample *s, int64_t *v) { *v = s->speed_dkmh > 0; return HAS(s, CV_G_KIN); }
+static bool g_speed(const struct cv_sample *s, int64_t *v) { *v = s->speed_dkmh; return HAS(s, CV_G_KIN); }
+static bool g_air(const struct cv_sample *s, int64_t *v) { *v = s->air_temp_dc; return HAS(s, CV_G_AIR); }
+static bool g_priv(const struct cv_sample *s, int64_t *v) { *v = s->privacy; return HAS(s, CV_G_PRIVACY); }
+static bool g_pre(const struct cv_sample *s, int64_t *v) { *v = s->precond; return HAS(s, CV_G_PRECOND); }
+static bool g_mdays(const struct cv_sample *s, int64_t *v) { *v = s->maint_days; return HAS(s, CV_G_MAINT); }
+static bool g_mkm(const struct cv_sample *s, int64_t *v) { *v = s->maint_dkm; return HAS(s, CV_G_MAINT); }
+
+#define NAMES(a) (a), (sizeof(a) / sizeof((a)[0]))
+static const struct data_def datas[] = {
+	{ "vehicle.odometer", T_NUM, 1, 3, NULL, 0, g_odo },
+	{ "vehicle.energy.electric.level", T_NUM, 1, 3, NULL, 0, g_elev },
+	{ "vehicle.energy.electric.autonomy", T_NUM, 0, 3, NULL, 0, g_eaut },
+	{ "vehicle.energy.fuel.level", T_NUM, 1, 3, NULL, 0, g_flev },
+	{ "vehicle.energy.fuel.autonomy", T_NUM, 0, 3, NULL, 0, g_faut },
+	{ "vehicle.autonomy", T_NUM, 0, 3, NULL, 0, g_aut },
+	{ "vehicle.energy.charging.status", T_ENUM, 0, 3, NAMES(cv_chg_names), g_chg },
+	{ "vehicle.energy.charging.plugged", T_BOOL, 0, 3, NAMES(bool_names), g_plug },
+	{ "vehicle.energy.charging.type", T_ENUM, 0, 3, NAMES(cv_chgmode_names), g_mode },
+	{ "vehicle.doorsState.lockedState", T_ENUM, 0, 3, NAMES(cv_lock_names), g_lock },
+	{ "vehicle.doorsState.opening", T_OPAQUE, 0, 3, NULL, 0, g_open },
+	{ "vehicle.kinetic.moving", T_BOOL, 0, 3, NAMES(bool_names), g_moving },
+	{ "vehicle.kinetic.speed", T_NUM, 1, 3, NULL, 0, g_speed },
+	{ "environment.air.temp", T_NUM, 1, 3, NULL, 0, g_air },
+	{ "privacy.state", T_ENUM, 0, 3, NAMES(cv_privacy_names), g_priv },
+	{ "vehicle.preconditioning.airConditioning", T_ENUM, 0, 3, NAMES(cv_precond_names), g_pre },
+	{ "vehicle.maintenance.daysBeforeMaintenance", T_NUM, 0, 2, NULL, 0, g_mdays },
+	{ "vehicle.maintenance.mileageBeforeMaintenance", T_NUM, 1, 2, NULL, 0, g_mkm },
+};
+#define NDATAS (sizeof(datas) / sizeof(datas[0]))
+
+const char *const cv_mon_data_names[] = {
+	"vehicle.odometer", "vehicle.energy.electric.level", "vehicle.energy.electric.autonomy",
+	"vehicle.energy.fuel.level", "vehicle.energy.fuel.autonomy", "vehicle.autonomy",
+	"vehicle.energy.charging.status", "vehicle.energy.charging.plugged", "vehicle.energy.charging.type",
+	"vehicle.doorsState.lockedState", "vehicle.doorsState.opening", "vehicle.kinetic.moving",
+	"vehicle.kinetic.speed", "environment.air.temp", "privacy.state", "vehicle.preconditioning.airConditioning",
+	"vehicle.maintenance.daysBeforeMaintenance", "vehicle.maintenance.mileageBeforeMaintenance",
+};
+const size_t cv_mon_data_count = NDATAS;
+
+/* The faces' DataTrigger names that the vehicle link does not carry (yet). */
+static const char *const not_carried[] = {
+	"vehicle.alert", "vehicle.powertrain.status", "vehicle.engines.thermic.oil.temp", "vehicle.trip",
+	"vehicle.trip.start", "vehicle.trip.stop", "vehicle.trip.duration", "vehicle.trip.distance",
+	"vehicle.trip.state", "vehicle.safety.beltWarning", "vehicle.drivingBehavior.mode",
+	"vehicle.safety.autoECallTriggering", "vehicle.alarm.trigger.type", "vehicle.alarm.status.activation",
+	"vehicle.collision.side", "vehicle.collision.severity", "stolen.state", NULL,
+};
+
+/* ---- reading ------------------------------------------------------------ */
+
+struct rd {
+	char *err;
+	size_t errsz;
+	bool failed;
+};
+
+static bool bad(struct rd *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool bad(struct rd *rd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rd->failed) {
+		va_start(ap, fmt);
+		vsnprintf(rd->err, rd->errsz, fmt, ap);
+		va_end(ap);
+	}
+	rd->failed = true;
+	return false;
+}
+
+static const char *unknown_member(json_object *o, const char *const *names)
+{
+	json_object_object_foreach(o, key, val) {
+		size_t i;
+
+		(void)val;
+		for (i = 0; names[i] && strcmp(names[i], key); i++)
+			;
+		if (!names[i])
+			return key;
+	}
+	return NULL;
+}
+
+static bool number_of(json_object *v, double *d)
+{
+	if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+		return false;
+	*d = json_object_get_double(v);
+	return true;
+}
+
+/* "12", "-3.5": a fixed-point number with at most `decimals` digits after the point. */
+static bool parse_fixed(const char *s, int decimals, int64_t *out)
+{
+	int64_t v = 0;
+	int frac = -1;
+	bool neg = false, digits = false;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || v > 1000000000000LL)
+			return false;
+		if (frac >= 0 && ++frac > decimals)
+			return false;
+		v = v * 10 + (*s - '0');
+		digits = true;
+	}
+	if (!digits)
+		return false;
+	for (int i = frac < 0 ? 0 : frac; i < decimals; i++)
+		v *= 10;
+	*out = neg ? -v : v;
+	return true;
+}
+
+static int index_of(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
+static void name_list(const struct data_def *d, char *out, size_t n)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < d->nnames && at < n; i++)
+		at += (size_t)snprintf(out + at, n - at, "%s%s", i ? ", " : "", d->names[i]);
+}
+
+/* op and value[] of a condition on data d (where: "triggers[0].data"). */
+static bool read_cond(struct rd *rd, json_object *o, const char *where, const struct data_def *d, bool previous,
+		      struct cv_mon_cond *c)
+{
+	json_object *opv, *vals;
+	const char *op;
+	int k;
+	size_t n = 0;
+
+	if (!json_object_object_get_ex(o, "op", &opv) || !json_object_is_type(opv, json_type_string))
+		return bad(rd, "%s.op: required, one of equalsTo, greaterThan, lowerThan, includedIn, onChange", where);
+	op = json_object_get_string(opv);
+	k = index_of(op, cv_mon_op_names, 5);
+	if (k < 0)
+		return bad(rd, "%s.op: one of equalsTo, greaterThan, lowerThan, includedIn, onChange", where);
+	if (previous && k != CV_OP_EQUALS && k != CV_OP_INCLUDED)
+		return bad(rd, "%s.op: equalsTo or includedIn", where);
+	if ((d->type == T_OPAQUE && k != CV_OP_CHANGE) ||
+	    ((d->type == T_ENUM || d->type == T_BOOL) && (k == CV_OP_GREATER || k == CV_OP_LOWER)) ||
+	    (d->type == T_BOOL && k == CV_OP_INCLUDED) || (d->type == T_NUM && k == CV_OP_INCLUDED))
+		return bad(rd, "%s.op: %s does not apply to %s", where, op, d->name);
+	c->op = (uint8_t)k;
+	c->nvalues = 0;
+	if (!json_object_object_get_ex(o, "value", &vals)) {
+		if (k == CV_OP_CHANGE)
+			return true;
+		return bad(rd, "%s.value: required, a list of values", where);
+	}
+	if (k == CV_OP_CHANGE)
+		return bad(rd, "%s.value: onChange takes no value", where);
+	if (!json_object_is_type(vals, json_type_array) || (n = json_object_array_length(vals)) == 0)
+		return bad(rd, "%s.value: a list of 1 value or more (strings)", where);
+	if (k != CV_OP_INCLUDED && n != 1)
+		return bad(rd, "%s.value: %s takes exactly one value", where, op);
+	if (n > CV_MON_VALUES)
+		return bad(rd, "%s.value: at most %d values", where, CV_MON_VALUES);
+	for (size_t i = 0; i < n; i++) {
+		json_object *x = json_object_array_get_idx(vals, i);
+		const char *s = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+		int64_t v;
+
+		if (!s)
+			return bad(rd, "%s.value[%zu]: a string", where, i);
+		if (d->type == T_NUM) {
+			if (!parse_fixed(s, d->decimals, &v))
+				return bad(rd, "%s.value[%zu]: a number with at most %d decimals, not \"%.40s\"", where, i,
+					   d->decimals, s);
+		} else {
+			int e = index_of(s, d->names, d->nnames);
+			char list[256];
+
+			if (e < 0) {
+				name_list(d, list, sizeof(list));
+				return bad(rd, "%s.value[%zu]: one of %s, not \"%.40s\"", where, i, list, s);
+			}
+			v = e;
+		}
+		c->values[c->nvalues++] = v;
+	}
+	return true;
+}
+
+static bool read_data(struct rd *rd, json_object *o, const char *where, bool b2b, struct cv_mon_trigger *t)
+{
+	static const char *const names_b2c[] = { "data", "op", "value", "previous", NULL };
+	static const char *const names_b2b[] = { "data", "op", "value", NULL };
+	json_object *dv, *pv;
+	const char *name, *other;
+	char pwhere[96];
+	size_t i;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(rd, "%s: an object {data, op, value}", where);
+	other = unknown_member(o, b2b ? names_b2b : names_b2c);
+	if (other)
+		return bad(rd, "%s.%.40s: unknown field", where, other);
+	if (!json_object_object_get_ex(o, "data", &dv) || !json_object_is_type(dv, json_type_string))
+		return bad(rd, "%s.data: required, the name of a data (such as vehicle.energy.fuel.level)", where);
+	name = json_object_get_string(dv);
+	for (i = 0; i < NDATAS; i++)
+		if (!strcmp(datas[i].name, name) && (datas[i].faces & (b2b ? 2 : 1)))
+			break;
+	if (i == NDATAS) {
+		if (index_of(name, not_carried, sizeof(not_carried) / sizeof(not_carried[0]) - 1) >= 0)
+			return bad(rd, "%s.data: %.60s is not watched by this server (the vehicle link does not carry it)",
+				   where, name);
+		return bad(rd, "%s.data: unknown data name \"%.60s\"", where, name);
+	}
+	t->kind = CV_MON_DATA;
+	t->data = (uint8_t)i;
+	if (!read_cond(rd, o, where, &datas[i], false, &t->cond))
+		return false;
+	t->has_previous = 0;
+	if (json_object_object_get_ex(o, "previous", &pv)) {
+		snprintf(pwhere, sizeof(pwhere), "%s.previous", where);
+		if (!json_object_is_type(pv, json_type_object))
+			return bad(rd, "%s: an object {op, value}", pwhere);
+		other = unknown_member(pv, (const char *const[]){ "op", "value", NULL });
+		if (other)
+			return bad(rd, "%s.%.40s: unknown field", pwhere, other);
+		if (!read_cond(rd, pv, pwhere, &datas[i], true, &t->previous))
+			return false;
+		t->has_previous = 1;
+	}
+	return true;
+}
+
+static bool read_zone(struct rd *rd, json_object *o, const char *where, struct cv_mon_trigger *t)
+{
+	json_object *tr, *place, *center, *x;
+	const char *other, *s;
+	double lat, lon, radius;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(rd, "%s: an object {transition, place}", where);
+	other = unknown_member(o, (const char *const[]){ "transition", "place", NULL });
+	if (other)
+		return bad(rd, "%s.%.40s: unknown field", where, other);
+	s = json_object_object_get_ex(o, "transition", &tr) && json_object_is_type(tr, json_type_string)
+		? json_object_get_string(tr) : NULL;
+	if (!s || (strcmp(s, "In") && strcmp(s, "Out")))
+		return bad(rd, "%s.transition: required, In or Out", where);
+	t->out = !strcmp(s, "Out");
+	if (!json_object_object_get_ex(o, "place", &place) || !json_object_is_type(place, json_type_object))
+		return bad(rd, "%s.place: required, an object {center, radius}", where);
+	other = unknown_member(place, (const char *const[]){ "center", "radius", NULL });
+	if (other)
+		return bad(rd, "%s.place.%.40s: unknown field", where, other);
+	if (!json_object_object_get_ex(place, "radius", &x) || !number_of(x, &radius) || !(radius > 0) ||
+	    radius > CV_MON_RADIUS_MAX_KM)
+		return bad(rd, "%s.place.radius: required, a number of km above 0, at most %d", where,
+			   CV_MON_RADIUS_MAX_KM);
+	if (!json_object_object_get_ex(place, "center", &center) || !json_object_is_type(center, json_type_object))
+		return bad(rd, "%s.place.center: required, an object {latitude, longitude}", where);
+	other = unknown_member(center, (const char *const[]){ "latitude", "longitude", NULL });
+	if (other)
+		return bad(rd, "%s.place.center.%.40s: unknown field", where, other);
+	if (!json_object_object_get_ex(center, "latitude", &x) || !number_of(x, &lat) || !(lat >= -90 && lat <= 90))
+		return bad(rd, "%s.place.center.latitude: required, degrees from -90 to 90", where);
+	if (!json_object_object_get_ex(center, "longitude", &x) || !number_of(x, &lon) || !(lon >= -180 && lon <= 180))
+		return bad(rd, "%s.place.center.longitude: required, degrees from -180 to 180", where);
+	t->kind = CV_MON_ZONE;
+	t->lat_e7 = (int32_t)(lat * 1e7 + (lat < 0 ? -0.5 : 0.5));
+	t->lon_e7 = (int32_t)(lon * 1e7 + (lon < 0 ? -0.5 : 0.5));
+	t->radius_m = (int32_t)(radius * 1000 + 0.5);
+	if (t->radius_m < 1)
+		t->radius_m = 1;
+	return true;
+}
+
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > CV_MON_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+enum cv_err cv_mon_parse(json_object *tp, bool b2b, struct cv_mon_def *def, char *err, size_t errsz)
+{
+	struct rd rd = { err, errsz, false };
+	json_object *trs, *ex;
+	const char *names[CV_MON_TRIGGERS], *other;
+	size_t n;
+
+	memset(def, 0, sizeof(*def));
+	if (errsz)
+		err[0] = '\0';
+	if (!json_object_is_type(tp, json_type_object)) {
+		bad(&rd, "triggerParam: an object {triggers, boolExp}");
+		return CV_EINVAL;
+	}
+	other = unknown_member(tp, (const char *const[]){ "triggers", "boolExp", NULL });
+	if (other) {
+		bad(&rd, "triggerParam.%.40s: unknown field", other);
+		return CV_EINVAL;
+	}
+	if (!json_object_object_get_ex(tp, "triggers", &trs) || !json_object_is_type(trs, json_type_array) ||
+	    (n = json_object_array_length(trs)) < 1 || n > CV_MON_TRIGGERS) {
+		bad(&rd, "triggerParam.triggers: required, a list of 1 to %d triggers", CV_MON_TRIGGERS);
+		return CV_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(trs, i), *nv, *kv;
+		struct cv_mon_trigger *t = &def->trig[i];
+		const char *name;
+		char where[48];
+		int kinds = 0;
+
+		snprintf(where, sizeof(where), "triggerParam.triggers[%zu]", i);
+		if (!json_object_is_type(o, json_type_object)) {
+			bad(&rd, "%s: an object {name, and one of zone, time, data}", where);
+			return CV_EINVAL;
+		}
+		other = unknown_member(o, (const char *const[]){ "name", "zone", "time", "data", NULL });
+		if (other) {
+			bad(&rd, "%s.%.40s: unknown field", where, other);
+			return CV_EINVAL;
+		}
+		name = json_object_object_get_ex(o, "name", &nv) && json_object_is_type(nv, json_type_string)
+			? json_object_get_string(nv) : NULL;
+		if (!name || !name_ok(name)) {
+			bad(&rd, "%s.name: required, 1 to %d letters, digits, '.', '-' or '_'", where, CV_MON_NAME_MAX);
+			return CV_EINVAL;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(names[j], name)) {
+				bad(&rd, "%s.name: \"%s\" names two triggers", where, name);
+				return CV_EINVAL;
+			}
+		names[i] = name;
+		snprintf(t->name, sizeof(t->name), "%s", name);
+		kinds = json_object_object_get_ex(o, "zone", NULL) + json_object_object_get_ex(o, "time", NULL) +
+			json_object_object_get_ex(o, "data", NULL);
+		if (kinds != 1) {
+			bad(&rd, "%s: exactly one of zone, time or data", where);
+			return CV_EINVAL;
+		}
+		if (json_object_object_get_ex(o, "time", NULL)) {
+			bad(&rd, "%s.time: time triggers are not served yet", where);
+			return CV_EINVAL;
+		}
+		if (json_object_object_get_ex(o, "zone", &kv)) {
+			char zw[64];
+
+			snprintf(zw, sizeof(zw), "%s.zone", where);
+			if (!read_zone(&rd, kv, zw, t))
+				return CV_EINVAL;
+		} else {
+			char dw[64];
+
+			json_object_object_get_ex(o, "data", &kv);
+			snprintf(dw, sizeof(dw), "%s.data", where);
+			if (!read_data(&rd, kv, dw, b2b, t))
+				return CV_EINVAL;
+		}
+	}
+	def->ntrig = n;
+	if (json_object_object_get_ex(tp, "boolExp", &ex)) {
+		char e[160];
+		const char *s = json_object_is_type(ex, json_type_string) ? json_object_get_string(ex) : NULL;
+
+		if (!s) {
+			bad(&rd, "triggerParam.boolExp: a string (trigger names with &, |, ! and parentheses)");
+			return CV_EINVAL;
+		}
+		if (cv_boolexp_parse(s, names, n, &def->exp, e, sizeof(e)) != CV_OK) {
+			bad(&rd, "triggerParam.boolExp: %s", e);
+			return CV_EINVAL;
+		}
+		snprintf(def->exp_text, sizeof(def->exp_text), "%s", s);
+	} else {
+		/* all of them */
+		char all[CV_MON_TRIGGERS * (CV_MON_NAME_MAX + 3) + 1], e[160];
+		size_t at = 0;
+
+		for (size_t i = 0; i < n; i++)
+			at += (size_t)snprintf(all + at, sizeof(all) - at, "%s%s", i ? " & " : "", names[i]);
+		if (cv_boolexp_parse(all, names, n, &def->exp, e, sizeof(e)) != CV_OK) {
+			bad(&rd, "triggerParam: %s", e);
+			return CV_EINVAL;
+		}
+	}
+	return CV_OK;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void value_str(const struct data_def *d, int64_t v, char *out, size_t n)
+{
+	if (d->type != T_NUM) {
+		snprintf(out, n, "%s", v >= 0 && (size_t)v < d->nnames ? d->names[v] : "");
+		return;
+	}
+	if (!d->decimals) {
+		snprintf(out, n, "%lld", (long long)v);
+	} else {
+		int64_t p = 1, a = v < 0 ? -v : v;
+		int len;
+
+		for (int i = 0; i < d->decimals; i++)
+			p *= 10;
+		len = snprintf(out, n, "%s%lld.%0*lld", v < 0 ? "-" : "", (long long)(a / p), d->decimals,
+			       (long long)(a % p));
+		/* no trailing zeros, nor a lone point */
+		while (len > 0 && (size_t)len < n && out[len - 1] == '0')
+			out[--len] = '\0';
+		if (len > 0 && (size_t)len < n && out[len - 1] == '.')
+			out[--len] = '\0';
+	}
+}
+
+static void render_cond(struct cv_jw *w, const struct data_def *d, const struct cv_mon_cond *c)
+{
+	cv_jw_kstr(w, "op", cv_mon_op_names[c->op]);
+	if (c->op == CV_OP_CHANGE)
+		return;
+	cv_jw_key(w, "value");
+	cv_jw_arr(w);
+	for (size_t i = 0; i < c->nvalues; i++) {
+		char s[48];
+
+		value_str(d, c->values[i], s, sizeof(s));
+		cv_jw_str(w, s);
+	}
+	cv_jw_end(w);
+}
+
+void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
+{
+	cv_jw_obj(w);
+	cv_jw_key(w, "triggers");
+	cv_jw_arr(w);
+	for (size_t i = 0; i < def->ntrig; i++) {
+		const struct cv_mon_trigger *t = &def->trig[i];
+
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "name", t->name);
+		if (t->kind == CV_MON_ZONE) {
+			cv_jw_key(w, "zone");
+			cv_jw_obj(w);
+			cv_jw_kstr(w, "transition", t->out ? "Out" : "In");
+			cv_jw_key(w, "place");
+			cv_jw_obj(w);
+			cv_jw_kfixed(w, "radius", t->radius_m, 3);
+			cv_jw_key(w, "center");
+			cv_jw_obj(w);
+			cv_jw_kfixed(w, "latitude", t->lat_e7, 7);
+			cv_jw_kfixed(w, "longitude", t->lon_e7, 7);
+			cv_jw_end(w);
+			cv_jw_end(w);
+			cv_jw_end(w);
+		} else {
+			const struct data_def *d = &datas[t->data];
+
+			cv_jw_key(w, "data");
+			cv_jw_obj(w);
+			cv_jw_kstr(w, "data", d->name);
+			render_cond(w, d, &t->cond);
+			if (t->has_previous) {
+				cv_jw_key(w, "previous");
+				cv_jw_obj(w);
+				render_cond(w, d, &t->previous);
+				cv_jw_end(w);
+			}
+			cv_jw_end(w);
+		}
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+	if (def->exp_text[0])
+		cv_jw_kstr(w, "boolExp", def->exp_text);
+	cv_jw_end(w);
+}
+
+/* ---- evaluating --------------------------------------------------------- */
+
+static bool cond_holds(const struct cv_mon_cond *c, int64_t v)
+{
+	switch (c->op) {
+	case CV_OP_EQUALS: return v == c->values[0];
+	case CV_OP_GREATER: return v > c->values[0];
+	case CV_OP_LOWER: return v < c->values[0];
+	case CV_OP_INCLUDED:
+		for (size_t i = 0; i < c->nvalues; i++)
+			if (v == c->values[i])
+				return true;
+		return false;
+	default: return false;
+	}
+}
+
+static bool trigger_holds(const struct cv_mon_trigger *t, const struct cv_state *before, const struct cv_state *after)
+{
+	if (t->kind == CV_MON_ZONE) {
+		bool inside;
+
+		if (!CV_HAS(&after->v, CV_G_POS))
+			return false;
+		inside = cv_geo_dist_m(t->lat_e7, t->lon_e7, after->v.lat_e7, after->v.lon_e7) <= (double)t->radius_m;
+		return t->out ? !inside : inside;
+	}
+	if (t->kind == CV_MON_DATA) {
+		const struct data_def *d = &datas[t->data];
+		int64_t now, then;
+		bool had = before && d->get(&before->v, &then);
+
+		if (!d->get(&after->v, &now))
+			return false;
+		if (t->cond.op == CV_OP_CHANGE) {
+			if (!had || now == then)
+				return false;
+		} else if (!cond_holds(&t->cond, now)) {
+			return false;
+		}
+		if (t->has_previous)
+			return had && cond_holds(&t->previous, then);
+		return true;
+	}
+	return false;
+}
+
+uint32_t cv_mon_truths(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after)
+{
+	uint32_t m = 0;
+
+	for (size_t i = 0; i < def->ntrig; i++)
+		if (trigger_holds(&def->trig[i], before, after))
+			m |= 1u << i;
+	return m;
+}
+
+bool cv_mon_eval(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after)
+{
+	return cv_boolexp_eval(&def->exp, cv_mon_truths(def, before, after));
+}
