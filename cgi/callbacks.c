@@ -21,6 +21,8 @@
 #include "page.h"
 #include "ids.h"
 #include "log.h"
+#include "subscribe.h"
+#include "monitors.h"
 
 #include <json-c/json.h>
 #include <strings.h>
@@ -33,12 +35,6 @@
 #define B2C_RETRY_DELAY 10
 
 /* ---- who owns what ------------------------------------------------------- */
-
-/* "u:" login (B2C) or "f:" fleet id (B2B) */
-static void owner_of(const struct cv_req *r, char *owner, size_t n)
-{
-	snprintf(owner, n, "%s:%s", r->b2b ? "f" : "u", r->b2b ? r->fid : r->tok.user);
-}
 
 /* The {cbid} capture: the last one on B2C, after {fid} on B2B. */
 static const char *cbid_of(const struct cv_req *r)
@@ -57,175 +53,6 @@ static void coll_path(const struct cv_req *r, char *p, size_t n)
 
 /* ---- reading a body ----------------------------------------------------- */
 
-/* A string member: NULL when absent; *bad when present and not a string of 1..max bytes. */
-static const char *str_member(json_object *o, const char *key, size_t max, bool *bad)
-{
-	json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-	if (!s || !*s || strlen(s) > max) {
-		*bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* The members of o must all be in names (NULL-terminated): else the first other one. */
-static const char *unknown_member(json_object *o, const char *const *names)
-{
-	json_object_object_foreach(o, key, val) {
-		size_t i;
-
-		(void)val;
-		for (i = 0; names[i] && strcmp(names[i], key); i++)
-			;
-		if (!names[i])
-			return key;
-	}
-	return NULL;
-}
-
-/* The index of s in names[0..n), or -1. */
-static int name_index(const char *s, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, names[i]))
-			return (int)i;
-	return -1;
-}
-
-/* A JSON integer member in [min, max]: *v; absent leaves *v; 0, or 400 written. */
-static int int_member(struct cv_req *r, json_object *o, const char *where, const char *key, int64_t min,
-		      int64_t max, int32_t *v)
-{
-	json_object *x;
-
-	if (!json_object_object_get_ex(o, key, &x))
-		return 0;
-	if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < min ||
-	    json_object_get_int64(x) > max)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%s: an integer from %lld to %lld", where, key,
-			       (long long)min, (long long)max);
-	*v = (int32_t)json_object_get_int64(x);
-	return 0;
-}
-
-/*
- * The variables an attribute value may name ($vin...), substituted at
- * delivery; compared without case, as the two faces spell them
- * differently ($vin, $Vin, $CallbackID, $monitorID...).
- */
-static const char *const variables[] = {
-	"vin", "vid", "callbackId", "callbackLabel", "monitorId", "fleetId", "remoteType", "remoteId", NULL,
-};
-
-static bool known_variable(const char *v)
-{
-	for (size_t i = 0; variables[i]; i++)
-		if (!strcasecmp(v, variables[i]))
-			return true;
-	return false;
-}
-
-/* A header name (RFC 9110 token) or a query name: visible ASCII, no separators. */
-static bool token_ok(const char *s, bool header)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c <= 0x20 || c >= 0x7f)
-			return false;
-		if (header ? strchr("\"(),/:;<=>?@[\\]{}", c) != NULL : strchr("&=#", c) != NULL)
-			return false;
-	}
-	return true;
-}
-
-/*
- * A webhook target: http:// or https://, a host, no user name or password
- * (credentials go in attributes, which GET never shows), no fragment, no
- * space or control character. Where it may point (which addresses) is
- * checked at delivery, on the address actually connected to.
- */
-static const char *target_problem(const char *t)
-{
-	const char *host, *end;
-
-	if (!strncmp(t, "https://", 8))
-		host = t + 8;
-	else if (!strncmp(t, "http://", 7))
-		host = t + 7;
-	else
-		return "must be an http:// or https:// URL (webhooks are what this server delivers)";
-	for (const char *p = t; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return "must not hold spaces, control or non-ASCII characters (percent-encode them)";
-	end = host + strcspn(host, "/?#");
-	if (end == host || *host == ':')
-		return "has no host";
-	if (memchr(host, '@', (size_t)(end - host)))
-		return "must not carry a user name or password: put credentials in a Header attribute";
-	if (strchr(t, '#'))
-		return "must not have a fragment (#...)";
-	return NULL;
-}
-
-static int read_attributes(struct cv_req *r, json_object *a, const char *where, struct cv_callback *cb)
-{
-	static const char *const names[] = { "type", "key", "value", NULL };
-	size_t n;
-
-	if (!json_object_is_type(a, json_type_array))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes: an array of {type, key, value}", where);
-	n = json_object_array_length(a);
-	if (n > CV_CB_ATTRS_MAX)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes: at most %d", where, CV_CB_ATTRS_MAX);
-	for (size_t i = 0; i < n; i++) {
-		json_object *x = json_object_array_get_idx(a, i);
-		struct cv_cb_attr *at = &cb->attrs[i];
-		const char *type, *key, *value, *other;
-		bool bad = false;
-		int t;
-
-		if (!json_object_is_type(x, json_type_object))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu]: an object {type, key, value}",
-				       where, i);
-		other = unknown_member(x, names);
-		if (other)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].%.40s: unknown field", where, i,
-				       other);
-		type = str_member(x, "type", 16, &bad);
-		t = type ? name_index(type, cv_cb_attr_names, 3) : -1;
-		if (t < 0)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].type: Header, Body or Query",
-				       where, i);
-		key = str_member(x, "key", CV_CB_KEY_MAX, &bad);
-		if (!key || !token_ok(key, t == CV_CBA_HEADER))
-			return cv_fail(r, 400, CV_C_BAD_FIELD,
-				       "%s.attributes[%zu].key: required, 1 to %d visible ASCII characters%s", where, i,
-				       CV_CB_KEY_MAX, t == CV_CBA_HEADER ? " of a header name" : " without & = #");
-		value = str_member(x, "value", CV_CB_VALUE_MAX, &bad);
-		if (!value)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].value: required, 1 to %d bytes",
-				       where, i, CV_CB_VALUE_MAX);
-		if (t == CV_CBA_HEADER && strpbrk(value, "\r\n"))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].value: no line breaks in a header",
-				       where, i);
-		if (value[0] == '$' && !known_variable(value + 1))
-			return cv_fail(r, 400, CV_C_BAD_FIELD,
-				       "%s.attributes[%zu].value: unknown variable %.40s (known: $vin, $vid, $callbackId, "
-				       "$callbackLabel, $monitorId, $fleetId, $remoteType, $remoteId)", where, i, value);
-		at->type = (uint8_t)t;
-		cv_strlcpy(at->key, key, sizeof(at->key));
-		cv_strlcpy(at->value, value, sizeof(at->value));
-	}
-	cb->nattrs = n;
-	return 0;
-}
-
 /* callback: {webhook: {name, target, attributes}}; the other kinds are refused. */
 static int read_callback(struct cv_req *r, json_object *o, struct cv_callback *cb)
 {
@@ -237,7 +64,7 @@ static int read_callback(struct cv_req *r, json_object *o, struct cv_callback *c
 
 	if (!json_object_is_type(o, json_type_object))
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback: an object holding a webhook");
-	other = unknown_member(o, kinds);
+	other = cv_sub_unknown(o, kinds);
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.%.40s: unknown field", other);
 	if (json_object_object_get_ex(o, "websocket", NULL) || json_object_object_get_ex(o, "pushnotif", NULL))
@@ -246,51 +73,24 @@ static int read_callback(struct cv_req *r, json_object *o, struct cv_callback *c
 			       "webhooks are what this server delivers");
 	if (!json_object_object_get_ex(o, "webhook", &wh) || !json_object_is_type(wh, json_type_object))
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook: required, an object {name, target, attributes}");
-	other = unknown_member(wh, wnames);
+	other = cv_sub_unknown(wh, wnames);
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.%.40s: unknown field", other);
-	name = str_member(wh, "name", CV_NAME_MAX, &bad);
+	name = cv_sub_str(wh, "name", CV_NAME_MAX, &bad);
 	if (!name)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.name: required, 1 to %d bytes", CV_NAME_MAX);
-	target = str_member(wh, "target", CV_CB_URL_MAX, &bad);
+	target = cv_sub_str(wh, "target", CV_CB_URL_MAX, &bad);
 	if (!target)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.target: required, a URL of at most %d bytes",
 			       CV_CB_URL_MAX);
-	problem = target_problem(target);
+	problem = cv_sub_target_problem(target);
 	if (problem)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.target: %s", problem);
 	cv_strlcpy(cb->name, name, sizeof(cb->name));
 	cv_strlcpy(cb->target, target, sizeof(cb->target));
 	cb->nattrs = 0;
 	if (json_object_object_get_ex(wh, "attributes", &a))
-		return read_attributes(r, a, "callback.webhook", cb);
-	return 0;
-}
-
-/* A list of names into a mask (bit i: names[i]): 0, or 400 written. */
-static int read_names(struct cv_req *r, json_object *a, const char *where, const char *const *names, size_t n,
-		      uint32_t *mask)
-{
-	size_t len;
-
-	if (!json_object_is_type(a, json_type_array) || (len = json_object_array_length(a)) == 0 || len > 32)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: a list of 1 to %zu names", where, n);
-	*mask = 0;
-	for (size_t i = 0; i < len; i++) {
-		json_object *x = json_object_array_get_idx(a, i);
-		int k = json_object_is_type(x, json_type_string) ? name_index(json_object_get_string(x), names, n) : -1;
-
-		if (k < 0) {
-			char list[512];
-			size_t at = 0;
-
-			list[0] = '\0';
-			for (size_t j = 0; j < n && at < sizeof(list); j++)
-				at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", j ? ", " : "", names[j]);
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s[%zu]: one of %s", where, i, list);
-		}
-		*mask |= 1u << k;
-	}
+		return cv_sub_attributes(r, a, "callback.webhook", cb->attrs, &cb->nattrs);
 	return 0;
 }
 
@@ -300,20 +100,20 @@ static const char *const cb_types[] = { "Monitor", "Remote" };
 static int read_b2c(struct cv_req *r, json_object *o, struct cv_callback *cb)
 {
 	static const char *const names[] = { "label", "type", "callback", NULL };
-	const char *other = unknown_member(o, names), *label;
+	const char *other = cv_sub_unknown(o, names), *label;
 	json_object *x;
 	bool bad = false;
 	int st;
 
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
-	label = str_member(o, "label", CV_NAME_MAX, &bad);
+	label = cv_sub_str(o, "label", CV_NAME_MAX, &bad);
 	if (bad)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "label: 1 to %d bytes", CV_NAME_MAX);
 	cv_strlcpy(cb->label, label ? label : "", sizeof(cb->label));
 	cb->types = CV_CBT_MONITOR | CV_CBT_REMOTE;
 	if (json_object_object_get_ex(o, "type", &x)) {
-		st = read_names(r, x, "type", cb_types, 2, &cb->types);
+		st = cv_sub_names(r, x, "type", cb_types, 2, &cb->types);
 		if (st)
 			return st;
 	}
@@ -337,21 +137,21 @@ static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
 	static const char *const names[] = { "label", "retryPolicy", "batchNotify", "callback", "remoteTypes", NULL };
 	static const char *const rnames[] = { "policy", "retryNumber", "retryDelay", NULL };
 	static const char *const bnames[] = { "size", "timeWindow", NULL };
-	const char *other = unknown_member(o, names), *label, *policy;
+	const char *other = cv_sub_unknown(o, names), *label, *policy;
 	json_object *x;
 	bool bad = false;
 	int st, p;
 
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
-	label = str_member(o, "label", CV_NAME_MAX, &bad);
+	label = cv_sub_str(o, "label", CV_NAME_MAX, &bad);
 	if (bad)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "label: 1 to %d bytes", CV_NAME_MAX);
 	cv_strlcpy(cb->label, label ? label : "", sizeof(cb->label));
 	cb->types = CV_CBT_REMOTE;
 	if (!json_object_object_get_ex(o, "remoteTypes", &x))
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "remoteTypes: required, the remote action types this callback serves");
-	st = read_names(r, x, "remoteTypes", cv_remote_type_names, CV_REMOTE_TYPES, &cb->remote_types);
+	st = cv_sub_names(r, x, "remoteTypes", cv_remote_type_names, CV_REMOTE_TYPES, &cb->remote_types);
 	if (st)
 		return st;
 	/* no retryPolicy: one try (the schema's default policy is the first it lists) */
@@ -361,18 +161,18 @@ static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
 	if (json_object_object_get_ex(o, "retryPolicy", &x)) {
 		if (!json_object_is_type(x, json_type_object))
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "retryPolicy: an object {policy, retryNumber, retryDelay}");
-		other = unknown_member(x, rnames);
+		other = cv_sub_unknown(x, rnames);
 		if (other)
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "retryPolicy.%.40s: unknown field", other);
-		policy = str_member(x, "policy", 16, &bad);
+		policy = cv_sub_str(x, "policy", 16, &bad);
 		/* remote callbacks: None or Bounded (RemoteCallbackSubscribe narrows the policy) */
-		p = policy ? name_index(policy, cv_cb_retry_names, 2) : -1;
+		p = policy ? cv_sub_index(policy, cv_cb_retry_names, 2) : -1;
 		if (p < 0)
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "retryPolicy.policy: required, None or Bounded");
 		cb->retry = (uint8_t)p;
-		st = int_member(r, x, "retryPolicy", "retryNumber", 1, 100, &cb->retry_number);
+		st = cv_sub_int(r, x, "retryPolicy", "retryNumber", 1, 100, &cb->retry_number);
 		if (!st)
-			st = int_member(r, x, "retryPolicy", "retryDelay", 1, 86400, &cb->retry_delay);
+			st = cv_sub_int(r, x, "retryPolicy", "retryDelay", 1, 86400, &cb->retry_delay);
 		if (st)
 			return st;
 	}
@@ -381,15 +181,15 @@ static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
 	if (json_object_object_get_ex(o, "batchNotify", &x)) {
 		if (!json_object_is_type(x, json_type_object))
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "batchNotify: an object {size, timeWindow}");
-		other = unknown_member(x, bnames);
+		other = cv_sub_unknown(x, bnames);
 		if (other)
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "batchNotify.%.40s: unknown field", other);
 		if (!json_object_object_get_ex(x, "size", NULL))
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "batchNotify.size: required, an integer from 1 to 1000");
 		cb->batch_window = 60;
-		st = int_member(r, x, "batchNotify", "size", 1, 1000, &cb->batch_size);
+		st = cv_sub_int(r, x, "batchNotify", "size", 1, 1000, &cb->batch_size);
 		if (!st)
-			st = int_member(r, x, "batchNotify", "timeWindow", 5, 86400, &cb->batch_window);
+			st = cv_sub_int(r, x, "batchNotify", "timeWindow", 5, 86400, &cb->batch_window);
 		if (st)
 			return st;
 	}
@@ -572,7 +372,7 @@ static int get_callbacks(struct cv_req *r)
 
 	if (st)
 		return st;
-	owner_of(r, owner, sizeof(owner));
+	cv_sub_owner(r, owner, sizeof(owner));
 	cv_page_open(&w, r, "callbacks");
 	/* one more than the page, to know whether a next page exists */
 	e = cv_callbacks_of(r->store, NULL, owner, list_keep, (size_t)pg.offset, (size_t)pg.limit + 1, &total,
@@ -593,7 +393,7 @@ static int load(struct cv_req *r, struct cv_callback *cb)
 
 	if (strlen(id) != CV_CB_IDLEN || strspn(id, "0123456789abcdef") != CV_CB_IDLEN)
 		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
-	owner_of(r, owner, sizeof(owner));
+	cv_sub_owner(r, owner, sizeof(owner));
 	e = cv_callback_get(r->store, NULL, owner, id, cb);
 	return e ? cv_fail_store(r, e, "no such callback") : 0;
 }
@@ -644,7 +444,7 @@ static int post_callback(struct cv_req *r)
 		return st;
 	cv_random(id, sizeof(id));
 	cv_hex(id, sizeof(id), cb.id);
-	owner_of(r, cb.owner, sizeof(cb.owner));
+	cv_sub_owner(r, cb.owner, sizeof(cb.owner));
 	cb.b2b = r->b2b;
 	cb.status = CV_CB_RUNNING;
 	cv_random(cb.secret, sizeof(cb.secret));
@@ -689,9 +489,9 @@ static int put_status(struct cv_req *r)
 		st = cv_body_json(r, &o);
 	if (st)
 		return st;
-	other = unknown_member(o, names);
-	s = str_member(o, "status", 16, &bad);
-	k = s ? name_index(s, cv_cb_status_names, 2) : -1;
+	other = cv_sub_unknown(o, names);
+	s = cv_sub_str(o, "status", 16, &bad);
+	k = s ? cv_sub_index(s, cv_cb_status_names, 2) : -1;
 	json_object_put(o);
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "unknown field (only status)");
@@ -727,11 +527,13 @@ struct del_arg {
 	const char *owner, *id;
 };
 
+/* the callback and, in the same transaction, its monitors */
 static enum cv_err del_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	const struct del_arg *a = arg;
+	enum cv_err e = cv_monitors_drop_callback(st, txn, a->owner, a->id);
 
-	return cv_callback_del(st, txn, a->owner, a->id);
+	return e ? e : cv_callback_del(st, txn, a->owner, a->id);
 }
 
 static int delete_callback(struct cv_req *r)
@@ -744,7 +546,7 @@ static int delete_callback(struct cv_req *r)
 
 	if (st)
 		return st;
-	owner_of(r, owner, sizeof(owner));
+	cv_sub_owner(r, owner, sizeof(owner));
 	a.id = cb.id;
 	e = cv_store_txn(r->store, 0, del_txn, &a);
 	if (e)
@@ -758,14 +560,14 @@ static int delete_callback(struct cv_req *r)
 
 static uint32_t check_cb_type(const char *item)
 {
-	int k = name_index(item, cb_types, 2);
+	int k = cv_sub_index(item, cb_types, 2);
 
 	return k < 0 ? 0 : 1u << k;
 }
 
 static uint32_t check_remote_type(const char *item)
 {
-	int k = name_index(item, cv_remote_type_names, CV_REMOTE_TYPES);
+	int k = cv_sub_index(item, cv_remote_type_names, CV_REMOTE_TYPES);
 
 	return k < 0 ? 0 : 1u << k;
 }
@@ -784,12 +586,19 @@ static const struct cv_field fleet_list_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
+static const struct cv_field mon_list_fields[] = {
+	CV_FIELDS_PAGE(60),
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL, 0 },
+};
+
 static const struct cv_field item_fields[] = {
 	CV_FIELD_CLIENT_ID,
 	{ NULL, 0, 0, NULL, 0 },
 };
 
 #define B2C_CB CV_B2C "/user/callbacks"
+#define B2C_MON CV_B2C "/user/vehicles/{id}/callbacks/{cbid}/monitors"
 #define B2B_CB CV_B2B "/fleets/{fid}/remote/callbacks"
 
 static const struct cv_route routes[] = {
@@ -800,6 +609,12 @@ static const struct cv_route routes[] = {
 	{ "DELETE", B2C_CB "/{cbid}", delete_callback, CV_AUTH_USER, 0, item_fields, 0 },
 	{ "PUT", B2C_CB "/{cbid}/status", put_status, CV_AUTH_USER, 0, item_fields, 1024 },
 	{ "POST", B2C_CB "/{cbid}/secret", post_secret, CV_AUTH_USER, 0, item_fields, 0 },
+	{ "GET", B2C_MON, cv_get_monitors, CV_AUTH_USER, 0, mon_list_fields, 0 },
+	{ "POST", B2C_MON, cv_post_monitor, CV_AUTH_USER, 0, item_fields, BODY_MAX },
+	{ "GET", B2C_MON "/{mid}", cv_get_monitor, CV_AUTH_USER, 0, item_fields, 0 },
+	{ "PUT", B2C_MON "/{mid}", cv_put_monitor, CV_AUTH_USER, 0, item_fields, BODY_MAX },
+	{ "DELETE", B2C_MON "/{mid}", cv_delete_monitor, CV_AUTH_USER, 0, item_fields, 0 },
+	{ "PUT", B2C_MON "/{mid}/status", cv_put_monitor_status, CV_AUTH_USER, 0, item_fields, 1024 },
 	{ "GET", B2B_CB, get_callbacks, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
 	{ "POST", B2B_CB, post_callback, CV_AUTH_FLEET, 0, item_fields, BODY_MAX },
 	{ "GET", B2B_CB "/{cbid}", get_callback, CV_AUTH_FLEET, 0, item_fields, 0 },
@@ -813,6 +628,6 @@ static const struct cv_route routes[] = {
 int main(int argc, char **argv)
 {
 	return cv_serve(argc, argv, "cvapi-callbacks",
-			"Callbacks: where notifications of monitors and remote actions go (/user/callbacks..., "
-			"/fleets/{fid}/remote/callbacks...).", routes);
+			"Callbacks and monitors: where notifications go and what sets them off (/user/callbacks..., "
+			"/user/vehicles/{id}/callbacks/{cbid}/monitors..., /fleets/{fid}/remote/callbacks...).", routes);
 }

@@ -1,6 +1,8 @@
 /* callbacks.c - callbacks under their owners (see model.h). */
 #include "model.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* owner \0 id; 0 when either is too long */
@@ -100,4 +102,144 @@ enum cv_err cv_callbacks_of(struct cv_store *st, DB_TXN *txn, const char *owner,
 	e = cv_store_scan(st, CV_DB_CALLBACKS, txn, owner, l.ol, cb_list_one, &l);
 	*total = l.n;
 	return e ? e : l.err;
+}
+
+/* ---- monitors, under the same owners --------------------------------------- */
+
+enum cv_err cv_monitor_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id, struct cv_monitor *m)
+{
+	char k[CV_CB_OWNER_MAX + 2 + CV_MON_IDLEN];
+	size_t kl = cb_key(k, sizeof(k), owner, id);
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	if (!kl)
+		return CV_ENOTFOUND;
+	e = cv_store_get(st, CV_DB_MONITORS, txn, k, kl, &b);
+	if (!e)
+		e = cv_monitor_decode(b.p, b.len, m);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_monitor_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m, uint32_t flags)
+{
+	char k[CV_CB_OWNER_MAX + 2 + CV_MON_IDLEN];
+	size_t kl = cb_key(k, sizeof(k), m->owner, m->id);
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	if (!kl)
+		return CV_EINVAL;
+	e = cv_monitor_encode(m, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_MONITORS, txn, k, kl, b.p, b.len, flags);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_monitor_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id)
+{
+	char k[CV_CB_OWNER_MAX + 2 + CV_MON_IDLEN];
+	size_t kl = cb_key(k, sizeof(k), owner, id);
+
+	if (!kl)
+		return CV_ENOTFOUND;
+	return cv_store_del(st, CV_DB_MONITORS, txn, k, kl);
+}
+
+struct mon_list {
+	const char *owner;
+	size_t ol;
+	bool (*keep)(const struct cv_monitor *m, void *arg);
+	int (*fn)(const struct cv_monitor *m, void *arg);
+	void *arg;
+	size_t offset, limit, n;
+	bool stop;
+	enum cv_err err;
+	struct cv_monitor m;        /* large: one per walk, not per record */
+};
+
+static int mon_list_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct mon_list *l = arg;
+
+	if (klen < l->ol || memcmp(k, l->owner, l->ol))
+		return 1;
+	if (cv_monitor_decode(v, vlen, &l->m)) {
+		l->err = CV_EINVAL;
+		return 1;
+	}
+	if (l->keep && !l->keep(&l->m, l->arg))
+		return 0;
+	if (!l->stop && l->n >= l->offset && l->n < l->offset + l->limit && l->fn(&l->m, l->arg))
+		l->stop = true;
+	l->n++;
+	return 0;
+}
+
+enum cv_err cv_monitors_of(struct cv_store *st, DB_TXN *txn, const char *owner,
+			   bool (*keep)(const struct cv_monitor *m, void *arg), size_t offset, size_t limit,
+			   size_t *total, int (*fn)(const struct cv_monitor *m, void *arg), void *arg)
+{
+	struct mon_list *l = cv_calloc(1, sizeof(*l));
+	enum cv_err e;
+
+	l->owner = owner;
+	l->ol = strlen(owner) + 1;
+	l->keep = keep;
+	l->fn = fn;
+	l->arg = arg;
+	l->offset = offset;
+	l->limit = limit;
+	if (l->ol > CV_CB_OWNER_MAX + 1) {
+		free(l);
+		return CV_EINVAL;
+	}
+	e = cv_store_scan(st, CV_DB_MONITORS, txn, owner, l->ol, mon_list_one, l);
+	*total = l->n;
+	if (!e)
+		e = l->err;
+	free(l);
+	return e;
+}
+
+struct mon_drop {
+	const char *cbid;
+	char ids[64][CV_MON_IDLEN + 1];
+	size_t n;
+	bool more;
+};
+
+static bool drop_keep(const struct cv_monitor *m, void *arg)
+{
+	return !strcmp(m->cbid, ((struct mon_drop *)arg)->cbid);
+}
+
+static int drop_one(const struct cv_monitor *m, void *arg)
+{
+	struct mon_drop *d = arg;
+
+	if (d->n == sizeof(d->ids) / sizeof(d->ids[0])) {
+		d->more = true;
+		return 1;
+	}
+	cv_strlcpy(d->ids[d->n++], m->id, sizeof(d->ids[0]));
+	return 0;
+}
+
+enum cv_err cv_monitors_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)
+{
+	struct mon_drop d;
+	enum cv_err e;
+	size_t total;
+
+	do {
+		memset(&d, 0, sizeof(d));
+		d.cbid = cbid;
+		e = cv_monitors_of(st, txn, owner, drop_keep, 0, SIZE_MAX, &total, drop_one, &d);
+		for (size_t i = 0; i < d.n && !e; i++)
+			e = cv_monitor_del(st, txn, owner, d.ids[i]);
+	} while (!e && d.more);
+	return e;
 }

@@ -250,4 +250,15 @@ enum cv_err cv_callbacks_of(struct cv_store *st, DB_TXN *txn, const char *owner,
 			    bool (*keep)(const struct cv_callback *cb, void *arg), size_t offset, size_t limit,
 			    size_t *total, int (*fn)(const struct cv_callback *cb, void *arg), void *arg);
 
+/* Monitors, under their owner as callbacks are (another owner's id: CV_ENOTFOUND). */
+enum cv_err cv_monitor_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id, struct cv_monitor *m);
+enum cv_err cv_monitor_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m, uint32_t flags);
+enum cv_err cv_monitor_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id);
+/* An owner's monitors in id order, as cv_callbacks_of does for callbacks. */
+enum cv_err cv_monitors_of(struct cv_store *st, DB_TXN *txn, const char *owner,
+			   bool (*keep)(const struct cv_monitor *m, void *arg), size_t offset, size_t limit,
+			   size_t *total, int (*fn)(const struct cv_monitor *m, void *arg), void *arg);
+/* Delete the owner's monitors of callback cbid (deleting a callback deletes its monitors). */
+enum cv_err cv_monitors_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid);
+
 #endif

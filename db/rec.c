@@ -676,3 +676,102 @@ enum cv_err cv_callback_decode(const char *json, size_t len, struct cv_callback 
 	json_object_put(o);
 	return CV_OK;
 }
+
+/* ---- monitors -------------------------------------------------------------- */
+
+static void attrs_encode(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n)
+{
+	cv_jw_key(w, key);
+	cv_jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		cv_jw_obj(w);
+		cv_jw_kint(w, "type", a[i].type);
+		cv_jw_kstr(w, "key", a[i].key);
+		cv_jw_kstr(w, "value", a[i].value);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+}
+
+static void attrs_decode(json_object *o, const char *key, struct cv_cb_attr *a, size_t *n)
+{
+	json_object *arr;
+
+	*n = 0;
+	if (!json_object_object_get_ex(o, key, &arr) || !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr) && *n < CV_CB_ATTRS_MAX; i++) {
+		json_object *x = json_object_array_get_idx(arr, i);
+
+		if (!json_object_is_type(x, json_type_object))
+			continue;
+		a[*n].type = (uint8_t)CV_MIN((int64_t)CV_CBA_QUERY, get_i64(x, "type"));
+		get_str(x, "key", a[*n].key, sizeof(a[*n].key));
+		get_str(x, "value", a[*n].value, sizeof(a[*n].value));
+		(*n)++;
+	}
+}
+
+enum cv_err cv_monitor_encode(const struct cv_monitor *m, struct cv_buf *out)
+{
+	struct cv_jw w;
+
+	cv_jw_init(&w, out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "id", m->id);
+	cv_jw_kstr(&w, "owner", m->owner);
+	cv_jw_kstr(&w, "vid", m->vid);
+	cv_jw_kstr(&w, "cbid", m->cbid);
+	cv_jw_kint(&w, "b2b", m->b2b);
+	cv_jw_kstr(&w, "label", m->label);
+	cv_jw_kint(&w, "refresh", m->refresh_s);
+	cv_jw_key(&w, "ext");
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < m->next; i++)
+		cv_jw_str(&w, m->ext[i]);
+	cv_jw_end(&w);
+	attrs_encode(&w, "attributes", m->attrs, m->nattrs);
+	attrs_encode(&w, "callbackAttributes", m->cbattrs, m->ncbattrs);
+	cv_jw_key(&w, "triggerParam");
+	cv_mon_render(&w, &m->def);
+	cv_jw_kint(&w, "status", m->status);
+	cv_jw_kint(&w, "created", m->created);
+	cv_jw_kint(&w, "updated", m->updated);
+	cv_jw_end(&w);
+	return w.err;
+}
+
+enum cv_err cv_monitor_decode(const char *json, size_t len, struct cv_monitor *m)
+{
+	json_object *o = parse_obj(json, len), *x;
+	char err[256];
+	enum cv_err e = CV_OK;
+
+	if (!o)
+		return CV_EINVAL;
+	memset(m, 0, sizeof(*m));
+	get_str(o, "id", m->id, sizeof(m->id));
+	get_str(o, "owner", m->owner, sizeof(m->owner));
+	get_str(o, "vid", m->vid, sizeof(m->vid));
+	get_str(o, "cbid", m->cbid, sizeof(m->cbid));
+	m->b2b = get_i64(o, "b2b") != 0;
+	get_str(o, "label", m->label, sizeof(m->label));
+	m->refresh_s = (int32_t)get_i64(o, "refresh");
+	if (json_object_object_get_ex(o, "ext", &x) && json_object_is_type(x, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(x) && m->next < CV_MON_EXT_MAX; i++) {
+			json_object *v = json_object_array_get_idx(x, i);
+
+			if (json_object_is_type(v, json_type_string))
+				cv_strlcpy(m->ext[m->next++], json_object_get_string(v), sizeof(m->ext[0]));
+		}
+	attrs_decode(o, "attributes", m->attrs, &m->nattrs);
+	attrs_decode(o, "callbackAttributes", m->cbattrs, &m->ncbattrs);
+	/* the triggers as they were checked at creation: read the same way */
+	if (!json_object_object_get_ex(o, "triggerParam", &x) || cv_mon_parse(x, m->b2b, &m->def, err, sizeof(err)))
+		e = CV_EINVAL;
+	m->status = (uint8_t)CV_MIN((int64_t)CV_CB_FAILED, get_i64(o, "status"));
+	m->created = get_i64(o, "created");
+	m->updated = get_i64(o, "updated");
+	json_object_put(o);
+	return e;
+}

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "vdata.h"
+#include "monitor.h"
 
 #define CV_LOGIN_MAX 64
 #define CV_NAME_MAX 128
@@ -136,6 +137,34 @@ extern const char *const cv_cb_status_names[3];
 extern const char *const cv_cb_retry_names[3];
 extern const char *const cv_cb_attr_names[3];
 
+/*
+ * A monitor: triggers over a vehicle's data (monitor.h) whose firings go
+ * to a callback of the same owner. B2C: one vehicle of the user, under
+ * one of the user's callbacks.
+ */
+#define CV_MON_IDLEN 32
+#define CV_MON_EXT_MAX 16            /* extendedEventParam entries */
+#define CV_MON_EXT_LEN 64
+
+struct cv_monitor {
+	char id[CV_MON_IDLEN + 1];
+	char owner[CV_CB_OWNER_MAX + 1];
+	char vid[CV_VID_HEXLEN + 1];                /* the vehicle watched */
+	char cbid[CV_CB_IDLEN + 1];                 /* the callback notified */
+	uint8_t b2b;
+	char label[CV_NAME_MAX + 1];
+	int32_t refresh_s;                          /* refreshEvent: seconds between reminders, 0 none */
+	char ext[CV_MON_EXT_MAX][CV_MON_EXT_LEN + 1];   /* extendedEventParam, as given */
+	size_t next;
+	struct cv_cb_attr attrs[CV_CB_ATTRS_MAX];   /* the monitor's attributes */
+	size_t nattrs;
+	struct cv_cb_attr cbattrs[CV_CB_ATTRS_MAX]; /* subscribeParam.callbackAttributes.webhook */
+	size_t ncbattrs;
+	struct cv_mon_def def;                      /* triggerParam */
+	uint8_t status;                             /* enum cv_cb_status */
+	int64_t created, updated;
+};
+
 /* JSON records: encode appends to out; decode fills the struct (CV_EINVAL if malformed). */
 enum cv_err cv_user_encode(const struct cv_user *u, struct cv_buf *out);
 enum cv_err cv_user_decode(const char *json, size_t len, struct cv_user *u);
@@ -147,6 +176,8 @@ enum cv_err cv_fleet_encode(const struct cv_fleet *f, struct cv_buf *out);
 enum cv_err cv_fleet_decode(const char *json, size_t len, struct cv_fleet *f);
 enum cv_err cv_callback_encode(const struct cv_callback *cb, struct cv_buf *out);
 enum cv_err cv_callback_decode(const char *json, size_t len, struct cv_callback *cb);
+enum cv_err cv_monitor_encode(const struct cv_monitor *m, struct cv_buf *out);
+enum cv_err cv_monitor_decode(const char *json, size_t len, struct cv_monitor *m);
 
 /* Packed records. */
 enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out);

@@ -39,6 +39,7 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_STOLEN] = "stolen.db",
 	[CV_DB_HINDEX] = "hindex.db",
 	[CV_DB_CALLBACKS] = "callbacks.db",
+	[CV_DB_MONITORS] = "monitors.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

@@ -52,6 +52,8 @@
  *   callbacks   owner \0 callback id                   JSON callback record (rec.h); owner
  *                                                     "u:" login or "f:" fleet id, so
  *                                                     one cursor range lists an owner's
+ *   monitors    owner \0 monitor id                    JSON monitor record (rec.h), with its
+ *                                                     vehicle and callback
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -94,6 +96,7 @@ enum cv_dbid {
 	CV_DB_STOLEN,
 	CV_DB_HINDEX,
 	CV_DB_CALLBACKS,
+	CV_DB_MONITORS,
 	CV_DB_COUNT
 };
 

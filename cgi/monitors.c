@@ -1,0 +1,465 @@
+/*
+ * monitors.c - the monitors of the user face, in cvapi-callbacks:
+ *
+ *   /user/vehicles/{id}/callbacks/{cbid}/monitors[/{mid}[/status]]
+ *
+ * A monitor watches one vehicle of the user (403 for another's, as every
+ * vehicle path) and notifies one of the user's callbacks that serves
+ * monitors (404 for another's). The body (MonitorParameter) is read whole
+ * before anything is stored: its triggerParam by core/monitor (every
+ * trigger, data name and boolExp checked), the rest here.
+ */
+#include "config.h"
+#include "monitors.h"
+#include "ids.h"
+#include "log.h"
+#include "page.h"
+#include "subscribe.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* extendedEventParam: the user face's names, and vehicle.telemetry.<TelemetryEnum> */
+static const char *const ext_names[] = {
+	"vehicle.doorsState", "vehicle.status", "vehicle.maintenance", "vehicle.position", "vehicle.telemetry",
+	"vehicle.alerts", "vehicle.alarm", "vehicle.trip",
+};
+#define N_EXT (sizeof(ext_names) / sizeof(ext_names[0]))
+
+static const char *cbid_of(const struct cv_req *r)
+{
+	return r->seg[1];
+}
+
+static const char *mid_of(const struct cv_req *r)
+{
+	return r->seg[2];
+}
+
+static bool hex_id(const char *s, size_t len)
+{
+	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
+}
+
+/* The path's vehicle (the user's) and callback (the user's, serving monitors): 0 or the failure written. */
+static int check_parents(struct cv_req *r, char *owner, size_t n)
+{
+	struct cv_callback cb;
+	enum cv_err e;
+	int st = cv_check_vehicle(r);
+
+	if (st)
+		return st;
+	if (!hex_id(cbid_of(r), CV_CB_IDLEN))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
+	cv_sub_owner(r, owner, n);
+	e = cv_callback_get(r->store, NULL, owner, cbid_of(r), &cb);
+	if (e)
+		return cv_fail_store(r, e, "no such callback");
+	if (!(cb.types & CV_CBT_MONITOR))
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "this callback does not serve monitors (its type is Remote only)");
+	return 0;
+}
+
+/* The path's monitor, under its vehicle and callback: 0 or the failure written. */
+static int load(struct cv_req *r, char *owner, size_t n, struct cv_monitor *m)
+{
+	enum cv_err e;
+	int st = check_parents(r, owner, n);
+
+	if (st)
+		return st;
+	if (!hex_id(mid_of(r), CV_MON_IDLEN))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed monitor id: %d lowercase hex digits", CV_MON_IDLEN);
+	e = cv_monitor_get(r->store, NULL, owner, mid_of(r), m);
+	if (!e && (strcmp(m->vid, r->vid) || strcmp(m->cbid, cbid_of(r))))
+		e = CV_ENOTFOUND;
+	return e ? cv_fail_store(r, e, "no such monitor") : 0;
+}
+
+/* MonitorParameter into m (label, subscribeParam, attributes, extendedEventParam, triggerParam). */
+static int read_body(struct cv_req *r, struct cv_monitor *m)
+{
+	static const char *const names[] = { "label", "subscribeParam", "attributes", "extendedEventParam",
+					     "triggerParam", NULL };
+	json_object *o, *x;
+	const char *other, *label;
+	char err[256];
+	bool bad = false;
+	int st = cv_body_json(r, &o);
+
+	if (st)
+		return st;
+	other = cv_sub_unknown(o, names);
+	if (other) {
+		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
+		goto out;
+	}
+	label = cv_sub_str(o, "label", CV_NAME_MAX, &bad);
+	if (bad) {
+		st = cv_fail(r, 400, CV_C_BAD_FIELD, "label: 1 to %d bytes", CV_NAME_MAX);
+		goto out;
+	}
+	cv_strlcpy(m->label, label ? label : "", sizeof(m->label));
+	m->refresh_s = 0;
+	m->ncbattrs = 0;
+	if (json_object_object_get_ex(o, "subscribeParam", &x)) {
+		json_object *ca, *wh;
+
+		if (!json_object_is_type(x, json_type_object)) {
+			st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam: an object {refreshEvent, callbackAttributes}");
+			goto out;
+		}
+		other = cv_sub_unknown(x, (const char *const[]){ "refreshEvent", "callbackAttributes", NULL });
+		if (other) {
+			st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.%.40s: unknown field", other);
+			goto out;
+		}
+		st = cv_sub_int(r, x, "subscribeParam", "refreshEvent", 60, 7 * 86400, &m->refresh_s);
+		if (st)
+			goto out;
+		if (json_object_object_get_ex(x, "callbackAttributes", &ca)) {
+			if (!json_object_is_type(ca, json_type_object)) {
+				st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.callbackAttributes: an object {webhook}");
+				goto out;
+			}
+			other = cv_sub_unknown(ca, (const char *const[]){ "webhook", NULL });
+			if (other) {
+				st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.callbackAttributes.%.40s: %s", other,
+					     strcmp(other, "pushnotif") && strcmp(other, "websocket") ? "unknown field"
+					     : "webhooks are what this server delivers");
+				goto out;
+			}
+			if (json_object_object_get_ex(ca, "webhook", &wh)) {
+				st = cv_sub_attributes(r, wh, "subscribeParam.callbackAttributes.webhook", m->cbattrs,
+						       &m->ncbattrs);
+				if (st)
+					goto out;
+			}
+		}
+	}
+	m->nattrs = 0;
+	if (json_object_object_get_ex(o, "attributes", &x)) {
+		st = cv_sub_attributes(r, x, "attributes", m->attrs, &m->nattrs);
+		if (st)
+			goto out;
+	}
+	m->next = 0;
+	if (json_object_object_get_ex(o, "extendedEventParam", &x)) {
+		size_t n = json_object_is_type(x, json_type_array) ? json_object_array_length(x) : 0;
+
+		if (!json_object_is_type(x, json_type_array) || n > CV_MON_EXT_MAX) {
+			st = cv_fail(r, 400, CV_C_BAD_FIELD, "extendedEventParam: a list of at most %d names", CV_MON_EXT_MAX);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			json_object *v = json_object_array_get_idx(x, i);
+			const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+			bool known = cv_sub_index(s, ext_names, N_EXT) >= 0 ||
+				     (!strncmp(s, "vehicle.telemetry.", 18) && cv_tel_part_mask(s + 18) != 0);
+
+			if (!known || strlen(s) > CV_MON_EXT_LEN) {
+				st = cv_fail(r, 400, CV_C_BAD_FIELD,
+					     "extendedEventParam[%zu]: one of vehicle.doorsState, vehicle.status, "
+					     "vehicle.maintenance, vehicle.position, vehicle.telemetry[.TelemetryEnum], "
+					     "vehicle.alerts, vehicle.alarm, vehicle.trip", i);
+				goto out;
+			}
+			cv_strlcpy(m->ext[m->next++], s, sizeof(m->ext[0]));
+		}
+	}
+	if (!json_object_object_get_ex(o, "triggerParam", &x)) {
+		st = cv_fail(r, 400, CV_C_BAD_FIELD, "triggerParam: required, {triggers, boolExp}");
+		goto out;
+	}
+	if (cv_mon_parse(x, r->b2b, &m->def, err, sizeof(err)) != CV_OK)
+		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%s", err);
+out:
+	json_object_put(o);
+	return st;
+}
+
+static void render_attrs(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n)
+{
+	cv_jw_key(w, key);
+	cv_jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "type", cv_cb_attr_names[a[i].type]);
+		cv_jw_kstr(w, "key", a[i].key);
+		/* a header's value may be a credential: never shown again */
+		cv_jw_kstr(w, "value", a[i].type == CV_CBA_HEADER && a[i].value[0] != '$' ? "********" : a[i].value);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+}
+
+/* MonitorParameter as stored. */
+static void render_parameter(struct cv_jw *w, const struct cv_monitor *m)
+{
+	cv_jw_obj(w);
+	if (m->label[0])
+		cv_jw_kstr(w, "label", m->label);
+	cv_jw_key(w, "subscribeParam");
+	cv_jw_obj(w);
+	if (m->refresh_s)
+		cv_jw_kint(w, "refreshEvent", m->refresh_s);
+	if (m->ncbattrs) {
+		cv_jw_key(w, "callbackAttributes");
+		cv_jw_obj(w);
+		render_attrs(w, "webhook", m->cbattrs, m->ncbattrs);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+	render_attrs(w, "attributes", m->attrs, m->nattrs);
+	cv_jw_key(w, "extendedEventParam");
+	cv_jw_arr(w);
+	for (size_t i = 0; i < m->next; i++)
+		cv_jw_str(w, m->ext[i]);
+	cv_jw_end(w);
+	cv_jw_key(w, "triggerParam");
+	cv_mon_render(w, &m->def);
+	cv_jw_end(w);
+}
+
+static void render_monitor(struct cv_jw *w, struct cv_req *r, const struct cv_monitor *m)
+{
+	cv_jw_obj(w);
+	cv_jw_ktime(w, "createdAt", m->created);
+	cv_jw_ktime(w, "updatedAt", m->updated);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_jw_link(w, r, "self", "%s/callbacks/%s/monitors/%s", r->vbase, m->cbid, m->id);
+	cv_jw_end(w);
+	cv_jw_kstr(w, "monitorId", m->id);
+	cv_jw_key(w, "monitor");
+	render_parameter(w, m);
+	cv_jw_kstr(w, "status", cv_cb_status_names[m->status]);
+	cv_jw_end(w);
+}
+
+/* MonitorRef */
+static int render_ref(struct cv_req *r, const struct cv_monitor *m)
+{
+	struct cv_jw w;
+
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_ktime(&w, "createdAt", m->created);
+	cv_jw_ktime(&w, "updatedAt", m->updated);
+	cv_jw_key(&w, "_links");
+	cv_jw_obj(&w);
+	cv_jw_link(&w, r, "monitor", "%s/callbacks/%s/monitors/%s", r->vbase, m->cbid, m->id);
+	cv_jw_end(&w);
+	cv_jw_kstr(&w, "monitorId", m->id);
+	cv_jw_kstr(&w, "status", cv_cb_status_names[m->status]);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+struct put_arg {
+	const struct cv_monitor *m;
+	uint32_t flags;
+};
+
+static enum cv_err put_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	const struct put_arg *a = arg;
+
+	return cv_monitor_put(st, txn, a->m, a->flags);
+}
+
+static int save(struct cv_req *r, const struct cv_monitor *m, uint32_t flags)
+{
+	struct put_arg a = { m, flags };
+	enum cv_err e = cv_store_txn(r->store, 0, put_txn, &a);
+
+	return e ? cv_fail_store(r, e, "monitor") : 0;
+}
+
+int cv_post_monitor(struct cv_req *r)
+{
+	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	unsigned char id[CV_MON_IDLEN / 2];
+	int st = check_parents(r, m->owner, sizeof(m->owner));
+
+	if (!st)
+		st = read_body(r, m);
+	if (!st) {
+		cv_random(id, sizeof(id));
+		cv_hex(id, sizeof(id), m->id);
+		cv_strlcpy(m->vid, r->vid, sizeof(m->vid));
+		cv_strlcpy(m->cbid, cbid_of(r), sizeof(m->cbid));
+		m->b2b = r->b2b;
+		m->status = CV_CB_RUNNING;
+		m->created = m->updated = r->now;
+		st = save(r, m, DB_NOOVERWRITE);
+	}
+	if (!st) {
+		cv_audit(r, "monitor-add", "owner", m->owner, "monitor", m->id, "callback", m->cbid, NULL);
+		r->status = 202;
+		st = render_ref(r, m);
+	}
+	free(m);
+	return st;
+}
+
+int cv_put_monitor(struct cv_req *r)
+{
+	char owner[CV_CB_OWNER_MAX + 1];
+	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	int st = load(r, owner, sizeof(owner), m);
+
+	if (!st)
+		st = read_body(r, m);
+	if (!st) {
+		m->updated = r->now;
+		st = save(r, m, 0);
+	}
+	if (!st) {
+		r->status = 202;
+		st = render_ref(r, m);
+	}
+	free(m);
+	return st;
+}
+
+int cv_get_monitor(struct cv_req *r)
+{
+	char owner[CV_CB_OWNER_MAX + 1];
+	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	struct cv_jw w;
+	int st = load(r, owner, sizeof(owner), m);
+
+	if (!st) {
+		cv_jw_init(&w, &r->out);
+		render_monitor(&w, r, m);
+		st = w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	}
+	free(m);
+	return st;
+}
+
+struct list_ctx {
+	struct cv_jw *w;
+	struct cv_req *r;
+	struct cv_page *pg;
+};
+
+static bool list_keep(const struct cv_monitor *m, void *arg)
+{
+	const struct list_ctx *c = arg;
+
+	return !strcmp(m->vid, c->r->vid) && !strcmp(m->cbid, cbid_of(c->r));
+}
+
+static int list_one(const struct cv_monitor *m, void *arg)
+{
+	struct list_ctx *c = arg;
+
+	if (cv_page_step(c->pg, NULL, 0, NULL) == CV_PAGE_STOP)
+		return 1;
+	render_monitor(c->w, c->r, m);
+	c->pg->count++;
+	return 0;
+}
+
+int cv_get_monitors(struct cv_req *r)
+{
+	char owner[CV_CB_OWNER_MAX + 1];
+	struct cv_page pg;
+	struct cv_jw w;
+	struct list_ctx c = { &w, r, &pg };
+	size_t total;
+	enum cv_err e;
+	int st = check_parents(r, owner, sizeof(owner));
+
+	if (!st)
+		st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	cv_page_open(&w, r, "monitors");
+	e = cv_monitors_of(r->store, NULL, owner, list_keep, (size_t)pg.offset, (size_t)pg.limit + 1, &total,
+			   list_one, &c);
+	if (e)
+		return cv_fail_store(r, e, "monitors");
+	pg.total = (int64_t)total;
+	pg.next_key = pg.offset + pg.count;
+	return cv_page_close(&w, r, &pg);
+}
+
+int cv_put_monitor_status(struct cv_req *r)
+{
+	char owner[CV_CB_OWNER_MAX + 1];
+	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	json_object *o = NULL;
+	const char *s, *other;
+	bool bad = false;
+	struct cv_jw w;
+	int k = -1, st = load(r, owner, sizeof(owner), m);
+
+	if (!st)
+		st = cv_body_json(r, &o);
+	if (!st) {
+		other = cv_sub_unknown(o, (const char *const[]){ "status", NULL });
+		s = cv_sub_str(o, "status", 16, &bad);
+		k = s ? cv_sub_index(s, cv_cb_status_names, 2) : -1;
+		if (other)
+			st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field (only status)", other);
+		else if (k < 0)
+			st = cv_fail(r, 400, CV_C_BAD_FIELD, "status: required, Running or Paused");
+		json_object_put(o);
+	}
+	if (!st) {
+		m->status = (uint8_t)k;
+		m->updated = r->now;
+		st = save(r, m, 0);
+	}
+	if (!st) {
+		r->status = 202;
+		cv_jw_init(&w, &r->out);
+		cv_jw_obj(&w);
+		cv_jw_key(&w, "_links");
+		cv_jw_obj(&w);
+		cv_jw_link(&w, r, "self", "%s/callbacks/%s/monitors/%s/status", r->vbase, m->cbid, m->id);
+		cv_jw_link(&w, r, "monitor", "%s/callbacks/%s/monitors/%s", r->vbase, m->cbid, m->id);
+		cv_jw_end(&w);
+		cv_jw_kstr(&w, "status", cv_cb_status_names[m->status]);
+		cv_jw_end(&w);
+		st = w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	}
+	free(m);
+	return st;
+}
+
+struct del_arg {
+	const char *owner, *id;
+};
+
+static enum cv_err del_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	const struct del_arg *a = arg;
+
+	return cv_monitor_del(st, txn, a->owner, a->id);
+}
+
+int cv_delete_monitor(struct cv_req *r)
+{
+	char owner[CV_CB_OWNER_MAX + 1];
+	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	struct del_arg a = { owner, NULL };
+	enum cv_err e;
+	int st = load(r, owner, sizeof(owner), m);
+
+	if (!st) {
+		a.id = m->id;
+		e = cv_store_txn(r->store, 0, del_txn, &a);
+		st = e ? cv_fail_store(r, e, "no such monitor") : 0;
+	}
+	if (!st) {
+		cv_audit(r, "monitor-delete", "owner", owner, "monitor", m->id, NULL);
+		r->status = 204;
+	}
+	free(m);
+	return st;
+}

@@ -1,0 +1,21 @@
+/*
+ * monitors.h - the handlers of the user face's monitors (monitors.c), in
+ * cvapi-callbacks' route table:
+ *
+ *   GET, POST         /user/vehicles/{id}/callbacks/{cbid}/monitors
+ *   GET, PUT, DELETE  .../monitors/{mid}
+ *   PUT               .../monitors/{mid}/status
+ */
+#ifndef CV_MONITORS_H
+#define CV_MONITORS_H
+
+#include "req.h"
+
+int cv_get_monitors(struct cv_req *r);
+int cv_post_monitor(struct cv_req *r);
+int cv_get_monitor(struct cv_req *r);
+int cv_put_monitor(struct cv_req *r);
+int cv_delete_monitor(struct cv_req *r);
+int cv_put_monitor_status(struct cv_req *r);
+
+#endif
