@@ -52,6 +52,7 @@
  *   callbacks   owner \0 callback id                   JSON callback record (rec.h); owner
  *                                                     "u:" login or "f:" fleet id, so
  *                                                     one cursor range lists an owner's
+ *                                                     callbacks
  *   monitors    owner \0 monitor id                    JSON monitor record (rec.h), with its
  *                                                     vehicle and callback
  *
