@@ -26,7 +26,6 @@
 
 #include <json-c/json.h>
 #include <strings.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,47 +52,6 @@ static void coll_path(const struct cv_req *r, char *p, size_t n)
 
 /* ---- reading a body ----------------------------------------------------- */
 
-/* callback: {webhook: {name, target, attributes}}; the other kinds are refused. */
-static int read_callback(struct cv_req *r, json_object *o, struct cv_callback *cb)
-{
-	static const char *const kinds[] = { "webhook", "websocket", "pushnotif", NULL };
-	static const char *const wnames[] = { "name", "target", "attributes", NULL };
-	json_object *wh, *a;
-	const char *other, *name, *target, *problem;
-	bool bad = false;
-
-	if (!json_object_is_type(o, json_type_object))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback: an object holding a webhook");
-	other = cv_sub_unknown(o, kinds);
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.%.40s: unknown field", other);
-	if (json_object_object_get_ex(o, "websocket", NULL) || json_object_object_get_ex(o, "pushnotif", NULL))
-		return cv_fail(r, 400, CV_C_BAD_FIELD,
-			       "callback: websocket and push-notification callbacks are not served: "
-			       "webhooks are what this server delivers");
-	if (!json_object_object_get_ex(o, "webhook", &wh) || !json_object_is_type(wh, json_type_object))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook: required, an object {name, target, attributes}");
-	other = cv_sub_unknown(wh, wnames);
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.%.40s: unknown field", other);
-	name = cv_sub_str(wh, "name", CV_NAME_MAX, &bad);
-	if (!name)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.name: required, 1 to %d bytes", CV_NAME_MAX);
-	target = cv_sub_str(wh, "target", CV_CB_URL_MAX, &bad);
-	if (!target)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.target: required, a URL of at most %d bytes",
-			       CV_CB_URL_MAX);
-	problem = cv_sub_target_problem(target);
-	if (problem)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.webhook.target: %s", problem);
-	cv_strlcpy(cb->name, name, sizeof(cb->name));
-	cv_strlcpy(cb->target, target, sizeof(cb->target));
-	cb->nattrs = 0;
-	if (json_object_object_get_ex(wh, "attributes", &a))
-		return cv_sub_attributes(r, a, "callback.webhook", cb->attrs, &cb->nattrs);
-	return 0;
-}
-
 static const char *const cb_types[] = { "Monitor", "Remote" };
 
 /* B2C CallbackSubscribe: label, type, callback. */
@@ -117,9 +75,7 @@ static int read_b2c(struct cv_req *r, json_object *o, struct cv_callback *cb)
 		if (st)
 			return st;
 	}
-	if (!json_object_object_get_ex(o, "callback", &x))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback: required, an object holding a webhook");
-	st = read_callback(r, x, cb);
+	st = cv_sub_callback(r, o, "", cb);
 	if (st)
 		return st;
 	/* the official API's webhooks: retried every 10 s until delivered, within 3 days */
@@ -135,12 +91,10 @@ static int read_b2c(struct cv_req *r, json_object *o, struct cv_callback *cb)
 static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
 {
 	static const char *const names[] = { "label", "retryPolicy", "batchNotify", "callback", "remoteTypes", NULL };
-	static const char *const rnames[] = { "policy", "retryNumber", "retryDelay", NULL };
-	static const char *const bnames[] = { "size", "timeWindow", NULL };
-	const char *other = cv_sub_unknown(o, names), *label, *policy;
+	const char *other = cv_sub_unknown(o, names), *label;
 	json_object *x;
 	bool bad = false;
-	int st, p;
+	int st;
 
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
@@ -154,48 +108,11 @@ static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
 	st = cv_sub_names(r, x, "remoteTypes", cv_remote_type_names, CV_REMOTE_TYPES, &cb->remote_types);
 	if (st)
 		return st;
-	/* no retryPolicy: one try (the schema's default policy is the first it lists) */
-	cb->retry = CV_RETRY_NONE;
-	cb->retry_number = 3;
-	cb->retry_delay = 10;
-	if (json_object_object_get_ex(o, "retryPolicy", &x)) {
-		if (!json_object_is_type(x, json_type_object))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "retryPolicy: an object {policy, retryNumber, retryDelay}");
-		other = cv_sub_unknown(x, rnames);
-		if (other)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "retryPolicy.%.40s: unknown field", other);
-		policy = cv_sub_str(x, "policy", 16, &bad);
-		/* remote callbacks: None or Bounded (RemoteCallbackSubscribe narrows the policy) */
-		p = policy ? cv_sub_index(policy, cv_cb_retry_names, 2) : -1;
-		if (p < 0)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "retryPolicy.policy: required, None or Bounded");
-		cb->retry = (uint8_t)p;
-		st = cv_sub_int(r, x, "retryPolicy", "retryNumber", 1, 100, &cb->retry_number);
-		if (!st)
-			st = cv_sub_int(r, x, "retryPolicy", "retryDelay", 1, 86400, &cb->retry_delay);
-		if (st)
-			return st;
-	}
-	cb->batch_size = 0;
-	cb->batch_window = 0;
-	if (json_object_object_get_ex(o, "batchNotify", &x)) {
-		if (!json_object_is_type(x, json_type_object))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "batchNotify: an object {size, timeWindow}");
-		other = cv_sub_unknown(x, bnames);
-		if (other)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "batchNotify.%.40s: unknown field", other);
-		if (!json_object_object_get_ex(x, "size", NULL))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "batchNotify.size: required, an integer from 1 to 1000");
-		cb->batch_window = 60;
-		st = cv_sub_int(r, x, "batchNotify", "size", 1, 1000, &cb->batch_size);
-		if (!st)
-			st = cv_sub_int(r, x, "batchNotify", "timeWindow", 5, 86400, &cb->batch_window);
-		if (st)
-			return st;
-	}
-	if (!json_object_object_get_ex(o, "callback", &x))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback: required, an object holding a webhook");
-	return read_callback(r, x, cb);
+	/* remote callbacks: None or Bounded (RemoteCallbackSubscribe narrows the policy) */
+	st = cv_sub_policies(r, o, "", false, cb);
+	if (st)
+		return st;
+	return cv_sub_callback(r, o, "", cb);
 }
 
 /* The body into cb (the subscription; id, owner, status and secret are the caller's). */
@@ -220,21 +137,7 @@ static void render_subscribe(struct cv_jw *w, const struct cv_callback *cb)
 	if (cb->label[0])
 		cv_jw_kstr(w, "label", cb->label);
 	if (cb->b2b) {
-		cv_jw_key(w, "retryPolicy");
-		cv_jw_obj(w);
-		cv_jw_kstr(w, "policy", cv_cb_retry_names[cb->retry]);
-		if (cb->retry == CV_RETRY_BOUNDED)
-			cv_jw_kint(w, "retryNumber", cb->retry_number);
-		if (cb->retry != CV_RETRY_NONE)
-			cv_jw_kint(w, "retryDelay", cb->retry_delay);
-		cv_jw_end(w);
-		if (cb->batch_size) {
-			cv_jw_key(w, "batchNotify");
-			cv_jw_obj(w);
-			cv_jw_kint(w, "size", cb->batch_size);
-			cv_jw_kint(w, "timeWindow", cb->batch_window);
-			cv_jw_end(w);
-		}
+		cv_sub_render_policies(w, cb);
 	} else {
 		cv_jw_key(w, "type");
 		cv_jw_arr(w);
@@ -243,26 +146,7 @@ static void render_subscribe(struct cv_jw *w, const struct cv_callback *cb)
 				cv_jw_str(w, cb_types[i]);
 		cv_jw_end(w);
 	}
-	cv_jw_key(w, "callback");
-	cv_jw_obj(w);
-	cv_jw_key(w, "webhook");
-	cv_jw_obj(w);
-	cv_jw_kstr(w, "name", cb->name);
-	cv_jw_kstr(w, "target", cb->target);
-	cv_jw_key(w, "attributes");
-	cv_jw_arr(w);
-	for (size_t i = 0; i < cb->nattrs; i++) {
-		cv_jw_obj(w);
-		cv_jw_kstr(w, "type", cv_cb_attr_names[cb->attrs[i].type]);
-		cv_jw_kstr(w, "key", cb->attrs[i].key);
-		/* a header's value may be a credential: never shown again */
-		cv_jw_kstr(w, "value", cb->attrs[i].type == CV_CBA_HEADER && cb->attrs[i].value[0] != '$'
-			   ? "********" : cb->attrs[i].value);
-		cv_jw_end(w);
-	}
-	cv_jw_end(w);
-	cv_jw_end(w);
-	cv_jw_end(w);
+	cv_sub_render_callback(w, cb);
 	if (cb->b2b) {
 		cv_jw_key(w, "remoteTypes");
 		cv_jw_arr(w);
@@ -297,15 +181,6 @@ static void render_callback(struct cv_jw *w, struct cv_req *r, const struct cv_c
 	cv_jw_end(w);
 }
 
-/* The Standard Webhooks form of a secret: whsec_ and standard base64. */
-static void secret_text(const struct cv_callback *cb, char out[64])
-{
-	unsigned char b64[4 * ((CV_CB_SECRET_LEN + 2) / 3) + 1];
-
-	EVP_EncodeBlock(b64, cb->secret, CV_CB_SECRET_LEN);
-	snprintf(out, 64, "whsec_%s", (const char *)b64);
-}
-
 /* CallbackRef: links, callbackId, status; with_secret adds signingSecret. */
 static int render_ref(struct cv_req *r, const struct cv_callback *cb, bool with_secret)
 {
@@ -324,7 +199,7 @@ static int render_ref(struct cv_req *r, const struct cv_callback *cb, bool with_
 	cv_jw_kstr(&w, "callbackId", cb->id);
 	cv_jw_kstr(&w, "status", cv_cb_status_names[cb->status]);
 	if (with_secret) {
-		secret_text(cb, secret);
+		cv_sub_secret_text(cb, secret);
 		cv_jw_kstr(&w, "signingSecret", secret);
 	}
 	cv_jw_end(&w);
@@ -344,6 +219,9 @@ static bool list_keep(const struct cv_callback *cb, void *arg)
 	const struct list_ctx *c = arg;
 	uint32_t want = c->r->q.type;
 
+	/* a fleet monitor's own webhook is the monitor's, not a remote callback */
+	if (c->r->b2b && !(cb->types & CV_CBT_REMOTE))
+		return false;
 	if (!want)
 		return true;
 	return c->r->b2b ? (cb->remote_types & want) != 0 : (cb->types & want) != 0;
@@ -395,6 +273,9 @@ static int load(struct cv_req *r, struct cv_callback *cb)
 		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
 	cv_sub_owner(r, owner, sizeof(owner));
 	e = cv_callback_get(r->store, NULL, owner, id, cb);
+	/* a fleet monitor's own webhook is reached through its monitor only */
+	if (!e && r->b2b && !(cb->types & CV_CBT_REMOTE))
+		e = CV_ENOTFOUND;
 	return e ? cv_fail_store(r, e, "no such callback") : 0;
 }
 

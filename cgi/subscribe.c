@@ -2,6 +2,7 @@
 #include "config.h"
 #include "subscribe.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -208,3 +209,166 @@ int cv_sub_names(struct cv_req *r, json_object *a, const char *where, const char
 	return 0;
 }
 
+
+/* callback: {webhook: {name, target, attributes}}; the other kinds are refused. */
+static int read_callback(struct cv_req *r, json_object *o, const char *pre, struct cv_callback *cb)
+{
+	static const char *const kinds[] = { "webhook", "websocket", "pushnotif", NULL };
+	static const char *const wnames[] = { "name", "target", "attributes", NULL };
+	json_object *wh, *a;
+	const char *other, *name, *target, *problem;
+	char where[64];
+	bool bad = false;
+
+	if (!json_object_is_type(o, json_type_object))
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: an object holding a webhook", pre);
+	other = cv_sub_unknown(o, kinds);
+	if (other)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.%.40s: unknown field", pre, other);
+	if (json_object_object_get_ex(o, "websocket", NULL) || json_object_object_get_ex(o, "pushnotif", NULL))
+		return cv_fail(r, 400, CV_C_BAD_FIELD,
+			       "%scallback: websocket and push-notification callbacks are not served: "
+			       "webhooks are what this server delivers", pre);
+	if (!json_object_object_get_ex(o, "webhook", &wh) || !json_object_is_type(wh, json_type_object))
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook: required, an object {name, target, attributes}",
+			       pre);
+	other = cv_sub_unknown(wh, wnames);
+	if (other)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.%.40s: unknown field", pre, other);
+	name = cv_sub_str(wh, "name", CV_NAME_MAX, &bad);
+	if (!name)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.name: required, 1 to %d bytes", pre,
+			       CV_NAME_MAX);
+	target = cv_sub_str(wh, "target", CV_CB_URL_MAX, &bad);
+	if (!target)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.target: required, a URL of at most %d bytes",
+			       pre, CV_CB_URL_MAX);
+	problem = cv_sub_target_problem(target);
+	if (problem)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.target: %s", pre, problem);
+	cv_strlcpy(cb->name, name, sizeof(cb->name));
+	cv_strlcpy(cb->target, target, sizeof(cb->target));
+	cb->nattrs = 0;
+	snprintf(where, sizeof(where), "%scallback.webhook", pre);
+	if (json_object_object_get_ex(wh, "attributes", &a))
+		return cv_sub_attributes(r, a, where, cb->attrs, &cb->nattrs);
+	return 0;
+}
+
+int cv_sub_callback(struct cv_req *r, json_object *o, const char *pre, struct cv_callback *cb)
+{
+	json_object *x;
+
+	if (!json_object_object_get_ex(o, "callback", &x))
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: required, an object holding a webhook", pre);
+	return read_callback(r, x, pre, cb);
+}
+
+int cv_sub_policies(struct cv_req *r, json_object *o, const char *pre, bool always, struct cv_callback *cb)
+{
+	static const char *const rnames[] = { "policy", "retryNumber", "retryDelay", NULL };
+	static const char *const bnames[] = { "size", "timeWindow", NULL };
+	const char *other, *policy;
+	char where[64];
+	json_object *x;
+	bool bad = false;
+	int st, p;
+
+	/* no retryPolicy: one try (the schema's default policy is the first it lists) */
+	cb->retry = CV_RETRY_NONE;
+	cb->retry_number = 3;
+	cb->retry_delay = 10;
+	if (json_object_object_get_ex(o, "retryPolicy", &x)) {
+		snprintf(where, sizeof(where), "%sretryPolicy", pre);
+		if (!json_object_is_type(x, json_type_object))
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: an object {policy, retryNumber, retryDelay}", where);
+		other = cv_sub_unknown(x, rnames);
+		if (other)
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%.40s: unknown field", where, other);
+		policy = cv_sub_str(x, "policy", 16, &bad);
+		p = policy ? cv_sub_index(policy, cv_cb_retry_names, always ? 3 : 2) : -1;
+		if (p < 0)
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.policy: required, %s", where,
+				       always ? "None, Bounded or Always" : "None or Bounded");
+		cb->retry = (uint8_t)p;
+		st = cv_sub_int(r, x, where, "retryNumber", 1, 100, &cb->retry_number);
+		if (!st)
+			st = cv_sub_int(r, x, where, "retryDelay", 1, 86400, &cb->retry_delay);
+		if (st)
+			return st;
+	}
+	cb->batch_size = 0;
+	cb->batch_window = 0;
+	if (json_object_object_get_ex(o, "batchNotify", &x)) {
+		snprintf(where, sizeof(where), "%sbatchNotify", pre);
+		if (!json_object_is_type(x, json_type_object))
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: an object {size, timeWindow}", where);
+		other = cv_sub_unknown(x, bnames);
+		if (other)
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%.40s: unknown field", where, other);
+		if (!json_object_object_get_ex(x, "size", NULL))
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.size: required, an integer from 1 to 1000", where);
+		cb->batch_window = 60;
+		st = cv_sub_int(r, x, where, "size", 1, 1000, &cb->batch_size);
+		if (!st)
+			st = cv_sub_int(r, x, where, "timeWindow", 5, 86400, &cb->batch_window);
+		if (st)
+			return st;
+	}
+	return 0;
+}
+
+void cv_sub_render_attrs(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n)
+{
+	cv_jw_key(w, key);
+	cv_jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "type", cv_cb_attr_names[a[i].type]);
+		cv_jw_kstr(w, "key", a[i].key);
+		/* a header's value may be a credential: never shown again */
+		cv_jw_kstr(w, "value", a[i].type == CV_CBA_HEADER && a[i].value[0] != '$' ? "********" : a[i].value);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+}
+
+void cv_sub_render_policies(struct cv_jw *w, const struct cv_callback *cb)
+{
+	cv_jw_key(w, "retryPolicy");
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "policy", cv_cb_retry_names[cb->retry]);
+	if (cb->retry == CV_RETRY_BOUNDED)
+		cv_jw_kint(w, "retryNumber", cb->retry_number);
+	if (cb->retry != CV_RETRY_NONE)
+		cv_jw_kint(w, "retryDelay", cb->retry_delay);
+	cv_jw_end(w);
+	if (cb->batch_size) {
+		cv_jw_key(w, "batchNotify");
+		cv_jw_obj(w);
+		cv_jw_kint(w, "size", cb->batch_size);
+		cv_jw_kint(w, "timeWindow", cb->batch_window);
+		cv_jw_end(w);
+	}
+}
+
+void cv_sub_render_callback(struct cv_jw *w, const struct cv_callback *cb)
+{
+	cv_jw_key(w, "callback");
+	cv_jw_obj(w);
+	cv_jw_key(w, "webhook");
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "name", cb->name);
+	cv_jw_kstr(w, "target", cb->target);
+	cv_sub_render_attrs(w, "attributes", cb->attrs, cb->nattrs);
+	cv_jw_end(w);
+	cv_jw_end(w);
+}
+
+void cv_sub_secret_text(const struct cv_callback *cb, char out[64])
+{
+	unsigned char b64[4 * ((CV_CB_SECRET_LEN + 2) / 3) + 1];
+
+	EVP_EncodeBlock(b64, cb->secret, CV_CB_SECRET_LEN);
+	snprintf(out, 64, "whsec_%s", (const char *)b64);
+}

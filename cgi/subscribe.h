@@ -32,4 +32,22 @@ int cv_sub_attributes(struct cv_req *r, json_object *a, const char *where, struc
 /* Why a webhook target is refused, or NULL. */
 const char *cv_sub_target_problem(const char *t);
 
+/*
+ * The member "callback" of o ({webhook}: name, target, attributes) into cb;
+ * pre prefixes the member's path in errors ("" or "subscribeParam.").
+ */
+int cv_sub_callback(struct cv_req *r, json_object *o, const char *pre, struct cv_callback *cb);
+/*
+ * The members retryPolicy (None, Bounded, and Always when always) and
+ * batchNotify of o into cb; absent: one try, one event per request.
+ */
+int cv_sub_policies(struct cv_req *r, json_object *o, const char *pre, bool always, struct cv_callback *cb);
+
+/* Writers: "key": [attributes] (header values masked), retryPolicy and batchNotify, "callback": {webhook}. */
+void cv_sub_render_attrs(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n);
+void cv_sub_render_policies(struct cv_jw *w, const struct cv_callback *cb);
+void cv_sub_render_callback(struct cv_jw *w, const struct cv_callback *cb);
+/* The Standard Webhooks form of a callback's secret: whsec_ and standard base64. */
+void cv_sub_secret_text(const struct cv_callback *cb, char out[64]);
+
 #endif
