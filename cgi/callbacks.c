@@ -480,6 +480,7 @@ static const struct cv_field item_fields[] = {
 
 #define B2C_CB CV_B2C "/user/callbacks"
 #define B2C_MON CV_B2C "/user/vehicles/{id}/callbacks/{cbid}/monitors"
+#define B2B_MON CV_B2B "/fleets/{fid}/monitors"
 #define B2B_CB CV_B2B "/fleets/{fid}/remote/callbacks"
 
 static const struct cv_route routes[] = {
@@ -503,6 +504,12 @@ static const struct cv_route routes[] = {
 	{ "DELETE", B2B_CB "/{cbid}", delete_callback, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ "PUT", B2B_CB "/{cbid}/status", put_status, CV_AUTH_FLEET, 0, item_fields, 1024 },
 	{ "POST", B2B_CB "/{cbid}/secret", post_secret, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", B2B_MON, cv_get_monitors, CV_AUTH_FLEET, 0, mon_list_fields, 0 },
+	{ "POST", B2B_MON, cv_post_monitor, CV_AUTH_FLEET, 0, item_fields, BODY_MAX },
+	{ "GET", B2B_MON "/{mid}", cv_get_monitor, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "PUT", B2B_MON "/{mid}", cv_put_monitor, CV_AUTH_FLEET, 0, item_fields, BODY_MAX },
+	{ "DELETE", B2B_MON "/{mid}", cv_delete_monitor, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "PUT", B2B_MON "/{mid}/status", cv_put_monitor_status, CV_AUTH_FLEET, 0, item_fields, 1024 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 

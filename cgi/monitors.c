@@ -1,11 +1,16 @@
 /*
- * monitors.c - the monitors of the user face, in cvapi-callbacks:
+ * monitors.c - the monitors of both faces, in cvapi-callbacks:
  *
- *   /user/vehicles/{id}/callbacks/{cbid}/monitors[/{mid}[/status]]
+ *   B2C  /user/vehicles/{id}/callbacks/{cbid}/monitors[/{mid}[/status]]
+ *   B2B  /fleets/{fid}/monitors[/{mid}[/status]]
  *
- * A monitor watches one vehicle of the user (403 for another's, as every
- * vehicle path) and notifies one of the user's callbacks that serves
- * monitors (404 for another's). The body (MonitorParameter) is read whole
+ * A user's monitor watches one vehicle of the user (403 for another's, as
+ * every vehicle path) and notifies one of the user's callbacks that serves
+ * monitors (404 for another's). A fleet's monitor watches every vehicle of
+ * the fleet, present and future, and carries its own webhook in its
+ * subscribeParam (MonitorCallbackSubscribe): that webhook is stored as a
+ * callback of the fleet serving this monitor only, under the monitor's id,
+ * written and deleted with it. The body (MonitorParameter) is read whole
  * before anything is stored: its triggerParam by core/monitor (every
  * trigger, data name and boolExp checked), the rest here.
  */
@@ -19,12 +24,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* extendedEventParam: the user face's names, and vehicle.telemetry.<TelemetryEnum> */
+/* extendedEventParam: each face's names, and vehicle.telemetry.<TelemetryEnum> */
 static const char *const ext_names[] = {
 	"vehicle.doorsState", "vehicle.status", "vehicle.maintenance", "vehicle.position", "vehicle.telemetry",
 	"vehicle.alerts", "vehicle.alarm", "vehicle.trip",
 };
+static const char *const ext_names_b2b[] = {
+	"vehicle.doorsState", "vehicle.status", "vehicle.maintenance", "vehicle.position", "vehicle.telemetry",
+	"vehicle.alerts", "vehicle.collisions", "vehicle.trip", "vehicle.stolen",
+};
 #define N_EXT (sizeof(ext_names) / sizeof(ext_names[0]))
+#define N_EXT_B2B (sizeof(ext_names_b2b) / sizeof(ext_names_b2b[0]))
 
 static const char *cbid_of(const struct cv_req *r)
 {
@@ -33,7 +43,18 @@ static const char *cbid_of(const struct cv_req *r)
 
 static const char *mid_of(const struct cv_req *r)
 {
-	return r->seg[2];
+	return r->seg[r->b2b ? 1 : 2];
+}
+
+/* The monitor's path on its face (links). */
+static void mon_path(const struct cv_req *r, const struct cv_monitor *m, char *p, size_t n)
+{
+	int len = r->b2b ? snprintf(p, n, CV_B2B "/fleets/%s/monitors/%s", r->fid, m->id)
+			 : snprintf(p, n, "%s/callbacks/%s/monitors/%s", r->vbase, m->cbid, m->id);
+
+	/* every part is bounded far below CV_PATH_MAX + 128; an empty link rather than a wrong one */
+	if (len < 0 || (size_t)len >= n)
+		p[0] = '\0';
 }
 
 static bool hex_id(const char *s, size_t len)
@@ -46,8 +67,14 @@ static int check_parents(struct cv_req *r, char *owner, size_t n)
 {
 	struct cv_callback cb;
 	enum cv_err e;
-	int st = cv_check_vehicle(r);
+	int st;
 
+	if (r->b2b) {
+		/* the fleet was checked with who asks; the monitor carries its webhook */
+		cv_sub_owner(r, owner, n);
+		return 0;
+	}
+	st = cv_check_vehicle(r);
 	if (st)
 		return st;
 	if (!hex_id(cbid_of(r), CV_CB_IDLEN))
@@ -72,16 +99,43 @@ static int load(struct cv_req *r, char *owner, size_t n, struct cv_monitor *m)
 	if (!hex_id(mid_of(r), CV_MON_IDLEN))
 		return cv_fail(r, 400, CV_C_BAD_ID, "malformed monitor id: %d lowercase hex digits", CV_MON_IDLEN);
 	e = cv_monitor_get(r->store, NULL, owner, mid_of(r), m);
-	if (!e && (strcmp(m->vid, r->vid) || strcmp(m->cbid, cbid_of(r))))
+	if (!e && !r->b2b && (strcmp(m->vid, r->vid) || strcmp(m->cbid, cbid_of(r))))
 		e = CV_ENOTFOUND;
 	return e ? cv_fail_store(r, e, "no such monitor") : 0;
 }
 
-/* MonitorParameter into m (label, subscribeParam, attributes, extendedEventParam, triggerParam). */
-static int read_body(struct cv_req *r, struct cv_monitor *m)
+/* B2B subscribeParam (MonitorCallbackSubscribe): policies, its webhook, refreshEvent. */
+static int read_fleet_subscribe(struct cv_req *r, json_object *o, struct cv_monitor *m, struct cv_callback *cb)
+{
+	static const char *const names[] = { "retryPolicy", "batchNotify", "callback", "refreshEvent", NULL };
+	const char *other;
+	int st;
+
+	if (!o)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam: required, {callback, retryPolicy, batchNotify, refreshEvent}");
+	if (!json_object_is_type(o, json_type_object))
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam: an object {callback, retryPolicy, batchNotify, refreshEvent}");
+	other = cv_sub_unknown(o, names);
+	if (other)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.%.40s: unknown field", other);
+	st = cv_sub_int(r, o, "subscribeParam", "refreshEvent", 60, 7 * 86400, &m->refresh_s);
+	if (!st)
+		st = cv_sub_policies(r, o, "subscribeParam.", true, cb);
+	if (!st)
+		st = cv_sub_callback(r, o, "subscribeParam.", cb);
+	return st;
+}
+
+/*
+ * MonitorParameter into m (label, subscribeParam, attributes,
+ * extendedEventParam, triggerParam); on the fleet face, its webhook and
+ * policies into cb.
+ */
+static int read_body(struct cv_req *r, struct cv_monitor *m, struct cv_callback *cb)
 {
 	static const char *const names[] = { "label", "subscribeParam", "attributes", "extendedEventParam",
 					     "triggerParam", NULL };
+	static const char *const names_b2b[] = { "label", "subscribeParam", "extendedEventParam", "triggerParam", NULL };
 	json_object *o, *x;
 	const char *other, *label;
 	char err[256];
@@ -90,7 +144,7 @@ static int read_body(struct cv_req *r, struct cv_monitor *m)
 
 	if (st)
 		return st;
-	other = cv_sub_unknown(o, names);
+	other = cv_sub_unknown(o, r->b2b ? names_b2b : names);
 	if (other) {
 		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
 		goto out;
@@ -103,7 +157,11 @@ static int read_body(struct cv_req *r, struct cv_monitor *m)
 	cv_strlcpy(m->label, label ? label : "", sizeof(m->label));
 	m->refresh_s = 0;
 	m->ncbattrs = 0;
-	if (json_object_object_get_ex(o, "subscribeParam", &x)) {
+	if (r->b2b) {
+		st = read_fleet_subscribe(r, json_object_object_get_ex(o, "subscribeParam", &x) ? x : NULL, m, cb);
+		if (st)
+			goto out;
+	} else if (json_object_object_get_ex(o, "subscribeParam", &x)) {
 		json_object *ca, *wh;
 
 		if (!json_object_is_type(x, json_type_object)) {
@@ -155,14 +213,15 @@ static int read_body(struct cv_req *r, struct cv_monitor *m)
 		for (size_t i = 0; i < n; i++) {
 			json_object *v = json_object_array_get_idx(x, i);
 			const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-			bool known = cv_sub_index(s, ext_names, N_EXT) >= 0 ||
+			bool known = (r->b2b ? cv_sub_index(s, ext_names_b2b, N_EXT_B2B) : cv_sub_index(s, ext_names, N_EXT)) >= 0 ||
 				     (!strncmp(s, "vehicle.telemetry.", 18) && cv_tel_part_mask(s + 18) != 0);
 
 			if (!known || strlen(s) > CV_MON_EXT_LEN) {
 				st = cv_fail(r, 400, CV_C_BAD_FIELD,
 					     "extendedEventParam[%zu]: one of vehicle.doorsState, vehicle.status, "
 					     "vehicle.maintenance, vehicle.position, vehicle.telemetry[.TelemetryEnum], "
-					     "vehicle.alerts, vehicle.alarm, vehicle.trip", i);
+					     "vehicle.alerts, %s, vehicle.trip%s", i, r->b2b ? "vehicle.collisions" : "vehicle.alarm",
+					     r->b2b ? ", vehicle.stolen" : "");
 				goto out;
 			}
 			cv_strlcpy(m->ext[m->next++], s, sizeof(m->ext[0]));
@@ -194,14 +253,18 @@ static void render_attrs(struct cv_jw *w, const char *key, const struct cv_cb_at
 	cv_jw_end(w);
 }
 
-/* MonitorParameter as stored. */
-static void render_parameter(struct cv_jw *w, const struct cv_monitor *m)
+/* MonitorParameter as stored; cb: a fleet monitor's webhook (NULL on B2C). */
+static void render_parameter(struct cv_jw *w, const struct cv_monitor *m, const struct cv_callback *cb)
 {
 	cv_jw_obj(w);
 	if (m->label[0])
 		cv_jw_kstr(w, "label", m->label);
 	cv_jw_key(w, "subscribeParam");
 	cv_jw_obj(w);
+	if (cb) {
+		cv_sub_render_policies(w, cb);
+		cv_sub_render_callback(w, cb);
+	}
 	if (m->refresh_s)
 		cv_jw_kint(w, "refreshEvent", m->refresh_s);
 	if (m->ncbattrs) {
@@ -211,7 +274,8 @@ static void render_parameter(struct cv_jw *w, const struct cv_monitor *m)
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);
-	render_attrs(w, "attributes", m->attrs, m->nattrs);
+	if (!cb)
+		render_attrs(w, "attributes", m->attrs, m->nattrs);
 	cv_jw_key(w, "extendedEventParam");
 	cv_jw_arr(w);
 	for (size_t i = 0; i < m->next; i++)
@@ -222,84 +286,121 @@ static void render_parameter(struct cv_jw *w, const struct cv_monitor *m)
 	cv_jw_end(w);
 }
 
-static void render_monitor(struct cv_jw *w, struct cv_req *r, const struct cv_monitor *m)
+static void render_monitor(struct cv_jw *w, struct cv_req *r, const struct cv_monitor *m, const struct cv_callback *cb)
 {
+	char path[CV_PATH_MAX + 128];
+
+	mon_path(r, m, path, sizeof(path));
 	cv_jw_obj(w);
 	cv_jw_ktime(w, "createdAt", m->created);
 	cv_jw_ktime(w, "updatedAt", m->updated);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/callbacks/%s/monitors/%s", r->vbase, m->cbid, m->id);
+	cv_jw_link(w, r, "self", "%s", path);
+	if (r->b2b)
+		cv_jw_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "monitorId", m->id);
 	cv_jw_key(w, "monitor");
-	render_parameter(w, m);
+	render_parameter(w, m, r->b2b ? cb : NULL);
 	cv_jw_kstr(w, "status", cv_cb_status_names[m->status]);
 	cv_jw_end(w);
 }
 
-/* MonitorRef */
-static int render_ref(struct cv_req *r, const struct cv_monitor *m)
+/* MonitorRef; a new fleet monitor's webhook secret as signingSecret (cb, or NULL) */
+static int render_ref(struct cv_req *r, const struct cv_monitor *m, const struct cv_callback *cb)
 {
+	char path[CV_PATH_MAX + 128], secret[64];
 	struct cv_jw w;
 
+	mon_path(r, m, path, sizeof(path));
 	cv_jw_init(&w, &r->out);
 	cv_jw_obj(&w);
 	cv_jw_ktime(&w, "createdAt", m->created);
 	cv_jw_ktime(&w, "updatedAt", m->updated);
 	cv_jw_key(&w, "_links");
 	cv_jw_obj(&w);
-	cv_jw_link(&w, r, "monitor", "%s/callbacks/%s/monitors/%s", r->vbase, m->cbid, m->id);
+	if (r->b2b)
+		cv_jw_link(&w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
+	cv_jw_link(&w, r, "monitor", "%s", path);
 	cv_jw_end(&w);
 	cv_jw_kstr(&w, "monitorId", m->id);
 	cv_jw_kstr(&w, "status", cv_cb_status_names[m->status]);
+	if (cb) {
+		cv_sub_secret_text(cb, secret);
+		cv_jw_kstr(&w, "signingSecret", secret);
+	}
 	cv_jw_end(&w);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 
 struct put_arg {
 	const struct cv_monitor *m;
+	const struct cv_callback *cb;   /* a fleet monitor's webhook, written with it */
 	uint32_t flags;
 };
 
 static enum cv_err put_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	const struct put_arg *a = arg;
+	enum cv_err e = a->cb ? cv_callback_put(st, txn, a->cb, a->flags) : CV_OK;
 
-	return cv_monitor_put(st, txn, a->m, a->flags);
+	return e ? e : cv_monitor_put(st, txn, a->m, a->flags);
 }
 
-static int save(struct cv_req *r, const struct cv_monitor *m, uint32_t flags)
+static int save(struct cv_req *r, const struct cv_monitor *m, const struct cv_callback *cb, uint32_t flags)
 {
-	struct put_arg a = { m, flags };
+	struct put_arg a = { m, cb, flags };
 	enum cv_err e = cv_store_txn(r->store, 0, put_txn, &a);
 
 	return e ? cv_fail_store(r, e, "monitor") : 0;
 }
 
+/* A fleet monitor's webhook (its callback, under the monitor's id); 0 or the failure written. */
+static int load_fleet_cb(struct cv_req *r, const struct cv_monitor *m, struct cv_callback *cb)
+{
+	enum cv_err e = cv_callback_get(r->store, NULL, m->owner, m->id, cb);
+
+	return e ? cv_fail_store(r, e, "the monitor's webhook") : 0;
+}
+
 int cv_post_monitor(struct cv_req *r)
 {
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
 	unsigned char id[CV_MON_IDLEN / 2];
 	int st = check_parents(r, m->owner, sizeof(m->owner));
 
 	if (!st)
-		st = read_body(r, m);
+		st = read_body(r, m, cb);
 	if (!st) {
 		cv_random(id, sizeof(id));
 		cv_hex(id, sizeof(id), m->id);
-		cv_strlcpy(m->vid, r->vid, sizeof(m->vid));
-		cv_strlcpy(m->cbid, cbid_of(r), sizeof(m->cbid));
+		if (!r->b2b)
+			cv_strlcpy(m->vid, r->vid, sizeof(m->vid));
+		cv_strlcpy(m->cbid, r->b2b ? m->id : cbid_of(r), sizeof(m->cbid));
 		m->b2b = r->b2b;
 		m->status = CV_CB_RUNNING;
 		m->created = m->updated = r->now;
-		st = save(r, m, DB_NOOVERWRITE);
+		if (r->b2b) {
+			/* the monitor's own webhook: a callback of the fleet serving this monitor only */
+			cv_strlcpy(cb->id, m->id, sizeof(cb->id));
+			cv_strlcpy(cb->owner, m->owner, sizeof(cb->owner));
+			cv_strlcpy(cb->label, m->label, sizeof(cb->label));
+			cb->b2b = 1;
+			cb->types = CV_CBT_MONITOR;
+			cb->status = CV_CB_RUNNING;
+			cv_random(cb->secret, sizeof(cb->secret));
+			cb->created = cb->updated = r->now;
+		}
+		st = save(r, m, r->b2b ? cb : NULL, DB_NOOVERWRITE);
 	}
 	if (!st) {
 		cv_audit(r, "monitor-add", "owner", m->owner, "monitor", m->id, "callback", m->cbid, NULL);
 		r->status = 202;
-		st = render_ref(r, m);
+		st = render_ref(r, m, r->b2b ? cb : NULL);
 	}
+	free(cb);
 	free(m);
 	return st;
 }
@@ -308,18 +409,23 @@ int cv_put_monitor(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
 	int st = load(r, owner, sizeof(owner), m);
 
+	if (!st && r->b2b)
+		st = load_fleet_cb(r, m, cb);
 	if (!st)
-		st = read_body(r, m);
+		st = read_body(r, m, cb);
 	if (!st) {
-		m->updated = r->now;
-		st = save(r, m, 0);
+		m->updated = cb->updated = r->now;
+		cv_strlcpy(cb->label, m->label, sizeof(cb->label));
+		st = save(r, m, r->b2b ? cb : NULL, 0);
 	}
 	if (!st) {
 		r->status = 202;
-		st = render_ref(r, m);
+		st = render_ref(r, m, NULL);
 	}
+	free(cb);
 	free(m);
 	return st;
 }
@@ -328,14 +434,18 @@ int cv_get_monitor(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
 	struct cv_jw w;
 	int st = load(r, owner, sizeof(owner), m);
 
+	if (!st && r->b2b)
+		st = load_fleet_cb(r, m, cb);
 	if (!st) {
 		cv_jw_init(&w, &r->out);
-		render_monitor(&w, r, m);
+		render_monitor(&w, r, m, cb);
 		st = w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 	}
+	free(cb);
 	free(m);
 	return st;
 }
@@ -344,12 +454,16 @@ struct list_ctx {
 	struct cv_jw *w;
 	struct cv_req *r;
 	struct cv_page *pg;
+	struct cv_callback cb;
+	enum cv_err err;
 };
 
 static bool list_keep(const struct cv_monitor *m, void *arg)
 {
 	const struct list_ctx *c = arg;
 
+	if (c->r->b2b)
+		return m->b2b;
 	return !strcmp(m->vid, c->r->vid) && !strcmp(m->cbid, cbid_of(c->r));
 }
 
@@ -359,7 +473,12 @@ static int list_one(const struct cv_monitor *m, void *arg)
 
 	if (cv_page_step(c->pg, NULL, 0, NULL) == CV_PAGE_STOP)
 		return 1;
-	render_monitor(c->w, c->r, m);
+	if (c->r->b2b) {
+		c->err = cv_callback_get(c->r->store, NULL, m->owner, m->id, &c->cb);
+		if (c->err)
+			return 1;
+	}
+	render_monitor(c->w, c->r, m, &c->cb);
 	c->pg->count++;
 	return 0;
 }
@@ -369,28 +488,37 @@ int cv_get_monitors(struct cv_req *r)
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_page pg;
 	struct cv_jw w;
-	struct list_ctx c = { &w, r, &pg };
+	struct list_ctx *c = cv_calloc(1, sizeof(*c));
 	size_t total;
 	enum cv_err e;
 	int st = check_parents(r, owner, sizeof(owner));
 
 	if (!st)
 		st = cv_page_init(r, 60, &pg);
-	if (st)
-		return st;
-	cv_page_open(&w, r, "monitors");
-	e = cv_monitors_of(r->store, NULL, owner, list_keep, (size_t)pg.offset, (size_t)pg.limit + 1, &total,
-			   list_one, &c);
-	if (e)
-		return cv_fail_store(r, e, "monitors");
-	pg.total = (int64_t)total;
-	pg.next_key = pg.offset + pg.count;
-	return cv_page_close(&w, r, &pg);
+	if (!st) {
+		c->w = &w;
+		c->r = r;
+		c->pg = &pg;
+		cv_page_open(&w, r, "monitors");
+		e = cv_monitors_of(r->store, NULL, owner, list_keep, (size_t)pg.offset, (size_t)pg.limit + 1, &total,
+				   list_one, c);
+		if (!e)
+			e = c->err;
+		if (e) {
+			st = cv_fail_store(r, e, "monitors");
+		} else {
+			pg.total = (int64_t)total;
+			pg.next_key = pg.offset + pg.count;
+			st = cv_page_close(&w, r, &pg);
+		}
+	}
+	free(c);
+	return st;
 }
 
 int cv_put_monitor_status(struct cv_req *r)
 {
-	char owner[CV_CB_OWNER_MAX + 1];
+	char owner[CV_CB_OWNER_MAX + 1], path[CV_PATH_MAX + 128];
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
 	json_object *o = NULL;
 	const char *s, *other;
@@ -413,16 +541,17 @@ int cv_put_monitor_status(struct cv_req *r)
 	if (!st) {
 		m->status = (uint8_t)k;
 		m->updated = r->now;
-		st = save(r, m, 0);
+		st = save(r, m, NULL, 0);
 	}
 	if (!st) {
+		mon_path(r, m, path, sizeof(path));
 		r->status = 202;
 		cv_jw_init(&w, &r->out);
 		cv_jw_obj(&w);
 		cv_jw_key(&w, "_links");
 		cv_jw_obj(&w);
-		cv_jw_link(&w, r, "self", "%s/callbacks/%s/monitors/%s/status", r->vbase, m->cbid, m->id);
-		cv_jw_link(&w, r, "monitor", "%s/callbacks/%s/monitors/%s", r->vbase, m->cbid, m->id);
+		cv_jw_link(&w, r, "self", "%s/status", path);
+		cv_jw_link(&w, r, "monitor", "%s", path);
 		cv_jw_end(&w);
 		cv_jw_kstr(&w, "status", cv_cb_status_names[m->status]);
 		cv_jw_end(&w);
@@ -434,20 +563,25 @@ int cv_put_monitor_status(struct cv_req *r)
 
 struct del_arg {
 	const char *owner, *id;
+	bool b2b;
 };
 
+/* the monitor and, on the fleet face, its webhook */
 static enum cv_err del_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	const struct del_arg *a = arg;
+	enum cv_err e = cv_monitor_del(st, txn, a->owner, a->id);
 
-	return cv_monitor_del(st, txn, a->owner, a->id);
+	if (!e && a->b2b)
+		e = cv_callback_del(st, txn, a->owner, a->id);
+	return e;
 }
 
 int cv_delete_monitor(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
-	struct del_arg a = { owner, NULL };
+	struct del_arg a = { owner, NULL, r->b2b };
 	enum cv_err e;
 	int st = load(r, owner, sizeof(owner), m);
 

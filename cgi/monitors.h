@@ -1,8 +1,8 @@
 /*
- * monitors.h - the handlers of the user face's monitors (monitors.c), in
+ * monitors.h - the handlers of both faces' monitors (monitors.c), in
  * cvapi-callbacks' route table:
  *
- *   GET, POST         /user/vehicles/{id}/callbacks/{cbid}/monitors
+ *   GET, POST         /user/vehicles/{id}/callbacks/{cbid}/monitors, /fleets/{fid}/monitors
  *   GET, PUT, DELETE  .../monitors/{mid}
  *   PUT               .../monitors/{mid}/status
  */

@@ -398,3 +398,74 @@ apiSuite('monitors', (srv, it) => {
 		assert.ok((await srv.get(`${base}/${cbid}/monitors`, tok)).body.total >= 1);
 	});
 });
+
+// Monitors of the fleet face: every vehicle of the fleet, with the monitor's own webhook.
+apiSuite('fleet monitors', (srv, it) => {
+	const MONS = `${B2B}/fleets/${FLEET}/monitors`;
+	const freq = (method, path, b, headers = fleetAuth) => srv.request(method, `${path}${path.includes('?') ? '&' : '?'}client_id=console`, { headers, body: b });
+	const body = (extra = {}) => ({ label: 'yard', subscribeParam: { refreshEvent: 120, retryPolicy: { policy: 'Always', retryDelay: 30 },
+		callback: { webhook: webhook({ attributes: [{ type: 'Query', key: 'fleet', value: '$fleetId' }] }) } },
+	extendedEventParam: ['vehicle.collisions', 'vehicle.stolen'],
+	triggerParam: { triggers: [{ name: 'yard', zone: { transition: 'Out', place: { radius: 1, center: { latitude: 45.75, longitude: 4.85 } } } },
+		{ name: 'service', data: { data: 'vehicle.maintenance.daysBeforeMaintenance', op: 'lowerThan', value: ['7'] } }], boolExp: 'yard | service' },
+	...extra });
+	const defects = [/triggers\/\d+\/name must match pattern/];
+
+	it('POST (202 MonitorRef and the webhook\'s signingSecret), GET (Monitor), list (Monitors), PUT, status, DELETE', async () => {
+		const r = await freq('POST', MONS, body());
+		assert.equal(r.status, 202, r.text);
+		const { signingSecret, ...ref } = r.body;
+		assert.match(signingSecret, /^whsec_/);
+		await assertSchema(ref, 'MonitorRef', { doc: 'b2b' });
+		assert.equal(ref._links.fleet.href, `${srv.base}${B2B}/fleets/${FLEET}`);
+		const id = ref.monitorId;
+		const g = await freq('GET', `${MONS}/${id}`);
+		assert.equal(g.status, 200, g.text);
+		await assertSchema(g.body, 'Monitor', { doc: 'b2b', ignore: defects });
+		assert.deepEqual(g.body.monitor.subscribeParam, { retryPolicy: { policy: 'Always', retryDelay: 30 },
+			callback: { webhook: webhook({ attributes: [{ type: 'Query', key: 'fleet', value: '$fleetId' }] }) }, refreshEvent: 120 });
+		assert.deepEqual(g.body.monitor.triggerParam, body().triggerParam);
+		assert.deepEqual(g.body.monitor.extendedEventParam, ['vehicle.collisions', 'vehicle.stolen']);
+		const l = await freq('GET', MONS);
+		assert.equal(l.status, 200, l.text);
+		await assertSchema(l.body, 'Monitors', { doc: 'b2b', ignore: defects });
+		assert.deepEqual(l.body._embedded.monitors.map((m) => m.monitorId), [id]);
+		// its webhook is the monitor's: not a remote callback
+		assert.equal((await freq('GET', `${B2B}/fleets/${FLEET}/remote/callbacks`)).body._embedded.callbacks.some((c) => c.id === id), false);
+		await assertXError(await freq('GET', `${B2B}/fleets/${FLEET}/remote/callbacks/${id}`), 404);
+		const p = await freq('PUT', `${MONS}/${id}`, body({ label: 'depot', subscribeParam: { callback: { webhook: webhook({ name: 'n2' }) } } }));
+		assert.equal(p.status, 202, p.text);
+		assert.equal(p.body.signingSecret, undefined);
+		const g2 = await freq('GET', `${MONS}/${id}`);
+		assert.equal(g2.body.monitor.label, 'depot');
+		assert.deepEqual(g2.body.monitor.subscribeParam, { retryPolicy: { policy: 'None' }, callback: { webhook: webhook({ name: 'n2', attributes: [] }) } });
+		const s = await freq('PUT', `${MONS}/${id}/status`, { status: 'Paused' });
+		assert.equal(s.status, 202, s.text);
+		assert.equal((await freq('GET', `${MONS}/${id}`)).body.status, 'Paused');
+		assert.equal((await freq('DELETE', `${MONS}/${id}`)).status, 204);
+		await assertXError(await freq('GET', `${MONS}/${id}`), 404);
+		assert.equal((await freq('GET', MONS)).body.total, 0);
+	});
+
+	it('bad bodies are 400s naming the member, with nothing stored; another manager\'s fleet is a 403', async () => {
+		const cases = [
+			[body({ subscribeParam: undefined }), /subscribeParam: required/],
+			[body({ subscribeParam: { refreshEvent: 120 } }), /subscribeParam.callback: required/],
+			[body({ subscribeParam: { callback: { websocket: {} } } }), /webhooks are what this server delivers/],
+			[body({ subscribeParam: { callback: { webhook: webhook() }, retryPolicy: { policy: 'Sometimes' } } }), /subscribeParam.retryPolicy.policy: required, None, Bounded or Always/],
+			[body({ subscribeParam: { callback: { webhook: webhook() }, batchNotify: { size: 0 } } }), /subscribeParam.batchNotify.size/],
+			[body({ subscribeParam: { callback: { webhook: webhook() }, refreshEvent: 10 } }), /refreshEvent: an integer from 60/],
+			[body({ attributes: [] }), /attributes: unknown field/],
+			[body({ extendedEventParam: ['vehicle.alarm'] }), /extendedEventParam\[0\]: one of/],
+			[body({ triggerParam: { triggers: [{ name: 'd', data: { data: 'vehicle.odometer', op: 'onChange', previous: { op: 'equalsTo', value: ['1'] } } }] } }), /previous: unknown field/],
+			[body({ triggerParam: { triggers: [{ name: 'd', data: { data: 'stolen.state', op: 'onChange' } }] } }), /not watched by this server/],
+		];
+		for (const [b, re] of cases)
+			await assertXError(await freq('POST', MONS, b), 400, { message: re });
+		assert.equal((await freq('GET', MONS)).body.total, 0, 'nothing stored');
+		assert.equal((await freq('GET', `${B2B}/fleets/${FLEET}/remote/callbacks`)).body.total, 0, 'no webhook stored');
+		await srv.cvctl(['user', 'add', 'boss', '--password', 'boss-pw']);
+		await assertXError(await freq('GET', MONS, undefined, { authorization: basic('boss', 'boss-pw') }), 403);
+		await assertXError(await freq('POST', MONS, body(), { authorization: basic('boss', 'boss-pw') }), 403);
+	});
+});
