@@ -530,6 +530,42 @@ static void test_callback(void)
 	cv_buf_release(&buf);
 }
 
+static void test_monitor(void)
+{
+	static struct cv_monitor a, b;
+	struct cv_buf buf = CV_BUF_INIT(0);
+	json_object *tp = json_tokener_parse("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"Out\","
+					     "\"place\":{\"radius\":2,\"center\":{\"latitude\":48.8566,\"longitude\":2.3522}}}},"
+					     "{\"name\":\"f\",\"data\":{\"data\":\"vehicle.energy.fuel.level\",\"op\":\"lowerThan\","
+					     "\"value\":[\"10\"]}}],\"boolExp\":\"z | !f\"}");
+	char err[256];
+
+	memset(&a, 0, sizeof(a));
+	cv_strlcpy(a.id, "00112233445566778899aabbccddeeff", sizeof(a.id));
+	cv_strlcpy(a.owner, "u:demo", sizeof(a.owner));
+	cv_strlcpy(a.vid, "0123456789abcdef0123456789abcdef", sizeof(a.vid));
+	cv_strlcpy(a.cbid, "fedcba9876543210fedcba9876543210", sizeof(a.cbid));
+	cv_strlcpy(a.label, "home", sizeof(a.label));
+	a.refresh_s = 600;
+	a.next = 2;
+	cv_strlcpy(a.ext[0], "vehicle.position", sizeof(a.ext[0]));
+	cv_strlcpy(a.ext[1], "vehicle.telemetry.vehicle.energies", sizeof(a.ext[1]));
+	a.nattrs = 1;
+	a.attrs[0].type = CV_CBA_BODY;
+	cv_strlcpy(a.attrs[0].key, "why", sizeof(a.attrs[0].key));
+	cv_strlcpy(a.attrs[0].value, "$monitorId", sizeof(a.attrs[0].value));
+	a.status = CV_CB_PAUSED;
+	a.created = 1700000000000;
+	a.updated = 1700000000500;
+	is_int(cv_mon_parse(tp, false, &a.def, err, sizeof(err)), CV_OK, "a triggerParam (%s)", err);
+	json_object_put(tp);
+	is_int(cv_monitor_encode(&a, &buf), CV_OK, "a monitor encodes");
+	is_int(cv_monitor_decode(buf.p, buf.len, &b), CV_OK, "and decodes");
+	ok(!memcmp(&a, &b, sizeof(a)), "the same monitor back, its triggers parsed again");
+	is_int(cv_monitor_decode("{\"triggerParam\":{}}", 18, &b), CV_EINVAL, "a record whose triggers do not parse is refused");
+	cv_buf_release(&buf);
+}
+
 static void test_garbage(void)
 {
 	unsigned char buf[600];
@@ -565,6 +601,7 @@ int main(void)
 	test_periods();
 	test_status();
 	test_callback();
+	test_monitor();
 	test_garbage();
 	return tap_done();
 }
