@@ -370,13 +370,6 @@ static int64_t env_int(const char *prog, const char *name, int64_t min, int64_t 
 	return n;
 }
 
-static void store_phase(bool inside, void *arg)
-{
-	struct cv_store *st = arg;
-
-	cv_procs_quiet(&st->procs, !inside);
-}
-
 int cv_serve(int argc, char **argv, const char *prog, const char *summary, const struct cv_route *routes)
 {
 	struct cv_store store;
@@ -434,10 +427,6 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	if (cv_store_owner(home) || cv_store_open(&store, home, 0))
 		return 1;
 	alarm(0);
-	/* outside the STORE phase this process is outside Berkeley DB: a
-	 * death there is cleaned up by failchk, with no recovery (procs.h) */
-	cv_wd_on_store(store_phase, &store);
-	cv_procs_quiet(&store.procs, true);
 	cv_wd_start(watchdog, client);
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);

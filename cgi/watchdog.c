@@ -21,22 +21,10 @@ static int wd_fd = -1;                 /* the connection, in CLIENT and REPLY */
 static bool wd_cut;                    /* the connection was shut down */
 
 static int64_t wd_store_ms = 3000, wd_client_ms = 20000;
-static void (*wd_hook)(bool inside, void *arg);
-static void *wd_hook_arg;
-
-void cv_wd_on_store(void (*fn)(bool inside, void *arg), void *arg)
-{
-	wd_hook = fn;
-	wd_hook_arg = arg;
-}
 
 static void wd_enter(enum wd_phase p, int fd)
 {
 	int64_t now = cv_now_ms();
-
-	/* before the store work starts, after it ends */
-	if (wd_hook && (p == WD_STORE) != (wd_phase == WD_STORE))
-		wd_hook(p == WD_STORE, wd_hook_arg);
 
 	pthread_mutex_lock(&wd_lock);
 	/* a new request (from IDLE) starts with its connection whole */

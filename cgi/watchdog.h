@@ -41,12 +41,6 @@ void cv_wd_store(void);
 void cv_wd_reply(int fd);
 void cv_wd_idle(void);
 
-/*
- * fn(true, arg) when the STORE phase begins, before the store work;
- * fn(false, arg) when it ends. Called on the request's thread.
- */
-void cv_wd_on_store(void (*fn)(bool inside, void *arg), void *arg);
-
 /* Did the client deadline shut the current connection down? */
 bool cv_wd_cut(void);
 

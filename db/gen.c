@@ -14,19 +14,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define GEN_BYTES ((size_t)CV_GEN_SLOTS * sizeof(uint64_t))
+#define GEN_BYTES ((off_t)CV_GEN_SLOTS * (off_t)sizeof(uint64_t))
 
 /*
- * Make home/name whole or not at all: a new file of its own name, sized,
- * then renamed into place unless one is there already (then that one is
- * used). 0: made or already there; -1: errno says why.
+ * Make home/CV_GEN_FILE whole or not at all: a new file of its own name,
+ * sized, then renamed into place unless one is there already (then that
+ * one is used). 0: made or already there; -1: errno says why.
  */
-static int shm_make(const char *home, const char *name, size_t bytes, const char *path)
+static int gen_make(const char *home, const char *path)
 {
 	char tmp[4096];
 	int fd, n, ret = 0;
 
-	n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", home, name);
+	n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", home, CV_GEN_FILE);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -34,7 +34,7 @@ static int shm_make(const char *home, const char *name, size_t bytes, const char
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, 0660) < 0 || ftruncate(fd, (off_t)bytes) < 0 ||
+	if (fchmod(fd, 0660) < 0 || ftruncate(fd, GEN_BYTES) < 0 ||
 	    (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0 && errno != EEXIST))
 		ret = -1;
 	n = errno;
@@ -45,15 +45,15 @@ static int shm_make(const char *home, const char *name, size_t bytes, const char
 	return ret;
 }
 
-enum cv_err cv_shm_map(const char *home, const char *name, size_t bytes, void **map)
+enum cv_err cv_gen_open(struct cv_gen *g, const char *home)
 {
 	char path[4096];
 	struct stat sb;
 	void *m;
 	int fd, n;
 
-	*map = NULL;
-	n = snprintf(path, sizeof(path), "%s/%s", home, name);
+	g->slot = NULL;
+	n = snprintf(path, sizeof(path), "%s/%s", home, CV_GEN_FILE);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		fprintf(stderr, "cvapi: store folder name too long: %s\n", home);
 		return CV_EINVAL;
@@ -61,7 +61,7 @@ enum cv_err cv_shm_map(const char *home, const char *name, size_t bytes, void **
 	/* never through a symbolic link, never blocking on a FIFO */
 	fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
-		if (shm_make(home, name, bytes, path) < 0) {
+		if (gen_make(home, path) < 0) {
 			fprintf(stderr, "cvapi: cannot make %s: %s\n", path, strerror(errno));
 			return CV_EIO;
 		}
@@ -78,36 +78,27 @@ enum cv_err cv_shm_map(const char *home, const char *name, size_t bytes, void **
 		return CV_EIO;
 	}
 	/* cvapi's own: a regular file of this user's, with no other name, of the size cvapi makes */
-	if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1 || sb.st_uid != geteuid() || sb.st_size != (off_t)bytes) {
+	if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1 || sb.st_uid != geteuid() || sb.st_size != GEN_BYTES) {
 		fprintf(stderr, "cvapi: %s is not cvapi's (%s): refused, left as it is\n", path,
 			!S_ISREG(sb.st_mode) ? "not a regular file" : sb.st_nlink != 1 ? "it has other names (hard links)"
 			: sb.st_uid != geteuid() ? "another user owns it" : "not the size cvapi makes");
 		close(fd);
 		return CV_EINVAL;
 	}
-	m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	m = mmap(NULL, (size_t)GEN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED) {
 		fprintf(stderr, "cvapi: cannot map %s: %s\n", path, strerror(errno));
 		return CV_EIO;
 	}
-	*map = m;
-	return CV_OK;
-}
-
-enum cv_err cv_gen_open(struct cv_gen *g, const char *home)
-{
-	void *m;
-	enum cv_err e = cv_shm_map(home, CV_GEN_FILE, GEN_BYTES, &m);
-
 	g->slot = m;
-	return e;
+	return CV_OK;
 }
 
 void cv_gen_close(struct cv_gen *g)
 {
 	if (g->slot)
-		munmap(g->slot, GEN_BYTES);
+		munmap(g->slot, (size_t)GEN_BYTES);
 	g->slot = NULL;
 }
 

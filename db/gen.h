@@ -40,18 +40,14 @@ struct cv_gen {
 };
 
 /*
- * Map home/name (MAP_SHARED, `bytes` long), creating it (mode 0660, zeros)
- * when missing: made whole under another name, then renamed into place
- * unless another process made it first. The file is opened without
- * following a symbolic link and must be cvapi's: a regular file of this
- * user's, with one link, of exactly `bytes`; anything else is refused
- * (CV_EINVAL) and left as it is: never resized, never given to anyone. On
- * failure a line saying why is printed on stderr. Every shared file of a
- * store (generations, processes) is opened this way.
+ * Map home/CV_GEN_FILE, creating it (mode 0660, zeros) when missing: made
+ * whole under another name, then renamed into place unless another
+ * process made it first. The file is opened without following a symbolic
+ * link and must be cvapi's: a regular file of this user's, with one link,
+ * of exactly CV_GEN_SLOTS counters; anything else is refused (CV_EINVAL)
+ * and left as it is: never resized, never given to anyone. On failure a
+ * line saying why is printed on stderr.
  */
-enum cv_err cv_shm_map(const char *home, const char *name, size_t bytes, void **map);
-
-/* Map home/CV_GEN_FILE (cv_shm_map) of CV_GEN_SLOTS counters. */
 enum cv_err cv_gen_open(struct cv_gen *g, const char *home);
 /* Unmap; safe on a closed one. */
 void cv_gen_close(struct cv_gen *g);

@@ -207,18 +207,17 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
  * one handle (DB_REGISTER allows one per process).
  */
 /*
- * The processes the registry names as dead (with the environment open),
- * up to max of them in dead[]; their number is returned (it may exceed
- * max). Each live process holds a lock on the first byte of its 25-byte
- * slot ("%24lu\n"); a slot with a pid and no lock is a dead one (Berkeley
- * DB's own test, made here read-only with F_GETLK). *busy: another opener
- * holds the exclusive lock (byte 1) at the moment.
+ * Does the registry name a process that died with the environment open?
+ * Each live process holds a lock on the first byte of its 25-byte slot;
+ * a slot with a pid and no lock is a dead one (Berkeley DB's own test,
+ * made here read-only with F_GETLK). *busy: another opener holds the
+ * exclusive lock (byte 1) at the moment.
  */
-static size_t registry_dead(const char *real, bool *busy, pid_t *dead, size_t max)
+static bool registry_has_dead(const char *real, bool *busy)
 {
-	char reg[PATH_MAX + 32], slot[26];
+	char reg[PATH_MAX + 32], slot[25];
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
-	size_t n = 0;
+	bool dead = false;
 	off_t at = 0;
 	int fd;
 
@@ -226,31 +225,25 @@ static size_t registry_dead(const char *real, bool *busy, pid_t *dead, size_t ma
 	snprintf(reg, sizeof(reg), "%s/__db.register", real);
 	fd = open(reg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return false;
 	*busy = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-	while (pread(fd, slot, 25, at) == 25) {
+	while (!dead && pread(fd, slot, sizeof(slot), at) == (ssize_t)sizeof(slot)) {
 		if (slot[0] != 'X') {
 			struct flock sl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
 
-			if (fcntl(fd, F_GETLK, &sl) == 0 && sl.l_type == F_UNLCK) {
-				slot[25] = '\0';
-				if (n < max)
-					dead[n] = (pid_t)strtol(slot, NULL, 10);
-				n++;
-			}
+			dead = fcntl(fd, F_GETLK, &sl) == 0 && sl.l_type == F_UNLCK;
 		}
-		at += 25;
+		at += (off_t)sizeof(slot);
 	}
 	close(fd);
-	return n;
+	return dead;
 }
 
 static void store_probe(struct cv_store *st, const char *home, const char *real, uint32_t envflags)
 {
-	pid_t dead[16], pid;
-	size_t ndead;
 	bool busy;
 	int wst;
+	pid_t pid;
 
 	/*
 	 * Only after a death: a process starting beside live ones has nothing
@@ -259,20 +252,10 @@ static void store_probe(struct cv_store *st, const char *home, const char *real,
 	 * would otherwise probe one after the other, each waiting for that
 	 * lock, and where the probe hangs, hang in turn. The first one's
 	 * probe settles it for all: it cleans up, or it recovers, or it hangs
-	 * and its process recovers. And only when every dead process said
-	 * it was outside Berkeley DB (procs.h): after a death inside,
-	 * failchk cannot succeed, and trying it first was seen to leave the
-	 * environment to a long panic.
+	 * and its process recovers.
 	 */
-	ndead = registry_dead(real, &busy, dead, sizeof(dead) / sizeof(dead[0]));
-	if (!ndead || busy || ndead > sizeof(dead) / sizeof(dead[0]))
+	if (!registry_has_dead(real, &busy) || busy)
 		return;
-	for (size_t i = 0; i < ndead; i++) {
-		if (!cv_procs_was_quiet(&st->procs, dead[i])) {
-			fprintf(stderr, "cvapi: store: process %ld died inside the store: recovering\n", (long)dead[i]);
-			return;
-		}
-	}
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
@@ -300,8 +283,6 @@ static void store_probe(struct cv_store *st, const char *home, const char *real,
 	if (WIFSIGNALED(wst))
 		fprintf(stderr, "cvapi: store: the failchk probe ended by signal %d: recovering instead\n",
 			WTERMSIG(wst));
-	for (size_t i = 0; i < ndead; i++)
-		cv_procs_forget(&st->procs, dead[i]);
 }
 
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
@@ -333,10 +314,6 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 		return CV_EINVAL;
 	}
 	st->dirfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cv_procs_open(&st->procs, real)) {
-		cv_store_close(st);
-		return CV_EIO;
-	}
 	store_probe(st, home, real, envflags);
 	ret = store_env_make(st, &env);
 	if (ret) {
@@ -352,7 +329,6 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 		return cv_store_err(ret);
 	}
 	st->env = env;
-	cv_procs_join(&st->procs);
 	if (cv_gen_open(&st->gen, real)) {
 		cv_store_close(st);
 		return CV_EIO;
@@ -433,7 +409,6 @@ void cv_store_close(struct cv_store *st)
 		close(st->dirfd);
 	st->dirfd = -1;
 	cv_gen_close(&st->gen);
-	cv_procs_close(&st->procs);
 }
 
 enum cv_err cv_store_txn(struct cv_store *st, uint32_t flags, cv_txn_fn fn, void *arg)

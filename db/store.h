@@ -4,11 +4,11 @@
  *
  * Every process opens the environment once (cv_store_open) with
  * DB_REGISTER | DB_RECOVER. Before that, when the registry names a dead
- * process that had said it was outside Berkeley DB's code (procs.h: idle,
- * or waiting on a client), a child of the opener (the failchk probe)
- * opens it with DB_FAILCHK too: failchk cleans up after the dead process
- * and nobody else notices. A process that died inside it (or that never
- * said), or a probe that hangs (CV_STORE_PROBE_SECONDS), leads to
+ * process, a child of the opener (the failchk probe) opens it with
+ * DB_FAILCHK too: a process that died outside
+ * Berkeley DB's code (idle, or waiting on a client) is cleaned up by
+ * failchk and forgotten, and nobody else notices. A process that died
+ * inside it, or a probe that hangs (CV_STORE_PROBE_SECONDS), leads to
  * recovery (only the first of the processes that open at once probes): before it runs, the opener ends (SIGKILL) every process still
  * attached to the old environment: recovery overwrites the old region
  * files, and a process left on them would hang on a mutex the dead one
@@ -71,7 +71,6 @@
 #include <db.h>
 #include "cv.h"
 #include "gen.h"
-#include "procs.h"
 #include "buf.h"
 
 enum cv_dbid {
@@ -115,7 +114,6 @@ struct cv_store {
 	DB_ENV *env;
 	DB *db[CV_DB_COUNT];
 	struct cv_gen gen;      /* change generations (gen.h) */
-	struct cv_procs procs;  /* who may be inside Berkeley DB (procs.h) */
 	int64_t last_maint;     /* ms of the last cv_store_maintain() work */
 	char region[4096];      /* absolute path of the primary region file */
 	int dirfd;              /* the store folder: flock()ed around failchk, -1 when closed */

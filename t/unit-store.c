@@ -667,69 +667,6 @@ static void test_status(void)
 }
 
 /* Change generations (gen.h): bumped by commits, not by aborts nor before the commit, seen by other processes. */
-/* The process table (procs.h): what the opener of a store reads about a dead process. */
-static void test_procs(const char *dir)
-{
-	struct cv_procs other;
-	pid_t pid;
-	int wst, fds[2];
-	char c;
-
-	ok(st.procs.mine != NULL, "an open store has a word in the process table");
-	ok(!cv_procs_was_quiet(&st.procs, getpid()), "a process that opened the store is not quiet yet");
-	cv_procs_quiet(&st.procs, true);
-	ok(cv_procs_was_quiet(&st.procs, getpid()), "it says when it is quiet");
-	cv_procs_quiet(&st.procs, false);
-	ok(!cv_procs_was_quiet(&st.procs, getpid()), "and when it is not");
-	ok(!cv_procs_was_quiet(&st.procs, 0) && !cv_procs_was_quiet(&st.procs, 999999999),
-	   "an unknown process is never quiet");
-
-	/* a child joins, says it is quiet, and dies holding its word */
-	if (!ok(pipe(fds) == 0, "a pipe to hear from a child"))
-		return;
-	pid = fork();
-	if (pid == 0) {
-		struct cv_procs p;
-
-		if (cv_procs_open(&p, dir) != CV_OK)
-			_exit(1);
-		cv_procs_join(&p);
-		cv_procs_quiet(&p, true);
-		if (write(fds[1], "x", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(fds[1]);
-	ok(read(fds[0], &c, 1) == 1, "a child joined the table");
-	close(fds[0]);
-	ok(cv_procs_was_quiet(&st.procs, pid), "the child said it was quiet");
-	kill(pid, SIGKILL);
-	waitpid(pid, &wst, 0);
-	ok(cv_procs_was_quiet(&st.procs, pid), "its word outlives it (what the opener after a death reads)");
-	cv_procs_forget(&st.procs, pid);
-	ok(!cv_procs_was_quiet(&st.procs, pid), "forgotten once handled");
-
-	/* a word left by a dead process is freed by the next one to join */
-	pid = fork();
-	if (pid == 0) {
-		struct cv_procs p;
-
-		if (cv_procs_open(&p, dir) != CV_OK)
-			_exit(1);
-		cv_procs_join(&p);
-		cv_procs_quiet(&p, true);
-		_exit(p.mine ? 0 : 1);
-	}
-	waitpid(pid, &wst, 0);
-	ok(WIFEXITED(wst) && WEXITSTATUS(wst) == 0 && cv_procs_was_quiet(&st.procs, pid), "a child exits holding its word");
-	is_int(cv_procs_open(&other, dir), CV_OK, "another handle on the table");
-	cv_procs_join(&other);
-	ok(!cv_procs_was_quiet(&st.procs, pid), "joining frees the words of processes that are gone");
-	cv_procs_close(&other);
-	ok(other.slot == NULL && other.mine == NULL, "closed");
-}
-
 static void test_generations(const char *dir)
 {
 	const char *vid = "00000000000000000000000000000002";
@@ -898,7 +835,6 @@ int main(void)
 	test_token_purge();
 	test_status();
 	test_generations(dir);
-	test_procs(dir);
 	is_int(cv_store_maintain(&st, cv_now_ms()), CV_OK, "maintenance runs");
 	cv_store_close(&st);
 
