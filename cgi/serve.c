@@ -463,7 +463,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			/*
 			 * Leave at once, handles open: this process's slot in
 			 * the environment's registry stays, naming a process
-			 * that died inside the store (procs.h), and the first
+			 * that died with the store open, and the first
 			 * replacement to open the store recovers it. Closing
 			 * would empty the slot; when nobody else died, the
 			 * replacements would then join the panicked
@@ -474,7 +474,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			 */
 			fprintf(stderr, "cvapi[%s]: the store needs recovery: exiting to be restarted\n", prog);
 			fflush(stderr);
-			_exit(1);
+			_exit(CV_EXIT_RECOVER);
 		}
 		cv_wd_idle();
 	}

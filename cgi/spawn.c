@@ -320,7 +320,10 @@ static void sp_reaped(struct sp_slot *s, int status, bool stopping)
 	if (stopping)
 		return;
 	sp_describe(status, what, sizeof(what));
-	if (now - s->started < SP_QUICK_MS) {
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CV_EXIT_RECOVER) {
+		/* the store needs recovery, which its successor runs: no delay */
+		s->quick = 0;
+	} else if (now - s->started < SP_QUICK_MS) {
 		s->quick++;
 		if (s->quick >= 2) {
 			delay = SP_BACKOFF_MIN_MS;

@@ -75,4 +75,12 @@ bool cv_vin_ok(const char *s, size_t n);
 #define CV_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define CV_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/*
+ * The exit status of a FastCGI program that found the store in need of
+ * recovery (EX_TEMPFAIL): nothing is wrong with the program, and the
+ * opener that replaces it recovers the store. cvapi-spawn restarts it at
+ * once, without the delay it gives programs that keep dying young.
+ */
+#define CV_EXIT_RECOVER 75
+
 #endif

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 const char *const cv_store_files[CV_DB_COUNT] = {
@@ -193,106 +192,43 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
 }
 
 /*
- * The failchk probe, run before this process joins the environment (see
- * store.h): a child opens it with DB_FAILCHK added. Finding a dead process
- * in the registry, the child attaches to the live environment and runs
- * failchk, which releases what the dead process held; when that is enough
- * (it died outside Berkeley DB's own code: between requests, or waiting on
- * a client) it empties the dead process's slot, and no recovery runs: the
- * other processes never notice. When it is not enough, the child recovers
- * the environment as this process would have. The attach can hang on a
- * mutex the dead process held: the child's alarm then ends it, and this
- * process recovers as before. A child, so that a hang costs the probe and
- * not the process, and so that the probe's handle is not this process's
- * one handle (DB_REGISTER allows one per process).
+ * The first process the registry names as dead (with the environment
+ * open), or 0: each live process holds a lock on the first byte of its
+ * 25-byte slot ("%24lu\n"); a slot with a pid and no lock is a dead one
+ * (Berkeley DB's own test, made here read-only with F_GETLK). Only to
+ * say why this opener is about to recover.
  */
-/*
- * Does the registry name a process that died with the environment open?
- * Each live process holds a lock on the first byte of its 25-byte slot;
- * a slot with a pid and no lock is a dead one (Berkeley DB's own test,
- * made here read-only with F_GETLK). *busy: another opener holds the
- * exclusive lock (byte 1) at the moment.
- */
-static bool registry_has_dead(const char *real, bool *busy)
+static pid_t registry_dead(const char *real)
 {
-	char reg[PATH_MAX + 32], slot[25];
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
-	bool dead = false;
+	char reg[PATH_MAX + 32], slot[26];
+	pid_t dead = 0;
 	off_t at = 0;
 	int fd;
 
-	*busy = false;
 	snprintf(reg, sizeof(reg), "%s/__db.register", real);
 	fd = open(reg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return false;
-	*busy = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-	while (!dead && pread(fd, slot, sizeof(slot), at) == (ssize_t)sizeof(slot)) {
-		if (slot[0] != 'X') {
-			struct flock sl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
+		return 0;
+	while (!dead && pread(fd, slot, 25, at) == 25) {
+		struct flock sl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
 
-			dead = fcntl(fd, F_GETLK, &sl) == 0 && sl.l_type == F_UNLCK;
-		}
-		at += (off_t)sizeof(slot);
+		slot[25] = '\0';
+		if (slot[0] != 'X' && fcntl(fd, F_GETLK, &sl) == 0 && sl.l_type == F_UNLCK)
+			dead = (pid_t)strtol(slot, NULL, 10);
+		at += 25;
 	}
 	close(fd);
 	return dead;
-}
-
-static void store_probe(struct cv_store *st, const char *home, const char *real, uint32_t envflags)
-{
-	bool busy;
-	int wst;
-	pid_t pid;
-
-	/*
-	 * Only after a death: a process starting beside live ones has nothing
-	 * to clean up. And not while another opener holds the registry's
-	 * exclusive lock: the processes that start at once after a death
-	 * would otherwise probe one after the other, each waiting for that
-	 * lock, and where the probe hangs, hang in turn. The first one's
-	 * probe settles it for all: it cleans up, or it recovers, or it hangs
-	 * and its process recovers.
-	 */
-	if (!registry_has_dead(real, &busy) || busy)
-		return;
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return;
-	if (pid == 0) {
-		DB_ENV *env;
-		int ret;
-
-		int dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		signal(SIGALRM, SIG_DFL);
-		alarm(CV_STORE_PROBE_SECONDS);
-		/* one failchk at a time (store.h) */
-		if (dfd >= 0)
-			flock(dfd, LOCK_EX);
-		ret = store_env_make(st, &env);
-		if (!ret) {
-			ret = env->open(env, home, envflags | DB_FAILCHK, 0660);
-			env->close(env, 0);
-		}
-		_exit(ret ? 1 : 0);
-	}
-	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-		;
-	if (WIFSIGNALED(wst))
-		fprintf(stderr, "cvapi: store: the failchk probe ended by signal %d: recovering instead\n",
-			WTERMSIG(wst));
 }
 
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
 	int ret;
-	/* DB_FAILCHK only in the probe (store_probe): on finding a dead
-	 * process, the opener attaches to the old regions to run failchk, and
-	 * can hang there on a mutex the dead process held; recovery never
-	 * looks inside them */
+	/* no DB_FAILCHK: on finding a dead process, the opener would attach
+	 * to the old regions to run failchk, and can hang there on a mutex the
+	 * dead process held, or leave them panicked; recovery never looks
+	 * inside them (HACKING.md) */
 	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			    DB_THREAD | DB_REGISTER | DB_RECOVER;
 	char real[PATH_MAX];
@@ -314,7 +250,12 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 		return CV_EINVAL;
 	}
 	st->dirfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	store_probe(st, home, real, envflags);
+	{
+		pid_t dead = registry_dead(real);
+
+		if (dead > 0)
+			fprintf(stderr, "cvapi: store: process %ld died with the store open: recovering\n", (long)dead);
+	}
 	ret = store_env_make(st, &env);
 	if (ret) {
 		fprintf(stderr, "cvapi: db_env_create: %s\n", db_strerror(ret));

@@ -3,21 +3,18 @@
  * shared by every process, and the databases in it.
  *
  * Every process opens the environment once (cv_store_open) with
- * DB_REGISTER | DB_RECOVER. Before that, when the registry names a dead
- * process, a child of the opener (the failchk probe) opens it with
- * DB_FAILCHK too: a process that died outside
- * Berkeley DB's code (idle, or waiting on a client) is cleaned up by
- * failchk and forgotten, and nobody else notices. A process that died
- * inside it, or a probe that hangs (CV_STORE_PROBE_SECONDS), leads to
- * recovery (only the first of the processes that open at once probes): before it runs, the opener ends (SIGKILL) every process still
- * attached to the old environment: recovery overwrites the old region
- * files, and a process left on them would hang on a mutex the dead one
- * held, or read garbage. Between openings, a process that dies holding
- * only locks is cleaned up by failchk in the survivors
- * (cv_store_maintain). One failchk runs at a time, under an exclusive
- * flock() of the store folder: two that cleaned up after the same dead
- * process at once were seen to wait on each other's mutexes for good. DB_RUNRECOVERY (CV_EPANIC) means this process must
- * exit and be restarted.
+ * DB_REGISTER | DB_RECOVER: when the registry names a process that died
+ * with the environment open, the opener recovers it. Before recovery
+ * runs, the opener ends (SIGKILL) every process still attached to the old
+ * environment: recovery overwrites the old region files, and a process
+ * left on them would hang on a mutex the dead one held, or read garbage.
+ * Between openings, a process that dies holding only locks is cleaned up
+ * by failchk in the survivors (cv_store_maintain). One failchk runs at a
+ * time, under an exclusive flock() of the store folder: two that cleaned
+ * up after the same dead process at once were seen to wait on each
+ * other's mutexes for good. DB_RUNRECOVERY (CV_EPANIC) means this process
+ * must exit and be restarted, leaving its registry slot for the next
+ * opener to find (req.h).
  *
  * Key layout (all btrees; integers big-endian so keys sort as numbers):
  *
@@ -61,9 +58,8 @@
  * telemetry, the seek lands on the block holding `start`).
  *
  * Beside the databases, the file "generations" (gen.h) holds the change
- * counters that the processes' answer caches check, and "processes"
- * (procs.h) who may be inside Berkeley DB; they are not data (a backup
- * leaves them out; a missing one is made again, zeros).
+ * counters that the processes' answer caches check; it is not data (a
+ * backup leaves it out; a missing one is made again, zeros).
  */
 #ifndef CV_STORE_H
 #define CV_STORE_H
@@ -129,8 +125,6 @@ enum cv_store_flags {
  * left closed and a line saying why is printed on stderr.
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
-/* Seconds the failchk probe may take before it is ended and recovery runs instead. */
-#define CV_STORE_PROBE_SECONDS 10
 /*
  * Run as root on a store folder that another user owns: become that user
  * (its supplementary groups, its group, then its uid; the folder's group

@@ -102,7 +102,11 @@ apiSuite('crash', (srv, it) => {
 			if (pending.size)
 				await sleep(50);
 		}
-		assert.equal(pending.size, 0, `still not answering 5 s after the kill: ${[...pending].join(', ')}`);
+		if (pending.size) {
+			// what the store said meanwhile (recovery, probe, panics)
+			const store = srv.ws.logs().split('\n').filter((l) => /store|recover|probe|watchdog/.test(l) && !/BDB1582/.test(l)).slice(-30);
+			assert.fail(`still not answering 5 s after the kill: ${[...pending].join(', ')}\n${store.join('\n')}`);
+		}
 		return Date.now() - since;
 	}
 

@@ -1,8 +1,8 @@
-// One process's death costs the service that process: a FastCGI process
-// killed between requests is replaced alone (the replacement's failchk
-// probe cleans up after it, with no recovery), every other process goes
-// on, and another client sees no failure. (crash.mjs kills processes in
-// the middle of their writes, where recovery is the answer.)
+// One process's death between requests: its replacement recovers the
+// store (HACKING.md says why a death always costs a recovery), ending the
+// other processes, which are replaced in turn; within 5 s every program
+// answers again, and what was acknowledged before is still there.
+// (crash.mjs kills processes in the middle of their writes.)
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
@@ -10,7 +10,7 @@ import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
 apiSuite('death', (srv, it) => {
 	const fcgi = () => descendantsOf(srv.ws.process.pid).filter((p) => /\.fcgi$/.test(p.cmd) && p.state !== 'Z');
 
-	it('a process killed between requests: replaced alone, no other process ends, no request fails', async () => {
+	it('a process killed between requests: the store recovered, every program answering within 5 s, nothing lost', async () => {
 		const v = srv.vehicles[0];
 		const up = await srv.upload(v.vin, v.cred, { messageId: 'death-1', samples: [{ at: new Date().toISOString(),
 			speed: 0, odometer: 100, ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
@@ -56,9 +56,6 @@ apiSuite('death', (srv, it) => {
 					await sleep(50);
 			}
 			assert.ok(replaced, 'cvapi-events was replaced');
-			// the replacement answers: its store is open
-			const alerts = await srv.get(`${B2C}/user/vehicles/${v.id}/alerts`, tok);
-			assert.equal(alerts.status, 200, alerts.text);
 		}
 
 		const load = [reader(), reader()];
@@ -68,11 +65,25 @@ apiSuite('death', (srv, it) => {
 			stop = true;
 			await Promise.all(load);
 		}
-		assert.deepEqual(failures, [], `another client's requests failed (${failures.length} of ${n})`);
-		const after = new Set(fcgi().map((p) => p.pid));
-		const ended = before.filter((p) => p.pid !== victim.pid && !after.has(p.pid));
-		assert.deepEqual(ended.map((p) => `${p.cmd}[${p.pid}]`), [], 'no other process ended');
-		assert.doesNotMatch(srv.ws.logs().slice(logAt), /recovering: ending process/);
-
+		// every program answers again within 5 s of the kill, with the data acknowledged before
+		const t0 = Date.now();
+		const probes = [() => srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok), () => srv.get(`${B2C}/user`, tok),
+			() => srv.get('/healthz'), () => srv.get(`${B2C}/user/vehicles/${v.id}/alerts`, tok),
+			() => srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=1`, tok)];
+		const pending = new Set(probes.keys());
+		while (pending.size && Date.now() - t0 < 5000) {
+			for (const i of [...pending]) {
+				const r = await probes[i]().catch(() => ({ status: 0 }));
+				if (r.status === 200)
+					pending.delete(i);
+			}
+			if (pending.size)
+				await sleep(50);
+		}
+		assert.equal(pending.size, 0, `programs not answering 5 s after the death: ${[...pending].join(', ')}`);
+		const st = await srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
+		assert.equal(st.body.odometer.mileage, 100, 'the acknowledged upload is still there');
+		assert.match(srv.ws.logs().slice(logAt), /died with the store open: recovering/);
+		console.log(`# ${failures.length} of ${n} requests failed around the death`);
 	});
 });
