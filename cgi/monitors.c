@@ -238,21 +238,6 @@ out:
 	return st;
 }
 
-static void render_attrs(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n)
-{
-	cv_jw_key(w, key);
-	cv_jw_arr(w);
-	for (size_t i = 0; i < n; i++) {
-		cv_jw_obj(w);
-		cv_jw_kstr(w, "type", cv_cb_attr_names[a[i].type]);
-		cv_jw_kstr(w, "key", a[i].key);
-		/* a header's value may be a credential: never shown again */
-		cv_jw_kstr(w, "value", a[i].type == CV_CBA_HEADER && a[i].value[0] != '$' ? "********" : a[i].value);
-		cv_jw_end(w);
-	}
-	cv_jw_end(w);
-}
-
 /* MonitorParameter as stored; cb: a fleet monitor's webhook (NULL on B2C). */
 static void render_parameter(struct cv_jw *w, const struct cv_monitor *m, const struct cv_callback *cb)
 {
@@ -270,12 +255,12 @@ static void render_parameter(struct cv_jw *w, const struct cv_monitor *m, const 
 	if (m->ncbattrs) {
 		cv_jw_key(w, "callbackAttributes");
 		cv_jw_obj(w);
-		render_attrs(w, "webhook", m->cbattrs, m->ncbattrs);
+		cv_sub_render_attrs(w, "webhook", m->cbattrs, m->ncbattrs);
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);
 	if (!cb)
-		render_attrs(w, "attributes", m->attrs, m->nattrs);
+		cv_sub_render_attrs(w, "attributes", m->attrs, m->nattrs);
 	cv_jw_key(w, "extendedEventParam");
 	cv_jw_arr(w);
 	for (size_t i = 0; i < m->next; i++)

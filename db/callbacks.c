@@ -17,8 +17,9 @@ static size_t cb_key(char *k, size_t ksz, const char *owner, const char *id)
 	return ol + 1 + il;
 }
 
-enum cv_err cv_callback_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id,
-			    struct cv_callback *cb)
+/* A JSON record of db under owner \0 id, decoded by decode into out. */
+static enum cv_err rec_get(struct cv_store *st, enum cv_dbid db, DB_TXN *txn, const char *owner, const char *id,
+			   enum cv_err (*decode)(const char *json, size_t len, void *out), void *out)
 {
 	char k[CV_CB_OWNER_MAX + 2 + CV_CB_IDLEN];
 	size_t kl = cb_key(k, sizeof(k), owner, id);
@@ -27,37 +28,73 @@ enum cv_err cv_callback_get(struct cv_store *st, DB_TXN *txn, const char *owner,
 
 	if (!kl)
 		return CV_ENOTFOUND;
-	e = cv_store_get(st, CV_DB_CALLBACKS, txn, k, kl, &b);
+	e = cv_store_get(st, db, txn, k, kl, &b);
 	if (!e)
-		e = cv_callback_decode(b.p, b.len, cb);
+		e = decode(b.p, b.len, out);
 	cv_buf_release(&b);
 	return e;
 }
 
-enum cv_err cv_callback_put(struct cv_store *st, DB_TXN *txn, const struct cv_callback *cb, uint32_t flags)
+/* The record encoded by encode, written under owner \0 id (flags: 0 or DB_NOOVERWRITE). */
+static enum cv_err rec_put(struct cv_store *st, enum cv_dbid db, DB_TXN *txn, const char *owner, const char *id,
+			   enum cv_err (*encode)(const void *rec, struct cv_buf *out), const void *rec, uint32_t flags)
 {
 	char k[CV_CB_OWNER_MAX + 2 + CV_CB_IDLEN];
-	size_t kl = cb_key(k, sizeof(k), cb->owner, cb->id);
+	size_t kl = cb_key(k, sizeof(k), owner, id);
 	struct cv_buf b = CV_BUF_INIT(0);
 	enum cv_err e;
 
 	if (!kl)
 		return CV_EINVAL;
-	e = cv_callback_encode(cb, &b);
+	e = encode(rec, &b);
 	if (!e)
-		e = cv_store_put(st, CV_DB_CALLBACKS, txn, k, kl, b.p, b.len, flags);
+		e = cv_store_put(st, db, txn, k, kl, b.p, b.len, flags);
 	cv_buf_release(&b);
 	return e;
 }
 
-enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id)
+static enum cv_err rec_del(struct cv_store *st, enum cv_dbid db, DB_TXN *txn, const char *owner, const char *id)
 {
 	char k[CV_CB_OWNER_MAX + 2 + CV_CB_IDLEN];
 	size_t kl = cb_key(k, sizeof(k), owner, id);
 
-	if (!kl)
-		return CV_ENOTFOUND;
-	return cv_store_del(st, CV_DB_CALLBACKS, txn, k, kl);
+	return kl ? cv_store_del(st, db, txn, k, kl) : CV_ENOTFOUND;
+}
+
+static enum cv_err cb_decode(const char *json, size_t len, void *out)
+{
+	return cv_callback_decode(json, len, out);
+}
+
+static enum cv_err cb_encode(const void *rec, struct cv_buf *out)
+{
+	return cv_callback_encode(rec, out);
+}
+
+static enum cv_err mon_decode(const char *json, size_t len, void *out)
+{
+	return cv_monitor_decode(json, len, out);
+}
+
+static enum cv_err mon_encode(const void *rec, struct cv_buf *out)
+{
+	return cv_monitor_encode(rec, out);
+}
+
+enum cv_err cv_callback_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id,
+			    struct cv_callback *cb)
+{
+	return rec_get(st, CV_DB_CALLBACKS, txn, owner, id, cb_decode, cb);
+}
+
+enum cv_err cv_callback_put(struct cv_store *st, DB_TXN *txn, const struct cv_callback *cb, uint32_t flags)
+{
+	return rec_put(st, CV_DB_CALLBACKS, txn, cb->owner, cb->id, cb_encode, cb, flags);
+}
+
+enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id)
+{
+	return rec_del(st, CV_DB_CALLBACKS, txn, owner, id);
 }
 
 struct cb_list {
@@ -108,44 +145,17 @@ enum cv_err cv_callbacks_of(struct cv_store *st, DB_TXN *txn, const char *owner,
 
 enum cv_err cv_monitor_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id, struct cv_monitor *m)
 {
-	char k[CV_CB_OWNER_MAX + 2 + CV_MON_IDLEN];
-	size_t kl = cb_key(k, sizeof(k), owner, id);
-	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e;
-
-	if (!kl)
-		return CV_ENOTFOUND;
-	e = cv_store_get(st, CV_DB_MONITORS, txn, k, kl, &b);
-	if (!e)
-		e = cv_monitor_decode(b.p, b.len, m);
-	cv_buf_release(&b);
-	return e;
+	return rec_get(st, CV_DB_MONITORS, txn, owner, id, mon_decode, m);
 }
 
 enum cv_err cv_monitor_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m, uint32_t flags)
 {
-	char k[CV_CB_OWNER_MAX + 2 + CV_MON_IDLEN];
-	size_t kl = cb_key(k, sizeof(k), m->owner, m->id);
-	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e;
-
-	if (!kl)
-		return CV_EINVAL;
-	e = cv_monitor_encode(m, &b);
-	if (!e)
-		e = cv_store_put(st, CV_DB_MONITORS, txn, k, kl, b.p, b.len, flags);
-	cv_buf_release(&b);
-	return e;
+	return rec_put(st, CV_DB_MONITORS, txn, m->owner, m->id, mon_encode, m, flags);
 }
 
 enum cv_err cv_monitor_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id)
 {
-	char k[CV_CB_OWNER_MAX + 2 + CV_MON_IDLEN];
-	size_t kl = cb_key(k, sizeof(k), owner, id);
-
-	if (!kl)
-		return CV_ENOTFOUND;
-	return cv_store_del(st, CV_DB_MONITORS, txn, k, kl);
+	return rec_del(st, CV_DB_MONITORS, txn, owner, id);
 }
 
 struct mon_list {
