@@ -408,13 +408,12 @@ struct del_arg {
 	const char *owner, *id;
 };
 
-/* the callback and, in the same transaction, its monitors */
+/* the callback and, in the same transaction, its monitors and its queue (cv_callback_del) */
 static enum cv_err del_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	const struct del_arg *a = arg;
-	enum cv_err e = cv_monitors_drop_callback(st, txn, a->owner, a->id);
 
-	return e ? e : cv_callback_del(st, txn, a->owner, a->id);
+	return cv_callback_del(st, txn, a->owner, a->id);
 }
 
 static int delete_callback(struct cv_req *r)

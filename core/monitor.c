@@ -539,6 +539,131 @@ void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
 	cv_jw_end(w);
 }
 
+/* ---- packing ------------------------------------------------------------ */
+
+#define PACK_VERSION 1
+
+static enum cv_err pack_cond(struct cv_buf *b, const struct cv_mon_cond *c)
+{
+	enum cv_err e = cv_wr_uint(b, c->op, 1);
+
+	if (!e)
+		e = cv_wr_uint(b, c->nvalues, 1);
+	for (size_t i = 0; i < c->nvalues && !e; i++)
+		e = cv_wr_varint(b, cv_zigzag(c->values[i]));
+	return e;
+}
+
+static void unpack_cond(struct cv_rd *rd, struct cv_mon_cond *c)
+{
+	c->op = (uint8_t)cv_rd_uint(rd, 1);
+	c->nvalues = (uint8_t)cv_rd_uint(rd, 1);
+	if (c->op > CV_OP_CHANGE || c->nvalues > CV_MON_VALUES) {
+		rd->bad = true;
+		return;
+	}
+	for (size_t i = 0; i < c->nvalues; i++)
+		c->values[i] = cv_unzigzag(cv_rd_varint(rd));
+}
+
+enum cv_err cv_mon_pack(const struct cv_mon_def *def, struct cv_buf *out)
+{
+	enum cv_err e = cv_wr_uint(out, PACK_VERSION, 1);
+
+	if (!e)
+		e = cv_wr_uint(out, def->ntrig, 1);
+	for (size_t i = 0; i < def->ntrig && !e; i++) {
+		const struct cv_mon_trigger *t = &def->trig[i];
+
+		e = cv_wr_str(out, t->name);
+		if (!e)
+			e = cv_wr_uint(out, t->kind, 1);
+		if (!e && t->kind == CV_MON_ZONE) {
+			e = cv_wr_uint(out, (uint32_t)t->lat_e7, 4);
+			if (!e)
+				e = cv_wr_uint(out, (uint32_t)t->lon_e7, 4);
+			if (!e)
+				e = cv_wr_uint(out, (uint32_t)t->radius_m, 4);
+			if (!e)
+				e = cv_wr_uint(out, t->out, 1);
+		} else if (!e && t->kind == CV_MON_DATA) {
+			e = cv_wr_uint(out, t->data, 1);
+			if (!e)
+				e = pack_cond(out, &t->cond);
+			if (!e)
+				e = cv_wr_uint(out, t->has_previous, 1);
+			if (!e && t->has_previous)
+				e = pack_cond(out, &t->previous);
+		}
+	}
+	if (!e)
+		e = cv_wr_str(out, def->exp_text);
+	if (!e)
+		e = cv_wr_uint(out, def->exp.n, 1);
+	for (size_t i = 0; i < def->exp.n && !e; i++) {
+		e = cv_wr_uint(out, def->exp.node[i].op, 1);
+		if (!e)
+			e = cv_wr_uint(out, def->exp.node[i].var, 1);
+	}
+	return e;
+}
+
+enum cv_err cv_mon_unpack(struct cv_rd *rd, struct cv_mon_def *def)
+{
+	memset(def, 0, sizeof(*def));
+	if (cv_rd_uint(rd, 1) != PACK_VERSION)
+		rd->bad = true;
+	def->ntrig = (size_t)cv_rd_uint(rd, 1);
+	if (def->ntrig < 1 || def->ntrig > CV_MON_TRIGGERS)
+		rd->bad = true;
+	for (size_t i = 0; i < def->ntrig && !rd->bad; i++) {
+		struct cv_mon_trigger *t = &def->trig[i];
+
+		cv_rd_str(rd, t->name, sizeof(t->name));
+		t->kind = (uint8_t)cv_rd_uint(rd, 1);
+		if (t->kind == CV_MON_ZONE) {
+			t->lat_e7 = (int32_t)(uint32_t)cv_rd_uint(rd, 4);
+			t->lon_e7 = (int32_t)(uint32_t)cv_rd_uint(rd, 4);
+			t->radius_m = (int32_t)(uint32_t)cv_rd_uint(rd, 4);
+			t->out = (uint8_t)cv_rd_uint(rd, 1);
+		} else if (t->kind == CV_MON_DATA) {
+			t->data = (uint8_t)cv_rd_uint(rd, 1);
+			if (t->data >= NDATAS)
+				rd->bad = true;
+			unpack_cond(rd, &t->cond);
+			t->has_previous = (uint8_t)cv_rd_uint(rd, 1);
+			if (t->has_previous)
+				unpack_cond(rd, &t->previous);
+		} else {
+			rd->bad = true;
+		}
+	}
+	cv_rd_str(rd, def->exp_text, sizeof(def->exp_text));
+	def->exp.n = (size_t)cv_rd_uint(rd, 1);
+	if (def->exp.n < 1 || def->exp.n > CV_BX_NODES_MAX)
+		rd->bad = true;
+	/* a well-formed postfix program, as the evaluator assumes: the stack never runs dry and ends with one value */
+	size_t depth = 0;
+
+	for (size_t i = 0; i < def->exp.n && !rd->bad; i++) {
+		uint8_t op = (uint8_t)cv_rd_uint(rd, 1), var = (uint8_t)cv_rd_uint(rd, 1);
+
+		def->exp.node[i].op = op;
+		def->exp.node[i].var = var;
+		if (op == CV_BX_VAR && var < def->ntrig)
+			depth++;
+		else if (op == CV_BX_NOT && depth >= 1)
+			;
+		else if ((op == CV_BX_AND || op == CV_BX_OR) && depth >= 2)
+			depth--;
+		else
+			rd->bad = true;
+	}
+	if (depth != 1)
+		rd->bad = true;
+	return rd->bad ? CV_EINVAL : CV_OK;
+}
+
 /* ---- evaluating --------------------------------------------------------- */
 
 static bool cond_holds(const struct cv_mon_cond *c, int64_t v)
@@ -599,4 +724,39 @@ uint32_t cv_mon_truths(const struct cv_mon_def *def, const struct cv_state *befo
 bool cv_mon_eval(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after)
 {
 	return cv_boolexp_eval(&def->exp, cv_mon_truths(def, before, after));
+}
+
+void cv_mon_render_values(struct cv_jw *w, const struct cv_mon_def *def, uint32_t truths,
+			  const struct cv_state *before, const struct cv_state *after)
+{
+	cv_jw_arr(w);
+	for (size_t i = 0; i < def->ntrig; i++) {
+		const struct cv_mon_trigger *t = &def->trig[i];
+		const struct data_def *d;
+		int64_t v;
+		char s[48];
+
+		if (!(truths & (1u << i)) || t->kind != CV_MON_DATA)
+			continue;
+		d = &datas[t->data];
+		if (!d->get(&after->v, &v))
+			continue;
+		value_str(d, v, s, sizeof(s));
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "data", d->name);
+		cv_jw_key(w, "value");
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "type", "string");
+		cv_jw_key(w, "body");
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "literalValue", s);
+		cv_jw_end(w);
+		cv_jw_end(w);
+		if (t->has_previous && before && d->get(&before->v, &v)) {
+			value_str(d, v, s, sizeof(s));
+			cv_jw_kstr(w, "previous", s);
+		}
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
 }

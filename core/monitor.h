@@ -35,6 +35,7 @@
 #include "boolexp.h"
 #include "buf.h"
 #include "jw.h"
+#include "pack.h"
 #include "vdata.h"
 
 #include <json-c/json.h>
@@ -90,6 +91,22 @@ enum cv_err cv_mon_parse(json_object *triggerParam, bool b2b, struct cv_mon_def 
 
 /* triggerParam as the API shows it (a value: the object). */
 void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def);
+
+/*
+ * The packed form of def that the monitor engine keeps beside each watched
+ * vehicle (pack.h): unpacking it costs no JSON and no expression parsing.
+ * Unpacking checks every index and count (CV_EINVAL when malformed).
+ */
+enum cv_err cv_mon_pack(const struct cv_mon_def *def, struct cv_buf *out);
+enum cv_err cv_mon_unpack(struct cv_rd *rd, struct cv_mon_def *def);
+
+/*
+ * MonitorEvent.values for a firing: one {data, value: {type: "string",
+ * body: {literalValue}}[, previous]} per data trigger that holds (bit i
+ * of truths), the value as the API shows it; a value (the array).
+ */
+void cv_mon_render_values(struct cv_jw *w, const struct cv_mon_def *def, uint32_t truths,
+			  const struct cv_state *before, const struct cv_state *after);
 
 /* Each trigger's truth (bit i: trig[i]) for a sample taking the vehicle from `before` to `after`. */
 uint32_t cv_mon_truths(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after);

@@ -1,6 +1,8 @@
 /* pack.c - little-endian record packing (see pack.h). */
 #include "pack.h"
 
+#include <string.h>
+
 uint64_t cv_rd_uint(struct cv_rd *r, int n)
 {
 	uint64_t v = 0;
@@ -60,4 +62,27 @@ enum cv_err cv_wr_varint(struct cv_buf *b, uint64_t v)
 	}
 	tmp[n++] = (unsigned char)v;
 	return cv_buf_add(b, tmp, n);
+}
+
+enum cv_err cv_wr_str(struct cv_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	enum cv_err e = cv_wr_varint(b, n);
+
+	return e ? e : cv_buf_add(b, s, n);
+}
+
+void cv_rd_str(struct cv_rd *r, char *out, size_t outsz)
+{
+	uint64_t n = cv_rd_varint(r);
+
+	if (outsz)
+		out[0] = '\0';
+	if (r->bad || n >= outsz || n > r->len - r->off || memchr(r->p + r->off, '\0', (size_t)n)) {
+		r->bad = true;
+		return;
+	}
+	memcpy(out, r->p + r->off, (size_t)n);
+	out[n] = '\0';
+	r->off += (size_t)n;
 }

@@ -34,6 +34,14 @@ uint64_t cv_rd_varint(struct cv_rd *r);
 /* Append v as LEB128 (1 to 10 bytes). */
 enum cv_err cv_wr_varint(struct cv_buf *b, uint64_t v);
 
+/*
+ * A string: its length (LEB128) then its bytes, no terminator. Reading
+ * copies it into out (outsz bytes, terminated); a longer one, or one
+ * holding a NUL, sets `bad`.
+ */
+enum cv_err cv_wr_str(struct cv_buf *b, const char *s);
+void cv_rd_str(struct cv_rd *r, char *out, size_t outsz);
+
 /* Signed to unsigned so that small magnitudes stay small: 0, -1, 1, -2... -> 0, 1, 2, 3... */
 static inline uint64_t cv_zigzag(int64_t v)
 {

@@ -1,5 +1,7 @@
 /* callbacks.c - callbacks under their owners (see model.h). */
 #include "model.h"
+#include "engine.h"
+#include "outbox.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,7 +96,12 @@ enum cv_err cv_callback_put(struct cv_store *st, DB_TXN *txn, const struct cv_ca
 
 enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id)
 {
-	return rec_del(st, CV_DB_CALLBACKS, txn, owner, id);
+	enum cv_err e = rec_del(st, CV_DB_CALLBACKS, txn, owner, id);
+
+	/* its monitors and what waited for delivery go with it */
+	if (!e)
+		e = cv_monitors_drop_callback(st, txn, owner, id);
+	return e ? e : cv_outbox_drop(st, txn, owner, id);
 }
 
 struct cb_list {
@@ -150,12 +157,23 @@ enum cv_err cv_monitor_get(struct cv_store *st, DB_TXN *txn, const char *owner, 
 
 enum cv_err cv_monitor_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m, uint32_t flags)
 {
-	return rec_put(st, CV_DB_MONITORS, txn, m->owner, m->id, mon_encode, m, flags);
+	enum cv_err e = rec_put(st, CV_DB_MONITORS, txn, m->owner, m->id, mon_encode, m, flags);
+
+	/* the engine's copy, in the same transaction */
+	return e ? e : cv_watch_put(st, txn, m);
 }
 
 enum cv_err cv_monitor_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id)
 {
-	return rec_del(st, CV_DB_MONITORS, txn, owner, id);
+	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	enum cv_err e = cv_monitor_get(st, txn, owner, id, m);
+
+	if (!e)
+		e = cv_watch_del(st, txn, m);
+	if (!e || e == CV_EINVAL)
+		e = rec_del(st, CV_DB_MONITORS, txn, owner, id);
+	free(m);
+	return e;
 }
 
 struct mon_list {

@@ -104,7 +104,7 @@ void cv_gen_close(struct cv_gen *g)
 
 size_t cv_gen_slot(const void *id, size_t len)
 {
-	return 1 + (size_t)(cv_hash64(id, len) % (CV_GEN_SLOTS - 1));
+	return 1 + (size_t)(cv_hash64(id, len) % (CV_GEN_SLOTS - 2));
 }
 
 uint64_t cv_gen_get(const struct cv_gen *g, size_t slot)

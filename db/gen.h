@@ -5,7 +5,7 @@
  * The file "generations" in the store folder holds CV_GEN_SLOTS 64-bit
  * counters and is mapped (MAP_SHARED) by every process that opens the
  * store. Slot CV_GEN_ALL is the generation of everything; the other slots
- * are vehicles' (cv_gen_slot(vid): a hash, so two vehicles may share one,
+ * but CV_GEN_OUTBOX are vehicles' (cv_gen_slot(vid): a hash, so two vehicles may share one,
  * which only costs a cache a needless miss).
  *
  * The protocol (what makes a copy safe to reuse):
@@ -34,6 +34,8 @@
 #define CV_GEN_FILE "generations"
 #define CV_GEN_SLOTS 16384          /* 128 KB */
 #define CV_GEN_ALL 0
+/* The outbox's slot: bumped by every commit that queued a notification (outbox.h), which wakes cvnotify. */
+#define CV_GEN_OUTBOX (CV_GEN_SLOTS - 1)
 
 struct cv_gen {
 	uint64_t *slot;             /* the mapping; NULL when closed */
@@ -52,7 +54,7 @@ enum cv_err cv_gen_open(struct cv_gen *g, const char *home);
 /* Unmap; safe on a closed one. */
 void cv_gen_close(struct cv_gen *g);
 
-/* The slot of vehicle id[0..len): 1 .. CV_GEN_SLOTS-1. */
+/* The slot of vehicle id[0..len): 1 .. CV_GEN_SLOTS-2. */
 size_t cv_gen_slot(const void *id, size_t len);
 /* The current value of a slot (0 when g is closed). */
 uint64_t cv_gen_get(const struct cv_gen *g, size_t slot);

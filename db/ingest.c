@@ -2,7 +2,9 @@
 #include "config.h"
 #include "ingest.h"
 #include "trips.h"
+#include "engine.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -32,6 +34,8 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	unsigned char vid[16];
 	struct cv_buf buf = CV_BUF_INIT(0);
 	struct cv_status_rec rec;
+	struct cv_engine eng = { 0 };
+	struct cv_state *before = cv_malloc(sizeof(*before));
 	enum cv_err e;
 
 	cv_vid_bytes(b->vehicle, vid);
@@ -44,6 +48,8 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 			e = CV_OK;
 		}
 	}
+	if (!e)
+		e = cv_engine_load(st, txn, b->vehicle, b->now, &eng);
 	for (size_t i = 0; i < b->n && !e; i++) {
 		struct cv_sample *s = &b->samples[i];
 
@@ -53,8 +59,19 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 				e = cv_alert_apply(st, txn, vid, s->at, &s->events[j], b->now);
 			else if (s->events[j].kind == CV_EV_THEFT)
 				e = cv_theft_apply(st, txn, vid, s->at, &s->events[j], b->now);
-		cv_state_merge(&rec.state, s, b->now);
+		if (eng.n) {
+			/* the monitors see each sample's effect on the state */
+			*before = rec.state;
+			cv_state_merge(&rec.state, s, b->now);
+			if (!e)
+				e = cv_engine_step(st, txn, &eng, before, &rec.state, s->at);
+		} else {
+			cv_state_merge(&rec.state, s, b->now);
+		}
 	}
+	if (!e)
+		e = cv_engine_save(st, txn, &eng);
+	b->fired = eng.fired;
 	if (!e)
 		e = cv_history_put(st, txn, vid, b->samples, b->n);
 	/* trips read the samples just written: after them, same transaction */
@@ -62,6 +79,8 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 		e = cv_trips_ingest(st, txn, vid, b->samples, b->n, NULL);
 	if (!e)
 		e = cv_status_put(st, txn, b->vehicle, &rec.state);
+	cv_engine_free(&eng);
+	free(before);
 	cv_buf_release(&buf);
 	return e;
 }

@@ -8,7 +8,9 @@
  * its events placed where the vehicle was, alert events opening and
  * closing alert occurrences and theft periods, the trips folded in
  * (db/trips.h, reading back the history for late samples), and the status
- * snapshot with its rendered fragments. The transaction is durable: when
+ * snapshot with its rendered fragments, and the vehicle's monitors
+ * evaluated on every sample, their firings queued for delivery (engine.h).
+ * The transaction is durable: when
  * cv_ingest_batch returns CV_OK, the log is on disk.
  */
 #ifndef CV_INGEST_H
@@ -25,6 +27,7 @@ struct cv_ingest {
 	int64_t now;                /* when it was received (ms) */
 	/* out */
 	bool duplicate;             /* the message id was stored already: nothing written */
+	size_t fired;               /* notifications queued */
 };
 
 /*

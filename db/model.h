@@ -240,6 +240,7 @@ enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char v
 enum cv_err cv_callback_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id,
 			    struct cv_callback *cb);
 enum cv_err cv_callback_put(struct cv_store *st, DB_TXN *txn, const struct cv_callback *cb, uint32_t flags);
+/* Delete a callback with its monitors and its notifications waiting in the outbox. */
 enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id);
 /*
  * An owner's callbacks in id order: those keep() accepts (every one when
@@ -252,6 +253,7 @@ enum cv_err cv_callbacks_of(struct cv_store *st, DB_TXN *txn, const char *owner,
 
 /* Monitors, under their owner as callbacks are (another owner's id: CV_ENOTFOUND). */
 enum cv_err cv_monitor_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id, struct cv_monitor *m);
+/* put and del keep the engine's watch record in step (engine.h). */
 enum cv_err cv_monitor_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m, uint32_t flags);
 enum cv_err cv_monitor_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id);
 /* An owner's monitors in id order, as cv_callbacks_of does for callbacks. */

@@ -39,6 +39,10 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_HINDEX] = "hindex.db",
 	[CV_DB_CALLBACKS] = "callbacks.db",
 	[CV_DB_MONITORS] = "monitors.db",
+	[CV_DB_VEHFLEETS] = "vehfleets.db",
+	[CV_DB_WATCH] = "watch.db",
+	[CV_DB_MSTATE] = "mstate.db",
+	[CV_DB_OUTBOX] = "outbox.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)
@@ -221,6 +225,77 @@ static pid_t registry_dead(const char *real)
 	return dead;
 }
 
+struct vehfleets_fill {
+	struct cv_store *st;
+	DB_TXN *txn;
+	enum cv_err e;
+};
+
+/* One link of fleetvehs (fleet id \0 vehicle id) written the other way into vehfleets (cv_store_scan). */
+static int vehfleets_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct vehfleets_fill *f = arg;
+	const char *nul = memchr(k, '\0', klen);
+	char rk[512];
+	size_t fl;
+
+	(void)v;
+	(void)vlen;
+	if (!nul || klen >= sizeof(rk))
+		return 0;
+	fl = (size_t)(nul - (const char *)k);
+	memcpy(rk, nul + 1, klen - fl - 1);
+	rk[klen - fl - 1] = '\0';
+	memcpy(rk + klen - fl, k, fl);
+	f->e = cv_store_put(f->st, CV_DB_VEHFLEETS, f->txn, rk, klen, "", 0, 0);
+	return f->e != CV_OK;
+}
+
+static enum cv_err vehfleets_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct vehfleets_fill f = { st, txn, CV_OK };
+	enum cv_err e = cv_store_scan(st, CV_DB_FLEETVEHS, txn, "", 0, vehfleets_one, &f);
+
+	(void)arg;
+	return e ? e : f.e;
+}
+
+/*
+ * vehfleets came after fleetvehs: a store whose links predate it gets them
+ * read the other way once (two processes doing it at once write the same).
+ */
+static enum cv_err vehfleets_fill(struct cv_store *st)
+{
+	DBC *c[2] = { NULL, NULL };
+	DBT k = { 0 }, d = { 0 };
+	int have[2] = { 0, 0 };
+	enum cv_err e;
+
+	for (int i = 0; i < 2; i++) {
+		int ret = st->db[i ? CV_DB_FLEETVEHS : CV_DB_VEHFLEETS]->cursor(st->db[i ? CV_DB_FLEETVEHS : CV_DB_VEHFLEETS],
+										NULL, &c[i], 0);
+
+		if (ret) {
+			e = cv_store_err(ret);
+			goto out;
+		}
+		k.flags = d.flags = DB_DBT_PARTIAL;
+		have[i] = c[i]->get(c[i], &k, &d, DB_FIRST) == 0;
+	}
+	e = CV_OK;
+out:
+	for (int i = 0; i < 2; i++)
+		if (c[i])
+			c[i]->close(c[i]);
+	if (!e && !have[0] && have[1])
+		e = cv_store_txn(st, 0, vehfleets_txn, NULL);
+	if (e) {
+		fprintf(stderr, "cvapi: cannot index the vehicles' fleets: %s\n", cv_strerror(e));
+		cv_store_close(st);
+	}
+	return e;
+}
+
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
@@ -297,7 +372,7 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 		}
 		st->db[i] = db;
 	}
-	return CV_OK;
+	return vehfleets_fill(st);
 fail:
 	fprintf(stderr, "cvapi: cannot open the databases in %s: %s\n", home, db_strerror(ret));
 	cv_store_close(st);
@@ -402,6 +477,7 @@ static long gen_slot_of(enum cv_dbid id, const void *key, size_t klen, bool del)
 	case CV_DB_VINS:
 	case CV_DB_USERVEHS:
 	case CV_DB_FLEETVEHS:
+	case CV_DB_VEHFLEETS:
 	case CV_DB_CERTS:
 		return CV_GEN_ALL;
 	default:

@@ -52,6 +52,18 @@
  *                                                     callbacks
  *   monitors    owner \0 monitor id                    JSON monitor record (rec.h), with its
  *                                                     vehicle and callback
+ *   vehfleets   vehicle id \0 fleet id                 empty: a vehicle's fleets (fleetvehs
+ *                                                     read the other way)
+ *   watch       scope \0 owner \0 monitor id           the monitor as the engine reads it,
+ *                                                     packed (engine.h); scope "v" vehicle
+ *                                                     id (B2C) or "f" fleet id (B2B): the
+ *                                                     monitors an upload evaluates are one
+ *                                                     cursor range per scope
+ *   mstate      owner \0 monitor id \0 vid (16)        a monitor's truth for one vehicle and
+ *                                                     when it last fired, packed (engine.h)
+ *   outbox      owner \0 callback id \0 seq (8)        a notification waiting for delivery,
+ *                                                     packed (outbox.h): a callback's in
+ *                                                     the order they were raised
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -93,6 +105,10 @@ enum cv_dbid {
 	CV_DB_HINDEX,
 	CV_DB_CALLBACKS,
 	CV_DB_MONITORS,
+	CV_DB_VEHFLEETS,
+	CV_DB_WATCH,
+	CV_DB_MSTATE,
+	CV_DB_OUTBOX,
 	CV_DB_COUNT
 };
 

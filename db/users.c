@@ -285,6 +285,10 @@ enum cv_err cv_fleet_add_vehicle(struct cv_store *st, DB_TXN *txn, const char *f
 		e = cv_vehicle_get(st, txn, vid, &v);
 	if (!e)
 		e = cv_store_put(st, CV_DB_FLEETVEHS, txn, k, kl, "", 0, 0);
+	if (!e) {
+		kl = link_key(k, sizeof(k), vid, fid);
+		e = cv_store_put(st, CV_DB_VEHFLEETS, txn, k, kl, "", 0, 0);
+	}
 	return e;
 }
 

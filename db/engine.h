@@ -1,0 +1,66 @@
+/*
+ * engine.h - the monitor engine: a vehicle's monitors evaluated inside the
+ * transaction that stores its upload (ingest.h), their firings queued in
+ * the outbox (outbox.h) by the same transaction.
+ *
+ * The monitors an upload evaluates are found through the watch index
+ * (store.h): one cursor range for the vehicle's own (B2C, scope "v" vid)
+ * and one per fleet it belongs to (B2B, scope "f" fleet id), never a scan
+ * of every monitor. A watch record is the monitor as the engine needs it,
+ * packed (its triggers, status, callback, refreshEvent); cv_monitor_put
+ * and cv_monitor_del keep it in step with the monitor record, in their
+ * transaction.
+ *
+ * For each sample, in time order, a monitor's condition is computed from
+ * the vehicle's state before the sample and after it (monitor.h). It
+ * fires when it becomes true (refresh false), and again every refreshEvent
+ * seconds of sample time while it stays true (refresh true). Its last
+ * truth and last firing, per vehicle, are kept in mstate. A Paused monitor
+ * is not evaluated: resumed, it starts from what it last saw.
+ */
+#ifndef CV_ENGINE_H
+#define CV_ENGINE_H
+
+#include "model.h"
+#include "monitor.h"
+
+/* One monitor watching the vehicle, and its state for it. */
+struct cv_watch {
+	char owner[CV_CB_OWNER_MAX + 1];
+	char id[CV_MON_IDLEN + 1];
+	char cbid[CV_CB_IDLEN + 1];
+	uint8_t status;                 /* enum cv_cb_status */
+	uint8_t b2b;
+	int32_t refresh_s;
+	struct cv_mon_def def;
+	/* mstate */
+	uint8_t truth;
+	int64_t fired;                  /* the sample time of its last firing (ms), 0 never */
+	bool dirty;                     /* mstate to write */
+};
+
+struct cv_engine {
+	const char *vid;                /* hex */
+	unsigned char vidb[16];
+	int64_t now;
+	struct cv_watch *w;
+	size_t n, cap;
+	bool have_veh;
+	struct cv_vehicle veh;          /* read at the first firing (its VIN) */
+	size_t fired;                   /* notifications queued (for tests and logs) */
+};
+
+/* Keep the watch record of m in step (from cv_monitor_put / cv_monitor_del, same txn). */
+enum cv_err cv_watch_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m);
+enum cv_err cv_watch_del(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m);
+
+/* Load the monitors watching vehicle vid (hex) and their state, under txn. */
+enum cv_err cv_engine_load(struct cv_store *st, DB_TXN *txn, const char *vid, int64_t now, struct cv_engine *eng);
+/* Evaluate every running monitor for one sample at `at` taking the vehicle from before to after. */
+enum cv_err cv_engine_step(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, const struct cv_state *before,
+			   const struct cv_state *after, int64_t at);
+/* Write the states that changed. */
+enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng);
+void cv_engine_free(struct cv_engine *eng);
+
+#endif

@@ -1,0 +1,309 @@
+/* outbox.c - notifications waiting for delivery (see outbox.h). */
+#include "config.h"
+#include "outbox.h"
+#include "ids.h"
+#include "pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NOTE_VERSION 1
+#define KEY_MAX (CV_CB_OWNER_MAX + 1 + CV_CB_IDLEN + 1 + 8)
+
+/* owner \0 cbid \0 (the callback's prefix); 0 when either is empty or too long */
+static size_t prefix(unsigned char *k, const char *owner, const char *cbid)
+{
+	size_t ol = strlen(owner), cl = strlen(cbid);
+
+	if (!ol || ol > CV_CB_OWNER_MAX || !cl || cl > CV_CB_IDLEN)
+		return 0;
+	memcpy(k, owner, ol + 1);
+	memcpy(k + ol + 1, cbid, cl + 1);
+	return ol + 1 + cl + 1;
+}
+
+/* Split a key into its callback and seq; false if it is not an outbox key. */
+static bool split(const unsigned char *k, size_t kl, char *owner, char *cbid, uint64_t *seq)
+{
+	const unsigned char *a = memchr(k, '\0', kl), *b;
+	size_t ol, cl;
+
+	if (!a || kl < 8)
+		return false;
+	b = memchr(a + 1, '\0', kl - (size_t)(a + 1 - k));
+	if (!b || (size_t)(k + kl - (b + 1)) != 8)
+		return false;
+	ol = (size_t)(a - k);
+	cl = (size_t)(b - a - 1);
+	if (!ol || ol > CV_CB_OWNER_MAX || !cl || cl > CV_CB_IDLEN)
+		return false;
+	memcpy(owner, k, ol);
+	owner[ol] = '\0';
+	memcpy(cbid, a + 1, cl);
+	cbid[cl] = '\0';
+	*seq = cv_be64_get(b + 1);
+	return true;
+}
+
+void cv_note_clear(struct cv_note *n)
+{
+	free(n->body);
+	n->body = NULL;
+	n->body_len = 0;
+}
+
+enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out)
+{
+	enum cv_err e = cv_wr_uint(out, NOTE_VERSION, 1);
+
+	if (!e)
+		e = cv_buf_add(out, n->wid, sizeof(n->wid));
+	if (!e)
+		e = cv_wr_uint(out, n->kind, 1);
+	if (!e)
+		e = cv_wr_uint(out, (uint64_t)n->raised, 8);
+	if (!e)
+		e = cv_wr_uint(out, (uint64_t)n->due, 8);
+	if (!e)
+		e = cv_wr_uint(out, n->attempts, 2);
+	if (!e)
+		e = cv_wr_str(out, n->ref);
+	if (!e)
+		e = cv_wr_str(out, n->vid);
+	if (!e)
+		e = cv_wr_str(out, n->vin);
+	if (!e)
+		e = cv_wr_str(out, n->fid);
+	if (!e)
+		e = cv_wr_uint(out, n->nattrs, 1);
+	for (size_t i = 0; i < n->nattrs && !e; i++) {
+		e = cv_wr_uint(out, n->attrs[i].type, 1);
+		if (!e)
+			e = cv_wr_str(out, n->attrs[i].key);
+		if (!e)
+			e = cv_wr_str(out, n->attrs[i].value);
+	}
+	/* the body is the rest of the record */
+	if (!e)
+		e = cv_buf_add(out, n->body, n->body_len);
+	return e;
+}
+
+enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
+{
+	struct cv_rd rd = CV_RD_INIT(p, len);
+
+	n->body = NULL;
+	n->body_len = 0;
+	if (cv_rd_uint(&rd, 1) != NOTE_VERSION || len - rd.off < sizeof(n->wid))
+		return CV_EINVAL;
+	memcpy(n->wid, rd.p + rd.off, sizeof(n->wid));
+	rd.off += sizeof(n->wid);
+	n->kind = (uint8_t)cv_rd_uint(&rd, 1);
+	n->raised = (int64_t)cv_rd_uint(&rd, 8);
+	n->due = (int64_t)cv_rd_uint(&rd, 8);
+	n->attempts = (uint16_t)cv_rd_uint(&rd, 2);
+	cv_rd_str(&rd, n->ref, sizeof(n->ref));
+	cv_rd_str(&rd, n->vid, sizeof(n->vid));
+	cv_rd_str(&rd, n->vin, sizeof(n->vin));
+	cv_rd_str(&rd, n->fid, sizeof(n->fid));
+	n->nattrs = (size_t)cv_rd_uint(&rd, 1);
+	if (n->nattrs > CV_CB_ATTRS_MAX)
+		rd.bad = true;
+	for (size_t i = 0; i < n->nattrs && !rd.bad; i++) {
+		n->attrs[i].type = (uint8_t)cv_rd_uint(&rd, 1);
+		if (n->attrs[i].type > CV_CBA_QUERY)
+			rd.bad = true;
+		cv_rd_str(&rd, n->attrs[i].key, sizeof(n->attrs[i].key));
+		cv_rd_str(&rd, n->attrs[i].value, sizeof(n->attrs[i].value));
+	}
+	if (rd.bad || (n->kind != CV_NOTE_MONITOR && n->kind != CV_NOTE_REMOTE) || len - rd.off > CV_NOTE_BODY_MAX)
+		return CV_EINVAL;
+	n->body_len = len - rd.off;
+	n->body = cv_strndup((const char *)rd.p + rd.off, n->body_len);
+	return CV_OK;
+}
+
+enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n)
+{
+	unsigned char k[KEY_MAX], last[KEY_MAX];
+	size_t pl = prefix(k, n->owner, n->cbid);
+	DB *db = st->db[CV_DB_OUTBOX];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+	int ret;
+
+	if (!pl || n->body_len > CV_NOTE_BODY_MAX)
+		return CV_EINVAL;
+	/* the callback's last seq: the last key <= prefix . ff..ff, read for update */
+	memcpy(last, k, pl);
+	memset(last + pl, 0xff, 8);
+	dk.data = last;
+	dk.size = (u_int32_t)(pl + 8);
+	dk.ulen = sizeof(last);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_PARTIAL;
+	ret = db->cursor(db, txn, &c, 0);
+	if (!ret) {
+		ret = cv_cursor_last_le(c, &dk, &dd, DB_RMW);
+		c->close(c);
+	}
+	if (ret && ret != DB_NOTFOUND)
+		return cv_store_err(ret);
+	n->seq = 1;
+	if (!ret && dk.size == pl + 8 && !memcmp(last, k, pl))
+		n->seq = cv_be64_get(last + pl) + 1;
+	cv_be64_put(k + pl, n->seq);
+	cv_random(n->wid, sizeof(n->wid));
+	n->due = n->raised;
+	n->attempts = 0;
+	e = cv_note_encode(n, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_OUTBOX, txn, k, pl + 8, b.p, b.len, 0);
+	if (!e)
+		cv_store_touch(st, txn, CV_GEN_OUTBOX);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_outbox_update(struct cv_store *st, DB_TXN *txn, const struct cv_note *n)
+{
+	unsigned char k[KEY_MAX];
+	size_t pl = prefix(k, n->owner, n->cbid);
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	if (!pl)
+		return CV_ENOTFOUND;
+	cv_be64_put(k + pl, n->seq);
+	e = cv_store_exists(st, CV_DB_OUTBOX, txn, k, pl + 8);
+	if (!e)
+		e = cv_note_encode(n, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_OUTBOX, txn, k, pl + 8, b.p, b.len, 0);
+	cv_buf_release(&b);
+	return e;
+}
+
+enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t seq)
+{
+	unsigned char k[KEY_MAX];
+	size_t pl = prefix(k, owner, cbid);
+	enum cv_err e;
+
+	if (!pl)
+		return CV_OK;
+	cv_be64_put(k + pl, seq);
+	e = cv_store_del(st, CV_DB_OUTBOX, txn, k, pl + 8);
+	return e == CV_ENOTFOUND ? CV_OK : e;
+}
+
+enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)
+{
+	unsigned char k[KEY_MAX];
+	size_t pl = prefix(k, owner, cbid);
+	DB *db = st->db[CV_DB_OUTBOX];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	int ret;
+
+	if (!pl)
+		return CV_OK;
+	ret = db->cursor(db, txn, &c, 0);
+	if (ret)
+		return cv_store_err(ret);
+	dk.data = k;
+	dk.size = (u_int32_t)pl;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_PARTIAL;
+	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
+		char o[CV_CB_OWNER_MAX + 1], cb[CV_CB_IDLEN + 1];
+		uint64_t seq;
+
+		if (!split(k, dk.size, o, cb, &seq) || strcmp(o, owner) || strcmp(cb, cbid))
+			break;
+		ret = c->del(c, 0);
+		if (ret)
+			break;
+	}
+	c->close(c);
+	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+}
+
+enum cv_err cv_outbox_heads(struct cv_store *st, size_t max, int (*fn)(struct cv_note *n, void *arg), void *arg)
+{
+	DB *db = st->db[CV_DB_OUTBOX];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	unsigned char k[KEY_MAX];
+	char cur_owner[CV_CB_OWNER_MAX + 1] = "", cur_cb[CV_CB_IDLEN + 1] = "";
+	size_t taken = 0;
+	uint32_t op = DB_FIRST;
+	enum cv_err e = CV_OK;
+	int ret;
+
+	ret = db->cursor(db, NULL, &c, DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	dk.data = k;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_REALLOC;
+	for (;;) {
+		struct cv_note *n;
+		uint64_t seq;
+
+		ret = c->get(c, &dk, &dd, op);
+		if (ret)
+			break;
+		n = cv_calloc(1, sizeof(*n));
+		if (!split(k, dk.size, n->owner, n->cbid, &seq) || cv_note_decode(dd.data, dd.size, n)) {
+			/* not a note cvapi wrote: skipped, never sent */
+			free(n);
+			op = DB_NEXT;
+			continue;
+		}
+		n->seq = seq;
+		if (strcmp(n->owner, cur_owner) || strcmp(n->cbid, cur_cb)) {
+			cv_strlcpy(cur_owner, n->owner, sizeof(cur_owner));
+			cv_strlcpy(cur_cb, n->cbid, sizeof(cur_cb));
+			taken = 0;
+		}
+		taken++;
+		if (fn(n, arg))
+			break;
+		op = DB_NEXT;
+		if (taken >= max) {
+			/* past this callback's queue: owner \0 cbid \1 */
+			size_t pl = prefix(k, cur_owner, cur_cb);
+
+			k[pl - 1] = '\1';
+			dk.size = (u_int32_t)pl;
+			op = DB_SET_RANGE;
+		}
+	}
+	if (ret && ret != DB_NOTFOUND)
+		e = cv_store_err(ret);
+	c->close(c);
+	free(dd.data);
+	return e;
+}
+
+static int count_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	(void)k;
+	(void)klen;
+	(void)v;
+	(void)vlen;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+enum cv_err cv_outbox_count(struct cv_store *st, size_t *n)
+{
+	*n = 0;
+	return cv_store_scan(st, CV_DB_OUTBOX, NULL, "", 0, count_one, n);
+}

@@ -1,0 +1,84 @@
+/*
+ * outbox.h - notifications waiting for delivery: the durable queue between
+ * the transactions that raise events (an upload firing a monitor, a remote
+ * action changing state) and cvnotify, which delivers them.
+ *
+ * A notification is written in the transaction that raised it, so a crash
+ * can neither lose one that was committed nor leave one for data that was
+ * not. Each callback's notifications are one key range (owner \0 callback
+ * id \0 seq), in the order they were raised: cvnotify sends them in that
+ * order and deletes them once delivered (or given up). A commit that
+ * queued one bumps the generation slot CV_GEN_OUTBOX (gen.h), which is
+ * what wakes cvnotify.
+ *
+ * The record holds the event itself (JSON, rendered when it was raised:
+ * what the vehicle's data was then), what the $variables of attributes
+ * stand for, the attributes the monitor added to its callback's, and the
+ * delivery state (attempts made, when the next is due): every part of a
+ * delivery lives in the store, so any cvnotify can take over.
+ */
+#ifndef CV_OUTBOX_H
+#define CV_OUTBOX_H
+
+#include "model.h"
+
+enum cv_note_kind { CV_NOTE_MONITOR = 1, CV_NOTE_REMOTE = 2 };
+
+#define CV_NOTE_WIDLEN 16                       /* bytes of a webhook id */
+#define CV_NOTE_BODY_MAX (256u * 1024)
+
+struct cv_note {
+	/* the callback, and the place in its queue (set by cv_outbox_add) */
+	char owner[CV_CB_OWNER_MAX + 1];
+	char cbid[CV_CB_IDLEN + 1];
+	uint64_t seq;
+	unsigned char wid[CV_NOTE_WIDLEN];          /* webhook-id: the same on every attempt */
+	uint8_t kind;                               /* enum cv_note_kind */
+	int64_t raised;                             /* when the event happened (ms) */
+	int64_t due;                                /* the next attempt is not before (ms) */
+	uint16_t attempts;                          /* made so far */
+	/* what $variables stand for */
+	char ref[CV_MON_IDLEN + 1];                 /* the monitor (or remote action) */
+	char vid[CV_VID_HEXLEN + 1];
+	char vin[CV_VIN_MAX + 1];
+	char fid[CV_LOGIN_MAX + 1];                 /* B2B: the fleet; "" on B2C */
+	/* the monitor's own attributes (Header, Query, Body), as given */
+	struct cv_cb_attr attrs[CV_CB_ATTRS_MAX];
+	size_t nattrs;
+	/* the event: B2C monitorEvent, B2B MonitorEvent (webhook templates) */
+	char *body;                                 /* owned (cv_note_clear) */
+	size_t body_len;
+};
+
+/* Free what n owns. */
+void cv_note_clear(struct cv_note *n);
+
+/*
+ * Queue n for its callback (owner, cbid) under txn: n->seq becomes the
+ * callback's next, n->wid a fresh random id, n->due n->raised. Bumps
+ * CV_GEN_OUTBOX at commit.
+ */
+enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n);
+
+/*
+ * The head of every callback's queue, read committed (no transaction): for
+ * each callback in key order, its first notes (up to max) are given to fn,
+ * which owns them (cv_note_clear) and returns nonzero to stop. One seek
+ * per callback: a long queue costs no more than a short one.
+ */
+enum cv_err cv_outbox_heads(struct cv_store *st, size_t max, int (*fn)(struct cv_note *n, void *arg), void *arg);
+
+/* Rewrite n's delivery state (attempts, due) under txn; CV_ENOTFOUND if it is gone. */
+enum cv_err cv_outbox_update(struct cv_store *st, DB_TXN *txn, const struct cv_note *n);
+/* Delete note seq of callback (owner, cbid) under txn (absent: CV_OK). */
+enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t seq);
+/* Delete every note of callback (owner, cbid) under txn (a callback deleted). */
+enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid);
+/* How many notes wait, in all (a full scan: for tests and cvctl). */
+enum cv_err cv_outbox_count(struct cv_store *st, size_t *n);
+
+/* Packed form (tests). */
+enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out);
+enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n);
+
+#endif

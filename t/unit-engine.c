@@ -1,0 +1,507 @@
+/*
+ * unit-engine.c - the monitor engine inside the upload transaction
+ * (db/engine, db/outbox, db/ingest) on a store in a fresh temporary
+ * folder, driven by cv_ingest_batch as cvapi-ingest drives it, without HTTP.
+ *
+ * What it holds to: a monitor fires once when its condition becomes true,
+ * again every refreshEvent while it stays true, never while paused or after
+ * deletion; a fleet monitor watches every vehicle of the fleet, including
+ * one added after it; a batch that is not stored (a repeated message id)
+ * queues nothing; the notes of a callback keep the order they were raised
+ * in; a deleted callback takes its queue with it. And the packed form of
+ * triggers survives a round trip and refuses damaged bytes without harm.
+ */
+#include "engine.h"
+#include "ingest.h"
+#include "outbox.h"
+#include "ids.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define T0 1714552200000LL          /* 2024-05-01T08:30:00Z */
+#define SEC 1000LL
+
+static struct cv_store st;
+static struct cv_vehicle veh, veh2;
+
+static void rm_store(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static enum cv_err setup_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct cv_user u = { .login = "ann" };
+	struct cv_fleet f = { .id = "fleet1", .label = "Fleet", .owner = "ann" };
+	enum cv_err e;
+
+	(void)arg;
+	e = cv_user_put(s, txn, &u, DB_NOOVERWRITE);
+	if (!e)
+		e = cv_vehicle_add(s, txn, &veh);
+	if (!e)
+		e = cv_vehicle_add(s, txn, &veh2);
+	if (!e)
+		e = cv_fleet_add(s, txn, &f);
+	if (!e)
+		e = cv_fleet_add_vehicle(s, txn, "fleet1", veh.id);
+	return e;
+}
+
+static void mk_vehicle(struct cv_vehicle *v, const char *vin, const char *owner)
+{
+	unsigned char id[16];
+
+	memset(v, 0, sizeof(*v));
+	cv_random(id, sizeof(id));
+	for (int i = 0; i < 16; i++)
+		snprintf(v->id + 2 * i, 3, "%02x", id[i]);
+	cv_strlcpy(v->vin, vin, sizeof(v->vin));
+	cv_strlcpy(v->brand, "Peugeot", sizeof(v->brand));
+	cv_strlcpy(v->owner, owner, sizeof(v->owner));
+	v->energy = CV_ENERGY_PETROL;
+}
+
+/* ---- making callbacks and monitors --------------------------------------- */
+
+static void mk_callback(struct cv_callback *cb, const char *owner, const char *id, bool b2b)
+{
+	memset(cb, 0, sizeof(*cb));
+	cv_strlcpy(cb->id, id, sizeof(cb->id));
+	cv_strlcpy(cb->owner, owner, sizeof(cb->owner));
+	cb->b2b = b2b;
+	cb->types = CV_CBT_MONITOR;
+	cv_strlcpy(cb->target, "http://127.0.0.1:9/hook", sizeof(cb->target));
+}
+
+static bool mk_monitor(struct cv_monitor *m, const char *owner, const char *id, const char *cbid, const char *vid,
+		       bool b2b, const char *trigger_json, int refresh_s)
+{
+	json_object *o = json_tokener_parse(trigger_json);
+	char err[256];
+	enum cv_err e;
+
+	memset(m, 0, sizeof(*m));
+	cv_strlcpy(m->id, id, sizeof(m->id));
+	cv_strlcpy(m->owner, owner, sizeof(m->owner));
+	cv_strlcpy(m->cbid, cbid, sizeof(m->cbid));
+	cv_strlcpy(m->vid, vid, sizeof(m->vid));
+	m->b2b = b2b;
+	m->refresh_s = refresh_s;
+	cv_strlcpy(m->ext[m->next++], "vehicle.position", sizeof(m->ext[0]));
+	cv_strlcpy(m->ext[m->next++], "vehicle.alerts", sizeof(m->ext[0]));
+	m->attrs[m->nattrs++] = (struct cv_cb_attr){ .type = CV_CBA_BODY, .key = "car", .value = "$vin" };
+	e = o ? cv_mon_parse(o, b2b, &m->def, err, sizeof(err)) : CV_EINVAL;
+	json_object_put(o);
+	if (e)
+		printf("# %s\n", err);
+	return e == CV_OK;
+}
+
+struct put_arg {
+	struct cv_callback *cb;
+	struct cv_monitor *m;
+	const char *del_owner, *del_id;
+	bool del_cb;
+};
+
+static enum cv_err put_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct put_arg *a = arg;
+	enum cv_err e = CV_OK;
+
+	if (a->cb)
+		e = cv_callback_put(s, txn, a->cb, 0);
+	if (!e && a->m)
+		e = cv_monitor_put(s, txn, a->m, 0);
+	if (!e && a->del_id)
+		e = a->del_cb ? cv_callback_del(s, txn, a->del_owner, a->del_id)
+			      : cv_monitor_del(s, txn, a->del_owner, a->del_id);
+	return e;
+}
+
+/* ---- uploads and the outbox ------------------------------------------------ */
+
+/* A sample at second sec: a position (lat, lon in degrees), and a fuel level in % (< 0: none). */
+static struct cv_sample at_place(int sec, double lat, double lon, int fuel)
+{
+	struct cv_sample s;
+
+	memset(&s, 0, sizeof(s));
+	s.at = T0 + sec * SEC;
+	s.has |= 1u << CV_G_POS;
+	s.lat_e7 = (int32_t)(lat * 1e7);
+	s.lon_e7 = (int32_t)(lon * 1e7);
+	if (fuel >= 0) {
+		s.has |= 1u << CV_G_FUEL;
+		s.fuel_level = (uint16_t)(fuel * 10);
+		s.fuel_autonomy = 300;
+	}
+	return s;
+}
+
+static int msg_n;
+
+/* Upload samples for vehicle v; the notes queued (-1 on failure). */
+static long upload(const struct cv_vehicle *v, struct cv_sample *s, size_t n, const char *msgid)
+{
+	char id[32];
+	struct cv_ingest b;
+
+	snprintf(id, sizeof(id), "m%d", ++msg_n);
+	b = (struct cv_ingest){ .vehicle = v->id, .msgid = msgid ? msgid : id, .samples = s, .n = n, .now = T0 + 86400 * SEC };
+	if (cv_ingest_batch(&st, &b) != CV_OK)
+		return -1;
+	return b.duplicate ? -2 : (long)b.fired;
+}
+
+struct heads {
+	struct cv_note notes[64];
+	size_t n;
+};
+
+static int head_one(struct cv_note *n, void *arg)
+{
+	struct heads *h = arg;
+
+	if (h->n < 64)
+		h->notes[h->n++] = *n;
+	else
+		cv_note_clear(n);
+	free(n);
+	return 0;
+}
+
+static void heads_clear(struct heads *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		cv_note_clear(&h->notes[i]);
+	h->n = 0;
+}
+
+static size_t outbox_n(void)
+{
+	size_t n = 0;
+
+	cv_outbox_count(&st, &n);
+	return n;
+}
+
+static enum cv_err drain_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct heads *h = arg;
+	enum cv_err e = CV_OK;
+
+	for (size_t i = 0; i < h->n && !e; i++)
+		e = cv_outbox_del(s, txn, h->notes[i].owner, h->notes[i].cbid, h->notes[i].seq);
+	return e;
+}
+
+/* Read every note (up to 64 per callback) into h, in key order, and delete them. */
+static void drain(struct heads *h)
+{
+	h->n = 0;
+	cv_outbox_heads(&st, 64, head_one, h);
+	cv_store_txn(&st, 0, drain_txn, h);
+}
+
+static json_object *body_of(const struct cv_note *n)
+{
+	return json_tokener_parse(n->body ? n->body : "");
+}
+
+static const char *jstr(json_object *o, const char *path)
+{
+	json_object *v = o;
+	char part[64];
+
+	while (v && *path) {
+		size_t l = strcspn(path, ".");
+
+		snprintf(part, sizeof(part), "%.*s", (int)l, path);
+		if (json_object_is_type(v, json_type_array))
+			v = json_object_array_get_idx(v, (size_t)atoi(part));
+		else if (!json_object_object_get_ex(v, part, &v))
+			v = NULL;
+		path += l + (path[l] == '.');
+	}
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static const char zone_out[] =
+	"{\"triggers\": [{\"name\": \"z1\", \"zone\": {\"transition\": \"Out\", \"place\": "
+	"{\"center\": {\"latitude\": 48.8, \"longitude\": 2.3}, \"radius\": 1}}}]}";
+static const char fuel_low[] =
+	"{\"triggers\": [{\"name\": \"f\", \"data\": {\"data\": \"vehicle.energy.fuel.level\", "
+	"\"op\": \"lowerThan\", \"value\": [\"10\"]}}]}";
+
+static void test_zone(void)
+{
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct heads h;
+	struct cv_sample s[3];
+	json_object *o;
+
+	mk_callback(&cb, "u:ann", "cb1", false);
+	ok(mk_monitor(&m, "u:ann", "mon1", "cb1", veh.id, false, zone_out, 0), "a zone Out monitor parses");
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m }), CV_OK, "callback and monitor stored");
+
+	s[0] = at_place(0, 48.8, 2.3, -1);
+	s[1] = at_place(10, 48.8001, 2.3, -1);
+	is_int(upload(&veh, s, 2, NULL), 0, "inside the zone: nothing fires");
+	is_int(outbox_n(), 0, "the outbox is empty");
+
+	s[0] = at_place(20, 48.81, 2.3, -1);    /* 1.1 km north */
+	s[1] = at_place(30, 48.82, 2.3, -1);
+	is_int(upload(&veh, s, 2, NULL), 1, "driven out: one firing, not one per sample outside");
+	drain(&h);
+	is_int(h.n, 1, "one note waits");
+	if (h.n == 1) {
+		is_str(h.notes[0].owner, "u:ann", "for the monitor's owner");
+		is_str(h.notes[0].cbid, "cb1", "for its callback");
+		is_str(h.notes[0].ref, "mon1", "naming the monitor");
+		is_str(h.notes[0].vin, veh.vin, "with the vehicle's VIN");
+		is_int(h.notes[0].raised, T0 + 20 * SEC, "raised at the first sample outside");
+		is_int(h.notes[0].nattrs, 1, "with the monitor's attributes");
+		o = body_of(&h.notes[0]);
+		ok(o != NULL, "the event is JSON");
+		is_str(jstr(o, "monitorId"), "mon1", "monitorEvent.monitorId");
+		is_str(jstr(o, "refresh"), "false", "refresh false: entering the condition");
+		is_str(jstr(o, "extensions.0.type"), "vehicle.position", "the extensions asked for");
+		ok(jstr(o, "extensions.0.body.0.position.geometry.coordinates.1") &&
+		   !strncmp(jstr(o, "extensions.0.body.0.position.geometry.coordinates.1"), "48.81", 5),
+		   "the position after the sample that fired");
+		is_str(jstr(o, "extensions.1.type"), "vehicle.alerts", "and the active alerts");
+		json_object_put(o);
+	}
+	heads_clear(&h);
+
+	s[0] = at_place(40, 48.83, 2.3, -1);
+	is_int(upload(&veh, s, 1, NULL), 0, "still outside: no second firing without refreshEvent");
+	s[0] = at_place(50, 48.8, 2.3, -1);
+	s[1] = at_place(60, 48.9, 2.3, -1);
+	s[2] = at_place(70, 48.8, 2.3, -1);
+	is_int(upload(&veh, s, 3, NULL), 1, "in, out, in within one batch: the exit fires once");
+
+	/* the same message id again: acknowledged, nothing stored, nothing queued */
+	s[0] = at_place(80, 49.0, 2.3, -1);
+	is_int(upload(&veh, s, 1, "again"), 1, "out again: fires");
+	drain(&h);
+	heads_clear(&h);
+	s[0] = at_place(90, 48.8, 2.3, -1);
+	s[1] = at_place(95, 49.0, 2.3, -1);
+	is_int(upload(&veh, s, 2, "again"), -2, "a repeated message id is a duplicate");
+	is_int(outbox_n(), 0, "and queues nothing");
+
+	/* paused: not evaluated */
+	m.status = CV_CB_PAUSED;
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &m });
+	s[0] = at_place(100, 48.8, 2.3, -1);
+	s[1] = at_place(110, 49.0, 2.3, -1);
+	is_int(upload(&veh, s, 2, NULL), 0, "paused: nothing fires");
+	m.status = CV_CB_RUNNING;
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &m });
+
+	/* deleted: nothing fires, its state goes with it */
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "mon1" }), CV_OK,
+	       "monitor deleted");
+	s[0] = at_place(120, 48.8, 2.3, -1);
+	s[1] = at_place(130, 49.0, 2.3, -1);
+	is_int(upload(&veh, s, 2, NULL), 0, "deleted: nothing fires");
+	is_int(outbox_n(), 0, "nothing queued");
+}
+
+static void test_refresh_and_order(void)
+{
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct heads h;
+	struct cv_sample s[8];
+	bool ordered = true;
+
+	mk_callback(&cb, "u:ann", "cb2", false);
+	ok(mk_monitor(&m, "u:ann", "mon2", "cb2", veh.id, false, fuel_low, 60), "a fuel monitor with refreshEvent 60 s");
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
+	for (int i = 0; i < 8; i++)
+		s[i] = at_place(1000 + 30 * i, 48.8, 2.3, 8);   /* below 10% from the start, for 210 s */
+	is_int(upload(&veh, s, 8, NULL), 4, "true at 0 s, reminded at 60, 120 and 180 s");
+	drain(&h);
+	is_int(h.n, 4, "four notes");
+	for (size_t i = 0; i < h.n; i++) {
+		json_object *o = body_of(&h.notes[i]);
+
+		if (i && h.notes[i].seq <= h.notes[i - 1].seq)
+			ordered = false;
+		if (i && h.notes[i].raised <= h.notes[i - 1].raised)
+			ordered = false;
+		is_str(jstr(o, "refresh"), i ? "true" : "false", "note %zu: refresh %s", i, i ? "true" : "false");
+		is_str(jstr(o, "values.0.data"), "vehicle.energy.fuel.level", "note %zu: the value that fired", i);
+		is_str(jstr(o, "values.0.value.body.literalValue"), "8", "note %zu: its literal value", i);
+		json_object_put(o);
+	}
+	ok(ordered, "in the order they were raised");
+	ok(h.n < 2 || memcmp(h.notes[0].wid, h.notes[1].wid, CV_NOTE_WIDLEN), "each with its own webhook id");
+	heads_clear(&h);
+
+	/* a deleted callback takes its queue (and its monitors) with it */
+	s[0] = at_place(2000, 48.8, 2.3, 50);
+	s[1] = at_place(2010, 48.8, 2.3, 5);
+	is_int(upload(&veh, s, 2, NULL), 1, "fuel back up then down: fires");
+	is_int(outbox_n(), 1, "one note waits");
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb2", .del_cb = true }),
+	       CV_OK, "callback deleted");
+	is_int(outbox_n(), 0, "its note is gone");
+}
+
+static void test_fleet(void)
+{
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct heads h;
+	struct cv_sample s[2];
+
+	mk_callback(&cb, "f:fleet1", "fm1", true);
+	ok(mk_monitor(&m, "f:fleet1", "fm1", "fm1", "", true, fuel_low, 0), "a fleet monitor parses");
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m }), CV_OK, "stored");
+	s[0] = at_place(3000, 48.8, 2.3, 30);
+	s[1] = at_place(3010, 48.8, 2.3, 9);
+	is_int(upload(&veh, s, 2, NULL), 1, "a vehicle of the fleet fires it");
+	s[0] = at_place(3000, 48.8, 2.3, 30);
+	s[1] = at_place(3010, 48.8, 2.3, 9);
+	is_int(upload(&veh2, s, 2, NULL), 0, "a vehicle outside the fleet does not");
+	drain(&h);
+	is_int(h.n, 1, "one note");
+	if (h.n == 1) {
+		json_object *o = body_of(&h.notes[0]);
+
+		is_str(h.notes[0].fid, "fleet1", "naming the fleet");
+		is_str(jstr(o, "fleetId"), "fleet1", "MonitorEvent.fleetId");
+		is_str(jstr(o, "vin"), veh.vin, "MonitorEvent.vin");
+		ok(jstr(o, "eventDate") != NULL, "MonitorEvent.eventDate");
+		json_object_put(o);
+	}
+	heads_clear(&h);
+}
+
+static enum cv_err join_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	(void)arg;
+	return cv_fleet_add_vehicle(s, txn, "fleet1", veh2.id);
+}
+
+static void test_fleet_future_vehicle(void)
+{
+	struct cv_sample s[2];
+
+	is_int(cv_store_txn(&st, 0, join_txn, NULL), CV_OK, "a second vehicle joins the fleet");
+	s[0] = at_place(4000, 48.8, 2.3, 30);
+	s[1] = at_place(4010, 48.8, 2.3, 7);
+	is_int(upload(&veh2, s, 2, NULL), 1, "the fleet monitor watches it too");
+	is_int(outbox_n(), 1, "queued");
+}
+
+static void test_pack(void)
+{
+	json_object *o = json_tokener_parse("{\"triggers\": [{\"name\": \"a\", \"zone\": {\"transition\": \"In\", "
+					    "\"place\": {\"center\": {\"latitude\": -33.9, \"longitude\": 151.2}, "
+					    "\"radius\": 2.5}}}, {\"name\": \"b\", \"data\": {\"data\": "
+					    "\"vehicle.doorsState.lockedState\", \"op\": \"includedIn\", \"value\": "
+					    "[\"Locked\", \"SuperLocked\"], \"previous\": {\"op\": \"equalsTo\", \"value\": "
+					    "[\"Unlocked\"]}}}], \"boolExp\": \"!(a | b) & a\"}");
+	struct cv_mon_def d, back;
+	struct cv_buf b = CV_BUF_INIT(0), b2 = CV_BUF_INIT(0);
+	struct cv_jw w1, w2;
+	char err[200];
+	int refused = 0, accepted_same_len = 0;
+
+	ok(cv_mon_parse(o, false, &d, err, sizeof(err)) == CV_OK, "triggers parse");
+	json_object_put(o);
+	cv_mon_pack(&d, &b);
+	{
+		struct cv_rd rd = CV_RD_INIT(b.p, b.len);
+
+		ok(cv_mon_unpack(&rd, &back) == CV_OK && rd.off == b.len, "the packed form unpacks whole");
+	}
+	cv_jw_init(&w1, &b2);
+	cv_mon_render(&w1, &d);
+	{
+		struct cv_buf b3 = CV_BUF_INIT(0);
+
+		cv_jw_init(&w2, &b3);
+		cv_mon_render(&w2, &back);
+		ok(b2.len == b3.len && !memcmp(b2.p, b3.p, b2.len), "and renders as the original");
+		ok(back.exp.n == d.exp.n && !memcmp(back.exp.node, d.exp.node, d.exp.n * sizeof(d.exp.node[0])),
+		   "with the same expression program");
+		cv_buf_release(&b3);
+	}
+	/* every truncation, and every byte changed, is refused or read as some valid monitor: never out of bounds */
+	for (size_t cut = 0; cut < b.len; cut++) {
+		struct cv_rd rd = CV_RD_INIT(b.p, cut);
+
+		if (cv_mon_unpack(&rd, &back) != CV_OK)
+			refused++;
+	}
+	is_int(refused, (long long)b.len, "every truncated form is refused");
+	for (size_t i = 0; i < b.len; i++)
+		for (int bit = 0; bit < 8; bit++) {
+			unsigned char *p = (unsigned char *)b.p;
+			struct cv_rd rd = CV_RD_INIT(b.p, b.len);
+
+			p[i] ^= (unsigned char)(1u << bit);
+			if (cv_mon_unpack(&rd, &back) == CV_OK) {
+				accepted_same_len++;
+				/* what is accepted evaluates without harm */
+				(void)cv_boolexp_eval(&back.exp, 0x1f);
+			}
+			p[i] ^= (unsigned char)(1u << bit);
+		}
+	ok(1, "every one-bit change unpacks or is refused (%d accepted of %zu)", accepted_same_len, b.len * 8);
+	cv_buf_release(&b);
+	cv_buf_release(&b2);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/cvapi-unit-engine-XXXXXX";
+
+	test_pack();
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	if (!ok(cv_store_open(&st, dir, CV_STORE_CREATE) == CV_OK, "open a new store in %s", dir)) {
+		rm_store(dir);
+		return tap_done();
+	}
+	mk_vehicle(&veh, "VR3ENGINE00000001", "ann");
+	mk_vehicle(&veh2, "VR3ENGINE00000002", "ann");
+	is_int(cv_store_txn(&st, 0, setup_txn, NULL), CV_OK, "a user, two vehicles, a fleet with the first");
+	test_zone();
+	test_refresh_and_order();
+	test_fleet();
+	test_fleet_future_vehicle();
+	cv_store_close(&st);
+	rm_store(dir);
+	return tap_done();
+}
