@@ -5,7 +5,8 @@
 # instantiated lighttpd configuration, sockets and logs (run/). The first run
 # creates the store with the demo account and a week of simulated history;
 # later runs reuse it. The simulator keeps the demo vehicles driving while
-# the server runs. Ctrl-C stops everything.
+# the server runs, and cvnotify delivers what monitors fire (local webhook
+# addresses allowed). Ctrl-C stops everything.
 #
 # Environment: PORT (8080), VARDIR (./var), BUILDDIR and SRCDIR (set by make),
 # PROCS (FastCGI processes per program, 2), DEMO_DAYS (7), SPEEDUP (1).
@@ -28,6 +29,7 @@ HOME_DB="$VARDIR/db"
 RUN="$VARDIR/run"
 CVCTL="$BUILDDIR/tools/cvctl"
 CVSIM="$BUILDDIR/sim/cvsim"
+CVNOTIFY="$BUILDDIR/notify/cvnotify"
 mkdir -p "$RUN"
 
 first=no
@@ -65,6 +67,10 @@ until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
 	sleep 0.1
 done
 
+# webhooks of the demo may be local (a receiver on this machine)
+CVAPI_HOME="$HOME_DB" CVAPI_NOTIFY_ALLOW=${CVAPI_NOTIFY_ALLOW-loopback,private} "$CVNOTIFY" 2>>"$RUN/cvnotify.log" &
+pids="$pids $!"
+
 if [ -x "$CVSIM" ]; then
 	if [ "$first" = yes ]; then
 		echo "cvapi: writing $DEMO_DAYS days of demo history..."
@@ -84,7 +90,7 @@ cat <<MSG
     demo login:   demo / demo      fleet owner: fleet / fleet
     bearer token: $TOKEN
     try:          curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/connectedcar/v4/user/vehicles
-    data:         $VARDIR   logs: $RUN/error.log
+    data:         $VARDIR   logs: $RUN/error.log, $RUN/cvnotify.log (webhook deliveries)
   Ctrl-C stops it.
 
 MSG

@@ -1,0 +1,43 @@
+/*
+ * netguard.h - which addresses a webhook may reach.
+ *
+ * A callback's target is a URL that anyone with an account chose: without
+ * a guard, cvnotify would POST into the host's own network (the store's
+ * machine, a cloud metadata service, a router's admin page). So the
+ * address actually connected to, after DNS, is checked: loopback, private
+ * (RFC 1918, RFC 4193), shared (RFC 6598), link-local (metadata services
+ * live there), multicast, reserved and unspecified addresses are refused,
+ * unless a range the host allowed holds them. An IPv4-mapped IPv6 address
+ * is judged as the IPv4 address it maps.
+ */
+#ifndef CV_NETGUARD_H
+#define CV_NETGUARD_H
+
+#include "cv.h"
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#define CV_NG_MAX 32
+
+struct cv_netguard {
+	struct {
+		unsigned char addr[16];             /* IPv4 as mapped IPv6 */
+		int bits;                           /* prefix length over the 16 bytes */
+	} allow[CV_NG_MAX];
+	size_t n;
+};
+
+/*
+ * Allow a range: a CIDR ("10.1.0.0/16", "fd00::/8"), an address, or a
+ * name: "loopback" (127.0.0.0/8 and ::1), "private" (every refused range
+ * but loopback, multicast and unspecified), "any" (everything).
+ * Several may be given separated by commas or spaces. CV_EINVAL on a word
+ * that is none of these.
+ */
+enum cv_err cv_ng_allow(struct cv_netguard *g, const char *list);
+
+/* true if the address may be connected to. */
+bool cv_ng_permits(const struct cv_netguard *g, const struct sockaddr *sa, socklen_t len);
+
+#endif

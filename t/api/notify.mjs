@@ -1,0 +1,208 @@
+// Monitors end to end: uploads through the real web server fire monitors
+// in the upload transaction, the real cvnotify delivers the outbox to a
+// real local receiver. Bodies are checked against the official webhook
+// templates, signatures the Standard Webhooks way; order, retries,
+// at-least-once across a kill -9 of cvnotify, paused callbacks, and the
+// address guard.
+import assert from 'node:assert/strict';
+import { apiSuite, B2C } from '../lib/server.mjs';
+import { assertSchema } from '../lib/schema.mjs';
+import { receiver, startNotify, verifySignature } from '../lib/notify.mjs';
+
+const B2B = '/connectedcar/v3';
+const FLEET = 'demo-fleet';
+const basic = (user, pw) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+const fleetAuth = { authorization: basic('fleet', 'fleet') };
+const HOME = { latitude: 48.8566, longitude: 2.3522 };
+const T0 = Date.parse('2026-11-02T08:00:00Z');
+const T = (sec) => new Date(T0 + sec * 1000).toISOString();
+const at = (sec, lat, fuel) => ({ at: T(sec), position: { lat, lon: HOME.longitude }, ...(fuel === undefined ? {} : { fuel: { level: fuel, autonomy: 300 } }) });
+// 48.8566 is home; 0.02 degrees north is 2.2 km away
+const IN = HOME.latitude, OUT = HOME.latitude + 0.02;
+// the template's dateTime format is RFC 3339 date-time (spec/README)
+const templateDefects = [/unknown format "dateTime"/];
+
+apiSuite('notify', (srv, it) => {
+	let tok, car, rx, nd, cb, secret, msg = 0;
+	const req = (method, path, body, t = tok) => srv.request(method, path, { token: t, body });
+	const freq = (method, path, body) => srv.request(method, `${path}${path.includes('?') ? '&' : '?'}client_id=console`, { headers: fleetAuth, body });
+	const upload = async (samples, v = car) => {
+		const r = await srv.upload(v.vin, v.cred, { messageId: `n-${++msg}`, samples });
+		assert.equal(r.status, 200, r.text);
+		return r;
+	};
+	const monitors = () => `${B2C}/user/vehicles/${car.id}/callbacks/${cb}/monitors`;
+	const monitor = async (triggerParam, extra = {}) => {
+		const r = await req('POST', monitors(), { label: 'test', triggerParam, extendedEventParam: ['vehicle.position', 'vehicle.alerts'], ...extra });
+		assert.equal(r.status, 202, r.text);
+		return r.body.monitorId;
+	};
+	const zone = (name, transition = 'Out') => ({ name, zone: { transition, place: { radius: 1, center: HOME } } });
+	const fuelBelow = (name, v) => ({ name, data: { data: 'vehicle.energy.fuel.level', op: 'lowerThan', value: [String(v)] } });
+	const forMonitor = (id) => rx.delivered().filter((g) => g.body?.monitorEvent?.monitorId === id);
+
+	it('set-up: a receiver, cvnotify, a callback with attributes', async () => {
+		tok = await srv.token('demo');
+		car = srv.vehicles[0];
+		rx = await receiver();
+		nd = await startNotify(srv);
+		const r = await req('POST', `${B2C}/user/callbacks`, { label: 'hooks', type: ['Monitor'], callback: { webhook: { name: 'rx', target: `${rx.url}?team=1`,
+			attributes: [{ type: 'Header', key: 'X-Api-Key', value: 'k3y' }, { type: 'Query', key: 'car', value: '$vin' },
+				{ type: 'Body', key: 'team', value: 'blue' }] } } });
+		assert.equal(r.status, 200, r.text);
+		cb = r.body.callbackId;
+		secret = r.body.signingSecret;
+		// a known start: at home, fuel high
+		await upload([at(0, IN, 80)]);
+	});
+
+	it('a vehicle driven out of a zone: exactly one notification, per the template, signed, with the attributes', async () => {
+		const id = await monitor({ triggers: [zone('home')] });
+		await upload([at(10, IN, 80), at(20, OUT, 80), at(30, OUT + 0.01, 80)]);
+		const [got] = await rx.until(() => forMonitor(id).length >= 1, 20000, 'the zone notification').then(() => forMonitor(id));
+		const m = got.body;
+		await assertSchema(m, 'Message', { doc: 'webhook-b2c', ignore: templateDefects });
+		assert.equal(m.callbackId, cb);
+		assert.equal(m.type, 'Monitor');
+		assert.equal(m.date, T(20).replace('.000Z', 'Z'));
+		assert.equal(m.monitorEvent.refresh, false);
+		assert.deepEqual(m.attributes, [{ key: 'team', value: 'blue' }]);
+		assert.equal(m.monitorEvent.extensions[0].type, 'vehicle.position');
+		assert.equal(m.monitorEvent.extensions[0].body[0].position.geometry.coordinates[1], OUT);
+		assert.equal(got.headers['x-api-key'], 'k3y', 'the Header attribute');
+		assert.equal(got.headers['content-type'], 'application/json');
+		assert.equal(got.url, `/hook?team=1&car=${car.vin}`, 'the Query attribute, its variable filled in');
+		assert.ok(verifySignature(secret, got.headers, got.text), 'a valid Standard Webhooks signature');
+		assert.ok(!verifySignature(secret, got.headers, got.text.replace('blue', 'bluf')), 'the signature covers the body');
+		assert.ok(Math.abs(Number(got.headers['webhook-timestamp']) - Date.now() / 1000) < 60);
+		// still outside, then a later sample: no second one (no refreshEvent)
+		await upload([at(40, OUT, 80)]);
+		// the next firing of another monitor arrives after anything this upload could have sent
+		const probe = await monitor({ triggers: [fuelBelow('f', 50)] });
+		await upload([at(50, OUT, 40)]);
+		await rx.until(() => forMonitor(probe).length >= 1, 20000, 'the probe');
+		assert.equal(forMonitor(id).length, 1, 'one notification for one exit');
+		assert.ok(!nd.log().includes('k3y'), 'header values are never logged');
+		for (const x of [id, probe])
+			assert.equal((await req('DELETE', `${monitors()}/${x}`)).status, 204);
+	});
+
+	it('a data trigger (fuel below 10%) fires on the transition, with the value that fired it', async () => {
+		const id = await monitor({ triggers: [fuelBelow('low', 10)] });
+		await upload([at(100, IN, 30), at(110, IN, 9.5), at(120, IN, 8)]);
+		const [got] = await rx.until(() => forMonitor(id).length >= 1).then(() => forMonitor(id));
+		await assertSchema(got.body, 'Message', { doc: 'webhook-b2c', ignore: templateDefects });
+		assert.deepEqual(got.body.monitorEvent.values, [{ data: 'vehicle.energy.fuel.level', value: { type: 'string', body: { literalValue: '9.5' } } }]);
+		assert.equal(got.body.date, T(110).replace('.000Z', 'Z'));
+		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
+	});
+
+	it('boolExp: !, | and parentheses decide', async () => {
+		// fires when out of the zone with fuel not low, or in the zone with low fuel
+		const id = await monitor({ triggers: [zone('out'), fuelBelow('low', 20)], boolExp: '(out & !low) | (!out & low)' });
+		await upload([at(200, IN, 50)]);                      // in, fuel ok: false
+		await upload([at(210, OUT, 15)]);                     // out, low: false
+		await upload([at(220, OUT, 50)]);                     // out, ok: true -> fires
+		await upload([at(230, IN, 50)]);                      // false
+		await upload([at(240, IN, 10)]);                      // in, low: true -> fires
+		await rx.until(() => forMonitor(id).length >= 2);
+		assert.deepEqual(forMonitor(id).map((g) => g.body.date), [T(220), T(240)].map((s) => s.replace('.000Z', 'Z')));
+		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
+	});
+
+	it('a paused callback is sent nothing; resumed, it gets what fires next', async () => {
+		const id = await monitor({ triggers: [zone('home')] });
+		assert.equal((await req('PUT', `${B2C}/user/callbacks/${cb}/status`, { status: 'Paused' })).status, 202);
+		await upload([at(300, IN, 50), at(310, OUT, 50)]);
+		await nd.waitLog(/dropped 1 notification\(s\) of paused callbacks/);
+		assert.equal((await req('PUT', `${B2C}/user/callbacks/${cb}/status`, { status: 'Running' })).status, 202);
+		await upload([at(320, IN, 50), at(330, OUT, 50)]);
+		await rx.until(() => forMonitor(id).length >= 1);
+		assert.deepEqual(forMonitor(id).map((g) => g.body.date), [T(330).replace('.000Z', 'Z')], 'only what fired while running');
+		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
+	});
+
+	it('refreshEvent: reminders while the condition holds, refresh true', async () => {
+		const id = await monitor({ triggers: [fuelBelow('low', 10)] }, { subscribeParam: { refreshEvent: 60 } });
+		await upload([at(400, IN, 50), at(410, IN, 5), at(440, IN, 5), at(470, IN, 5), at(530, IN, 5)]);
+		await rx.until(() => forMonitor(id).length >= 3);
+		assert.deepEqual(forMonitor(id).map((g) => [g.body.date, g.body.monitorEvent.refresh]),
+			[[T(410), false], [T(470), true], [T(530), true]].map(([d, r]) => [d.replace('.000Z', 'Z'), r]));
+		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
+	});
+
+	it('kill -9 of cvnotify in a burst: after its restart every event arrives, none lost, repeats with the same webhook-id', async () => {
+		const id = await monitor({ triggers: [zone('home')] });
+		const samples = [];
+		for (let i = 0; i < 40; i++)
+			samples.push(at(600 + 2 * i, i % 2 ? OUT : IN, 50));
+		await upload(samples);                                // 20 exits: 20 notifications queued at once
+		await rx.until(() => forMonitor(id).length >= 3);
+		await nd.kill('SIGKILL');
+		nd = await startNotify(srv);
+		await rx.until(() => new Set(forMonitor(id).map((g) => g.headers['webhook-id'])).size >= 20, 30000, '20 distinct events');
+		const got = forMonitor(id);
+		const byId = new Map();
+		for (const g of got) {
+			const prev = byId.get(g.headers['webhook-id']);
+			if (prev)
+				assert.equal(prev.text.replace(/"date":"[^"]*"/, ''), g.text.replace(/"date":"[^"]*"/, ''), 'a repeat carries the same event');
+			byId.set(g.headers['webhook-id'], g);
+		}
+		const dates = [...byId.values()].map((g) => g.body.date);
+		assert.deepEqual(dates, [...dates].sort(), 'in the order they were raised');
+		assert.equal(byId.size, 20);
+		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
+	});
+
+	it('a fleet monitor with a bounded retry policy: the receiver fails for a while, then every event arrives, in order, batched', async () => {
+		rx.respond = 500;
+		const r = await freq('POST', `${B2B}/fleets/${FLEET}/monitors`, { label: 'fleet out', subscribeParam: {
+			retryPolicy: { policy: 'Bounded', retryNumber: 20, retryDelay: 1 }, batchNotify: { size: 3, timeWindow: 5 },
+			callback: { webhook: { name: 'rx', target: rx.url, attributes: [{ type: 'Header', key: 'X-Fleet', value: '$fleetId' }] } } },
+		triggerParam: { triggers: [zone('home')] } });
+		assert.equal(r.status, 202, r.text);
+		const fid = r.body.monitorId, fsecret = r.body.signingSecret;
+		const mine = () => rx.got.filter((g) => g.body?.monitorId === fid);
+		await upload([at(800, IN, 50), at(810, OUT, 50), at(820, IN, 50), at(830, OUT, 50), at(840, IN, 50), at(850, OUT, 50)]);
+		await rx.until(() => mine().length >= 2, 20000, 'two failed attempts');
+		rx.respond = 200;
+		await rx.until(() => mine().some((g) => g.status === 200), 20000, 'a delivery');
+		const ok = mine().filter((g) => g.status === 200);
+		const failed = mine().filter((g) => g.status !== 200);
+		assert.equal(ok.length, 1, 'one request carries the batch');
+		const b = ok[0].body;
+		await assertSchema(b, 'MonitorEvents', { doc: 'webhook-b2b', ignore: templateDefects });
+		assert.deepEqual(b.events.map((e) => e.eventDate), [T(810), T(830), T(850)].map((s) => s.replace('.000Z', 'Z')));
+		assert.ok(b.events.every((e) => e.fleetId === FLEET && e.vin === car.vin));
+		assert.equal(ok[0].headers['x-fleet'], FLEET);
+		assert.ok(failed.every((g) => g.headers['webhook-id'] === ok[0].headers['webhook-id'] && g.text === ok[0].text),
+			'every attempt of the batch is the same request, under the same webhook-id');
+		assert.ok(verifySignature(fsecret, ok[0].headers, ok[0].text));
+		assert.equal((await freq('DELETE', `${B2B}/fleets/${FLEET}/monitors/${fid}`)).status, 204);
+	});
+
+	it('the address guard: a target that resolves to loopback is refused unless allowed, and the policy gives up', async () => {
+		await nd.stop();
+		nd = await startNotify(srv, { env: { CVAPI_NOTIFY_ALLOW: '' } });
+		const r = await freq('POST', `${B2B}/fleets/${FLEET}/monitors`, { label: 'guarded', subscribeParam: {
+			retryPolicy: { policy: 'None' }, callback: { webhook: { name: 'rx', target: `http://localhost:${rx.port}/guarded` } } },
+		triggerParam: { triggers: [zone('home')] } });
+		assert.equal(r.status, 202, r.text);
+		const gid = r.body.monitorId;
+		await upload([at(900, IN, 50), at(910, OUT, 50)]);
+		await nd.waitLog(new RegExp(`${gid} .*the address of the target is not allowed.*attempt 2 of 2`));
+		await nd.waitLog(new RegExp(`${gid} .*given up`));
+		assert.equal(rx.got.filter((g) => g.url.startsWith('/guarded')).length, 0, 'nothing reached the receiver');
+		const g = await freq('GET', `${B2B}/fleets/${FLEET}/monitors/${gid}`);
+		assert.equal(g.status, 200);
+		await nd.stop();
+		nd = await startNotify(srv);
+	});
+
+	it('set-down: cvnotify stops cleanly', async () => {
+		const end = await nd.stop();
+		assert.equal(end.code, 0, nd.log());
+		await rx.close();
+	});
+});
