@@ -403,6 +403,7 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	cv_strlcpy(n->cbid, wt->cbid, sizeof(n->cbid));
 	n->kind = CV_NOTE_MONITOR;
 	n->raised = at;
+	n->queued = eng->now;
 	cv_strlcpy(n->ref, wt->id, sizeof(n->ref));
 	cv_strlcpy(n->vid, eng->vid, sizeof(n->vid));
 	cv_strlcpy(n->vin, eng->veh.vin, sizeof(n->vin));

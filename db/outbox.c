@@ -63,9 +63,13 @@ enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out)
 	if (!e)
 		e = cv_wr_uint(out, (uint64_t)n->raised, 8);
 	if (!e)
+		e = cv_wr_uint(out, (uint64_t)n->queued, 8);
+	if (!e)
 		e = cv_wr_uint(out, (uint64_t)n->due, 8);
 	if (!e)
 		e = cv_wr_uint(out, n->attempts, 2);
+	if (!e)
+		e = cv_wr_uint(out, n->batch, 2);
 	if (!e)
 		e = cv_wr_str(out, n->ref);
 	if (!e)
@@ -101,8 +105,10 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 	rd.off += sizeof(n->wid);
 	n->kind = (uint8_t)cv_rd_uint(&rd, 1);
 	n->raised = (int64_t)cv_rd_uint(&rd, 8);
+	n->queued = (int64_t)cv_rd_uint(&rd, 8);
 	n->due = (int64_t)cv_rd_uint(&rd, 8);
 	n->attempts = (uint16_t)cv_rd_uint(&rd, 2);
+	n->batch = (uint16_t)cv_rd_uint(&rd, 2);
 	cv_rd_str(&rd, n->ref, sizeof(n->ref));
 	cv_rd_str(&rd, n->vid, sizeof(n->vid));
 	cv_rd_str(&rd, n->vin, sizeof(n->vin));
@@ -157,8 +163,9 @@ enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n)
 		n->seq = cv_be64_get(last + pl) + 1;
 	cv_be64_put(k + pl, n->seq);
 	cv_random(n->wid, sizeof(n->wid));
-	n->due = n->raised;
+	n->due = n->queued;
 	n->attempts = 0;
+	n->batch = 0;
 	e = cv_note_encode(n, &b);
 	if (!e)
 		e = cv_store_put(st, CV_DB_OUTBOX, txn, k, pl + 8, b.p, b.len, 0);
@@ -233,14 +240,12 @@ enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, 
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
 }
 
-enum cv_err cv_outbox_heads(struct cv_store *st, size_t max, int (*fn)(struct cv_note *n, void *arg), void *arg)
+enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, void *arg), void *arg)
 {
 	DB *db = st->db[CV_DB_OUTBOX];
 	DBC *c = NULL;
 	DBT dk = { 0 }, dd = { 0 };
 	unsigned char k[KEY_MAX];
-	char cur_owner[CV_CB_OWNER_MAX + 1] = "", cur_cb[CV_CB_IDLEN + 1] = "";
-	size_t taken = 0;
 	uint32_t op = DB_FIRST;
 	enum cv_err e = CV_OK;
 	int ret;
@@ -255,30 +260,25 @@ enum cv_err cv_outbox_heads(struct cv_store *st, size_t max, int (*fn)(struct cv
 	for (;;) {
 		struct cv_note *n;
 		uint64_t seq;
+		int next;
 
 		ret = c->get(c, &dk, &dd, op);
 		if (ret)
 			break;
+		op = DB_NEXT;
 		n = cv_calloc(1, sizeof(*n));
 		if (!split(k, dk.size, n->owner, n->cbid, &seq) || cv_note_decode(dd.data, dd.size, n)) {
 			/* not a note cvapi wrote: skipped, never sent */
 			free(n);
-			op = DB_NEXT;
 			continue;
 		}
 		n->seq = seq;
-		if (strcmp(n->owner, cur_owner) || strcmp(n->cbid, cur_cb)) {
-			cv_strlcpy(cur_owner, n->owner, sizeof(cur_owner));
-			cv_strlcpy(cur_cb, n->cbid, sizeof(cur_cb));
-			taken = 0;
-		}
-		taken++;
-		if (fn(n, arg))
+		next = fn(n, arg);
+		if (next == CV_HEADS_STOP)
 			break;
-		op = DB_NEXT;
-		if (taken >= max) {
+		if (next == CV_HEADS_SKIP) {
 			/* past this callback's queue: owner \0 cbid \1 */
-			size_t pl = prefix(k, cur_owner, cur_cb);
+			size_t pl = dk.size - 8;
 
 			k[pl - 1] = '\1';
 			dk.size = (u_int32_t)pl;

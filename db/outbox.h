@@ -35,8 +35,11 @@ struct cv_note {
 	unsigned char wid[CV_NOTE_WIDLEN];          /* webhook-id: the same on every attempt */
 	uint8_t kind;                               /* enum cv_note_kind */
 	int64_t raised;                             /* when the event happened (ms) */
+	int64_t queued;                             /* when it was queued (ms): kept 3 days at most */
 	int64_t due;                                /* the next attempt is not before (ms) */
 	uint16_t attempts;                          /* made so far */
+	uint16_t batch;                             /* notes its first attempt carried (0: none yet):
+						       a retry carries the same, under the same webhook-id */
 	/* what $variables stand for */
 	char ref[CV_MON_IDLEN + 1];                 /* the monitor (or remote action) */
 	char vid[CV_VID_HEXLEN + 1];
@@ -54,19 +57,21 @@ struct cv_note {
 void cv_note_clear(struct cv_note *n);
 
 /*
- * Queue n for its callback (owner, cbid) under txn: n->seq becomes the
- * callback's next, n->wid a fresh random id, n->due n->raised. Bumps
- * CV_GEN_OUTBOX at commit.
+ * Queue n for its callback (owner, cbid) under txn, n->queued set: n->seq
+ * becomes the callback's next, n->wid a fresh random id, n->due
+ * n->queued. Bumps CV_GEN_OUTBOX at commit.
  */
 enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n);
 
 /*
- * The head of every callback's queue, read committed (no transaction): for
- * each callback in key order, its first notes (up to max) are given to fn,
- * which owns them (cv_note_clear) and returns nonzero to stop. One seek
- * per callback: a long queue costs no more than a short one.
+ * Walk the queues, read committed (no transaction): notes in key order, a
+ * callback's in the order they were raised, each given to fn, which owns
+ * it (cv_note_clear, free) and says what next: CV_HEADS_NEXT the next note,
+ * CV_HEADS_SKIP the first note of the next callback (one seek: a long
+ * queue costs no more than a short one), CV_HEADS_STOP the end.
  */
-enum cv_err cv_outbox_heads(struct cv_store *st, size_t max, int (*fn)(struct cv_note *n, void *arg), void *arg);
+enum { CV_HEADS_NEXT, CV_HEADS_SKIP, CV_HEADS_STOP };
+enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, void *arg), void *arg);
 
 /* Rewrite n's delivery state (attempts, due) under txn; CV_ENOTFOUND if it is gone. */
 enum cv_err cv_outbox_update(struct cv_store *st, DB_TXN *txn, const struct cv_note *n);

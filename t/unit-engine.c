@@ -187,7 +187,7 @@ static int head_one(struct cv_note *n, void *arg)
 	else
 		cv_note_clear(n);
 	free(n);
-	return 0;
+	return CV_HEADS_NEXT;
 }
 
 static void heads_clear(struct heads *h)
@@ -219,7 +219,7 @@ static enum cv_err drain_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 static void drain(struct heads *h)
 {
 	h->n = 0;
-	cv_outbox_heads(&st, 64, head_one, h);
+	cv_outbox_heads(&st, head_one, h);
 	cv_store_txn(&st, 0, drain_txn, h);
 }
 
