@@ -539,8 +539,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		cv_die(PROG ": curl_global_init failed");
-	if (cv_store_owner(home) || cv_store_open(&st, home, 0))
+	if (cv_store_owner(home))
+		return 2;
+	if (cv_store_open(&st, home, 0)) {
+		/* stopped while waiting for the store: nothing of ours to release (as cgi/serve.c) */
+		if (stop)
+			_exit(0);
 		return CV_EXIT_RECOVER;
+	}
 	multi = curl_multi_init();
 	if (!multi)
 		cv_die(PROG ": curl_multi_init failed");
