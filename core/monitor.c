@@ -686,9 +686,16 @@ static bool trigger_holds(const struct cv_mon_trigger *t, const struct cv_state 
 	if (t->kind == CV_MON_ZONE) {
 		bool inside;
 
+		int64_t dlat = (int64_t)after->v.lat_e7 - t->lat_e7;
+
 		if (!CV_HAS(&after->v, CV_G_POS))
 			return false;
-		inside = cv_geo_dist_m(t->lat_e7, t->lon_e7, after->v.lat_e7, after->v.lon_e7) <= (double)t->radius_m;
+		/* farther north or south than the radius (a degree of latitude is
+		 * over 110 km everywhere): outside, without the trigonometry */
+		if ((dlat < 0 ? -dlat : dlat) > (int64_t)t->radius_m * 100 + 10000)
+			inside = false;
+		else
+			inside = cv_geo_dist_m(t->lat_e7, t->lon_e7, after->v.lat_e7, after->v.lon_e7) <= (double)t->radius_m;
 		return t->out ? !inside : inside;
 	}
 	if (t->kind == CV_MON_DATA) {

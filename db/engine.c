@@ -5,6 +5,7 @@
 #include "jw.h"
 #include "pack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,16 +41,88 @@ static size_t watch_key(char *k, size_t ksz, const struct cv_monitor *m)
 	return sl + ol + 1 + il;
 }
 
+/* vid (16) . owner \0 id: a vehicle's states are one cursor range */
 static size_t mstate_key(unsigned char *k, const char *owner, const char *id, const unsigned char vid[16])
 {
 	size_t ol = strlen(owner), il = strlen(id);
 
 	if (ol > CV_CB_OWNER_MAX || il > CV_MON_IDLEN)
 		return 0;
-	memcpy(k, owner, ol + 1);
-	memcpy(k + ol + 1, id, il + 1);
-	memcpy(k + ol + 1 + il + 1, vid, 16);
-	return ol + il + 2 + 16;
+	memcpy(k, vid, 16);
+	memcpy(k + 16, owner, ol + 1);
+	memcpy(k + 16 + ol + 1, id, il);
+	return 16 + ol + 1 + il;
+}
+
+/* The extras a firing needs, packed after the triggers: extendedEventParam, attributes. */
+static enum cv_err pack_attrs(struct cv_buf *b, const struct cv_cb_attr *a, size_t n)
+{
+	enum cv_err e = cv_wr_uint(b, n, 1);
+
+	for (size_t i = 0; i < n && !e; i++) {
+		e = cv_wr_uint(b, a[i].type, 1);
+		if (!e)
+			e = cv_wr_str(b, a[i].key);
+		if (!e)
+			e = cv_wr_str(b, a[i].value);
+	}
+	return e;
+}
+
+static void unpack_attrs(struct cv_rd *rd, struct cv_cb_attr *a, size_t *n)
+{
+	*n = (size_t)cv_rd_uint(rd, 1);
+	if (*n > CV_CB_ATTRS_MAX) {
+		rd->bad = true;
+		*n = 0;
+	}
+	for (size_t i = 0; i < *n && !rd->bad; i++) {
+		a[i].type = (uint8_t)cv_rd_uint(rd, 1);
+		cv_rd_str(rd, a[i].key, sizeof(a[i].key));
+		cv_rd_str(rd, a[i].value, sizeof(a[i].value));
+	}
+}
+
+struct state_del {
+	struct cv_store *st;
+	DB_TXN *txn;
+	const struct cv_monitor *m;
+	enum cv_err e;
+};
+
+static enum cv_err state_del(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m, const char *vid)
+{
+	unsigned char vb[16], k[MSTATE_KEY_MAX];
+	size_t kl;
+	enum cv_err e;
+
+	if (strlen(vid) != CV_VID_HEXLEN)
+		return CV_OK;
+	cv_vid_bytes(vid, vb);
+	kl = mstate_key(k, m->owner, m->id, vb);
+	e = kl ? cv_store_del(st, CV_DB_MSTATE, txn, k, kl) : CV_OK;
+	return e == CV_ENOTFOUND ? CV_OK : e;
+}
+
+static int state_del_one(const struct cv_vehicle *v, void *arg)
+{
+	struct state_del *d = arg;
+
+	d->e = state_del(d->st, d->txn, d->m, v->id);
+	return d->e != CV_OK;
+}
+
+/* Delete m's states: its vehicle's, or every vehicle of its fleet's. */
+static enum cv_err states_drop(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m)
+{
+	struct state_del d = { st, txn, m, CV_OK };
+	size_t total;
+	enum cv_err e;
+
+	if (!m->b2b)
+		return state_del(st, txn, m, m->vid);
+	e = cv_fleet_vehicles(st, txn, m->owner + 2, NULL, 0, SIZE_MAX, &total, state_del_one, &d);
+	return e ? e : d.e;
 }
 
 enum cv_err cv_watch_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m)
@@ -73,6 +146,26 @@ enum cv_err cv_watch_put(struct cv_store *st, DB_TXN *txn, const struct cv_monit
 	if (!e)
 		e = cv_mon_pack(&m->def, &b);
 	if (!e)
+		e = cv_wr_uint(&b, m->next, 1);
+	for (size_t i = 0; i < m->next && !e; i++)
+		e = cv_wr_str(&b, m->ext[i]);
+	if (!e)
+		e = pack_attrs(&b, m->attrs, m->nattrs);
+	if (!e)
+		e = pack_attrs(&b, m->cbattrs, m->ncbattrs);
+	if (!e) {
+		/* a monitor whose definition changed starts afresh: what the old
+		 * one saw says nothing of the new (a status change keeps it) */
+		struct cv_buf old = CV_BUF_INIT(0);
+		enum cv_err g = cv_store_get(st, CV_DB_WATCH, txn, k, kl, &old);
+
+		if (g && g != CV_ENOTFOUND)
+			e = g;
+		else if (!g && (old.len != b.len || old.len < 2 || memcmp(old.p + 2, b.p + 2, b.len - 2)))
+			e = states_drop(st, txn, m);
+		cv_buf_release(&old);
+	}
+	if (!e)
 		e = cv_store_put(st, CV_DB_WATCH, txn, k, kl, b.p, b.len, 0);
 	cv_buf_release(&b);
 	return e;
@@ -82,43 +175,14 @@ enum cv_err cv_watch_del(struct cv_store *st, DB_TXN *txn, const struct cv_monit
 {
 	char k[WATCH_KEY_MAX];
 	size_t kl = watch_key(k, sizeof(k), m);
-	unsigned char sk[MSTATE_KEY_MAX];
-	size_t pl;
-	DB *db = st->db[CV_DB_MSTATE];
-	DBC *c = NULL;
-	DBT dk = { 0 }, dd = { 0 };
 	enum cv_err e;
-	int ret;
 
 	if (!kl)
 		return CV_OK;
 	e = cv_store_del(st, CV_DB_WATCH, txn, k, kl);
 	if (e && e != CV_ENOTFOUND)
 		return e;
-	/* its states, one per vehicle it saw: owner \0 id \0 . vid */
-	pl = mstate_key(sk, m->owner, m->id, (const unsigned char[16]){ 0 }) - 16;
-	ret = db->cursor(db, txn, &c, 0);
-	if (ret)
-		return cv_store_err(ret);
-	{
-		unsigned char prefix[MSTATE_KEY_MAX];
-
-		memcpy(prefix, sk, pl);
-		dk.data = sk;
-		dk.size = (u_int32_t)pl;
-		dk.ulen = sizeof(sk);
-		dk.flags = DB_DBT_USERMEM;
-		dd.flags = DB_DBT_PARTIAL;
-		for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
-			if (dk.size != pl + 16 || memcmp(sk, prefix, pl))
-				break;
-			ret = c->del(c, 0);
-			if (ret)
-				break;
-		}
-	}
-	c->close(c);
-	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+	return states_drop(st, txn, m);
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -166,8 +230,15 @@ static int watch_one(const void *k, size_t klen, const void *v, size_t vlen, voi
 	w->b2b = (uint8_t)cv_rd_uint(&rd, 1);
 	w->refresh_s = (int32_t)(uint32_t)cv_rd_uint(&rd, 4);
 	cv_rd_str(&rd, w->cbid, sizeof(w->cbid));
-	if (rd.bad || cv_mon_unpack(&rd, &w->def) || rd.off != rd.len)
+	if (rd.bad || cv_mon_unpack(&rd, &w->def))
 		return 0;
+	/* the extras stay packed until the monitor fires */
+	w->extra_off = s->eng->extras.len;
+	w->extra_len = rd.len - rd.off;
+	if (cv_buf_add(&s->eng->extras, rd.p + rd.off, w->extra_len)) {
+		s->e = CV_ETOOBIG;
+		return 1;
+	}
 	s->eng->n++;
 	return 0;
 }
@@ -176,10 +247,68 @@ static enum cv_err load_scope(struct cv_store *st, DB_TXN *txn, struct cv_engine
 {
 	char k[WATCH_KEY_MAX];
 	struct scan s = { eng, k, scope_key(k, sizeof(k), kind, id), CV_OK };
+	enum cv_err e;
 
 	if (!s.pl)
 		return CV_OK;
-	return cv_store_scan(st, CV_DB_WATCH, txn, k, s.pl, watch_one, &s);
+	e = cv_store_scan(st, CV_DB_WATCH, txn, k, s.pl, watch_one, &s);
+	return e ? e : s.e;
+}
+
+static int watch_cmp(const void *a, const void *b)
+{
+	const struct cv_watch *x = a, *y = b;
+	int c = strcmp(x->owner, y->owner);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+struct states {
+	struct cv_engine *eng;
+	size_t at;                  /* the next watch to match (both in key order) */
+};
+
+/* One state of the vehicle (vid . owner \0 id -> version, truth, fired), matched to its watch. */
+static int state_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct states *s = arg;
+	struct cv_engine *eng = s->eng;
+	const char *owner = (const char *)k + 16, *nul, *id;
+	char o[CV_CB_OWNER_MAX + 1], i[CV_MON_IDLEN + 1];
+	struct cv_rd rd = CV_RD_INIT(v, vlen);
+
+	if (klen < 16 || memcmp(k, eng->vidb, 16))
+		return 1;
+	nul = memchr(owner, '\0', klen - 16);
+	if (!nul || (size_t)(nul - owner) > CV_CB_OWNER_MAX)
+		return 0;
+	id = nul + 1;
+	if ((size_t)((const char *)k + klen - id) > CV_MON_IDLEN)
+		return 0;
+	memcpy(o, owner, (size_t)(nul - owner));
+	o[nul - owner] = '\0';
+	memcpy(i, id, (size_t)((const char *)k + klen - id));
+	i[(const char *)k + klen - id] = '\0';
+	while (s->at < eng->n) {
+		struct cv_watch *w = &eng->w[s->at];
+		int c = strcmp(w->owner, o);
+
+		if (!c)
+			c = strcmp(w->id, i);
+		if (c > 0)
+			break;              /* a state without a watch (a monitor deleted meanwhile) */
+		s->at++;
+		if (c == 0) {
+			if (cv_rd_uint(&rd, 1) == MSTATE_VERSION) {
+				w->truth = (uint8_t)cv_rd_uint(&rd, 1);
+				w->fired = (int64_t)cv_rd_uint(&rd, 8);
+			}
+			if (rd.bad)
+				w->truth = 0, w->fired = 0;
+			break;
+		}
+	}
+	return 0;
 }
 
 struct fleets {
@@ -212,6 +341,7 @@ enum cv_err cv_engine_load(struct cv_store *st, DB_TXN *txn, const char *vid, in
 	enum cv_err e;
 
 	memset(eng, 0, sizeof(*eng));
+	cv_buf_init(&eng->extras, 0);
 	eng->vid = vid;
 	eng->now = now;
 	cv_vid_bytes(vid, eng->vidb);
@@ -230,26 +360,12 @@ enum cv_err cv_engine_load(struct cv_store *st, DB_TXN *txn, const char *vid, in
 	for (size_t i = 0; i < f->n && !e; i++)
 		e = load_scope(st, txn, eng, 'f', f->id[i]);
 	free(f);
-	for (size_t i = 0; i < eng->n && !e; i++) {
-		struct cv_watch *w = &eng->w[i];
-		unsigned char k[MSTATE_KEY_MAX];
-		size_t kl = mstate_key(k, w->owner, w->id, eng->vidb);
-		struct cv_buf b = CV_BUF_INIT(0);
+	if (!e && eng->n) {
+		/* their states: one range of the vehicle's, in the watches' order */
+		struct states ss = { eng, 0 };
 
-		e = cv_store_get(st, CV_DB_MSTATE, txn, k, kl, &b);
-		if (!e) {
-			struct cv_rd rd = CV_RD_INIT(b.p, b.len);
-
-			if (cv_rd_uint(&rd, 1) == MSTATE_VERSION) {
-				w->truth = (uint8_t)cv_rd_uint(&rd, 1);
-				w->fired = (int64_t)cv_rd_uint(&rd, 8);
-			}
-			if (rd.bad)
-				w->truth = 0, w->fired = 0;
-		} else if (e == CV_ENOTFOUND) {
-			e = CV_OK;
-		}
-		cv_buf_release(&b);
+		qsort(eng->w, eng->n, sizeof(eng->w[0]), watch_cmp);
+		e = cv_store_scan(st, CV_DB_MSTATE, txn, eng->vidb, 16, state_one, &ss);
 	}
 	return e;
 }
@@ -367,6 +483,21 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 	return e;
 }
 
+/* What the monitor adds to its firings, from the watch's packed extras, into m. */
+static enum cv_err unpack_extras(const struct cv_engine *eng, const struct cv_watch *wt, struct cv_monitor *m)
+{
+	struct cv_rd rd = CV_RD_INIT(eng->extras.p + wt->extra_off, wt->extra_len);
+
+	m->next = (size_t)cv_rd_uint(&rd, 1);
+	if (m->next > CV_MON_EXT_MAX)
+		return CV_EINVAL;
+	for (size_t i = 0; i < m->next; i++)
+		cv_rd_str(&rd, m->ext[i], sizeof(m->ext[i]));
+	unpack_attrs(&rd, m->attrs, &m->nattrs);
+	unpack_attrs(&rd, m->cbattrs, &m->ncbattrs);
+	return rd.bad || rd.off != rd.len ? CV_EINVAL : CV_OK;
+}
+
 static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, const struct cv_watch *wt,
 			const struct cv_state *before, const struct cv_state *after, int64_t at, bool refresh)
 {
@@ -374,10 +505,14 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	struct cv_note *n = cv_calloc(1, sizeof(*n));
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_jw w;
-	enum cv_err e;
+	enum cv_err e = CV_OK;
 
-	e = cv_monitor_get(st, txn, wt->owner, wt->id, m);
-	if (!e && !eng->have_veh) {
+	if (unpack_extras(eng, wt, m)) {
+		/* a watch record cvapi did not write: it fires nothing, and the upload goes on */
+		fprintf(stderr, "cvapi: monitor %s/%s: its watch record is malformed: not fired\n", wt->owner, wt->id);
+		goto out;
+	}
+	if (!eng->have_veh) {
 		e = cv_vehicle_get(st, txn, eng->vid, &eng->veh);
 		eng->have_veh = !e;
 	}
@@ -410,9 +545,9 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	if (wt->b2b)
 		cv_strlcpy(n->fid, wt->owner + 2, sizeof(n->fid));
 	/* the monitor's attributes, then those it adds to its callback's webhook */
-	for (size_t i = 0; i < m->nattrs && n->nattrs < CV_CB_ATTRS_MAX; i++)
+	for (size_t i = 0; i < m->nattrs && n->nattrs < CV_NOTE_ATTRS; i++)
 		n->attrs[n->nattrs++] = m->attrs[i];
-	for (size_t i = 0; i < m->ncbattrs && n->nattrs < CV_CB_ATTRS_MAX; i++)
+	for (size_t i = 0; i < m->ncbattrs && n->nattrs < CV_NOTE_ATTRS; i++)
 		n->attrs[n->nattrs++] = m->cbattrs[i];
 	n->body = b.p;
 	n->body_len = b.len;
@@ -480,6 +615,7 @@ enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *e
 
 void cv_engine_free(struct cv_engine *eng)
 {
+	cv_buf_release(&eng->extras);
 	free(eng->w);
 	eng->w = NULL;
 	eng->n = eng->cap = 0;

@@ -7,9 +7,11 @@
  * (store.h): one cursor range for the vehicle's own (B2C, scope "v" vid)
  * and one per fleet it belongs to (B2B, scope "f" fleet id), never a scan
  * of every monitor. A watch record is the monitor as the engine needs it,
- * packed (its triggers, status, callback, refreshEvent); cv_monitor_put
- * and cv_monitor_del keep it in step with the monitor record, in their
- * transaction.
+ * packed (its triggers, status, callback, refreshEvent, and what a firing
+ * adds: extendedEventParam and attributes); cv_monitor_put and
+ * cv_monitor_del keep it in step with the monitor record, in their
+ * transaction. The states (mstate, vid . owner \0 id) of a vehicle are one
+ * cursor range too: loading costs a few cursor reads whatever the count.
  *
  * For each sample, in time order, a monitor's condition is computed from
  * the vehicle's state before the sample and after it (monitor.h). It
@@ -33,6 +35,7 @@ struct cv_watch {
 	uint8_t b2b;
 	int32_t refresh_s;
 	struct cv_mon_def def;
+	size_t extra_off, extra_len;    /* extendedEventParam and attributes, packed, in the engine's extras */
 	/* mstate */
 	uint8_t truth;
 	int64_t fired;                  /* the sample time of its last firing (ms), 0 never */
@@ -45,6 +48,7 @@ struct cv_engine {
 	int64_t now;
 	struct cv_watch *w;
 	size_t n, cap;
+	struct cv_buf extras;           /* the watches' packed extras */
 	bool have_veh;
 	struct cv_vehicle veh;          /* read at the first firing (its VIN) */
 	size_t fired;                   /* notifications queued (for tests and logs) */

@@ -114,7 +114,7 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 	cv_rd_str(&rd, n->vin, sizeof(n->vin));
 	cv_rd_str(&rd, n->fid, sizeof(n->fid));
 	n->nattrs = (size_t)cv_rd_uint(&rd, 1);
-	if (n->nattrs > CV_CB_ATTRS_MAX)
+	if (n->nattrs > CV_NOTE_ATTRS)
 		rd.bad = true;
 	for (size_t i = 0; i < n->nattrs && !rd.bad; i++) {
 		n->attrs[i].type = (uint8_t)cv_rd_uint(&rd, 1);
@@ -168,7 +168,7 @@ enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n)
 	n->batch = 0;
 	e = cv_note_encode(n, &b);
 	if (!e)
-		e = cv_store_put(st, CV_DB_OUTBOX, txn, k, pl + 8, b.p, b.len, 0);
+		e = cv_store_put(st, CV_DB_OUTBOX, txn, k, pl + 8, b.p, b.len, DB_NOOVERWRITE);
 	if (!e)
 		cv_store_touch(st, txn, CV_GEN_OUTBOX);
 	cv_buf_release(&b);

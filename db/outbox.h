@@ -25,7 +25,8 @@
 enum cv_note_kind { CV_NOTE_MONITOR = 1, CV_NOTE_REMOTE = 2 };
 
 #define CV_NOTE_WIDLEN 16                       /* bytes of a webhook id */
-#define CV_NOTE_BODY_MAX (256u * 1024)
+#define CV_NOTE_BODY_MAX (128u * 1024)       /* half a bulk read (cv_store_scan) */
+#define CV_NOTE_ATTRS (2 * CV_CB_ATTRS_MAX)
 
 struct cv_note {
 	/* the callback, and the place in its queue (set by cv_outbox_add) */
@@ -45,8 +46,8 @@ struct cv_note {
 	char vid[CV_VID_HEXLEN + 1];
 	char vin[CV_VIN_MAX + 1];
 	char fid[CV_LOGIN_MAX + 1];                 /* B2B: the fleet; "" on B2C */
-	/* the monitor's own attributes (Header, Query, Body), as given */
-	struct cv_cb_attr attrs[CV_CB_ATTRS_MAX];
+	/* the monitor's own attributes (Header, Query, Body) and those it adds to the webhook, as given */
+	struct cv_cb_attr attrs[CV_NOTE_ATTRS];
 	size_t nattrs;
 	/* the event: B2C monitorEvent, B2B MonitorEvent (webhook templates) */
 	char *body;                                 /* owned (cv_note_clear) */

@@ -280,7 +280,12 @@ static enum cv_err vehfleets_fill(struct cv_store *st)
 			goto out;
 		}
 		k.flags = d.flags = DB_DBT_PARTIAL;
-		have[i] = c[i]->get(c[i], &k, &d, DB_FIRST) == 0;
+		ret = c[i]->get(c[i], &k, &d, DB_FIRST);
+		if (ret && ret != DB_NOTFOUND) {
+			e = cv_store_err(ret);
+			goto out;
+		}
+		have[i] = ret == 0;
 	}
 	e = CV_OK;
 out:

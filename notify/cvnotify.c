@@ -39,6 +39,8 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,6 +173,9 @@ static void launch(struct walk *w)
 	curl_easy_setopt(f->h, CURLOPT_HTTPHEADER, f->hl);
 	curl_easy_setopt(f->h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(f->h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* straight to the target: a proxy from the environment would be the
+	 * only address the guard sees */
+	curl_easy_setopt(f->h, CURLOPT_PROXY, "");
 	curl_easy_setopt(f->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(f->h, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT, timeout_s);
@@ -463,6 +468,36 @@ static bool collect(int64_t now)
 
 /* ---- main ------------------------------------------------------------------- */
 
+/*
+ * One cvnotify per store: two would each send what the other has in
+ * flight, and out of order. An flock() on CVAPI_HOME/cvnotify.lock, held
+ * until exit (a killed one releases it at once); a second one says so and
+ * waits for it.
+ */
+static int one_at_a_time(const char *home)
+{
+	char path[4096];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/cvnotify.lock", home) >= sizeof(path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0660);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	fprintf(stderr, PROG ": another cvnotify delivers this store: waiting for it to end\n");
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR || stop) {
+			close(fd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -541,6 +576,8 @@ int main(int argc, char **argv)
 		cv_die(PROG ": curl_global_init failed");
 	if (cv_store_owner(home))
 		return 2;
+	if (one_at_a_time(home))
+		return stop ? 0 : 2;
 	if (cv_store_open(&st, home, 0)) {
 		/* stopped while waiting for the store: nothing of ours to release (as cgi/serve.c) */
 		if (stop)

@@ -39,7 +39,7 @@ static bool parse_cidr(const char *s, unsigned char addr[16], int *bits)
 		char *end;
 
 		b = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end)
+		if (end == slash + 1 || *end || b < 0)
 			return false;
 	}
 	if (inet_pton(AF_INET, host, &a4) == 1) {

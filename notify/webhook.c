@@ -102,12 +102,18 @@ static void url_escape(struct cv_buf *b, const char *s)
 static void add_header(struct cv_wh_request *rq, const char *name, const char *value)
 {
 	size_t n = strlen(name) + 2 + strlen(value) + 1;
+	char *h;
 
 	if (rq->nheaders == CV_WH_HEADERS)
 		return;
-	rq->headers[rq->nheaders] = cv_malloc(n);
-	snprintf(rq->headers[rq->nheaders], n, "%s: %s", name, value);
-	rq->nheaders++;
+	h = cv_malloc(n);
+	snprintf(h, n, "%s: %s", name, value);
+	/* a variable's value (a callback's label...) may hold anything: no
+	 * line break or other control character reaches the request */
+	for (char *p = h; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	rq->headers[rq->nheaders++] = h;
 }
 
 enum cv_err cv_wh_build(const struct cv_callback *cb, struct cv_note *const *notes, size_t n, int64_t now_s,
@@ -125,8 +131,26 @@ enum cv_err cv_wh_build(const struct cv_callback *cb, struct cv_note *const *not
 	if (!n)
 		return CV_EINVAL;
 	memcpy(rq->id, "msg_", 4);
-	for (size_t i = 0; i < CV_NOTE_WIDLEN; i++)
-		snprintf(rq->id + 4 + 2 * i, 3, "%02x", first->wid[i]);
+	{
+		/* one note: its id; a batch: a digest of its notes' ids, so that a
+		 * batch sent again with more notes in it is not taken for a repeat */
+		unsigned char d[EVP_MAX_MD_SIZE];
+		const unsigned char *id = first->wid;
+
+		if (n > 1) {
+			EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+			if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL))
+				cv_die("cvnotify: SHA-256 failed");
+			for (size_t i = 0; i < n; i++)
+				EVP_DigestUpdate(c, notes[i]->wid, sizeof(notes[i]->wid));
+			EVP_DigestFinal_ex(c, d, NULL);
+			EVP_MD_CTX_free(c);
+			id = d;
+		}
+		for (size_t i = 0; i < CV_NOTE_WIDLEN; i++)
+			snprintf(rq->id + 4 + 2 * i, 3, "%02x", id[i]);
+	}
 
 	/* the target, then the Query attributes */
 	cv_buf_adds(&rq->url, cb->target);

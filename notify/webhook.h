@@ -13,8 +13,9 @@
  * Body ones the body's `attributes`. A value that is a variable ($vin,
  * $monitorId...: compared without case) is replaced by what it stands for.
  *
- * Every request is signed the Standard Webhooks way: webhook-id (the first
- * note's id: the same on every attempt of the same batch),
+ * Every request is signed the Standard Webhooks way: webhook-id (the
+ * note's id; for a batch, a digest of its notes' ids: the same on every
+ * attempt of the same batch, another for a different batch),
  * webhook-timestamp (seconds), and webhook-signature "v1," + base64 of
  * HMAC-SHA256(secret, id "." timestamp "." body).
  */

@@ -364,6 +364,29 @@ static void test_refresh_and_order(void)
 	ok(h.n < 2 || memcmp(h.notes[0].wid, h.notes[1].wid, CV_NOTE_WIDLEN), "each with its own webhook id");
 	heads_clear(&h);
 
+	/* a new definition starts afresh: true already, it fires on the next sample */
+	{
+		struct cv_monitor m2;
+		static const char fuel_20[] =
+			"{\"triggers\": [{\"name\": \"f\", \"data\": {\"data\": \"vehicle.energy.fuel.level\", "
+			"\"op\": \"lowerThan\", \"value\": [\"20\"]}}]}";
+
+		s[0] = at_place(1215, 48.8, 2.3, 8);
+		is_int(upload(&veh, s, 1, NULL), 0, "still below: no reminder yet");
+		ok(mk_monitor(&m2, "u:ann", "mon2", "cb2", veh.id, false, fuel_20, 60), "the monitor replaced: below 20%%");
+		cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &m2 });
+		s[0] = at_place(1220, 48.8, 2.3, 8);
+		is_int(upload(&veh, s, 1, NULL), 1, "the replaced monitor fires as new");
+		m2.status = CV_CB_PAUSED;
+		cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &m2 });
+		m2.status = CV_CB_RUNNING;
+		cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &m2 });
+		s[0] = at_place(1225, 48.8, 2.3, 8);
+		is_int(upload(&veh, s, 1, NULL), 0, "paused and resumed: it remembers what it saw");
+		drain(&h);
+		heads_clear(&h);
+	}
+
 	/* a deleted callback takes its queue (and its monitors) with it */
 	s[0] = at_place(2000, 48.8, 2.3, 50);
 	s[1] = at_place(2010, 48.8, 2.3, 5);

@@ -200,6 +200,13 @@ apiSuite('notify', (srv, it) => {
 		nd = await startNotify(srv);
 	});
 
+	it('one cvnotify per store: a second one waits for the first', async () => {
+		const second = await startNotify(srv, { ready: /another cvnotify delivers this store: waiting/ });
+		const end = await second.stop();
+		assert.equal(end.code, 0, second.log());
+		assert.ok(!/delivering the outbox/.test(second.log()), 'it never delivered');
+	});
+
 	it('set-down: cvnotify stops cleanly', async () => {
 		const end = await nd.stop();
 		assert.equal(end.code, 0, nd.log());

@@ -92,7 +92,7 @@ export function verifySignature(secret, headers, text) {
  * receiver is local). Its stderr is kept: nd.log(). Killed with the test
  * process if it is still running.
  */
-export function startNotify(srv, { args = [], env = {} } = {}) {
+export function startNotify(srv, { args = [], env = {}, ready = /delivering the outbox/ } = {}) {
 	const bin = join(BUILDDIR, 'notify', 'cvnotify');
 	const o = {
 		env: { ...srv.env, CVAPI_HOME: srv.home, CVAPI_NOTIFY_ALLOW: 'loopback', ...env },
@@ -146,5 +146,5 @@ export function startNotify(srv, { args = [], env = {} } = {}) {
 			return end;
 		},
 	};
-	return nd.waitLog(/delivering the outbox/).then(() => nd);
+	return nd.waitLog(ready).then(() => nd);
 }

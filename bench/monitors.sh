@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# monitors.sh [SECONDS]
+#
+# What monitors cost, and how fast cvnotify delivers, in one run.
+#
+# 1. Uploads with and without monitors. A fresh store, VEHICLES vehicles,
+#    lighttpd with PROCS processes per program (as upload.sh). upload-gen
+#    sends batches of BATCH samples for SECONDS with no monitor at all;
+#    then MONITORS monitors are made through the API (one callback, the
+#    monitors spread over the vehicles: zones far away, fuel below 3%,
+#    speed above 200 km/h, and one in 25 on vehicle.kinetic.moving
+#    onChange, which fires at every stop and start), and upload-gen runs
+#    again on a new stretch of time. Samples/s of both runs, and their
+#    ratio (the target: monitors cost under 20%).
+# 2. Deliveries. CALLBACKS callbacks to a local receiver (bench/notify-rx.mjs,
+#    Node, 204 at once), each with a zone monitor on one more vehicle;
+#    NBATCH uploads of 50 samples driving in and out of the zone queue
+#    NBATCH x 25 x CALLBACKS notifications while cvnotify is stopped. Then
+#    cvnotify starts (--flights CALLBACKS) and the time until the receiver
+#    has every one (distinct webhook-ids) gives deliveries/s, each recorded
+#    in a durable commit. The reference in the same run: the receiver's own
+#    rate, wrk posting a body of the same size to it for 5 s with as many
+#    connections.
+# The last line:
+#   monitors: uploads X samples/s without, Y with M monitors (Y/X); deliveries D/s (receiver alone R/s)
+#
+# Environment: CVAPI_BUILD (a release build; default the source tree),
+# VEHICLES [8], MONITORS [1000], BATCH [100], PROCS [2], CALLBACKS [64],
+# NBATCH [16], KEEP_WORK=1. Exit status 0; 1 on failure.
+set -euo pipefail
+PROG=monitors.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+[[ $# -le 1 ]] || { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+SECS=${1:-10}
+VEHICLES=${VEHICLES:-8} MONITORS=${MONITORS:-1000} BATCH=${BATCH:-100} PROCS=${PROCS:-2}
+CALLBACKS=${CALLBACKS:-64} NBATCH=${NBATCH:-16}
+CVB_MAX_SECONDS=${CVB_MAX_SECONDS:-1800}
+cvb_setup
+cvb_build_tools
+[[ -x $BUILDDIR/notify/cvnotify ]] || cvb_die "$BUILDDIR/notify/cvnotify is missing: build cvapi first"
+GEN=("$BENCHBIN/upload-gen"); [[ $(nproc) -ne 2 ]] || GEN=(taskset -c 1 "$BENCHBIN/upload-gen")
+
+echo "monitors.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(cvb_machine)"
+echo "cvapi $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?'), build $BUILDDIR"
+
+# ---------------------------------------------------------------- store, vehicles, server
+cvb_store "$WORK/store"
+HOME_DB=$WORK/store/db
+energies=(petrol electric phev diesel)
+: >"$WORK/vehicles.txt"
+: >"$WORK/ids.txt"
+for ((i = 1; i <= VEHICLES + 1; i++)); do
+  vin=$(printf 'VR3MNTRX%09d' "$i")
+  out=$("$BUILDDIR/tools/cvctl" -H "$HOME_DB" vehicle add "$vin" --owner demo --energy "${energies[$(((i - 1) % 4))]}") \
+    || cvb_die "cvctl vehicle add $vin failed"
+  id=$(sed -n 's/^id=//p' <<<"$out") cred=$(sed -n 's/^credential=//p' <<<"$out")
+  if ((i <= VEHICLES)); then
+    echo "$vin ${energies[$(((i - 1) % 4))]} $cred" >>"$WORK/vehicles.txt"
+    echo "$id" >>"$WORK/ids.txt"
+  else
+    LAST_VIN=$vin LAST_ID=$id LAST_CRED=$cred
+  fi
+done
+TOKEN=$("$BUILDDIR/tools/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
+PORT=$(cvb_free_port)
+cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$PROCS"
+API=http://127.0.0.1:$PORT/connectedcar/v4
+export API TOKEN
+
+gen_run() { # TAG DAYS_AGO -> samples/s
+  local start=$((($(date +%s) - $2 * 86400) * 1000)) line
+  "${GEN[@]}" --url "http://127.0.0.1:$PORT" --vehicles "$WORK/vehicles.txt" --batch "$BATCH" \
+    --seconds "$SECS" --start-ms "$start" --tag "$1" >"$WORK/gen.$1" 2>"$WORK/gen.$1.err" \
+    || echo "upload-gen $1 reported errors: $(head -3 "$WORK/gen.$1.err")" >&2
+  line=$(grep '^UPLOAD ' "$WORK/gen.$1") || cvb_die "upload-gen gave no result: $(cat "$WORK/gen.$1.err")"
+  sed -n 's/.* samples_per_s=\([^ ]*\).*/\1/p' <<<"$line"
+}
+
+# POST every line of FILE (path TAB body) with 8 at a time; prints the ids answered (key $2)
+post_all() {
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    const [file, key] = process.argv.slice(1);
+    const jobs = readFileSync(file, "utf8").trim().split("\n").map((l) => l.split("\t"));
+    let i = 0, bad = 0; const out = [];
+    async function worker() {
+      while (i < jobs.length) {
+        const [path, body] = jobs[i++];
+        const r = await fetch(process.env.API + path, { method: "POST", body,
+          headers: { authorization: `Bearer ${process.env.TOKEN}`, "content-type": "application/json" } });
+        const t = await r.text();
+        if (r.status >= 300) { bad++; if (bad < 4) console.error(r.status, t.slice(0, 200)); continue; }
+        out.push(JSON.parse(t)[key]);
+      }
+    }
+    await Promise.all(Array.from({ length: 8 }, worker));
+    console.log(out.join("\n"));
+    process.exit(bad ? 1 : 0);' "$1" "$2"
+}
+
+# ---------------------------------------------------------------- 1. uploads with and without monitors
+echo
+echo "1. uploads: $VEHICLES vehicles, batches of $BATCH samples, ${SECS} s per run"
+R0=$(gen_run none 40)
+echo "   no monitors:        $R0 samples/s"
+CB=$(curl -sS -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d '{"type":["Monitor"],"callback":{"webhook":{"name":"bench","target":"http://127.0.0.1:9/none"}}}' "$API/user/callbacks" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).callbackId))')
+[[ $CB =~ ^[0-9a-f]{32}$ ]] || cvb_die "no callback: $CB"
+: >"$WORK/monitors.jobs"
+mapfile -t IDS <"$WORK/ids.txt"
+for ((j = 0; j < MONITORS; j++)); do
+  vid=${IDS[$((j % VEHICLES))]}
+  if ((j % 25 == 0)); then
+    t='{"name":"m","data":{"data":"vehicle.kinetic.moving","op":"onChange"}}'
+  else case $((j % 3)) in
+    0) t="{\"name\":\"far\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":1,\"center\":{\"latitude\":$((10 + j % 50)).5,\"longitude\":10}}}}" ;;
+    1) t='{"name":"fuel","data":{"data":"vehicle.energy.fuel.level","op":"lowerThan","value":["3"]}}' ;;
+    2) t='{"name":"fast","data":{"data":"vehicle.kinetic.speed","op":"greaterThan","value":["200"]}}' ;;
+  esac; fi
+  printf '/user/vehicles/%s/callbacks/%s/monitors\t{"label":"bench %d","triggerParam":{"triggers":[%s]}}\n' "$vid" "$CB" "$j" "$t" >>"$WORK/monitors.jobs"
+done
+t0=$(date +%s.%N)
+post_all "$WORK/monitors.jobs" monitorId >"$WORK/monitor.ids" || cvb_die "making the monitors failed"
+t1=$(date +%s.%N)
+echo "   made $(wc -l <"$WORK/monitor.ids") monitors in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}') s"
+R1=$(gen_run with 20)
+DBSTAT=$(command -v db5.3_stat || command -v db_stat || true)
+QUEUED=$([[ -z $DBSTAT ]] || "$DBSTAT" -h "$HOME_DB" -d outbox.db 2>/dev/null | awk '/Number of unique keys in the tree/{print $1}')
+echo "   $MONITORS monitors:     $R1 samples/s (ratio $(awk -v a="$R1" -v b="$R0" 'BEGIN{printf "%.3f", a / b}'); notifications queued: ${QUEUED:-?})"
+curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $TOKEN" "$API/user/callbacks/$CB"
+
+# ---------------------------------------------------------------- 2. deliveries
+TOTAL=$((NBATCH * 25 * CALLBACKS))
+echo
+echo "2. deliveries: $CALLBACKS callbacks, $TOTAL notifications queued, then cvnotify (--flights $CALLBACKS)"
+RXPORT=$(cvb_free_port)
+# the reference: the receiver alone, wrk posting a notification-sized body
+node "$SRCDIR/bench/notify-rx.mjs" "$RXPORT" 0 >"$WORK/rxref.out" 2>&1 &
+RXREF=$!; CVB_PIDS+=("$RXREF")
+for i in $(seq 100); do grep -q READY "$WORK/rxref.out" && break; sleep 0.05; done
+body=$(head -c 900 /dev/zero | tr '\0' 'x')
+cat >"$WORK/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '{"callbackId":"$body"}'
+wrk.headers["Content-Type"] = "application/json"
+EOF
+REF=$(wrk -t1 -c"$CALLBACKS" -d5s -s "$WORK/post.lua" "http://127.0.0.1:$RXPORT/hook" | awk '/^Requests\/sec/{printf "%.0f", $2}')
+cvb_stop "$RXREF"
+echo "   receiver alone (wrk, $CALLBACKS connections): $REF requests/s"
+
+: >"$WORK/cb.jobs"
+for ((c = 0; c < CALLBACKS; c++)); do
+  printf '/user/callbacks\t{"type":["Monitor"],"callback":{"webhook":{"name":"rx%d","target":"http://127.0.0.1:%d/hook"}}}\n' "$c" "$RXPORT" >>"$WORK/cb.jobs"
+done
+post_all "$WORK/cb.jobs" callbackId >"$WORK/cb.ids" || cvb_die "making the callbacks failed"
+: >"$WORK/mon2.jobs"
+while read -r cb; do
+  printf '/user/vehicles/%s/callbacks/%s/monitors\t{"triggerParam":{"triggers":[{"name":"z","zone":{"transition":"Out","place":{"radius":1,"center":{"latitude":45,"longitude":5}}}}]}}\n' "$LAST_ID" "$cb" >>"$WORK/mon2.jobs"
+done <"$WORK/cb.ids"
+post_all "$WORK/mon2.jobs" monitorId >/dev/null || cvb_die "making the zone monitors failed"
+now=$(date +%s)
+t0=$(date +%s.%N)
+for ((b = 0; b < NBATCH; b++)); do
+  node -e '
+    const [b, now] = process.argv.slice(1).map(Number);
+    const samples = [];
+    for (let i = 0; i < 50; i++)
+      samples.push({ at: new Date((now - 7200 + b * 60 + i) * 1000).toISOString(), position: { lat: i % 2 ? 45.05 : 45, lon: 5 } });
+    process.stdout.write(JSON.stringify({ messageId: `zone-${b}`, samples }));' "$b" "$now" >"$WORK/batch.json"
+  code=$(curl -sS -o "$WORK/batch.out" -w '%{http_code}' -H "Authorization: Bearer $LAST_CRED" -H 'Content-Type: application/json' \
+    --data-binary @"$WORK/batch.json" "http://127.0.0.1:$PORT/telematics/v1/vehicles/$LAST_VIN/messages")
+  [[ $code == 200 ]] || cvb_die "upload $b: $code $(cat "$WORK/batch.out")"
+done
+t1=$(date +%s.%N)
+echo "   queued $TOTAL in $NBATCH uploads: $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}') s"
+node "$SRCDIR/bench/notify-rx.mjs" "$RXPORT" "$TOTAL" >"$WORK/rx.out" 2>&1 &
+RX=$!; CVB_PIDS+=("$RX")
+for i in $(seq 100); do grep -q READY "$WORK/rx.out" && break; sleep 0.05; done
+s0=$(date +%s%3N)
+CVAPI_HOME=$HOME_DB CVAPI_NOTIFY_ALLOW=loopback "$BUILDDIR/notify/cvnotify" --flights "$CALLBACKS" 2>"$WORK/cvnotify.log" &
+ND=$!; CVB_PIDS+=("$ND")
+wait "$RX" || cvb_die "the receiver failed: $(cat "$WORK/rx.out")"
+line=$(grep '^RX ' "$WORK/rx.out") || cvb_die "the receiver gave no result"
+last=$(sed -n 's/.* last_ms=\([0-9]*\).*/\1/p' <<<"$line")
+n=$(sed -n 's/.* n=\([0-9]*\).*/\1/p' <<<"$line")
+D=$(awk -v t="$TOTAL" -v a="$s0" -v b="$last" 'BEGIN{printf "%.0f", t / (b - a) * 1000}')
+echo "   delivered $TOTAL (requests received: $n) in $(awk -v a="$s0" -v b="$last" 'BEGIN{printf "%.2f", (b - a) / 1000}') s from cvnotify's start: $D deliveries/s"
+cvb_stop "$ND"
+echo
+echo "monitors: uploads $R0 samples/s without, $R1 with $MONITORS monitors ($(awk -v a="$R1" -v b="$R0" 'BEGIN{printf "%.2f", a / b}')); deliveries $D/s (receiver alone $REF/s)"
