@@ -8,7 +8,7 @@
 #    sends batches of BATCH samples for SECONDS with no monitor at all;
 #    then MONITORS monitors are made through the API (one callback, the
 #    monitors spread over the vehicles: zones far away, fuel below 3%,
-#    speed above 200 km/h, and one in 25 on vehicle.kinetic.moving
+#    speed above 200 km/h, and one in 100 on vehicle.kinetic.moving
 #    onChange, which fires at every stop and start), and upload-gen runs
 #    again on a new stretch of time. Samples/s of both runs, and their
 #    ratio (the target: monitors cost under 20%).
@@ -111,7 +111,7 @@ CB=$(curl -sS -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/js
 mapfile -t IDS <"$WORK/ids.txt"
 for ((j = 0; j < MONITORS; j++)); do
   vid=${IDS[$((j % VEHICLES))]}
-  if ((j % 25 == 0)); then
+  if ((j % 100 == 0)); then
     t='{"name":"m","data":{"data":"vehicle.kinetic.moving","op":"onChange"}}'
   else case $((j % 3)) in
     0) t="{\"name\":\"far\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":1,\"center\":{\"latitude\":$((10 + j % 50)).5,\"longitude\":10}}}}" ;;

@@ -194,11 +194,22 @@ struct scan {
 	enum cv_err e;
 };
 
+/*
+ * The watches of one upload live in an array the process keeps from one
+ * upload to the next (a process serves one request at a time): a few
+ * hundred of them are a few hundred KB, which malloc would otherwise map
+ * and unmap, page faults included, on every upload.
+ */
+static struct cv_watch *pool;
+static size_t pool_cap;
+
 static struct cv_watch *watch_new(struct cv_engine *eng)
 {
 	if (eng->n == eng->cap) {
-		eng->cap = eng->cap ? 2 * eng->cap : 4;
-		eng->w = cv_realloc(eng->w, eng->cap * sizeof(*eng->w));
+		eng->cap = eng->cap ? 2 * eng->cap : 16;
+		pool = cv_realloc(pool, eng->cap * sizeof(*pool));
+		pool_cap = eng->cap;
+		eng->w = pool;
 	}
 	memset(&eng->w[eng->n], 0, sizeof(eng->w[0]));
 	return &eng->w[eng->n];
@@ -342,6 +353,8 @@ enum cv_err cv_engine_load(struct cv_store *st, DB_TXN *txn, const char *vid, in
 
 	memset(eng, 0, sizeof(*eng));
 	cv_buf_init(&eng->extras, 0);
+	eng->w = pool;
+	eng->cap = pool_cap;
 	eng->vid = vid;
 	eng->now = now;
 	cv_vid_bytes(vid, eng->vidb);
@@ -616,7 +629,6 @@ enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *e
 void cv_engine_free(struct cv_engine *eng)
 {
 	cv_buf_release(&eng->extras);
-	free(eng->w);
-	eng->w = NULL;
+	eng->w = NULL;              /* the pool stays for the next upload */
 	eng->n = eng->cap = 0;
 }
