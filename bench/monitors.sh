@@ -25,15 +25,16 @@
 #   monitors: uploads X samples/s without, Y with M monitors (Y/X); deliveries D/s (receiver alone R/s)
 #
 # Environment: CVAPI_BUILD (a release build; default the source tree),
-# VEHICLES [8], MONITORS [1000], BATCH [100], PROCS [2], CALLBACKS [64],
+# VEHICLES [8], MONITORS [1000], FIRE_EVERY [100: one monitor in 100 is the
+# onChange one], BATCH [100], PROCS [2], CALLBACKS [64],
 # NBATCH [16], KEEP_WORK=1. Exit status 0; 1 on failure.
 set -euo pipefail
 PROG=monitors.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-[[ $# -le 1 ]] || { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ $# -le 1 ]] || { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 SECS=${1:-10}
 VEHICLES=${VEHICLES:-8} MONITORS=${MONITORS:-1000} BATCH=${BATCH:-100} PROCS=${PROCS:-2}
-CALLBACKS=${CALLBACKS:-64} NBATCH=${NBATCH:-16}
+CALLBACKS=${CALLBACKS:-64} NBATCH=${NBATCH:-16} FIRE_EVERY=${FIRE_EVERY:-100}
 CVB_MAX_SECONDS=${CVB_MAX_SECONDS:-1800}
 cvb_setup
 cvb_build_tools
@@ -111,7 +112,7 @@ CB=$(curl -sS -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/js
 mapfile -t IDS <"$WORK/ids.txt"
 for ((j = 0; j < MONITORS; j++)); do
   vid=${IDS[$((j % VEHICLES))]}
-  if ((j % 100 == 0)); then
+  if ((j % FIRE_EVERY == 0)); then
     t='{"name":"m","data":{"data":"vehicle.kinetic.moving","op":"onChange"}}'
   else case $((j % 3)) in
     0) t="{\"name\":\"far\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":1,\"center\":{\"latitude\":$((10 + j % 50)).5,\"longitude\":10}}}}" ;;
