@@ -402,11 +402,14 @@ enum cv_err cv_mon_parse(json_object *tp, bool b2b, struct cv_mon_def *def, char
 			bad(&rd, "%s: exactly one of zone, time or data", where);
 			return CV_EINVAL;
 		}
-		if (json_object_object_get_ex(o, "time", NULL)) {
-			bad(&rd, "%s.time: time triggers are not served yet", where);
-			return CV_EINVAL;
-		}
-		if (json_object_object_get_ex(o, "zone", &kv)) {
+		if (json_object_object_get_ex(o, "time", &kv)) {
+			char tw[64];
+
+			snprintf(tw, sizeof(tw), "%s.time", where);
+			if (cv_tw_parse(kv, tw, &t->tw, err, errsz) != CV_OK)
+				return CV_EINVAL;
+			t->kind = CV_MON_TIME;
+		} else if (json_object_object_get_ex(o, "zone", &kv)) {
 			char zw[64];
 
 			snprintf(zw, sizeof(zw), "%s.zone", where);
@@ -516,6 +519,9 @@ void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
 			cv_jw_end(w);
 			cv_jw_end(w);
 			cv_jw_end(w);
+		} else if (t->kind == CV_MON_TIME) {
+			cv_jw_key(w, "time");
+			cv_tw_render(w, &t->tw);
 		} else {
 			const struct data_def *d = &datas[t->data];
 
@@ -594,6 +600,8 @@ enum cv_err cv_mon_pack(const struct cv_mon_def *def, struct cv_buf *out)
 				e = cv_wr_uint(out, t->has_previous, 1);
 			if (!e && t->has_previous)
 				e = pack_cond(out, &t->previous);
+		} else if (!e && t->kind == CV_MON_TIME) {
+			e = cv_tw_pack(&t->tw, out);
 		}
 	}
 	if (!e)
@@ -634,6 +642,8 @@ enum cv_err cv_mon_unpack(struct cv_rd *rd, struct cv_mon_def *def)
 			t->has_previous = (uint8_t)cv_rd_uint(rd, 1);
 			if (t->has_previous)
 				unpack_cond(rd, &t->previous);
+		} else if (t->kind == CV_MON_TIME) {
+			cv_tw_unpack(rd, &t->tw);
 		} else {
 			rd->bad = true;
 		}
@@ -681,8 +691,11 @@ static bool cond_holds(const struct cv_mon_cond *c, int64_t v)
 	}
 }
 
-static bool trigger_holds(const struct cv_mon_trigger *t, const struct cv_state *before, const struct cv_state *after)
+static bool trigger_holds(const struct cv_mon_trigger *t, const struct cv_state *before, const struct cv_state *after,
+			  int64_t at)
 {
+	if (t->kind == CV_MON_TIME)
+		return at > 0 && cv_tw_holds(&t->tw, at);
 	if (t->kind == CV_MON_ZONE) {
 		bool inside;
 
@@ -718,19 +731,28 @@ static bool trigger_holds(const struct cv_mon_trigger *t, const struct cv_state 
 	return false;
 }
 
-uint32_t cv_mon_truths(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after)
+uint32_t cv_mon_truths(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after,
+		       int64_t at)
 {
 	uint32_t m = 0;
 
 	for (size_t i = 0; i < def->ntrig; i++)
-		if (trigger_holds(&def->trig[i], before, after))
+		if (trigger_holds(&def->trig[i], before, after, at))
 			m |= 1u << i;
 	return m;
 }
 
-bool cv_mon_eval(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after)
+bool cv_mon_eval(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after, int64_t at)
 {
-	return cv_boolexp_eval(&def->exp, cv_mon_truths(def, before, after));
+	return cv_boolexp_eval(&def->exp, cv_mon_truths(def, before, after, at));
+}
+
+bool cv_mon_timed(const struct cv_mon_def *def)
+{
+	for (size_t i = 0; i < def->ntrig; i++)
+		if (def->trig[i].kind == CV_MON_TIME)
+			return true;
+	return false;
 }
 
 void cv_mon_render_values(struct cv_jw *w, const struct cv_mon_def *def, uint32_t truths,

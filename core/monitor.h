@@ -19,7 +19,9 @@
  *           onChange     no value: holds on the sample that changes it
  *         and on B2C a `previous` condition (equalsTo or includedIn) that
  *         the value before the sample must meet.
- *   time  (not yet: refused with a 400 saying so)
+ *   time  windows of time in a time zone (timewin.h): holds while the
+ *         sample's time (or, from cvnotify's timer, the current time) is
+ *         inside one.
  *
  * A trigger's truth is computed from the state before a sample and after
  * it (cv_mon_eval): a state trigger (zone, equalsTo...) from the state
@@ -36,6 +38,7 @@
 #include "buf.h"
 #include "jw.h"
 #include "pack.h"
+#include "timewin.h"
 #include "vdata.h"
 
 #include <json-c/json.h>
@@ -70,6 +73,8 @@ struct cv_mon_trigger {
 	struct cv_mon_cond cond;
 	uint8_t has_previous;
 	struct cv_mon_cond previous;
+	/* time */
+	struct cv_tw tw;
 };
 
 struct cv_mon_def {
@@ -108,10 +113,17 @@ enum cv_err cv_mon_unpack(struct cv_rd *rd, struct cv_mon_def *def);
 void cv_mon_render_values(struct cv_jw *w, const struct cv_mon_def *def, uint32_t truths,
 			  const struct cv_state *before, const struct cv_state *after);
 
-/* Each trigger's truth (bit i: trig[i]) for a sample taking the vehicle from `before` to `after`. */
-uint32_t cv_mon_truths(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after);
+/*
+ * Each trigger's truth (bit i: trig[i]) for a sample at time `at` (ms)
+ * taking the vehicle from `before` to `after`.
+ */
+uint32_t cv_mon_truths(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after,
+		       int64_t at);
 
 /* The monitor's condition for that sample. */
-bool cv_mon_eval(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after);
+bool cv_mon_eval(const struct cv_mon_def *def, const struct cv_state *before, const struct cv_state *after, int64_t at);
+
+/* true if a trigger of def is a time trigger: its truth changes with time alone. */
+bool cv_mon_timed(const struct cv_mon_def *def);
 
 #endif

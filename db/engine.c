@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define WATCH_VERSION 1
-#define MSTATE_VERSION 1
+#define MSTATE_VERSION 1                /* version, truth, fired (8), seen (8) */
 #define MAX_FLEETS 64                   /* fleets of one vehicle that the engine follows */
 #define WATCH_KEY_MAX (1 + CV_LOGIN_MAX + 1 + CV_CB_OWNER_MAX + 1 + CV_MON_IDLEN)
 #define MSTATE_KEY_MAX (CV_CB_OWNER_MAX + 1 + CV_MON_IDLEN + 1 + 16)
@@ -167,6 +167,11 @@ enum cv_err cv_watch_put(struct cv_store *st, DB_TXN *txn, const struct cv_monit
 	}
 	if (!e)
 		e = cv_store_put(st, CV_DB_WATCH, txn, k, kl, b.p, b.len, 0);
+	/* the timer's index: monitors whose truth changes with time alone */
+	if (!e && cv_mon_timed(&m->def))
+		e = cv_store_put(st, CV_DB_TIMED, txn, k, kl, "", 0, 0);
+	else if (!e && (e = cv_store_del(st, CV_DB_TIMED, txn, k, kl)) == CV_ENOTFOUND)
+		e = CV_OK;
 	cv_buf_release(&b);
 	return e;
 }
@@ -180,6 +185,8 @@ enum cv_err cv_watch_del(struct cv_store *st, DB_TXN *txn, const struct cv_monit
 	if (!kl)
 		return CV_OK;
 	e = cv_store_del(st, CV_DB_WATCH, txn, k, kl);
+	if (!e || e == CV_ENOTFOUND)
+		e = cv_store_del(st, CV_DB_TIMED, txn, k, kl);
 	if (e && e != CV_ENOTFOUND)
 		return e;
 	return states_drop(st, txn, m);
@@ -313,9 +320,10 @@ static int state_one(const void *k, size_t klen, const void *v, size_t vlen, voi
 			if (cv_rd_uint(&rd, 1) == MSTATE_VERSION) {
 				w->truth = (uint8_t)cv_rd_uint(&rd, 1);
 				w->fired = (int64_t)cv_rd_uint(&rd, 8);
+				w->seen = (int64_t)cv_rd_uint(&rd, 8);
 			}
 			if (rd.bad)
-				w->truth = 0, w->fired = 0;
+				w->truth = 0, w->fired = 0, w->seen = 0;
 			break;
 		}
 	}
@@ -541,7 +549,7 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 		cv_jw_kstr(&w, "monitorId", wt->id);
 	}
 	cv_jw_key(&w, "values");
-	cv_mon_render_values(&w, &wt->def, cv_mon_truths(&wt->def, before, after), before, after);
+	cv_mon_render_values(&w, &wt->def, cv_mon_truths(&wt->def, before, after, at), before, after);
 	e = render_extensions(st, txn, &w, m, eng, after);
 	cv_jw_kbool(&w, "refresh", refresh);
 	cv_jw_end(&w);
@@ -575,32 +583,45 @@ out:
 	return e;
 }
 
+/* One watch for one sample (or one tick of the timer: before == after, at = now). */
+static enum cv_err step_one(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, struct cv_watch *w,
+			    const struct cv_state *before, const struct cv_state *after, int64_t at)
+{
+	enum cv_err e = CV_OK;
+	bool truth;
+
+	/* in time order only: a sample older than what the monitor has seen
+	 * (a late one, or one before the timer's last turn) is stored but not
+	 * evaluated, so that it cannot take the monitor back in time */
+	if (w->status != CV_CB_RUNNING || at < w->seen)
+		return CV_OK;
+	/* written with the state when the truth or a firing changes it: what a
+	 * later, older sample must not undo */
+	w->seen = at;
+	truth = cv_mon_eval(&w->def, before, after, at);
+	if (truth && !w->truth) {
+		e = fire(st, txn, eng, w, before, after, at, false);
+		w->fired = at;
+		w->dirty = true;
+	} else if (truth && w->refresh_s > 0 && at - w->fired >= (int64_t)w->refresh_s * 1000) {
+		e = fire(st, txn, eng, w, before, after, at, true);
+		w->fired = at;
+		w->dirty = true;
+	}
+	if (truth != (w->truth != 0)) {
+		w->truth = truth;
+		w->dirty = true;
+	}
+	return e;
+}
+
 enum cv_err cv_engine_step(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, const struct cv_state *before,
 			   const struct cv_state *after, int64_t at)
 {
 	enum cv_err e = CV_OK;
 
-	for (size_t i = 0; i < eng->n && !e; i++) {
-		struct cv_watch *w = &eng->w[i];
-		bool truth;
-
-		if (w->status != CV_CB_RUNNING)
-			continue;
-		truth = cv_mon_eval(&w->def, before, after);
-		if (truth && !w->truth) {
-			e = fire(st, txn, eng, w, before, after, at, false);
-			w->fired = at;
-			w->dirty = true;
-		} else if (truth && w->refresh_s > 0 && at - w->fired >= (int64_t)w->refresh_s * 1000) {
-			e = fire(st, txn, eng, w, before, after, at, true);
-			w->fired = at;
-			w->dirty = true;
-		}
-		if (truth != (w->truth != 0)) {
-			w->truth = truth;
-			w->dirty = true;
-		}
-	}
+	for (size_t i = 0; i < eng->n && !e; i++)
+		e = step_one(st, txn, eng, &eng->w[i], before, after, at);
 	return e;
 }
 
@@ -610,7 +631,7 @@ enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *e
 
 	for (size_t i = 0; i < eng->n && !e; i++) {
 		struct cv_watch *w = &eng->w[i];
-		unsigned char k[MSTATE_KEY_MAX], v[10];
+		unsigned char k[MSTATE_KEY_MAX], v[18];
 		size_t kl;
 
 		if (!w->dirty)
@@ -618,8 +639,10 @@ enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *e
 		kl = mstate_key(k, w->owner, w->id, eng->vidb);
 		v[0] = MSTATE_VERSION;
 		v[1] = w->truth;
-		for (int j = 0; j < 8; j++)
+		for (int j = 0; j < 8; j++) {
 			v[2 + j] = (unsigned char)((uint64_t)w->fired >> (8 * j));
+			v[10 + j] = (unsigned char)((uint64_t)w->seen >> (8 * j));
+		}
 		e = cv_store_put(st, CV_DB_MSTATE, txn, k, kl, v, sizeof(v), 0);
 		w->dirty = false;
 	}
@@ -631,4 +654,112 @@ void cv_engine_free(struct cv_engine *eng)
 	cv_buf_release(&eng->extras);
 	eng->w = NULL;              /* the pool stays for the next upload */
 	eng->n = eng->cap = 0;
+}
+
+/* ---- the timer ---------------------------------------------------------- */
+
+struct tick {
+	const char *vid;
+	const char *owner, *id;
+	int64_t now;
+	size_t fired;
+};
+
+/* One timed monitor and one of its vehicles, at now (cv_txn_fn). */
+static enum cv_err tick_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct tick *t = arg;
+	struct cv_engine eng;
+	struct cv_buf buf = CV_BUF_INIT(0);
+	struct cv_status_rec rec;
+	enum cv_err e;
+
+	t->fired = 0;
+	e = cv_status_get(st, txn, t->vid, &buf, &rec);
+	if (e) {
+		cv_buf_release(&buf);
+		return e == CV_ENOTFOUND ? CV_OK : e;       /* no data yet: nothing to evaluate */
+	}
+	e = cv_engine_load(st, txn, t->vid, t->now, &eng);
+	for (size_t i = 0; i < eng.n && !e; i++) {
+		struct cv_watch *w = &eng.w[i];
+
+		if (!strcmp(w->owner, t->owner) && !strcmp(w->id, t->id))
+			e = step_one(st, txn, &eng, w, &rec.state, &rec.state, t->now);
+	}
+	if (!e)
+		e = cv_engine_save(st, txn, &eng);
+	t->fired = eng.fired;
+	cv_engine_free(&eng);
+	cv_buf_release(&buf);
+	return e;
+}
+
+struct timed_list {
+	char (*keys)[WATCH_KEY_MAX + 1];
+	size_t n, cap;
+};
+
+static int timed_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	struct timed_list *l = arg;
+
+	(void)v;
+	(void)vlen;
+	if (klen > WATCH_KEY_MAX)
+		return 0;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->keys = cv_realloc(l->keys, l->cap * sizeof(*l->keys));
+	}
+	memcpy(l->keys[l->n], k, klen);
+	l->keys[l->n][klen] = '\0';
+	l->n++;
+	return 0;
+}
+
+struct tick_fleet {
+	struct cv_store *st;
+	struct tick *t;
+	size_t fired;
+	enum cv_err e;
+};
+
+static int tick_vehicle(const struct cv_vehicle *v, void *arg)
+{
+	struct tick_fleet *f = arg;
+
+	f->t->vid = v->id;
+	f->e = cv_store_txn(f->st, 0, tick_txn, f->t);
+	f->fired += f->t->fired;
+	return f->e == CV_EPANIC;
+}
+
+enum cv_err cv_engine_tick(struct cv_store *st, int64_t now, size_t *fired)
+{
+	struct timed_list l = { NULL, 0, 0 };
+	enum cv_err e = cv_store_scan(st, CV_DB_TIMED, NULL, "", 0, timed_one, &l);
+
+	*fired = 0;
+	for (size_t i = 0; i < l.n && e != CV_EPANIC; i++) {
+		/* scope \0 owner \0 id: the key has its NULs; the copy ends with one more */
+		const char *scope = l.keys[i], *owner = scope + strlen(scope) + 1, *id = owner + strlen(owner) + 1;
+		struct tick t = { NULL, owner, id, now, 0 };
+
+		if (scope[0] == 'v') {
+			t.vid = scope + 1;
+			e = cv_store_txn(st, 0, tick_txn, &t);
+			*fired += t.fired;
+		} else if (scope[0] == 'f') {
+			struct tick_fleet f = { st, &t, 0, CV_OK };
+			size_t total;
+
+			e = cv_fleet_vehicles(st, NULL, scope + 1, NULL, 0, SIZE_MAX, &total, tick_vehicle, &f);
+			if (!e)
+				e = f.e;
+			*fired += f.fired;
+		}
+	}
+	free(l.keys);
+	return e;
 }

@@ -13,12 +13,15 @@
  * transaction. The states (mstate, vid . owner \0 id) of a vehicle are one
  * cursor range too: loading costs a few cursor reads whatever the count.
  *
- * For each sample, in time order, a monitor's condition is computed from
+ * For each sample, in time order (a sample older than one a monitor has
+ * already seen is not evaluated for it), a monitor's condition is computed from
  * the vehicle's state before the sample and after it (monitor.h). It
  * fires when it becomes true (refresh false), and again every refreshEvent
  * seconds of sample time while it stays true (refresh true). Its last
  * truth and last firing, per vehicle, are kept in mstate. A Paused monitor
- * is not evaluated: resumed, it starts from what it last saw.
+ * is not evaluated: resumed, it starts from what it last saw. A monitor
+ * with a time trigger is also evaluated by cvnotify's timer
+ * (cv_engine_tick), since a window opens and closes without any upload.
  */
 #ifndef CV_ENGINE_H
 #define CV_ENGINE_H
@@ -39,6 +42,7 @@ struct cv_watch {
 	/* mstate */
 	uint8_t truth;
 	int64_t fired;                  /* the sample time of its last firing (ms), 0 never */
+	int64_t seen;                   /* the latest time it was evaluated at (a sample's, or the timer's) */
 	bool dirty;                     /* mstate to write */
 };
 
@@ -66,5 +70,14 @@ enum cv_err cv_engine_step(struct cv_store *st, DB_TXN *txn, struct cv_engine *e
 /* Write the states that changed. */
 enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng);
 void cv_engine_free(struct cv_engine *eng);
+
+/*
+ * The timer's turn (cvnotify, every few seconds): each monitor with a
+ * time trigger is evaluated at `now` for each vehicle it watches, against
+ * the vehicle's last known state (its status record) with no sample (no
+ * onChange), one transaction per monitor and vehicle; what fires is queued
+ * as at upload. *fired: notifications queued.
+ */
+enum cv_err cv_engine_tick(struct cv_store *st, int64_t now, size_t *fired);
 
 #endif

@@ -43,6 +43,7 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_WATCH] = "watch.db",
 	[CV_DB_MSTATE] = "mstate.db",
 	[CV_DB_OUTBOX] = "outbox.db",
+	[CV_DB_TIMED] = "timed.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

@@ -64,6 +64,9 @@
  *   outbox      owner \0 callback id \0 seq (8)        a notification waiting for delivery,
  *                                                     packed (outbox.h): a callback's in
  *                                                     the order they were raised
+ *   timed       scope \0 owner \0 monitor id           empty: the monitors with a time
+ *                                                     trigger, which cvnotify's timer
+ *                                                     evaluates (engine.h)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -109,6 +112,7 @@ enum cv_dbid {
 	CV_DB_WATCH,
 	CV_DB_MSTATE,
 	CV_DB_OUTBOX,
+	CV_DB_TIMED,
 	CV_DB_COUNT
 };
 

@@ -22,6 +22,11 @@
  *      the callback's retry policy, or gives the notes up (3 days at most,
  *      or the policy's tries spent) and marks the callback Failed.
  *
+ * The timer: every 5 s, the monitors with a time trigger are evaluated at
+ * the current time against their vehicles' last known state
+ * (cv_engine_tick), since a window opens and closes without any upload;
+ * what fires goes through the outbox like the rest.
+ *
  * Delivery is at least once: a cvnotify killed after a 2xx and before its
  * commit sends those notes again, with the same webhook-id. All delivery
  * state is in the store; nothing is kept here that a restart would miss.
@@ -35,6 +40,7 @@
 #include "outbox.h"
 #include "webhook.h"
 #include "netguard.h"
+#include "engine.h"
 #include "cvtime.h"
 
 #include <curl/curl.h>
@@ -46,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROG "cvnotify"
@@ -54,6 +61,7 @@
 #define RESCAN_MS 1000
 #define POLL_MS 10                      /* how often the generation slot is looked at when idle */
 #define DROP_MAX 256                    /* notes of paused callbacks dropped per walk */
+#define TICK_MS 5000                    /* the timer: time-triggered monitors evaluated this often */
 
 struct flight {
 	bool used, done;
@@ -78,6 +86,7 @@ static size_t nflights = 64;
 static long timeout_s = 10;
 static volatile sig_atomic_t stop;
 static int64_t next_scan;
+static int64_t next_tick;
 
 /* ---- the walk: what to send ------------------------------------------------ */
 
@@ -489,13 +498,17 @@ static int one_at_a_time(const char *home)
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	fprintf(stderr, PROG ": another cvnotify delivers this store: waiting for it to end\n");
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR || stop) {
-			close(fd);
-			return -1;
-		}
+	/* tried again every 100 ms rather than a blocking wait, which a
+	 * SIGTERM arriving just before it would not end */
+	while (!stop) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
 	}
-	return 0;
+	close(fd);
+	return -1;
 }
 
 static void on_signal(int sig)
@@ -596,6 +609,16 @@ int main(int argc, char **argv)
 		uint64_t g = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
 		int running = 0, wait_ms;
 
+		if (now >= next_tick) {
+			size_t fired = 0;
+			enum cv_err e = cv_engine_tick(&st, now, &fired);
+
+			if (e == CV_EPANIC)
+				_exit(CV_EXIT_RECOVER);
+			if (e)
+				fprintf(stderr, PROG ": the timer's turn: %s\n", cv_strerror(e));
+			next_tick = now + TICK_MS;
+		}
 		if (g != seen || now >= next_scan) {
 			seen = g;
 			walk(now);

@@ -46,7 +46,8 @@ static void test_refused(void)
 	refused(buf, false, "exactly one of zone, time or data", "two kinds");
 	snprintf(buf, sizeof(buf), "{\"triggers\":[{\"name\":\"z\",%s},{\"name\":\"z\",%s}]}", z, z);
 	refused(buf, false, "triggers[1].name: \"z\" names two triggers", "a name twice");
-	refused("{\"triggers\":[{\"name\":\"t\",\"time\":{\"times\":[]}}]}", false, "time triggers are not served yet", "time");
+	refused("{\"triggers\":[{\"name\":\"t\",\"time\":{\"times\":[]}}]}", false,
+		"triggers[0].time.times: required, a list of 1 to 8 windows", "time: no window");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"Across\"}}]}", false, "zone.transition: required, In or Out", "transition");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\"}}]}", false, "zone.place: required", "no place");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":0,\"center\":{\"latitude\":1,\"longitude\":1}}}}]}",
@@ -127,25 +128,25 @@ static void test_eval(void)
 	e = parse("{\"triggers\":[{\"name\":\"home\",\"zone\":{\"transition\":\"Out\",\"place\":{\"radius\":2,"
 		  "\"center\":{\"latitude\":48.8566,\"longitude\":2.3522}}}}]}", false, &def, err, sizeof(err));
 	if (ok(e == CV_OK, "a zone monitor parses (%s)", err)) {
-		ok(!cv_mon_eval(&def, &home, &home), "Out: false at the center");
-		ok(!cv_mon_eval(&def, &home, &near), "Out: false 1.1 km away (radius 2 km)");
-		ok(cv_mon_eval(&def, &near, &far), "Out: true 11 km away");
-		ok(!cv_mon_eval(&def, &none, &none), "no position: false");
+		ok(!cv_mon_eval(&def, &home, &home, 0), "Out: false at the center");
+		ok(!cv_mon_eval(&def, &home, &near, 0), "Out: false 1.1 km away (radius 2 km)");
+		ok(cv_mon_eval(&def, &near, &far, 0), "Out: true 11 km away");
+		ok(!cv_mon_eval(&def, &none, &none, 0), "no position: false");
 	}
 	e = parse("{\"triggers\":[{\"name\":\"fuel\",\"data\":{\"data\":\"vehicle.energy.fuel.level\",\"op\":\"lowerThan\",\"value\":[\"10\"]}}]}",
 		  false, &def, err, sizeof(err));
 	if (ok(e == CV_OK, "a data monitor parses (%s)", err)) {
-		ok(!cv_mon_eval(&def, &far, &far), "fuel 50 %% is not below 10");
-		ok(cv_mon_eval(&def, &far, &low), "fuel 8 %% is");
-		ok(!cv_mon_eval(&def, &none, &none), "no fuel data: false");
+		ok(!cv_mon_eval(&def, &far, &far, 0), "fuel 50 %% is not below 10");
+		ok(cv_mon_eval(&def, &far, &low, 0), "fuel 8 %% is");
+		ok(!cv_mon_eval(&def, &none, &none, 0), "no fuel data: false");
 	}
 	e = parse("{\"triggers\":[{\"name\":\"chg\",\"data\":{\"data\":\"vehicle.energy.charging.status\",\"op\":\"onChange\","
 		  "\"previous\":{\"op\":\"equalsTo\",\"value\":[\"Disconnected\"]}}}]}", false, &def, err, sizeof(err));
 	if (ok(e == CV_OK, "onChange with previous parses (%s)", err)) {
-		ok(cv_mon_eval(&def, &far, &charging), "Disconnected -> InProgress: a change from the previous value asked");
-		ok(!cv_mon_eval(&def, &charging, &charging), "no change: false");
-		ok(!cv_mon_eval(&def, &charging, &far), "InProgress -> Disconnected: previous was not Disconnected");
-		ok(!cv_mon_eval(&def, &none, &charging), "a first value is not a change");
+		ok(cv_mon_eval(&def, &far, &charging, 0), "Disconnected -> InProgress: a change from the previous value asked");
+		ok(!cv_mon_eval(&def, &charging, &charging, 0), "no change: false");
+		ok(!cv_mon_eval(&def, &charging, &far, 0), "InProgress -> Disconnected: previous was not Disconnected");
+		ok(!cv_mon_eval(&def, &none, &charging, 0), "a first value is not a change");
 	}
 	e = parse("{\"triggers\":["
 		  "{\"name\":\"z1\",\"zone\":{\"transition\":\"Out\",\"place\":{\"radius\":2,\"center\":{\"latitude\":48.8566,\"longitude\":2.3522}}}},"
@@ -153,17 +154,17 @@ static void test_eval(void)
 		  "{\"name\":\"fuel\",\"data\":{\"data\":\"vehicle.energy.fuel.level\",\"op\":\"lowerThan\",\"value\":[\"10\"]}}],"
 		  "\"boolExp\":\"z1 & (fast | !fuel)\"}", false, &def, err, sizeof(err));
 	if (ok(e == CV_OK, "three triggers and a boolExp parse (%s)", err)) {
-		is_int(cv_mon_truths(&def, &home, &far), 3, "far: out of the zone, fast, fuel fine");
-		ok(cv_mon_eval(&def, &home, &far), "z1 & (fast | !fuel) holds far away");
-		ok(!cv_mon_eval(&def, &home, &near), "not near");
-		is_int(cv_mon_truths(&def, &home, &low), 7, "low: out, fast, fuel low");
+		is_int(cv_mon_truths(&def, &home, &far, 0), 3, "far: out of the zone, fast, fuel fine");
+		ok(cv_mon_eval(&def, &home, &far, 0), "z1 & (fast | !fuel) holds far away");
+		ok(!cv_mon_eval(&def, &home, &near, 0), "not near");
+		is_int(cv_mon_truths(&def, &home, &low, 0), 7, "low: out, fast, fuel low");
 	}
 	e = parse("{\"triggers\":[{\"name\":\"a\",\"data\":{\"data\":\"vehicle.kinetic.moving\",\"op\":\"equalsTo\",\"value\":[\"true\"]}},"
 		  "{\"name\":\"b\",\"data\":{\"data\":\"vehicle.energy.fuel.level\",\"op\":\"lowerThan\",\"value\":[\"10\"]}}]}",
 		  false, &def, err, sizeof(err));
 	if (ok(e == CV_OK, "without boolExp (%s)", err)) {
-		ok(!cv_mon_eval(&def, &home, &far), "all triggers must hold: moving but fuel fine");
-		ok(cv_mon_eval(&def, &home, &low), "moving and fuel low");
+		ok(!cv_mon_eval(&def, &home, &far, 0), "all triggers must hold: moving but fuel fine");
+		ok(cv_mon_eval(&def, &home, &low, 0), "moving and fuel low");
 	}
 	e = parse("{\"triggers\":[{\"name\":\"m\",\"data\":{\"data\":\"vehicle.maintenance.mileageBeforeMaintenance\",\"op\":\"lowerThan\",\"value\":[\"500\"]}}]}",
 		  true, &def, err, sizeof(err));

@@ -369,7 +369,10 @@ apiSuite('monitors', (srv, it) => {
 			[body({ triggerParam: { triggers: [zone('a')], boolExp: 'a &' } }), /boolExp: a trigger name/],
 			[body({ triggerParam: { triggers: [{ name: 'd', data: { data: 'vehicle.speedo', op: 'onChange' } }] } }), /unknown data name "vehicle.speedo"/],
 			[body({ triggerParam: { triggers: [{ name: 'z', zone: { transition: 'In', place: { radius: -1, center: { latitude: 0, longitude: 0 } } } }] } }), /radius/],
-			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H' }] } }] } }), /time triggers are not served yet/],
+			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H' }] } }] } }), /triggers\[0\]\.time\.times\[0\]\.duration: required with Daily/],
+			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H', duration: 'PT1H' }], timeZone: 'Mars/Olympus' } }] } }), /time\.timeZone: an IANA time zone/],
+			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H', duration: 'PT1H', occurence: { week: ['w60'] } }] } }] } }), /occurence\.week\[0\]/],
+			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ recurrence: 'None', start: 'tomorrow' }] } }] } }), /times\[0\]\.start: required, an RFC 3339 time/],
 		];
 		for (const [b, re] of cases)
 			await assertXError(await req('POST', `${base}/${cbid}/monitors`, b), 400, { message: re });
