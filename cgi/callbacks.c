@@ -14,7 +14,9 @@
  * Beyond the official API (doc/api.md): deliveries are signed the Standard
  * Webhooks way with a per-callback secret, returned once as `signingSecret`
  * when the callback is made, and again by POST .../{cbid}/secret, which
- * replaces it.
+ * replaces it; GET .../{cbid}/deliveries is the callback's delivery log
+ * (on B2B also .../monitors/{mid}/deliveries, a monitor's own webhook's),
+ * and POST .../deliveries/{did}/redeliver queues a batch again.
  */
 #include "config.h"
 #include "req.h"
@@ -23,6 +25,7 @@
 #include "log.h"
 #include "subscribe.h"
 #include "monitors.h"
+#include "outbox.h"
 
 #include <json-c/json.h>
 #include <strings.h>
@@ -436,6 +439,178 @@ static int delete_callback(struct cv_req *r)
 	return 0;
 }
 
+/* ---- the delivery log (beyond the official API) -------------------------- */
+
+/*
+ * The callback whose log the path names: a callback of the user or of the
+ * fleet (remote callbacks), or on B2B a monitor's own webhook, whose id is
+ * the monitor's (/fleets/{fid}/monitors/{mid}/deliveries). 0, or 400/404.
+ */
+static int load_logged(struct cv_req *r, struct cv_callback *cb, bool monitor)
+{
+	char owner[CV_CB_OWNER_MAX + 1];
+	const char *id = cbid_of(r);
+	enum cv_err e;
+
+	if (!monitor)
+		return load(r, cb);
+	if (strlen(id) != CV_MON_IDLEN || strspn(id, "0123456789abcdef") != CV_MON_IDLEN)
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed monitor id: %d lowercase hex digits", CV_MON_IDLEN);
+	cv_sub_owner(r, owner, sizeof(owner));
+	e = cv_callback_get(r->store, NULL, owner, id, cb);
+	if (!e && (cb->types & CV_CBT_REMOTE))
+		e = CV_ENOTFOUND;
+	return e ? cv_fail_store(r, e, "no such monitor") : 0;
+}
+
+/* The path of the log: .../callbacks/{cbid}/deliveries or .../monitors/{mid}/deliveries. */
+static void log_path(const struct cv_req *r, const struct cv_callback *cb, bool monitor, char *p, size_t n)
+{
+	char coll[CV_PATH_MAX];
+	size_t l;
+
+	if (monitor)
+		snprintf(coll, sizeof(coll), CV_B2B "/fleets/%s/monitors", r->fid);
+	else
+		coll_path(r, coll, sizeof(coll));
+	l = strlen(coll);
+	if (l + 1 + strlen(cb->id) + 11 >= n) {
+		p[0] = '\0';
+		return;
+	}
+	memcpy(p, coll, l);
+	snprintf(p + l, n - l, "/%s/deliveries", cb->id);
+}
+
+struct dl_ctx {
+	struct cv_jw *w;
+	struct cv_req *r;
+	struct cv_page *pg;
+	const char *path;
+};
+
+static int dl_one(const struct cv_delivery *d, void *arg)
+{
+	struct dl_ctx *c = arg;
+	struct cv_jw *w = c->w;
+	char id[CV_DL_IDLEN + 1];
+
+	if (cv_page_step(c->pg, NULL, 0, NULL) == CV_PAGE_STOP)
+		return 1;
+	cv_delivery_id(d, id);
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "id", id);
+	cv_jw_kstr(w, "webhookId", d->wid);
+	cv_jw_ktime(w, "at", d->at);
+	cv_jw_kstr(w, "outcome", cv_dl_outcome_names[d->outcome]);
+	cv_jw_kint(w, "attempt", d->attempt);
+	if (d->status)
+		cv_jw_kint(w, "status", d->status);
+	if (d->outcome != CV_DL_DROPPED)
+		cv_jw_kint(w, "latencyMs", d->latency_ms);
+	if (d->error[0])
+		cv_jw_kstr(w, "error", d->error);
+	cv_jw_kint(w, "events", d->events);
+	if (d->has_notes) {
+		cv_jw_key(w, "_links");
+		cv_jw_obj(w);
+		cv_jw_link(w, c->r, "redeliver", "%s/%s/redeliver", c->path, id);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+	c->pg->count++;
+	return 0;
+}
+
+static int get_deliveries_of(struct cv_req *r, bool monitor)
+{
+	char path[CV_PATH_MAX];
+	struct cv_callback cb;
+	struct cv_page pg;
+	struct cv_jw w;
+	struct dl_ctx c = { &w, r, &pg, path };
+	size_t total;
+	enum cv_err e;
+	int st = load_logged(r, &cb, monitor);
+
+	if (!st)
+		st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	log_path(r, &cb, monitor, path, sizeof(path));
+	cv_header(r, "Cache-Control", "no-store");
+	cv_page_open(&w, r, "deliveries");
+	e = cv_deliveries_of(r->store, cb.owner, cb.id, (size_t)pg.offset, (size_t)pg.limit + 1, &total, dl_one, &c);
+	if (e)
+		return cv_fail_store(r, e, "deliveries");
+	pg.total = (int64_t)total;
+	pg.next_key = pg.offset + pg.count;
+	return cv_page_close(&w, r, &pg);
+}
+
+static int get_deliveries(struct cv_req *r)
+{
+	return get_deliveries_of(r, false);
+}
+
+static int get_monitor_deliveries(struct cv_req *r)
+{
+	return get_deliveries_of(r, true);
+}
+
+struct redeliver_arg {
+	const struct cv_callback *cb;
+	int64_t at, now;
+	uint64_t seq;
+	size_t queued;
+};
+
+static enum cv_err redeliver_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct redeliver_arg *a = arg;
+
+	return cv_delivery_redeliver(st, txn, a->cb->owner, a->cb->id, a->at, a->seq, a->now, &a->queued);
+}
+
+static int post_redeliver_of(struct cv_req *r, bool monitor)
+{
+	struct cv_callback cb;
+	struct redeliver_arg a = { &cb, 0, r->now, 0, 0 };
+	const char *did = r->seg[r->b2b ? 2 : 1];
+	struct cv_jw w;
+	enum cv_err e;
+	int st = load_logged(r, &cb, monitor);
+
+	if (st)
+		return st;
+	if (!cv_delivery_id_parse(did, &a.at, &a.seq))
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed delivery id: %d lowercase hex digits", CV_DL_IDLEN);
+	e = cv_store_txn(r->store, 0, redeliver_txn, &a);
+	if (e == CV_EINVAL)
+		return cv_fail(r, 409, CV_C_CONFLICT, "this attempt was retried: send again the one that ended its batch "
+			       "(Delivered, GivenUp or Dropped)");
+	if (e)
+		return cv_fail_store(r, e, "no such delivery");
+	cv_audit(r, "callback-redeliver", "owner", cb.owner, "callback", cb.id, NULL);
+	r->status = 202;
+	r->ctype = "application/json";
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_kint(&w, "queued", (int64_t)a.queued);
+	cv_jw_end(&w);
+	return 0;
+}
+
+static int post_redeliver(struct cv_req *r)
+{
+	return post_redeliver_of(r, false);
+}
+
+static int post_monitor_redeliver(struct cv_req *r)
+{
+	return post_redeliver_of(r, true);
+}
+
 /* ---- routes ------------------------------------------------------------- */
 
 static uint32_t check_cb_type(const char *item)
@@ -490,6 +665,8 @@ static const struct cv_route routes[] = {
 	{ "DELETE", B2C_CB "/{cbid}", delete_callback, CV_AUTH_USER, 0, item_fields, 0 },
 	{ "PUT", B2C_CB "/{cbid}/status", put_status, CV_AUTH_USER, 0, item_fields, 1024 },
 	{ "POST", B2C_CB "/{cbid}/secret", post_secret, CV_AUTH_USER, 0, item_fields, 0 },
+	{ "GET", B2C_CB "/{cbid}/deliveries", get_deliveries, CV_AUTH_USER, 0, mon_list_fields, 0 },
+	{ "POST", B2C_CB "/{cbid}/deliveries/{did}/redeliver", post_redeliver, CV_AUTH_USER, 0, item_fields, 0 },
 	{ "GET", B2C_MON, cv_get_monitors, CV_AUTH_USER, 0, mon_list_fields, 0 },
 	{ "POST", B2C_MON, cv_post_monitor, CV_AUTH_USER, 0, item_fields, BODY_MAX },
 	{ "GET", B2C_MON "/{mid}", cv_get_monitor, CV_AUTH_USER, 0, item_fields, 0 },
@@ -503,6 +680,10 @@ static const struct cv_route routes[] = {
 	{ "DELETE", B2B_CB "/{cbid}", delete_callback, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ "PUT", B2B_CB "/{cbid}/status", put_status, CV_AUTH_FLEET, 0, item_fields, 1024 },
 	{ "POST", B2B_CB "/{cbid}/secret", post_secret, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", B2B_CB "/{cbid}/deliveries", get_deliveries, CV_AUTH_FLEET, 0, mon_list_fields, 0 },
+	{ "POST", B2B_CB "/{cbid}/deliveries/{did}/redeliver", post_redeliver, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", B2B_MON "/{mid}/deliveries", get_monitor_deliveries, CV_AUTH_FLEET, 0, mon_list_fields, 0 },
+	{ "POST", B2B_MON "/{mid}/deliveries/{did}/redeliver", post_monitor_redeliver, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ "GET", B2B_MON, cv_get_monitors, CV_AUTH_FLEET, 0, mon_list_fields, 0 },
 	{ "POST", B2B_MON, cv_post_monitor, CV_AUTH_FLEET, 0, item_fields, BODY_MAX },
 	{ "GET", B2B_MON "/{mid}", cv_get_monitor, CV_AUTH_FLEET, 0, item_fields, 0 },

@@ -4,6 +4,7 @@
 #include "ids.h"
 #include "pack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,11 +208,12 @@ enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, c
 	return e == CV_ENOTFOUND ? CV_OK : e;
 }
 
-enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)
+/* Delete every record of database id under the callback's prefix (owner \0 cbid \0). */
+static enum cv_err range_drop(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const char *owner, const char *cbid)
 {
-	unsigned char k[KEY_MAX];
-	size_t pl = prefix(k, owner, cbid);
-	DB *db = st->db[CV_DB_OUTBOX];
+	unsigned char k[KEY_MAX + 8], start[KEY_MAX];
+	size_t pl = prefix(start, owner, cbid);
+	DB *db = st->db[id];
 	DBC *c = NULL;
 	DBT dk = { 0 }, dd = { 0 };
 	int ret;
@@ -221,16 +223,14 @@ enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, 
 	ret = db->cursor(db, txn, &c, 0);
 	if (ret)
 		return cv_store_err(ret);
+	memcpy(k, start, pl);
 	dk.data = k;
 	dk.size = (u_int32_t)pl;
 	dk.ulen = sizeof(k);
 	dk.flags = DB_DBT_USERMEM;
 	dd.flags = DB_DBT_PARTIAL;
 	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
-		char o[CV_CB_OWNER_MAX + 1], cb[CV_CB_IDLEN + 1];
-		uint64_t seq;
-
-		if (!split(k, dk.size, o, cb, &seq) || strcmp(o, owner) || strcmp(cb, cbid))
+		if (dk.size < pl || memcmp(k, start, pl))
 			break;
 		ret = c->del(c, 0);
 		if (ret)
@@ -238,6 +238,13 @@ enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, 
 	}
 	c->close(c);
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+}
+
+enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)
+{
+	enum cv_err e = range_drop(st, txn, CV_DB_OUTBOX, owner, cbid);
+
+	return e ? e : range_drop(st, txn, CV_DB_DELIVERIES, owner, cbid);
 }
 
 enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, void *arg), void *arg)
@@ -306,4 +313,256 @@ enum cv_err cv_outbox_count(struct cv_store *st, size_t *n)
 {
 	*n = 0;
 	return cv_store_scan(st, CV_DB_OUTBOX, NULL, "", 0, count_one, n);
+}
+
+/* ---- the delivery log ------------------------------------------------------ */
+
+#define DL_VERSION 1
+#define DL_KEY_MAX (KEY_MAX + 8)
+
+const char *const cv_dl_outcome_names[4] = { "Delivered", "Failed", "GivenUp", "Dropped" };
+
+void cv_delivery_id(const struct cv_delivery *d, char out[CV_DL_IDLEN + 1])
+{
+	snprintf(out, CV_DL_IDLEN + 1, "%016llx%016llx", (unsigned long long)d->at, (unsigned long long)d->seq);
+}
+
+bool cv_delivery_id_parse(const char *id, int64_t *at, uint64_t *seq)
+{
+	char a[17], b[17];
+
+	if (strlen(id) != CV_DL_IDLEN || strspn(id, "0123456789abcdef") != CV_DL_IDLEN)
+		return false;
+	memcpy(a, id, 16);
+	a[16] = '\0';
+	memcpy(b, id + 16, 16);
+	b[16] = '\0';
+	*at = (int64_t)strtoull(a, NULL, 16);
+	*seq = strtoull(b, NULL, 16);
+	return *at >= 0;
+}
+
+static size_t dl_key(unsigned char *k, const char *owner, const char *cbid, int64_t at, uint64_t seq)
+{
+	size_t pl = prefix(k, owner, cbid);
+
+	if (!pl)
+		return 0;
+	cv_be64_put(k + pl, (uint64_t)at);
+	cv_be64_put(k + pl + 8, seq);
+	return pl + 16;
+}
+
+static enum cv_err dl_encode(const struct cv_delivery *d, struct cv_note *const *notes, size_t n, struct cv_buf *b)
+{
+	struct cv_buf one = CV_BUF_INIT(0);
+	enum cv_err e = cv_wr_uint(b, DL_VERSION, 1);
+
+	if (!e)
+		e = cv_wr_str(b, d->wid);
+	if (!e)
+		e = cv_wr_uint(b, d->outcome, 1);
+	if (!e)
+		e = cv_wr_uint(b, d->attempt, 2);
+	if (!e)
+		e = cv_wr_uint(b, d->status, 2);
+	if (!e)
+		e = cv_wr_uint(b, d->latency_ms, 4);
+	if (!e)
+		e = cv_wr_uint(b, d->events, 4);
+	if (!e)
+		e = cv_wr_str(b, d->error);
+	if (!e)
+		e = cv_wr_uint(b, n > 0, 1);
+	if (!e && n)
+		e = cv_wr_varint(b, n);
+	for (size_t i = 0; i < n && !e; i++) {
+		cv_buf_reset(&one);
+		e = cv_note_encode(notes[i], &one);
+		if (!e)
+			e = cv_wr_varint(b, one.len);
+		if (!e)
+			e = cv_buf_add(b, one.p, one.len);
+	}
+	cv_buf_release(&one);
+	return e;
+}
+
+/* The fixed part of an entry; rd is left at its notes (count first) when d->has_notes. */
+static bool dl_decode(struct cv_rd *rd, struct cv_delivery *d)
+{
+	if (cv_rd_uint(rd, 1) != DL_VERSION)
+		return false;
+	cv_rd_str(rd, d->wid, sizeof(d->wid));
+	d->outcome = (uint8_t)cv_rd_uint(rd, 1);
+	d->attempt = (uint16_t)cv_rd_uint(rd, 2);
+	d->status = (uint16_t)cv_rd_uint(rd, 2);
+	d->latency_ms = (uint32_t)cv_rd_uint(rd, 4);
+	d->events = (uint32_t)cv_rd_uint(rd, 4);
+	cv_rd_str(rd, d->error, sizeof(d->error));
+	d->has_notes = cv_rd_uint(rd, 1) != 0;
+	return !rd->bad && d->outcome <= CV_DL_DROPPED;
+}
+
+/* Delete the callback's entries older than keep_from, and the oldest beyond CV_DL_KEEP. */
+static enum cv_err dl_trim(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t keep_from)
+{
+	unsigned char k[DL_KEY_MAX], start[DL_KEY_MAX];
+	size_t pl = prefix(start, owner, cbid), total = 0;
+	DB *db = st->db[CV_DB_DELIVERIES];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	int ret;
+
+	/* how many there are: from the newest back (keys only) */
+	ret = db->cursor(db, txn, &c, 0);
+	if (ret)
+		return cv_store_err(ret);
+	dk.data = k;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_PARTIAL;
+	memcpy(k, start, pl);
+	dk.size = (u_int32_t)pl;
+	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE); !ret; ret = c->get(c, &dk, &dd, DB_NEXT)) {
+		if (dk.size != pl + 16 || memcmp(k, start, pl))
+			break;
+		total++;
+	}
+	/* then from the oldest on: too old, or too many */
+	memcpy(k, start, pl);
+	dk.size = (u_int32_t)pl;
+	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
+		if (dk.size != pl + 16 || memcmp(k, start, pl))
+			break;
+		if ((int64_t)cv_be64_get(k + pl) >= keep_from && total <= CV_DL_KEEP)
+			break;
+		ret = c->del(c, 0);
+		if (ret)
+			break;
+		total--;
+	}
+	c->close(c);
+	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+}
+
+enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_delivery *d, struct cv_note *const *notes,
+			    size_t n)
+{
+	unsigned char k[DL_KEY_MAX];
+	size_t kl = dl_key(k, d->owner, d->cbid, d->at, d->seq);
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e;
+
+	if (!kl)
+		return CV_EINVAL;
+	e = dl_encode(d, notes, n, &b);
+	if (!e)
+		e = cv_store_put(st, CV_DB_DELIVERIES, txn, k, kl, b.p, b.len, 0);
+	cv_buf_release(&b);
+	/* trimmed now and then: a count of the log is a walk of it */
+	if (!e && (d->seq % 32 == 0 || d->outcome == CV_DL_GIVEN_UP))
+		e = dl_trim(st, txn, d->owner, d->cbid, d->at - CV_DL_KEEP_MS);
+	return e;
+}
+
+enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char *cbid, size_t offset, size_t limit,
+			     size_t *total, int (*fn)(const struct cv_delivery *d, void *arg), void *arg)
+{
+	unsigned char k[DL_KEY_MAX], start[DL_KEY_MAX];
+	size_t pl = prefix(start, owner, cbid), n = 0;
+	DB *db = st->db[CV_DB_DELIVERIES];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	bool stop = false;
+	int ret;
+
+	*total = 0;
+	if (!pl)
+		return CV_OK;
+	ret = db->cursor(db, NULL, &c, DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	dk.data = k;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_REALLOC;
+	memcpy(k, start, pl);
+	memset(k + pl, 0xff, 16);
+	dk.size = (u_int32_t)(pl + 16);
+	for (ret = cv_cursor_last_le(c, &dk, &dd, 0); !ret; ret = c->get(c, &dk, &dd, DB_PREV)) {
+		struct cv_delivery d;
+		struct cv_rd rd = CV_RD_INIT(dd.data, dd.size);
+
+		if (dk.size != pl + 16 || memcmp(k, start, pl))
+			break;
+		if (!stop && n >= offset && n < offset + limit) {
+			memset(&d, 0, sizeof(d));
+			cv_strlcpy(d.owner, owner, sizeof(d.owner));
+			cv_strlcpy(d.cbid, cbid, sizeof(d.cbid));
+			d.at = (int64_t)cv_be64_get(k + pl);
+			d.seq = cv_be64_get(k + pl + 8);
+			if (!dl_decode(&rd, &d))
+				continue;          /* not an entry cvapi wrote */
+			if (fn(&d, arg))
+				stop = true;
+		}
+		n++;
+	}
+	c->close(c);
+	free(dd.data);
+	*total = n;
+	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+}
+
+enum cv_err cv_delivery_redeliver(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
+				  uint64_t seq, int64_t now, size_t *queued)
+{
+	unsigned char k[DL_KEY_MAX];
+	size_t kl = dl_key(k, owner, cbid, at, seq);
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_delivery d;
+	struct cv_rd rd;
+	enum cv_err e;
+	uint64_t n;
+
+	*queued = 0;
+	if (!kl)
+		return CV_ENOTFOUND;
+	e = cv_store_get(st, CV_DB_DELIVERIES, txn, k, kl, &b);
+	if (e) {
+		cv_buf_release(&b);
+		return e;
+	}
+	rd = (struct cv_rd)CV_RD_INIT(b.p, b.len);
+	memset(&d, 0, sizeof(d));
+	if (!dl_decode(&rd, &d) || !d.has_notes) {
+		cv_buf_release(&b);
+		return CV_EINVAL;
+	}
+	n = cv_rd_varint(&rd);
+	for (uint64_t i = 0; i < n && !e && !rd.bad; i++) {
+		uint64_t len = cv_rd_varint(&rd);
+		struct cv_note *note;
+
+		if (rd.bad || len > rd.len - rd.off) {
+			e = CV_EINVAL;
+			break;
+		}
+		note = cv_calloc(1, sizeof(*note));
+		e = cv_note_decode(rd.p + rd.off, (size_t)len, note);
+		rd.off += (size_t)len;
+		if (!e) {
+			cv_strlcpy(note->owner, owner, sizeof(note->owner));
+			cv_strlcpy(note->cbid, cbid, sizeof(note->cbid));
+			note->queued = now;
+			e = cv_outbox_add(st, txn, note);
+			if (!e)
+				(*queued)++;
+		}
+		cv_note_clear(note);
+		free(note);
+	}
+	cv_buf_release(&b);
+	return e;
 }

@@ -78,10 +78,61 @@ enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, vo
 enum cv_err cv_outbox_update(struct cv_store *st, DB_TXN *txn, const struct cv_note *n);
 /* Delete note seq of callback (owner, cbid) under txn (absent: CV_OK). */
 enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t seq);
-/* Delete every note of callback (owner, cbid) under txn (a callback deleted). */
+/* Delete every note of callback (owner, cbid), and its delivery log, under txn (a callback deleted). */
 enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid);
 /* How many notes wait, in all (a full scan: for tests and cvctl). */
 enum cv_err cv_outbox_count(struct cv_store *st, size_t *n);
+
+/*
+ * The delivery log: one entry per attempt, kept 3 days and at most
+ * CV_DL_KEEP per callback (the oldest go first). The entry that ends a
+ * batch's life (delivered, given up, dropped) keeps the notes it carried,
+ * so that they can be sent again on request (cv_delivery_redeliver).
+ */
+#define CV_DL_KEEP 1000
+#define CV_DL_KEEP_MS (3LL * 86400 * 1000)
+#define CV_DL_IDLEN 32                          /* hex of at (8) . seq (8) */
+#define CV_DL_ERROR_MAX 160
+
+enum cv_dl_outcome { CV_DL_DELIVERED, CV_DL_FAILED, CV_DL_GIVEN_UP, CV_DL_DROPPED };
+extern const char *const cv_dl_outcome_names[4];
+
+struct cv_delivery {
+	char owner[CV_CB_OWNER_MAX + 1];
+	char cbid[CV_CB_IDLEN + 1];
+	int64_t at;                                 /* when the attempt ended (ms) */
+	uint64_t seq;                               /* the batch's first note */
+	char wid[4 + 2 * CV_NOTE_WIDLEN + 1];       /* webhook-id */
+	uint8_t outcome;                            /* enum cv_dl_outcome */
+	uint16_t attempt;                           /* 1 for the first */
+	uint16_t status;                            /* HTTP status; 0: no answer */
+	uint32_t latency_ms;
+	uint32_t events;                            /* notes carried */
+	char error[CV_DL_ERROR_MAX + 1];            /* why it failed; "" */
+	bool has_notes;                             /* the notes are kept (final outcomes) */
+};
+
+/* The id of d in the API (CV_DL_IDLEN hex digits), and back (false if malformed). */
+void cv_delivery_id(const struct cv_delivery *d, char out[CV_DL_IDLEN + 1]);
+bool cv_delivery_id_parse(const char *id, int64_t *at, uint64_t *seq);
+
+/*
+ * Log d under txn, with notes[0..n) when n > 0 (a final outcome); then
+ * trim the callback's log to CV_DL_KEEP_MS and CV_DL_KEEP entries.
+ */
+enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_delivery *d, struct cv_note *const *notes,
+			    size_t n);
+/* A callback's log, newest first: counted into *total, fn for ranks [offset, offset + limit). */
+enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char *cbid, size_t offset, size_t limit,
+			     size_t *total, int (*fn)(const struct cv_delivery *d, void *arg), void *arg);
+/*
+ * Queue again, under txn, the notes that entry (at, seq) of callback
+ * (owner, cbid) kept, as new notes (new webhook-ids) raised now.
+ * CV_ENOTFOUND: no such entry; CV_EINVAL: it kept no notes (an attempt
+ * that was retried). *queued: how many.
+ */
+enum cv_err cv_delivery_redeliver(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
+				  uint64_t seq, int64_t now, size_t *queued);
 
 /* Packed form (tests). */
 enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out);

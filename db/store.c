@@ -44,6 +44,7 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_MSTATE] = "mstate.db",
 	[CV_DB_OUTBOX] = "outbox.db",
 	[CV_DB_TIMED] = "timed.db",
+	[CV_DB_DELIVERIES] = "deliveries.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

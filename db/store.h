@@ -67,6 +67,9 @@
  *   timed       scope \0 owner \0 monitor id           empty: the monitors with a time
  *                                                     trigger, which cvnotify's timer
  *                                                     evaluates (engine.h)
+ *   deliveries  owner \0 callback id \0 at (8) . seq (8) a callback's delivery log: each
+ *                                                     attempt, and with the final one the
+ *                                                     notes it carried (outbox.h)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -113,6 +116,7 @@ enum cv_dbid {
 	CV_DB_MSTATE,
 	CV_DB_OUTBOX,
 	CV_DB_TIMED,
+	CV_DB_DELIVERIES,
 	CV_DB_COUNT
 };
 

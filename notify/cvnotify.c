@@ -289,8 +289,26 @@ static enum cv_err drop_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 	struct walk *w = arg;
 	enum cv_err e = CV_OK;
 
-	for (size_t i = 0; i < w->ndrop && !e; i++)
-		e = cv_outbox_del(s, txn, w->drop[i]->owner, w->drop[i]->cbid, w->drop[i]->seq);
+	for (size_t i = 0; i < w->ndrop && !e; i++) {
+		struct cv_note *n = w->drop[i];
+		struct cv_delivery d;
+
+		e = cv_outbox_del(s, txn, n->owner, n->cbid, n->seq);
+		/* logged with the note, which a redelivery can send once resumed */
+		memset(&d, 0, sizeof(d));
+		cv_strlcpy(d.owner, n->owner, sizeof(d.owner));
+		cv_strlcpy(d.cbid, n->cbid, sizeof(d.cbid));
+		d.at = w->now;
+		d.seq = n->seq;
+		memcpy(d.wid, "msg_", 4);
+		for (size_t j = 0; j < CV_NOTE_WIDLEN; j++)
+			snprintf(d.wid + 4 + 2 * j, 3, "%02x", n->wid[j]);
+		d.outcome = CV_DL_DROPPED;
+		d.events = 1;
+		cv_strlcpy(d.error, "the callback is paused", sizeof(d.error));
+		if (!e)
+			e = cv_delivery_add(s, txn, &d, &w->drop[i], 1);
+	}
 	return e;
 }
 
@@ -334,6 +352,35 @@ struct results {
 	int64_t now;
 };
 
+/* Why f failed, in words (never a header value or the target's query). */
+static void why_failed(const struct flight *f, char *out, size_t n)
+{
+	if (f->refused)
+		snprintf(out, n, "the address of the target is not allowed (see --allow)");
+	else if (f->res != CURLE_OK)
+		snprintf(out, n, "%s", f->err[0] ? f->err : curl_easy_strerror(f->res));
+	else
+		snprintf(out, n, "HTTP %ld", f->status);
+}
+
+/* The log entry of f's attempt ending at now. */
+static void log_entry(const struct flight *f, int64_t now, uint8_t outcome, struct cv_delivery *d)
+{
+	memset(d, 0, sizeof(*d));
+	cv_strlcpy(d->owner, f->cb.owner, sizeof(d->owner));
+	cv_strlcpy(d->cbid, f->cb.id, sizeof(d->cbid));
+	d->at = now;
+	d->seq = f->notes[0]->seq;
+	cv_strlcpy(d->wid, f->rq.id, sizeof(d->wid));
+	d->outcome = outcome;
+	d->attempt = (uint16_t)(f->notes[0]->attempts + 1);
+	d->status = f->res == CURLE_OK && f->status > 0 && f->status < 1000 ? (uint16_t)f->status : 0;
+	d->latency_ms = (uint32_t)(now - f->started);
+	d->events = (uint32_t)f->n;
+	if (outcome != CV_DL_DELIVERED)
+		why_failed(f, d->error, sizeof(d->error));
+}
+
 /* Attempts a retry policy allows in all (0: no bound but the 3 days). */
 static unsigned attempts_allowed(const struct cv_callback *cb)
 {
@@ -369,12 +416,16 @@ static enum cv_err results_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 		struct cv_note *head = f->notes[0];
 		bool ok = f->res == CURLE_OK && f->status >= 200 && f->status < 300;
 		unsigned allowed = attempts_allowed(&f->cb);
+		struct cv_delivery d;
 
 		if (ok) {
 			for (size_t j = 0; j < f->n && !e; j++)
 				e = cv_outbox_del(s, txn, f->cb.owner, f->cb.id, f->notes[j]->seq);
 			if (!e)
 				e = set_status(s, txn, &f->cb, CV_CB_FAILED, CV_CB_RUNNING, r->now);
+			log_entry(f, r->now, CV_DL_DELIVERED, &d);
+			if (!e)
+				e = cv_delivery_add(s, txn, &d, f->notes, f->n);
 			continue;
 		}
 		if ((allowed && head->attempts + 1u >= allowed) || r->now - head->queued >= KEEP_MS) {
@@ -382,8 +433,15 @@ static enum cv_err results_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 				e = cv_outbox_del(s, txn, f->cb.owner, f->cb.id, f->notes[j]->seq);
 			if (!e)
 				e = set_status(s, txn, &f->cb, CV_CB_RUNNING, CV_CB_FAILED, r->now);
+			log_entry(f, r->now, CV_DL_GIVEN_UP, &d);
+			if (!e)
+				e = cv_delivery_add(s, txn, &d, f->notes, f->n);
 			continue;
 		}
+		log_entry(f, r->now, CV_DL_FAILED, &d);
+		e = cv_delivery_add(s, txn, &d, NULL, 0);
+		if (e)
+			continue;
 		{
 			struct cv_note next = *head;
 
@@ -408,12 +466,7 @@ static void log_result(const struct flight *f, int64_t now)
 	if (ok)
 		return;
 	target_for_log(f->cb.target, target, sizeof(target));
-	if (f->refused)
-		snprintf(why, sizeof(why), "the address of the target is not allowed (see --allow)");
-	else if (f->res != CURLE_OK)
-		snprintf(why, sizeof(why), "%s", f->err[0] ? f->err : curl_easy_strerror(f->res));
-	else
-		snprintf(why, sizeof(why), "HTTP %ld", f->status);
+	why_failed(f, why, sizeof(why));
 	if (allowed)
 		snprintf(tries, sizeof(tries), "attempt %u of %u", head->attempts + 1u, allowed);
 	else
@@ -592,10 +645,8 @@ int main(int argc, char **argv)
 	if (one_at_a_time(home))
 		return stop ? 0 : 2;
 	if (cv_store_open(&st, home, 0)) {
-		/* stopped while waiting for the store: nothing of ours to release (as cgi/serve.c) */
-		if (stop)
-			_exit(0);
-		return CV_EXIT_RECOVER;
+		/* as cgi/serve.c: Berkeley DB's failed open keeps allocations of its own */
+		_exit(stop ? 0 : CV_EXIT_RECOVER);
 	}
 	multi = curl_multi_init();
 	if (!multi)

@@ -133,6 +133,19 @@ apiSuite('notify', (srv, it) => {
 		await upload([at(320, IN, 50), at(330, OUT, 50)]);
 		await rx.until(() => forMonitor(id).length >= 1);
 		assert.deepEqual(forMonitor(id).map((g) => g.body.date), [T(330).replace('.000Z', 'Z')], 'only what fired while running');
+		// the delivery log keeps the dropped one, which can be sent again
+		const log = await srv.get(`${B2C}/user/callbacks/${cb}/deliveries`, tok);
+		assert.equal(log.status, 200, log.text);
+		const dropped = log.body._embedded.deliveries.find((d) => d.outcome === 'Dropped');
+		assert.ok(dropped, JSON.stringify(log.body));
+		assert.equal(dropped.error, 'the callback is paused');
+		assert.equal(dropped.events, 1);
+		const again = await srv.request('POST', dropped._links.redeliver.href, { token: tok });
+		assert.equal(again.status, 202, again.text);
+		assert.deepEqual(again.body, { queued: 1 });
+		await rx.until(() => forMonitor(id).length >= 2, 20000, 'the redelivery');
+		assert.equal(forMonitor(id)[1].body.date, T(310).replace('.000Z', 'Z'), 'the dropped event, sent again');
+		assert.notEqual(forMonitor(id)[1].headers['webhook-id'], dropped.webhookId, 'as a new message');
 		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
 	});
 
@@ -193,6 +206,34 @@ apiSuite('notify', (srv, it) => {
 		assert.ok(failed.every((g) => g.headers['webhook-id'] === ok[0].headers['webhook-id'] && g.text === ok[0].text),
 			'every attempt of the batch is the same request, under the same webhook-id');
 		assert.ok(verifySignature(fsecret, ok[0].headers, ok[0].text));
+		// the delivery log: every attempt, newest first
+		const LOG = `${B2B}/fleets/${FLEET}/monitors/${fid}/deliveries`;
+		const log = await freq('GET', LOG);
+		assert.equal(log.status, 200, log.text);
+		const entries = log.body._embedded.deliveries;
+		assert.equal(log.body.total, failed.length + 1);
+		assert.deepEqual(entries.map((d) => d.outcome), ['Delivered', ...failed.map(() => 'Failed')]);
+		assert.deepEqual(entries.map((d) => d.attempt), entries.map((d, i) => entries.length - i));
+		assert.ok(entries.every((d) => d.webhookId === ok[0].headers['webhook-id'] && d.events === 3));
+		assert.equal(entries[0].status, 200);
+		assert.ok(entries.slice(1).every((d) => d.status === 500 && d.error === 'HTTP 500' && !d._links));
+		assert.ok(entries.every((d) => Number.isInteger(d.latencyMs) && !Number.isNaN(Date.parse(d.at))));
+		// a retried attempt cannot be sent again; the delivered batch can
+		const failedId = entries[1].id;
+		const c409 = await freq('POST', `${LOG}/${failedId}/redeliver`);
+		assert.equal(c409.status, 409, c409.text);
+		assert.match(c409.body.message, /was retried/);
+		assert.equal((await freq('POST', `${LOG}/nothex/redeliver`)).status, 400);
+		assert.equal((await freq('POST', `${LOG}/${'0'.repeat(32)}/redeliver`)).status, 404);
+		const re = await freq('POST', `${LOG}/${entries[0].id}/redeliver`);
+		assert.equal(re.status, 202, re.text);
+		assert.deepEqual(re.body, { queued: 3 });
+		await rx.until(() => mine().filter((g) => g.status === 200).length >= 2, 20000, 'the batch sent again');
+		const second = mine().filter((g) => g.status === 200)[1];
+		assert.deepEqual(second.body.events, b.events, 'the same events');
+		assert.notEqual(second.headers['webhook-id'], ok[0].headers['webhook-id']);
+		// another user's token cannot read a fleet's log; another fleet's path is not this one
+		assert.equal((await srv.get(`${B2C}/user/callbacks/${fid}/deliveries`, tok)).status, 404);
 		assert.equal((await freq('DELETE', `${B2B}/fleets/${FLEET}/monitors/${fid}`)).status, 204);
 	});
 
