@@ -429,14 +429,11 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	{
 		enum cv_err e = cv_store_open(&store, home, 0);
 
-		/* Berkeley DB's failed open keeps allocations of its own (seen
-		 * after an interrupted DB_REGISTER wait, and on a panicked
-		 * environment at a shutdown), which a normal exit would report
-		 * as leaks: leave at once, there is nothing of ours to release.
-		 * Told to stop meanwhile: a clean stop. A panicked store: 75, as
-		 * when one is found later (req.h). */
+		/* told to stop meanwhile (an interrupted DB_REGISTER wait): a
+		 * clean stop; a panicked store: 75, as when one is found later
+		 * (req.h) */
 		if (e)
-			_exit(cv_stop ? 0 : e == CV_EPANIC ? CV_EXIT_RECOVER : 1);
+			return cv_stop ? 0 : e == CV_EPANIC ? CV_EXIT_RECOVER : 1;
 	}
 	alarm(0);
 	cv_wd_start(watchdog, client);

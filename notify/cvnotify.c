@@ -644,10 +644,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (one_at_a_time(home))
 		return stop ? 0 : 2;
-	if (cv_store_open(&st, home, 0)) {
-		/* as cgi/serve.c: Berkeley DB's failed open keeps allocations of its own */
-		_exit(stop ? 0 : CV_EXIT_RECOVER);
-	}
+	if (cv_store_open(&st, home, 0))
+		return stop ? 0 : CV_EXIT_RECOVER;
 	multi = curl_multi_init();
 	if (!multi)
 		cv_die(PROG ": curl_multi_init failed");

@@ -5,7 +5,7 @@
 // at-least-once across a kill -9 of cvnotify, paused callbacks, and the
 // address guard.
 import assert from 'node:assert/strict';
-import { apiSuite, B2C } from '../lib/server.mjs';
+import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
 import { assertSchema } from '../lib/schema.mjs';
 import { receiver, startNotify, verifySignature } from '../lib/notify.mjs';
 
@@ -179,6 +179,48 @@ apiSuite('notify', (srv, it) => {
 		const dates = [...byId.values()].map((g) => g.body.date);
 		assert.deepEqual(dates, [...dates].sort(), 'in the order they were raised');
 		assert.equal(byId.size, 20);
+		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
+	});
+
+	it('kill -9 of the upload backend mid-upload: each exit notified exactly once, none for what was not stored', async () => {
+		const id = await monitor({ triggers: [zone('home')] });
+		const ingest = () => descendantsOf(srv.ws.process.pid).filter((p) => p.cmd.endsWith('/cvapi-ingest.fcgi'));
+		const N = 12;
+		let kills = 0;
+		for (let i = 0; i < N; i++) {
+			const body = { messageId: `crash-${i}`, samples: [at(700 + 4 * i, IN, 50), at(702 + 4 * i, OUT, 50)] };
+			const t0 = Date.now();
+			for (let tries = 0; ; tries++) {
+				assert.ok(Date.now() - t0 < 15000, `upload ${i} not acknowledged within 15 s`);
+				// the web server answers 5xx while it starts the backends again: a vehicle retries a little later
+				if (tries)
+					await new Promise((res) => setTimeout(res, 50));
+				const p = srv.upload(car.vin, car.cred, body).catch(() => ({ status: 0 }));
+				if (i % 3 === 1 && tries === 0) {
+					// killed while the upload is on its way: it may or may not have been stored
+					for (const proc of ingest()) {
+						try { process.kill(proc.pid, 'SIGKILL'); kills++; } catch { /* gone */ }
+					}
+				}
+				const r = await p;
+				if (r.status === 200)
+					break;                      // sent again until acknowledged, as a vehicle does
+			}
+		}
+		assert.ok(kills > 0, 'backends were killed');
+		// the recovery after a death ends every process of the store, cvnotify too: its supervisor starts it again
+		if (nd.child.exitCode !== null || nd.child.signalCode !== null)
+			nd = await startNotify(srv);
+		// and the other programs, which the web server starts again on the next request
+		for (const t0 = Date.now(); (await srv.get(`${B2C}/user/callbacks/${cb}`, tok)).status !== 200;) {
+			assert.ok(Date.now() - t0 < 15000, 'cvapi-callbacks answers again within 15 s');
+			await new Promise((res) => setTimeout(res, 50));
+		}
+		await rx.until(() => forMonitor(id).length >= N, 30000, `${N} exits notified`);
+		const got = forMonitor(id);
+		const want = Array.from({ length: N }, (_, i) => T(702 + 4 * i).replace('.000Z', 'Z'));
+		assert.deepEqual(got.map((g) => g.body.date), want, 'one per exit, in order: none lost, none doubled by a retried upload');
+		assert.equal(new Set(got.map((g) => g.headers['webhook-id'])).size, N);
 		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
 	});
 
