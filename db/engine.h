@@ -17,11 +17,13 @@
  * already seen is not evaluated for it), a monitor's condition is computed from
  * the vehicle's state before the sample and after it (monitor.h). It
  * fires when it becomes true (refresh false), and again every refreshEvent
- * seconds of sample time while it stays true (refresh true). Its last
+ * seconds while it stays true (refresh true), by sample time or by the
+ * timer's, whichever comes first. Its last
  * truth and last firing, per vehicle, are kept in mstate. A Paused monitor
  * is not evaluated: resumed, it starts from what it last saw. A monitor
- * with a time trigger is also evaluated by cvnotify's timer
- * (cv_engine_tick), since a window opens and closes without any upload.
+ * with a time trigger or a refreshEvent is also evaluated by cvnotify's
+ * timer (cv_engine_tick): a window opens, and a reminder comes due,
+ * without any upload.
  */
 #ifndef CV_ENGINE_H
 #define CV_ENGINE_H
@@ -73,10 +75,11 @@ void cv_engine_free(struct cv_engine *eng);
 
 /*
  * The timer's turn (cvnotify, every few seconds): each monitor with a
- * time trigger is evaluated at `now` for each vehicle it watches, against
- * the vehicle's last known state (its status record) with no sample (no
- * onChange), one transaction per monitor and vehicle; what fires is queued
- * as at upload. *fired: notifications queued.
+ * time trigger or a refreshEvent is evaluated at `now` for each vehicle it
+ * watches, against the vehicle's last known state (its status record)
+ * with no sample (no onChange), one transaction per monitor and vehicle;
+ * what fires (a window opening, a reminder due) is queued as at upload.
+ * *fired: notifications queued.
  */
 enum cv_err cv_engine_tick(struct cv_store *st, int64_t now, size_t *fired);
 

@@ -65,8 +65,8 @@
  *                                                     packed (outbox.h): a callback's in
  *                                                     the order they were raised
  *   timed       scope \0 owner \0 monitor id           empty: the monitors with a time
- *                                                     trigger, which cvnotify's timer
- *                                                     evaluates (engine.h)
+ *                                                     trigger or a refreshEvent, which
+ *                                                     cvnotify's timer evaluates (engine.h)
  *   deliveries  owner \0 callback id \0 at (8) . seq (8) a callback's delivery log: each
  *                                                     attempt, and with the final one the
  *                                                     notes it carried (outbox.h)

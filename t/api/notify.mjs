@@ -149,12 +149,14 @@ apiSuite('notify', (srv, it) => {
 		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
 	});
 
-	it('refreshEvent: reminders while the condition holds, refresh true', async () => {
+	it('refreshEvent: reminders by sample time while the condition holds, refresh true', async () => {
 		const id = await monitor({ triggers: [fuelBelow('low', 10)] }, { subscribeParam: { refreshEvent: 60 } });
 		await upload([at(400, IN, 50), at(410, IN, 5), at(440, IN, 5), at(470, IN, 5), at(530, IN, 5)]);
 		await rx.until(() => forMonitor(id).length >= 3);
-		assert.deepEqual(forMonitor(id).map((g) => [g.body.date, g.body.monitorEvent.refresh]),
+		// (these samples are a month old: the timer may add a reminder of its own, dated now, after them)
+		assert.deepEqual(forMonitor(id).slice(0, 3).map((g) => [g.body.date, g.body.monitorEvent.refresh]),
 			[[T(410), false], [T(470), true], [T(530), true]].map(([d, r]) => [d.replace('.000Z', 'Z'), r]));
+		assert.ok(forMonitor(id).slice(3).every((g) => g.body.monitorEvent.refresh === true));
 		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
 	});
 
@@ -302,6 +304,26 @@ apiSuite('notify', (srv, it) => {
 		const end = await second.stop();
 		assert.equal(end.code, 0, second.log());
 		assert.ok(!/delivering the outbox/.test(second.log()), 'it never delivered');
+	});
+
+	it('refreshEvent while the vehicle is silent: the timer sends the reminder', { timeout: 150000 }, async () => {
+		// another car, with samples of now (the first car's history is a month old)
+		const car2 = srv.vehicles[1];
+		const r = await req('POST', `${B2C}/user/vehicles/${car2.id}/callbacks/${cb}/monitors`, { label: 'silent',
+			subscribeParam: { refreshEvent: 60 }, triggerParam: { triggers: [{ name: 'parked', data: { data: 'vehicle.kinetic.speed', op: 'lowerThan', value: ['1'] } }] } });
+		assert.equal(r.status, 202, r.text);
+		const id = r.body.monitorId;
+		const now = Date.now();
+		const u = await srv.upload(car2.vin, car2.cred, { messageId: 'silent-1', samples: [
+			{ at: new Date(now - 2000).toISOString(), speed: 30 }, { at: new Date(now - 1000).toISOString(), speed: 0 }] });
+		assert.equal(u.status, 200, u.text);
+		await rx.until(() => forMonitor(id).length >= 2, 120000, 'a reminder from the timer');
+		const [first, second] = forMonitor(id);
+		assert.equal(first.body.monitorEvent.refresh, false);
+		assert.equal(second.body.monitorEvent.refresh, true);
+		const gap = Date.parse(second.body.date) - Date.parse(first.body.date);
+		assert.ok(gap >= 60000 && gap < 70000, `the reminder came refreshEvent after the firing (${gap} ms), with no upload`);
+		assert.equal((await req('DELETE', `${B2C}/user/vehicles/${car2.id}/callbacks/${cb}/monitors/${id}`)).status, 204);
 	});
 
 	it('the time monitor, true since its window opened many timer turns ago, fired once', async () => {
