@@ -444,6 +444,42 @@ static void test_fleet_future_vehicle(void)
 	is_int(outbox_n(), 1, "queued");
 }
 
+/* cvnotify's timer: a window opens, a reminder comes due, with no upload */
+static void test_tick(void)
+{
+	struct cv_callback cb;
+	struct cv_monitor m, r;
+	struct cv_sample s[1];
+	size_t fired = 9;
+	char json[512];
+
+	mk_callback(&cb, "u:ann", "cb3", false);
+	snprintf(json, sizeof(json), "{\"triggers\": [{\"name\": \"w\", \"time\": {\"times\": [{\"recurrence\": \"None\", "
+		 "\"start\": \"2024-05-03T00:00:00Z\"}]}}, {\"name\": \"f\", \"data\": {\"data\": "
+		 "\"vehicle.energy.fuel.level\", \"op\": \"greaterThan\", \"value\": [\"1\"]}}]}");
+	ok(mk_monitor(&m, "u:ann", "mon5", "cb3", veh.id, false, json, 0), "a monitor with a window opening on 3 May");
+	ok(mk_monitor(&r, "u:ann", "mon6", "cb3", veh.id, false, fuel_low, 600), "a fuel monitor reminding every 10 min");
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &r });
+	s[0] = at_place(5000, 48.8, 2.3, 5);     /* 1 May, fuel low */
+	is_int(upload(&veh, s, 1, NULL), 1, "the sample fires the fuel monitor, not the window (closed on 1 May)");
+	is_int(cv_engine_tick(&st, T0 + 5300 * SEC, &fired), CV_OK, "a turn of the timer 5 min later");
+	is_int(fired, 0, "nothing due yet");
+	is_int(cv_engine_tick(&st, T0 + 5601 * SEC, &fired), CV_OK, "10 min after the firing");
+	is_int(fired, 1, "the reminder, with no upload");
+	is_int(cv_engine_tick(&st, T0 + 5700 * SEC, &fired), CV_OK, "and again a little later");
+	is_int(fired, 0, "no second reminder before the next 10 min");
+	is_int(cv_engine_tick(&st, T0 + 2 * 86400 * SEC, &fired), CV_OK, "on 3 May");
+	is_int(fired, 2, "the window opened (and a reminder came due)");
+	is_int(cv_engine_tick(&st, T0 + 2 * 86400 * SEC + 10 * SEC, &fired), CV_OK, "a turn later");
+	is_int(fired, 0, "the window, still open, fires no more");
+	s[0] = at_place(6000, 48.8, 2.3, 50);    /* a late sample of 1 May */
+	is_int(upload(&veh, s, 1, NULL), 0, "a sample older than the timer's turn is not evaluated against the window");
+	is_int(cv_engine_tick(&st, T0 + 2 * 86400 * SEC + 20 * SEC, &fired), CV_OK, "the next turn");
+	is_int(fired, 0, "the window monitor did not flip back and fire again");
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb3", .del_cb = true });
+}
+
 static void test_pack(void)
 {
 	json_object *o = json_tokener_parse("{\"triggers\": [{\"name\": \"a\", \"zone\": {\"transition\": \"In\", "
@@ -524,6 +560,7 @@ int main(void)
 	test_refresh_and_order();
 	test_fleet();
 	test_fleet_future_vehicle();
+	test_tick();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();
