@@ -10,6 +10,7 @@
 
 #include "page.h"
 #include "hindex.h"
+#include "ids.h"
 
 /*
  * Sort and merge r->q.intervals into out (newest first); with none, one
@@ -36,15 +37,7 @@ struct cv_coll {
 	enum cv_hkind hkind;
 };
 
-/*
- * Record ids: the vehicle id (32 hex digits), the time (16), the suffix
- * (2 per byte): unique in the installation, and the record's key.
- */
-#define CV_ID_LEN(slen) (32 + 16 + 2 * (slen))
-#define CV_ID_MAX CV_ID_LEN(2)
-void cv_coll_id(char *out, const char *vid, int64_t at, unsigned suffix, size_t slen);
-/* Parse an id of a collection with slen suffix bytes; false if malformed. */
-bool cv_coll_parse_id(const char *id, size_t slen, char vid[33], int64_t *at, unsigned *suffix);
+/* Record ids (cv_coll_id, cv_coll_parse_id): ids.h. */
 
 /* GET the path vehicle's collection: newest first, paged, `timestamps`. */
 int cv_coll_list(struct cv_req *r, const struct cv_coll *c);

@@ -2,6 +2,7 @@
 #include "ids.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -147,4 +148,53 @@ long cv_unb64url(const char *s, size_t len, void *out, size_t outsz)
 	if (acc != 0)
 		return -1; /* non-canonical trailing bits */
 	return (long)n;
+}
+
+/* ---- record ids ---------------------------------------------------------- */
+
+void cv_coll_id(char *out, const char *vid, int64_t at, unsigned suffix, size_t slen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = CV_ID_LEN(slen);
+
+	memcpy(out, vid, 32);
+	for (size_t i = 0; i < 16; i++)
+		out[32 + i] = hex[((uint64_t)at >> (60 - 4 * i)) & 15];
+	for (size_t i = 48; i < n; i++)
+		out[i] = hex[(suffix >> (4 * (n - 1 - i))) & 15];
+	out[n] = '\0';
+}
+
+/* Parse an id of this collection into its vehicle (32 hex), time and suffix; false if malformed. */
+bool cv_coll_parse_id(const char *id, size_t slen, char vid[33], int64_t *at, unsigned *suffix)
+{
+	size_t n = CV_ID_LEN(slen);
+	uint64_t t = 0;
+	unsigned s = 0;
+
+	if (strlen(id) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int c = id[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return false;
+		if (i < 32)
+			continue;
+		if (i < 48)
+			t = t << 4 | (uint64_t)v;
+		else
+			s = s << 4 | (unsigned)v;
+	}
+	if (t > (uint64_t)INT64_MAX / 65536 || (slen == 1 && s > 255))
+		return false;
+	memcpy(vid, id, 32);
+	vid[32] = '\0';
+	*at = (int64_t)t;
+	*suffix = s;
+	return true;
 }

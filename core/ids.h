@@ -27,4 +27,14 @@ size_t cv_b64url(const void *data, size_t n, char *out);
  */
 long cv_unb64url(const char *s, size_t len, void *out, size_t outsz);
 
+/*
+ * Record ids: the vehicle id (32 hex digits), the time (16), the suffix
+ * (2 per byte): unique in the installation, and the record's key.
+ */
+#define CV_ID_LEN(slen) (32 + 16 + 2 * (slen))
+#define CV_ID_MAX CV_ID_LEN(2)
+void cv_coll_id(char *out, const char *vid, int64_t at, unsigned suffix, size_t slen);
+/* Parse an id of a collection with slen suffix bytes; false if malformed. */
+bool cv_coll_parse_id(const char *id, size_t slen, char vid[33], int64_t *at, unsigned *suffix);
+
 #endif

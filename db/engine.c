@@ -2,6 +2,8 @@
 #include "config.h"
 #include "engine.h"
 #include "outbox.h"
+#include "trips.h"
+#include "ids.h"
 #include "jw.h"
 #include "pack.h"
 
@@ -437,9 +439,56 @@ static int alert_one(const void *k, size_t klen, const void *v, size_t vlen, voi
 	return 0;
 }
 
+/*
+ * The vehicle's newest event of kind at or before `at` (the events
+ * database, vid . at . index, read backwards); false if none within the
+ * last EVENT_LOOKBACK events.
+ */
+#define EVENT_LOOKBACK 500
+static bool last_event(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t at, uint8_t kind,
+		       struct cv_event *ev, int64_t *ev_at, unsigned *index)
+{
+	DB *db = st->db[CV_DB_EVENTS];
+	DBC *c = NULL;
+	unsigned char k[25];
+	DBT dk = { 0 }, dd = { 0 };
+	bool found = false;
+	int ret, n = 0;
+
+	if (db->cursor(db, txn, &c, 0))
+		return false;
+	memcpy(k, vid, 16);
+	cv_be64_put(k + 16, (uint64_t)at);
+	k[24] = 0xff;
+	dk.data = k;
+	dk.size = sizeof(k);
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_REALLOC;
+	for (ret = cv_cursor_last_le(c, &dk, &dd, 0); !ret && n < EVENT_LOOKBACK; ret = c->get(c, &dk, &dd, DB_PREV), n++) {
+		if (dk.size != sizeof(k) || memcmp(k, vid, 16))
+			break;
+		if (!cv_event_decode(dd.data, dd.size, ev) && ev->kind == kind) {
+			*ev_at = (int64_t)cv_be64_get(k + 16);
+			*index = k[24];
+			found = true;
+			break;
+		}
+	}
+	c->close(c);
+	free(dd.data);
+	return found;
+}
+
+static int first_trip(const struct cv_trip *t, void *arg)
+{
+	*(struct cv_trip *)arg = *t;
+	return 1;
+}
+
 /* extensions: [{type, body: [{member: ...}]}] with the data as it was after the sample. */
 static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv_jw *w, const struct cv_monitor *m,
-				     const struct cv_engine *eng, const struct cv_state *after)
+				     const struct cv_engine *eng, const struct cv_state *after, int64_t at)
 {
 	enum cv_err e = CV_OK;
 
@@ -496,8 +545,93 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 			cv_render_telemetry_members(w, &after->v, mask);
 			cv_jw_end(w);
 			cv_jw_end(w);
+		} else if (!strcmp(member, "collisions")) {
+			struct cv_event ev;
+			int64_t eat;
+			unsigned index;
+
+			if (last_event(st, txn, eng->vidb, at, CV_EV_COLLISION, &ev, &eat, &index)) {
+				char id[CV_ID_MAX + 1];
+
+				cv_coll_id(id, eng->vid, eat, index, 1);
+				cv_jw_obj(w);
+				cv_jw_key(w, "collisions");
+				cv_jw_obj(w);
+				cv_jw_kstr(w, "id", id);
+				cv_jw_ktime(w, "createdAt", eat);
+				cv_jw_key(w, "details");
+				cv_jw_arr(w);
+				for (int d = 0; d < ev.ndetails; d++) {
+					cv_jw_obj(w);
+					cv_jw_kstr(w, "side", cv_side_names[ev.side[d] < 3 ? ev.side[d] : 0]);
+					if (ev.csev[d] >= 1 && ev.csev[d] <= 3)
+						cv_jw_kstr(w, "severity", cv_csev_names[ev.csev[d]]);
+					cv_jw_end(w);
+				}
+				cv_jw_end(w);
+				cv_jw_end(w);
+				cv_jw_end(w);
+			}
+		} else if (!strcmp(member, "alarm")) {
+			struct cv_event ev;
+			int64_t eat;
+			unsigned index;
+
+			if (last_event(st, txn, eng->vidb, at, CV_EV_ALARM, &ev, &eat, &index)) {
+				cv_jw_obj(w);
+				cv_jw_key(w, "alarm");
+				cv_jw_obj(w);
+				cv_jw_ktime(w, "createdAt", eat);
+				if (ev.active >= 1 && ev.active <= 2)
+					cv_jw_kstr(w, "activation", cv_activation_names[ev.active]);
+				if (ev.code >= 1 && ev.code <= cv_alarm_trigger_count)
+					cv_jw_kstr(w, "trigger", cv_alarm_trigger_names[ev.code - 1]);
+				cv_jw_end(w);
+				cv_jw_end(w);
+			}
+		} else if (!strcmp(member, "stolen")) {
+			unsigned char ok[18];
+			struct cv_buf b = CV_BUF_INIT(0);
+
+			memcpy(ok, eng->vidb, 16);
+			ok[16] = ok[17] = 0xff;         /* the active theft (store.h, alertopen) */
+			if (!cv_store_get(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok), &b) && b.len == 8) {
+				cv_jw_obj(w);
+				cv_jw_key(w, "stolen");
+				cv_jw_obj(w);
+				cv_jw_kbool(w, "stolen", true);
+				cv_jw_ktime(w, "since", (int64_t)cv_be64_get((const unsigned char *)b.p));
+				cv_jw_end(w);
+				cv_jw_end(w);
+			}
+			cv_buf_release(&b);
+		} else if (!strcmp(member, "trip")) {
+			/* the trip under way, else the last one */
+			struct cv_trip_state ts;
+			struct cv_trip t;
+			bool have = false;
+
+			if (!cv_trip_state_get(st, txn, eng->vidb, &ts) && ts.has_open) {
+				t = ts.open;
+				have = true;
+			} else {
+				memset(&t, 0, sizeof(t));
+				t.start_at = -1;
+				cv_trips_walk_desc(st, txn, eng->vidb, 0, at, first_trip, &t);
+				have = t.start_at >= 0;
+			}
+			if (have) {
+				char id[CV_ID_MAX + 1];
+
+				cv_coll_id(id, eng->vid, t.start_at, 0, 0);
+				cv_jw_obj(w);
+				cv_jw_key(w, "trip");
+				cv_jw_obj(w);
+				cv_trip_render_members(w, &t, id, eng->veh.vin, true);
+				cv_jw_end(w);
+				cv_jw_end(w);
+			}
 		}
-		/* alarm, trip, collisions, stolen: an empty body (doc/api.md) */
 		cv_jw_end(w);
 		cv_jw_end(w);
 	}
@@ -551,7 +685,7 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	}
 	cv_jw_key(&w, "values");
 	cv_mon_render_values(&w, &wt->def, cv_mon_truths(&wt->def, before, after, at), before, after);
-	e = render_extensions(st, txn, &w, m, eng, after);
+	e = render_extensions(st, txn, &w, m, eng, after, at);
 	cv_jw_kbool(&w, "refresh", refresh);
 	cv_jw_end(&w);
 	if (e)
@@ -584,6 +718,38 @@ out:
 	return e;
 }
 
+/* A firing, queued by cv_engine_flush once the batch's events and trips are stored. */
+static enum cv_err defer(struct cv_engine *eng, const struct cv_watch *w, const struct cv_state *before,
+			 const struct cv_state *after, int64_t at, bool refresh)
+{
+	struct cv_firing *f;
+
+	if (eng->nfiring == eng->capfiring) {
+		eng->capfiring = eng->capfiring ? 2 * eng->capfiring : 8;
+		eng->firing = cv_realloc(eng->firing, eng->capfiring * sizeof(*eng->firing));
+	}
+	f = &eng->firing[eng->nfiring++];
+	f->watch = (size_t)(w - eng->w);
+	f->before = *before;
+	f->after = *after;
+	f->at = at;
+	f->refresh = refresh;
+	return CV_OK;
+}
+
+enum cv_err cv_engine_flush(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng)
+{
+	enum cv_err e = CV_OK;
+
+	for (size_t i = 0; i < eng->nfiring && !e; i++) {
+		const struct cv_firing *f = &eng->firing[i];
+
+		e = fire(st, txn, eng, &eng->w[f->watch], &f->before, &f->after, f->at, f->refresh);
+	}
+	eng->nfiring = 0;
+	return e;
+}
+
 /* One watch for one sample (or one tick of the timer: before == after, at = now). */
 static enum cv_err step_one(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, struct cv_watch *w,
 			    const struct cv_state *before, const struct cv_state *after, int64_t at)
@@ -601,11 +767,11 @@ static enum cv_err step_one(struct cv_store *st, DB_TXN *txn, struct cv_engine *
 	w->seen = at;
 	truth = cv_mon_eval(&w->def, before, after, at);
 	if (truth && !w->truth) {
-		e = fire(st, txn, eng, w, before, after, at, false);
+		e = defer(eng, w, before, after, at, false);
 		w->fired = at;
 		w->dirty = true;
 	} else if (truth && w->refresh_s > 0 && at - w->fired >= (int64_t)w->refresh_s * 1000) {
-		e = fire(st, txn, eng, w, before, after, at, true);
+		e = defer(eng, w, before, after, at, true);
 		w->fired = at;
 		w->dirty = true;
 	}
@@ -653,6 +819,9 @@ enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *e
 void cv_engine_free(struct cv_engine *eng)
 {
 	cv_buf_release(&eng->extras);
+	free(eng->firing);
+	eng->firing = NULL;
+	eng->nfiring = eng->capfiring = 0;
 	eng->w = NULL;              /* the pool stays for the next upload */
 	eng->n = eng->cap = 0;
 }
@@ -690,6 +859,8 @@ static enum cv_err tick_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	}
 	if (!e)
 		e = cv_engine_save(st, txn, &eng);
+	if (!e)
+		e = cv_engine_flush(st, txn, &eng);
 	t->fired = eng.fired;
 	cv_engine_free(&eng);
 	cv_buf_release(&buf);

@@ -48,6 +48,14 @@ struct cv_watch {
 	bool dirty;                     /* mstate to write */
 };
 
+/* A firing waiting for cv_engine_flush. */
+struct cv_firing {
+	size_t watch;                   /* index in the engine's watches */
+	struct cv_state before, after;
+	int64_t at;
+	bool refresh;
+};
+
 struct cv_engine {
 	const char *vid;                /* hex */
 	unsigned char vidb[16];
@@ -58,6 +66,8 @@ struct cv_engine {
 	bool have_veh;
 	struct cv_vehicle veh;          /* read at the first firing (its VIN) */
 	size_t fired;                   /* notifications queued (for tests and logs) */
+	struct cv_firing *firing;       /* decided, not yet queued */
+	size_t nfiring, capfiring;
 };
 
 /* Keep the watch record of m in step (from cv_monitor_put / cv_monitor_del, same txn). */
@@ -69,6 +79,12 @@ enum cv_err cv_engine_load(struct cv_store *st, DB_TXN *txn, const char *vid, in
 /* Evaluate every running monitor for one sample at `at` taking the vehicle from before to after. */
 enum cv_err cv_engine_step(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, const struct cv_state *before,
 			   const struct cv_state *after, int64_t at);
+/*
+ * Queue the firings the steps decided (their notifications rendered now:
+ * called once the batch's events and trips are written, so that
+ * extensions such as vehicle.collisions and vehicle.trip include them).
+ */
+enum cv_err cv_engine_flush(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng);
 /* Write the states that changed. */
 enum cv_err cv_engine_save(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng);
 void cv_engine_free(struct cv_engine *eng);

@@ -71,12 +71,15 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	}
 	if (!e)
 		e = cv_engine_save(st, txn, &eng);
-	b->fired = eng.fired;
 	if (!e)
 		e = cv_history_put(st, txn, vid, b->samples, b->n);
 	/* trips read the samples just written: after them, same transaction */
 	if (!e)
 		e = cv_trips_ingest(st, txn, vid, b->samples, b->n, NULL);
+	/* the firings, rendered once the batch's events and trips are in */
+	if (!e)
+		e = cv_engine_flush(st, txn, &eng);
+	b->fired = eng.fired;
 	if (!e)
 		e = cv_status_put(st, txn, b->vehicle, &rec.state);
 	cv_engine_free(&eng);

@@ -444,6 +444,69 @@ static void test_fleet_future_vehicle(void)
 	is_int(outbox_n(), 1, "queued");
 }
 
+/* What extendedEventParam asks for, from the store as it is in the firing's transaction. */
+static void test_extensions(void)
+{
+	static const char *const ext[] = { "vehicle.collisions", "vehicle.alarm", "vehicle.stolen", "vehicle.trip",
+					   "vehicle.status", "vehicle.maintenance", "vehicle.doorsState",
+					   "vehicle.telemetry.vehicle.energies" };
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct cv_sample s[3];
+	struct heads h;
+
+	mk_callback(&cb, "f:fleet1", "fm9", true);
+	ok(mk_monitor(&m, "f:fleet1", "fm9", "fm9", "", true, fuel_low, 0), "a fleet monitor asking for every extension");
+	m.next = 0;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		cv_strlcpy(m.ext[m.next++], ext[i], sizeof(m.ext[0]));
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
+	s[0] = at_place(7000, 48.8, 2.3, 40);
+	s[0].has |= 1u << CV_G_IGN | 1u << CV_G_KIN;
+	s[0].ignition = CV_IGN_START;
+	s[0].speed_dkmh = 300;
+	s[0].nevents = 2;
+	s[0].events[0] = (struct cv_event){ .kind = CV_EV_COLLISION, .ndetails = 1, .side = { 1 }, .csev = { 3 } };
+	s[0].events[1] = (struct cv_event){ .kind = CV_EV_ALARM, .active = 2, .code = 1 };
+	s[1] = at_place(7010, 48.801, 2.3, 30);
+	s[1].nevents = 1;
+	s[1].events[0] = (struct cv_event){ .kind = CV_EV_THEFT, .active = 1 };
+	s[2] = at_place(7020, 48.802, 2.3, 4);
+	s[2].has |= 1u << CV_G_KIN;
+	s[2].speed_dkmh = 250;
+	drain(&h);
+	heads_clear(&h);
+	/* (fm1, the fleet's fuel monitor of test_fleet, fires too) */
+	is_int(upload(&veh, s, 3, NULL), 2, "a collision, an alarm, a theft, then fuel low while driving: fires");
+	drain(&h);
+	is_int(h.n, 2, "two notes");
+	for (size_t k = 0; k < h.n; k++) {
+		json_object *o;
+
+		if (strcmp(h.notes[k].ref, "fm9"))
+			continue;
+		o = body_of(&h.notes[k]);
+
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			char path[48];
+
+			snprintf(path, sizeof(path), "extensions.%zu.type", i);
+			is_str(jstr(o, path), ext[i], "extension %zu: %s", i, ext[i]);
+		}
+		is_str(jstr(o, "extensions.0.body.0.collisions.details.0.side"), "Rear", "the last collision, its side");
+		is_str(jstr(o, "extensions.0.body.0.collisions.details.0.severity"), "Major", "and severity");
+		is_str(jstr(o, "extensions.1.body.0.alarm.activation"), "Active", "the last alarm");
+		is_str(jstr(o, "extensions.2.body.0.stolen.stolen"), "true", "reported stolen");
+		ok(jstr(o, "extensions.3.body.0.trip.startedAt") != NULL, "the trip under way");
+		ok(jstr(o, "extensions.4.body.0.status") != NULL, "the status");
+		ok(jstr(o, "extensions.6.body.0.doorState") != NULL, "the doors");
+		ok(jstr(o, "extensions.7.body.0.telemetry") != NULL, "the telemetry asked for");
+		json_object_put(o);
+	}
+	heads_clear(&h);
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "f:fleet1", .del_id = "fm9", .del_cb = true });
+}
+
 /* cvnotify's timer: a window opens, a reminder comes due, with no upload */
 static void test_tick(void)
 {
@@ -561,6 +624,7 @@ int main(void)
 	test_fleet();
 	test_fleet_future_vehicle();
 	test_tick();
+	test_extensions();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();
