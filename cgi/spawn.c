@@ -1,7 +1,7 @@
 /*
  * spawn.c - cvapi-spawn: start and supervise FastCGI programs on UNIX sockets.
  *
- *   cvapi-spawn --dir RUNDIR [--procs N] [--mode MODE] [--group GROUP] PROGRAM...
+ *   cvapi-spawn --dir RUNDIR [--procs N] [--mode MODE] [--group GROUP] [--daemon PROGRAM]... PROGRAM...
  *
  * For each PROGRAM (a path to a FastCGI responder such as cvapi-vehicle.fcgi)
  * it listens on RUNDIR/NAME.sock (NAME: the file name without ".fcgi") and
@@ -20,6 +20,8 @@
  *     to finish their request, SIGKILL for the rest, sockets removed, exit 0;
  *   - SIGHUP: the processes are replaced one at a time (new binaries), each
  *     stopped like above before its successor starts.
+ * A --daemon PROGRAM (cvnotify) is supervised the same way, one process,
+ * with no socket: its fd 0 is /dev/null.
  * Every process gets PR_SET_PDEATHSIG(SIGTERM): if the supervisor itself is
  * killed with SIGKILL, its processes stop too and nothing is left orphaned.
  *
@@ -60,8 +62,9 @@
 struct sp_prog {
 	const char *path;
 	const char *base;            /* file name, for the log */
-	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];   /* "" for a daemon */
 	int fd;                      /* the listening socket, -1 when not made */
+	bool daemon;                 /* --daemon: one process, no socket (cvnotify) */
 };
 
 /* One process slot of a program. */
@@ -90,7 +93,7 @@ static int64_t sp_now(void)
 static void sp_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " SP_PROG " --dir RUNDIR [--procs N] [--mode MODE] [--group GROUP] PROGRAM...\n"
+		"Usage: " SP_PROG " --dir RUNDIR [--procs N] [--mode MODE] [--group GROUP] [--daemon PROGRAM]... PROGRAM...\n"
 		"Start and supervise cvapi's FastCGI programs on UNIX sockets.\n"
 		"\n"
 		"  -d, --dir RUNDIR  where the sockets are made: RUNDIR/NAME.sock, NAME being\n"
@@ -101,6 +104,8 @@ static void sp_usage(FILE *f)
 		"  -g, --group GROUP the sockets' group (a group of this user's, by name or\n"
 		"                    number): the web server's, so that it connects without\n"
 		"                    being in the programs' group, which may read the store\n"
+		"  -D, --daemon PROGRAM  also keep one process of PROGRAM running, without a\n"
+		"                    socket (cvnotify); may be given several times\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     the version\n"
 		"\n"
@@ -247,8 +252,16 @@ static void sp_start(struct sp_slot *s, const char *why_prefix)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(1);        /* the supervisor died before prctl */
-		if (dup2(s->prog->fd, 0) < 0 || dup2(2, 1) < 0)
+		if (s->prog->daemon) {
+			int nul = open("/dev/null", O_RDONLY);
+
+			if (nul < 0 || dup2(nul, 0) < 0 || dup2(2, 1) < 0)
+				_exit(1);
+			if (nul > 2)
+				close(nul);
+		} else if (dup2(s->prog->fd, 0) < 0 || dup2(2, 1) < 0) {
 			_exit(1);
+		}
 		argv[0] = (char *)s->prog->path;
 		argv[1] = NULL;
 		execv(s->prog->path, argv);
@@ -379,9 +392,14 @@ static bool sp_any_running(void)
 }
 
 /* Options and programs into sp_progs / sp_slots; exits 0 or 2 on --help, --version, bad usage. */
+#define SP_MAX_DAEMONS 8
+static const char *sp_daemons[SP_MAX_DAEMONS];
+static size_t sp_ndaemons;
+
 static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t *mode, gid_t *group)
 {
 	static const struct option opts[] = {
+		{ "daemon", required_argument, NULL, 'D' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "procs", required_argument, NULL, 'n' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -394,8 +412,13 @@ static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t
 	int64_t v;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+d:n:m:g:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:n:m:g:D:hV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'D':
+			if (sp_ndaemons == SP_MAX_DAEMONS)
+				sp_bad_usage("too many --daemon programs", optarg);
+			sp_daemons[sp_ndaemons++] = optarg;
+			break;
 		case 'd':
 			*dir = optarg;
 			break;
@@ -426,14 +449,14 @@ static void sp_parse(int argc, char **argv, const char **dir, int *procs, mode_t
 			printf(SP_PROG " (cvapi) %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			if (optopt == 'd' || optopt == 'n' || optopt == 'm' || optopt == 'g')
+			if (optopt == 'd' || optopt == 'n' || optopt == 'm' || optopt == 'g' || optopt == 'D')
 				sp_bad_usage("an option lacks its value", argv[optind - 1]);
 			sp_bad_usage("unknown option", argv[optind - 1]);
 		}
 	}
 	if (!*dir || !**dir)
 		sp_bad_usage("--dir RUNDIR is required", NULL);
-	if (optind >= argc)
+	if (optind >= argc && !sp_ndaemons)
 		sp_bad_usage("no PROGRAM to run", NULL);
 }
 
@@ -450,17 +473,27 @@ int main(int argc, char **argv)
 	struct sp_slot *rolling = NULL;
 
 	sp_parse(argc, argv, &dir, &procs, &mode, &group);
-	sp_nprogs = (size_t)(argc - optind);
+	sp_nprogs = (size_t)(argc - optind) + sp_ndaemons;
 	sp_progs = cv_calloc(sp_nprogs, sizeof(*sp_progs));
 	for (size_t i = 0; i < sp_nprogs; i++) {
 		struct sp_prog *p = &sp_progs[i];
-		const char *slash = strrchr(argv[optind + i], '/');
+		bool daemon = i >= (size_t)(argc - optind);
+		const char *path = daemon ? sp_daemons[i - (size_t)(argc - optind)] : argv[optind + i];
+		const char *slash = strrchr(path, '/');
 		size_t len;
 		int n;
 
-		p->path = argv[optind + i];
+		p->path = path;
 		p->base = slash ? slash + 1 : p->path;
 		p->fd = -1;
+		p->daemon = daemon;
+		if (daemon) {
+			if (access(p->path, X_OK) < 0) {
+				fprintf(stderr, SP_PROG ": cannot run %s: %s\n", p->path, strerror(errno));
+				exit(1);
+			}
+			continue;
+		}
 		len = strlen(p->base);
 		if (len > 5 && !strcmp(p->base + len - 5, ".fcgi"))
 			len -= 5;
@@ -495,14 +528,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	for (size_t i = 0; i < sp_nprogs; i++)
-		sp_listen(&sp_progs[i], mode, group);
-	sp_nslots = sp_nprogs * (size_t)procs;
-	sp_slots = cv_calloc(sp_nslots, sizeof(*sp_slots));
-	for (size_t i = 0; i < sp_nslots; i++) {
-		sp_slots[i].prog = &sp_progs[i / (size_t)procs];
-		sp_start(&sp_slots[i], NULL);
+	sp_nslots = 0;
+	for (size_t i = 0; i < sp_nprogs; i++) {
+		if (!sp_progs[i].daemon)
+			sp_listen(&sp_progs[i], mode, group);
+		sp_nslots += sp_progs[i].daemon ? 1 : (size_t)procs;
 	}
+	sp_slots = cv_calloc(sp_nslots, sizeof(*sp_slots));
+	for (size_t i = 0, k = 0; i < sp_nprogs; i++)
+		for (size_t j = 0; j < (sp_progs[i].daemon ? 1 : (size_t)procs); j++)
+			sp_slots[k++].prog = &sp_progs[i];
+	for (size_t i = 0; i < sp_nslots; i++)
+		sp_start(&sp_slots[i], NULL);
 	fputs("ready\n", stdout);
 	fflush(stdout);
 
@@ -573,6 +610,8 @@ int main(int argc, char **argv)
 	}
 
 	for (size_t i = 0; i < sp_nprogs; i++) {
+		if (sp_progs[i].daemon)
+			continue;
 		close(sp_progs[i].fd);
 		unlink(sp_progs[i].sock);
 	}

@@ -337,6 +337,31 @@ apiSuite('spawn', (srv, it) => {
 		sup = null;
 	});
 
+	it('cvapi-spawn --daemon: cvnotify kept running without a socket, started again when killed, stopped with the rest', async () => {
+		const CVNOTIFY = join(BUILDDIR, 'notify', 'cvnotify');
+		const child = spawn(SPAWN, ['--dir', dir, '--procs', '1', '--daemon', CVNOTIFY, PROGRAMS[0]], {
+			detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+			env: { ...srv.env, CVAPI_HOME: srv.home, CVAPI_NOTIFY_ALLOW: 'loopback' }, ...(srv.user || {}),
+		});
+		let err = '';
+		child.stderr.on('data', (d) => { err += d.toString(); });
+		const exited = new Promise((res) => child.once('exit', (code, sig) => res({ code, sig })));
+		const notifiers = () => childrenOf(child.pid).filter((p) => p.cmd.endsWith('/cvnotify'));
+		await until(() => notifiers().length === 1 && err.includes('delivering the outbox'), 'cvnotify runs under cvapi-spawn');
+		assert.ok(!existsSync(join(dir, 'cvnotify.sock')), 'no socket for a daemon');
+		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200, 'the FastCGI program beside it answers');
+		const [victim] = notifiers();
+		process.kill(victim.pid, 'SIGKILL');
+		await until(() => notifiers().length === 1 && notifiers()[0].pid !== victim.pid, 'a new cvnotify');
+		await until(() => err.includes(`cvnotify[${victim.pid}] killed by signal 9, restarted as `), 'the log line');
+		const pids = childrenOf(child.pid).map((p) => p.pid);
+		process.kill(child.pid, 'SIGTERM');
+		const end = await Promise.race([exited, sleep(10000).then(() => null)]);
+		assert.deepEqual(end, { code: 0, sig: null }, err);
+		assert.ok(pids.every((p) => !alive(p)), 'cvnotify and the program stopped');
+		assert.ok(!/ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/.test(err), err);
+	});
+
 	it('the programs say which of their environment settings they refuse, and run with the defaults', async () => {
 		const bad = { CVAPI_CACHE: 'lots', CVAPI_WATCHDOG: '0', CVAPI_PURGE_EVERY: '-5', CVAPI_CLIENT_TIMEOUT: '1m' };
 		const s = await start(['--procs', '1'], bad);
