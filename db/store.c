@@ -312,7 +312,7 @@ out:
 	return e;
 }
 
-enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
+static enum cv_err store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
 	int ret;
@@ -353,14 +353,7 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 		cv_store_close(st);
 		return cv_store_err(ret);
 	}
-	/* Berkeley DB's failed open (a recovery that finds a torn log at a
-	 * shutdown, an interrupted DB_REGISTER wait) keeps allocations of its
-	 * own that no close releases: under LeakSanitizer, what the open
-	 * allocates is not counted (it is reachable from the handle when the
-	 * open succeeds) */
-	lsan_disable();
 	ret = env->open(env, home, envflags, 0660);
-	lsan_enable();
 	if (ret) {
 		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, db_strerror(ret));
 		env->close(env, 0);
@@ -400,6 +393,22 @@ fail:
 	fprintf(stderr, "cvapi: cannot open the databases in %s: %s\n", home, db_strerror(ret));
 	cv_store_close(st);
 	return cv_store_err(ret);
+}
+
+enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
+{
+	enum cv_err e;
+
+	/* Berkeley DB's failed open (a recovery that finds a torn log at a
+	 * shutdown, an interrupted DB_REGISTER wait, a recovery under way
+	 * elsewhere) keeps allocations of its own, the environment handle
+	 * included, that no close releases: under LeakSanitizer what an open
+	 * allocates is not counted (when it succeeds, all of it is reachable
+	 * from the handles anyway) */
+	lsan_disable();
+	e = store_open(st, home, flags);
+	lsan_enable();
+	return e;
 }
 
 enum cv_err cv_store_owner(const char *home)

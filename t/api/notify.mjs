@@ -218,11 +218,12 @@ apiSuite('notify', (srv, it) => {
 			assert.ok(Date.now() - t0 < 15000, 'cvapi-callbacks answers again within 15 s');
 			await new Promise((res) => setTimeout(res, 50));
 		}
-		await rx.until(() => forMonitor(id).length >= N, 30000, `${N} exits notified`);
-		const got = forMonitor(id);
+		const distinct = () => [...new Map(forMonitor(id).map((g) => [g.headers['webhook-id'], g])).values()];
+		await rx.until(() => distinct().length >= N, 30000, `${N} exits notified`);
+		// a cvnotify ended by the recovery may send again what it had not recorded: the same message, same
+		// webhook-id, which a receiver drops; a second message for one exit would be a retried upload stored twice
 		const want = Array.from({ length: N }, (_, i) => T(702 + 4 * i).replace('.000Z', 'Z'));
-		assert.deepEqual(got.map((g) => g.body.date), want, 'one per exit, in order: none lost, none doubled by a retried upload');
-		assert.equal(new Set(got.map((g) => g.headers['webhook-id'])).size, N);
+		assert.deepEqual(distinct().map((g) => g.body.date), want, 'one message per exit, in order: none lost, none doubled');
 		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
 	});
 
