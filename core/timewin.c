@@ -280,17 +280,23 @@ bool cv_tw_holds(const struct cv_tw *tw, int64_t t)
 			struct tm d = now;
 			time_t ws;
 
+			/* the day, found at its noon (a zone whose DST starts at
+			 * midnight has no 00:00 that day) */
 			d.tm_mday -= k;
-			d.tm_hour = 0;
+			d.tm_hour = 12;
 			d.tm_min = 0;
 			d.tm_sec = 0;
 			d.tm_isdst = -1;
 			if (mktime(&d) == (time_t)-1)
 				continue;
-			/* d is that day's midnight, normalised: its weekday and week */
 			if (!(e->days & (1u << ((d.tm_wday + 6) % 7))) || !(e->weeks & (1ull << iso_week(&d))))
 				continue;
-			d.tm_sec = (int)e->start;
+			/* the window opens at that day's wall-clock time `start`,
+			 * given as fields in range (seconds past their range would
+			 * be added as elapsed time, across a DST change) */
+			d.tm_hour = (int)(e->start / 3600);
+			d.tm_min = (int)(e->start / 60 % 60);
+			d.tm_sec = (int)(e->start % 60);
 			d.tm_isdst = -1;
 			ws = mktime(&d);
 			if (ws != (time_t)-1 && ts >= ws && ts < ws + e->duration_s)
@@ -407,7 +413,9 @@ void cv_tw_unpack(struct cv_rd *rd, struct cv_tw *tw)
 		x->duration_s = (int64_t)cv_rd_uint(rd, 8);
 		x->days = (uint8_t)cv_rd_uint(rd, 1);
 		x->weeks = cv_rd_uint(rd, 8);
-		if (x->duration_s < 0 || x->duration_s > 3660LL * 86400 || (x->daily && (x->start < 0 || x->start >= 86400)))
+		if (x->daily ? x->start < 0 || x->start >= 86400 || x->duration_s < 1 || x->duration_s > CV_TW_DURATION_MAX_S
+			     : x->start < CV_TIME_MIN || x->start > CV_TIME_MAX || x->duration_s < 0 ||
+				       x->duration_s > 3660LL * 86400)
 			rd->bad = true;
 	}
 	/* checked at creation; here only that it names nothing outside the database */

@@ -323,7 +323,9 @@ static int state_one(const void *k, size_t klen, const void *v, size_t vlen, voi
 			if (cv_rd_uint(&rd, 1) == MSTATE_VERSION) {
 				w->truth = (uint8_t)cv_rd_uint(&rd, 1);
 				w->fired = (int64_t)cv_rd_uint(&rd, 8);
-				w->seen = (int64_t)cv_rd_uint(&rd, 8);
+				/* (a record of before `seen` is 10 bytes: seen 0) */
+				if (rd.len - rd.off >= 8)
+					w->seen = (int64_t)cv_rd_uint(&rd, 8);
 			}
 			if (rd.bad)
 				w->truth = 0, w->fired = 0, w->seen = 0;
@@ -611,7 +613,7 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 			struct cv_trip t;
 			bool have = false;
 
-			if (!cv_trip_state_get(st, txn, eng->vidb, &ts) && ts.has_open) {
+			if (!cv_trip_state_get(st, txn, eng->vidb, &ts) && ts.has_open && ts.open.start_at <= at) {
 				t = ts.open;
 				have = true;
 			} else {
@@ -763,8 +765,10 @@ static enum cv_err step_one(struct cv_store *st, DB_TXN *txn, struct cv_engine *
 	if (w->status != CV_CB_RUNNING || at < w->seen)
 		return CV_OK;
 	/* written with the state when the truth or a firing changes it: what a
-	 * later, older sample must not undo */
-	w->seen = at;
+	 * later, older sample must not undo. A vehicle's clock may run ahead
+	 * of the server's (by 5 minutes at most): kept at the server's now, so
+	 * that the timer's turns are not held back */
+	w->seen = at < eng->now ? at : eng->now;
 	truth = cv_mon_eval(&w->def, before, after, at);
 	if (truth && !w->truth) {
 		e = defer(eng, w, before, after, at, false);
@@ -876,9 +880,13 @@ static int timed_one(const void *k, size_t klen, const void *v, size_t vlen, voi
 {
 	struct timed_list *l = arg;
 
+	const char *a, *b;
+
 	(void)v;
 	(void)vlen;
-	if (klen > WATCH_KEY_MAX)
+	/* scope \0 owner \0 id, or not one of ours */
+	if (klen > WATCH_KEY_MAX || !(a = memchr(k, '\0', klen)) ||
+	    !(b = memchr(a + 1, '\0', klen - (size_t)(a + 1 - (const char *)k))))
 		return 0;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 64;
@@ -890,21 +898,22 @@ static int timed_one(const void *k, size_t klen, const void *v, size_t vlen, voi
 	return 0;
 }
 
-struct tick_fleet {
-	struct cv_store *st;
-	struct tick *t;
-	size_t fired;
-	enum cv_err e;
+/* A fleet's vehicle ids, gathered before any transaction runs (no cursor held across writes). */
+struct fleet_ids {
+	char (*id)[CV_VID_HEXLEN + 1];
+	size_t n, cap;
 };
 
-static int tick_vehicle(const struct cv_vehicle *v, void *arg)
+static int fleet_id_one(const struct cv_vehicle *v, void *arg)
 {
-	struct tick_fleet *f = arg;
+	struct fleet_ids *f = arg;
 
-	f->t->vid = v->id;
-	f->e = cv_store_txn(f->st, 0, tick_txn, f->t);
-	f->fired += f->t->fired;
-	return f->e == CV_EPANIC;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 64;
+		f->id = cv_realloc(f->id, f->cap * sizeof(*f->id));
+	}
+	cv_strlcpy(f->id[f->n++], v->id, sizeof(f->id[0]));
+	return 0;
 }
 
 enum cv_err cv_engine_tick(struct cv_store *st, int64_t now, size_t *fired)
@@ -923,13 +932,16 @@ enum cv_err cv_engine_tick(struct cv_store *st, int64_t now, size_t *fired)
 			e = cv_store_txn(st, 0, tick_txn, &t);
 			*fired += t.fired;
 		} else if (scope[0] == 'f') {
-			struct tick_fleet f = { st, &t, 0, CV_OK };
+			struct fleet_ids f = { NULL, 0, 0 };
 			size_t total;
 
-			e = cv_fleet_vehicles(st, NULL, scope + 1, NULL, 0, SIZE_MAX, &total, tick_vehicle, &f);
-			if (!e)
-				e = f.e;
-			*fired += f.fired;
+			e = cv_fleet_vehicles(st, NULL, scope + 1, NULL, 0, SIZE_MAX, &total, fleet_id_one, &f);
+			for (size_t j = 0; j < f.n && e != CV_EPANIC; j++) {
+				t.vid = f.id[j];
+				e = cv_store_txn(st, 0, tick_txn, &t);
+				*fired += t.fired;
+			}
+			free(f.id);
 		}
 	}
 	free(l.keys);

@@ -404,8 +404,9 @@ static bool dl_decode(struct cv_rd *rd, struct cv_delivery *d)
 	return !rd->bad && d->outcome <= CV_DL_DROPPED;
 }
 
-/* Delete the callback's entries older than keep_from, and the oldest beyond CV_DL_KEEP. */
-static enum cv_err dl_trim(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t keep_from)
+/* Delete the callback's entries older than keep_from, and (count) the oldest beyond CV_DL_KEEP. */
+static enum cv_err dl_trim(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t keep_from,
+			   bool count)
 {
 	unsigned char k[DL_KEY_MAX], start[DL_KEY_MAX];
 	size_t pl = prefix(start, owner, cbid), total = 0;
@@ -424,7 +425,7 @@ static enum cv_err dl_trim(struct cv_store *st, DB_TXN *txn, const char *owner, 
 	dd.flags = DB_DBT_PARTIAL;
 	memcpy(k, start, pl);
 	dk.size = (u_int32_t)pl;
-	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE); !ret; ret = c->get(c, &dk, &dd, DB_NEXT)) {
+	for (ret = count ? c->get(c, &dk, &dd, DB_SET_RANGE) : DB_NOTFOUND; !ret; ret = c->get(c, &dk, &dd, DB_NEXT)) {
 		if (dk.size != pl + 16 || memcmp(k, start, pl))
 			break;
 		total++;
@@ -460,10 +461,29 @@ enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_de
 	if (!e)
 		e = cv_store_put(st, CV_DB_DELIVERIES, txn, k, kl, b.p, b.len, 0);
 	cv_buf_release(&b);
-	/* trimmed now and then: a count of the log is a walk of it */
-	if (!e && (d->seq % 32 == 0 || d->outcome == CV_DL_GIVEN_UP))
-		e = dl_trim(st, txn, d->owner, d->cbid, d->at - CV_DL_KEEP_MS);
+	/* the old ones go at every add (the walk stops at the first young
+	 * one); the count, a walk of the whole log, one add in 32 */
+	if (!e) {
+		unsigned char coin;
+
+		cv_random(&coin, 1);
+		e = dl_trim(st, txn, d->owner, d->cbid, d->at - CV_DL_KEEP_MS, (coin & 31) == 0);
+	}
 	return e;
+}
+
+/* Set up dd for the next entry, of rank n: its whole value inside the page, nothing of it outside. */
+static void in_page(DBT *dd, DBT *buf, size_t n, size_t offset, size_t limit, bool stop)
+{
+	if (!stop && n >= offset && n < offset + limit) {
+		dd->flags = DB_DBT_REALLOC;
+		dd->data = buf->data;
+		dd->dlen = dd->doff = 0;
+	} else {
+		dd->flags = DB_DBT_PARTIAL;
+		dd->data = NULL;
+		dd->dlen = dd->doff = 0;
+	}
 }
 
 enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char *cbid, size_t offset, size_t limit,
@@ -473,7 +493,7 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 	size_t pl = prefix(start, owner, cbid), n = 0;
 	DB *db = st->db[CV_DB_DELIVERIES];
 	DBC *c = NULL;
-	DBT dk = { 0 }, dd = { 0 };
+	DBT dk = { 0 }, dd = { 0 }, buf = { 0 };
 	bool stop = false;
 	int ret;
 
@@ -486,14 +506,17 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 	dk.data = k;
 	dk.ulen = sizeof(k);
 	dk.flags = DB_DBT_USERMEM;
-	dd.flags = DB_DBT_REALLOC;
 	memcpy(k, start, pl);
 	memset(k + pl, 0xff, 16);
 	dk.size = (u_int32_t)(pl + 16);
-	for (ret = cv_cursor_last_le(c, &dk, &dd, 0); !ret; ret = c->get(c, &dk, &dd, DB_PREV)) {
+	/* the values of the page's entries only (the others are counted by key) */
+	for (ret = (in_page(&dd, &buf, n, offset, limit, stop), cv_cursor_last_le(c, &dk, &dd, 0)); !ret;
+	     ret = (in_page(&dd, &buf, n, offset, limit, stop), c->get(c, &dk, &dd, DB_PREV))) {
 		struct cv_delivery d;
 		struct cv_rd rd = CV_RD_INIT(dd.data, dd.size);
 
+		if (buf.data != dd.data && dd.flags == DB_DBT_REALLOC)
+			buf.data = dd.data;
 		if (dk.size != pl + 16 || memcmp(k, start, pl))
 			break;
 		if (!stop && n >= offset && n < offset + limit) {
@@ -510,7 +533,7 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 		n++;
 	}
 	c->close(c);
-	free(dd.data);
+	free(buf.data);
 	*total = n;
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
 }

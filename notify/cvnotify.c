@@ -391,12 +391,14 @@ static unsigned attempts_allowed(const struct cv_callback *cb)
 	}
 }
 
+/* Move cb from status `from` to `to` (otherwise leave it); *exists: the callback is still there. */
 static enum cv_err set_status(struct cv_store *s, DB_TXN *txn, const struct cv_callback *cb, uint8_t from, uint8_t to,
-			      int64_t now)
+			      int64_t now, bool *exists)
 {
 	struct cv_callback cur;
 	enum cv_err e = cv_callback_get(s, txn, cb->owner, cb->id, &cur);
 
+	*exists = e != CV_ENOTFOUND;
 	if (e == CV_ENOTFOUND)
 		return CV_OK;
 	if (e || cur.status != from)
@@ -417,14 +419,16 @@ static enum cv_err results_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 		bool ok = f->res == CURLE_OK && f->status >= 200 && f->status < 300;
 		unsigned allowed = attempts_allowed(&f->cb);
 		struct cv_delivery d;
+		bool exists = true;
 
+		/* (a callback deleted meanwhile took its queue and its log: nothing to log for it) */
 		if (ok) {
 			for (size_t j = 0; j < f->n && !e; j++)
 				e = cv_outbox_del(s, txn, f->cb.owner, f->cb.id, f->notes[j]->seq);
 			if (!e)
-				e = set_status(s, txn, &f->cb, CV_CB_FAILED, CV_CB_RUNNING, r->now);
+				e = set_status(s, txn, &f->cb, CV_CB_FAILED, CV_CB_RUNNING, r->now, &exists);
 			log_entry(f, r->now, CV_DL_DELIVERED, &d);
-			if (!e)
+			if (!e && exists)
 				e = cv_delivery_add(s, txn, &d, f->notes, f->n);
 			continue;
 		}
@@ -432,14 +436,24 @@ static enum cv_err results_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 			for (size_t j = 0; j < f->n && !e; j++)
 				e = cv_outbox_del(s, txn, f->cb.owner, f->cb.id, f->notes[j]->seq);
 			if (!e)
-				e = set_status(s, txn, &f->cb, CV_CB_RUNNING, CV_CB_FAILED, r->now);
+				e = set_status(s, txn, &f->cb, CV_CB_RUNNING, CV_CB_FAILED, r->now, &exists);
 			log_entry(f, r->now, CV_DL_GIVEN_UP, &d);
-			if (!e)
+			if (!e && exists)
 				e = cv_delivery_add(s, txn, &d, f->notes, f->n);
 			continue;
 		}
+		{
+			struct cv_callback cur;
+
+			e = cv_callback_get(s, txn, f->cb.owner, f->cb.id, &cur);
+			if (e == CV_ENOTFOUND) {
+				e = CV_OK;
+				continue;
+			}
+		}
 		log_entry(f, r->now, CV_DL_FAILED, &d);
-		e = cv_delivery_add(s, txn, &d, NULL, 0);
+		if (!e)
+			e = cv_delivery_add(s, txn, &d, NULL, 0);
 		if (e)
 			continue;
 		{

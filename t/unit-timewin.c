@@ -46,6 +46,13 @@ static void test_daily(void)
 	ok(cv_tw_holds(&tw, at("2026-07-06T06:30:00Z")), "summer: 08:30 in Paris is 06:30 UTC");
 	ok(!cv_tw_holds(&tw, at("2026-07-06T06:29:00Z")), "summer: 08:29 in Paris is not in");
 
+	/* Chile's summer time starts at midnight: on 2026-09-06 there is no 00:00 in Santiago */
+	ok(parse("{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\"}], \"timeZone\": \"America/Santiago\"}",
+		 &tw, err, sizeof(err)), "a window in a zone whose DST starts at midnight (%s)", err);
+	ok(cv_tw_holds(&tw, at("2026-09-06T11:30:00Z")), "08:30 in Santiago (UTC-3 that day): open");
+	ok(!cv_tw_holds(&tw, at("2026-09-06T12:30:00Z")), "09:30: closed, not an hour late");
+	ok(cv_tw_holds(&tw, at("2026-09-05T12:30:00Z")), "the day before, 08:30 at UTC-4: open");
+
 	ok(parse("{\"times\": [{\"start\": \"PT22H\", \"duration\": \"PT4H\"}], \"timeZone\": \"UTC\"}", &tw, err,
 		 sizeof(err)), "a window across midnight, Daily by default (%s)", err);
 	ok(cv_tw_holds(&tw, at("2026-11-03T01:00:00Z")), "01:00: in the window that opened the day before");
