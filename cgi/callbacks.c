@@ -108,7 +108,7 @@ static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
 	cb->types = CV_CBT_REMOTE;
 	if (!json_object_object_get_ex(o, "remoteTypes", &x))
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "remoteTypes: required, the remote action types this callback serves");
-	st = cv_sub_names(r, x, "remoteTypes", cv_remote_type_names, CV_REMOTE_TYPES, &cb->remote_types);
+	st = cv_sub_names(r, x, "remoteTypes", cv_rtype_names, CV_RT_COUNT, &cb->remote_types);
 	if (st)
 		return st;
 	/* remote callbacks: None or Bounded (RemoteCallbackSubscribe narrows the policy) */
@@ -153,9 +153,9 @@ static void render_subscribe(struct cv_jw *w, const struct cv_callback *cb)
 	if (cb->b2b) {
 		cv_jw_key(w, "remoteTypes");
 		cv_jw_arr(w);
-		for (size_t i = 0; i < CV_REMOTE_TYPES; i++)
+		for (size_t i = 0; i < CV_RT_COUNT; i++)
 			if (cb->remote_types & (1u << i))
-				cv_jw_str(w, cv_remote_type_names[i]);
+				cv_jw_str(w, cv_rtype_names[i]);
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);
@@ -375,7 +375,7 @@ static int put_status(struct cv_req *r)
 		return st;
 	other = cv_sub_unknown(o, names);
 	s = cv_sub_str(o, "status", 16, &bad);
-	k = s ? cv_sub_index(s, cv_cb_status_names, 2) : -1;
+	k = s ? cv_name_index(s, cv_cb_status_names, 2) : -1;
 	json_object_put(o);
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "unknown field (only status)");
@@ -615,14 +615,14 @@ static int post_monitor_redeliver(struct cv_req *r)
 
 static uint32_t check_cb_type(const char *item)
 {
-	int k = cv_sub_index(item, cb_types, 2);
+	int k = cv_name_index(item, cb_types, 2);
 
 	return k < 0 ? 0 : 1u << k;
 }
 
 static uint32_t check_remote_type(const char *item)
 {
-	int k = cv_sub_index(item, cv_remote_type_names, CV_REMOTE_TYPES);
+	int k = cv_name_index(item, cv_rtype_names, CV_RT_COUNT);
 
 	return k < 0 ? 0 : 1u << k;
 }

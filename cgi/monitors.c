@@ -213,7 +213,7 @@ static int read_body(struct cv_req *r, struct cv_monitor *m, struct cv_callback 
 		for (size_t i = 0; i < n; i++) {
 			json_object *v = json_object_array_get_idx(x, i);
 			const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-			bool known = (r->b2b ? cv_sub_index(s, ext_names_b2b, N_EXT_B2B) : cv_sub_index(s, ext_names, N_EXT)) >= 0 ||
+			bool known = (r->b2b ? cv_name_index(s, ext_names_b2b, N_EXT_B2B) : cv_name_index(s, ext_names, N_EXT)) >= 0 ||
 				     (!strncmp(s, "vehicle.telemetry.", 18) && cv_tel_part_mask(s + 18) != 0);
 
 			if (!known || strlen(s) > CV_MON_EXT_LEN) {
@@ -516,7 +516,7 @@ int cv_put_monitor_status(struct cv_req *r)
 	if (!st) {
 		other = cv_sub_unknown(o, (const char *const[]){ "status", NULL });
 		s = cv_sub_str(o, "status", 16, &bad);
-		k = s ? cv_sub_index(s, cv_cb_status_names, 2) : -1;
+		k = s ? cv_name_index(s, cv_cb_status_names, 2) : -1;
 		if (other)
 			st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field (only status)", other);
 		else if (k < 0)

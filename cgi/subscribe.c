@@ -44,15 +44,6 @@ const char *cv_sub_unknown(json_object *o, const char *const *names)
 	return NULL;
 }
 
-/* The index of s in names[0..n), or -1. */
-int cv_sub_index(const char *s, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, names[i]))
-			return (int)i;
-	return -1;
-}
-
 /* A JSON integer member in [min, max]: *v; absent leaves *v; 0, or 400 written. */
 int cv_sub_int(struct cv_req *r, json_object *o, const char *where, const char *key, int64_t min,
 		      int64_t max, int32_t *v)
@@ -75,7 +66,8 @@ int cv_sub_int(struct cv_req *r, json_object *o, const char *where, const char *
  * differently ($vin, $Vin, $CallbackID, $monitorID...).
  */
 static const char *const variables[] = {
-	"vin", "vid", "callbackId", "callbackLabel", "monitorId", "fleetId", "remoteType", "remoteId", NULL,
+	"vin", "vid", "callbackId", "callbackLabel", "monitorId", "fleetId", "remoteType", "remoteId",
+	"remoteStatus", "remoteLabel", NULL,
 };
 
 static bool known_variable(const char *v)
@@ -154,7 +146,7 @@ int cv_sub_attributes(struct cv_req *r, json_object *a, const char *where, struc
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].%.40s: unknown field", where, i,
 				       other);
 		type = cv_sub_str(x, "type", 16, &bad);
-		t = type ? cv_sub_index(type, cv_cb_attr_names, 3) : -1;
+		t = type ? cv_name_index(type, cv_cb_attr_names, 3) : -1;
 		if (t < 0)
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].type: Header, Body or Query",
 				       where, i);
@@ -173,7 +165,7 @@ int cv_sub_attributes(struct cv_req *r, json_object *a, const char *where, struc
 		if (value[0] == '$' && !known_variable(value + 1))
 			return cv_fail(r, 400, CV_C_BAD_FIELD,
 				       "%s.attributes[%zu].value: unknown variable %.40s (known: $vin, $vid, $callbackId, "
-				       "$callbackLabel, $monitorId, $fleetId, $remoteType, $remoteId)", where, i, value);
+				       "$callbackLabel, $monitorId, $fleetId, $remoteType, $remoteId, $remoteStatus, $remoteLabel)", where, i, value);
 		at->type = (uint8_t)t;
 		cv_strlcpy(at->key, key, sizeof(at->key));
 		cv_strlcpy(at->value, value, sizeof(at->value));
@@ -193,7 +185,7 @@ int cv_sub_names(struct cv_req *r, json_object *a, const char *where, const char
 	*mask = 0;
 	for (size_t i = 0; i < len; i++) {
 		json_object *x = json_object_array_get_idx(a, i);
-		int k = json_object_is_type(x, json_type_string) ? cv_sub_index(json_object_get_string(x), names, n) : -1;
+		int k = json_object_is_type(x, json_type_string) ? cv_name_index(json_object_get_string(x), names, n) : -1;
 
 		if (k < 0) {
 			char list[512];
@@ -286,7 +278,7 @@ int cv_sub_policies(struct cv_req *r, json_object *o, const char *pre, bool alwa
 		if (other)
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%.40s: unknown field", where, other);
 		policy = cv_sub_str(x, "policy", 16, &bad);
-		p = policy ? cv_sub_index(policy, cv_cb_retry_names, always ? 3 : 2) : -1;
+		p = policy ? cv_name_index(policy, cv_cb_retry_names, always ? 3 : 2) : -1;
 		if (p < 0)
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.policy: required, %s", where,
 				       always ? "None, Bounded or Always" : "None or Bounded");

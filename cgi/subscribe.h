@@ -19,8 +19,6 @@ void cv_sub_owner(const struct cv_req *r, char *owner, size_t n);
 const char *cv_sub_str(json_object *o, const char *key, size_t max, bool *bad);
 /* The first member of o not in names (NULL-terminated), or NULL. */
 const char *cv_sub_unknown(json_object *o, const char *const *names);
-/* The index of s in names[0..n), or -1. */
-int cv_sub_index(const char *s, const char *const *names, size_t n);
 /* An integer member in [min, max] into *v (absent: *v kept). */
 int cv_sub_int(struct cv_req *r, json_object *o, const char *where, const char *key, int64_t min, int64_t max,
 	       int32_t *v);

@@ -2,6 +2,7 @@
 #include "model.h"
 #include "engine.h"
 #include "outbox.h"
+#include "actions.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -98,9 +99,11 @@ enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner,
 {
 	enum cv_err e = rec_del(st, CV_DB_CALLBACKS, txn, owner, id);
 
-	/* its monitors and what waited for delivery go with it */
+	/* its monitors, its remote actions and what waited for delivery go with it */
 	if (!e)
 		e = cv_monitors_drop_callback(st, txn, owner, id);
+	if (!e)
+		e = cv_remote_drop_callback(st, txn, owner, id);
 	return e ? e : cv_outbox_drop(st, txn, owner, id);
 }
 

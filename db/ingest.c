@@ -3,6 +3,7 @@
 #include "ingest.h"
 #include "trips.h"
 #include "engine.h"
+#include "actions.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,9 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	b->fired = eng.fired;
 	if (!e)
 		e = cv_status_put(st, txn, b->vehicle, &rec.state);
+	/* heard from: awake (remote actions need no wake-up) unless it says it goes to sleep */
+	if (!e)
+		e = cv_vlink_touch(st, txn, vid, b->now, b->sleeping);
 	cv_engine_free(&eng);
 	free(before);
 	cv_buf_release(&buf);

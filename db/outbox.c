@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOTE_VERSION 1
+#define NOTE_VERSION 2   /* 1: without the remote action members */
 #define KEY_MAX (CV_CB_OWNER_MAX + 1 + CV_CB_IDLEN + 1 + 8)
 
 /* owner \0 cbid \0 (the callback's prefix); 0 when either is empty or too long */
@@ -88,6 +88,13 @@ enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out)
 		if (!e)
 			e = cv_wr_str(out, n->attrs[i].value);
 	}
+	/* version 2: a remote action's type, status and label */
+	if (!e)
+		e = cv_wr_str(out, n->rtype);
+	if (!e)
+		e = cv_wr_str(out, n->rstatus);
+	if (!e)
+		e = cv_wr_str(out, n->rlabel);
 	/* the body is the rest of the record */
 	if (!e)
 		e = cv_buf_add(out, n->body, n->body_len);
@@ -100,7 +107,10 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 
 	n->body = NULL;
 	n->body_len = 0;
-	if (cv_rd_uint(&rd, 1) != NOTE_VERSION || len - rd.off < sizeof(n->wid))
+	unsigned version = (unsigned)cv_rd_uint(&rd, 1);
+
+	n->rtype[0] = n->rstatus[0] = n->rlabel[0] = '\0';
+	if ((version != 1 && version != NOTE_VERSION) || len - rd.off < sizeof(n->wid))
 		return CV_EINVAL;
 	memcpy(n->wid, rd.p + rd.off, sizeof(n->wid));
 	rd.off += sizeof(n->wid);
@@ -123,6 +133,11 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 			rd.bad = true;
 		cv_rd_str(&rd, n->attrs[i].key, sizeof(n->attrs[i].key));
 		cv_rd_str(&rd, n->attrs[i].value, sizeof(n->attrs[i].value));
+	}
+	if (version >= 2) {
+		cv_rd_str(&rd, n->rtype, sizeof(n->rtype));
+		cv_rd_str(&rd, n->rstatus, sizeof(n->rstatus));
+		cv_rd_str(&rd, n->rlabel, sizeof(n->rlabel));
 	}
 	if (rd.bad || (n->kind != CV_NOTE_MONITOR && n->kind != CV_NOTE_REMOTE) || len - rd.off > CV_NOTE_BODY_MAX)
 		return CV_EINVAL;

@@ -46,10 +46,13 @@ struct cv_note {
 	char vid[CV_VID_HEXLEN + 1];
 	char vin[CV_VIN_MAX + 1];
 	char fid[CV_LOGIN_MAX + 1];                 /* B2B: the fleet; "" on B2C */
+	char rtype[32];                             /* a remote action's type, status, label; "" */
+	char rstatus[24];
+	char rlabel[CV_REMOTE_LABEL_MAX + 1];
 	/* the monitor's own attributes (Header, Query, Body) and those it adds to the webhook, as given */
 	struct cv_cb_attr attrs[CV_NOTE_ATTRS];
 	size_t nattrs;
-	/* the event: B2C monitorEvent, B2B MonitorEvent (webhook templates) */
+	/* the event: B2C monitorEvent or remoteEvent, B2B MonitorEvent or RemoteEvent (webhook templates) */
 	char *body;                                 /* owned (cv_note_clear) */
 	size_t body_len;
 };

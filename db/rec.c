@@ -582,10 +582,6 @@ enum cv_err cv_status_decode(const void *p, size_t len, struct cv_status_rec *re
 
 /* ---- callbacks ------------------------------------------------------------- */
 
-const char *const cv_remote_type_names[CV_REMOTE_TYPES] = {
-	"ThermalPreconditioning", "ElectricBatteryChargingRequest", "Horn", "Doors", "Lights",
-	"Immobilization", "Stolen", "WakeUp", "Navigation",
-};
 const char *const cv_cb_status_names[3] = { "Running", "Paused", "Failed" };
 const char *const cv_cb_retry_names[3] = { "None", "Bounded", "Always" };
 const char *const cv_cb_attr_names[3] = { "Header", "Body", "Query" };

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "vdata.h"
 #include "monitor.h"
+#include "remote.h"
 
 #define CV_LOGIN_MAX 64
 #define CV_NAME_MAX 128
@@ -116,7 +117,7 @@ struct cv_callback {
 	uint8_t b2b;
 	char label[CV_NAME_MAX + 1];
 	uint32_t types;                             /* CV_CBT_* */
-	uint32_t remote_types;                      /* B2B remoteTypes: bits of cv_remote_type_names */
+	uint32_t remote_types;                      /* B2B remoteTypes: bits of enum cv_rtype (remote.h) */
 	char name[CV_NAME_MAX + 1];                 /* the webhook's name */
 	char target[CV_CB_URL_MAX + 1];
 	struct cv_cb_attr attrs[CV_CB_ATTRS_MAX];
@@ -130,9 +131,6 @@ struct cv_callback {
 	unsigned char secret[CV_CB_SECRET_LEN];     /* the signing key (Standard Webhooks) */
 	int64_t created, updated;
 };
-/* B2B RemoteType names, in bit order. */
-#define CV_REMOTE_TYPES 9
-extern const char *const cv_remote_type_names[CV_REMOTE_TYPES];
 extern const char *const cv_cb_status_names[3];
 extern const char *const cv_cb_retry_names[3];
 extern const char *const cv_cb_attr_names[3];

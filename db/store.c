@@ -54,6 +54,9 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_OUTBOX] = "outbox.db",
 	[CV_DB_TIMED] = "timed.db",
 	[CV_DB_DELIVERIES] = "deliveries.db",
+	[CV_DB_REMOTES] = "remotes.db",
+	[CV_DB_RACTIVE] = "ractive.db",
+	[CV_DB_VLINK] = "vlink.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

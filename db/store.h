@@ -70,6 +70,13 @@
  *   deliveries  owner \0 callback id \0 at (8) . seq (8) a callback's delivery log: each
  *                                                     attempt, and with the final one the
  *                                                     notes it carried (outbox.h)
+ *   remotes     owner \0 callback id \0 vid (16) . rid (16)  a remote action, packed
+ *                                                     (actions.h): a vehicle's under one
+ *                                                     callback in the order posted
+ *   ractive     vid (16) . rid (16)                   owner \0 callback id \0 deadline (8)
+ *                                                     type (1): the actions not done yet
+ *   vlink       vid (16)                              when the vehicle was last heard from,
+ *                                                     asleep or not, wake-ups this month
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -117,6 +124,9 @@ enum cv_dbid {
 	CV_DB_OUTBOX,
 	CV_DB_TIMED,
 	CV_DB_DELIVERIES,
+	CV_DB_REMOTES,
+	CV_DB_RACTIVE,
+	CV_DB_VLINK,
 	CV_DB_COUNT
 };
 

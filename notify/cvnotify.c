@@ -25,7 +25,9 @@
  * The timer: every 5 s, the monitors with a time trigger are evaluated at
  * the current time against their vehicles' last known state
  * (cv_engine_tick), since a window opens and closes without any upload;
- * what fires goes through the outbox like the rest.
+ * what fires goes through the outbox like the rest. Every second, the
+ * remote actions whose vehicle did not answer in time are failed with
+ * VehicleConnectionTimeout (cv_remote_tick), their events queued likewise.
  *
  * Delivery is at least once: a cvnotify killed after a 2xx and before its
  * commit sends those notes again, with the same webhook-id. All delivery
@@ -38,6 +40,7 @@
 #include "store.h"
 #include "model.h"
 #include "outbox.h"
+#include "actions.h"
 #include "webhook.h"
 #include "netguard.h"
 #include "engine.h"
@@ -62,6 +65,7 @@
 #define POLL_MS 10                      /* how often the generation slot is looked at when idle */
 #define DROP_MAX 256                    /* notes of paused callbacks dropped per walk */
 #define TICK_MS 5000                    /* the timer: time-triggered monitors evaluated this often */
+#define REMOTE_TICK_MS 1000             /* remote actions past their deadline are failed this often */
 
 struct flight {
 	bool used, done;
@@ -86,7 +90,7 @@ static size_t nflights = 64;
 static long timeout_s = 10;
 static volatile sig_atomic_t stop;
 static int64_t next_scan;
-static int64_t next_tick;
+static int64_t next_tick, next_remote;
 
 /* ---- the walk: what to send ------------------------------------------------ */
 
@@ -681,6 +685,16 @@ int main(int argc, char **argv)
 			if (e)
 				fprintf(stderr, PROG ": the timer's turn: %s\n", cv_strerror(e));
 			next_tick = now + TICK_MS;
+		}
+		if (now >= next_remote) {
+			size_t failed = 0;
+			enum cv_err e = cv_remote_tick(&st, now, &failed);
+
+			if (e == CV_EPANIC)
+				_exit(CV_EXIT_RECOVER);
+			if (e)
+				fprintf(stderr, PROG ": the remote actions' timeouts: %s\n", cv_strerror(e));
+			next_remote = now + REMOTE_TICK_MS;
 		}
 		if (g != seen || now >= next_scan) {
 			seen = g;

@@ -33,7 +33,12 @@ const char *cv_wh_value(const struct cv_callback *cb, const struct cv_note *n, c
 		return n->fid;
 	if (!strcasecmp(v, "remoteId"))
 		return remote ? n->ref : "";
-	/* $remoteType: remote actions' (not delivered yet) */
+	if (!strcasecmp(v, "remoteType"))
+		return n->rtype;
+	if (!strcasecmp(v, "remoteStatus"))
+		return n->rstatus;
+	if (!strcasecmp(v, "remoteLabel"))
+		return n->rlabel;
 	return "";
 }
 

@@ -1,0 +1,145 @@
+/*
+ * remote.h - remote actions: what an application asks a vehicle to do
+ * (the Remote body of both faces), and the life of one request, as pure
+ * functions: no store, no HTTP.
+ *
+ * A Remote body names exactly one action: door, horn, lights,
+ * preconditioning, charging, wakeUp, navigation, and on the fleet face
+ * (B2B) immobilization and stolen. cv_remote_parse checks it whole against
+ * the schema of its face and keeps the action's member as compact JSON:
+ * that text is what GET shows and what the vehicle receives.
+ *
+ * The life of an action is a small state machine (cv_rsm_step):
+ *
+ *   Accepted -> [WakingUpVehicle] -> CheckingVehicle -> SentToVehicle -> Done
+ *
+ * Done is Success, AlreadyDone or Failed with a failureCause. A navigation
+ * skips Accepted and WakingUpVehicle. Every state an event enters is
+ * returned, in order, so that the caller notifies each one (the webhook's
+ * Pending events and its one Done event).
+ */
+#ifndef CV_REMOTE_H
+#define CV_REMOTE_H
+
+#include <json-c/json.h>
+#include "cv.h"
+
+/* RemoteType, in the order of the fleet face's enum (bits of a callback's remoteTypes). */
+enum cv_rtype {
+	CV_RT_PRECOND, CV_RT_CHARGING, CV_RT_HORN, CV_RT_DOORS, CV_RT_LIGHTS,
+	CV_RT_IMMOBILIZATION, CV_RT_STOLEN, CV_RT_WAKEUP, CV_RT_NAVIGATION, CV_RT_COUNT
+};
+extern const char *const cv_rtype_names[CV_RT_COUNT];
+/* The Remote body's member for each type ("preconditioning", "door"...). */
+extern const char *const cv_rtype_members[CV_RT_COUNT];
+/*
+ * The name of a type in the fleet face's webhook template (its RemoteType
+ * lists VehicleState where the API says WakeUp, and has no Navigation):
+ * NULL when the template has none.
+ */
+const char *cv_rtype_webhook_b2b(enum cv_rtype t);
+
+/* RemoteActionStatus: the states of an action (the first four are Pending). */
+enum cv_rstatus {
+	CV_RS_ACCEPTED, CV_RS_WAKING, CV_RS_CHECKING, CV_RS_SENT,
+	CV_RS_SUCCESS, CV_RS_ALREADY, CV_RS_FAILED, CV_RS_COUNT
+};
+extern const char *const cv_rstatus_names[CV_RS_COUNT];
+#define CV_RS_FINAL(s) ((s) >= CV_RS_SUCCESS)
+
+/* RemoteFailedEventStatus, index + 1 (0: none). */
+enum cv_rcause {
+	CV_RC_NONE, CV_RC_GENERAL, CV_RC_VEHICLE, CV_RC_WRONG_COMMAND, CV_RC_TIMEOUT, CV_RC_MISSING_RIGHTS,
+	CV_RC_BATTERY, CV_RC_PRIVACY, CV_RC_WAKEUPS, CV_RC_TOO_MANY_SHORT, CV_RC_SAME_IN_PROGRESS,
+	CV_RC_STOLEN, CV_RC_IN_USE, CV_RC_TOO_MANY_SENT, CV_RC_DOORS_OPEN, CV_RC_VEHICLE_OR_CID, CV_RC_CID_INSIDE,
+	CV_RC_EXT_CHARGING, CV_RC_VEH_CHARGING, CV_RC_NOT_LOCKED, CV_RC_CANCELED, CV_RC_COUNT
+};
+extern const char *const cv_rcause_names[CV_RC_COUNT];      /* [0] is "" */
+/* RemoteEventFeedbackDetail, index + 1 (0: none). */
+extern const char *const cv_rfeedback_names[3];             /* [0] is "" */
+
+/* The index of name in names[0..n), or -1. */
+int cv_name_index(const char *name, const char *const *names, size_t n);
+
+#define CV_REMOTE_ACTION_MAX 4096   /* the action's compact JSON */
+#define CV_REMOTE_LABEL_MAX 64
+
+/* A Remote body, checked. */
+struct cv_remote {
+	uint8_t type;                           /* enum cv_rtype */
+	char label[CV_REMOTE_LABEL_MAX + 1];
+	char action[CV_REMOTE_ACTION_MAX + 1];  /* the action's member, compact JSON */
+	/* what the server checks before sending: it needs the traction battery */
+	bool energy_hungry;
+};
+
+/*
+ * Check the Remote body o for a face (b2b: the fleet face's actions; the
+ * user face's `attributes` and `callbackAttributes` are the caller's: pass
+ * them in `skip`, NULL-terminated, to leave them alone). CV_EINVAL with
+ * "member: reason" in err when anything is wrong.
+ */
+enum cv_err cv_remote_parse(json_object *o, bool b2b, const char *const *skip, struct cv_remote *rm, char *err,
+			    size_t errsz);
+
+/* ---- the state machine ------------------------------------------------- */
+
+struct cv_rsm {
+	uint8_t status;                         /* enum cv_rstatus */
+	uint8_t cause;                          /* enum cv_rcause, when Failed */
+	uint8_t feedback;                       /* index in cv_rfeedback_names */
+};
+
+enum cv_rsm_event {
+	CV_RE_CREATE,       /* posted: in.awake, in.navigation, in.refuse (a cause: refused at once) */
+	CV_RE_CHECK,        /* the server checked the vehicle's state: in.refuse (0: fine) */
+	CV_RE_WOKEN,        /* a vehicle that was woken (or is heard from) is being checked */
+	CV_RE_ACK,          /* the vehicle acknowledged receipt */
+	CV_RE_RESULT,       /* the vehicle reported: in.outcome (Success, AlreadyDone, Failed), in.refuse, in.feedback */
+	CV_RE_TIMEOUT,      /* the vehicle did not answer in time */
+};
+
+struct cv_rsm_in {
+	bool awake;             /* CREATE: the vehicle was heard from recently */
+	bool navigation;        /* CREATE: a navigation (no Accepted, no wake-up) */
+	uint8_t refuse;         /* CREATE, CHECK: a cause that ends it now; RESULT: the failure cause */
+	uint8_t outcome;        /* RESULT: CV_RS_SUCCESS, CV_RS_ALREADY or CV_RS_FAILED */
+	uint8_t feedback;       /* RESULT */
+};
+
+#define CV_RSM_MAX_STEPS 4
+
+/*
+ * Apply event ev to m: the states entered go to out[0..n) in order (at
+ * most CV_RSM_MAX_STEPS), m becomes the last. Returns n (0: nothing
+ * changes, as for a repeated acknowledgement or result), or -1 when the
+ * event contradicts the state (a result other than the one recorded, an
+ * event before creation): m unchanged.
+ *
+ *   CREATE   [Accepted] then WakingUpVehicle when asleep, else
+ *            CheckingVehicle; a refusal: Failed with that cause
+ *   WOKEN    from Accepted or WakingUpVehicle: CheckingVehicle
+ *   CHECK    from CheckingVehicle: nothing, or Failed with in.refuse
+ *   ACK      [CheckingVehicle] SentToVehicle (nothing once sent or done)
+ *   RESULT   [CheckingVehicle] [SentToVehicle] then the outcome
+ *   TIMEOUT  Failed VehicleConnectionTimeout, unless done
+ */
+int cv_rsm_step(struct cv_rsm *m, enum cv_rsm_event ev, const struct cv_rsm_in *in, struct cv_rsm *out);
+
+/* ---- settings ------------------------------------------------------------ */
+
+struct cv_rcfg {
+	int64_t timeout_ms;     /* from posting to a result, before VehicleConnectionTimeout */
+	int64_t awake_ms;       /* a vehicle is awake this long after its last exchange */
+	int32_t wakeups;        /* wake-ups a vehicle may have per calendar month (UTC) */
+};
+
+/*
+ * The settings from the environment: CVAPI_REMOTE_TIMEOUT (seconds, 1 to
+ * 86400, default 120), CVAPI_REMOTE_AWAKE (seconds, 0 to 3600, default
+ * 180), CVAPI_REMOTE_WAKEUPS (0 to 10000, default 30); a value out of
+ * range or malformed keeps the default.
+ */
+void cv_rcfg_env(struct cv_rcfg *c);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * actions.h - remote actions in the store: the actions applications post,
+ * the vehicle link's side of them, and their timeouts.
+ *
+ * An action is posted under a callback of its owner for one vehicle. It
+ * lives in three databases (store.h):
+ *   remotes  owner \0 callback id \0 vid (16) . rid (16)   the action, packed
+ *   ractive  vid (16) . rid (16)                          owner \0 callback id \0,
+ *            deadline (8), type (1): the actions not done yet, a vehicle's
+ *            in one cursor range (what it polls), every one in one scan
+ *            (the timer)
+ *   vlink    vid (16)                                     when the vehicle was last
+ *            heard from, whether it said it was going to sleep, and its
+ *            wake-ups this month
+ * The action id (rid) is the time it was posted (8 bytes, ms) and 8
+ * random bytes, in hex: a vehicle's actions list in the order posted.
+ *
+ * Every change of state (core/remote.h's state machine) is written in one
+ * transaction with its notification in the callback's outbox (outbox.h),
+ * so that a crash can neither lose an event nor notify one that was not
+ * stored. The vehicle link's acknowledgements and results are idempotent:
+ * a repeat changes nothing and queues nothing.
+ */
+#ifndef CV_DB_ACTIONS_H
+#define CV_DB_ACTIONS_H
+
+#include "model.h"
+#include "remote.h"
+
+#define CV_RID_LEN 32
+
+struct cv_raction {
+	char id[CV_RID_LEN + 1];
+	char owner[CV_CB_OWNER_MAX + 1];
+	char cbid[CV_CB_IDLEN + 1];
+	char vid[CV_VID_HEXLEN + 1];
+	char vin[CV_VIN_MAX + 1];
+	uint8_t b2b;
+	struct cv_remote rm;                        /* what was asked */
+	struct cv_rsm sm;                           /* where it stands */
+	int64_t created, updated;
+	int64_t deadline;                           /* not done by then: VehicleConnectionTimeout */
+	/* B2C: the Remote's attributes, and callbackAttributes.webhook */
+	struct cv_cb_attr attrs[CV_CB_ATTRS_MAX];
+	size_t nattrs;
+	struct cv_cb_attr cbattrs[CV_CB_ATTRS_MAX];
+	size_t ncbattrs;
+};
+
+/* A fresh action id for time now. */
+void cv_rid_new(int64_t now, char out[CV_RID_LEN + 1]);
+/* true if id is a well-formed action id. */
+bool cv_rid_ok(const char *id);
+
+/*
+ * Post action a (id, owner, cbid, vid, vin, b2b, rm, attributes set;
+ * created = now) under txn: the checks that end it at once (the same type
+ * already under way: SameActionInProgress; a wake-up over the month's
+ * allowance: TooManyWakeUpsOverMonth; an energy-hungry action on a
+ * traction battery under 10% and not plugged in:
+ * NotPossibleDueToVehicleBatteryLevel), its first states and their
+ * notifications. a->sm and a->deadline are set.
+ */
+enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_rcfg *cfg);
+
+/* One action (owner, cbid, vid and rid all match) or CV_ENOTFOUND. */
+enum cv_err cv_remote_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, const char *vid,
+			  const char *rid, struct cv_raction *a);
+/*
+ * The actions of vehicle vid under callback (owner, cbid), in the order
+ * posted: all counted into *total, fn called for ranks [offset, offset +
+ * limit); fn returns nonzero to stop.
+ */
+enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cbid, const char *vid, size_t offset,
+			  size_t limit, size_t *total, int (*fn)(const struct cv_raction *a, void *arg), void *arg);
+
+/*
+ * The vehicle's actions not done yet, in the order posted (read committed,
+ * no write: what a vehicle's poll costs when nothing is pending is one
+ * cursor seek). fn returns nonzero to stop.
+ */
+enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int (*fn)(const struct cv_raction *a, void *arg),
+			      void *arg);
+
+/*
+ * The vehicle reports on action rid (its own): ev CV_RE_ACK (received) or
+ * CV_RE_RESULT (in: outcome, refuse, feedback), one transaction. A
+ * vehicle woken for it is checked first (and may be refused then). The
+ * action after it goes to *a. CV_ENOTFOUND: not this vehicle's action;
+ * CV_EEXIST: a result other than the one recorded. *steps: the states
+ * entered (0 for a repeat).
+ */
+enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_rsm_event ev,
+			     const struct cv_rsm_in *in, int64_t now, struct cv_raction *a, int *steps);
+
+/* Fail with VehicleConnectionTimeout every action whose deadline is past; *n: how many. */
+enum cv_err cv_remote_tick(struct cv_store *st, int64_t now, size_t *n);
+
+/* Delete the actions of callback (owner, cbid), done or not (the callback is deleted). */
+enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid);
+
+/*
+ * The vehicle vid (16 bytes) was heard from at now, under txn; sleeping:
+ * it said it goes to sleep now (it must then be woken for an action).
+ */
+enum cv_err cv_vlink_touch(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t now, bool sleeping);
+
+/* Packed form (tests). */
+enum cv_err cv_raction_encode(const struct cv_raction *a, struct cv_buf *out);
+enum cv_err cv_raction_decode(const void *p, size_t len, struct cv_raction *a);
+
+#endif

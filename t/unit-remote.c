@@ -1,0 +1,574 @@
+/*
+ * unit-remote.c - remote actions: the Remote body of both faces
+ * (core/remote), the state machine of an action, and its life in a store
+ * in a fresh temporary folder (db/actions, with the outbox and the upload
+ * path), without HTTP.
+ *
+ * What it holds to: every action of each face is read, and every wrong
+ * member is refused naming it; an action goes Accepted, WakingUpVehicle
+ * when the vehicle sleeps, CheckingVehicle, SentToVehicle and ends once,
+ * each state notified once in order; a repeated acknowledgement or result
+ * changes nothing, a contradicting one is refused; the same type twice at
+ * once, a wake-up over the month's allowance, an energy-hungry action on
+ * an empty battery end at once with their cause; a vehicle that never
+ * answers times out; a deleted callback takes its actions.
+ */
+#include "actions.h"
+#include "ingest.h"
+#include "outbox.h"
+#include "ids.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define T0 1714552200000LL          /* 2024-05-01T08:30:00Z */
+#define SEC 1000LL
+
+/* ---- the body ------------------------------------------------------------ */
+
+struct good {
+	bool b2b;
+	const char *json;
+	enum cv_rtype type;
+	bool hungry;
+};
+
+static const struct good goods[] = {
+	{ false, "{\"door\":{\"state\":\"Locked\"}}", CV_RT_DOORS, false },
+	{ false, "{\"label\":\"lock\",\"door\":{\"state\":\"Unlocked\",\"forced\":true}}", CV_RT_DOORS, false },
+	{ false, "{\"horn\":{\"state\":\"Activated\"}}", CV_RT_HORN, false },
+	{ false, "{\"lights\":{\"on\":true}}", CV_RT_LIGHTS, false },
+	{ false, "{\"wakeUp\":{\"action\":\"WakeUp\"}}", CV_RT_WAKEUP, false },
+	{ false, "{\"wakeUp\":{}}", CV_RT_WAKEUP, false },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"immediate\":true}}}", CV_RT_PRECOND, true },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"enabled\":true,"
+		 "\"recurrence\":\"Daily\",\"start\":\"PT7H30M\",\"occurence\":{\"day\":[\"Mon\",\"Fri\"]}},"
+		 "{\"slot\":2,\"actionsType\":\"Delete\"}]}}}", CV_RT_PRECOND, false },
+	{ false, "{\"charging\":{\"immediate\":true}}", CV_RT_CHARGING, true },
+	{ false, "{\"charging\":{\"immediate\":false,\"schedule\":{\"nextDelayedTime\":\"2026-12-05T01:00:00Z\"}}}",
+	  CV_RT_CHARGING, false },
+	{ false, "{\"charging\":{\"nextDelayedTime\":\"2026-12-05T01:00:00Z\"}}", CV_RT_CHARGING, false },
+	{ false, "{\"charging\":{\"schedule\":{\"programs\":[{\"start\":\"PT1H\",\"end\":\"PT6H\",\"enabled\":true,"
+		 "\"occurence\":{\"day\":[\"Sat\"]}}]}}}", CV_RT_CHARGING, false },
+	{ false, "{\"charging\":{\"preferences\":{\"level\":\"Level3\",\"type\":\"Full\"}}}", CV_RT_CHARGING, false },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[2.35,48.85]},"
+		 "{\"type\":\"Point\",\"coordinates\":[2.29,48.86,35]}],\"driverApproval\":true}}", CV_RT_NAVIGATION, false },
+	{ true, "{\"immobilization\":{\"activate\":true}}", CV_RT_IMMOBILIZATION, false },
+	{ true, "{\"stolen\":{\"stolen\":true}}", CV_RT_STOLEN, false },
+	{ true, "{\"stolen\":{\"trackingPeriod\":{\"running\":30,\"shutdown\":120}}}", CV_RT_STOLEN, false },
+	{ true, "{\"stolen\":{\"immobilization\":{\"activate\":false}}}", CV_RT_STOLEN, false },
+	{ true, "{\"charging\":{\"schedule\":{\"programs\":[{\"slot\":1,\"start\":\"PT1H\"},{\"slot\":2,\"start\":\"PT2H\"}]}}}",
+	  CV_RT_CHARGING, false },
+};
+
+struct bad {
+	bool b2b;
+	const char *json, *says;
+};
+
+static const struct bad bads[] = {
+	{ false, "[]", "the body" },
+	{ false, "{}", "one action is required" },
+	{ false, "{\"label\":\"x\"}", "one action is required" },
+	{ false, "{\"door\":{\"state\":\"Locked\"},\"horn\":{\"state\":\"Activated\"}}", "one action per request" },
+	{ false, "{\"dor\":{\"state\":\"Locked\"}}", "dor: unknown field" },
+	{ false, "{\"immobilization\":{\"activate\":true}}", "fleet face only" },
+	{ false, "{\"stolen\":{\"stolen\":true}}", "fleet face only" },
+	{ false, "{\"label\":7,\"door\":{\"state\":\"Locked\"}}", "label" },
+	{ false, "{\"door\":\"Locked\"}", "door: an object" },
+	{ false, "{\"door\":{}}", "door.state: required" },
+	{ false, "{\"door\":{\"state\":\"Open\"}}", "door.state: Unlocked or Locked" },
+	{ false, "{\"door\":{\"state\":\"Locked\",\"forced\":\"yes\"}}", "door.forced" },
+	{ false, "{\"door\":{\"state\":\"Locked\",\"speed\":1}}", "door.speed: unknown field" },
+	{ false, "{\"horn\":{\"state\":\"Loud\"}}", "horn.state" },
+	{ false, "{\"lights\":{}}", "lights.on: required" },
+	{ false, "{\"lights\":{\"on\":1}}", "lights.on" },
+	{ false, "{\"wakeUp\":{\"action\":\"Sleep\"}}", "wakeUp.action" },
+	{ false, "{\"preconditioning\":{}}", "airConditioning: required" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{}}}", "at least one of immediate, programs" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":5,\"enabled\":true,"
+		 "\"start\":\"PT7H\",\"occurence\":{\"day\":[\"Mon\"]}}]}}}", "slot" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"enabled\":true,"
+		 "\"start\":\"PT25H\",\"occurence\":{\"day\":[\"Mon\"]}}]}}}", "start" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"enabled\":true,"
+		 "\"start\":\"PT7H\",\"occurence\":{\"day\":[\"Mon\",\"Mon\"]}}]}}}", "Mon twice" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"enabled\":true,"
+		 "\"start\":\"PT7H\",\"occurence\":{\"day\":[\"Mon\"]}},{\"slot\":1,\"actionsType\":\"Delete\"}]}}}",
+	  "used twice" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1}]}}}", "enabled: required" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"actionsType\":\"Move\"}]}}}",
+	  "actionsType" },
+	{ false, "{\"charging\":{}}", "charging: one of" },
+	{ false, "{\"charging\":{\"immediate\":true,\"preferences\":{\"level\":\"Level1\"}}}", "preferences: not with" },
+	{ false, "{\"charging\":{\"preferences\":{\"level\":\"Level9\"}}}", "preferences.level" },
+	{ false, "{\"charging\":{\"nextDelayedTime\":\"tomorrow\"}}", "nextDelayedTime: an RFC 3339" },
+	{ false, "{\"charging\":{\"schedule\":{}}}", "exactly one of nextDelayedTime, programs" },
+	{ false, "{\"charging\":{\"schedule\":{\"programs\":[{\"slot\":1,\"start\":\"PT1H\"}]}}}", "slot: unknown field" },
+	{ false, "{\"charging\":{\"schedule\":{\"programs\":[{\"end\":\"PT1H\"}]}}}", "start: required" },
+	{ false, "{\"navigation\":{}}", "positions: required" },
+	{ false, "{\"navigation\":{\"positions\":[]}}", "positions: required" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[200,48]}]}}", "longitude" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[2,95]}]}}", "latitude" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Line\",\"coordinates\":[2,45]}]}}", "type: required, Point" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[2]}]}}", "coordinates" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[\"2\",45]}]}}", "a number" },
+	{ true, "{\"immobilization\":{}}", "activate: required" },
+	{ true, "{\"stolen\":{\"stolen\":true,\"trackingPeriod\":{\"running\":30}}}", "exactly one of" },
+	{ true, "{\"stolen\":{\"trackingPeriod\":{\"running\":2}}}", "running" },
+	{ true, "{\"stolen\":{\"trackingPeriod\":{}}}", "at least one of running" },
+	{ true, "{\"attributes\":[],\"door\":{\"state\":\"Locked\"}}", "attributes: unknown field" },
+};
+
+static void test_parse(void)
+{
+	static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
+	struct cv_remote rm;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
+		json_object *o = json_tokener_parse(goods[i].json);
+		enum cv_err e;
+
+		err[0] = '\0';
+		e = cv_remote_parse(o, goods[i].b2b, goods[i].b2b ? NULL : skip, &rm, err, sizeof(err));
+		if (!is_int(e, CV_OK, "good %zu: %s", i, goods[i].json))
+			printf("# %s\n", err);
+		is_int(rm.type, goods[i].type, "good %zu is a %s", i, cv_rtype_names[goods[i].type]);
+		is_int(rm.energy_hungry, goods[i].hungry, "good %zu: energy-hungry %d", i, goods[i].hungry);
+		json_object_put(o);
+	}
+	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		json_object *o = json_tokener_parse(bads[i].json);
+		enum cv_err e;
+
+		err[0] = '\0';
+		e = cv_remote_parse(o, bads[i].b2b, bads[i].b2b ? NULL : skip, &rm, err, sizeof(err));
+		is_int(e, CV_EINVAL, "bad %zu refused: %s", i, bads[i].json);
+		if (!ok(strstr(err, bads[i].says) != NULL, "bad %zu says \"%s\"", i, bads[i].says))
+			printf("# got: %s\n", err);
+		json_object_put(o);
+	}
+	{
+		/* the action's text is compact JSON of the member */
+		json_object *o = json_tokener_parse("{ \"label\": \"L\", \"door\": { \"state\": \"Locked\" } }");
+
+		is_int(cv_remote_parse(o, false, skip, &rm, err, sizeof(err)), CV_OK, "spaced body");
+		is_str(rm.action, "{\"state\":\"Locked\"}", "the action kept compact");
+		is_str(rm.label, "L", "the label kept");
+		json_object_put(o);
+	}
+	is_str(cv_rtype_webhook_b2b(CV_RT_WAKEUP), "VehicleState", "B2B webhook: WakeUp is VehicleState");
+	ok(cv_rtype_webhook_b2b(CV_RT_NAVIGATION) == NULL, "B2B webhook: no Navigation");
+	is_str(cv_rtype_webhook_b2b(CV_RT_DOORS), "Doors", "B2B webhook: Doors");
+}
+
+/* ---- the state machine ------------------------------------------------------ */
+
+static int steps(struct cv_rsm *m, enum cv_rsm_event ev, struct cv_rsm_in in, const char *want)
+{
+	struct cv_rsm out[CV_RSM_MAX_STEPS];
+	char got[256] = "";
+	int n = cv_rsm_step(m, ev, &in, out);
+
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(got);
+
+		snprintf(got + l, sizeof(got) - l, "%s%s%s%s", i ? " " : "", cv_rstatus_names[out[i].status],
+			 out[i].cause ? ":" : "", cv_rcause_names[out[i].cause]);
+	}
+	if (n < 0)
+		snprintf(got, sizeof(got), "refused");
+	is_str(got, want, "steps: %s", want);
+	return n;
+}
+
+static void test_sm(void)
+{
+	struct cv_rsm m = { 0 };
+	struct cv_rsm_in none = { 0 };
+
+	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_CHECK, none, "");
+	steps(&m, CV_RE_ACK, none, "SentToVehicle");
+	steps(&m, CV_RE_ACK, none, "");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "Success");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "refused");
+	is_int(m.status, CV_RS_SUCCESS, "a contradiction leaves it as it was");
+	steps(&m, CV_RE_TIMEOUT, none, "");
+	steps(&m, CV_RE_ACK, none, "");
+
+	memset(&m, 0, sizeof(m));
+	steps(&m, CV_RE_CREATE, none, "Accepted WakingUpVehicle");
+	steps(&m, CV_RE_CHECK, none, "refused");
+	steps(&m, CV_RE_WOKEN, none, "CheckingVehicle");
+	steps(&m, CV_RE_WOKEN, none, "");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
+	      "SentToVehicle Failed:DoorsOpen");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "");
+
+	memset(&m, 0, sizeof(m));
+	steps(&m, CV_RE_CREATE, none, "Accepted WakingUpVehicle");
+	steps(&m, CV_RE_ACK, none, "CheckingVehicle SentToVehicle");
+	steps(&m, CV_RE_TIMEOUT, none, "Failed:VehicleConnectionTimeout");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "refused");
+
+	memset(&m, 0, sizeof(m));
+	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .navigation = true }, "CheckingVehicle");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, "SentToVehicle Failed:VehicleError");
+
+	memset(&m, 0, sizeof(m));
+	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true, .refuse = CV_RC_SAME_IN_PROGRESS },
+	      "Accepted Failed:SameActionInProgress");
+	memset(&m, 0, sizeof(m));
+	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_CHECK, (struct cv_rsm_in){ .refuse = CV_RC_BATTERY },
+	      "Failed:NotPossibleDueToVehicleBatteryLevel");
+	memset(&m, 0, sizeof(m));
+	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_ALREADY }, "SentToVehicle AlreadyDone");
+	memset(&m, 0, sizeof(m));
+	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_CHECKING }, "refused");
+}
+
+/* ---- in the store -------------------------------------------------------------- */
+
+static struct cv_store st;
+static struct cv_vehicle veh, ev;
+static const struct cv_rcfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3 };
+
+static void rm_store(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void mk_vehicle(struct cv_vehicle *v, const char *vin, enum cv_energy energy)
+{
+	unsigned char id[16];
+
+	memset(v, 0, sizeof(*v));
+	cv_random(id, sizeof(id));
+	cv_hex(id, sizeof(id), v->id);
+	cv_strlcpy(v->vin, vin, sizeof(v->vin));
+	cv_strlcpy(v->brand, "Peugeot", sizeof(v->brand));
+	cv_strlcpy(v->owner, "ann", sizeof(v->owner));
+	v->energy = energy;
+}
+
+static enum cv_err setup_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct cv_user u = { .login = "ann" };
+	struct cv_callback cb = { .id = "0123456789abcdef0123456789abcdef", .owner = "u:ann",
+				  .types = CV_CBT_REMOTE, .target = "http://127.0.0.1:9/hook" };
+	enum cv_err e;
+
+	(void)arg;
+	e = cv_user_put(s, txn, &u, DB_NOOVERWRITE);
+	if (!e)
+		e = cv_vehicle_add(s, txn, &veh);
+	if (!e)
+		e = cv_vehicle_add(s, txn, &ev);
+	if (!e)
+		e = cv_callback_put(s, txn, &cb, 0);
+	return e;
+}
+
+#define CBID "0123456789abcdef0123456789abcdef"
+
+static int msg_n;
+
+/* An upload from v at time now: heard from (sleeping: it says it goes to sleep); elec: a battery level in % (< 0: none). */
+static enum cv_err upload(const struct cv_vehicle *v, int64_t now, bool sleeping, int elec)
+{
+	struct cv_sample s = { .at = now - SEC };
+	char id[32];
+	struct cv_ingest b;
+
+	s.has = 1u << CV_G_ODO;
+	s.odo_hm = 1000;
+	if (elec >= 0) {
+		s.has |= 1u << CV_G_ELEC | 1u << CV_G_CHARGE;
+		s.elec_level = (uint16_t)(elec * 10);
+		s.elec_autonomy = (uint16_t)elec * 3;
+		s.plugged = 0;
+	}
+	snprintf(id, sizeof(id), "m%d", ++msg_n);
+	b = (struct cv_ingest){ .vehicle = v->id, .msgid = id, .samples = &s, .n = 1, .now = now, .sleeping = sleeping };
+	return cv_ingest_batch(&st, &b);
+}
+
+struct post_arg {
+	struct cv_raction *a;
+};
+
+static enum cv_err post_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	return cv_remote_create(s, txn, ((struct post_arg *)arg)->a, &cfg);
+}
+
+/* Post the Remote body json for v at time now; the action into a. */
+static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_raction *a)
+{
+	json_object *o = json_tokener_parse(json);
+	char err[256];
+	struct post_arg p = { a };
+	enum cv_err e;
+
+	memset(a, 0, sizeof(*a));
+	e = cv_remote_parse(o, false, NULL, &a->rm, err, sizeof(err));
+	json_object_put(o);
+	if (e)
+		return e;
+	cv_rid_new(now, a->id);
+	cv_strlcpy(a->owner, "u:ann", sizeof(a->owner));
+	cv_strlcpy(a->cbid, CBID, sizeof(a->cbid));
+	cv_strlcpy(a->vid, v->id, sizeof(a->vid));
+	cv_strlcpy(a->vin, v->vin, sizeof(a->vin));
+	a->created = now;
+	return cv_store_txn(&st, 0, post_txn, &p);
+}
+
+/* The notes waiting, as "status[:cause]" joined by spaces, then dropped (the outbox emptied). */
+struct heads {
+	char text[1024];
+	char last_body[1024];
+	size_t n;
+};
+
+static int head_one(struct cv_note *n, void *arg)
+{
+	struct heads *h = arg;
+	size_t l = strlen(h->text);
+	json_object *o = json_tokener_parse(n->body), *es, *x;
+	const char *status = "?", *cause = NULL;
+
+	if (o && json_object_object_get_ex(o, "eventStatus", &es)) {
+		if (json_object_object_get_ex(es, "status", &x))
+			status = json_object_get_string(x);
+		if (json_object_object_get_ex(es, "failureCause", &x))
+			cause = json_object_get_string(x);
+	}
+	snprintf(h->text + l, sizeof(h->text) - l, "%s%s%s%s", h->n ? " " : "", status, cause ? ":" : "",
+		 cause ? cause : "");
+	cv_strlcpy(h->last_body, n->body, sizeof(h->last_body));
+	h->n++;
+	json_object_put(o);
+	cv_note_clear(n);
+	free(n);
+	return CV_HEADS_NEXT;
+}
+
+static enum cv_err drop_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	(void)arg;
+	return cv_outbox_drop(s, txn, "u:ann", CBID);
+}
+
+static void notes_are(const char *want, const char *what)
+{
+	struct heads h = { .n = 0 };
+
+	cv_outbox_heads(&st, head_one, &h);
+	is_str(h.text, want, "notified: %s (%s)", want, what);
+	cv_store_txn(&st, 0, drop_txn, NULL);
+}
+
+struct pend {
+	char ids[8][CV_RID_LEN + 1];
+	size_t n;
+};
+
+static int pend_one(const struct cv_raction *a, void *arg)
+{
+	struct pend *p = arg;
+
+	if (p->n < 8)
+		cv_strlcpy(p->ids[p->n++], a->id, sizeof(p->ids[0]));
+	return 0;
+}
+
+static size_t pending_n(const struct cv_vehicle *v)
+{
+	struct pend p = { .n = 0 };
+
+	return cv_remote_pending(&st, v->id, pend_one, &p) ? 999 : p.n;
+}
+
+static int report(const struct cv_vehicle *v, const char *rid, enum cv_rsm_event e, struct cv_rsm_in in, int64_t now,
+		  enum cv_err *err)
+{
+	struct cv_raction a;
+	int n = -1;
+
+	*err = cv_remote_report(&st, v->id, rid, e, &in, now, &a, &n);
+	return n;
+}
+
+static int count_one(const struct cv_raction *a, void *arg)
+{
+	(void)a;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_store(void)
+{
+	struct cv_raction a, b, c;
+	struct cv_rsm_in none = { 0 };
+	int64_t now = T0;
+	enum cv_err e;
+	size_t n, total;
+	int listed = 0;
+
+	/* never heard from: asleep, woken */
+	is_int(post(&veh, "{\"door\":{\"state\":\"Locked\"}}", now, &a), CV_OK, "lock a vehicle never heard from");
+	is_str(cv_rstatus_names[a.sm.status], "WakingUpVehicle", "it is being woken");
+	notes_are("Accepted WakingUpVehicle", "posted to a sleeping vehicle");
+	is_int(pending_n(&veh), 1, "the vehicle's poll finds it");
+	is_int(report(&veh, a.id, CV_RE_ACK, none, now + 3 * SEC, &e), 2, "acknowledged: two states");
+	is_int(e, CV_OK, "the acknowledgement is stored");
+	notes_are("CheckingVehicle SentToVehicle", "acknowledged");
+	is_int(report(&veh, a.id, CV_RE_ACK, none, now + 4 * SEC, &e), 0, "a repeated acknowledgement: nothing");
+	notes_are("", "nothing for a repeat");
+	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, now + 5 * SEC, &e), 1,
+	       "the result");
+	notes_are("Success", "done");
+	is_int(pending_n(&veh), 0, "nothing pending once done");
+	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, now + 6 * SEC, &e), 0,
+	       "the same result again: nothing");
+	is_int(e, CV_OK, "and it is answered");
+	report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
+	       now + 6 * SEC, &e);
+	is_int(e, CV_EEXIST, "another result is refused");
+	notes_are("", "nothing for a contradiction");
+	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "read it back");
+	is_str(cv_rstatus_names[b.sm.status], "Success", "read back: Success");
+	is_str(b.rm.action, "{\"state\":\"Locked\"}", "read back: the action");
+	is_int(cv_remote_get(&st, NULL, "u:bob", CBID, veh.id, a.id, &b), CV_ENOTFOUND, "another owner: not found");
+	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &b), CV_ENOTFOUND, "another vehicle: not found");
+	report(&ev, a.id, CV_RE_ACK, none, now, &e);
+	is_int(e, CV_ENOTFOUND, "another vehicle cannot report on it");
+
+	/* awake after an upload */
+	now += 60 * SEC;
+	is_int(upload(&veh, now, false, -1), CV_OK, "the vehicle uploads");
+	is_int(post(&veh, "{\"horn\":{\"state\":\"Activated\"}}", now + SEC, &a), CV_OK, "horn");
+	notes_are("Accepted CheckingVehicle", "an awake vehicle needs no wake-up");
+	is_int(post(&veh, "{\"horn\":{\"state\":\"Activated\"}}", now + 2 * SEC, &b), CV_OK, "horn again");
+	notes_are("Accepted Failed:SameActionInProgress", "the same type twice at once");
+	is_int(pending_n(&veh), 1, "the refused one is not pending");
+	is_int(post(&veh, "{\"lights\":{\"on\":true}}", now + 2 * SEC, &c), CV_OK, "lights meanwhile");
+	notes_are("Accepted CheckingVehicle", "another type goes ahead");
+	is_int(pending_n(&veh), 2, "two pending");
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_ALREADY }, now + 3 * SEC, &e), 2,
+	       "a result without an acknowledgement");
+	notes_are("SentToVehicle AlreadyDone", "the result implies the receipt");
+
+	/* the horn never answered */
+	is_int(cv_remote_tick(&st, now + 30 * SEC, &n), CV_OK, "a turn of the timer before the deadline");
+	is_int(n, 0, "nothing timed out yet");
+	is_int(cv_remote_tick(&st, a.deadline, &n), CV_OK, "a turn at the deadline");
+	is_int(n, 1, "the horn timed out");
+	notes_are("Failed:VehicleConnectionTimeout", "timed out");
+	is_int(pending_n(&veh), 0, "nothing pending after the timeout");
+	report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, a.deadline + SEC, &e);
+	is_int(e, CV_EEXIST, "a late success is refused: the action failed");
+	is_int(cv_remote_tick(&st, a.deadline + 2 * 3600 * SEC, &n), CV_OK, "a turn an hour later");
+	report(&veh, a.id, CV_RE_ACK, none, a.deadline + 2 * 3600 * SEC, &e);
+	is_int(e, CV_ENOTFOUND, "an hour after, the vehicle's index forgets it");
+	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "the action stays readable");
+	is_str(cv_rcause_names[b.sm.cause], "VehicleConnectionTimeout", "with its cause");
+
+	/* it says it goes to sleep */
+	now = a.deadline + 3 * 3600 * SEC;
+	is_int(upload(&veh, now, true, -1), CV_OK, "an upload that says sleep");
+	is_int(post(&veh, "{\"wakeUp\":{}}", now + SEC, &a), CV_OK, "wake up");
+	notes_are("Accepted WakingUpVehicle", "a vehicle asleep is woken");
+	is_int(post(&veh, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[2.3,48.8]}]}}", now + SEC,
+		    &b), CV_OK, "navigation");
+	notes_are("CheckingVehicle", "a navigation skips Accepted and the wake-up");
+	/* the month's allowance: 3, two spent (the lock, the wake-up) */
+	is_int(post(&veh, "{\"lights\":{\"on\":false}}", now + SEC, &c), CV_OK, "lights");
+	notes_are("Accepted WakingUpVehicle", "the third wake-up of the month");
+	is_int(post(&veh, "{\"door\":{\"state\":\"Unlocked\"}}", now + SEC, &c), CV_OK, "unlock");
+	notes_are("Accepted Failed:TooManyWakeUpsOverMonth", "the fourth is refused");
+
+	/* an empty battery */
+	is_int(upload(&ev, now, false, 5), CV_OK, "an electric vehicle at 5%%");
+	is_int(post(&ev, "{\"preconditioning\":{\"airConditioning\":{\"immediate\":true}}}", now + SEC, &a), CV_OK,
+	       "preconditioning now");
+	notes_are("Accepted CheckingVehicle Failed:NotPossibleDueToVehicleBatteryLevel", "refused on the battery");
+	is_int(post(&ev, "{\"door\":{\"state\":\"Locked\"}}", now + SEC, &a), CV_OK, "a lock needs no battery");
+	notes_are("Accepted CheckingVehicle", "the lock goes ahead");
+
+	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 1, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(total, 8, "eight actions for the first vehicle");
+	is_int(listed, 7, "from the second on: seven");
+}
+
+static enum cv_err del_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	(void)arg;
+	return cv_callback_del(s, txn, "u:ann", CBID);
+}
+
+static void test_drop(void)
+{
+	struct cv_raction a;
+	size_t total = 1;
+	int listed = 0;
+
+	is_int(pending_n(&ev), 1, "the lock is pending");
+	is_int(cv_store_txn(&st, 0, del_cb_txn, NULL), CV_OK, "delete the callback");
+	is_int(pending_n(&ev), 0, "its actions are no longer pending");
+	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(total, 0, "none listed");
+	memset(&a, 0, sizeof(a));
+	{
+		size_t n;
+
+		is_int(cv_remote_tick(&st, T0 + 400 * 86400 * SEC, &n), CV_OK, "the timer");
+		is_int(n, 0, "finds nothing to time out");
+	}
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/cvapi-unit-remote-XXXXXX";
+
+	test_parse();
+	test_sm();
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	if (!ok(cv_store_open(&st, dir, CV_STORE_CREATE) == CV_OK, "open a new store in %s", dir)) {
+		rm_store(dir);
+		return tap_done();
+	}
+	mk_vehicle(&veh, "VR3REMOTE00000001", CV_ENERGY_PETROL);
+	mk_vehicle(&ev, "VR3REMOTE00000002", CV_ENERGY_ELECTRIC);
+	is_int(cv_store_txn(&st, 0, setup_txn, NULL), CV_OK, "a user, two vehicles, a callback");
+	test_store();
+	test_drop();
+	cv_store_close(&st);
+	rm_store(dir);
+	return tap_done();
+}
