@@ -25,6 +25,7 @@
 #include "log.h"
 #include "subscribe.h"
 #include "monitors.h"
+#include "remotes.h"
 #include "outbox.h"
 
 #include <json-c/json.h>
@@ -656,6 +657,8 @@ static const struct cv_field item_fields[] = {
 #define B2C_MON CV_B2C "/user/vehicles/{id}/callbacks/{cbid}/monitors"
 #define B2B_MON CV_B2B "/fleets/{fid}/monitors"
 #define B2B_CB CV_B2B "/fleets/{fid}/remote/callbacks"
+#define B2C_RA CV_B2C "/user/vehicles/{id}/callbacks/{cbid}/remotes"
+#define B2B_RA CV_B2B "/fleets/{fid}/vehicles/{vid}/callbacks/{cbid}/remotes"
 
 static const struct cv_route routes[] = {
 	{ "GET", B2C_CB, get_callbacks, CV_AUTH_USER, 0, list_fields, 0 },
@@ -690,12 +693,19 @@ static const struct cv_route routes[] = {
 	{ "PUT", B2B_MON "/{mid}", cv_put_monitor, CV_AUTH_FLEET, 0, item_fields, BODY_MAX },
 	{ "DELETE", B2B_MON "/{mid}", cv_delete_monitor, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ "PUT", B2B_MON "/{mid}/status", cv_put_monitor_status, CV_AUTH_FLEET, 0, item_fields, 1024 },
+	{ "GET", B2C_RA, cv_get_remotes, CV_AUTH_USER, 0, mon_list_fields, 0 },
+	{ "POST", B2C_RA, cv_post_remote, CV_AUTH_USER, 0, item_fields, BODY_MAX },
+	{ "GET", B2C_RA "/{rid}", cv_get_remote, CV_AUTH_USER, 0, item_fields, 0 },
+	{ "GET", B2B_RA, cv_get_remotes, CV_AUTH_FLEET, 0, mon_list_fields, 0 },
+	{ "POST", B2B_RA, cv_post_remote, CV_AUTH_FLEET, 0, item_fields, BODY_MAX },
+	{ "GET", B2B_RA "/{rid}", cv_get_remote, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
 	return cv_serve(argc, argv, "cvapi-callbacks",
-			"Callbacks and monitors: where notifications go and what sets them off (/user/callbacks..., "
-			"/user/vehicles/{id}/callbacks/{cbid}/monitors..., /fleets/{fid}/remote/callbacks...).", routes);
+			"Callbacks, monitors and remote actions: where notifications go and what sets them off "
+			"(/user/callbacks..., /user/vehicles/{id}/callbacks/{cbid}/monitors..., .../remotes..., "
+			"/fleets/{fid}/remote/callbacks..., /fleets/{fid}/vehicles/{vid}/callbacks/{cbid}/remotes...).", routes);
 }

@@ -3,18 +3,29 @@
  *
  *   POST /telematics/v1/vehicles/{vin}/messages
  *        Authorization: Bearer <the vehicle's upload credential>
- *        {"messageId": "...", "samples": [ {...}, ... ]}
+ *        {"messageId": "...", "samples": [ {...}, ... ], "sleep": false}
+ *   GET  /telematics/v1/vehicles/{vin}/commands
+ *   POST /telematics/v1/vehicles/{vin}/commands/{rid}/ack
+ *   POST /telematics/v1/vehicles/{vin}/commands/{rid}/result
+ *        {"status": "Success" | "AlreadyDone" | "Failed", "failureCause": "...", "feedbackDetail": "..."}
  *   GET  /healthz
  *
  * A batch is validated whole before anything is written, then stored in one
  * transaction: the message id (a retried batch is acknowledged again and
  * not stored twice), every sample in the history, the vehicle's trips
  * (db/trips.h), the status snapshot with its response fragments. 200 means
- * committed with the log flushed.
+ * committed with the log flushed. The reply lists the remote actions
+ * waiting for the vehicle, as the commands poll does.
+ *
+ * The commands poll reads the vehicle's waiting actions and writes
+ * nothing. Acknowledging an action (received: SentToVehicle) and
+ * reporting its result are each one transaction with the events they
+ * raise (db/actions.h); a repeat is answered the same and changes nothing.
  * The format is in doc/vehicle-link.md.
  */
 #include "req.h"
 #include "ingest.h"
+#include "actions.h"
 #include "cvtime.h"
 
 #include <stdlib.h>
@@ -29,6 +40,39 @@ static int by_time(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
+struct cmd_ctx {
+	struct cv_jw *w;
+};
+
+static int command_one(const struct cv_raction *a, void *arg)
+{
+	struct cmd_ctx *c = arg;
+
+	cv_jw_obj(c->w);
+	cv_jw_kstr(c->w, "remoteActionId", a->id);
+	cv_jw_kstr(c->w, "type", cv_rtype_names[a->rm.type]);
+	cv_jw_key(c->w, cv_rtype_members[a->rm.type]);
+	cv_jw_raw(c->w, a->rm.action, strlen(a->rm.action));
+	cv_jw_kstr(c->w, "status", cv_rstatus_names[a->sm.status]);
+	cv_jw_ktime(c->w, "issuedAt", a->created);
+	cv_jw_ktime(c->w, "expiresAt", a->deadline);
+	cv_jw_end(c->w);
+	return 0;
+}
+
+/* "commands": the remote actions waiting for the vehicle, in the order posted (read only). */
+static enum cv_err write_commands(struct cv_jw *w, struct cv_req *r)
+{
+	struct cmd_ctx c = { w };
+	enum cv_err e;
+
+	cv_jw_key(w, "commands");
+	cv_jw_arr(w);
+	e = cv_remote_pending(r->store, r->veh.id, command_one, &c);
+	cv_jw_end(w);
+	return e;
+}
+
 static int post_messages(struct cv_req *r)
 {
 	json_object *body, *v, *samples;
@@ -36,7 +80,7 @@ static int post_messages(struct cv_req *r)
 	const char *msgid;
 	char err[256];
 	size_t n;
-	bool dup;
+	bool dup, sleeping = false;
 	struct cv_ingest batch;
 	enum cv_err e;
 	struct cv_jw w;
@@ -46,7 +90,7 @@ static int post_messages(struct cv_req *r)
 		return st;
 	json_object_object_foreach(body, key, val) {
 		(void)val;
-		if (strcmp(key, "messageId") && strcmp(key, "samples")) {
+		if (strcmp(key, "messageId") && strcmp(key, "samples") && strcmp(key, "sleep")) {
 			st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", key);
 			json_object_put(body);
 			return st;
@@ -59,6 +103,11 @@ static int post_messages(struct cv_req *r)
 			       "messageId: required, 1 to %d characters among A-Z a-z 0-9 . _ - :", CV_MSGID_MAX);
 	}
 	msgid = json_object_get_string(v);
+	if (json_object_object_get_ex(body, "sleep", &v) && !json_object_is_type(v, json_type_boolean)) {
+		json_object_put(body);
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "sleep: true or false (true: the vehicle goes to sleep now)");
+	}
+	sleeping = v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
 	if (!json_object_object_get_ex(body, "samples", &samples) || !json_object_is_type(samples, json_type_array)) {
 		json_object_put(body);
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "samples: required, an array of samples");
@@ -80,7 +129,8 @@ static int post_messages(struct cv_req *r)
 		}
 	}
 	qsort(s, n, sizeof(*s), by_time);
-	batch = (struct cv_ingest){ .vehicle = r->veh.id, .msgid = msgid, .samples = s, .n = n, .now = r->now };
+	batch = (struct cv_ingest){ .vehicle = r->veh.id, .msgid = msgid, .samples = s, .n = n, .now = r->now,
+				 .sleeping = sleeping };
 	e = cv_ingest_batch(r->store, &batch);
 	dup = batch.duplicate;
 	free(s);
@@ -95,9 +145,125 @@ static int post_messages(struct cv_req *r)
 	cv_jw_kint(&w, "accepted", dup ? 0 : (int64_t)n);
 	cv_jw_kbool(&w, "duplicate", dup);
 	cv_jw_ktime(&w, "committedAt", r->now);
+	e = write_commands(&w, r);
 	cv_jw_end(&w);
 	json_object_put(body);
-	return 0;
+	if (e)
+		return cv_fail_store(r, e, "commands");
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_commands(struct cv_req *r)
+{
+	struct cv_jw w;
+	enum cv_err e;
+
+	r->ctype = "application/json";
+	cv_header(r, "Cache-Control", "no-store");
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	e = write_commands(&w, r);
+	cv_jw_end(&w);
+	if (e)
+		return cv_fail_store(r, e, "commands");
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+/* The answer to a report: where the action stands, and whether the vehicle may carry it out. */
+static int answer_report(struct cv_req *r, const struct cv_raction *a, int steps)
+{
+	struct cv_jw w;
+
+	r->ctype = "application/json";
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_kstr(&w, "remoteActionId", a->id);
+	cv_jw_kstr(&w, "status", cv_rstatus_names[a->sm.status]);
+	if (a->sm.cause)
+		cv_jw_kstr(&w, "failureCause", cv_rcause_names[a->sm.cause]);
+	cv_jw_kbool(&w, "execute", a->sm.status == CV_RS_SENT);
+	cv_jw_kbool(&w, "repeat", steps == 0);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int report(struct cv_req *r, enum cv_rsm_event ev, const struct cv_rsm_in *in)
+{
+	struct cv_raction *a = cv_calloc(1, sizeof(*a));
+	const char *rid = r->seg[1];
+	int steps = 0, st;
+	enum cv_err e;
+
+	if (!cv_rid_ok(rid)) {
+		free(a);
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed remote action id: %d lowercase hex digits", CV_RID_LEN);
+	}
+	e = cv_remote_report(r->store, r->veh.id, rid, ev, in, r->now, a, &steps);
+	if (e == CV_EEXIST)
+		st = cv_fail(r, 409, CV_C_CONFLICT, "this action ended %s%s%s: another result cannot replace it",
+			     cv_rstatus_names[a->sm.status], a->sm.cause ? " " : "", cv_rcause_names[a->sm.cause]);
+	else if (e)
+		st = cv_fail_store(r, e, "no such command for this vehicle");
+	else
+		st = answer_report(r, a, steps);
+	free(a);
+	return st;
+}
+
+static int post_ack(struct cv_req *r)
+{
+	static const struct cv_rsm_in none = { 0 };
+
+	return report(r, CV_RE_ACK, &none);
+}
+
+static int post_result(struct cv_req *r)
+{
+	static const char *const outcomes[] = { "Success", "AlreadyDone", "Failed" };
+	static const uint8_t outcome_status[] = { CV_RS_SUCCESS, CV_RS_ALREADY, CV_RS_FAILED };
+	struct cv_rsm_in in = { 0 };
+	json_object *o = NULL, *x;
+	const char *other;
+	int k, st = cv_body_json(r, &o);
+
+	if (st)
+		return st;
+	other = NULL;
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		if (strcmp(key, "status") && strcmp(key, "failureCause") && strcmp(key, "feedbackDetail") && !other)
+			other = key;
+	}
+	k = json_object_object_get_ex(o, "status", &x) && json_object_is_type(x, json_type_string)
+		    ? cv_name_index(json_object_get_string(x), outcomes, 3) : -1;
+	if (other) {
+		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field (status, failureCause, feedbackDetail)", other);
+	} else if (k < 0) {
+		st = cv_fail(r, 400, CV_C_BAD_FIELD, "status: required, Success, AlreadyDone or Failed");
+	} else {
+		in.outcome = outcome_status[k];
+		if (json_object_object_get_ex(o, "failureCause", &x)) {
+			int c = json_object_is_type(x, json_type_string)
+					? cv_name_index(json_object_get_string(x), cv_rcause_names + 1, CV_RC_COUNT - 1) : -1;
+
+			if (c < 0 || in.outcome != CV_RS_FAILED)
+				st = cv_fail(r, 400, CV_C_BAD_FIELD, "failureCause: %s",
+					     in.outcome != CV_RS_FAILED ? "only with status Failed"
+					     : "a RemoteFailedEventStatus name (DoorsOpen, VehicleInUse...)");
+			in.refuse = (uint8_t)(c + 1);
+		}
+		if (!st && json_object_object_get_ex(o, "feedbackDetail", &x)) {
+			int f = json_object_is_type(x, json_type_string)
+					? cv_name_index(json_object_get_string(x), cv_rfeedback_names + 1, 2) : -1;
+
+			if (f < 0 || in.outcome == CV_RS_FAILED)
+				st = cv_fail(r, 400, CV_C_BAD_FIELD, "feedbackDetail: %s",
+					     in.outcome == CV_RS_FAILED ? "not with status Failed" : "NoCIDBlacklisted or CIDBlacklisted");
+			in.feedback = (uint8_t)(f + 1);
+		}
+	}
+	json_object_put(o);
+	return st ? st : report(r, CV_RE_RESULT, &in);
 }
 
 /*
@@ -147,6 +313,9 @@ answer:
 
 static const struct cv_route routes[] = {
 	{ "POST", "/telematics/v1/vehicles/{vin}/messages", post_messages, CV_AUTH_VEHICLE, 0, NULL, MAX_BODY },
+	{ "GET", "/telematics/v1/vehicles/{vin}/commands", get_commands, CV_AUTH_VEHICLE, 0, NULL, 0 },
+	{ "POST", "/telematics/v1/vehicles/{vin}/commands/{rid}/ack", post_ack, CV_AUTH_VEHICLE, 0, NULL, 1024 },
+	{ "POST", "/telematics/v1/vehicles/{vin}/commands/{rid}/result", post_result, CV_AUTH_VEHICLE, 0, NULL, 4096 },
 	{ "GET", "/healthz", get_healthz, CV_AUTH_NONE, 0, NULL, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };

@@ -162,7 +162,7 @@ static int read_body(struct cv_req *r, struct cv_monitor *m, struct cv_callback 
 		if (st)
 			goto out;
 	} else if (json_object_object_get_ex(o, "subscribeParam", &x)) {
-		json_object *ca, *wh;
+		json_object *ca;
 
 		if (!json_object_is_type(x, json_type_object)) {
 			st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam: an object {refreshEvent, callbackAttributes}");
@@ -177,23 +177,9 @@ static int read_body(struct cv_req *r, struct cv_monitor *m, struct cv_callback 
 		if (st)
 			goto out;
 		if (json_object_object_get_ex(x, "callbackAttributes", &ca)) {
-			if (!json_object_is_type(ca, json_type_object)) {
-				st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.callbackAttributes: an object {webhook}");
+			st = cv_sub_cbattrs(r, ca, "subscribeParam.callbackAttributes", m->cbattrs, &m->ncbattrs);
+			if (st)
 				goto out;
-			}
-			other = cv_sub_unknown(ca, (const char *const[]){ "webhook", NULL });
-			if (other) {
-				st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.callbackAttributes.%.40s: %s", other,
-					     strcmp(other, "pushnotif") && strcmp(other, "websocket") ? "unknown field"
-					     : "webhooks are what this server delivers");
-				goto out;
-			}
-			if (json_object_object_get_ex(ca, "webhook", &wh)) {
-				st = cv_sub_attributes(r, wh, "subscribeParam.callbackAttributes.webhook", m->cbattrs,
-						       &m->ncbattrs);
-				if (st)
-					goto out;
-			}
 		}
 	}
 	m->nattrs = 0;

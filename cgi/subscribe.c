@@ -174,6 +174,26 @@ int cv_sub_attributes(struct cv_req *r, json_object *a, const char *where, struc
 	return 0;
 }
 
+int cv_sub_cbattrs(struct cv_req *r, json_object *ca, const char *where, struct cv_cb_attr *attrs, size_t *nattrs)
+{
+	const char *other;
+	json_object *wh;
+	char w[96];
+
+	if (!json_object_is_type(ca, json_type_object))
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: an object {webhook}", where);
+	other = cv_sub_unknown(ca, (const char *const[]){ "webhook", NULL });
+	if (other)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%.40s: %s", where, other,
+			       strcmp(other, "pushnotif") && strcmp(other, "websocket") ? "unknown field"
+			       : "webhooks are what this server delivers");
+	*nattrs = 0;
+	if (!json_object_object_get_ex(ca, "webhook", &wh))
+		return 0;
+	snprintf(w, sizeof(w), "%s.webhook", where);
+	return cv_sub_attributes(r, wh, w, attrs, nattrs);
+}
+
 /* A list of names into a mask (bit i: names[i]): 0, or 400 written. */
 int cv_sub_names(struct cv_req *r, json_object *a, const char *where, const char *const *names, size_t n,
 		      uint32_t *mask)

@@ -27,6 +27,8 @@ int cv_sub_names(struct cv_req *r, json_object *a, const char *where, const char
 		 uint32_t *mask);
 /* An attribute set (Header, Body, Query items; at most CV_CB_ATTRS_MAX) into attrs[0..*nattrs). */
 int cv_sub_attributes(struct cv_req *r, json_object *a, const char *where, struct cv_cb_attr *attrs, size_t *nattrs);
+/* callbackAttributes {webhook: [attributes]} (pushnotif and websocket are not served) into attrs[0..*nattrs). */
+int cv_sub_cbattrs(struct cv_req *r, json_object *ca, const char *where, struct cv_cb_attr *attrs, size_t *nattrs);
 /* Why a webhook target is refused, or NULL. */
 const char *cv_sub_target_problem(const char *t);
 

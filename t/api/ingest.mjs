@@ -57,7 +57,7 @@ apiSuite('ingest', (srv, it) => {
 		const r = await srv.upload(car.vin, car.cred, { messageId: 'VR3UPHNKSKT000001-000001', samples });
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.ctype, 'application/json');
-		assert.deepEqual(Object.keys(r.body).sort(), ['accepted', 'committedAt', 'duplicate', 'messageId']);
+		assert.deepEqual(Object.keys(r.body).sort(), ['accepted', 'commands', 'committedAt', 'duplicate', 'messageId']);
 		assert.equal(r.body.messageId, 'VR3UPHNKSKT000001-000001');
 		assert.equal(r.body.accepted, 4);
 		assert.equal(r.body.duplicate, false);
