@@ -28,6 +28,7 @@
 #include "actions.h"
 #include "cvtime.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,7 +69,7 @@ static enum cv_err write_commands(struct cv_jw *w, struct cv_req *r)
 
 	cv_jw_key(w, "commands");
 	cv_jw_arr(w);
-	e = cv_remote_pending(r->store, r->veh.id, command_one, &c);
+	e = cv_remote_pending(r->store, r->veh.id, r->now, command_one, &c);
 	cv_jw_end(w);
 	return e;
 }
@@ -139,17 +140,30 @@ static int post_messages(struct cv_req *r)
 		return cv_fail_store(r, e, "batch");
 	}
 	r->ctype = "application/json";
-	cv_jw_init(&w, &r->out);
-	cv_jw_obj(&w);
-	cv_jw_kstr(&w, "messageId", msgid);
-	cv_jw_kint(&w, "accepted", dup ? 0 : (int64_t)n);
-	cv_jw_kbool(&w, "duplicate", dup);
-	cv_jw_ktime(&w, "committedAt", r->now);
-	e = write_commands(&w, r);
+	/* the batch is committed: whatever happens to the commands, the answer is 200 */
+	for (int pass = 0; pass < 2; pass++) {
+		cv_buf_reset(&r->out);
+		cv_jw_init(&w, &r->out);
+		cv_jw_obj(&w);
+		cv_jw_kstr(&w, "messageId", msgid);
+		cv_jw_kint(&w, "accepted", dup ? 0 : (int64_t)n);
+		cv_jw_kbool(&w, "duplicate", dup);
+		cv_jw_ktime(&w, "committedAt", r->now);
+		if (pass == 0) {
+			e = write_commands(&w, r);
+			if (e) {
+				fprintf(stderr, "cvapi-ingest: %s: the commands for the reply: %s\n", r->veh.vin, cv_strerror(e));
+				continue;     /* again, with none: the poll will find them */
+			}
+		} else {
+			cv_jw_key(&w, "commands");
+			cv_jw_arr(&w);
+			cv_jw_end(&w);
+		}
+		break;
+	}
 	cv_jw_end(&w);
 	json_object_put(body);
-	if (e)
-		return cv_fail_store(r, e, "commands");
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 

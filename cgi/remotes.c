@@ -151,13 +151,22 @@ static int read_body(struct cv_req *r, struct cv_raction *a)
 struct create_arg {
 	struct cv_raction *a;
 	struct cv_rcfg cfg;
+	bool paused;
 };
 
 static enum cv_err create_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct create_arg *c = arg;
+	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
+	/* the callback read again in the transaction: a deletion or a pause
+	 * that committed since the checks cannot be missed */
+	enum cv_err e = cv_callback_get(st, txn, c->a->owner, c->a->cbid, cb);
 
-	return cv_remote_create(st, txn, c->a, &c->cfg);
+	c->paused = !e && cb->status == CV_CB_PAUSED;
+	free(cb);
+	if (!e && !c->paused)
+		e = cv_remote_create(st, txn, c->a, &c->cfg);
+	return e;
 }
 
 int cv_post_remote(struct cv_req *r)
@@ -191,7 +200,9 @@ int cv_post_remote(struct cv_req *r)
 		cv_rcfg_env(&c.cfg);
 		e = cv_store_txn(r->store, 0, create_txn, &c);
 		if (e)
-			st = cv_fail_store(r, e, "remote action");
+			st = cv_fail_store(r, e, "no such callback");
+		else if (c.paused)
+			st = cv_fail(r, 409, CV_C_CONFLICT, "this callback is Paused: resume it (PUT .../status) to send actions");
 	}
 	if (!st) {
 		cv_audit(r, "remote-add", "owner", owner, "remote", a->id, "callback", a->cbid, "type",

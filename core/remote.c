@@ -593,7 +593,8 @@ int cv_rsm_step(struct cv_rsm *m, enum cv_rsm_event ev, const struct cv_rsm_in *
 			return -1;
 		if (CV_RS_FINAL(s.status)) {
 			/* the same report again is acknowledged; another is a contradiction */
-			if (s.status == in->outcome && (s.status != CV_RS_FAILED || s.cause == in->refuse))
+			if (s.status == in->outcome &&
+			    (s.status != CV_RS_FAILED || s.cause == (in->refuse ? in->refuse : CV_RC_VEHICLE)))
 				break;
 			return -1;
 		}

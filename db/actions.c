@@ -297,7 +297,7 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 	cv_strlcpy(n->vin, a->vin, sizeof(n->vin));
 	if (a->b2b)
 		cv_strlcpy(n->fid, a->owner + 2, sizeof(n->fid));
-	cv_strlcpy(n->rtype, cv_rtype_names[a->rm.type], sizeof(n->rtype));
+	cv_strlcpy(n->rtype, type ? type : "", sizeof(n->rtype));
 	cv_strlcpy(n->rstatus, cv_rstatus_names[s->status], sizeof(n->rstatus));
 	cv_strlcpy(n->rlabel, a->rm.label, sizeof(n->rlabel));
 	/* the action's attributes, then those it adds to its callback's webhook */
@@ -420,6 +420,7 @@ static enum cv_err check_vehicle(struct cv_store *st, DB_TXN *txn, const struct 
 struct same_ctx {
 	uint8_t type;
 	bool found;
+	int64_t now;
 };
 
 static int same_type(const void *k, size_t kl, const void *v, size_t vl, void *arg)
@@ -429,34 +430,73 @@ static int same_type(const void *k, size_t kl, const void *v, size_t vl, void *a
 
 	(void)k;
 	(void)kl;
-	if (split_active(v, vl, &x) && x.type == c->type && !CV_RS_FINAL(x.status))
+	/* one past its deadline is over, whether or not the timer said so yet */
+	if (split_active(v, vl, &x) && x.type == c->type && !CV_RS_FINAL(x.status) && x.until > c->now)
 		c->found = true;
 	return c->found;
 }
 
-/* Walk the active index from vid16 on, while keys are the vehicle's. */
-struct vehicle_walk {
-	unsigned char vid[16];
-	int (*fn)(const void *k, size_t kl, const void *v, size_t vl, void *arg);
-	void *arg;
+/*
+ * The vehicle's entries in the index: one cursor range on its 16 bytes,
+ * copied and the cursor closed before fn sees them (fn may read other
+ * databases: no page of this one stays locked meanwhile). Under a
+ * transaction the entries are read for update (DB_RMW): two posts for one
+ * vehicle queue up rather than deadlock on the upgrade.
+ */
+struct ventry {
+	unsigned char k[32];
+	unsigned char v[KEY_MAX + 10];
+	size_t vl;
 };
-
-static int vehicle_step(const void *k, size_t kl, const void *v, size_t vl, void *arg)
-{
-	struct vehicle_walk *w = arg;
-
-	if (kl != 32 || memcmp(k, w->vid, 16))
-		return 1;
-	return w->fn(k, kl, v, vl, w->arg);
-}
 
 static enum cv_err walk_vehicle(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
 				int (*fn)(const void *k, size_t kl, const void *v, size_t vl, void *arg), void *arg)
 {
-	struct vehicle_walk w = { .fn = fn, .arg = arg };
+	DB *db = st->db[CV_DB_RACTIVE];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	unsigned char k[32];
+	struct ventry *list = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t rmw = txn ? DB_RMW : 0;
+	int ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
 
-	memcpy(w.vid, vid, 16);
-	return cv_store_scan(st, CV_DB_RACTIVE, txn, vid, 16, vehicle_step, &w);
+	if (ret)
+		return cv_store_err(ret);
+	memcpy(k, vid, 16);
+	memset(k + 16, 0, 16);
+	dk.data = k;
+	dk.size = 16;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	if (cap == 0) {
+		cap = 8;
+		list = cv_calloc(cap, sizeof(*list));
+	}
+	dd.data = list[0].v;
+	dd.ulen = sizeof(list[0].v);
+	dd.flags = DB_DBT_USERMEM;
+	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | rmw); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | rmw)) {
+		if (dk.size != 32 || memcmp(k, vid, 16))
+			break;
+		memcpy(list[n].k, k, 32);
+		list[n].vl = dd.size;
+		if (++n == cap) {
+			cap *= 2;
+			list = cv_realloc(list, cap * sizeof(*list));
+		}
+		dd.data = list[n].v;
+	}
+	c->close(c);
+	if (ret && ret != DB_NOTFOUND) {
+		free(list);
+		return cv_store_err(ret);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fn(list[i].k, 32, list[i].v, list[i].vl, arg))
+			break;
+	free(list);
+	return CV_OK;
 }
 
 /* ---- posting ---------------------------------------------------------------------------- */
@@ -464,7 +504,7 @@ static enum cv_err walk_vehicle(struct cv_store *st, DB_TXN *txn, const unsigned
 enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_rcfg *cfg)
 {
 	unsigned char vid[16];
-	struct same_ctx same = { .type = a->rm.type };
+	struct same_ctx same = { .type = a->rm.type, .now = a->created };
 	struct cv_rsm_in in = { .navigation = a->rm.type == CV_RT_NAVIGATION };
 	struct vlink l;
 	uint32_t month = month_of(a->created);
@@ -581,6 +621,7 @@ enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cb
 }
 
 struct pending_ctx {
+	int64_t now;
 	struct cv_store *st;
 	int (*fn)(const struct cv_raction *a, void *arg);
 	void *arg;
@@ -597,7 +638,7 @@ static int pending_step(const void *k, size_t kl, const void *v, size_t vl, void
 	enum cv_err e;
 
 	(void)kl;
-	if (!split_active(v, vl, &x) || CV_RS_FINAL(x.status))
+	if (!split_active(v, vl, &x) || CV_RS_FINAL(x.status) || x.until <= c->now)
 		return 0;
 	cv_hex(kb, 16, vid);
 	cv_hex(kb + 16, 16, rid);
@@ -613,8 +654,8 @@ static int pending_step(const void *k, size_t kl, const void *v, size_t vl, void
 	return c->fn(&c->a, c->arg);
 }
 
-enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int (*fn)(const struct cv_raction *a, void *arg),
-			      void *arg)
+enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
+			      int (*fn)(const struct cv_raction *a, void *arg), void *arg)
 {
 	unsigned char v[16];
 	struct pending_ctx *c;
@@ -623,6 +664,7 @@ enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int (*fn)(co
 	if (cv_vid_bytes(vid, v))
 		return CV_EINVAL;
 	c = cv_calloc(1, sizeof(*c));
+	c->now = now;
 	c->st = st;
 	c->fn = fn;
 	c->arg = arg;
@@ -662,7 +704,13 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 		e = cv_remote_get(st, txn, x.owner, x.cbid, r->vid, r->rid, r->a);
 	if (e)
 		return e == CV_EINVAL ? CV_ENOTFOUND : e;
-	if (r->a->sm.status == CV_RS_ACCEPTED || r->a->sm.status == CV_RS_WAKING) {
+	if (!CV_RS_FINAL(r->a->sm.status) && r->now >= r->a->deadline) {
+		/* too late, whether or not the timer said so yet: never carried out now */
+		struct cv_rsm_in none = { 0 };
+
+		e = advance(st, txn, r->a, CV_RE_TIMEOUT, &none, r->now, &r->steps);
+	}
+	if (!e && (r->a->sm.status == CV_RS_ACCEPTED || r->a->sm.status == CV_RS_WAKING)) {
 		/* heard from at last: checked before it is handed over */
 		e = advance(st, txn, r->a, CV_RE_WOKEN, &chk, r->now, &r->steps);
 		if (!e)
@@ -771,10 +819,15 @@ enum cv_err cv_remote_tick(struct cv_store *st, int64_t now, size_t *n)
 
 	*n = 0;
 	t = cv_calloc(1, sizeof(*t));
-	for (size_t i = 0; i < c.n && !e; i++) {
+	for (size_t i = 0; i < c.n && e != CV_EPANIC; i++) {
+		enum cv_err te;
+
 		t->d = &c.list[i];
 		t->now = now;
-		e = cv_store_txn(st, 0, timeout_txn, t);
+		/* one that fails waits for the next turn; the others go ahead */
+		te = cv_store_txn(st, 0, timeout_txn, t);
+		if (te && !e)
+			e = te;
 		*n += t->timed_out;
 	}
 	free(t);

@@ -6,9 +6,10 @@
  * lives in three databases (store.h):
  *   remotes  owner \0 callback id \0 vid (16) . rid (16)   the action, packed
  *   ractive  vid (16) . rid (16)                          owner \0 callback id \0,
- *            deadline (8), type (1): the actions not done yet, a vehicle's
- *            in one cursor range (what it polls), every one in one scan
- *            (the timer)
+ *            until (8), type (1), status (1): a vehicle's actions in one
+ *            cursor range (what it polls), every one in one scan (the
+ *            timer). Until is the deadline of one under way; one done is
+ *            kept an hour (until then), to answer the vehicle's repeats
  *   vlink    vid (16)                                     when the vehicle was last
  *            heard from, whether it said it was going to sleep, and its
  *            wake-ups this month
@@ -75,17 +76,19 @@ enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cb
 			  size_t limit, size_t *total, int (*fn)(const struct cv_raction *a, void *arg), void *arg);
 
 /*
- * The vehicle's actions not done yet, in the order posted (read committed,
- * no write: what a vehicle's poll costs when nothing is pending is one
- * cursor seek). fn returns nonzero to stop.
+ * The vehicle's actions not done yet and not past their deadline at now,
+ * in the order posted (read committed, no write: what a vehicle's poll
+ * costs when nothing is pending is one cursor seek). fn returns nonzero
+ * to stop.
  */
-enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int (*fn)(const struct cv_raction *a, void *arg),
-			      void *arg);
+enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
+			      int (*fn)(const struct cv_raction *a, void *arg), void *arg);
 
 /*
  * The vehicle reports on action rid (its own): ev CV_RE_ACK (received) or
- * CV_RE_RESULT (in: outcome, refuse, feedback), one transaction. A
- * vehicle woken for it is checked first (and may be refused then). The
+ * CV_RE_RESULT (in: outcome, refuse, feedback), one transaction. One past
+ * its deadline times out first (the vehicle is then told not to carry it
+ * out); a vehicle woken for it is checked first (and may be refused then). The
  * action after it goes to *a. CV_ENOTFOUND: not this vehicle's action;
  * CV_EEXIST: a result other than the one recorded. *steps: the states
  * entered (0 for a repeat).

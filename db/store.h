@@ -73,8 +73,10 @@
  *   remotes     owner \0 callback id \0 vid (16) . rid (16)  a remote action, packed
  *                                                     (actions.h): a vehicle's under one
  *                                                     callback in the order posted
- *   ractive     vid (16) . rid (16)                   owner \0 callback id \0 deadline (8)
- *                                                     type (1): the actions not done yet
+ *   ractive     vid (16) . rid (16)                   owner \0 callback id \0 until (8)
+ *                                                     type (1) status (1): a vehicle's actions,
+ *                                                     under way (until: the deadline) or done
+ *                                                     within the hour (actions.h)
  *   vlink       vid (16)                              when the vehicle was last heard from,
  *                                                     asleep or not, wake-ups this month
  *

@@ -65,7 +65,8 @@
 #define POLL_MS 10                      /* how often the generation slot is looked at when idle */
 #define DROP_MAX 256                    /* notes of paused callbacks dropped per walk */
 #define TICK_MS 5000                    /* the timer: time-triggered monitors evaluated this often */
-#define REMOTE_TICK_MS 1000             /* remote actions past their deadline are failed this often */
+#define REMOTE_TICK_MS 1000
+#define WATCHDOG_S 30                   /* store work of one turn of the loop, at most (CVAPI_NOTIFY_WATCHDOG) */             /* remote actions past their deadline are failed this often */
 
 struct flight {
 	bool used, done;
@@ -546,6 +547,21 @@ static bool collect(int64_t now)
 	return any;
 }
 
+/* CVAPI_NOTIFY_WATCHDOG: 1 to 3600 seconds (default WATCHDOG_S); anything else is said once and ignored. */
+static unsigned watchdog_seconds(void)
+{
+	const char *s = getenv("CVAPI_NOTIFY_WATCHDOG");
+	int64_t v;
+
+	if (!s || !*s)
+		return WATCHDOG_S;
+	if (cv_parse_i64(s, 1, 3600, &v)) {
+		fprintf(stderr, PROG ": CVAPI_NOTIFY_WATCHDOG: \"%s\" is not 1 to 3600 seconds; %d it is\n", s, WATCHDOG_S);
+		return WATCHDOG_S;
+	}
+	return (unsigned)v;
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 /*
@@ -604,6 +620,7 @@ int main(int argc, char **argv)
 	};
 	const char *home = getenv("CVAPI_HOME"), *allow = getenv("CVAPI_NOTIFY_ALLOW");
 	struct sigaction sa;
+	unsigned watchdog;
 	uint64_t seen;
 	int c;
 
@@ -670,12 +687,24 @@ int main(int argc, char **argv)
 	flights = cv_calloc(nflights, sizeof(*flights));
 	fprintf(stderr, PROG ": delivering the outbox of %s (%zu in flight at most)\n", home, nflights);
 	seen = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
+	watchdog = watchdog_seconds();
+	alarm(watchdog);
 	walk(cv_now_ms());
 	while (!stop) {
 		int64_t now = cv_now_ms();
 		uint64_t g = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
 		int running = 0, wait_ms;
 
+		/*
+		 * The watchdog: a turn's store work that outlives it ends the
+		 * process (SIGALRM's default action, which no wait inside
+		 * Berkeley DB can ignore), as the programs' watchdog does. Stuck
+		 * on a mutex of a process that died (failchk can hang there),
+		 * cvnotify can only be replaced: its supervisor starts it again,
+		 * and that open recovers the store. Waiting for the network is
+		 * outside it.
+		 */
+		alarm(watchdog);
 		if (now >= next_tick) {
 			size_t fired = 0;
 			enum cv_err e = cv_engine_tick(&st, now, &fired);
@@ -707,10 +736,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		wait_ms = POLL_MS;
+		alarm(0);
 		curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
+		alarm(watchdog);
 		if (cv_store_maintain(&st, cv_now_ms()) == CV_EPANIC)
 			_exit(CV_EXIT_RECOVER);
 	}
+	alarm(0);
 	fprintf(stderr, PROG ": stopping; what is in flight is sent again by the next start\n");
 	for (size_t i = 0; i < nflights; i++)
 		if (flights[i].used)

@@ -33,6 +33,11 @@ static const char usage_text[] =
 	"  --parallel N     concurrent uploads in fast mode, 1-64 (default 2)\n"
 	"  --live           then keep the vehicles driving in real time until SIGINT or SIGTERM\n"
 	"  --speedup X      live time runs X times faster, 0.1-10000 (default 1)\n"
+	"  --no-commands    live: take no remote commands\n"
+	"  --awake S        live: seconds a vehicle stays awake after its last exchange, as the server's\n"
+	"                   CVAPI_REMOTE_AWAKE (default 180)\n"
+	"  --exec-delay MS  live: every command takes MS ms to carry out (default: each type's own)\n"
+	"  --offline VIN    live: this vehicle is out of coverage (repeatable, up to 16)\n"
 	"  --quiet          no summary, no progress; errors only\n"
 	"  --help           this text;  --version  the version\n";
 
@@ -217,11 +222,13 @@ static bool parse_double(const char *s, double min, double max, double *out)
 int main(int argc, char **argv)
 {
 	static const char *const with_value[] = {
-		"--url", "--vehicles", "--seed", "--days", "--batch", "--speedup", "--parallel", NULL,
+		"--url", "--vehicles", "--seed", "--days", "--batch", "--speedup", "--parallel", "--awake", "--exec-delay",
+		"--offline", NULL,
 	};
-	struct sim_opts o = { "http://127.0.0.1:8080", 1, 0, 500, false, 1.0, 2, false };
+	struct sim_opts o = { .url = "http://127.0.0.1:8080", .seed = 1, .batch = 500, .speedup = 1.0, .parallel = 2,
+			      .awake_ms = 180000, .exec_delay_ms = -1 };
 	const char *vehicles = NULL;
-	bool speedup_given = false, parallel_given = false;
+	bool speedup_given = false, parallel_given = false, live_only = false;
 	struct sim_car *cars = NULL;
 	struct sim_vehicle *veh = NULL;
 	struct sim_road road;
@@ -250,6 +257,11 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--quiet")) {
 			o.quiet = true;
+			continue;
+		}
+		if (!strcmp(a, "--no-commands")) {
+			o.no_commands = true;
+			live_only = true;
 			continue;
 		}
 		/* the others take a value: "--name value" or "--name=value" */
@@ -300,6 +312,23 @@ int main(int argc, char **argv)
 				return usage_error("--parallel takes 1 to 64 workers, not %s", val);
 			o.parallel = (int)v;
 			parallel_given = true;
+		} else if (!strcmp(name, "--awake")) {
+			if (cv_parse_i64(val, 0, 3600, &v))
+				return usage_error("--awake takes 0 to 3600 seconds, not %s", val);
+			o.awake_ms = v * 1000;
+			live_only = true;
+		} else if (!strcmp(name, "--exec-delay")) {
+			if (cv_parse_i64(val, 0, 60000, &v))
+				return usage_error("--exec-delay takes 0 to 60000 ms, not %s", val);
+			o.exec_delay_ms = v;
+			live_only = true;
+		} else if (!strcmp(name, "--offline")) {
+			if (strlen(val) != 17)
+				return usage_error("--offline takes a VIN (17 characters), not %s", val);
+			if (o.noffline == sizeof(o.offline) / sizeof(o.offline[0]))
+				return usage_error("--offline: at most %zu vehicles", sizeof(o.offline) / sizeof(o.offline[0]));
+			o.offline[o.noffline++] = val;
+			live_only = true;
 		} else if (!strcmp(name, "--speedup")) {
 			if (!parse_double(val, 0.1, 10000.0, &o.speedup))
 				return usage_error("--speedup takes a factor from 0.1 to 10000, not %s", val);
@@ -312,6 +341,8 @@ int main(int argc, char **argv)
 		return usage_error("nothing to do: give --days D, --live or both");
 	if (speedup_given && !o.live)
 		return usage_error("--speedup only applies to --live");
+	if (live_only && !o.live)
+		return usage_error("--no-commands, --awake, --exec-delay and --offline only apply to --live");
 	if (parallel_given && !o.days)
 		return usage_error("--parallel only applies to --days");
 

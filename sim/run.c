@@ -1,5 +1,6 @@
 /* run.c - fast and live modes (see run.h). */
 #include "run.h"
+#include "command.h"
 #include "cvtime.h"
 
 #include <pthread.h>
@@ -173,6 +174,14 @@ int sim_run_fast(const struct sim_opts *opts, const struct sim_car *cars, struct
 
 /* ---- live mode ---------------------------------------------------------- */
 
+static bool offline(const struct sim_opts *o, const char *vin)
+{
+	for (size_t i = 0; i < o->noffline; i++)
+		if (!strcmp(o->offline[i], vin))
+			return true;
+	return false;
+}
+
 int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct sim_vehicle *veh,
 		 size_t n, int64_t start, const volatile sig_atomic_t *stop)
 {
@@ -180,7 +189,9 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 	struct cv_sample *s = cv_malloc((size_t)opts->batch * sizeof(*s));
 	struct cv_buf body = CV_BUF_INIT(0);
 	int64_t real0 = mono_ms();
-	uint64_t samples = 0, batches = 0;
+	uint64_t samples = 0, batches = 0, done = 0, failed = 0;
+	struct sim_link *links = NULL;
+	struct sim_link_opts lo = { opts->awake_ms, opts->exec_delay_ms, opts->seed, opts->quiet };
 	char err[512];
 	int rc = 0;
 
@@ -196,9 +207,12 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 		fprintf(stderr, "cvsim: live: %zu vehicle%s from %s, speedup %g; SIGINT or SIGTERM stops\n",
 			n, n == 1 ? "" : "s", when, opts->speedup);
 	}
+	links = cv_calloc(n, sizeof(*links));
+	for (size_t i = 0; i < n; i++)
+		sim_link_init(&links[i], cars[i].vin, opts->seed);
 	while (!*stop) {
 		int64_t sim = start + (int64_t)((double)(mono_ms() - real0) * opts->speedup);
-		int64_t wall = cv_now_ms(), due = INT64_MAX, wait;
+		int64_t wall = cv_now_ms(), due = INT64_MAX, wall_due = INT64_MAX, wait;
 
 		/* the server refuses samples from the future */
 		if (sim > wall)
@@ -208,6 +222,8 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 			enum sim_up_status st;
 			size_t k;
 
+			if (offline(opts, cars[i].vin))
+				continue;
 			while ((k = collect(&veh[i], sim, s, (size_t)opts->batch)) > 0) {
 				st = send_batch(&up, opts->seed, &cars[i], s, k, &body, stop, &res, err, sizeof(err));
 				if (st == SIM_UP_STOPPED)
@@ -219,16 +235,40 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 				}
 				samples += k;
 				batches++;
+				links[i].last_exchange = cv_now_ms();
 			}
 			due = CV_MIN(due, sim_vehicle_peek(&veh[i]));
+			if (!opts->no_commands) {
+				int64_t d = INT64_MAX;
+
+				st = sim_link_step(&links[i], &lo, &up, cars[i].vin, cars[i].cred, &veh[i], cv_now_ms(), stop,
+						   &d, err, sizeof(err));
+				if (st == SIM_UP_STOPPED)
+					goto out;
+				if (st != SIM_UP_OK) {
+					/* a command's trouble is said, and the vehicle drives on */
+					fprintf(stderr, "cvsim: %s\n", err);
+					d = cv_now_ms() + 1000;
+				}
+				wall_due = CV_MIN(wall_due, d);
+			}
 		}
 		wait = due == INT64_MAX ? 1000 : (int64_t)((double)(due - sim) / opts->speedup);
-		sim_upload_sleep(wait < 20 ? 20 : wait > 1000 ? 1000 : wait, stop);
+		if (wall_due != INT64_MAX)
+			wait = CV_MIN(wait, wall_due - cv_now_ms());
+		sim_upload_sleep(wait < 5 ? 5 : wait > 1000 ? 1000 : wait, stop);
 	}
 out:
+	for (size_t i = 0; links && i < n; i++) {
+		done += links[i].done;
+		failed += links[i].failed;
+		sim_link_release(&links[i]);
+	}
+	free(links);
 	if (!rc && !opts->quiet) {
-		printf("vehicles=%zu samples=%llu batches=%llu seconds=%.0f\n", n, (unsigned long long)samples,
-		       (unsigned long long)batches, (double)(mono_ms() - real0) / 1000.0);
+		printf("vehicles=%zu samples=%llu batches=%llu commands=%llu failed=%llu seconds=%.0f\n", n,
+		       (unsigned long long)samples, (unsigned long long)batches, (unsigned long long)done,
+		       (unsigned long long)failed, (double)(mono_ms() - real0) / 1000.0);
 		fflush(stdout);
 	}
 	sim_upload_release(&up);

@@ -13,7 +13,10 @@
  * Live mode (sim_run_live) keeps the vehicles going in real time (or
  * opts->speedup times faster, never ahead of the wall clock): each sample
  * is uploaded when it is collected, every 10 s while driving and every
- * 30 min parked, until *stop becomes non-zero.
+ * 30 min parked, until *stop becomes non-zero. Unless opts->no_commands,
+ * each vehicle also takes and carries out its remote commands
+ * (command.h); a vehicle named in opts->offline is out of coverage: it
+ * does neither.
  *
  * Ownership: the caller owns the fleet, the vehicles (initialised by the
  * caller, left in their final state so that live mode can follow fast mode)
@@ -42,6 +45,12 @@ struct sim_opts {
 	double speedup;
 	int parallel;
 	bool quiet;
+	/* live mode: the remote commands (command.h) */
+	bool no_commands;           /* do not take any */
+	int64_t awake_ms;           /* the server's CVAPI_REMOTE_AWAKE */
+	int64_t exec_delay_ms;      /* < 0: each command type's own delay */
+	const char *offline[16];    /* VINs out of coverage: they neither upload nor take commands */
+	size_t noffline;
 };
 
 int sim_run_fast(const struct sim_opts *opts, const struct sim_car *cars, struct sim_vehicle *veh,

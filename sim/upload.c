@@ -99,20 +99,27 @@ static bool parse_ok(const struct cv_buf *reply, struct sim_up_result *res)
 	return ok;
 }
 
-enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const char *cred,
-				   const char *body, size_t len, const volatile sig_atomic_t *stop,
-				   struct sim_up_result *res, char *err, size_t errsz)
+/*
+ * One call of the vehicle link: method ("GET" or "POST") on
+ * /telematics/v1/vehicles/{vin}{suffix}, with body when POSTing; 5xx and
+ * connection failures retried with a growing pause, as a vehicle does. The
+ * reply is in u->reply. what names the call in err.
+ */
+static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const char *cred, const char *method,
+				   const char *suffix, const char *body, size_t len, const volatile sig_atomic_t *stop,
+				   long *status, int *attempts, const char *what, char *err, size_t errsz)
 {
 	struct cv_buf url = CV_BUF_INIT(0);
 	struct curl_slist *headers = NULL;
 	char auth[SIM_CRED_MAX + 32], msg[300];
 	enum sim_up_status st = SIM_UP_FAILED;
+	bool post = !strcmp(method, "POST");
 	int64_t pause = 250;
 
-	memset(res, 0, sizeof(*res));
-	cv_buf_addf(&url, "%s/telematics/v1/vehicles/%s/messages", u->base, vin);
+	cv_buf_addf(&url, "%s/telematics/v1/vehicles/%s%s", u->base, vin, suffix);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred);
-	headers = curl_slist_append(headers, "Content-Type: application/json");
+	if (post)
+		headers = curl_slist_append(headers, "Content-Type: application/json");
 	headers = curl_slist_append(headers, auth);
 	headers = curl_slist_append(headers, "Expect:");
 	if (!headers) {
@@ -122,45 +129,44 @@ enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const 
 	}
 	curl_easy_setopt(u->curl, CURLOPT_URL, cv_buf_str(&url));
 	curl_easy_setopt(u->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	for (res->attempts = 1;; res->attempts++) {
+	if (post) {
+		curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
+	} else {
+		curl_easy_setopt(u->curl, CURLOPT_HTTPGET, 1L);
+	}
+	for (*attempts = 1;; (*attempts)++) {
 		CURLcode rc;
 
 		cv_buf_reset(&u->reply);
 		rc = curl_easy_perform(u->curl);
-		res->status = 0;
+		*status = 0;
 		if (rc == CURLE_OK)
-			curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &res->status);
-		if (rc == CURLE_OK && res->status >= 200 && res->status < 300) {
-			if (parse_ok(&u->reply, res)) {
-				st = SIM_UP_OK;
-			} else {
-				snprintf(err, errsz, "%s: unexpected reply to a batch: %.200s", vin, cv_buf_str(&u->reply));
-				st = SIM_UP_REFUSED;
-			}
+			curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, status);
+		if (rc == CURLE_OK && *status >= 200 && *status < 300) {
+			st = SIM_UP_OK;
 			break;
 		}
-		if (rc == CURLE_OK && res->status >= 400 && res->status < 500) {
+		if (rc == CURLE_OK && *status >= 400 && *status < 500) {
 			reply_message(&u->reply, msg, sizeof(msg));
-			snprintf(err, errsz, "%s: the server refused a batch (HTTP %ld): %s", vin, res->status, msg);
+			snprintf(err, errsz, "%s: the server refused %s (HTTP %ld): %s", vin, what, *status, msg);
 			st = SIM_UP_REFUSED;
 			break;
 		}
 		if (rc != CURLE_OK)
 			snprintf(err, errsz, "%s: %s: %s", vin, u->base, curl_easy_strerror(rc));
-		else if (res->status >= 500)
-			snprintf(err, errsz, "%s: server error (HTTP %ld)", vin, res->status);
+		else if (*status >= 500)
+			snprintf(err, errsz, "%s: server error (HTTP %ld)", vin, *status);
 		else
-			snprintf(err, errsz, "%s: unexpected HTTP status %ld", vin, res->status);
-		if (rc == CURLE_OK && res->status < 500) {
+			snprintf(err, errsz, "%s: unexpected HTTP status %ld", vin, *status);
+		if (rc == CURLE_OK && *status < 500) {
 			st = SIM_UP_REFUSED;
 			break;
 		}
-		if (res->attempts >= SIM_UPLOAD_TRIES) {
+		if (*attempts >= SIM_UPLOAD_TRIES) {
 			size_t n = strlen(err);
 
-			snprintf(err + n, errsz - n, " (gave up after %d attempts)", res->attempts);
+			snprintf(err + n, errsz - n, " (gave up after %d attempts)", *attempts);
 			st = SIM_UP_FAILED;
 			break;
 		}
@@ -174,4 +180,30 @@ enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const 
 	curl_slist_free_all(headers);
 	cv_buf_release(&url);
 	return st;
+}
+
+enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const char *cred,
+				   const char *body, size_t len, const volatile sig_atomic_t *stop,
+				   struct sim_up_result *res, char *err, size_t errsz)
+{
+	enum sim_up_status st;
+
+	memset(res, 0, sizeof(*res));
+	st = exchange(u, vin, cred, "POST", "/messages", body, len, stop, &res->status, &res->attempts, "a batch",
+		      err, errsz);
+	if (st == SIM_UP_OK && !parse_ok(&u->reply, res)) {
+		snprintf(err, errsz, "%s: unexpected reply to a batch: %.200s", vin, cv_buf_str(&u->reply));
+		st = SIM_UP_REFUSED;
+	}
+	return st;
+}
+
+enum sim_up_status sim_link_call(struct sim_upload *u, const char *vin, const char *cred, const char *method,
+				 const char *suffix, const char *body, const volatile sig_atomic_t *stop, long *status,
+				 char *err, size_t errsz)
+{
+	int attempts;
+
+	return exchange(u, vin, cred, method, suffix, body, body ? strlen(body) : 0, stop, status, &attempts,
+			"a command call", err, errsz);
 }

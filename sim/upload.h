@@ -57,6 +57,16 @@ enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const 
 				   const char *body, size_t len, const volatile sig_atomic_t *stop,
 				   struct sim_up_result *res, char *err, size_t errsz);
 
+/*
+ * Another call of the vehicle link (the remote commands): method "GET" or
+ * "POST" on /telematics/v1/vehicles/{vin}{suffix} ("/commands",
+ * "/commands/ID/ack"...), body (JSON, may be NULL) when POSTing, retried
+ * like an upload; the reply is in u->reply, *status its HTTP status.
+ */
+enum sim_up_status sim_link_call(struct sim_upload *u, const char *vin, const char *cred, const char *method,
+				 const char *suffix, const char *body, const volatile sig_atomic_t *stop, long *status,
+				 char *err, size_t errsz);
+
 /* Sleep ms milliseconds unless *stop becomes non-zero (checked every 100 ms); false if stopped. */
 bool sim_upload_sleep(int64_t ms, const volatile sig_atomic_t *stop);
 

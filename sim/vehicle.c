@@ -17,6 +17,8 @@
 #define LOOKAHEAD 450.0      /* metres */
 #define MIN_STAY (8 * MIN)   /* shortest stop between two legs */
 #define EFFICIENCY 0.9       /* charging losses */
+#define PRECOND_KW 3.0       /* what preconditioning draws */
+#define PRECOND_MS (20 * MIN)/* how long an immediate preconditioning runs */
 
 enum extra { EXTRA_NONE, EXTRA_TRUNK_OPEN, EXTRA_TRUNK_CLOSE, EXTRA_REFUEL };
 
@@ -475,7 +477,7 @@ static void fill_sample(struct sim_vehicle *v, struct cv_sample *s, enum cv_ign 
 	}
 	s->lock = v->lock;
 	s->doors_open = v->doors_open;
-	s->precond = CV_PRE_DISABLED;
+	s->precond = v->precond == CV_PRE_ENABLED && v->t >= v->precond_until ? CV_PRE_FINISHED : v->precond;
 	temp = outside_temp(v->seed, v->t);
 	s->air_temp_dc = (int16_t)lround(clamp(temp + sim_rng_range(&v->rng, -0.3, 0.3), -60, 70) * 10.0);
 	if (v->driving) {
@@ -498,6 +500,15 @@ static void fill_sample(struct sim_vehicle *v, struct cv_sample *s, enum cv_ign 
 /* Charging and the like from v->t to t. */
 static void advance_parked(struct sim_vehicle *v, int64_t t)
 {
+	/* preconditioning draws the traction battery (about 3 kW) while it runs */
+	if (v->precond == CV_PRE_ENABLED && has_battery(v) && t > v->t) {
+		int64_t until = t < v->precond_until ? t : v->precond_until;
+
+		if (until > v->t)
+			v->batt = clamp(v->batt - PRECOND_KW * (double)(until - v->t) / HOUR, 0, v->batt_cap);
+		if (t >= v->precond_until)
+			v->precond = CV_PRE_FINISHED;
+	}
 	if (v->chg_status == CV_CHG_INPROGRESS) {
 		double h = (double)(t - v->t) / HOUR;
 
@@ -846,8 +857,166 @@ bool sim_vehicle_next(struct sim_vehicle *v, int64_t until, struct cv_sample *ou
 	if (sim_vehicle_peek(v) > until)
 		return false;
 	*out = v->next;
+	v->last = v->next;
 	v->have_next = false;
 	return true;
+}
+
+/* ---- remote commands ------------------------------------------------------ */
+
+static bool action_bool(json_object *o, const char *key, bool *v)
+{
+	json_object *x;
+
+	if (!o || !json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_boolean))
+		return false;
+	*v = json_object_get_boolean(x);
+	return true;
+}
+
+static const char *action_str(json_object *o, const char *key)
+{
+	json_object *x;
+
+	if (!o || !json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_string))
+		return "";
+	return json_object_get_string(x);
+}
+
+int64_t sim_command_delay(enum cv_rtype type, json_object *action)
+{
+	bool approval = false;
+
+	switch (type) {
+	case CV_RT_DOORS:
+		return 1500;
+	case CV_RT_HORN:
+	case CV_RT_LIGHTS:
+		return 800;
+	case CV_RT_PRECOND:
+	case CV_RT_CHARGING:
+	case CV_RT_IMMOBILIZATION:
+		return 2000;
+	case CV_RT_WAKEUP:
+		return 300;
+	case CV_RT_NAVIGATION:
+		return action_bool(action, "driverApproval", &approval) && approval ? 4000 : 1500;
+	default:
+		return 1000;
+	}
+}
+
+void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_rtype type, json_object *action, double draw,
+			 uint8_t *outcome, uint8_t *cause)
+{
+	json_object *ac = NULL;
+	bool b = false, low = has_battery(v) && !v->plugged && v->batt < 0.1 * v->batt_cap;
+
+	*outcome = CV_RS_SUCCESS;
+	*cause = 0;
+#define FAIL(c) do { *outcome = CV_RS_FAILED; *cause = (c); return; } while (0)
+#define ALREADY() do { *outcome = CV_RS_ALREADY; return; } while (0)
+	switch (type) {
+	case CV_RT_DOORS:
+		if (!strcmp(action_str(action, "state"), "Locked")) {
+			if (v->doors_open)
+				FAIL(CV_RC_DOORS_OPEN);
+			if (v->lock != CV_LOCK_UNLOCKED)
+				ALREADY();
+			v->lock = CV_LOCK_LOCKED;
+		} else {
+			if (v->lock == CV_LOCK_UNLOCKED)
+				ALREADY();
+			v->lock = CV_LOCK_UNLOCKED;
+		}
+		break;
+	case CV_RT_HORN:
+		if (v->driving)
+			FAIL(CV_RC_IN_USE);
+		if (strcmp(action_str(action, "state"), "Activated"))
+			ALREADY();       /* it was not sounding */
+		break;
+	case CV_RT_LIGHTS:
+		if (v->driving)
+			FAIL(CV_RC_IN_USE);
+		break;
+	case CV_RT_PRECOND:
+		if (v->driving)
+			FAIL(CV_RC_IN_USE);
+		if (action)
+			json_object_object_get_ex(action, "airConditioning", &ac);
+		if (action_bool(ac, "immediate", &b)) {
+			bool on = v->precond == CV_PRE_ENABLED && t < v->precond_until;
+
+			if (b && low)
+				FAIL(CV_RC_BATTERY);
+			if (b == on && !json_object_object_get_ex(ac, "programs", NULL))
+				ALREADY();
+			v->precond = b ? CV_PRE_ENABLED : CV_PRE_DISABLED;
+			v->precond_until = b ? t + PRECOND_MS : 0;
+		}
+		break;
+	case CV_RT_CHARGING:
+		if (!action_bool(action, "immediate", &b))
+			break;           /* a schedule or preferences: kept by the charger */
+		if (!has_battery(v))
+			FAIL(CV_RC_WRONG_COMMAND);
+		if (b) {
+			if (!v->plugged)
+				FAIL(CV_RC_EXT_CHARGING);
+			if (v->chg_status == CV_CHG_INPROGRESS)
+				ALREADY();
+			start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->batt_cap);
+			if (v->chg_status != CV_CHG_INPROGRESS)
+				ALREADY();   /* full already */
+		} else {
+			if (v->chg_status != CV_CHG_INPROGRESS)
+				ALREADY();
+			v->chg_status = CV_CHG_STOPPED;
+		}
+		break;
+	case CV_RT_NAVIGATION:
+		if (action_bool(action, "driverApproval", &b) && b && draw < 0.3)
+			FAIL(CV_RC_CANCELED);
+		break;
+	case CV_RT_IMMOBILIZATION:
+		if (!action_bool(action, "activate", &b))
+			break;
+		if (b && v->driving)
+			FAIL(CV_RC_IN_USE);
+		if (b == v->immobilized)
+			ALREADY();
+		v->immobilized = b;
+		break;
+	default:
+		break;           /* wakeUp, stolen: nothing to change here */
+	}
+#undef FAIL
+#undef ALREADY
+	/* the next sample, computed already, carries the new state too */
+	if (v->have_next) {
+		v->next.lock = v->lock;
+		v->next.precond = v->precond;
+		if (has_battery(v))
+			v->next.chg_status = v->chg_status;
+	}
+}
+
+void sim_vehicle_snapshot(const struct sim_vehicle *v, int64_t t, struct cv_sample *out)
+{
+	*out = v->last;
+	out->at = t > v->last.at ? t : v->last.at + 1;
+	out->nevents = 0;
+	out->lock = v->lock;
+	out->doors_open = v->doors_open;
+	out->precond = v->precond == CV_PRE_ENABLED && t >= v->precond_until ? CV_PRE_FINISHED : v->precond;
+	if (has_battery(v)) {
+		out->chg_status = v->chg_status;
+		out->plugged = v->plugged;
+		out->elec_level = (uint16_t)lround(clamp(1000.0 * v->batt / v->batt_cap, 0, 1000));
+		if (v->chg_status != CV_CHG_INPROGRESS)
+			out->chg_rate = 0, out->chg_remaining = 0;
+	}
 }
 
 /* ---- JSON --------------------------------------------------------------- */

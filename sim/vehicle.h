@@ -27,6 +27,9 @@
 
 #include "road.h"
 #include "vdata.h"
+#include "remote.h"
+
+#include <json-c/json.h>
 
 #define SIM_VIN_LEN 17
 #define SIM_MAX_LEGS 12
@@ -100,6 +103,12 @@ struct sim_vehicle {
 	uint8_t lock;         /* enum cv_lock */
 	uint8_t doors_open;   /* bits of enum cv_door */
 
+	/* what remote commands change */
+	uint8_t precond;      /* enum cv_precond */
+	int64_t precond_until;/* Enabled until then (ms), then Finished */
+	bool immobilized;
+	struct cv_sample last;/* the last sample given out (sim_vehicle_next) */
+
 	/* alerts and incidents */
 	int64_t events_day;
 	int64_t alert_raise_at, alert_clear_at;   /* 0 none */
@@ -128,6 +137,25 @@ bool sim_vehicle_next(struct sim_vehicle *v, int64_t until, struct cv_sample *ou
 
 /* One sample as a JSON object (a value), in the vehicle link's format. */
 void sim_sample_json(struct cv_jw *w, const struct cv_sample *s);
+
+/*
+ * Carry out a remote command of type `type` with its action (the Remote
+ * body's member, doc/vehicle-link.md) at time t: the state it changes
+ * (locks, preconditioning, charging, immobilization) from then on, and
+ * the outcome in *outcome (CV_RS_SUCCESS, CV_RS_ALREADY or CV_RS_FAILED)
+ * and *cause (enum cv_rcause when it failed). draw, in [0, 1), stands for
+ * the driver's mood (navigation asks for approval). Does not touch the
+ * vehicle's random stream: its samples stay what they would have been.
+ */
+void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_rtype type, json_object *action, double draw,
+			 uint8_t *outcome, uint8_t *cause);
+/* How long the vehicle takes to carry out a command of that type (ms), driver's approval included. */
+int64_t sim_command_delay(enum cv_rtype type, json_object *action);
+/*
+ * The vehicle's state at time t (>= the last sample's time) as a sample:
+ * the last sample given out with what commands changed since, no events.
+ */
+void sim_vehicle_snapshot(const struct sim_vehicle *v, int64_t t, struct cv_sample *out);
 /*
  * A whole upload, {"messageId": msgid, "samples": [...]}, appended to b.
  * CV_ETOOBIG if b's ceiling was reached.

@@ -404,11 +404,13 @@ static int pend_one(const struct cv_raction *a, void *arg)
 	return 0;
 }
 
+static int64_t poll_now;    /* the time the vehicle polls at (0: before any deadline) */
+
 static size_t pending_n(const struct cv_vehicle *v)
 {
 	struct pend p = { .n = 0 };
 
-	return cv_remote_pending(&st, v->id, pend_one, &p) ? 999 : p.n;
+	return cv_remote_pending(&st, v->id, poll_now, pend_one, &p) ? 999 : p.n;
 }
 
 static int report(const struct cv_vehicle *v, const char *rid, enum cv_rsm_event e, struct cv_rsm_in in, int64_t now,
@@ -488,6 +490,32 @@ static void test_store(void)
 	is_int(n, 1, "the horn timed out");
 	notes_are("Failed:VehicleConnectionTimeout", "timed out");
 	is_int(pending_n(&veh), 0, "nothing pending after the timeout");
+	/* past its deadline before the timer's turn: not handed over any more */
+	is_int(post(&veh, "{\"horn\":{\"state\":\"Activated\"}}", a.deadline + SEC, &b), CV_OK, "horn once more");
+	notes_are("Accepted CheckingVehicle", "the horn is free again");
+	poll_now = b.deadline;
+	is_int(pending_n(&veh), 0, "past its deadline, the poll leaves it out");
+	poll_now = 0;
+	{
+		struct cv_raction late;
+		int nsteps = -1;
+
+		e = cv_remote_report(&st, veh.id, b.id, CV_RE_ACK, &none, b.deadline + SEC, &late, &nsteps);
+		is_int(e, CV_OK, "a late acknowledgement is answered");
+		is_str(cv_rstatus_names[late.sm.status], "Failed", "with the timeout: not to be carried out");
+		notes_are("Failed:VehicleConnectionTimeout", "timed out by the late acknowledgement");
+		is_int(cv_remote_tick(&st, b.deadline + 2 * SEC, &n), CV_OK, "the timer's turn after it");
+		is_int(n, 0, "finds nothing more to do");
+	}
+	/* a failure without a cause, reported twice: the same answer */
+	is_int(post(&veh, "{\"lights\":{\"on\":false}}", b.deadline + 3 * SEC, &c), CV_OK, "lights off");
+	notes_are("Accepted CheckingVehicle", "lights off");
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, b.deadline + 4 * SEC, &e), 2,
+	       "failed, no cause");
+	notes_are("SentToVehicle Failed:VehicleError", "VehicleError when no cause is given");
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, b.deadline + 5 * SEC, &e), 0,
+	       "the same again");
+	is_int(e, CV_OK, "is a repeat, not a contradiction");
 	report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, a.deadline + SEC, &e);
 	is_int(e, CV_EEXIST, "a late success is refused: the action failed");
 	is_int(cv_remote_tick(&st, a.deadline + 2 * 3600 * SEC, &n), CV_OK, "a turn an hour later");
@@ -519,8 +547,8 @@ static void test_store(void)
 	notes_are("Accepted CheckingVehicle", "the lock goes ahead");
 
 	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 1, 100, &total, count_one, &listed), CV_OK, "list");
-	is_int(total, 8, "eight actions for the first vehicle");
-	is_int(listed, 7, "from the second on: seven");
+	is_int(total, 10, "ten actions for the first vehicle");
+	is_int(listed, 9, "from the second on: nine");
 }
 
 static enum cv_err del_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)

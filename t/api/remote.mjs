@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
 import { assertSchema, assertXError } from '../lib/schema.mjs';
-import { receiver, startNotify, verifySignature } from '../lib/notify.mjs';
+import { receiver, superviseNotify, verifySignature } from '../lib/notify.mjs';
 
 const B2B = '/connectedcar/v3';
 const FLEET = 'demo-fleet';
@@ -53,7 +53,7 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		tok = await srv.token('demo');
 		[car, fcar, car2] = srv.vehicles;
 		rx = await receiver();
-		nd = await startNotify(srv);
+		nd = await superviseNotify(srv);
 		let r = await req('POST', `${B2C}/user/callbacks`, { label: 'remotes', type: ['Remote'], callback: { webhook: { name: 'rx', target: rx.url,
 			attributes: [{ type: 'Header', key: 'X-Remote', value: '$remoteType' }, { type: 'Query', key: 'rid', value: '$remoteId' }] } } });
 		assert.equal(r.status, 200, r.text);
@@ -315,7 +315,8 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 
 	it('kill -9 of cvnotify and of the callbacks backend mid-action: the action still ends once, every event delivered', async () => {
 		const p = await post({ door: { state: 'Locked' } });
-		await nd.kill('SIGKILL');
+		// cvnotify's supervisor starts it again at once, as systemd or cvapi-spawn --daemon would
+		await nd.nd.kill('SIGKILL');
 		const callbacks = () => descendantsOf(srv.ws.process.pid).filter((x) => x.cmd.endsWith('/cvapi-callbacks.fcgi'));
 		for (const x of callbacks()) {
 			try { process.kill(x.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -330,7 +331,6 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 				await new Promise((res) => setTimeout(res, 50));
 			}
 		}
-		nd = await startNotify(srv);
 		await until(p.remoteActionId, 4, 'every event after the restart');
 		assert.deepEqual(statuses(p.remoteActionId), ['Accepted', 'CheckingVehicle', 'SentToVehicle', 'Success'], 'each state once, in order');
 		for (const t0 = Date.now(); (await srv.get(`${remotes()}/${p.remoteActionId}`, tok)).status !== 200;) {

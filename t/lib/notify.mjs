@@ -89,13 +89,13 @@ export function verifySignature(secret, headers, text) {
 
 /*
  * cvnotify on srv's store, as the store's user, loopback allowed (the
- * receiver is local). Its stderr is kept: nd.log(). Killed with the test
+ * receiver is local), its watchdog at 5 s. Its stderr is kept: nd.log(). Killed with the test
  * process if it is still running.
  */
 export function startNotify(srv, { args = [], env = {}, ready = /delivering the outbox/ } = {}) {
 	const bin = join(BUILDDIR, 'notify', 'cvnotify');
 	const o = {
-		env: { ...srv.env, CVAPI_HOME: srv.home, CVAPI_NOTIFY_ALLOW: 'loopback', ...env },
+		env: { ...srv.env, CVAPI_HOME: srv.home, CVAPI_NOTIFY_ALLOW: 'loopback', CVAPI_NOTIFY_WATCHDOG: '5', ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
 		detached: true,
 	};
@@ -115,6 +115,11 @@ export function startNotify(srv, { args = [], env = {}, ready = /delivering the 
 	child.stdout.on('data', onData);
 	child.stderr.on('data', onData);
 	const exited = new Promise((res) => child.once('exit', (code, sig) => res({ code, sig })));
+	// a cvnotify left running (a test that failed half-way) never keeps the test process alive:
+	// the exit handler below kills it
+	child.unref();
+	child.stdout.unref?.();
+	child.stderr.unref?.();
 	const killer = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } };
 	process.on('exit', killer);
 	const nd = {
@@ -141,10 +146,35 @@ export function startNotify(srv, { args = [], env = {}, ready = /delivering the 
 		async stop() {
 			if (child.exitCode === null && child.signalCode === null)
 				child.kill('SIGTERM');
+			// a cvnotify that does not stop within 10 s is killed: a test never waits on it for ever
+			const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }, 10000);
 			const end = await exited;
+			clearTimeout(timer);
 			process.removeListener('exit', killer);
 			return end;
 		},
 	};
 	return nd.waitLog(ready).then(() => nd);
+}
+
+/*
+ * cvnotify kept running as its supervisor would keep it: started again
+ * whenever it exits (its watchdog, a recovery that ended it) until
+ * sup.stop(). sup.nd is the current one.
+ */
+export async function superviseNotify(srv, opts = {}) {
+	const sup = { nd: await startNotify(srv, opts), stopping: false, restarts: 0 };
+	const watch = () => sup.nd.exited.then(async () => {
+		if (sup.stopping)
+			return;
+		sup.restarts++;
+		sup.nd = await startNotify(srv, opts);
+		watch();
+	});
+	watch();
+	sup.stop = async () => {
+		sup.stopping = true;
+		return sup.nd.stop();
+	};
+	return sup;
 }
