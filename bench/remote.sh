@@ -14,7 +14,7 @@
 #     vehicles at once) and times each from its POST to its Done event
 #     arriving at the webhook: p50, p90, p99, max (target: p50 under 1 s
 #     plus the vehicle's own delay). What it includes: the vehicle's poll
-#     period (1 s awake: half of it on average), its acknowledgement and
+#     period (250 ms awake), its acknowledgement and
 #     result, the upload of the state changed, and cvnotify's delivery.
 #  2. posts POSTS wake-ups with 8 clients: actions accepted per second;
 #     the reference in the same run, the same number of one-sample uploads

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POLL_AWAKE_MS 1000
+#define POLL_AWAKE_MS 250
 #define POLL_ASLEEP_MS 10000
 #define WAKE_MS 3000
 

@@ -6,7 +6,8 @@
  *
  * Waking: a vehicle is awake for `awake_ms` after its last exchange with
  * the server (an upload, an acknowledgement, a result), the same rule the
- * server follows. Awake, it polls every second; asleep, every 10 s (the
+ * server follows. Awake, it polls four times a second (a poll writes
+ * nothing: one index read); asleep, every 10 s (the
  * wake-up channel, an SMS in the field), and a command found asleep is
  * acknowledged only after the 3 s it takes to wake up.
  *
