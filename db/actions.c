@@ -837,44 +837,24 @@ enum cv_err cv_remote_tick(struct cv_store *st, int64_t now, size_t *n)
 
 /* ---- a callback deleted -------------------------------------------------------------------- */
 
+/* An action of a callback being deleted: its entry in the vehicle's index first. */
+static enum cv_err drop_one(const unsigned char *k, size_t kl, void *arg)
+{
+	const struct { struct cv_store *st; DB_TXN *txn; } *d = arg;
+	char vid[33], rid[33];
+
+	if (kl < 32)
+		return CV_OK;
+	cv_hex(k + kl - 32, 16, vid);
+	cv_hex(k + kl - 16, 16, rid);
+	return del_active(d->st, d->txn, vid, rid);
+}
+
 enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)
 {
-	unsigned char k[KEY_MAX], start[KEY_MAX];
+	unsigned char start[KEY_MAX];
 	size_t pl = cb_prefix(start, owner, cbid);
-	DB *db = st->db[CV_DB_REMOTES];
-	DBC *c = NULL;
-	DBT dk = { 0 }, dd = { 0 };
-	enum cv_err e = CV_OK;
-	int ret;
+	struct { struct cv_store *st; DB_TXN *txn; } d = { st, txn };
 
-	if (!pl)
-		return CV_OK;
-	ret = db->cursor(db, txn, &c, 0);
-	if (ret)
-		return cv_store_err(ret);
-	memcpy(k, start, pl);
-	dk.data = k;
-	dk.size = (u_int32_t)pl;
-	dk.ulen = sizeof(k);
-	dk.flags = DB_DBT_USERMEM;
-	dd.flags = DB_DBT_PARTIAL;
-	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
-		char vid[33], rid[33];
-
-		if (dk.size != pl + 32 || memcmp(k, start, pl))
-			break;
-		/* its entry in the active index, if it was not done */
-		cv_hex(k + pl, 16, vid);
-		cv_hex(k + pl + 16, 16, rid);
-		e = del_active(st, txn, vid, rid);
-		if (e)
-			break;
-		ret = c->del(c, 0);
-		if (ret)
-			break;
-	}
-	c->close(c);
-	if (e)
-		return e;
-	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+	return pl ? cv_store_del_prefix(st, CV_DB_REMOTES, txn, start, pl, drop_one, &d) : CV_OK;
 }

@@ -226,33 +226,10 @@ enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, c
 /* Delete every record of database id under the callback's prefix (owner \0 cbid \0). */
 static enum cv_err range_drop(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const char *owner, const char *cbid)
 {
-	unsigned char k[KEY_MAX + 8], start[KEY_MAX];
+	unsigned char start[KEY_MAX];
 	size_t pl = prefix(start, owner, cbid);
-	DB *db = st->db[id];
-	DBC *c = NULL;
-	DBT dk = { 0 }, dd = { 0 };
-	int ret;
 
-	if (!pl)
-		return CV_OK;
-	ret = db->cursor(db, txn, &c, 0);
-	if (ret)
-		return cv_store_err(ret);
-	memcpy(k, start, pl);
-	dk.data = k;
-	dk.size = (u_int32_t)pl;
-	dk.ulen = sizeof(k);
-	dk.flags = DB_DBT_USERMEM;
-	dd.flags = DB_DBT_PARTIAL;
-	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
-		if (dk.size < pl || memcmp(k, start, pl))
-			break;
-		ret = c->del(c, 0);
-		if (ret)
-			break;
-	}
-	c->close(c);
-	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+	return pl ? cv_store_del_prefix(st, id, txn, start, pl, NULL, NULL) : CV_OK;
 }
 
 enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)

@@ -14,6 +14,7 @@
 static const char key_default[] = "retention";
 static const char key_next[] = "purge-next";
 static const char key_tokens[] = "purge-tokens-next";
+static const char key_remotes[] = "purge-remotes-next";
 
 static size_t vehicle_key(char *out, size_t outsz, const char *vid)
 {
@@ -280,20 +281,23 @@ static enum cv_err purge_vehicle(struct cv_store *st, DB_TXN *txn, const char *v
 }
 
 /*
- * Tokens that expired more than CV_TOKEN_KEEP_MS ago, from where the last
- * step left the sweep (meta key purge-tokens-next: a token hash; tokens are
- * keyed by hash, so the sweep goes round the whole database, a part per
- * step; at the end it starts again from the first).
+ * A sweep of a whole database, a part per step, from where the last step
+ * left it (the meta key `pos`: a key of that database; at the end it
+ * starts again from the first): each record that expired() says is old
+ * enough goes. For databases not kept per vehicle.
  */
-static enum cv_err purge_tokens(struct cv_store *st, DB_TXN *txn, int64_t now, struct budget *bg)
+typedef bool (*expired_fn)(const unsigned char *k, size_t kl, const unsigned char *v, size_t vl, int64_t now);
+
+static enum cv_err sweep(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const char *pos_key, expired_fn expired,
+			 bool keys_only, int64_t now, struct budget *bg)
 {
-	DB *db = st->db[CV_DB_TOKENS];
+	DB *db = st->db[id];
 	DBC *c;
 	DBT k, d;
-	unsigned char kb[64], vb[512];
+	unsigned char kb[256], vb[512];
 	struct cv_buf pos = CV_BUF_INIT(0);
 	int ret;
-	enum cv_err e = cv_store_get(st, CV_DB_META, txn, key_tokens, sizeof(key_tokens) - 1, &pos);
+	enum cv_err e = cv_store_get(st, CV_DB_META, txn, pos_key, strlen(pos_key), &pos);
 
 	if (e == CV_ENOTFOUND || (!e && pos.len > sizeof(kb)))
 		cv_buf_reset(&pos);
@@ -313,14 +317,12 @@ static enum cv_err purge_tokens(struct cv_store *st, DB_TXN *txn, int64_t now, s
 	k.flags = DB_DBT_USERMEM;
 	d.data = vb;
 	d.ulen = sizeof(vb);
-	d.flags = DB_DBT_USERMEM;
+	d.flags = DB_DBT_USERMEM | (keys_only ? DB_DBT_PARTIAL : 0);
 	ret = pos.len ? c->get(c, &k, &d, DB_SET_RANGE | DB_RMW) : c->get(c, &k, &d, DB_FIRST | DB_RMW);
 	for (; ret == 0; ret = c->get(c, &k, &d, DB_NEXT | DB_RMW)) {
-		struct cv_token t;
-
 		if (!budget_take(bg))
 			break;          /* the next step goes on from this key */
-		if (cv_token_decode(vb, d.size, &t) || t.expires < now - CV_TOKEN_KEEP_MS) {
+		if (expired(kb, k.size, vb, keys_only ? 0 : d.size, now)) {
 			ret = c->del(c, 0);
 			if (ret)
 				break;
@@ -336,7 +338,29 @@ static enum cv_err purge_tokens(struct cv_store *st, DB_TXN *txn, int64_t now, s
 	cv_buf_release(&pos);
 	if (ret)
 		return cv_store_err(ret);
-	return cv_store_put(st, CV_DB_META, txn, key_tokens, sizeof(key_tokens) - 1, kb, k.size, 0);
+	return cv_store_put(st, CV_DB_META, txn, pos_key, strlen(pos_key), kb, k.size, 0);
+}
+
+/* A token that expired more than CV_TOKEN_KEEP_MS ago (or cannot be read). */
+static bool token_expired(const unsigned char *k, size_t kl, const unsigned char *v, size_t vl, int64_t now)
+{
+	struct cv_token t;
+
+	(void)k;
+	(void)kl;
+	return cv_token_decode(v, vl, &t) || t.expires < now - CV_TOKEN_KEEP_MS;
+}
+
+/*
+ * A remote action posted before the default retention period (its key
+ * ends with the action id, whose first 8 bytes are the time it was
+ * posted; an action ends within a day of it). cutoff is passed as now.
+ */
+static bool remote_expired(const unsigned char *k, size_t kl, const unsigned char *v, size_t vl, int64_t cutoff)
+{
+	(void)v;
+	(void)vl;
+	return kl >= 16 && (int64_t)cv_be64_get(k + kl - 16) < cutoff;
 }
 
 enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps)
@@ -414,7 +438,14 @@ enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struc
 	if (!e)
 		e = cv_store_put(st, CV_DB_META, txn, key_next, sizeof(key_next) - 1, next, strlen(next), 0);
 	if (!e && bg.left && bg.visits)
-		e = purge_tokens(st, txn, now, &bg);
+		e = sweep(st, txn, CV_DB_TOKENS, key_tokens, token_expired, false, now, &bg);
+	if (!e && bg.left && bg.visits) {
+		int64_t days = CV_RETENTION_DEFAULT_DAYS;
+
+		e = cv_retention_get(st, txn, NULL, &days);
+		if (!e)
+			e = sweep(st, txn, CV_DB_REMOTES, key_remotes, remote_expired, true, now - days * 86400 * 1000, &bg);
+	}
 	if (!e) {
 		e = cv_store_commit(txn);
 		txn = NULL;

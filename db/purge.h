@@ -11,7 +11,8 @@
  * CV_MSGID_KEEP_MS (a retried batch is recognised for that long). And
  * tokens that expired more than CV_TOKEN_KEEP_MS ago (until then, an
  * expired access token is told apart from an unknown one): each step also
- * sweeps a part of the token database, going round it.
+ * sweeps a part of the token database, going round it, and then of the
+ * remote actions: those posted before the default retention period go.
  *
  * cv_purge_step() does one small transaction (DB_TXN_NOSYNC: a purge lost
  * in a crash is simply done again): it takes up the round of the vehicles

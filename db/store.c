@@ -599,6 +599,42 @@ enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)
 	return cv_store_err(ret);
 }
 
+enum cv_err cv_store_del_prefix(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *prefix, size_t pl,
+				enum cv_err (*each)(const unsigned char *k, size_t kl, void *arg), void *arg)
+{
+	unsigned char k[512];
+	DB *db = st->db[id];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	enum cv_err e = CV_OK;
+	int ret;
+
+	if (pl > sizeof(k))
+		return CV_EINVAL;
+	ret = db->cursor(db, txn, &c, 0);
+	if (ret)
+		return cv_store_err(ret);
+	memcpy(k, prefix, pl);
+	dk.data = k;
+	dk.size = (u_int32_t)pl;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_PARTIAL;      /* the keys only */
+	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
+		if (dk.size < pl || memcmp(k, prefix, pl))
+			break;
+		if (each && (e = each(k, dk.size, arg)) != CV_OK)
+			break;
+		ret = c->del(c, 0);
+		if (ret)
+			break;
+	}
+	c->close(c);
+	if (e)
+		return e;
+	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+}
+
 enum cv_err cv_store_get(struct cv_store *st, enum cv_dbid id, DB_TXN *txn,
 			 const void *key, size_t klen, struct cv_buf *out)
 {

@@ -260,6 +260,14 @@ int cv_cursor_last_le(DBC *c, DBT *k, DBT *d, uint32_t rmw);
 enum cv_err cv_store_scan(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *start, size_t slen,
 			  int (*fn)(const void *k, size_t klen, const void *v, size_t vlen, void *arg), void *arg);
 
+/*
+ * Delete, under txn, every record of database id whose key starts with
+ * prefix[0..pl). each (may be NULL) sees every key first and may fail the
+ * walk (its error is returned, the transaction is the caller's to abort).
+ */
+enum cv_err cv_store_del_prefix(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *prefix, size_t pl,
+				enum cv_err (*each)(const unsigned char *k, size_t kl, void *arg), void *arg);
+
 /* The database file names, in enum order (for verify and backup). */
 extern const char *const cv_store_files[CV_DB_COUNT];
 

@@ -547,6 +547,18 @@ static bool collect(int64_t now)
 	return any;
 }
 
+/* One of the timer's jobs (time-triggered monitors, remote timeouts): said when it fails, recovered when it must. */
+static void timer_turn(enum cv_err (*job)(struct cv_store *st, int64_t now, size_t *n), int64_t now, const char *what)
+{
+	size_t n = 0;
+	enum cv_err e = job(&st, now, &n);
+
+	if (e == CV_EPANIC)
+		_exit(CV_EXIT_RECOVER);
+	if (e)
+		fprintf(stderr, PROG ": %s: %s\n", what, cv_strerror(e));
+}
+
 /* CVAPI_NOTIFY_WATCHDOG: 1 to 3600 seconds (default WATCHDOG_S); anything else is said once and ignored. */
 static unsigned watchdog_seconds(void)
 {
@@ -706,23 +718,11 @@ int main(int argc, char **argv)
 		 */
 		alarm(watchdog);
 		if (now >= next_tick) {
-			size_t fired = 0;
-			enum cv_err e = cv_engine_tick(&st, now, &fired);
-
-			if (e == CV_EPANIC)
-				_exit(CV_EXIT_RECOVER);
-			if (e)
-				fprintf(stderr, PROG ": the timer's turn: %s\n", cv_strerror(e));
+			timer_turn(cv_engine_tick, now, "the timer's turn");
 			next_tick = now + TICK_MS;
 		}
 		if (now >= next_remote) {
-			size_t failed = 0;
-			enum cv_err e = cv_remote_tick(&st, now, &failed);
-
-			if (e == CV_EPANIC)
-				_exit(CV_EXIT_RECOVER);
-			if (e)
-				fprintf(stderr, PROG ": the remote actions' timeouts: %s\n", cv_strerror(e));
+			timer_turn(cv_remote_tick, now, "the remote actions' timeouts");
 			next_remote = now + REMOTE_TICK_MS;
 		}
 		if (g != seen || now >= next_scan) {

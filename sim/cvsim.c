@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"  --live           then keep the vehicles driving in real time until SIGINT or SIGTERM\n"
 	"  --speedup X      live time runs X times faster, 0.1-10000 (default 1)\n"
 	"  --no-commands    live: take no remote commands\n"
+	"  --parked         live: the vehicles stay where they are parked (a driving one parks, then stays)\n"
 	"  --awake S        live: seconds a vehicle stays awake after its last exchange, as the server's\n"
 	"                   CVAPI_REMOTE_AWAKE (default 180)\n"
 	"  --exec-delay MS  live: every command takes MS ms to carry out (default: each type's own)\n"
@@ -259,6 +260,11 @@ int main(int argc, char **argv)
 			o.quiet = true;
 			continue;
 		}
+		if (!strcmp(a, "--parked")) {
+			o.parked = true;
+			live_only = true;
+			continue;
+		}
 		if (!strcmp(a, "--no-commands")) {
 			o.no_commands = true;
 			live_only = true;
@@ -342,7 +348,7 @@ int main(int argc, char **argv)
 	if (speedup_given && !o.live)
 		return usage_error("--speedup only applies to --live");
 	if (live_only && !o.live)
-		return usage_error("--no-commands, --awake, --exec-delay and --offline only apply to --live");
+		return usage_error("--no-commands, --parked, --awake, --exec-delay and --offline only apply to --live");
 	if (parallel_given && !o.days)
 		return usage_error("--parallel only applies to --days");
 

@@ -208,8 +208,10 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 			n, n == 1 ? "" : "s", when, opts->speedup);
 	}
 	links = cv_calloc(n, sizeof(*links));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		sim_link_init(&links[i], cars[i].vin, opts->seed);
+		veh[i].stay = opts->parked;
+	}
 	while (!*stop) {
 		int64_t sim = start + (int64_t)((double)(mono_ms() - real0) * opts->speedup);
 		int64_t wall = cv_now_ms(), due = INT64_MAX, wall_due = INT64_MAX, wait;

@@ -47,6 +47,7 @@ struct sim_opts {
 	bool quiet;
 	/* live mode: the remote commands (command.h) */
 	bool no_commands;           /* do not take any */
+	bool parked;                /* the vehicles stay where they are parked */
 	int64_t awake_ms;           /* the server's CVAPI_REMOTE_AWAKE */
 	int64_t exec_delay_ms;      /* < 0: each command type's own delay */
 	const char *offline[16];    /* VINs out of coverage: they neither upload nor take commands */

@@ -663,6 +663,8 @@ static void parked_next(struct sim_vehicle *v)
 			dep = v->parked_since + MIN_STAY;
 		if (dep < v->t)
 			dep = v->t;
+		if (v->stay)
+			dep = INT64_MAX;        /* kept parked: only its periodic samples */
 		t = v->next_tick;
 		if (v->extra_at && v->extra_at < t)
 			t = v->extra_at;

@@ -107,6 +107,7 @@ struct sim_vehicle {
 	uint8_t precond;      /* enum cv_precond */
 	int64_t precond_until;/* Enabled until then (ms), then Finished */
 	bool immobilized;
+	bool stay;            /* never leaves where it is parked (cvsim --parked) */
 	struct cv_sample last;/* the last sample given out (sim_vehicle_next) */
 
 	/* alerts and incidents */

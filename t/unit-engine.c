@@ -16,6 +16,7 @@
 #include "outbox.h"
 #include "ids.h"
 #include "tap.h"
+#include "tmpstore.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -28,24 +29,6 @@
 
 static struct cv_store st;
 static struct cv_vehicle veh, veh2;
-
-static void rm_store(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[4096];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static enum cv_err setup_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 {

@@ -15,9 +15,11 @@
  */
 #include "actions.h"
 #include "ingest.h"
+#include "purge.h"
 #include "outbox.h"
 #include "ids.h"
 #include "tap.h"
+#include "tmpstore.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -240,24 +242,6 @@ static void test_sm(void)
 static struct cv_store st;
 static struct cv_vehicle veh, ev;
 static const struct cv_rcfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3 };
-
-static void rm_store(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[4096];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static void mk_vehicle(struct cv_vehicle *v, const char *vin, enum cv_energy energy)
 {
@@ -577,6 +561,33 @@ static void test_drop(void)
 	}
 }
 
+static enum cv_err cb_again_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct cv_callback cb = { .id = CBID, .owner = "u:ann", .types = CV_CBT_REMOTE, .target = "http://127.0.0.1:9/hook" };
+
+	(void)arg;
+	return cv_callback_put(s, txn, &cb, 0);
+}
+
+/* Retention: a purge past the default period takes the actions posted before it. */
+static void test_purge(void)
+{
+	struct cv_raction a;
+	struct cv_purge_stats ps;
+	size_t total = 9;
+	int listed = 0, steps = 0;
+	enum cv_err e = CV_OK;
+
+	is_int(cv_store_txn(&st, 0, cb_again_txn, NULL), CV_OK, "a callback again");
+	is_int(post(&veh, "{\"wakeUp\":{}}", T0, &a), CV_OK, "an action");
+	is_int(post(&veh, "{\"lights\":{\"on\":true}}", T0 + 70 * 86400 * SEC, &a), CV_OK, "another, 70 days later");
+	for (int i = 0; i < 50 && !e; i++, steps++)
+		e = cv_purge_step(&st, T0 + 61 * 86400 * SEC, 1000, &ps);
+	is_int(e, CV_OK, "%d purge steps, 61 days on", steps);
+	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(total, 1, "the action older than the retention period is gone, the later one stays");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/cvapi-unit-remote-XXXXXX";
@@ -596,6 +607,7 @@ int main(void)
 	is_int(cv_store_txn(&st, 0, setup_txn, NULL), CV_OK, "a user, two vehicles, a callback");
 	test_store();
 	test_drop();
+	test_purge();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();

@@ -4,6 +4,7 @@
 #include "purge.h"
 #include "cvtime.h"
 #include "tap.h"
+#include "tmpstore.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -18,23 +19,6 @@
 static struct cv_store st;
 
 /* Remove the files of a flat folder, then the folder. */
-static void rm_store(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[4096];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static DB_TXN *begin(void)
 {

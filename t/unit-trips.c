@@ -11,6 +11,7 @@
 #include "tblock.h"
 #include "cvtime.h"
 #include "tap.h"
+#include "tmpstore.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -23,24 +24,6 @@
 #define NONE (-1)
 
 static struct cv_store st;
-
-static void rm_store(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[4096];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 /* A sample at minute m: ignition (NONE: none), speed km/h x 10 (NONE: none); position and odometer follow m. */
 static struct cv_sample mk(double m, int ign, int speed)

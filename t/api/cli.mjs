@@ -453,6 +453,7 @@ apiSuite('cli', (srv, it) => {
 			[['--vehicles', vf, '--days', '1', '--frob'], /unknown option --frob/],
 			[['--vehicles', vf, '--days', '1', 'extra'], /unexpected argument extra/],
 			[['--vehicles', vf, '--days', '1', '--no-commands'], /only apply to --live/],
+			[['--vehicles', vf, '--days', '1', '--parked'], /only apply to --live/],
 			[['--vehicles', vf, '--live', '--awake', '3601'], /--awake takes 0 to 3600/],
 			[['--vehicles', vf, '--live', '--exec-delay', '-1'], /--exec-delay takes/],
 			[['--vehicles', vf, '--live', '--offline', 'SHORT'], /--offline takes a VIN/],

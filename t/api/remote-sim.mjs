@@ -50,7 +50,8 @@ apiSuite('remote-sim', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REM
 		const dir = mkdtempSync(join(tmpdir(), 'cvapi-remote-sim-'));
 		const vf = join(dir, 'vehicles.txt');
 		writeFileSync(vf, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
-		sim = spawn(join(BUILDDIR, 'sim', 'cvsim'), ['--vehicles', vf, '--live', '--url', srv.base, '--seed', '7',
+		// parked: what a command does then does not hang on the time of day (a driving car refuses some)
+		sim = spawn(join(BUILDDIR, 'sim', 'cvsim'), ['--vehicles', vf, '--live', '--parked', '--url', srv.base, '--seed', '7',
 			'--awake', String(AWAKE), '--offline', away.vin], { env: srv.env, stdio: ['ignore', 'pipe', 'pipe'] });
 		sim.stdout.on('data', (d) => { simLog += d; });
 		sim.stderr.on('data', (d) => { simLog += d; });
@@ -89,6 +90,35 @@ apiSuite('remote-sim', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REM
 		assert.notEqual(s.extension.electric.charging.status, 'InProgress', 'charging stopped');
 		const h = await act(petrol, { charging: { immediate: true } });
 		assert.equal(h.statuses.at(-1), 'Failed:WrongCommand', 'a petrol car has no battery to charge');
+	});
+
+	it('every other type of both faces against the simulator: wake-up, navigation, horn, lights, immobilization, stolen', async () => {
+		const w = await act(petrol, { wakeUp: { action: 'WakeUp' } });
+		assert.equal(w.statuses.at(-1), 'Success');
+		const n = await act(petrol, { navigation: { positions: [{ type: 'Point', coordinates: [2.2945, 48.8584] }] } });
+		assert.equal(n.statuses[0], 'CheckingVehicle', 'a navigation starts at CheckingVehicle');
+		assert.equal(n.statuses.at(-1), 'Success', 'no approval asked: the driver cannot refuse');
+		for (const body of [{ horn: { state: 'Activated' } }, { lights: { on: true } }]) {
+			const r = await act(electric, body);
+			assert.equal(r.statuses.at(-1), 'Success', `${JSON.stringify(body)}: ${r.statuses.join(' ')}`);
+		}
+		// the fleet face: a remote callback of the fleet, the same simulator
+		const fleetAuth = { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` };
+		const B2B = '/connectedcar/v3';
+		const freq = (method, path, body) => srv.request(method, `${path}?client_id=console`, { headers: fleetAuth, body });
+		let r = await freq('POST', `${B2B}/fleets/demo-fleet/remote/callbacks`, { remoteTypes: ['Immobilization', 'Stolen'],
+			callback: { webhook: { name: 'rx', target: rx.url } } });
+		assert.equal(r.status, 200, r.text);
+		const fcb = r.body.callbackId;
+		const fdone = (rid) => rx.delivered().some((g) => g.body?.events?.some((e) => e.remoteActionId === rid && e.eventStatus.type === 'Done'));
+		for (const body of [{ immobilization: { activate: false } }, { stolen: { trackingPeriod: { running: 30 } } }]) {
+			r = await freq('POST', `${B2B}/fleets/demo-fleet/vehicles/${electric.id}/callbacks/${fcb}/remotes`, body);
+			assert.equal(r.status, 202, r.text);
+			const rid = r.body.remoteActionId;
+			await rx.until(() => fdone(rid), 30000, `${JSON.stringify(body)} done`);
+			const last = rx.delivered().flatMap((g) => g.body?.events || []).filter((e) => e.remoteActionId === rid).at(-1);
+			assert.match(last.eventStatus.status, /^(Success|AlreadyDone)$/, JSON.stringify(last));
+		}
 	});
 
 	it('a sleeping vehicle is woken first', async () => {

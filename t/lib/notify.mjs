@@ -66,6 +66,8 @@ export function receiver() {
 	});
 	return new Promise((res) => {
 		server.listen(0, '127.0.0.1', () => {
+			// a receiver a failed test left open never keeps the test process alive
+			server.unref();
 			rx.port = server.address().port;
 			rx.url = `http://127.0.0.1:${rx.port}/hook`;
 			res(rx);
