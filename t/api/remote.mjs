@@ -353,11 +353,13 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 	});
 
 	it('deleting the callback deletes its actions', async () => {
-		// the recoveries after the kills above may still end a process or two: a 503 is asked again
+		// the kills above may still cost a request or two: a process stuck on a dead one's mutex is
+		// ended by its watchdog (the web server answers 500 or 502 for it), a recovery answers 503.
+		// A client asks again; what was committed is then found as it should be.
 		const settled = async (call) => {
 			for (const t0 = Date.now(); ;) {
 				const r = await call().catch(() => ({ status: 0 }));
-				if (r.status !== 503 && r.status !== 502 && r.status !== 0)
+				if (r.status && r.status < 500)
 					return r;
 				assert.ok(Date.now() - t0 < 15000, `answered within 15 s (${r.status})`);
 				await new Promise((res) => setTimeout(res, 50));
@@ -366,9 +368,14 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		const r = await settled(() => req('POST', remotes(), { horn: { state: 'Unactivated' } }));
 		assert.equal(r.status, 202, r.text);
 		const p = r.body;
-		assert.equal((await settled(() => req('DELETE', `${B2C}/user/callbacks/${cb}`))).status, 204);
-		assert.ok(!(await poll(car)).some((c) => c.remoteActionId === p.remoteActionId), 'no longer pending');
-		assert.equal((await ack(car, p.remoteActionId)).status, 404);
+		let tries = 0;
+		const d = await settled(() => { tries++; return req('DELETE', `${B2C}/user/callbacks/${cb}`); });
+		assert.ok(d.status === 204 || (tries > 1 && d.status === 404), `deleted (a retry may find it gone): ${d.status} ${d.text}`);
+		assert.equal((await settled(() => srv.get(`${B2C}/user/callbacks/${cb}`, tok))).status, 404, 'the callback is gone');
+		const left = await settled(() => link(car, 'GET', ''));
+		assert.equal(left.status, 200, left.text);
+		assert.ok(!left.body.commands.some((c) => c.remoteActionId === p.remoteActionId), 'no longer pending');
+		assert.equal((await settled(() => ack(car, p.remoteActionId))).status, 404);
 		await nd.stop();
 		await rx.close();
 	});
