@@ -177,6 +177,12 @@ static enum cv_err put_record(struct cv_store *st, DB_TXN *txn, const struct cv_
 	return e;
 }
 
+/* The index key of action rid of vehicle vid (both hex): false if either is malformed. */
+static bool akey(unsigned char k[32], const char *vid, const char *rid)
+{
+	return !cv_unhex(vid, k, 16) && !cv_unhex(rid, k + 16, 16);
+}
+
 /*
  * The vehicle's index: vid16 rid16 -> owner \0 cbid \0 until (8) type (1)
  * status (1). Until is the deadline of an action under way, and for one
@@ -189,7 +195,7 @@ static enum cv_err put_active(struct cv_store *st, DB_TXN *txn, const struct cv_
 	size_t pl = cb_prefix(v, a->owner, a->cbid);
 	bool done = CV_RS_FINAL(a->sm.status);
 
-	if (!pl || cv_unhex(a->vid, k, 16) || cv_unhex(a->id, k + 16, 16))
+	if (!pl || !akey(k, a->vid, a->id))
 		return CV_EINVAL;
 	cv_be64_put(v + pl, (uint64_t)(done ? a->updated + KEEP_DONE_MS : a->deadline));
 	v[pl + 8] = a->rm.type;
@@ -202,7 +208,7 @@ static enum cv_err del_active(struct cv_store *st, DB_TXN *txn, const char *vid,
 	unsigned char k[32];
 	enum cv_err e;
 
-	if (cv_unhex(vid, k, 16) || cv_unhex(rid, k + 16, 16))
+	if (!akey(k, vid, rid))
 		return CV_EINVAL;
 	e = cv_store_del(st, CV_DB_RACTIVE, txn, k, sizeof(k));
 	return e == CV_ENOTFOUND ? CV_OK : e;
@@ -249,6 +255,14 @@ static enum cv_err get_active(struct cv_store *st, DB_TXN *txn, const unsigned c
 		e = CV_EINVAL;
 	cv_buf_release(&b);
 	return e;
+}
+
+/* Store a's record and its index entry (as it stands now). */
+static enum cv_err save(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a)
+{
+	enum cv_err e = put_record(st, txn, a);
+
+	return e ? e : put_active(st, txn, a);
 }
 
 /* ---- notifications ------------------------------------------------------------- */
@@ -456,23 +470,21 @@ static enum cv_err walk_vehicle(struct cv_store *st, DB_TXN *txn, const unsigned
 	DBC *c = NULL;
 	DBT dk = { 0 }, dd = { 0 };
 	unsigned char k[32];
-	struct ventry *list = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 8;
+	struct ventry *list = cv_calloc(cap, sizeof(*list));
 	uint32_t rmw = txn ? DB_RMW : 0;
 	int ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
 
-	if (ret)
+	if (ret) {
+		free(list);
 		return cv_store_err(ret);
+	}
 	memcpy(k, vid, 16);
 	memset(k + 16, 0, 16);
 	dk.data = k;
 	dk.size = 16;
 	dk.ulen = sizeof(k);
 	dk.flags = DB_DBT_USERMEM;
-	if (cap == 0) {
-		cap = 8;
-		list = cv_calloc(cap, sizeof(*list));
-	}
 	dd.data = list[0].v;
 	dd.ulen = sizeof(list[0].v);
 	dd.flags = DB_DBT_USERMEM;
@@ -543,11 +555,7 @@ enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction
 		if (!e)
 			e = advance(st, txn, a, CV_RE_CHECK, &in, a->created, NULL);
 	}
-	if (!e)
-		e = put_record(st, txn, a);
-	if (!e)
-		e = put_active(st, txn, a);
-	return e;
+	return e ? e : save(st, txn, a);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
@@ -695,7 +703,7 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	enum cv_err e;
 
 	r->steps = 0;
-	if (cv_vid_bytes(r->vid, k) || !cv_rid_ok(r->rid) || cv_unhex(r->rid, k + 16, 16))
+	if (!cv_rid_ok(r->rid) || !akey(k, r->vid, r->rid))
 		return CV_ENOTFOUND;
 	e = cv_vlink_touch(st, txn, k, r->now, false);
 	if (!e)
@@ -723,10 +731,7 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	if (e || !r->steps)
 		return e;      /* a repeat: nothing written but the vehicle's last contact */
 	r->a->updated = r->now;
-	e = put_record(st, txn, r->a);
-	if (!e)
-		e = put_active(st, txn, r->a);
-	return e;
+	return save(st, txn, r->a);
 }
 
 enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_rsm_event ev,
@@ -785,7 +790,7 @@ static enum cv_err timeout_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	enum cv_err e;
 
 	t->timed_out = false;
-	if (cv_unhex(t->d->vid, k, 16) || cv_unhex(t->d->rid, k + 16, 16))
+	if (!akey(k, t->d->vid, t->d->rid))
 		return CV_EINVAL;
 	/* read again in the transaction: a report that landed meanwhile moved the deadline */
 	e = get_active(st, txn, k, &x);
@@ -801,12 +806,9 @@ static enum cv_err timeout_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	}
 	if (!e)
 		e = advance(st, txn, &t->a, CV_RE_TIMEOUT, &in, t->now, NULL);
-	if (!e) {
-		t->a.updated = t->now;
-		e = put_record(st, txn, &t->a);
-	}
+	t->a.updated = t->now;
 	if (!e)
-		e = put_active(st, txn, &t->a);
+		e = save(st, txn, &t->a);
 	t->timed_out = !e;
 	return e;
 }
