@@ -82,6 +82,9 @@ static int read_b2c(struct cv_req *r, json_object *o, struct cv_callback *cb)
 	st = cv_sub_callback(r, o, "", cb);
 	if (st)
 		return st;
+	if (!cb->target[0] && cb->types != CV_CBT_REMOTE)
+		return cv_fail(r, 400, CV_C_BAD_FIELD,
+			       "callback.poll: a poll callback serves remote actions only: set type to [\"Remote\"]");
 	/* the official API's webhooks: retried every 10 s until delivered, within 3 days */
 	cb->retry = CV_RETRY_ALWAYS;
 	cb->retry_number = 0;
@@ -116,7 +119,10 @@ static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
 	st = cv_sub_policies(r, o, "", false, cb);
 	if (st)
 		return st;
-	return cv_sub_callback(r, o, "", cb);
+	st = cv_sub_callback(r, o, "", cb);
+	if (!st && !cb->target[0])
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.poll: poll callbacks are served on the user face only");
+	return st;
 }
 
 /* The body into cb (the subscription; id, owner, status and secret are the caller's). */

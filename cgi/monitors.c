@@ -123,6 +123,8 @@ static int read_fleet_subscribe(struct cv_req *r, json_object *o, struct cv_moni
 		st = cv_sub_policies(r, o, "subscribeParam.", true, cb);
 	if (!st)
 		st = cv_sub_callback(r, o, "subscribeParam.", cb);
+	if (!st && !cb->target[0])
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.callback.poll: a monitor's events go to a webhook");
 	return st;
 }
 

@@ -4,6 +4,8 @@
  *   POST /oauth2/token   (application/x-www-form-urlencoded)
  *     grant_type=password      username, password, [scope]
  *     grant_type=refresh_token refresh_token, [scope]
+ *   POST /oauth2/revoke  (RFC 7009)
+ *     token, [token_type_hint]
  *   The client authenticates with HTTP Basic or client_id/client_secret
  *   fields; a public client (no secret, such as the console) sends
  *   client_id alone.
@@ -242,12 +244,64 @@ static int post_token(struct cv_req *r)
 			  "grant_type must be password or refresh_token");
 }
 
+/*
+ * Revocation (RFC 7009): the token named, access or refresh, stops working
+ * at once (answers kept for an access token end with it). An unknown, used
+ * or expired token is answered 200 like a revoked one, so that the answer
+ * tells nothing; another client's token is refused. The hint is only a
+ * hint: RFC 7009 has an unknown value ignored.
+ */
+static enum cv_err revoke_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	return cv_token_revoke(st, txn, arg);
+}
+
+static int post_revoke(struct cv_req *r)
+{
+	static const char *const names[] = { "token", "token_type_hint", "client_id", "client_secret", NULL };
+	enum { TOKEN, HINT, CID, CSECRET };
+	const char *v[CV_ARRAY_LEN(names)];
+	struct cv_client c;
+	struct cv_token t;
+	enum cv_err e;
+	int st = cv_body_form(r, names, v);
+
+	if (st)
+		return st;
+	st = client_auth(r, v[CID], v[CSECRET], &c);
+	if (st)
+		return st;
+	if (!v[TOKEN] || !*v[TOKEN])
+		return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "token is required");
+	r->ctype = "application/json";
+	cv_header(r, "Cache-Control", "no-store");
+	if (strlen(v[TOKEN]) > 256) {
+		cv_buf_adds(&r->out, "{}");
+		return 0;
+	}
+	e = cv_token_lookup(r->store, NULL, v[TOKEN], &t, r->now);
+	if (!e && strcmp(t.client, c.id))
+		return oauth_fail(r, 400, CV_C_BAD_CLIENT, "unauthorized_client", "the token belongs to another client");
+	if (!e) {
+		e = cv_store_txn(r->store, 0, revoke_txn, (void *)v[TOKEN]);
+		if (e && e != CV_ENOTFOUND)
+			return cv_fail_store(r, e, "tokens");
+		cv_audit(r, "token-revoked", "login", t.user, "client", c.id, "kind",
+			 t.kind == CV_TOKEN_ACCESS ? "access" : "refresh", NULL);
+	} else if (e != CV_ENOTFOUND && e != CV_EAUTH) {
+		return cv_fail_store(r, e, "token");
+	}
+	cv_buf_adds(&r->out, "{}");
+	return 0;
+}
+
 static const struct cv_route routes[] = {
 	{ "POST", "/oauth2/token", post_token, CV_AUTH_NONE, 0, NULL, 16384 },
+	{ "POST", "/oauth2/revoke", post_revoke, CV_AUTH_NONE, 0, NULL, 16384 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
-	return cv_serve(argc, argv, "cvapi-oauth2", "The OAuth2 token endpoint (/oauth2/token).", routes);
+	return cv_serve(argc, argv, "cvapi-oauth2", "The OAuth2 token and revocation endpoints (/oauth2/token, /oauth2/revoke).", routes);
 }

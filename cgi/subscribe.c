@@ -222,11 +222,16 @@ int cv_sub_names(struct cv_req *r, json_object *a, const char *where, const char
 }
 
 
-/* callback: {webhook: {name, target, attributes}}; the other kinds are refused. */
+/*
+ * callback: {webhook: {name, target, attributes}}, or (an extension) {poll:
+ * {name}}: nothing is delivered, the client reads its actions' states (the
+ * console's callback). websocket and pushnotif are refused.
+ */
 static int read_callback(struct cv_req *r, json_object *o, const char *pre, struct cv_callback *cb)
 {
-	static const char *const kinds[] = { "webhook", "websocket", "pushnotif", NULL };
+	static const char *const kinds[] = { "webhook", "poll", "websocket", "pushnotif", NULL };
 	static const char *const wnames[] = { "name", "target", "attributes", NULL };
+	static const char *const pnames[] = { "name", NULL };
 	json_object *wh, *a;
 	const char *other, *name, *target, *problem;
 	char where[64];
@@ -241,6 +246,23 @@ static int read_callback(struct cv_req *r, json_object *o, const char *pre, stru
 		return cv_fail(r, 400, CV_C_BAD_FIELD,
 			       "%scallback: websocket and push-notification callbacks are not served: "
 			       "webhooks are what this server delivers", pre);
+	if (json_object_object_get_ex(o, "poll", &wh)) {
+		if (json_object_object_get_ex(o, "webhook", NULL))
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: either webhook or poll, not both", pre);
+		if (!json_object_is_type(wh, json_type_object))
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.poll: an object {name}", pre);
+		other = cv_sub_unknown(wh, pnames);
+		if (other)
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.poll.%.40s: unknown field", pre, other);
+		name = cv_sub_str(wh, "name", CV_NAME_MAX, &bad);
+		if (!name)
+			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.poll.name: required, 1 to %d bytes", pre,
+				       CV_NAME_MAX);
+		cv_strlcpy(cb->name, name, sizeof(cb->name));
+		cb->target[0] = '\0';
+		cb->nattrs = 0;
+		return 0;
+	}
 	if (!json_object_object_get_ex(o, "webhook", &wh) || !json_object_is_type(wh, json_type_object))
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook: required, an object {name, target, attributes}",
 			       pre);
@@ -368,6 +390,14 @@ void cv_sub_render_callback(struct cv_jw *w, const struct cv_callback *cb)
 {
 	cv_jw_key(w, "callback");
 	cv_jw_obj(w);
+	if (!cb->target[0]) {
+		cv_jw_key(w, "poll");
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "name", cb->name);
+		cv_jw_end(w);
+		cv_jw_end(w);
+		return;
+	}
 	cv_jw_key(w, "webhook");
 	cv_jw_obj(w);
 	cv_jw_kstr(w, "name", cb->name);

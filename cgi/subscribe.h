@@ -35,6 +35,8 @@ const char *cv_sub_target_problem(const char *t);
 /*
  * The member "callback" of o ({webhook}: name, target, attributes) into cb;
  * pre prefixes the member's path in errors ("" or "subscribeParam.").
+ * {poll: {name}} (an extension) leaves cb->target empty: a callback whose
+ * events are not delivered; the caller decides where that is allowed.
  */
 int cv_sub_callback(struct cv_req *r, json_object *o, const char *pre, struct cv_callback *cb);
 /*

@@ -267,16 +267,35 @@ static enum cv_err save(struct cv_store *st, DB_TXN *txn, const struct cv_ractio
 
 /* ---- notifications ------------------------------------------------------------- */
 
-/* Queue the event of state s of action a (RemoteEvent of its face) in its callback's outbox. */
+/* true if the callback (owner, cbid) is a poll callback (no target: nothing is delivered) */
+static enum cv_err polled(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, bool *yes)
+{
+	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
+	enum cv_err e = cv_callback_get(st, txn, owner, cbid, cb);
+
+	*yes = !e && !cb->target[0];
+	free(cb);
+	return e == CV_ENOTFOUND ? CV_OK : e;
+}
+
+/*
+ * Queue the event of state s of action a (RemoteEvent of its face) in its
+ * callback's outbox; nothing for a poll callback, whose client reads the
+ * action instead.
+ */
 static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a, const struct cv_rsm *s,
 			  int64_t at)
 {
-	struct cv_note *n = cv_calloc(1, sizeof(*n));
+	struct cv_note *n;
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_jw w;
 	const char *type = a->b2b ? cv_rtype_webhook_b2b(a->rm.type) : cv_rtype_names[a->rm.type];
-	enum cv_err e;
+	bool quiet;
+	enum cv_err e = polled(st, txn, a->owner, a->cbid, &quiet);
 
+	if (e || quiet)
+		return e;
+	n = cv_calloc(1, sizeof(*n));
 	cv_jw_init(&w, &b);
 	cv_jw_obj(&w);
 	cv_jw_kstr(&w, "remoteActionId", a->id);

@@ -8,7 +8,7 @@
 # the server runs, and cvnotify delivers what monitors fire (local webhook
 # addresses allowed). Ctrl-C stops everything.
 #
-# Environment: PORT (8080), VARDIR (./var), BUILDDIR and SRCDIR (set by make),
+# Environment: PORT (8080), VARDIR (./var), BUILDDIR, SRCDIR and JSDIR (set by make),
 # PROCS (FastCGI processes per program, 2), DEMO_DAYS (7), SPEEDUP (1).
 set -eu
 
@@ -20,6 +20,7 @@ PROCS=${PROCS:-2}
 DEMO_DAYS=${DEMO_DAYS:-7}
 SPEEDUP=${SPEEDUP:-1}
 LIGHTTPD=${LIGHTTPD:-lighttpd}
+JSDIR=${JSDIR:-/usr/share/javascript}
 
 mkdir -p "$VARDIR"
 VARDIR=$(cd "$VARDIR" && pwd)
@@ -40,7 +41,7 @@ if [ ! -f "$VARDIR/demo-vehicles.txt" ]; then
 	mv "$VARDIR/demo-vehicles.txt.new" "$VARDIR/demo-vehicles.txt"
 fi
 
-sed -e "s|@PORT@|$PORT|g" -e "s|@FCGIDIR@|$BUILDDIR/cgi|g" -e "s|@WWWDIR@|$SRCDIR/www|g" \
+sed -e "s|@PORT@|$PORT|g" -e "s|@FCGIDIR@|$BUILDDIR/cgi|g" -e "s|@WWWDIR@|$SRCDIR/www|g" -e "s|@JSDIR@|$JSDIR|g" \
     -e "s|@HOME@|$HOME_DB|g" -e "s|@RUNDIR@|$RUN|g" -e "s|@PROCS@|$PROCS|g" \
     "$SRCDIR/etc/lighttpd.conf.in" > "$RUN/lighttpd.conf"
 

@@ -249,7 +249,8 @@ static int walk_one(struct cv_note *n, void *arg)
 				_exit(CV_EXIT_RECOVER);
 			/* gone (its notes go with it) or unreadable: nothing to send it */
 			w->skip_cb = e != CV_OK;
-			w->paused = !e && w->cb.status == CV_CB_PAUSED;
+			/* paused, or made a poll callback since: nothing to send */
+			w->paused = !e && (w->cb.status == CV_CB_PAUSED || !w->cb.target[0]);
 		}
 		if (!w->skip_cb && !w->paused) {
 			if (n->due > w->now) {
@@ -310,7 +311,7 @@ static enum cv_err drop_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 			snprintf(d.wid + 4 + 2 * j, 3, "%02x", n->wid[j]);
 		d.outcome = CV_DL_DROPPED;
 		d.events = 1;
-		cv_strlcpy(d.error, "the callback is paused", sizeof(d.error));
+		cv_strlcpy(d.error, "the callback is paused (or polled: nothing is delivered)", sizeof(d.error));
 		if (!e)
 			e = cv_delivery_add(s, txn, &d, &w->drop[i], 1);
 	}

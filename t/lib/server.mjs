@@ -46,6 +46,8 @@ export const SRCDIR = process.env.CV_SRCDIR || resolve(here, '..', '..');
 export const BUILDDIR = process.env.CV_BUILDDIR || SRCDIR;
 export const WEBSERVER = process.env.CV_WEBSERVER || 'lighttpd';
 export const B2C = '/connectedcar/v4';
+/* Debian's browser libraries (Leaflet), served at /javascript/ */
+export const JSDIR = process.env.CV_JSDIR || '/usr/share/javascript';
 
 const SANITIZER_PATTERNS = [/ERROR: AddressSanitizer/, /ERROR: LeakSanitizer/, /runtime error:/];
 
@@ -187,7 +189,7 @@ function lighttpd(ctx) {
 			const conf = join(ctx.rundir, 'lighttpd.conf');
 			const tpl = readFileSync(join(SRCDIR, 'etc', 'lighttpd.conf.in'), 'utf8');
 			writeFileSync(conf, instantiate(tpl, {
-				PORT: ctx.port, FCGIDIR: ctx.fcgidir, WWWDIR: ctx.wwwdir, HOME: ctx.home,
+				PORT: ctx.port, FCGIDIR: ctx.fcgidir, WWWDIR: ctx.wwwdir, JSDIR, HOME: ctx.home,
 				RUNDIR: ctx.rundir, PROCS: ctx.procs,
 			}) + tlsConf(ctx, 'lighttpd-tls.conf.in'));
 			out = '';
@@ -284,7 +286,7 @@ function apache(ctx) {
 			if (!ready)
 				throw new Error(`cvapi-spawn exited before it was ready (${sup.exitCode ?? sup.signalCode}):\n${out}`);
 			writeFileSync(conf, instantiate(readFileSync(tplPath, 'utf8'), {
-				PORT: ctx.port, WWWDIR: ctx.wwwdir, RUNDIR: ctx.rundir, USER: `#${uid}`, GROUP: `#${gid}`,
+				PORT: ctx.port, WWWDIR: ctx.wwwdir, JSDIR, RUNDIR: ctx.rundir, USER: `#${uid}`, GROUP: `#${gid}`,
 			}) + tlsConf(ctx, 'apache2-tls.conf.in'));
 			child = spawn(bin, ['-f', conf, '-DFOREGROUND'], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
 			live.set(child.pid, ctx.top);

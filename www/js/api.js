@@ -1,0 +1,225 @@
+// api.js - the console's only way to the server: the public API.
+//
+// A session lives in sessionStorage (one browser tab, gone when it
+// closes): for a user, the OAuth2 token pair of the public client
+// `console`; for a fleet manager, the HTTP Basic credential the fleet face
+// takes. Every call goes through call():
+//   - a user's access token is refreshed shortly before it expires, and
+//     once more when a call meets 401 (another tab may have rotated it);
+//   - a session that cannot be refreshed ends: the console goes back to
+//     its login page and returns to the page it was on (see app.js);
+//   - 429: the call waits for Retry-After (said on the status line), then
+//     asks again;
+//   - any other failure throws an ApiError carrying the API's own message.
+// Conditional reads: get(path, { etag }) sends If-None-Match and answers
+// { notModified: true } on 304, so that polling costs the server almost
+// nothing when nothing changed.
+
+export const B2C = '/connectedcar/v4';
+export const B2B = '/connectedcar/v3';
+export const CLIENT_ID = 'console';
+const KEY = 'cvapi.session';
+const REFRESH_MARGIN_MS = 60 * 1000;
+
+export class ApiError extends Error {
+	constructor(status, message, body) {
+		super(message);
+		this.status = status;
+		this.body = body;
+	}
+}
+
+/* Thrown when the session is over: the caller need not say anything more. */
+export class SessionEnded extends Error {}
+
+let onSessionEnd = () => {};
+let onWait = () => {};
+/* hooks: sessionEnded() when the session is over, waiting(text|null) for 429 waits */
+export function setHooks({ sessionEnded, waiting }) {
+	if (sessionEnded)
+		onSessionEnd = sessionEnded;
+	if (waiting)
+		onWait = waiting;
+}
+
+export function session() {
+	try {
+		return JSON.parse(sessionStorage.getItem(KEY) || 'null');
+	} catch {
+		return null;
+	}
+}
+
+function save(s) {
+	if (s)
+		sessionStorage.setItem(KEY, JSON.stringify(s));
+	else
+		sessionStorage.removeItem(KEY);
+}
+
+/* The message of an answer that failed: the xError's, else the status. */
+async function failure(res) {
+	let body = null;
+	try {
+		body = await res.json();
+	} catch { /* not JSON */ }
+	const msg = body && (body.message || body.error_description || body.error);
+	return new ApiError(res.status, msg ? `${msg} (${res.status})` : `the server answered ${res.status} ${res.statusText}`, body);
+}
+
+async function tokenCall(path, fields) {
+	const res = await fetch(path, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ client_id: CLIENT_ID, ...fields }).toString(),
+	});
+	if (!res.ok)
+		throw await failure(res);
+	return res.json();
+}
+
+function pair(t, login) {
+	return {
+		kind: 'user', login, access: t.access_token, refresh: t.refresh_token,
+		expires: Date.now() + t.expires_in * 1000, scope: t.scope,
+	};
+}
+
+/* Log a user in (password grant); throws ApiError with the server's words. */
+export async function loginUser(login, password) {
+	const t = await tokenCall('/oauth2/token', { grant_type: 'password', username: login, password });
+	save(pair(t, login));
+}
+
+/* Log a fleet manager in: the credential is checked by reading the manager's fleets. */
+export async function loginFleet(login, password) {
+	const basic = 'Basic ' + btoa(unescape(encodeURIComponent(`${login}:${password}`)));
+	const res = await fetch(`${B2B}/fleets?client_id=${CLIENT_ID}`, { headers: { Authorization: basic } });
+	if (!res.ok)
+		throw await failure(res);
+	save({ kind: 'fleet', login, basic });
+}
+
+/* Log out: a user's tokens are revoked (RFC 7009), then the session forgotten. */
+export async function logout() {
+	const s = session();
+	save(null);
+	if (!s || s.kind !== 'user')
+		return;
+	for (const [token, hint] of [[s.refresh, 'refresh_token'], [s.access, 'access_token']]) {
+		try {
+			await tokenCall('/oauth2/revoke', { token, token_type_hint: hint });
+		} catch { /* the session is forgotten either way */ }
+	}
+}
+
+let refreshing = null;
+async function refresh(s) {
+	if (!refreshing) {
+		refreshing = (async () => {
+			try {
+				const t = await tokenCall('/oauth2/token', { grant_type: 'refresh_token', refresh_token: s.refresh });
+				const next = pair(t, s.login);
+				save(next);
+				return next;
+			} finally {
+				refreshing = null;
+			}
+		})();
+	}
+	return refreshing;
+}
+
+function endSession() {
+	save(null);
+	onSessionEnd();
+	return new SessionEnded('the session has ended: log in again');
+}
+
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+/*
+ * One API call: method, path (absolute path or full URL), optional JSON
+ * body, optional etag. Answers the parsed body, or { notModified: true },
+ * or null for 204.
+ */
+export async function call(method, path, { body, etag } = {}) {
+	for (let attempt = 0; ; attempt++) {
+		let s = session();
+		if (!s)
+			throw endSession();
+		if (s.kind === 'user' && s.expires - Date.now() < REFRESH_MARGIN_MS) {
+			try {
+				s = await refresh(s);
+			} catch {
+				throw endSession();
+			}
+		}
+		const headers = { Authorization: s.kind === 'user' ? `Bearer ${s.access}` : s.basic };
+		if (body !== undefined)
+			headers['Content-Type'] = 'application/json';
+		if (etag)
+			headers['If-None-Match'] = etag;
+		let url = path;
+		if (s.kind === 'fleet' && !/[?&]client_id=/.test(url))
+			url += (url.includes('?') ? '&' : '?') + `client_id=${CLIENT_ID}`;
+		const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		if (res.status === 304)
+			return { notModified: true };
+		if (res.status === 401 && attempt === 0 && s.kind === 'user') {
+			try {
+				await refresh(s);
+				continue;
+			} catch {
+				throw endSession();
+			}
+		}
+		if (res.status === 401)
+			throw endSession();
+		if (res.status === 429 && attempt < 5) {
+			const wait = Math.min(60, Number(res.headers.get('Retry-After')) || 1);
+			onWait(`Too many requests: waiting ${wait} s before asking again`);
+			await sleep(wait * 1000);
+			onWait(null);
+			continue;
+		}
+		if (!res.ok)
+			throw await failure(res);
+		if (res.status === 204)
+			return null;
+		const data = await res.json();
+		if (data && typeof data === 'object') {
+			Object.defineProperty(data, 'etag', { value: res.headers.get('ETag'), enumerable: false });
+		}
+		return data;
+	}
+}
+
+export const get = (path, opts) => call('GET', path, opts);
+export const post = (path, body) => call('POST', path, { body });
+export const put = (path, body) => call('PUT', path, { body });
+export const del = (path) => call('DELETE', path);
+
+/* The base of a vehicle's resources on the session's face. */
+export function vehicleBase(vid, fid) {
+	const s = session();
+	return s && s.kind === 'fleet' ? `${B2B}/fleets/${encodeURIComponent(fid)}/vehicles/${vid}` : `${B2C}/user/vehicles/${vid}`;
+}
+
+/* A collection's items (the first array under _embedded). */
+export function items(page) {
+	const e = page && page._embedded;
+	if (!e)
+		return [];
+	const k = Object.keys(e).find((n) => Array.isArray(e[n]));
+	return k ? e[k] : [];
+}
+
+/* A link of a resource, as a path on this origin. */
+export function link(res, name) {
+	const l = res && res._links && res._links[name];
+	if (!l || !l.href)
+		return null;
+	const u = new URL(l.href, location.origin);
+	return u.pathname + u.search;
+}

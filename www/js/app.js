@@ -1,0 +1,171 @@
+// app.js - the console's shell: routing, the login page, the status line.
+//
+// Pages are addressed by the URL's fragment (#/fleet, #/trips/VID, ...), so
+// that a reload, the back button and a bookmark all work without any
+// server-side routing. A page module exports render(view, params, ctx)
+// and may answer a function that stops what it started (polling).
+
+import * as api from './api.js';
+import { esc } from './fmt.js';
+
+const PAGES = {
+	fleet: () => import('./pages/fleet.js'),
+	trips: () => import('./pages/trips.js'),
+	trip: () => import('./pages/trip.js'),
+	alerts: () => import('./pages/alerts.js'),
+	monitors: () => import('./pages/monitors.js'),
+	remote: () => import('./pages/remote.js'),
+	fleets: () => import('./pages/fleets.js'),
+};
+const USER_NAV = [['fleet', 'Vehicles'], ['trips', 'Trips'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
+const FLEET_NAV = [['fleets', 'Fleets']];
+
+const view = document.getElementById('view');
+const nav = document.getElementById('nav');
+const who = document.getElementById('who');
+const statusLine = document.getElementById('status');
+let stop = null;
+let generation = 0;
+
+/* The status line: what the console is waiting for, or what went wrong. */
+export function say(text, kind = 'info') {
+	statusLine.textContent = text || '';
+	statusLine.className = text ? `status ${kind}` : 'status';
+}
+
+/* A failed call, told on the page in the API's own words. */
+export function showError(where, e) {
+	if (e instanceof api.SessionEnded)
+		return;
+	const p = document.createElement('p');
+	p.className = 'error';
+	p.setAttribute('role', 'alert');
+	p.textContent = e instanceof api.ApiError ? e.message : `Something went wrong: ${e.message}`;
+	(where || view).append(p);
+}
+
+function parseHash() {
+	const h = location.hash.replace(/^#\/?/, '');
+	const [path, query = ''] = h.split('?');
+	const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+	return { name: parts[0] || '', args: parts.slice(1), query: new URLSearchParams(query) };
+}
+
+function renderNav(s) {
+	const cur = parseHash().name;
+	const entries = !s ? [] : s.kind === 'fleet' ? FLEET_NAV : USER_NAV;
+	nav.innerHTML = entries.map(([name, text]) =>
+		`<a href="#/${name}"${cur === name ? ' aria-current="page"' : ''}>${esc(text)}</a>`).join('');
+	who.innerHTML = s ? `<span>${esc(s.login)}${s.kind === 'fleet' ? ' (fleet manager)' : ''}</span> <button type="button" id="logout">Log out</button>` : '';
+	if (s)
+		document.getElementById('logout').onclick = async () => {
+			await api.logout();
+			location.hash = '#/login';
+		};
+}
+
+function loginPage(query) {
+	document.title = 'Log in - cvapi console';
+	view.innerHTML = `
+<section class="login">
+  <h1>Log in</h1>
+  ${query.get('expired') ? '<p class="notice" role="status">Your session has ended. Log in again to go back where you were.</p>' : ''}
+  <form id="login-form">
+    <fieldset>
+      <legend>Account</legend>
+      <label><input type="radio" name="kind" value="user" checked> Driver (connected car account)</label>
+      <label><input type="radio" name="kind" value="fleet"> Fleet manager</label>
+    </fieldset>
+    <label for="login">User name</label>
+    <input id="login" name="login" autocomplete="username" required>
+    <label for="password">Password</label>
+    <input id="password" name="password" type="password" autocomplete="current-password" required>
+    <button type="submit">Log in</button>
+    <p id="login-error" class="error" role="alert" hidden></p>
+  </form>
+  <p class="muted">The demo: <kbd>demo</kbd> / <kbd>demo</kbd>, and the fleet manager <kbd>fleet</kbd> / <kbd>fleet</kbd>.</p>
+</section>`;
+	const form = document.getElementById('login-form');
+	document.getElementById('login').focus();
+	form.onsubmit = async (ev) => {
+		ev.preventDefault();
+		const err = document.getElementById('login-error');
+		err.hidden = true;
+		const f = new FormData(form);
+		const button = form.querySelector('button[type=submit]');
+		button.disabled = true;
+		try {
+			if (f.get('kind') === 'fleet')
+				await api.loginFleet(f.get('login'), f.get('password'));
+			else
+				await api.loginUser(f.get('login'), f.get('password'));
+			const next = query.get('next');
+			location.hash = next && next.startsWith('#/') && !next.startsWith('#/login') ? next : f.get('kind') === 'fleet' ? '#/fleets' : '#/fleet';
+		} catch (e) {
+			err.textContent = e instanceof api.ApiError && e.status < 500 ? 'Wrong user name or password.' : `The server could not log you in: ${e.message}`;
+			err.hidden = false;
+			button.disabled = false;
+		}
+	};
+}
+
+async function route() {
+	const mine = ++generation;
+	if (stop) {
+		try { stop(); } catch { /* nothing to stop */ }
+		stop = null;
+	}
+	say('');
+	const s = api.session();
+	const { name, args, query } = parseHash();
+	renderNav(s);
+	if (name === 'login' || !s) {
+		if (name !== 'login') {
+			location.replace(`#/login?next=${encodeURIComponent(location.hash || '#/')}`);
+			return;
+		}
+		loginPage(query);
+		return;
+	}
+	const page = PAGES[name] ? name : s.kind === 'fleet' ? 'fleets' : 'fleet';
+	if (page !== name) {
+		location.replace(`#/${page}`);
+		return;
+	}
+	view.innerHTML = '<p class="muted" aria-live="polite">Loading…</p>';
+	try {
+		const mod = await PAGES[page]();
+		if (mine !== generation)
+			return;
+		view.innerHTML = '';
+		const cleanup = await mod.render(view, args, { query, session: s, say, showError, current: () => mine === generation });
+		if (mine === generation)
+			stop = typeof cleanup === 'function' ? cleanup : null;
+		else if (typeof cleanup === 'function')
+			cleanup();
+	} catch (e) {
+		if (mine !== generation)
+			return;
+		view.innerHTML = '';
+		showError(view, e);
+	}
+	const h1 = view.querySelector('h1');
+	if (h1) {
+		document.title = `${h1.textContent} - cvapi console`;
+		h1.tabIndex = -1;
+		h1.focus({ preventScroll: true });
+	}
+}
+
+api.setHooks({
+	sessionEnded() {
+		const here = location.hash;
+		if (!here.startsWith('#/login'))
+			location.hash = `#/login?expired=1&next=${encodeURIComponent(here || '#/')}`;
+	},
+	waiting(text) {
+		say(text, 'wait');
+	},
+});
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,67 @@
+// fmt.js - words and numbers for people, and safe HTML.
+
+/* Text made safe for innerHTML. */
+export function esc(v) {
+	return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+/* A tagged template that escapes every value: html`<b>${x}</b>`; raw(s) passes s as it is. */
+export function html(strings, ...values) {
+	let out = strings[0];
+	values.forEach((v, i) => {
+		out += (v && v.raw !== undefined ? v.raw : Array.isArray(v) ? v.map((x) => (x && x.raw !== undefined ? x.raw : esc(x))).join('') : esc(v)) + strings[i + 1];
+	});
+	return { raw: out };
+}
+export const raw = (s) => ({ raw: s });
+
+/* "12 s ago", "5 min ago", "3 h ago", "2 days ago" from an RFC 3339 time. */
+export function age(t, now = Date.now()) {
+	if (!t)
+		return 'never';
+	const s = Math.max(0, Math.round((now - Date.parse(t)) / 1000));
+	if (s < 60)
+		return `${s} s ago`;
+	if (s < 3600)
+		return `${Math.floor(s / 60)} min ago`;
+	if (s < 86400)
+		return `${Math.floor(s / 3600)} h ago`;
+	const d = Math.floor(s / 86400);
+	return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
+/* A local date and time, short. */
+export function when(t) {
+	if (!t)
+		return '';
+	return new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/* Seconds as "1 h 05 min" or "12 min". */
+export function duration(s) {
+	if (s == null)
+		return '';
+	const h = Math.floor(s / 3600);
+	const m = Math.round((s % 3600) / 60);
+	return h ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min`;
+}
+
+export function num(v, digits = 0) {
+	return v == null || Number.isNaN(Number(v)) ? '–' : Number(v).toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/* "HeadlightsFault" -> "Headlights fault" */
+export function words(name) {
+	if (!name)
+		return '';
+	const s = String(name).replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
+	return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+}
+
+/* <input type="date"> value (local) to an RFC 3339 instant at the start of that day. */
+export function dayStart(v) {
+	if (!v)
+		return null;
+	const [y, m, d] = v.split('-').map(Number);
+	return new Date(y, m - 1, d).toISOString();
+}

@@ -1,0 +1,99 @@
+// alerts.js - alerts and collisions: the active ones, the history, and
+// where they happened. #/alerts reads the latest page of every vehicle;
+// #/alerts/VID one vehicle's history, a page at a time.
+
+import * as api from '../api.js';
+import { html, raw, when, words, esc } from '../fmt.js';
+import { makeMap } from '../map.js';
+
+const LATEST = 20;
+
+function where(x) {
+	return x && x.geometry ? x.geometry.coordinates : null;
+}
+
+function alertRows(list, names) {
+	return list.map((a) => html`<tr class="alert-row${a.active ? ' active' : ''}">
+  <td>${names.get(a.vid) || ''}</td>
+  <td><span class="sev-${a.severity}">${words(a.severity)}</span></td>
+  <td>${words(a.type)}</td>
+  <td>${when(a.startedAt)}</td>
+  <td>${a.active ? raw('<span class="pill off">active</span>') : when(a.endAt)}</td>
+  <td>${where(a.startPosition) ? html`<button type="button" class="secondary show" data-lon="${where(a.startPosition)[0]}" data-lat="${where(a.startPosition)[1]}">Show on map</button>` : 'unknown'}</td>
+</tr>`);
+}
+
+function alertTable(caption, list, names, cls) {
+	if (!list.length)
+		return html`<p class="muted ${cls}">${caption}: none.</p>`;
+	return html`<div class="table-wrap"><table class="${cls}"><caption>${caption}</caption>
+<thead><tr><th scope="col">Vehicle</th><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Since</th><th scope="col">Ended</th><th scope="col">Where</th></tr></thead>
+<tbody>${alertRows(list, names)}</tbody></table></div>`;
+}
+
+function collisionTable(list, names) {
+	if (!list.length)
+		return raw('<p class="muted">No collision.</p>');
+	return html`<div class="table-wrap"><table class="collisions"><caption>Collisions</caption>
+<thead><tr><th scope="col">Vehicle</th><th scope="col">When</th><th scope="col">Impacts</th></tr></thead>
+<tbody>${list.map((c) => html`<tr><td>${names.get(c.vid) || ''}</td><td>${when(c.createdAt)}</td>
+<td>${(c.details || []).map((d) => `${words(d.side)}${d.severity ? ` (${words(d.severity)})` : ''}`).join(', ') || 'unknown'}</td></tr>`)}</tbody></table></div>`;
+}
+
+export async function render(view, args, ctx) {
+	const vid = args[0];
+	const vehicles = api.items(await api.get(`${api.B2C}/user/vehicles?pageSize=60`));
+	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
+	view.innerHTML = html`<h1>Alerts</h1>
+<div class="filters"><div><label for="vehicle">Vehicle</label><select id="vehicle"><option value="">All vehicles</option>
+${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selected' : '')}>${names.get(v.id)}</option>`)}</select></div></div>
+<div id="alerts-map"></div><div id="alerts-body"></div>`.raw;
+	document.getElementById('vehicle').onchange = (ev) => {
+		location.hash = ev.target.value ? `#/alerts/${ev.target.value}` : '#/alerts';
+	};
+	const map = await makeMap(document.getElementById('alerts-map'), { label: 'Where the alerts happened' });
+	const body = document.getElementById('alerts-body');
+	let alerts = [], collisions = [], pager = '';
+	if (vid) {
+		const at = ctx.query.get('at');
+		const path = at && at.startsWith(`${api.B2C}/user/vehicles/${vid}/alerts`) ? at : `${api.B2C}/user/vehicles/${vid}/alerts?pageSize=${LATEST}`;
+		const [page, cols] = await Promise.all([api.get(path), api.get(`${api.B2C}/user/vehicles/${vid}/collisions?pageSize=${LATEST}`)]);
+		alerts = api.items(page).map((a) => ({ ...a, vid }));
+		collisions = api.items(cols).map((c) => ({ ...c, vid }));
+		const nav = (name, text) => {
+			const l = api.link(page, name);
+			return l ? html`<a class="button secondary" rel="${name}" href="#/alerts/${vid}?at=${encodeURIComponent(l)}">${text}</a>`.raw : '';
+		};
+		pager = `<div class="pager"><span class="muted">Page ${esc(page.currentPage)} of ${esc(page.totalPage)}</span>${nav('first', 'First')}${nav('prev', 'Previous')}${nav('next', 'Next')}</div>`;
+	} else {
+		const per = await Promise.all(vehicles.map(async (v) => {
+			const [a, c] = await Promise.all([
+				api.get(`${api.B2C}/user/vehicles/${v.id}/alerts?pageSize=${LATEST}`),
+				api.get(`${api.B2C}/user/vehicles/${v.id}/collisions?pageSize=${LATEST}`),
+			]);
+			return [api.items(a).map((x) => ({ ...x, vid: v.id })), api.items(c).map((x) => ({ ...x, vid: v.id }))];
+		}));
+		alerts = per.flatMap((p) => p[0]).sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+		collisions = per.flatMap((p) => p[1]).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+	}
+	const active = alerts.filter((a) => a.active);
+	body.innerHTML = [
+		'<h2>Active</h2>', alertTable('Active alerts', active, names, 'active-alerts').raw,
+		`<h2>History</h2>`, vid ? '' : `<p class="muted">The latest ${LATEST} of each vehicle; pick a vehicle for its whole history.</p>`,
+		alertTable('Alert history', alerts, names, 'alert-history').raw, pager,
+		'<h2>Collisions</h2>', collisionTable(collisions, names).raw,
+	].join('');
+	for (const a of alerts) {
+		const c = where(a.startPosition);
+		if (c)
+			map.point(c, `${words(a.type)} (${names.get(a.vid) || ''})`, { cls: a.active ? 'cv-alert cv-alert-active' : 'cv-alert', color: a.active ? '#dc2626' : '#f59e0b' });
+	}
+	map.fit(14);
+	body.onclick = (ev) => {
+		const b = ev.target.closest('button.show');
+		if (b && map.map) {
+			map.map.setView([Number(b.dataset.lat), Number(b.dataset.lon)], 16);
+			document.getElementById('alerts-map').scrollIntoView({ behavior: 'smooth', block: 'center' });
+		}
+	};
+}

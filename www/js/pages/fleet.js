@@ -1,0 +1,134 @@
+// fleet.js - the user's vehicles: a card each and a map of where they are,
+// kept up to date by polling /status with If-None-Match (a 304 when
+// nothing changed) every pollSeconds (console.json, default 10).
+
+import * as api from '../api.js';
+import { html, raw, age, num, words } from '../fmt.js';
+import { makeMap, consoleConfig } from '../map.js';
+
+const ALERTS_EVERY = 6;        /* polls between two reads of the alerts */
+const STALE_S = 15 * 60;       /* data older than this is shown as stale */
+
+function ageSpan(t) {
+	if (!t)
+		return raw('<span class="age">no data</span>');
+	const old = (Date.now() - Date.parse(t)) / 1000 > STALE_S;
+	return html`<span class="age${old ? ' stale' : ''}" data-t="${t}">${age(t)}</span>`;
+}
+
+function energyRows(st) {
+	return (st.energies || []).map((e) => {
+		const ch = e.extension && e.extension.electric && e.extension.electric.charging;
+		const charging = ch ? html`<dt>Charging</dt><dd>${ch.plugged ? 'plugged' : 'unplugged'}${ch.status ? `, ${words(ch.status)}` : ''}${ch.remainingTime ? ` (${ch.remainingTime.replace(/^PT/, '').toLowerCase()} left)` : ''} ${ageSpan(e.createdAt)}</dd>` : '';
+		return html`<dt>${e.type === 'Electric' ? 'Battery' : 'Fuel'}</dt><dd>${num(e.level)} %, ${num(e.autonomy)} km ${ageSpan(e.createdAt)}</dd>${charging}`;
+	});
+}
+
+function card(v, st, alerts) {
+	const locked = st && st.doorsState && st.doorsState.lockedStates;
+	const active = (alerts || []).filter((a) => a.active);
+	const pos = st && st.lastPosition;
+	return html`
+<article class="card" data-vid="${v.id}" aria-labelledby="t-${v.id}">
+  <h2 id="t-${v.id}">${v.brand} ${v.label || ''}</h2>
+  <div class="muted">${v.vin} · ${words(v.motorization)}</div>
+  ${!st ? raw('<p class="muted">No data from this vehicle yet.</p>') : html`
+  <dl>
+    <dt>Updated</dt><dd>${ageSpan(st.updatedAt)}</dd>
+    ${energyRows(st)}
+    <dt>Odometer</dt><dd>${st.odometer ? html`${num(st.odometer.mileage)} km ${ageSpan(st.odometer.createdAt)}` : '–'}</dd>
+    <dt>Doors</dt><dd class="locks">${locked ? html`${locked.map(words).join(', ')} ${ageSpan(st.doorsState.createdAt)}` : '–'}</dd>
+    <dt>Moving</dt><dd>${st.kinetic ? html`${st.kinetic.moving ? `yes, ${num(st.kinetic.speed)} km/h` : 'no'} ${ageSpan(st.kinetic.createdAt)}` : '–'}</dd>
+    <dt>Position</dt><dd>${pos ? ageSpan(pos.properties && (pos.properties.updatedAt || pos.properties.createdAt)) : 'unknown'}</dd>
+    <dt>Alerts</dt><dd class="active-alerts">${alerts === null ? 'unknown' : active.length ? raw(active.map((a) => html`<span class="sev-${a.severity}">${words(a.type)}</span>`.raw).join(', ')) : 'none active'}</dd>
+  </dl>`}
+  <div class="actions">
+    <a class="button" href="#/trips/${v.id}">Trips</a>
+    <a class="button" href="#/alerts/${v.id}">Alerts</a>
+    <a class="button" href="#/remote/${v.id}">Control</a>
+  </div>
+</article>`;
+}
+
+export async function render(view, args, ctx) {
+	view.innerHTML = `<h1>Vehicles</h1><div id="fleet-map"></div><p class="muted" id="fleet-note"></p><div class="cards" id="cards" aria-live="off"></div>`;
+	const cfg = await consoleConfig();
+	const [page, map] = await Promise.all([api.get(`${api.B2C}/user/vehicles?pageSize=60`), makeMap(document.getElementById('fleet-map'), { label: 'Where the vehicles are' })]);
+	const vehicles = api.items(page);
+	const note = document.getElementById('fleet-note');
+	if (page.total > vehicles.length)
+		note.textContent = `The first ${vehicles.length} of ${page.total} vehicles.`;
+	if (!vehicles.length)
+		note.textContent = 'No vehicle in this account yet.';
+	const state = new Map(vehicles.map((v) => [v.id, { v, st: null, etag: null, alerts: null, error: null }]));
+	const cards = document.getElementById('cards');
+	let polls = 0;
+	let stopped = false;
+	let first = true;
+
+	function draw() {
+		cards.innerHTML = [...state.values()].map((s) => card(s.v, s.st, s.alerts).raw).join('');
+		for (const s of state.values())
+			if (s.error)
+				ctx.showError(cards.querySelector(`[data-vid="${s.v.id}"]`), s.error);
+		map.clear();
+		for (const s of state.values()) {
+			const p = s.st && s.st.lastPosition;
+			if (p && p.geometry)
+				map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: `${s.v.brand} ${s.v.label || ''} (${s.v.vin})` });
+		}
+		if (first) {
+			map.fit(13);
+			first = false;
+		}
+	}
+
+	async function poll() {
+		const withAlerts = polls % ALERTS_EVERY === 0;
+		polls++;
+		await Promise.all([...state.values()].map(async (s) => {
+			try {
+				const st = await api.get(`${api.B2C}/user/vehicles/${s.v.id}/status`, { etag: s.etag });
+				if (!st.notModified) {
+					s.st = st;
+					s.etag = st.etag;
+				}
+				if (withAlerts)
+					s.alerts = api.items(await api.get(`${api.B2C}/user/vehicles/${s.v.id}/alerts?pageSize=20`));
+				s.error = null;
+			} catch (e) {
+				if (e instanceof api.SessionEnded)
+					throw e;
+				/* 404: no data yet; anything else is said on the card, with the age of what is shown */
+				s.error = e.status === 404 ? null : e;
+			}
+		}));
+	}
+
+	await poll();
+	draw();
+	const every = Math.max(2, Number(cfg.pollSeconds) || 10) * 1000;
+	let timer = null;
+	const tick = async () => {
+		if (stopped)
+			return;
+		try {
+			await poll();
+			if (!stopped)
+				draw();
+		} catch { /* the session ended: the console is on its way to the login page */ }
+		if (!stopped)
+			timer = setTimeout(tick, every);
+	};
+	timer = setTimeout(tick, every);
+	/* ages move on between polls */
+	const ages = setInterval(() => {
+		for (const el of view.querySelectorAll('.age[data-t]'))
+			el.textContent = age(el.dataset.t);
+	}, 1000);
+	return () => {
+		stopped = true;
+		clearTimeout(timer);
+		clearInterval(ages);
+	};
+}

@@ -1,0 +1,210 @@
+// remote.js - remote actions on one vehicle, and their progress.
+//
+// Actions are posted under a callback; the console uses one of its own,
+// a poll callback (`callback: {poll: {name}}`, a cvapi extension: nothing
+// is delivered anywhere, the console reads the action instead), made the
+// first time it is needed and found again by its label afterwards. Each
+// action is then read every 500 ms until it is done, and every state it
+// went through is shown: Accepted, Waking up the vehicle, Checking the
+// vehicle, Sent to the vehicle, then Done, Already done or Failed with
+// its cause in words.
+
+import * as api from '../api.js';
+import { html, raw, words } from '../fmt.js';
+import { makeMap } from '../map.js';
+
+const LABEL = 'cvapi console';
+const POLL_MS = 500;
+
+const STATES = {
+	Accepted: 'Accepted',
+	WakingUpVehicle: 'Waking up the vehicle',
+	CheckingVehicle: 'Checking the vehicle',
+	SentToVehicle: 'Sent to the vehicle',
+	Success: 'Done',
+	AlreadyDone: 'Already done',
+	Failed: 'Failed',
+};
+const FINAL = new Set(['Success', 'AlreadyDone', 'Failed']);
+const CAUSES = {
+	VehicleConnectionTimeout: 'the vehicle did not answer in time (out of coverage or switched off)',
+	SameActionInProgress: 'the same kind of action is already under way',
+	TooManyWakeUpsOverMonth: 'the vehicle was woken up too often this month',
+	NotPossibleDueToVehicleBatteryLevel: 'the battery is too low',
+	DoorsOpen: 'a door is open',
+	VehicleInUse: 'the vehicle is being driven',
+	CanceledByDriver: 'the driver cancelled it',
+	WrongCommand: 'this vehicle cannot do that',
+};
+
+const ACTIONS = [
+	{ id: 'lock', text: 'Lock', body: { door: { state: 'Locked' } } },
+	{ id: 'unlock', text: 'Unlock', body: { door: { state: 'Unlocked' } } },
+	{ id: 'horn', text: 'Horn', body: { horn: { state: 'Activated' } } },
+	{ id: 'lights', text: 'Flash the lights', body: { lights: { on: true } } },
+	{ id: 'precond-on', text: 'Start preconditioning', body: { preconditioning: { airConditioning: { immediate: true } } } },
+	{ id: 'precond-off', text: 'Stop preconditioning', body: { preconditioning: { airConditioning: { immediate: false } } } },
+	{ id: 'charge', text: 'Charge now', body: { charging: { immediate: true } }, electric: true },
+	{ id: 'wakeup', text: 'Wake up', body: { wakeUp: { action: 'WakeUp' } } },
+];
+
+export function causeText(c) {
+	return CAUSES[c] || words(c);
+}
+
+/* The console's poll callback: found by its label, or made. */
+export async function consoleCallback() {
+	let next = `${api.B2C}/user/callbacks?pageSize=60`;
+	while (next) {
+		const page = await api.get(next);
+		for (const cb of api.items(page))
+			if (cb.label === LABEL && cb.callback && cb.callback.poll)
+				return cb;
+		next = api.link(page, 'next');
+	}
+	const ref = await api.post(`${api.B2C}/user/callbacks`, { label: LABEL, type: ['Remote'], callback: { poll: { name: LABEL } } });
+	return api.get(`${api.B2C}/user/callbacks/${ref.id || ref.callbackId}`);
+}
+
+function progress(seen, a) {
+	return html`<ul class="progress" aria-label="Progress">${seen.map((s) => {
+		const cls = s === 'Failed' ? 'final-bad' : FINAL.has(s) ? 'final-ok' : '';
+		const cause = s === 'Failed' && a.failureCause ? `: ${causeText(a.failureCause)}` : '';
+		return html`<li class="${cls}" data-state="${s}">${STATES[s] || s}${cause}</li>`;
+	})}</ul>`;
+}
+
+export async function render(view, args, ctx) {
+	const vid = args[0];
+	if (!vid) {
+		location.replace('#/fleet');
+		return;
+	}
+	const [v, cb] = await Promise.all([api.get(`${api.B2C}/user/vehicles/${vid}`), consoleCallback()]);
+	const base = `${api.B2C}/user/vehicles/${vid}/callbacks/${cb.id}/remotes`;
+	const electric = v.motorization !== 'Thermic';
+	view.innerHTML = html`<h1>Control ${v.brand} ${v.label || v.vin}</h1>
+${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s callback is paused: actions are refused until it runs again. <button type="button" id="resume">Resume it</button></p>') : ''}
+<div class="remote-grid" id="remote-buttons">
+  ${ACTIONS.filter((a) => electric || !a.electric).map((a) => html`<button type="button" data-action="${a.id}">${a.text}</button>`)}
+</div>
+<h2>Send a destination</h2>
+<p class="muted">Click the map to pick the destination, or type it, then send it to the vehicle's navigation.</p>
+<div id="nav-map" class="map small"></div>
+<form class="filters" id="nav-form">
+  <div><label for="nav-lat">Latitude</label><input id="nav-lat" name="lat" inputmode="decimal" required></div>
+  <div><label for="nav-lon">Longitude</label><input id="nav-lon" name="lon" inputmode="decimal" required></div>
+  <button type="submit">Send destination</button>
+</form>
+<h2>Actions</h2>
+<div id="remote-now" aria-live="polite"></div>
+<div id="remote-history"></div>`.raw;
+	let stopped = false;
+	const timers = new Set();
+	const wait = (ms) => new Promise((res) => { const t = setTimeout(() => { timers.delete(t); res(); }, ms); timers.add(t); });
+	const resume = document.getElementById('resume');
+	if (resume)
+		resume.onclick = async () => {
+			await api.put(`${api.B2C}/user/callbacks/${cb.id}/status`, { status: 'Running' });
+			document.getElementById('paused').remove();
+		};
+
+	const now = document.getElementById('remote-now');
+	async function follow(text, body) {
+		const box = document.createElement('div');
+		box.className = 'card remote-action';
+		box.innerHTML = html`<h3>${text}</h3><div class="state">Sending…</div>`.raw;
+		now.prepend(box);
+		const state = box.querySelector('.state');
+		let ref;
+		try {
+			ref = await api.post(base, { label: text, ...body });
+		} catch (e) {
+			state.innerHTML = '';
+			ctx.showError(state, e);
+			return;
+		}
+		box.dataset.rid = ref.remoteActionId;
+		const seen = [];
+		for (;;) {
+			if (stopped)
+				return;
+			let a;
+			try {
+				a = await api.get(`${base}/${ref.remoteActionId}`);
+			} catch (e) {
+				ctx.showError(state, e);
+				return;
+			}
+			/* every action was Accepted, and one the vehicle carried out was Sent to it, even when that came and went between two reads */
+			const add = (x) => { if (!seen.includes(x)) seen.push(x); };
+			add('Accepted');
+			if (a.status === 'Success' || a.status === 'AlreadyDone')
+				add('SentToVehicle');
+			add(a.status);
+			state.innerHTML = progress(seen, a).raw;
+			box.dataset.status = a.status;
+			if (FINAL.has(a.status))
+				return;
+			await wait(POLL_MS);
+		}
+	}
+
+	document.getElementById('remote-buttons').onclick = (ev) => {
+		const b = ev.target.closest('button[data-action]');
+		if (!b)
+			return;
+		const a = ACTIONS.find((x) => x.id === b.dataset.action);
+		follow(a.text, a.body);
+	};
+
+	const navForm = document.getElementById('nav-form');
+	const map = await makeMap(document.getElementById('nav-map'), { label: 'Pick a destination' });
+	try {
+		const st = await api.get(`${api.B2C}/user/vehicles/${vid}/lastPosition`);
+		if (st.geometry) {
+			map.vehicle(st.geometry.coordinates, v.label || v.vin);
+			map.fit(13);
+		}
+	} catch (e) {
+		if (e instanceof api.SessionEnded)
+			throw e;
+	}
+	let dest = null;
+	map.onClick(([lon, lat]) => {
+		navForm.lat.value = lat.toFixed(6);
+		navForm.lon.value = lon.toFixed(6);
+		if (dest)
+			dest.remove();
+		dest = map.point([lon, lat], 'Destination', { cls: 'cv-destination', color: '#7c3aed' });
+	});
+	navForm.onsubmit = (ev) => {
+		ev.preventDefault();
+		const lat = Number(navForm.lat.value), lon = Number(navForm.lon.value);
+		if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+			ctx.say('The destination needs a latitude (-90 to 90) and a longitude (-180 to 180).', 'bad');
+			return;
+		}
+		follow('Navigate', { navigation: { positions: [{ type: 'Point', coordinates: [lon, lat] }] } });
+	};
+
+	/* the latest actions: the last page of the list (it is in the order posted) */
+	const hist = document.getElementById('remote-history');
+	try {
+		let page = await api.get(`${base}?pageSize=10`);
+		const last = api.link(page, 'last');
+		if (page.totalPage > 1 && last)
+			page = await api.get(last);
+		const list = api.items(page).reverse();
+		hist.innerHTML = list.length ? html`<div class="table-wrap"><table><caption>Earlier actions from the console</caption>
+<thead><tr><th scope="col">Action</th><th scope="col">State</th></tr></thead>
+<tbody>${list.map((a) => html`<tr><td>${(a.remote && a.remote.label) || words(a.type)}</td><td>${STATES[a.status] || a.status}${a.failureCause ? `: ${causeText(a.failureCause)}` : ''}</td></tr>`)}</tbody></table></div>`.raw : '';
+	} catch (e) {
+		ctx.showError(hist, e);
+	}
+	return () => {
+		stopped = true;
+		for (const t of timers)
+			clearTimeout(t);
+	};
+}
