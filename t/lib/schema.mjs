@@ -86,7 +86,7 @@ function adapt(node, formats) {
  * when the tests run from a release tarball: `make distcheck` passes it;
  * ES modules ignore NODE_PATH).
  */
-async function tool(name) {
+export async function tool(name) {
 	try {
 		return (await import(name)).default;
 	} catch (e) {

@@ -32,7 +32,7 @@ export async function render(view, args, ctx) {
 	]);
 	const vehicles = api.items(vpage);
 	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
-	const callbacks = api.items(cbpage).filter((c) => c.callback && c.callback.webhook);
+	const callbacks = api.items(cbpage).filter((c) => c.subscribe && c.subscribe.callback && c.subscribe.callback.webhook);
 	view.innerHTML = html`<h1>Monitors</h1>
 <div id="mon-map"></div>
 <div id="mon-list" aria-live="polite"></div>
@@ -41,7 +41,7 @@ export async function render(view, args, ctx) {
   <p class="muted">Press “Draw the zone”, then click the map at its centre and again at its edge; or type the centre and the radius.</p>
   <div class="filters">
     <div><label for="mon-vehicle">Vehicle</label><select id="mon-vehicle" name="vehicle">${vehicles.map((v) => html`<option value="${v.id}">${names.get(v.id)}</option>`)}</select></div>
-    <div><label for="mon-callback">Send events to</label><select id="mon-callback" name="callback">${callbacks.map((c) => html`<option value="${c.id}">${c.label || c.callback.webhook.name} (${c.callback.webhook.target})</option>`)}<option value="">a new webhook…</option></select></div>
+    <div><label for="mon-callback">Send events to</label><select id="mon-callback" name="callback">${callbacks.map((c) => html`<option value="${c.id}">${c.label || c.subscribe.callback.webhook.name} (${c.subscribe.callback.webhook.target})</option>`)}<option value="">a new webhook…</option></select></div>
     <div><label for="mon-label">Name</label><input id="mon-label" name="label" required maxlength="64" value="Zone"></div>
     <div><label for="mon-transition">Notify when the vehicle</label><select id="mon-transition" name="transition"><option value="Out">leaves the zone</option><option value="In">enters the zone</option></select></div>
   </div>
@@ -168,7 +168,7 @@ export async function render(view, args, ctx) {
 			await api.post(`${api.B2C}/user/vehicles/${form.vehicle.value}/callbacks/${cbid}/monitors`, {
 				label: form.label.value,
 				extendedEventParam: ['vehicle.position'],
-				triggerParam: { triggers: [{ name: 'zone', zone: { transition: form.transition.value, place: { radius, center: { latitude: lat, longitude: lon } } } }] },
+				triggerParam: { boolExp: 'zone', triggers: [{ name: 'zone', zone: { transition: form.transition.value, place: { radius, center: { latitude: lat, longitude: lon } } } }] },
 			});
 			msg.innerHTML = '<p role="status">Monitor created.</p>';
 			await load();

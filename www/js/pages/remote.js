@@ -58,7 +58,7 @@ export async function consoleCallback() {
 	while (next) {
 		const page = await api.get(next);
 		for (const cb of api.items(page))
-			if (cb.label === LABEL && cb.callback && cb.callback.poll)
+			if (cb.label === LABEL && cb.subscribe && cb.subscribe.callback && cb.subscribe.callback.poll)
 				return cb;
 		next = api.link(page, 'next');
 	}
