@@ -588,6 +588,34 @@ static void test_purge(void)
 	is_int(total, 1, "the action older than the retention period is gone, the later one stays");
 }
 
+static enum cv_err poll_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct cv_callback cb = { .id = CBID, .owner = "u:ann", .types = CV_CBT_REMOTE, .target = "" };
+
+	(void)arg;
+	return cv_callback_put(s, txn, &cb, 0);
+}
+
+/* A poll callback (no target): its actions go through their states, and nothing is queued for delivery. */
+static void test_poll(void)
+{
+	struct cv_raction a, got;
+	size_t n = 0;
+	int64_t t = T0 + 90 * 86400 * SEC;
+
+	is_int(cv_remote_tick(&st, t, &n), CV_OK, "the earlier tests' actions timed out first");
+	is_int(cv_store_txn(&st, 0, poll_cb_txn, NULL), CV_OK, "the callback made a poll callback");
+	cv_store_txn(&st, 0, drop_txn, NULL);
+	is_int(post(&ev, "{\"horn\":{\"state\":\"Activated\"}}", t, &a), CV_OK, "an action under it");
+	ok(!CV_RS_FINAL(a.sm.status), "under way (%s)", cv_rstatus_names[a.sm.status]);
+	notes_are("", "nothing for a poll callback");
+	is_int(cv_remote_tick(&st, a.deadline + SEC, &n), CV_OK, "the timer");
+	is_int(n, 1, "times it out");
+	notes_are("", "nor for its timeout");
+	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &got), CV_OK, "read back");
+	is_str(cv_rstatus_names[got.sm.status], "Failed", "failed, as the client reads it");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/cvapi-unit-remote-XXXXXX";
@@ -608,6 +636,7 @@ int main(void)
 	test_store();
 	test_drop();
 	test_purge();
+	test_poll();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();

@@ -163,6 +163,17 @@ apiSuite('cache', { env: { CVAPI_CACHE_TRACE: '1' } }, (srv, it) => {
 			await assertXError(await srv.get(url('status'), short), 401, { code: 40103, message: /expired/ });
 	});
 
+	it('a revoked token is refused at once, though its answer was kept', async () => {
+		const t = await srv.token('cacheuser', { client: 'console' });
+		await untilHit(url('status'), t);
+		const r = await srv.request('POST', '/oauth2/revoke', { headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ client_id: 'console', token: t }).toString() });
+		assert.equal(r.status, 200, r.text);
+		// every process, whatever it kept
+		for (let i = 0; i < 6; i++)
+			await assertXError(await srv.get(url('status'), t), 401, { code: 40102 });
+	});
+
 	it('a query string is part of the key: client_id is checked on every request', async () => {
 		const ok = await untilHit(`${url('status')}?client_id=cvctl`, car.token);
 		assert.equal(ok.body.kinetic.speed, 10 + n);

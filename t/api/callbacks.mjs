@@ -69,6 +69,21 @@ apiSuite('callbacks', (srv, it) => {
 		assert.equal(g.body.label, undefined);
 	});
 
+	it('B2C: a poll callback (extension) serves remote actions with nothing delivered; PUT can make it a webhook again', async () => {
+		const r = await req('POST', CBS, { label: 'app', type: ['Remote'], callback: { poll: { name: 'my app' } } });
+		assert.equal(r.status, 200, r.text);
+		await assertSchema(r.body, 'CallbackRef', { extra: ['signingSecret'] });
+		const g = await srv.get(`${CBS}/${r.body.callbackId}`, tok);
+		assert.deepEqual(g.body.subscribe, { label: 'app', type: ['Remote'], callback: { poll: { name: 'my app' } } });
+		const l = await srv.get(`${CBS}?types=Remote`, tok);
+		assert.ok(l.body._embedded.callbacks.some((c) => c.id === r.body.callbackId && c.subscribe.callback.poll));
+		const p = await req('PUT', `${CBS}/${r.body.callbackId}`, { type: ['Remote'], callback: { webhook: webhook() } });
+		assert.equal(p.status, 202, p.text);
+		assert.deepEqual((await srv.get(`${CBS}/${r.body.callbackId}`, tok)).body.subscribe.callback, { webhook: { ...webhook(), attributes: [] } });
+		await assertXError(await req('PUT', `${CBS}/${r.body.callbackId}`, { callback: { poll: { name: 'x' } } }), 400, { message: /remote actions only/ });
+		assert.equal((await req('DELETE', `${CBS}/${r.body.callbackId}`)).status, 204);
+	});
+
 	it('B2C: the list pages, filters by types, and holds only the user\'s callbacks', async () => {
 		for (let i = 0; i < 3; i++)
 			assert.equal((await req('POST', CBS, { type: ['Remote'], callback: { webhook: webhook({ name: `r${i}` }) } })).status, 200);
@@ -193,6 +208,14 @@ apiSuite('callbacks', (srv, it) => {
 			[wh({ attributes: [{ type: 'Header', key: 'X-A', value: 'a\r\nX-Evil: 1' }] }), /line breaks/],
 			[wh({ attributes: [{ type: 'Body', key: 'a', value: '$speed' }] }), /unknown variable \$speed/],
 			[wh({ attributes: [{ type: 'Body', key: 'a', value: 'b', x: 1 }] }), /attributes\[0\].x: unknown field/],
+			// poll callbacks (an extension): remote actions only, a name, nothing else
+			[{ callback: { poll: { name: 'p' } } }, /poll callback serves remote actions only/],
+			[{ type: ['Monitor', 'Remote'], callback: { poll: { name: 'p' } } }, /poll callback serves remote actions only/],
+			[{ type: ['Remote'], callback: { poll: {} } }, /callback.poll.name: required/],
+			[{ type: ['Remote'], callback: { poll: { name: '' } } }, /callback.poll.name: required/],
+			[{ type: ['Remote'], callback: { poll: 'x' } }, /callback.poll: an object/],
+			[{ type: ['Remote'], callback: { poll: { name: 'p', target: 'https://x.example/' } } }, /callback.poll.target: unknown field/],
+			[{ type: ['Remote'], callback: { poll: { name: 'p' }, webhook: webhook() } }, /either webhook or poll/],
 		];
 		for (const [body, re] of cases) {
 			const r = await req('POST', CBS, body);
@@ -264,6 +287,7 @@ apiSuite('callbacks', (srv, it) => {
 			[{ ...ok, remoteTypes: [] }, /remoteTypes: a list/],
 			[{ ...ok, remoteTypes: ['Trunk'] }, /remoteTypes\[0\]: one of ThermalPreconditioning/],
 			[{ ...ok, type: ['Remote'] }, /type: unknown field/],
+			[{ ...ok, callback: { poll: { name: 'p' } } }, /poll callbacks are served on the user face only/],
 			[{ ...ok, retryPolicy: 'Bounded' }, /retryPolicy: an object/],
 			[{ ...ok, retryPolicy: {} }, /retryPolicy.policy: required/],
 			[{ ...ok, retryPolicy: { policy: 'Always' } }, /None or Bounded/],
@@ -455,6 +479,7 @@ apiSuite('fleet monitors', (srv, it) => {
 			[body({ subscribeParam: undefined }), /subscribeParam: required/],
 			[body({ subscribeParam: { refreshEvent: 120 } }), /subscribeParam.callback: required/],
 			[body({ subscribeParam: { callback: { websocket: {} } } }), /webhooks are what this server delivers/],
+			[body({ subscribeParam: { callback: { poll: { name: 'p' } } } }), /a monitor's events go to a webhook/],
 			[body({ subscribeParam: { callback: { webhook: webhook() }, retryPolicy: { policy: 'Sometimes' } } }), /subscribeParam.retryPolicy.policy: required, None, Bounded or Always/],
 			[body({ subscribeParam: { callback: { webhook: webhook() }, batchNotify: { size: 0 } } }), /subscribeParam.batchNotify.size/],
 			[body({ subscribeParam: { callback: { webhook: webhook() }, refreshEvent: 10 } }), /refreshEvent: an integer from 60/],

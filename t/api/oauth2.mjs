@@ -170,6 +170,49 @@ apiSuite('oauth2', (srv, it) => {
 		await assertOAuthError(await srv.oauth({ ...form, client_id: 'app2', client_secret: '' }), 401, 'invalid_client', /bad client secret/);
 	});
 
+	/* POST /oauth2/revoke with a form */
+	const revoke = (form, opts = {}) => srv.request('POST', '/oauth2/revoke', {
+		headers: { 'content-type': 'application/x-www-form-urlencoded', ...(opts.basic ? { authorization: 'Basic ' + Buffer.from(opts.basic.join(':')).toString('base64') } : {}) },
+		body: typeof form === 'string' ? form : new URLSearchParams(form).toString(),
+	});
+
+	it('revocation (RFC 7009): an access token stops working at once, a refresh token can no longer be used', async () => {
+		const pair = assertTokenReply(await srv.oauth(demo));
+		assert.equal((await srv.get(`${B2C}/user`, pair.access_token)).status, 200);
+		const r = await revoke({ client_id: 'console', token: pair.access_token, token_type_hint: 'access_token' });
+		assert.equal(r.status, 200, r.text);
+		assert.deepEqual(r.body, {});
+		assert.match(r.headers.get('cache-control') || '', /no-store/);
+		await assertXError(await srv.get(`${B2C}/user`, pair.access_token), 401, { code: 40102 });
+		// the refresh token, hinted wrongly: the hint is only a hint
+		assert.equal((await revoke({ client_id: 'console', token: pair.refresh_token, token_type_hint: 'access_token' })).status, 200);
+		await assertOAuthError(await srv.oauth({ grant_type: 'refresh_token', refresh_token: pair.refresh_token, client_id: 'console' }),
+			400, 'invalid_grant', /unknown or used refresh token/);
+		// again, and an unknown token, and an unknown hint: 200, as RFC 7009 asks (the answer tells nothing)
+		assert.equal((await revoke({ client_id: 'console', token: pair.access_token })).status, 200);
+		assert.equal((await revoke({ client_id: 'console', token: 'no-such-token' })).status, 200);
+		assert.equal((await revoke({ client_id: 'console', token: 'x'.repeat(300) })).status, 200);
+		assert.equal((await revoke({ client_id: 'console', token: 'no-such-token', token_type_hint: 'something_else' })).status, 200);
+	});
+
+	it('revocation: the client authenticates, the token must be its own, and nothing is revoked otherwise', async () => {
+		const pair = assertTokenReply(await srv.oauth(demo));
+		await assertOAuthError(await revoke({ token: pair.access_token }), 401, 'invalid_client', /no client/);
+		await assertOAuthError(await revoke({ client_id: 'nosuchclient', token: pair.access_token }), 401, 'invalid_client', /unknown client/);
+		await assertOAuthError(await revoke({ client_id: 'console', client_secret: 'guess', token: pair.access_token }), 401, 'invalid_client', /public/);
+		await srv.cvctl(['client', 'add', 'app3', '--secret', 'app3-secret']);
+		await assertOAuthError(await revoke({ token: pair.access_token }, { basic: ['app3', 'wrong'] }), 401, 'invalid_client', /bad client secret/);
+		await assertOAuthError(await revoke({ token: pair.access_token }, { basic: ['app3', 'app3-secret'] }), 400, 'unauthorized_client', /another client/);
+		await assertOAuthError(await revoke({ client_id: 'console' }), 400, 'invalid_request', /token is required/);
+		await assertOAuthError(await revoke({ client_id: 'console', token: '' }), 400, 'invalid_request', /token is required/);
+		await assertXError(await revoke({ client_id: 'console', token: pair.access_token, extra: '1' }), 400, { message: /extra/ });
+		await assertXError(await revoke(`client_id=console&token=${pair.access_token}&token=${pair.refresh_token}`), 400, { message: /token/ });
+		await assertXError(await srv.request('POST', '/oauth2/revoke', { headers: { 'content-type': 'application/json' }, body: '{}' }), 415);
+		// none of these revoked anything
+		assert.equal((await srv.get(`${B2C}/user`, pair.access_token)).status, 200);
+		assertTokenReply(await srv.oauth({ grant_type: 'refresh_token', refresh_token: pair.refresh_token, client_id: 'console' }));
+	});
+
 	it('other methods and paths', async () => {
 		const g = await srv.request('GET', '/oauth2/token');
 		await assertXError(g, 405, { code: 40501, message: /GET is not allowed/ });
