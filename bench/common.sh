@@ -106,11 +106,12 @@ cvb_store() {
 
 # cvb_lighttpd NAME PORT FCGIDIR HOME PROCS: instantiate etc/lighttpd.conf.in in
 # $WORK/NAME/ (its RUNDIR) and start lighttpd in the foreground; sets LT_PID.
+# The document root is CVB_WWWDIR when set (default: the console, www/).
 # Waits until GET /healthz answers (at most 15 s).
 cvb_lighttpd() {
   local name=$1 port=$2 fcgidir=$3 home=$4 procs=$5 run=$WORK/$1 i
   mkdir -p "$run"
-  sed -e "s|@PORT@|$port|g" -e "s|@FCGIDIR@|$fcgidir|g" -e "s|@WWWDIR@|$SRCDIR/www|g" -e "s|@JSDIR@|${JSDIR:-/usr/share/javascript}|g" \
+  sed -e "s|@PORT@|$port|g" -e "s|@FCGIDIR@|$fcgidir|g" -e "s|@WWWDIR@|${CVB_WWWDIR:-$SRCDIR/www}|g" -e "s|@JSDIR@|${JSDIR:-/usr/share/javascript}|g" \
       -e "s|@HOME@|$home|g" -e "s|@RUNDIR@|$run|g" -e "s|@PROCS@|$procs|g" \
       "$SRCDIR/etc/lighttpd.conf.in" >"$run/lighttpd.conf"
   "$LIGHTTPD" -D -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1 &

@@ -85,6 +85,18 @@ static int client_auth(struct cv_req *r, const char *form_id, const char *form_s
 	return 0;
 }
 
+/*
+ * The form's fields (names, into v) and the client they authenticate:
+ * v[cid] and v[cid + 1] are client_id and client_secret. 0 or the
+ * failure's status.
+ */
+static int form_client(struct cv_req *r, const char *const *names, const char **v, size_t cid, struct cv_client *c)
+{
+	int st = cv_body_form(r, names, v);
+
+	return st ? st : client_auth(r, v[cid], v[cid + 1], c);
+}
+
 /* The tokens of a grant, and the refresh token it spends (cv_txn_fn). */
 struct pair {
 	struct cv_token t;
@@ -183,11 +195,8 @@ static int post_token(struct cv_req *r)
 	const char *v[CV_ARRAY_LEN(names)];
 	struct cv_client c;
 	uint32_t scopes;
-	int st = cv_body_form(r, names, v);
+	int st = form_client(r, names, v, CID, &c);
 
-	if (st)
-		return st;
-	st = client_auth(r, v[CID], v[CSECRET], &c);
 	if (st)
 		return st;
 	if (!v[GRANT])
@@ -264,11 +273,8 @@ static int post_revoke(struct cv_req *r)
 	struct cv_client c;
 	struct cv_token t;
 	enum cv_err e;
-	int st = cv_body_form(r, names, v);
+	int st = form_client(r, names, v, CID, &c);
 
-	if (st)
-		return st;
-	st = client_auth(r, v[CID], v[CSECRET], &c);
 	if (st)
 		return st;
 	if (!v[TOKEN] || !*v[TOKEN])

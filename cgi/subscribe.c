@@ -222,6 +222,22 @@ int cv_sub_names(struct cv_req *r, json_object *a, const char *where, const char
 }
 
 
+/* callback.KIND's members (among names) and its name into *name; 0 or the failure's status. */
+static int read_kind(struct cv_req *r, json_object *o, const char *pre, const char *kind, const char *const *names,
+		     const char **name)
+{
+	const char *other = cv_sub_unknown(o, names);
+	bool bad = false;
+
+	if (other)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.%s.%.40s: unknown field", pre, kind, other);
+	*name = cv_sub_str(o, "name", CV_NAME_MAX, &bad);
+	if (!*name)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.%s.name: required, 1 to %d bytes", pre, kind,
+			       CV_NAME_MAX);
+	return 0;
+}
+
 /*
  * callback: {webhook: {name, target, attributes}}, or (an extension) {poll:
  * {name}}: nothing is delivered, the client reads its actions' states (the
@@ -236,6 +252,7 @@ static int read_callback(struct cv_req *r, json_object *o, const char *pre, stru
 	const char *other, *name, *target, *problem;
 	char where[64];
 	bool bad = false;
+	int st;
 
 	if (!json_object_is_type(o, json_type_object))
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: an object holding a webhook", pre);
@@ -251,13 +268,9 @@ static int read_callback(struct cv_req *r, json_object *o, const char *pre, stru
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: either webhook or poll, not both", pre);
 		if (!json_object_is_type(wh, json_type_object))
 			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.poll: an object {name}", pre);
-		other = cv_sub_unknown(wh, pnames);
-		if (other)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.poll.%.40s: unknown field", pre, other);
-		name = cv_sub_str(wh, "name", CV_NAME_MAX, &bad);
-		if (!name)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.poll.name: required, 1 to %d bytes", pre,
-				       CV_NAME_MAX);
+		st = read_kind(r, wh, pre, "poll", pnames, &name);
+		if (st)
+			return st;
 		cv_strlcpy(cb->name, name, sizeof(cb->name));
 		cb->target[0] = '\0';
 		cb->nattrs = 0;
@@ -266,13 +279,9 @@ static int read_callback(struct cv_req *r, json_object *o, const char *pre, stru
 	if (!json_object_object_get_ex(o, "webhook", &wh) || !json_object_is_type(wh, json_type_object))
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook: required, an object {name, target, attributes}",
 			       pre);
-	other = cv_sub_unknown(wh, wnames);
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.%.40s: unknown field", pre, other);
-	name = cv_sub_str(wh, "name", CV_NAME_MAX, &bad);
-	if (!name)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.name: required, 1 to %d bytes", pre,
-			       CV_NAME_MAX);
+	st = read_kind(r, wh, pre, "webhook", wnames, &name);
+	if (st)
+		return st;
 	target = cv_sub_str(wh, "target", CV_CB_URL_MAX, &bad);
 	if (!target)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.target: required, a URL of at most %d bytes",

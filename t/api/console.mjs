@@ -10,14 +10,11 @@
 //
 // Skipped, saying why, when Chromium or playwright-core is missing.
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, readFileSync, mkdtempSync, accessSync, constants } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { apiSuite, B2C, BUILDDIR, JSDIR } from '../lib/server.mjs';
 import { assertSchema, tool } from '../lib/schema.mjs';
-
-const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
+import { CVSIM, cvsimOnce, cvsimLive, vehiclesFile } from '../lib/sim.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
 
 function findChromium() {
@@ -41,16 +38,8 @@ const skip = !chromiumPath ? 'the console\'s browser tests skipped: Chromium is 
 			: !existsSync(join(JSDIR, 'leaflet', 'leaflet.esm.js')) ? `the console's browser tests skipped: Leaflet is not in ${JSDIR} (apt-get install libjs-leaflet)`
 				: false;
 
-function cvsimOnce(srv, args) {
-	return new Promise((res) => {
-		execFile(CVSIM, args, { timeout: 170000, env: srv.env }, (err, stdout, stderr) => {
-			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-		});
-	});
-}
-
 apiSuite('console', (srv, it) => {
-	let browser, page, tok, sim = null, simLog = '';
+	let browser, page, tok, sim = null, simLog = () => '';
 	const problems = [];          // errors in the page: none is allowed
 	const url = (hash = '') => `${srv.base}/${hash}`;
 	const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -86,19 +75,12 @@ apiSuite('console', (srv, it) => {
 
 	it('set-up: two days of history, the vehicles driven live, Chromium', { skip, timeout: 240000 }, async () => {
 		mkdirSync(SHOTS, { recursive: true });
-		const dir = mkdtempSync(join(tmpdir(), 'cvapi-console-'));
-		const vf = join(dir, 'vehicles.txt');
-		writeFileSync(vf, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
-		const r = await cvsimOnce(srv, ['--url', srv.base, '--vehicles', vf, '--seed', '7', '--days', '2', '--quiet']);
+		const vf = vehiclesFile(srv);
+		const r = await cvsimOnce(srv, ['--vehicles', vf, '--seed', '7', '--days', '2', '--quiet']);
 		assert.equal(r.code, 0, r.stderr);
-		sim = spawn(CVSIM, ['--vehicles', vf, '--live', '--parked', '--url', srv.base, '--seed', '7', '--quiet'],
-			{ env: srv.env, stdio: ['ignore', 'pipe', 'pipe'] });
-		sim.stdout.on('data', (d) => { simLog += d; });
-		sim.stderr.on('data', (d) => { simLog += d; });
-		sim.unref();
-		sim.stdout.unref?.();
-		sim.stderr.unref?.();
-		process.on('exit', () => { try { sim.kill('SIGKILL'); } catch { /* gone */ } });
+		const live = cvsimLive(srv, ['--vehicles', vf, '--parked', '--seed', '7', '--quiet']);
+		sim = live.proc;
+		simLog = live.log;
 		tok = await srv.token('demo');
 		browser = await playwright.chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 		page = await newPage();
@@ -301,7 +283,7 @@ apiSuite('console', (srv, it) => {
 		const press = async (action) => {
 			await page.click(`button[data-action=${action}]`);
 			await page.waitForFunction(() => ['Success', 'AlreadyDone', 'Failed'].includes(document.querySelector('.remote-action')?.dataset.status),
-				null, { timeout: 60000 }).catch((e) => { throw new Error(`${e.message}\ncvsim said:\n${simLog}`); });
+				null, { timeout: 60000 }).catch((e) => { throw new Error(`${e.message}\ncvsim said:\n${simLog()}`); });
 			return finalOf();
 		};
 		assert.match(await press('unlock'), /^(Success|AlreadyDone)$/);

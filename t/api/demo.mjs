@@ -4,30 +4,17 @@
 // fleet face as the demo fleet manager, fleet/fleet, over demo-fleet),
 // and the paging links of the telemetry walk the whole history.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
+import { existsSync } from 'node:fs';
+import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertSchema } from '../lib/schema.mjs';
-
-const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
-
-function cvsim(args) {
-	return new Promise((res) => {
-		execFile(CVSIM, args, { timeout: 120000 }, (err, stdout, stderr) => {
-			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-		});
-	});
-}
+import { CVSIM, cvsimOnce, vehiclesFile } from '../lib/sim.mjs';
 
 apiSuite('demo', (srv, it) => {
 	let tok;
 	const skip = existsSync(CVSIM) ? false : `${CVSIM} is not built`;
 
 	it('cvsim writes two days of history for the demo vehicles', { skip, timeout: 180000 }, async () => {
-		const file = join(srv.top, 'sim-vehicles.txt');
-		writeFileSync(file, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
-		const r = await cvsim(['--url', srv.base, '--vehicles', file, '--seed', '7', '--days', '2', '--quiet']);
+		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '7', '--days', '2', '--quiet']);
 		assert.equal(r.code, 0, r.stderr);
 		tok = await srv.token('demo');
 	});

@@ -3,11 +3,8 @@
 // delivers every event to a local receiver. What the actions change shows
 // in /status; a vehicle out of coverage times out; a sleeping one is woken.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
+import { apiSuite, B2C } from '../lib/server.mjs';
+import { cvsimLive, vehiclesFile } from '../lib/sim.mjs';
 import { assertSchema } from '../lib/schema.mjs';
 import { receiver, superviseNotify } from '../lib/notify.mjs';
 
@@ -16,7 +13,7 @@ const AWAKE = 4;                     // CVAPI_REMOTE_AWAKE, and cvsim --awake
 const templateDefects = [/unknown format "dateTime"/];
 
 apiSuite('remote-sim', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REMOTE_AWAKE: String(AWAKE) } }, (srv, it) => {
-	let tok, petrol, electric, away, rx, nd, cb, sim, simLog = '';
+	let tok, petrol, electric, away, rx, nd, cb, sim, simLog = () => '';
 	const req = (method, path, body) => srv.request(method, path, { token: tok, body });
 	const remotes = (v) => `${B2C}/user/vehicles/${v.id}/callbacks/${cb}/remotes`;
 	const events = (rid) => rx.delivered().filter((g) => g.body?.remoteEvent?.remoteActionId === rid);
@@ -29,7 +26,7 @@ apiSuite('remote-sim', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REM
 		const r = await req('POST', remotes(v), body);
 		assert.equal(r.status, 202, r.text);
 		const rid = r.body.remoteActionId;
-		await rx.until(() => done(rid), ms, `${JSON.stringify(body)} done; cvsim said:\n${simLog}`);
+		await rx.until(() => done(rid), ms, `${JSON.stringify(body)} done; cvsim said:\n${simLog()}`);
 		for (const e of events(rid))
 			await assertSchema(e.body, 'Message', { doc: 'webhook-b2c', ignore: templateDefects });
 		return { rid, statuses: statuses(rid) };
@@ -47,22 +44,14 @@ apiSuite('remote-sim', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REM
 		const r = await req('POST', `${B2C}/user/callbacks`, { type: ['Remote'], callback: { webhook: { name: 'rx', target: rx.url } } });
 		assert.equal(r.status, 200, r.text);
 		cb = r.body.callbackId;
-		const dir = mkdtempSync(join(tmpdir(), 'cvapi-remote-sim-'));
-		const vf = join(dir, 'vehicles.txt');
-		writeFileSync(vf, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
 		// parked: what a command does then does not hang on the time of day (a driving car refuses some)
-		sim = spawn(join(BUILDDIR, 'sim', 'cvsim'), ['--vehicles', vf, '--live', '--parked', '--url', srv.base, '--seed', '7',
-			'--awake', String(AWAKE), '--offline', away.vin], { env: srv.env, stdio: ['ignore', 'pipe', 'pipe'] });
-		sim.stdout.on('data', (d) => { simLog += d; });
-		sim.stderr.on('data', (d) => { simLog += d; });
-		// never left behind, and never keeping the test process alive
-		sim.unref();
-		sim.stdout.unref?.();
-		sim.stderr.unref?.();
-		process.on('exit', () => { try { sim.kill('SIGKILL'); } catch { /* gone */ } });
+		const live = cvsimLive(srv, ['--vehicles', vehiclesFile(srv), '--parked', '--seed', '7',
+			'--awake', String(AWAKE), '--offline', away.vin]);
+		sim = live.proc;
+		simLog = live.log;
 		// live from now: the first samples arrive at once
 		for (const t0 = Date.now(); !(await status(petrol)).doorsState;) {
-			assert.ok(Date.now() - t0 < 20000, `cvsim uploads within 20 s:\n${simLog}`);
+			assert.ok(Date.now() - t0 < 20000, `cvsim uploads within 20 s:\n${simLog()}`);
 			await new Promise((res) => setTimeout(res, 100));
 		}
 	});
@@ -138,8 +127,8 @@ apiSuite('remote-sim', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REM
 	it('stop cvsim and cvnotify', async () => {
 		sim.kill('SIGTERM');
 		const code = await new Promise((res) => sim.once('exit', (c) => res(c)));
-		assert.equal(code, 0, simLog);
-		assert.match(simLog, /commands=\d+ failed=\d+/);
+		assert.equal(code, 0, simLog());
+		assert.match(simLog(), /commands=\d+ failed=\d+/);
 		await nd.stop();
 		await rx.close();
 	});

@@ -1,0 +1,41 @@
+// sim.mjs - cvsim for the API tests: the demo vehicles of a test server,
+// a history written at once, or the vehicles driven live.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILDDIR } from './server.mjs';
+
+export const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
+
+/* A vehicles file for cvsim ("VIN ENERGY CREDENTIAL" per line) of srv's demo vehicles: its path. */
+export function vehiclesFile(srv) {
+	const file = join(mkdtempSync(join(tmpdir(), 'cvapi-sim-')), 'vehicles.txt');
+	writeFileSync(file, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
+	return file;
+}
+
+/* cvsim run to its end (e.g. --days): { code, stdout, stderr }. */
+export function cvsimOnce(srv, args, timeoutMs = 170000) {
+	return new Promise((res) => {
+		execFile(CVSIM, ['--url', srv.base, ...args], { timeout: timeoutMs, env: srv.env }, (err, stdout, stderr) => {
+			res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+		});
+	});
+}
+
+/*
+ * cvsim --live with args, against srv: { proc, log() }. Its output is
+ * collected; it never outlives the test process and never keeps it alive.
+ */
+export function cvsimLive(srv, args) {
+	let log = '';
+	const proc = spawn(CVSIM, ['--live', '--url', srv.base, ...args], { env: srv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+	proc.stdout.on('data', (d) => { log += d; });
+	proc.stderr.on('data', (d) => { log += d; });
+	proc.unref();
+	proc.stdout.unref?.();
+	proc.stderr.unref?.();
+	process.on('exit', () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } });
+	return { proc, log: () => log };
+}
