@@ -301,11 +301,6 @@ static const struct cv_field alarm_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
-static uint32_t check_profile(const char *item)
-{
-	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
-}
-
 /*
  * The fleet face: the same, and profile (fleet or endUser: both show the
  * same data). No gaps in a table: profile takes the slot of type where
@@ -313,20 +308,20 @@ static uint32_t check_profile(const char *item)
  */
 static const struct cv_field fleet_list_fields[] = {
 	CV_FIELDS_LIST(2000),
-	CV_FIELD_LIST("profile", check_profile, profile),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
 	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_alarm_fields[] = {
 	CV_FIELDS_LIST(2000),
 	CV_FIELD_LIST("type", check_alarm_type, type),
-	CV_FIELD_LIST("profile", check_profile, profile),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
 	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_item_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	CV_FIELD_LIST("profile", check_profile, profile),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
 	{ NULL, 0, 0, NULL, 0 },
 };
 

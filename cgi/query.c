@@ -265,3 +265,26 @@ int cv_query_parse(struct cv_req *r)
 	}
 	return st;
 }
+
+/* ---- list checkers shared by routes -------------------------------------- */
+
+uint32_t cv_check_profile(const char *item)
+{
+	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
+}
+
+uint32_t cv_check_tel_type(const char *item)
+{
+	return cv_tel_part_mask(item);
+}
+
+uint32_t cv_check_tel_extension(const char *item)
+{
+	static const char *const names[] = { "location", "maintenance", "alerts", "collision", "odometer", "fuel",
+					     "electric" };
+
+	for (size_t i = 0; i < CV_ARRAY_LEN(names); i++)
+		if (!strcmp(item, names[i]))
+			return 1;
+	return 0;
+}

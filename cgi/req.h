@@ -117,6 +117,18 @@ struct cv_interval {
 	int64_t from, to;                  /* half-open */
 };
 
+/*
+ * The list checkers several routes share (a CV_FIELD_LIST's check: nonzero
+ * for an item it accepts). B2B profile (fleet, endUser: both show the same
+ * data); telemetry type (TelemetryEnum of either face: the parts' mask,
+ * cv_tel_part_mask); telemetry extension (location and maintenance of 4.17,
+ * and the older alerts, collision, odometer, fuel and electric: accepted,
+ * unused).
+ */
+uint32_t cv_check_profile(const char *item);
+uint32_t cv_check_tel_type(const char *item);
+uint32_t cv_check_tel_extension(const char *item);
+
 /* Parsed query: what the route's fields produced, typed; absent is zero. */
 struct cv_query {
 	bool has_page_size;

@@ -50,16 +50,6 @@ static int emit_one(const struct cv_sample *s, void *arg)
 	return 0;
 }
 
-static uint32_t check_type(const char *item)
-{
-	return cv_tel_part_mask(item);
-}
-
-static uint32_t check_extension(const char *item)
-{
-	return !strcmp(item, "odometer") || !strcmp(item, "fuel") || !strcmp(item, "electric");
-}
-
 /* what is listed: samples with one telemetry part at least (of the filter's) */
 static enum cv_err tel_count(void *ctx, const struct cv_interval *iv, int64_t *n)
 {
@@ -113,22 +103,17 @@ static int get_telemetry(struct cv_req *r)
 
 static const struct cv_field fields[] = {
 	CV_FIELDS_LIST(2000),
-	CV_FIELD_LIST("type", check_type, type),
-	CV_FIELD_LIST("extension", check_extension, extension),
+	CV_FIELD_LIST("type", cv_check_tel_type, type),
+	CV_FIELD_LIST("extension", cv_check_tel_extension, extension),
 	{ NULL, 0, 0, NULL, 0 },
 };
-
-static uint32_t check_profile(const char *item)
-{
-	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
-}
 
 /* B2B: the same, and profile (fleet or endUser: both show the same data). */
 static const struct cv_field fleet_fields[] = {
 	CV_FIELDS_LIST(2000),
-	CV_FIELD_LIST("type", check_type, type),
-	CV_FIELD_LIST("extension", check_extension, extension),
-	CV_FIELD_LIST("profile", check_profile, profile),
+	CV_FIELD_LIST("type", cv_check_tel_type, type),
+	CV_FIELD_LIST("extension", cv_check_tel_extension, extension),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
 	{ NULL, 0, 0, NULL, 0 },
 };
 

@@ -729,22 +729,6 @@ static uint32_t check_state(const char *item)
 	return 0;
 }
 
-static uint32_t check_type(const char *item)
-{
-	return cv_tel_part_mask(item);
-}
-
-/* TelemetryExtensionType (location, maintenance), and what cvapi-telemetry accepts: accepted, unused. */
-static uint32_t check_extension(const char *item)
-{
-	static const char *const names[] = { "location", "maintenance", "odometer", "fuel", "electric" };
-
-	for (size_t i = 0; i < CV_ARRAY_LEN(names); i++)
-		if (!strcmp(item, names[i]))
-			return 1;
-	return 0;
-}
-
 /* ---- the fleet's trips, every vehicle's merged ------------------------------ */
 
 /* A trip of the fleet's list that the request's filters (r->q) keep. */
@@ -792,19 +776,6 @@ static const struct cv_field trips_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
-static uint32_t check_profile(const char *item)
-{
-	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
-}
-
-/* The fleet's list: the same, and profile (both profiles show the same data). */
-static const struct cv_field fleet_trips_fields[] = {
-	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
-	TRIP_FILTERS,
-	CV_FIELD_LIST("profile", check_profile, profile),
-	{ NULL, 0, 0, NULL, 0 },
-};
-
 static const struct cv_field waypoints_fields[] = {
 	CV_FIELDS_LIST(HF_PAGE_MAX),
 	CV_FIELD_KM("tolerance", TOLERANCE_MAX_KM, tolerance),
@@ -813,8 +784,8 @@ static const struct cv_field waypoints_fields[] = {
 
 static const struct cv_field telemetry_fields[] = {
 	CV_FIELDS_LIST(HF_PAGE_MAX),
-	CV_FIELD_LIST("type", check_type, type),
-	CV_FIELD_LIST("extension", check_extension, extension),
+	CV_FIELD_LIST("type", cv_check_tel_type, type),
+	CV_FIELD_LIST("extension", cv_check_tel_extension, extension),
 	{ NULL, 0, 0, NULL, 0 },
 };
 
@@ -834,6 +805,46 @@ static const struct cv_field item_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
+/*
+ * The fleet face: the same tables, and profile (fleet or endUser: both show
+ * the same data) where its operations declare it: every trip operation but
+ * a trip's collisions.
+ */
+static const struct cv_field fleet_trips_fields[] = {
+	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
+	TRIP_FILTERS,
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct cv_field fleet_waypoints_fields[] = {
+	CV_FIELDS_LIST(HF_PAGE_MAX),
+	CV_FIELD_KM("tolerance", TOLERANCE_MAX_KM, tolerance),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct cv_field fleet_telemetry_fields[] = {
+	CV_FIELDS_LIST(HF_PAGE_MAX),
+	CV_FIELD_LIST("type", cv_check_tel_type, type),
+	CV_FIELD_LIST("extension", cv_check_tel_extension, extension),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct cv_field fleet_alerts_fields[] = {
+	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
+	CV_FIELD_STRING("locale", 35, locale),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct cv_field fleet_item_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
 #define T CV_B2C "/user/vehicles/{id}/trips"
 #define TRIP CV_SC_BIT(CV_SC_TRIP)
 static const struct cv_route routes[] = {
@@ -847,12 +858,12 @@ static const struct cv_route routes[] = {
 	{ "GET", T "/{tid}/collisions/{cid}", get_collision, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_COLLISION),
 	  item_fields, 0 },
 #define FT CV_B2B "/fleets/{fid}/vehicles/{vid}/trips"
-	{ "GET", FT, get_trips, CV_AUTH_FLEET, 0, trips_fields, 0 },
-	{ "GET", FT "/{tid}", get_trip, CV_AUTH_FLEET, 0, item_fields, 0 },
-	{ "GET", FT "/{tid}/wayPoints", get_waypoints, CV_AUTH_FLEET, 0, waypoints_fields, 0 },
-	{ "GET", FT "/{tid}/telemetry", get_telemetry, CV_AUTH_FLEET, 0, telemetry_fields, 0 },
-	{ "GET", FT "/{tid}/alerts", get_alerts, CV_AUTH_FLEET, 0, alerts_fields, 0 },
-	{ "GET", FT "/{tid}/alerts/{aid}", get_alert, CV_AUTH_FLEET, 0, item_fields, 0 },
+	{ "GET", FT, get_trips, CV_AUTH_FLEET, 0, fleet_trips_fields, 0 },
+	{ "GET", FT "/{tid}", get_trip, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
+	{ "GET", FT "/{tid}/wayPoints", get_waypoints, CV_AUTH_FLEET, 0, fleet_waypoints_fields, 0 },
+	{ "GET", FT "/{tid}/telemetry", get_telemetry, CV_AUTH_FLEET, 0, fleet_telemetry_fields, 0 },
+	{ "GET", FT "/{tid}/alerts", get_alerts, CV_AUTH_FLEET, 0, fleet_alerts_fields, 0 },
+	{ "GET", FT "/{tid}/alerts/{aid}", get_alert, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", FT "/{tid}/collisions", get_collisions, CV_AUTH_FLEET, 0, list_fields, 0 },
 	{ "GET", FT "/{tid}/collisions/{cid}", get_collision, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}/trips", get_fleet_trips, CV_AUTH_FLEET, 0, fleet_trips_fields, 0 },

@@ -209,22 +209,17 @@ static const struct cv_field fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
-static uint32_t check_profile(const char *item)
-{
-	return !strcmp(item, "fleet") || !strcmp(item, "endUser");
-}
-
 /* B2B: profile (fleet, the default, or endUser) is accepted; both show the same data. */
 static const struct cv_field fleet_fields[] = {
 	CV_FIELD_CLIENT_ID,
-	CV_FIELD_LIST("profile", check_profile, profile),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
 	{ NULL, 0, 0, NULL, 0 },
 };
 
 static const struct cv_field fleet_list_fields[] = {
 	CV_FIELDS_PAGE(60),
 	CV_FIELD_CLIENT_ID,
-	CV_FIELD_LIST("profile", check_profile, profile),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
 	{ NULL, 0, 0, NULL, 0 },
 };
 

@@ -747,6 +747,7 @@ uint32_t cv_tel_part_mask(const char *name)
 		/* kinds the vehicle link does not carry yet: accepted, match nothing */
 		{ "vehicle.adas", 0x80000000u }, { "vehicle.engines", 0x80000000u },
 		{ "vehicle.lightingSystem", 0x80000000u }, { "vehicle.safety", 0x80000000u },
+		{ "vehicle.lighting", 0x80000000u }, { "vehicle.drivingBehavior", 0x80000000u },
 		{ "vehicle.transmission", 0x80000000u }, { "vehicle.alarm.status", 0x80000000u },
 		{ "vehicle.alarm.trigger", 0x80000000u }, { "vehicle.wipingBlades", 0x80000000u },
 	};

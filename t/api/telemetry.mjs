@@ -248,7 +248,7 @@ apiSuite('telemetry', (srv, it) => {
 	});
 
 	it('extension and client_id are accepted', async () => {
-		for (const q of ['extension=odometer', 'extension=fuel,electric', 'client_id=cvctl']) {
+		for (const q of ['extension=odometer', 'extension=fuel,electric', 'extension=location,maintenance', 'client_id=cvctl']) {
 			const r = await srv.get(`${TEL}?${q}&pageSize=1`, tok);
 			assert.equal(r.status, 200, `${q}: ${r.text}`);
 			assert.equal(r.body.total, N);
@@ -286,7 +286,7 @@ apiSuite('telemetry', (srv, it) => {
 		['type=Environment', 40001, /type: unknown value "Environment"/],
 		['type=environment,', 40001, /type: empty or overlong item/],
 		['type=', 40001, /type: empty or overlong item/],
-		['extension=location', 40001, /extension: unknown value "location"/],
+		['extension=weather', 40001, /extension: unknown value "weather"/],
 		['pageSize=2001', 40001, /pageSize must be a whole number from 1 to 2000/],
 		['pageSize=0', 40001, /pageSize must be a whole number from 1 to 2000/],
 		['pageSize=1e3', 40001, /pageSize/],
