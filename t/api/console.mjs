@@ -35,7 +35,7 @@ const chromiumPath = findChromium();
 const skip = !chromiumPath ? 'the console\'s browser tests skipped: Chromium is not installed (apt-get install chromium)'
 	: !playwright ? 'the console\'s browser tests skipped: playwright-core is not installed (./bootstrap installs it in t/node_modules)'
 		: !existsSync(CVSIM) ? `the console's browser tests skipped: ${CVSIM} is not built`
-			: !existsSync(join(JSDIR, 'leaflet', 'leaflet.esm.js')) ? `the console's browser tests skipped: Leaflet is not in ${JSDIR} (apt-get install libjs-leaflet)`
+			: !existsSync(join(JSDIR, 'leaflet', 'leaflet.esm.min.js')) ? `the console's browser tests skipped: Leaflet is not in ${JSDIR} (apt-get install libjs-leaflet)`
 				: false;
 
 apiSuite('console', (srv, it) => {

@@ -7,6 +7,7 @@
 
 import * as api from './api.js';
 import { esc } from './fmt.js';
+import { warmUp } from './map.js';
 
 const PAGES = {
 	fleet: () => import('./pages/fleet.js'),
@@ -133,6 +134,7 @@ async function route() {
 		return;
 	}
 	view.innerHTML = '<p class="muted" aria-live="polite">Loading…</p>';
+	warmUp();
 	try {
 		const mod = await PAGES[page]();
 		if (mine !== generation)

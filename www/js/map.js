@@ -29,16 +29,16 @@ export async function consoleConfig() {
 
 async function loadLeaflet() {
 	if (!leaflet) {
-		leaflet = import('/javascript/leaflet/leaflet.esm.js').catch(() => null);
-		if (!document.querySelector('link[data-leaflet]')) {
-			const css = document.createElement('link');
-			css.rel = 'stylesheet';
-			css.href = '/javascript/leaflet/leaflet.css';
-			css.dataset.leaflet = '';
-			document.head.append(css);
-		}
+		/* (index.html preloads both, and links the stylesheet) */
+		leaflet = import('/javascript/leaflet/leaflet.esm.min.js').catch(() => null);
 	}
 	return leaflet;
+}
+
+/* Start loading Leaflet and console.json now, so that a page's map is ready sooner. */
+export function warmUp() {
+	loadLeaflet();
+	consoleConfig();
 }
 
 /*

@@ -51,7 +51,7 @@ ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selecte
 	document.getElementById('vehicle').onchange = (ev) => {
 		location.hash = ev.target.value ? `#/alerts/${ev.target.value}` : '#/alerts';
 	};
-	const map = await makeMap(document.getElementById('alerts-map'), { label: 'Where the alerts happened' });
+	const mapping = makeMap(document.getElementById('alerts-map'), { label: 'Where the alerts happened' });
 	const body = document.getElementById('alerts-body');
 	let alerts = [], collisions = [], pager = '';
 	if (vid) {
@@ -76,6 +76,7 @@ ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selecte
 		alerts = per.flatMap((p) => p[0]).sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
 		collisions = per.flatMap((p) => p[1]).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
 	}
+	const map = await mapping;
 	const active = alerts.filter((a) => a.active);
 	body.innerHTML = [
 		'<h2>Active</h2>', alertTable('Active alerts', active, names, 'active-alerts').raw,

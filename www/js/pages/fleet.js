@@ -52,8 +52,13 @@ function card(v, st, alerts) {
 
 export async function render(view, args, ctx) {
 	view.innerHTML = `<h1>Vehicles</h1><div id="fleet-map"></div><p class="muted" id="fleet-note"></p><div class="cards" id="cards" aria-live="off"></div>`;
-	const cfg = await consoleConfig();
-	const [page, map] = await Promise.all([api.get(`${api.B2C}/user/vehicles?pageSize=60`), makeMap(document.getElementById('fleet-map'), { label: 'Where the vehicles are' })]);
+	const [cfg, page] = await Promise.all([consoleConfig(), api.get(`${api.B2C}/user/vehicles?pageSize=60`)]);
+	/* the map loads while the vehicles are read; the cards do not wait for it */
+	let map = null;
+	const mapReady = makeMap(document.getElementById('fleet-map'), { label: 'Where the vehicles are' }).then((m) => {
+		map = m;
+		drawMap();
+	});
 	const vehicles = api.items(page);
 	const note = document.getElementById('fleet-note');
 	if (page.total > vehicles.length)
@@ -66,21 +71,27 @@ export async function render(view, args, ctx) {
 	let stopped = false;
 	let first = true;
 
-	function draw() {
-		cards.innerHTML = [...state.values()].map((s) => card(s.v, s.st, s.alerts).raw).join('');
-		for (const s of state.values())
-			if (s.error)
-				ctx.showError(cards.querySelector(`[data-vid="${s.v.id}"]`), s.error);
+	function drawMap() {
+		if (!map)
+			return;
 		map.clear();
 		for (const s of state.values()) {
 			const p = s.st && s.st.lastPosition;
 			if (p && p.geometry)
 				map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: `${s.v.brand} ${s.v.label || ''} (${s.v.vin})` });
 		}
-		if (first) {
+		if (first && polls) {
 			map.fit(13);
 			first = false;
 		}
+	}
+
+	function draw() {
+		cards.innerHTML = [...state.values()].map((s) => card(s.v, s.st, s.alerts).raw).join('');
+		for (const s of state.values())
+			if (s.error)
+				ctx.showError(cards.querySelector(`[data-vid="${s.v.id}"]`), s.error);
+		drawMap();
 	}
 
 	async function poll() {
@@ -88,13 +99,16 @@ export async function render(view, args, ctx) {
 		polls++;
 		await Promise.all([...state.values()].map(async (s) => {
 			try {
-				const st = await api.get(`${api.B2C}/user/vehicles/${s.v.id}/status`, { etag: s.etag });
+				const [st, alerts] = await Promise.all([
+					api.get(`${api.B2C}/user/vehicles/${s.v.id}/status`, { etag: s.etag }),
+					withAlerts ? api.get(`${api.B2C}/user/vehicles/${s.v.id}/alerts?pageSize=20`) : null,
+				]);
 				if (!st.notModified) {
 					s.st = st;
 					s.etag = st.etag;
 				}
-				if (withAlerts)
-					s.alerts = api.items(await api.get(`${api.B2C}/user/vehicles/${s.v.id}/alerts?pageSize=20`));
+				if (alerts)
+					s.alerts = api.items(alerts);
 				s.error = null;
 			} catch (e) {
 				if (e instanceof api.SessionEnded)
@@ -107,6 +121,7 @@ export async function render(view, args, ctx) {
 
 	await poll();
 	draw();
+	await mapReady;
 	const every = Math.max(2, Number(cfg.pollSeconds) || 10) * 1000;
 	let timer = null;
 	const tick = async () => {

@@ -59,7 +59,7 @@ export async function render(view, args, ctx) {
   <div class="actions"><button type="submit">Create the monitor</button></div>
   <div id="mon-form-msg" aria-live="polite"></div>
 </form>`.raw;
-	const map = await makeMap(document.getElementById('mon-map'), { label: 'The monitors\' zones' });
+	const mapping = makeMap(document.getElementById('mon-map'), { label: 'The monitors\' zones' });
 	const list = document.getElementById('mon-list');
 	const form = document.getElementById('mon-form');
 	const cbSelect = form.callback;
@@ -69,6 +69,7 @@ export async function render(view, args, ctx) {
 	if (!callbacks.length)
 		cbSelect.value = '';
 
+	let map = null;
 	async function load() {
 		const rows = [];
 		await Promise.all(callbacks.flatMap((cb) => vehicles.map(async (v) => {
@@ -76,6 +77,7 @@ export async function render(view, args, ctx) {
 			for (const m of api.items(page))
 				rows.push({ m, v, cb });
 		})));
+		map = await mapping;
 		rows.sort((a, b) => Date.parse(b.m.createdAt) - Date.parse(a.m.createdAt));
 		map.clear();
 		for (const { m } of rows)
@@ -124,6 +126,8 @@ export async function render(view, args, ctx) {
 		if (draft)
 			draft.remove();
 		draft = null;
+		if (!map)
+			return;
 		const lat = Number(form.lat.value), lon = Number(form.lon.value), r = Number(form.radius.value);
 		if (form.lat.value && form.lon.value && Number.isFinite(lat) && Number.isFinite(lon) && r > 0)
 			draft = map.circle([lon, lat], r * 1000, { cls: 'cv-zone cv-draft', color: '#0b3d91' });
@@ -132,7 +136,7 @@ export async function render(view, args, ctx) {
 		drawing = 1;
 		ctx.say('Click the map at the centre of the zone.');
 	};
-	map.onClick(([lon, lat]) => {
+	mapping.then((m) => m.onClick(([lon, lat]) => {
 		if (drawing === 1) {
 			form.lat.value = lat.toFixed(6);
 			form.lon.value = lon.toFixed(6);
@@ -145,7 +149,7 @@ export async function render(view, args, ctx) {
 			ctx.say('');
 		}
 		drawDraft();
-	});
+	}));
 	for (const name of ['lat', 'lon', 'radius'])
 		form[name].oninput = drawDraft;
 

@@ -25,6 +25,14 @@ async function all(path) {
 export async function render(view, args, ctx) {
 	const [vid, tid] = args;
 	const base = `${api.B2C}/user/vehicles/${vid}/trips/${tid}`;
+	/* everything at once; each part is drawn when it has arrived */
+	const early = (p) => {
+		p.catch(() => {});       /* awaited below, where a failure is shown */
+		return p;
+	};
+	const positionsP = early(all(`${base}/wayPoints?pageSize=2000`));
+	const samplesP = early(all(`${base}/telemetry?pageSize=2000`));
+	const alertsP = early(api.get(`${base}/alerts?pageSize=60`));
 	const trip = await api.get(base);
 	view.innerHTML = html`
 <h1>Trip of ${when(trip.startedAt)}</h1>
@@ -50,7 +58,7 @@ export async function render(view, args, ctx) {
 <div id="trip-alerts"></div>`.raw;
 	const [map, positions] = await Promise.all([
 		makeMap(document.getElementById('trip-map'), { label: 'The trip\'s track' }),
-		all(`${base}/wayPoints?pageSize=2000`),
+		positionsP,
 	]);
 	if (positions.length) {
 		map.track(positions.map((f) => f.geometry.coordinates));
@@ -67,7 +75,7 @@ export async function render(view, args, ctx) {
 
 	const charts = document.getElementById('charts');
 	try {
-		const samples = await all(`${base}/telemetry?pageSize=2000`);
+		const samples = await samplesP;
 		const speed = [], energy = new Map();
 		for (const s of samples) {
 			const t = Date.parse(s.createdAt);
@@ -91,7 +99,7 @@ export async function render(view, args, ctx) {
 	}
 	const alertsEl = document.getElementById('trip-alerts');
 	try {
-		const alerts = api.items(await api.get(`${base}/alerts?pageSize=60`));
+		const alerts = api.items(await alertsP);
 		alertsEl.innerHTML = alerts.length ? html`<ul>${alerts.map((a) => html`<li><span class="sev-${a.severity}">${words(a.type)}</span>, ${when(a.startedAt)}</li>`)}</ul>`.raw : '<p class="muted">None.</p>';
 		for (const a of alerts)
 			if (a.startPosition && a.startPosition.geometry)
