@@ -102,6 +102,7 @@ struct pair {
 	struct cv_token t;
 	const char *old_refresh;            /* NULL: a password grant */
 	int64_t now;
+	bool reused;                        /* the refresh token was spent already: its family is revoked */
 	char access[CV_TOKEN_STRLEN], refresh[CV_TOKEN_STRLEN];
 };
 
@@ -110,9 +111,18 @@ static enum cv_err pair_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	struct pair *p = arg;
 	enum cv_err e = CV_OK;
 
-	/* a refresh token is spent once: CV_ENOTFOUND if another grant spent it first */
-	if (p->old_refresh)
-		e = cv_token_revoke(st, txn, p->old_refresh);
+	p->reused = false;
+	if (p->old_refresh) {
+		/* a refresh token is spent once; the new pair stays in its family */
+		struct cv_token old;
+
+		e = cv_token_spend(st, txn, p->old_refresh, p->now, &old, &p->reused);
+		if (e || p->reused)
+			return e;       /* a reuse commits the family's revocation, and issues nothing */
+		memcpy(p->t.family, old.family, sizeof(p->t.family));
+	} else {
+		cv_token_family_new(p->t.family);
+	}
 	p->t.kind = CV_TOKEN_ACCESS;
 	p->t.expires = p->now + ACCESS_TTL_MS;
 	if (!e)
@@ -139,8 +149,15 @@ static int issue_pair(struct cv_req *r, const char *user, const char *client, ui
 	p.old_refresh = old_refresh;
 	p.now = r->now;
 	e = cv_store_txn(r->store, 0, pair_txn, &p);
+	if (!e && p.reused) {
+		cv_audit(r, "token-reuse", "login", user, "client", client, NULL);
+		return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant",
+				  "refresh token already used: every token of its grant is revoked");
+	}
 	if (e == CV_ENOTFOUND && old_refresh)
-		return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "refresh token already used");
+		return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "unknown or used refresh token");
+	if (e == CV_EAUTH && old_refresh)
+		return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "the refresh token has expired");
 	if (e)
 		return cv_fail_store(r, e, "tokens");
 	cv_scopes_fmt(scopes, &sc);

@@ -123,11 +123,38 @@ enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *p
 
 /* ---- tokens ------------------------------------------------------------- */
 
-/* Make and store a token for t (kind, user, client, scopes, times); its text goes to out. */
+/* Make and store a token for t (kind, user, client, scopes, times, family); its text goes to out. */
 enum cv_err cv_token_issue(struct cv_store *st, DB_TXN *txn, const struct cv_token *t, char out[CV_TOKEN_STRLEN]);
-/* Look a token's text up; CV_ENOTFOUND if unknown, CV_EAUTH if expired. */
+/* A new token family (random; never all zeros). */
+void cv_token_family_new(unsigned char out[CV_TOKEN_FAMILY]);
+/*
+ * Look a token's text up; CV_ENOTFOUND if unknown, CV_EAUTH if expired.
+ * A used refresh token is found (t->used set): the caller decides.
+ */
 enum cv_err cv_token_lookup(struct cv_store *st, DB_TXN *txn, const char *token, struct cv_token *t, int64_t now);
+/*
+ * Revoke one token: an access token alone; a refresh token with its whole
+ * family (RFC 7009: the access tokens of its grant too). CV_ENOTFOUND if
+ * unknown. Answers kept for a revoked access token end with it.
+ */
 enum cv_err cv_token_revoke(struct cv_store *st, DB_TXN *txn, const char *token);
+/*
+ * Spend refresh token `token` for a refresh grant at now, under txn (which
+ * must commit whatever the outcome): its record into *t. Unused, it is
+ * marked used. Used already, it is a reuse: *reused is set and every token
+ * of its family is revoked. CV_ENOTFOUND if unknown (or not a refresh
+ * token), CV_EAUTH if expired.
+ */
+enum cv_err cv_token_spend(struct cv_store *st, DB_TXN *txn, const char *token, int64_t now, struct cv_token *t,
+			   bool *reused);
+/*
+ * Revoke every token match(t, arg) accepts (a scan of every token: for
+ * families, users and clients); *n counts them.
+ */
+enum cv_err cv_token_revoke_matching(struct cv_store *st, DB_TXN *txn,
+				     bool (*match)(const struct cv_token *t, void *arg), void *arg, size_t *n);
+/* Every token record, in key order, read committed; fn returns nonzero to stop. */
+enum cv_err cv_token_walk(struct cv_store *st, int (*fn)(const struct cv_token *t, void *arg), void *arg);
 
 /* ---- status and history ------------------------------------------------- */
 

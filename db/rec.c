@@ -268,7 +268,8 @@ static enum cv_err wr_str(struct cv_buf *b, const char *s)
 	return e ? e : cv_buf_add(b, s, n);
 }
 
-#define TOKEN_V 1
+/* version 2 added the family and the used flag; a version 1 record has neither */
+#define TOKEN_V 2
 
 enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out)
 {
@@ -280,14 +281,17 @@ enum cv_err cv_token_encode(const struct cv_token *t, struct cv_buf *out)
 	if (!e) e = cv_wr_uint(out, (uint64_t)t->expires, 8);
 	if (!e) e = wr_str(out, t->user);
 	if (!e) e = wr_str(out, t->client);
+	if (!e) e = cv_buf_add(out, t->family, CV_TOKEN_FAMILY);
+	if (!e) e = cv_wr_uint(out, t->used, 1);
 	return e;
 }
 
 enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
 {
 	struct cv_rd r = CV_RD_INIT(p, len);
+	uint64_t v = cv_rd_uint(&r, 1);
 
-	if (cv_rd_uint(&r, 1) != TOKEN_V)
+	if (v != 1 && v != TOKEN_V)
 		return CV_EINVAL;
 	t->kind = (uint8_t)cv_rd_uint(&r, 1);
 	t->scopes = (uint32_t)cv_rd_uint(&r, 4);
@@ -295,6 +299,17 @@ enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
 	t->expires = (int64_t)cv_rd_uint(&r, 8);
 	rd_str(&r, t->user, sizeof(t->user));
 	rd_str(&r, t->client, sizeof(t->client));
+	memset(t->family, 0, sizeof(t->family));
+	t->used = 0;
+	if (v == TOKEN_V && !r.bad) {
+		if (r.off + CV_TOKEN_FAMILY > len) {
+			r.bad = true;
+		} else {
+			memcpy(t->family, r.p + r.off, CV_TOKEN_FAMILY);
+			r.off += CV_TOKEN_FAMILY;
+		}
+		t->used = (uint8_t)cv_rd_uint(&r, 1);
+	}
 	return r.bad || r.off != len ? CV_EINVAL : CV_OK;
 }
 

@@ -77,12 +77,22 @@ struct cv_fleet {
 
 enum cv_token_kind { CV_TOKEN_ACCESS = 1, CV_TOKEN_REFRESH = 2 };
 
+/*
+ * An OAuth2 token (kept under the SHA-256 of its text). Every token of one
+ * grant (a password grant and the refreshes that follow it) shares its
+ * family: a refresh token used twice revokes the whole family. A refresh
+ * token once used is kept, marked used, until it expires, to tell a reuse
+ * from an unknown token.
+ */
+#define CV_TOKEN_FAMILY 16
 struct cv_token {
 	uint8_t kind;
 	uint32_t scopes;
 	int64_t issued, expires;
 	char user[CV_LOGIN_MAX + 1];
 	char client[CV_LOGIN_MAX + 1];
+	unsigned char family[CV_TOKEN_FAMILY];      /* all zeros: made before families (none) */
+	uint8_t used;                               /* a refresh token spent by a refresh grant */
 };
 
 /*

@@ -146,19 +146,28 @@ static void test_tokens(void)
 	t.expires = AT + 3600000;
 	cv_strlcpy(t.user, "alice", sizeof(t.user));
 	cv_strlcpy(t.client, "console", sizeof(t.client));
+	memset(t.family, 0xa5, sizeof(t.family));
+	t.used = 1;
 	is_int(cv_token_encode(&t, &b), CV_OK, "token encoded");
-	is_int(b.len, 1 + 1 + 4 + 8 + 8 + 1 + 5 + 1 + 7, "token size");
+	is_int(b.len, 1 + 1 + 4 + 8 + 8 + 1 + 5 + 1 + 7 + CV_TOKEN_FAMILY + 1, "token size");
 	memset(&t2, 0x55, sizeof(t2));
 	is_int(cv_token_decode(b.p, b.len, &t2), CV_OK, "token decoded");
 	ok(t2.kind == t.kind && t2.scopes == t.scopes && t2.issued == t.issued && t2.expires == t.expires &&
-	   !strcmp(t2.user, "alice") && !strcmp(t2.client, "console"), "token round trip");
+	   !strcmp(t2.user, "alice") && !strcmp(t2.client, "console") && !memcmp(t2.family, t.family, CV_TOKEN_FAMILY) &&
+	   t2.used == 1, "token round trip, with its family and used flag");
 	for (size_t n = 0; n < b.len; n++)
 		if (cv_token_decode(b.p, n, &t2) != CV_EINVAL)
 			all = false;
 	ok(all, "every truncation of a token is CV_EINVAL");
-	b.p[0] = 2;
+	b.p[0] = 3;
 	is_int(cv_token_decode(b.p, b.len, &t2), CV_EINVAL, "unknown version refused");
+	/* a version 1 record (before families): no family, not used */
 	b.p[0] = 1;
+	memset(&t2, 0x55, sizeof(t2));
+	is_int(cv_token_decode(b.p, b.len - CV_TOKEN_FAMILY - 1, &t2), CV_OK, "a version 1 token decodes");
+	ok(t2.used == 0 && t2.family[0] == 0 && t2.family[CV_TOKEN_FAMILY - 1] == 0 && !strcmp(t2.client, "console"),
+	   "with no family, not used");
+	b.p[0] = 2;
 	cv_buf_addc(&b, 0);
 	is_int(cv_token_decode(b.p, b.len, &t2), CV_EINVAL, "trailing bytes refused");
 

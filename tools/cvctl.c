@@ -42,6 +42,10 @@ static const char usage_text[] =
 	"                                         fleet-wide lists then merge each vehicle's history)\n"
 	"  token issue LOGIN [--client ID] [--scope \"S1 S2...\"] [--ttl SECONDS]\n"
 	"                                         prints an access token\n"
+	"  token list [--user LOGIN] [--client ID]   the tokens (never their text): kind, user,\n"
+	"                                         client, issued, expires, family, used\n"
+	"  token revoke (--user LOGIN | --client ID | --family F)...\n"
+	"                                         revoke the matching tokens (all options must match)\n"
 	"  demo [--vehicles FILE]                 load the demo account (idempotent); FILE gets\n"
 	"                                         one line per demo vehicle: VIN ENERGY CREDENTIAL\n"
 	"  verify                                 check every database (run it with the server stopped)\n"
@@ -629,6 +633,81 @@ static enum cv_err put_token(struct cv_store *st, DB_TXN *txn, void *arg)
 	return e ? e : cv_token_issue(st, txn, &a->t, a->out);
 }
 
+/* token list and token revoke: which tokens (every given option must match) */
+struct token_filter {
+	const char *user, *client;
+	bool has_family;
+	unsigned char family[CV_TOKEN_FAMILY];
+	size_t n;
+};
+
+static bool token_matches(const struct cv_token *t, void *arg)
+{
+	const struct token_filter *f = arg;
+
+	return (!f->user || !strcmp(t->user, f->user)) && (!f->client || !strcmp(t->client, f->client)) &&
+	       (!f->has_family || !memcmp(t->family, f->family, CV_TOKEN_FAMILY));
+}
+
+static int list_one(const struct cv_token *t, void *arg)
+{
+	struct token_filter *f = arg;
+	char issued[CV_TIME_STRLEN], expires[CV_TIME_STRLEN], fam[2 * CV_TOKEN_FAMILY + 1];
+
+	if (!token_matches(t, f))
+		return 0;
+	cv_time_fmt(t->issued, issued);
+	cv_time_fmt(t->expires, expires);
+	cv_hex(t->family, CV_TOKEN_FAMILY, fam);
+	printf("%s %s %s %s %s %s%s\n", t->kind == CV_TOKEN_ACCESS ? "access" : "refresh", t->user, t->client, issued,
+	       expires, fam, t->used ? " used" : "");
+	f->n++;
+	return 0;
+}
+
+static enum cv_err revoke_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct token_filter *f = arg;
+
+	return cv_token_revoke_matching(st, txn, token_matches, f, &f->n);
+}
+
+/* token list [--user L] [--client C]; token revoke (--user L | --client C | --family F)... */
+static int cmd_token_select(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--user=", "--client=", "--family=", NULL };
+	struct opts o = { argc - 1, argv + 1 };
+	struct token_filter f;
+	const char *bad, *fam;
+	bool revoke = !strcmp(argv[0], "revoke");
+	enum cv_err e;
+
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	memset(&f, 0, sizeof(f));
+	f.user = opt(&o, "--user");
+	f.client = opt(&o, "--client");
+	fam = opt(&o, "--family");
+	if (fam) {
+		if (strlen(fam) != 2 * CV_TOKEN_FAMILY || cv_unhex(fam, f.family, CV_TOKEN_FAMILY))
+			return usage_error("--family takes the 32 hex digits token list shows");
+		f.has_family = true;
+	}
+	if (revoke && !f.user && !f.client && !f.has_family)
+		return usage_error("token revoke needs --user, --client or --family");
+	if (!revoke) {
+		e = cv_token_walk(st, list_one, &f);
+		return e ? fail("listing the tokens", e) : 0;
+	}
+	e = cv_store_txn(st, 0, revoke_txn, &f);
+	if (e)
+		return fail("revoking the tokens", e);
+	printf("revoked=%zu\n", f.n);
+	return 0;
+}
+
 static int cmd_token(struct cv_store *st, int argc, char **argv)
 {
 	static const char *const allowed[] = { "--client=", "--scope=", "--ttl=", NULL };
@@ -639,8 +718,10 @@ static int cmd_token(struct cv_store *st, int argc, char **argv)
 	int64_t secs = 3600;
 	enum cv_err e;
 
+	if (argc >= 1 && (!strcmp(argv[0], "list") || !strcmp(argv[0], "revoke")))
+		return cmd_token_select(st, argc, argv);
 	if (argc < 2 || strcmp(argv[0], "issue"))
-		return usage_error("token issue LOGIN ...");
+		return usage_error("token issue LOGIN ..., token list, token revoke");
 	if (!opts_known(&o, allowed, &bad)) {
 		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
 		return 2;
@@ -660,6 +741,7 @@ static int cmd_token(struct cv_store *st, int argc, char **argv)
 	if (ttl && cv_parse_i64(ttl, -31536000, 31536000, &secs))
 		return usage_error("--ttl takes seconds, at most a year");
 	a.t.kind = CV_TOKEN_ACCESS;
+	cv_token_family_new(a.t.family);
 	a.t.issued = cv_now_ms();
 	a.t.expires = a.t.issued + secs * 1000;
 	e = cv_store_txn(st, 0, put_token, &a);

@@ -101,7 +101,7 @@ apiSuite('cli', (srv, it) => {
 		assertFails(await ctl(['user', 'remove', 'x']), 2, /user add/);
 		assertFails(await ctl(['client', 'list']), 2, /client add/);
 		assertFails(await ctl(['vehicle']), 2, /vehicle add/);
-		assertFails(await ctl(['token', 'revoke', 'demo']), 2, /token issue/);
+		assertFails(await ctl(['token', 'forget', 'demo']), 2, /token issue/);
 		assertFails(await ctl(['init', 'extra']), 2, /init takes no argument/);
 		assertFails(await ctl(['verify', 'extra']), 2, /verify takes no argument/);
 		assertFails(await ctl(['recover', 'extra']), 2, /recover takes no argument/);
@@ -286,6 +286,34 @@ apiSuite('cli', (srv, it) => {
 		assertFails(await ctl(['token', 'issue', 'demo', '--scope', 'data:nope']), 2, /unknown scope data:nope/);
 		assertFails(await ctl(['token', 'issue', 'bad login']), 2, /login/);
 		assertFails(await ctl(['token', 'issue']), 2);
+	});
+
+	it('cvctl token list and revoke: per user, client or family; a revoked token is refused at once', async () => {
+		const pair = (await srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' })).body;
+		const mine = assertOk(await ctl(['token', 'issue', 'demo', '--client', 'console'])).trim();
+		const list = assertOk(await ctl(['token', 'list', '--user', 'demo', '--client', 'console'])).trim().split('\n');
+		// kind user client issued expires family [used]
+		for (const l of list)
+			assert.match(l, /^(access|refresh) demo console \S+Z \S+Z [0-9a-f]{32}( used)?$/, l);
+		assert.ok(!list.some((l) => l.includes(pair.access_token) || l.includes(mine)), 'never a token\'s text');
+		assert.ok(list.filter((l) => l.startsWith('refresh ')).length >= 1);
+		assert.equal(assertOk(await ctl(['token', 'list', '--user', 'nobody'])), '');
+		// the password grant's two tokens share a family: revoke it
+		const fams = new Map();
+		for (const l of list) {
+			const f = l.split(' ')[5];
+			fams.set(f, (fams.get(f) || 0) + 1);
+		}
+		const grant = [...fams].find(([, n]) => n === 2)[0];
+		assert.deepEqual(keyValues(assertOk(await ctl(['token', 'revoke', '--family', grant]))), { revoked: '2' });
+		assert.equal((await srv.get(`${B2C}/user`, pair.access_token)).status, 401);
+		assert.equal((await srv.get(`${B2C}/user`, mine)).status, 200, 'another family is left alone');
+		assert.deepEqual(keyValues(assertOk(await ctl(['token', 'revoke', '--user', 'demo', '--client', 'console']))).revoked !== '0', true);
+		assert.equal((await srv.get(`${B2C}/user`, mine)).status, 401);
+		assert.deepEqual(keyValues(assertOk(await ctl(['token', 'revoke', '--user', 'nobody']))), { revoked: '0' });
+		assertFails(await ctl(['token', 'revoke']), 2, /--user, --client or --family/);
+		assertFails(await ctl(['token', 'revoke', '--family', 'xyz']), 2, /--family/);
+		assertFails(await ctl(['token', 'list', '--bogus', 'x']), 2, /--bogus/);
 	});
 
 	// ---- fleet ---------------------------------------------------------------

@@ -50,15 +50,18 @@ apiSuite('oauth2', (srv, it) => {
 		await assertSchema(u.body, 'User');
 	});
 
-	it('the refresh token rotates: the old one is refused after use, the new one works', async () => {
+	it('the refresh token rotates: the new one works, and the old one is refused (its reuse ends the grant)', async () => {
 		const first = assertTokenReply(await srv.oauth(demo));
 		const second = assertTokenReply(await srv.oauth({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: 'console' }), ALL_SCOPES);
 		assert.notEqual(second.refresh_token, first.refresh_token);
 		assert.notEqual(second.access_token, first.access_token);
 		assert.equal((await srv.get(`${B2C}/user`, second.access_token)).status, 200);
+		const third = assertTokenReply(await srv.oauth({ grant_type: 'refresh_token', refresh_token: second.refresh_token, client_id: 'console' }), ALL_SCOPES);
+		assert.equal((await srv.get(`${B2C}/user`, third.access_token)).status, 200);
 		await assertOAuthError(await srv.oauth({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: 'console' }),
+			400, 'invalid_grant', /used/);
+		await assertOAuthError(await srv.oauth({ grant_type: 'refresh_token', refresh_token: third.refresh_token, client_id: 'console' }),
 			400, 'invalid_grant', /used|unknown/);
-		assertTokenReply(await srv.oauth({ grant_type: 'refresh_token', refresh_token: second.refresh_token, client_id: 'console' }), ALL_SCOPES);
 	});
 
 	it('a refresh token used by several requests at once is honoured once', async () => {
@@ -68,6 +71,9 @@ apiSuite('oauth2', (srv, it) => {
 		assert.deepEqual(rs.map((r) => r.status).sort(), [200, 400, 400, 400, 400, 400], rs.map((r) => r.text).join('\n'));
 		for (const r of rs.filter((x) => x.status === 400))
 			await assertOAuthError(r, 400, 'invalid_grant', /used|unknown/);
+		// the others were reuses: the pair the first one got is revoked with its grant
+		const won = rs.find((x) => x.status === 200).body;
+		assert.equal((await srv.get(`${B2C}/user`, won.access_token)).status, 401);
 	});
 
 	it('scope narrowing: a token gets what was asked, and a refresh can narrow it again but not widen it', async () => {
@@ -193,6 +199,30 @@ apiSuite('oauth2', (srv, it) => {
 		assert.equal((await revoke({ client_id: 'console', token: 'no-such-token' })).status, 200);
 		assert.equal((await revoke({ client_id: 'console', token: 'x'.repeat(300) })).status, 200);
 		assert.equal((await revoke({ client_id: 'console', token: 'no-such-token', token_type_hint: 'something_else' })).status, 200);
+	});
+
+	it('a refresh token used twice revokes every token of its grant (reuse detection)', async () => {
+		const refresh = (t) => srv.oauth({ grant_type: 'refresh_token', refresh_token: t, client_id: 'console' });
+		const p1 = assertTokenReply(await srv.oauth(demo));
+		const p2 = assertTokenReply(await refresh(p1.refresh_token));
+		const p3 = assertTokenReply(await refresh(p2.refresh_token));
+		const other = assertTokenReply(await srv.oauth(demo));
+		// p1's refresh token again: a stolen copy, or a replay
+		await assertOAuthError(await refresh(p1.refresh_token), 400, 'invalid_grant', /already used: every token of its grant is revoked/);
+		for (const t of [p1.access_token, p2.access_token, p3.access_token])
+			await assertXError(await srv.get(`${B2C}/user`, t), 401, { code: 40102 });
+		await assertOAuthError(await refresh(p3.refresh_token), 400, 'invalid_grant', /unknown or used/);
+		// another login of the same user is another grant: untouched
+		assert.equal((await srv.get(`${B2C}/user`, other.access_token)).status, 200);
+		assertTokenReply(await refresh(other.refresh_token));
+	});
+
+	it('revoking a refresh token revokes the access tokens of its grant (RFC 7009)', async () => {
+		const p1 = assertTokenReply(await srv.oauth(demo));
+		const p2 = assertTokenReply(await srv.oauth({ grant_type: 'refresh_token', refresh_token: p1.refresh_token, client_id: 'console' }));
+		assert.equal((await revoke({ client_id: 'console', token: p2.refresh_token })).status, 200);
+		for (const t of [p1.access_token, p2.access_token])
+			await assertXError(await srv.get(`${B2C}/user`, t), 401, { code: 40102 });
 	});
 
 	it('revocation: the client authenticates, the token must be its own, and nothing is revoked otherwise', async () => {
