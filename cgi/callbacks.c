@@ -348,6 +348,18 @@ static int post_callback(struct cv_req *r)
 }
 
 /* PUT: the whole subscription replaced; id, status, secret and created kept. */
+static bool of_callback(const struct cv_monitor *m, void *arg)
+{
+	return !strcmp(m->cbid, arg);
+}
+
+static int count_only(const struct cv_monitor *m, void *arg)
+{
+	(void)m;
+	(void)arg;
+	return 0;
+}
+
 static int put_callback(struct cv_req *r)
 {
 	struct cv_callback cb, now;
@@ -359,6 +371,18 @@ static int put_callback(struct cv_req *r)
 	st = read_subscribe(r, &now);
 	if (st)
 		return st;
+	if (!now.target[0] && cb.target[0]) {
+		/* a poll callback serves remote actions only: not while monitors send to it */
+		size_t n = 0;
+		enum cv_err e = cv_monitors_of(r->store, NULL, cb.owner, of_callback, 0, 0, &n, count_only, cb.id);
+
+		if (e)
+			return cv_fail_store(r, e, "monitors");
+		if (n)
+			return cv_fail(r, 409, CV_C_CONFLICT,
+				       "this callback has %zu monitor%s: delete %s before making it a poll callback", n,
+				       n == 1 ? "" : "s", n == 1 ? "it" : "them");
+	}
 	now.updated = r->now;
 	st = store(r, &now, 0);
 	if (st)

@@ -304,13 +304,14 @@ static int post_revoke(struct cv_req *r)
 	}
 	e = cv_token_lookup(r->store, NULL, v[TOKEN], &t, r->now);
 	if (!e && strcmp(t.client, c.id))
-		return oauth_fail(r, 400, CV_C_BAD_CLIENT, "unauthorized_client", "the token belongs to another client");
+		return oauth_fail(r, 400, CV_C_BAD_GRANT, "unauthorized_client", "the token belongs to another client");
 	if (!e) {
 		e = cv_store_txn(r->store, 0, revoke_txn, (void *)v[TOKEN]);
 		if (e && e != CV_ENOTFOUND)
 			return cv_fail_store(r, e, "tokens");
-		cv_audit(r, "token-revoked", "login", t.user, "client", c.id, "kind",
-			 t.kind == CV_TOKEN_ACCESS ? "access" : "refresh", NULL);
+		if (!e)
+			cv_audit(r, "token-revoked", "login", t.user, "client", c.id, "kind",
+				 t.kind == CV_TOKEN_ACCESS ? "access" : "refresh", NULL);
 	} else if (e != CV_ENOTFOUND && e != CV_EAUTH) {
 		return cv_fail_store(r, e, "token");
 	}

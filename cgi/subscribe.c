@@ -255,7 +255,7 @@ static int read_callback(struct cv_req *r, json_object *o, const char *pre, stru
 	int st;
 
 	if (!json_object_is_type(o, json_type_object))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: an object holding a webhook", pre);
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: an object holding a webhook (or a poll)", pre);
 	other = cv_sub_unknown(o, kinds);
 	if (other)
 		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.%.40s: unknown field", pre, other);
@@ -303,7 +303,7 @@ int cv_sub_callback(struct cv_req *r, json_object *o, const char *pre, struct cv
 	json_object *x;
 
 	if (!json_object_object_get_ex(o, "callback", &x))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: required, an object holding a webhook", pre);
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: required, an object holding a webhook (or a poll)", pre);
 	return read_callback(r, x, pre, cb);
 }
 

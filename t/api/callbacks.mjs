@@ -81,6 +81,17 @@ apiSuite('callbacks', (srv, it) => {
 		assert.equal(p.status, 202, p.text);
 		assert.deepEqual((await srv.get(`${CBS}/${r.body.callbackId}`, tok)).body.subscribe.callback, { webhook: { ...webhook(), attributes: [] } });
 		await assertXError(await req('PUT', `${CBS}/${r.body.callbackId}`, { callback: { poll: { name: 'x' } } }), 400, { message: /remote actions only/ });
+		// not while a monitor sends to it
+		const mons = `${B2C}/user/vehicles/${srv.vehicles[0].id}/callbacks/${r.body.callbackId}/monitors`;
+		assert.equal((await req('PUT', `${CBS}/${r.body.callbackId}`, { callback: { webhook: webhook() } })).status, 202);
+		const m = await req('POST', mons, { label: 'z', triggerParam: { boolExp: 'z',
+			triggers: [{ name: 'z', zone: { transition: 'Out', place: { radius: 1, center: { latitude: 48.8, longitude: 2.3 } } } }] } });
+		assert.equal(m.status, 202, m.text);
+		await assertXError(await req('PUT', `${CBS}/${r.body.callbackId}`, { type: ['Remote'], callback: { poll: { name: 'x' } } }), 409,
+			{ message: /has 1 monitor: delete it before making it a poll callback/ });
+		assert.ok((await srv.get(`${CBS}/${r.body.callbackId}`, tok)).body.subscribe.callback.webhook, 'unchanged');
+		assert.equal((await req('DELETE', `${mons}/${m.body.monitorId}`)).status, 204);
+		assert.equal((await req('PUT', `${CBS}/${r.body.callbackId}`, { type: ['Remote'], callback: { poll: { name: 'x' } } })).status, 202);
 		assert.equal((await req('DELETE', `${CBS}/${r.body.callbackId}`)).status, 204);
 	});
 

@@ -114,14 +114,31 @@ export async function logout() {
 }
 
 let refreshing = null;
-async function refresh(s) {
+/*
+ * A new token pair for the session whose access token `sent` was refused
+ * or is about to expire. One refresh at a time; and when the stored
+ * session already holds another access token (another call of this tab
+ * refreshed it), that one is used: a refresh token is never sent twice,
+ * since the server takes a second use for a stolen copy and ends the grant.
+ */
+async function refresh(sent) {
+	const cur = session();
+	if (!cur)
+		throw endSession();
+	if (cur.access !== sent)
+		return cur;
 	if (!refreshing) {
 		refreshing = (async () => {
 			try {
-				const t = await tokenCall('/oauth2/token', { grant_type: 'refresh_token', refresh_token: s.refresh });
-				const next = pair(t, s.login);
+				const t = await tokenCall('/oauth2/token', { grant_type: 'refresh_token', refresh_token: cur.refresh });
+				const next = pair(t, cur.login);
 				save(next);
 				return next;
+			} catch (e) {
+				/* refused (used, revoked, expired): the session is over; anything else (the network, a 503) is said */
+				if (e instanceof ApiError && (e.status === 400 || e.status === 401))
+					throw endSession();
+				throw e;
 			} finally {
 				refreshing = null;
 			}
@@ -148,13 +165,8 @@ export async function call(method, path, { body, etag } = {}) {
 		let s = session();
 		if (!s)
 			throw endSession();
-		if (s.kind === 'user' && s.expires - Date.now() < REFRESH_MARGIN_MS) {
-			try {
-				s = await refresh(s);
-			} catch {
-				throw endSession();
-			}
-		}
+		if (s.kind === 'user' && s.expires - Date.now() < REFRESH_MARGIN_MS)
+			s = await refresh(s.access);
 		const headers = { Authorization: s.kind === 'user' ? `Bearer ${s.access}` : s.basic };
 		if (body !== undefined)
 			headers['Content-Type'] = 'application/json';
@@ -167,12 +179,8 @@ export async function call(method, path, { body, etag } = {}) {
 		if (res.status === 304)
 			return { notModified: true };
 		if (res.status === 401 && attempt === 0 && s.kind === 'user') {
-			try {
-				await refresh(s);
-				continue;
-			} catch {
-				throw endSession();
-			}
+			await refresh(s.access);
+			continue;
 		}
 		if (res.status === 401)
 			throw endSession();

@@ -135,12 +135,18 @@ async function route() {
 	}
 	view.innerHTML = '<p class="muted" aria-live="polite">Loading…</p>';
 	warmUp();
+	/*
+	 * Each page draws into its own box: a page still waiting for an answer
+	 * when the person moves on writes into a box no longer shown, never
+	 * into the next page (pages look their elements up in their box).
+	 */
+	const box = document.createElement('div');
 	try {
 		const mod = await PAGES[page]();
 		if (mine !== generation)
 			return;
-		view.innerHTML = '';
-		const cleanup = await mod.render(view, args, { query, session: s, say, showError, current: () => mine === generation });
+		view.replaceChildren(box);
+		const cleanup = await mod.render(box, args, { query, session: s, say, showError, current: () => mine === generation });
 		if (mine === generation)
 			stop = typeof cleanup === 'function' ? cleanup : null;
 		else if (typeof cleanup === 'function')
@@ -148,8 +154,8 @@ async function route() {
 	} catch (e) {
 		if (mine !== generation)
 			return;
-		view.innerHTML = '';
-		showError(view, e);
+		view.replaceChildren(box);
+		showError(box, e);
 	}
 	const h1 = view.querySelector('h1');
 	if (h1) {
@@ -170,4 +176,5 @@ api.setHooks({
 	},
 });
 window.addEventListener('hashchange', route);
+document.getElementById('skip').onclick = () => view.focus();
 route();

@@ -6,6 +6,8 @@
 // shows positions and tracks on its plain background. If Leaflet itself
 // cannot be loaded, a map says so in words and the pages keep working.
 
+import { esc } from './fmt.js';
+
 let leaflet = null;
 let config = null;
 
@@ -69,8 +71,9 @@ export async function makeMap(el, { label = 'Map' } = {}) {
 		/* a vehicle at [lon, lat], labelled; onClick(vehicle) */
 		vehicle(coords, text, { cls = '', title = text } = {}) {
 			const m = L.circleMarker(ll(coords), { radius: 9, weight: 2, color: '#0b3d91', fillColor: '#3b82f6', fillOpacity: 0.9, className: `cv-marker cv-vehicle ${cls}` });
-			m.bindTooltip(text, { permanent: true, direction: 'right', offset: [10, 0], className: 'cv-label' });
-			m.bindPopup(title);
+			/* Leaflet puts these strings into innerHTML: escaped */
+			m.bindTooltip(esc(text), { permanent: true, direction: 'right', offset: [10, 0], className: 'cv-label' });
+			m.bindPopup(esc(title));
 			m.addTo(layer);
 			return m;
 		},
@@ -84,7 +87,7 @@ export async function makeMap(el, { label = 'Map' } = {}) {
 		point(coords, text, { cls = '', color = '#15803d' } = {}) {
 			const m = L.circleMarker(ll(coords), { radius: 7, weight: 2, color: '#111', fillColor: color, fillOpacity: 1, className: `cv-marker ${cls}` });
 			if (text)
-				m.bindTooltip(text, { direction: 'top' });
+				m.bindTooltip(esc(text), { direction: 'top' });
 			m.addTo(layer);
 			return m;
 		},

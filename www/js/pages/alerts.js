@@ -41,18 +41,18 @@ function collisionTable(list, names) {
 }
 
 export async function render(view, args, ctx) {
-	const vid = args[0];
+	const vid = args[0] ? encodeURIComponent(args[0]) : '';
 	const vehicles = api.items(await api.get(`${api.B2C}/user/vehicles?pageSize=60`));
 	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
 	view.innerHTML = html`<h1>Alerts</h1>
 <div class="filters"><div><label for="vehicle">Vehicle</label><select id="vehicle"><option value="">All vehicles</option>
 ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selected' : '')}>${names.get(v.id)}</option>`)}</select></div></div>
 <div id="alerts-map"></div><div id="alerts-body"></div>`.raw;
-	document.getElementById('vehicle').onchange = (ev) => {
+	view.querySelector('#vehicle').onchange = (ev) => {
 		location.hash = ev.target.value ? `#/alerts/${ev.target.value}` : '#/alerts';
 	};
-	const mapping = makeMap(document.getElementById('alerts-map'), { label: 'Where the alerts happened' });
-	const body = document.getElementById('alerts-body');
+	const mapping = makeMap(view.querySelector('#alerts-map'), { label: 'Where the alerts happened' });
+	const body = view.querySelector('#alerts-body');
 	let alerts = [], collisions = [], pager = '';
 	if (vid) {
 		const at = ctx.query.get('at');
@@ -94,7 +94,7 @@ ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selecte
 		const b = ev.target.closest('button.show');
 		if (b && map.map) {
 			map.map.setView([Number(b.dataset.lat), Number(b.dataset.lon)], 16);
-			document.getElementById('alerts-map').scrollIntoView({ behavior: 'smooth', block: 'center' });
+			view.querySelector('#alerts-map').scrollIntoView({ behavior: 'smooth', block: 'center' });
 		}
 	};
 }

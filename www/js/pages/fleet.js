@@ -39,7 +39,7 @@ function card(v, st, alerts) {
     <dt>Odometer</dt><dd>${st.odometer ? html`${num(st.odometer.mileage)} km ${ageSpan(st.odometer.createdAt)}` : '–'}</dd>
     <dt>Doors</dt><dd class="locks">${locked ? html`${locked.map(words).join(', ')} ${ageSpan(st.doorsState.createdAt)}` : '–'}</dd>
     <dt>Moving</dt><dd>${st.kinetic ? html`${st.kinetic.moving ? `yes, ${num(st.kinetic.speed)} km/h` : 'no'} ${ageSpan(st.kinetic.createdAt)}` : '–'}</dd>
-    <dt>Position</dt><dd>${pos ? ageSpan(pos.properties && (pos.properties.updatedAt || pos.properties.createdAt)) : 'unknown'}</dd>
+    <dt>Position</dt><dd>${pos ? ageSpan(pos.properties && pos.properties.createdAt) : 'unknown'}</dd>
     <dt>Alerts</dt><dd class="active-alerts">${alerts === null ? 'unknown' : active.length ? raw(active.map((a) => html`<span class="sev-${a.severity}">${words(a.type)}</span>`.raw).join(', ')) : 'none active'}</dd>
   </dl>`}
   <div class="actions">
@@ -55,18 +55,18 @@ export async function render(view, args, ctx) {
 	const [cfg, page] = await Promise.all([consoleConfig(), api.get(`${api.B2C}/user/vehicles?pageSize=60`)]);
 	/* the map loads while the vehicles are read; the cards do not wait for it */
 	let map = null;
-	const mapReady = makeMap(document.getElementById('fleet-map'), { label: 'Where the vehicles are' }).then((m) => {
+	const mapReady = makeMap(view.querySelector('#fleet-map'), { label: 'Where the vehicles are' }).then((m) => {
 		map = m;
 		drawMap();
 	});
 	const vehicles = api.items(page);
-	const note = document.getElementById('fleet-note');
+	const note = view.querySelector('#fleet-note');
 	if (page.total > vehicles.length)
 		note.textContent = `The first ${vehicles.length} of ${page.total} vehicles.`;
 	if (!vehicles.length)
 		note.textContent = 'No vehicle in this account yet.';
 	const state = new Map(vehicles.map((v) => [v.id, { v, st: null, etag: null, alerts: null, error: null }]));
-	const cards = document.getElementById('cards');
+	const cards = view.querySelector('#cards');
 	let polls = 0;
 	let stopped = false;
 	let first = true;

@@ -46,7 +46,7 @@ ${alerts.length ? html`<div class="table-wrap"><table class="fleet-alerts"><capt
 <thead><tr><th scope="col">Vehicle</th><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Since</th><th scope="col">State</th></tr></thead>
 <tbody>${alerts.map((a) => html`<tr><td>${names.get((a._links && a._links.vehicle && a._links.vehicle.href.split('/').pop()) || '') || ''}</td>
 <td><span class="sev-${a.severity}">${words(a.severity)}</span></td><td>${words(a.type)}</td><td>${when(a.startedAt)}</td><td>${a.active ? 'active' : `ended ${when(a.endAt)}`}</td></tr>`)}</tbody></table></div>` : raw('<p class="muted">No alert.</p>')}`.raw;
-	const map = await makeMap(document.getElementById('fleet-map'), { label: 'Where the fleet\'s vehicles are' });
+	const map = await makeMap(view.querySelector('#fleet-map'), { label: 'Where the fleet\'s vehicles are' });
 	for (const st of statuses) {
 		const p = st.lastPosition;
 		const vid = st._links && st._links.vehicle ? st._links.vehicle.href.split('/').pop() : null;

@@ -59,12 +59,12 @@ export async function render(view, args, ctx) {
   <div class="actions"><button type="submit">Create the monitor</button></div>
   <div id="mon-form-msg" aria-live="polite"></div>
 </form>`.raw;
-	const mapping = makeMap(document.getElementById('mon-map'), { label: 'The monitors\' zones' });
-	const list = document.getElementById('mon-list');
-	const form = document.getElementById('mon-form');
+	const mapping = makeMap(view.querySelector('#mon-map'), { label: 'The monitors\' zones' });
+	const list = view.querySelector('#mon-list');
+	const form = view.querySelector('#mon-form');
 	const cbSelect = form.callback;
 	cbSelect.onchange = () => {
-		document.getElementById('mon-new-webhook').hidden = cbSelect.value !== '';
+		view.querySelector('#mon-new-webhook').hidden = cbSelect.value !== '';
 	};
 	if (!callbacks.length)
 		cbSelect.value = '';
@@ -132,7 +132,7 @@ export async function render(view, args, ctx) {
 		if (form.lat.value && form.lon.value && Number.isFinite(lat) && Number.isFinite(lon) && r > 0)
 			draft = map.circle([lon, lat], r * 1000, { cls: 'cv-zone cv-draft', color: '#0b3d91' });
 	}
-	document.getElementById('mon-draw').onclick = () => {
+	view.querySelector('#mon-draw').onclick = () => {
 		drawing = 1;
 		ctx.say('Click the map at the centre of the zone.');
 	};
@@ -155,7 +155,7 @@ export async function render(view, args, ctx) {
 
 	form.onsubmit = async (ev) => {
 		ev.preventDefault();
-		const msg = document.getElementById('mon-form-msg');
+		const msg = view.querySelector('#mon-form-msg');
 		msg.innerHTML = '';
 		const lat = Number(form.lat.value), lon = Number(form.lon.value), radius = Number(form.radius.value);
 		if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180 || !Number.isInteger(radius) || radius < 1) {
@@ -167,7 +167,12 @@ export async function render(view, args, ctx) {
 			if (!cbid) {
 				const ref = await api.post(`${api.B2C}/user/callbacks`, { label: form.whname.value, type: ['Monitor'], callback: { webhook: { name: form.whname.value, target: form.whtarget.value } } });
 				cbid = ref.callbackId;
-				callbacks.push(await api.get(`${api.B2C}/user/callbacks/${cbid}`));
+				const made = await api.get(`${api.B2C}/user/callbacks/${cbid}`);
+				callbacks.push(made);
+				/* offered from now on, and picked */
+				cbSelect.insertAdjacentHTML('afterbegin', html`<option value="${cbid}">${form.whname.value} (${form.whtarget.value})</option>`.raw);
+				cbSelect.value = cbid;
+				view.querySelector('#mon-new-webhook').hidden = true;
 			}
 			await api.post(`${api.B2C}/user/vehicles/${form.vehicle.value}/callbacks/${cbid}/monitors`, {
 				label: form.label.value,

@@ -75,7 +75,7 @@ function progress(seen, a) {
 }
 
 export async function render(view, args, ctx) {
-	const vid = args[0];
+	const vid = encodeURIComponent(args[0] || '');
 	if (!vid) {
 		location.replace('#/fleet');
 		return;
@@ -102,14 +102,18 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	let stopped = false;
 	const timers = new Set();
 	const wait = (ms) => new Promise((res) => { const t = setTimeout(() => { timers.delete(t); res(); }, ms); timers.add(t); });
-	const resume = document.getElementById('resume');
+	const resume = view.querySelector('#resume');
 	if (resume)
 		resume.onclick = async () => {
-			await api.put(`${api.B2C}/user/callbacks/${cb.id}/status`, { status: 'Running' });
-			document.getElementById('paused').remove();
+			try {
+				await api.put(`${api.B2C}/user/callbacks/${cb.id}/status`, { status: 'Running' });
+				view.querySelector('#paused').remove();
+			} catch (e) {
+				ctx.showError(view.querySelector('#paused'), e);
+			}
 		};
 
-	const now = document.getElementById('remote-now');
+	const now = view.querySelector('#remote-now');
 	async function follow(text, body) {
 		const box = document.createElement('div');
 		box.className = 'card remote-action';
@@ -150,7 +154,7 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 		}
 	}
 
-	document.getElementById('remote-buttons').onclick = (ev) => {
+	view.querySelector('#remote-buttons').onclick = (ev) => {
 		const b = ev.target.closest('button[data-action]');
 		if (!b)
 			return;
@@ -158,8 +162,8 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 		follow(a.text, a.body);
 	};
 
-	const navForm = document.getElementById('nav-form');
-	const map = await makeMap(document.getElementById('nav-map'), { label: 'Pick a destination' });
+	const navForm = view.querySelector('#nav-form');
+	const map = await makeMap(view.querySelector('#nav-map'), { label: 'Pick a destination' });
 	try {
 		const st = await api.get(`${api.B2C}/user/vehicles/${vid}/lastPosition`);
 		if (st.geometry) {
@@ -189,7 +193,7 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	};
 
 	/* the latest actions: the last page of the list (it is in the order posted) */
-	const hist = document.getElementById('remote-history');
+	const hist = view.querySelector('#remote-history');
 	try {
 		let page = await api.get(`${base}?pageSize=10`);
 		const last = api.link(page, 'last');

@@ -23,7 +23,7 @@ async function all(path) {
 }
 
 export async function render(view, args, ctx) {
-	const [vid, tid] = args;
+	const [vid, tid] = args.map((a) => encodeURIComponent(a));
 	const base = `${api.B2C}/user/vehicles/${vid}/trips/${tid}`;
 	/* everything at once; each part is drawn when it has arrived */
 	const early = (p) => {
@@ -44,7 +44,7 @@ export async function render(view, args, ctx) {
   <div>Distance<b>${num(trip.distance)} km</b></div>
   <div>Average speed<b>${trip.kinetic ? `${num(trip.kinetic.avgSpeed)} km/h` : '–'}</b></div>
   <div>Top speed<b>${trip.kinetic ? `${num(trip.kinetic.maxSpeed)} km/h` : '–'}</b></div>
-  ${(trip.energyConsumptions || []).map((c) => html`<div>${words(c.type)} used<b>${num(c.consumption, 1)} ${c.type === 'Electric' ? 'kWh' : 'l'}</b></div>`)}
+  ${(trip.energyConsumptions || []).map((c) => html`<div>${c.type === 'Electric' ? 'Battery' : 'Fuel'} used<b>${num(c.consumption, 1)} % of the ${c.type === 'Electric' ? 'battery' : 'tank'}</b></div>`)}
   ${trip.startMileage != null ? html`<div>Odometer at start<b>${num(trip.startMileage)} km</b></div>` : ''}
 </div>
 <div id="trip-map"></div>
@@ -57,7 +57,7 @@ export async function render(view, args, ctx) {
 <h2>Alerts during the trip</h2>
 <div id="trip-alerts"></div>`.raw;
 	const [map, positions] = await Promise.all([
-		makeMap(document.getElementById('trip-map'), { label: 'The trip\'s track' }),
+		makeMap(view.querySelector('#trip-map'), { label: 'The trip\'s track' }),
 		positionsP,
 	]);
 	if (positions.length) {
@@ -67,13 +67,13 @@ export async function render(view, args, ctx) {
 			map.point(positions[positions.length - 1].geometry.coordinates, `Stop, ${when(trip.stoppedAt)}`, { cls: 'cv-stop', color: '#dc2626' });
 		map.fit(16);
 	} else {
-		document.getElementById('trip-map').insertAdjacentHTML('afterend', '<p class="muted">No positions for this trip.</p>');
+		view.querySelector('#trip-map').insertAdjacentHTML('afterend', '<p class="muted">No positions for this trip.</p>');
 	}
 	const name = `trip-${(trip.startedAt || tid).replace(/[:.]/g, '-')}`;
-	document.getElementById('export-gpx').onclick = () => download(`${name}.gpx`, 'application/gpx+xml', gpx(trip, positions, name));
-	document.getElementById('export-geojson').onclick = () => download(`${name}.geojson`, 'application/geo+json', geojson(trip, positions, name));
+	view.querySelector('#export-gpx').onclick = () => download(`${name}.gpx`, 'application/gpx+xml', gpx(trip, positions, name));
+	view.querySelector('#export-geojson').onclick = () => download(`${name}.geojson`, 'application/geo+json', geojson(trip, positions, name));
 
-	const charts = document.getElementById('charts');
+	const charts = view.querySelector('#charts');
 	try {
 		const samples = await samplesP;
 		const speed = [], energy = new Map();
@@ -97,7 +97,7 @@ export async function render(view, args, ctx) {
 		charts.innerHTML = '';
 		ctx.showError(charts, e);
 	}
-	const alertsEl = document.getElementById('trip-alerts');
+	const alertsEl = view.querySelector('#trip-alerts');
 	try {
 		const alerts = api.items(await alertsP);
 		alertsEl.innerHTML = alerts.length ? html`<ul>${alerts.map((a) => html`<li><span class="sev-${a.severity}">${words(a.type)}</span>, ${when(a.startedAt)}</li>`)}</ul>`.raw : '<p class="muted">None.</p>';

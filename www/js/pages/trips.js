@@ -18,7 +18,7 @@ export async function vehiclePicker(el, current, hrefOf) {
 }
 
 export async function render(view, args, ctx) {
-	let vid = args[0];
+	const vid = args[0] ? encodeURIComponent(args[0]) : '';
 	const q = ctx.query;
 	view.innerHTML = `<h1>Trips</h1>
 <form class="filters" id="trip-filter">
@@ -28,7 +28,7 @@ export async function render(view, args, ctx) {
   <button type="submit">Show</button>
 </form>
 <div id="trips-list" aria-live="polite"></div>`;
-	const vehicles = await vehiclePicker(document.getElementById('picker'), vid, (id) => `#/trips/${id}`);
+	const vehicles = await vehiclePicker(view.querySelector('#picker'), vid, (id) => `#/trips/${id}`);
 	if (!vid) {
 		if (!vehicles.length) {
 			view.querySelector('#trips-list').textContent = 'No vehicle in this account yet.';
@@ -37,7 +37,7 @@ export async function render(view, args, ctx) {
 		location.replace(`#/trips/${vehicles[0].id}`);
 		return;
 	}
-	const form = document.getElementById('trip-filter');
+	const form = view.querySelector('#trip-filter');
 	form.from.value = q.get('from') || '';
 	form.to.value = q.get('to') || '';
 	form.onsubmit = (ev) => {
@@ -62,7 +62,7 @@ export async function render(view, args, ctx) {
 	}
 	const page = await api.get(path);
 	const trips = api.items(page);
-	const list = document.getElementById('trips-list');
+	const list = view.querySelector('#trips-list');
 	if (!trips.length) {
 		list.innerHTML = '<p>No trip in this period.</p>';
 		return;
@@ -78,12 +78,12 @@ export async function render(view, args, ctx) {
 	list.innerHTML = html`
 <div class="table-wrap"><table>
   <caption class="muted">Page ${page.currentPage} of ${page.totalPage}: ${page.total} trips</caption>
-  <thead><tr><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Distance</th><th scope="col">Average speed</th><th scope="col">Consumption</th></tr></thead>
+  <thead><tr><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Distance</th><th scope="col">Average speed</th><th scope="col">Energy used</th></tr></thead>
   <tbody>${trips.map((t) => html`<tr class="trip-row">
     <td><a href="#/trip/${vid}/${t.id}">${when(t.startedAt)}</a>${t.done === false ? raw(' <span class="pill">under way</span>') : ''}</td>
     <td>${duration(t.duration)}</td><td>${num(t.distance)} km</td>
     <td>${t.kinetic ? `${num(t.kinetic.avgSpeed)} km/h` : '–'}</td>
-    <td>${(t.energyConsumptions || []).map((c) => `${num(c.consumption, 1)} ${c.type === 'Electric' ? 'kWh' : 'l'}`).join(', ')}</td>
+    <td>${(t.energyConsumptions || []).map((c) => `${num(c.consumption, 1)} % of the ${c.type === 'Electric' ? 'battery' : 'tank'}`).join(', ')}</td>
   </tr>`)}</tbody>
 </table></div>
 <div class="pager">${raw(nav('first', 'First'))}${raw(nav('prev', 'Previous'))}${raw(nav('next', 'Next'))}</div>`.raw;
