@@ -141,6 +141,31 @@ size_t cv_str_put(char *dst, size_t size, size_t at, const char *s)
 	return at + n;
 }
 
+/* the public base URL (CVAPI_BASE_URL), or empty: links follow the request */
+static char fixed_base[CV_HOST_MAX + 16];
+
+bool cv_base_url_set(const char *url)
+{
+	const char *host = !strncmp(url, "https://", 8) ? url + 8 : !strncmp(url, "http://", 7) ? url + 7 : NULL;
+	char h[CV_HOST_MAX + 1];
+	size_t n;
+
+	if (!host)
+		return false;
+	n = strlen(host);
+	if (n && host[n - 1] == '/')
+		n--;
+	if (!n || n > CV_HOST_MAX || (size_t)(host - url) + n >= sizeof(fixed_base))
+		return false;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (!host_ok(h))
+		return false;
+	memcpy(fixed_base, url, (size_t)(host - url));
+	memcpy(fixed_base + (host - url), h, n + 1);
+	return true;
+}
+
 void cv_set_base(struct cv_req *r)
 {
 	/* the environment does not change while the process runs: read it once */
@@ -151,6 +176,11 @@ void cv_set_base(struct cv_req *r)
 	const char *scheme = https && (!strcmp(https, "on") || !strcmp(https, "1")) ? "https" : "http";
 	size_t n;
 
+	if (fixed_base[0]) {
+		/* a host set it: another Host is answered, never echoed */
+		cv_strlcpy(r->base, fixed_base, sizeof(r->base));
+		return;
+	}
 	if (trust_proxy < 0) {
 		const char *trust = getenv("CVAPI_TRUST_PROXY");
 

@@ -23,8 +23,17 @@ extern bool cv_req_panicked;
 
 /* Split and decode the raw path, match pattern; captures to r->seg. 1 match, 0 no match, -1 malformed. */
 int cv_route_match(struct cv_req *r, const char *pattern);
-/* r->base, from the request's host (or the forwarded one when CVAPI_TRUST_PROXY=1). */
+/*
+ * r->base: the public base URL when one is set (cv_base_url_set), else
+ * from the request's host (or the forwarded one when CVAPI_TRUST_PROXY=1).
+ */
 void cv_set_base(struct cv_req *r);
+/*
+ * Set the public base URL every link is built on, whatever Host a request
+ * names: "http://" or "https://", a host and an optional port, no path (one
+ * trailing slash is dropped). false, and nothing set, for anything else.
+ */
+bool cv_base_url_set(const char *url);
 int cv_query_parse(struct cv_req *r);
 /*
  * Split p[0..len) (name=value&..., www-form-urlencoded; empty items

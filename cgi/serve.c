@@ -417,6 +417,13 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	 * answer) has its own deadline, `client` seconds, which ends the
 	 * request, never the process.
 	 */
+	{
+		const char *base = getenv("CVAPI_BASE_URL");
+
+		if (base && *base && !cv_base_url_set(base))
+			fprintf(stderr, "%s: CVAPI_BASE_URL=\"%.80s\" is not http(s)://host[:port] with no path: "
+				"links follow each request's Host\n", prog, base);
+	}
 	watchdog = (unsigned)env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
 	client = (unsigned)env_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
 	cv_rc_setup((size_t)env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
