@@ -1,7 +1,9 @@
 #!/bin/sh
 # build.sh - build cvapi's libFuzzer harnesses (not part of make check).
 #
-#   t/fuzz/build.sh [srcdir [outdir]]      or, in a configured build tree: make fuzz
+#   t/fuzz/build.sh [srcdir [outdir [builddir]]]   or, in a configured build tree: make fuzz
+#
+# builddir holds config.h (default: srcdir, an in-tree build).
 #
 # Each harness is compiled with clang -fsanitize=fuzzer,address,undefined
 # straight from the sources it exercises (core/ and db/rec.c), so the
@@ -14,6 +16,7 @@ set -eu
 
 srcdir=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 outdir=${2:-$srcdir/t/fuzz}
+builddir=${3:-$srcdir}
 CC=${CC:-clang}
 mkdir -p "$outdir"
 
@@ -21,13 +24,17 @@ jsonc_cflags=$(pkg-config --cflags json-c)
 jsonc_libs=$(pkg-config --libs json-c)
 flags="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
-	-I$srcdir/core -I$srcdir/db $jsonc_cflags"
+	-I$builddir -I$srcdir/core -I$srcdir/db $jsonc_cflags"
 core="$srcdir/core/cv.c $srcdir/core/buf.c $srcdir/core/jw.c $srcdir/core/cvtime.c
 	$srcdir/core/ids.c $srcdir/core/vdata.c $srcdir/core/enums.c $srcdir/core/pack.c"
 
-for h in sample time b64; do
+for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies}; do
 	extra=
-	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/tblock.c"
+	# db/rec.c packs monitors and remote actions too
+	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/tblock.c $srcdir/core/boolexp.c $srcdir/core/monitor.c
+		$srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"
+	[ "$h" = boolexp ] && extra="$srcdir/core/boolexp.c"
+	[ "$h" = bodies ] && extra="$srcdir/core/boolexp.c $srcdir/core/monitor.c $srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"
 	echo "  FUZZ     $outdir/fuzz-$h"
 	# shellcheck disable=SC2086
 	$CC $flags -o "$outdir/fuzz-$h" "$srcdir/t/fuzz/fuzz-$h.c" $core $extra $jsonc_libs -lm
