@@ -142,7 +142,8 @@ enum cv_err cv_token_revoke(struct cv_store *st, DB_TXN *txn, const char *token)
  * Spend refresh token `token` for a refresh grant at now, under txn (which
  * must commit whatever the outcome): its record into *t. Unused, it is
  * marked used. Used already, it is a reuse: *reused is set and every token
- * of its family is revoked. CV_ENOTFOUND if unknown (or not a refresh
+ * of its family is revoked. One made before families is deleted, and
+ * t->family gets a new family for the grant's next tokens. CV_ENOTFOUND if unknown (or not a refresh
  * token), CV_EAUTH if expired.
  */
 enum cv_err cv_token_spend(struct cv_store *st, DB_TXN *txn, const char *token, int64_t now, struct cv_token *t,

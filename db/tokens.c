@@ -119,9 +119,11 @@ enum cv_err cv_token_spend(struct cv_store *st, DB_TXN *txn, const char *token, 
 		*reused = true;
 		return cv_token_revoke_matching(st, txn, same_family, t->family, &n);
 	}
-	if (!has_family(t))
-		/* made before families: spent as before, deleted */
+	if (!has_family(t)) {
+		/* made before families: spent as before (deleted), and the grant gets a family from here on */
+		cv_token_family_new(t->family);
 		return cv_store_del(st, CV_DB_TOKENS, txn, h, sizeof(h));
+	}
 	t->used = 1;
 	e = cv_token_encode(t, &b);
 	if (!e)
@@ -147,7 +149,8 @@ enum cv_err cv_token_revoke_matching(struct cv_store *st, DB_TXN *txn,
 		return cv_store_err(ret);
 	memset(&k, 0, sizeof(k));
 	memset(&d, 0, sizeof(d));
-	while (!(ret = c->get(c, &k, &d, DB_NEXT))) {
+	/* write locks from the start: two scans never wait on each other's read locks to delete */
+	while (!(ret = c->get(c, &k, &d, DB_NEXT | DB_RMW))) {
 		if (cv_token_decode(d.data, d.size, &t) != CV_OK || !match(&t, arg))
 			continue;
 		ret = c->del(c, 0);

@@ -276,6 +276,29 @@ static void test_tokens(void)
 	cv_store_abort(txn);
 }
 
+/* A refresh token made before families (none): spent, it is deleted and its grant gets a family. */
+static void test_token_no_family(void)
+{
+	static const unsigned char none[CV_TOKEN_FAMILY];
+	DB_TXN *txn = begin();
+	struct cv_token t, g;
+	char tok[CV_TOKEN_STRLEN];
+	bool reused = true;
+
+	memset(&t, 0, sizeof(t));
+	t.kind = CV_TOKEN_REFRESH;
+	t.issued = T0;
+	t.expires = T0 + 86400000;
+	cv_strlcpy(t.user, "alice", sizeof(t.user));
+	cv_strlcpy(t.client, "console", sizeof(t.client));
+	is_int(cv_token_issue(&st, txn, &t, tok), CV_OK, "a refresh token with no family");
+	is_int(cv_token_spend(&st, txn, tok, T0 + 1000, &g, &reused), CV_OK, "spent");
+	commit(txn, "spend");
+	ok(!reused, "not a reuse");
+	ok(memcmp(g.family, none, CV_TOKEN_FAMILY) != 0, "the grant gets a family for its next tokens");
+	is_int(cv_token_lookup(&st, NULL, tok, &g, T0 + 2000), CV_ENOTFOUND, "the spent token is gone");
+}
+
 static void test_msgids(void)
 {
 	DB_TXN *txn = begin();
@@ -813,6 +836,7 @@ int main(void)
 	test_users();
 	test_vehicles();
 	test_tokens();
+	test_token_no_family();
 	test_msgids();
 	test_history();
 	test_blocks();

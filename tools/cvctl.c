@@ -691,8 +691,12 @@ static int cmd_token_select(struct cv_store *st, int argc, char **argv)
 	f.client = opt(&o, "--client");
 	fam = opt(&o, "--family");
 	if (fam) {
+		static const unsigned char none[CV_TOKEN_FAMILY];
+
 		if (strlen(fam) != 2 * CV_TOKEN_FAMILY || cv_unhex(fam, f.family, CV_TOKEN_FAMILY))
 			return usage_error("--family takes the 32 hex digits token list shows");
+		if (!memcmp(f.family, none, CV_TOKEN_FAMILY))
+			return usage_error("--family 000...0 names no grant (tokens made before families): use --user or --client");
 		f.has_family = true;
 	}
 	if (revoke && !f.user && !f.client && !f.has_family)

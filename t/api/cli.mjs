@@ -313,6 +313,7 @@ apiSuite('cli', (srv, it) => {
 		assert.deepEqual(keyValues(assertOk(await ctl(['token', 'revoke', '--user', 'nobody']))), { revoked: '0' });
 		assertFails(await ctl(['token', 'revoke']), 2, /--user, --client or --family/);
 		assertFails(await ctl(['token', 'revoke', '--family', 'xyz']), 2, /--family/);
+		assertFails(await ctl(['token', 'revoke', '--family', '0'.repeat(32)]), 2, /names no grant/);
 		assertFails(await ctl(['token', 'list', '--bogus', 'x']), 2, /--bogus/);
 	});
 
