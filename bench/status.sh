@@ -23,7 +23,8 @@
 # once with the project's URL and once with the bare URL (each run also
 # measures static and peer again), in alternating order; and bench/pss.sh
 # (memory and CPU per request under load, project, bare and peer). Last, a summary: req/s, the ratios project/bare, project/static,
-# project/peer, and p99, per process count.
+# project/peer, and p99, per process count. Then the rate limits on against
+# off (pair.sh, the first process count), and its line "limits: ...".
 #
 # project/bare is given two ways: the ratio of the two runs' medians, and
 # "normalised": (project/static) / (bare/static), each over the static server
@@ -36,6 +37,7 @@
 #   ROUNDS [3] WARMUP [2] RETRIES [2] WRK_CPUS THREADS CONNS: passed to read.sh
 #   PSS_SECONDS wrk duration of the memory runs [5; 0 = skip them]
 #   HARNESS     the installed shared read benchmark [/tmp/cvapi-sbench]
+#   LIMITS      0 skips the rate limits' run (on against off) [1]
 #   KEEP_WORK=1 keep the temporary folder
 # Exit status: 0, 1 on failure, 3 when a read.sh run was INVALID.
 set -euo pipefail
@@ -162,6 +164,41 @@ for P in $PROCS_LIST; do
   n=$((n + 1))
 done
 
+# ---------------------------------------------------------------- rate limits: on against off
+# The same project twice, in interleaved rounds (pair.sh): with the rate
+# limits on (every request counted against the client's and the grant's
+# budgets in the shared table; the bench's client is given budgets it never
+# reaches, so nothing is refused) and off (CVAPI_RATE_*=off: nothing
+# counted). LIMITS=0 skips it.
+LIM_LINE=
+if [[ ${LIMITS:-1} != 0 ]]; then
+  P=${PROCS_LIST%% *}
+  cvb_stop "$PROJECT_LT"
+  "$BUILDDIR/tools/cvctl" -H "$HOME_DB" client limits console --day 4000000000 --second 4000000000 \
+    --token-day 4000000000 --token-second 4000000000 >/dev/null
+  cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$P"
+  PROJECT_LT=$LT_PID
+  CVAPI_RATE_CLIENT=off CVAPI_RATE_TOKEN=off CVAPI_RATE_VEHICLE=off cvb_lighttpd limitsoff "$BPORT" "$BUILDDIR/cgi" "$HOME_DB" "$P"
+  OFF_LT=$LT_PID
+  curl -sS -D "$WORK/on.headers" -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL"
+  curl -sS -D "$WORK/off.headers" -o /dev/null -H "Authorization: Bearer $TOKEN" "$BURL"
+  grep -qi '^x-ratelimit-limit-2: 4000000000' "$WORK/on.headers" || cvb_die "limits on: no X-RateLimit header"
+  ! grep -qi '^x-ratelimit' "$WORK/off.headers" || cvb_die "limits off: an X-RateLimit header"
+  echo
+  echo "==== rate limits on ($URL) and off ($BURL), PROCS=$P, interleaved rounds"
+  rc=0
+  NAME_A=limits-on NAME_B=limits-off ROOTS_A=$PROJECT_LT ROOTS_B=$OFF_LT HARNESS=$HARNESS \
+    "$SRCDIR/bench/pair.sh" "$URL" "$BURL" "$TOKEN" "$SECS" 2>&1 | tee "$WORK/pair.limits" || rc=${PIPESTATUS[0]}
+  [[ $rc -eq 0 ]] || { [[ $rc -eq 3 ]] && INVALID=1 || echo "status.sh: pair.sh failed ($rc)"; }
+  LIM_LINE=$(sed -n 's/^pair: limits-on \([0-9]*\) req\/s p99 \([0-9.]*\) ms, limits-off \([0-9]*\) req\/s p99 \([0-9.]*\) ms.*/limits: on \1 req\/s p99 \2 ms, off \3 req\/s p99 \4 ms/p' "$WORK/pair.limits")
+  if [[ -n $LIM_LINE ]]; then
+    read -r lon loff < <(sed -n 's/^pair: limits-on \([0-9]*\) req.*limits-off \([0-9]*\) req.*/\1 \2/p' "$WORK/pair.limits")
+    LIM_LINE="$LIM_LINE; on/off $(awk -v a="$lon" -v b="$loff" 'BEGIN{printf "%.3f (cost %.1f%%)", a/b, (1 - a/b) * 100}')"
+  fi
+  cvb_stop "$OFF_LT"
+  "$BUILDDIR/tools/cvctl" -H "$HOME_DB" client limits console --default >/dev/null
+fi
+
 # ---------------------------------------------------------------- summary
 r() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a/b }'; }
 echo
@@ -193,6 +230,7 @@ if [[ -n $best ]]; then
     "project/static $(r "${RES[$best,project]}" "${RES[$best,project.static]}"), project/peer $(r "${RES[$best,project]}" "${RES[$best,project.peer]}");" \
     "PSS $(cut -d' ' -f1 <<<"${RES[$best,pss]:--}") MB against the peer's $(cut -d' ' -f2 <<<"${RES[$best,pss]:-- -}") MB"
 fi
+[[ -z $LIM_LINE ]] || echo "$LIM_LINE"
 if [[ $INVALID -ne 0 ]]; then
   echo "status: INVALID: a read.sh run had non-2xx replies or socket errors"
   exit 3

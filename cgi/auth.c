@@ -3,6 +3,7 @@
 #include "req.h"
 #include "reqint.h"
 #include "ids.h"
+#include "quota.h"
 #include "log.h"
 
 #include <string.h>
@@ -16,6 +17,7 @@ int cv_auth_vehicle(struct cv_req *r)
 	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
 	char hex[CV_SHA256_HEXLEN + 1];
 	enum cv_err e;
+	int st;
 
 	if (!r->nseg || !cv_vin_ok(r->seg[0], strlen(r->seg[0])))
 		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
@@ -23,6 +25,9 @@ int cv_auth_vehicle(struct cv_req *r)
 		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <vehicle credential>");
 	if (strncasecmp(h, "Bearer ", 7) || !h[7] || strlen(h + 7) > 256)
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <vehicle credential>");
+	st = cv_guess_check(r, 'v', r->seg[0]);
+	if (st)
+		return st;
 	e = cv_vehicle_by_vin(r->store, NULL, r->seg[0], &r->veh);
 	if (e && e != CV_ENOTFOUND)
 		return cv_fail_store(r, e, "vehicle");
@@ -30,6 +35,7 @@ int cv_auth_vehicle(struct cv_req *r)
 	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN)) {
 		cv_audit(r, "auth-failed", "scheme", "vehicle", "reason", e ? "unknown-vin" : "bad-credential",
 			 "vin", r->seg[0], NULL);
+		cv_guess_failed(r, 'v', r->seg[0]);
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
 	}
 	return 0;
@@ -144,6 +150,7 @@ int cv_auth_fleet(struct cv_req *r)
 	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
 	struct cv_client client;
 	enum cv_err e;
+	int st;
 
 	memset(&r->tok, 0, sizeof(r->tok));
 	if (verify && !strcmp(verify, "SUCCESS")) {
@@ -180,15 +187,23 @@ int cv_auth_fleet(struct cv_req *r)
 			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "malformed", NULL);
 			return fleet_unauthorized(r, CV_C_BAD_TOKEN, "malformed Basic credentials: base64 of login:password");
 		}
+		st = cv_guess_check(r, 'u', r->tok.user);
+		if (st) {
+			explicit_bzero(pass, sizeof(pass));
+			return st;
+		}
 		e = cv_basic_check(r->store, r->tok.user, pass, r->now, &fresh);
 		explicit_bzero(pass, sizeof(pass));
 		if (e == CV_EAUTH) {
 			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "bad-password", "login", r->tok.user,
 				 "client", r->q.client_id, NULL);
+			cv_guess_failed(r, 'u', r->tok.user);
 			return fleet_unauthorized(r, CV_C_BAD_PASSWORD, "wrong login or password");
 		}
 		if (e)
 			return cv_fail_store(r, e, "user");
+		if (fresh)
+			cv_guess_succeeded(r, 'u', r->tok.user);
 		/* a login: the password was checked, not remembered */
 		if (fresh)
 			cv_audit(r, "login", "scheme", "basic", "login", r->tok.user, "client", r->q.client_id, NULL);
@@ -210,6 +225,7 @@ int cv_auth_fleet(struct cv_req *r)
 	if (e)
 		return cv_fail_store(r, e, "client");
 	cv_strlcpy(r->tok.client, client.id, sizeof(r->tok.client));
+	memcpy(r->client_limits, client.limits, sizeof(r->client_limits));
 	r->tok.kind = CV_TOKEN_ACCESS;
 	r->tok.scopes = CV_SC_ALL;
 	r->b2b = true;

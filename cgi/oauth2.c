@@ -16,6 +16,7 @@
  * Tokens are random 256-bit strings; the store keeps only their SHA-256.
  */
 #include "req.h"
+#include "quota.h"
 #include "log.h"
 #include "ids.h"
 
@@ -226,6 +227,12 @@ static int post_token(struct cv_req *r)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "username and password are required");
 		if (strlen(v[USER]) > CV_LOGIN_MAX || strlen(v[PASS]) > 1024)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
+		/* locked out after failures (quota.h): no password is checked */
+		st = cv_guess_check(r, 'u', v[USER]);
+		if (st) {
+			cv_header(r, "Cache-Control", "no-store");
+			return st;
+		}
 		e = cv_user_get(r->store, NULL, v[USER], &u);
 		if (e && e != CV_ENOTFOUND)
 			return cv_fail_store(r, e, "user");
@@ -233,8 +240,10 @@ static int post_token(struct cv_req *r)
 		if (!cv_password_check(v[PASS], e ? CV_DECOY_HASH : u.hash) || e) {
 			cv_audit(r, "auth-failed", "scheme", "password", "reason", e ? "unknown-login" : "bad-password",
 				 "login", v[USER], "client", c.id, NULL);
+			cv_guess_failed(r, 'u', v[USER]);
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
 		}
+		cv_guess_succeeded(r, 'u', u.login);
 		st = pick_scopes(r, v[SCOPE], c.scopes, &scopes);
 		if (!st)
 			st = issue_pair(r, u.login, c.id, scopes, NULL);

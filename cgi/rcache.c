@@ -13,6 +13,7 @@ struct rc_entry {
 	char *mem;                  /* key, then the answer; NULL: empty */
 	size_t klen, len, head_len;
 	struct cv_rc_stamp stamp;
+	struct cv_rl_ask ask;
 	int64_t kept, until;        /* ms */
 };
 
@@ -53,7 +54,7 @@ void cv_rc_note(const struct cv_gen *g, size_t slot, struct cv_rc_stamp *s)
 }
 
 const char *cv_rc_find(const struct cv_gen *g, const char *key, size_t klen, int64_t now,
-		       size_t *len, size_t *head_len)
+		       size_t *len, size_t *head_len, const struct cv_rl_ask **ask)
 {
 	struct rc_entry *e;
 	uint64_t h;
@@ -72,11 +73,12 @@ const char *cv_rc_find(const struct cv_gen *g, const char *key, size_t klen, int
 	}
 	*len = e->len;
 	*head_len = e->head_len;
+	*ask = &e->ask;
 	return e->mem + klen;
 }
 
 void cv_rc_keep(const char *key, size_t klen, const struct cv_rc_stamp *s, int64_t now, int64_t expires,
-		const char *head, size_t head_len, const char *body, size_t body_len)
+		const struct cv_rl_ask *ask, const char *head, size_t head_len, const char *body, size_t body_len)
 {
 	struct rc_entry *e;
 	uint64_t h;
@@ -96,6 +98,7 @@ void cv_rc_keep(const char *key, size_t klen, const struct cv_rc_stamp *s, int64
 	e->len = head_len + body_len;
 	e->head_len = head_len;
 	e->stamp = *s;
+	e->ask = *ask;
 	e->kept = now;
 	e->until = expires < now + CV_RC_TTL_MS ? expires : now + CV_RC_TTL_MS;
 }

@@ -25,6 +25,7 @@
 #define CV_RCACHE_H
 
 #include "gen.h"
+#include "ratelimit.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,16 +51,20 @@ void cv_rc_note(const struct cv_gen *g, size_t slot, struct cv_rc_stamp *s);
 /*
  * The kept answer for key[0..klen), when still valid against g at now:
  * *resp (head, blank line, body) of *len bytes, the head's *head_len of
- * them. NULL: a miss (an invalid copy is dropped).
+ * them, and the budgets its request was counted against (*ask): a kept
+ * answer is counted like the read it saves (quota.h). NULL: a miss (an
+ * invalid copy is dropped).
  */
 const char *cv_rc_find(const struct cv_gen *g, const char *key, size_t klen, int64_t now,
-		       size_t *len, size_t *head_len);
+		       size_t *len, size_t *head_len, const struct cv_rl_ask **ask);
 /*
- * Keep an answer (copied) under key, made at now (ms): valid while s holds,
- * before `expires` (the token's) and for CV_RC_TTL_MS at most.
+ * Keep an answer (copied) under key, made at now (ms) for a request counted
+ * against ask: valid while s holds, before `expires` (the token's) and for
+ * CV_RC_TTL_MS at most. The head holds no X-RateLimit header: those are
+ * the asking request's.
  */
 void cv_rc_keep(const char *key, size_t klen, const struct cv_rc_stamp *s, int64_t now, int64_t expires,
-		const char *head, size_t head_len, const char *body, size_t body_len);
+		const struct cv_rl_ask *ask, const char *head, size_t head_len, const char *body, size_t body_len);
 /* Drop every copy, free the table. */
 void cv_rc_free(void);
 

@@ -33,6 +33,7 @@
 #include "jw.h"
 #include "model.h"
 #include "rcache.h"
+#include "ratelimit.h"
 
 #define CV_PATH_MAX 512
 #define CV_MAX_SEGS 12
@@ -58,6 +59,8 @@ enum cv_cause {
 	CV_C_NOT_YOURS = 1, CV_C_SCOPE = 2, CV_C_CLIENT_MISMATCH = 3,
 	/* 404 */
 	CV_C_NO_ROUTE = 1, CV_C_NO_DATA = 2,
+	/* 429: a budget spent, a lockout after failed credentials */
+	CV_C_RATE = 1, CV_C_LOCKED = 2,
 	/* 405, 409, 411, 413, 415, 500, 503 */
 	CV_C_METHOD = 1, CV_C_CONFLICT = 1, CV_C_LENGTH = 1, CV_C_TOO_LARGE = 1, CV_C_MEDIA = 1,
 	CV_C_STORE = 1, CV_C_UNAVAILABLE = 1,
@@ -215,6 +218,13 @@ struct cv_req {
 	const char *vid;
 	char vbase[CV_PATH_MAX];
 	struct cv_vehicle veh;             /* CV_AUTH_VEHICLE; B2B: the path's, after cv_check_vehicle() */
+	/* rate limits (quota.h): the budgets this request was counted
+	 * against, and what its X-RateLimit headers say (rl_set) */
+	struct cv_rl_ask rl_ask;
+	struct cv_rl_state rl;
+	bool rl_set;
+	/* CV_AUTH_FLEET: the client's limits, read with it */
+	int64_t client_limits[CV_CLIENT_LIMITS];
 
 	/* response */
 	int status;

@@ -3,6 +3,7 @@
 #include "req.h"
 #include "reqint.h"
 #include "cvtime.h"
+#include "quota.h"
 #include "purge.h"
 #include "watchdog.h"
 
@@ -171,41 +172,50 @@ static bool rc_key_add(struct cv_req *r, const char *s)
 /*
  * The answer cache (rcache.h), before anything is parsed or read: a B2C
  * GET or HEAD with a bearer token whose kept answer is still valid is sent
- * as it is (true). Otherwise the request may be kept once answered: its key
- * and the generations are noted now, before the store is read.
+ * as it is, once counted against its budgets (-1; a status when refused).
+ * Otherwise (0) the request may be kept once answered: its key and the
+ * generations are noted now, before the store is read.
  */
-static bool rc_lookup(struct cv_req *r)
+static int rc_lookup(struct cv_req *r)
 {
 	char **envp = r->fcgi->envp;
 	const char *auth = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
 	const char *uri = FCGX_GetParam("REQUEST_URI", envp);
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", envp);
 	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", envp);
+	const struct cv_rl_ask *ask;
 	const char *resp;
 	size_t len, head_len;
 	bool head_only = !strcmp(r->method, "HEAD");
+	int st;
 
 	/* a request with a body gets cv_body_read()'s answer, never a kept one */
 	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !r->nseg || !auth || !*auth || !uri ||
 	    (!head_only && strcmp(r->method, "GET")) || (cl && *cl && strcmp(cl, "0")) || inm)
-		return false;
+		return 0;
 	r->rc_klen = 0;
 	if (!rc_key_add(r, r->base) || !rc_key_add(r, uri) || !rc_key_add(r, auth))
-		return false;
-	resp = cv_rc_find(&r->store->gen, r->rc_key, r->rc_klen, r->now, &len, &head_len);
+		return 0;
+	resp = cv_rc_find(&r->store->gen, r->rc_key, r->rc_klen, r->now, &len, &head_len, &ask);
 	if (resp) {
+		st = cv_quota_take_ask(r, ask);
+		if (st)
+			return st;
+		cv_quota_headers(r, &r->headers);
 		cv_wd_reply(r->fcgi->ipcFd);
 		FCGX_PutStr(resp, (int)head_len, r->fcgi->out);
+		if (r->headers.len)
+			FCGX_PutStr(r->headers.p, (int)r->headers.len, r->fcgi->out);
 		if (rc_trace)
 			FCGX_PutStr("X-Cvapi-Cache: hit\r\n", 20, r->fcgi->out);
 		FCGX_PutStr("\r\n", 2, r->fcgi->out);
 		if (!head_only)
 			FCGX_PutStr(resp + head_len, (int)(len - head_len), r->fcgi->out);
-		return true;
+		return -1;
 	}
 	cv_rc_note(&r->store->gen, cv_gen_slot(r->seg[0], strlen(r->seg[0])), &r->rc_stamp);
 	r->rc_try = true;
-	return false;
+	return 0;
 }
 
 void cv_rc_vehicle(struct cv_req *r)
@@ -225,7 +235,8 @@ static void rc_keep(struct cv_req *r)
 		cv_buf_release(&h);
 		return;
 	}
-	cv_rc_keep(r->rc_key, r->rc_klen, &r->rc_stamp, r->now, r->tok.expires, h.p, h.len, r->out.p, r->out.len);
+	cv_rc_keep(r->rc_key, r->rc_klen, &r->rc_stamp, r->now, r->tok.expires, &r->rl_ask, h.p, h.len, r->out.p,
+		   r->out.len);
 	cv_buf_release(&h);
 }
 
@@ -303,10 +314,13 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	}
 	r->route = rt;
 	r->rc_try = r->rc_ok = false;
-	if (rc_lookup(r)) {
+	st = rc_lookup(r);
+	if (st < 0) {
 		req_release(r);
 		return;
 	}
+	if (st)
+		goto out;
 	/* who asks, from the headers, before a body is read: an unknown
 	 * client's body costs a read and a drop, never a parse */
 	st = cv_query_parse(r);
@@ -319,6 +333,9 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		st = cv_auth_fleet(r);
 	if (!st && rt->auth == CV_AUTH_VEHICLE)
 		st = cv_auth_vehicle(r);
+	/* counted once who asks is known; a refusal reads and writes nothing more */
+	if (!st)
+		st = cv_quota_take(r);
 	if (!st)
 		st = cv_body_read(r);
 	if (!st) {
@@ -336,6 +353,7 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	}
 out:
 	(void)st;
+	cv_quota_headers(r, &r->headers);
 	cv_body_drop(r);
 	cv_wd_reply(r->fcgi->ipcFd);
 	send_response(r);
@@ -349,25 +367,6 @@ static void usage(const char *prog, const char *summary, FILE *f)
 		"%s\n"
 		"A FastCGI responder: the web server starts it (see etc/); it reads the\n"
 		"store in $CVAPI_HOME. See %s(8).\n", prog, summary, prog);
-}
-
-/*
- * The whole number in environment variable name, from min to max; def when
- * it is unset, or bad (then said on stderr, once, at start).
- */
-static int64_t env_int(const char *prog, const char *name, int64_t min, int64_t max, int64_t def)
-{
-	const char *v = getenv(name);
-	int64_t n;
-
-	if (!v)
-		return def;
-	if (cv_parse_i64(v, min, max, &n) != CV_OK) {
-		fprintf(stderr, "%s: %s=\"%.40s\" is not a whole number from %lld to %lld: %lld is used\n", prog, name,
-			v, (long long)min, (long long)max, (long long)def);
-		return def;
-	}
-	return n;
 }
 
 int cv_serve(int argc, char **argv, const char *prog, const char *summary, const struct cv_route *routes)
@@ -424,11 +423,11 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			fprintf(stderr, "%s: CVAPI_BASE_URL=\"%.80s\" is not http(s)://host[:port] with no path: "
 				"links follow each request's Host\n", prog, base);
 	}
-	watchdog = (unsigned)env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
-	client = (unsigned)env_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
-	cv_rc_setup((size_t)env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
+	watchdog = (unsigned)cv_env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
+	client = (unsigned)cv_env_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
+	cv_rc_setup((size_t)cv_env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
 	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
-	cv_purge_every_ms = env_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
+	cv_purge_every_ms = cv_env_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
 	signal(SIGALRM, SIG_DFL);
 	alarm(watchdog > 30 ? watchdog : 30);
 	if (cv_store_owner(home))
@@ -443,6 +442,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			return cv_stop ? 0 : e == CV_EPANIC ? CV_EXIT_RECOVER : 1;
 	}
 	alarm(0);
+	cv_quota_setup(prog, home);
 	cv_wd_start(watchdog, client);
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
@@ -499,6 +499,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	cv_buf_release(&r.scratch);
 	FCGX_Free(&fr, 1);
 	cv_rc_free();
+	cv_quota_close();
 	cv_store_close(&store);
 	return 0;
 }

@@ -151,6 +151,17 @@ enum cv_err cv_client_encode(const struct cv_client *c, struct cv_buf *out)
 	cv_jw_kstr(&w, "secretSha256", c->secret_sha256);
 	cv_jw_kint(&w, "scopes", c->scopes);
 	cv_jw_kint(&w, "created", c->created);
+	for (size_t i = 0; i < CV_CLIENT_LIMITS; i++) {
+		if (c->limits[i] < 0)
+			continue;
+		/* only when some limit is not the default */
+		cv_jw_key(&w, "limits");
+		cv_jw_arr(&w);
+		for (size_t j = 0; j < CV_CLIENT_LIMITS; j++)
+			cv_jw_int(&w, c->limits[j]);
+		cv_jw_end(&w);
+		break;
+	}
 	cv_jw_end(&w);
 	return w.err;
 }
@@ -166,6 +177,20 @@ enum cv_err cv_client_decode(const char *json, size_t len, struct cv_client *c)
 	get_str(o, "secretSha256", c->secret_sha256, sizeof(c->secret_sha256));
 	c->scopes = (uint32_t)get_i64(o, "scopes");
 	c->created = get_i64(o, "created");
+	{
+		json_object *l;
+
+		for (size_t i = 0; i < CV_CLIENT_LIMITS; i++)
+			c->limits[i] = -1;
+		if (json_object_object_get_ex(o, "limits", &l) && json_object_is_type(l, json_type_array) &&
+		    json_object_array_length(l) == CV_CLIENT_LIMITS)
+			for (size_t i = 0; i < CV_CLIENT_LIMITS; i++) {
+				json_object *v = json_object_array_get_idx(l, i);
+
+				if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0)
+					c->limits[i] = json_object_get_int64(v);
+			}
+	}
 	json_object_put(o);
 	return CV_OK;
 }

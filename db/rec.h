@@ -49,12 +49,19 @@ struct cv_user {
 	int64_t created, updated;
 };
 
+#define CV_CLIENT_LIMITS 4
+enum { CV_LIM_DAY, CV_LIM_SECOND, CV_LIM_TOKEN_DAY, CV_LIM_TOKEN_SECOND };
+
 struct cv_client {
 	char id[CV_LOGIN_MAX + 1];
 	char name[CV_NAME_MAX + 1];
 	char secret_sha256[CV_SHA256_HEXLEN + 1];   /* "" for a public client */
 	uint32_t scopes;                            /* what it may ask for */
 	int64_t created;
+	/* its rate limits (cvctl client limits): requests a day and a second
+	 * for all its users together, then for each grant; -1: the default
+	 * (CVAPI_RATE_CLIENT, CVAPI_RATE_TOKEN), 0: no limit */
+	int64_t limits[CV_CLIENT_LIMITS];
 };
 
 struct cv_vehicle {

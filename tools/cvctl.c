@@ -26,6 +26,10 @@ static const char usage_text[] =
 	"                                         older cvapi, builds what it lacks: see reindex)\n"
 	"  user add LOGIN [--password PW | --password-stdin] [--first NAME] [--last NAME] [--email ADDR]\n"
 	"  client add ID [--secret SECRET | --public] [--scope \"S1 S2...\"] [--name NAME]\n"
+	"  client limits ID [--day N] [--second N] [--token-day N] [--token-second N] [--default]\n"
+	"                                         print or set the client's rate limits: requests a\n"
+	"                                         day and a second for all its users, then for each\n"
+	"                                         grant; 0 no limit, \"default\" the server's setting\n"
 	"  vehicle add VIN --owner LOGIN --energy petrol|diesel|electric|phev [--brand B] [--label L]\n"
 	"                                         prints id=... and credential=... (the upload credential)\n"
 	"  fleet add ID --owner LOGIN [--label LABEL]   a fleet, managed by LOGIN\n"
@@ -204,6 +208,8 @@ static int add_client(struct cv_store *st, const char *id, const char *secret, c
 	enum cv_err e;
 
 	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < CV_CLIENT_LIMITS; i++)
+		c.limits[i] = -1;
 	if (!login_ok(id))
 		return usage_error("a client id is 1 to 64 characters among A-Z a-z 0-9 . _ - @");
 	cv_strlcpy(c.id, id, sizeof(c.id));
@@ -229,6 +235,83 @@ static int add_client(struct cv_store *st, const char *id, const char *secret, c
 	return e ? fail("adding the client", e) : 0;
 }
 
+/* ---- client limits --------------------------------------------------- */
+
+struct limits_arg {
+	const char *id;
+	int64_t set[CV_CLIENT_LIMITS];      /* -2: leave, -1: the default, else the value */
+	struct cv_client c;
+};
+
+static enum cv_err limits_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct limits_arg *a = arg;
+	enum cv_err e = cv_client_get(st, txn, a->id, &a->c);
+	bool change = false;
+
+	if (e)
+		return e;
+	for (size_t i = 0; i < CV_CLIENT_LIMITS; i++)
+		if (a->set[i] != -2) {
+			a->c.limits[i] = a->set[i];
+			change = true;
+		}
+	return change ? cv_client_put(st, txn, &a->c, 0) : CV_OK;
+}
+
+static int client_limits(struct cv_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = { "--day=", "--second=", "--token-day=", "--token-second=", "--default", NULL };
+	static const char *const names[CV_CLIENT_LIMITS] = { "day", "second", "token-day", "token-second" };
+	struct opts o = { argc - 2, argv + 2 };
+	struct limits_arg a;
+	const char *bad;
+	enum cv_err e;
+
+	if (argc < 2)
+		return usage_error("client limits ID [--day N] [--second N] [--token-day N] [--token-second N] [--default]");
+	if (!opts_known(&o, allowed, &bad)) {
+		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
+		return 2;
+	}
+	memset(&a, 0, sizeof(a));
+	a.id = argv[1];
+	for (size_t i = 0; i < CV_CLIENT_LIMITS; i++) {
+		char name[32];
+		const char *v;
+
+		snprintf(name, sizeof(name), "--%s", names[i]);
+		v = opt(&o, name);
+		a.set[i] = flag(&o, "--default") ? -1 : -2;
+		if (!v)
+			continue;
+		if (flag(&o, "--default"))
+			return usage_error("--default sets every limit: give it alone");
+		if (!strcmp(v, "default"))
+			a.set[i] = -1;
+		else if (cv_parse_i64(v, 0, UINT32_MAX, &a.set[i])) {
+			fprintf(stderr, "cvctl: %s must be a number of requests from 0 (no limit) to %u, or default\n",
+				name, UINT32_MAX);
+			return 2;
+		}
+	}
+	e = cv_store_txn(st, 0, limits_txn, &a);
+	if (e == CV_ENOTFOUND) {
+		fprintf(stderr, "cvctl: no client %s\n", a.id);
+		return 1;
+	}
+	if (e)
+		return fail("setting the client's limits", e);
+	for (size_t i = 0; i < CV_CLIENT_LIMITS; i++) {
+		if (a.c.limits[i] < 0)
+			printf("%s%s=default", i ? " " : "", names[i]);
+		else
+			printf("%s%s=%lld", i ? " " : "", names[i], (long long)a.c.limits[i]);
+	}
+	printf("\n");
+	return 0;
+}
+
 static int cmd_client(struct cv_store *st, int argc, char **argv)
 {
 	static const char *const allowed[] = { "--secret=", "--public", "--scope=", "--name=", NULL };
@@ -237,8 +320,10 @@ static int cmd_client(struct cv_store *st, int argc, char **argv)
 	char fresh[CV_TOKEN_STRLEN];
 	int rc;
 
+	if (argc >= 1 && !strcmp(argv[0], "limits"))
+		return client_limits(st, argc, argv);
 	if (argc < 2 || strcmp(argv[0], "add"))
-		return usage_error("client add ID ...");
+		return usage_error("client add ID ... or client limits ID ...");
 	if (!opts_known(&o, allowed, &bad)) {
 		fprintf(stderr, "cvctl: unknown or incomplete option %s\n", bad);
 		return 2;

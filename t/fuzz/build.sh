@@ -6,7 +6,7 @@
 # builddir holds config.h (default: srcdir, an in-tree build).
 #
 # Each harness is compiled with clang -fsanitize=fuzzer,address,undefined
-# straight from the sources it exercises (core/ and db/rec.c), so the
+# straight from the sources it exercises (core/, db/, cgi/), so the
 # build does not depend on how the tree was configured. Run one with
 #
 #   mkdir -p corpus-sample && ./fuzz-sample -max_total_time=60 corpus-sample
@@ -28,7 +28,25 @@ flags="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 core="$srcdir/core/cv.c $srcdir/core/buf.c $srcdir/core/jw.c $srcdir/core/cvtime.c
 	$srcdir/core/ids.c $srcdir/core/vdata.c $srcdir/core/enums.c $srcdir/core/pack.c"
 
-for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies}; do
+# the request layer's harnesses link the programs' libraries whole: core/,
+# db/ (Berkeley DB, OpenSSL, libcrypt) and cgi/ (libfcgi)
+allcore=$(ls "$srcdir"/core/*.c)
+alldb=$(ls "$srcdir"/db/*.c)
+cgi="$srcdir/cgi/req.c $srcdir/cgi/query.c $srcdir/cgi/auth.c $srcdir/cgi/body.c $srcdir/cgi/watchdog.c
+	$srcdir/cgi/log.c $srcdir/cgi/rcache.c $srcdir/cgi/quota.c $srcdir/cgi/page.c $srcdir/cgi/links.c
+	$srcdir/cgi/history.c $srcdir/cgi/serve.c"
+storelibs="-ldb-5.3 -lfcgi -lcrypto -lcrypt"
+
+for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload}; do
+	case $h in
+	request|upload)
+		echo "  FUZZ     $outdir/fuzz-$h"
+		# shellcheck disable=SC2086
+		$CC $flags -I"$srcdir/cgi" -DCV_SYSCONFDIR='"/etc/cvapi"' -DCV_STATEDIR='"/var/lib/cvapi"' -o "$outdir/fuzz-$h" "$srcdir/t/fuzz/fuzz-$h.c" $allcore $alldb $cgi \
+			$jsonc_libs $storelibs -lm
+		continue
+		;;
+	esac
 	extra=
 	# db/rec.c packs monitors and remote actions too
 	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/tblock.c $srcdir/core/boolexp.c $srcdir/core/monitor.c

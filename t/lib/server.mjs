@@ -451,9 +451,19 @@ export class Server {
 			UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1',
 			// tests upload history of any date: no purge unless a test asks for it
 			CVAPI_PURGE_EVERY: process.env.CVAPI_PURGE_EVERY ?? '0',
+			// the suites read as fast as one client can: budgets far above
+			// that, still counted, so that every answer carries the
+			// headers (limits.mjs tests the defaults)
+			CVAPI_RATE_CLIENT: '1000000000/1000000',
+			CVAPI_RATE_TOKEN: '1000000000/1000000',
+			CVAPI_RATE_VEHICLE: '1000000000/1000000',
 			...(this.opts.env || {}),
 		};
 		delete this.env.CVAPI_HOME;
+		// a suite's null: the variable unset (the programs' default)
+		for (const [k, v] of Object.entries(this.env))
+			if (v === null)
+				delete this.env[k];
 		const common = {
 			top, home: this.home, rundir: this.rundir, procs: this.opts.procs || 2,
 			fcgidir: join(BUILDDIR, 'cgi'), wwwdir: join(SRCDIR, 'www'), env: this.env,

@@ -1,0 +1,289 @@
+/* quota.c - rate limits and the brake on guessing (see quota.h). */
+#include "config.h"
+#include "quota.h"
+#include "reqint.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct cv_rl rl_table;
+
+/* The defaults (quota.h); each "DAY/SECOND". */
+static struct cv_rl_rule rule_client = { 1000000, 100 };
+static struct cv_rl_rule rule_token = { 100000, 20 };
+static struct cv_rl_rule rule_vehicle = { 20000, 10 };
+static uint32_t guess_account = 10, guess_address = 100;
+static int64_t guess_delay_ms = 60000;
+#define GUESS_MAX_MS 86400000LL
+
+/* name="DAY/SECOND" or "off" into *rule; a bad one is said and *rule kept. */
+static void rule_env(const char *prog, const char *name, struct cv_rl_rule *rule)
+{
+	const char *v = getenv(name), *slash;
+	char day[16];
+	int64_t d, s;
+
+	if (!v)
+		return;
+	if (!strcmp(v, "off")) {
+		rule->day = rule->second = 0;
+		return;
+	}
+	slash = strchr(v, '/');
+	if (slash && (size_t)(slash - v) < sizeof(day)) {
+		memcpy(day, v, (size_t)(slash - v));
+		day[slash - v] = '\0';
+		if (!cv_parse_i64(day, 0, UINT32_MAX, &d) && !cv_parse_i64(slash + 1, 0, UINT32_MAX, &s)) {
+			rule->day = (uint32_t)d;
+			rule->second = (uint32_t)s;
+			return;
+		}
+	}
+	fprintf(stderr, "%s: %s=\"%.40s\" is not DAY/SECOND (requests, 0 for no limit) or off: %u/%u is used\n",
+		prog, name, v, rule->day, rule->second);
+}
+
+void cv_quota_setup(const char *prog, const char *home)
+{
+	rule_env(prog, "CVAPI_RATE_CLIENT", &rule_client);
+	rule_env(prog, "CVAPI_RATE_TOKEN", &rule_token);
+	rule_env(prog, "CVAPI_RATE_VEHICLE", &rule_vehicle);
+	guess_account = (uint32_t)cv_env_int(prog, "CVAPI_GUESS_ACCOUNT", 0, 1000000, guess_account);
+	guess_address = (uint32_t)cv_env_int(prog, "CVAPI_GUESS_ADDRESS", 0, 1000000, guess_address);
+	guess_delay_ms = cv_env_int(prog, "CVAPI_GUESS_DELAY", 1, 86400, guess_delay_ms / 1000) * 1000;
+	/* without the table nothing is limited: said, not fatal */
+	if (cv_rl_open(&rl_table, home))
+		fprintf(stderr, "%s: rate limits and the brake on guessing are off\n", prog);
+}
+
+void cv_quota_close(void)
+{
+	cv_rl_close(&rl_table);
+}
+
+/* ---- a client's limits ---------------------------------------------------- */
+
+/*
+ * A few clients' limits, read from the store once and kept while the
+ * generation of everything (db/gen.h: a client record written bumps it)
+ * is unchanged: a request costs no client lookup.
+ */
+#define CL_KEEP 8
+static struct {
+	char id[CV_LOGIN_MAX + 1];
+	uint64_t gen;
+	int64_t limits[CV_CLIENT_LIMITS];
+} cl_kept[CL_KEEP];
+static size_t cl_next;
+
+static void client_limits(struct cv_req *r, const char *id, int64_t limits[CV_CLIENT_LIMITS])
+{
+	uint64_t gen = cv_gen_get(&r->store->gen, CV_GEN_ALL);
+	struct cv_client c;
+	size_t i;
+
+	for (i = 0; i < CL_KEEP; i++)
+		if (cl_kept[i].id[0] && cl_kept[i].gen == gen && !strcmp(cl_kept[i].id, id)) {
+			memcpy(limits, cl_kept[i].limits, sizeof(cl_kept[i].limits));
+			return;
+		}
+	/* the generation is noted before the read: a write in between costs a needless read later */
+	if (cv_client_get(r->store, NULL, id, &c)) {
+		for (i = 0; i < CV_CLIENT_LIMITS; i++)
+			limits[i] = -1;
+		return;
+	}
+	memcpy(limits, c.limits, sizeof(c.limits));
+	i = cl_next++ % CL_KEEP;
+	cv_strlcpy(cl_kept[i].id, id, sizeof(cl_kept[i].id));
+	cl_kept[i].gen = gen;
+	memcpy(cl_kept[i].limits, limits, sizeof(cl_kept[i].limits));
+}
+
+static uint32_t pick(int64_t set, uint32_t def)
+{
+	return set < 0 ? def : set > UINT32_MAX ? UINT32_MAX : (uint32_t)set;
+}
+
+static void ask_add(struct cv_rl_ask *a, char kind, const void *name, size_t len, uint32_t day, uint32_t second)
+{
+	if ((!day && !second) || a->n == CV_RL_KEYS)
+		return;
+	a->key[a->n] = cv_rl_key(&rl_table, kind, name, len);
+	a->rule[a->n].day = day;
+	a->rule[a->n].second = second;
+	a->n++;
+}
+
+/* ---- budgets ----------------------------------------------------------------- */
+
+static int refused(struct cv_req *r)
+{
+	int64_t s = (r->rl.retry_ms + 999) / 1000;
+
+	return cv_fail(r, 429, CV_C_RATE, "too many requests: %s; retry in %lld s",
+		       r->rl.remaining_second || !r->rl.has_second ? "the day's budget is spent" :
+		       "more than the budget of a second", (long long)(s < 1 ? 1 : s));
+}
+
+int cv_quota_take_ask(struct cv_req *r, const struct cv_rl_ask *a)
+{
+	r->rl_ask = *a;
+	r->rl_set = a->n > 0;
+	if (!a->n)
+		return 0;
+	if (cv_rl_take(&rl_table, a, r->now, &r->rl))
+		return 0;
+	return refused(r);
+}
+
+int cv_quota_take(struct cv_req *r)
+{
+	struct cv_rl_ask a = { 0 };
+	int64_t cl[CV_CLIENT_LIMITS];
+
+	if (!rl_table.slot)
+		return 0;
+	switch (r->route->auth) {
+	case CV_AUTH_USER: {
+		static const unsigned char none[CV_TOKEN_FAMILY];
+
+		client_limits(r, r->tok.client, cl);
+		ask_add(&a, 'c', r->tok.client, strlen(r->tok.client), pick(cl[CV_LIM_DAY], rule_client.day),
+			pick(cl[CV_LIM_SECOND], rule_client.second));
+		/* a grant: its family; a token made before families stands alone */
+		if (memcmp(r->tok.family, none, sizeof(none)))
+			ask_add(&a, 't', r->tok.family, sizeof(r->tok.family), pick(cl[CV_LIM_TOKEN_DAY], rule_token.day),
+				pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
+		else
+			ask_add(&a, 'T', FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp),
+				strlen(FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp)),
+				pick(cl[CV_LIM_TOKEN_DAY], rule_token.day), pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
+		break;
+	}
+	case CV_AUTH_FLEET:
+		memcpy(cl, r->client_limits, sizeof(cl));
+		ask_add(&a, 'c', r->tok.client, strlen(r->tok.client), pick(cl[CV_LIM_DAY], rule_client.day),
+			pick(cl[CV_LIM_SECOND], rule_client.second));
+		ask_add(&a, 'm', r->tok.user, strlen(r->tok.user), pick(cl[CV_LIM_TOKEN_DAY], rule_token.day),
+			pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
+		break;
+	case CV_AUTH_VEHICLE:
+		ask_add(&a, 'v', r->veh.id, strlen(r->veh.id), rule_vehicle.day, rule_vehicle.second);
+		break;
+	default:
+		return 0;
+	}
+	return cv_quota_take_ask(r, &a);
+}
+
+static void header_num(struct cv_buf *b, const char *name, int64_t v)
+{
+	cv_buf_addf(b, "%s: %lld\r\n", name, (long long)v);
+}
+
+void cv_quota_headers(const struct cv_req *r, struct cv_buf *b)
+{
+	if (!r->rl_set)
+		return;
+	if (r->rl.has_day) {
+		header_num(b, "X-RateLimit-Limit-1", r->rl.limit_day);
+		header_num(b, "X-RateLimit-Remaining-1", r->rl.remaining_day);
+	}
+	if (r->rl.has_second) {
+		header_num(b, "X-RateLimit-Limit-2", r->rl.limit_second);
+		header_num(b, "X-RateLimit-Remaining-2", r->rl.remaining_second);
+	}
+	if (r->status == 429 && r->rl.retry_ms > 0) {
+		int64_t s = (r->rl.retry_ms + 999) / 1000;
+
+		header_num(b, "X-RateLimit-Reset", s);
+		header_num(b, "Retry-After", s);
+	}
+}
+
+/* ---- guessing ---------------------------------------------------------------------- */
+
+/* The client's address: REMOTE_ADDR, or behind a trusted proxy the last X-Forwarded-For hop. */
+static const char *address(const struct cv_req *r, size_t *len)
+{
+	const char *a = FCGX_GetParam("REMOTE_ADDR", r->fcgi->envp);
+	const char *trust = getenv("CVAPI_TRUST_PROXY");
+
+	if (trust && !strcmp(trust, "1")) {
+		const char *xff = FCGX_GetParam("HTTP_X_FORWARDED_FOR", r->fcgi->envp);
+
+		if (xff && *xff) {
+			const char *last = strrchr(xff, ',');
+
+			a = last ? last + 1 : xff;
+			while (*a == ' ')
+				a++;
+		}
+	}
+	if (!a)
+		a = "";
+	*len = strlen(a);
+	while (*len && a[*len - 1] == ' ')
+		(*len)--;
+	return a;
+}
+
+static int locked_out(struct cv_req *r, int64_t ms, const char *who)
+{
+	char v[24];
+	int64_t s = (ms + 999) / 1000;
+
+	snprintf(v, sizeof(v), "%lld", (long long)(s < 1 ? 1 : s));
+	cv_header(r, "Retry-After", v);
+	return cv_fail(r, 429, CV_C_LOCKED, "too many failed attempts %s: retry in %s s", who, v);
+}
+
+int cv_guess_check(struct cv_req *r, char kind, const char *account)
+{
+	size_t alen;
+	const char *addr = address(r, &alen);
+	int64_t ms;
+
+	if (!rl_table.slot)
+		return 0;
+	ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), r->now);
+	if (ms) {
+		cv_audit(r, "auth-locked", "who", kind == 'v' ? "vehicle" : "account", kind == 'v' ? "vin" : "login",
+			 account, NULL);
+		return locked_out(r, ms, kind == 'v' ? "for this vehicle" : "for this account");
+	}
+	ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), r->now);
+	if (ms) {
+		cv_audit(r, "auth-locked", "who", "address", NULL);
+		return locked_out(r, ms, "from this address");
+	}
+	return 0;
+}
+
+void cv_guess_failed(struct cv_req *r, char kind, const char *account)
+{
+	size_t alen;
+	const char *addr = address(r, &alen);
+	int64_t ms;
+
+	if (!rl_table.slot)
+		return;
+	ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), guess_account,
+			  guess_delay_ms, GUESS_MAX_MS, r->now);
+	if (ms)
+		cv_audit(r, "lockout", "who", kind == 'v' ? "vehicle" : "account", kind == 'v' ? "vin" : "login", account,
+			 NULL);
+	ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), guess_address, guess_delay_ms,
+			  GUESS_MAX_MS, r->now);
+	if (ms)
+		cv_audit(r, "lockout", "who", "address", NULL);
+}
+
+void cv_guess_succeeded(struct cv_req *r, char kind, const char *account)
+{
+	if (rl_table.slot)
+		cv_rl_succeeded(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)));
+}

@@ -1,0 +1,298 @@
+// Rate limits and the brake on guessing (cgi/quota.h), with the default
+// settings: every counted answer says its budgets (X-RateLimit-*-1, the
+// day; -2, the second); a client over a budget gets 429 with
+// X-RateLimit-Reset and Retry-After, its request does nothing, and the
+// budget comes back after Reset; the processes of a program share one
+// budget; a kept answer (the answer cache) is counted like any read. Ten
+// wrong passwords of an account in a minute lock it out, right password
+// or not, until the delay passes (CVAPI_GUESS_DELAY=2 here); a success
+// before that clears them; the same for fleet managers' Basic credentials,
+// for vehicles' credentials, and for a client address.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { apiSuite, B2C } from '../lib/server.mjs';
+import { assertSchema, assertXError } from '../lib/schema.mjs';
+
+const B2B = '/connectedcar/v3';
+const basic = (user, pw) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+const CBS = `${B2C}/user/callbacks`;
+const hook = { label: 'limits', type: ['Monitor'], callback: { webhook: { name: 'ops', target: 'https://hooks.example.com/cv' } } };
+
+/* The X-RateLimit headers of r as numbers (null when absent). */
+function budget(r) {
+	const n = (h) => (r.headers.get(h) === null ? null : Number(r.headers.get(h)));
+	return {
+		limit1: n('x-ratelimit-limit-1'), remaining1: n('x-ratelimit-remaining-1'),
+		limit2: n('x-ratelimit-limit-2'), remaining2: n('x-ratelimit-remaining-2'),
+		reset: n('x-ratelimit-reset'), retry: n('retry-after'),
+	};
+}
+
+/* A 429 for a spent budget: the xError, Reset and Retry-After (the same whole seconds, at least 1). */
+async function assertRefused(r, what) {
+	await assertXError(r, 429, { code: 42901, message: /too many requests/ });
+	const b = budget(r);
+	assert.ok(Number.isInteger(b.retry) && b.retry >= 1, `${what}: Retry-After ${b.retry}`);
+	assert.equal(b.reset, b.retry, `${what}: X-RateLimit-Reset says the same wait`);
+	return b;
+}
+
+// The defaults (the other suites raise them); cvapi's own brake on guessing with a 2 s first lockout.
+apiSuite('limits', {
+	env: { CVAPI_RATE_CLIENT: null, CVAPI_RATE_TOKEN: null, CVAPI_RATE_VEHICLE: null, CVAPI_GUESS_DELAY: '2', CVAPI_CACHE_TRACE: '1' },
+}, (srv, it) => {
+	let car;
+	const status = () => `${B2C}/user/vehicles/${car.id}/status`;
+
+	/* A token of client (a public one made here, with these limits) for login, by the password grant. */
+	async function grant(client, limits, login = car.login, password = `${car.login}-pw`) {
+		await srv.cvctl(['client', 'add', client, '--public']);
+		if (limits)
+			await srv.cvctl(['client', 'limits', client, ...limits]);
+		const r = await srv.oauth({ grant_type: 'password', username: login, password, client_id: client });
+		assert.equal(r.status, 200, r.text);
+		return r.body.access_token;
+	}
+
+	it('set-up: a user with a vehicle and its data', async () => {
+		car = await srv.addUserWithVehicle('limited', 'VF3LMTD0000000001', 'electric');
+		const up = await srv.upload(car.vin, car.cred, {
+			messageId: 'l-0', samples: [{ at: '2024-05-01T08:00:00Z', odometer: 1000, position: { lat: 48.85, lon: 2.35 } }],
+		});
+		assert.equal(up.status, 200, up.text);
+	});
+
+	it('every counted answer says the budgets (the defaults: 100000 a day and 20 a second per grant)', async () => {
+		const tok = await grant('plain');
+		const r = await srv.get(status(), tok);
+		assert.equal(r.status, 200, r.text);
+		await assertSchema(r.body, 'Status');
+		const b = budget(r);
+		assert.equal(b.limit1, 100000);
+		assert.equal(b.limit2, 20);
+		assert.equal(b.remaining1, 99999);
+		assert.equal(b.remaining2, 19);
+		assert.equal(b.reset, null, 'Reset only on a 429');
+		assert.equal(b.retry, null);
+		// a refusal of a counted request says them too; the vehicle link says its own
+		const nf = await srv.get(`${B2C}/user/vehicles/ffffffffffffffffffffffffffffffff/status`, tok);
+		assert.equal(nf.status, 403, nf.text);
+		assert.equal(budget(nf).limit2, 20);
+		assert.equal(budget(nf).remaining2, 18);
+		const up = await srv.upload(car.vin, car.cred, { messageId: 'l-1', samples: [{ at: '2024-05-01T08:01:00Z', odometer: 1001 }] });
+		assert.equal(up.status, 200, up.text);
+		assert.equal(budget(up).limit1, 20000);
+		assert.equal(budget(up).limit2, 10);
+		// nobody known, no budget: an unauthenticated answer says none
+		const anon = await srv.get(status());
+		assert.equal(anon.status, 401);
+		assert.equal(budget(anon).limit1, null);
+	});
+
+	it('a burst over the second\'s budget gets 429 with Reset and Retry-After; after that wait it is answered again', async () => {
+		const tok = await grant('bursty');
+		let ok = 0;
+		let refused = null;
+		let last = 20;
+		for (let i = 0; i < 200 && !refused; i++) {
+			const r = await srv.get(status(), tok);
+			if (r.status === 429) {
+				refused = r;
+				break;
+			}
+			assert.equal(r.status, 200, r.text);
+			const b = budget(r);
+			assert.ok(b.remaining2 < last, `the second's remaining goes down: ${b.remaining2} after ${last}`);
+			last = b.remaining2;
+			ok++;
+		}
+		assert.ok(refused, 'a burst of 200 reads met the limit');
+		// 20 a sliding second: a burst that crosses a second's end may get a few more
+		assert.ok(ok >= 19 && ok <= 30, `${ok} reads were answered before the first 429`);
+		const b = await assertRefused(refused, 'the burst');
+		assert.equal(b.limit2, 20);
+		assert.equal(b.remaining2, 0);
+		assert.equal(b.limit1, 100000);
+		// an honest client waits as told, and is answered
+		await sleep(b.retry * 1000);
+		const again = await srv.get(status(), tok);
+		assert.equal(again.status, 200, again.text);
+		assert.ok(budget(again).remaining2 >= 0);
+		// someone else's grant was never limited by it
+		const other = await grant('bystander');
+		assert.equal((await srv.get(status(), other)).status, 200);
+	});
+
+	it('a kept answer (the answer cache) is counted, and says its own request\'s budget', async () => {
+		const tok = await grant('cached', ['--day', '0', '--second', '0', '--token-day', '40', '--token-second', '0']);
+		let hits = 0;
+		for (let i = 1; i <= 40; i++) {
+			const r = await srv.get(status(), tok);
+			assert.equal(r.status, 200, r.text);
+			if (r.headers.get('x-cvapi-cache') === 'hit')
+				hits++;
+			const b = budget(r);
+			assert.equal(b.limit1, 40);
+			assert.equal(b.remaining1, 40 - i, `read ${i}`);
+			assert.equal(b.limit2, null, 'no budget of a second: no -2 headers');
+		}
+		assert.ok(hits >= 10, `${hits} of the 40 reads came from the cache`);
+		const over = await srv.get(status(), tok);
+		const b = await assertRefused(over, 'the 41st read');
+		assert.equal(over.headers.get('x-cvapi-cache'), null, 'a refusal is not the kept answer');
+		assert.equal(b.remaining1, 0);
+		assert.ok(b.retry > 3600, `the day's budget comes back in hours, not ${b.retry} s`);
+	});
+
+	it('the processes of a program share one budget', async () => {
+		const tok = await grant('shared', ['--day', '0', '--second', '0', '--token-day', '30', '--token-second', '0']);
+		// 60 reads, 10 at a time: both processes of cvapi-vehicle answer
+		const codes = [];
+		for (let i = 0; i < 6; i++)
+			codes.push(...(await Promise.all(Array.from({ length: 10 }, () => srv.get(status(), tok)))).map((r) => r.status));
+		assert.equal(codes.filter((c) => c === 200).length, 30, codes.join(' '));
+		assert.equal(codes.filter((c) => c === 429).length, 30, codes.join(' '));
+	});
+
+	it('a refused request does nothing: no callback made, no upload stored', async () => {
+		const tok = await grant('writer', ['--day', '0', '--second', '0', '--token-day', '2', '--token-second', '0']);
+		const other = await grant('reader');
+		const before = (await srv.get(CBS, other)).body.total;
+		assert.equal((await srv.request('POST', CBS, { token: tok, body: hook })).status, 200);
+		assert.equal((await srv.get(CBS, tok)).status, 200);
+		const r = await srv.request('POST', CBS, { token: tok, body: { ...hook, label: 'refused' } });
+		await assertRefused(r, 'a POST over the budget');
+		const after = await srv.get(CBS, other);
+		assert.equal(after.body.total, before + 1, 'only the first callback was made');
+		assert.ok(!after.body._embedded.callbacks.some((c) => c.label === 'refused'), after.text);
+
+		// the vehicle link: 10 a second; the refused batch is not stored, and is new when sent again
+		const codes = [];
+		let refused = null;
+		for (let i = 0; i < 60 && !refused; i++) {
+			const u = await srv.upload(car.vin, car.cred, {
+				messageId: `burst-${i}`, samples: [{ at: new Date(Date.UTC(2024, 4, 2, 8, 0, i)).toISOString(), odometer: 2000 + i }],
+			});
+			codes.push(u.status);
+			if (u.status === 429)
+				refused = { u, i };
+		}
+		assert.ok(refused, `a burst of uploads met the limit: ${codes.join(' ')}`);
+		const b = await assertRefused(refused.u, 'an upload over the budget');
+		assert.equal(b.limit2, 10);
+		const s = await srv.get(status(), other);
+		assert.equal(s.body.odometer.mileage, 2000 + refused.i - 1, 'the last stored batch is the one before the refusal');
+		await sleep(b.retry * 1000);
+		const again = await srv.upload(car.vin, car.cred, {
+			messageId: `burst-${refused.i}`, samples: [{ at: new Date(Date.UTC(2024, 4, 2, 8, 0, refused.i)).toISOString(), odometer: 2000 + refused.i }],
+		});
+		assert.equal(again.status, 200, again.text);
+		assert.notEqual(again.body.repeat, true, 'the refused batch was never stored: it is new');
+		assert.equal((await srv.get(status(), other)).body.odometer.mileage, 2000 + refused.i);
+	});
+
+	it('cvctl client limits: prints, sets, resets; refuses a bad value or an unknown client', async () => {
+		await srv.cvctl(['client', 'add', 'knobs', '--public']);
+		assert.equal((await srv.cvctl(['client', 'limits', 'knobs'])).trim(),
+			'day=default second=default token-day=default token-second=default');
+		assert.equal((await srv.cvctl(['client', 'limits', 'knobs', '--second', '5', '--token-day', '0'])).trim(),
+			'day=default second=5 token-day=0 token-second=default');
+		assert.equal((await srv.cvctl(['client', 'limits', 'knobs', '--second', 'default'])).trim(),
+			'day=default second=default token-day=0 token-second=default');
+		assert.equal((await srv.cvctl(['client', 'limits', 'knobs', '--default'])).trim(),
+			'day=default second=default token-day=default token-second=default');
+		for (const bad of [['--day', '-1'], ['--day', 'many'], ['--second', '4294967296'], ['--token-day'], ['--hourly', '3']]) {
+			const r = await srv.cvctlRun(['client', 'limits', 'knobs', ...bad]);
+			assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+			assert.match(r.stderr, /^cvctl: .+\n$/, bad.join(' '));
+		}
+		const d = await srv.cvctlRun(['client', 'limits', 'knobs', '--default', '--day', '3']);
+		assert.equal(d.code, 2, d.stderr);
+		const u = await srv.cvctlRun(['client', 'limits', 'nobody']);
+		assert.equal(u.code, 1);
+		assert.match(u.stderr, /no client nobody/);
+	});
+
+	it('a client\'s own limits apply at once, in every process, and on the fleet face', async () => {
+		const tok = await grant('tuned');
+		assert.equal(budget(await srv.get(status(), tok)).limit2, 20);
+		// the tighter budget is the one said: the client's 100 a second, until it has more than the grant
+		await srv.cvctl(['client', 'limits', 'tuned', '--token-second', '500']);
+		assert.equal(budget(await srv.get(status(), tok)).limit2, 100);
+		await srv.cvctl(['client', 'limits', 'tuned', '--second', '1000']);
+		for (let i = 0; i < 4; i++)
+			assert.equal(budget(await srv.get(status(), tok)).limit2, 500);
+		// the fleet face: the client_id's budget, and the manager's
+		await srv.cvctl(['client', 'add', 'fleetapp', '--public']);
+		await srv.cvctl(['client', 'limits', 'fleetapp', '--day', '7', '--token-day', '900']);
+		const fleets = () => srv.request('GET', `${B2B}/fleets?client_id=fleetapp`, { headers: { authorization: basic('fleet', 'fleet') } });
+		for (let i = 1; i <= 7; i++) {
+			const f = await fleets();
+			assert.equal(f.status, 200, f.text);
+			assert.equal(budget(f).limit1, 7);
+			assert.equal(budget(f).remaining1, 7 - i);
+			assert.equal(budget(f).limit2, 20, 'the manager\'s second: the default');
+		}
+		await assertRefused(await fleets(), 'the fleet face over the client\'s day');
+	});
+
+	it('the 11th wrong password in a minute is refused even when right, until the delay passes; a success before clears them', async () => {
+		await srv.cvctl(['user', 'add', 'guessed', '--password', 'right-pw']);
+		const login = (password) => srv.oauth({ grant_type: 'password', username: 'guessed', password, client_id: 'console' });
+		for (let i = 0; i < 9; i++)
+			assert.equal((await login(`wrong-${i}`)).status, 400);
+		assert.equal((await login('right-pw')).status, 200, 'nine failures, then a success');
+		for (let i = 0; i < 10; i++) {
+			const r = await login(`wrong-again-${i}`);
+			await assertXError(r, 400, { message: /bad username or password/, extra: ['error', 'error_description'] });
+		}
+		const locked = await login('right-pw');
+		await assertXError(locked, 429, { code: 42902, message: /too many failed attempts for this account/ });
+		assert.equal(locked.body.access_token, undefined);
+		const retry = Number(locked.headers.get('retry-after'));
+		assert.ok(retry >= 1 && retry <= 2, `Retry-After ${retry}`);
+		// no password is checked meanwhile: a wrong one gets the same answer
+		await assertXError(await login('wrong-during'), 429, { code: 42902 });
+		// another account is not locked
+		assert.equal((await srv.oauth({ grant_type: 'password', username: car.login, password: `${car.login}-pw`, client_id: 'console' })).status, 200);
+		await sleep(retry * 1000);
+		assert.equal((await login('right-pw')).status, 200, 'after the delay');
+	});
+
+	it('the same brake on the fleet face\'s Basic credentials and on vehicles\' credentials', async () => {
+		const fleets = (pw) => srv.request('GET', `${B2B}/fleets?client_id=console`, { headers: { authorization: basic('fleet', pw) } });
+		for (let i = 0; i < 10; i++)
+			assert.equal((await fleets(`nope-${i}`)).status, 401);
+		const f = await fleets('fleet');
+		await assertXError(f, 429, { code: 42902, message: /for this account/ });
+		const fr = Number(f.headers.get('retry-after'));
+		assert.ok(fr >= 1, `Retry-After ${fr}`);
+
+		const up = (cred, i) => srv.upload(car.vin, cred, { messageId: `g-${i}`, samples: [{ at: '2024-05-03T08:00:00Z', odometer: 3000 }] });
+		for (let i = 0; i < 10; i++)
+			assert.equal((await up(`not-the-credential-${i}`, i)).status, 401);
+		const v = await up(car.cred, 10);
+		await assertXError(v, 429, { code: 42902, message: /for this vehicle/ });
+		const vr = Number(v.headers.get('retry-after'));
+		await sleep(Math.max(fr, vr) * 1000);
+		assert.equal((await fleets('fleet')).status, 200);
+		const ok = await up(car.cred, 11);
+		assert.equal(ok.status, 200, ok.text);
+	});
+
+	it('an address that fails 100 times in a minute is locked out, whatever the account', async () => {
+		// the earlier tests' failures of the last minute count too: at most 100 more
+		let failures = 0;
+		for (; failures <= 100; failures++) {
+			const r = await srv.oauth({ grant_type: 'password', username: `nobody-${failures}`, password: 'x', client_id: 'console' });
+			if (r.status === 429)
+				break;
+			await assertXError(r, 400, { message: /bad username or password/, extra: ['error', 'error_description'] });
+		}
+		assert.ok(failures >= 50 && failures <= 100, `locked out after ${failures} more failures`);
+		const r = await srv.oauth({ grant_type: 'password', username: car.login, password: `${car.login}-pw`, client_id: 'console' });
+		await assertXError(r, 429, { code: 42902, message: /from this address/ });
+		await sleep(Number(r.headers.get('retry-after')) * 1000);
+		assert.equal((await srv.oauth({ grant_type: 'password', username: car.login, password: `${car.login}-pw`, client_id: 'console' })).status, 200);
+	});
+});
