@@ -11,9 +11,9 @@
 static struct cv_rl rl_table;
 
 /* The defaults (quota.h); each "DAY/SECOND". */
-static struct cv_rl_rule rule_client = { 1000000, 100 };
-static struct cv_rl_rule rule_token = { 100000, 20 };
-static struct cv_rl_rule rule_vehicle = { 20000, 10 };
+static struct cv_rl_rule rule_client = { 10000000, 200 };
+static struct cv_rl_rule rule_token = { 1000000, 50 };
+static struct cv_rl_rule rule_vehicle = { 1000000, 20 };
 static uint32_t guess_account = 10, guess_address = 100;
 static int64_t guess_delay_ms = 60000;
 #define GUESS_MAX_MS 86400000LL

@@ -102,7 +102,8 @@ static bool parse_ok(const struct cv_buf *reply, struct sim_up_result *res)
 /*
  * One call of the vehicle link: method ("GET" or "POST") on
  * /telematics/v1/vehicles/{vin}{suffix}, with body when POSTing; 5xx and
- * connection failures retried with a growing pause, as a vehicle does. The
+ * connection failures retried with a growing pause, as a vehicle does, and
+ * a 429 (a rate limit) after the wait its Retry-After asks for. The
  * reply is in u->reply. what names the call in err.
  */
 static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const char *cred, const char *method,
@@ -146,6 +147,22 @@ static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const 
 		if (rc == CURLE_OK && *status >= 200 && *status < 300) {
 			st = SIM_UP_OK;
 			break;
+		}
+		if (rc == CURLE_OK && *status == 429) {
+			/* over a rate limit: wait as told (Retry-After), then the same call again */
+			curl_off_t after = 0;
+
+			curl_easy_getinfo(u->curl, CURLINFO_RETRY_AFTER, &after);
+			if (after < 1)
+				after = 1;
+			if (after > 60)
+				after = 60;
+			(*attempts)--;
+			if (!sim_upload_sleep((int64_t)after * 1000, stop)) {
+				st = SIM_UP_STOPPED;
+				break;
+			}
+			continue;
 		}
 		if (rc == CURLE_OK && *status >= 400 && *status < 500) {
 			reply_message(&u->reply, msg, sizeof(msg));

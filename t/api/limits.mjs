@@ -62,27 +62,27 @@ apiSuite('limits', {
 		assert.equal(up.status, 200, up.text);
 	});
 
-	it('every counted answer says the budgets (the defaults: 100000 a day and 20 a second per grant)', async () => {
+	it('every counted answer says the budgets (the defaults: 1000000 a day and 50 a second per grant)', async () => {
 		const tok = await grant('plain');
 		const r = await srv.get(status(), tok);
 		assert.equal(r.status, 200, r.text);
 		await assertSchema(r.body, 'Status');
 		const b = budget(r);
-		assert.equal(b.limit1, 100000);
-		assert.equal(b.limit2, 20);
-		assert.equal(b.remaining1, 99999);
-		assert.equal(b.remaining2, 19);
+		assert.equal(b.limit1, 1000000);
+		assert.equal(b.limit2, 50);
+		assert.equal(b.remaining1, 999999);
+		assert.equal(b.remaining2, 49);
 		assert.equal(b.reset, null, 'Reset only on a 429');
 		assert.equal(b.retry, null);
 		// a refusal of a counted request says them too; the vehicle link says its own
 		const nf = await srv.get(`${B2C}/user/vehicles/ffffffffffffffffffffffffffffffff/status`, tok);
 		assert.equal(nf.status, 403, nf.text);
-		assert.equal(budget(nf).limit2, 20);
-		assert.equal(budget(nf).remaining2, 18);
+		assert.equal(budget(nf).limit2, 50);
+		assert.equal(budget(nf).remaining2, 48);
 		const up = await srv.upload(car.vin, car.cred, { messageId: 'l-1', samples: [{ at: '2024-05-01T08:01:00Z', odometer: 1001 }] });
 		assert.equal(up.status, 200, up.text);
-		assert.equal(budget(up).limit1, 20000);
-		assert.equal(budget(up).limit2, 10);
+		assert.equal(budget(up).limit1, 1000000);
+		assert.equal(budget(up).limit2, 20);
 		// nobody known, no budget: an unauthenticated answer says none
 		const anon = await srv.get(status());
 		assert.equal(anon.status, 401);
@@ -93,7 +93,7 @@ apiSuite('limits', {
 		const tok = await grant('bursty');
 		let ok = 0;
 		let refused = null;
-		let last = 20;
+		let last = 50;
 		for (let i = 0; i < 200 && !refused; i++) {
 			const r = await srv.get(status(), tok);
 			if (r.status === 429) {
@@ -107,12 +107,12 @@ apiSuite('limits', {
 			ok++;
 		}
 		assert.ok(refused, 'a burst of 200 reads met the limit');
-		// 20 a sliding second: a burst that crosses a second's end may get a few more
-		assert.ok(ok >= 19 && ok <= 30, `${ok} reads were answered before the first 429`);
+		// 50 a sliding second: a burst that crosses a second's end may get a few more
+		assert.ok(ok >= 49 && ok <= 75, `${ok} reads were answered before the first 429`);
 		const b = await assertRefused(refused, 'the burst');
-		assert.equal(b.limit2, 20);
+		assert.equal(b.limit2, 50);
 		assert.equal(b.remaining2, 0);
-		assert.equal(b.limit1, 100000);
+		assert.equal(b.limit1, 1000000);
 		// an honest client waits as told, and is answered
 		await sleep(b.retry * 1000);
 		const again = await srv.get(status(), tok);
@@ -166,10 +166,10 @@ apiSuite('limits', {
 		assert.equal(after.body.total, before + 1, 'only the first callback was made');
 		assert.ok(!after.body._embedded.callbacks.some((c) => c.label === 'refused'), after.text);
 
-		// the vehicle link: 10 a second; the refused batch is not stored, and is new when sent again
+		// the vehicle link: 20 a second; the refused batch is not stored, and is new when sent again
 		const codes = [];
 		let refused = null;
-		for (let i = 0; i < 60 && !refused; i++) {
+		for (let i = 0; i < 200 && !refused; i++) {
 			const u = await srv.upload(car.vin, car.cred, {
 				messageId: `burst-${i}`, samples: [{ at: new Date(Date.UTC(2024, 4, 2, 8, 0, i)).toISOString(), odometer: 2000 + i }],
 			});
@@ -179,7 +179,7 @@ apiSuite('limits', {
 		}
 		assert.ok(refused, `a burst of uploads met the limit: ${codes.join(' ')}`);
 		const b = await assertRefused(refused.u, 'an upload over the budget');
-		assert.equal(b.limit2, 10);
+		assert.equal(b.limit2, 20);
 		const s = await srv.get(status(), other);
 		assert.equal(s.body.odometer.mileage, 2000 + refused.i - 1, 'the last stored batch is the one before the refusal');
 		await sleep(b.retry * 1000);
@@ -215,10 +215,10 @@ apiSuite('limits', {
 
 	it('a client\'s own limits apply at once, in every process, and on the fleet face', async () => {
 		const tok = await grant('tuned');
-		assert.equal(budget(await srv.get(status(), tok)).limit2, 20);
-		// the tighter budget is the one said: the client's 100 a second, until it has more than the grant
+		assert.equal(budget(await srv.get(status(), tok)).limit2, 50);
+		// the tighter budget is the one said: the client's 200 a second, until it has more than the grant
 		await srv.cvctl(['client', 'limits', 'tuned', '--token-second', '500']);
-		assert.equal(budget(await srv.get(status(), tok)).limit2, 100);
+		assert.equal(budget(await srv.get(status(), tok)).limit2, 200);
 		await srv.cvctl(['client', 'limits', 'tuned', '--second', '1000']);
 		for (let i = 0; i < 4; i++)
 			assert.equal(budget(await srv.get(status(), tok)).limit2, 500);
@@ -231,7 +231,7 @@ apiSuite('limits', {
 			assert.equal(f.status, 200, f.text);
 			assert.equal(budget(f).limit1, 7);
 			assert.equal(budget(f).remaining1, 7 - i);
-			assert.equal(budget(f).limit2, 20, 'the manager\'s second: the default');
+			assert.equal(budget(f).limit2, 50, 'the manager\'s second: the default');
 		}
 		await assertRefused(await fleets(), 'the fleet face over the client\'s day');
 	});

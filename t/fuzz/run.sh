@@ -7,11 +7,13 @@
 # sanitizer report or a failed check, with the number of inputs it tried.
 # Without clang the whole file is skipped, saying so.
 #
-# A long campaign: FUZZ_SECONDS=3600 t/fuzz/run.sh (or make fuzz, then run
-# a harness by hand: see the top of each t/fuzz/fuzz-*.c).
+# A long campaign: `make fuzz-campaign` (FUZZ_SECONDS=600 per harness, the
+# corpora kept and grown in FUZZ_WORK=t/fuzz/campaign of the build tree), or
+# make fuzz, then run a harness by hand: see the top of each t/fuzz/fuzz-*.c.
 #
 # Environment: CV_SRCDIR, CV_BUILDDIR (set by make check), FUZZ_CC (clang),
-# FUZZ_SECONDS (10), FUZZ_HARNESSES (all).
+# FUZZ_SECONDS (10), FUZZ_HARNESSES (all), FUZZ_WORK (a folder kept: the
+# corpora, logs and any crashing input; default a temporary one, removed).
 set -u
 
 srcdir=${CV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -40,13 +42,19 @@ if ! CC=$cc FUZZ_HARNESSES=$harnesses sh "$srcdir/t/fuzz/build.sh" "$srcdir" "$b
 	exit 0
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cvapi-fuzz.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+if [ -n "${FUZZ_WORK:-}" ]; then
+	# a campaign's folder: the corpora grow there from one run to the next
+	work=$FUZZ_WORK
+	mkdir -p "$work"
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/cvapi-fuzz.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+fi
 i=0
 for h in $harnesses; do
 	i=$((i + 1))
 	mkdir -p "$work/$h"
-	[ -d "$srcdir/t/fuzz/corpus/$h" ] && cp "$srcdir/t/fuzz/corpus/$h/"* "$work/$h/" 2>/dev/null
+	[ -d "$srcdir/t/fuzz/corpus/$h" ] && cp -n "$srcdir/t/fuzz/corpus/$h/"* "$work/$h/" 2>/dev/null
 	dict=
 	[ -f "$srcdir/t/fuzz/$h.dict" ] && dict="-dict=$srcdir/t/fuzz/$h.dict"
 	# shellcheck disable=SC2086
