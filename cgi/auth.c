@@ -25,7 +25,9 @@ int cv_auth_vehicle(struct cv_req *r)
 		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <vehicle credential>");
 	if (strncasecmp(h, "Bearer ", 7) || !h[7] || strlen(h + 7) > 256)
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <vehicle credential>");
-	st = cv_guess_check(r, 'v', r->seg[0]);
+	/* the brake on guessing: per address only, never per VIN, which anyone
+	 * can read through a windscreen and use to keep a vehicle out (quota.h) */
+	st = cv_guess_check(r, 'v', NULL);
 	if (st)
 		return st;
 	e = cv_vehicle_by_vin(r->store, NULL, r->seg[0], &r->veh);
@@ -35,7 +37,7 @@ int cv_auth_vehicle(struct cv_req *r)
 	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN)) {
 		cv_audit(r, "auth-failed", "scheme", "vehicle", "reason", e ? "unknown-vin" : "bad-credential",
 			 "vin", r->seg[0], NULL);
-		cv_guess_failed(r, 'v', r->seg[0]);
+		cv_guess_failed(r, 'v', NULL);
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
 	}
 	return 0;
@@ -187,12 +189,17 @@ int cv_auth_fleet(struct cv_req *r)
 			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "malformed", NULL);
 			return fleet_unauthorized(r, CV_C_BAD_TOKEN, "malformed Basic credentials: base64 of login:password");
 		}
-		st = cv_guess_check(r, 'u', r->tok.user);
-		if (st) {
-			explicit_bzero(pass, sizeof(pass));
-			return st;
+		/* remembered credentials pass a lockout (quota.h); others meet it first */
+		e = cv_basic_known(r->store, r->tok.user, pass, r->now);
+		fresh = false;
+		if (e == CV_EAUTH) {
+			st = cv_guess_check(r, 'u', r->tok.user);
+			if (st) {
+				explicit_bzero(pass, sizeof(pass));
+				return st;
+			}
+			e = cv_basic_check(r->store, r->tok.user, pass, r->now, &fresh);
 		}
-		e = cv_basic_check(r->store, r->tok.user, pass, r->now, &fresh);
 		explicit_bzero(pass, sizeof(pass));
 		if (e == CV_EAUTH) {
 			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "bad-password", "login", r->tok.user,

@@ -75,9 +75,18 @@ static int client_auth(struct cv_req *r, const char *form_id, const char *form_s
 	if (e)
 		return cv_fail_store(r, e, "client");
 	if (c->secret_sha256[0]) {
+		/* a host may have chosen a weak secret: the brake on guessing, per address
+		 * only (a lockout per client would keep all its users out) */
+		int st = cv_guess_check(r, 'k', NULL);
+
+		if (st) {
+			cv_header(r, "Cache-Control", "no-store");
+			return st;
+		}
 		cv_sha256_hex(secret, strlen(secret), hex);
 		if (!secret[0] || !cv_memeq_ct(hex, c->secret_sha256, CV_SHA256_HEXLEN)) {
 			cv_audit(r, "auth-failed", "scheme", "client-secret", "reason", "bad-secret", "client", id, NULL);
+			cv_guess_failed(r, 'k', NULL);
 			return oauth_fail(r, 401, CV_C_BAD_CLIENT, "invalid_client", "bad client secret");
 		}
 	} else if (secret[0]) {

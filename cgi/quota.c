@@ -2,8 +2,10 @@
 #include "config.h"
 #include "quota.h"
 #include "reqint.h"
+#include "cvtime.h"
 #include "log.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +16,14 @@ static struct cv_rl rl_table;
 static struct cv_rl_rule rule_client = { 10000000, 200 };
 static struct cv_rl_rule rule_token = { 1000000, 50 };
 static struct cv_rl_rule rule_vehicle = { 1000000, 20 };
+/* "off": that kind of budget is not counted at all, whatever a client's own limits say */
+static bool off_client, off_token, off_vehicle;
 static uint32_t guess_account = 10, guess_address = 100;
 static int64_t guess_delay_ms = 60000;
 #define GUESS_MAX_MS 86400000LL
 
 /* name="DAY/SECOND" or "off" into *rule; a bad one is said and *rule kept. */
-static void rule_env(const char *prog, const char *name, struct cv_rl_rule *rule)
+static void rule_env(const char *prog, const char *name, struct cv_rl_rule *rule, bool *off)
 {
 	const char *v = getenv(name), *slash;
 	char day[16];
@@ -29,6 +33,7 @@ static void rule_env(const char *prog, const char *name, struct cv_rl_rule *rule
 		return;
 	if (!strcmp(v, "off")) {
 		rule->day = rule->second = 0;
+		*off = true;
 		return;
 	}
 	slash = strchr(v, '/');
@@ -47,9 +52,9 @@ static void rule_env(const char *prog, const char *name, struct cv_rl_rule *rule
 
 void cv_quota_setup(const char *prog, const char *home)
 {
-	rule_env(prog, "CVAPI_RATE_CLIENT", &rule_client);
-	rule_env(prog, "CVAPI_RATE_TOKEN", &rule_token);
-	rule_env(prog, "CVAPI_RATE_VEHICLE", &rule_vehicle);
+	rule_env(prog, "CVAPI_RATE_CLIENT", &rule_client, &off_client);
+	rule_env(prog, "CVAPI_RATE_TOKEN", &rule_token, &off_token);
+	rule_env(prog, "CVAPI_RATE_VEHICLE", &rule_vehicle, &off_vehicle);
 	guess_account = (uint32_t)cv_env_int(prog, "CVAPI_GUESS_ACCOUNT", 0, 1000000, guess_account);
 	guess_address = (uint32_t)cv_env_int(prog, "CVAPI_GUESS_ADDRESS", 0, 1000000, guess_address);
 	guess_delay_ms = cv_env_int(prog, "CVAPI_GUESS_DELAY", 1, 86400, guess_delay_ms / 1000) * 1000;
@@ -109,7 +114,9 @@ static uint32_t pick(int64_t set, uint32_t def)
 
 static void ask_add(struct cv_rl_ask *a, char kind, const void *name, size_t len, uint32_t day, uint32_t second)
 {
-	if ((!day && !second) || a->n == CV_RL_KEYS)
+	bool off = kind == 'c' ? off_client : kind == 'v' ? off_vehicle : off_token;
+
+	if (off || (!day && !second) || a->n == CV_RL_KEYS)
 		return;
 	a->key[a->n] = cv_rl_key(&rl_table, kind, name, len);
 	a->rule[a->n].day = day;
@@ -124,8 +131,8 @@ static int refused(struct cv_req *r)
 	int64_t s = (r->rl.retry_ms + 999) / 1000;
 
 	return cv_fail(r, 429, CV_C_RATE, "too many requests: %s; retry in %lld s",
-		       r->rl.remaining_second || !r->rl.has_second ? "the day's budget is spent" :
-		       "more than the budget of a second", (long long)(s < 1 ? 1 : s));
+		       r->rl.by_second ? "more than the budget of a second" : "the day's budget is spent",
+		       (long long)(s < 1 ? 1 : s));
 }
 
 int cv_quota_take_ask(struct cv_req *r, const struct cv_rl_ask *a)
@@ -134,7 +141,8 @@ int cv_quota_take_ask(struct cv_req *r, const struct cv_rl_ask *a)
 	r->rl_set = a->n > 0;
 	if (!a->n)
 		return 0;
-	if (cv_rl_take(&rl_table, a, r->now, &r->rl))
+	/* the clock now, not the request's start: authentication may have taken a while */
+	if (cv_rl_take(&rl_table, a, cv_now_ms(), &r->rl))
 		return 0;
 	return refused(r);
 }
@@ -157,10 +165,13 @@ int cv_quota_take(struct cv_req *r)
 		if (memcmp(r->tok.family, none, sizeof(none)))
 			ask_add(&a, 't', r->tok.family, sizeof(r->tok.family), pick(cl[CV_LIM_TOKEN_DAY], rule_token.day),
 				pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
-		else
-			ask_add(&a, 'T', FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp),
-				strlen(FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp)),
-				pick(cl[CV_LIM_TOKEN_DAY], rule_token.day), pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
+		else {
+			/* the token itself (cv_auth_user checked "Bearer " and a length) */
+			const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
+
+			ask_add(&a, 'T', h + 7, strlen(h + 7), pick(cl[CV_LIM_TOKEN_DAY], rule_token.day),
+				pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
+		}
 		break;
 	}
 	case CV_AUTH_FLEET:
@@ -206,11 +217,19 @@ void cv_quota_headers(const struct cv_req *r, struct cv_buf *b)
 
 /* ---- guessing ---------------------------------------------------------------------- */
 
-/* The client's address: REMOTE_ADDR, or behind a trusted proxy the last X-Forwarded-For hop. */
-static const char *address(const struct cv_req *r, size_t *len)
+/*
+ * The client's address as the brake counts it, into buf: REMOTE_ADDR, or
+ * behind a trusted proxy the last X-Forwarded-For hop. An IPv6 address
+ * counts by its /64 (one subscriber's whole network: rotating within it
+ * gains nothing); an IPv4-mapped one as the IPv4 address.
+ */
+static const char *address(const struct cv_req *r, char buf[INET6_ADDRSTRLEN + 8], size_t *len)
 {
 	const char *a = FCGX_GetParam("REMOTE_ADDR", r->fcgi->envp);
 	const char *trust = getenv("CVAPI_TRUST_PROXY");
+	char one[INET6_ADDRSTRLEN + 1];
+	unsigned char v6[16];
+	size_t n;
 
 	if (trust && !strcmp(trust, "1")) {
 		const char *xff = FCGX_GetParam("HTTP_X_FORWARDED_FOR", r->fcgi->envp);
@@ -225,9 +244,27 @@ static const char *address(const struct cv_req *r, size_t *len)
 	}
 	if (!a)
 		a = "";
-	*len = strlen(a);
-	while (*len && a[*len - 1] == ' ')
-		(*len)--;
+	n = strlen(a);
+	while (n && a[n - 1] == ' ')
+		n--;
+	if (n < sizeof(one) && memchr(a, ':', n)) {
+		memcpy(one, a, n);
+		one[n] = '\0';
+		if (inet_pton(AF_INET6, one, v6) == 1) {
+			static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+			if (!memcmp(v6, mapped, sizeof(mapped)))
+				a = inet_ntop(AF_INET, v6 + 12, buf, INET6_ADDRSTRLEN + 8);
+			else {
+				memset(v6 + 8, 0, 8);
+				a = inet_ntop(AF_INET6, v6, buf, INET6_ADDRSTRLEN + 8);
+			}
+			if (!a)
+				a = "";
+			n = strlen(a);
+		}
+	}
+	*len = n;
 	return a;
 }
 
@@ -243,19 +280,21 @@ static int locked_out(struct cv_req *r, int64_t ms, const char *who)
 
 int cv_guess_check(struct cv_req *r, char kind, const char *account)
 {
+	char buf[INET6_ADDRSTRLEN + 8];
 	size_t alen;
-	const char *addr = address(r, &alen);
-	int64_t ms;
+	const char *addr = address(r, buf, &alen);
+	int64_t now = cv_now_ms(), ms = 0;
 
 	if (!rl_table.slot)
 		return 0;
-	ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), r->now);
+	if (account)
+		ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), now);
 	if (ms) {
 		cv_audit(r, "auth-locked", "who", kind == 'v' ? "vehicle" : "account", kind == 'v' ? "vin" : "login",
 			 account, NULL);
 		return locked_out(r, ms, kind == 'v' ? "for this vehicle" : "for this account");
 	}
-	ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), r->now);
+	ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), now);
 	if (ms) {
 		cv_audit(r, "auth-locked", "who", "address", NULL);
 		return locked_out(r, ms, "from this address");
@@ -265,25 +304,28 @@ int cv_guess_check(struct cv_req *r, char kind, const char *account)
 
 void cv_guess_failed(struct cv_req *r, char kind, const char *account)
 {
+	char buf[INET6_ADDRSTRLEN + 8];
 	size_t alen;
-	const char *addr = address(r, &alen);
-	int64_t ms;
+	const char *addr = address(r, buf, &alen);
+	int64_t now = cv_now_ms(), ms = 0;
 
 	if (!rl_table.slot)
 		return;
-	ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), guess_account,
-			  guess_delay_ms, GUESS_MAX_MS, r->now);
+	if (account)
+		ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), guess_account,
+				  guess_delay_ms, GUESS_MAX_MS, now);
 	if (ms)
 		cv_audit(r, "lockout", "who", kind == 'v' ? "vehicle" : "account", kind == 'v' ? "vin" : "login", account,
 			 NULL);
 	ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), guess_address, guess_delay_ms,
-			  GUESS_MAX_MS, r->now);
+			  GUESS_MAX_MS, now);
 	if (ms)
 		cv_audit(r, "lockout", "who", "address", NULL);
 }
 
 void cv_guess_succeeded(struct cv_req *r, char kind, const char *account)
 {
-	if (rl_table.slot)
+	(void)r;
+	if (rl_table.slot && account)
 		cv_rl_succeeded(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)));
 }

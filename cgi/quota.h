@@ -12,21 +12,24 @@
  * Each budget has a day (sliding 24 h) and a second; a client's come from
  * its record (`cvctl client limits`), else CVAPI_RATE_CLIENT and
  * CVAPI_RATE_TOKEN; a vehicle's from CVAPI_RATE_VEHICLE. Each setting is
- * "DAY/SECOND" (0: no limit) or "off". Every answer to a counted request
+ * "DAY/SECOND" (0: no limit) or "off" (none of that kind, a client's own
+ * limits included). Every answer to a counted request
  * says X-RateLimit-Limit-1 / X-RateLimit-Remaining-1 (the day) and -2 (the
  * second), of the tighter budget; a request over a budget is answered 429
  * with X-RateLimit-Reset and Retry-After (seconds), and nothing else is done.
  *
  * Guessing. A wrong password (the password grant, Basic on the fleet
- * face) or a wrong vehicle credential counts one failure against the
- * account (login or VIN) and against the client address (REMOTE_ADDR, or
- * with CVAPI_TRUST_PROXY=1 the last X-Forwarded-For hop). CVAPI_GUESS_ACCOUNT
+ * face) counts one failure against the account (the login) and against the
+ * client address (REMOTE_ADDR, or with CVAPI_TRUST_PROXY=1 the last
+ * X-Forwarded-For hop; an IPv6 address by its /64); a wrong vehicle
+ * credential or client secret against the address only. CVAPI_GUESS_ACCOUNT
  * (default 10) failures of an account in a sliding minute, or
  * CVAPI_GUESS_ADDRESS (default 100) of an address, lock it out for
  * CVAPI_GUESS_DELAY seconds (default 60), doubled by each earlier lockout
  * of the day, at most a day: while locked out every attempt is answered
  * 429 with Retry-After, right password or not, and costs no password
- * check. A success clears the account.
+ * check, except Basic credentials this process remembers as checked (an
+ * integration keeps working). A success clears the account.
  */
 #ifndef CV_QUOTA_H
 #define CV_QUOTA_H
@@ -44,7 +47,12 @@ int cv_quota_take_ask(struct cv_req *r, const struct cv_rl_ask *a);
 /* Append r's X-RateLimit headers to buf (when it was counted). */
 void cv_quota_headers(const struct cv_req *r, struct cv_buf *buf);
 
-/* Before checking a credential of account (kind 'u' a login, 'v' a VIN): 0, or 429 (answered) while locked out. */
+/*
+ * Before checking a credential of account (kind 'u' a login; NULL: the
+ * address only, as for vehicles ('v') and client secrets ('k'), where a
+ * lockout of the account would let anyone keep it out): 0, or 429
+ * (answered) while locked out.
+ */
 int cv_guess_check(struct cv_req *r, char kind, const char *account);
 /* The credential was wrong: one failure of the account and of the address. */
 void cv_guess_failed(struct cv_req *r, char kind, const char *account);

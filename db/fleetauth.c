@@ -119,7 +119,9 @@ static bool basic_mac(const char *login, const char *password, const char *hash,
 	return ok;
 }
 
-enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now, bool *fresh)
+/* cv_basic_check, or with cache_only cv_basic_known. */
+static enum cv_err basic(struct cv_store *st, const char *login, const char *password, int64_t now, bool *fresh,
+			 bool cache_only)
 {
 	struct cv_user u;
 	struct basic_entry *slot;
@@ -130,6 +132,8 @@ enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *p
 		*fresh = false;
 	if (e && e != CV_ENOTFOUND)
 		return e;
+	if (e == CV_ENOTFOUND && cache_only)
+		return CV_EAUTH;
 	if (e == CV_ENOTFOUND) {
 		/* the same yescrypt for nobody, so that timing does not tell who exists */
 		cv_password_check(password, CV_DECOY_HASH);
@@ -140,6 +144,8 @@ enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *p
 	slot = &basic_cache[mac[0] % BASIC_CACHE];
 	if (slot->expires > now && cv_memeq_ct(slot->mac, mac, sizeof(mac)))
 		return CV_OK;
+	if (cache_only)
+		return CV_EAUTH;
 	if (!cv_password_check(password, u.hash))
 		return CV_EAUTH;
 	memcpy(slot->mac, mac, sizeof(mac));
@@ -149,3 +155,12 @@ enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *p
 	return CV_OK;
 }
 
+enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now, bool *fresh)
+{
+	return basic(st, login, password, now, fresh, false);
+}
+
+enum cv_err cv_basic_known(struct cv_store *st, const char *login, const char *password, int64_t now)
+{
+	return basic(st, login, password, now, NULL, true);
+}

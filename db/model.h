@@ -120,6 +120,13 @@ enum cv_err cv_cert_login(struct cv_store *st, DB_TXN *txn, const char *key, cha
  * whether this success ran yescrypt (a login) or was remembered.
  */
 enum cv_err cv_basic_check(struct cv_store *st, const char *login, const char *password, int64_t now, bool *fresh);
+/*
+ * CV_OK if this process remembers login and password as a success (no
+ * yescrypt runs), else CV_EAUTH: then only cv_basic_check can tell. An
+ * integration whose credentials were checked keeps working while someone
+ * else's wrong guesses lock the login out.
+ */
+enum cv_err cv_basic_known(struct cv_store *st, const char *login, const char *password, int64_t now);
 
 /* ---- tokens ------------------------------------------------------------- */
 

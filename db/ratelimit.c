@@ -88,14 +88,20 @@ uint64_t cv_rl_key(const struct cv_rl *t, char kind, const void *name, size_t le
 	return k ? k : 1;
 }
 
+/* A key of failed credentials (odd) whose lockout is still running at now. */
+static bool lockout_running(struct cv_rl_slot *s, uint64_t key, int64_t now)
+{
+	return (key & 1) && (int64_t)ld(&s->w[2]) > now;
+}
+
 /*
  * The slot of key (claimed when missing and claim is set), or NULL. Among
- * its CV_PROBE places: the one that holds it, else a free or stale one,
- * else the one used least recently.
+ * its CV_RL_PROBE places: the one that holds it, else a free or stale one,
+ * else the one used least recently that holds no running lockout.
  */
 static struct cv_rl_slot *slot_of(struct cv_rl *t, uint64_t key, bool claim, int64_t now)
 {
-	uint64_t now_s = (uint64_t)(now / 1000), oldest = UINT64_MAX;
+	uint64_t now_s = (uint64_t)(now / 1000), oldest = UINT64_MAX, victim_key = 0;
 	size_t first = 1 + (size_t)(key % (CV_RL_SLOTS - 1)), victim = 0;
 
 	for (int pass = 0; pass < 2; pass++) {
@@ -109,11 +115,11 @@ static struct cv_rl_slot *slot_of(struct cv_rl *t, uint64_t key, bool claim, int
 					st(&s->used, now_s);
 				return s;
 			}
-			if (!claim || pass == 0)
+			if (pass == 0)
 				continue;
 			/* second pass: take a free or stale place */
 			used = ld(&s->used);
-			if (!k || used + STALE_S < now_s) {
+			if (!k || (used + STALE_S < now_s && !lockout_running(s, k, now))) {
 				if (cas(&s->key, &k, key) || k == key) {
 					if (k != key) {
 						for (int w = 0; w < 4; w++)
@@ -123,19 +129,21 @@ static struct cv_rl_slot *slot_of(struct cv_rl *t, uint64_t key, bool claim, int
 					return s;
 				}
 			}
-			if (used < oldest) {
+			if (used < oldest && k && !lockout_running(s, k, now)) {
 				oldest = used;
 				victim = at;
+				victim_key = k;
 			}
 		}
 		if (!claim)
 			return NULL;
 	}
-	/* all in use: the least recently used place is taken */
+	/* all in use: the least recently used place is taken, if nobody took it meanwhile */
 	if (victim) {
 		struct cv_rl_slot *s = &t->slot[victim];
 
-		st(&s->key, key);
+		if (!cas(&s->key, &victim_key, key))
+			return victim_key == key ? s : NULL;
 		for (int w = 0; w < 4; w++)
 			st(&s->w[w], 0);
 		st(&s->used, now_s);
@@ -147,6 +155,7 @@ static struct cv_rl_slot *slot_of(struct cv_rl *t, uint64_t key, bool claim, int
 /* ---- sliding windows ----------------------------------------------------- */
 
 struct win {
+	bool counted;               /* win_take counted one (to give back) */
 	uint64_t *w;                /* the pair of words */
 	int64_t len;                /* ms */
 	uint32_t idx;               /* this window's number */
@@ -159,6 +168,7 @@ static void win_at(struct win *v, uint64_t *pair, int64_t len, int64_t now)
 	uint64_t pw;
 	uint32_t pidx;
 
+	v->counted = false;
 	v->w = pair;
 	v->len = len;
 	v->idx = (uint32_t)(now / len);
@@ -179,7 +189,17 @@ static double win_est(const struct win *v, uint32_t cur)
 	return (double)v->prev * (double)(v->len - v->into) / (double)v->len + (double)cur;
 }
 
-/* Count one more in window v while the sliding count stays within limit: the new sliding count, or -1. */
+/* The word holds a window after v's (another process's clock ran ahead). */
+static bool win_behind(const struct win *v, uint64_t word)
+{
+	return (int32_t)((uint32_t)(word >> 32) - v->idx) > 0;
+}
+
+/*
+ * Count one more in window v while the sliding count stays within limit:
+ * the new sliding count, or -1. A clock behind the window in place counts
+ * nothing (and overwrites nothing): the rare request on that edge is free.
+ */
 static double win_take(struct win *v, uint32_t limit)
 {
 	uint64_t *cur = &v->w[v->idx & 1];
@@ -189,10 +209,14 @@ static double win_take(struct win *v, uint32_t limit)
 		uint32_t c = count_of(v, word);
 		double est = win_est(v, c);
 
+		if (win_behind(v, word))
+			return est;
 		if (est + 1 > (double)limit)
 			return -1;
-		if (cas(cur, &word, ((uint64_t)v->idx << 32) | (uint64_t)(c + 1)))
+		if (cas(cur, &word, ((uint64_t)v->idx << 32) | (uint64_t)(c + 1))) {
+			v->counted = true;
 			return est + 1;
+		}
 	}
 }
 
@@ -202,6 +226,8 @@ static void win_untake(struct win *v)
 	uint64_t *cur = &v->w[v->idx & 1];
 	uint64_t word = ld(cur);
 
+	if (!v->counted)
+		return;
 	for (;;) {
 		uint32_t c = count_of(v, word);
 
@@ -219,6 +245,8 @@ static double win_add(struct win *v)
 	for (;;) {
 		uint32_t c = count_of(v, word);
 
+		if (win_behind(v, word))
+			return win_est(v, c);
 		if (cas(cur, &word, ((uint64_t)v->idx << 32) | (uint64_t)(c + 1)))
 			return win_est(v, c + 1);
 	}
@@ -248,24 +276,43 @@ static uint32_t remaining(uint32_t limit, double est)
 
 /* ---- budgets -------------------------------------------------------------- */
 
+/* Fold one window's sliding count est under limit into s (the tighter budget of its kind). */
+static void note(struct cv_rl_state *s, bool second, uint32_t limit, double est)
+{
+	uint32_t left = remaining(limit, est);
+
+	if (second) {
+		if (!s->has_second || left < s->remaining_second) {
+			s->limit_second = limit;
+			s->remaining_second = left;
+		}
+		s->has_second = true;
+	} else {
+		if (!s->has_day || left < s->remaining_day) {
+			s->limit_day = limit;
+			s->remaining_day = left;
+		}
+		s->has_day = true;
+	}
+}
+
 bool cv_rl_take(struct cv_rl *t, const struct cv_rl_ask *a, int64_t now, struct cv_rl_state *s)
 {
 	struct win taken[2 * CV_RL_KEYS];
+	struct cv_rl_slot *slots[CV_RL_KEYS] = { 0 };
 	size_t ntaken = 0;
 	bool ok = true;
 
 	memset(s, 0, sizeof(*s));
-	s->remaining_day = s->remaining_second = UINT32_MAX;
 	if (!t->slot)
 		return true;
 	for (size_t i = 0; i < a->n && ok; i++) {
 		const struct cv_rl_rule *r = &a->rule[i];
-		struct cv_rl_slot *slot;
 
 		if (!r->day && !r->second)
 			continue;
-		slot = slot_of(t, a->key[i], true, now);
-		if (!slot)
+		slots[i] = slot_of(t, a->key[i] & ~(uint64_t)1, true, now);
+		if (!slots[i])
 			continue;
 		for (int which = 0; which < 2 && ok; which++) {
 			uint32_t limit = which ? r->second : r->day;
@@ -274,40 +321,45 @@ bool cv_rl_take(struct cv_rl *t, const struct cv_rl_ask *a, int64_t now, struct 
 
 			if (!limit)
 				continue;
-			win_at(v, &slot->w[which ? 2 : 0], which ? SECOND_MS : DAY_MS, now);
+			win_at(v, &slots[i]->w[which ? 2 : 0], which ? SECOND_MS : DAY_MS, now);
 			est = win_take(v, limit);
 			if (est < 0) {
-				int64_t retry = win_retry(v, limit);
-
 				ok = false;
-				s->retry_ms = retry;
-				est = win_est(v, count_of(v, ld(&v->w[v->idx & 1])));
+				s->retry_ms = win_retry(v, limit);
+				s->by_second = which == 1;
 			} else {
 				ntaken++;
-			}
-			if (which) {
-				s->has_second = true;
-				if (remaining(limit, est) < s->remaining_second || !ok) {
-					s->limit_second = limit;
-					s->remaining_second = ok ? remaining(limit, est) : 0;
-				}
-			} else {
-				s->has_day = true;
-				if (remaining(limit, est) < s->remaining_day || !ok) {
-					s->limit_day = limit;
-					s->remaining_day = ok ? remaining(limit, est) : 0;
-				}
+				note(s, which == 1, limit, est);
 			}
 		}
 	}
-	if (!ok)
-		while (ntaken)
-			win_untake(&taken[--ntaken]);
-	if (!s->has_day)
-		s->remaining_day = 0;
-	if (!s->has_second)
+	if (ok)
+		return true;
+	/* refused: what was taken is given back, and the headers say the budgets as they stand */
+	while (ntaken)
+		win_untake(&taken[--ntaken]);
+	s->has_day = s->has_second = false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct cv_rl_rule *r = &a->rule[i];
+
+		if (!slots[i] && (r->day || r->second))
+			slots[i] = slot_of(t, a->key[i] & ~(uint64_t)1, false, now);
+		for (int which = 0; slots[i] && which < 2; which++) {
+			uint32_t limit = which ? r->second : r->day;
+			struct win v;
+
+			if (!limit)
+				continue;
+			win_at(&v, &slots[i]->w[which ? 2 : 0], which ? SECOND_MS : DAY_MS, now);
+			note(s, which == 1, limit, win_est(&v, count_of(&v, ld(&v.w[v.idx & 1]))));
+		}
+	}
+	/* the budget that refused is spent, whatever the estimate rounds to */
+	if (s->by_second)
 		s->remaining_second = 0;
-	return ok;
+	else
+		s->remaining_day = 0;
+	return false;
 }
 
 /* ---- failed credentials ----------------------------------------------------- */
@@ -319,11 +371,15 @@ int64_t cv_rl_locked(struct cv_rl *t, uint64_t key, int64_t now)
 
 	if (!t->slot)
 		return 0;
-	s = slot_of(t, key, false, now);
+	s = slot_of(t, key | 1, false, now);
 	if (!s)
 		return 0;
 	until = (int64_t)ld(&s->w[2]);
-	return until > now ? until - now : 0;
+	if (until <= now)
+		return 0;
+	/* a lockout being knocked at stays the most recently used */
+	st(&s->used, (uint64_t)(now / 1000));
+	return until - now;
 }
 
 int64_t cv_rl_failed(struct cv_rl *t, uint64_t key, uint32_t threshold, int64_t base_ms, int64_t max_ms, int64_t now)
@@ -335,7 +391,7 @@ int64_t cv_rl_failed(struct cv_rl *t, uint64_t key, uint32_t threshold, int64_t 
 
 	if (!t->slot || !threshold)
 		return 0;
-	s = slot_of(t, key, true, now);
+	s = slot_of(t, key | 1, true, now);
 	if (!s)
 		return 0;
 	win_at(&v, &s->w[0], MINUTE_MS, now);
@@ -366,7 +422,7 @@ void cv_rl_succeeded(struct cv_rl *t, uint64_t key)
 
 	if (!t->slot)
 		return;
-	s = slot_of(t, key, false, 0);
+	s = slot_of(t, key | 1, false, 0);
 	if (!s)
 		return;
 	for (int w = 0; w < 4; w++)

@@ -12,9 +12,11 @@
  * Keys are a keyed hash (the table's own random seed, made with the file)
  * of a kind and a name (cv_rl_key): 'c' a client, 't' a grant (a token's
  * family), 'v' a vehicle, 'u' an account's failed passwords, 'a' a client
- * address's. A key lives in one of CV_RL_PROBE slots from its hash; a slot
- * unused for two days is taken again, and when all of them are in use the
- * one used least recently is.
+ * address's. Keys of failed credentials are odd, budgets' even. A key
+ * lives in one of CV_RL_PROBE slots from its hash; a slot unused for two
+ * days is taken again, and when all of them are in use the one used least
+ * recently is, but never one whose lockout is running (then the new key
+ * is not counted).
  *
  * Budgets (cv_rl_take) are sliding windows, a day and a second, each kept
  * as two fixed windows (this one and the one before) whose counts are
@@ -67,6 +69,7 @@ struct cv_rl_state {
 	bool has_day, has_second;   /* some budget has such a limit */
 	uint32_t limit_day, remaining_day, limit_second, remaining_second;
 	int64_t retry_ms;           /* refused: how long until the request would be taken */
+	bool by_second;             /* refused by a second's budget (else a day's) */
 };
 
 /* Map home/CV_RL_FILE (made when missing), and make its seed when new. */

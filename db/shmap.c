@@ -32,7 +32,8 @@ static int shmap_make(const char *home, const char *name, const char *path, size
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, 0660) < 0 || ftruncate(fd, (off_t)bytes) < 0 ||
+	/* the blocks allocated now: a full disk later must not be a SIGBUS in a request */
+	if (fchmod(fd, 0660) < 0 || (errno = posix_fallocate(fd, 0, (off_t)bytes)) != 0 ||
 	    (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0 && errno != EEXIST))
 		ret = -1;
 	n = errno;
