@@ -145,6 +145,38 @@ apiSuite('console', (srv, it) => {
 			assert.equal(sent, had, u);
 	});
 
+	it('over its rate limit the console says it waits, waits as told, and draws the page', { skip, timeout: 60000 }, async () => {
+		// the console's own client gets 3 requests a second per grant: a page's first reads go over it
+		await srv.cvctl(['client', 'limits', 'console', '--token-second', '3']);
+		const refused = [];
+		const onResp = (r) => {
+			if (r.url().includes('/connectedcar/') && r.status() === 429)
+				refused.push(r);
+		};
+		page.on('response', onResp);
+		try {
+			await page.reload();
+			await page.waitForFunction(() => /Too many requests: waiting \d+ s before asking again/.test(document.getElementById('status').textContent),
+				null, { timeout: 20000 });
+			assert.ok(refused.length > 0, 'the API refused some reads');
+			const h = await refused[0].allHeaders();
+			assert.ok(Number(h['retry-after']) >= 1, JSON.stringify(h));
+			// every card drawn in the end, and the waiting said no more
+			await page.waitForFunction(() => document.querySelectorAll('.card').length === 3 &&
+				[...document.querySelectorAll('.card')].every((c) => c.querySelector('.age')) &&
+				!/Too many requests/.test(document.getElementById('status').textContent), null, { timeout: 30000 })
+				.catch(async (e) => {
+					const state = await page.evaluate(() => `${document.querySelectorAll('.card').length} cards; ` +
+						`status line: "${document.getElementById('status').textContent}"; ${document.getElementById('view').innerText.slice(0, 300)}`);
+					throw new Error(`${e.message}: ${state}`);
+				});
+			await shot('rate-limited');
+		} finally {
+			page.off('response', onResp);
+			await srv.cvctl(['client', 'limits', 'console', '--default']);
+		}
+	});
+
 	let trip, tripVid;
 	it('trips: the list of a vehicle, a page at a time, filtered by date', { skip }, async () => {
 		const v = srv.vehicles.find((x) => x.energy === 'electric');
