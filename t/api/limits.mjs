@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertSchema, assertXError } from '../lib/schema.mjs';
+import { cvsimOnce, vehiclesFile } from '../lib/sim.mjs';
 
 const B2B = '/connectedcar/v3';
 const basic = (user, pw) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
@@ -190,6 +191,18 @@ apiSuite('limits', {
 		assert.equal(again.status, 200, again.text);
 		assert.notEqual(again.body.repeat, true, 'the refused batch was never stored: it is new');
 		assert.equal((await srv.get(status(), other)).body.odometer.mileage, 2000 + refused.i);
+	});
+
+	it('cvsim, a vehicle link client in a hurry, waits as each 429 asks: every batch stored once', { timeout: 170000 }, async () => {
+		// a day of history for the three demo vehicles in small batches, 4 at a time: over 20 a second each
+		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '5', '--days', '1', '--batch', '25', '--parallel', '4']);
+		assert.equal(r.code, 0, r.stderr);
+		const m = /samples=(\d+) batches=(\d+) duplicates=(\d+)/.exec(r.stdout);
+		assert.ok(m, r.stdout);
+		assert.ok(Number(m[2]) > 100, r.stdout);
+		assert.equal(Number(m[3]), 0, 'no batch was sent twice after being stored');
+		const refusals = (srv.ws.logs().match(/POST \/telematics\/v1\/vehicles\/[A-Z0-9]+\/messages: too many requests/g) || []).length;
+		assert.ok(refusals > 0, `the vehicles went over their budget (${r.stdout.trim()})`);
 	});
 
 	it('cvctl client limits: prints, sets, resets; refuses a bad value or an unknown client', async () => {
