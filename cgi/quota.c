@@ -290,9 +290,8 @@ int cv_guess_check(struct cv_req *r, char kind, const char *account)
 	if (account)
 		ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), now);
 	if (ms) {
-		cv_audit(r, "auth-locked", "who", kind == 'v' ? "vehicle" : "account", kind == 'v' ? "vin" : "login",
-			 account, NULL);
-		return locked_out(r, ms, kind == 'v' ? "for this vehicle" : "for this account");
+		cv_audit(r, "auth-locked", "who", "account", "login", account, NULL);
+		return locked_out(r, ms, "for this account");
 	}
 	ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), now);
 	if (ms) {
@@ -315,8 +314,7 @@ void cv_guess_failed(struct cv_req *r, char kind, const char *account)
 		ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), guess_account,
 				  guess_delay_ms, GUESS_MAX_MS, now);
 	if (ms)
-		cv_audit(r, "lockout", "who", kind == 'v' ? "vehicle" : "account", kind == 'v' ? "vin" : "login", account,
-			 NULL);
+		cv_audit(r, "lockout", "who", "account", "login", account, NULL);
 	ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), guess_address, guess_delay_ms,
 			  GUESS_MAX_MS, now);
 	if (ms)

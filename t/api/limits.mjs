@@ -267,6 +267,9 @@ apiSuite('limits', {
 		assert.ok(retry >= 1 && retry <= 2, `Retry-After ${retry}`);
 		// no password is checked meanwhile: a wrong one gets the same answer
 		await assertXError(await login('wrong-during'), 429, { code: 42902 });
+		// the audit log says who was locked out, and who knocked
+		assert.match(srv.ws.logs(), /audit event=lockout who=account login=guessed\b/);
+		assert.match(srv.ws.logs(), /audit event=auth-locked who=account login=guessed\b/);
 		// another account is not locked
 		assert.equal((await srv.oauth({ grant_type: 'password', username: car.login, password: `${car.login}-pw`, client_id: 'console' })).status, 200);
 		await sleep(retry * 1000);
@@ -308,6 +311,7 @@ apiSuite('limits', {
 		assert.ok(failures >= 50 && failures <= 100, `locked out after ${failures} more failures`);
 		const r = await srv.oauth({ grant_type: 'password', username: car.login, password: `${car.login}-pw`, client_id: 'console' });
 		await assertXError(r, 429, { code: 42902, message: /from this address/ });
+		assert.match(srv.ws.logs(), /audit event=lockout who=address\b/);
 		await sleep(Number(r.headers.get('retry-after')) * 1000);
 		assert.equal((await srv.oauth({ grant_type: 'password', username: car.login, password: `${car.login}-pw`, client_id: 'console' })).status, 200);
 	});
