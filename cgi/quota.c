@@ -112,15 +112,52 @@ static uint32_t pick(int64_t set, uint32_t def)
 	return set < 0 ? def : set > UINT32_MAX ? UINT32_MAX : (uint32_t)set;
 }
 
-static void ask_add(struct cv_rl_ask *a, char kind, const void *name, size_t len, uint32_t day, uint32_t second)
+/* A client's own limits over the defaults: its budget, and each grant's (or fleet manager's). */
+static void rules_of(const int64_t cl[CV_CLIENT_LIMITS], struct cv_rl_rule *client, struct cv_rl_rule *grant)
+{
+	client->day = pick(cl[CV_LIM_DAY], rule_client.day);
+	client->second = pick(cl[CV_LIM_SECOND], rule_client.second);
+	grant->day = pick(cl[CV_LIM_TOKEN_DAY], rule_token.day);
+	grant->second = pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second);
+}
+
+/*
+ * The table key of kind and name: a keyed SHA-256 (ratelimit.h), so the
+ * last keys made are kept (a direct-mapped memo): the same client, grant
+ * or vehicle asking again costs a comparison, not a hash.
+ */
+#define KEY_MEMO 32
+#define KEY_MEMO_NAME 64
+static struct {
+	char kind;
+	unsigned char len;
+	unsigned char name[KEY_MEMO_NAME];
+	uint64_t key;
+} key_memo[KEY_MEMO];
+
+static uint64_t key_of(char kind, const void *name, size_t len)
+{
+	size_t i = (size_t)((cv_hash64(name, len) ^ (uint64_t)(unsigned char)kind) % KEY_MEMO);
+
+	if (len > KEY_MEMO_NAME)
+		return cv_rl_key(&rl_table, kind, name, len);
+	if (key_memo[i].kind != kind || key_memo[i].len != len || memcmp(key_memo[i].name, name, len)) {
+		key_memo[i].kind = kind;
+		key_memo[i].len = (unsigned char)len;
+		memcpy(key_memo[i].name, name, len);
+		key_memo[i].key = cv_rl_key(&rl_table, kind, name, len);
+	}
+	return key_memo[i].key;
+}
+
+static void ask_add(struct cv_rl_ask *a, char kind, const void *name, size_t len, const struct cv_rl_rule *rule)
 {
 	bool off = kind == 'c' ? off_client : kind == 'v' ? off_vehicle : off_token;
 
-	if (off || (!day && !second) || a->n == CV_RL_KEYS)
+	if (off || (!rule->day && !rule->second) || a->n == CV_RL_KEYS)
 		return;
-	a->key[a->n] = cv_rl_key(&rl_table, kind, name, len);
-	a->rule[a->n].day = day;
-	a->rule[a->n].second = second;
+	a->key[a->n] = key_of(kind, name, len);
+	a->rule[a->n] = *rule;
 	a->n++;
 }
 
@@ -149,40 +186,35 @@ int cv_quota_take_ask(struct cv_req *r, const struct cv_rl_ask *a)
 
 int cv_quota_take(struct cv_req *r)
 {
+	static const unsigned char none[CV_TOKEN_FAMILY];
 	struct cv_rl_ask a = { 0 };
+	struct cv_rl_rule client, grant;
 	int64_t cl[CV_CLIENT_LIMITS];
 
 	if (!rl_table.slot)
 		return 0;
 	switch (r->route->auth) {
-	case CV_AUTH_USER: {
-		static const unsigned char none[CV_TOKEN_FAMILY];
-
+	case CV_AUTH_USER:
 		client_limits(r, r->tok.client, cl);
-		ask_add(&a, 'c', r->tok.client, strlen(r->tok.client), pick(cl[CV_LIM_DAY], rule_client.day),
-			pick(cl[CV_LIM_SECOND], rule_client.second));
+		rules_of(cl, &client, &grant);
+		ask_add(&a, 'c', r->tok.client, strlen(r->tok.client), &client);
 		/* a grant: its family; a token made before families stands alone */
-		if (memcmp(r->tok.family, none, sizeof(none)))
-			ask_add(&a, 't', r->tok.family, sizeof(r->tok.family), pick(cl[CV_LIM_TOKEN_DAY], rule_token.day),
-				pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
-		else {
+		if (memcmp(r->tok.family, none, sizeof(none))) {
+			ask_add(&a, 't', r->tok.family, sizeof(r->tok.family), &grant);
+		} else {
 			/* the token itself (cv_auth_user checked "Bearer " and a length) */
 			const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
 
-			ask_add(&a, 'T', h + 7, strlen(h + 7), pick(cl[CV_LIM_TOKEN_DAY], rule_token.day),
-				pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
+			ask_add(&a, 'T', h + 7, strlen(h + 7), &grant);
 		}
 		break;
-	}
 	case CV_AUTH_FLEET:
-		memcpy(cl, r->client_limits, sizeof(cl));
-		ask_add(&a, 'c', r->tok.client, strlen(r->tok.client), pick(cl[CV_LIM_DAY], rule_client.day),
-			pick(cl[CV_LIM_SECOND], rule_client.second));
-		ask_add(&a, 'm', r->tok.user, strlen(r->tok.user), pick(cl[CV_LIM_TOKEN_DAY], rule_token.day),
-			pick(cl[CV_LIM_TOKEN_SECOND], rule_token.second));
+		rules_of(r->client_limits, &client, &grant);
+		ask_add(&a, 'c', r->tok.client, strlen(r->tok.client), &client);
+		ask_add(&a, 'm', r->tok.user, strlen(r->tok.user), &grant);
 		break;
 	case CV_AUTH_VEHICLE:
-		ask_add(&a, 'v', r->veh.id, strlen(r->veh.id), rule_vehicle.day, rule_vehicle.second);
+		ask_add(&a, 'v', r->veh.id, strlen(r->veh.id), &rule_vehicle);
 		break;
 	default:
 		return 0;
@@ -278,23 +310,30 @@ static int locked_out(struct cv_req *r, int64_t ms, const char *who)
 	return cv_fail(r, 429, CV_C_LOCKED, "too many failed attempts %s: retry in %s s", who, v);
 }
 
-int cv_guess_check(struct cv_req *r, char kind, const char *account)
+/* The table keys of r's account (0 when account is NULL) and of its address. */
+static void guess_keys(const struct cv_req *r, char kind, const char *account, uint64_t *acct, uint64_t *addr)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	size_t alen;
-	const char *addr = address(r, buf, &alen);
-	int64_t now = cv_now_ms(), ms = 0;
+	const char *a = address(r, buf, &alen);
+
+	*acct = account ? cv_rl_key(&rl_table, kind, account, strlen(account)) : 0;
+	*addr = cv_rl_key(&rl_table, 'a', a, alen);
+}
+
+int cv_guess_check(struct cv_req *r, char kind, const char *account)
+{
+	int64_t now = cv_now_ms(), ms;
+	uint64_t acct, addr;
 
 	if (!rl_table.slot)
 		return 0;
-	if (account)
-		ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), now);
-	if (ms) {
+	guess_keys(r, kind, account, &acct, &addr);
+	if (acct && (ms = cv_rl_locked(&rl_table, acct, now))) {
 		cv_audit(r, "auth-locked", "who", "account", "login", account, NULL);
 		return locked_out(r, ms, "for this account");
 	}
-	ms = cv_rl_locked(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), now);
-	if (ms) {
+	if ((ms = cv_rl_locked(&rl_table, addr, now))) {
 		cv_audit(r, "auth-locked", "who", "address", NULL);
 		return locked_out(r, ms, "from this address");
 	}
@@ -303,21 +342,15 @@ int cv_guess_check(struct cv_req *r, char kind, const char *account)
 
 void cv_guess_failed(struct cv_req *r, char kind, const char *account)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
-	size_t alen;
-	const char *addr = address(r, buf, &alen);
-	int64_t now = cv_now_ms(), ms = 0;
+	int64_t now = cv_now_ms();
+	uint64_t acct, addr;
 
 	if (!rl_table.slot)
 		return;
-	if (account)
-		ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, kind, account, strlen(account)), guess_account,
-				  guess_delay_ms, GUESS_MAX_MS, now);
-	if (ms)
+	guess_keys(r, kind, account, &acct, &addr);
+	if (acct && cv_rl_failed(&rl_table, acct, guess_account, guess_delay_ms, GUESS_MAX_MS, now))
 		cv_audit(r, "lockout", "who", "account", "login", account, NULL);
-	ms = cv_rl_failed(&rl_table, cv_rl_key(&rl_table, 'a', addr, alen), guess_address, guess_delay_ms,
-			  GUESS_MAX_MS, now);
-	if (ms)
+	if (cv_rl_failed(&rl_table, addr, guess_address, guess_delay_ms, GUESS_MAX_MS, now))
 		cv_audit(r, "lockout", "who", "address", NULL);
 }
 
