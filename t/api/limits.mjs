@@ -104,7 +104,8 @@ apiSuite('limits', {
 			}
 			assert.equal(r.status, 200, r.text);
 			const b = budget(r);
-			assert.ok(b.remaining2 < last, `the second's remaining goes down: ${b.remaining2} after ${last}`);
+			// a sliding count: each read adds one, while the last second's share fades (whole requests shown)
+			assert.ok(b.remaining2 <= last, `the second's remaining never goes up: ${b.remaining2} after ${last}`);
 			last = b.remaining2;
 			ok++;
 		}
