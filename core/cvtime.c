@@ -1,16 +1,65 @@
 /* cvtime.c - RFC 3339 times, ISO 8601 durations and intervals (see cvtime.h). */
 #include "cvtime.h"
 
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#ifdef CV_CLOCK_SEAM
+/* The offset $CVAPI_CLOCK's file holds, 0 when it is not set (see cvtime.h). */
+static int64_t seam_offset(void)
+{
+	static volatile int warned;
+	const char *path = getenv("CVAPI_CLOCK");
+	char buf[32];
+	int64_t off;
+	ssize_t n;
+	int fd;
+
+	if (!path || !*path)
+		return 0;
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	n = -1;
+	if (fd >= 0) {
+		do
+			n = read(fd, buf, sizeof(buf) - 1);
+		while (n < 0 && errno == EINTR);
+		close(fd);
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0) {
+		buf[n] = '\0';
+		if (!cv_parse_i64(buf, -CV_TIME_MAX, CV_TIME_MAX, &off))
+			return off;
+	}
+	if (!warned) {
+		warned = 1;
+		fprintf(stderr, "cvapi: CVAPI_CLOCK: %s does not hold an offset in ms; the real clock it is\n", path);
+	}
+	return 0;
+}
+#endif
 
 int64_t cv_now_ms(void)
 {
 	struct timespec ts;
+	int64_t ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#ifdef CV_CLOCK_SEAM
+	ms += seam_offset();
+#endif
+	return ms;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */

@@ -15,7 +15,18 @@
 #define CV_TIME_MIN 0LL
 #define CV_TIME_MAX 253402300799999LL
 
-/* Wall-clock now, in ms. */
+/*
+ * Wall-clock now, in ms: the one place cvapi reads the time of day.
+ *
+ * The clock seam (built unless configure --disable-clock-seam): when
+ * $CVAPI_CLOCK names a file, its content, a signed decimal number of ms
+ * ("-21600000\n"), is added to the real clock at every call, so that every
+ * process of a test (programs, cvnotify, cvctl, cvsim) runs at the same
+ * chosen instant and time still flows. A test moves the clock by replacing
+ * the file whole (write elsewhere, rename over). A file that cannot be
+ * read or holds anything else adds nothing, and is said once on stderr.
+ * Monotonic clocks (deadlines of waits, watchdogs) are never shifted.
+ */
 int64_t cv_now_ms(void);
 
 /*

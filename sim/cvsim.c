@@ -29,6 +29,7 @@ static const char usage_text[] =
 	"  --url URL        the server (default http://127.0.0.1:8080)\n"
 	"  --seed N         the simulation's seed, 0 to 2^63-1 (default 1)\n"
 	"  --days D         write D days of history, ending now, as fast as possible (1-365)\n"
+	"  --end TIME       the history ends at TIME (RFC 3339, not in the future) instead of now\n"
 	"  --batch N        samples per upload in fast mode, 1-1000 (default 500)\n"
 	"  --parallel N     concurrent uploads in fast mode, 1-64 (default 2)\n"
 	"  --live           then keep the vehicles driving in real time until SIGINT or SIGTERM\n"
@@ -223,18 +224,18 @@ static bool parse_double(const char *s, double min, double max, double *out)
 int main(int argc, char **argv)
 {
 	static const char *const with_value[] = {
-		"--url", "--vehicles", "--seed", "--days", "--batch", "--speedup", "--parallel", "--awake", "--exec-delay",
+		"--url", "--vehicles", "--seed", "--days", "--end", "--batch", "--speedup", "--parallel", "--awake", "--exec-delay",
 		"--offline", NULL,
 	};
 	struct sim_opts o = { .url = "http://127.0.0.1:8080", .seed = 1, .batch = 500, .speedup = 1.0, .parallel = 2,
 			      .awake_ms = 180000, .exec_delay_ms = -1 };
 	const char *vehicles = NULL;
-	bool speedup_given = false, parallel_given = false, live_only = false;
+	bool speedup_given = false, parallel_given = false, live_only = false, end_given = false;
 	struct sim_car *cars = NULL;
 	struct sim_vehicle *veh = NULL;
 	struct sim_road road;
 	struct sigaction sa;
-	int64_t now, start, end;
+	int64_t now, start, end, end_at = 0;
 	size_t n = 0;
 	int rc;
 
@@ -309,6 +310,10 @@ int main(int argc, char **argv)
 			if (cv_parse_i64(val, 1, 365, &v))
 				return usage_error("--days takes a number of days from 1 to 365, not %s", val);
 			o.days = (int)v;
+		} else if (!strcmp(name, "--end")) {
+			if (cv_time_parse(val, &end_at))
+				return usage_error("--end takes an RFC 3339 time, such as 2026-01-31T00:00:00Z, not %s", val);
+			end_given = true;
 		} else if (!strcmp(name, "--batch")) {
 			if (cv_parse_i64(val, 1, CV_MAX_SAMPLES, &v))
 				return usage_error("--batch takes 1 to 1000 samples, not %s", val);
@@ -351,7 +356,16 @@ int main(int argc, char **argv)
 		return usage_error("--no-commands, --parked, --awake, --exec-delay and --offline only apply to --live");
 	if (parallel_given && !o.days)
 		return usage_error("--parallel only applies to --days");
+	if (end_given && (!o.days || o.live))
+		return usage_error("--end only applies to --days, without --live");
 
+	now = cv_now_ms();
+	if (end_given && end_at > now) {
+		char t[CV_TIME_STRLEN];
+
+		cv_time_fmt(now, t);
+		return usage_error("--end is in the future (the time is %s)", t);
+	}
 	if (read_vehicles(vehicles, &cars, &n))
 		return 1;
 
@@ -369,13 +383,14 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * History starts at midnight UTC, D days ago, so that two runs on the
-	 * same day with the same seed send the same samples. With a speedup the
+	 * History starts at midnight UTC, D days before its end (now, or
+	 * --end), so that two runs on the same day with the same seed send the
+	 * same samples, and a run with --end at a midnight sends exactly D
+	 * days, whatever the time of day. With a speedup the
 	 * live part starts LIVE_LEAD_MS in the past, where the history stops.
 	 */
-	now = cv_now_ms();
-	end = o.live && o.speedup > 1.0 ? now - LIVE_LEAD_MS : now;
-	start = o.days ? (now / DAY_MS - o.days) * DAY_MS : end;
+	end = end_given ? end_at : o.live && o.speedup > 1.0 ? now - LIVE_LEAD_MS : now;
+	start = o.days ? (end / DAY_MS - o.days) * DAY_MS : end;
 	sim_road_init(&road, o.seed);
 	veh = cv_calloc(n, sizeof(*veh));
 	for (size_t i = 0; i < n; i++)

@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, chownSync, cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiSuite, B2C, SRCDIR, BUILDDIR, WEBSERVER, WEBSERVERS, freePort } from '../lib/server.mjs';
+import { historyArgs } from '../lib/sim.mjs';
 
 const CVCTL = join(BUILDDIR, 'tools', 'cvctl');
 const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
@@ -486,6 +487,12 @@ apiSuite('cli', (srv, it) => {
 			[['--vehicles', vf, '--live', '--awake', '3601'], /--awake takes 0 to 3600/],
 			[['--vehicles', vf, '--live', '--exec-delay', '-1'], /--exec-delay takes/],
 			[['--vehicles', vf, '--live', '--offline', 'SHORT'], /--offline takes a VIN/],
+			[['--vehicles', vf, '--days', '1', '--end', 'yesterday'], /--end takes an RFC 3339 time/],
+			[['--vehicles', vf, '--days', '1', '--end', '2026-02-30T00:00:00Z'], /--end takes an RFC 3339 time/],
+			[['--vehicles', vf, '--days', '1', '--end'], /--end needs a value/],
+			[['--vehicles', vf, '--end', '2026-01-01T00:00:00Z'], /nothing to do|--end only applies/],
+			[['--vehicles', vf, '--days', '1', '--live', '--end', '2026-01-01T00:00:00Z'], /--end only applies to --days, without --live/],
+			[['--vehicles', vf, '--days', '1', '--end', '9999-01-01T00:00:00Z'], /--end is in the future/],
 		];
 		for (const [args, re] of cases)
 			assertFails(await run(CVSIM, args), 2, re, 'cvsim');
@@ -494,7 +501,7 @@ apiSuite('cli', (srv, it) => {
 	it('cvsim: unreadable vehicles file -> 1; a day of history through the server -> 0', { skip: noSim, timeout: 120000 }, async () => {
 		assertFails(await run(CVSIM, ['--vehicles', '/nonexistent/v.txt', '--days', '1']), 1, /nonexistent/, 'cvsim');
 		const vf = join(dir('sim'), 'v.txt');
-		const r = await run(CVSIM, ['--vehicles', vf, '--days', '1', '--quiet', '--url', srv.base], { timeout: 110000 });
+		const r = await run(CVSIM, ['--vehicles', vf, ...historyArgs(1), '--quiet', '--url', srv.base], { timeout: 110000 });
 		assert.equal(r.code, 0, r.stderr);
 		assert.equal(r.stderr, '');
 		const t = await srv.get(`${B2C}/user/vehicles/${alice.id}/status`, alice.token);

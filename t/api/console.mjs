@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, accessSync, constants } from 'node
 import { join } from 'node:path';
 import { apiSuite, B2C, BUILDDIR, JSDIR } from '../lib/server.mjs';
 import { assertSchema, tool } from '../lib/schema.mjs';
-import { CVSIM, cvsimOnce, cvsimLive, vehiclesFile } from '../lib/sim.mjs';
+import { CVSIM, cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
+import { now } from '../lib/clock.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
 
 function findChromium() {
@@ -76,7 +77,7 @@ apiSuite('console', (srv, it) => {
 	it('set-up: two days of history, the vehicles driven live, Chromium', { skip, timeout: 240000 }, async () => {
 		mkdirSync(SHOTS, { recursive: true });
 		const vf = vehiclesFile(srv);
-		const r = await cvsimOnce(srv, ['--vehicles', vf, '--seed', '7', '--days', '2', '--quiet']);
+		const r = await cvsimOnce(srv, ['--vehicles', vf, '--seed', '7', ...historyArgs(2), '--quiet']);
 		assert.equal(r.code, 0, r.stderr);
 		const live = cvsimLive(srv, ['--vehicles', vf, '--parked', '--seed', '7', '--quiet']);
 		sim = live.proc;
@@ -191,7 +192,7 @@ apiSuite('console', (srv, it) => {
 			await page.waitForFunction(() => /Page 2 of/.test(document.querySelector('caption')?.textContent || ''));
 		}
 		// a day with no trips in the future: the filter reaches the API
-		const later = new Date(Date.now() + 5 * 86400000).toISOString().slice(0, 10);
+		const later = new Date(now() + 5 * 86400000).toISOString().slice(0, 10);
 		await page.fill('#from', later);
 		await page.click('#trip-filter button[type=submit]');
 		await page.waitForSelector('text=No trip in this period.');

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
+import { nowIso } from '../lib/clock.mjs';
 
 apiSuite('death', (srv, it) => {
 	const fcgi = () => descendantsOf(srv.ws.process.pid).filter((p) => /\.fcgi$/.test(p.cmd) && p.state !== 'Z');
 
 	it('a process killed between requests: the store recovered, every program answering within 5 s, nothing lost', async () => {
 		const v = srv.vehicles[0];
-		const up = await srv.upload(v.vin, v.cred, { messageId: 'death-1', samples: [{ at: new Date().toISOString(),
+		const up = await srv.upload(v.vin, v.cred, { messageId: 'death-1', samples: [{ at: nowIso(),
 			speed: 0, odometer: 100, ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
 		assert.equal(up.status, 200, up.text);
 		const tok = await srv.token('demo');

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertSchema } from '../lib/schema.mjs';
-import { CVSIM, cvsimOnce, vehiclesFile } from '../lib/sim.mjs';
+import { CVSIM, cvsimOnce, historyArgs, vehiclesFile } from '../lib/sim.mjs';
 
 apiSuite('demo', (srv, it) => {
 	let tok;
 	const skip = existsSync(CVSIM) ? false : `${CVSIM} is not built`;
 
 	it('cvsim writes two days of history for the demo vehicles', { skip, timeout: 180000 }, async () => {
-		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '7', '--days', '2', '--quiet']);
+		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '7', ...historyArgs(2), '--quiet']);
 		assert.equal(r.code, 0, r.stderr);
 		tok = await srv.token('demo');
 	});

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertSchema, assertXError, isRfc3339 } from '../lib/schema.mjs';
+import { now } from '../lib/clock.mjs';
 
 const iso = (ms) => new Date(ms).toISOString();
 const T0 = Date.parse('2024-05-01T08:00:00Z');
@@ -28,7 +29,7 @@ apiSuite('ingest', (srv, it) => {
 		assert.equal(r.body.status, 'ok');
 		assert.equal(r.body.store, 'writable');
 		assert.ok(isRfc3339(r.body.time));
-		assert.ok(Math.abs(Date.parse(r.body.time) - Date.now()) < 60000);
+		assert.ok(Math.abs(Date.parse(r.body.time) - now()) < 60000);
 		assert.ok(isRfc3339(r.body.checkedAt));
 		const age = Date.parse(r.body.time) - Date.parse(r.body.checkedAt);
 		assert.ok(age >= 0 && age < 1000, `checked within the last second (${age} ms)`);
@@ -205,7 +206,7 @@ apiSuite('ingest', (srv, it) => {
 	const S = { at: '2024-05-01T09:00:00Z', speed: 42 };
 	const batch = (sample, extra = {}) => JSON.stringify({ messageId: `bad-${Math.random().toString(36).slice(2)}`, samples: [sample], ...extra });
 	const withS = (patch) => batch({ ...S, ...patch });
-	const future = () => new Date(Date.now() + 6 * 60000).toISOString();
+	const future = () => new Date(now() + 6 * 60000).toISOString();
 	const bad = [
 		// name, body (string or function), message
 		['bad JSON: truncated', '{"messageId":"a","samples":[', /not valid JSON/],

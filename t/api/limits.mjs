@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertSchema, assertXError } from '../lib/schema.mjs';
-import { cvsimOnce, vehiclesFile } from '../lib/sim.mjs';
+import { cvsimOnce, historyArgs, vehiclesFile } from '../lib/sim.mjs';
 
 const B2B = '/connectedcar/v3';
 const basic = (user, pw) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
@@ -195,8 +195,8 @@ apiSuite('limits', {
 	});
 
 	it('cvsim, a vehicle link client in a hurry, waits as each 429 asks: every batch stored once', { timeout: 170000 }, async () => {
-		// a day of history for the three demo vehicles in small batches, 4 at a time: over 20 a second each
-		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '5', '--days', '1', '--batch', '25', '--parallel', '4']);
+		// two weekdays of history for the three demo vehicles in small batches, 4 at a time: over 20 a second each
+		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '5', ...historyArgs(2), '--batch', '10', '--parallel', '4']);
 		assert.equal(r.code, 0, r.stderr);
 		const m = /samples=(\d+) batches=(\d+) duplicates=(\d+)/.exec(r.stdout);
 		assert.ok(m, r.stdout);

@@ -8,13 +8,15 @@ import assert from 'node:assert/strict';
 import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
 import { assertSchema } from '../lib/schema.mjs';
 import { receiver, startNotify, verifySignature } from '../lib/notify.mjs';
+import { now } from '../lib/clock.mjs';
 
 const B2B = '/connectedcar/v3';
 const FLEET = 'demo-fleet';
 const basic = (user, pw) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 const fleetAuth = { authorization: basic('fleet', 'fleet') };
 const HOME = { latitude: 48.8566, longitude: 2.3522 };
-const T0 = Date.parse('2026-11-02T08:00:00Z');
+// the first car's history: a month before the programs' today, at 08:00 UTC
+const T0 = (Math.floor(now() / 86400000) - 35) * 86400000 + 8 * 3600000;
 const T = (sec) => new Date(T0 + sec * 1000).toISOString();
 const at = (sec, lat, fuel) => ({ at: T(sec), position: { lat, lon: HOME.longitude }, ...(fuel === undefined ? {} : { fuel: { level: fuel, autonomy: 300 } }) });
 // 48.8566 is home; 0.02 degrees north is 2.2 km away
@@ -74,7 +76,7 @@ apiSuite('notify', (srv, it) => {
 		assert.equal(got.url, `/hook?team=1&car=${car.vin}`, 'the Query attribute, its variable filled in');
 		assert.ok(verifySignature(secret, got.headers, got.text), 'a valid Standard Webhooks signature');
 		assert.ok(!verifySignature(secret, got.headers, got.text.replace('blue', 'bluf')), 'the signature covers the body');
-		assert.ok(Math.abs(Number(got.headers['webhook-timestamp']) - Date.now() / 1000) < 60);
+		assert.ok(Math.abs(Number(got.headers['webhook-timestamp']) - now() / 1000) < 60);
 		// still outside, then a later sample: no second one (no refreshEvent)
 		await upload([at(40, OUT, 80)]);
 		// the next firing of another monitor arrives after anything this upload could have sent
@@ -112,7 +114,7 @@ apiSuite('notify', (srv, it) => {
 
 	it('a time window opens with no upload: the timer fires it, once', async () => {
 		await upload([at(250, IN, 50)]);                      // at home
-		const opens = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
+		const opens = new Date(Math.ceil(now() / 1000) * 1000 + 2000);
 		const id = timed = await monitor({ triggers: [{ name: 'fuel', data: { data: 'vehicle.energy.fuel.level', op: 'greaterThan', value: ['1'] } },
 			{ name: 'soon', time: { times: [{ recurrence: 'None', start: opens.toISOString() }], timeZone: 'UTC' } }], boolExp: 'fuel & soon' });
 		const g = await srv.get(`${monitors()}/${id}`, tok);
@@ -314,9 +316,9 @@ apiSuite('notify', (srv, it) => {
 			subscribeParam: { refreshEvent: 60 }, triggerParam: { triggers: [{ name: 'parked', data: { data: 'vehicle.kinetic.speed', op: 'lowerThan', value: ['1'] } }] } });
 		assert.equal(r.status, 202, r.text);
 		const id = r.body.monitorId;
-		const now = Date.now();
+		const t = now();
 		const u = await srv.upload(car2.vin, car2.cred, { messageId: 'silent-1', samples: [
-			{ at: new Date(now - 2000).toISOString(), speed: 30 }, { at: new Date(now - 1000).toISOString(), speed: 0 }] });
+			{ at: new Date(t - 2000).toISOString(), speed: 30 }, { at: new Date(t - 1000).toISOString(), speed: 0 }] });
 		assert.equal(u.status, 200, u.text);
 		await rx.until(() => forMonitor(id).length >= 2, 120000, 'a reminder from the timer');
 		const [first, second] = forMonitor(id);

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiSuite, B2C, BUILDDIR, WEBSERVER } from '../lib/server.mjs';
+import { nowIso } from '../lib/clock.mjs';
 
 function panicStore(home) {
 	return new Promise((res) => {
@@ -24,14 +25,14 @@ apiSuite('panic', { env: { CVAPI_CACHE: '0' } }, (srv, it) => {
 	it('after a panic of the store, every program answers again within 5 s, with the data acknowledged before', { timeout: 60000 }, async () => {
 		const v = srv.vehicles[0];
 		const tok = await srv.token('demo');
-		const at = new Date().toISOString();
+		const at = nowIso();
 		const up = await srv.upload(v.vin, v.cred, { messageId: 'panic-1', samples: [{ at, speed: 0, odometer: 4321,
 			ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
 		assert.equal(up.status, 200, up.text);
 		let seq = 2;
 		const probes = {
 			// a write: /healthz alone is answered once a second from memory
-			ingest: () => srv.upload(v.vin, v.cred, { messageId: `panic-${seq++}`, samples: [{ at: new Date().toISOString(),
+			ingest: () => srv.upload(v.vin, v.cred, { messageId: `panic-${seq++}`, samples: [{ at: nowIso(),
 				speed: 0, odometer: 4321, ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] }),
 			user: () => srv.get(`${B2C}/user`, tok),
 			vehicle: () => srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok),

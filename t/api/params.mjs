@@ -23,7 +23,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { SPEC_DIR, tool } from '../lib/schema.mjs';
-import { cvsimOnce, vehiclesFile } from '../lib/sim.mjs';
+import { cvsimOnce, historyArgs, vehiclesFile } from '../lib/sim.mjs';
+import { now } from '../lib/clock.mjs';
 
 const B2B = '/connectedcar/v3';
 const FLEET = 'demo-fleet';
@@ -100,11 +101,11 @@ apiSuite('params', (srv, it) => {
 	const withClient = (path, face) => (face === 'b2b' ? `${path}${path.includes('?') ? '&' : '?'}client_id=console` : path);
 
 	it('set-up: history, events, callbacks, monitors and remote actions of both faces', { skip, timeout: 240000 }, async () => {
-		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '3', '--days', '2', '--quiet']);
+		const r = await cvsimOnce(srv, ['--vehicles', vehiclesFile(srv), '--seed', '3', ...historyArgs(2), '--quiet']);
 		assert.equal(r.code, 0, r.stderr);
 		tok = await srv.token('demo');
 		const car = srv.vehicles.find((v) => v.energy === 'petrol');
-		const at = (m) => new Date(Date.now() - 3600000 + m * 60000).toISOString();
+		const at = (m) => new Date(now() - 3600000 + m * 60000).toISOString();
 		const up = await srv.upload(car.vin, car.cred, {
 			messageId: 'params-events',
 			samples: [

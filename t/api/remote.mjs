@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
 import { assertSchema, assertXError } from '../lib/schema.mjs';
 import { receiver, superviseNotify, verifySignature } from '../lib/notify.mjs';
+import { nowIso } from '../lib/clock.mjs';
 
 const B2B = '/connectedcar/v3';
 const FLEET = 'demo-fleet';
@@ -27,7 +28,7 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		assert.equal(r.status, 200, r.text);
 		return r;
 	};
-	const sample = (extra = {}) => ({ at: new Date(Date.now() - 1000).toISOString(), odometer: 1234.5, ...extra });
+	const sample = (extra = {}) => ({ at: nowIso(-1000), odometer: 1234.5, ...extra });
 	// the vehicle's side
 	const link = (v, method, path, body) => srv.request(method, `/telematics/v1/vehicles/${v.vin}/commands${path}`, { token: v.cred, body });
 	const poll = async (v) => {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiSuite, B2C } from '../lib/server.mjs';
+import { now as clockNow } from '../lib/clock.mjs';
 
 // cvapi-ingest purges every second in this test (lighttpd and cvapi-spawn pass it on)
 process.env.CVAPI_PURGE_EVERY = '1';
@@ -26,7 +27,7 @@ apiSuite('retention', (srv, it) => {
 		tok = await srv.token('demo');
 		car = srv.vehicles.find((v) => v.energy === 'petrol');
 		ev = srv.vehicles.find((v) => v.energy === 'electric');
-		now = Date.now();
+		now = clockNow();
 		const samples = [
 			{ at: ago(100), speed: 10, position: { lat: 48, lon: 2 }, events: [
 				{ type: 'collision', details: [{ side: 'Front' }] },

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
+import { nowIso } from '../lib/clock.mjs';
 
 const WATCHDOG = 1;             // s of store work before a program ends itself
 const CLIENT = 3;               // s a program waits for a body
@@ -29,7 +30,7 @@ apiSuite('slow', { env: { CVAPI_WATCHDOG: String(WATCHDOG), CVAPI_CLIENT_TIMEOUT
 	/* The vehicle has a status to read: one sample uploaded. */
 	async function ready() {
 		const v = srv.vehicles[0];
-		const r = await srv.upload(v.vin, v.cred, { messageId: 'slow-1', samples: [{ at: new Date().toISOString(),
+		const r = await srv.upload(v.vin, v.cred, { messageId: 'slow-1', samples: [{ at: nowIso(),
 			speed: 0, odometer: 100, ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
 		assert.equal(r.status, 200, r.text);
 		return { tok: await srv.token('demo'), v };
@@ -95,7 +96,7 @@ apiSuite('slow', { env: { CVAPI_WATCHDOG: String(WATCHDOG), CVAPI_CLIENT_TIMEOUT
 		await Promise.all(slows.map((s) => s.done));
 		void t0;
 		// nothing of the stalled uploads was written: the messageId is new
-		const again = await srv.upload(v.vin, v.cred, { messageId: 'stalled', samples: [{ at: new Date().toISOString(),
+		const again = await srv.upload(v.vin, v.cred, { messageId: 'stalled', samples: [{ at: nowIso(),
 			speed: 2 }] });
 		assert.equal(again.status, 200, again.text);
 		assert.equal(again.body.duplicate, false, again.text);

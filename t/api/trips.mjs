@@ -13,6 +13,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
 import { assertSchema, assertXError } from '../lib/schema.mjs';
+import { historyArgs, historyEnd } from '../lib/sim.mjs';
 
 const T0 = Date.parse('2024-06-03T07:00:00Z');
 const MIN = 60000;
@@ -620,10 +621,10 @@ apiSuite('trips', (srv, it) => {
 		{ skip: existsSync(CVSIM) ? false : `${CVSIM} is not built`, timeout: 240000 }, async (t) => {
 			const file = join(srv.top, 'sim-vehicles.txt');
 			writeFileSync(file, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
-			const r = await cvsim(['--url', srv.base, '--vehicles', file, '--seed', '7', '--days', '2', '--quiet']);
+			const r = await cvsim(['--url', srv.base, '--vehicles', file, '--seed', '7', ...historyArgs(2), '--quiet']);
 			assert.equal(r.code, 0, r.stderr);
-			// the simulated days only (they end now; the hand-made ones above are in 2024)
-			const since = `timestamps=${iso(Date.now() - 3 * 86400000)}/`;
+			// the simulated days only (two days up to historyEnd(); the hand-made ones above are in 2024)
+			const since = `timestamps=${iso(Date.parse(historyEnd()) - 3 * 86400000)}/`;
 			let total = 0, nominal = 0;
 			for (const v of srv.vehicles) {
 				const base = `${B2C}/user/vehicles/${v.id}`;

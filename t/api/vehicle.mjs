@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertSchema, assertXError, isRfc3339 } from '../lib/schema.mjs';
+import { nowIso } from '../lib/clock.mjs';
 
 const AT = '2024-05-01T08:30:00Z';
 const FULL = {
@@ -215,7 +216,7 @@ apiSuite('vehicle', (srv, it) => {
 		}
 		const before = (await srv.get(url(phev.id, 'status'), tok)).headers.get('etag');
 		const up = await srv.upload(phev.vin, phev.cred, { messageId: 'etag-1', samples: [{ ...FULL,
-			at: new Date().toISOString(), speed: 77 }] });
+			at: nowIso(), speed: 77 }] });
 		assert.equal(up.status, 200, up.text);
 		const after = await srv.get(url(phev.id, 'status'), tok, { headers: { 'if-none-match': before } });
 		assert.equal(after.status, 200, 'changed data is sent again');

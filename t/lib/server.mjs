@@ -33,6 +33,7 @@
 // for the contract).
 import { test as nodeTest } from 'node:test';
 import { schemaSkip, schemaProblems } from './schema.mjs';
+import './clock.mjs';  // the suite's clock, exported to every program (CVAPI_TEST_NOW)
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import https from 'node:https';
 import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync, accessSync, chownSync, chmodSync, constants } from 'node:fs';

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILDDIR } from './server.mjs';
+import { now } from './clock.mjs';
 
 export const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
 
@@ -13,6 +14,26 @@ export function vehiclesFile(srv) {
 	const file = join(mkdtempSync(join(tmpdir(), 'cvapi-sim-')), 'vehicles.txt');
 	writeFileSync(file, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
 	return file;
+}
+
+const DAY = 86400000;
+
+/*
+ * Where a test's history ends: the last UTC midnight that began a
+ * Wednesday, today's or up to 6 days ago. History of D days (cvsim
+ * --days D --end historyEnd()) is then D whole days ending on a Tuesday,
+ * whatever the day and hour the test runs: the same weekdays, the same
+ * kind of traffic, well inside the retention period.
+ */
+export function historyEnd() {
+	const day = Math.floor(now() / DAY);
+	const back = (((day + 3) % 7) - 2 + 7) % 7;      // 1970-01-01 was a Thursday (3, Monday 0)
+	return new Date((day - back) * DAY).toISOString().replace('.000Z', 'Z');
+}
+
+/* cvsim's arguments for D whole days of history ending at historyEnd(). */
+export function historyArgs(days) {
+	return ['--days', String(days), '--end', historyEnd()];
 }
 
 /* cvsim run to its end (e.g. --days): { code, stdout, stderr }. */
