@@ -398,6 +398,13 @@ enum cv_err cv_engine_load(struct cv_store *st, DB_TXN *txn, const char *vid, in
 
 /* ---- firing ----------------------------------------------------------- */
 
+static size_t note_max = CV_NOTE_BODY_MAX;
+
+void cv_engine_note_max(size_t max)
+{
+	note_max = max < CV_ENGINE_NOTE_MIN ? CV_ENGINE_NOTE_MIN : max > CV_NOTE_BODY_MAX ? CV_NOTE_BODY_MAX : max;
+}
+
 /* The body member of an extension ("vehicle.doorsState" -> "doorState"...); NULL: not one. */
 static const char *ext_member(const char *name)
 {
@@ -656,12 +663,24 @@ static enum cv_err unpack_extras(const struct cv_engine *eng, const struct cv_wa
 	return rd.bad || rd.off != rd.len ? CV_EINVAL : CV_OK;
 }
 
+/* A firing whose event does not fit in a notification: logged as dropped, never queued. */
+static enum cv_err drop_oversized(struct cv_store *st, DB_TXN *txn, const struct cv_engine *eng,
+				  const struct cv_watch *wt)
+{
+	char why[CV_DL_ERROR_MAX + 1];
+
+	fprintf(stderr, "cvapi: monitor %s/%s: its event for vehicle %s exceeds %zu bytes: dropped\n", wt->owner, wt->id,
+		eng->vid, note_max);
+	snprintf(why, sizeof(why), "the event exceeds %zu bytes, the most a notification may hold: not sent", note_max);
+	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why);
+}
+
 static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, const struct cv_watch *wt,
 			const struct cv_state *before, const struct cv_state *after, int64_t at, bool refresh)
 {
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
 	struct cv_note *n = cv_calloc(1, sizeof(*n));
-	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_buf b = CV_BUF_INIT(note_max);
 	struct cv_jw w;
 	enum cv_err e = CV_OK;
 
@@ -690,6 +709,13 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	e = render_extensions(st, txn, &w, m, eng, after, at);
 	cv_jw_kbool(&w, "refresh", refresh);
 	cv_jw_end(&w);
+	if (!e && w.err == CV_ETOOBIG) {
+		/* more than a notification may hold: dropped, and the upload goes on */
+		e = drop_oversized(st, txn, eng, wt);
+		goto out;
+	}
+	if (!e)
+		e = w.err;
 	if (e)
 		goto out;
 	cv_strlcpy(n->owner, wt->owner, sizeof(n->owner));

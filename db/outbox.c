@@ -464,6 +464,40 @@ enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_de
 	return e;
 }
 
+enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
+				const char *why)
+{
+	unsigned char k[DL_KEY_MAX];
+	size_t kl = dl_key(k, owner, cbid, at, 0);
+	struct cv_buf old = CV_BUF_INIT(0);
+	struct cv_delivery d;
+	enum cv_err e;
+	uint32_t before = 0;
+
+	if (!kl)
+		return CV_EINVAL;
+	/* another event of the same instant: the same entry, one more event */
+	e = cv_store_get(st, CV_DB_DELIVERIES, txn, k, kl, &old);
+	if (!e) {
+		struct cv_rd rd = CV_RD_INIT(old.p, old.len);
+
+		memset(&d, 0, sizeof(d));
+		if (dl_decode(&rd, &d) && d.outcome == CV_DL_DROPPED && !d.has_notes)
+			before = d.events;
+	}
+	cv_buf_release(&old);
+	if (e && e != CV_ENOTFOUND)
+		return e;
+	memset(&d, 0, sizeof(d));
+	cv_strlcpy(d.owner, owner, sizeof(d.owner));
+	cv_strlcpy(d.cbid, cbid, sizeof(d.cbid));
+	d.at = at;
+	d.outcome = CV_DL_DROPPED;
+	d.events = before < UINT32_MAX ? before + 1 : before;
+	cv_strlcpy(d.error, why, sizeof(d.error));
+	return cv_delivery_add(st, txn, &d, NULL, 0);
+}
+
 /* Set up dd for the next entry, of rank n: its whole value inside the page, nothing of it outside. */
 static void in_page(DBT *dd, DBT *buf, size_t n, size_t offset, size_t limit, bool stop)
 {
