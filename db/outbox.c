@@ -1,6 +1,7 @@
 /* outbox.c - notifications waiting for delivery (see outbox.h). */
 #include "config.h"
 #include "outbox.h"
+#include "cbattr.h"
 #include "ids.h"
 #include "pack.h"
 
@@ -80,14 +81,7 @@ enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out)
 	if (!e)
 		e = cv_wr_str(out, n->fid);
 	if (!e)
-		e = cv_wr_uint(out, n->nattrs, 1);
-	for (size_t i = 0; i < n->nattrs && !e; i++) {
-		e = cv_wr_uint(out, n->attrs[i].type, 1);
-		if (!e)
-			e = cv_wr_str(out, n->attrs[i].key);
-		if (!e)
-			e = cv_wr_str(out, n->attrs[i].value);
-	}
+		e = cv_cbattr_pack(out, n->attrs, n->nattrs, CV_NOTE_ATTRS);
 	/* version 2: a remote action's type, status and label */
 	if (!e)
 		e = cv_wr_str(out, n->rtype);
@@ -124,16 +118,7 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 	cv_rd_str(&rd, n->vid, sizeof(n->vid));
 	cv_rd_str(&rd, n->vin, sizeof(n->vin));
 	cv_rd_str(&rd, n->fid, sizeof(n->fid));
-	n->nattrs = (size_t)cv_rd_uint(&rd, 1);
-	if (n->nattrs > CV_NOTE_ATTRS)
-		rd.bad = true;
-	for (size_t i = 0; i < n->nattrs && !rd.bad; i++) {
-		n->attrs[i].type = (uint8_t)cv_rd_uint(&rd, 1);
-		if (n->attrs[i].type > CV_CBA_QUERY)
-			rd.bad = true;
-		cv_rd_str(&rd, n->attrs[i].key, sizeof(n->attrs[i].key));
-		cv_rd_str(&rd, n->attrs[i].value, sizeof(n->attrs[i].value));
-	}
+	cv_cbattr_unpack(&rd, n->attrs, CV_NOTE_ATTRS, &n->nattrs);
 	if (version >= 2) {
 		cv_rd_str(&rd, n->rtype, sizeof(n->rtype));
 		cv_rd_str(&rd, n->rstatus, sizeof(n->rstatus));

@@ -611,6 +611,69 @@ static void test_oversized(void)
 	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb9", .del_cb = true });
 }
 
+/* A watch record's key: "v" vid \0 owner \0 id. */
+struct watch_key {
+	char k[160];
+	size_t kl;
+};
+
+static void watch_key_of(struct watch_key *w, const char *vid, const char *owner, const char *id)
+{
+	int n = snprintf(w->k, sizeof(w->k), "v%s%c%s%c%s", vid, '\0', owner, '\0', id);
+
+	w->kl = n > 0 ? (size_t)n : 0;
+}
+
+/* Give the attribute keyed "car" of a watch record the type 3, which no attribute has. */
+static enum cv_err bad_type_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	const struct watch_key *w = arg;
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e = cv_store_get(s, CV_DB_WATCH, txn, w->k, w->kl, &b);
+
+	for (size_t i = 0; !e && i + 5 <= b.len; i++)
+		if (b.p[i] == CV_CBA_BODY && b.p[i + 1] == 3 && !memcmp(b.p + i + 2, "car", 3)) {
+			b.p[i] = CV_CBA_QUERY + 1;
+			e = cv_store_put(s, CV_DB_WATCH, txn, w->k, w->kl, b.p, b.len, 0);
+			cv_buf_release(&b);
+			return e;
+		}
+	cv_buf_release(&b);
+	return e ? e : CV_ENOTFOUND;
+}
+
+/* A watch record whose attribute has an unknown type is malformed: it fires nothing, and the upload goes on. */
+static void test_watch_bad_type(void)
+{
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct cv_sample s[2];
+	struct watch_key k;
+
+	mk_callback(&cb, "u:ann", "cb8", false);
+	ok(mk_monitor(&m, "u:ann", "mon8", "cb8", veh.id, false, fuel_low, 0), "a fuel monitor with a Body attribute");
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
+	m.attrs[0].type = CV_CBA_QUERY + 1;
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &m }), CV_EINVAL,
+	       "a monitor with an attribute of an unknown type is not written");
+	watch_key_of(&k, veh.id, "u:ann", "mon8");
+	is_int(cv_store_txn(&st, 0, bad_type_txn, &k), CV_OK, "its watch record damaged: an attribute's type 3");
+	s[0] = at_place(9000, 48.8, 2.3, 50);
+	s[1] = at_place(9010, 48.8, 2.3, 5);
+	{
+		struct heads h;
+
+		drain(&h);
+		heads_clear(&h);
+		is_int(upload(&veh, s, 2, NULL), 1, "the upload is stored; only fm1, the fleet's fuel monitor, fires");
+		is_int(outbox_n(), 1, "the damaged watch queued nothing");
+		drain(&h);
+		ok(h.n == 1 && !strcmp(h.notes[0].ref, "fm1"), "fm1's note waits");
+		heads_clear(&h);
+	}
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb8", .del_cb = true });
+}
+
 /* cvnotify's timer: a window opens, a reminder comes due, with no upload */
 static void test_tick(void)
 {
@@ -730,6 +793,7 @@ int main(void)
 	test_tick();
 	test_extensions();
 	test_oversized();
+	test_watch_bad_type();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();
