@@ -531,7 +531,8 @@ static int dl_one(const struct cv_delivery *d, void *arg)
 	cv_delivery_id(d, id);
 	cv_jw_obj(w);
 	cv_jw_kstr(w, "id", id);
-	cv_jw_kstr(w, "webhookId", d->wid);
+	if (d->wid[0])
+		cv_jw_kstr(w, "webhookId", d->wid);         /* none for an event never queued */
 	cv_jw_ktime(w, "at", d->at);
 	cv_jw_kstr(w, "outcome", cv_dl_outcome_names[d->outcome]);
 	cv_jw_kint(w, "attempt", d->attempt);

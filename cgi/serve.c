@@ -5,6 +5,8 @@
 #include "cvtime.h"
 #include "quota.h"
 #include "purge.h"
+#include "engine.h"
+#include "outbox.h"
 #include "watchdog.h"
 
 #include <errno.h>
@@ -428,6 +430,8 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	cv_rc_setup((size_t)cv_env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
 	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
 	cv_purge_every_ms = cv_env_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
+	cv_engine_note_max((size_t)cv_env_int(prog, "CVAPI_NOTE_MAX", CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX,
+					      CV_NOTE_BODY_MAX));
 	signal(SIGALRM, SIG_DFL);
 	alarm(watchdog > 30 ? watchdog : 30);
 	if (cv_store_owner(home))

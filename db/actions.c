@@ -1,6 +1,7 @@
 /* actions.c - remote actions in the store (see actions.h). */
 #include "config.h"
 #include "actions.h"
+#include "cbattr.h"
 #include "ids.h"
 #include "outbox.h"
 #include "pack.h"
@@ -57,36 +58,6 @@ static size_t rkey(unsigned char *k, const char *owner, const char *cbid, const 
 
 /* ---- the record -------------------------------------------------------------- */
 
-static enum cv_err wr_attrs(struct cv_buf *out, const struct cv_cb_attr *a, size_t n)
-{
-	enum cv_err e = cv_wr_uint(out, n, 1);
-
-	for (size_t i = 0; i < n && !e; i++) {
-		e = cv_wr_uint(out, a[i].type, 1);
-		if (!e)
-			e = cv_wr_str(out, a[i].key);
-		if (!e)
-			e = cv_wr_str(out, a[i].value);
-	}
-	return e;
-}
-
-static void rd_attrs(struct cv_rd *rd, struct cv_cb_attr *a, size_t *n)
-{
-	*n = (size_t)cv_rd_uint(rd, 1);
-	if (*n > CV_CB_ATTRS_MAX) {
-		rd->bad = true;
-		*n = 0;
-	}
-	for (size_t i = 0; i < *n && !rd->bad; i++) {
-		a[i].type = (uint8_t)cv_rd_uint(rd, 1);
-		if (a[i].type > CV_CBA_QUERY)
-			rd->bad = true;
-		cv_rd_str(rd, a[i].key, sizeof(a[i].key));
-		cv_rd_str(rd, a[i].value, sizeof(a[i].value));
-	}
-}
-
 enum cv_err cv_raction_encode(const struct cv_raction *a, struct cv_buf *out)
 {
 	enum cv_err e = cv_wr_uint(out, RACTION_VERSION, 1);
@@ -124,9 +95,9 @@ enum cv_err cv_raction_encode(const struct cv_raction *a, struct cv_buf *out)
 	if (!e)
 		e = cv_wr_uint(out, (uint64_t)a->deadline, 8);
 	if (!e)
-		e = wr_attrs(out, a->attrs, a->nattrs);
+		e = cv_cbattr_pack(out, a->attrs, a->nattrs, CV_CB_ATTRS_MAX);
 	if (!e)
-		e = wr_attrs(out, a->cbattrs, a->ncbattrs);
+		e = cv_cbattr_pack(out, a->cbattrs, a->ncbattrs, CV_CB_ATTRS_MAX);
 	return e;
 }
 
@@ -153,8 +124,8 @@ enum cv_err cv_raction_decode(const void *p, size_t len, struct cv_raction *a)
 	a->created = (int64_t)cv_rd_uint(&rd, 8);
 	a->updated = (int64_t)cv_rd_uint(&rd, 8);
 	a->deadline = (int64_t)cv_rd_uint(&rd, 8);
-	rd_attrs(&rd, a->attrs, &a->nattrs);
-	rd_attrs(&rd, a->cbattrs, &a->ncbattrs);
+	cv_cbattr_unpack(&rd, a->attrs, CV_CB_ATTRS_MAX, &a->nattrs);
+	cv_cbattr_unpack(&rd, a->cbattrs, CV_CB_ATTRS_MAX, &a->ncbattrs);
 	if (rd.bad || rd.off != len || a->rm.type >= CV_RT_COUNT || a->sm.status >= CV_RS_COUNT ||
 	    a->sm.cause >= CV_RC_COUNT || a->sm.feedback >= 3 || !cv_rid_ok(a->id))
 		return CV_EINVAL;

@@ -1,6 +1,7 @@
 /* engine.c - the monitor engine (see engine.h). */
 #include "config.h"
 #include "engine.h"
+#include "cbattr.h"
 #include "outbox.h"
 #include "trips.h"
 #include "ids.h"
@@ -54,35 +55,6 @@ static size_t mstate_key(unsigned char *k, const char *owner, const char *id, co
 	memcpy(k + 16, owner, ol + 1);
 	memcpy(k + 16 + ol + 1, id, il);
 	return 16 + ol + 1 + il;
-}
-
-/* The extras a firing needs, packed after the triggers: extendedEventParam, attributes. */
-static enum cv_err pack_attrs(struct cv_buf *b, const struct cv_cb_attr *a, size_t n)
-{
-	enum cv_err e = cv_wr_uint(b, n, 1);
-
-	for (size_t i = 0; i < n && !e; i++) {
-		e = cv_wr_uint(b, a[i].type, 1);
-		if (!e)
-			e = cv_wr_str(b, a[i].key);
-		if (!e)
-			e = cv_wr_str(b, a[i].value);
-	}
-	return e;
-}
-
-static void unpack_attrs(struct cv_rd *rd, struct cv_cb_attr *a, size_t *n)
-{
-	*n = (size_t)cv_rd_uint(rd, 1);
-	if (*n > CV_CB_ATTRS_MAX) {
-		rd->bad = true;
-		*n = 0;
-	}
-	for (size_t i = 0; i < *n && !rd->bad; i++) {
-		a[i].type = (uint8_t)cv_rd_uint(rd, 1);
-		cv_rd_str(rd, a[i].key, sizeof(a[i].key));
-		cv_rd_str(rd, a[i].value, sizeof(a[i].value));
-	}
 }
 
 struct state_del {
@@ -152,9 +124,9 @@ enum cv_err cv_watch_put(struct cv_store *st, DB_TXN *txn, const struct cv_monit
 	for (size_t i = 0; i < m->next && !e; i++)
 		e = cv_wr_str(&b, m->ext[i]);
 	if (!e)
-		e = pack_attrs(&b, m->attrs, m->nattrs);
+		e = cv_cbattr_pack(&b, m->attrs, m->nattrs, CV_CB_ATTRS_MAX);
 	if (!e)
-		e = pack_attrs(&b, m->cbattrs, m->ncbattrs);
+		e = cv_cbattr_pack(&b, m->cbattrs, m->ncbattrs, CV_CB_ATTRS_MAX);
 	if (!e) {
 		/* a monitor whose definition changed starts afresh: what the old
 		 * one saw says nothing of the new (a status change keeps it) */
@@ -397,6 +369,13 @@ enum cv_err cv_engine_load(struct cv_store *st, DB_TXN *txn, const char *vid, in
 }
 
 /* ---- firing ----------------------------------------------------------- */
+
+static size_t note_max = CV_NOTE_BODY_MAX;
+
+void cv_engine_note_max(size_t max)
+{
+	note_max = max < CV_ENGINE_NOTE_MIN ? CV_ENGINE_NOTE_MIN : max > CV_NOTE_BODY_MAX ? CV_NOTE_BODY_MAX : max;
+}
 
 /* The body member of an extension ("vehicle.doorsState" -> "doorState"...); NULL: not one. */
 static const char *ext_member(const char *name)
@@ -651,9 +630,21 @@ static enum cv_err unpack_extras(const struct cv_engine *eng, const struct cv_wa
 		return CV_EINVAL;
 	for (size_t i = 0; i < m->next; i++)
 		cv_rd_str(&rd, m->ext[i], sizeof(m->ext[i]));
-	unpack_attrs(&rd, m->attrs, &m->nattrs);
-	unpack_attrs(&rd, m->cbattrs, &m->ncbattrs);
+	cv_cbattr_unpack(&rd, m->attrs, CV_CB_ATTRS_MAX, &m->nattrs);
+	cv_cbattr_unpack(&rd, m->cbattrs, CV_CB_ATTRS_MAX, &m->ncbattrs);
 	return rd.bad || rd.off != rd.len ? CV_EINVAL : CV_OK;
+}
+
+/* A firing whose event does not fit in a notification: logged as dropped, never queued. */
+static enum cv_err drop_oversized(struct cv_store *st, DB_TXN *txn, const struct cv_engine *eng,
+				  const struct cv_watch *wt)
+{
+	char why[CV_DL_ERROR_MAX + 1];
+
+	fprintf(stderr, "cvapi: monitor %s/%s: its event for vehicle %s exceeds %zu bytes: dropped\n", wt->owner, wt->id,
+		eng->vid, note_max);
+	snprintf(why, sizeof(why), "the event exceeds %zu bytes, the most a notification may hold: not sent", note_max);
+	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why);
 }
 
 static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, const struct cv_watch *wt,
@@ -661,7 +652,7 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 {
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
 	struct cv_note *n = cv_calloc(1, sizeof(*n));
-	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_buf b = CV_BUF_INIT(note_max);
 	struct cv_jw w;
 	enum cv_err e = CV_OK;
 
@@ -690,6 +681,13 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	e = render_extensions(st, txn, &w, m, eng, after, at);
 	cv_jw_kbool(&w, "refresh", refresh);
 	cv_jw_end(&w);
+	if (!e && w.err == CV_ETOOBIG) {
+		/* more than a notification may hold: dropped, and the upload goes on */
+		e = drop_oversized(st, txn, eng, wt);
+		goto out;
+	}
+	if (!e)
+		e = w.err;
 	if (e)
 		goto out;
 	cv_strlcpy(n->owner, wt->owner, sizeof(n->owner));

@@ -24,6 +24,13 @@
  * with a time trigger or a refreshEvent is also evaluated by cvnotify's
  * timer (cv_engine_tick): a window opens, and a reminder comes due,
  * without any upload.
+ *
+ * A firing whose event would exceed what a notification may hold
+ * (cv_engine_note_max) is not queued: it is logged as dropped (a line on
+ * stderr, and a Dropped entry in its callback's delivery log,
+ * cv_delivery_refused), and the upload or the timer's turn goes on, as for
+ * a watch record cvapi did not write, which fires nothing. The buffer that
+ * renders an event never grows past that ceiling.
  */
 #ifndef CV_ENGINE_H
 #define CV_ENGINE_H
@@ -69,6 +76,14 @@ struct cv_engine {
 	struct cv_firing *firing;       /* decided, not yet queued */
 	size_t nfiring, capfiring;
 };
+
+/*
+ * The most bytes a firing's event may hold: CV_NOTE_BODY_MAX (outbox.h)
+ * unless set lower (from CVAPI_NOTE_MAX, by the programs that fire
+ * monitors, at start); clamped to [CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX].
+ */
+#define CV_ENGINE_NOTE_MIN 1024
+void cv_engine_note_max(size_t max);
 
 /* Keep the watch record of m in step (from cv_monitor_put / cv_monitor_del, same txn). */
 enum cv_err cv_watch_put(struct cv_store *st, DB_TXN *txn, const struct cv_monitor *m);

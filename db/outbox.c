@@ -1,6 +1,7 @@
 /* outbox.c - notifications waiting for delivery (see outbox.h). */
 #include "config.h"
 #include "outbox.h"
+#include "cbattr.h"
 #include "ids.h"
 #include "pack.h"
 
@@ -80,14 +81,7 @@ enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out)
 	if (!e)
 		e = cv_wr_str(out, n->fid);
 	if (!e)
-		e = cv_wr_uint(out, n->nattrs, 1);
-	for (size_t i = 0; i < n->nattrs && !e; i++) {
-		e = cv_wr_uint(out, n->attrs[i].type, 1);
-		if (!e)
-			e = cv_wr_str(out, n->attrs[i].key);
-		if (!e)
-			e = cv_wr_str(out, n->attrs[i].value);
-	}
+		e = cv_cbattr_pack(out, n->attrs, n->nattrs, CV_NOTE_ATTRS);
 	/* version 2: a remote action's type, status and label */
 	if (!e)
 		e = cv_wr_str(out, n->rtype);
@@ -124,16 +118,7 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 	cv_rd_str(&rd, n->vid, sizeof(n->vid));
 	cv_rd_str(&rd, n->vin, sizeof(n->vin));
 	cv_rd_str(&rd, n->fid, sizeof(n->fid));
-	n->nattrs = (size_t)cv_rd_uint(&rd, 1);
-	if (n->nattrs > CV_NOTE_ATTRS)
-		rd.bad = true;
-	for (size_t i = 0; i < n->nattrs && !rd.bad; i++) {
-		n->attrs[i].type = (uint8_t)cv_rd_uint(&rd, 1);
-		if (n->attrs[i].type > CV_CBA_QUERY)
-			rd.bad = true;
-		cv_rd_str(&rd, n->attrs[i].key, sizeof(n->attrs[i].key));
-		cv_rd_str(&rd, n->attrs[i].value, sizeof(n->attrs[i].value));
-	}
+	cv_cbattr_unpack(&rd, n->attrs, CV_NOTE_ATTRS, &n->nattrs);
 	if (version >= 2) {
 		cv_rd_str(&rd, n->rtype, sizeof(n->rtype));
 		cv_rd_str(&rd, n->rstatus, sizeof(n->rstatus));
@@ -462,6 +447,40 @@ enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_de
 		e = dl_trim(st, txn, d->owner, d->cbid, d->at - CV_DL_KEEP_MS, (coin & 31) == 0);
 	}
 	return e;
+}
+
+enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
+				const char *why)
+{
+	unsigned char k[DL_KEY_MAX];
+	size_t kl = dl_key(k, owner, cbid, at, 0);
+	struct cv_buf old = CV_BUF_INIT(0);
+	struct cv_delivery d;
+	enum cv_err e;
+	uint32_t before = 0;
+
+	if (!kl)
+		return CV_EINVAL;
+	/* another event of the same instant: the same entry, one more event */
+	e = cv_store_get(st, CV_DB_DELIVERIES, txn, k, kl, &old);
+	if (!e) {
+		struct cv_rd rd = CV_RD_INIT(old.p, old.len);
+
+		memset(&d, 0, sizeof(d));
+		if (dl_decode(&rd, &d) && d.outcome == CV_DL_DROPPED && !d.has_notes)
+			before = d.events;
+	}
+	cv_buf_release(&old);
+	if (e && e != CV_ENOTFOUND)
+		return e;
+	memset(&d, 0, sizeof(d));
+	cv_strlcpy(d.owner, owner, sizeof(d.owner));
+	cv_strlcpy(d.cbid, cbid, sizeof(d.cbid));
+	d.at = at;
+	d.outcome = CV_DL_DROPPED;
+	d.events = before < UINT32_MAX ? before + 1 : before;
+	cv_strlcpy(d.error, why, sizeof(d.error));
+	return cv_delivery_add(st, txn, &d, NULL, 0);
 }
 
 /* Set up dd for the next entry, of rank n: its whole value inside the page, nothing of it outside. */

@@ -1,5 +1,6 @@
 /* rec.c - record encodings (see rec.h). */
 #include "rec.h"
+#include "cbattr.h"
 #include "pack.h"
 #include "jw.h"
 #include "ids.h"
@@ -626,6 +627,48 @@ const char *const cv_cb_status_names[3] = { "Running", "Paused", "Failed" };
 const char *const cv_cb_retry_names[3] = { "None", "Bounded", "Always" };
 const char *const cv_cb_attr_names[3] = { "Header", "Body", "Query" };
 
+/* A list of attributes: [{type, key, value}]. */
+static void attrs_encode(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n)
+{
+	cv_jw_key(w, key);
+	cv_jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		cv_jw_obj(w);
+		cv_jw_kint(w, "type", a[i].type);
+		cv_jw_kstr(w, "key", a[i].key);
+		cv_jw_kstr(w, "value", a[i].value);
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+}
+
+/* Read it back (absent: none); false if an attribute's type is not one of enum cv_cb_attr_type. */
+static bool attrs_decode(json_object *o, const char *key, struct cv_cb_attr *a, size_t *n)
+{
+	json_object *arr;
+
+	*n = 0;
+	if (!json_object_object_get_ex(o, key, &arr) || !json_object_is_type(arr, json_type_array))
+		return true;
+	for (size_t i = 0; i < json_object_array_length(arr) && *n < CV_CB_ATTRS_MAX; i++) {
+		json_object *x = json_object_array_get_idx(arr, i);
+		int64_t type;
+
+		if (!json_object_is_type(x, json_type_object))
+			continue;
+		type = get_i64(x, "type");
+		if (!cv_cbattr_type_ok(type)) {
+			*n = 0;
+			return false;
+		}
+		a[*n].type = (uint8_t)type;
+		get_str(x, "key", a[*n].key, sizeof(a[*n].key));
+		get_str(x, "value", a[*n].value, sizeof(a[*n].value));
+		(*n)++;
+	}
+	return true;
+}
+
 enum cv_err cv_callback_encode(const struct cv_callback *cb, struct cv_buf *out)
 {
 	char secret[2 * CV_CB_SECRET_LEN + 1];
@@ -642,16 +685,7 @@ enum cv_err cv_callback_encode(const struct cv_callback *cb, struct cv_buf *out)
 	cv_jw_kint(&w, "remoteTypes", cb->remote_types);
 	cv_jw_kstr(&w, "name", cb->name);
 	cv_jw_kstr(&w, "target", cb->target);
-	cv_jw_key(&w, "attributes");
-	cv_jw_arr(&w);
-	for (size_t i = 0; i < cb->nattrs; i++) {
-		cv_jw_obj(&w);
-		cv_jw_kint(&w, "type", cb->attrs[i].type);
-		cv_jw_kstr(&w, "key", cb->attrs[i].key);
-		cv_jw_kstr(&w, "value", cb->attrs[i].value);
-		cv_jw_end(&w);
-	}
-	cv_jw_end(&w);
+	attrs_encode(&w, "attributes", cb->attrs, cb->nattrs);
 	cv_jw_kint(&w, "retry", cb->retry);
 	cv_jw_kint(&w, "retryNumber", cb->retry_number);
 	cv_jw_kint(&w, "retryDelay", cb->retry_delay);
@@ -667,7 +701,7 @@ enum cv_err cv_callback_encode(const struct cv_callback *cb, struct cv_buf *out)
 
 enum cv_err cv_callback_decode(const char *json, size_t len, struct cv_callback *cb)
 {
-	json_object *o = parse_obj(json, len), *a;
+	json_object *o = parse_obj(json, len);
 	char secret[2 * CV_CB_SECRET_LEN + 1];
 
 	if (!o)
@@ -681,20 +715,9 @@ enum cv_err cv_callback_decode(const char *json, size_t len, struct cv_callback 
 	cb->remote_types = (uint32_t)get_i64(o, "remoteTypes");
 	get_str(o, "name", cb->name, sizeof(cb->name));
 	get_str(o, "target", cb->target, sizeof(cb->target));
-	if (json_object_object_get_ex(o, "attributes", &a) && json_object_is_type(a, json_type_array)) {
-		size_t n = json_object_array_length(a);
-
-		for (size_t i = 0; i < n && cb->nattrs < CV_CB_ATTRS_MAX; i++) {
-			json_object *x = json_object_array_get_idx(a, i);
-			struct cv_cb_attr *at = &cb->attrs[cb->nattrs];
-
-			if (!json_object_is_type(x, json_type_object))
-				continue;
-			at->type = (uint8_t)CV_MIN((int64_t)CV_CBA_QUERY, get_i64(x, "type"));
-			get_str(x, "key", at->key, sizeof(at->key));
-			get_str(x, "value", at->value, sizeof(at->value));
-			cb->nattrs++;
-		}
+	if (!attrs_decode(o, "attributes", cb->attrs, &cb->nattrs)) {
+		json_object_put(o);
+		return CV_EINVAL;
 	}
 	cb->retry = (uint8_t)CV_MIN((int64_t)CV_RETRY_ALWAYS, get_i64(o, "retry"));
 	cb->retry_number = (int32_t)get_i64(o, "retryNumber");
@@ -714,39 +737,6 @@ enum cv_err cv_callback_decode(const char *json, size_t len, struct cv_callback 
 }
 
 /* ---- monitors -------------------------------------------------------------- */
-
-static void attrs_encode(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n)
-{
-	cv_jw_key(w, key);
-	cv_jw_arr(w);
-	for (size_t i = 0; i < n; i++) {
-		cv_jw_obj(w);
-		cv_jw_kint(w, "type", a[i].type);
-		cv_jw_kstr(w, "key", a[i].key);
-		cv_jw_kstr(w, "value", a[i].value);
-		cv_jw_end(w);
-	}
-	cv_jw_end(w);
-}
-
-static void attrs_decode(json_object *o, const char *key, struct cv_cb_attr *a, size_t *n)
-{
-	json_object *arr;
-
-	*n = 0;
-	if (!json_object_object_get_ex(o, key, &arr) || !json_object_is_type(arr, json_type_array))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr) && *n < CV_CB_ATTRS_MAX; i++) {
-		json_object *x = json_object_array_get_idx(arr, i);
-
-		if (!json_object_is_type(x, json_type_object))
-			continue;
-		a[*n].type = (uint8_t)CV_MIN((int64_t)CV_CBA_QUERY, get_i64(x, "type"));
-		get_str(x, "key", a[*n].key, sizeof(a[*n].key));
-		get_str(x, "value", a[*n].value, sizeof(a[*n].value));
-		(*n)++;
-	}
-}
 
 enum cv_err cv_monitor_encode(const struct cv_monitor *m, struct cv_buf *out)
 {
@@ -800,8 +790,9 @@ enum cv_err cv_monitor_decode(const char *json, size_t len, struct cv_monitor *m
 			if (json_object_is_type(v, json_type_string))
 				cv_strlcpy(m->ext[m->next++], json_object_get_string(v), sizeof(m->ext[0]));
 		}
-	attrs_decode(o, "attributes", m->attrs, &m->nattrs);
-	attrs_decode(o, "callbackAttributes", m->cbattrs, &m->ncbattrs);
+	if (!attrs_decode(o, "attributes", m->attrs, &m->nattrs) ||
+	    !attrs_decode(o, "callbackAttributes", m->cbattrs, &m->ncbattrs))
+		e = CV_EINVAL;
 	/* the triggers as they were checked at creation: read the same way */
 	if (!json_object_object_get_ex(o, "triggerParam", &x) || cv_mon_parse(x, m->b2b, &m->def, err, sizeof(err)))
 		e = CV_EINVAL;

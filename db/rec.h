@@ -180,7 +180,10 @@ struct cv_monitor {
 	int64_t created, updated;
 };
 
-/* JSON records: encode appends to out; decode fills the struct (CV_EINVAL if malformed). */
+/*
+ * JSON records: encode appends to out; decode fills the struct (CV_EINVAL
+ * if malformed: an attribute whose type is not an enum cv_cb_attr_type is).
+ */
 enum cv_err cv_user_encode(const struct cv_user *u, struct cv_buf *out);
 enum cv_err cv_user_decode(const char *json, size_t len, struct cv_user *u);
 enum cv_err cv_client_encode(const struct cv_client *c, struct cv_buf *out);

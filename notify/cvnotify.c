@@ -575,6 +575,22 @@ static unsigned watchdog_seconds(void)
 	return (unsigned)v;
 }
 
+/* CVAPI_NOTE_MAX: the most bytes the timer's firings may hold (engine.h); anything else is said once and ignored. */
+static void note_max_setting(void)
+{
+	const char *s = getenv("CVAPI_NOTE_MAX");
+	int64_t v;
+
+	if (!s || !*s)
+		return;
+	if (cv_parse_i64(s, CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX, &v)) {
+		fprintf(stderr, PROG ": CVAPI_NOTE_MAX: \"%s\" is not %d to %u bytes; %u it is\n", s, CV_ENGINE_NOTE_MIN,
+			CV_NOTE_BODY_MAX, CV_NOTE_BODY_MAX);
+		return;
+	}
+	cv_engine_note_max((size_t)v);
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 /*
@@ -701,6 +717,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, PROG ": delivering the outbox of %s (%zu in flight at most)\n", home, nflights);
 	seen = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
 	watchdog = watchdog_seconds();
+	note_max_setting();
 	alarm(watchdog);
 	walk(cv_now_ms());
 	while (!stop) {

@@ -142,6 +142,7 @@ static struct cv_sample at_place(int sec, double lat, double lon, int fuel)
 }
 
 static int msg_n;
+static int64_t upload_now = T0 + 86400 * SEC;      /* the server's clock at the uploads */
 
 /* Upload samples for vehicle v; the notes queued (-1 on failure). */
 static long upload(const struct cv_vehicle *v, struct cv_sample *s, size_t n, const char *msgid)
@@ -150,7 +151,7 @@ static long upload(const struct cv_vehicle *v, struct cv_sample *s, size_t n, co
 	struct cv_ingest b;
 
 	snprintf(id, sizeof(id), "m%d", ++msg_n);
-	b = (struct cv_ingest){ .vehicle = v->id, .msgid = msgid ? msgid : id, .samples = s, .n = n, .now = T0 + 86400 * SEC };
+	b = (struct cv_ingest){ .vehicle = v->id, .msgid = msgid ? msgid : id, .samples = s, .n = n, .now = upload_now };
 	if (cv_ingest_batch(&st, &b) != CV_OK)
 		return -1;
 	return b.duplicate ? -2 : (long)b.fired;
@@ -490,6 +491,189 @@ static void test_extensions(void)
 	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "f:fleet1", .del_id = "fm9", .del_cb = true });
 }
 
+/* The delivery log's newest entries of a callback, up to 4. */
+struct dl_list {
+	struct cv_delivery d[4];
+	size_t n;
+};
+
+static int dl_one(const struct cv_delivery *d, void *arg)
+{
+	struct dl_list *l = arg;
+
+	if (l->n < 4)
+		l->d[l->n++] = *d;
+	return 0;
+}
+
+static size_t dl_of(const char *owner, const char *cbid, struct dl_list *l)
+{
+	size_t total = 0;
+
+	l->n = 0;
+	cv_deliveries_of(&st, owner, cbid, 0, 4, &total, dl_one, l);
+	return total;
+}
+
+/*
+ * A firing whose event would exceed what a notification may hold: every
+ * active alert, asked for CV_MON_EXT_MAX times. The largest event a
+ * monitor can ask for fits under the outbox's ceiling; under a lower one
+ * (CVAPI_NOTE_MAX) it does not, and the upload is stored all the same, the
+ * firing logged as dropped, as a malformed watch fires nothing and lets the
+ * upload go on.
+ */
+static void test_oversized(void)
+{
+	static const char fuel_high[] =
+		"{\"triggers\": [{\"name\": \"f\", \"data\": {\"data\": \"vehicle.energy.fuel.level\", "
+		"\"op\": \"greaterThan\", \"value\": [\"95\"]}}]}";
+	struct cv_callback cb;
+	struct cv_monitor m, small;
+	struct cv_sample s[16];
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_status_rec rec;
+	struct dl_list l;
+	struct heads h;
+	size_t ns = 0;
+
+	mk_callback(&cb, "u:ann", "cb9", false);
+	ok(mk_monitor(&m, "u:ann", "mon9", "cb9", veh.id, false, fuel_high, 0), "a monitor asking for the alerts 16 times");
+	m.next = 0;
+	while (m.next < CV_MON_EXT_MAX)
+		cv_strlcpy(m.ext[m.next++], "vehicle.alerts", sizeof(m.ext[0]));
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m }), CV_OK, "stored");
+	ok(mk_monitor(&small, "u:ann", "mon10", "cb9", veh.id, false, fuel_high, 0), "and a small one on the same callback");
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &small }), CV_OK, "stored");
+	/* every alert raised, 8 a sample (at odd milliseconds: the longest dates), then the fuel above 95% */
+	for (size_t code = 0; code < cv_alert_count; code++) {
+		if (code % CV_MAX_EVENTS == 0) {
+			s[ns] = at_place(8000 + (int)ns, 48.8, 2.3, 50);
+			s[ns].at += 123;
+			ns++;
+		}
+		s[ns - 1].events[s[ns - 1].nevents++] =
+			(struct cv_event){ .kind = CV_EV_ALERT, .severity = 1, .active = 1, .code = (uint16_t)code };
+	}
+	s[ns++] = at_place(8100, 48.8, 2.3, 97);
+	drain(&h);
+	heads_clear(&h);
+	is_int(upload(&veh, s, ns, NULL), 2, "under the outbox's ceiling, both fire");
+	drain(&h);
+	is_int(h.n, 2, "two notes wait");
+	for (size_t i = 0; i < h.n; i++)
+		if (!strcmp(h.notes[i].ref, "mon9"))
+			ok(h.notes[i].body_len > 120000 && h.notes[i].body_len <= CV_NOTE_BODY_MAX,
+			   "the largest event a monitor can ask for fits (%zu bytes)", h.notes[i].body_len);
+	heads_clear(&h);
+
+	cv_engine_note_max(64 * 1024);
+	s[0] = at_place(8200, 48.8, 2.3, 50);
+	s[1] = at_place(8210, 48.8, 2.3, 97);
+	is_int(upload(&veh, s, 2, NULL), 1, "under a 64 KB ceiling: the upload is stored, the small firing queued");
+	drain(&h);
+	is_int(h.n, 1, "one note waits");
+	ok(h.n == 1 && !strcmp(h.notes[0].ref, "mon10"), "the small monitor's");
+	heads_clear(&h);
+	ok(!cv_status_get(&st, NULL, veh.id, &b, &rec) && rec.state.v.fuel_level == 970, "the upload's data is stored");
+	cv_buf_release(&b);
+	is_int(dl_of("u:ann", "cb9", &l), 1, "the delivery log has one entry");
+	if (l.n == 1) {
+		is_str(cv_dl_outcome_names[l.d[0].outcome], "Dropped", "the oversized firing, dropped");
+		is_int(l.d[0].events, 1, "one event");
+		is_int(l.d[0].at, upload_now, "at the upload's time");
+		is_str(l.d[0].error, "the event exceeds 65536 bytes, the most a notification may hold: not sent",
+		       "saying why");
+		ok(!l.d[0].has_notes, "with nothing to send again");
+	}
+	s[0] = at_place(8220, 48.8, 2.3, 98);
+	is_int(upload(&veh, s, 1, NULL), 0, "still above 95%%: it does not fire again");
+	is_int(dl_of("u:ann", "cb9", &l), 1, "nor is it logged again");
+
+	/* two in one upload: one entry, counting both */
+	small.next = 0;
+	while (small.next < CV_MON_EXT_MAX)
+		cv_strlcpy(small.ext[small.next++], "vehicle.alerts", sizeof(small.ext[0]));
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &small }), CV_OK, "the small one grows as big");
+	s[0] = at_place(8300, 48.8, 2.3, 50);
+	s[1] = at_place(8310, 48.8, 2.3, 99);
+	upload_now += SEC;
+	is_int(upload(&veh, s, 2, NULL), 0, "both fire in one upload: stored, nothing queued");
+	upload_now -= SEC;
+	is_int(outbox_n(), 0, "the outbox is empty");
+	is_int(dl_of("u:ann", "cb9", &l), 2, "one more entry");
+	if (l.n == 2) {
+		is_int(l.d[0].at, upload_now + SEC, "the newest first");
+		is_int(l.d[0].events, 2, "counting both events");
+		is_str(cv_dl_outcome_names[l.d[0].outcome], "Dropped", "dropped");
+	}
+	cv_engine_note_max(CV_NOTE_BODY_MAX);
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb9", .del_cb = true });
+}
+
+/* A watch record's key: "v" vid \0 owner \0 id. */
+struct watch_key {
+	char k[160];
+	size_t kl;
+};
+
+static void watch_key_of(struct watch_key *w, const char *vid, const char *owner, const char *id)
+{
+	int n = snprintf(w->k, sizeof(w->k), "v%s%c%s%c%s", vid, '\0', owner, '\0', id);
+
+	w->kl = n > 0 ? (size_t)n : 0;
+}
+
+/* Give the attribute keyed "car" of a watch record the type 3, which no attribute has. */
+static enum cv_err bad_type_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	const struct watch_key *w = arg;
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e = cv_store_get(s, CV_DB_WATCH, txn, w->k, w->kl, &b);
+
+	for (size_t i = 0; !e && i + 5 <= b.len; i++)
+		if (b.p[i] == CV_CBA_BODY && b.p[i + 1] == 3 && !memcmp(b.p + i + 2, "car", 3)) {
+			b.p[i] = CV_CBA_QUERY + 1;
+			e = cv_store_put(s, CV_DB_WATCH, txn, w->k, w->kl, b.p, b.len, 0);
+			cv_buf_release(&b);
+			return e;
+		}
+	cv_buf_release(&b);
+	return e ? e : CV_ENOTFOUND;
+}
+
+/* A watch record whose attribute has an unknown type is malformed: it fires nothing, and the upload goes on. */
+static void test_watch_bad_type(void)
+{
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct cv_sample s[2];
+	struct watch_key k;
+
+	mk_callback(&cb, "u:ann", "cb8", false);
+	ok(mk_monitor(&m, "u:ann", "mon8", "cb8", veh.id, false, fuel_low, 0), "a fuel monitor with a Body attribute");
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
+	m.attrs[0].type = CV_CBA_QUERY + 1;
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .m = &m }), CV_EINVAL,
+	       "a monitor with an attribute of an unknown type is not written");
+	watch_key_of(&k, veh.id, "u:ann", "mon8");
+	is_int(cv_store_txn(&st, 0, bad_type_txn, &k), CV_OK, "its watch record damaged: an attribute's type 3");
+	s[0] = at_place(9000, 48.8, 2.3, 50);
+	s[1] = at_place(9010, 48.8, 2.3, 5);
+	{
+		struct heads h;
+
+		drain(&h);
+		heads_clear(&h);
+		is_int(upload(&veh, s, 2, NULL), 1, "the upload is stored; only fm1, the fleet's fuel monitor, fires");
+		is_int(outbox_n(), 1, "the damaged watch queued nothing");
+		drain(&h);
+		ok(h.n == 1 && !strcmp(h.notes[0].ref, "fm1"), "fm1's note waits");
+		heads_clear(&h);
+	}
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb8", .del_cb = true });
+}
+
 /* cvnotify's timer: a window opens, a reminder comes due, with no upload */
 static void test_tick(void)
 {
@@ -608,6 +792,8 @@ int main(void)
 	test_fleet_future_vehicle();
 	test_tick();
 	test_extensions();
+	test_oversized();
+	test_watch_bad_type();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();

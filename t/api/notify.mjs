@@ -5,7 +5,9 @@
 // at-least-once across a kill -9 of cvnotify, paused callbacks, and the
 // address guard.
 import assert from 'node:assert/strict';
-import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiSuite, B2C, descendantsOf, SRCDIR } from '../lib/server.mjs';
 import { assertSchema } from '../lib/schema.mjs';
 import { receiver, startNotify, verifySignature } from '../lib/notify.mjs';
 import { now } from '../lib/clock.mjs';
@@ -338,5 +340,73 @@ apiSuite('notify', (srv, it) => {
 		const end = await nd.stop();
 		assert.equal(end.code, 0, nd.log());
 		await rx.close();
+	});
+});
+
+// A firing whose event would exceed what a notification may hold is not
+// queued, and the upload that fired it is stored all the same: the firing
+// shows as Dropped in the callback's delivery log, and in the log. The
+// largest event a monitor can ask for (vehicle.alerts 16 times, every
+// alert active: about 125 KB) fits under the outbox's 128 KB; the programs
+// here are given a ceiling of 64 KB (CVAPI_NOTE_MAX).
+apiSuite('notify (an event larger than a notification may hold)', { env: { CVAPI_NOTE_MAX: '65536' } }, (srv, it) => {
+	const enums = readFileSync(join(SRCDIR, 'core', 'enums.c'), 'utf8');
+	const alertNames = [...enums.match(/cv_alert_names\[\] = \{([^}]*)\}/)[1].matchAll(/"([A-Za-z]+)"/g)].map((m) => m[1]);
+
+	it('the upload is stored, the firing dropped and logged, the callback\'s other monitor notified', { timeout: 60000 }, async () => {
+		const car = await srv.addUserWithVehicle('bignote', 'VR3CEXLNG00000001');
+		const req = (method, path, body) => srv.request(method, path, { token: car.token, body });
+		const rx = await receiver();
+		const nd = await startNotify(srv);
+		try {
+			const c = await req('POST', `${B2C}/user/callbacks`, { label: 'hooks', type: ['Monitor'], callback: { webhook: { name: 'rx', target: rx.url } } });
+			assert.equal(c.status, 200, c.text);
+			const cb = c.body.callbackId;
+			const monitors = `${B2C}/user/vehicles/${car.id}/callbacks/${cb}/monitors`;
+			const full = { triggers: [{ name: 'full', data: { data: 'vehicle.energy.fuel.level', op: 'greaterThan', value: ['95'] } }] };
+			const big = await req('POST', monitors, { label: 'big', triggerParam: full, extendedEventParam: Array(16).fill('vehicle.alerts') });
+			assert.equal(big.status, 202, big.text);
+			const small = await req('POST', monitors, { label: 'small', triggerParam: full, extendedEventParam: ['vehicle.position'] });
+			assert.equal(small.status, 202, small.text);
+			// every alert raised, 8 a sample, then the tank filled
+			const t0 = Math.floor(Date.now() / 1000) * 1000 - 600000;
+			const at = (i) => new Date(t0 + i * 1000).toISOString();
+			const samples = [];
+			for (let i = 0; i < alertNames.length; i += 8)
+				samples.push({ at: at(samples.length), position: { lat: 48.8566, lon: 2.3522 }, fuel: { level: 50, autonomy: 300 },
+					events: alertNames.slice(i, i + 8).map((alert) => ({ type: 'alert', alert, active: true })) });
+			samples.push({ at: at(100), fuel: { level: 97, autonomy: 600 } });
+			const u = await srv.upload(car.vin, car.cred, { messageId: 'big-1', samples });
+			assert.equal(u.status, 200, u.text);
+			assert.equal(u.body.accepted, samples.length);
+			// stored: the status and the alerts say so
+			const s = await srv.get(`${B2C}/user/vehicles/${car.id}/status`, car.token);
+			assert.equal(s.body.energies.find((e) => e.type === 'Fuel').level, 97);
+			const a = await srv.get(`${B2C}/user/vehicles/${car.id}/alerts?pageSize=1`, car.token);
+			assert.equal(a.body.total, alertNames.length, 'every alert is stored');
+			// the small monitor is notified; the big one is not
+			await rx.until(() => rx.delivered().some((g) => g.body?.monitorEvent?.monitorId === small.body.monitorId), 20000, 'the small monitor\'s event');
+			const log = await srv.get(`${B2C}/user/callbacks/${cb}/deliveries`, car.token);
+			assert.equal(log.status, 200, log.text);
+			const entries = log.body._embedded.deliveries;
+			const dropped = entries.filter((d) => d.outcome === 'Dropped');
+			assert.equal(dropped.length, 1, JSON.stringify(entries));
+			assert.equal(dropped[0].error, 'the event exceeds 65536 bytes, the most a notification may hold: not sent');
+			assert.equal(dropped[0].events, 1);
+			assert.equal(dropped[0].webhookId, undefined, 'no message was made');
+			assert.equal(dropped[0]._links, undefined, 'nothing to send again');
+			assert.ok(entries.some((d) => d.outcome === 'Delivered'), 'the small monitor\'s event, delivered');
+			assert.equal(rx.delivered().filter((g) => g.body?.monitorEvent?.monitorId === big.body.monitorId).length, 0);
+			assert.match(srv.ws.logs(), new RegExp(`monitor u:bignote/${big.body.monitorId}: its event for vehicle ${car.id} exceeds 65536 bytes: dropped`));
+			// the vehicle's next upload is stored too, and does not fire it again
+			const next = await srv.upload(car.vin, car.cred, { messageId: 'big-2', samples: [{ at: at(110), fuel: { level: 98, autonomy: 600 } }] });
+			assert.equal(next.status, 200, next.text);
+			const again = await srv.get(`${B2C}/user/callbacks/${cb}/deliveries`, car.token);
+			assert.equal(again.body._embedded.deliveries.filter((d) => d.outcome === 'Dropped').length, 1);
+		} finally {
+			const end = await nd.stop();
+			assert.equal(end.code, 0, nd.log());
+			await rx.close();
+		}
 	});
 });
