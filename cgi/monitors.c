@@ -491,12 +491,11 @@ int cv_get_monitors(struct cv_req *r)
 
 int cv_put_monitor_status(struct cv_req *r)
 {
-	char owner[CV_CB_OWNER_MAX + 1], path[CV_PATH_MAX + 128];
+	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
 	json_object *o = NULL;
 	const char *s, *other;
 	bool bad = false;
-	struct cv_jw w;
 	int k = -1, st = load(r, owner, sizeof(owner), m);
 
 	if (!st)
@@ -517,18 +516,9 @@ int cv_put_monitor_status(struct cv_req *r)
 		st = save(r, m, NULL, 0);
 	}
 	if (!st) {
-		mon_path(r, m, path, sizeof(path));
+		/* the specs' answer is a MonitorRef, as for the monitor's PUT */
 		r->status = 202;
-		cv_jw_init(&w, &r->out);
-		cv_jw_obj(&w);
-		cv_jw_key(&w, "_links");
-		cv_jw_obj(&w);
-		cv_jw_link(&w, r, "self", "%s/status", path);
-		cv_jw_link(&w, r, "monitor", "%s", path);
-		cv_jw_end(&w);
-		cv_jw_kstr(&w, "status", cv_cb_status_names[m->status]);
-		cv_jw_end(&w);
-		st = w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+		st = render_ref(r, m, NULL);
 	}
 	free(m);
 	return st;

@@ -5,6 +5,11 @@
  *   GET, POST         /user/vehicles/{id}/callbacks/{cbid}/monitors, /fleets/{fid}/monitors
  *   GET, PUT, DELETE  .../monitors/{mid}
  *   PUT               .../monitors/{mid}/status
+ *
+ * POST, PUT and PUT .../status answer 202 with a MonitorRef (createdAt,
+ * updatedAt, _links.monitor and on the fleet face _links.fleet,
+ * monitorId, status); the fleet face's POST adds the webhook's
+ * signingSecret.
  */
 #ifndef CV_MONITORS_H
 #define CV_MONITORS_H

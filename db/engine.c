@@ -467,9 +467,36 @@ static int first_trip(const struct cv_trip *t, void *arg)
 	return 1;
 }
 
-/* extensions: [{type, body: [{member: ...}]}] with the data as it was after the sample. */
+/*
+ * An extension's body in its face's webhook template: a list of one item
+ * on the user face, [{member: ...}] (empty when nothing is known); the item
+ * itself on the fleet face, {member: ...} (empty likewise). item_begin()
+ * and item_end() bracket the item inside the body.
+ */
+static void body_begin(struct cv_jw *w, bool b2b)
+{
+	cv_jw_key(w, "body");
+	if (b2b)
+		cv_jw_obj(w);
+	else
+		cv_jw_arr(w);
+}
+
+static void item_begin(struct cv_jw *w, bool b2b)
+{
+	if (!b2b)
+		cv_jw_obj(w);
+}
+
+static void item_end(struct cv_jw *w, bool b2b)
+{
+	if (!b2b)
+		cv_jw_end(w);
+}
+
+/* extensions: [{type, body}] with the data as it was after the sample, body in the face's shape (b2b). */
 static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv_jw *w, const struct cv_monitor *m,
-				     const struct cv_engine *eng, const struct cv_state *after, int64_t at)
+				     const struct cv_engine *eng, const struct cv_state *after, int64_t at, bool b2b)
 {
 	enum cv_err e = CV_OK;
 
@@ -482,50 +509,49 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 			continue;
 		cv_jw_obj(w);
 		cv_jw_kstr(w, "type", name);
-		cv_jw_key(w, "body");
-		cv_jw_arr(w);
+		body_begin(w, b2b);
 		if (!strcmp(member, "alerts")) {
 			struct alerts_w a = { w, eng->vidb };
 
-			cv_jw_obj(w);
+			item_begin(w, b2b);
 			cv_jw_key(w, "alerts");
 			cv_jw_arr(w);
 			e = cv_store_scan(st, CV_DB_ALERTOPEN, txn, eng->vidb, 16, alert_one, &a);
 			cv_jw_end(w);
-			cv_jw_end(w);
+			item_end(w, b2b);
 		} else if (!strcmp(member, "position")) {
 			if (cv_state_has_position(after)) {
-				cv_jw_obj(w);
+				item_begin(w, b2b);
 				cv_jw_key(w, "position");
 				cv_render_position(w, after);
-				cv_jw_end(w);
+				item_end(w, b2b);
 			}
 		} else if (!strcmp(member, "maintenance")) {
 			if (cv_state_has_maintenance(after)) {
-				cv_jw_obj(w);
+				item_begin(w, b2b);
 				cv_jw_key(w, "maintenance");
 				cv_jw_obj(w);
 				cv_render_maintenance_members(w, after);
 				cv_jw_end(w);
-				cv_jw_end(w);
+				item_end(w, b2b);
 			}
 		} else if (!strcmp(member, "status")) {
-			cv_jw_obj(w);
+			item_begin(w, b2b);
 			cv_jw_key(w, "status");
 			cv_jw_obj(w);
 			cv_render_status_members(w, after);
 			cv_jw_end(w);
-			cv_jw_end(w);
+			item_end(w, b2b);
 		} else if (!strcmp(member, "doorState") || !strcmp(member, "telemetry")) {
 			uint32_t mask = !strcmp(member, "doorState") ? 1u << CV_TP_DOORS
 				      : name[17] == '.' ? cv_tel_part_mask(name + 18) : CV_TP_ALL;
 
-			cv_jw_obj(w);
+			item_begin(w, b2b);
 			cv_jw_key(w, member);
 			cv_jw_obj(w);
 			cv_render_telemetry_members(w, &after->v, mask);
 			cv_jw_end(w);
-			cv_jw_end(w);
+			item_end(w, b2b);
 		} else if (!strcmp(member, "collisions")) {
 			struct cv_event ev;
 			int64_t eat;
@@ -535,7 +561,7 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 				char id[CV_ID_MAX + 1];
 
 				cv_coll_id(id, eng->vid, eat, index, 1);
-				cv_jw_obj(w);
+				item_begin(w, b2b);
 				cv_jw_key(w, "collisions");
 				cv_jw_obj(w);
 				cv_jw_kstr(w, "id", id);
@@ -551,7 +577,7 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 				}
 				cv_jw_end(w);
 				cv_jw_end(w);
-				cv_jw_end(w);
+				item_end(w, b2b);
 			}
 		} else if (!strcmp(member, "alarm")) {
 			struct cv_event ev;
@@ -559,7 +585,7 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 			unsigned index;
 
 			if (last_event(st, txn, eng->vidb, at, CV_EV_ALARM, &ev, &eat, &index)) {
-				cv_jw_obj(w);
+				item_begin(w, b2b);
 				cv_jw_key(w, "alarm");
 				cv_jw_obj(w);
 				cv_jw_ktime(w, "createdAt", eat);
@@ -568,7 +594,7 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 				if (ev.code >= 1 && ev.code <= cv_alarm_trigger_count)
 					cv_jw_kstr(w, "trigger", cv_alarm_trigger_names[ev.code - 1]);
 				cv_jw_end(w);
-				cv_jw_end(w);
+				item_end(w, b2b);
 			}
 		} else if (!strcmp(member, "stolen")) {
 			unsigned char ok[18];
@@ -577,13 +603,13 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 			memcpy(ok, eng->vidb, 16);
 			ok[16] = ok[17] = 0xff;         /* the active theft (store.h, alertopen) */
 			if (!cv_store_get(st, CV_DB_ALERTOPEN, txn, ok, sizeof(ok), &b) && b.len == 8) {
-				cv_jw_obj(w);
+				item_begin(w, b2b);
 				cv_jw_key(w, "stolen");
 				cv_jw_obj(w);
 				cv_jw_kbool(w, "stolen", true);
 				cv_jw_ktime(w, "since", (int64_t)cv_be64_get((const unsigned char *)b.p));
 				cv_jw_end(w);
-				cv_jw_end(w);
+				item_end(w, b2b);
 			}
 			cv_buf_release(&b);
 		} else if (!strcmp(member, "trip")) {
@@ -605,12 +631,12 @@ static enum cv_err render_extensions(struct cv_store *st, DB_TXN *txn, struct cv
 				char id[CV_ID_MAX + 1];
 
 				cv_coll_id(id, eng->vid, t.start_at, 0, 0);
-				cv_jw_obj(w);
+				item_begin(w, b2b);
 				cv_jw_key(w, "trip");
 				cv_jw_obj(w);
 				cv_trip_render_members(w, &t, id, eng->veh.vin, true);
 				cv_jw_end(w);
-				cv_jw_end(w);
+				item_end(w, b2b);
 			}
 		}
 		cv_jw_end(w);
@@ -678,7 +704,7 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	}
 	cv_jw_key(&w, "values");
 	cv_mon_render_values(&w, &wt->def, cv_mon_truths(&wt->def, before, after, at), before, after);
-	e = render_extensions(st, txn, &w, m, eng, after, at);
+	e = render_extensions(st, txn, &w, m, eng, after, at, wt->b2b);
 	cv_jw_kbool(&w, "refresh", refresh);
 	cv_jw_end(&w);
 	if (!e && w.err == CV_ETOOBIG) {

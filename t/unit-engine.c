@@ -473,18 +473,23 @@ static void test_extensions(void)
 
 		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
 			char path[48];
+			const char *body;
 
 			snprintf(path, sizeof(path), "extensions.%zu.type", i);
 			is_str(jstr(o, path), ext[i], "extension %zu: %s", i, ext[i]);
+			/* the fleet face's template: body is the item itself, not a list of it (the user face's) */
+			snprintf(path, sizeof(path), "extensions.%zu.body", i);
+			body = jstr(o, path);
+			ok(body && body[0] == '{', "extension %zu: its body is an object", i);
 		}
-		is_str(jstr(o, "extensions.0.body.0.collisions.details.0.side"), "Rear", "the last collision, its side");
-		is_str(jstr(o, "extensions.0.body.0.collisions.details.0.severity"), "Major", "and severity");
-		is_str(jstr(o, "extensions.1.body.0.alarm.activation"), "Active", "the last alarm");
-		is_str(jstr(o, "extensions.2.body.0.stolen.stolen"), "true", "reported stolen");
-		ok(jstr(o, "extensions.3.body.0.trip.startedAt") != NULL, "the trip under way");
-		ok(jstr(o, "extensions.4.body.0.status") != NULL, "the status");
-		ok(jstr(o, "extensions.6.body.0.doorState") != NULL, "the doors");
-		ok(jstr(o, "extensions.7.body.0.telemetry") != NULL, "the telemetry asked for");
+		is_str(jstr(o, "extensions.0.body.collisions.details.0.side"), "Rear", "the last collision, its side");
+		is_str(jstr(o, "extensions.0.body.collisions.details.0.severity"), "Major", "and severity");
+		is_str(jstr(o, "extensions.1.body.alarm.activation"), "Active", "the last alarm");
+		is_str(jstr(o, "extensions.2.body.stolen.stolen"), "true", "reported stolen");
+		ok(jstr(o, "extensions.3.body.trip.startedAt") != NULL, "the trip under way");
+		ok(jstr(o, "extensions.4.body.status") != NULL, "the status");
+		ok(jstr(o, "extensions.6.body.doorState") != NULL, "the doors");
+		ok(jstr(o, "extensions.7.body.telemetry") != NULL, "the telemetry asked for");
 		json_object_put(o);
 	}
 	heads_clear(&h);

@@ -380,7 +380,11 @@ apiSuite('monitors', (srv, it) => {
 		assert.deepEqual(g.body.monitor.triggerParam, { triggers: [fuel('f')] });
 		const s = await req('PUT', `${base}/${cbid}/monitors/${id}/status`, { status: 'Paused' });
 		assert.equal(s.status, 202, s.text);
+		await assertSchema(s.body, 'MonitorRef');
 		assert.equal(s.body.status, 'Paused');
+		assert.equal(s.body.monitorId, id);
+		assert.equal(s.body._links.monitor.href, `${srv.base}${base}/${cbid}/monitors/${id}`);
+		assert.ok(Date.parse(s.body.updatedAt) >= Date.parse(s.body.createdAt), 'updatedAt: when the status changed');
 		assert.equal((await srv.get(`${base}/${cbid}/monitors/${id}`, tok)).body.status, 'Paused');
 		await assertXError(await req('PUT', `${base}/${cbid}/monitors/${id}/status`, { status: 'Failed' }), 400, { message: /Running or Paused/ });
 		assert.equal((await req('DELETE', `${base}/${cbid}/monitors/${id}`)).status, 204);
@@ -479,6 +483,10 @@ apiSuite('fleet monitors', (srv, it) => {
 		assert.deepEqual(g2.body.monitor.subscribeParam, { retryPolicy: { policy: 'None' }, callback: { webhook: webhook({ name: 'n2', attributes: [] }) } });
 		const s = await freq('PUT', `${MONS}/${id}/status`, { status: 'Paused' });
 		assert.equal(s.status, 202, s.text);
+		await assertSchema(s.body, 'MonitorRef', { doc: 'b2b' });
+		assert.deepEqual([s.body.monitorId, s.body.status], [id, 'Paused']);
+		assert.equal(s.body._links.monitor.href, `${srv.base}${MONS}/${id}`);
+		assert.equal(s.body._links.fleet.href, `${srv.base}${B2B}/fleets/${FLEET}`);
 		assert.equal((await freq('GET', `${MONS}/${id}`)).body.status, 'Paused');
 		assert.equal((await freq('DELETE', `${MONS}/${id}`)).status, 204);
 		await assertXError(await freq('GET', `${MONS}/${id}`), 404);

@@ -235,7 +235,7 @@ apiSuite('notify', (srv, it) => {
 		rx.respond = 500;
 		const r = await freq('POST', `${B2B}/fleets/${FLEET}/monitors`, { label: 'fleet out', subscribeParam: {
 			retryPolicy: { policy: 'Bounded', retryNumber: 20, retryDelay: 1 }, batchNotify: { size: 3, timeWindow: 5 },
-			callback: { webhook: { name: 'rx', target: rx.url, attributes: [{ type: 'Header', key: 'X-Fleet', value: '$fleetId' }] } } },
+			callback: { webhook: { name: 'rx', target: rx.fleetMonitorUrl, attributes: [{ type: 'Header', key: 'X-Fleet', value: '$fleetId' }] } } },
 		triggerParam: { triggers: [zone('home')] } });
 		assert.equal(r.status, 202, r.text);
 		const fid = r.body.monitorId, fsecret = r.body.signingSecret;
@@ -302,6 +302,51 @@ apiSuite('notify', (srv, it) => {
 		assert.equal(g.status, 200);
 		await nd.stop();
 		nd = await startNotify(srv);
+		// what the tests below upload must not reach /guarded once loopback is allowed again
+		assert.equal((await freq('DELETE', `${B2B}/fleets/${FLEET}/monitors/${gid}`)).status, 204);
+	});
+
+	it('every extendedEventParam on each face: each extension\'s body has its face\'s template shape (an array on the user face, an object on the fleet face)', async () => {
+		// every name each face takes, and a telemetry type (the fleet face's table and the user face's take both)
+		const b2cExt = ['vehicle.doorsState', 'vehicle.status', 'vehicle.maintenance', 'vehicle.position', 'vehicle.telemetry',
+			'vehicle.alerts', 'vehicle.alarm', 'vehicle.trip', 'vehicle.telemetry.vehicle.energies'];
+		const b2bExt = ['vehicle.doorsState', 'vehicle.status', 'vehicle.maintenance', 'vehicle.position', 'vehicle.telemetry',
+			'vehicle.alerts', 'vehicle.collisions', 'vehicle.trip', 'vehicle.stolen', 'vehicle.telemetry.vehicle.energies'];
+		const id = await monitor({ triggers: [zone('home')] }, { extendedEventParam: b2cExt });
+		const f = await freq('POST', `${B2B}/fleets/${FLEET}/monitors`, { label: 'every extension', extendedEventParam: b2bExt,
+			subscribeParam: { callback: { webhook: { name: 'rx', target: rx.fleetMonitorUrl } } }, triggerParam: { triggers: [zone('home')] } });
+		assert.equal(f.status, 202, f.text);
+		const fid = f.body.monitorId;
+		const fleetGot = () => rx.delivered().filter((g) => g.body?.monitorId === fid);
+		// at home with something of every kind known, then out of the zone
+		await upload([{ ...at(1000, IN, 60), ignition: 'Start', speed: 30, odometer: 12000, doors: { locked: 'Locked', open: [] },
+			maintenance: { days: 100, km: 9000 }, events: [{ type: 'alert', alert: 'AddWasherFluid', active: true },
+				{ type: 'collision', details: [{ side: 'Front', severity: 'Minor' }] }, { type: 'alarm', activation: 'Active' },
+				{ type: 'theft', active: true }] }, at(1010, OUT, 60)]);
+		await rx.until(() => forMonitor(id).length >= 1 && fleetGot().length >= 1, 20000, 'both faces\' notifications');
+		// (the receiver has checked each body against its face's template)
+		const user = forMonitor(id)[0].body.monitorEvent.extensions;
+		const fleet = fleetGot()[0].body.events[0].extensions;
+		assert.deepEqual(user.map((x) => x.type), b2cExt, 'the user face: one extension per name asked, in order');
+		assert.deepEqual(fleet.map((x) => x.type), b2bExt, 'the fleet face: one extension per name asked, in order');
+		assert.ok(user.every((x) => Array.isArray(x.body) && x.body.length === 1), `each a list of one item: ${JSON.stringify(user)}`);
+		assert.ok(fleet.every((x) => x.body && typeof x.body === 'object' && !Array.isArray(x.body)), `each an object: ${JSON.stringify(fleet)}`);
+		// the same data on both faces, in each face's shape
+		const byType = (list, t) => list.find((x) => x.type === t).body;
+		for (const t of b2cExt.filter((x) => b2bExt.includes(x)))
+			assert.deepEqual(byType(fleet, t), byType(user, t)[0], `${t}: the same data`);
+		assert.equal(byType(fleet, 'vehicle.position').position.geometry.coordinates[1], OUT);
+		assert.deepEqual(byType(fleet, 'vehicle.alerts').alerts.map((a) => a.type), ['AddWasherFluid']);
+		assert.equal(byType(fleet, 'vehicle.collisions').collisions.details[0].side, 'Front');
+		assert.equal(byType(fleet, 'vehicle.stolen').stolen.stolen, true);
+		assert.equal(byType(user, 'vehicle.alarm')[0].alarm.activation, 'Active');
+		assert.ok(byType(fleet, 'vehicle.trip').trip, 'the trip under way');
+		assert.ok(byType(fleet, 'vehicle.doorsState').doorState, 'the doors');
+		assert.ok(byType(fleet, 'vehicle.maintenance').maintenance, 'the maintenance');
+		assert.equal((await req('DELETE', `${monitors()}/${id}`)).status, 204);
+		assert.equal((await freq('DELETE', `${B2B}/fleets/${FLEET}/monitors/${fid}`)).status, 204);
+		// found again, and the trip ended, for the tests below
+		await upload([{ ...at(1020, OUT, 60), ignition: 'Stop', speed: 0, events: [{ type: 'theft', active: false }] }]);
 	});
 
 	it('one cvnotify per store: a second one waits for the first', async () => {

@@ -96,7 +96,7 @@ apiSuite('remote-sim', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REM
 		const B2B = '/connectedcar/v3';
 		const freq = (method, path, body) => srv.request(method, `${path}?client_id=console`, { headers: fleetAuth, body });
 		let r = await freq('POST', `${B2B}/fleets/demo-fleet/remote/callbacks`, { remoteTypes: ['Immobilization', 'Stolen'],
-			callback: { webhook: { name: 'rx', target: rx.url } } });
+			callback: { webhook: { name: 'rx', target: rx.fleetRemoteUrl } } });
 		assert.equal(r.status, 200, r.text);
 		const fcb = r.body.callbackId;
 		const fdone = (rid) => rx.delivered().some((g) => g.body?.events?.some((e) => e.remoteActionId === rid && e.eventStatus.type === 'Done'));

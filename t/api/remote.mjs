@@ -64,7 +64,7 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		assert.equal(r.status, 200, r.text);
 		mcb = r.body.callbackId;
 		r = await freq('POST', `${B2B}/fleets/${FLEET}/remote/callbacks`, { label: 'fleet remotes', remoteTypes: ['Doors', 'Immobilization', 'Stolen', 'WakeUp'],
-			callback: { webhook: { name: 'rx', target: rx.url } } });
+			callback: { webhook: { name: 'rx', target: rx.fleetRemoteUrl } } });
 		assert.equal(r.status, 200, r.text);
 		fcb = r.body.callbackId;
 	});

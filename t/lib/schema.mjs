@@ -212,10 +212,20 @@ export const DOCUMENTED_EXTENSIONS = [
  * test of its own reports, so that it fails one test, not all of them).
  */
 export async function schemaProblems(body, name, { doc = 'b2c', extra = [], ignore = [] } = {}) {
+	return schemaProblemsAt(body, doc, `#/components/schemas/${name}`, { extra, ignore });
+}
+
+/*
+ * The same against any schema of a document, named by a JSON pointer
+ * (`#/components/schemas/X`, or an operation's inline response schema).
+ */
+export async function schemaProblemsAt(body, doc, ptr, { extra = [], ignore = [] } = {}) {
 	if (!SPEC_DIR)
 		return [];
 	await load();
-	const ref = `${doc}#/components/schemas/${name}`;
+	if (!docs[doc])
+		throw new Error(`no document ${doc} in ${SPEC_DIR}`);
+	const ref = `${doc}${ptr}`;
 	const validate = ajv.getSchema(ref);
 	if (!validate)
 		throw new Error(`no schema ${ref}`);
@@ -224,11 +234,32 @@ export async function schemaProblems(body, name, { doc = 'b2c', extra = [], igno
 		for (const e of validate.errors)
 			problems.push(`${e.instancePath || '(root)'} ${e.message}${e.params && e.params.allowedValues ? ' ' + JSON.stringify(e.params.allowedValues) : ''}`);
 	const walked = [];
-	unknownMembers(docs[doc], body, [pointer(docs[doc], `#/components/schemas/${name}`)], '', walked);
+	unknownMembers(docs[doc], body, [pointer(docs[doc], ptr)], '', walked);
 	for (const p of walked)
 		if (!(p.top !== null && extra.includes(p.top)) && !DOCUMENTED_EXTENSIONS.some((x) => x.re.test(p.path)))
 			problems.push(`${p.path}: member not declared in the schema`);
 	return problems.filter((p) => !ignore.some((re) => re.test(p)));
+}
+
+/* The parsed (adapted) document `name` (b2c, b2b, webhook-b2c, webhook-b2b); null when validation is skipped. */
+export async function specDocument(name) {
+	if (!SPEC_DIR)
+		return null;
+	await load();
+	return docs[name] || null;
+}
+
+const compiled = new WeakMap();
+
+/* Problems of body against a JSON schema of the tests' own (a cvapi extension the documents do not describe). */
+export async function ownSchemaProblems(body, schema) {
+	if (!SPEC_DIR)
+		return [];
+	await load();
+	if (!compiled.has(schema))
+		compiled.set(schema, ajv.compile(schema));
+	const validate = compiled.get(schema);
+	return validate(body) ? [] : validate.errors.map((e) => `${e.instancePath || '(root)'} ${e.message}${e.params?.additionalProperty ? ` (${e.params.additionalProperty})` : ''}`);
 }
 
 /* Assert body matches schema `name` (see schemaProblems). */

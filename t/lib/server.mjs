@@ -33,6 +33,7 @@
 // for the contract).
 import { test as nodeTest } from 'node:test';
 import { schemaSkip, schemaProblems } from './schema.mjs';
+import { answerProblems } from './conform.mjs';
 import './clock.mjs';  // the suite's clock, exported to every program (CVAPI_TEST_NOW)
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import https from 'node:https';
@@ -435,6 +436,7 @@ export class Server {
 		this.base = null;
 		this.vehicles = [];
 		this.logOffset = 0;
+		this.answers = [];          // act-side answers being checked (request(), checkAnswers())
 	}
 
 	async start() {
@@ -640,7 +642,18 @@ export class Server {
 				h['content-type'] = 'application/json';
 		}
 		const res = await fetch(this.url(path), { method, headers: h, body: payload, redirect: 'manual' });
-		return wrap(res);
+		const r = await wrap(res);
+		// the act side's answers are checked against the documents (conform.mjs); the test fails at its end
+		this.answers.push(answerProblems(method, this.url(path), r).catch((e) => [`${method} ${path}: ${e.message}`]));
+		return r;
+	}
+
+	/* Throw the problems of the act-side answers got since the last call (see conform.mjs). */
+	async checkAnswers() {
+		const got = this.answers.splice(0);
+		const problems = (await Promise.all(got)).flatMap((p) => p || []);
+		if (problems.length)
+			throw new Error(`act-side answers that do not follow the official documents:\n  ${problems.join('\n  ')}`);
 	}
 
 	get(path, token, opts = {}) {
@@ -763,7 +776,9 @@ export function apiSuite(name, opts, fn) {
 				throw new Error(`the server did not start${startError ? ': ' + startError.message.split('\n')[0] : ''}`);
 			try {
 				await tfn(t);
+				await srv.checkAnswers();
 			} finally {
+				srv.answers.length = 0;
 				srv.checkSanitizers();
 			}
 		});
