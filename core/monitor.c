@@ -540,8 +540,18 @@ void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);
-	if (def->exp_text[0])
+	if (def->exp_text[0]) {
 		cv_jw_kstr(w, "boolExp", def->exp_text);
+	} else {
+		/* posted without one: every trigger must hold, said as the expression it is */
+		char all[CV_MON_TRIGGERS * (CV_MON_NAME_MAX + 3) + 1];
+		size_t at = 0;
+
+		all[0] = '\0';
+		for (size_t i = 0; i < def->ntrig && at < sizeof(all); i++)
+			at += (size_t)snprintf(all + at, sizeof(all) - at, "%s%s", i ? " & " : "", def->trig[i].name);
+		cv_jw_kstr(w, "boolExp", all);
+	}
 	cv_jw_end(w);
 }
 

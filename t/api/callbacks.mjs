@@ -377,7 +377,7 @@ apiSuite('monitors', (srv, it) => {
 		assert.equal(p.status, 202, p.text);
 		const g = await srv.get(`${base}/${cbid}/monitors/${id}`, tok);
 		assert.equal(g.body.monitor.label, 'low fuel');
-		assert.deepEqual(g.body.monitor.triggerParam, { triggers: [fuel('f')] });
+		assert.deepEqual(g.body.monitor.triggerParam, { triggers: [fuel('f')], boolExp: 'f' }, 'posted without boolExp: every trigger, said');
 		const s = await req('PUT', `${base}/${cbid}/monitors/${id}/status`, { status: 'Paused' });
 		assert.equal(s.status, 202, s.text);
 		await assertSchema(s.body, 'MonitorRef');

@@ -414,7 +414,7 @@ apiSuite('notify (an event larger than a notification may hold)', { env: { CVAPI
 			const small = await req('POST', monitors, { label: 'small', triggerParam: full, extendedEventParam: ['vehicle.position'] });
 			assert.equal(small.status, 202, small.text);
 			// every alert raised, 8 a sample, then the tank filled
-			const t0 = Math.floor(Date.now() / 1000) * 1000 - 600000;
+			const t0 = Math.floor(now() / 1000) * 1000 - 600000;
 			const at = (i) => new Date(t0 + i * 1000).toISOString();
 			const samples = [];
 			for (let i = 0; i < alertNames.length; i += 8)
