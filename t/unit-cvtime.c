@@ -2,7 +2,12 @@
 #include "cvtime.h"
 #include "tap.h"
 
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define T_20240501 1714552200000LL   /* 2024-05-01T08:30:00Z */
 #define DAY 86400000LL
@@ -367,8 +372,53 @@ static void test_interval(void)
 	}
 }
 
+/* The clock seam: $CVAPI_CLOCK's file shifts cv_now_ms(), replaced whole at any time. */
+static void test_seam(void)
+{
+#ifdef CV_CLOCK_SEAM
+	char dir[] = "/tmp/cvtime-XXXXXX", file[64], tmp[80];
+	const int64_t day = 86400000LL;
+	int64_t real, shifted;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		ok(false, "a folder for the clock file");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/offset", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", file);
+	unsetenv("CVAPI_CLOCK");
+	real = cv_now_ms();
+	setenv("CVAPI_CLOCK", file, 1);
+	f = fopen(file, "w");
+	fputs("-8640000000\n", f);
+	fclose(f);
+	shifted = cv_now_ms();
+	ok(shifted < real - 99 * day && shifted > real - 101 * day, "an offset of -100 days moves the clock 100 days back");
+	f = fopen(tmp, "w");
+	fputs("3600000", f);
+	fclose(f);
+	rename(tmp, file);
+	shifted = cv_now_ms();
+	ok(shifted >= real + 3600000 && shifted < real + 3660000, "a file replaced moves it at once (an hour ahead, no newline)");
+	f = fopen(file, "w");
+	fputs("soon\n", f);
+	fclose(f);
+	shifted = cv_now_ms();
+	ok(shifted >= real && shifted < real + 60000, "an offset that is not a number adds nothing");
+	unlink(file);
+	shifted = cv_now_ms();
+	ok(shifted >= real && shifted < real + 60000, "a file gone adds nothing");
+	unsetenv("CVAPI_CLOCK");
+	rmdir(dir);
+#else
+	ok(true, "# SKIP built without the clock seam");
+#endif
+}
+
 int main(void)
 {
+	test_seam();
 	test_time();
 	test_duration();
 	test_add();

@@ -56,6 +56,7 @@ for (const I of INSTANTS) {
 	const TIMEOUT = 30;             // seconds a remote action waits for its vehicle
 
 	apiSuite(`clock at ${I.at} (${I.why})`, {
+		beforeStart: () => clock.set(I.at),     // each server starts at its instant, however long the others took
 		env: { ...clock.env, CVAPI_REMOTE_TIMEOUT: String(TIMEOUT), CVAPI_REMOTE_WAKEUPS: '2', CVAPI_PURGE_EVERY: '0' },
 	}, (srv, it) => {
 		let tok, rx, nd, mcb, pcb, capped, fresh, m1, m2, wakes = {}, n = 0;

@@ -49,7 +49,7 @@ for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload}; do
 	esac
 	extra=
 	# db/rec.c packs monitors and remote actions too
-	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/tblock.c $srcdir/core/boolexp.c $srcdir/core/monitor.c
+	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/cbattr.c $srcdir/db/tblock.c $srcdir/core/boolexp.c $srcdir/core/monitor.c
 		$srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"
 	[ "$h" = boolexp ] && extra="$srcdir/core/boolexp.c"
 	[ "$h" = bodies ] && extra="$srcdir/core/boolexp.c $srcdir/core/monitor.c $srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"

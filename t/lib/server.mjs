@@ -741,7 +741,8 @@ export class Server {
  *   - when no server can be started (see skipReason) every test is
  *     skipped with the reason.
  * Tests are top level, so that automake's TAP driver counts each one.
- * opts: { procs, tls, env (added to the programs' environment) }.
+ * opts: { procs, tls, env (added to the programs' environment),
+ * beforeStart (awaited first, e.g. to set the test's clock) }.
  */
 export function apiSuite(name, opts, fn) {
 	if (typeof opts === 'function') {
@@ -754,6 +755,8 @@ export function apiSuite(name, opts, fn) {
 	let startError = null;
 	nodeTest(`${name}: start the server (${WEBSERVER})`, { skip: reason || false, timeout: 60000 }, async () => {
 		try {
+			if (opts.beforeStart)
+				await opts.beforeStart();
 			await srv.start();
 			started = true;
 		} catch (e) {
