@@ -12,7 +12,7 @@
 //   const c = new TestClock('2026-10-25T00:59:30Z');
 //   apiSuite('x', fn, { env: c.env });      // the server, cvctl, cvsim, cvnotify
 //   c.now(); c.set('2026-10-25T02:00:00Z'); c.advance(3600000);
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,8 @@ export class TestClock {
 	constructor(iso) {
 		const dir = mkdtempSync(join(tmpdir(), 'cvapi-clock-'));
 		made.push(dir);
+		// read by the programs as the web server's user (Apache's www-data)
+		chmodSync(dir, 0o755);
 		this.file = join(dir, 'offset');
 		this.offset = 0;
 		this.env = { CVAPI_CLOCK: this.file };
