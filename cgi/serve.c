@@ -425,6 +425,9 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			fprintf(stderr, "%s: CVAPI_BASE_URL=\"%.80s\" is not http(s)://host[:port] with no path: "
 				"links follow each request's Host\n", prog, base);
 	}
+	if (cv_clock_offset())
+		fprintf(stderr, "%s: CVAPI_CLOCK: the wall clock is shifted by %lld ms (a test setting)\n", prog,
+			(long long)cv_clock_offset());
 	watchdog = (unsigned)cv_env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
 	client = (unsigned)cv_env_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
 	cv_rc_setup((size_t)cv_env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));

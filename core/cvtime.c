@@ -49,6 +49,15 @@ static int64_t seam_offset(void)
 }
 #endif
 
+int64_t cv_clock_offset(void)
+{
+#ifdef CV_CLOCK_SEAM
+	return seam_offset();
+#else
+	return 0;
+#endif
+}
+
 int64_t cv_now_ms(void)
 {
 	struct timespec ts;

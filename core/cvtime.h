@@ -30,6 +30,13 @@
 int64_t cv_now_ms(void);
 
 /*
+ * The clock seam's offset now, in ms: 0 without the seam, without
+ * $CVAPI_CLOCK or with a file that holds no offset. The long-running
+ * programs say it at start, so that a shifted clock is never a surprise.
+ */
+int64_t cv_clock_offset(void);
+
+/*
  * Format ms as RFC 3339 UTC into out (CV_TIME_STRLEN bytes):
  * "2024-05-01T08:30:00Z", or with ".123" when ms is not a whole second.
  */

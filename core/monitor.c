@@ -495,7 +495,8 @@ static void render_cond(struct cv_jw *w, const struct data_def *d, const struct 
 	cv_jw_end(w);
 }
 
-void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
+/* triggerParam; implied: the expression of a monitor posted without one said too. */
+static void render_tp(struct cv_jw *w, const struct cv_mon_def *def, bool implied)
 {
 	cv_jw_obj(w);
 	cv_jw_key(w, "triggers");
@@ -542,7 +543,7 @@ void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
 	cv_jw_end(w);
 	if (def->exp_text[0]) {
 		cv_jw_kstr(w, "boolExp", def->exp_text);
-	} else {
+	} else if (implied) {
 		/* posted without one: every trigger must hold, said as the expression it is */
 		char all[CV_MON_TRIGGERS * (CV_MON_NAME_MAX + 3) + 1];
 		size_t at = 0;
@@ -553,6 +554,16 @@ void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
 		cv_jw_kstr(w, "boolExp", all);
 	}
 	cv_jw_end(w);
+}
+
+void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def)
+{
+	render_tp(w, def, true);
+}
+
+void cv_mon_render_given(struct cv_jw *w, const struct cv_mon_def *def)
+{
+	render_tp(w, def, false);
 }
 
 /* ---- packing ------------------------------------------------------------ */

@@ -94,8 +94,18 @@ extern const size_t cv_mon_data_count;
  */
 enum cv_err cv_mon_parse(json_object *triggerParam, bool b2b, struct cv_mon_def *def, char *err, size_t errsz);
 
-/* triggerParam as the API shows it (a value: the object). */
+/*
+ * triggerParam as the API shows it (a value: the object). A monitor posted
+ * without boolExp shows the expression it holds: its triggers joined by &.
+ */
 void cv_mon_render(struct cv_jw *w, const struct cv_mon_def *def);
+
+/*
+ * triggerParam as it was given, boolExp only if it was: the form a stored
+ * record keeps, so that reading it back (cv_mon_parse) gives the very
+ * definition that was packed (cv_mon_pack) into the monitor's watch.
+ */
+void cv_mon_render_given(struct cv_jw *w, const struct cv_mon_def *def);
 
 /*
  * The packed form of def that the monitor engine keeps beside each watched

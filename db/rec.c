@@ -759,7 +759,7 @@ enum cv_err cv_monitor_encode(const struct cv_monitor *m, struct cv_buf *out)
 	attrs_encode(&w, "attributes", m->attrs, m->nattrs);
 	attrs_encode(&w, "callbackAttributes", m->cbattrs, m->ncbattrs);
 	cv_jw_key(&w, "triggerParam");
-	cv_mon_render(&w, &m->def);
+	cv_mon_render_given(&w, &m->def);
 	cv_jw_kint(&w, "status", m->status);
 	cv_jw_kint(&w, "created", m->created);
 	cv_jw_kint(&w, "updated", m->updated);

@@ -715,6 +715,9 @@ int main(int argc, char **argv)
 		cv_die(PROG ": curl_multi_init failed");
 	flights = cv_calloc(nflights, sizeof(*flights));
 	fprintf(stderr, PROG ": delivering the outbox of %s (%zu in flight at most)\n", home, nflights);
+	if (cv_clock_offset())
+		fprintf(stderr, PROG ": CVAPI_CLOCK: the wall clock is shifted by %lld ms (a test setting)\n",
+			(long long)cv_clock_offset());
 	seen = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
 	watchdog = watchdog_seconds();
 	note_max_setting();

@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 	 * live part starts LIVE_LEAD_MS in the past, where the history stops.
 	 */
 	end = end_given ? end_at : o.live && o.speedup > 1.0 ? now - LIVE_LEAD_MS : now;
-	start = o.days ? (end / DAY_MS - o.days) * DAY_MS : end;
+	start = o.days ? ((end_given ? end_at : now) / DAY_MS - o.days) * DAY_MS : end;
 	sim_road_init(&road, o.seed);
 	veh = cv_calloc(n, sizeof(*veh));
 	for (size_t i = 0; i < n; i++)

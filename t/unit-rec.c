@@ -572,6 +572,33 @@ static void test_monitor(void)
 	is_int(cv_monitor_decode(buf.p, buf.len, &b), CV_OK, "and decodes");
 	ok(!memcmp(&a, &b, sizeof(a)), "the same monitor back, its triggers parsed again");
 	is_int(cv_monitor_decode("{\"triggerParam\":{}}", 18, &b), CV_EINVAL, "a record whose triggers do not parse is refused");
+
+	/* posted without boolExp: the record keeps it absent (the answers say "z & f"), so that the
+	 * definition read back packs as the one in the watch, and a status change keeps the watch's state */
+	tp = json_tokener_parse("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"Out\","
+				"\"place\":{\"radius\":2,\"center\":{\"latitude\":48.8566,\"longitude\":2.3522}}}},"
+				"{\"name\":\"f\",\"data\":{\"data\":\"vehicle.energy.fuel.level\",\"op\":\"lowerThan\","
+				"\"value\":[\"10\"]}}]}");
+	memset(&a.def, 0, sizeof(a.def));
+	is_int(cv_mon_parse(tp, false, &a.def, err, sizeof(err)), CV_OK, "a triggerParam without boolExp (%s)", err);
+	json_object_put(tp);
+	cv_buf_release(&buf);
+	is_int(cv_monitor_encode(&a, &buf), CV_OK, "it encodes");
+	ok(!strstr(buf.p, "boolExp"), "the record keeps no boolExp it was not given");
+	is_int(cv_monitor_decode(buf.p, buf.len, &b), CV_OK, "and decodes");
+	{
+		struct cv_buf pa = CV_BUF_INIT(0), pb = CV_BUF_INIT(0);
+		struct cv_jw w;
+
+		is_int(cv_mon_pack(&a.def, &pa) | cv_mon_pack(&b.def, &pb), CV_OK, "both pack");
+		ok(pa.len == pb.len && !memcmp(pa.p, pb.p, pa.len), "the definition read back packs as the one posted");
+		cv_buf_release(&pa);
+		cv_jw_init(&w, &pa);
+		cv_mon_render(&w, &b.def);
+		ok(strstr(pa.p, "\"boolExp\":\"z & f\"") != NULL, "the answers show the expression it holds: %s", pa.p);
+		cv_buf_release(&pa);
+		cv_buf_release(&pb);
+	}
 	cv_buf_release(&buf);
 }
 
