@@ -78,11 +78,12 @@ cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$PROCS"
 LT=$LT_PID
 echo "server: lighttpd pid $LT, $(cvb_nprocs "$LT") processes (PROCS=$PROCS: $PROCS cvapi-ingest.fcgi); $VEHICLES vehicles uploading at once, one connection each; upload-gen $( [[ -n $UPLOAD_CPUS ]] && echo "pinned to CPU $UPLOAD_CPUS" || echo unpinned)"
 
-dbstat() { # commits flushes
+dbstat() { # commits flushes (0 when db_stat fails: under set -e and pipefail a failing
+  # db_stat would end this subshell with nothing printed, and the script with it)
   [[ -n $DBSTAT ]] || { echo "0 0"; return; }
   local c f
-  c=$("$DBSTAT" -h "$HOME_DB" -t 2>/dev/null | awk '/Number of transactions committed/{print $1}')
-  f=$("$DBSTAT" -h "$HOME_DB" -l 2>/dev/null | awk '/Total log file flushes/{print $1}')
+  c=$("$DBSTAT" -h "$HOME_DB" -t 2>/dev/null | awk '/Number of transactions committed/{print $1}') || c=
+  f=$("$DBSTAT" -h "$HOME_DB" -l 2>/dev/null | awk '/Total log file flushes/{print $1}') || f=
   echo "${c:-0} ${f:-0}"
 }
 ticks() { # utime+stime of the processes of a tree
