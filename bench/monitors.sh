@@ -15,7 +15,9 @@
 #    with none, ...), so that a drift of the machine hits both alike.
 #    Samples/s per round, the median of each set, and their ratio (the
 #    target: monitors cost under 20%); the ratios round by round show
-#    the noise.
+#    the noise. Also the server's CPU time per sample of each run (the
+#    rates move with whatever else the machine runs; the CPU a sample
+#    costs much less) and the ratio of those medians.
 # 2. Deliveries. CALLBACKS callbacks to a local receiver (bench/notify-rx.mjs,
 #    Node, 204 at once), each with a zone monitor on one more vehicle;
 #    NBATCH uploads of 50 samples driving in and out of the zone queue
@@ -26,7 +28,8 @@
 #    rate, wrk posting a body of the same size to it for 5 s with as many
 #    connections.
 # The last line:
-#   monitors: uploads X samples/s without, Y with M monitors (Y/X; rounds A-B); deliveries D/s (receiver alone R/s)
+#   monitors: uploads X samples/s without, Y with M monitors (Y/X; rounds A-B;
+#     CPU per sample C0 us without, C1 us with); deliveries D/s (receiver alone R/s)
 #
 # Rate limits: the benchmark's client (console) and every vehicle get
 # budgets they never reach (common.sh: cvb_budgets), so every request is
@@ -97,8 +100,9 @@ ticks() {
 machine_ticks() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 HZ=$(getconf CLK_TCK)
 
-gen_run() { # SET TAG DAYS_AGO -> "samples/s rest%" (SET: none or with; TAG names the run;
-  # rest: the CPU the server did not use during the run, upload-gen's included, 200% max on 2 CPUs)
+gen_run() { # SET TAG DAYS_AGO -> "samples/s rest% us/sample" (SET: none or with; TAG names the run;
+  # rest: the CPU the server did not use during the run, upload-gen's included, 200% max on 2 CPUs;
+  # us/sample: the server's CPU time (lighttpd and its programs) per sample acknowledged)
   local set=$1 tag=$2 start=$((($(date +%s) - $3 * 86400) * 1000)) line s0 m0 t0 s1 m1 t1
   s0=$(ticks); m0=$(machine_ticks); t0=$(date +%s.%N)
   "${GEN[@]}" --url "http://127.0.0.1:$PORT" --vehicles "$WORK/vehicles.$set" --batch "$BATCH" \
@@ -107,7 +111,8 @@ gen_run() { # SET TAG DAYS_AGO -> "samples/s rest%" (SET: none or with; TAG name
   s1=$(ticks); m1=$(machine_ticks); t1=$(date +%s.%N)
   line=$(grep '^UPLOAD ' "$WORK/gen.$tag") || cvb_die "upload-gen gave no result: $(cat "$WORK/gen.$tag.err")"
   echo "$(sed -n 's/.* samples_per_s=\([^ ]*\).*/\1/p' <<<"$line")" \
-    "$(awk -v m=$((m1 - m0)) -v s=$((s1 - s0)) -v hz="$HZ" -v a="$t0" -v b="$t1" 'BEGIN{o = (m - s) / hz / (b - a) * 100; printf "%.0f%%", o < 0 ? 0 : o}')"
+    "$(awk -v m=$((m1 - m0)) -v s=$((s1 - s0)) -v hz="$HZ" -v a="$t0" -v b="$t1" 'BEGIN{o = (m - s) / hz / (b - a) * 100; printf "%.0f%%", o < 0 ? 0 : o}')" \
+    "$(awk -v s=$((s1 - s0)) -v hz="$HZ" -v n="$(sed -n 's/.* samples=\([0-9]*\).*/\1/p' <<<"$line")" 'BEGIN{printf "%.1f", n ? s / hz * 1e6 / n : 0}')"
 }
 
 # POST every line of FILE (path TAB body) with 8 at a time; prints the ids answered (key $2)
@@ -157,29 +162,35 @@ t0=$(date +%s.%N)
 post_all "$WORK/monitors.jobs" monitorId >"$WORK/monitor.ids" || cvb_die "making the monitors failed"
 t1=$(date +%s.%N)
 echo "   made $(wc -l <"$WORK/monitor.ids") monitors in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}') s"
-printf '   %-6s %12s %6s %12s %6s %9s\n' round none rest with rest with/none
+printf '   %-6s %12s %6s %8s %12s %6s %8s %9s %9s\n' round none rest us/smp with rest us/smp with/none cpu_ratio
 DBSTAT=$(command -v db5.3_stat || command -v db_stat || true)
 : >"$WORK/rounds"
 for ((r = 1; r <= ROUNDS; r++)); do
   # each round a new stretch of time for both sets (two days apart: 10 s at
   # 10,000 samples/s per vehicle is 28 hours of samples 1 s apart), forward
   if ((r % 2)); then
-    read -r a ao < <(gen_run none "none$r" $((50 - 2 * r)))
-    read -r b bo < <(gen_run with "with$r" $((50 - 2 * r)))
+    read -r a ao ac < <(gen_run none "none$r" $((50 - 2 * r)))
+    read -r b bo bc < <(gen_run with "with$r" $((50 - 2 * r)))
   else
-    read -r b bo < <(gen_run with "with$r" $((50 - 2 * r)))
-    read -r a ao < <(gen_run none "none$r" $((50 - 2 * r)))
+    read -r b bo bc < <(gen_run with "with$r" $((50 - 2 * r)))
+    read -r a ao ac < <(gen_run none "none$r" $((50 - 2 * r)))
   fi
-  echo "$r $a $b" >>"$WORK/rounds"
-  printf '   %-6s %12s %6s %12s %6s %9s\n' "$r" "$a" "$ao" "$b" "$bo" "$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.3f", b / a}')"
+  echo "$r $a $b $ac $bc" >>"$WORK/rounds"
+  printf '   %-6s %12s %6s %8s %12s %6s %8s %9s %9s\n' "$r" "$a" "$ao" "$ac" "$b" "$bo" "$bc" \
+    "$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.3f", b / a}')" "$(awk -v a="$ac" -v b="$bc" 'BEGIN{printf "%.3f", b ? a / b : 0}')"
 done
 med() { sort -n | awk '{v[NR] = $1} END{print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 R0=$(awk '{print $2}' "$WORK/rounds" | med)
 R1=$(awk '{print $3}' "$WORK/rounds" | med)
+C0=$(awk '{print $4}' "$WORK/rounds" | med)
+C1=$(awk '{print $5}' "$WORK/rounds" | med)
 SPREAD=$(awk '{r = $3 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r} END{printf "%.2f-%.2f", lo, hi}' "$WORK/rounds")
 QUEUED=$([[ -z $DBSTAT ]] || "$DBSTAT" -h "$HOME_DB" -d outbox.db 2>/dev/null | awk '/Number of unique keys in the tree/{print $1}')
-echo "   (rest: the CPU the server did not use during the run, upload-gen's and other programs' included; 200% on 2 CPUs)"
+echo "   (rest: the CPU the server did not use during the run, upload-gen's and other programs' included; 200% on 2 CPUs."
+echo "    us/smp: the server's CPU time per sample; cpu_ratio: none's over with's, what the rate ratio would be if CPU"
+echo "    time alone bounded the rate: less moved by the rest of the machine than the rates are)"
 echo "   medians: none $R0, with $R1 samples/s, with/none $(awk -v a="$R1" -v b="$R0" 'BEGIN{printf "%.3f", a / b}') (rounds $SPREAD);" \
+  "CPU per sample none $C0 us, with $C1 us, cpu_ratio $(awk -v a="$C0" -v b="$C1" 'BEGIN{printf "%.3f", b ? a / b : 0}');" \
   "notifications queued: ${QUEUED:-?} in $((ROUNDS * SECS)) s of uploads with monitors"
 curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $TOKEN" "$API/user/callbacks/$CB"
 
@@ -241,4 +252,4 @@ D=$(awk -v t="$TOTAL" -v a="$s0" -v b="$last" 'BEGIN{printf "%.0f", t / (b - a) 
 echo "   delivered $TOTAL (requests received: $n) in $(awk -v a="$s0" -v b="$last" 'BEGIN{printf "%.2f", (b - a) / 1000}') s from cvnotify's start: $D deliveries/s"
 cvb_stop "$ND"
 echo
-echo "monitors: uploads $R0 samples/s without, $R1 with $MONITORS monitors ($(awk -v a="$R1" -v b="$R0" 'BEGIN{printf "%.2f", a / b}'); rounds $SPREAD); deliveries $D/s (receiver alone $REF/s)"
+echo "monitors: uploads $R0 samples/s without, $R1 with $MONITORS monitors ($(awk -v a="$R1" -v b="$R0" 'BEGIN{printf "%.2f", a / b}'); rounds $SPREAD; CPU per sample $C0 us without, $C1 us with); deliveries $D/s (receiver alone $REF/s)"
