@@ -104,6 +104,24 @@ cvb_store() {
   "$BUILDDIR/tools/cvctl" -H "$1/db" demo --vehicles "$1/demo-vehicles.txt" >/dev/null || cvb_die "cvctl demo failed"
 }
 
+# cvb_budgets HOME CLIENT...: rate limits the benchmark never reaches, so
+# that every request is counted (as in service) and none is refused: each
+# CLIENT (cvctl client limits, in the store at HOME: at once, in every
+# process) gets 4,000,000,000 requests a day and a second, for all its users
+# and for each grant or fleet manager, and every vehicle on the vehicle link
+# the same (CVAPI_RATE_VEHICLE, exported: call it before cvb_lighttpd).
+# The defaults (doc/api.md: a grant 50 a second, a vehicle 20) are far
+# below what one benchmark client or vehicle sends.
+cvb_budgets() {
+  local home=$1 c
+  shift
+  export CVAPI_RATE_VEHICLE=4000000000/4000000000
+  for c in "$@"; do
+    "$BUILDDIR/tools/cvctl" -H "$home" client limits "$c" --day 4000000000 --second 4000000000 \
+      --token-day 4000000000 --token-second 4000000000 >/dev/null || cvb_die "cvctl client limits $c failed"
+  done
+}
+
 # cvb_lighttpd NAME PORT FCGIDIR HOME PROCS: instantiate etc/lighttpd.conf.in in
 # $WORK/NAME/ (its RUNDIR) and start lighttpd in the foreground; sets LT_PID.
 # The document root is CVB_WWWDIR when set (default: the console, www/).

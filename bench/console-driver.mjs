@@ -41,6 +41,10 @@ const auth = { Authorization: `Bearer ${pair.access_token}` };
 const vehicles = (await json(`${B2C}/user/vehicles`, { headers: auth }))._embedded.vehicles;
 const v = vehicles.find((x) => x.motorization === 'Electric') || vehicles[0];
 const trip = (await json(`${B2C}/user/vehicles/${v.id}/trips?pageSize=1`, { headers: auth }))._embedded.trips[0];
+// cvsim's history runs from midnight UTC DAYS ago to now: one day, shortly
+// after midnight, may hold no trip of this vehicle yet
+if (!trip)
+	throw new Error(`no trip of ${v.vin} in the history: more DAYS needed`);
 const session = JSON.stringify({ kind: 'user', login: 'demo', access: pair.access_token, refresh: pair.refresh_token,
 	expires: Date.now() + pair.expires_in * 1000, scope: pair.scope });
 

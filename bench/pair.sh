@@ -16,7 +16,7 @@
 #   pair: A R1 req/s p99 P1 ms, B R2 req/s p99 P2 ms, A/B X.XX
 # or "pair: INVALID ..." (exit 3) when a run had non-2xx replies or socket errors.
 set -euo pipefail
-[[ $# -ge 3 && $# -le 4 ]] || { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ $# -ge 3 && $# -le 4 ]] || { sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 HERE=${HARNESS:-/tmp/cvapi-sbench}
 [[ -f $HERE/lib.sh ]] || { echo "pair.sh: no $HERE/lib.sh (set HARNESS to the installed shared read benchmark)" >&2; exit 1; }
 PROG=pair.sh

@@ -29,7 +29,7 @@
 set -euo pipefail
 PROG=pss.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-[[ $# -ge 2 && $# -le 3 ]] || { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ $# -ge 2 && $# -le 3 ]] || { sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 URL=$1 TOKEN=$2 SECS=${3:-5}
 
 cvb_setup nobuild

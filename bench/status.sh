@@ -43,7 +43,7 @@
 set -euo pipefail
 PROG=status.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-[[ $# -le 1 ]] || { sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ $# -le 1 ]] || { sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 SECS=${1:-5}
 PROCS_LIST=${PROCS_LIST:-2 3 4}
 PSS_SECONDS=${PSS_SECONDS:-5}
