@@ -88,12 +88,6 @@ int cv_auth_user(struct cv_req *r)
 	return 0;
 }
 
-void cv_jw_vin(struct cv_jw *w, const struct cv_req *r)
-{
-	if (r->b2b && r->veh.vin[0])
-		cv_jw_kstr(w, "vin", r->veh.vin);
-}
-
 bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t psz)
 {
 	char dec[2 * CV_LOGIN_MAX + 260], tmp[sizeof(dec) * 2];

@@ -20,6 +20,7 @@
  */
 #include "config.h"
 #include "req.h"
+#include "links.h"
 #include "page.h"
 #include "ids.h"
 #include "log.h"
@@ -177,10 +178,11 @@ static void render_callback(struct cv_jw *w, struct cv_req *r, const struct cv_c
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/%s", coll, cb->id);
+	cv_render_link(w, r, "self", "%s/%s", coll, cb->id);
 	if (r->b2b) {
-		cv_jw_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
-		cv_jw_link(w, r, "remotes", CV_B2B "/fleets/%s/vehicles/{vid}/callbacks/%s/remotes", r->fid, cb->id);
+		cv_render_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
+		cv_render_link(w, r, "remotes", CV_B2B "/fleets/%s/vehicles/{vid}/callbacks/%s/remotes", r->fid,
+			       cb->id);
 	}
 	cv_jw_end(w);
 	if (!r->b2b && cb->label[0])
@@ -203,8 +205,8 @@ static int render_ref(struct cv_req *r, const struct cv_callback *cb, bool with_
 	cv_jw_key(&w, "_links");
 	cv_jw_obj(&w);
 	if (r->b2b)
-		cv_jw_link(&w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
-	cv_jw_link(&w, r, "callback", "%s/%s", coll, cb->id);
+		cv_render_link(&w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
+	cv_render_link(&w, r, "callback", "%s/%s", coll, cb->id);
 	cv_jw_end(&w);
 	cv_jw_kstr(&w, "callbackId", cb->id);
 	cv_jw_kstr(&w, "status", cv_cb_status_names[cb->status]);
@@ -546,7 +548,7 @@ static int dl_one(const struct cv_delivery *d, void *arg)
 	if (d->has_notes) {
 		cv_jw_key(w, "_links");
 		cv_jw_obj(w);
-		cv_jw_link(w, c->r, "redeliver", "%s/%s/redeliver", c->path, id);
+		cv_render_link(w, c->r, "redeliver", "%s/%s/redeliver", c->path, id);
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);

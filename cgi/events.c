@@ -152,8 +152,8 @@ static enum cv_err stolen_render(struct cv_req *r, struct cv_jw *w, int64_t at, 
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/stolen/%s", r->vbase, id);
-	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_render_link(w, r, "self", "%s/stolen/%s", r->vbase, id);
+	cv_render_link(w, r, "vehicle", "%s", r->vbase);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "id", id);
 	cv_jw_kbool(w, "state", a.active);

@@ -1,9 +1,80 @@
-/* links.c - the Vehicle object and its links (see links.h). */
+/* links.c - links and the objects of several programs (see links.h). */
 #include "links.h"
 #include "history.h"
 #include "cvtime.h"
 
 #include <string.h>
+
+/* ---- links -------------------------------------------------------------- */
+
+/*
+ * vsnprintf for formats whose only conversions are %s and %% (every link
+ * path is one), without its cost: false, and nothing consumed that matters,
+ * for any other format (the caller then uses vsnprintf on a copy of ap).
+ */
+static bool fmt_links(char *dst, size_t size, const char *fmt, va_list ap)
+{
+	size_t o = 0;
+	const char *f = fmt;
+
+	while (*f) {
+		const char *s = f;
+		size_t n;
+
+		if (*f != '%') {
+			/* a run of literal characters at once */
+			while (*f && *f != '%')
+				f++;
+			n = (size_t)(f - s);
+		} else if (f[1] == 's') {
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			n = strlen(s);
+			f += 2;
+		} else if (f[1] == '%') {
+			n = 1;
+			f += 2;
+		} else {
+			return false;
+		}
+		if (n > size - 1 - o)
+			n = size - 1 - o;
+		memcpy(dst + o, s, n);
+		o += n;
+	}
+	dst[o] = '\0';
+	return true;
+}
+
+void cv_render_link(struct cv_jw *w, struct cv_req *r, const char *name, const char *fmt, ...)
+{
+	char href[CV_PATH_MAX + 64 + sizeof(r->base)];
+	size_t bl = strlen(r->base);
+	va_list ap, ap2;
+
+	/* base, then the path (at most CV_PATH_MAX + 63 bytes) formatted after it */
+	memcpy(href, r->base, bl);
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	if (!fmt_links(href + bl, CV_PATH_MAX + 64, fmt, ap))
+		vsnprintf(href + bl, CV_PATH_MAX + 64, fmt, ap2);
+	va_end(ap2);
+	va_end(ap);
+	cv_jw_key(w, name);
+	cv_jw_obj(w);
+	cv_jw_kstr(w, "href", href);
+	cv_jw_end(w);
+}
+
+
+void cv_render_vin(struct cv_jw *w, const struct cv_req *r)
+{
+	if (r->b2b && r->veh.vin[0])
+		cv_jw_kstr(w, "vin", r->veh.vin);
+}
+
+/* ---- objects ------------------------------------------------------------ */
 
 void cv_render_vehicle(struct cv_jw *w, struct cv_req *r, const struct cv_vehicle *v)
 {
@@ -21,14 +92,14 @@ void cv_render_vehicle(struct cv_jw *w, struct cv_req *r, const struct cv_vehicl
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s", base);
+	cv_render_link(w, r, "self", "%s", base);
 	if (r->b2b)
-		cv_jw_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
+		cv_render_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
 	else
-		cv_jw_link(w, r, "user", CV_B2C "/user");
+		cv_render_link(w, r, "user", CV_B2C "/user");
 	for (size_t i = 0; i < CV_ARRAY_LEN(subs); i++)
 		if (!r->b2b || strcmp(subs[i], "alarms"))   /* the fleet face's vehicle items have no alarms link */
-			cv_jw_link(w, r, subs[i], "%s/%s", base, subs[i]);
+			cv_render_link(w, r, subs[i], "%s/%s", base, subs[i]);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "id", v->id);
 	cv_jw_kstr(w, "vin", v->vin);
@@ -50,11 +121,11 @@ void cv_render_alert(struct cv_req *r, struct cv_jw *w, const struct cv_alert_re
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/alerts/%s", r->vbase, id);
-	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_render_link(w, r, "self", "%s/alerts/%s", r->vbase, id);
+	cv_render_link(w, r, "vehicle", "%s", r->vbase);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "id", id);
-	cv_jw_vin(w, r);
+	cv_render_vin(w, r);
 	cv_jw_kbool(w, "active", a->active);
 	cv_jw_kstr(w, "type", a->code < cv_alert_count ? cv_alert_names[a->code] : cv_alert_names[0]);
 	cv_jw_kstr(w, "severity", cv_severity_names[a->severity < 3 ? a->severity : 1]);
@@ -82,11 +153,11 @@ void cv_render_collision(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/collisions/%s", r->vbase, id);
-	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_render_link(w, r, "self", "%s/collisions/%s", r->vbase, id);
+	cv_render_link(w, r, "vehicle", "%s", r->vbase);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "id", id);
-	cv_jw_vin(w, r);
+	cv_render_vin(w, r);
 	cv_jw_ktime(w, "createdAt", at);
 	cv_jw_ktime(w, "updatedAt", at);
 	cv_jw_key(w, "details");
@@ -112,10 +183,10 @@ void cv_render_telemetry_item(struct cv_req *r, struct cv_jw *w, const struct cv
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/telemetry?timestamps=%s/%s", r->vbase, from, to);
-	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_render_link(w, r, "self", "%s/telemetry?timestamps=%s/%s", r->vbase, from, to);
+	cv_render_link(w, r, "vehicle", "%s", r->vbase);
 	if (trip_id)
-		cv_jw_link(w, r, "trip", "%s/trips/%s", r->vbase, trip_id);
+		cv_render_link(w, r, "trip", "%s/trips/%s", r->vbase, trip_id);
 	cv_jw_end(w);
 	cv_render_telemetry_members(w, s, show);
 	cv_jw_end(w);

@@ -18,6 +18,7 @@
 #include "monitors.h"
 #include "ids.h"
 #include "log.h"
+#include "links.h"
 #include "page.h"
 #include "subscribe.h"
 
@@ -269,9 +270,9 @@ static void render_monitor(struct cv_jw *w, struct cv_req *r, const struct cv_mo
 	cv_jw_ktime(w, "updatedAt", m->updated);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s", path);
+	cv_render_link(w, r, "self", "%s", path);
 	if (r->b2b)
-		cv_jw_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
+		cv_render_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "monitorId", m->id);
 	cv_jw_key(w, "monitor");
@@ -294,8 +295,8 @@ static int render_ref(struct cv_req *r, const struct cv_monitor *m, const struct
 	cv_jw_key(&w, "_links");
 	cv_jw_obj(&w);
 	if (r->b2b)
-		cv_jw_link(&w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
-	cv_jw_link(&w, r, "monitor", "%s", path);
+		cv_render_link(&w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
+	cv_render_link(&w, r, "monitor", "%s", path);
 	cv_jw_end(&w);
 	cv_jw_kstr(&w, "monitorId", m->id);
 	cv_jw_kstr(&w, "status", cv_cb_status_names[m->status]);

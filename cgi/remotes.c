@@ -16,6 +16,7 @@
 #include "remotes.h"
 #include "actions.h"
 #include "log.h"
+#include "links.h"
 #include "page.h"
 #include "subscribe.h"
 
@@ -89,10 +90,10 @@ static void links(struct cv_jw *w, struct cv_req *r, const struct cv_raction *a,
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
 	if (r->b2b)
-		cv_jw_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
-	cv_jw_link(w, r, "callback", r->b2b ? CV_B2B "/fleets/%s/remote/callbacks/%s" : "%s%s",
-		   r->b2b ? r->fid : CV_B2C "/user/callbacks/", a->cbid);
-	cv_jw_link(w, r, self_name, "%s", path);
+		cv_render_link(w, r, "fleet", CV_B2B "/fleets/%s", r->fid);
+	cv_render_link(w, r, "callback", r->b2b ? CV_B2B "/fleets/%s/remote/callbacks/%s" : "%s%s",
+		       r->b2b ? r->fid : CV_B2C "/user/callbacks/", a->cbid);
+	cv_render_link(w, r, self_name, "%s", path);
 	cv_jw_end(w);
 }
 

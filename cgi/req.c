@@ -115,7 +115,7 @@ const char *cv_param(const struct cv_req *r, const char *name)
 	return NULL;
 }
 
-/* ---- links -------------------------------------------------------------- */
+/* ---- the links' base ----------------------------------------------------- */
 
 /* A Host header, server name or port we put in links: no room for tricks. */
 static bool host_ok(const char *h)
@@ -209,72 +209,6 @@ void cv_set_base(struct cv_req *r)
 			port = "80";
 		snprintf(r->base, sizeof(r->base), "%s://%s:%s", scheme, name, port);
 	}
-}
-
-void cv_link_href(struct cv_req *r, struct cv_buf *b, const char *path)
-{
-	cv_buf_adds(b, r->base);
-	cv_buf_adds(b, path);
-}
-
-/*
- * vsnprintf for formats whose only conversions are %s and %% (every link
- * path is one), without its cost: false, and nothing consumed that matters,
- * for any other format (the caller then uses vsnprintf on a copy of ap).
- */
-static bool fmt_links(char *dst, size_t size, const char *fmt, va_list ap)
-{
-	size_t o = 0;
-	const char *f = fmt;
-
-	while (*f) {
-		const char *s = f;
-		size_t n;
-
-		if (*f != '%') {
-			/* a run of literal characters at once */
-			while (*f && *f != '%')
-				f++;
-			n = (size_t)(f - s);
-		} else if (f[1] == 's') {
-			s = va_arg(ap, const char *);
-			if (!s)
-				s = "(null)";
-			n = strlen(s);
-			f += 2;
-		} else if (f[1] == '%') {
-			n = 1;
-			f += 2;
-		} else {
-			return false;
-		}
-		if (n > size - 1 - o)
-			n = size - 1 - o;
-		memcpy(dst + o, s, n);
-		o += n;
-	}
-	dst[o] = '\0';
-	return true;
-}
-
-void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char *fmt, ...)
-{
-	char href[CV_PATH_MAX + 64 + sizeof(r->base)];
-	size_t bl = strlen(r->base);
-	va_list ap, ap2;
-
-	/* base, then the path (at most CV_PATH_MAX + 63 bytes) formatted after it */
-	memcpy(href, r->base, bl);
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	if (!fmt_links(href + bl, CV_PATH_MAX + 64, fmt, ap))
-		vsnprintf(href + bl, CV_PATH_MAX + 64, fmt, ap2);
-	va_end(ap2);
-	va_end(ap);
-	cv_jw_key(w, name);
-	cv_jw_obj(w);
-	cv_jw_kstr(w, "href", href);
-	cv_jw_end(w);
 }
 
 /* ---- routing ------------------------------------------------------------ */

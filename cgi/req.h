@@ -274,11 +274,6 @@ void cv_header(struct cv_req *r, const char *name, const char *value);
 /* The decoded value of query parameter name, or NULL (the first one). */
 const char *cv_param(const struct cv_req *r, const char *name);
 
-/* Append base + path to b (a link's href). */
-void cv_link_href(struct cv_req *r, struct cv_buf *b, const char *path);
-/* Write "name":{"href":"<base><path>"} into the current object. */
-void cv_jw_link(struct cv_jw *w, struct cv_req *r, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /*
  * Check the vehicle of the path: B2C, the first capture ({id}) must be in
@@ -295,8 +290,6 @@ int cv_check_vehicle(struct cv_req *r);
  * handlers of the B2C face whose answer is the same whatever the time.
  */
 void cv_rc_vehicle(struct cv_req *r);
-/* On the fleet face, write the "vin" member of the path's vehicle (its objects carry it). */
-void cv_jw_vin(struct cv_jw *w, const struct cv_req *r);
 
 /*
  * Split an "Authorization: Basic ..." header value (after "Basic ") into

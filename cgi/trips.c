@@ -170,11 +170,11 @@ static void render_trip(struct cv_req *r, struct cv_jw *w, const struct cv_trip 
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/trips/%s", v, id);
-	cv_jw_link(w, r, "vehicle", "%s", v);
-	cv_jw_link(w, r, "waypoints", "%s/trips/%s/wayPoints", v, id);
-	cv_jw_link(w, r, "alerts", "%s/trips/%s/alerts", v, id);
-	cv_jw_link(w, r, "collisions", "%s/trips/%s/collisions", v, id);
+	cv_render_link(w, r, "self", "%s/trips/%s", v, id);
+	cv_render_link(w, r, "vehicle", "%s", v);
+	cv_render_link(w, r, "waypoints", "%s/trips/%s/wayPoints", v, id);
+	cv_render_link(w, r, "alerts", "%s/trips/%s/alerts", v, id);
+	cv_render_link(w, r, "collisions", "%s/trips/%s/collisions", v, id);
 	cv_jw_end(w);
 	cv_trip_render_members(w, t, id, r->b2b ? r->veh.vin : NULL, want_positions(r));
 	cv_jw_end(w);

@@ -48,8 +48,8 @@ static int get_user(struct cv_req *r)
 	cv_jw_obj(&w);
 	cv_jw_key(&w, "_links");
 	cv_jw_obj(&w);
-	cv_jw_link(&w, r, "self", CV_B2C "/user");
-	cv_jw_link(&w, r, "vehicles", CV_B2C "/user/vehicles");
+	cv_render_link(&w, r, "self", CV_B2C "/user");
+	cv_render_link(&w, r, "vehicles", CV_B2C "/user/vehicles");
 	cv_jw_end(&w);
 	if (u.email[0])
 		cv_jw_kstr(&w, "email", u.email);
@@ -136,9 +136,9 @@ static void render_fleet(struct cv_jw *w, struct cv_req *r, const struct cv_flee
 	cv_jw_obj(w);
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", CV_B2B "/fleets/%s", f->id);
+	cv_render_link(w, r, "self", CV_B2B "/fleets/%s", f->id);
 	for (size_t i = 0; i < CV_ARRAY_LEN(subs); i++)
-		cv_jw_link(w, r, subs[i], CV_B2B "/fleets/%s/%s", f->id, subs[i]);
+		cv_render_link(w, r, subs[i], CV_B2B "/fleets/%s/%s", f->id, subs[i]);
 	cv_jw_end(w);
 	cv_jw_kstr(w, "id", f->id);
 	if (f->label[0])

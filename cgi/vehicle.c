@@ -39,8 +39,8 @@ static void write_links(struct cv_jw *w, struct cv_req *r, const char *tail)
 {
 	cv_jw_key(w, "_links");
 	cv_jw_obj(w);
-	cv_jw_link(w, r, "self", "%s/%s", r->vbase, tail);
-	cv_jw_link(w, r, "vehicle", "%s", r->vbase);
+	cv_render_link(w, r, "self", "%s/%s", r->vbase, tail);
+	cv_render_link(w, r, "vehicle", "%s", r->vbase);
 }
 
 /* The Status object of the request's vehicle from its record. */
@@ -49,7 +49,7 @@ static void render_status(struct cv_jw *w, struct cv_req *r, const struct cv_sta
 	cv_jw_obj(w);
 	write_links(w, r, "status");
 	cv_jw_end(w);
-	cv_jw_vin(w, r);
+	cv_render_vin(w, r);
 	cv_jw_ktime(w, "createdAt", rec->state.v.at);
 	cv_jw_ktime(w, "updatedAt", rec->state.updated);
 	if (r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY))
@@ -66,9 +66,9 @@ static void render_maintenance(struct cv_jw *w, struct cv_req *r, const struct c
 {
 	cv_jw_obj(w);
 	write_links(w, r, "maintenance");
-	cv_jw_link(w, r, "alerts", "%s/alerts", r->vbase);
+	cv_render_link(w, r, "alerts", "%s/alerts", r->vbase);
 	cv_jw_end(w);
-	cv_jw_vin(w, r);
+	cv_render_vin(w, r);
 	cv_render_maintenance_members(w, &rec->state);
 	cv_jw_end(w);
 }

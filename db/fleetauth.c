@@ -4,7 +4,6 @@
 #include "ids.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -105,7 +104,6 @@ static bool basic_keyed;
 static bool basic_mac(const char *login, const char *password, const char *hash, unsigned char mac[32])
 {
 	struct cv_buf b = CV_BUF_INIT(0);
-	unsigned int len = 32;
 	bool ok;
 
 	if (!basic_keyed) {
@@ -113,8 +111,9 @@ static bool basic_mac(const char *login, const char *password, const char *hash,
 		basic_keyed = true;
 	}
 	ok = !cv_buf_add(&b, login, strlen(login) + 1) && !cv_buf_add(&b, password, strlen(password) + 1) &&
-	     !cv_buf_add(&b, hash, strlen(hash)) &&
-	     HMAC(EVP_sha256(), basic_key, sizeof(basic_key), (const unsigned char *)b.p, b.len, mac, &len) && len == 32;
+	     !cv_buf_add(&b, hash, strlen(hash));
+	if (ok)
+		cv_hmac_sha256(basic_key, sizeof(basic_key), b.p, b.len, mac);
 	cv_buf_release(&b);
 	return ok;
 }

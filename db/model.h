@@ -29,6 +29,15 @@
 
 void cv_sha256(const void *data, size_t n, unsigned char out[32]);
 void cv_sha256_hex(const void *data, size_t n, char out[CV_SHA256_HEXLEN + 1]);
+/*
+ * HMAC-SHA-256 (RFC 2104) of data[0..n) under key[0..keylen): the whole
+ * 32-byte MAC into out (a caller that sends fewer bytes takes the first
+ * ones, as RFC 4231 truncates). Any key length; key is never NULL. Every
+ * MAC of cvapi is this one: pageTokens (cgi/page.c), the Basic
+ * verification cache (fleetauth.c), webhook signatures (notify/webhook.c).
+ * Dies if libcrypto fails.
+ */
+void cv_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n, unsigned char out[32]);
 /* Hash a password with yescrypt; CV_EIO if libcrypt fails. */
 enum cv_err cv_password_hash(const char *pw, char out[CV_HASH_MAX + 1]);
 /* true if pw matches hash (constant time in the comparison). */

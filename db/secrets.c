@@ -4,7 +4,9 @@
 #include "ids.h"
 
 #include <crypt.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <string.h>
 
 /* ---- secrets ------------------------------------------------------------ */
@@ -18,25 +20,42 @@
 void cv_sha256(const void *data, size_t n, unsigned char out[32])
 {
 	static __thread EVP_MD_CTX *ctx;
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	static __thread EVP_MD *md;
-#else
-	static __thread const EVP_MD *md;
-#endif
 	unsigned int len = 32;
 
 	if (!md) {
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 		md = EVP_MD_fetch(NULL, "SHA256", NULL);
-#else
-		md = EVP_sha256();
-#endif
 		ctx = EVP_MD_CTX_new();
 		if (!md || !ctx)
 			cv_die("SHA-256 unavailable (EVP_MD_fetch or EVP_MD_CTX_new failed)");
 	}
 	if (!EVP_DigestInit_ex(ctx, md, NULL) || !EVP_DigestUpdate(ctx, data, n) || !EVP_DigestFinal_ex(ctx, out, &len))
 		cv_die("SHA-256 failed");
+}
+
+/*
+ * As cv_sha256, the MAC is fetched and its context made (digest set) once
+ * per thread; each call starts it again with its own key.
+ */
+void cv_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n, unsigned char out[32])
+{
+	static __thread EVP_MAC_CTX *ctx;
+	size_t len = 0;
+
+	if (!ctx) {
+		char digest[] = "SHA256";
+		OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+					OSSL_PARAM_construct_end() };
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+
+		ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+		EVP_MAC_free(mac);      /* the context holds its own reference */
+		if (!ctx || !EVP_MAC_CTX_set_params(ctx, params))
+			cv_die("HMAC-SHA-256 unavailable (EVP_MAC_fetch or EVP_MAC_CTX_new failed)");
+	}
+	if (!EVP_MAC_init(ctx, key, keylen, NULL) || !EVP_MAC_update(ctx, data, n) ||
+	    !EVP_MAC_final(ctx, out, &len, 32) || len != 32)
+		cv_die("HMAC-SHA-256 failed");
 }
 
 void cv_sha256_hex(const void *data, size_t n, char out[CV_SHA256_HEXLEN + 1])

@@ -5,8 +5,6 @@
 #include "jw.h"
 
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
-#include <openssl/params.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,22 +43,15 @@ const char *cv_wh_value(const struct cv_callback *cb, const struct cv_note *n, c
 void cv_wh_sign(const unsigned char *key, size_t keylen, const char *id, int64_t ts, const char *body, size_t len,
 		char out[64])
 {
-	static EVP_MAC *hmac;
+	struct cv_buf msg = CV_BUF_INIT(0);
 	unsigned char mac[32], b64[4 * ((32 + 2) / 3) + 1];
-	size_t maclen = 0;
-	char head[128], digest[] = "SHA256";
+	char head[128];
 	int hl = snprintf(head, sizeof(head), "%s.%lld.", id, (long long)ts);
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end() };
-	EVP_MAC_CTX *h;
 
-	if (!hmac)
-		hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	h = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-	if (!h || !EVP_MAC_init(h, key, keylen, params) || !EVP_MAC_update(h, (const unsigned char *)head, (size_t)hl) ||
-	    !EVP_MAC_update(h, (const unsigned char *)body, len) || !EVP_MAC_final(h, mac, &maclen, sizeof(mac)) ||
-	    maclen != sizeof(mac))
-		cv_die("cvnotify: HMAC-SHA256 failed");
-	EVP_MAC_CTX_free(h);
+	if (cv_buf_add(&msg, head, (size_t)hl) || cv_buf_add(&msg, body, len))
+		cv_die("cvnotify: a webhook body too big to sign");
+	cv_hmac_sha256(key, keylen, msg.p, msg.len, mac);
+	cv_buf_release(&msg);
 	EVP_EncodeBlock(b64, mac, (int)sizeof(mac));
 	snprintf(out, 64, "v1,%s", (const char *)b64);
 }

@@ -406,6 +406,53 @@ apiSuite('console', (srv, it) => {
 		await page.waitForSelector('#login-form');
 	});
 
+	it('61 vehicles, one more than a page: the user\'s pages and the fleet manager\'s list every one', { skip, timeout: 180000 }, async () => {
+		// a user with 61 vehicles, who also manages a fleet of them
+		const N = 61;
+		const vins = [], labels = [];
+		await srv.cvctl(['user', 'add', 'many', '--password', 'many']);
+		await srv.cvctl(['fleet', 'add', 'many-fleet', '--owner', 'many', '--label', 'Sixty-one']);
+		for (let i = 0; i < N; i++) {
+			const n = String(i).padStart(3, '0');
+			vins.push(`VR3MANY0000000${n}`);
+			labels.push(`car ${n}`);
+			await srv.cvctl(['vehicle', 'add', vins[i], '--owner', 'many', '--energy', 'electric', '--brand', 'Peugeot', '--label', labels[i]]);
+			await srv.cvctl(['fleet', 'add-vehicle', 'many-fleet', vins[i]]);
+		}
+		const p = await newPage();
+		// which of keys the elements of sel show (each key is in one element's text at most)
+		const shown = async (sel, keys) => {
+			const texts = await p.evaluate((s) => [...document.querySelectorAll(s)].map((e) => e.textContent), sel);
+			return keys.filter((k) => texts.some((t) => t.includes(k)));
+		};
+
+		await login(p, 'many', 'many');
+		await p.waitForSelector('#cards .card[data-vid]');
+		assert.deepEqual(await shown('#cards .card[data-vid]', vins), vins, 'the vehicles page has a card for each');
+		assert.equal(await p.locator('#cards .card[data-vid]').count(), N);
+		assert.equal(await p.textContent('#fleet-note'), '', 'and does not say it shows only some');
+		for (const [hash, sel] of [['#/trips', '#vehicle option'], ['#/alerts', '#vehicle option:not([value=""])'],
+			['#/monitors', '#mon-vehicle option']]) {
+			await p.goto(url(hash));
+			await p.waitForSelector(sel, { state: 'attached' });
+			assert.deepEqual(await shown(sel, labels), labels, `${hash}: every vehicle in the picker`);
+			assert.equal(await p.locator(sel).count(), N, hash);
+		}
+		await p.click('#logout');
+		await p.waitForSelector('#login-form');
+
+		await login(p, 'many', 'many', 'fleet');
+		await p.waitForSelector('table.fleet-vehicles');
+		assert.equal(new URL(p.url()).hash, '#/fleets/many-fleet', 'the only fleet opens');
+		assert.deepEqual(await shown('table.fleet-vehicles tbody tr', vins), vins, 'the fleet\'s table has a row for each');
+		assert.equal(await p.locator('table.fleet-vehicles tbody tr').count(), N);
+		assert.equal(await p.textContent('table.fleet-vehicles caption'), `${N} vehicles`);
+		await p.screenshot({ path: join(SHOTS, 'fleets-61.png'), fullPage: true });
+		await p.click('#logout');
+		await p.waitForSelector('#login-form');
+		await p.context().close();
+	});
+
 	it('on a phone-sized screen: nothing wider than the screen, every field labelled', { skip }, async () => {
 		const phone = await newPage({ width: 390, height: 844 });
 		await login(phone);

@@ -13,13 +13,15 @@
 //   - any other failure throws an ApiError carrying the API's own message.
 // Conditional reads: get(path, { etag }) sends If-None-Match and answers
 // { notModified: true } on 304, so that polling costs the server almost
-// nothing when nothing changed.
+// nothing when nothing changed. Lists: all(path, { max }) reads every page
+// of a collection by its `next` links; no page takes only the first one.
 
 export const B2C = '/connectedcar/v4';
 export const B2B = '/connectedcar/v3';
 export const CLIENT_ID = 'console';
 const KEY = 'cvapi.session';
 const REFRESH_MARGIN_MS = 60 * 1000;
+const ALL_MAX = 10000;          /* items all() reads at most, unless told */
 
 export class ApiError extends Error {
 	constructor(status, message, body) {
@@ -221,6 +223,28 @@ export function items(page) {
 		return [];
 	const k = Object.keys(e).find((n) => Array.isArray(e[n]));
 	return k ? e[k] : [];
+}
+
+/*
+ * Every item of a collection, its first page at path (ask for the largest
+ * pageSize the collection takes: fewer calls), then the pages its `next`
+ * links give, until there is none or `max` items are read (a bound on
+ * what one page of the console loads). The array's `total` is the
+ * collection's as its first page says it (it may hold more than max).
+ */
+export async function all(path, { max = ALL_MAX } = {}) {
+	const out = [];
+	let total;
+	for (let next = path; next && out.length < max;) {
+		const page = await get(next);
+		if (total === undefined)
+			total = page.total;
+		out.push(...items(page));
+		next = link(page, 'next');
+	}
+	out.length = Math.min(out.length, max);
+	Object.defineProperty(out, 'total', { value: total ?? out.length, enumerable: false });
+	return out;
 }
 
 /* A link of a resource, as a path on this origin. */

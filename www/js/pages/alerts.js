@@ -42,7 +42,7 @@ function collisionTable(list, names) {
 
 export async function render(view, args, ctx) {
 	const vid = args[0] ? encodeURIComponent(args[0]) : '';
-	const vehicles = api.items(await api.get(`${api.B2C}/user/vehicles?pageSize=60`));
+	const vehicles = await api.all(`${api.B2C}/user/vehicles?pageSize=60`);
 	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
 	view.innerHTML = html`<h1>Alerts</h1>
 <div class="filters"><div><label for="vehicle">Vehicle</label><select id="vehicle"><option value="">All vehicles</option>

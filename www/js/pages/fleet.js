@@ -52,17 +52,16 @@ function card(v, st, alerts) {
 
 export async function render(view, args, ctx) {
 	view.innerHTML = `<h1>Vehicles</h1><div id="fleet-map"></div><p class="muted" id="fleet-note"></p><div class="cards" id="cards" aria-live="off"></div>`;
-	const [cfg, page] = await Promise.all([consoleConfig(), api.get(`${api.B2C}/user/vehicles?pageSize=60`)]);
+	const [cfg, vehicles] = await Promise.all([consoleConfig(), api.all(`${api.B2C}/user/vehicles?pageSize=60`)]);
 	/* the map loads while the vehicles are read; the cards do not wait for it */
 	let map = null;
 	const mapReady = makeMap(view.querySelector('#fleet-map'), { label: 'Where the vehicles are' }).then((m) => {
 		map = m;
 		drawMap();
 	});
-	const vehicles = api.items(page);
 	const note = view.querySelector('#fleet-note');
-	if (page.total > vehicles.length)
-		note.textContent = `The first ${vehicles.length} of ${page.total} vehicles.`;
+	if (vehicles.total > vehicles.length)
+		note.textContent = `The first ${vehicles.length} of ${vehicles.total} vehicles.`;
 	if (!vehicles.length)
 		note.textContent = 'No vehicle in this account yet.';
 	const state = new Map(vehicles.map((v) => [v.id, { v, st: null, etag: null, alerts: null, error: null }]));

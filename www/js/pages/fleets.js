@@ -1,6 +1,6 @@
 // fleets.js - the fleet face (B2B v3) for fleet managers: their fleets, a
 // fleet's vehicles on the map with their state (/fleets/{fid}/status, one
-// call for the page), and the fleet-wide alerts, newest first.
+// call for 60 vehicles), and the fleet-wide alerts, newest first.
 
 import * as api from '../api.js';
 import { html, raw, age, when, num, words } from '../fmt.js';
@@ -9,7 +9,7 @@ import { makeMap } from '../map.js';
 export async function render(view, args, ctx) {
 	const fid = args[0];
 	if (!fid) {
-		const fleets = api.items(await api.get(`${api.B2B}/fleets?pageSize=60`));
+		const fleets = await api.all(`${api.B2B}/fleets?pageSize=60`);
 		if (fleets.length === 1) {
 			location.replace(`#/fleets/${encodeURIComponent(fleets[0].id)}`);
 			return;
@@ -18,20 +18,18 @@ export async function render(view, args, ctx) {
 		return;
 	}
 	const base = `${api.B2B}/fleets/${encodeURIComponent(fid)}`;
-	const [fleet, vpage, spage, apage] = await Promise.all([
+	const [fleet, vehicles, statuses, apage] = await Promise.all([
 		api.get(base),
-		api.get(`${base}/vehicles?pageSize=60`),
-		api.get(`${base}/status?pageSize=60`),
+		api.all(`${base}/vehicles?pageSize=60`),
+		api.all(`${base}/status?pageSize=60`),
 		api.get(`${base}/alerts?pageSize=20`),
 	]);
-	const vehicles = api.items(vpage);
 	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
-	const statuses = api.items(spage);
 	const alerts = api.items(apage);
 	view.innerHTML = html`<h1>Fleet ${fleet.label || fleet.name || fid}</h1>
 <div id="fleet-map"></div>
 <h2>Vehicles</h2>
-<div class="table-wrap"><table class="fleet-vehicles"><caption>${vpage.total} vehicles</caption>
+<div class="table-wrap"><table class="fleet-vehicles"><caption>${vehicles.total} vehicles</caption>
 <thead><tr><th scope="col">Vehicle</th><th scope="col">Energy</th><th scope="col">Odometer</th><th scope="col">Doors</th><th scope="col">Updated</th></tr></thead>
 <tbody>${vehicles.map((v) => {
 	const st = statuses.find((s) => s.vehicleId === v.id || s.id === v.id || (s._links && s._links.vehicle && s._links.vehicle.href.endsWith(`/${v.id}`)));

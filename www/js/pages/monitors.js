@@ -26,13 +26,12 @@ function triggerText(t) {
 }
 
 export async function render(view, args, ctx) {
-	const [vpage, cbpage] = await Promise.all([
-		api.get(`${api.B2C}/user/vehicles?pageSize=60`),
-		api.get(`${api.B2C}/user/callbacks?pageSize=60&types=Monitor`),
+	const [vehicles, allCallbacks] = await Promise.all([
+		api.all(`${api.B2C}/user/vehicles?pageSize=60`),
+		api.all(`${api.B2C}/user/callbacks?pageSize=60&types=Monitor`),
 	]);
-	const vehicles = api.items(vpage);
 	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
-	const callbacks = api.items(cbpage).filter((c) => c.subscribe && c.subscribe.callback && c.subscribe.callback.webhook);
+	const callbacks = allCallbacks.filter((c) => c.subscribe && c.subscribe.callback && c.subscribe.callback.webhook);
 	view.innerHTML = html`<h1>Monitors</h1>
 <div id="mon-map"></div>
 <div id="mon-list" aria-live="polite"></div>
@@ -73,8 +72,7 @@ export async function render(view, args, ctx) {
 	async function load() {
 		const rows = [];
 		await Promise.all(callbacks.flatMap((cb) => vehicles.map(async (v) => {
-			const page = await api.get(`${api.B2C}/user/vehicles/${v.id}/callbacks/${cb.id}/monitors?pageSize=60`);
-			for (const m of api.items(page))
+			for (const m of await api.all(`${api.B2C}/user/vehicles/${v.id}/callbacks/${cb.id}/monitors?pageSize=60`))
 				rows.push({ m, v, cb });
 		})));
 		map = await mapping;

@@ -54,14 +54,10 @@ export function causeText(c) {
 
 /* The console's poll callback: found by its label, or made. */
 export async function consoleCallback() {
-	let next = `${api.B2C}/user/callbacks?pageSize=60`;
-	while (next) {
-		const page = await api.get(next);
-		for (const cb of api.items(page))
-			if (cb.label === LABEL && cb.subscribe && cb.subscribe.callback && cb.subscribe.callback.poll)
-				return cb;
-		next = api.link(page, 'next');
-	}
+	const found = (await api.all(`${api.B2C}/user/callbacks?pageSize=60`))
+		.find((cb) => cb.label === LABEL && cb.subscribe && cb.subscribe.callback && cb.subscribe.callback.poll);
+	if (found)
+		return found;
 	const ref = await api.post(`${api.B2C}/user/callbacks`, { label: LABEL, type: ['Remote'], callback: { poll: { name: LABEL } } });
 	return api.get(`${api.B2C}/user/callbacks/${ref.id || ref.callbackId}`);
 }

@@ -8,19 +8,7 @@ import { makeMap } from '../map.js';
 import { lineChart } from '../chart.js';
 import { gpx, geojson, download } from '../export.js';
 
-const MAX_PAGES = 10;          /* 10 pages of 2000: 20,000 points, about 55 h at one every 10 s */
-
-/* Every item of a collection, following its next links (at most MAX_PAGES pages). */
-async function all(path) {
-	const out = [];
-	let next = path;
-	for (let i = 0; next && i < MAX_PAGES; i++) {
-		const page = await api.get(next);
-		out.push(...api.items(page));
-		next = api.link(page, 'next');
-	}
-	return out;
-}
+const MAX_POINTS = 20000;       /* 10 pages of 2000: about 55 h at one point every 10 s */
 
 export async function render(view, args, ctx) {
 	const [vid, tid] = args.map((a) => encodeURIComponent(a));
@@ -30,9 +18,9 @@ export async function render(view, args, ctx) {
 		p.catch(() => {});       /* awaited below, where a failure is shown */
 		return p;
 	};
-	const positionsP = early(all(`${base}/wayPoints?pageSize=2000`));
-	const samplesP = early(all(`${base}/telemetry?pageSize=2000`));
-	const alertsP = early(api.get(`${base}/alerts?pageSize=60`));
+	const positionsP = early(api.all(`${base}/wayPoints?pageSize=2000`, { max: MAX_POINTS }));
+	const samplesP = early(api.all(`${base}/telemetry?pageSize=2000`, { max: MAX_POINTS }));
+	const alertsP = early(api.all(`${base}/alerts?pageSize=60`));
 	const trip = await api.get(base);
 	view.innerHTML = html`
 <h1>Trip of ${when(trip.startedAt)}</h1>
@@ -99,7 +87,7 @@ export async function render(view, args, ctx) {
 	}
 	const alertsEl = view.querySelector('#trip-alerts');
 	try {
-		const alerts = api.items(await alertsP);
+		const alerts = await alertsP;
 		alertsEl.innerHTML = alerts.length ? html`<ul>${alerts.map((a) => html`<li><span class="sev-${a.severity}">${words(a.type)}</span>, ${when(a.startedAt)}</li>`)}</ul>`.raw : '<p class="muted">None.</p>';
 		for (const a of alerts)
 			if (a.startPosition && a.startPosition.geometry)

@@ -8,7 +8,7 @@ const PAGE = 20;
 
 /* The vehicle picker shared by the per-vehicle pages: answers the vehicles. */
 export async function vehiclePicker(el, current, hrefOf) {
-	const vehicles = api.items(await api.get(`${api.B2C}/user/vehicles?pageSize=60`));
+	const vehicles = await api.all(`${api.B2C}/user/vehicles?pageSize=60`);
 	el.innerHTML = html`<label for="vehicle">Vehicle</label>
 <select id="vehicle">${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === current ? ' selected' : '')}>${v.brand} ${v.label || ''} (${v.vin})</option>`)}</select>`.raw;
 	el.querySelector('select').onchange = (ev) => {
