@@ -416,10 +416,13 @@ apiSuite('console', (srv, it) => {
 			const n = String(i).padStart(3, '0');
 			vins.push(`VR3MANY0000000${n}`);
 			labels.push(`car ${n}`);
-			await srv.cvctl(['vehicle', 'add', vins[i], '--owner', 'many', '--energy', 'electric', '--brand', 'Peugeot', '--label', labels[i]]);
+			// the last one has no brand: named by its label alone
+			await srv.cvctl(['vehicle', 'add', vins[i], '--owner', 'many', '--energy', 'electric',
+				...(i === N - 1 ? [] : ['--brand', 'Peugeot']), '--label', labels[i]]);
 			await srv.cvctl(['fleet', 'add-vehicle', 'many-fleet', vins[i]]);
 		}
 		const p = await newPage();
+		const noUndefined = async (what) => assert.doesNotMatch(await p.evaluate(() => document.body.innerText), /undefined/, what);
 		// which of keys the elements of sel show (each key is in one element's text at most)
 		const shown = async (sel, keys) => {
 			const texts = await p.evaluate((s) => [...document.querySelectorAll(s)].map((e) => e.textContent), sel);
@@ -431,12 +434,14 @@ apiSuite('console', (srv, it) => {
 		assert.deepEqual(await shown('#cards .card[data-vid]', vins), vins, 'the vehicles page has a card for each');
 		assert.equal(await p.locator('#cards .card[data-vid]').count(), N);
 		assert.equal(await p.textContent('#fleet-note'), '', 'and does not say it shows only some');
+		await noUndefined('the vehicles page names the one without a brand');
 		for (const [hash, sel] of [['#/trips', '#vehicle option'], ['#/alerts', '#vehicle option:not([value=""])'],
 			['#/monitors', '#mon-vehicle option']]) {
 			await p.goto(url(hash));
 			await p.waitForSelector(sel, { state: 'attached' });
 			assert.deepEqual(await shown(sel, labels), labels, `${hash}: every vehicle in the picker`);
 			assert.equal(await p.locator(sel).count(), N, hash);
+			await noUndefined(hash);
 		}
 		await p.click('#logout');
 		await p.waitForSelector('#login-form');
@@ -447,6 +452,7 @@ apiSuite('console', (srv, it) => {
 		assert.deepEqual(await shown('table.fleet-vehicles tbody tr', vins), vins, 'the fleet\'s table has a row for each');
 		assert.equal(await p.locator('table.fleet-vehicles tbody tr').count(), N);
 		assert.equal(await p.textContent('table.fleet-vehicles caption'), `${N} vehicles`);
+		await noUndefined('the fleet\'s table');
 		await p.screenshot({ path: join(SHOTS, 'fleets-61.png'), fullPage: true });
 		await p.click('#logout');
 		await p.waitForSelector('#login-form');

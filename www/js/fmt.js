@@ -50,6 +50,18 @@ export function num(v, digits = 0) {
 	return v == null || Number.isNaN(Number(v)) ? '–' : Number(v).toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/*
+ * A vehicle as people name it: its brand and label ("Peugeot e-208"), either
+ * of them alone, or its VIN when it has neither. withVin: the VIN in
+ * parentheses after a name ("Peugeot e-208 (VR3...)").
+ */
+export function vehicleName(v, withVin = false) {
+	const name = [v.brand, v.label].filter((x) => x).join(' ');
+	if (!name)
+		return v.vin || '';
+	return withVin && v.vin ? `${name} (${v.vin})` : name;
+}
+
 /* "HeadlightsFault" -> "Headlights fault" */
 export function words(name) {
 	if (!name)

@@ -3,7 +3,7 @@
 // #/alerts/VID one vehicle's history, a page at a time.
 
 import * as api from '../api.js';
-import { html, raw, when, words, esc } from '../fmt.js';
+import { html, raw, when, words, esc, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
 
 const LATEST = 20;
@@ -43,7 +43,7 @@ function collisionTable(list, names) {
 export async function render(view, args, ctx) {
 	const vid = args[0] ? encodeURIComponent(args[0]) : '';
 	const vehicles = await api.all(`${api.B2C}/user/vehicles?pageSize=60`);
-	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
+	const names = new Map(vehicles.map((v) => [v.id, vehicleName(v)]));
 	view.innerHTML = html`<h1>Alerts</h1>
 <div class="filters"><div><label for="vehicle">Vehicle</label><select id="vehicle"><option value="">All vehicles</option>
 ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selected' : '')}>${names.get(v.id)}</option>`)}</select></div></div>

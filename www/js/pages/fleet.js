@@ -3,7 +3,7 @@
 // nothing changed) every pollSeconds (console.json, default 10).
 
 import * as api from '../api.js';
-import { html, raw, age, num, words } from '../fmt.js';
+import { html, raw, age, num, words, vehicleName } from '../fmt.js';
 import { makeMap, consoleConfig } from '../map.js';
 
 const ALERTS_EVERY = 6;        /* polls between two reads of the alerts */
@@ -30,7 +30,7 @@ function card(v, st, alerts) {
 	const pos = st && st.lastPosition;
 	return html`
 <article class="card" data-vid="${v.id}" aria-labelledby="t-${v.id}">
-  <h2 id="t-${v.id}">${v.brand} ${v.label || ''}</h2>
+  <h2 id="t-${v.id}">${vehicleName(v)}</h2>
   <div class="muted">${v.vin} · ${words(v.motorization)}</div>
   ${!st ? raw('<p class="muted">No data from this vehicle yet.</p>') : html`
   <dl>
@@ -77,7 +77,7 @@ export async function render(view, args, ctx) {
 		for (const s of state.values()) {
 			const p = s.st && s.st.lastPosition;
 			if (p && p.geometry)
-				map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: `${s.v.brand} ${s.v.label || ''} (${s.v.vin})` });
+				map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: vehicleName(s.v, true) });
 		}
 		if (first && polls) {
 			map.fit(13);

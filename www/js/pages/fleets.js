@@ -3,7 +3,7 @@
 // call for 60 vehicles), and the fleet-wide alerts, newest first.
 
 import * as api from '../api.js';
-import { html, raw, age, when, num, words } from '../fmt.js';
+import { html, raw, age, when, num, words, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
 
 export async function render(view, args, ctx) {
@@ -24,7 +24,7 @@ export async function render(view, args, ctx) {
 		api.all(`${base}/status?pageSize=60`),
 		api.get(`${base}/alerts?pageSize=20`),
 	]);
-	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
+	const names = new Map(vehicles.map((v) => [v.id, vehicleName(v)]));
 	const alerts = api.items(apage);
 	view.innerHTML = html`<h1>Fleet ${fleet.label || fleet.name || fid}</h1>
 <div id="fleet-map"></div>

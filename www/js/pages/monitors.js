@@ -6,7 +6,7 @@
 // there is none, the page offers to make one (a name and an address).
 
 import * as api from '../api.js';
-import { html, raw, words } from '../fmt.js';
+import { html, raw, words, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
 
 function haversineKm([lon1, lat1], [lon2, lat2]) {
@@ -30,7 +30,7 @@ export async function render(view, args, ctx) {
 		api.all(`${api.B2C}/user/vehicles?pageSize=60`),
 		api.all(`${api.B2C}/user/callbacks?pageSize=60&types=Monitor`),
 	]);
-	const names = new Map(vehicles.map((v) => [v.id, `${v.brand} ${v.label || v.vin}`]));
+	const names = new Map(vehicles.map((v) => [v.id, vehicleName(v)]));
 	const callbacks = allCallbacks.filter((c) => c.subscribe && c.subscribe.callback && c.subscribe.callback.webhook);
 	view.innerHTML = html`<h1>Monitors</h1>
 <div id="mon-map"></div>

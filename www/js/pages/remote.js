@@ -10,7 +10,7 @@
 // its cause in words.
 
 import * as api from '../api.js';
-import { html, raw, words } from '../fmt.js';
+import { html, raw, words, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
 
 const LABEL = 'cvapi console';
@@ -79,7 +79,7 @@ export async function render(view, args, ctx) {
 	const [v, cb] = await Promise.all([api.get(`${api.B2C}/user/vehicles/${vid}`), consoleCallback()]);
 	const base = `${api.B2C}/user/vehicles/${vid}/callbacks/${cb.id}/remotes`;
 	const electric = v.motorization !== 'Thermic';
-	view.innerHTML = html`<h1>Control ${v.brand} ${v.label || v.vin}</h1>
+	view.innerHTML = html`<h1>Control ${vehicleName(v)}</h1>
 ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s callback is paused: actions are refused until it runs again. <button type="button" id="resume">Resume it</button></p>') : ''}
 <div class="remote-grid" id="remote-buttons">
   ${ACTIONS.filter((a) => electric || !a.electric).map((a) => html`<button type="button" data-action="${a.id}">${a.text}</button>`)}

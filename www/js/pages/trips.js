@@ -2,7 +2,7 @@
 // date filter (the API's `timestamps`) and the API's own paging links.
 
 import * as api from '../api.js';
-import { html, raw, when, duration, num, dayStart } from '../fmt.js';
+import { html, raw, when, duration, num, dayStart, vehicleName } from '../fmt.js';
 
 const PAGE = 20;
 
@@ -10,7 +10,7 @@ const PAGE = 20;
 export async function vehiclePicker(el, current, hrefOf) {
 	const vehicles = await api.all(`${api.B2C}/user/vehicles?pageSize=60`);
 	el.innerHTML = html`<label for="vehicle">Vehicle</label>
-<select id="vehicle">${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === current ? ' selected' : '')}>${v.brand} ${v.label || ''} (${v.vin})</option>`)}</select>`.raw;
+<select id="vehicle">${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === current ? ' selected' : '')}>${vehicleName(v, true)}</option>`)}</select>`.raw;
 	el.querySelector('select').onchange = (ev) => {
 		location.hash = hrefOf(ev.target.value);
 	};
