@@ -24,10 +24,13 @@
  *
  * Prints one line:
  *   UPLOAD vehicles=V batch=N batches=B samples=S seconds=T samples_per_s=X
- *          batches_per_s=Y p50_ms=.. p99_ms=.. max_ms=.. errors=E
+ *          batches_per_s=Y p50_ms=.. p99_ms=.. max_ms=.. errors=E retries=R
  * "samples" counts what the server acknowledged ("accepted" in the 200
  * replies); errors counts non-200 replies, duplicates and transport errors
- * (the first few are printed on stderr). Exit status 0 when errors=0, 1 if
+ * (the first few are printed on stderr). A 503 (the store is busy or
+ * recovering) or a 429 is not an error: the same batch is sent again, as a
+ * vehicle does, after its Retry-After (100 ms without one), and counted in
+ * retries; the latency of a batch is that of its last try. Exit status 0 when errors=0, 1 if
  * not, 2 on bad usage.
  */
 #include <curl/curl.h>
@@ -88,6 +91,7 @@ struct vehicle {
 	char vin[32], energy[16], cred[128];
 	/* the drive */
 	double lat, lon, heading, speed, odo, fuel, elec, temp, batt;
+	long retries;               /* 503s and 429s, each batch sent again */
 	int64_t at;
 	uint64_t rng;
 	long seq;       /* samples generated */
@@ -106,6 +110,15 @@ static char opt_tag[64];
 static double deadline;
 static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
 static int err_printed;
+
+/* Sleep ms milliseconds (the rest of it after a signal). */
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
 
 static double now_s(void)
 {
@@ -270,16 +283,30 @@ static void *run_vehicle(void *arg)
 		reply.p[0] = '\0';
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.p);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
-		t0 = now_s();
-		rc = curl_easy_perform(c);
-		t1 = now_s();
+		for (;;) {
+			curl_off_t wait_s = 0;
+
+			reply.len = 0;
+			reply.p[0] = '\0';
+			t0 = now_s();
+			rc = curl_easy_perform(c);
+			t1 = now_s();
+			code = 0;
+			if (rc == CURLE_OK)
+				curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+			if ((code != 503 && code != 429) || (!opt_batches && t1 >= deadline))
+				break;
+			/* busy or over a budget: the same batch again, after the wait asked for */
+			v->retries++;
+			curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &wait_s);
+			nap_ms(wait_s > 0 ? (long)(wait_s > 60 ? 60000 : wait_s * 1000) : 100);
+		}
 		if (v->nlat < MAX_LAT)
 			v->lat_us[v->nlat++] = (uint32_t)((t1 - t0) * 1e6);
 		if (rc != CURLE_OK) {
 			report_error(v, "batch %ld: %s", bi, curl_easy_strerror(rc));
 			continue;
 		}
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		a = strstr(reply.p, "\"accepted\":");
 		if (a)
 			acc = strtol(a + 11, NULL, 10);
@@ -350,7 +377,7 @@ int main(int argc, char **argv)
 	const char *vfile = NULL;
 	size_t nv = 0, nlat = 0;
 	uint32_t *all;
-	long batches = 0, samples = 0, errors = 0;
+	long batches = 0, samples = 0, errors = 0, retries = 0;
 	double t0, secs;
 	FILE *f;
 	char line[512];
@@ -439,6 +466,7 @@ int main(int argc, char **argv)
 		batches += vs[i].batches;
 		samples += vs[i].samples;
 		errors += vs[i].errors;
+		retries += vs[i].retries;
 		if (!opt_quiet)
 			fprintf(stderr, "upload-gen: %s %s: %ld batches, %ld samples, last at %lld\n", vs[i].vin,
 				vs[i].energy, vs[i].batches, vs[i].samples, (long long)(vs[i].at - opt_step_ms));
@@ -446,9 +474,9 @@ int main(int argc, char **argv)
 	qsort(all, nlat, sizeof(*all), cmp_u32);
 #define PCT(p) (nlat ? all[(size_t)((double)(nlat - 1) * (p))] / 1000.0 : 0.0)
 	printf("UPLOAD vehicles=%zu batch=%d batches=%ld samples=%ld seconds=%.3f samples_per_s=%.0f "
-	       "batches_per_s=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%ld\n",
+	       "batches_per_s=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%ld retries=%ld\n",
 	       nv, opt_batch, batches, samples, secs, samples / secs, batches / secs, PCT(0.5), PCT(0.99),
-	       nlat ? all[nlat - 1] / 1000.0 : 0.0, errors);
+	       nlat ? all[nlat - 1] / 1000.0 : 0.0, errors, retries);
 	curl_global_cleanup();
 	return errors ? 1 : 0;
 }

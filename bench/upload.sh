@@ -126,6 +126,7 @@ for B in $BATCH_LIST; do
   oth=$(awk -v m=$((m1 - m0)) -v s=$((s1 - s0)) -v g="$g" -v hz="$HZ" -v e="$el" 'BEGIN{o = (m - s - g * hz / 100) / hz / e * 100; if (o < 0) o = 0; printf "%.0f%%", o}')
   printf '%-6s %10s %10s %9s %9s %9s %10s %10s %8s %9s %9s %7s\n' "$B" "$(f samples_per_s)" "$(f batches_per_s)" \
     "$(f p50_ms)" "$(f p99_ms)" "$(f max_ms)" "$srv" "$gen" "$oth" "$((c1 - c0))" "$((f1 - f0))" "$(f errors)"
+  [[ $(f retries) =~ ^[1-9] ]] && echo "       ($(f retries) batches sent again after a 503 or a 429, as a vehicle does)"
   RATE[$B]=$(f samples_per_s)
   SENT=$((SENT + $(f samples)))
   while read -r vin n; do PERVIN[$vin]=$(( ${PERVIN[$vin]:-0} + n )); done \
