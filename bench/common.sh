@@ -50,6 +50,17 @@ cvb_tree() { # PID... -> those and all their descendants
           for (p in keep) print p }'
 }
 
+cvb_ticks() { # PID... -> utime+stime (clock ticks, CVB_HZ a second) of those and their descendants
+  local t=0 p v
+  for p in $(cvb_tree "$@"); do
+    v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || true
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+cvb_machine_ticks() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 }' /proc/stat; } # the whole machine's busy ticks
+CVB_HZ=$(getconf CLK_TCK)
+
 cvb_stop() { # PID...: TERM the processes and their descendants, KILL what is left after 2 s (idle cvapi backends do not exit on TERM)
   local all p i
   [[ $# -gt 0 ]] || return 0

@@ -89,16 +89,9 @@ API=http://127.0.0.1:$PORT/connectedcar/v4
 export API TOKEN
 
 # CPU ticks of the server (lighttpd and its programs), and of the whole machine
-ticks() {
-  local p t=0 v
-  for p in $(cvb_tree "$LT"); do
-    v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || true
-    t=$((t + ${v:-0}))
-  done
-  echo "$t"
-}
-machine_ticks() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-HZ=$(getconf CLK_TCK)
+ticks() { cvb_ticks "$LT"; }
+machine_ticks() { cvb_machine_ticks; }
+HZ=$CVB_HZ
 
 gen_run() { # SET TAG DAYS_AGO -> "samples/s rest% us/sample" (SET: none or with; TAG names the run;
   # rest: the CPU the server did not use during the run, upload-gen's included, 200% max on 2 CPUs;

@@ -68,15 +68,8 @@ PEER_URL="http://127.0.0.1:$PP$PATH_ENC"
 curl -sS -o "$WORK/check" -H "Authorization: Bearer $TOKEN" "$PEER_URL"
 cmp -s "$WORK/body" "$WORK/check" || cvb_die "the peer does not serve the project's bytes"
 
-ticks() { # utime+stime (clock ticks) of the processes of the trees
-  local t=0 p v
-  for p in $(cvb_tree "$@"); do
-    v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || true
-    t=$((t + ${v:-0}))
-  done
-  echo "$t"
-}
-HZ=$(getconf CLK_TCK)
+ticks() { cvb_ticks "$@"; }
+HZ=$CVB_HZ
 
 # measure NAME URL ROOTS: sets IDLE PEAK NPROC RPS CPU_US (server CPU time per request)
 measure() {

@@ -86,16 +86,9 @@ dbstat() { # commits flushes (0 when db_stat fails: under set -e and pipefail a 
   f=$("$DBSTAT" -h "$HOME_DB" -l 2>/dev/null | awk '/Total log file flushes/{print $1}') || f=
   echo "${c:-0} ${f:-0}"
 }
-ticks() { # utime+stime of the processes of a tree
-  local t=0 p v
-  for p in $(cvb_tree "$@"); do
-    v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || true
-    t=$((t + ${v:-0}))
-  done
-  echo "$t"
-}
-machine_ticks() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-HZ=$(getconf CLK_TCK)
+ticks() { cvb_ticks "$@"; }
+machine_ticks() { cvb_machine_ticks; }
+HZ=$CVB_HZ
 
 # ---------------------------------------------------------------- the runs
 SENT=0
