@@ -342,6 +342,17 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+/* The expression of a monitor posted without one: every trigger ("a & b & c"). */
+#define ALL_OF_MAX (CV_MON_TRIGGERS * (CV_MON_NAME_MAX + 3) + 1)
+static void all_of(const struct cv_mon_def *def, char out[ALL_OF_MAX])
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < def->ntrig && at < ALL_OF_MAX; i++)
+		at += (size_t)snprintf(out + at, ALL_OF_MAX - at, "%s%s", i ? " & " : "", def->trig[i].name);
+}
+
 enum cv_err cv_mon_parse(json_object *tp, bool b2b, struct cv_mon_def *def, char *err, size_t errsz)
 {
 	struct rd rd = { err, errsz, false };
@@ -440,11 +451,9 @@ enum cv_err cv_mon_parse(json_object *tp, bool b2b, struct cv_mon_def *def, char
 		snprintf(def->exp_text, sizeof(def->exp_text), "%s", s);
 	} else {
 		/* all of them */
-		char all[CV_MON_TRIGGERS * (CV_MON_NAME_MAX + 3) + 1], e[160];
-		size_t at = 0;
+		char all[ALL_OF_MAX], e[160];
 
-		for (size_t i = 0; i < n; i++)
-			at += (size_t)snprintf(all + at, sizeof(all) - at, "%s%s", i ? " & " : "", names[i]);
+		all_of(def, all);
 		if (cv_boolexp_parse(all, names, n, &def->exp, e, sizeof(e)) != CV_OK) {
 			bad(&rd, "triggerParam: %s", e);
 			return CV_EINVAL;
@@ -545,12 +554,9 @@ static void render_tp(struct cv_jw *w, const struct cv_mon_def *def, bool implie
 		cv_jw_kstr(w, "boolExp", def->exp_text);
 	} else if (implied) {
 		/* posted without one: every trigger must hold, said as the expression it is */
-		char all[CV_MON_TRIGGERS * (CV_MON_NAME_MAX + 3) + 1];
-		size_t at = 0;
+		char all[ALL_OF_MAX];
 
-		all[0] = '\0';
-		for (size_t i = 0; i < def->ntrig && at < sizeof(all); i++)
-			at += (size_t)snprintf(all + at, sizeof(all) - at, "%s%s", i ? " & " : "", def->trig[i].name);
+		all_of(def, all);
 		cv_jw_kstr(w, "boolExp", all);
 	}
 	cv_jw_end(w);
