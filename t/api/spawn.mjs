@@ -382,7 +382,7 @@ apiSuite('spawn', (srv, it) => {
 
 	it('the programs say which of their environment settings they refuse, and run with the defaults', async () => {
 		const bad = { CVAPI_CACHE: 'lots', CVAPI_WATCHDOG: '0', CVAPI_PURGE_EVERY: '-5', CVAPI_CLIENT_TIMEOUT: '1m',
-			CVAPI_RATE_TOKEN: '100/s', CVAPI_GUESS_DELAY: '0' };
+			CVAPI_RATE_TOKEN: '100/s', CVAPI_GUESS_DELAY: '0', CVAPI_NOTE_MAX: '100' };
 		const s = await start(['--procs', '1'], bad);
 		const want = [];
 		for (const prog of ['cvapi-ingest', 'cvapi-vehicle']) {
@@ -392,6 +392,7 @@ apiSuite('spawn', (srv, it) => {
 			want.push(new RegExp(`${prog}: CVAPI_CLIENT_TIMEOUT="1m" is not a whole number from 1 to 3600: 20 is used\n`));
 			want.push(new RegExp(`${prog}: CVAPI_RATE_TOKEN="100/s" is not DAY/SECOND \\(requests, 0 for no limit\\) or off: 1000000/50 is used\n`));
 			want.push(new RegExp(`${prog}: CVAPI_GUESS_DELAY="0" is not a whole number from 1 to 86400: 60 is used\n`));
+			want.push(new RegExp(`${prog}: CVAPI_NOTE_MAX="100" is not a whole number from 1024 to 131072: 131072 is used\n`));
 		}
 		await until(() => want.every((re) => re.test(s.err)), `every refusal said: ${s.err}`);
 		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
