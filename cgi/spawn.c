@@ -32,6 +32,7 @@
  */
 #include "config.h"
 #include "cv.h"
+#include "cvtime.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -81,14 +82,6 @@ static struct sp_prog *sp_progs;
 static size_t sp_nprogs;
 static struct sp_slot *sp_slots;
 static size_t sp_nslots;
-
-static int64_t sp_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sp_usage(FILE *f)
 {
@@ -233,7 +226,7 @@ static void sp_start(struct sp_slot *s, const char *why_prefix)
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, SP_PROG ": fork for %s: %s, retrying in 1 s\n", s->prog->base, strerror(errno));
-		s->start_at = sp_now() + 1000;
+		s->start_at = cv_mono_ms() + 1000;
 		if (execd[0] >= 0) {
 			close(execd[0]);
 			close(execd[1]);
@@ -278,7 +271,7 @@ static void sp_start(struct sp_slot *s, const char *why_prefix)
 		close(execd[0]);
 	}
 	s->pid = pid;
-	s->started = sp_now();
+	s->started = cv_mono_ms();
 	s->start_at = 0;
 	s->kill_at = 0;
 	if (why_prefix)
@@ -298,7 +291,7 @@ static void sp_stop(struct sp_slot *s)
 {
 	if (s->pid > 0 && !s->kill_at) {
 		kill(s->pid, SIGTERM);
-		s->kill_at = sp_now() + SP_GRACE_MS;
+		s->kill_at = cv_mono_ms() + SP_GRACE_MS;
 	}
 }
 
@@ -324,7 +317,7 @@ static void sp_tick(int64_t now)
 static void sp_reaped(struct sp_slot *s, int status, bool stopping)
 {
 	char what[64], line[160];
-	int64_t now = sp_now();
+	int64_t now = cv_mono_ms();
 	int64_t delay = 0;
 	pid_t old = s->pid;
 
@@ -545,7 +538,7 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-		int64_t now = sp_now(), next = INT64_MAX;
+		int64_t now = cv_mono_ms(), next = INT64_MAX;
 		struct signalfd_siginfo si;
 		int timeout;
 

@@ -16,7 +16,7 @@ enum wd_phase { WD_IDLE, WD_CLIENT, WD_STORE, WD_REPLY };
 /* Shared by the request loop and the thread, under wd_lock. */
 static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
 static enum wd_phase wd_phase;
-static int64_t wd_since;               /* when the phase began (ms) */
+static int64_t wd_since;               /* when the phase began (cv_mono_ms) */
 static int wd_fd = -1;                 /* the connection, in CLIENT and REPLY */
 static bool wd_cut;                    /* the connection was shut down */
 
@@ -24,7 +24,7 @@ static int64_t wd_store_ms = 3000, wd_client_ms = 20000;
 
 static void wd_enter(enum wd_phase p, int fd)
 {
-	int64_t now = cv_now_ms();
+	int64_t now = cv_mono_ms();
 
 	pthread_mutex_lock(&wd_lock);
 	/* a new request (from IDLE) starts with its connection whole */
@@ -79,7 +79,7 @@ static void *wd_main(void *arg)
 		int64_t now;
 
 		nanosleep(&ts, NULL);
-		now = cv_now_ms();
+		now = cv_mono_ms();
 		pthread_mutex_lock(&wd_lock);
 		if (wd_phase == WD_STORE && now - wd_since > wd_store_ms) {
 			pthread_mutex_unlock(&wd_lock);

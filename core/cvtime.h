@@ -25,9 +25,18 @@
  * chosen instant and time still flows. A test moves the clock by replacing
  * the file whole (write elsewhere, rename over). A file that cannot be
  * read or holds anything else adds nothing, and is said once on stderr.
- * Monotonic clocks (deadlines of waits, watchdogs) are never shifted.
+ * Durations (watchdogs, deadlines of steps, latencies, pacing) are never
+ * measured with it: cv_mono_ms() is for them.
  */
 int64_t cv_now_ms(void);
+
+/*
+ * Milliseconds of CLOCK_MONOTONIC: for durations and deadlines only, never
+ * for a time of day. Neither the clock seam nor a step of the wall clock
+ * (settimeofday, an NTP step) moves it, so a wall clock set an hour ahead
+ * fires no watchdog and one set back stalls no timer.
+ */
+int64_t cv_mono_ms(void);
 
 /*
  * The clock seam's offset now, in ms: 0 without the seam, without

@@ -90,7 +90,7 @@ static bool budget_take(struct budget *bg)
 {
 	if (!bg->left || !bg->visits)
 		return false;
-	if (bg->visits % 16 == 0 && cv_now_ms() >= bg->deadline) {
+	if (bg->visits % 16 == 0 && cv_mono_ms() >= bg->deadline) {
 		bg->visits = 0;
 		return false;
 	}
@@ -365,7 +365,7 @@ static bool remote_expired(const unsigned char *k, size_t kl, const unsigned cha
 
 enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps)
 {
-	struct budget bg = { budget, budget * 4, 0, cv_now_ms() + CV_PURGE_STEP_MS };
+	struct budget bg = { budget, budget * 4, 0, cv_mono_ms() + CV_PURGE_STEP_MS };
 	char next[CV_VID_HEXLEN + 1] = "", kb[64], dummy[1];
 	DB_TXN *txn = NULL;
 	DBC *c = NULL;

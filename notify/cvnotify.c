@@ -76,7 +76,7 @@ struct flight {
 	struct cv_note **notes;
 	size_t n;
 	struct cv_wh_request rq;
-	int64_t started;
+	int64_t started;                    /* cv_mono_ms() */
 	long status;
 	CURLcode res;
 	bool refused;                       /* the guard refused the address */
@@ -90,8 +90,8 @@ static struct flight *flights;
 static size_t nflights = 64;
 static long timeout_s = 10;
 static volatile sig_atomic_t stop;
-static int64_t next_scan;
-static int64_t next_tick, next_remote;
+static int64_t next_scan;               /* wall clock, at most RESCAN_MS past the last walk's */
+static int64_t next_tick, next_remote;  /* cv_mono_ms() */
 
 /* ---- the walk: what to send ------------------------------------------------ */
 
@@ -198,7 +198,7 @@ static void launch(struct walk *w)
 	curl_easy_setopt(f->h, CURLOPT_OPENSOCKETDATA, f);
 	curl_easy_setopt(f->h, CURLOPT_ERRORBUFFER, f->err);
 	curl_easy_setopt(f->h, CURLOPT_PRIVATE, f);
-	f->started = cv_now_ms();
+	f->started = cv_mono_ms();
 	curl_multi_add_handle(multi, f->h);
 }
 
@@ -381,7 +381,7 @@ static void log_entry(const struct flight *f, int64_t now, uint8_t outcome, stru
 	d->outcome = outcome;
 	d->attempt = (uint16_t)(f->notes[0]->attempts + 1);
 	d->status = f->res == CURLE_OK && f->status > 0 && f->status < 1000 ? (uint16_t)f->status : 0;
-	d->latency_ms = (uint32_t)(now - f->started);
+	d->latency_ms = (uint32_t)(cv_mono_ms() - f->started);
 	d->events = (uint32_t)f->n;
 	if (outcome != CV_DL_DELIVERED)
 		why_failed(f, d->error, sizeof(d->error));
@@ -492,7 +492,7 @@ static void log_result(const struct flight *f, int64_t now)
 	else
 		snprintf(tries, sizeof(tries), "attempt %u", head->attempts + 1u);
 	fprintf(stderr, PROG ": %s/%s %s (%zu event%s) to %s: %s after %lld ms, %s\n", f->cb.owner, f->cb.id,
-		f->rq.id, f->n, f->n == 1 ? "" : "s", target, why, (long long)(now - f->started), tries);
+		f->rq.id, f->n, f->n == 1 ? "" : "s", target, why, (long long)(cv_mono_ms() - f->started), tries);
 	if ((allowed && head->attempts + 1u >= allowed) || now - head->queued >= KEEP_MS)
 		fprintf(stderr, PROG ": %s/%s %s: given up; the callback is marked Failed\n", f->cb.owner, f->cb.id,
 			f->rq.id);
@@ -724,7 +724,7 @@ int main(int argc, char **argv)
 	alarm(watchdog);
 	walk(cv_now_ms());
 	while (!stop) {
-		int64_t now = cv_now_ms();
+		int64_t now = cv_now_ms(), mono = cv_mono_ms();
 		uint64_t g = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
 		int running = 0, wait_ms;
 
@@ -738,15 +738,18 @@ int main(int argc, char **argv)
 		 * outside it.
 		 */
 		alarm(watchdog);
-		if (now >= next_tick) {
+		/* the turns are paced by the monotonic clock: a wall clock set
+		 * back an hour would otherwise stall them for that hour */
+		if (mono >= next_tick) {
 			timer_turn(cv_engine_tick, now, "the timer's turn");
-			next_tick = now + TICK_MS;
+			next_tick = mono + TICK_MS;
 		}
-		if (now >= next_remote) {
+		if (mono >= next_remote) {
 			timer_turn(cv_remote_tick, now, "the remote actions' timeouts");
-			next_remote = now + REMOTE_TICK_MS;
+			next_remote = mono + REMOTE_TICK_MS;
 		}
-		if (g != seen || now >= next_scan) {
+		/* a next scan further ahead than a rescan: the wall clock went back */
+		if (g != seen || now >= next_scan || next_scan - now > RESCAN_MS) {
 			seen = g;
 			walk(now);
 		}

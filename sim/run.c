@@ -12,14 +12,6 @@
 
 #define MSGID_LEN 64
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Up to max samples of v collected at or before until; returns how many. */
 static size_t collect(struct sim_vehicle *v, int64_t until, struct cv_sample *s, size_t max)
 {
@@ -136,7 +128,7 @@ int sim_run_fast(const struct sim_opts *opts, const struct sim_car *cars, struct
 	size_t nthreads = CV_MIN((size_t)opts->parallel, n);
 	pthread_t *th = cv_calloc(nthreads, sizeof(*th));
 	size_t started = 0;
-	int64_t t0 = mono_ms();
+	int64_t t0 = cv_mono_ms();
 	double secs;
 
 	memset(&f, 0, sizeof(f));
@@ -163,7 +155,7 @@ int sim_run_fast(const struct sim_opts *opts, const struct sim_car *cars, struct
 			f.interrupted ? " before the history was complete" : "");
 		return 1;
 	}
-	secs = (double)(mono_ms() - t0) / 1000.0;
+	secs = (double)(cv_mono_ms() - t0) / 1000.0;
 	if (!opts->quiet)
 		printf("vehicles=%zu samples=%llu batches=%llu duplicates=%llu seconds=%.2f samples_per_s=%.0f\n",
 		       n, (unsigned long long)f.samples, (unsigned long long)f.batches,
@@ -188,7 +180,7 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 	struct sim_upload up;
 	struct cv_sample *s = cv_malloc((size_t)opts->batch * sizeof(*s));
 	struct cv_buf body = CV_BUF_INIT(0);
-	int64_t real0 = mono_ms();
+	int64_t real0 = cv_mono_ms();
 	uint64_t samples = 0, batches = 0, done = 0, failed = 0;
 	struct sim_link *links = NULL;
 	struct sim_link_opts lo = { opts->awake_ms, opts->exec_delay_ms, opts->seed, opts->quiet };
@@ -213,7 +205,7 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 		veh[i].stay = opts->parked;
 	}
 	while (!*stop) {
-		int64_t sim = start + (int64_t)((double)(mono_ms() - real0) * opts->speedup);
+		int64_t sim = start + (int64_t)((double)(cv_mono_ms() - real0) * opts->speedup);
 		int64_t wall = cv_now_ms(), due = INT64_MAX, wall_due = INT64_MAX, wait;
 
 		/* the server refuses samples from the future */
@@ -270,7 +262,7 @@ out:
 	if (!rc && !opts->quiet) {
 		printf("vehicles=%zu samples=%llu batches=%llu commands=%llu failed=%llu seconds=%.0f\n", n,
 		       (unsigned long long)samples, (unsigned long long)batches, (unsigned long long)done,
-		       (unsigned long long)failed, (double)(mono_ms() - real0) / 1000.0);
+		       (unsigned long long)failed, (double)(cv_mono_ms() - real0) / 1000.0);
 		fflush(stdout);
 	}
 	sim_upload_release(&up);

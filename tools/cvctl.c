@@ -652,8 +652,8 @@ static int cmd_purge(struct cv_store *st, int argc, char **argv)
 		return usage_error("purge [--verbose]");
 	while (quiet_rounds < 2) {
 		struct cv_purge_stats ps;
-		int64_t t0 = cv_now_ms();
-		enum cv_err e = cv_purge_step(st, t0, 200, &ps);
+		int64_t t0 = cv_mono_ms();
+		enum cv_err e = cv_purge_step(st, cv_now_ms(), 200, &ps);
 
 		if (e == CV_EDEADLOCK && ++busy < 1000) {
 			usleep(10000);  /* another process is purging: let it finish its step */
@@ -667,7 +667,7 @@ static int cmd_purge(struct cv_store *st, int argc, char **argv)
 			cap = cap ? 2 * cap : 64;
 			took = cv_realloc(took, cap * sizeof(*took));
 		}
-		took[steps++] = cv_now_ms() - t0;
+		took[steps++] = cv_mono_ms() - t0;
 		worst = CV_MAX(worst, took[steps - 1]);
 		total += ps.deleted;
 		round += ps.deleted;

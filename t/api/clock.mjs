@@ -287,3 +287,54 @@ for (const I of INSTANTS) {
 		});
 	});
 }
+
+// The wall clock steps back (an NTP step, an operator's date): cvnotify
+// paces its turns on the monotonic clock, so none of its timers stalls for
+// the hour. (The programs' watchdog is tested likewise in t/unit-watchdog.)
+{
+	const clock = new TestClock('2026-04-08T10:00:00Z');
+	apiSuite('the wall clock steps back', {
+		beforeStart: () => clock.set('2026-04-08T10:00:00Z'),
+		env: { ...clock.env, CVAPI_REMOTE_TIMEOUT: '30' },
+	}, (srv, it) => {
+		it('an hour back: cvnotify\'s timer still fails a remote action at its deadline', { skip: skipAll }, async () => {
+			const tok = await srv.token('demo', { ttl: 30 * 86400 });
+			const out = await srv.cvctl(['vehicle', 'add', 'VF3CLKBCK00000007', '--owner', 'demo', '--energy', 'petrol']);
+			const car = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=')));
+			let r = await srv.request('POST', `${B2C}/user/callbacks`, { token: tok, body: { label: 'back', type: ['Remote'], callback: { poll: { name: 'back' } } } });
+			assert.equal(r.status, 200, r.text);
+			const cb = r.body.callbackId;
+			const post = async (body) => {
+				const x = await srv.request('POST', `${B2C}/user/vehicles/${car.id}/callbacks/${cb}/remotes`, { token: tok, body });
+				assert.equal(x.status, 202, x.text);
+				return x.body.remoteActionId;
+			};
+			const timedOut = async (rid) => {
+				for (let i = 0; ; i++) {
+					const x = await srv.get(`${B2C}/user/vehicles/${car.id}/callbacks/${cb}/remotes/${rid}`, tok);
+					assert.equal(x.status, 200, x.text);
+					if (x.body.status === 'Failed') {
+						assert.equal(x.body.failureCause, 'VehicleConnectionTimeout');
+						return;
+					}
+					assert.ok(i < 200, `${rid} failed by the timer within 10 s (${x.body.status})`);
+					await new Promise((res) => setTimeout(res, 50));
+				}
+			};
+			const nd = await startNotify(srv);
+			try {
+				// the timer has run at the present time: an action past its deadline fails
+				const a = await post({ lights: { on: true } });
+				clock.advance(31 * S);
+				await timedOut(a);
+				// an hour back, another one does too
+				clock.advance(-H);
+				const b = await post({ horn: { state: 'Activated' } });
+				clock.advance(31 * S);
+				await timedOut(b);
+			} finally {
+				await nd.stop();
+			}
+		});
+	});
+}
