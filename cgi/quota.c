@@ -3,6 +3,7 @@
 #include "quota.h"
 #include "reqint.h"
 #include "cvtime.h"
+#include "settings.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -55,9 +56,9 @@ void cv_quota_setup(const char *prog, const char *home)
 	rule_env(prog, "CVAPI_RATE_CLIENT", &rule_client, &off_client);
 	rule_env(prog, "CVAPI_RATE_TOKEN", &rule_token, &off_token);
 	rule_env(prog, "CVAPI_RATE_VEHICLE", &rule_vehicle, &off_vehicle);
-	guess_account = (uint32_t)cv_env_int(prog, "CVAPI_GUESS_ACCOUNT", 0, 1000000, guess_account);
-	guess_address = (uint32_t)cv_env_int(prog, "CVAPI_GUESS_ADDRESS", 0, 1000000, guess_address);
-	guess_delay_ms = cv_env_int(prog, "CVAPI_GUESS_DELAY", 1, 86400, guess_delay_ms / 1000) * 1000;
+	guess_account = (uint32_t)cv_setting_int(prog, "CVAPI_GUESS_ACCOUNT", 0, 1000000, guess_account);
+	guess_address = (uint32_t)cv_setting_int(prog, "CVAPI_GUESS_ADDRESS", 0, 1000000, guess_address);
+	guess_delay_ms = cv_setting_int(prog, "CVAPI_GUESS_DELAY", 1, 86400, guess_delay_ms / 1000) * 1000;
 	/* without the table nothing is limited: said, not fatal */
 	if (cv_rl_open(&rl_table, home))
 		fprintf(stderr, "%s: rate limits and the brake on guessing are off\n", prog);

@@ -19,6 +19,7 @@
 #include "links.h"
 #include "page.h"
 #include "subscribe.h"
+#include "settings.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,16 @@ static int read_body(struct cv_req *r, struct cv_raction *a)
 	return st;
 }
 
+/* the defaults, until cv_remote_settings() */
+static struct cv_rcfg remote_cfg = { 120 * 1000, 180 * 1000, 30 };
+
+void cv_remote_settings(const char *prog)
+{
+	remote_cfg.timeout_ms = cv_setting_int(prog, "CVAPI_REMOTE_TIMEOUT", 1, 86400, 120) * 1000;
+	remote_cfg.awake_ms = cv_setting_int(prog, "CVAPI_REMOTE_AWAKE", 0, 3600, 180) * 1000;
+	remote_cfg.wakeups = (int32_t)cv_setting_int(prog, "CVAPI_REMOTE_WAKEUPS", 0, 10000, 30);
+}
+
 struct create_arg {
 	struct cv_raction *a;
 	struct cv_rcfg cfg;
@@ -198,7 +209,7 @@ int cv_post_remote(struct cv_req *r)
 		cv_strlcpy(a->vin, r->veh.vin, sizeof(a->vin));
 		a->b2b = r->b2b;
 		a->created = r->now;
-		cv_rcfg_env(&c.cfg);
+		c.cfg = remote_cfg;
 		e = cv_store_txn(r->store, 0, create_txn, &c);
 		if (e)
 			st = cv_fail_store(r, e, "no such callback");

@@ -256,21 +256,3 @@ int cv_route_match(struct cv_req *r, const char *pattern)
 	r->nseg = nseg;
 	return 1;
 }
-
-
-/* ---- settings --------------------------------------------------------------- */
-
-int64_t cv_env_int(const char *prog, const char *name, int64_t min, int64_t max, int64_t def)
-{
-	const char *v = getenv(name);
-	int64_t n;
-
-	if (!v)
-		return def;
-	if (cv_parse_i64(v, min, max, &n) != CV_OK) {
-		fprintf(stderr, "%s: %s=\"%.40s\" is not a whole number from %lld to %lld: %lld is used\n", prog, name,
-			v, (long long)min, (long long)max, (long long)def);
-		return def;
-	}
-	return n;
-}

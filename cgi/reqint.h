@@ -43,11 +43,6 @@ int cv_query_parse(struct cv_req *r);
  */
 int cv_pairs_split(struct cv_req *r, const char *p, size_t len, char *pairs[][2], size_t *count, const char *what);
 int cv_body_check(struct cv_req *r);
-/*
- * The whole number in environment variable name, from min to max; def when
- * it is unset, or bad (then said on stderr by prog).
- */
-int64_t cv_env_int(const char *prog, const char *name, int64_t min, int64_t max, int64_t def);
 
 int cv_auth_vehicle(struct cv_req *r);
 int cv_auth_user(struct cv_req *r);

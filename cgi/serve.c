@@ -3,6 +3,7 @@
 #include "req.h"
 #include "reqint.h"
 #include "cvtime.h"
+#include "settings.h"
 #include "quota.h"
 #include "purge.h"
 #include "engine.h"
@@ -428,12 +429,12 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	if (cv_clock_offset())
 		fprintf(stderr, "%s: CVAPI_CLOCK: the wall clock is shifted by %lld ms (a test setting)\n", prog,
 			(long long)cv_clock_offset());
-	watchdog = (unsigned)cv_env_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
-	client = (unsigned)cv_env_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
-	cv_rc_setup((size_t)cv_env_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
+	watchdog = (unsigned)cv_setting_int(prog, "CVAPI_WATCHDOG", 1, 3600, 3);
+	client = (unsigned)cv_setting_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
+	cv_rc_setup((size_t)cv_setting_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
 	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
-	cv_purge_every_ms = cv_env_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
-	cv_engine_note_max((size_t)cv_env_int(prog, "CVAPI_NOTE_MAX", CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX,
+	cv_purge_every_ms = cv_setting_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
+	cv_engine_note_max((size_t)cv_setting_int(prog, "CVAPI_NOTE_MAX", CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX,
 					      CV_NOTE_BODY_MAX));
 	signal(SIGALRM, SIG_DFL);
 	alarm(watchdog > 30 ? watchdog : 30);

@@ -615,27 +615,3 @@ int cv_rsm_step(struct cv_rsm *m, enum cv_rsm_event ev, const struct cv_rsm_in *
 	*m = s;
 	return n;
 }
-
-/* ---- settings -------------------------------------------------------------- */
-
-static int64_t env_int(const char *name, int64_t min, int64_t max, int64_t dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	long long v;
-
-	if (!s || !*s)
-		return dflt;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return dflt;
-	return v;
-}
-
-void cv_rcfg_env(struct cv_rcfg *c)
-{
-	c->timeout_ms = env_int("CVAPI_REMOTE_TIMEOUT", 1, 86400, 120) * 1000;
-	c->awake_ms = env_int("CVAPI_REMOTE_AWAKE", 0, 3600, 180) * 1000;
-	c->wakeups = (int32_t)env_int("CVAPI_REMOTE_WAKEUPS", 0, 10000, 30);
-}

@@ -128,18 +128,11 @@ int cv_rsm_step(struct cv_rsm *m, enum cv_rsm_event ev, const struct cv_rsm_in *
 
 /* ---- settings ------------------------------------------------------------ */
 
+/* A host's settings of remote actions (read by cgi/remotes.c, cv_remote_settings). */
 struct cv_rcfg {
 	int64_t timeout_ms;     /* from posting to a result, before VehicleConnectionTimeout */
 	int64_t awake_ms;       /* a vehicle is awake this long after its last exchange */
 	int32_t wakeups;        /* wake-ups a vehicle may have per calendar month (UTC) */
 };
-
-/*
- * The settings from the environment: CVAPI_REMOTE_TIMEOUT (seconds, 1 to
- * 86400, default 120), CVAPI_REMOTE_AWAKE (seconds, 0 to 3600, default
- * 180), CVAPI_REMOTE_WAKEUPS (0 to 10000, default 30); a value out of
- * range or malformed keeps the default.
- */
-void cv_rcfg_env(struct cv_rcfg *c);
 
 #endif

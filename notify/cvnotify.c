@@ -45,6 +45,7 @@
 #include "netguard.h"
 #include "engine.h"
 #include "cvtime.h"
+#include "settings.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -65,8 +66,8 @@
 #define POLL_MS 10                      /* how often the generation slot is looked at when idle */
 #define DROP_MAX 256                    /* notes of paused callbacks dropped per walk */
 #define TICK_MS 5000                    /* the timer: time-triggered monitors evaluated this often */
-#define REMOTE_TICK_MS 1000
-#define WATCHDOG_S 30                   /* store work of one turn of the loop, at most (CVAPI_NOTIFY_WATCHDOG) */             /* remote actions past their deadline are failed this often */
+#define REMOTE_TICK_MS 1000             /* remote actions past their deadline are failed this often */
+#define WATCHDOG_S 30                   /* store work of one turn of the loop, at most (CVAPI_NOTIFY_WATCHDOG) */
 
 struct flight {
 	bool used, done;
@@ -560,37 +561,6 @@ static void timer_turn(enum cv_err (*job)(struct cv_store *st, int64_t now, size
 		fprintf(stderr, PROG ": %s: %s\n", what, cv_strerror(e));
 }
 
-/* CVAPI_NOTIFY_WATCHDOG: 1 to 3600 seconds (default WATCHDOG_S); anything else is said once and ignored. */
-static unsigned watchdog_seconds(void)
-{
-	const char *s = getenv("CVAPI_NOTIFY_WATCHDOG");
-	int64_t v;
-
-	if (!s || !*s)
-		return WATCHDOG_S;
-	if (cv_parse_i64(s, 1, 3600, &v)) {
-		fprintf(stderr, PROG ": CVAPI_NOTIFY_WATCHDOG: \"%s\" is not 1 to 3600 seconds; %d it is\n", s, WATCHDOG_S);
-		return WATCHDOG_S;
-	}
-	return (unsigned)v;
-}
-
-/* CVAPI_NOTE_MAX: the most bytes the timer's firings may hold (engine.h); anything else is said once and ignored. */
-static void note_max_setting(void)
-{
-	const char *s = getenv("CVAPI_NOTE_MAX");
-	int64_t v;
-
-	if (!s || !*s)
-		return;
-	if (cv_parse_i64(s, CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX, &v)) {
-		fprintf(stderr, PROG ": CVAPI_NOTE_MAX: \"%s\" is not %d to %u bytes; %u it is\n", s, CV_ENGINE_NOTE_MIN,
-			CV_NOTE_BODY_MAX, CV_NOTE_BODY_MAX);
-		return;
-	}
-	cv_engine_note_max((size_t)v);
-}
-
 /* ---- main ------------------------------------------------------------------- */
 
 /*
@@ -719,8 +689,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": CVAPI_CLOCK: the wall clock is shifted by %lld ms (a test setting)\n",
 			(long long)cv_clock_offset());
 	seen = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
-	watchdog = watchdog_seconds();
-	note_max_setting();
+	watchdog = (unsigned)cv_setting_int(PROG, "CVAPI_NOTIFY_WATCHDOG", 1, 3600, WATCHDOG_S);
+	cv_engine_note_max((size_t)cv_setting_int(PROG, "CVAPI_NOTE_MAX", CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX,
+						  CV_NOTE_BODY_MAX));
 	alarm(watchdog);
 	walk(cv_now_ms());
 	while (!stop) {

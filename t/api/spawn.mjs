@@ -113,8 +113,8 @@ apiSuite('spawn', (srv, it) => {
 	const sock = (name) => join(dir, `${name}.sock`);
 
 	/* Start cvapi-spawn on the suite's store, as the programs' user (env: added to theirs); resolves once it printed "ready". */
-	async function start(args = ['--procs', '2'], env = {}) {
-		const child = spawn(SPAWN, ['--dir', dir, ...args, ...PROGRAMS], {
+	async function start(args = ['--procs', '2'], env = {}, programs = PROGRAMS) {
+		const child = spawn(SPAWN, ['--dir', dir, ...args, ...programs], {
 			detached: true, stdio: ['ignore', 'pipe', 'pipe'],
 			env: { ...srv.env, CVAPI_HOME: srv.home, ...env }, ...(srv.user || {}),
 		});
@@ -398,6 +398,26 @@ apiSuite('spawn', (srv, it) => {
 		assert.equal((await fcgiGet(sock('cvapi-ingest'), '/healthz')).status, 200);
 		const r = await fcgiGet(sock('cvapi-vehicle'), '/connectedcar/v4/user/vehicles/x/nothing');
 		assert.equal(r.status, 404);
+		process.kill(s.child.pid, 'SIGTERM');
+		assert.deepEqual(await s.exited, { code: 0, sig: null }, s.err);
+		sup = null;
+	});
+
+	it('cvapi-callbacks and cvnotify say which of their settings they refuse, and run with the defaults', async () => {
+		const CVNOTIFY = join(BUILDDIR, 'notify', 'cvnotify');
+		const bad = { CVAPI_REMOTE_TIMEOUT: '0', CVAPI_REMOTE_AWAKE: 'soon', CVAPI_REMOTE_WAKEUPS: '-1',
+			CVAPI_NOTIFY_WATCHDOG: '3601', CVAPI_NOTE_MAX: '1023' };
+		const s = await start(['--procs', '1', '--daemon', CVNOTIFY], { ...bad, CVAPI_NOTIFY_ALLOW: 'loopback' },
+			[join(BUILDDIR, 'cgi', 'cvapi-callbacks.fcgi')]);
+		const want = [
+			/cvapi-callbacks: CVAPI_REMOTE_TIMEOUT="0" is not a whole number from 1 to 86400: 120 is used\n/,
+			/cvapi-callbacks: CVAPI_REMOTE_AWAKE="soon" is not a whole number from 0 to 3600: 180 is used\n/,
+			/cvapi-callbacks: CVAPI_REMOTE_WAKEUPS="-1" is not a whole number from 0 to 10000: 30 is used\n/,
+			/cvnotify: CVAPI_NOTIFY_WATCHDOG="3601" is not a whole number from 1 to 3600: 30 is used\n/,
+			/cvnotify: CVAPI_NOTE_MAX="1023" is not a whole number from 1024 to 131072: 131072 is used\n/,
+		];
+		await until(() => want.every((re) => re.test(s.err)) && s.err.includes('delivering the outbox'), `every refusal said: ${s.err}`);
+		assert.equal((await fcgiGet(sock('cvapi-callbacks'), '/connectedcar/v4/user/callbacks')).status, 401, 'it answers: who asks?');
 		process.kill(s.child.pid, 'SIGTERM');
 		assert.deepEqual(await s.exited, { code: 0, sig: null }, s.err);
 		sup = null;
