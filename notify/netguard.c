@@ -2,7 +2,10 @@
 #include "config.h"
 #include "netguard.h"
 
+#include "cvtime.h"
+
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +21,52 @@ static const struct range refused[] = {
 	{ "0.0.0.0/8", false }, { "10.0.0.0/8", true }, { "100.64.0.0/10", true }, { "127.0.0.0/8", false },
 	{ "169.254.0.0/16", true }, { "172.16.0.0/12", true }, { "192.0.0.0/24", true }, { "192.168.0.0/16", true },
 	{ "198.18.0.0/15", true }, { "224.0.0.0/4", false }, { "240.0.0.0/4", false },
-	{ "::/128", false }, { "::1/128", false }, { "64:ff9b::/96", true }, { "fc00::/7", true },
-	{ "fe80::/10", true }, { "ff00::/8", false },
+	{ "192.0.2.0/24", false }, { "198.51.100.0/24", false }, { "203.0.113.0/24", false }, { "192.88.99.0/24", false },
+	{ "::/96", false }, { "64:ff9b::/96", true }, { "100::/64", false }, { "2001:db8::/32", false },
+	{ "fc00::/7", true }, { "fec0::/10", true }, { "fe80::/10", true }, { "ff00::/8", false },
 };
+
+/* The host's own addresses (IPv4 mapped), read again when older than OWN_TTL_MS. */
+#define OWN_MAX 64
+#define OWN_TTL_MS 10000
+static unsigned char own[OWN_MAX][16];
+static size_t nown;
+static int64_t own_read = INT64_MIN;
+
+static void own_refresh(void)
+{
+	struct ifaddrs *all, *i;
+	int64_t now = cv_mono_ms();
+
+	if (own_read != INT64_MIN && now - own_read < OWN_TTL_MS)
+		return;
+	own_read = now;
+	if (getifaddrs(&all))
+		return;         /* the last reading stands */
+	nown = 0;
+	for (i = all; i && nown < OWN_MAX; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			memset(own[nown], 0, 10);
+			own[nown][10] = own[nown][11] = 0xff;
+			memcpy(own[nown] + 12, &((const struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			nown++;
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			memcpy(own[nown++], &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		}
+	}
+	freeifaddrs(all);
+}
+
+bool cv_ng_own(const unsigned char a[16])
+{
+	own_refresh();
+	for (size_t i = 0; i < nown; i++)
+		if (!memcmp(own[i], a, 16))
+			return true;
+	return false;
+}
 
 /* addr/bits into 16 bytes (IPv4 mapped); false if not one. */
 static bool parse_cidr(const char *s, unsigned char addr[16], int *bits)
@@ -113,6 +159,19 @@ enum cv_err cv_ng_allow(struct cv_netguard *g, const char *list)
 	return CV_OK;
 }
 
+/* In one of the refused ranges? */
+static bool in_refused(const unsigned char a[16])
+{
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		unsigned char r[16];
+		int bits;
+
+		if (parse_cidr(refused[i].cidr, r, &bits) && in_range(a, r, bits))
+			return true;
+	}
+	return false;
+}
+
 bool cv_ng_permits(const struct cv_netguard *g, const struct sockaddr *sa, socklen_t len)
 {
 	unsigned char a[16];
@@ -129,12 +188,14 @@ bool cv_ng_permits(const struct cv_netguard *g, const struct sockaddr *sa, sockl
 	for (size_t i = 0; i < g->n; i++)
 		if (in_range(a, g->allow[i].addr, g->allow[i].bits))
 			return true;
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		unsigned char r[16];
-		int bits;
+	if (cv_ng_own(a) || in_refused(a))
+		return false;
+	if (a[0] == 0x20 && a[1] == 0x02) {
+		/* 6to4: the IPv4 address in bits 16 to 47 is where it goes */
+		unsigned char v4[16] = { [10] = 0xff, [11] = 0xff };
 
-		if (parse_cidr(refused[i].cidr, r, &bits) && in_range(a, r, bits))
-			return false;
+		memcpy(v4 + 12, a + 2, 4);
+		return !cv_ng_own(v4) && !in_refused(v4);
 	}
 	return true;
 }

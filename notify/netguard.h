@@ -5,10 +5,18 @@
  * a guard, cvnotify would POST into the host's own network (the store's
  * machine, a cloud metadata service, a router's admin page). So the
  * address actually connected to, after DNS, is checked: loopback, private
- * (RFC 1918, RFC 4193), shared (RFC 6598), link-local (metadata services
- * live there), multicast, reserved and unspecified addresses are refused,
+ * (RFC 1918, RFC 4193, the deprecated site-local fec0::/10), shared
+ * (RFC 6598), link-local (metadata services live there), multicast,
+ * reserved, documentation (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
+ * 2001:db8::/32, which hosts do use inside), IPv4-compatible (::/96) and
+ * unspecified addresses are refused, and so is every address of the
+ * host's own interfaces (a public one reaches the host's own services),
  * unless a range the host allowed holds them. An IPv4-mapped IPv6 address
- * is judged as the IPv4 address it maps.
+ * is judged as the IPv4 address it maps, a 6to4 one (2002::/16) by the
+ * IPv4 address it embeds as well.
+ *
+ * The host's addresses are read with getifaddrs() at the first check and
+ * again when the last reading is over 10 s old.
  */
 #ifndef CV_NETGUARD_H
 #define CV_NETGUARD_H
@@ -39,5 +47,8 @@ enum cv_err cv_ng_allow(struct cv_netguard *g, const char *list);
 
 /* true if the address may be connected to. */
 bool cv_ng_permits(const struct cv_netguard *g, const struct sockaddr *sa, socklen_t len);
+
+/* true if a (16 bytes, IPv4 as mapped IPv6) is an address of the host's interfaces. */
+bool cv_ng_own(const unsigned char a[16]);
 
 #endif
