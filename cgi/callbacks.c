@@ -269,9 +269,7 @@ static int get_callbacks(struct cv_req *r)
 			    list_one, &c);
 	if (e)
 		return cv_fail_store(r, e, "callbacks");
-	pg.total = (int64_t)total;
-	pg.next_key = pg.offset + pg.count;
-	return cv_page_close(&w, r, &pg);
+	return cv_page_close_ranked(&w, r, &pg, (int64_t)total);
 }
 
 /* The path's callback of the owner: 0, or 400/404 written. */
@@ -577,9 +575,7 @@ static int get_deliveries_of(struct cv_req *r, bool monitor)
 	e = cv_deliveries_of(r->store, cb.owner, cb.id, (size_t)pg.offset, (size_t)pg.limit + 1, &total, dl_one, &c);
 	if (e)
 		return cv_fail_store(r, e, "deliveries");
-	pg.total = (int64_t)total;
-	pg.next_key = pg.offset + pg.count;
-	return cv_page_close(&w, r, &pg);
+	return cv_page_close_ranked(&w, r, &pg, (int64_t)total);
 }
 
 static int get_deliveries(struct cv_req *r)

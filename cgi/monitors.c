@@ -478,13 +478,10 @@ int cv_get_monitors(struct cv_req *r)
 				   list_one, c);
 		if (!e)
 			e = c->err;
-		if (e) {
+		if (e)
 			st = cv_fail_store(r, e, "monitors");
-		} else {
-			pg.total = (int64_t)total;
-			pg.next_key = pg.offset + pg.count;
-			st = cv_page_close(&w, r, &pg);
-		}
+		else
+			st = cv_page_close_ranked(&w, r, &pg, (int64_t)total);
 	}
 	free(c);
 	return st;

@@ -285,3 +285,10 @@ int cv_page_close(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg)
 	cv_jw_end(w);
 	return w->err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
+
+int cv_page_close_ranked(struct cv_jw *w, struct cv_req *r, struct cv_page *pg, int64_t total)
+{
+	pg->total = total;
+	pg->next_key = pg->offset + pg->count;
+	return cv_page_close(w, r, pg);
+}

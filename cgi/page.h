@@ -94,6 +94,15 @@ void cv_page_open(struct cv_jw *w, struct cv_req *r, const char *embedded);
 int cv_page_close(struct cv_jw *w, struct cv_req *r, const struct cv_page *pg);
 
 /*
+ * The close of a list paged by rank alone (the store's struct cv_window,
+ * db/window.h, or a count kept by the handler): the list has total items,
+ * and the next page resumes at the rank after this one's last item (the
+ * pageToken's resume key is that rank). Sets pg->total and pg->next_key,
+ * then as cv_page_close().
+ */
+int cv_page_close_ranked(struct cv_jw *w, struct cv_req *r, struct cv_page *pg, int64_t total);
+
+/*
  * Write "_links" (self, first, prev, next, last) and "total", "totalPage",
  * "currentPage" into the current object. Call after the items.
  */

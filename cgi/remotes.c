@@ -293,13 +293,10 @@ int cv_get_remotes(struct cv_req *r)
 		cv_page_open(&w, r, "remoteActions");
 		e = cv_remotes_of(r->store, owner, cb->id, r->vid, (size_t)pg.offset, (size_t)pg.limit + 1, &total,
 				  list_one, &c);
-		if (e) {
+		if (e)
 			st = cv_fail_store(r, e, "remote actions");
-		} else {
-			pg.total = (int64_t)total;
-			pg.next_key = pg.offset + pg.count;
-			st = cv_page_close(&w, r, &pg);
-		}
+		else
+			st = cv_page_close_ranked(&w, r, &pg, (int64_t)total);
 	}
 	free(cb);
 	return st;

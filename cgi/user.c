@@ -102,9 +102,7 @@ static int get_vehicles(struct cv_req *r)
 				     &total, list_one, &c);
 	if (e)
 		return cv_fail_store(r, e, "vehicles");
-	pg.total = (int64_t)total;
-	pg.next_key = pg.offset + pg.count;
-	return cv_page_close(&w, r, &pg);
+	return cv_page_close_ranked(&w, r, &pg, (int64_t)total);
 }
 
 static int get_vehicle(struct cv_req *r)
@@ -180,9 +178,7 @@ static int get_fleets(struct cv_req *r)
 	e = cv_owner_fleets(r->store, NULL, r->tok.user, (size_t)pg.offset, (size_t)pg.limit + 1, &total, fleet_one, &c);
 	if (e)
 		return cv_fail_store(r, e, "fleets");
-	pg.total = (int64_t)total;
-	pg.next_key = pg.offset + pg.count;
-	return cv_page_close(&w, r, &pg);
+	return cv_page_close_ranked(&w, r, &pg, (int64_t)total);
 }
 
 static int get_fleet(struct cv_req *r)

@@ -189,9 +189,7 @@ static int get_fleet_list(struct cv_req *r, bool maintenance)
 		e = c.err;
 	if (e)
 		return cv_fail_store(r, e, "fleet status");
-	pg.total = c.rank;
-	pg.next_key = pg.offset + pg.count;
-	return cv_page_close(&w, r, &pg);
+	return cv_page_close_ranked(&w, r, &pg, c.rank);
 }
 
 static int get_fleet_status(struct cv_req *r)

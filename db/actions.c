@@ -5,6 +5,7 @@
 #include "ids.h"
 #include "outbox.h"
 #include "pack.h"
+#include "window.h"
 #include "jw.h"
 
 #include <stdlib.h>
@@ -570,10 +571,9 @@ enum cv_err cv_remote_get(struct cv_store *st, DB_TXN *txn, const char *owner, c
 struct list_ctx {
 	unsigned char prefix[KEY_MAX];
 	size_t pl;
-	size_t offset, limit, rank;
+	struct cv_window w;
 	int (*fn)(const struct cv_raction *a, void *arg);
 	void *arg;
-	bool stopped;
 	enum cv_err err;
 	struct cv_raction a;
 };
@@ -584,13 +584,14 @@ static int list_step(const void *k, size_t kl, const void *v, size_t vl, void *a
 
 	if (kl != c->pl + 16 || memcmp(k, c->prefix, c->pl))
 		return 1;
-	if (c->rank >= c->offset && c->rank < c->offset + c->limit && !c->stopped) {
+	if (cv_window_take(&c->w)) {
 		c->err = cv_raction_decode(v, vl, &c->a);
 		if (c->err)
 			return 1;
-		c->stopped = c->fn(&c->a, c->arg) != 0;
+		if (c->fn(&c->a, c->arg))
+			cv_window_stop(&c->w);
 	}
-	c->rank++;
+	cv_window_count(&c->w);
 	return 0;
 }
 
@@ -606,14 +607,13 @@ enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cb
 		return CV_ENOTFOUND;
 	}
 	c->pl += 16;
-	c->offset = offset;
-	c->limit = limit;
+	c->w = CV_WINDOW(offset, limit);
 	c->fn = fn;
 	c->arg = arg;
 	e = cv_store_scan(st, CV_DB_REMOTES, NULL, c->prefix, c->pl, list_step, c);
 	if (!e)
 		e = c->err;
-	*total = c->rank;
+	*total = c->w.n;
 	free(c);
 	return e;
 }

@@ -3,6 +3,7 @@
 #include "engine.h"
 #include "outbox.h"
 #include "actions.h"
+#include "window.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -113,8 +114,7 @@ struct cb_list {
 	bool (*keep)(const struct cv_callback *cb, void *arg);
 	int (*fn)(const struct cv_callback *cb, void *arg);
 	void *arg;
-	size_t offset, limit, n;
-	bool stop;
+	struct cv_window w;
 	enum cv_err err;
 };
 
@@ -131,9 +131,9 @@ static int cb_list_one(const void *k, size_t klen, const void *v, size_t vlen, v
 	}
 	if (l->keep && !l->keep(&cb, l->arg))
 		return 0;
-	if (!l->stop && l->n >= l->offset && l->n < l->offset + l->limit && l->fn(&cb, l->arg))
-		l->stop = true;
-	l->n++;
+	if (cv_window_take(&l->w) && l->fn(&cb, l->arg))
+		cv_window_stop(&l->w);
+	cv_window_count(&l->w);
 	return 0;
 }
 
@@ -141,13 +141,13 @@ enum cv_err cv_callbacks_of(struct cv_store *st, DB_TXN *txn, const char *owner,
 			    bool (*keep)(const struct cv_callback *cb, void *arg), size_t offset, size_t limit,
 			    size_t *total, int (*fn)(const struct cv_callback *cb, void *arg), void *arg)
 {
-	struct cb_list l = { owner, strlen(owner) + 1, keep, fn, arg, offset, limit, 0, false, CV_OK };
+	struct cb_list l = { owner, strlen(owner) + 1, keep, fn, arg, CV_WINDOW(offset, limit), CV_OK };
 	enum cv_err e;
 
 	if (l.ol > CV_CB_OWNER_MAX + 1)
 		return CV_EINVAL;
 	e = cv_store_scan(st, CV_DB_CALLBACKS, txn, owner, l.ol, cb_list_one, &l);
-	*total = l.n;
+	*total = l.w.n;
 	return e ? e : l.err;
 }
 
@@ -185,8 +185,7 @@ struct mon_list {
 	bool (*keep)(const struct cv_monitor *m, void *arg);
 	int (*fn)(const struct cv_monitor *m, void *arg);
 	void *arg;
-	size_t offset, limit, n;
-	bool stop;
+	struct cv_window w;
 	enum cv_err err;
 	struct cv_monitor m;        /* large: one per walk, not per record */
 };
@@ -203,9 +202,9 @@ static int mon_list_one(const void *k, size_t klen, const void *v, size_t vlen, 
 	}
 	if (l->keep && !l->keep(&l->m, l->arg))
 		return 0;
-	if (!l->stop && l->n >= l->offset && l->n < l->offset + l->limit && l->fn(&l->m, l->arg))
-		l->stop = true;
-	l->n++;
+	if (cv_window_take(&l->w) && l->fn(&l->m, l->arg))
+		cv_window_stop(&l->w);
+	cv_window_count(&l->w);
 	return 0;
 }
 
@@ -221,14 +220,13 @@ enum cv_err cv_monitors_of(struct cv_store *st, DB_TXN *txn, const char *owner,
 	l->keep = keep;
 	l->fn = fn;
 	l->arg = arg;
-	l->offset = offset;
-	l->limit = limit;
+	l->w = CV_WINDOW(offset, limit);
 	if (l->ol > CV_CB_OWNER_MAX + 1) {
 		free(l);
 		return CV_EINVAL;
 	}
 	e = cv_store_scan(st, CV_DB_MONITORS, txn, owner, l->ol, mon_list_one, l);
-	*total = l->n;
+	*total = l->w.n;
 	if (!e)
 		e = l->err;
 	free(l);

@@ -4,6 +4,7 @@
 #include "cbattr.h"
 #include "ids.h"
 #include "pack.h"
+#include "window.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -483,10 +484,10 @@ enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *ow
 	return cv_delivery_add(st, txn, &d, NULL, 0);
 }
 
-/* Set up dd for the next entry, of rank n: its whole value inside the page, nothing of it outside. */
-static void in_page(DBT *dd, DBT *buf, size_t n, size_t offset, size_t limit, bool stop)
+/* Set up dd for the window's next entry: its whole value inside the page, nothing of it outside. */
+static void in_page(DBT *dd, DBT *buf, const struct cv_window *w)
 {
-	if (!stop && n >= offset && n < offset + limit) {
+	if (cv_window_take(w)) {
 		dd->flags = DB_DBT_REALLOC;
 		dd->data = buf->data;
 		dd->dlen = dd->doff = 0;
@@ -501,11 +502,11 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 			     size_t *total, int (*fn)(const struct cv_delivery *d, void *arg), void *arg)
 {
 	unsigned char k[DL_KEY_MAX], start[DL_KEY_MAX];
-	size_t pl = prefix(start, owner, cbid), n = 0;
+	size_t pl = prefix(start, owner, cbid);
 	DB *db = st->db[CV_DB_DELIVERIES];
 	DBC *c = NULL;
 	DBT dk = { 0 }, dd = { 0 }, buf = { 0 };
-	bool stop = false;
+	struct cv_window w = CV_WINDOW(offset, limit);
 	int ret;
 
 	*total = 0;
@@ -521,8 +522,8 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 	memset(k + pl, 0xff, 16);
 	dk.size = (u_int32_t)(pl + 16);
 	/* the values of the page's entries only (the others are counted by key) */
-	for (ret = (in_page(&dd, &buf, n, offset, limit, stop), cv_cursor_last_le(c, &dk, &dd, 0)); !ret;
-	     ret = (in_page(&dd, &buf, n, offset, limit, stop), c->get(c, &dk, &dd, DB_PREV))) {
+	for (ret = (in_page(&dd, &buf, &w), cv_cursor_last_le(c, &dk, &dd, 0)); !ret;
+	     ret = (in_page(&dd, &buf, &w), c->get(c, &dk, &dd, DB_PREV))) {
 		struct cv_delivery d;
 		struct cv_rd rd = CV_RD_INIT(dd.data, dd.size);
 
@@ -530,7 +531,7 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 			buf.data = dd.data;
 		if (dk.size != pl + 16 || memcmp(k, start, pl))
 			break;
-		if (!stop && n >= offset && n < offset + limit) {
+		if (cv_window_take(&w)) {
 			memset(&d, 0, sizeof(d));
 			cv_strlcpy(d.owner, owner, sizeof(d.owner));
 			cv_strlcpy(d.cbid, cbid, sizeof(d.cbid));
@@ -539,13 +540,13 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 			if (!dl_decode(&rd, &d))
 				continue;          /* not an entry cvapi wrote */
 			if (fn(&d, arg))
-				stop = true;
+				cv_window_stop(&w);
 		}
-		n++;
+		cv_window_count(&w);
 	}
 	c->close(c);
 	free(buf.data);
-	*total = n;
+	*total = w.n;
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
 }
 

@@ -1,6 +1,7 @@
 /* users.c - users, clients, vehicles, fleets and their links (see model.h). */
 #include "config.h"
 #include "model.h"
+#include "window.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,10 +121,10 @@ static enum cv_err linked_vehicles(struct cv_store *st, DB_TXN *txn, enum cv_dbi
 	DBC *c;
 	DBT k, d;
 	char prefix[CV_LOGIN_MAX + 2], kb[CV_LOGIN_MAX + 2 + CV_VID_HEXLEN + 1];
-	size_t pl = strlen(login) + 1, n = 0, plen = vin_prefix ? strlen(vin_prefix) : 0;
+	size_t pl = strlen(login) + 1, plen = vin_prefix ? strlen(vin_prefix) : 0;
+	struct cv_window w = CV_WINDOW(offset, limit);
 	int ret;
 	enum cv_err e = CV_OK;
-	bool stop = false;
 
 	if (pl > sizeof(prefix))
 		return CV_EINVAL;
@@ -151,7 +152,7 @@ static enum cv_err linked_vehicles(struct cv_store *st, DB_TXN *txn, enum cv_dbi
 			continue;
 		memcpy(vid, kb + pl, vl);
 		vid[vl] = '\0';
-		if (plen || (!stop && n >= offset && n < offset + limit)) {
+		if (plen || cv_window_take(&w)) {
 			e = cv_vehicle_get(st, txn, vid, &v);
 			if (e == CV_ENOTFOUND) {
 				e = CV_OK;      /* a link to a vehicle that is gone: skip it */
@@ -162,14 +163,14 @@ static enum cv_err linked_vehicles(struct cv_store *st, DB_TXN *txn, enum cv_dbi
 			if (plen && strncmp(v.vin, vin_prefix, plen))
 				continue;
 		}
-		if (!stop && n >= offset && n < offset + limit && fn(&v, arg))
-			stop = true;
-		n++;
+		if (cv_window_take(&w) && fn(&v, arg))
+			cv_window_stop(&w);
+		cv_window_count(&w);
 	}
 	if (!e && ret && ret != DB_NOTFOUND)
 		e = cv_store_err(ret);
 	c->close(c);
-	*total = n;
+	*total = w.n;
 	return e;
 }
 
@@ -225,10 +226,9 @@ enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login,
 {
 	DBC *c;
 	DBT k, d;
-	size_t n = 0;
+	struct cv_window w = CV_WINDOW(offset, limit);
 	int ret;
 	enum cv_err e = CV_OK;
-	bool stop = false;
 
 	ret = st->db[CV_DB_FLEETS]->cursor(st->db[CV_DB_FLEETS], txn, &c, txn ? 0 : DB_READ_COMMITTED);
 	if (ret)
@@ -242,16 +242,16 @@ enum cv_err cv_owner_fleets(struct cv_store *st, DB_TXN *txn, const char *login,
 
 		if (cv_fleet_decode(d.data, d.size, &f) || strcmp(f.owner, login))
 			continue;
-		if (!stop && n >= offset && n < offset + limit && fn(&f, arg))
-			stop = true;
-		n++;
+		if (cv_window_take(&w) && fn(&f, arg))
+			cv_window_stop(&w);
+		cv_window_count(&w);
 	}
 	if (ret != DB_NOTFOUND)
 		e = cv_store_err(ret);
 	free(k.data);
 	free(d.data);
 	c->close(c);
-	*total = n;
+	*total = w.n;
 	return e;
 }
 
