@@ -74,6 +74,30 @@ apiSuite('console', (srv, it) => {
 		await p.click('#login-form button[type=submit]');
 	}
 
+	it('every answer, page, script, library or API, says how a browser may use it (CSP, framing, sniffing, referrer)', async () => {
+		const tok0 = await srv.token('demo');
+		const answers = {
+			'the page': await srv.get('/'),
+			'a script': await srv.get('/js/app.js'),
+			'Leaflet': await srv.get('/javascript/leaflet/leaflet.css'),
+			'an API answer': await srv.get(`${B2C}/user`, tok0),
+			'an API error': await srv.get(`${B2C}/user`),
+			'a file that is not there': await srv.get('/nothing.html'),
+		};
+		for (const [what, r] of Object.entries(answers)) {
+			const csp = r.headers.get('content-security-policy') || '';
+			assert.match(csp, /(^|; )default-src 'self'(;|$)/, `${what} (${r.status}): ${csp}`);
+			assert.match(csp, /(^|; )frame-ancestors 'none'(;|$)/, what);
+			assert.match(csp, /(^|; )object-src 'none'(;|$)/, what);
+			assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, what);
+			assert.equal(r.headers.get('x-frame-options'), 'DENY', what);
+			assert.equal(r.headers.get('x-content-type-options'), 'nosniff', what);
+			assert.equal(r.headers.get('referrer-policy'), 'no-referrer', what);
+		}
+		assert.equal(answers['the page'].status, 200);
+		assert.equal(answers['an API error'].status, 401);
+	});
+
 	it('set-up: two days of history, the vehicles driven live, Chromium', { skip, timeout: 240000 }, async () => {
 		mkdirSync(SHOTS, { recursive: true });
 		const vf = vehiclesFile(srv);
