@@ -109,6 +109,13 @@ apiSuite('cli', (srv, it) => {
 		assertFails(await ctl(['backup']), 2, /backup/);
 		assertFails(await ctl(['backup', 'a', 'b']), 2, /backup/);
 		assertFails(await ctl(['demo', '--bogus']), 2, /--bogus/);
+		// a subcommand's words counted: the family's usage, or the subcommand's own synopsis
+		assertFails(await ctl(['client', 'limits']), 2, /client limits ID \[--day N\]/);
+		assertFails(await ctl(['fleet', 'add-vehicle', 'f']), 2, /fleet add ID --owner LOGIN, or fleet add-vehicle ID VIN/);
+		assertFails(await ctl(['cert', 'add', 'f']), 2, /cert add FILE LOGIN/);
+		assertFails(await ctl(['token', 'issue']), 2, /token issue LOGIN/);
+		assertFails(await ctl(['token', 'list', 'extra']), 2, /unknown or incomplete option extra/);
+		assertFails(await ctl(['purge', '--verbose', '--verbose']), 2, /purge \[--verbose\]/);
 	});
 
 	// ---- init, verify, recover ---------------------------------------------
@@ -553,6 +560,33 @@ apiSuite('cli', (srv, it) => {
 		assert.ok(existsSync(join(SRCDIR, 'man', 'cvctl.8')));
 		if (existsSync(join(SRCDIR, 'sim')))
 			assert.ok(existsSync(join(SRCDIR, 'man', 'cvsim.1')));
+	});
+
+	it('cvctl --help and cvctl(8) list the same commands, each with the same options', async () => {
+		const options = (text) => [...new Set(text.match(/--[a-z][a-z-]*/g) || [])].sort();
+		// --help: a row is "  SYNOPSIS  description", its continuation lines indented further;
+		// the command's words are the synopsis's first ones, in lower case
+		const help = assertOk(await run(CVCTL, ['--help'])).split('\n').filter((l) => /^ {2}[a-z]/.test(l)).map((l) => {
+			const synopsis = l.trim().split(/ {2,}/)[0];
+			return [/^[a-z][a-z -]*(?= |$)/.exec(synopsis)[0].trim(), options(synopsis)];
+		});
+		// cvctl(8): the tag of each .TP of COMMANDS, on one or more macro lines; the command's
+		// words are the tag's first, bold argument ("user add " in .BI "user add " login ...)
+		const roff = readFileSync(join(SRCDIR, 'man', 'cvctl.8'), 'utf8').split(/^\.SH /m)
+			.find((s) => s.startsWith('COMMANDS')).split(/^\.TP\n/m).slice(1);
+		const man = roff.map((tp) => {
+			const tag = [];
+			for (const l of tp.split('\n')) {
+				if (!l.startsWith('.'))
+					break;
+				tag.push(l.replace(/^\.[A-Z]+ ?/, ''));
+			}
+			const words = /^(?:"([^"]*)"|(\S+))/.exec(tag[0]);
+			return [(words[1] || words[2]).trim(), options(tag.join(' ').replace(/\\f[BIRP]/g, '').replace(/\\-/g, '-'))];
+		});
+		assert.ok(help.length >= 18, JSON.stringify(help));
+		assert.deepEqual(Object.fromEntries(man), Object.fromEntries(help), 'the man page documents what --help lists');
+		assert.equal(man.length, help.length, 'one entry each');
 	});
 
 	it('the man pages render without warnings (man --warnings -l)', async (t) => {
