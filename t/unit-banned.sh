@@ -19,7 +19,7 @@ if ! cd "$srcdir" 2>/dev/null || [ ! -f core/cv.h ]; then
 fi
 
 dirs=
-for d in core db cgi sim notify bench; do
+for d in core db cgi sim notify tools t bench; do
 	[ -d "$d" ] && dirs="$dirs $d"
 done
 

@@ -222,7 +222,7 @@ static const char *jstr(json_object *o, const char *path)
 
 		snprintf(part, sizeof(part), "%.*s", (int)l, path);
 		if (json_object_is_type(v, json_type_array))
-			v = json_object_array_get_idx(v, (size_t)atoi(part));
+			v = json_object_array_get_idx(v, (size_t)strtoul(part, NULL, 10));
 		else if (!json_object_object_get_ex(v, part, &v))
 			v = NULL;
 		path += l + (path[l] == '.');

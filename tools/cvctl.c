@@ -69,7 +69,7 @@ static const struct ctl_cmd commands[] = {
 	  .brief = "token issue LOGIN ..., token list, token revoke",
 	  .help = "prints an access token" },
 	{ .name = "token", .sub = "list", .fn = cmd_token_list, .min = 0, .max = CTL_ANY,
-	  .usage = "token list [--user LOGIN] [--client ID]",
+	  .usage = "token list [--user LOGIN] [--client ID] [--family F]",
 	  .help = "the tokens (never their text): kind, user,\n"
 		  "client, issued, expires, family, used" },
 	{ .name = "token", .sub = "revoke", .fn = cmd_token_revoke, .min = 0, .max = CTL_ANY,
