@@ -6,7 +6,9 @@
 # creates the store with the demo account and a week of simulated history;
 # later runs reuse it. The simulator keeps the demo vehicles driving while
 # the server runs, and cvnotify delivers what monitors fire (local webhook
-# addresses allowed). Ctrl-C stops everything.
+# addresses allowed), supervised by cvapi-spawn --daemon as in production:
+# a cvnotify that dies is started again. lighttpd does the same for the
+# FastCGI programs. Ctrl-C stops everything.
 #
 # Environment: PORT (8080), VARDIR (./var), BUILDDIR, SRCDIR and JSDIR (set by make),
 # PROCS (FastCGI processes per program, 2), DEMO_DAYS (7), SPEEDUP (1).
@@ -31,7 +33,8 @@ RUN="$VARDIR/run"
 CVCTL="$BUILDDIR/tools/cvctl"
 CVSIM="$BUILDDIR/sim/cvsim"
 CVNOTIFY="$BUILDDIR/notify/cvnotify"
-mkdir -p "$RUN"
+SPAWN="$BUILDDIR/cgi/cvapi-spawn"
+mkdir -p "$RUN" "$RUN/notify"
 
 first=no
 if [ ! -f "$VARDIR/demo-vehicles.txt" ]; then
@@ -68,8 +71,10 @@ until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
 	sleep 0.1
 done
 
-# webhooks of the demo may be local (a receiver on this machine)
-CVAPI_HOME="$HOME_DB" CVAPI_NOTIFY_ALLOW=${CVAPI_NOTIFY_ALLOW-loopback,private} "$CVNOTIFY" 2>>"$RUN/cvnotify.log" &
+# cvnotify, kept running by cvapi-spawn (its log: cvnotify.log); webhooks
+# of the demo may be local (a receiver on this machine)
+CVAPI_HOME="$HOME_DB" CVAPI_NOTIFY_ALLOW=${CVAPI_NOTIFY_ALLOW-loopback,private} \
+	"$SPAWN" --dir "$RUN/notify" --daemon "$CVNOTIFY" >/dev/null 2>>"$RUN/cvnotify.log" &
 pids="$pids $!"
 
 if [ -x "$CVSIM" ]; then
