@@ -414,11 +414,83 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 	return e;
 }
 
+/*
+ * The first owner other than root met on the way to path, each step looked
+ * at with lstat() before it is followed, and each link's target walked the
+ * same way from where the link is: 0 when root owns every step; *gid is
+ * that step's group. The walk ends at a step that does not exist, and
+ * after 40 links.
+ */
+static uid_t first_owner(const char *path, gid_t *gid)
+{
+	char done[PATH_MAX], rest[PATH_MAX], link[PATH_MAX];
+	int links = 0;
+	struct stat sb;
+
+	/* done: the steps walked, absolute, no trailing '/'; rest: the steps to go */
+	if (*path == '/')
+		done[0] = '\0';
+	else if (!getcwd(done, sizeof(done)) || !strcmp(done, "/"))
+		done[0] = '\0';
+	if (cv_strlcpy(rest, path, sizeof(rest)))
+		return 0;
+	while (rest[0]) {
+		size_t skip = strspn(rest, "/"), len = strcspn(rest + skip, "/"), dl = strlen(done);
+		char step[PATH_MAX];
+		ssize_t ll;
+
+		if (len == 0)
+			break;
+		if (len == 1 && rest[skip] == '.') {
+			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+			continue;
+		}
+		if (len == 2 && rest[skip] == '.' && rest[skip + 1] == '.') {
+			char *slash = strrchr(done, '/');
+
+			if (slash)
+				*slash = '\0';
+			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+			continue;
+		}
+		if (dl + 1 + len >= sizeof(step))
+			return 0;
+		memcpy(step, done, dl);
+		step[dl] = '/';
+		memcpy(step + dl + 1, rest + skip, len);
+		step[dl + 1 + len] = '\0';
+		memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+		if (lstat(step, &sb) != 0)
+			return 0;
+		if (sb.st_uid != 0) {
+			*gid = sb.st_gid;
+			return sb.st_uid;
+		}
+		if (!S_ISLNK(sb.st_mode)) {
+			memcpy(done, step, strlen(step) + 1);
+			continue;
+		}
+		/* a link of root's: its target, then what was left */
+		ll = readlink(step, link, sizeof(link) - 1);
+		if (ll <= 0 || ++links > 40)
+			return 0;
+		link[ll] = '\0';
+		if (link[0] == '/')
+			done[0] = '\0';
+		if (strlen(link) + 1 + strlen(rest) >= sizeof(link))
+			return 0;
+		memcpy(link + ll, rest, strlen(rest) + 1);
+		memcpy(rest, link, strlen(link) + 1);
+	}
+	return 0;
+}
+
 enum cv_err cv_store_owner(const char *home)
 {
 	struct passwd *pw;
 	struct stat sb;
-	gid_t gid;
+	uid_t uid;
+	gid_t gid = 0;
 	int ret;
 
 	if (geteuid() != 0)
@@ -429,10 +501,16 @@ enum cv_err cv_store_owner(const char *home)
 		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
 		return CV_EIO;
 	}
-	if (sb.st_uid == 0)
+	uid = first_owner(home, &gid);
+	if (!uid && sb.st_uid != 0) {
+		uid = sb.st_uid;
+		gid = sb.st_gid;
+	}
+	if (!uid)
 		return CV_OK;
+	sb.st_uid = uid;
 	pw = getpwuid(sb.st_uid);
-	gid = pw ? pw->pw_gid : sb.st_gid;
+	gid = pw ? pw->pw_gid : gid;
 	ret = pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL);
 	if (ret == 0)
 		ret = setgid(gid);

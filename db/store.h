@@ -167,9 +167,15 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
  * when the uid has no passwd entry) before anything in the folder is
  * opened or made. Every file made there is then the owner's, with nothing
  * to give away afterwards, and a link planted there by the owner leads
- * only where the owner could write anyway. Does nothing for other users,
- * for a folder root owns, or for one that does not exist yet. On failure
- * (CV_EIO) a line on stderr says why, and nothing was opened.
+ * only where the owner could write anyway. The owner is the first one
+ * other than root met along the path, the path as given and the path its
+ * links lead to alike, each step looked at without following it: a folder
+ * or a link of the service user's anywhere on the way (the store folder
+ * itself replaced by a link to a folder of root's) makes cvctl that user,
+ * who can only reach what it could reach anyway. Does nothing for other
+ * users, for a path root owns all along, or for one that does not exist
+ * yet. On failure (CV_EIO) a line on stderr says why, and nothing was
+ * opened.
  */
 enum cv_err cv_store_owner(const char *home);
 /* Close every handle; safe on a store that failed to open. */

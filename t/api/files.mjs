@@ -122,6 +122,29 @@ test('root\'s cvctl on the user\'s store works as that user: every file it makes
 	assert.equal(r.code, 0, r.stderr);
 });
 
+test('the store folder a link of the user\'s to a folder of root\'s: root\'s cvctl acts as the user, makes nothing there', { skip }, async () => {
+	const rootDir = join(top, 'root-only');
+	mkdirSync(rootDir, { mode: 0o755 });
+	const svc = join(top, 'svc');
+	mkdirSync(svc);
+	chownSync(svc, nobody.uid, nobody.gid);
+	const link = join(svc, 'db');
+	const made = await run('/bin/ln', ['-s', rootDir, link], nobody);
+	assert.equal(made.code, 0, made.stderr);
+	for (const cmd of [['init'], ['user', 'add', 'eve', '--password', 'x']]) {
+		const r = await run(CVCTL, ['-H', link, ...cmd]);
+		assert.equal(r.code, 1, `cvctl ${cmd[0]} fails: ${r.stderr}`);
+		assert.deepEqual(readdirSync(rootDir), [], `nothing made in root's folder: ${r.stderr}`);
+	}
+	// and through a link of root's that leads into the user's folder: the user's still
+	const rootLink = join(top, 'via-root');
+	const r = await run('/bin/ln', ['-s', link, rootLink]);
+	assert.equal(r.code, 0, r.stderr);
+	const again = await run(CVCTL, ['-H', rootLink, 'init']);
+	assert.equal(again.code, 1, again.stderr);
+	assert.deepEqual(readdirSync(rootDir), [], 'nothing made in root\'s folder');
+});
+
 test('teardown', { skip }, () => {
 	rmSync(top, { recursive: true, force: true });
 });
