@@ -337,12 +337,62 @@ static enum cv_err advance(struct cv_store *st, DB_TXN *txn, struct cv_raction *
 
 /* ---- the vehicle link's state ---------------------------------------------------- */
 
+/*
+ * vlink.db holds two kinds of records:
+ *   vid (16)                   the link's state (VLINK_LEN bytes: last, sleeping, and
+ *                              8 bytes no longer read, once a wake-up count for everyone)
+ *   vid (16) owner             the wake-ups of the month that owner's actions cost the
+ *                              vehicle (8 bytes: yyyymm << 32 | count): the vehicle's user
+ *                              and a fleet manager each have the month's allowance, and
+ *                              neither can spend the other's
+ */
 struct vlink {
 	int64_t last;           /* last heard from (ms); 0: never */
 	uint8_t sleeping;       /* it said it goes to sleep, and has not been heard from since */
-	uint32_t month;         /* yyyymm of the wake-ups counted */
-	uint32_t wakeups;
 };
+
+struct wakeups {
+	uint32_t month;         /* yyyymm of the wake-ups counted */
+	uint32_t n;
+};
+
+/* The key of owner's wake-ups of vehicle vid; 0 if the owner does not fit. */
+static size_t wakeups_key(unsigned char *k, const unsigned char vid[16], const char *owner)
+{
+	size_t ol = strlen(owner);
+
+	if (ol == 0 || ol > CV_CB_OWNER_MAX)
+		return 0;
+	memcpy(k, vid, 16);
+	memcpy(k + 16, owner, ol);
+	return 16 + ol;
+}
+
+static enum cv_err wakeups_get(struct cv_store *st, DB_TXN *txn, const unsigned char *k, size_t kl, struct wakeups *w)
+{
+	struct cv_buf b = CV_BUF_INIT(0);
+	enum cv_err e = cv_store_get(st, CV_DB_VLINK, txn, k, kl, &b);
+
+	memset(w, 0, sizeof(*w));
+	if (e == CV_ENOTFOUND) {
+		e = CV_OK;
+	} else if (!e && b.len == 8) {
+		uint64_t v = cv_be64_get((const unsigned char *)b.p);
+
+		w->month = (uint32_t)(v >> 32);
+		w->n = (uint32_t)v;
+	}
+	cv_buf_release(&b);
+	return e;
+}
+
+static enum cv_err wakeups_put(struct cv_store *st, DB_TXN *txn, const unsigned char *k, size_t kl, const struct wakeups *w)
+{
+	unsigned char v[8];
+
+	cv_be64_put(v, (uint64_t)w->month << 32 | w->n);
+	return cv_store_put(st, CV_DB_VLINK, txn, k, kl, v, sizeof(v), 0);
+}
 
 static enum cv_err vlink_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], struct vlink *l)
 {
@@ -357,8 +407,6 @@ static enum cv_err vlink_get(struct cv_store *st, DB_TXN *txn, const unsigned ch
 		memcpy(v, b.p, VLINK_LEN);
 		l->last = (int64_t)cv_be64_get(v);
 		l->sleeping = v[8];
-		l->month = (uint32_t)(cv_be64_get(v + 9) >> 32);
-		l->wakeups = (uint32_t)cv_be64_get(v + 9);
 	}
 	cv_buf_release(&b);
 	return e;
@@ -370,7 +418,7 @@ static enum cv_err vlink_put(struct cv_store *st, DB_TXN *txn, const unsigned ch
 
 	cv_be64_put(v, (uint64_t)l->last);
 	v[8] = l->sleeping;
-	cv_be64_put(v + 9, (uint64_t)l->month << 32 | l->wakeups);
+	cv_be64_put(v + 9, 0);
 	return cv_store_put(st, CV_DB_VLINK, txn, vid, 16, v, sizeof(v), 0);
 }
 
@@ -527,16 +575,25 @@ enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction
 	if (same.found) {
 		in.refuse = CV_RC_SAME_IN_PROGRESS;
 	} else if (!in.awake && !in.navigation) {
-		/* a wake-up, counted against the month's allowance */
-		if (l.month != month) {
-			l.month = month;
-			l.wakeups = 0;
+		/* a wake-up, counted against the owner's allowance of the month */
+		unsigned char wk[16 + CV_CB_OWNER_MAX];
+		size_t wkl = wakeups_key(wk, vid, a->owner);
+		struct wakeups w;
+
+		if (!wkl)
+			return CV_EINVAL;
+		e = wakeups_get(st, txn, wk, wkl, &w);
+		if (e)
+			return e;
+		if (w.month != month) {
+			w.month = month;
+			w.n = 0;
 		}
-		if (l.wakeups >= (uint32_t)cfg->wakeups) {
+		if (w.n >= (uint32_t)cfg->wakeups) {
 			in.refuse = CV_RC_WAKEUPS;
 		} else {
-			l.wakeups++;
-			e = vlink_put(st, txn, vid, &l);
+			w.n++;
+			e = wakeups_put(st, txn, wk, wkl, &w);
 		}
 	}
 	if (!e)

@@ -381,3 +381,44 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		await rx.close();
 	});
 });
+
+// The month's wake-ups are counted per owner of the actions: the vehicle's
+// user and the fleet manager of its fleet each have the allowance, and
+// neither can spend the other's.
+apiSuite('remote (wake-ups per owner)', { env: { CVAPI_REMOTE_WAKEUPS: '1' } }, (srv, it) => {
+	it('the user spends its one wake-up; the fleet manager still has its own, then none', async () => {
+		const tok = await srv.token('demo');
+		const car = srv.vehicles[1];
+		const freq = (method, path, body) => srv.request(method, `${path}${path.includes('?') ? '&' : '?'}client_id=console`, { headers: fleetAuth, body });
+		let r = await srv.request('POST', `${B2C}/user/callbacks`, { token: tok, body: { label: 'r', type: ['Remote'], callback: { poll: { name: 'r' } } } });
+		assert.equal(r.status, 200, r.text);
+		const ucb = r.body.callbackId;
+		r = await freq('POST', `${B2B}/fleets/${FLEET}/remote/callbacks`, { label: 'fleet remotes', remoteTypes: ['Horn', 'WakeUp'],
+			callback: { webhook: { name: 'rx', target: 'http://127.0.0.1:9/hook' } } });
+		assert.equal(r.status, 200, r.text);
+		const fcb = r.body.callbackId;
+		r = await srv.upload(car.vin, car.cred, { messageId: 'wk-1', samples: [{ at: nowIso(-1000), odometer: 10 }], sleep: true });
+		assert.equal(r.status, 200, r.text);
+		const status = async (get) => {
+			const g = await get;
+			assert.equal(g.status, 200, g.text);
+			return [g.body.status, g.body.failureCause].filter(Boolean);
+		};
+		const user = `${B2C}/user/vehicles/${car.id}/callbacks/${ucb}/remotes`;
+		const fleet = `${B2B}/fleets/${FLEET}/vehicles/${car.id}/callbacks/${fcb}/remotes`;
+		const upost = async (body) => {
+			const x = await srv.request('POST', user, { token: tok, body });
+			assert.equal(x.status, 202, x.text);
+			return status(srv.get(`${user}/${x.body.remoteActionId}`, tok));
+		};
+		const fpost = async (body) => {
+			const x = await freq('POST', fleet, body);
+			assert.equal(x.status, 202, x.text);
+			return status(freq('GET', `${fleet}/${x.body.remoteActionId}`));
+		};
+		assert.deepEqual(await upost({ door: { state: 'Locked' } }), ['WakingUpVehicle'], 'the user\'s wake-up');
+		assert.deepEqual(await upost({ horn: { state: 'Activated' } }), ['Failed', 'TooManyWakeUpsOverMonth'], 'the user has none left');
+		assert.deepEqual(await fpost({ wakeUp: {} }), ['WakingUpVehicle'], 'the fleet manager\'s own wake-up');
+		assert.deepEqual(await fpost({ horn: { state: 'Activated' } }), ['Failed', 'TooManyWakeUpsOverMonth'], 'and none left');
+	});
+});
