@@ -153,7 +153,7 @@ static uint64_t key_of(char kind, const void *name, size_t len)
 
 static void ask_add(struct cv_rl_ask *a, char kind, const void *name, size_t len, const struct cv_rl_rule *rule)
 {
-	bool off = kind == 'c' ? off_client : kind == 'v' ? off_vehicle : off_token;
+	bool off = kind == 'c' || kind == 'C' ? off_client : kind == 'v' ? off_vehicle : off_token;
 
 	if (off || (!rule->day && !rule->second) || a->n == CV_RL_KEYS)
 		return;
@@ -209,11 +209,26 @@ int cv_quota_take(struct cv_req *r)
 			ask_add(&a, 'T', h + 7, strlen(h + 7), &grant);
 		}
 		break;
-	case CV_AUTH_FLEET:
+	case CV_AUTH_FLEET: {
+		/*
+		 * The client's budget of this fleet manager's: a client_id is a
+		 * public name on the fleet face, so a manager naming an
+		 * application's client spends its own share of that budget,
+		 * never the application's users'
+		 */
+		char who[2 * (CV_LOGIN_MAX + 1)];
+		size_t idl = strlen(r->tok.client), ml = strlen(r->tok.user);
+
 		rules_of(r->client_limits, &client, &grant);
-		ask_add(&a, 'c', r->tok.client, strlen(r->tok.client), &client);
+		if (idl + 1 + ml <= sizeof(who)) {
+			memcpy(who, r->tok.client, idl);
+			who[idl] = '\0';
+			memcpy(who + idl + 1, r->tok.user, ml);
+			ask_add(&a, 'C', who, idl + 1 + ml, &client);
+		}
 		ask_add(&a, 'm', r->tok.user, strlen(r->tok.user), &grant);
 		break;
+	}
 	case CV_AUTH_VEHICLE:
 		ask_add(&a, 'v', r->veh.id, strlen(r->veh.id), &rule_vehicle);
 		break;

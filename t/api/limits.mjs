@@ -253,6 +253,22 @@ apiSuite('limits', {
 		await assertRefused(await fleets(), 'the fleet face over the client\'s day');
 	});
 
+	it('a fleet manager naming an application\'s client_id spends its own share of that budget, not the application\'s users\'', async () => {
+		await srv.cvctl(['client', 'add', 'managed', '--public']);
+		await srv.cvctl(['client', 'limits', 'managed', '--day', '3']);
+		await srv.cvctl(['user', 'add', 'manager3', '--password', 'manager3-pw']);
+		await srv.cvctl(['fleet', 'add', 'fleet3', '--owner', 'manager3']);
+		const fleets = (who) => srv.request('GET', `${B2B}/fleets?client_id=managed`, { headers: { authorization: basic(who, `${who}-pw`) } });
+		for (let i = 0; i < 3; i++)
+			assert.equal((await fleets('manager3')).status, 200);
+		await assertRefused(await fleets('manager3'), 'the manager\'s share of the client\'s day');
+		// the application's own users are still answered, under the client's budget
+		const tok = await srv.token(car.login, { client: 'managed' });
+		const mine = await srv.get(status(), tok);
+		assert.equal(mine.status, 200, mine.text);
+		assert.equal(budget(mine).remaining1, 2, 'the users\' budget: untouched by the manager');
+	});
+
 	it('the 11th wrong password in a minute is refused even when right, until the delay passes; a success before clears them', async () => {
 		await srv.cvctl(['user', 'add', 'guessed', '--password', 'right-pw']);
 		const login = (password) => srv.oauth({ grant_type: 'password', username: 'guessed', password, client_id: 'console' });
