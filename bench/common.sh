@@ -120,13 +120,15 @@ cvb_store() {
 # CLIENT (cvctl client limits, in the store at HOME: at once, in every
 # process) gets 4,000,000,000 requests a day and a second, for all its users
 # and for each grant or fleet manager, and every vehicle on the vehicle link
-# the same (CVAPI_RATE_VEHICLE, exported: call it before cvb_lighttpd).
+# the same (CVAPI_RATE_VEHICLE, exported: call it before cvb_lighttpd), and
+# every user and every account's grants too (CVAPI_RATE_USER, _GRANT).
 # The defaults (doc/api.md: a grant 50 a second, a vehicle 20) are far
 # below what one benchmark client or vehicle sends.
 cvb_budgets() {
   local home=$1 c
   shift
-  export CVAPI_RATE_VEHICLE=4000000000/4000000000
+  export CVAPI_RATE_VEHICLE=4000000000/4000000000 CVAPI_RATE_USER=4000000000/4000000000 \
+    CVAPI_RATE_GRANT=4000000000/4000000000
   for c in "$@"; do
     "$BUILDDIR/tools/cvctl" -H "$home" client limits "$c" --day 4000000000 --second 4000000000 \
       --token-day 4000000000 --token-second 4000000000 >/dev/null || cvb_die "cvctl client limits $c failed"

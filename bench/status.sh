@@ -180,7 +180,7 @@ if [[ ${LIMITS:-1} != 0 ]]; then
   cvb_stop "$PROJECT_LT"
   cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$P"
   PROJECT_LT=$LT_PID
-  CVAPI_RATE_CLIENT=off CVAPI_RATE_TOKEN=off CVAPI_RATE_VEHICLE=off cvb_lighttpd limitsoff "$BPORT" "$BUILDDIR/cgi" "$HOME_DB" "$P"
+  CVAPI_RATE_CLIENT=off CVAPI_RATE_TOKEN=off CVAPI_RATE_VEHICLE=off CVAPI_RATE_USER=off CVAPI_RATE_GRANT=off cvb_lighttpd limitsoff "$BPORT" "$BUILDDIR/cgi" "$HOME_DB" "$P"
   OFF_LT=$LT_PID
   curl -sS -D "$WORK/on.headers" -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL"
   curl -sS -D "$WORK/off.headers" -o /dev/null -H "Authorization: Bearer $TOKEN" "$BURL"

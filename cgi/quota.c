@@ -17,8 +17,10 @@ static struct cv_rl rl_table;
 static struct cv_rl_rule rule_client = { 10000000, 200 };
 static struct cv_rl_rule rule_token = { 1000000, 50 };
 static struct cv_rl_rule rule_vehicle = { 1000000, 20 };
+static struct cv_rl_rule rule_user = { 2000000, 100 };
+static struct cv_rl_rule rule_grant = { 1000, 5 };
 /* "off": that kind of budget is not counted at all, whatever a client's own limits say */
-static bool off_client, off_token, off_vehicle;
+static bool off_client, off_token, off_vehicle, off_user, off_grant;
 static uint32_t guess_account = 10, guess_address = 100;
 static int64_t guess_delay_ms = 60000;
 #define GUESS_MAX_MS 86400000LL
@@ -56,6 +58,8 @@ void cv_quota_setup(const char *prog, const char *home)
 	rule_env(prog, "CVAPI_RATE_CLIENT", &rule_client, &off_client);
 	rule_env(prog, "CVAPI_RATE_TOKEN", &rule_token, &off_token);
 	rule_env(prog, "CVAPI_RATE_VEHICLE", &rule_vehicle, &off_vehicle);
+	rule_env(prog, "CVAPI_RATE_USER", &rule_user, &off_user);
+	rule_env(prog, "CVAPI_RATE_GRANT", &rule_grant, &off_grant);
 	guess_account = (uint32_t)cv_setting_int(prog, "CVAPI_GUESS_ACCOUNT", 0, 1000000, guess_account);
 	guess_address = (uint32_t)cv_setting_int(prog, "CVAPI_GUESS_ADDRESS", 0, 1000000, guess_address);
 	guess_delay_ms = cv_setting_int(prog, "CVAPI_GUESS_DELAY", 1, 86400, guess_delay_ms / 1000) * 1000;
@@ -153,7 +157,8 @@ static uint64_t key_of(char kind, const void *name, size_t len)
 
 static void ask_add(struct cv_rl_ask *a, char kind, const void *name, size_t len, const struct cv_rl_rule *rule)
 {
-	bool off = kind == 'c' || kind == 'C' ? off_client : kind == 'v' ? off_vehicle : off_token;
+	bool off = kind == 'c' || kind == 'C' ? off_client : kind == 'v' ? off_vehicle : kind == 'U' ? off_user
+		   : kind == 'G' ? off_grant : off_token;
 
 	if (off || (!rule->day && !rule->second) || a->n == CV_RL_KEYS)
 		return;
@@ -208,6 +213,8 @@ int cv_quota_take(struct cv_req *r)
 
 			ask_add(&a, 'T', h + 7, strlen(h + 7), &grant);
 		}
+		/* the user's grants together: a login more is no budget more */
+		ask_add(&a, 'U', r->tok.user, strlen(r->tok.user), &rule_user);
 		break;
 	case CV_AUTH_FLEET: {
 		/*
@@ -235,6 +242,20 @@ int cv_quota_take(struct cv_req *r)
 	default:
 		return 0;
 	}
+	return cv_quota_take_ask(r, &a);
+}
+
+int cv_quota_take_grant(struct cv_req *r, const char *client, const int64_t limits[CV_CLIENT_LIMITS],
+			const char *account)
+{
+	struct cv_rl_ask a = { 0 };
+	struct cv_rl_rule crule, grant;
+
+	if (!rl_table.slot)
+		return 0;
+	rules_of(limits, &crule, &grant);
+	ask_add(&a, 'c', client, strlen(client), &crule);
+	ask_add(&a, 'G', account, strlen(account), &rule_grant);
 	return cv_quota_take_ask(r, &a);
 }
 

@@ -57,7 +57,7 @@ struct cv_rl_rule {
 };
 
 /* The budgets one request is counted against. */
-#define CV_RL_KEYS 2
+#define CV_RL_KEYS 3
 struct cv_rl_ask {
 	size_t n;
 	uint64_t key[CV_RL_KEYS];

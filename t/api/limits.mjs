@@ -41,7 +41,9 @@ async function assertRefused(r, what) {
 
 // The defaults (the other suites raise them); cvapi's own brake on guessing with a 2 s first lockout.
 apiSuite('limits', {
-	env: { CVAPI_RATE_CLIENT: null, CVAPI_RATE_TOKEN: null, CVAPI_RATE_VEHICLE: null, CVAPI_GUESS_DELAY: '2', CVAPI_CACHE_TRACE: '1' },
+	env: { CVAPI_RATE_CLIENT: null, CVAPI_RATE_TOKEN: null, CVAPI_RATE_VEHICLE: null, CVAPI_GUESS_DELAY: '2', CVAPI_CACHE_TRACE: '1',
+		// a user's and the token endpoint's budgets above what the tests of this suite ask (the next suite tests them)
+		CVAPI_RATE_USER: '100000000/1000', CVAPI_RATE_GRANT: '100000000/1000' },
 }, (srv, it) => {
 	let car;
 	const status = () => `${B2C}/user/vehicles/${car.id}/status`;
@@ -137,7 +139,7 @@ apiSuite('limits', {
 			const b = budget(r);
 			assert.equal(b.limit1, 40);
 			assert.equal(b.remaining1, 40 - i, `read ${i}`);
-			assert.equal(b.limit2, null, 'no budget of a second: no -2 headers');
+			assert.equal(b.limit2, 1000, 'no budget of a second of the client\'s nor the grant\'s: the user\'s (CVAPI_RATE_USER)');
 		}
 		assert.ok(hits >= 10, `${hits} of the 40 reads came from the cache`);
 		const over = await srv.get(status(), tok);
@@ -333,5 +335,47 @@ apiSuite('limits', {
 		assert.match(srv.ws.logs(), /audit event=lockout who=address\b/);
 		await sleep(Number(r.headers.get('retry-after')) * 1000);
 		assert.equal((await srv.oauth({ grant_type: 'password', username: car.login, password: `${car.login}-pw`, client_id: 'console' })).status, 200);
+	});
+});
+
+// The token endpoint and the user's budget: a grant more is no budget more.
+apiSuite('limits (tokens and users)', { env: { CVAPI_RATE_GRANT: '1000/2', CVAPI_RATE_USER: '1000/4' } }, (srv, it) => {
+	it('a third token in a second for one account is refused, password or refresh; another account is not', async () => {
+		await srv.cvctl(['user', 'add', 'hasty', '--password', 'hasty-pw']);
+		const login = (u = 'hasty') => srv.oauth({ grant_type: 'password', username: u, password: `${u}-pw`, client_id: 'console' });
+		const first = await login();
+		assert.equal(first.status, 200, first.text);
+		const again = await srv.oauth({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: 'console' });
+		assert.equal(again.status, 200, again.text);
+		// within the same second, a third: refused before anything is checked or issued
+		const third = await login();
+		if (third.status === 200) {
+			// the second turned between the two: one more is over the budget again
+			const fourth = await login();
+			await assertRefused(fourth, 'a burst of grants');
+		} else {
+			const b = await assertRefused(third, 'a third grant in a second');
+			assert.ok(b.retry <= 2, `a second's wait: ${b.retry}`);
+			assert.equal(third.body.access_token, undefined);
+		}
+		await srv.cvctl(['user', 'add', 'calm', '--password', 'calm-pw']);
+		assert.equal((await login('calm')).status, 200, 'another account has its own');
+	});
+
+	it('a user\'s grants share one budget: two logins are not twice the requests', async () => {
+		await srv.cvctl(['user', 'add', 'twice', '--password', 'twice-pw']);
+		const grant = async () => {
+			const r = await srv.oauth({ grant_type: 'password', username: 'twice', password: 'twice-pw', client_id: 'console' });
+			assert.equal(r.status, 200, r.text);
+			return r.body.access_token;
+		};
+		const a = await grant();
+		await new Promise((res) => setTimeout(res, 1100));       // the grants' own budget of a second
+		const b = await grant();
+		const got = [];
+		for (let i = 0; i < 6; i++)
+			got.push((await srv.get(`${B2C}/user`, i % 2 ? a : b)).status);
+		assert.ok(got.filter((s) => s === 429).length >= 1, `the user's 4 a second across both grants: ${got}`);
+		assert.ok(got.filter((s) => s === 200).length <= 4 * 2, `${got}`);
 	});
 });
