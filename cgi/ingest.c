@@ -285,7 +285,9 @@ static int post_result(struct cv_req *r)
  * most once a second per process: in between, the last success answers
  * (checkedAt says when), so that anyone who can reach the port cannot turn
  * it into a stream of writes. The one piece of state this program keeps
- * between requests; a process that restarts checks again at once.
+ * between requests; a process that restarts checks again at once. Under
+ * the disk's reserve (store.h) it writes nothing and says "read-only":
+ * still 200, as reads are served.
  */
 static int64_t healthz_checked;
 
@@ -304,7 +306,9 @@ static int get_healthz(struct cv_req *r)
 	struct cv_jw w;
 	enum cv_err e = CV_OK;
 
-	if (healthz_checked && r->now >= healthz_checked && r->now - healthz_checked < 1000)
+	bool low = cv_store_low(r->store);
+
+	if (low || (healthz_checked && r->now >= healthz_checked && r->now - healthz_checked < 1000))
 		goto answer;
 	e = cv_store_txn(r->store, DB_TXN_NOSYNC, healthz_txn, &r->now);
 	if (e) {
@@ -318,9 +322,11 @@ answer:
 	cv_jw_init(&w, &r->out);
 	cv_jw_obj(&w);
 	cv_jw_kstr(&w, "status", "ok");
-	cv_jw_kstr(&w, "store", "writable");
+	/* under the disk's reserve: reads are served, writes refused (507) */
+	cv_jw_kstr(&w, "store", low ? "read-only" : "writable");
 	cv_jw_ktime(&w, "time", r->now);
-	cv_jw_ktime(&w, "checkedAt", healthz_checked);
+	if (healthz_checked)
+		cv_jw_ktime(&w, "checkedAt", healthz_checked);
 	cv_jw_end(&w);
 	return 0;
 }

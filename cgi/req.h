@@ -61,9 +61,9 @@ enum cv_cause {
 	CV_C_NO_ROUTE = 1, CV_C_NO_DATA = 2,
 	/* 429: a budget spent, a lockout after failed credentials */
 	CV_C_RATE = 1, CV_C_LOCKED = 2,
-	/* 405, 409, 411, 413, 415, 500, 503 */
+	/* 405, 409, 411, 413, 415, 500, 503, 507 */
 	CV_C_METHOD = 1, CV_C_CONFLICT = 1, CV_C_LENGTH = 1, CV_C_TOO_LARGE = 1, CV_C_MEDIA = 1,
-	CV_C_STORE = 1, CV_C_UNAVAILABLE = 1,
+	CV_C_STORE = 1, CV_C_UNAVAILABLE = 1, CV_C_FULL = 1,
 };
 
 /* Query field types. */

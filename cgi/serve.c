@@ -89,6 +89,7 @@ static const char *reason(int status)
 	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
 	default: return status >= 500 ? "Internal Server Error" : "Error";
 	}
 }
@@ -339,6 +340,13 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	/* counted once who asks is known; a refusal reads and writes nothing more */
 	if (!st)
 		st = cv_quota_take(r);
+	/* the disk's reserve: an authenticated write is refused, reads go on
+	 * (the token endpoint's few records are not: a user can still log in
+	 * to read) */
+	if (!st && rt->auth != CV_AUTH_NONE && strcmp(r->method, "GET") && strcmp(r->method, "HEAD") &&
+	    cv_store_low(r->store))
+		st = cv_fail(r, 507, CV_C_FULL, "the store's disk is nearly full: writes are refused until space "
+			     "is freed; reads go on");
 	if (!st)
 		st = cv_body_read(r);
 	if (!st) {
@@ -433,6 +441,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	client = (unsigned)cv_setting_int(prog, "CVAPI_CLIENT_TIMEOUT", 1, 3600, 20);
 	cv_rc_setup((size_t)cv_setting_int(prog, "CVAPI_CACHE", 0, CV_RC_MAX, CV_RC_DEFAULT));
 	rc_trace = getenv("CVAPI_CACHE_TRACE") && !strcmp(getenv("CVAPI_CACHE_TRACE"), "1");
+	cv_store_set_reserve((uint64_t)cv_setting_int(prog, "CVAPI_STORE_RESERVE", 0, 1048576, CV_STORE_RESERVE_DEFAULT));
 	cv_purge_every_ms = cv_setting_int(prog, "CVAPI_PURGE_EVERY", 0, 86400, cv_purge_every_ms / 1000) * 1000;
 	cv_engine_note_max((size_t)cv_setting_int(prog, "CVAPI_NOTE_MAX", CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX,
 					      CV_NOTE_BODY_MAX));

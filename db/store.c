@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <limits.h>
+#include <sys/statvfs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,23 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
 	env->set_lk_max_lockers(env, 10000);
 	env->set_tx_max(env, 1000);
 	env->set_thread_count(env, 256);
+	/*
+	 * The regions are files mapped in memory: a page of one that the disk
+	 * has no block for is a SIGBUS on a full disk, inside any process.
+	 * So they are made whole at creation: every table at its maximum from
+	 * the start (the main region then needs no growth), and written
+	 * through (DB_REGION_INIT), which makes the file system give them
+	 * their blocks. A log file is filled with zeroes when it is made
+	 * (DB_LOG_ZERO): a full disk fails its creation, not a write into a
+	 * hole of it.
+	 */
+	env->set_memory_init(env, DB_MEM_LOCK, 100000);
+	env->set_memory_init(env, DB_MEM_LOCKOBJECT, 100000);
+	env->set_memory_init(env, DB_MEM_LOCKER, 10000);
+	env->set_memory_init(env, DB_MEM_TRANSACTION, 1000);
+	env->set_memory_init(env, DB_MEM_THREAD, 256);
+	env->set_flags(env, DB_REGION_INIT, 1);
+	env->log_set_config(env, DB_LOG_ZERO, 1);
 	env->set_isalive(env, store_isalive);
 	env->app_private = st;
 	env->set_event_notify(env, store_event);
@@ -654,6 +672,24 @@ void cv_store_abort(DB_TXN *txn)
 		gen_settle(txn, false);
 		txn->abort(txn);
 	}
+}
+
+/* The reserve in bytes (cv_store_set_reserve); 0: none. */
+static uint64_t store_reserve = CV_STORE_RESERVE_DEFAULT * 1024ULL * 1024;
+
+void cv_store_set_reserve(uint64_t mb)
+{
+	store_reserve = mb * 1024 * 1024;
+}
+
+bool cv_store_low(const struct cv_store *st)
+{
+	struct statvfs sv;
+
+	if (!store_reserve || st->dirfd < 0 || fstatvfs(st->dirfd, &sv))
+		return false;
+	/* the blocks an unprivileged writer may still take */
+	return (uint64_t)sv.f_bavail * sv.f_frsize < store_reserve;
 }
 
 enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)

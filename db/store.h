@@ -161,6 +161,21 @@ enum cv_store_flags {
  * left closed and a line saying why is printed on stderr.
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
+
+/*
+ * The reserve of the store's disk. Writes are refused while the free
+ * space of the store folder's file system (what an unprivileged writer
+ * may take) is under it, before Berkeley DB meets a full disk, which
+ * panics the environment at its first failed log write: reads go on,
+ * writes come back when space is freed. The default, 64 MB, holds a
+ * log file (16 MB, made whole at once), a checkpoint and the largest
+ * request with room to spare; CVAPI_STORE_RESERVE sets it in MB (0: no
+ * reserve).
+ */
+#define CV_STORE_RESERVE_DEFAULT 64
+void cv_store_set_reserve(uint64_t mb);
+/* Is the free space of st's disk under the reserve? (A statvfs(); false when unknown.) */
+bool cv_store_low(const struct cv_store *st);
 /*
  * Run as root on a store folder that another user owns: become that user
  * (its supplementary groups, its group, then its uid; the folder's group
