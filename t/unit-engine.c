@@ -496,6 +496,67 @@ static void test_extensions(void)
 	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "f:fleet1", .del_id = "fm9", .del_cb = true });
 }
 
+/* The user face's extensions: each body a list of one item (its template), empty when nothing is known. */
+static void test_extensions_user(void)
+{
+	static const char *const ext[] = { "vehicle.alarm", "vehicle.trip", "vehicle.status", "vehicle.maintenance",
+					   "vehicle.doorsState", "vehicle.telemetry", "vehicle.telemetry.vehicle.energies",
+					   "vehicle.position", "vehicle.alerts" };
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct cv_sample s[2];
+	struct heads h;
+	size_t seen = 0;
+
+	mk_callback(&cb, "u:ann", "cb7", false);
+	ok(mk_monitor(&m, "u:ann", "mon7", "cb7", veh.id, false, fuel_low, 0), "a user's monitor asking for every extension");
+	m.next = 0;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		cv_strlcpy(m.ext[m.next++], ext[i], sizeof(m.ext[0]));
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
+	s[0] = at_place(7100, 48.8, 2.3, 40);
+	s[0].nevents = 1;
+	s[0].events[0] = (struct cv_event){ .kind = CV_EV_ALARM, .active = 2, .code = 2 };
+	s[1] = at_place(7110, 48.801, 2.3, 4);
+	drain(&h);
+	heads_clear(&h);
+	ok(upload(&veh, s, 2, NULL) >= 1, "an alarm, then fuel low: fires");
+	drain(&h);
+	for (size_t k = 0; k < h.n; k++) {
+		json_object *o;
+
+		if (strcmp(h.notes[k].ref, "mon7"))
+			continue;
+		seen++;
+		o = body_of(&h.notes[k]);
+		is_str(jstr(o, "monitorId"), "mon7", "monitorEvent.monitorId");
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			char path[48];
+			const char *body;
+
+			snprintf(path, sizeof(path), "extensions.%zu.type", i);
+			is_str(jstr(o, path), ext[i], "extension %zu: %s", i, ext[i]);
+			snprintf(path, sizeof(path), "extensions.%zu.body", i);
+			body = jstr(o, path);
+			ok(body && body[0] == '[', "extension %zu: its body is a list", i);
+		}
+		is_str(jstr(o, "extensions.0.body.0.alarm.activation"), "Active", "the last alarm");
+		ok(jstr(o, "extensions.0.body.0.alarm.createdAt") != NULL, "its date");
+		ok(jstr(o, "extensions.1.body.0.trip") != NULL, "a trip");
+		ok(jstr(o, "extensions.2.body.0.status") != NULL, "the status");
+		ok(jstr(o, "extensions.4.body.0.doorState") != NULL, "the doors");
+		ok(jstr(o, "extensions.5.body.0.telemetry") != NULL, "the whole telemetry");
+		ok(jstr(o, "extensions.6.body.0.telemetry") != NULL, "one part of the telemetry");
+		ok(jstr(o, "extensions.7.body.0.position") != NULL, "the position");
+		ok(jstr(o, "extensions.8.body.0.alerts") != NULL, "the active alerts, a list");
+		ok(jstr(o, "extensions.9") == NULL, "nothing else");
+		json_object_put(o);
+	}
+	is_int(seen, 1, "one note of the monitor");
+	heads_clear(&h);
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb7", .del_cb = true });
+}
+
 /* The delivery log's newest entries of a callback, up to 4. */
 struct dl_list {
 	struct cv_delivery d[4];
@@ -797,6 +858,7 @@ int main(void)
 	test_fleet_future_vehicle();
 	test_tick();
 	test_extensions();
+	test_extensions_user();
 	test_oversized();
 	test_watch_bad_type();
 	cv_store_close(&st);
