@@ -63,24 +63,24 @@ static void item_close(const struct ext_ctx *x)
 /* ---- what the store knows ----------------------------------------------- */
 
 /*
- * The vehicle's newest event of kind at or before `at` (the events
+ * The vehicle's newest event of kind at or before the firing (the events
  * database, read backwards); false if none within the last
  * EVENT_LOOKBACK events.
  */
-static bool last_event(struct cv_store *st, DB_TXN *txn, const unsigned char vid[VID_BYTES], int64_t at,
-		       uint8_t kind, struct cv_event *ev, int64_t *ev_at, unsigned *index)
+static bool last_event(const struct ext_ctx *x, uint8_t kind, struct cv_event *ev, int64_t *ev_at, unsigned *index)
 {
-	DB *db = st->db[CV_DB_EVENTS];
+	const unsigned char *vid = x->ev->vidb;
+	DB *db = x->st->db[CV_DB_EVENTS];
 	DBC *c = NULL;
 	unsigned char k[EVENT_KEY_LEN];
 	DBT dk = { 0 }, dd = { 0 };
 	bool found = false;
 	int ret, n = 0;
 
-	if (db->cursor(db, txn, &c, 0))
+	if (db->cursor(db, x->txn, &c, 0))
 		return false;
 	memcpy(k, vid, VID_BYTES);
-	cv_be64_put(k + VID_BYTES, (uint64_t)at);
+	cv_be64_put(k + VID_BYTES, (uint64_t)x->ev->at);
 	k[VID_BYTES + 8] = 0xff;                /* the last index of `at` */
 	dk.data = k;
 	dk.size = sizeof(k);
@@ -212,7 +212,7 @@ static enum cv_err ext_collisions(const struct ext_ctx *x)
 	unsigned index;
 	char id[CV_ID_MAX + 1];
 
-	if (!last_event(x->st, x->txn, x->ev->vidb, x->ev->at, CV_EV_COLLISION, &ev, &eat, &index))
+	if (!last_event(x, CV_EV_COLLISION, &ev, &eat, &index))
 		return CV_OK;
 	cv_coll_id(id, x->ev->vid, eat, index, 1);
 	item_open(x);
@@ -242,7 +242,7 @@ static enum cv_err ext_alarm(const struct ext_ctx *x)
 	int64_t eat;
 	unsigned index;
 
-	if (!last_event(x->st, x->txn, x->ev->vidb, x->ev->at, CV_EV_ALARM, &ev, &eat, &index))
+	if (!last_event(x, CV_EV_ALARM, &ev, &eat, &index))
 		return CV_OK;
 	item_open(x);
 	cv_jw_obj(w);
