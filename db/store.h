@@ -55,18 +55,18 @@
  *   vehfleets   vehicle id \0 fleet id                 empty: a vehicle's fleets (fleetvehs
  *                                                     read the other way)
  *   watch       scope \0 owner \0 monitor id           the monitor as the engine reads it,
- *                                                     packed (engine.h); scope "v" vehicle
+ *                                                     packed (watch.h); scope "v" vehicle
  *                                                     id (B2C) or "f" fleet id (B2B): the
  *                                                     monitors an upload evaluates are one
  *                                                     cursor range per scope
- *   mstate      owner \0 monitor id \0 vid (16)        a monitor's truth for one vehicle and
- *                                                     when it last fired, packed (engine.h)
+ *   mstate      vid (16) . owner \0 monitor id         a monitor's truth for one vehicle and
+ *                                                     when it last fired, packed (watch.h)
  *   outbox      owner \0 callback id \0 seq (8)        a notification waiting for delivery,
  *                                                     packed (outbox.h): a callback's in
  *                                                     the order they were raised
  *   timed       scope \0 owner \0 monitor id           empty: the monitors with a time
  *                                                     trigger or a refreshEvent, which
- *                                                     cvnotify's timer evaluates (engine.h)
+ *                                                     cvnotify's timer evaluates (watch.h)
  *   deliveries  owner \0 callback id \0 at (8) . seq (8) a callback's delivery log: each
  *                                                     attempt, and with the final one the
  *                                                     notes it carried (outbox.h)

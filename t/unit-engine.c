@@ -1,17 +1,21 @@
 /*
  * unit-engine.c - the monitor engine inside the upload transaction
- * (db/engine, db/outbox, db/ingest) on a store in a fresh temporary
- * folder, driven by cv_ingest_batch as cvapi-ingest drives it, without HTTP.
+ * (db/engine.h and its modules, db/outbox, db/ingest) on a store in a
+ * fresh temporary folder, driven by cv_ingest_batch as cvapi-ingest drives
+ * it, without HTTP.
  *
  * What it holds to: a monitor fires once when its condition becomes true,
  * again every refreshEvent while it stays true, never while paused or after
  * deletion; a fleet monitor watches every vehicle of the fleet, including
  * one added after it; a batch that is not stored (a repeated message id)
  * queues nothing; the notes of a callback keep the order they were raised
- * in; a deleted callback takes its queue with it. And the packed form of
- * triggers survives a round trip and refuses damaged bytes without harm.
+ * in; a deleted callback takes its queue with it; each face's event has
+ * the extensions its template lists, in its shape. And the packed forms of
+ * triggers and of the engine's records survive a round trip and refuse
+ * damaged bytes without harm.
  */
 #include "engine.h"
+#include "watch.h"
 #include "ingest.h"
 #include "outbox.h"
 #include "ids.h"
@@ -428,12 +432,33 @@ static void test_fleet_future_vehicle(void)
 	is_int(outbox_n(), 1, "queued");
 }
 
-/* What extendedEventParam asks for, from the store as it is in the firing's transaction. */
+/* The event o's extensions are of types ext[0..n), in this order, each body opening with `body`. */
+static void extensions_are(json_object *o, const char *const *ext, size_t n, char body)
+{
+	for (size_t i = 0; i < n; i++) {
+		char path[48];
+		const char *b;
+
+		snprintf(path, sizeof(path), "extensions.%zu.type", i);
+		is_str(jstr(o, path), ext[i], "extension %zu: %s", i, ext[i]);
+		snprintf(path, sizeof(path), "extensions.%zu.body", i);
+		b = jstr(o, path);
+		ok(b && b[0] == body, "extension %zu: its body is %s", i, body == '[' ? "a list" : "an object");
+	}
+}
+
+/*
+ * What extendedEventParam asks for, from the store as it is in the firing's
+ * transaction. A name of the other face's (vehicle.alarm, which the fleet
+ * face's template has not) is not rendered.
+ */
 static void test_extensions(void)
 {
-	static const char *const ext[] = { "vehicle.collisions", "vehicle.alarm", "vehicle.stolen", "vehicle.trip",
-					   "vehicle.status", "vehicle.maintenance", "vehicle.doorsState",
-					   "vehicle.telemetry.vehicle.energies" };
+	static const char *const asked[] = { "vehicle.collisions", "vehicle.alarm", "vehicle.stolen", "vehicle.trip",
+					     "vehicle.status", "vehicle.maintenance", "vehicle.doorsState",
+					     "vehicle.telemetry.vehicle.energies" };
+	static const char *const ext[] = { "vehicle.collisions", "vehicle.stolen", "vehicle.trip", "vehicle.status",
+					   "vehicle.maintenance", "vehicle.doorsState", "vehicle.telemetry.vehicle.energies" };
 	struct cv_callback cb;
 	struct cv_monitor m;
 	struct cv_sample s[3];
@@ -442,8 +467,8 @@ static void test_extensions(void)
 	mk_callback(&cb, "f:fleet1", "fm9", true);
 	ok(mk_monitor(&m, "f:fleet1", "fm9", "fm9", "", true, fuel_low, 0), "a fleet monitor asking for every extension");
 	m.next = 0;
-	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
-		cv_strlcpy(m.ext[m.next++], ext[i], sizeof(m.ext[0]));
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++)
+		cv_strlcpy(m.ext[m.next++], asked[i], sizeof(m.ext[0]));
 	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
 	s[0] = at_place(7000, 48.8, 2.3, 40);
 	s[0].has |= 1u << CV_G_IGN | 1u << CV_G_KIN;
@@ -471,29 +496,73 @@ static void test_extensions(void)
 			continue;
 		o = body_of(&h.notes[k]);
 
-		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-			char path[48];
-			const char *body;
-
-			snprintf(path, sizeof(path), "extensions.%zu.type", i);
-			is_str(jstr(o, path), ext[i], "extension %zu: %s", i, ext[i]);
-			/* the fleet face's template: body is the item itself, not a list of it (the user face's) */
-			snprintf(path, sizeof(path), "extensions.%zu.body", i);
-			body = jstr(o, path);
-			ok(body && body[0] == '{', "extension %zu: its body is an object", i);
-		}
+		/* the fleet face's template: body is the item itself, not a list of it (the user face's) */
+		extensions_are(o, ext, sizeof(ext) / sizeof(ext[0]), '{');
 		is_str(jstr(o, "extensions.0.body.collisions.details.0.side"), "Rear", "the last collision, its side");
 		is_str(jstr(o, "extensions.0.body.collisions.details.0.severity"), "Major", "and severity");
-		is_str(jstr(o, "extensions.1.body.alarm.activation"), "Active", "the last alarm");
-		is_str(jstr(o, "extensions.2.body.stolen.stolen"), "true", "reported stolen");
-		ok(jstr(o, "extensions.3.body.trip.startedAt") != NULL, "the trip under way");
-		ok(jstr(o, "extensions.4.body.status") != NULL, "the status");
-		ok(jstr(o, "extensions.6.body.doorState") != NULL, "the doors");
-		ok(jstr(o, "extensions.7.body.telemetry") != NULL, "the telemetry asked for");
+		is_str(jstr(o, "extensions.1.body.stolen.stolen"), "true", "reported stolen");
+		ok(jstr(o, "extensions.2.body.trip.startedAt") != NULL, "the trip under way");
+		ok(jstr(o, "extensions.3.body.status") != NULL, "the status");
+		ok(jstr(o, "extensions.5.body.doorState") != NULL, "the doors");
+		ok(jstr(o, "extensions.6.body.telemetry") != NULL, "the telemetry asked for");
+		ok(jstr(o, "extensions.7") == NULL, "and not the user face's vehicle.alarm");
 		json_object_put(o);
 	}
 	heads_clear(&h);
 	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "f:fleet1", .del_id = "fm9", .del_cb = true });
+}
+
+/* The user face's extensions: each body a list of one item (its template), empty when nothing is known. */
+static void test_extensions_user(void)
+{
+	static const char *const ext[] = { "vehicle.alarm", "vehicle.trip", "vehicle.status", "vehicle.maintenance",
+					   "vehicle.doorsState", "vehicle.telemetry", "vehicle.telemetry.vehicle.energies",
+					   "vehicle.position", "vehicle.alerts" };
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct cv_sample s[2];
+	struct heads h;
+	size_t seen = 0;
+
+	mk_callback(&cb, "u:ann", "cb7", false);
+	ok(mk_monitor(&m, "u:ann", "mon7", "cb7", veh.id, false, fuel_low, 0), "a user's monitor asking for every extension");
+	m.next = 0;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		cv_strlcpy(m.ext[m.next++], ext[i], sizeof(m.ext[0]));
+	cv_strlcpy(m.ext[m.next++], "vehicle.collisions", sizeof(m.ext[0]));
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m });
+	s[0] = at_place(7100, 48.8, 2.3, 40);
+	s[0].nevents = 1;
+	s[0].events[0] = (struct cv_event){ .kind = CV_EV_ALARM, .active = 2, .code = 2 };
+	s[1] = at_place(7110, 48.801, 2.3, 4);
+	drain(&h);
+	heads_clear(&h);
+	ok(upload(&veh, s, 2, NULL) >= 1, "an alarm, then fuel low: fires");
+	drain(&h);
+	for (size_t k = 0; k < h.n; k++) {
+		json_object *o;
+
+		if (strcmp(h.notes[k].ref, "mon7"))
+			continue;
+		seen++;
+		o = body_of(&h.notes[k]);
+		is_str(jstr(o, "monitorId"), "mon7", "monitorEvent.monitorId");
+		extensions_are(o, ext, sizeof(ext) / sizeof(ext[0]), '[');
+		is_str(jstr(o, "extensions.0.body.0.alarm.activation"), "Active", "the last alarm");
+		ok(jstr(o, "extensions.0.body.0.alarm.createdAt") != NULL, "its date");
+		ok(jstr(o, "extensions.1.body.0.trip") != NULL, "a trip");
+		ok(jstr(o, "extensions.2.body.0.status") != NULL, "the status");
+		ok(jstr(o, "extensions.4.body.0.doorState") != NULL, "the doors");
+		ok(jstr(o, "extensions.5.body.0.telemetry") != NULL, "the whole telemetry");
+		ok(jstr(o, "extensions.6.body.0.telemetry") != NULL, "one part of the telemetry");
+		ok(jstr(o, "extensions.7.body.0.position") != NULL, "the position");
+		ok(jstr(o, "extensions.8.body.0.alerts") != NULL, "the active alerts, a list");
+		ok(jstr(o, "extensions.9") == NULL, "and not the fleet face's vehicle.collisions");
+		json_object_put(o);
+	}
+	is_int(seen, 1, "one note of the monitor");
+	heads_clear(&h);
+	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb7", .del_cb = true });
 }
 
 /* The delivery log's newest entries of a callback, up to 4. */
@@ -715,6 +784,101 @@ static void test_tick(void)
 	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb3", .del_cb = true });
 }
 
+/* The engine's records (watch.h): keys and packed forms, read back as written, refused when damaged. */
+static void test_records(void)
+{
+	struct cv_monitor m, back;
+	struct cv_watch w, w2;
+	struct cv_watch_key key;
+	struct cv_buf b = CV_BUF_INIT(0), b2 = CV_BUF_INIT(0);
+	char k[CV_WATCH_KEY_MAX], owner[CV_CB_OWNER_MAX + 1], id[CV_MON_IDLEN + 1];
+	unsigned char mk[CV_MSTATE_KEY_MAX], mv[CV_MSTATE_LEN], vid[CV_MSTATE_VID];
+	size_t kl;
+	int refused = 0;
+
+	is_str(cv_watch_fleet("f:fleet1"), "fleet1", "a fleet's owner names the fleet");
+	ok(cv_watch_fleet("u:ann") == NULL && cv_watch_fleet("f") == NULL, "no other owner does");
+
+	/* watch keys */
+	ok(mk_monitor(&m, "f:fleet1", "fm7", "cb7", "", true, fuel_low, 60), "a fleet monitor");
+	kl = cv_watch_key(k, sizeof(k), &m);
+	ok(kl == 8 + 9 + 3 && !memcmp(k, "ffleet1\0f:fleet1\0fm7", kl), "its key: f fleet \\0 owner \\0 id");
+	ok(cv_watch_key_parse(k, kl, &key) && key.scope == CV_WATCH_FLEET && !strcmp(key.scope_id, "fleet1") &&
+	   !strcmp(key.owner, "f:fleet1") && !strcmp(key.id, "fm7"), "and its parts back");
+	is_int(cv_watch_scope_key(k, sizeof(k), CV_WATCH_FLEET, "fleet1"), 8, "the scope's range starts with the key");
+	cv_strlcpy(m.owner, "u:ann", sizeof(m.owner));
+	is_int(cv_watch_key(k, sizeof(k), &m), 0, "a fleet monitor of a user's cannot be watched");
+	ok(mk_monitor(&m, "u:ann", "mon7", "cb7", veh.id, false, fuel_low, 60), "a user's monitor");
+	kl = cv_watch_key(k, sizeof(k), &m);
+	ok(kl && k[0] == CV_WATCH_VEHICLE && cv_watch_key_parse(k, kl, &key) && !strcmp(key.scope_id, veh.id) &&
+	   !strcmp(key.owner, "u:ann") && !strcmp(key.id, "mon7"), "its key: v vid \\0 owner \\0 id");
+	is_int(cv_watch_key(k, 10, &m), 0, "no key into too small a buffer");
+	ok(!cv_watch_key_parse("x1\0u:a\0m", 9, &key), "an unknown scope is refused");
+	ok(!cv_watch_key_parse("v1\0u:a", 6, &key), "a key without its id is refused");
+	ok(!cv_watch_key_parse("v\0u:a\0m", 8, &key), "so is one without a scope id");
+	ok(!cv_watch_key_parse("v1\0u:a\0m\0x", 11, &key), "and one with a part too many");
+	ok(!cv_watch_key_parse("v1\0u:a\0mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm", 40, &key), "and one too long");
+
+	/* watch values */
+	m.status = CV_CB_RUNNING;
+	cv_strlcpy(m.ext[2], "vehicle.telemetry.vehicle.energies", sizeof(m.ext[0]));
+	m.next = 3;
+	m.cbattrs[m.ncbattrs++] = (struct cv_cb_attr){ .type = CV_CBA_HEADER, .key = "x-k", .value = "v" };
+	is_int(cv_watch_pack(&m, &b), CV_OK, "the watch record packs");
+	memset(&w, 0, sizeof(w));
+	is_int(cv_watch_unpack(b.p, b.len, &w), CV_OK, "and unpacks");
+	ok(w.status == CV_CB_RUNNING && !w.b2b && w.refresh_s == 60 && !strcmp(w.cbid, "cb7") && w.def.ntrig == m.def.ntrig &&
+	   !strcmp(w.def.trig[0].name, "f"),
+	   "its status, face, refreshEvent, callback and triggers");
+	memset(&back, 0, sizeof(back));
+	ok(w.extra_off + w.extra_len == b.len && cv_watch_extras(b.p + w.extra_off, w.extra_len, &back) == CV_OK,
+	   "its extras end the record and read back");
+	ok(back.next == 3 && !strcmp(back.ext[2], m.ext[2]) && back.nattrs == 1 && !strcmp(back.attrs[0].value, "$vin") &&
+	   back.ncbattrs == 1 && !strcmp(back.cbattrs[0].key, "x-k"), "extendedEventParam and both attribute lists");
+	for (size_t cut = 0; cut < w.extra_len; cut++)
+		refused += cv_watch_extras(b.p + w.extra_off, cut, &back) != CV_OK;
+	is_int(refused, (long long)w.extra_len, "every truncation of the extras is refused");
+	refused = 0;
+	for (size_t cut = 0; cut < w.extra_off; cut++)
+		refused += cv_watch_unpack(b.p, cut, &w2) != CV_OK;
+	is_int(refused, (long long)w.extra_off, "and of what comes before them");
+	b.p[0] = 2;
+	is_int(cv_watch_unpack(b.p, b.len, &w2), CV_EINVAL, "a record of another version is refused");
+	b.p[0] = 1;
+	m.status = CV_CB_PAUSED;
+	cv_watch_pack(&m, &b2);
+	ok(cv_watch_same(b.p, b.len, b2.p, b2.len), "paused, it watches for the same");
+	m.refresh_s = 61;
+	cv_buf_release(&b2);
+	cv_buf_init(&b2, 0);
+	cv_watch_pack(&m, &b2);
+	ok(!cv_watch_same(b.p, b.len, b2.p, b2.len), "another refreshEvent does not");
+	ok(!cv_watch_same(b.p, 1, b2.p, 1), "nor does a record too short to tell");
+
+	/* mstate */
+	cv_vid_bytes(veh.id, vid);
+	kl = cv_mstate_key(mk, "u:ann", "mon7", vid);
+	ok(kl == CV_MSTATE_VID + 6 + 4 && !memcmp(mk, vid, CV_MSTATE_VID), "an mstate key starts with the vehicle");
+	ok(cv_mstate_key_parse(mk, kl, owner, id) && !strcmp(owner, "u:ann") && !strcmp(id, "mon7"),
+	   "and has the owner and id");
+	ok(!cv_mstate_key_parse(mk, CV_MSTATE_VID + 3, owner, id), "a key without its id is refused");
+	memset(&w, 0, sizeof(w));
+	w.truth = 1, w.fired = T0, w.seen = T0 + SEC;
+	cv_mstate_pack(&w, mv);
+	memset(&w2, 0xff, sizeof(w2));
+	cv_mstate_unpack(mv, sizeof(mv), &w2);
+	ok(w2.truth == 1 && w2.fired == T0 && w2.seen == T0 + SEC, "an mstate reads back");
+	cv_mstate_unpack(mv, 10, &w2);
+	ok(w2.truth == 1 && w2.fired == T0 && w2.seen == 0, "one of before `seen` (10 bytes): seen 0");
+	cv_mstate_unpack(mv, 9, &w2);
+	ok(!w2.truth && !w2.fired && !w2.seen, "a truncated one reads as none");
+	mv[0] = 9;
+	cv_mstate_unpack(mv, sizeof(mv), &w2);
+	ok(!w2.truth && !w2.fired && !w2.seen, "so does one of another version");
+	cv_buf_release(&b);
+	cv_buf_release(&b2);
+}
+
 static void test_pack(void)
 {
 	json_object *o = json_tokener_parse("{\"triggers\": [{\"name\": \"a\", \"zone\": {\"transition\": \"In\", "
@@ -791,12 +955,14 @@ int main(void)
 	mk_vehicle(&veh, "VR3ENGINE00000001", "ann");
 	mk_vehicle(&veh2, "VR3ENGINE00000002", "ann");
 	is_int(cv_store_txn(&st, 0, setup_txn, NULL), CV_OK, "a user, two vehicles, a fleet with the first");
+	test_records();
 	test_zone();
 	test_refresh_and_order();
 	test_fleet();
 	test_fleet_future_vehicle();
 	test_tick();
 	test_extensions();
+	test_extensions_user();
 	test_oversized();
 	test_watch_bad_type();
 	cv_store_close(&st);
