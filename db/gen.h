@@ -22,12 +22,22 @@
  *
  * Counters only grow and are read and bumped with atomic operations (one
  * 64-bit word each: lock-free on every platform cvapi builds on).
+ *
+ * Waiting for a bump (cv_gen_wait): a futex on the slot's low 32 bits,
+ * which every bump changes. The mapping is a file shared between
+ * processes, so the futex is the shared kind (FUTEX_WAIT, FUTEX_WAKE, not
+ * their _PRIVATE forms), keyed by the file and offset, not the address.
+ * Only CV_GEN_OUTBOX is waited on (by cvnotify), so only its bumps wake
+ * (CV_GEN_WAITED): one more system call per commit that queued a
+ * notification, none for the others. Elsewhere than on Linux a wait is a
+ * sleep of at most 10 ms.
  */
 #ifndef CV_GEN_H
 #define CV_GEN_H
 
 #include "cv.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +46,8 @@
 #define CV_GEN_ALL 0
 /* The outbox's slot: bumped by every commit that queued a notification (outbox.h), which wakes cvnotify. */
 #define CV_GEN_OUTBOX (CV_GEN_SLOTS - 1)
+/* The slots whose bumps wake the processes waiting on them (cv_gen_wait). */
+#define CV_GEN_WAITED(slot) ((slot) == CV_GEN_OUTBOX)
 
 struct cv_gen {
 	uint64_t *slot;             /* the mapping; NULL when closed */
@@ -58,7 +70,13 @@ void cv_gen_close(struct cv_gen *g);
 size_t cv_gen_slot(const void *id, size_t len);
 /* The current value of a slot (0 when g is closed). */
 uint64_t cv_gen_get(const struct cv_gen *g, size_t slot);
-/* Add one to a slot (nothing when g is closed). */
+/* Add one to a slot (nothing when g is closed); wake its waiters if it is CV_GEN_WAITED. */
 void cv_gen_bump(struct cv_gen *g, size_t slot);
+/*
+ * Wait until a slot is no longer `seen` or ms milliseconds pass (ms < 0:
+ * no bound); true if it moved. A signal handled meanwhile may end the
+ * wait early (false unless it moved). At once when g is closed.
+ */
+bool cv_gen_wait(const struct cv_gen *g, size_t slot, uint64_t seen, int ms);
 
 #endif

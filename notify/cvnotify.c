@@ -4,30 +4,57 @@
  *
  *   cvnotify [--allow RANGES] [--timeout SECONDS] [--flights N]
  *
- * The store is $CVAPI_HOME, as for the FastCGI programs. One process, one
- * thread, one libcurl multi handle: up to N requests in flight, at most one
- * per callback, so that each callback's notifications arrive in the order
- * they were raised. The loop:
+ * The store is $CVAPI_HOME, as for the FastCGI programs. One thread does
+ * all the work, with one libcurl multi handle: up to N requests in flight,
+ * at most one per callback, so that each callback's notifications arrive
+ * in the order they were raised. A turn of its loop:
  *
- *   1. Walk the queues (one seek per callback) when the outbox's generation
- *      slot moved (a commit queued something), when a retry or a batch
- *      window comes due, and at least once a second. For each callback
- *      not in flight: a Paused one has its notes dropped; a head not yet
- *      due waits; otherwise its batch (the notes its first attempt carried,
- *      or up to batchNotify.size, waiting up to timeWindow for a full one)
- *      is sent.
- *   2. Drive the transfers; collect the finished ones, and apply them all
- *      in one transaction: a 2xx deletes the notes (and ends a Failed
- *      status); anything else counts an attempt and sets the next one by
- *      the callback's retry policy, or gives the notes up (3 days at most,
- *      or the policy's tries spent) and marks the callback Failed.
+ *   1. The timer's jobs that are due (below).
+ *   2. Walk the queues (one seek per callback) when the outbox's
+ *      generation slot moved (a commit queued something), when a retry or
+ *      a batch window comes due, and on every beat (once a second). For
+ *      each callback not in flight: a Paused one has its notes dropped; a
+ *      head not yet due waits; otherwise its batch (the notes its first
+ *      attempt carried, or up to batchNotify.size, waiting up to
+ *      timeWindow for a full one) is sent.
+ *   3. Drive the transfers. Each finished one is judged once (judge.h:
+ *      delivered, tried again at a given time, or given up, and why), and
+ *      the verdicts are applied all in one transaction: a delivery deletes
+ *      the notes (and ends a Failed status); a failed attempt sets the
+ *      next one; a batch given up is deleted and its callback marked
+ *      Failed. The lines on stderr say the same verdicts.
+ *   4. The store's housekeeping (cv_store_maintain).
+ * Then it sleeps in curl_multi_poll until a transfer needs it, the next
+ * due thing (a retry, a batch window, the beat, the timer), or a wake-up.
+ *
+ * A flight (one request) is FREE, SENDING or ANSWERED (its transfer ended,
+ * its verdict waiting for the transaction), and moves FREE -> SENDING ->
+ * ANSWERED -> FREE (SENDING -> FREE when cvnotify stops) in flight_to()
+ * alone, which does what entering each state means.
+ *
+ * The wake-up: a second thread, the waker, only waits on the outbox's
+ * generation slot (cv_gen_wait: a futex on the shared counter, which
+ * cv_gen_bump wakes; gen.h) and, when it moves, ends the loop's sleep
+ * (curl_multi_wakeup). Nothing is polled: at rest cvnotify wakes once a
+ * second, for the beat, and a commit that queued a note wakes it at once,
+ * whether requests are in flight or not.
  *
  * The timer: every 5 s, the monitors with a time trigger are evaluated at
  * the current time against their vehicles' last known state
  * (cv_engine_tick), since a window opens and closes without any upload;
- * what fires goes through the outbox like the rest. Every second, the
+ * what fires goes through the outbox like the rest. On every beat, the
  * remote actions whose vehicle did not answer in time are failed with
  * VehicleConnectionTimeout (cv_remote_tick), their events queued likewise.
+ * Both are paced on the monotonic clock: a wall clock set back an hour
+ * would otherwise stall them for that hour.
+ *
+ * The watchdog: a turn's store work that outlives CVAPI_NOTIFY_WATCHDOG
+ * ends the process (SIGALRM's default action, which no wait inside
+ * Berkeley DB can ignore), as the programs' watchdog does. Stuck on a
+ * mutex of a process that died (failchk can hang there), cvnotify can only
+ * be replaced: its supervisor starts it again, and that open recovers the
+ * store. The sleep, waiting for the network, is outside it. A store that
+ * needs recovery (CV_EPANIC) ends the process at once (leave_on_panic).
  *
  * Delivery is at least once: a cvnotify killed after a 2xx and before its
  * commit sends those notes again, with the same webhook-id. All delivery
@@ -43,6 +70,7 @@
 #include "actions.h"
 #include "webhook.h"
 #include "netguard.h"
+#include "judge.h"
 #include "engine.h"
 #include "cvtime.h"
 #include "settings.h"
@@ -50,27 +78,33 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PROG "cvnotify"
 #define BATCH_MAX 1000                  /* notes in one request (batchNotify.size's bound) */
-#define KEEP_MS (3LL * 86400 * 1000)    /* a note is given up 3 days after it was queued */
-#define RESCAN_MS 1000
-#define POLL_MS 10                      /* how often the generation slot is looked at when idle */
-#define DROP_MAX 256                    /* notes of paused callbacks dropped per walk */
+#define BEAT_MS 1000                    /* a walk, the remote actions' timeouts, at least this often */
 #define TICK_MS 5000                    /* the timer: time-triggered monitors evaluated this often */
-#define REMOTE_TICK_MS 1000             /* remote actions past their deadline are failed this often */
-#define WATCHDOG_S 30                   /* store work of one turn of the loop, at most (CVAPI_NOTIFY_WATCHDOG) */
+#define DROP_MAX 256                    /* notes of paused callbacks dropped per walk */
+#define RESULTS_MAX 1024                /* finished transfers applied in one transaction */
+#define WATCHDOG_S 30                   /* store work of one turn, at most (CVAPI_NOTIFY_WATCHDOG) */
+
+enum flight_state {
+	FL_FREE,                            /* no request */
+	FL_SENDING,                         /* its transfer is in the multi handle */
+	FL_ANSWERED,                        /* the transfer ended, judged: waiting for the results' transaction */
+};
+static const char *const flight_state_names[] = { "FREE", "SENDING", "ANSWERED" };
 
 struct flight {
-	bool used, done;
+	enum flight_state state;
 	CURL *h;
 	struct curl_slist *hl;
 	struct cv_callback cb;
@@ -78,35 +112,45 @@ struct flight {
 	size_t n;
 	struct cv_wh_request rq;
 	int64_t started;                    /* cv_mono_ms() */
-	long status;
-	CURLcode res;
-	bool refused;                       /* the guard refused the address */
+	bool refused;                       /* the guard refused an address */
 	char err[CURL_ERROR_SIZE];
+	/* ANSWERED */
+	long status;                        /* the HTTP status; 0: none */
+	uint32_t latency_ms;
+	struct cv_verdict verdict;
 };
+
+/* The command line and the environment. */
+static struct {
+	const char *home, *allow;
+	long timeout_s;
+	size_t flights;
+	unsigned watchdog;
+} opt = { .timeout_s = 10, .flights = 64, .watchdog = WATCHDOG_S };
 
 static struct cv_store st;
 static struct cv_netguard guard;
 static CURLM *multi;
-static struct flight *flights;
-static size_t nflights = 64;
-static long timeout_s = 10;
+static struct flight *flights;          /* opt.flights of them */
+static size_t busy;                     /* flights not FREE */
 static volatile sig_atomic_t stop;
-static int64_t next_scan;               /* wall clock, at most RESCAN_MS past the last walk's */
-static int64_t next_tick, next_remote;  /* cv_mono_ms() */
+/* the pace of the loop */
+static uint64_t seen;                   /* the outbox's generation at the last walk */
+static int64_t next_walk;               /* wall clock: the first retry or batch window due */
+static int64_t next_beat, next_tick;    /* cv_mono_ms() */
 
-/* ---- the walk: what to send ------------------------------------------------ */
-
-struct walk {
-	int64_t now;
-	/* the callback whose notes are being gathered */
-	struct cv_callback cb;
-	bool have_cb, skip_cb, paused;
-	struct cv_note **notes;
-	size_t n, want;
-	/* notes of paused callbacks, to drop */
-	struct cv_note *drop[DROP_MAX];
-	size_t ndrop;
-};
+/*
+ * The store must be recovered (CV_EPANIC): leave at once with
+ * CV_EXIT_RECOVER, for the supervisor's restart to recover it (_exit: what
+ * Berkeley DB holds in a failed environment is not ours to free).
+ * Otherwise e.
+ */
+static enum cv_err leave_on_panic(enum cv_err e)
+{
+	if (e == CV_EPANIC)
+		_exit(CV_EXIT_RECOVER);
+	return e;
+}
 
 static void note_free(struct cv_note *n)
 {
@@ -114,18 +158,61 @@ static void note_free(struct cv_note *n)
 	free(n);
 }
 
+/* ---- flights ---------------------------------------------------------------- */
+
+/*
+ * The one place a flight changes state, with what entering each state
+ * does: SENDING starts the transfer, ANSWERED takes it out of the multi
+ * handle, FREE releases all the flight held. Any other move is a bug.
+ */
+static void flight_to(struct flight *f, enum flight_state to)
+{
+	static const bool legal[3][3] = {
+		[FL_FREE] = { [FL_SENDING] = true },
+		[FL_SENDING] = { [FL_ANSWERED] = true, [FL_FREE] = true },
+		[FL_ANSWERED] = { [FL_FREE] = true },
+	};
+
+	if (!legal[f->state][to])
+		cv_die(PROG ": a flight cannot go from %s to %s", flight_state_names[f->state], flight_state_names[to]);
+	switch (to) {
+	case FL_SENDING:
+		f->started = cv_mono_ms();
+		curl_multi_add_handle(multi, f->h);
+		busy++;
+		break;
+	case FL_ANSWERED:
+		f->latency_ms = (uint32_t)(cv_mono_ms() - f->started);
+		curl_multi_remove_handle(multi, f->h);
+		break;
+	case FL_FREE:
+		if (f->state == FL_SENDING)
+			curl_multi_remove_handle(multi, f->h);
+		curl_easy_cleanup(f->h);
+		curl_slist_free_all(f->hl);
+		cv_wh_free(&f->rq);
+		for (size_t i = 0; i < f->n; i++)
+			note_free(f->notes[i]);
+		free(f->notes);
+		memset(f, 0, sizeof(*f));
+		busy--;
+		break;
+	}
+	f->state = to;
+}
+
 static struct flight *flight_of(const char *owner, const char *cbid)
 {
-	for (size_t i = 0; i < nflights; i++)
-		if (flights[i].used && !strcmp(flights[i].cb.owner, owner) && !strcmp(flights[i].cb.id, cbid))
+	for (size_t i = 0; i < opt.flights; i++)
+		if (flights[i].state != FL_FREE && !strcmp(flights[i].cb.owner, owner) && !strcmp(flights[i].cb.id, cbid))
 			return &flights[i];
 	return NULL;
 }
 
 static struct flight *flight_free(void)
 {
-	for (size_t i = 0; i < nflights; i++)
-		if (!flights[i].used)
+	for (size_t i = 0; busy < opt.flights && i < opt.flights; i++)
+		if (flights[i].state == FL_FREE)
 			return &flights[i];
 	return NULL;
 }
@@ -149,33 +236,13 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 	return socket(a->family, a->socktype, a->protocol);
 }
 
-/* The target without its query (which may hold credentials), for log lines. */
-static void target_for_log(const char *t, char *out, size_t n)
+/* Send notes[0..n) of callback cb from free flight f, which owns them from now on. */
+static void launch(struct flight *f, const struct cv_callback *cb, struct cv_note **notes, size_t n, int64_t now)
 {
-	size_t l = strcspn(t, "?#");
-
-	snprintf(out, n, "%.*s", (int)(l < 200 ? l : 200), t);
-}
-
-/* Start sending w's gathered notes. */
-static void launch(struct walk *w)
-{
-	struct flight *f = flight_free();
-
-	if (!f) {
-		for (size_t i = 0; i < w->n; i++)
-			note_free(w->notes[i]);
-		w->n = 0;
-		return;
-	}
-	memset(f, 0, sizeof(*f));
-	f->used = true;
-	f->cb = w->cb;
-	f->notes = w->notes;
-	f->n = w->n;
-	w->notes = cv_calloc(BATCH_MAX, sizeof(*w->notes));
-	w->n = 0;
-	cv_wh_build(&f->cb, f->notes, f->n, w->now / 1000, &f->rq);
+	f->cb = *cb;
+	f->notes = notes;
+	f->n = n;
+	cv_wh_build(&f->cb, f->notes, f->n, now / 1000, &f->rq);
 	for (size_t i = 0; i < f->rq.nheaders; i++)
 		f->hl = curl_slist_append(f->hl, f->rq.headers[i]);
 	f->h = curl_easy_init();
@@ -192,15 +259,42 @@ static void launch(struct walk *w)
 	 * only address the guard sees */
 	curl_easy_setopt(f->h, CURLOPT_PROXY, "");
 	curl_easy_setopt(f->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->h, CURLOPT_TIMEOUT, timeout_s);
-	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT, timeout_s);
+	curl_easy_setopt(f->h, CURLOPT_TIMEOUT, opt.timeout_s);
+	curl_easy_setopt(f->h, CURLOPT_CONNECTTIMEOUT, opt.timeout_s);
 	curl_easy_setopt(f->h, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(f->h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(f->h, CURLOPT_OPENSOCKETDATA, f);
 	curl_easy_setopt(f->h, CURLOPT_ERRORBUFFER, f->err);
 	curl_easy_setopt(f->h, CURLOPT_PRIVATE, f);
-	f->started = cv_mono_ms();
-	curl_multi_add_handle(multi, f->h);
+	flight_to(f, FL_SENDING);
+}
+
+/* ---- the walk: what to send ------------------------------------------------ */
+
+struct walk {
+	int64_t now;
+	/* the callback whose notes are being gathered */
+	struct cv_callback cb;
+	bool have_cb, skip_cb, paused;
+	struct cv_note **notes;
+	size_t n, want;
+	/* notes of paused callbacks, to drop */
+	struct cv_note *drop[DROP_MAX];
+	size_t ndrop;
+};
+
+/* Something comes due at t (wall clock): the loop walks again then. */
+static void due_at(int64_t t)
+{
+	if (t < next_walk)
+		next_walk = t;
+}
+
+static void gathered_free(struct walk *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		note_free(w->notes[i]);
+	w->n = 0;
 }
 
 /* The gathered notes of the current callback: sent, or kept waiting for a fuller batch. */
@@ -210,16 +304,18 @@ static void gather_end(struct walk *w)
 		const struct cv_note *head = w->notes[0];
 		bool batching = w->cb.b2b && w->cb.batch_size > 1 && head->batch == 0;
 		int64_t window_end = head->queued + (int64_t)w->cb.batch_window * 1000;
+		struct flight *f = flight_free();
 
 		if (batching && w->n < (size_t)w->cb.batch_size && window_end > w->now) {
 			/* a batch fills up to its size, or waits out its time window */
-			if (window_end < next_scan)
-				next_scan = window_end;
-			for (size_t i = 0; i < w->n; i++)
-				note_free(w->notes[i]);
-			w->n = 0;
+			due_at(window_end);
+			gathered_free(w);
+		} else if (!f) {
+			gathered_free(w);
 		} else {
-			launch(w);
+			launch(f, &w->cb, w->notes, w->n, w->now);
+			w->notes = cv_calloc(BATCH_MAX, sizeof(*w->notes));
+			w->n = 0;
 		}
 	}
 	w->have_cb = w->skip_cb = w->paused = false;
@@ -245,9 +341,7 @@ static int walk_one(struct cv_note *n, void *arg)
 		if (flight_of(n->owner, n->cbid)) {
 			w->skip_cb = true;
 		} else {
-			e = cv_callback_get(&st, NULL, n->owner, n->cbid, &w->cb);
-			if (e == CV_EPANIC)
-				_exit(CV_EXIT_RECOVER);
+			e = leave_on_panic(cv_callback_get(&st, NULL, n->owner, n->cbid, &w->cb));
 			/* gone (its notes go with it) or unreadable: nothing to send it */
 			w->skip_cb = e != CV_OK;
 			/* paused, or made a poll callback since: nothing to send */
@@ -255,8 +349,7 @@ static int walk_one(struct cv_note *n, void *arg)
 		}
 		if (!w->skip_cb && !w->paused) {
 			if (n->due > w->now) {
-				if (n->due < next_scan)
-					next_scan = n->due;
+				due_at(n->due);
 				w->skip_cb = true;
 			}
 			w->want = n->batch ? n->batch : w->cb.b2b && w->cb.batch_size > 1 ? (size_t)w->cb.batch_size : 1;
@@ -326,76 +419,64 @@ static void walk(int64_t now)
 
 	w->now = now;
 	w->notes = cv_calloc(BATCH_MAX, sizeof(*w->notes));
-	next_scan = now + RESCAN_MS;
+	next_walk = INT64_MAX;                 /* (the beat walks anyway) */
 	e = cv_outbox_heads(&st, walk_one, w);
 	if (w->have_cb)
 		gather_end(w);
-	if (e == CV_EPANIC)
-		_exit(CV_EXIT_RECOVER);
-	if (e)
+	if (leave_on_panic(e))
 		fprintf(stderr, PROG ": reading the outbox: %s\n", cv_strerror(e));
 	if (w->ndrop) {
-		e = cv_store_txn(&st, DB_TXN_NOSYNC, drop_txn, w);
-		if (e == CV_EPANIC)
-			_exit(CV_EXIT_RECOVER);
+		e = leave_on_panic(cv_store_txn(&st, DB_TXN_NOSYNC, drop_txn, w));
 		if (!e)
 			fprintf(stderr, PROG ": dropped %zu notification(s) of paused callbacks\n", w->ndrop);
 		for (size_t i = 0; i < w->ndrop; i++)
 			note_free(w->drop[i]);
 		if (!e)
-			next_scan = now;       /* more may wait behind them */
+			due_at(now);               /* more may wait behind them */
 	}
-	for (size_t i = 0; i < w->n; i++)
-		note_free(w->notes[i]);
+	gathered_free(w);
 	free(w->notes);
 	free(w);
 }
 
 /* ---- results ---------------------------------------------------------------- */
 
-struct results {
-	struct flight *done[1024];
-	size_t n;
-	int64_t now;
-};
-
-/* Why f failed, in words (never a header value or the target's query). */
-static void why_failed(const struct flight *f, char *out, size_t n)
+/* Judge f's ended transfer (res: libcurl's word on it) at now, once: f->verdict. */
+static void judge(struct flight *f, CURLcode res, int64_t now)
 {
-	if (f->refused)
-		snprintf(out, n, "the address of the target is not allowed (see --allow)");
-	else if (f->res != CURLE_OK)
-		snprintf(out, n, "%s", f->err[0] ? f->err : curl_easy_strerror(f->res));
-	else
-		snprintf(out, n, "HTTP %ld", f->status);
+	struct cv_attempt a = { .attempts = f->notes[0]->attempts, .queued = f->notes[0]->queued, .now = now };
+	long status = 0;
+
+	curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
+	if (res == CURLE_OK) {
+		a.answer = CV_ANSWER_HTTP;
+		a.status = status;
+		f->status = status > 0 && status < 1000 ? status : 0;
+	} else {
+		a.answer = f->refused ? CV_ANSWER_REFUSED
+			 : res == CURLE_OPERATION_TIMEDOUT ? CV_ANSWER_TIMEOUT : CV_ANSWER_TRANSPORT;
+		a.error = f->err[0] ? f->err : curl_easy_strerror(res);
+	}
+	cv_judge(&a, &f->cb, &f->verdict);
 }
 
-/* The log entry of f's attempt ending at now. */
-static void log_entry(const struct flight *f, int64_t now, uint8_t outcome, struct cv_delivery *d)
+/* The log entry of f's attempt, ended at `at`. */
+static void log_entry(const struct flight *f, int64_t at, struct cv_delivery *d)
 {
+	const struct cv_verdict *v = &f->verdict;
+
 	memset(d, 0, sizeof(*d));
 	cv_strlcpy(d->owner, f->cb.owner, sizeof(d->owner));
 	cv_strlcpy(d->cbid, f->cb.id, sizeof(d->cbid));
-	d->at = now;
+	d->at = at;
 	d->seq = f->notes[0]->seq;
 	cv_strlcpy(d->wid, f->rq.id, sizeof(d->wid));
-	d->outcome = outcome;
-	d->attempt = (uint16_t)(f->notes[0]->attempts + 1);
-	d->status = f->res == CURLE_OK && f->status > 0 && f->status < 1000 ? (uint16_t)f->status : 0;
-	d->latency_ms = (uint32_t)(cv_mono_ms() - f->started);
+	d->outcome = (uint8_t)v->outcome;
+	d->attempt = (uint16_t)v->attempt;
+	d->status = (uint16_t)f->status;
+	d->latency_ms = f->latency_ms;
 	d->events = (uint32_t)f->n;
-	if (outcome != CV_DL_DELIVERED)
-		why_failed(f, d->error, sizeof(d->error));
-}
-
-/* Attempts a retry policy allows in all (0: no bound but the 3 days). */
-static unsigned attempts_allowed(const struct cv_callback *cb)
-{
-	switch (cb->retry) {
-	case CV_RETRY_NONE: return 2;                                   /* one try, one retry */
-	case CV_RETRY_BOUNDED: return 1 + (unsigned)cb->retry_number;
-	default: return 0;
-	}
+	cv_strlcpy(d->error, v->fault, sizeof(d->error));
 }
 
 /* Move cb from status `from` to `to` (otherwise leave it); *exists: the callback is still there. */
@@ -415,150 +496,228 @@ static enum cv_err set_status(struct cv_store *s, DB_TXN *txn, const struct cv_c
 	return cv_callback_put(s, txn, &cur, 0);
 }
 
-static enum cv_err results_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+/*
+ * Apply f's verdict under txn. A callback deleted meanwhile took its queue
+ * and its log: nothing is written for it.
+ */
+static enum cv_err apply(struct cv_store *s, DB_TXN *txn, const struct flight *f, int64_t now)
 {
-	struct results *r = arg;
+	const struct cv_verdict *v = &f->verdict;
+	struct cv_delivery d;
 	enum cv_err e = CV_OK;
+	bool exists = true;
 
-	for (size_t i = 0; i < r->n && !e; i++) {
-		struct flight *f = r->done[i];
-		struct cv_note *head = f->notes[0];
-		bool ok = f->res == CURLE_OK && f->status >= 200 && f->status < 300;
-		unsigned allowed = attempts_allowed(&f->cb);
-		struct cv_delivery d;
-		bool exists = true;
+	log_entry(f, now, &d);
+	if (v->outcome == CV_DL_FAILED) {
+		/* tried again: the same batch, due then; the entry keeps no notes */
+		struct cv_note next = *f->notes[0];
+		struct cv_callback cur;
 
-		/* (a callback deleted meanwhile took its queue and its log: nothing to log for it) */
-		if (ok) {
-			for (size_t j = 0; j < f->n && !e; j++)
-				e = cv_outbox_del(s, txn, f->cb.owner, f->cb.id, f->notes[j]->seq);
-			if (!e)
-				e = set_status(s, txn, &f->cb, CV_CB_FAILED, CV_CB_RUNNING, r->now, &exists);
-			log_entry(f, r->now, CV_DL_DELIVERED, &d);
-			if (!e && exists)
-				e = cv_delivery_add(s, txn, &d, f->notes, f->n);
-			continue;
-		}
-		if ((allowed && head->attempts + 1u >= allowed) || r->now - head->queued >= KEEP_MS) {
-			for (size_t j = 0; j < f->n && !e; j++)
-				e = cv_outbox_del(s, txn, f->cb.owner, f->cb.id, f->notes[j]->seq);
-			if (!e)
-				e = set_status(s, txn, &f->cb, CV_CB_RUNNING, CV_CB_FAILED, r->now, &exists);
-			log_entry(f, r->now, CV_DL_GIVEN_UP, &d);
-			if (!e && exists)
-				e = cv_delivery_add(s, txn, &d, f->notes, f->n);
-			continue;
-		}
-		{
-			struct cv_callback cur;
-
-			e = cv_callback_get(s, txn, f->cb.owner, f->cb.id, &cur);
-			if (e == CV_ENOTFOUND) {
-				e = CV_OK;
-				continue;
-			}
-		}
-		log_entry(f, r->now, CV_DL_FAILED, &d);
+		e = cv_callback_get(s, txn, f->cb.owner, f->cb.id, &cur);
+		if (e == CV_ENOTFOUND)
+			return CV_OK;
 		if (!e)
 			e = cv_delivery_add(s, txn, &d, NULL, 0);
-		if (e)
-			continue;
-		{
-			struct cv_note next = *head;
-
-			next.attempts = (uint16_t)(head->attempts + 1);
-			next.batch = (uint16_t)f->n;
-			next.due = r->now + (int64_t)(f->cb.retry_delay > 0 ? f->cb.retry_delay : 10) * 1000;
+		next.attempts = (uint16_t)v->attempt;
+		next.batch = (uint16_t)f->n;
+		next.due = v->next;
+		if (!e)
 			e = cv_outbox_update(s, txn, &next);
-			if (e == CV_ENOTFOUND)
-				e = CV_OK;             /* the callback was deleted meanwhile */
-		}
+		return e == CV_ENOTFOUND ? CV_OK : e;
 	}
+	/* delivered or given up: the notes leave the queue, kept by the log entry; the status follows */
+	for (size_t j = 0; j < f->n && !e; j++)
+		e = cv_outbox_del(s, txn, f->cb.owner, f->cb.id, f->notes[j]->seq);
+	if (!e && v->outcome == CV_DL_DELIVERED)
+		e = set_status(s, txn, &f->cb, CV_CB_FAILED, CV_CB_RUNNING, now, &exists);
+	else if (!e)
+		e = set_status(s, txn, &f->cb, CV_CB_RUNNING, CV_CB_FAILED, now, &exists);
+	if (!e && exists)
+		e = cv_delivery_add(s, txn, &d, f->notes, f->n);
 	return e;
 }
 
-static void log_result(const struct flight *f, int64_t now)
-{
-	const struct cv_note *head = f->notes[0];
-	unsigned allowed = attempts_allowed(&f->cb);
-	bool ok = f->res == CURLE_OK && f->status >= 200 && f->status < 300;
-	char target[256], why[CURL_ERROR_SIZE + 64], tries[48];
+struct results {
+	struct flight *done[RESULTS_MAX];
+	size_t n;
+	int64_t now;
+};
 
-	if (ok)
+static enum cv_err results_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	const struct results *r = arg;
+	enum cv_err e = CV_OK;
+
+	for (size_t i = 0; i < r->n && !e; i++)
+		e = apply(s, txn, r->done[i], r->now);
+	return e;
+}
+
+/* The target without its query (which may hold credentials), for log lines. */
+static void target_for_log(const char *t, char *out, size_t n)
+{
+	size_t l = strcspn(t, "?#");
+
+	snprintf(out, n, "%.*s", (int)(l < 200 ? l : 200), t);
+}
+
+/* Say f's verdict on stderr: a line per failed attempt, one more when it is given up. */
+static void say(const struct flight *f)
+{
+	const struct cv_verdict *v = &f->verdict;
+	char target[256], tries[48];
+
+	if (v->outcome == CV_DL_DELIVERED)
 		return;
 	target_for_log(f->cb.target, target, sizeof(target));
-	why_failed(f, why, sizeof(why));
-	if (allowed)
-		snprintf(tries, sizeof(tries), "attempt %u of %u", head->attempts + 1u, allowed);
+	if (v->allowed)
+		snprintf(tries, sizeof(tries), "attempt %u of %u", v->attempt, v->allowed);
 	else
-		snprintf(tries, sizeof(tries), "attempt %u", head->attempts + 1u);
-	fprintf(stderr, PROG ": %s/%s %s (%zu event%s) to %s: %s after %lld ms, %s\n", f->cb.owner, f->cb.id,
-		f->rq.id, f->n, f->n == 1 ? "" : "s", target, why, (long long)(cv_mono_ms() - f->started), tries);
-	if ((allowed && head->attempts + 1u >= allowed) || now - head->queued >= KEEP_MS)
-		fprintf(stderr, PROG ": %s/%s %s: given up; the callback is marked Failed\n", f->cb.owner, f->cb.id,
-			f->rq.id);
+		snprintf(tries, sizeof(tries), "attempt %u", v->attempt);
+	fprintf(stderr, PROG ": %s/%s %s (%zu event%s) to %s: %s after %lu ms, %s\n", f->cb.owner, f->cb.id, f->rq.id,
+		f->n, f->n == 1 ? "" : "s", target, v->fault, (unsigned long)f->latency_ms, tries);
+	if (v->outcome == CV_DL_GIVEN_UP)
+		fprintf(stderr, PROG ": %s/%s %s: given up (%s); the callback is marked Failed\n", f->cb.owner, f->cb.id,
+			f->rq.id, cv_giveup_names[v->giveup]);
 }
 
-static void flight_end(struct flight *f)
-{
-	curl_multi_remove_handle(multi, f->h);
-	curl_easy_cleanup(f->h);
-	curl_slist_free_all(f->hl);
-	cv_wh_free(&f->rq);
-	for (size_t i = 0; i < f->n; i++)
-		note_free(f->notes[i]);
-	free(f->notes);
-	memset(f, 0, sizeof(*f));
-}
-
-/* Apply the finished transfers; true if any finished. */
+/* Judge and apply the ended transfers; true if any ended. */
 static bool collect(int64_t now)
 {
 	struct results *r = cv_calloc(1, sizeof(*r));
 	CURLMsg *m;
 	int left;
-	enum cv_err e;
 	bool any;
 
 	r->now = now;
-	while (r->n < sizeof(r->done) / sizeof(r->done[0]) && (m = curl_multi_info_read(multi, &left))) {
+	while (r->n < RESULTS_MAX && (m = curl_multi_info_read(multi, &left))) {
 		struct flight *f = NULL;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&f);
-		f->res = m->data.result;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &f->status);
-		f->done = true;
+		judge(f, m->data.result, now);
+		flight_to(f, FL_ANSWERED);      /* (m is not read after this) */
 		r->done[r->n++] = f;
 	}
 	any = r->n > 0;
 	if (any) {
-		e = cv_store_txn(&st, 0, results_txn, r);
-		if (e == CV_EPANIC)
-			_exit(CV_EXIT_RECOVER);
+		enum cv_err e = leave_on_panic(cv_store_txn(&st, 0, results_txn, r));
+
 		if (e)
 			fprintf(stderr, PROG ": recording %zu deliveries: %s (they will be sent again)\n", r->n,
 				cv_strerror(e));
 		for (size_t i = 0; i < r->n; i++) {
-			log_result(r->done[i], now);
-			flight_end(r->done[i]);
+			say(r->done[i]);
+			flight_to(r->done[i], FL_FREE);
 		}
 	}
 	free(r);
 	return any;
 }
 
-/* One of the timer's jobs (time-triggered monitors, remote timeouts): said when it fails, recovered when it must. */
-static void timer_turn(enum cv_err (*job)(struct cv_store *st, int64_t now, size_t *n), int64_t now, const char *what)
+/* ---- the turn --------------------------------------------------------------- */
+
+/* One of the timer's jobs (time-triggered monitors, remote timeouts): said when it fails. */
+static void timer_job(enum cv_err (*job)(struct cv_store *st, int64_t now, size_t *n), int64_t now, const char *what)
 {
 	size_t n = 0;
-	enum cv_err e = job(&st, now, &n);
+	enum cv_err e = leave_on_panic(job(&st, now, &n));
 
-	if (e == CV_EPANIC)
-		_exit(CV_EXIT_RECOVER);
 	if (e)
 		fprintf(stderr, PROG ": %s: %s\n", what, cv_strerror(e));
+}
+
+/* One turn of the loop: the store work, under the watchdog (see the top of the file). */
+static void turn(void)
+{
+	int64_t now = cv_now_ms(), mono = cv_mono_ms();
+	uint64_t g = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
+	bool beat = mono >= next_beat;
+	int running = 0;
+
+	if (mono >= next_tick) {
+		timer_job(cv_engine_tick, now, "the timer's turn");
+		next_tick = mono + TICK_MS;
+	}
+	if (beat) {
+		timer_job(cv_remote_tick, now, "the remote actions' timeouts");
+		next_beat = mono + BEAT_MS;
+	}
+	if (beat || g != seen || now >= next_walk) {
+		seen = g;
+		walk(now);
+	}
+	curl_multi_perform(multi, &running);
+	if (collect(cv_now_ms()))
+		due_at(0);                      /* a callback is free again: its next notes may go at once */
+	leave_on_panic(cv_store_maintain(&st, cv_now_ms()));
+}
+
+/* How long the loop may sleep: until the next walk, beat or tick (libcurl shortens it for its transfers). */
+static int sleep_ms(void)
+{
+	int64_t now = cv_now_ms(), mono = cv_mono_ms(), ms = next_beat - mono;
+
+	if (next_tick - mono < ms)
+		ms = next_tick - mono;
+	if (next_walk - now < ms)
+		ms = next_walk - now;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* ---- the waker -------------------------------------------------------------- */
+
+/*
+ * A second thread that only waits for the outbox's generation to move
+ * (cv_gen_wait, a futex that cv_gen_bump wakes) and then ends the loop's
+ * sleep (curl_multi_wakeup: the one call libcurl allows on a multi handle
+ * that another thread uses). It reads the generation and calls that, and
+ * nothing else. It wakes the loop after every move it sees, and the turn
+ * reads the generation after its sleep: a bump during a turn ends the
+ * next sleep at once. All signals are blocked in it: they go to the loop.
+ */
+static pthread_t waker;
+static int waker_quit;
+
+static void *waker_main(void *arg)
+{
+	uint64_t last = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
+
+	(void)arg;
+	for (;;) {
+		uint64_t g = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
+
+		if (__atomic_load_n(&waker_quit, __ATOMIC_SEQ_CST))
+			return NULL;
+		if (g != last)
+			curl_multi_wakeup(multi);
+		last = g;
+		cv_gen_wait(&st.gen, CV_GEN_OUTBOX, g, -1);
+	}
+}
+
+static void waker_start(void)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&waker, NULL, waker_main, NULL))
+		cv_die(PROG ": cannot start the waker thread");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Its wait ends when the word moves: quit is set, then the slot bumped
+ * (which costs the next cvnotify's first walk nothing: it walks at start).
+ * Had the waker read the slot after the bump, it would read quit set too.
+ */
+static void waker_stop(void)
+{
+	__atomic_store_n(&waker_quit, 1, __ATOMIC_SEQ_CST);
+	cv_gen_bump(&st.gen, CV_GEN_OUTBOX);
+	pthread_join(waker, NULL);
 }
 
 /* ---- main ------------------------------------------------------------------- */
@@ -610,39 +769,38 @@ static void usage(FILE *out)
 		"Delivers the notifications of the store in $CVAPI_HOME to their webhooks. See " PROG "(8).\n");
 }
 
-int main(int argc, char **argv)
+/* The command line and the environment into opt and the guard: -1 to go on, else the exit status. */
+static int options(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "allow", required_argument, NULL, 'a' }, { "timeout", required_argument, NULL, 't' },
 		{ "flights", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
-	const char *home = getenv("CVAPI_HOME"), *allow = getenv("CVAPI_NOTIFY_ALLOW");
-	struct sigaction sa;
-	unsigned watchdog;
-	uint64_t seen;
 	int c;
 
+	opt.home = getenv("CVAPI_HOME");
+	opt.allow = getenv("CVAPI_NOTIFY_ALLOW");
 	while ((c = getopt_long(argc, argv, "a:t:f:hV", opts, NULL)) != -1) {
 		int64_t v;
 
 		switch (c) {
 		case 'a':
-			allow = optarg;
+			opt.allow = optarg;
 			break;
 		case 't':
 			if (cv_parse_i64(optarg, 1, 600, &v)) {
 				fprintf(stderr, PROG ": --timeout: seconds, 1 to 600\n");
 				return 2;
 			}
-			timeout_s = (long)v;
+			opt.timeout_s = (long)v;
 			break;
 		case 'f':
 			if (cv_parse_i64(optarg, 1, 4096, &v)) {
 				fprintf(stderr, PROG ": --flights: 1 to 4096\n");
 				return 2;
 			}
-			nflights = (size_t)v;
+			opt.flights = (size_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -659,14 +817,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!home || !*home) {
+	if (!opt.home || !*opt.home) {
 		fprintf(stderr, PROG ": CVAPI_HOME is not set: it names the store\n");
 		return 2;
 	}
-	if (allow && cv_ng_allow(&guard, allow)) {
-		fprintf(stderr, PROG ": --allow: \"%s\": CIDR ranges, addresses, loopback, private or any\n", allow);
+	if (opt.allow && cv_ng_allow(&guard, opt.allow)) {
+		fprintf(stderr, PROG ": --allow: \"%s\": CIDR ranges, addresses, loopback, private or any\n", opt.allow);
 		return 2;
 	}
+	return -1;
+}
+
+/* Signals, libcurl, the store (its owner, the lock, the open), the settings, the waker: -1 to go on, else the exit status. */
+static int setup(void)
+{
+	struct sigaction sa;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -674,77 +840,57 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		cv_die(PROG ": curl_global_init failed");
-	if (cv_store_owner(home))
+	if (cv_store_owner(opt.home))
 		return 2;
-	if (one_at_a_time(home))
+	if (one_at_a_time(opt.home))
 		return stop ? 0 : 2;
-	if (cv_store_open(&st, home, 0))
+	if (cv_store_open(&st, opt.home, 0))
 		return stop ? 0 : CV_EXIT_RECOVER;
 	multi = curl_multi_init();
 	if (!multi)
 		cv_die(PROG ": curl_multi_init failed");
-	flights = cv_calloc(nflights, sizeof(*flights));
-	fprintf(stderr, PROG ": delivering the outbox of %s (%zu in flight at most)\n", home, nflights);
+	flights = cv_calloc(opt.flights, sizeof(*flights));
+	fprintf(stderr, PROG ": delivering the outbox of %s (%zu in flight at most)\n", opt.home, opt.flights);
 	if (cv_clock_offset())
 		fprintf(stderr, PROG ": CVAPI_CLOCK: the wall clock is shifted by %lld ms (a test setting)\n",
 			(long long)cv_clock_offset());
-	seen = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
-	watchdog = (unsigned)cv_setting_int(PROG, "CVAPI_NOTIFY_WATCHDOG", 1, 3600, WATCHDOG_S);
+	opt.watchdog = (unsigned)cv_setting_int(PROG, "CVAPI_NOTIFY_WATCHDOG", 1, 3600, WATCHDOG_S);
 	cv_engine_note_max((size_t)cv_setting_int(PROG, "CVAPI_NOTE_MAX", CV_ENGINE_NOTE_MIN, CV_NOTE_BODY_MAX,
 						  CV_NOTE_BODY_MAX));
-	alarm(watchdog);
-	walk(cv_now_ms());
-	while (!stop) {
-		int64_t now = cv_now_ms(), mono = cv_mono_ms();
-		uint64_t g = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
-		int running = 0, wait_ms;
+	seen = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
+	waker_start();
+	return -1;
+}
 
-		/*
-		 * The watchdog: a turn's store work that outlives it ends the
-		 * process (SIGALRM's default action, which no wait inside
-		 * Berkeley DB can ignore), as the programs' watchdog does. Stuck
-		 * on a mutex of a process that died (failchk can hang there),
-		 * cvnotify can only be replaced: its supervisor starts it again,
-		 * and that open recovers the store. Waiting for the network is
-		 * outside it.
-		 */
-		alarm(watchdog);
-		/* the turns are paced by the monotonic clock: a wall clock set
-		 * back an hour would otherwise stall them for that hour */
-		if (mono >= next_tick) {
-			timer_turn(cv_engine_tick, now, "the timer's turn");
-			next_tick = mono + TICK_MS;
-		}
-		if (mono >= next_remote) {
-			timer_turn(cv_remote_tick, now, "the remote actions' timeouts");
-			next_remote = mono + REMOTE_TICK_MS;
-		}
-		/* a next scan further ahead than a rescan: the wall clock went back */
-		if (g != seen || now >= next_scan || next_scan - now > RESCAN_MS) {
-			seen = g;
-			walk(now);
-		}
-		curl_multi_perform(multi, &running);
-		if (collect(cv_now_ms())) {
-			/* a callback is free again: its next notes may go at once */
-			next_scan = 0;
-			continue;
-		}
-		wait_ms = POLL_MS;
-		alarm(0);
-		curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
-		alarm(watchdog);
-		if (cv_store_maintain(&st, cv_now_ms()) == CV_EPANIC)
-			_exit(CV_EXIT_RECOVER);
-	}
-	alarm(0);
+static void teardown(void)
+{
+	waker_stop();
 	fprintf(stderr, PROG ": stopping; what is in flight is sent again by the next start\n");
-	for (size_t i = 0; i < nflights; i++)
-		if (flights[i].used)
-			flight_end(&flights[i]);
+	for (size_t i = 0; i < opt.flights; i++)
+		if (flights[i].state != FL_FREE)
+			flight_to(&flights[i], FL_FREE);
 	curl_multi_cleanup(multi);
 	curl_global_cleanup();
 	cv_store_close(&st);
 	free(flights);
+}
+
+int main(int argc, char **argv)
+{
+	int status = options(argc, argv);
+
+	if (status < 0)
+		status = setup();
+	if (status >= 0)
+		return status;
+	/* the first turn walks, and runs the timer's jobs */
+	while (!stop) {
+		alarm(opt.watchdog);
+		turn();
+		alarm(0);
+		if (!stop)
+			curl_multi_poll(multi, NULL, 0, sleep_ms(), NULL);
+	}
+	teardown();
 	return 0;
 }
