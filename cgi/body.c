@@ -39,8 +39,9 @@ int cv_body_check(struct cv_req *r)
 
 /*
  * Read the body (checked by body_check), in the watchdog's client phase: a
- * client that does not send it within the client deadline gets 408
- * (watchdog.h), and the process lives on.
+ * client that does not send it within its deadline (the client deadline,
+ * sooner for a small body: cv_wd_body) gets 408 (watchdog.h), and the
+ * process lives on.
  */
 int cv_body_read(struct cv_req *r)
 {
@@ -50,7 +51,7 @@ int cv_body_read(struct cv_req *r)
 
 	if (len <= 0)
 		return 0;
-	cv_wd_client(r->fcgi->ipcFd);
+	cv_wd_body(r->fcgi->ipcFd, len);
 	cv_buf_init(&r->body, r->route->max_body);
 	while (r->body.len < (size_t)len) {
 		size_t want = CV_MIN(sizeof(chunk), (size_t)len - r->body.len);
@@ -59,7 +60,7 @@ int cv_body_read(struct cv_req *r)
 		if (n <= 0) {
 			if (cv_wd_cut())
 				st = cv_fail(r, 408, CV_C_GENERIC, "the body did not arrive within %u s",
-					     cv_wd_client_seconds());
+					     cv_wd_limit_seconds());
 			else
 				st = cv_fail(r, 400, CV_C_BAD_PARAM, "the body is shorter than its Content-Length");
 			break;
@@ -84,7 +85,7 @@ void cv_body_drop(struct cv_req *r)
 
 	if (r->body_done || body_length(r) <= 0)
 		return;
-	cv_wd_client(r->fcgi->ipcFd);
+	cv_wd_body(r->fcgi->ipcFd, body_length(r));
 	while (FCGX_GetStr(chunk, (int)sizeof(chunk), r->fcgi->in) > 0)
 		;
 	r->body_done = true;

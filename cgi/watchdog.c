@@ -21,6 +21,7 @@ static int wd_fd = -1;                 /* the connection, in CLIENT and REPLY */
 static bool wd_cut;                    /* the connection was shut down */
 
 static int64_t wd_store_ms = 3000, wd_client_ms = 20000;
+static int64_t wd_limit_ms = 20000;    /* the current CLIENT or REPLY phase's deadline */
 
 static void wd_enter(enum wd_phase p, int fd)
 {
@@ -33,12 +34,34 @@ static void wd_enter(enum wd_phase p, int fd)
 	wd_phase = p;
 	wd_since = now;
 	wd_fd = fd;
+	wd_limit_ms = wd_client_ms;
 	pthread_mutex_unlock(&wd_lock);
 }
 
 void cv_wd_client(int fd)
 {
 	wd_enter(WD_CLIENT, fd);
+}
+
+void cv_wd_body(int fd, int64_t bytes)
+{
+	int64_t ms = CV_WD_BODY_GRACE_MS + bytes * 1000 / CV_WD_BODY_RATE;
+
+	wd_enter(WD_CLIENT, fd);
+	pthread_mutex_lock(&wd_lock);
+	if (ms < wd_limit_ms)
+		wd_limit_ms = ms;
+	pthread_mutex_unlock(&wd_lock);
+}
+
+unsigned cv_wd_limit_seconds(void)
+{
+	int64_t ms;
+
+	pthread_mutex_lock(&wd_lock);
+	ms = wd_limit_ms;
+	pthread_mutex_unlock(&wd_lock);
+	return (unsigned)((ms + 999) / 1000);
 }
 
 void cv_wd_store(void)
@@ -66,11 +89,6 @@ bool cv_wd_cut(void)
 	return cut;
 }
 
-unsigned cv_wd_client_seconds(void)
-{
-	return (unsigned)(wd_client_ms / 1000);
-}
-
 static void *wd_main(void *arg)
 {
 	(void)arg;
@@ -87,7 +105,7 @@ static void *wd_main(void *arg)
 			continue;
 		}
 		if ((wd_phase == WD_CLIENT || wd_phase == WD_REPLY) && !wd_cut && wd_fd >= 0 &&
-		    now - wd_since > wd_client_ms) {
+		    now - wd_since > wd_limit_ms) {
 			/* reads see end of file at once; in REPLY, writes fail too */
 			shutdown(wd_fd, wd_phase == WD_CLIENT ? SHUT_RD : SHUT_RDWR);
 			wd_cut = true;

@@ -28,15 +28,28 @@
 #define CV_WATCHDOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Start the thread (every signal blocked in it). Deadlines in seconds. */
 void cv_wd_start(unsigned store_s, unsigned client_s);
 
-/* The client deadline, in seconds (for messages). */
-unsigned cv_wd_client_seconds(void);
 
 /* Enter a phase; fd is the request's connection (CLIENT and REPLY). */
 void cv_wd_client(int fd);
+/*
+ * The CLIENT phase of reading a body of `bytes`: its deadline is the
+ * client deadline, or sooner for a small body, CV_WD_BODY_GRACE_MS plus
+ * what CV_WD_BODY_RATE bytes a second take. A web server that passes a
+ * body on as it comes (Apache) would otherwise let a client trickling a
+ * small body hold a process for the whole client deadline, and a few
+ * such clients every process of a program: a token request's body of a
+ * few hundred bytes arrives in one packet, or not in 2 s at all.
+ */
+#define CV_WD_BODY_GRACE_MS 2000
+#define CV_WD_BODY_RATE 16384
+void cv_wd_body(int fd, int64_t bytes);
+/* The current phase's client deadline, in whole seconds rounded up (for messages). */
+unsigned cv_wd_limit_seconds(void);
 void cv_wd_store(void);
 void cv_wd_reply(int fd);
 void cv_wd_idle(void);

@@ -125,10 +125,29 @@ static void test_client(void)
 	step_clock(3600 * 1000);
 	wait_for(NULL, 700);
 	ok(!cv_wd_cut(), "a client phase of 700 ms, with the wall clock stepped an hour ahead in it: the connection stays");
-	took = wait_for(cut, 5000);
-	ok(cv_wd_cut() && took + 700 >= 900 && took + 700 < 2500,
-	   "a client phase past its deadline of 1 s: the connection is shut down after %lld ms", (long long)(took + 700));
+	took = wait_for(cut, 8000);
+	ok(cv_wd_cut() && took + 700 >= 3900 && took + 700 < 5500,
+	   "a client phase past its deadline of 4 s: the connection is shut down after %lld ms", (long long)(took + 700));
 	ok(read(sv[0], &c, 1) == 0, "and a read on it sees the end");
+	cv_wd_idle();
+	close(sv[0]);
+	close(sv[1]);
+
+	/* a small body: its own, shorter deadline */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		bail_out("socketpair", "");
+	cv_wd_body(sv[0], 100);
+	is_int(cv_wd_limit_seconds(), 3, "a body of 100 bytes has 2 s and what 100 bytes take at 16 KB/s: 3 s rounded up");
+	took = wait_for(cut, 8000);
+	ok(cv_wd_cut() && took >= 1900 && took < 3500, "and is cut after %lld ms, before the client deadline of 4 s",
+	   (long long)took);
+	cv_wd_idle();
+	close(sv[0]);
+	close(sv[1]);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		bail_out("socketpair", "");
+	cv_wd_body(sv[0], 4 << 20);
+	is_int(cv_wd_limit_seconds(), 4, "a body of 4 MB: the client deadline");
 	cv_wd_idle();
 	close(sv[0]);
 	close(sv[1]);
@@ -148,7 +167,7 @@ int main(void)
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
-	cv_wd_start(1, 1);
+	cv_wd_start(1, 4);
 
 	test_store();
 	test_client();

@@ -1,13 +1,15 @@
 // Slow clients, through the web server: a request body that arrives slowly
 // or never costs its own request and nothing else. Another client sees no
 // failure meanwhile, and no FastCGI process ends or is replaced, for longer
-// than the programs' watchdog. lighttpd and Apache 2.4.71's mod_proxy_fcgi
-// both read a body whole before they pass it on, so here no program waits
-// on such a client at all; a web server that streams bodies meets the
-// programs' own client deadline, tested over FastCGI in spawn.mjs.
+// than the programs' watchdog. lighttpd reads a body whole before it passes
+// it on, so no program waits on such a client at all; Apache's
+// mod_proxy_fcgi connects to a program first and passes the body on as it
+// comes, so a program waits, until the body's own deadline (2 s and what
+// the body takes at 16 KB/s, at most the client deadline: watchdog.h). The
+// last suite has four clients trickle bodies at 600 B/s behind both.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
+import { apiSuite, B2C, WEBSERVER, descendantsOf } from '../lib/server.mjs';
 import { nowIso } from '../lib/clock.mjs';
 
 const WATCHDOG = 1;             // s of store work before a program ends itself
@@ -118,5 +120,52 @@ apiSuite('slow', { env: { CVAPI_WATCHDOG: String(WATCHDOG), CVAPI_CLIENT_TIMEOUT
 		await done;
 		assert.match(got, /^HTTP\/1\.1 404 /, got.slice(0, 200));
 		assert.deepEqual(fcgi(), before);
+	});
+});
+
+/* A request whose body of `total` bytes is sent at `rate` bytes a second: { done: Promise<text>, open(), stop() }. */
+function trickle(base, path, total, rate) {
+	const u = new URL(base);
+	const s = net.connect(Number(u.port), u.hostname);
+	let got = '', sent = 0, closed = false;
+	s.on('data', (d) => { got += d.toString('latin1'); });
+	s.on('error', () => {});
+	const done = new Promise((res) => s.on('close', () => { closed = true; res(got); }));
+	s.write([`POST ${path} HTTP/1.1`, `Host: ${u.host}`, `Content-Length: ${total}`,
+		'Content-Type: application/x-www-form-urlencoded', 'Connection: close', '', ''].join('\r\n'));
+	const body = `grant_type=password&username=demo&password=demo&client_id=console&pad=${'a'.repeat(total)}`.slice(0, total);
+	const t = setInterval(() => {
+		const n = Math.min(Math.round(rate / 10), total - sent);
+		if (n <= 0 || closed) {
+			clearInterval(t);
+			return;
+		}
+		s.write(body.slice(sent, sent + n));
+		sent += n;
+	}, 100);
+	return { done, open: () => !closed && !got, stop: () => { clearInterval(t); s.destroy(); } };
+}
+
+// The programs' defaults: a client deadline of 20 s, which a small body never gets (a body's deadline
+// is 2 s and what it takes at 16 KB/s: watchdog.h)
+apiSuite('slow (trickling bodies)', (srv, it) => {
+	it('four clients trickle 16 KB token bodies at 600 B/s: a login is answered meanwhile; behind Apache each trickle ends with 408 at its body\'s deadline', { timeout: 60000 }, async () => {
+		const slow = [0, 1, 2, 3].map(() => trickle(srv.base, '/oauth2/token', 16000, 600));
+		await new Promise((res) => setTimeout(res, 500));
+		const login = await srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' });
+		assert.equal(login.status, 200, login.text);
+		if (WEBSERVER === 'apache') {
+			// Apache passes a body on as it comes: the programs end each trickle at the body's deadline
+			// (Apache answers the client 503 when the program stops reading, or the program's 408)
+			const answers = await Promise.all(slow.map((x) => x.done));
+			for (const a of answers)
+				assert.match(a, /^HTTP\/1\.1 (408|503) /, a.slice(0, 300));
+			const cut = srv.ws.logs().match(/POST \/oauth2\/token: the body did not arrive within 3 s -> 408/g) || [];
+			assert.equal(cut.length, 4, `each trickle ended by its body's deadline: ${cut.length}`);
+		} else {
+			// lighttpd reads a body whole before a program sees it: the trickles hold nobody
+			assert.ok(slow.every((x) => x.open()), 'the trickles are still sending, unanswered');
+		}
+		slow.forEach((x) => x.stop());
 	});
 });
