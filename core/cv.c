@@ -18,6 +18,7 @@ static const char *const cv_errstr[CV_ERR_COUNT] = {
 	[CV_EIO] = "store or system failure",
 	[CV_EAUTH] = "bad credentials",
 	[CV_EFORBIDDEN] = "forbidden",
+	[CV_EQUOTA] = "over a quota",
 };
 
 const char *cv_strerror(enum cv_err err)

@@ -30,6 +30,7 @@ enum cv_err {
 	CV_EIO,         /* any other failure of the store or the system */
 	CV_EAUTH,       /* bad credentials */
 	CV_EFORBIDDEN,  /* authenticated but not allowed */
+	CV_EQUOTA,      /* over an owner's quota (db/quotas.h) */
 	CV_ERR_COUNT
 };
 

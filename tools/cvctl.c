@@ -17,7 +17,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
-static const char fleet_brief[] = "fleet add ID --owner LOGIN, or fleet add-vehicle ID VIN";
+static const char fleet_brief[] = "fleet add ID --owner LOGIN, fleet add-vehicle ID VIN, or fleet limits ID ...";
 
 /* In the order of --help. */
 static const struct ctl_cmd commands[] = {
@@ -27,7 +27,12 @@ static const struct ctl_cmd commands[] = {
 		  "older cvapi, builds what it lacks: see reindex)" },
 	{ .name = "user", .sub = "add", .fn = cmd_user_add, .min = 1, .max = CTL_ANY,
 	  .usage = "user add LOGIN [--password PW | --password-stdin] [--first NAME] [--last NAME] [--email ADDR]",
-	  .brief = "user add LOGIN ..." },
+	  .brief = "user add LOGIN ... or user limits LOGIN ..." },
+	{ .name = "user", .sub = "limits", .fn = cmd_user_limits, .min = 1, .max = CTL_ANY,
+	  .usage = "user limits LOGIN [--callbacks N] [--monitors N] [--vehicle-monitors N] [--timed-monitors N] "
+		   "[--queued N] [--redeliveries N] [--default]",
+	  .help = "print or set the user's quotas (\"default\" the\n"
+		  "server's), and what it uses of each" },
 	{ .name = "client", .sub = "add", .fn = cmd_client_add, .min = 1, .max = CTL_ANY,
 	  .usage = "client add ID [--secret SECRET | --public] [--scope \"S1 S2...\"] [--name NAME]",
 	  .brief = "client add ID ... or client limits ID ..." },
@@ -46,6 +51,10 @@ static const struct ctl_cmd commands[] = {
 	{ .name = "fleet", .sub = "add-vehicle", .fn = cmd_fleet_add_vehicle, .min = 2, .max = 2,
 	  .usage = "fleet add-vehicle ID VIN", .brief = fleet_brief,
 	  .help = "put a vehicle in the fleet" },
+	{ .name = "fleet", .sub = "limits", .fn = cmd_fleet_limits, .min = 1, .max = CTL_ANY,
+	  .usage = "fleet limits ID [--callbacks N] [--monitors N] [--vehicle-monitors N] [--timed-monitors N] "
+		   "[--queued N] [--redeliveries N] [--default]", .brief = fleet_brief,
+	  .help = "the same for a fleet's quotas" },
 	{ .name = "cert", .sub = "add", .fn = cmd_cert_add, .min = 2, .max = 2,
 	  .usage = "cert add FILE LOGIN", .brief = "cert add FILE LOGIN (FILE: the client certificate, PEM)",
 	  .help = "a client certificate (PEM file): certificates\n"

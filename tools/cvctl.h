@@ -113,6 +113,8 @@ int cmd_client_add(struct ctl *c, int argc, char **argv);               /* cmd-c
 int cmd_client_limits(struct ctl *c, int argc, char **argv);
 int cmd_vehicle_add(struct ctl *c, int argc, char **argv);              /* cmd-vehicle.c */
 int cmd_fleet_add(struct ctl *c, int argc, char **argv);                /* cmd-fleet.c */
+int cmd_user_limits(struct ctl *c, int argc, char **argv);              /* cmd-quota.c */
+int cmd_fleet_limits(struct ctl *c, int argc, char **argv);             /* cmd-quota.c */
 int cmd_fleet_add_vehicle(struct ctl *c, int argc, char **argv);
 int cmd_cert_add(struct ctl *c, int argc, char **argv);                 /* cmd-cert.c */
 int cmd_token_issue(struct ctl *c, int argc, char **argv);              /* cmd-token.c */
