@@ -111,7 +111,7 @@ apiSuite('cli', (srv, it) => {
 		assertFails(await ctl(['demo', '--bogus']), 2, /--bogus/);
 		// a subcommand's words counted: the family's usage, or the subcommand's own synopsis
 		assertFails(await ctl(['client', 'limits']), 2, /client limits ID \[--day N\]/);
-		assertFails(await ctl(['fleet', 'add-vehicle', 'f']), 2, /fleet add ID --owner LOGIN, or fleet add-vehicle ID VIN/);
+		assertFails(await ctl(['fleet', 'add-vehicle', 'f']), 2, /fleet add ID --owner LOGIN, fleet add-vehicle ID VIN, or fleet limits ID \.\.\./);
 		assertFails(await ctl(['cert', 'add', 'f']), 2, /cert add FILE LOGIN/);
 		assertFails(await ctl(['token', 'issue']), 2, /token issue LOGIN/);
 		assertFails(await ctl(['token', 'list', 'extra']), 2, /unknown or incomplete option extra/);
