@@ -732,7 +732,9 @@ int main(int argc, char **argv)
 		}
 		wait_ms = POLL_MS;
 		alarm(0);
+		cv_store_outside(&st, true);    /* a death while waiting costs no recovery (store.h) */
 		curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
+		cv_store_outside(&st, false);
 		alarm(watchdog);
 		if (cv_store_maintain(&st, cv_now_ms()) == CV_EPANIC)
 			_exit(CV_EXIT_RECOVER);
