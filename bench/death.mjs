@@ -1,89 +1,164 @@
-// death.mjs - what one FastCGI process's death costs the service.
+// death.mjs - what one process's death costs the service.
 //
 // Starts the real server of the build tree (t/lib/server.mjs: the web
-// server of CV_WEBSERVER from etc/, a fresh demo store), runs readers
-// (status, /user, a token grant, /healthz: four programs) at a steady
-// concurrency, and kills one process with SIGKILL, once while it is idle
-// (a cvapi-events process, a program the readers do not use) and once
-// under load (a
-// cvapi-vehicle process). For each kill it reports the requests that
-// failed, the longest time without any successful answer, and how many
-// processes of the other programs ended (were replaced) because of it.
+// server of CV_WEBSERVER from etc/, a fresh demo store) and cvnotify, runs
+// a load (readers of status, /user, a token grant and /healthz; two
+// vehicles uploading: four programs) at a steady concurrency, and kills
+// processes with SIGKILL:
 //
-//   node bench/death.mjs            # ROUNDS=3 CONC=8 by default
+//   idle      a cvapi-events process (a program the load does not use:
+//             waiting for a request, outside Berkeley DB)
+//   busy      a cvapi-vehicle process under the load (wherever it is)
+//   cvnotify  cvnotify, waiting for the network or at work
+//
+// ROUNDS of each, then a drill: for DRILL seconds, a random process of
+// the load's programs killed every 1.5 s. For each kill it reports the
+// requests that failed in the 3 s after it (uploads apart), the longest
+// time without any successful answer, and how many other processes ended
+// (were replaced); for the drill, the dead processes recovered after and
+// those that were not (as the openers' log lines name them), every
+// process that ended, and the failed requests.
+//
+//   node bench/death.mjs            # ROUNDS=3 CONC=8 DRILL=45
 //   CV_WEBSERVER=apache node bench/death.mjs
+//   CV_BUILDDIR=OTHER_BUILD node bench/death.mjs   # another build's programs
 //
 // The server's programs run with the answer cache off, so that every read
 // reaches the store.
 import { Server, B2C, descendantsOf } from '../t/lib/server.mjs';
+import { startNotify } from '../t/lib/notify.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS || 3);
 const CONC = Number(process.env.CONC || 8);
+const DRILL = Number(process.env.DRILL || 45);
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
 const srv = new Server({ env: { CVAPI_CACHE: '0' } });
 await srv.start();
-const v = srv.vehicles[0];
-await srv.upload(v.vin, v.cred, { messageId: 'death-1', samples: [{ at: new Date().toISOString(), speed: 0,
-	odometer: 100, ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
 const tok = await srv.token('demo');
+const v = srv.vehicles[0];
+const T0 = Date.now() - 6 * 3600000;
+let seq = 0;
+const upload = (veh) => {
+	const at = new Date(T0 + ++seq * 1000).toISOString();
+	return srv.upload(veh.vin, veh.cred, { messageId: `death-${seq}`, samples: [{ at, speed: 0, odometer: 100 + seq,
+		ignition: 'Stop', position: { lat: 48.8, lon: 2.3 } }] });
+};
+await upload(v);
+let nd = await startNotify(srv);
+const nds = [nd];
 
 const fcgi = () => descendantsOf(srv.ws.process.pid).filter((p) => /\.fcgi$/.test(p.cmd) && p.state !== 'Z');
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const logs = () => srv.ws.logs() + nds.map((n) => n.log()).join('');
 
 let stop = false;
-let failed = 0;
-let lastOk = Date.now();
-let maxGap = 0;
-let answered = 0;
-async function reader(i) {
+const count = { failed: 0, upFailed: 0, answered: 0, maxGap: 0, lastOk: Date.now() };
+function reset() {
+	Object.assign(count, { failed: 0, upFailed: 0, answered: 0, maxGap: 0, lastOk: Date.now() });
+}
+async function client(i) {
 	const probes = [
 		() => srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok),
 		() => srv.get(`${B2C}/user`, tok),
 		() => srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' }),
 		() => srv.get('/healthz'),
 	];
+	const uploader = i < 2;
 	for (let n = i; !stop; n++) {
 		let ok = false;
 		try {
-			ok = (await probes[n % probes.length]()).status === 200;
+			ok = (await (uploader ? upload(srv.vehicles[i]) : probes[n % probes.length]())).status === 200;
 		} catch { /* a failed connection */ }
 		const now = Date.now();
 		if (ok) {
-			maxGap = Math.max(maxGap, now - lastOk);
-			lastOk = now;
-			answered++;
+			count.maxGap = Math.max(count.maxGap, now - count.lastOk);
+			count.lastOk = now;
+			count.answered++;
+		} else if (uploader) {
+			count.upFailed++;
 		} else {
-			failed++;
+			count.failed++;
 		}
 	}
 }
 
-/* Kill one process of prog (busy: while the load runs) and measure the 3 s after it. */
-async function kill(prog) {
-	await sleep(1000);
-	const before = fcgi();
-	const victim = before.find((p) => p.cmd.endsWith(`/${prog}.fcgi`));
-	failed = 0;
-	maxGap = 0;
-	answered = 0;
-	lastOk = Date.now();
-	process.kill(victim.pid, 'SIGKILL');
+/* cvnotify kept running, as its supervisor would. */
+let watching = true;
+const supervise = async () => {
+	while (watching) {
+		await nd.exited;
+		if (watching) {
+			nd = await startNotify(srv);
+			nds.push(nd);
+		}
+	}
+};
+const supervisor = supervise();
+
+/* Dead processes the openers named: recovered after (several openers may name one), or not. */
+const named = (re) => new Set([...logs().matchAll(re)].map((m) => m[1])).size;
+const recoveries = () => named(/process (\d+) died with the store open: recovering/g);
+const outsideDeaths = () => named(/process (\d+) died outside the store: no recovery/g);
+
+/* Kill one process (pid) and measure the 3 s after it. */
+async function kill(what, pid) {
+	const before = fcgi().filter((p) => p.pid !== pid);
+	const rec = recoveries();
+	reset();
+	try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
 	await sleep(3000);
-	const after = new Set(fcgi().map((p) => p.pid));
-	const others = before.filter((p) => p.pid !== victim.pid && !after.has(p.pid)).length;
-	return { failed, maxGap, answered, others };
+	const others = before.filter((p) => !alive(p.pid)).length;
+	return { what, failed: count.failed, upFailed: count.upFailed, maxGap: count.maxGap, answered: count.answered,
+		others, recovered: recoveries() > rec };
 }
 
-const load = Array.from({ length: CONC }, (_, i) => reader(i));
-const results = { idle: [], busy: [] };
+const load = Array.from({ length: CONC }, (_, i) => client(i));
+await sleep(1500);
+const results = [];
 for (let r = 0; r < ROUNDS; r++) {
-	results.idle.push(await kill('cvapi-events'));
-	results.busy.push(await kill('cvapi-vehicle'));
+	results.push(await kill('cvapi-events (idle)', fcgi().find((p) => p.cmd.endsWith('/cvapi-events.fcgi')).pid));
+	await sleep(1000);
+	results.push(await kill('cvapi-vehicle (busy)', fcgi().find((p) => p.cmd.endsWith('/cvapi-vehicle.fcgi')).pid));
+	await sleep(1000);
+	// (a recovery after the last kill ended cvnotify: its supervisor starts it again)
+	while (!alive(nd.child.pid))
+		await sleep(50);
+	results.push(await kill('cvnotify', nd.child.pid));
+	await sleep(1000);
 }
+
+/* The drill: a process of the load's programs every 1.5 s. */
+const drill = { kills: 0, ended: 0, rec: recoveries(), outside: outsideDeaths() };
+const seen = new Set(fcgi().map((p) => p.pid));
+reset();
+const t0 = Date.now();
+while (Date.now() - t0 < DRILL * 1000) {
+	const ps = fcgi().filter((p) => /\/cvapi-(vehicle|user|oauth2|ingest)\.fcgi$/.test(p.cmd));
+	try {
+		process.kill(ps[Math.floor(Math.random() * ps.length)].pid, 'SIGKILL');
+		drill.kills++;
+	} catch { /* none, or gone meanwhile */ }
+	for (let i = 0; i < 15; i++) {
+		await sleep(100);
+		for (const p of fcgi())
+			seen.add(p.pid);
+	}
+}
+drill.ended = [...seen].filter((pid) => !alive(pid)).length;
+Object.assign(drill, { recoveries: recoveries() - drill.rec, outsideDeaths: outsideDeaths() - drill.outside,
+	failed: count.failed, upFailed: count.upFailed, answered: count.answered, maxGap: count.maxGap });
+
 stop = true;
 await Promise.all(load);
+watching = false;
+await nd.stop();
+await supervisor.catch(() => {});
 await srv.stop();
-for (const [what, rs] of Object.entries(results))
-	for (const r of rs)
-		console.log(`${process.env.CV_WEBSERVER || 'lighttpd'} ${what === 'idle' ? 'cvapi-events (idle)' : 'cvapi-vehicle (under load)'}: ` +
-			`${r.failed} failed of ${r.failed + r.answered} in 3 s, longest gap ${r.maxGap} ms, ${r.others} other processes ended`);
+const ws = process.env.CV_WEBSERVER || 'lighttpd';
+for (const r of results)
+	console.log(`${ws} ${r.what}: ${r.failed} reads and ${r.upFailed} uploads failed of ${r.failed + r.upFailed + r.answered} ` +
+		`in 3 s, longest gap ${r.maxGap} ms, ${r.others} other processes ended, ${r.recovered ? 'recovered' : 'no recovery'}`);
+console.log(`${ws} drill: ${drill.kills} kills in ${DRILL} s: ${drill.recoveries} deaths recovered after, ${drill.outsideDeaths} ` +
+	`without recovery, ${drill.ended} processes ended in all; ${drill.failed} reads and ${drill.upFailed} uploads failed of ` +
+	`${drill.failed + drill.upFailed + drill.answered}, longest gap ${drill.maxGap} ms`);

@@ -207,6 +207,7 @@ static int rc_lookup(struct cv_req *r)
 			return st;
 		cv_quota_headers(r, &r->headers);
 		cv_wd_reply(r->fcgi->ipcFd);
+		cv_store_outside(r->store, true);
 		FCGX_PutStr(resp, (int)head_len, r->fcgi->out);
 		if (r->headers.len)
 			FCGX_PutStr(r->headers.p, (int)r->headers.len, r->fcgi->out);
@@ -367,6 +368,7 @@ out:
 	cv_quota_headers(r, &r->headers);
 	cv_body_drop(r);
 	cv_wd_reply(r->fcgi->ipcFd);
+	cv_store_outside(r->store, true);
 	send_response(r);
 	req_release(r);
 }
@@ -464,7 +466,13 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
 	memset(&r, 0, sizeof(r));
+	/*
+	 * Outside Berkeley DB (store.h) while waiting for a request and while
+	 * sending an answer: a death there costs this process alone.
+	 */
+	cv_store_outside(&store, true);
 	while (!cv_stop && FCGX_Accept_r(&fr) >= 0) {
+		cv_store_outside(&store, false);
 		cv_wd_client(fr.ipcFd);
 		memset(&r, 0, offsetof(struct cv_req, out));
 		cv_buf_reset(&r.out);
@@ -481,6 +489,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		FCGX_FClose(fr.out);
 		cv_wd_idle();
 		FCGX_Finish_r(&fr);
+		cv_store_outside(&store, false);
 		cv_wd_store();
 		/* after a large request, the memory goes back to the system: a
 		 * process keeps what a usual request needs, not its largest */
@@ -510,6 +519,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			_exit(CV_EXIT_RECOVER);
 		}
 		cv_wd_idle();
+		cv_store_outside(&store, true);
 	}
 	cv_buf_release(&r.out);
 	cv_buf_release(&r.headers);

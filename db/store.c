@@ -1,6 +1,7 @@
 /* store.c - the Berkeley DB environment and its databases (see store.h). */
 #include "store.h"
 #include "cvtime.h"
+#include "shmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef __SANITIZE_ADDRESS__
@@ -227,34 +229,177 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
 	return 0;
 }
 
-/*
- * The first process the registry names as dead (with the environment
- * open), or 0: each live process holds a lock on the first byte of its
- * 25-byte slot ("%24lu\n"); a slot with a pid and no lock is a dead one
- * (Berkeley DB's own test, made here read-only with F_GETLK). Only to
- * say why this opener is about to recover.
- */
-static pid_t registry_dead(const char *real)
+/* ---- deaths outside the store (store.h) --------------------------------- */
+
+#define PROCS_BYTES ((size_t)CV_STORE_PROCS * sizeof(uint64_t))
+
+static pid_t word_pid(uint64_t w)
 {
-	char reg[PATH_MAX + 32], slot[26];
-	pid_t dead = 0;
-	off_t at = 0;
+	return (pid_t)(w >> 1);
+}
+
+static bool pid_gone(pid_t pid)
+{
+	return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+/*
+ * Claim a word of the processes file for this process, saying "inside".
+ * Words of processes that are gone, and any this pid left in an earlier
+ * life, are freed first. Without a free word the process has none, and
+ * its death counts as one inside the store.
+ */
+static void procs_join(struct cv_store *st)
+{
+	uint64_t me = (uint64_t)getpid() << 1;
+
+	if (!st->procs)
+		return;
+	for (size_t i = 0; i < CV_STORE_PROCS; i++) {
+		uint64_t w = __atomic_load_n(&st->procs[i], __ATOMIC_ACQUIRE);
+
+		if (w && (word_pid(w) == getpid() || pid_gone(word_pid(w))))
+			__atomic_compare_exchange_n(&st->procs[i], &w, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	for (size_t i = 0; i < CV_STORE_PROCS && !st->mine; i++) {
+		uint64_t free_word = 0;
+
+		if (__atomic_compare_exchange_n(&st->procs[i], &free_word, me, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			st->mine = &st->procs[i];
+	}
+}
+
+void cv_store_outside(struct cv_store *st, bool outside)
+{
+	if (st->mine)
+		__atomic_store_n(st->mine, (uint64_t)getpid() << 1 | (outside ? 1u : 0u), __ATOMIC_SEQ_CST);
+}
+
+/* Did the dead process pid leave the store outside Berkeley DB? Every word of its must say so. */
+static bool procs_outside(const uint64_t *procs, pid_t pid)
+{
+	bool seen = false;
+
+	if (!procs || pid <= 0)
+		return false;
+	for (size_t i = 0; i < CV_STORE_PROCS; i++) {
+		uint64_t w = __atomic_load_n(&procs[i], __ATOMIC_ACQUIRE);
+
+		if (w && word_pid(w) == pid) {
+			if (!(w & 1))
+				return false;
+			seen = true;
+		}
+	}
+	return seen;
+}
+
+/* Free the words of pid, a dead process whose slot was emptied. */
+static void procs_forget(uint64_t *procs, pid_t pid)
+{
+	for (size_t i = 0; procs && i < CV_STORE_PROCS; i++) {
+		uint64_t w = __atomic_load_n(&procs[i], __ATOMIC_ACQUIRE);
+
+		if (w && word_pid(w) == pid)
+			__atomic_compare_exchange_n(&procs[i], &w, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+}
+
+/*
+ * Berkeley DB's registry, __db.register (env/env_register.c): one 25-byte
+ * slot per process with the environment open, "%24lu\n" with its pid, or
+ * REG_EMPTY when free. Each live process holds a write lock (fcntl) on the
+ * first byte of its slot; a slot with a pid and no lock is a process that
+ * died with the environment open, which makes the next opener recover.
+ * Whoever changes the file holds a write lock on its byte 1.
+ */
+#define REG_SLOT 25
+#define REG_EMPTY "X                      0\n"
+
+/*
+ * Before this process joins: the dead processes the registry names. The
+ * slot of each that died outside Berkeley DB (procs_outside) is emptied,
+ * under the registry's lock, so that Berkeley DB's open does not recover
+ * for it; failchk releases what it held. *cleared: how many. Returns the
+ * first dead process that was not outside, or 0: for that one the open
+ * recovers. This process holds no lock of the registry yet, so closing
+ * the file here releases none of Berkeley DB's.
+ */
+static pid_t registry_settle(const char *real, uint64_t *procs, int *cleared)
+{
+	struct flock ex = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
+	char reg[PATH_MAX + 32], slot[REG_SLOT + 1];
+	pid_t inside = 0;
+	off_t at;
 	int fd;
 
+	*cleared = 0;
 	snprintf(reg, sizeof(reg), "%s/__db.register", real);
-	fd = open(reg, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = open(reg, (procs ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	while (!dead && pread(fd, slot, 25, at) == 25) {
+	/* an interrupted wait (a signal): look without the lock, change nothing */
+	if (!procs || fcntl(fd, F_SETLKW, &ex) != 0)
+		procs = NULL;
+	for (at = 0; pread(fd, slot, REG_SLOT, at) == REG_SLOT; at += REG_SLOT) {
 		struct flock sl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
+		pid_t pid;
 
-		slot[25] = '\0';
-		if (slot[0] != 'X' && fcntl(fd, F_GETLK, &sl) == 0 && sl.l_type == F_UNLCK)
-			dead = (pid_t)strtol(slot, NULL, 10);
-		at += 25;
+		slot[REG_SLOT] = '\0';
+		if (slot[0] == 'X' || fcntl(fd, F_GETLK, &sl) != 0 || sl.l_type != F_UNLCK)
+			continue;
+		pid = (pid_t)strtol(slot, NULL, 10);
+		if (procs_outside(procs, pid) && pwrite(fd, REG_EMPTY, REG_SLOT, at) == REG_SLOT) {
+			fprintf(stderr, "cvapi: store: process %ld died outside the store: no recovery, "
+				"failchk releases what it held\n", (long)pid);
+			procs_forget(procs, pid);
+			++*cleared;
+		} else if (!inside) {
+			inside = pid > 0 ? pid : 1;
+		}
+	}
+	if (procs) {
+		ex.l_type = F_UNLCK;
+		fcntl(fd, F_SETLK, &ex);
 	}
 	close(fd);
-	return dead;
+	return inside;
+}
+
+/*
+ * The failchk turn (store.h): the exclusive flock() of the store folder,
+ * waited for up to wait_ms. false: not had (another process holds it).
+ */
+static bool store_turn(struct cv_store *st, int64_t wait_ms)
+{
+	int64_t until = cv_mono_ms() + wait_ms;
+
+	if (st->dirfd < 0)
+		return false;
+	while (flock(st->dirfd, LOCK_EX | LOCK_NB) != 0) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return false;
+		if (cv_mono_ms() >= until)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+/* failchk in its turn, waited for up to wait_ms (else left to whoever has it): Berkeley DB's answer. */
+static int store_failchk(struct cv_store *st, int64_t wait_ms)
+{
+	int ret = 0;
+
+	if (st->dirfd < 0 || store_turn(st, wait_ms)) {
+		ret = st->env->failchk(st->env, 0);
+		if (st->dirfd >= 0)
+			flock(st->dirfd, LOCK_UN);
+	}
+	return ret;
 }
 
 struct vehfleets_fill {
@@ -344,6 +489,8 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			    DB_THREAD | DB_REGISTER | DB_RECOVER;
 	char real[PATH_MAX];
+	int cleared = 0;
+	bool turn;
 
 	memset(st, 0, sizeof(*st));
 	st->dirfd = -1;
@@ -363,7 +510,14 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	}
 	st->dirfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	{
-		pid_t dead = registry_dead(real);
+		void *m = NULL;
+
+		/* without the file, every death counts as one inside: recovery */
+		if (!cv_shmap_open(real, CV_STORE_PROCS_FILE, PROCS_BYTES, &m))
+			st->procs = m;
+	}
+	{
+		pid_t dead = registry_settle(real, st->procs, &cleared);
 
 		if (dead > 0)
 			fprintf(stderr, "cvapi: store: process %ld died with the store open: recovering\n", (long)dead);
@@ -374,7 +528,21 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		cv_store_close(st);
 		return cv_store_err(ret);
 	}
+	/*
+	 * Joining takes a slot of Berkeley DB's thread table, which failchk
+	 * walks without its lock: once the table is full (a thread count of
+	 * processes started since the last recovery), a joiner reuses the
+	 * slot of a dead one, and a failchk reading it meanwhile takes the
+	 * joiner for a thread that died inside the library, and panics the
+	 * store (bench/failchk-repro.c). So no failchk runs while a process
+	 * joins: the open is made in the failchk turn, waited for a second at
+	 * most (a failchk hung on a dead process's mutex holds it until its
+	 * watchdog ends it).
+	 */
+	turn = store_turn(st, 1000);
 	ret = env->open(env, home, envflags, 0660);
+	if (turn)
+		flock(st->dirfd, LOCK_UN);
 	if (ret) {
 		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, db_strerror(ret));
 		env->close(env, 0);
@@ -382,6 +550,17 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		return cv_store_err(ret);
 	}
 	st->env = env;
+	procs_join(st);
+	/* what a process that died outside held (locks, its handles' entries,
+	 * mutexes) is released now rather than at someone's next maintenance */
+	if (cleared) {
+		ret = store_failchk(st, 1000);
+		if (ret) {
+			fprintf(stderr, "cvapi: store: failchk: %s\n", db_strerror(ret));
+			cv_store_close(st);
+			return cv_store_err(ret);
+		}
+	}
 	if (cv_gen_open(&st->gen, real)) {
 		cv_store_close(st);
 		return CV_EIO;
@@ -544,6 +723,10 @@ enum cv_err cv_store_owner(const char *home)
 
 void cv_store_close(struct cv_store *st)
 {
+	/* closing is work inside Berkeley DB: a death now needs recovery */
+	if (st->mine)
+		__atomic_store_n(st->mine, 0, __ATOMIC_SEQ_CST);
+	st->mine = NULL;
 	for (int i = 0; i < CV_DB_COUNT; i++) {
 		if (st->db[i])
 			st->db[i]->close(st->db[i], 0);
@@ -556,6 +739,8 @@ void cv_store_close(struct cv_store *st)
 		close(st->dirfd);
 	st->dirfd = -1;
 	cv_gen_close(&st->gen);
+	cv_shmap_close(st->procs, PROCS_BYTES);
+	st->procs = NULL;
 }
 
 enum cv_err cv_store_txn(struct cv_store *st, uint32_t flags, cv_txn_fn fn, void *arg)
@@ -701,13 +886,9 @@ enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)
 		return CV_OK;
 	st->last_maint = now;
 	/* one failchk at a time (store.h); another process's turn is as good */
-	if (st->dirfd < 0 || flock(st->dirfd, LOCK_EX | LOCK_NB) == 0) {
-		ret = st->env->failchk(st->env, 0);
-		if (st->dirfd >= 0)
-			flock(st->dirfd, LOCK_UN);
-		if (ret)
-			return cv_store_err(ret);
-	}
+	ret = store_failchk(st, 0);
+	if (ret)
+		return cv_store_err(ret);
 	/* at least 1 MB of log or 1 minute since the last checkpoint */
 	ret = st->env->txn_checkpoint(st->env, 1024, 1, 0);
 	return cv_store_err(ret);

@@ -8,8 +8,23 @@
  * runs, the opener ends (SIGKILL) every process still attached to the old
  * environment: recovery overwrites the old region files, and a process
  * left on them would hang on a mutex the dead one held, or read garbage.
- * Between openings, a process that dies holding only locks is cleaned up
- * by failchk in the survivors (cv_store_maintain). One failchk runs at a
+ *
+ * Except after a death outside Berkeley DB. Each process keeps a word in
+ * the file "processes" of the store folder (CV_STORE_PROCS words of 64
+ * bits, mapped shared: 0 free, else pid << 1 | outside), claimed when it
+ * opens the store and freed when it closes it. It says "outside"
+ * (cv_store_outside) only where it has no transaction, no cursor and no
+ * call into Berkeley DB under way: a FastCGI program while it waits for a
+ * request or sends an answer, cvnotify while it waits for the network. A
+ * process that dies so marked held nothing failchk cannot release (its
+ * handles' locks and log entries, its own mutexes): the opener that finds
+ * its registry slot dead empties the slot (under the registry's own lock)
+ * instead of recovering, and runs failchk; nobody else notices. A death
+ * anywhere else, or of a process without a word (cvctl, a full file),
+ * is recovered as above.
+ *
+ * Between openings, failchk runs in every process (cv_store_maintain): it
+ * releases what dead processes held. One failchk runs at a
  * time, under an exclusive flock() of the store folder: two that cleaned
  * up after the same dead process at once were seen to wait on each
  * other's mutexes for good. DB_RUNRECOVERY (CV_EPANIC) means this process
@@ -149,7 +164,12 @@ struct cv_store {
 	int64_t last_maint;     /* ms of the last cv_store_maintain() work */
 	char region[4096];      /* absolute path of the primary region file */
 	int dirfd;              /* the store folder: flock()ed around failchk, -1 when closed */
+	uint64_t *procs;        /* the processes file, mapped; NULL without one */
+	uint64_t *mine;         /* this process's word in it; NULL without one */
 };
+
+#define CV_STORE_PROCS_FILE "processes"
+#define CV_STORE_PROCS 1024     /* 8 KB */
 
 enum cv_store_flags {
 	CV_STORE_CREATE = 1,    /* create the home folder and the databases */
@@ -195,6 +215,13 @@ bool cv_store_low(const struct cv_store *st);
 enum cv_err cv_store_owner(const char *home);
 /* Close every handle; safe on a store that failed to open. */
 void cv_store_close(struct cv_store *st);
+/*
+ * Say whether this process is outside Berkeley DB from now on: no
+ * transaction, no cursor, no call under way, until it says otherwise
+ * (before its next store call). A death while outside costs no recovery
+ * (above). Two atomic stores a request; nothing without a word.
+ */
+void cv_store_outside(struct cv_store *st, bool outside);
 
 /* Map a Berkeley DB return code to cv_err (0 -> CV_OK). */
 enum cv_err cv_store_err(int dbret);

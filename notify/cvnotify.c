@@ -888,8 +888,12 @@ int main(int argc, char **argv)
 		alarm(opt.watchdog);
 		turn();
 		alarm(0);
-		if (!stop)
+		if (!stop) {
+			/* waiting for the network: a death here costs no recovery (store.h) */
+			cv_store_outside(&st, true);
 			curl_multi_poll(multi, NULL, 0, sleep_ms(), NULL);
+			cv_store_outside(&st, false);
+		}
 	}
 	teardown();
 	return 0;
