@@ -37,14 +37,6 @@ const char *cv_rtype_webhook_b2b(enum cv_rtype t)
 	return cv_rtype_names[t];
 }
 
-int cv_name_index(const char *name, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(name, names[i]))
-			return (int)i;
-	return -1;
-}
-
 /* ---- reading a Remote body ------------------------------------------------ */
 
 struct rd {

@@ -58,9 +58,6 @@ extern const char *const cv_rcause_names[CV_RC_COUNT];      /* [0] is "" */
 /* RemoteEventFeedbackDetail, index + 1 (0: none). */
 extern const char *const cv_rfeedback_names[3];             /* [0] is "" */
 
-/* The index of name in names[0..n), or -1. */
-int cv_name_index(const char *name, const char *const *names, size_t n);
-
 #define CV_REMOTE_ACTION_MAX 4096   /* the action's compact JSON */
 #define CV_REMOTE_LABEL_MAX 64
 
