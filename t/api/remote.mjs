@@ -234,7 +234,7 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		const p = await post({ door: { state: 'Unlocked' } });
 		let r = await result(car, p.remoteActionId, { status: 'Done' });
 		assert.equal(r.status, 400);
-		assert.match(r.body.message, /Success, AlreadyDone or Failed/);
+		assert.match(r.body.message, /status: must be one of Success, AlreadyDone, Failed/);
 		r = await result(car, p.remoteActionId, { status: 'Success', failureCause: 'DoorsOpen' });
 		assert.equal(r.status, 400);
 		assert.match(r.body.message, /only with status Failed/);
@@ -249,7 +249,7 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		assert.equal(r.status, 400);
 		r = await srv.upload(car.vin, car.cred, { messageId: 'r-sleepy', samples: [sample()], sleep: 'yes' });
 		assert.equal(r.status, 400);
-		assert.match(r.body.message, /sleep: true or false/);
+		assert.match(r.body.message, /sleep: must be true or false/);
 		r = await link(car, 'GET', '', undefined);
 		assert.equal(r.status, 200);
 		r = await srv.request('GET', `/telematics/v1/vehicles/${car.vin}/commands`, { token: car2.cred });
