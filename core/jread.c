@@ -321,6 +321,35 @@ bool cv_jr_enum(struct cv_jread *jr, json_object *o, const char *name, const cha
 	return s ? cv_jr_fail(jr, name, "unknown value \"%.40s\"", s) : cv_jr_fail(jr, name, "must be a string");
 }
 
+bool cv_jr_names(struct cv_jread *jr, json_object *o, const char *name, const char *const *names, size_t n,
+		 size_t min, size_t max, int flags, uint32_t *mask)
+{
+	size_t len;
+	json_object *a = cv_jr_array(jr, o, name, min, max, flags, &len);
+	uint32_t m = 0;
+	int k;
+
+	if (!a)
+		return false;
+	if (name)
+		cv_jr_enter(jr, name);
+	for (size_t i = 0; i < len && !jr->failed; i++) {
+		cv_jr_enter_item(jr, i);
+		if (cv_jr_enum(jr, json_object_array_get_idx(a, i), NULL, names, n, CV_JR_REQUIRED, &k)) {
+			if ((flags & CV_JR_UNIQUE) && (m & (1u << k)))
+				cv_jr_fail(jr, NULL, "%s is given twice", names[k]);
+			m |= 1u << k;
+		}
+		cv_jr_leave(jr);
+	}
+	if (name)
+		cv_jr_leave(jr);
+	if (jr->failed)
+		return false;
+	*mask = m;
+	return true;
+}
+
 bool cv_jr_time(struct cv_jread *jr, json_object *o, const char *name, int flags, int64_t *out)
 {
 	json_object *v;
@@ -329,4 +358,19 @@ bool cv_jr_time(struct cv_jread *jr, json_object *o, const char *name, int flags
 	if (present && json_object_is_type(v, json_type_string) && !cv_time_parse(json_object_get_string(v), out))
 		return true;
 	return quiet(jr, present, flags) ? false : wrong(jr, name, present, TIME_EXPECTED);
+}
+
+bool cv_jr_duration(struct cv_jread *jr, json_object *o, const char *name, int64_t min_ms, int64_t max_ms,
+		    const char *expected, int flags, int64_t *out)
+{
+	json_object *v;
+	struct cv_duration d;
+	bool present = lookup(jr, o, name, &v);
+
+	if (present && json_object_is_type(v, json_type_string) && !cv_duration_parse(json_object_get_string(v), &d) &&
+	    !d.months && d.ms >= min_ms && d.ms <= max_ms && (!(flags & CV_JR_WHOLE_S) || d.ms % 1000 == 0)) {
+		*out = d.ms;
+		return true;
+	}
+	return quiet(jr, present, flags) ? false : wrong(jr, name, present, expected);
 }

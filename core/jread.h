@@ -48,6 +48,8 @@
 /* flags of a read */
 #define CV_JR_OPTIONAL 0
 #define CV_JR_REQUIRED 1
+#define CV_JR_WHOLE_S 2         /* cv_jr_duration: whole seconds */
+#define CV_JR_UNIQUE 4          /* cv_jr_names: no name twice */
 
 struct cv_jread {
 	bool failed;
@@ -97,7 +99,22 @@ bool cv_jr_string(struct cv_jread *jr, json_object *o, const char *name, size_t 
 /* A string among names[0..n): its index. */
 bool cv_jr_enum(struct cv_jread *jr, json_object *o, const char *name, const char *const *names, size_t n,
 		int flags, int *out);
+/*
+ * An array of min to max names among names[0..n) (n at most 32): their
+ * mask, bit i for names[i]. An item is named by its index ("day[2]"); with
+ * CV_JR_UNIQUE a name given twice fails.
+ */
+bool cv_jr_names(struct cv_jread *jr, json_object *o, const char *name, const char *const *names, size_t n,
+		 size_t min, size_t max, int flags, uint32_t *mask);
 /* An RFC 3339 time (core/cvtime.h): ms since the epoch. */
 bool cv_jr_time(struct cv_jread *jr, json_object *o, const char *name, int flags, int64_t *out);
+/*
+ * An ISO 8601 duration of weeks, days, hours, minutes and seconds (no
+ * years or months: core/cvtime.h) from min_ms to max_ms, in whole seconds
+ * with CV_JR_WHOLE_S: its ms. A duration means what its caller says:
+ * `expected` tells it ("a time of day as a duration from midnight").
+ */
+bool cv_jr_duration(struct cv_jread *jr, json_object *o, const char *name, int64_t min_ms, int64_t max_ms,
+		    const char *expected, int flags, int64_t *out);
 
 #endif

@@ -107,23 +107,13 @@ static void parse_energy(struct cv_jread *jr, json_object *o, uint16_t *level, u
 
 static void parse_doors(struct cv_jread *jr, json_object *o, struct cv_sample *s)
 {
-	json_object *open;
-	size_t n;
+	uint32_t open = 0;
 	int k;
 
 	if (cv_jr_enum(jr, o, "locked", cv_lock_names, CV_ARRAY_LEN(cv_lock_names), CV_JR_REQUIRED, &k))
 		s->lock = (uint8_t)k;
-	s->doors_open = 0;
-	open = cv_jr_array(jr, o, "open", 0, CV_DOOR_COUNT, CV_JR_OPTIONAL, &n);
-	cv_jr_enter(jr, "open");
-	for (size_t i = 0; open && i < n; i++) {
-		cv_jr_enter_item(jr, i);
-		if (cv_jr_enum(jr, json_object_array_get_idx(open, i), NULL, cv_door_names, CV_DOOR_COUNT,
-			       CV_JR_REQUIRED, &k))
-			s->doors_open |= (uint8_t)(1u << k);
-		cv_jr_leave(jr);
-	}
-	cv_jr_leave(jr);
+	cv_jr_names(jr, o, "open", cv_door_names, CV_DOOR_COUNT, 0, CV_DOOR_COUNT, CV_JR_OPTIONAL, &open);
+	s->doors_open = (uint8_t)open;
 	s->has |= 1u << CV_G_DOORS;
 }
 

@@ -306,6 +306,62 @@ static void test_long(void)
 	json_object_put(o);
 }
 
+static void test_names(void)
+{
+	static const char *const days[] = { "Mon", "Tue", "Wed" };
+	json_object *o = parse("{\"d\": [\"Wed\", \"Mon\"], \"twice\": [\"Mon\", \"Tue\", \"Mon\"], \"bad\": [\"Mon\", 3],"
+			       " \"empty\": [], \"s\": \"Mon\"}");
+	struct cv_jread jr;
+	uint32_t m = 0;
+
+	cv_jr_init(&jr, "occurence");
+	ok(cv_jr_names(&jr, o, "d", days, 3, 1, 3, CV_JR_REQUIRED, &m) && m == 5, "names into a mask");
+	ok(cv_jr_names(&jr, o, "twice", days, 3, 1, 3, CV_JR_OPTIONAL, &m) && m == 3, "a name twice, allowed");
+	ok(!jr.failed, "no failure");
+	m = 99;
+	ok(!cv_jr_names(&jr, o, "none", days, 3, 1, 3, CV_JR_OPTIONAL, &m) && m == 99 && !jr.failed, "absent");
+	cv_jr_names(&jr, o, "twice", days, 3, 1, 3, CV_JR_UNIQUE, &m);
+	failed_with(&jr, "occurence.twice[2]: Mon is given twice", "a name twice, refused");
+	cv_jr_init(&jr, "occurence");
+	cv_jr_names(&jr, o, "bad", days, 3, 1, 3, CV_JR_OPTIONAL, &m);
+	failed_with(&jr, "occurence.bad[1]: must be one of Mon, Tue, Wed", "an item is named by its index");
+	cv_jr_init(&jr, "occurence");
+	cv_jr_names(&jr, o, "empty", days, 3, 1, 3, CV_JR_OPTIONAL, &m);
+	failed_with(&jr, "occurence.empty: must be an array of 1 to 3 items", "too few");
+	cv_jr_init(&jr, "occurence");
+	cv_jr_names(&jr, o, "s", days, 3, 1, 3, CV_JR_OPTIONAL, &m);
+	failed_with(&jr, "occurence.s: must be an array of 1 to 3 items", "a name alone is not a list");
+	is_str(jr.path, "occurence", "the path is back where it was");
+	json_object_put(o);
+}
+
+static void test_duration(void)
+{
+	json_object *o = parse("{\"d\": \"PT8H30M\", \"frac\": \"PT1.5S\", \"mon\": \"P1M\", \"long\": \"PT25H\", \"n\": 5}");
+	struct cv_jread jr;
+	int64_t ms = 0;
+
+	cv_jr_init(&jr, "");
+	ok(cv_jr_duration(&jr, o, "d", 0, 86399999, "a time", CV_JR_REQUIRED, &ms) && ms == 30600000, "PT8H30M");
+	ok(cv_jr_duration(&jr, o, "frac", 0, 86399999, "a time", CV_JR_OPTIONAL, &ms) && ms == 1500, "a fraction of a second");
+	ok(!jr.failed, "no failure");
+	cv_jr_duration(&jr, o, "frac", 0, 86399999, "a time in whole seconds", CV_JR_WHOLE_S, &ms);
+	failed_with(&jr, "frac: must be a time in whole seconds", "whole seconds only");
+	cv_jr_init(&jr, "");
+	cv_jr_duration(&jr, o, "mon", 0, 86399999, "a time", CV_JR_OPTIONAL, &ms);
+	failed_with(&jr, "mon: must be a time", "months are not a length of time");
+	cv_jr_init(&jr, "");
+	cv_jr_duration(&jr, o, "long", 0, 86399999, "a time", CV_JR_OPTIONAL, &ms);
+	failed_with(&jr, "long: must be a time", "past max");
+	cv_jr_init(&jr, "");
+	cv_jr_duration(&jr, o, "n", 0, 86399999, "a time", CV_JR_OPTIONAL, &ms);
+	failed_with(&jr, "n: must be a time", "a number");
+	cv_jr_init(&jr, "");
+	cv_jr_duration(&jr, o, "x", 1000, 2000, "a time", CV_JR_REQUIRED, &ms);
+	failed_with(&jr, "x: is required (a time)", "required");
+	json_object_put(o);
+}
+
 static void test_name_index(void)
 {
 	static const char *const names[] = { "Mon", "Tue", "Wed" };
@@ -324,6 +380,8 @@ int main(void)
 	test_object_array();
 	test_paths();
 	test_long();
+	test_names();
+	test_duration();
 	test_name_index();
 	return tap_done();
 }
