@@ -132,22 +132,20 @@ static void render_action(struct cv_jw *w, struct cv_req *r, const struct cv_rac
 static int read_body(struct cv_req *r, struct cv_raction *a)
 {
 	static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
-	json_object *o = NULL, *x;
-	char err[256];
+	struct cv_jread jr;
+	json_object *o = NULL;
 	int st = cv_body_json(r, &o);
 
 	if (st)
 		return st;
-	if (cv_remote_parse(o, r->b2b, r->b2b ? NULL : skip, &a->rm, err, sizeof(err))) {
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%s", err);
-	} else if (!r->b2b) {
-		if (json_object_object_get_ex(o, "attributes", &x))
-			st = cv_sub_attributes(r, x, "attributes", a->attrs, &a->nattrs);
-		if (!st && json_object_object_get_ex(o, "callbackAttributes", &x))
-			st = cv_sub_cbattrs(r, x, "callbackAttributes", a->cbattrs, &a->ncbattrs);
+	cv_jr_init(&jr, "");
+	cv_remote_parse(&jr, o, r->b2b, r->b2b ? NULL : skip, &a->rm);
+	if (!r->b2b) {
+		cv_sub_attributes(&jr, o, "attributes", a->attrs, &a->nattrs);
+		cv_sub_cbattrs(&jr, o, "callbackAttributes", a->cbattrs, &a->ncbattrs);
 	}
 	json_object_put(o);
-	return st;
+	return jr.failed ? cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err) : 0;
 }
 
 /* the defaults, until cv_remote_settings() */

@@ -248,15 +248,18 @@ static void fuzz_callback(struct cv_req *r, const char *s, size_t n)
 	json_tokener *tok = json_tokener_new_ex(32);
 	json_object *o = json_tokener_parse_ex(tok, s, (int)n);
 	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
-	int st;
+	struct cv_jread jr;
 
 	json_tokener_free(tok);
 	if (o && json_object_is_type(o, json_type_object)) {
-		st = cv_sub_callback(r, o, "subscribeParam.", cb);
-		if (!st)
-			st = cv_sub_policies(r, o, "", (n & 1) != 0, cb);
-		if (st) {
-			check_refusal(r, st);
+		cv_jr_init(&jr, "subscribeParam");
+		cv_sub_callback(&jr, o, cb);
+		cv_sub_policies(&jr, o, (n & 1) != 0, cb);
+		if (jr.failed) {
+			/* a failure names its member under the reader's path */
+			if (strncmp(jr.err, "subscribeParam", 14))
+				abort();
+			check_refusal(r, cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err));
 		} else {
 			struct cv_buf b = CV_BUF_INIT(0);
 			struct cv_jw w;
