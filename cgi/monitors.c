@@ -105,30 +105,17 @@ static int load(struct cv_req *r, char *owner, size_t n, struct cv_monitor *m)
 	return e ? cv_fail_store(r, e, "no such monitor") : 0;
 }
 
-/* B2B subscribeParam (MonitorCallbackSubscribe): policies, its webhook, refreshEvent. */
-static void read_fleet_subscribe(struct cv_jread *jr, json_object *o, struct cv_monitor *m, struct cv_callback *cb)
-{
-	static const char *const names[] = { "retryPolicy", "batchNotify", "callback", "refreshEvent", NULL };
-	json_object *sp = cv_jr_object(jr, o, "subscribeParam", names, CV_JR_REQUIRED);
-	int64_t v;
-
-	if (!sp)
-		return;
-	cv_jr_enter(jr, "subscribeParam");
-	if (cv_jr_int(jr, sp, "refreshEvent", 60, 7 * 86400, CV_JR_OPTIONAL, &v))
-		m->refresh_s = (int32_t)v;
-	cv_sub_policies(jr, sp, true, cb);
-	cv_sub_callback(jr, sp, cb);
-	if (!jr->failed && !cb->target[0])
-		cv_jr_fail(jr, "callback.poll", "a monitor's events go to a webhook");
-	cv_jr_leave(jr);
-}
-
-/* B2C subscribeParam: refreshEvent, callbackAttributes. */
-static void read_user_subscribe(struct cv_jread *jr, json_object *o, struct cv_monitor *m)
+/*
+ * subscribeParam: refreshEvent, and on B2C callbackAttributes; on B2B
+ * (MonitorCallbackSubscribe, required) the monitor's webhook and policies
+ * into cb.
+ */
+static void read_subscribe(struct cv_jread *jr, json_object *o, bool b2b, struct cv_monitor *m, struct cv_callback *cb)
 {
 	static const char *const names[] = { "refreshEvent", "callbackAttributes", NULL };
-	json_object *sp = cv_jr_object(jr, o, "subscribeParam", names, CV_JR_OPTIONAL);
+	static const char *const names_b2b[] = { "retryPolicy", "batchNotify", "callback", "refreshEvent", NULL };
+	json_object *sp = cv_jr_object(jr, o, "subscribeParam", b2b ? names_b2b : names,
+				       b2b ? CV_JR_REQUIRED : CV_JR_OPTIONAL);
 	int64_t v;
 
 	if (!sp)
@@ -136,7 +123,14 @@ static void read_user_subscribe(struct cv_jread *jr, json_object *o, struct cv_m
 	cv_jr_enter(jr, "subscribeParam");
 	if (cv_jr_int(jr, sp, "refreshEvent", 60, 7 * 86400, CV_JR_OPTIONAL, &v))
 		m->refresh_s = (int32_t)v;
-	cv_sub_cbattrs(jr, sp, "callbackAttributes", m->cbattrs, &m->ncbattrs);
+	if (b2b) {
+		cv_sub_policies(jr, sp, true, cb);
+		cv_sub_callback(jr, sp, cb);
+		if (!jr->failed && !cb->target[0])
+			cv_jr_fail(jr, "callback.poll", "a monitor's events go to a webhook");
+	} else {
+		cv_sub_cbattrs(jr, sp, "callbackAttributes", m->cbattrs, &m->ncbattrs);
+	}
 	cv_jr_leave(jr);
 }
 
@@ -189,10 +183,7 @@ static int read_body(struct cv_req *r, struct cv_monitor *m, struct cv_callback 
 	cv_strlcpy(m->label, label, sizeof(m->label));
 	m->refresh_s = 0;
 	m->ncbattrs = 0;
-	if (r->b2b)
-		read_fleet_subscribe(&jr, o, m, cb);
-	else
-		read_user_subscribe(&jr, o, m);
+	read_subscribe(&jr, o, r->b2b, m, cb);
 	cv_sub_attributes(&jr, o, "attributes", m->attrs, &m->nattrs);
 	read_extended(&jr, o, r->b2b, m);
 	if ((tp = cv_jr_object(&jr, o, "triggerParam", NULL, CV_JR_REQUIRED)) != NULL) {
