@@ -40,12 +40,6 @@
 
 /* ---- who owns what ------------------------------------------------------- */
 
-/* The {cbid} capture: the last one on B2C, after {fid} on B2B. */
-static const char *cbid_of(const struct cv_req *r)
-{
-	return r->seg[r->b2b ? 1 : 0];
-}
-
 /* The collection's path on this face, for links. */
 static void coll_path(const struct cv_req *r, char *p, size_t n)
 {
@@ -252,15 +246,13 @@ static int get_callbacks(struct cv_req *r)
 	return cv_page_close(&w, r, &pg);
 }
 
-/* The path's callback of the owner: 0, or 400/404 written. */
+/* The path's callback of the owner: 0, or 404 written. */
 static int load(struct cv_req *r, struct cv_callback *cb)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
-	const char *id = cbid_of(r);
+	const char *id = cv_req_id(r, "cbid");
 	enum cv_err e;
 
-	if (strlen(id) != CV_CB_IDLEN || strspn(id, "0123456789abcdef") != CV_CB_IDLEN)
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
 	cv_sub_owner(r, owner, sizeof(owner));
 	e = cv_callback_get(r->store, NULL, owner, id, cb);
 	/* a fleet monitor's own webhook is reached through its monitor only */
@@ -449,18 +441,17 @@ static int delete_callback(struct cv_req *r)
 /*
  * The callback whose log the path names: a callback of the user or of the
  * fleet (remote callbacks), or on B2B a monitor's own webhook, whose id is
- * the monitor's (/fleets/{fid}/monitors/{mid}/deliveries). 0, or 400/404.
+ * the monitor's (/fleets/{fid}/monitors/{mid}/deliveries). 0, or 404.
  */
 static int load_logged(struct cv_req *r, struct cv_callback *cb, bool monitor)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
-	const char *id = cbid_of(r);
+	const char *id;
 	enum cv_err e;
 
 	if (!monitor)
 		return load(r, cb);
-	if (strlen(id) != CV_MON_IDLEN || strspn(id, "0123456789abcdef") != CV_MON_IDLEN)
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed monitor id: %d lowercase hex digits", CV_MON_IDLEN);
+	id = cv_req_id(r, "mid");
 	cv_sub_owner(r, owner, sizeof(owner));
 	e = cv_callback_get(r->store, NULL, owner, id, cb);
 	if (!e && (cb->types & CV_CBT_REMOTE))
@@ -582,15 +573,14 @@ static int post_redeliver_of(struct cv_req *r, bool monitor)
 {
 	struct cv_callback cb;
 	struct redeliver_arg a = { &cb, 0, r->now, 0, 0 };
-	const char *did = r->seg[r->b2b ? 2 : 1];
 	struct cv_jw w;
 	enum cv_err e;
 	int st = load_logged(r, &cb, monitor);
 
 	if (st)
 		return st;
-	if (!cv_delivery_id_parse(did, &a.at, &a.seq))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed delivery id: %d lowercase hex digits", CV_DL_IDLEN);
+	/* its syntax checked by the layer (cv_ids_check) */
+	cv_delivery_id_parse(cv_req_id(r, "did"), &a.at, &a.seq);
 	e = cv_store_txn(r->store, 0, redeliver_txn, &a);
 	if (e == CV_EINVAL)
 		return cv_fail(r, 409, CV_C_CONFLICT, "this attempt was retried: send again the one that ended its batch "

@@ -202,14 +202,10 @@ static int answer_report(struct cv_req *r, const struct cv_raction *a, int steps
 static int report(struct cv_req *r, enum cv_rsm_event ev, const struct cv_rsm_in *in)
 {
 	struct cv_raction *a = cv_calloc(1, sizeof(*a));
-	const char *rid = r->seg[1];
+	const char *rid = cv_req_id(r, "rid");
 	int steps = 0, st;
 	enum cv_err e;
 
-	if (!cv_rid_ok(rid)) {
-		free(a);
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed remote action id: %d lowercase hex digits", CV_RID_LEN);
-	}
 	e = cv_remote_report(r->store, r->veh.id, rid, ev, in, r->now, a, &steps);
 	if (e == CV_EEXIST)
 		st = cv_fail(r, 409, CV_C_CONFLICT, "this action ended %s%s%s: another result cannot replace it",

@@ -37,16 +37,6 @@ static const char *const ext_names_b2b[] = {
 #define N_EXT (sizeof(ext_names) / sizeof(ext_names[0]))
 #define N_EXT_B2B (sizeof(ext_names_b2b) / sizeof(ext_names_b2b[0]))
 
-static const char *cbid_of(const struct cv_req *r)
-{
-	return r->seg[1];
-}
-
-static const char *mid_of(const struct cv_req *r)
-{
-	return r->seg[r->b2b ? 1 : 2];
-}
-
 /* The monitor's path on its face (links). */
 static void mon_path(const struct cv_req *r, const struct cv_monitor *m, char *p, size_t n)
 {
@@ -56,11 +46,6 @@ static void mon_path(const struct cv_req *r, const struct cv_monitor *m, char *p
 	/* every part is bounded far below CV_PATH_MAX + 128; an empty link rather than a wrong one */
 	if (len < 0 || (size_t)len >= n)
 		p[0] = '\0';
-}
-
-static bool hex_id(const char *s, size_t len)
-{
-	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
 }
 
 /* The path's vehicle (the user's) and callback (the user's, serving monitors): 0 or the failure written. */
@@ -78,10 +63,8 @@ static int check_parents(struct cv_req *r, char *owner, size_t n)
 	st = cv_check_vehicle(r);
 	if (st)
 		return st;
-	if (!hex_id(cbid_of(r), CV_CB_IDLEN))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
 	cv_sub_owner(r, owner, n);
-	e = cv_callback_get(r->store, NULL, owner, cbid_of(r), &cb);
+	e = cv_callback_get(r->store, NULL, owner, cv_req_id(r, "cbid"), &cb);
 	if (e)
 		return cv_fail_store(r, e, "no such callback");
 	if (!(cb.types & CV_CBT_MONITOR))
@@ -97,10 +80,8 @@ static int load(struct cv_req *r, char *owner, size_t n, struct cv_monitor *m)
 
 	if (st)
 		return st;
-	if (!hex_id(mid_of(r), CV_MON_IDLEN))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed monitor id: %d lowercase hex digits", CV_MON_IDLEN);
-	e = cv_monitor_get(r->store, NULL, owner, mid_of(r), m);
-	if (!e && !r->b2b && (strcmp(m->vid, r->vid) || strcmp(m->cbid, cbid_of(r))))
+	e = cv_monitor_get(r->store, NULL, owner, cv_req_id(r, "mid"), m);
+	if (!e && !r->b2b && (strcmp(m->vid, r->vid) || strcmp(m->cbid, cv_req_id(r, "cbid"))))
 		e = CV_ENOTFOUND;
 	return e ? cv_fail_store(r, e, "no such monitor") : 0;
 }
@@ -320,7 +301,7 @@ int cv_post_monitor(struct cv_req *r)
 		cv_hex(id, sizeof(id), m->id);
 		if (!r->b2b)
 			cv_strlcpy(m->vid, r->vid, sizeof(m->vid));
-		cv_strlcpy(m->cbid, r->b2b ? m->id : cbid_of(r), sizeof(m->cbid));
+		cv_strlcpy(m->cbid, r->b2b ? m->id : cv_req_id(r, "cbid"), sizeof(m->cbid));
 		m->b2b = r->b2b;
 		m->status = CV_CB_RUNNING;
 		m->created = m->updated = r->now;
@@ -406,7 +387,7 @@ static bool list_keep(const struct cv_monitor *m, void *arg)
 
 	if (c->r->b2b)
 		return m->b2b;
-	return !strcmp(m->vid, c->r->vid) && !strcmp(m->cbid, cbid_of(c->r));
+	return !strcmp(m->vid, c->r->vid) && !strcmp(m->cbid, cv_req_id(c->r, "cbid"));
 }
 
 static int list_one(const struct cv_monitor *m, void *arg)

@@ -4,10 +4,11 @@
  * type (cv_query_parse), a pageToken (cv_page_init, both as sent and
  * signed with the store's own key, so that the fields behind the MAC are
  * reached, then the paging walk it resumes), path captures
- * (cv_route_match), HTTP Basic credentials (cv_basic_parse), the OAuth2
- * form (cv_pairs_split), the Authorization header of every scheme
- * through the real authentication functions against a real store, and a
- * callback's body (cv_sub_callback, cv_sub_policies, rendered back).
+ * (cv_route_match) and the syntax of their ids (cv_ids_check), HTTP Basic
+ * credentials (cv_basic_parse), the OAuth2 form (cv_pairs_split), the
+ * Authorization header of every scheme through the real authentication
+ * functions against a real store, and a callback's body (cv_sub_callback,
+ * cv_sub_policies, read with core/jread.h, rendered back).
  *
  * The first byte picks the parser, the rest is what a client would send.
  * A store is made once in a temporary folder (removed at exit). Checks,
@@ -312,6 +313,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			st = cv_route_match(&r, routes[i].pattern);
 			if (st == 1 && r.nseg > CV_MAX_SEGS)
 				abort();
+			if (st != 1)
+				continue;
+			/* the ids the path holds, by their captures' kinds */
+			r.route = &routes[i];
+			st = cv_ids_check(&r, true);
+			if (!st)
+				st = cv_ids_check(&r, false);
+			if (st)
+				check_refusal(&r, st);
+			cv_buf_reset(&r.out);
+			r.status = 0;
 		}
 		break;
 	}
