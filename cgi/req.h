@@ -182,7 +182,7 @@ typedef int (*cv_handler)(struct cv_req *r);
 
 struct cv_route {
 	const char *method;                /* "GET", "POST", ... */
-	const char *pattern;               /* "/connectedcar/v4/user/vehicles/{id}/status" */
+	const char *pattern;               /* ".../user/vehicles/{id}/status": captures named by kind */
 	cv_handler fn;
 	enum cv_auth auth;
 	uint32_t scopes;                   /* all required (CV_SC_BIT...) */
