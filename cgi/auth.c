@@ -15,12 +15,12 @@
 int cv_auth_vehicle(struct cv_req *r)
 {
 	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
+	/* its syntax checked by the layer (cv_ids_check) */
+	const char *vin = cv_req_id(r, "vin");
 	char hex[CV_SHA256_HEXLEN + 1];
 	enum cv_err e;
 	int st;
 
-	if (!r->nseg || !cv_vin_ok(r->seg[0], strlen(r->seg[0])))
-		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
 	if (!h || !*h)
 		return cv_fail(r, 401, CV_C_NO_CRED, "no credentials: send Authorization: Bearer <vehicle credential>");
 	if (strncasecmp(h, "Bearer ", 7) || !h[7] || strlen(h + 7) > 256)
@@ -30,13 +30,13 @@ int cv_auth_vehicle(struct cv_req *r)
 	st = cv_guess_check(r, 'v', NULL);
 	if (st)
 		return st;
-	e = cv_vehicle_by_vin(r->store, NULL, r->seg[0], &r->veh);
+	e = cv_vehicle_by_vin(r->store, NULL, vin, &r->veh);
 	if (e && e != CV_ENOTFOUND)
 		return cv_fail_store(r, e, "vehicle");
 	cv_sha256_hex(h + 7, strlen(h + 7), hex);
 	if (e || !cv_memeq_ct(hex, r->veh.cred_sha256, CV_SHA256_HEXLEN)) {
 		cv_audit(r, "auth-failed", "scheme", "vehicle", "reason", e ? "unknown-vin" : "bad-credential",
-			 "vin", r->seg[0], NULL);
+			 "vin", vin, NULL);
 		cv_guess_failed(r, 'v', NULL);
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
 	}
@@ -230,10 +230,9 @@ int cv_auth_fleet(struct cv_req *r)
 	r->tok.kind = CV_TOKEN_ACCESS;
 	r->tok.scopes = CV_SC_ALL;
 	r->b2b = true;
-	if (!strncmp(r->route->pattern, CV_B2B "/fleets/{fid}", strlen(CV_B2B "/fleets/{fid}"))) {
+	if ((r->fid = cv_req_capture(r, "fid")) != NULL) {
 		struct cv_fleet f;
 
-		r->fid = r->seg[0];
 		e = cv_fleet_get(r->store, NULL, r->fid, &f);
 		if (e && e != CV_ENOTFOUND)
 			return cv_fail_store(r, e, "fleet");
@@ -246,14 +245,11 @@ int cv_auth_fleet(struct cv_req *r)
 
 int cv_check_vehicle(struct cv_req *r)
 {
-	size_t seg = r->b2b ? 1 : 0;
-	const char *vid = seg < r->nseg ? r->seg[seg] : "";
-	unsigned char b[16];
+	/* its syntax checked by the layer (cv_ids_check) */
+	const char *vid = cv_req_id(r, r->b2b ? "vid" : "id");
 	enum cv_err e;
 	int n;
 
-	if (cv_vid_bytes(vid, b))
-		return cv_fail(r, 400, CV_C_BAD_ID, "a vehicle id is 32 hexadecimal characters");
 	if (r->b2b) {
 		e = cv_fleet_has_vehicle(r->store, NULL, r->fid, vid);
 		if (e == CV_ENOTFOUND)

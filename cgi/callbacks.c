@@ -40,12 +40,6 @@
 
 /* ---- who owns what ------------------------------------------------------- */
 
-/* The {cbid} capture: the last one on B2C, after {fid} on B2B. */
-static const char *cbid_of(const struct cv_req *r)
-{
-	return r->seg[r->b2b ? 1 : 0];
-}
-
 /* The collection's path on this face, for links. */
 static void coll_path(const struct cv_req *r, char *p, size_t n)
 {
@@ -60,83 +54,61 @@ static void coll_path(const struct cv_req *r, char *p, size_t n)
 static const char *const cb_types[] = { "Monitor", "Remote" };
 
 /* B2C CallbackSubscribe: label, type, callback. */
-static int read_b2c(struct cv_req *r, json_object *o, struct cv_callback *cb)
+static void read_b2c(struct cv_jread *jr, json_object *o, struct cv_callback *cb)
 {
 	static const char *const names[] = { "label", "type", "callback", NULL };
-	const char *other = cv_sub_unknown(o, names), *label;
-	json_object *x;
-	bool bad = false;
-	int st;
+	const char *label = "";
 
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
-	label = cv_sub_str(o, "label", CV_NAME_MAX, &bad);
-	if (bad)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "label: 1 to %d bytes", CV_NAME_MAX);
-	cv_strlcpy(cb->label, label ? label : "", sizeof(cb->label));
+	cv_jr_object(jr, o, NULL, names, CV_JR_REQUIRED);
+	cv_jr_string(jr, o, "label", CV_NAME_MAX, CV_JR_OPTIONAL, &label);
+	cv_strlcpy(cb->label, label, sizeof(cb->label));
 	cb->types = CV_CBT_MONITOR | CV_CBT_REMOTE;
-	if (json_object_object_get_ex(o, "type", &x)) {
-		st = cv_sub_names(r, x, "type", cb_types, 2, &cb->types);
-		if (st)
-			return st;
-	}
-	st = cv_sub_callback(r, o, "", cb);
-	if (st)
-		return st;
-	if (!cb->target[0] && cb->types != CV_CBT_REMOTE)
-		return cv_fail(r, 400, CV_C_BAD_FIELD,
-			       "callback.poll: a poll callback serves remote actions only: set type to [\"Remote\"]");
+	cv_jr_names(jr, o, "type", cb_types, 2, 1, 32, CV_JR_OPTIONAL, &cb->types);
+	cv_sub_callback(jr, o, cb);
+	if (!jr->failed && !cb->target[0] && cb->types != CV_CBT_REMOTE)
+		cv_jr_fail(jr, "callback.poll", "a poll callback serves remote actions only: set type to [\"Remote\"]");
 	/* the official API's webhooks: retried every 10 s until delivered, within 3 days */
 	cb->retry = CV_RETRY_ALWAYS;
 	cb->retry_number = 0;
 	cb->retry_delay = B2C_RETRY_DELAY;
 	cb->batch_size = 0;
 	cb->batch_window = 0;
-	return 0;
 }
 
 /* B2B RemoteCallbackSubscribe: label, retryPolicy, batchNotify, callback, remoteTypes. */
-static int read_b2b(struct cv_req *r, json_object *o, struct cv_callback *cb)
+static void read_b2b(struct cv_jread *jr, json_object *o, struct cv_callback *cb)
 {
 	static const char *const names[] = { "label", "retryPolicy", "batchNotify", "callback", "remoteTypes", NULL };
-	const char *other = cv_sub_unknown(o, names), *label;
-	json_object *x;
-	bool bad = false;
-	int st;
+	const char *label = "";
 
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
-	label = cv_sub_str(o, "label", CV_NAME_MAX, &bad);
-	if (bad)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "label: 1 to %d bytes", CV_NAME_MAX);
-	cv_strlcpy(cb->label, label ? label : "", sizeof(cb->label));
+	cv_jr_object(jr, o, NULL, names, CV_JR_REQUIRED);
+	cv_jr_string(jr, o, "label", CV_NAME_MAX, CV_JR_OPTIONAL, &label);
+	cv_strlcpy(cb->label, label, sizeof(cb->label));
 	cb->types = CV_CBT_REMOTE;
-	if (!json_object_object_get_ex(o, "remoteTypes", &x))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "remoteTypes: required, the remote action types this callback serves");
-	st = cv_sub_names(r, x, "remoteTypes", cv_rtype_names, CV_RT_COUNT, &cb->remote_types);
-	if (st)
-		return st;
+	cv_jr_names(jr, o, "remoteTypes", cv_rtype_names, CV_RT_COUNT, 1, 32, CV_JR_REQUIRED, &cb->remote_types);
 	/* remote callbacks: None or Bounded (RemoteCallbackSubscribe narrows the policy) */
-	st = cv_sub_policies(r, o, "", false, cb);
-	if (st)
-		return st;
-	st = cv_sub_callback(r, o, "", cb);
-	if (!st && !cb->target[0])
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "callback.poll: poll callbacks are served on the user face only");
-	return st;
+	cv_sub_policies(jr, o, false, cb);
+	cv_sub_callback(jr, o, cb);
+	if (!jr->failed && !cb->target[0])
+		cv_jr_fail(jr, "callback.poll", "poll callbacks are served on the user face only");
 }
 
 /* The body into cb (the subscription; id, owner, status and secret are the caller's). */
 static int read_subscribe(struct cv_req *r, struct cv_callback *cb)
 {
+	struct cv_jread jr;
 	json_object *o;
 	int st = cv_body_json(r, &o);
 
 	if (st)
 		return st;
-	st = r->b2b ? read_b2b(r, o, cb) : read_b2c(r, o, cb);
+	cv_jr_init(&jr, "");
+	if (r->b2b)
+		read_b2b(&jr, o, cb);
+	else
+		read_b2c(&jr, o, cb);
 	json_object_put(o);
-	return st;
+	return jr.failed ? cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err) : 0;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -272,15 +244,13 @@ static int get_callbacks(struct cv_req *r)
 	return cv_page_close_ranked(&w, r, &pg, (int64_t)total);
 }
 
-/* The path's callback of the owner: 0, or 400/404 written. */
+/* The path's callback of the owner: 0, or 404 written. */
 static int load(struct cv_req *r, struct cv_callback *cb)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
-	const char *id = cbid_of(r);
+	const char *id = cv_req_id(r, "cbid");
 	enum cv_err e;
 
-	if (strlen(id) != CV_CB_IDLEN || strspn(id, "0123456789abcdef") != CV_CB_IDLEN)
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
 	cv_sub_owner(r, owner, sizeof(owner));
 	e = cv_callback_get(r->store, NULL, owner, id, cb);
 	/* a fleet monitor's own webhook is reached through its monitor only */
@@ -393,27 +363,21 @@ static int put_callback(struct cv_req *r)
 
 static int put_status(struct cv_req *r)
 {
-	static const char *const names[] = { "status", NULL };
 	struct cv_callback cb;
+	struct cv_jread jr;
 	json_object *o;
-	const char *s, *other;
-	bool bad = false;
-	int st = load(r, &cb), k;
+	int st = load(r, &cb);
 
 	if (!st)
 		st = cv_body_json(r, &o);
 	if (st)
 		return st;
-	other = cv_sub_unknown(o, names);
-	s = cv_sub_str(o, "status", 16, &bad);
-	k = s ? cv_name_index(s, cv_cb_status_names, 2) : -1;
+	cv_jr_init(&jr, "");
+	cv_sub_status(&jr, o, &cb.status);
 	json_object_put(o);
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "unknown field (only status)");
-	if (k < 0)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "status: required, Running or Paused");
+	if (jr.failed)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err);
 	/* Running again after a failure: deliveries resume (cvnotify) */
-	cb.status = (uint8_t)k;
 	cb.updated = r->now;
 	st = store(r, &cb, 0);
 	if (st)
@@ -475,18 +439,17 @@ static int delete_callback(struct cv_req *r)
 /*
  * The callback whose log the path names: a callback of the user or of the
  * fleet (remote callbacks), or on B2B a monitor's own webhook, whose id is
- * the monitor's (/fleets/{fid}/monitors/{mid}/deliveries). 0, or 400/404.
+ * the monitor's (/fleets/{fid}/monitors/{mid}/deliveries). 0, or 404.
  */
 static int load_logged(struct cv_req *r, struct cv_callback *cb, bool monitor)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
-	const char *id = cbid_of(r);
+	const char *id;
 	enum cv_err e;
 
 	if (!monitor)
 		return load(r, cb);
-	if (strlen(id) != CV_MON_IDLEN || strspn(id, "0123456789abcdef") != CV_MON_IDLEN)
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed monitor id: %d lowercase hex digits", CV_MON_IDLEN);
+	id = cv_req_id(r, "mid");
 	cv_sub_owner(r, owner, sizeof(owner));
 	e = cv_callback_get(r->store, NULL, owner, id, cb);
 	if (!e && (cb->types & CV_CBT_REMOTE))
@@ -606,15 +569,14 @@ static int post_redeliver_of(struct cv_req *r, bool monitor)
 {
 	struct cv_callback cb;
 	struct redeliver_arg a = { &cb, 0, r->now, 0, 0 };
-	const char *did = r->seg[r->b2b ? 2 : 1];
 	struct cv_jw w;
 	enum cv_err e;
 	int st = load_logged(r, &cb, monitor);
 
 	if (st)
 		return st;
-	if (!cv_delivery_id_parse(did, &a.at, &a.seq))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed delivery id: %d lowercase hex digits", CV_DL_IDLEN);
+	/* its syntax checked by the layer (cv_ids_check) */
+	cv_delivery_id_parse(cv_req_id(r, "did"), &a.at, &a.seq);
 	e = cv_store_txn(r->store, 0, redeliver_txn, &a);
 	if (e == CV_EINVAL)
 		return cv_fail(r, 409, CV_C_CONFLICT, "this attempt was retried: send again the one that ended its batch "

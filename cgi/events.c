@@ -174,11 +174,12 @@ static enum cv_err stolen_render(struct cv_req *r, struct cv_jw *w, int64_t at, 
 	return CV_OK;
 }
 
-static const struct cv_coll c_alerts = { "alerts", "alerts", CV_DB_ALERTS, 2, alert_accept, alert_render, CV_HK_ALERT };
+static const struct cv_coll c_alerts = { "alerts", "alerts", CV_DB_ALERTS, 2, alert_accept, alert_render, CV_HK_ALERT,
+					 "aid" };
 static const struct cv_coll c_collisions = { "collisions", "Collisions", CV_DB_EVENTS, 1, collision_accept, collision_render,
-					     CV_HK_COLLISION };
-static const struct cv_coll c_alarms = { "alarms", "alarms", CV_DB_EVENTS, 1, alarm_accept, alarm_render, 0 };
-static const struct cv_coll c_stolen = { "stolen", "stolen", CV_DB_STOLEN, 2, alert_accept, stolen_render, 0 };
+					     CV_HK_COLLISION, "cid" };
+static const struct cv_coll c_alarms = { "alarms", "alarms", CV_DB_EVENTS, 1, alarm_accept, alarm_render, 0, "alarmid" };
+static const struct cv_coll c_stolen = { "stolen", "stolen", CV_DB_STOLEN, 2, alert_accept, stolen_render, 0, "sid" };
 
 static int get_alerts(struct cv_req *r) { return cv_coll_list(r, &c_alerts); }
 static int get_alert(struct cv_req *r) { return cv_coll_item(r, &c_alerts, "alert"); }
@@ -246,8 +247,8 @@ static int get_stolen_waypoints(struct cv_req *r)
 		st = cv_page_init(r, 60, &pg);
 	if (st)
 		return st;
-	if (!cv_coll_parse_id(r->seg[r->nseg - 1], 2, pvid, &at, &code))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed theft id: %d lowercase hex digits", (int)CV_ID_LEN(2));
+	/* its syntax checked by the layer (cv_ids_check) */
+	cv_coll_parse_id(cv_req_id(r, "sid"), 2, pvid, &at, &code);
 	cv_vid_bytes(r->vid, vid);
 	e = strcmp(pvid, r->vid) ? CV_ENOTFOUND : cv_period_get(r->store, NULL, CV_DB_STOLEN, vid, at, code, &a);
 	if (e == CV_ENOTFOUND)
@@ -343,14 +344,14 @@ static const struct cv_route routes[] = {
 	{ "GET", V "/collisions", get_collisions, CV_AUTH_USER, CV_SC_BIT(CV_SC_COLLISION), list_fields, 0 },
 	{ "GET", V "/collisions/{cid}", get_collision, CV_AUTH_USER, CV_SC_BIT(CV_SC_COLLISION), item_fields, 0 },
 	{ "GET", V "/alarms", get_alarms, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), alarm_fields, 0 },
-	{ "GET", V "/alarms/{aid}", get_alarm, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), item_fields, 0 },
+	{ "GET", V "/alarms/{alarmid}", get_alarm, CV_AUTH_USER, CV_SC_BIT(CV_SC_TELEMETRY), item_fields, 0 },
 #define FV CV_B2B "/fleets/{fid}/vehicles/{vid}"
 	{ "GET", FV "/alerts", get_alerts, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
 	{ "GET", FV "/alerts/{aid}", get_alert, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", FV "/collisions", get_collisions, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
 	{ "GET", FV "/collisions/{cid}", get_collision, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", FV "/alarms", get_alarms, CV_AUTH_FLEET, 0, fleet_alarm_fields, 0 },
-	{ "GET", FV "/alarms/{aid}", get_alarm, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
+	{ "GET", FV "/alarms/{alarmid}", get_alarm, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", FV "/stolen", get_stolen_list, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
 	{ "GET", FV "/stolen/{sid}", get_stolen, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", FV "/stolen/{sid}/waypoints", get_stolen_waypoints, CV_AUTH_FLEET, 0, waypoint_fields, 0 },

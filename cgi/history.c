@@ -171,8 +171,8 @@ int cv_coll_item(struct cv_req *r, const struct cv_coll *coll, const char *what)
 
 	if (st)
 		return st;
-	if (!cv_coll_parse_id(r->seg[r->nseg - 1], coll->slen, vid, &at, &suffix))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", what, (int)CV_ID_LEN(coll->slen));
+	/* its syntax checked by the layer (cv_ids_check) */
+	cv_coll_parse_id(cv_req_id(r, coll->capture), coll->slen, vid, &at, &suffix);
 	if (strcmp(vid, r->vid))
 		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s", what);
 	return render_item(r, coll, what, at, suffix);
@@ -189,8 +189,8 @@ int cv_coll_fleet_item(struct cv_req *r, const struct cv_coll *coll, const char 
 	unsigned suffix;
 	enum cv_err e;
 
-	if (!cv_coll_parse_id(r->seg[r->nseg - 1], coll->slen, vid, &at, &suffix))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", what, (int)CV_ID_LEN(coll->slen));
+	/* its syntax checked by the layer (cv_ids_check) */
+	cv_coll_parse_id(cv_req_id(r, coll->capture), coll->slen, vid, &at, &suffix);
 	e = cv_fleet_has_vehicle(r->store, NULL, r->fid, vid);
 	if (!e)
 		e = cv_vehicle_get(r->store, NULL, vid, &r->veh);

@@ -35,13 +35,14 @@ struct cv_coll {
 			      const void *val, size_t len);
 	/* its records in the fleet-wide time index (hindex.h), or 0: fleet lists merge */
 	enum cv_hkind hkind;
+	const char *capture;        /* an item's id in the path ("aid" for {aid}, req.h), NULL: no items */
 };
 
 /* Record ids (cv_coll_id, cv_coll_parse_id): ids.h. */
 
 /* GET the path vehicle's collection: newest first, paged, `timestamps`. */
 int cv_coll_list(struct cv_req *r, const struct cv_coll *c);
-/* GET one item of it, the id in the last path segment; `what` names it in errors. */
+/* GET one item of it, the id in the path's capture c->capture; `what` names it in errors. */
 int cv_coll_item(struct cv_req *r, const struct cv_coll *c, const char *what);
 /*
  * The fleet face's lists over every vehicle of r->fid, merged newest first

@@ -74,14 +74,47 @@ static enum cv_err write_commands(struct cv_jw *w, struct cv_req *r)
 	return e;
 }
 
+/* The batch's samples, read whole before the store is touched: jr tells the first thing wrong. */
+static struct cv_sample *read_batch(struct cv_req *r, struct cv_jread *jr, json_object *body, const char **msgid,
+				    bool *sleeping, size_t *n)
+{
+	static const char *const keys[] = { "messageId", "samples", "sleep", NULL };
+	json_object *samples;
+	struct cv_sample *s;
+
+	cv_jr_init(jr, "");
+	cv_jr_object(jr, body, NULL, keys, CV_JR_REQUIRED);
+	if (cv_jr_string(jr, body, "messageId", CV_MSGID_MAX, CV_JR_REQUIRED, msgid) &&
+	    !cv_chars_ok(*msgid, CV_MSGID_MAX, "._-:"))
+		cv_jr_fail(jr, "messageId", "must be 1 to %d characters among A-Z a-z 0-9 . _ - :", CV_MSGID_MAX);
+	*sleeping = false;
+	cv_jr_bool(jr, body, "sleep", CV_JR_OPTIONAL, sleeping);
+	samples = cv_jr_array(jr, body, "samples", 1, CV_MAX_SAMPLES, CV_JR_REQUIRED, n);
+	if (!samples)
+		return NULL;
+	s = cv_calloc(*n, sizeof(*s));
+	cv_jr_enter(jr, "samples");
+	for (size_t i = 0; i < *n && !jr->failed; i++) {
+		cv_jr_enter_item(jr, i);
+		cv_sample_parse(jr, json_object_array_get_idx(samples, i), r->now, &s[i]);
+		cv_jr_leave(jr);
+	}
+	cv_jr_leave(jr);
+	if (jr->failed) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 static int post_messages(struct cv_req *r)
 {
-	json_object *body, *v, *samples;
+	json_object *body;
 	struct cv_sample *s;
-	const char *msgid;
-	char err[256];
+	struct cv_jread jr;
+	const char *msgid = NULL;
 	size_t n;
-	bool dup, sleeping = false;
+	bool dup, sleeping;
 	struct cv_ingest batch;
 	enum cv_err e;
 	struct cv_jw w;
@@ -89,45 +122,10 @@ static int post_messages(struct cv_req *r)
 
 	if (st)
 		return st;
-	json_object_object_foreach(body, key, val) {
-		(void)val;
-		if (strcmp(key, "messageId") && strcmp(key, "samples") && strcmp(key, "sleep")) {
-			st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", key);
-			json_object_put(body);
-			return st;
-		}
-	}
-	if (!json_object_object_get_ex(body, "messageId", &v) || !json_object_is_type(v, json_type_string) ||
-	    !cv_chars_ok(json_object_get_string(v), CV_MSGID_MAX, "._-:")) {
+	s = read_batch(r, &jr, body, &msgid, &sleeping, &n);
+	if (!s) {
 		json_object_put(body);
-		return cv_fail(r, 400, CV_C_BAD_FIELD,
-			       "messageId: required, 1 to %d characters among A-Z a-z 0-9 . _ - :", CV_MSGID_MAX);
-	}
-	msgid = json_object_get_string(v);
-	if (json_object_object_get_ex(body, "sleep", &v) && !json_object_is_type(v, json_type_boolean)) {
-		json_object_put(body);
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "sleep: true or false (true: the vehicle goes to sleep now)");
-	}
-	sleeping = v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-	if (!json_object_object_get_ex(body, "samples", &samples) || !json_object_is_type(samples, json_type_array)) {
-		json_object_put(body);
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "samples: required, an array of samples");
-	}
-	n = json_object_array_length(samples);
-	if (n == 0 || n > CV_MAX_SAMPLES) {
-		json_object_put(body);
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "samples: must hold 1 to %d samples", CV_MAX_SAMPLES);
-	}
-	s = cv_calloc(n, sizeof(*s));
-	for (size_t i = 0; i < n; i++) {
-		char path[32];
-
-		snprintf(path, sizeof(path), "samples[%zu]", i);
-		if (cv_sample_parse(json_object_array_get_idx(samples, i), path, r->now, &s[i], err, sizeof(err))) {
-			free(s);
-			json_object_put(body);
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s", err);
-		}
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err);
 	}
 	qsort(s, n, sizeof(*s), by_time);
 	batch = (struct cv_ingest){ .vehicle = r->veh.id, .msgid = msgid, .samples = s, .n = n, .now = r->now,
@@ -204,14 +202,10 @@ static int answer_report(struct cv_req *r, const struct cv_raction *a, int steps
 static int report(struct cv_req *r, enum cv_rsm_event ev, const struct cv_rsm_in *in)
 {
 	struct cv_raction *a = cv_calloc(1, sizeof(*a));
-	const char *rid = r->seg[1];
+	const char *rid = cv_req_id(r, "rid");
 	int steps = 0, st;
 	enum cv_err e;
 
-	if (!cv_rid_ok(rid)) {
-		free(a);
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed remote action id: %d lowercase hex digits", CV_RID_LEN);
-	}
 	e = cv_remote_report(r->store, r->veh.id, rid, ev, in, r->now, a, &steps);
 	if (e == CV_EEXIST)
 		st = cv_fail(r, 409, CV_C_CONFLICT, "this action ended %s%s%s: another result cannot replace it",
@@ -233,51 +227,32 @@ static int post_ack(struct cv_req *r)
 
 static int post_result(struct cv_req *r)
 {
+	static const char *const keys[] = { "status", "failureCause", "feedbackDetail", NULL };
 	static const char *const outcomes[] = { "Success", "AlreadyDone", "Failed" };
 	static const uint8_t outcome_status[] = { CV_RS_SUCCESS, CV_RS_ALREADY, CV_RS_FAILED };
 	struct cv_rsm_in in = { 0 };
-	json_object *o = NULL, *x;
-	const char *other;
+	struct cv_jread jr;
+	json_object *o = NULL;
 	int k, st = cv_body_json(r, &o);
 
 	if (st)
 		return st;
-	other = NULL;
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "status") && strcmp(key, "failureCause") && strcmp(key, "feedbackDetail") && !other)
-			other = key;
-	}
-	k = json_object_object_get_ex(o, "status", &x) && json_object_is_type(x, json_type_string)
-		    ? cv_name_index(json_object_get_string(x), outcomes, 3) : -1;
-	if (other) {
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field (status, failureCause, feedbackDetail)", other);
-	} else if (k < 0) {
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "status: required, Success, AlreadyDone or Failed");
-	} else {
+	cv_jr_init(&jr, "");
+	cv_jr_object(&jr, o, NULL, keys, CV_JR_REQUIRED);
+	if (cv_jr_enum(&jr, o, "status", outcomes, 3, CV_JR_REQUIRED, &k))
 		in.outcome = outcome_status[k];
-		if (json_object_object_get_ex(o, "failureCause", &x)) {
-			int c = json_object_is_type(x, json_type_string)
-					? cv_name_index(json_object_get_string(x), cv_rcause_names + 1, CV_RC_COUNT - 1) : -1;
-
-			if (c < 0 || in.outcome != CV_RS_FAILED)
-				st = cv_fail(r, 400, CV_C_BAD_FIELD, "failureCause: %s",
-					     in.outcome != CV_RS_FAILED ? "only with status Failed"
-					     : "a RemoteFailedEventStatus name (DoorsOpen, VehicleInUse...)");
-			in.refuse = (uint8_t)(c + 1);
-		}
-		if (!st && json_object_object_get_ex(o, "feedbackDetail", &x)) {
-			int f = json_object_is_type(x, json_type_string)
-					? cv_name_index(json_object_get_string(x), cv_rfeedback_names + 1, 2) : -1;
-
-			if (f < 0 || in.outcome == CV_RS_FAILED)
-				st = cv_fail(r, 400, CV_C_BAD_FIELD, "feedbackDetail: %s",
-					     in.outcome == CV_RS_FAILED ? "not with status Failed" : "NoCIDBlacklisted or CIDBlacklisted");
-			in.feedback = (uint8_t)(f + 1);
-		}
-	}
+	if (cv_jr_has(o, "failureCause") && in.outcome != CV_RS_FAILED)
+		cv_jr_fail(&jr, "failureCause", "only with status Failed");
+	else if (cv_jr_enum(&jr, o, "failureCause", cv_rcause_names + 1, CV_RC_COUNT - 1, CV_JR_OPTIONAL, &k))
+		in.refuse = (uint8_t)(k + 1);
+	if (cv_jr_has(o, "feedbackDetail") && in.outcome == CV_RS_FAILED)
+		cv_jr_fail(&jr, "feedbackDetail", "not with status Failed");
+	else if (cv_jr_enum(&jr, o, "feedbackDetail", cv_rfeedback_names + 1, 2, CV_JR_OPTIONAL, &k))
+		in.feedback = (uint8_t)(k + 1);
 	json_object_put(o);
-	return st ? st : report(r, CV_RE_RESULT, &in);
+	if (jr.failed)
+		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err);
+	return report(r, CV_RE_RESULT, &in);
 }
 
 /*

@@ -37,16 +37,6 @@ static const char *const ext_names_b2b[] = {
 #define N_EXT (sizeof(ext_names) / sizeof(ext_names[0]))
 #define N_EXT_B2B (sizeof(ext_names_b2b) / sizeof(ext_names_b2b[0]))
 
-static const char *cbid_of(const struct cv_req *r)
-{
-	return r->seg[1];
-}
-
-static const char *mid_of(const struct cv_req *r)
-{
-	return r->seg[r->b2b ? 1 : 2];
-}
-
 /* The monitor's path on its face (links). */
 static void mon_path(const struct cv_req *r, const struct cv_monitor *m, char *p, size_t n)
 {
@@ -56,11 +46,6 @@ static void mon_path(const struct cv_req *r, const struct cv_monitor *m, char *p
 	/* every part is bounded far below CV_PATH_MAX + 128; an empty link rather than a wrong one */
 	if (len < 0 || (size_t)len >= n)
 		p[0] = '\0';
-}
-
-static bool hex_id(const char *s, size_t len)
-{
-	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
 }
 
 /* The path's vehicle (the user's) and callback (the user's, serving monitors): 0 or the failure written. */
@@ -78,10 +63,8 @@ static int check_parents(struct cv_req *r, char *owner, size_t n)
 	st = cv_check_vehicle(r);
 	if (st)
 		return st;
-	if (!hex_id(cbid_of(r), CV_CB_IDLEN))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
 	cv_sub_owner(r, owner, n);
-	e = cv_callback_get(r->store, NULL, owner, cbid_of(r), &cb);
+	e = cv_callback_get(r->store, NULL, owner, cv_req_id(r, "cbid"), &cb);
 	if (e)
 		return cv_fail_store(r, e, "no such callback");
 	if (!(cb.types & CV_CBT_MONITOR))
@@ -97,36 +80,65 @@ static int load(struct cv_req *r, char *owner, size_t n, struct cv_monitor *m)
 
 	if (st)
 		return st;
-	if (!hex_id(mid_of(r), CV_MON_IDLEN))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed monitor id: %d lowercase hex digits", CV_MON_IDLEN);
-	e = cv_monitor_get(r->store, NULL, owner, mid_of(r), m);
-	if (!e && !r->b2b && (strcmp(m->vid, r->vid) || strcmp(m->cbid, cbid_of(r))))
+	e = cv_monitor_get(r->store, NULL, owner, cv_req_id(r, "mid"), m);
+	if (!e && !r->b2b && (strcmp(m->vid, r->vid) || strcmp(m->cbid, cv_req_id(r, "cbid"))))
 		e = CV_ENOTFOUND;
 	return e ? cv_fail_store(r, e, "no such monitor") : 0;
 }
 
-/* B2B subscribeParam (MonitorCallbackSubscribe): policies, its webhook, refreshEvent. */
-static int read_fleet_subscribe(struct cv_req *r, json_object *o, struct cv_monitor *m, struct cv_callback *cb)
+/*
+ * subscribeParam: refreshEvent, and on B2C callbackAttributes; on B2B
+ * (MonitorCallbackSubscribe, required) the monitor's webhook and policies
+ * into cb.
+ */
+static void read_subscribe(struct cv_jread *jr, json_object *o, bool b2b, struct cv_monitor *m, struct cv_callback *cb)
 {
-	static const char *const names[] = { "retryPolicy", "batchNotify", "callback", "refreshEvent", NULL };
-	const char *other;
-	int st;
+	static const char *const names[] = { "refreshEvent", "callbackAttributes", NULL };
+	static const char *const names_b2b[] = { "retryPolicy", "batchNotify", "callback", "refreshEvent", NULL };
+	json_object *sp = cv_jr_object(jr, o, "subscribeParam", b2b ? names_b2b : names,
+				       b2b ? CV_JR_REQUIRED : CV_JR_OPTIONAL);
+	int64_t v;
 
-	if (!o)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam: required, {callback, retryPolicy, batchNotify, refreshEvent}");
-	if (!json_object_is_type(o, json_type_object))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam: an object {callback, retryPolicy, batchNotify, refreshEvent}");
-	other = cv_sub_unknown(o, names);
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.%.40s: unknown field", other);
-	st = cv_sub_int(r, o, "subscribeParam", "refreshEvent", 60, 7 * 86400, &m->refresh_s);
-	if (!st)
-		st = cv_sub_policies(r, o, "subscribeParam.", true, cb);
-	if (!st)
-		st = cv_sub_callback(r, o, "subscribeParam.", cb);
-	if (!st && !cb->target[0])
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.callback.poll: a monitor's events go to a webhook");
-	return st;
+	if (!sp)
+		return;
+	cv_jr_enter(jr, "subscribeParam");
+	if (cv_jr_int(jr, sp, "refreshEvent", 60, 7 * 86400, CV_JR_OPTIONAL, &v))
+		m->refresh_s = (int32_t)v;
+	if (b2b) {
+		cv_sub_policies(jr, sp, true, cb);
+		cv_sub_callback(jr, sp, cb);
+		if (!jr->failed && !cb->target[0])
+			cv_jr_fail(jr, "callback.poll", "a monitor's events go to a webhook");
+	} else {
+		cv_sub_cbattrs(jr, sp, "callbackAttributes", m->cbattrs, &m->ncbattrs);
+	}
+	cv_jr_leave(jr);
+}
+
+/* extendedEventParam: the names of what a firing carries besides its values. */
+static void read_extended(struct cv_jread *jr, json_object *o, bool b2b, struct cv_monitor *m)
+{
+	size_t n;
+	json_object *x = cv_jr_array(jr, o, "extendedEventParam", 0, CV_MON_EXT_MAX, CV_JR_OPTIONAL, &n);
+
+	m->next = 0;
+	cv_jr_enter(jr, "extendedEventParam");
+	for (size_t i = 0; x && i < n && !jr->failed; i++) {
+		json_object *v = json_object_array_get_idx(x, i);
+		const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		bool known = (b2b ? cv_name_index(s, ext_names_b2b, N_EXT_B2B) : cv_name_index(s, ext_names, N_EXT)) >= 0 ||
+			     (!strncmp(s, "vehicle.telemetry.", 18) && cv_tel_part_mask(s + 18) != 0);
+
+		cv_jr_enter_item(jr, i);
+		if (!known || strlen(s) > CV_MON_EXT_LEN)
+			cv_jr_fail(jr, NULL, "must be one of vehicle.doorsState, vehicle.status, vehicle.maintenance, "
+				   "vehicle.position, vehicle.telemetry[.TelemetryEnum], vehicle.alerts, %s, vehicle.trip%s",
+				   b2b ? "vehicle.collisions" : "vehicle.alarm", b2b ? ", vehicle.stolen" : "");
+		else
+			cv_strlcpy(m->ext[m->next++], s, sizeof(m->ext[0]));
+		cv_jr_leave(jr);
+	}
+	cv_jr_leave(jr);
 }
 
 /*
@@ -139,92 +151,29 @@ static int read_body(struct cv_req *r, struct cv_monitor *m, struct cv_callback 
 	static const char *const names[] = { "label", "subscribeParam", "attributes", "extendedEventParam",
 					     "triggerParam", NULL };
 	static const char *const names_b2b[] = { "label", "subscribeParam", "extendedEventParam", "triggerParam", NULL };
-	json_object *o, *x;
-	const char *other, *label;
-	char err[256];
-	bool bad = false;
+	struct cv_jread jr;
+	json_object *o, *tp;
+	const char *label = "";
 	int st = cv_body_json(r, &o);
 
 	if (st)
 		return st;
-	other = cv_sub_unknown(o, r->b2b ? names_b2b : names);
-	if (other) {
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field", other);
-		goto out;
-	}
-	label = cv_sub_str(o, "label", CV_NAME_MAX, &bad);
-	if (bad) {
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "label: 1 to %d bytes", CV_NAME_MAX);
-		goto out;
-	}
-	cv_strlcpy(m->label, label ? label : "", sizeof(m->label));
+	cv_jr_init(&jr, "");
+	cv_jr_object(&jr, o, NULL, r->b2b ? names_b2b : names, CV_JR_REQUIRED);
+	cv_jr_string(&jr, o, "label", CV_NAME_MAX, CV_JR_OPTIONAL, &label);
+	cv_strlcpy(m->label, label, sizeof(m->label));
 	m->refresh_s = 0;
 	m->ncbattrs = 0;
-	if (r->b2b) {
-		st = read_fleet_subscribe(r, json_object_object_get_ex(o, "subscribeParam", &x) ? x : NULL, m, cb);
-		if (st)
-			goto out;
-	} else if (json_object_object_get_ex(o, "subscribeParam", &x)) {
-		json_object *ca;
-
-		if (!json_object_is_type(x, json_type_object)) {
-			st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam: an object {refreshEvent, callbackAttributes}");
-			goto out;
-		}
-		other = cv_sub_unknown(x, (const char *const[]){ "refreshEvent", "callbackAttributes", NULL });
-		if (other) {
-			st = cv_fail(r, 400, CV_C_BAD_FIELD, "subscribeParam.%.40s: unknown field", other);
-			goto out;
-		}
-		st = cv_sub_int(r, x, "subscribeParam", "refreshEvent", 60, 7 * 86400, &m->refresh_s);
-		if (st)
-			goto out;
-		if (json_object_object_get_ex(x, "callbackAttributes", &ca)) {
-			st = cv_sub_cbattrs(r, ca, "subscribeParam.callbackAttributes", m->cbattrs, &m->ncbattrs);
-			if (st)
-				goto out;
-		}
+	read_subscribe(&jr, o, r->b2b, m, cb);
+	cv_sub_attributes(&jr, o, "attributes", m->attrs, &m->nattrs);
+	read_extended(&jr, o, r->b2b, m);
+	if ((tp = cv_jr_object(&jr, o, "triggerParam", NULL, CV_JR_REQUIRED)) != NULL) {
+		cv_jr_enter(&jr, "triggerParam");
+		cv_mon_parse(&jr, tp, r->b2b, &m->def);
+		cv_jr_leave(&jr);
 	}
-	m->nattrs = 0;
-	if (json_object_object_get_ex(o, "attributes", &x)) {
-		st = cv_sub_attributes(r, x, "attributes", m->attrs, &m->nattrs);
-		if (st)
-			goto out;
-	}
-	m->next = 0;
-	if (json_object_object_get_ex(o, "extendedEventParam", &x)) {
-		size_t n = json_object_is_type(x, json_type_array) ? json_object_array_length(x) : 0;
-
-		if (!json_object_is_type(x, json_type_array) || n > CV_MON_EXT_MAX) {
-			st = cv_fail(r, 400, CV_C_BAD_FIELD, "extendedEventParam: a list of at most %d names", CV_MON_EXT_MAX);
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++) {
-			json_object *v = json_object_array_get_idx(x, i);
-			const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-			bool known = (r->b2b ? cv_name_index(s, ext_names_b2b, N_EXT_B2B) : cv_name_index(s, ext_names, N_EXT)) >= 0 ||
-				     (!strncmp(s, "vehicle.telemetry.", 18) && cv_tel_part_mask(s + 18) != 0);
-
-			if (!known || strlen(s) > CV_MON_EXT_LEN) {
-				st = cv_fail(r, 400, CV_C_BAD_FIELD,
-					     "extendedEventParam[%zu]: one of vehicle.doorsState, vehicle.status, "
-					     "vehicle.maintenance, vehicle.position, vehicle.telemetry[.TelemetryEnum], "
-					     "vehicle.alerts, %s, vehicle.trip%s", i, r->b2b ? "vehicle.collisions" : "vehicle.alarm",
-					     r->b2b ? ", vehicle.stolen" : "");
-				goto out;
-			}
-			cv_strlcpy(m->ext[m->next++], s, sizeof(m->ext[0]));
-		}
-	}
-	if (!json_object_object_get_ex(o, "triggerParam", &x)) {
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "triggerParam: required, {triggers, boolExp}");
-		goto out;
-	}
-	if (cv_mon_parse(x, r->b2b, &m->def, err, sizeof(err)) != CV_OK)
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%s", err);
-out:
 	json_object_put(o);
-	return st;
+	return jr.failed ? cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err) : 0;
 }
 
 /* MonitorParameter as stored; cb: a fleet monitor's webhook (NULL on B2C). */
@@ -352,7 +301,7 @@ int cv_post_monitor(struct cv_req *r)
 		cv_hex(id, sizeof(id), m->id);
 		if (!r->b2b)
 			cv_strlcpy(m->vid, r->vid, sizeof(m->vid));
-		cv_strlcpy(m->cbid, r->b2b ? m->id : cbid_of(r), sizeof(m->cbid));
+		cv_strlcpy(m->cbid, r->b2b ? m->id : cv_req_id(r, "cbid"), sizeof(m->cbid));
 		m->b2b = r->b2b;
 		m->status = CV_CB_RUNNING;
 		m->created = m->updated = r->now;
@@ -438,7 +387,7 @@ static bool list_keep(const struct cv_monitor *m, void *arg)
 
 	if (c->r->b2b)
 		return m->b2b;
-	return !strcmp(m->vid, c->r->vid) && !strcmp(m->cbid, cbid_of(c->r));
+	return !strcmp(m->vid, c->r->vid) && !strcmp(m->cbid, cv_req_id(c->r, "cbid"));
 }
 
 static int list_one(const struct cv_monitor *m, void *arg)
@@ -491,25 +440,20 @@ int cv_put_monitor_status(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
+	struct cv_jread jr;
 	json_object *o = NULL;
-	const char *s, *other;
-	bool bad = false;
-	int k = -1, st = load(r, owner, sizeof(owner), m);
+	int st = load(r, owner, sizeof(owner), m);
 
 	if (!st)
 		st = cv_body_json(r, &o);
 	if (!st) {
-		other = cv_sub_unknown(o, (const char *const[]){ "status", NULL });
-		s = cv_sub_str(o, "status", 16, &bad);
-		k = s ? cv_name_index(s, cv_cb_status_names, 2) : -1;
-		if (other)
-			st = cv_fail(r, 400, CV_C_BAD_FIELD, "%.40s: unknown field (only status)", other);
-		else if (k < 0)
-			st = cv_fail(r, 400, CV_C_BAD_FIELD, "status: required, Running or Paused");
+		cv_jr_init(&jr, "");
+		cv_sub_status(&jr, o, &m->status);
 		json_object_put(o);
+		if (jr.failed)
+			st = cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err);
 	}
 	if (!st) {
-		m->status = (uint8_t)k;
 		m->updated = r->now;
 		st = save(r, m, NULL, 0);
 	}

@@ -36,20 +36,10 @@ static const int type_scope[CV_RT_COUNT] = {
 	 CV_SC_BIT(CV_SC_R_CHARGING) | CV_SC_BIT(CV_SC_R_LIGHTS) | CV_SC_BIT(CV_SC_R_WAKEUP) |       \
 	 CV_SC_BIT(CV_SC_R_NAVIGATION))
 
-static const char *cbid_of(const struct cv_req *r)
-{
-	return r->seg[r->b2b ? 2 : 1];
-}
-
-static const char *rid_of(const struct cv_req *r)
-{
-	return r->seg[r->b2b ? 3 : 2];
-}
-
 /* The path's vehicle and callback: 0 or the failure written. owner, cb and (B2C) r->veh are set. */
 static int check_parents(struct cv_req *r, char *owner, size_t n, struct cv_callback *cb)
 {
-	const char *cbid = cbid_of(r);
+	const char *cbid = cv_req_id(r, "cbid");
 	enum cv_err e;
 	int st = cv_check_vehicle(r);
 
@@ -57,8 +47,6 @@ static int check_parents(struct cv_req *r, char *owner, size_t n, struct cv_call
 		return st;
 	if (!r->b2b && !(r->tok.scopes & ANY_REMOTE_SCOPE))
 		return cv_fail(r, 403, CV_C_SCOPE, "remote actions need a remote:...:write scope (remote:door:write...)");
-	if (strlen(cbid) != CV_CB_IDLEN || strspn(cbid, "0123456789abcdef") != CV_CB_IDLEN)
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed callback id: %d lowercase hex digits", CV_CB_IDLEN);
 	cv_sub_owner(r, owner, n);
 	e = cv_callback_get(r->store, NULL, owner, cbid, cb);
 	if (e)
@@ -132,22 +120,20 @@ static void render_action(struct cv_jw *w, struct cv_req *r, const struct cv_rac
 static int read_body(struct cv_req *r, struct cv_raction *a)
 {
 	static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
-	json_object *o = NULL, *x;
-	char err[256];
+	struct cv_jread jr;
+	json_object *o = NULL;
 	int st = cv_body_json(r, &o);
 
 	if (st)
 		return st;
-	if (cv_remote_parse(o, r->b2b, r->b2b ? NULL : skip, &a->rm, err, sizeof(err))) {
-		st = cv_fail(r, 400, CV_C_BAD_FIELD, "%s", err);
-	} else if (!r->b2b) {
-		if (json_object_object_get_ex(o, "attributes", &x))
-			st = cv_sub_attributes(r, x, "attributes", a->attrs, &a->nattrs);
-		if (!st && json_object_object_get_ex(o, "callbackAttributes", &x))
-			st = cv_sub_cbattrs(r, x, "callbackAttributes", a->cbattrs, &a->ncbattrs);
+	cv_jr_init(&jr, "");
+	cv_remote_parse(&jr, o, r->b2b, r->b2b ? NULL : skip, &a->rm);
+	if (!r->b2b) {
+		cv_sub_attributes(&jr, o, "attributes", a->attrs, &a->nattrs);
+		cv_sub_cbattrs(&jr, o, "callbackAttributes", a->cbattrs, &a->ncbattrs);
 	}
 	json_object_put(o);
-	return st;
+	return jr.failed ? cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err) : 0;
 }
 
 /* the defaults, until cv_remote_settings() */
@@ -242,10 +228,8 @@ int cv_get_remote(struct cv_req *r)
 	enum cv_err e;
 	int st = check_parents(r, owner, sizeof(owner), cb);
 
-	if (!st && !cv_rid_ok(rid_of(r)))
-		st = cv_fail(r, 400, CV_C_BAD_ID, "malformed remote action id: %d lowercase hex digits", CV_RID_LEN);
 	if (!st) {
-		e = cv_remote_get(r->store, NULL, owner, cb->id, r->vid, rid_of(r), a);
+		e = cv_remote_get(r->store, NULL, owner, cb->id, r->vid, cv_req_id(r, "rid"), a);
 		if (e)
 			st = cv_fail_store(r, e, "no such remote action");
 	}

@@ -2,9 +2,11 @@
 #include "config.h"
 #include "req.h"
 #include "reqint.h"
+#include "actions.h"
 #include "cvtime.h"
 #include "ids.h"
 #include "log.h"
+#include "outbox.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -242,6 +244,9 @@ int cv_route_match(struct cv_req *r, const char *pattern)
 				return 0;
 			if (!cv_pct_decode(u, (size_t)(ue - u), r->segbuf + off, sizeof(r->segbuf) - off, false))
 				return -1;
+			/* its name, between the braces of the pattern */
+			r->segname[nseg] = p + 1;
+			r->segnamelen[nseg] = (size_t)(pe - p) - 2;
 			r->seg[nseg++] = r->segbuf + off;
 			off += strlen(r->segbuf + off) + 1;
 		} else {
@@ -255,4 +260,140 @@ int cv_route_match(struct cv_req *r, const char *pattern)
 		return 0;
 	r->nseg = nseg;
 	return 1;
+}
+
+/* ---- path ids ------------------------------------------------------------ */
+
+static bool hex_ok(const char *s, size_t len)
+{
+	return strlen(s) == len && strspn(s, "0123456789abcdef") == len;
+}
+
+static bool vehicle_ok(const char *s)
+{
+	unsigned char b[16];
+
+	return cv_vid_bytes(s, b) == CV_OK;
+}
+
+static bool vin_ok(const char *s)
+{
+	return cv_vin_ok(s, strlen(s));
+}
+
+static bool callback_ok(const char *s)
+{
+	return hex_ok(s, CV_CB_IDLEN);
+}
+
+static bool monitor_ok(const char *s)
+{
+	return hex_ok(s, CV_MON_IDLEN);
+}
+
+static bool delivery_ok(const char *s)
+{
+	int64_t at;
+	uint64_t seq;
+
+	return cv_delivery_id_parse(s, &at, &seq);
+}
+
+/* history ids (ids.h): the vehicle, the time, a suffix of 0, 1 or 2 bytes */
+static bool history_ok(const char *s, size_t slen)
+{
+	char vid[33];
+	int64_t at;
+	unsigned suffix;
+
+	return cv_coll_parse_id(s, slen, vid, &at, &suffix);
+}
+
+static bool trip_ok(const char *s) { return history_ok(s, 0); }
+static bool collision_ok(const char *s) { return history_ok(s, 1); }
+static bool alert_ok(const char *s) { return history_ok(s, 2); }
+
+/*
+ * The kinds of id a path holds, by the name of their capture in the route
+ * patterns: the layer checks each capture's syntax before the handler
+ * (cv_ids_check), and a pattern with another name does not start
+ * (cv_route_names_ok). what: the 400's message, or the id's name in
+ * "malformed WHAT id: LEN lowercase hex digits". A fleet ({fid}) has no
+ * syntax of its own: authentication checks that it is the manager's (403).
+ */
+static const struct id_kind {
+	const char *name;
+	bool (*ok)(const char *s);
+	const char *what;
+	int len;                            /* 0: what is the whole message */
+} id_kinds[] = {
+	{ "id", vehicle_ok, "a vehicle id is 32 hexadecimal characters", 0 },
+	{ "vid", vehicle_ok, "a vehicle id is 32 hexadecimal characters", 0 },
+	{ "vin", vin_ok, "a VIN is 17 characters: digits and capitals but I, O, Q", 0 },
+	{ "fid", NULL, NULL, 0 },
+	{ "cbid", callback_ok, "callback", CV_CB_IDLEN },
+	{ "mid", monitor_ok, "monitor", CV_MON_IDLEN },
+	{ "rid", cv_rid_ok, "remote action", CV_RID_LEN },
+	{ "did", delivery_ok, "delivery", CV_DL_IDLEN },
+	{ "tid", trip_ok, "trip", CV_ID_LEN(0) },
+	{ "cid", collision_ok, "collision", CV_ID_LEN(1) },
+	{ "alarmid", collision_ok, "alarm", CV_ID_LEN(1) },
+	{ "aid", alert_ok, "alert", CV_ID_LEN(2) },
+	{ "sid", alert_ok, "theft", CV_ID_LEN(2) },
+};
+
+static const struct id_kind *kind_of(const char *name, size_t len)
+{
+	for (size_t i = 0; i < CV_ARRAY_LEN(id_kinds); i++)
+		if (strlen(id_kinds[i].name) == len && !memcmp(id_kinds[i].name, name, len))
+			return &id_kinds[i];
+	return NULL;
+}
+
+bool cv_route_names_ok(const char *pattern, char *bad, size_t badsz)
+{
+	for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+		size_t len = strcspn(p + 1, "}");
+
+		if (!kind_of(p + 1, len)) {
+			snprintf(bad, badsz, "%.*s", (int)len, p + 1);
+			return false;
+		}
+	}
+	return true;
+}
+
+int cv_ids_check(struct cv_req *r, bool for_auth)
+{
+	for (size_t i = 0; i < r->nseg; i++) {
+		const struct id_kind *k = kind_of(r->segname[i], r->segnamelen[i]);
+		/* the vehicle link's credential is the path VIN's: checked before it */
+		bool auth_reads = r->route->auth == CV_AUTH_VEHICLE && k->ok == vin_ok;
+
+		if (auth_reads != for_auth || !k->ok || k->ok(r->seg[i]))
+			continue;
+		if (!k->len)
+			return cv_fail(r, 400, CV_C_BAD_ID, "%s", k->what);
+		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", k->what, k->len);
+	}
+	return 0;
+}
+
+const char *cv_req_capture(const struct cv_req *r, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < r->nseg; i++)
+		if (r->segnamelen[i] == len && !memcmp(r->segname[i], name, len))
+			return r->seg[i];
+	return NULL;
+}
+
+const char *cv_req_id(const struct cv_req *r, const char *name)
+{
+	const char *v = cv_req_capture(r, name);
+
+	if (!v)
+		cv_die("%s: the route %s has no {%s}", r->prog, r->route ? r->route->pattern : "?", name);
+	return v;
 }

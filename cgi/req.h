@@ -13,8 +13,22 @@
  *      client_id) on the B2C face, a fleet manager (client certificate
  *      verified by the web server, or HTTP Basic; client_id) on the B2B
  *      face, whose fleet ({fid}) must be theirs;
- *   4. calls the handler, which fills r->out and returns 0, or returns an
+ *   4. checks the syntax of every id of the path, each by the kind its
+ *      capture's name says (below): 400 (CV_C_BAD_ID) otherwise;
+ *   5. calls the handler, which fills r->out and returns 0, or returns an
  *      HTTP status after cv_fail() wrote the xError.
+ *
+ * Path ids: a pattern's captures are named by the kind of id they hold,
+ * and a program whose table names another does not start:
+ *   {id} {vid}  a vehicle id (32 hex digits); {vin} a VIN;
+ *   {fid}       a fleet (authentication checks it is the manager's: 403);
+ *   {cbid} {mid} {rid} {did}   a callback, monitor, remote action,
+ *               delivery (lowercase hex of their lengths);
+ *   {tid} {aid} {cid} {alarmid} {sid}   a trip, alert, collision, alarm,
+ *               theft (ids.h: their vehicle, time and suffix).
+ * Handlers read them by name, cv_req_id(r, "cbid"), already checked. The
+ * vehicle link's {vin} is checked before authentication (its credential
+ * is that vehicle's), every other id once who asks is known.
  *
  * Errors: cv_fail() writes {"code","uuid","message","timestamp"} and logs
  * one line "cvapi[prog] uuid METHOD path: message -> status" on stderr
@@ -160,7 +174,7 @@ enum cv_auth {
 	CV_AUTH_USER,       /* bearer access token of a user */
 	CV_AUTH_VEHICLE,    /* the vehicle's own credential (vehicle link) */
 	CV_AUTH_FLEET,      /* a fleet manager (B2B): certificate or Basic, and client_id;
-			     * a pattern starting CV_B2B "/fleets/{fid}" also checks the fleet */
+			     * a pattern with {fid} also checks the fleet is theirs */
 };
 
 struct cv_req;
@@ -168,7 +182,7 @@ typedef int (*cv_handler)(struct cv_req *r);
 
 struct cv_route {
 	const char *method;                /* "GET", "POST", ... */
-	const char *pattern;               /* "/connectedcar/v4/user/vehicles/{id}/status" */
+	const char *pattern;               /* ".../user/vehicles/{id}/status": captures named by kind */
 	cv_handler fn;
 	enum cv_auth auth;
 	uint32_t scopes;                   /* all required (CV_SC_BIT...) */
@@ -190,7 +204,10 @@ struct cv_req {
 	const char *raw_path;              /* as received, without the query */
 	size_t raw_path_len;
 	const char *query_string;
+	/* the layer's: handlers read captures with cv_req_id() */
 	char *seg[CV_MAX_SEGS];            /* path captures ({id}...), decoded, in segbuf */
+	const char *segname[CV_MAX_SEGS];  /* each one's name, in the route's pattern (not terminated) */
+	size_t segnamelen[CV_MAX_SEGS];
 	size_t nseg;
 	char segbuf[CV_PATH_MAX + CV_MAX_SEGS];
 	char base[CV_HOST_MAX + 16];       /* "http://host:port" for links */
@@ -274,17 +291,23 @@ void cv_header(struct cv_req *r, const char *name, const char *value);
 /* The decoded value of query parameter name, or NULL (the first one). */
 const char *cv_param(const struct cv_req *r, const char *name);
 
+/*
+ * The path id the route's pattern captures as {name}, decoded, its syntax
+ * checked by its kind (above). A name the route does not capture is a bug
+ * of the program: it dies saying so.
+ */
+const char *cv_req_id(const struct cv_req *r, const char *name);
+
 
 /*
- * Check the vehicle of the path: B2C, the first capture ({id}) must be in
- * the token's user's account; B2B, the second ({vid}, after {fid}) must be
- * in the fleet. Sets r->vid and r->vbase. 0, or the failure status (400 bad
- * id, 403 not yours) already written.
+ * Check the vehicle of the path: B2C, {id} must be in the token's user's
+ * account; B2B, {vid} must be in the fleet ({fid}). Sets r->vid and
+ * r->vbase. 0, or the failure status (403 not yours) already written.
  */
 int cv_check_vehicle(struct cv_req *r);
 /*
  * Say that this answer depends on the path's vehicle (after
- * cv_check_vehicle(): r->vid is the first capture) and on who asks, and on
+ * cv_check_vehicle(): r->vid is the capture {id}) and on who asks, and on
  * nothing else: the layer may keep it and answer the same request with it
  * until the vehicle's data or anyone's rights change (rcache.h). Only for
  * handlers of the B2C face whose answer is the same whatever the time.

@@ -7,7 +7,9 @@
  *   cv_set_base      the scheme and host links are built on (req.c)
  *   cv_query_parse   every query parameter into r->q, or 400 (query.c)
  *   cv_body_check    the declared body against the route's limits (body.c)
+ *   cv_ids_check     the ids authentication reads: the vehicle link's VIN (req.c)
  *   cv_auth_*        who asks, from the headers (auth.c)
+ *   cv_ids_check     every other id of the path (req.c)
  *   cv_body_read     the body, within the client deadline (body.c)
  *   cv_body_drop     a body declared and not read, dropped before the answer (body.c)
  *
@@ -23,6 +25,19 @@ extern bool cv_req_panicked;
 
 /* Split and decode the raw path, match pattern; captures to r->seg. 1 match, 0 no match, -1 malformed. */
 int cv_route_match(struct cv_req *r, const char *pattern);
+/*
+ * true if every capture of pattern names a kind of path id (req.h); false
+ * with the first other name in bad (cv_serve refuses to start).
+ */
+bool cv_route_names_ok(const char *pattern, char *bad, size_t badsz);
+/*
+ * Check the syntax of the path's ids, each by its capture's kind: those
+ * authentication reads (for_auth: the vehicle link's {vin}) or all the
+ * others. 0, or the 400 (CV_C_BAD_ID) written.
+ */
+int cv_ids_check(struct cv_req *r, bool for_auth);
+/* The capture {name} of the route, or NULL when it has none. */
+const char *cv_req_capture(const struct cv_req *r, const char *name);
 /*
  * r->base: the public base URL when one is set (cv_base_url_set), else
  * from the request's host (or the forwarded one when CVAPI_TRUST_PROXY=1).

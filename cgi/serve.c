@@ -188,13 +188,13 @@ static int rc_lookup(struct cv_req *r)
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", envp);
 	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", envp);
 	const struct cv_rl_ask *ask;
-	const char *resp;
+	const char *resp, *vid = cv_req_capture(r, "id");
 	size_t len, head_len;
 	bool head_only = !strcmp(r->method, "HEAD");
 	int st;
 
 	/* a request with a body gets cv_body_read()'s answer, never a kept one */
-	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !r->nseg || !auth || !*auth || !uri ||
+	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !vid || !auth || !*auth || !uri ||
 	    (!head_only && strcmp(r->method, "GET")) || (cl && *cl && strcmp(cl, "0")) || inm)
 		return 0;
 	r->rc_klen = 0;
@@ -218,14 +218,16 @@ static int rc_lookup(struct cv_req *r)
 			FCGX_PutStr(resp + head_len, (int)(len - head_len), r->fcgi->out);
 		return -1;
 	}
-	cv_rc_note(&r->store->gen, cv_gen_slot(r->seg[0], strlen(r->seg[0])), &r->rc_stamp);
+	cv_rc_note(&r->store->gen, cv_gen_slot(vid, strlen(vid)), &r->rc_stamp);
 	r->rc_try = true;
 	return 0;
 }
 
 void cv_rc_vehicle(struct cv_req *r)
 {
-	if (r->rc_try && r->vid && r->nseg && !strcmp(r->vid, r->seg[0]))
+	const char *vid = cv_req_capture(r, "id");
+
+	if (r->rc_try && r->vid && vid && !strcmp(r->vid, vid))
 		r->rc_ok = true;
 }
 
@@ -331,6 +333,8 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	st = cv_query_parse(r);
 	if (!st)
 		st = cv_body_check(r);
+	if (!st)
+		st = cv_ids_check(r, true);
 	cv_wd_store();
 	if (!st && rt->auth == CV_AUTH_USER)
 		st = cv_auth_user(r);
@@ -348,6 +352,8 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	    cv_store_low(r->store))
 		st = cv_fail(r, 507, CV_C_FULL, "the store's disk is nearly full: writes are refused until space "
 			     "is freed; reads go on");
+	if (!st)
+		st = cv_ids_check(r, false);
 	if (!st)
 		st = cv_body_read(r);
 	if (!st) {
@@ -402,6 +408,15 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 		}
 		usage(prog, summary, stderr);
 		return 2;
+	}
+	for (const struct cv_route *rt = routes; rt->method; rt++) {
+		char bad[32];
+
+		if (!cv_route_names_ok(rt->pattern, bad, sizeof(bad))) {
+			fprintf(stderr, "%s: the route %s %s captures {%s}, which is no kind of path id (req.h)\n",
+				prog, rt->method, rt->pattern, bad);
+			return 1;
+		}
 	}
 	if (FCGX_IsCGI()) {
 		fprintf(stderr, "%s: not started as a FastCGI responder (no socket on stdin)\n", prog);

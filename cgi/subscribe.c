@@ -13,53 +13,6 @@ void cv_sub_owner(const struct cv_req *r, char *owner, size_t n)
 	snprintf(owner, n, "%s:%s", r->b2b ? "f" : "u", r->b2b ? r->fid : r->tok.user);
 }
 
-/* A string member: NULL when absent; *bad when present and not a string of 1..max bytes. */
-const char *cv_sub_str(json_object *o, const char *key, size_t max, bool *bad)
-{
-	json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return NULL;
-	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-	if (!s || !*s || strlen(s) > max) {
-		*bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* The members of o must all be in names (NULL-terminated): else the first other one. */
-const char *cv_sub_unknown(json_object *o, const char *const *names)
-{
-	json_object_object_foreach(o, key, val) {
-		size_t i;
-
-		(void)val;
-		for (i = 0; names[i] && strcmp(names[i], key); i++)
-			;
-		if (!names[i])
-			return key;
-	}
-	return NULL;
-}
-
-/* A JSON integer member in [min, max]: *v; absent leaves *v; 0, or 400 written. */
-int cv_sub_int(struct cv_req *r, json_object *o, const char *where, const char *key, int64_t min,
-		      int64_t max, int32_t *v)
-{
-	json_object *x;
-
-	if (!json_object_object_get_ex(o, key, &x))
-		return 0;
-	if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < min ||
-	    json_object_get_int64(x) > max)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%s: an integer from %lld to %lld", where, key,
-			       (long long)min, (long long)max);
-	*v = (int32_t)json_object_get_int64(x);
-	return 0;
-}
-
 /*
  * The variables an attribute value may name ($vin...), substituted at
  * delivery; compared without case, as the two faces spell them
@@ -121,121 +74,61 @@ const char *cv_sub_target_problem(const char *t)
 	return NULL;
 }
 
-int cv_sub_attributes(struct cv_req *r, json_object *a, const char *where, struct cv_cb_attr *attrs, size_t *nattrs)
+void cv_sub_attributes(struct cv_jread *jr, json_object *o, const char *name, struct cv_cb_attr *attrs,
+		       size_t *nattrs)
 {
-	static const char *const names[] = { "type", "key", "value", NULL };
+	static const char *const keys[] = { "type", "key", "value", NULL };
 	size_t n;
+	json_object *a = cv_jr_array(jr, o, name, 0, CV_CB_ATTRS_MAX, CV_JR_OPTIONAL, &n);
 
-	if (!json_object_is_type(a, json_type_array))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes: an array of {type, key, value}", where);
-	n = json_object_array_length(a);
-	if (n > CV_CB_ATTRS_MAX)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes: at most %d", where, CV_CB_ATTRS_MAX);
-	for (size_t i = 0; i < n; i++) {
+	*nattrs = 0;
+	if (!a)
+		return;
+	cv_jr_enter(jr, name);
+	for (size_t i = 0; i < n && !jr->failed; i++) {
 		json_object *x = json_object_array_get_idx(a, i);
 		struct cv_cb_attr *at = &attrs[i];
-		const char *type, *key, *value, *other;
-		bool bad = false;
-		int t;
+		const char *key = NULL, *value = NULL;
+		int t = CV_CBA_BODY;
 
-		if (!json_object_is_type(x, json_type_object))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu]: an object {type, key, value}",
-				       where, i);
-		other = cv_sub_unknown(x, names);
-		if (other)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].%.40s: unknown field", where, i,
-				       other);
-		type = cv_sub_str(x, "type", 16, &bad);
-		t = type ? cv_name_index(type, cv_cb_attr_names, 3) : -1;
-		if (t < 0)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].type: Header, Body or Query",
-				       where, i);
-		key = cv_sub_str(x, "key", CV_CB_KEY_MAX, &bad);
-		if (!key || !token_ok(key, t == CV_CBA_HEADER))
-			return cv_fail(r, 400, CV_C_BAD_FIELD,
-				       "%s.attributes[%zu].key: required, 1 to %d visible ASCII characters%s", where, i,
-				       CV_CB_KEY_MAX, t == CV_CBA_HEADER ? " of a header name" : " without & = #");
-		value = cv_sub_str(x, "value", CV_CB_VALUE_MAX, &bad);
-		if (!value)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].value: required, 1 to %d bytes",
-				       where, i, CV_CB_VALUE_MAX);
-		if (t == CV_CBA_HEADER && strpbrk(value, "\r\n"))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.attributes[%zu].value: no line breaks in a header",
-				       where, i);
-		if (value[0] == '$' && !known_variable(value + 1))
-			return cv_fail(r, 400, CV_C_BAD_FIELD,
-				       "%s.attributes[%zu].value: unknown variable %.40s (known: $vin, $vid, $callbackId, "
-				       "$callbackLabel, $monitorId, $fleetId, $remoteType, $remoteId, $remoteStatus, $remoteLabel)", where, i, value);
+		cv_jr_enter_item(jr, i);
+		cv_jr_object(jr, x, NULL, keys, CV_JR_REQUIRED);
+		cv_jr_enum(jr, x, "type", cv_cb_attr_names, 3, CV_JR_REQUIRED, &t);
+		if (cv_jr_string(jr, x, "key", CV_CB_KEY_MAX, CV_JR_REQUIRED, &key) && !token_ok(key, t == CV_CBA_HEADER))
+			cv_jr_fail(jr, "key", "must be visible ASCII characters%s",
+				   t == CV_CBA_HEADER ? " of a header name" : " without & = #");
+		if (cv_jr_string(jr, x, "value", CV_CB_VALUE_MAX, CV_JR_REQUIRED, &value)) {
+			if (t == CV_CBA_HEADER && strpbrk(value, "\r\n"))
+				cv_jr_fail(jr, "value", "must hold no line break in a header");
+			else if (value[0] == '$' && !known_variable(value + 1))
+				cv_jr_fail(jr, "value", "unknown variable %.40s (known: $vin, $vid, $callbackId, $callbackLabel, "
+					   "$monitorId, $fleetId, $remoteType, $remoteId, $remoteStatus, $remoteLabel)", value);
+		}
+		cv_jr_leave(jr);
+		if (jr->failed)
+			break;
 		at->type = (uint8_t)t;
 		cv_strlcpy(at->key, key, sizeof(at->key));
 		cv_strlcpy(at->value, value, sizeof(at->value));
 	}
-	*nattrs = n;
-	return 0;
+	cv_jr_leave(jr);
+	*nattrs = jr->failed ? 0 : n;
 }
 
-int cv_sub_cbattrs(struct cv_req *r, json_object *ca, const char *where, struct cv_cb_attr *attrs, size_t *nattrs)
+void cv_sub_cbattrs(struct cv_jread *jr, json_object *o, const char *name, struct cv_cb_attr *attrs,
+		    size_t *nattrs)
 {
-	const char *other;
-	json_object *wh;
-	char w[96];
+	static const char *const keys[] = { "webhook", "pushnotif", "websocket", NULL };
+	json_object *ca = cv_jr_object(jr, o, name, keys, CV_JR_OPTIONAL);
 
-	if (!json_object_is_type(ca, json_type_object))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: an object {webhook}", where);
-	other = cv_sub_unknown(ca, (const char *const[]){ "webhook", NULL });
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%.40s: %s", where, other,
-			       strcmp(other, "pushnotif") && strcmp(other, "websocket") ? "unknown field"
-			       : "webhooks are what this server delivers");
 	*nattrs = 0;
-	if (!json_object_object_get_ex(ca, "webhook", &wh))
-		return 0;
-	snprintf(w, sizeof(w), "%s.webhook", where);
-	return cv_sub_attributes(r, wh, w, attrs, nattrs);
-}
-
-/* A list of names into a mask (bit i: names[i]): 0, or 400 written. */
-int cv_sub_names(struct cv_req *r, json_object *a, const char *where, const char *const *names, size_t n,
-		      uint32_t *mask)
-{
-	size_t len;
-
-	if (!json_object_is_type(a, json_type_array) || (len = json_object_array_length(a)) == 0 || len > 32)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: a list of 1 to %zu names", where, n);
-	*mask = 0;
-	for (size_t i = 0; i < len; i++) {
-		json_object *x = json_object_array_get_idx(a, i);
-		int k = json_object_is_type(x, json_type_string) ? cv_name_index(json_object_get_string(x), names, n) : -1;
-
-		if (k < 0) {
-			char list[512];
-			size_t at = 0;
-
-			list[0] = '\0';
-			for (size_t j = 0; j < n && at < sizeof(list); j++)
-				at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", j ? ", " : "", names[j]);
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s[%zu]: one of %s", where, i, list);
-		}
-		*mask |= 1u << k;
-	}
-	return 0;
-}
-
-
-/* callback.KIND's members (among names) and its name into *name; 0 or the failure's status. */
-static int read_kind(struct cv_req *r, json_object *o, const char *pre, const char *kind, const char *const *names,
-		     const char **name)
-{
-	const char *other = cv_sub_unknown(o, names);
-	bool bad = false;
-
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.%s.%.40s: unknown field", pre, kind, other);
-	*name = cv_sub_str(o, "name", CV_NAME_MAX, &bad);
-	if (!*name)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.%s.name: required, 1 to %d bytes", pre, kind,
-			       CV_NAME_MAX);
-	return 0;
+	if (!ca)
+		return;
+	cv_jr_enter(jr, name);
+	if (cv_jr_has(ca, "pushnotif") || cv_jr_has(ca, "websocket"))
+		cv_jr_fail(jr, cv_jr_has(ca, "pushnotif") ? "pushnotif" : "websocket", "webhooks are what this server delivers");
+	cv_sub_attributes(jr, ca, "webhook", attrs, nattrs);
+	cv_jr_leave(jr);
 }
 
 /*
@@ -243,122 +136,92 @@ static int read_kind(struct cv_req *r, json_object *o, const char *pre, const ch
  * {name}}: nothing is delivered, the client reads its actions' states (the
  * console's callback). websocket and pushnotif are refused.
  */
-static int read_callback(struct cv_req *r, json_object *o, const char *pre, struct cv_callback *cb)
+void cv_sub_callback(struct cv_jread *jr, json_object *o, struct cv_callback *cb)
 {
 	static const char *const kinds[] = { "webhook", "poll", "websocket", "pushnotif", NULL };
 	static const char *const wnames[] = { "name", "target", "attributes", NULL };
 	static const char *const pnames[] = { "name", NULL };
-	json_object *wh, *a;
-	const char *other, *name, *target, *problem;
-	char where[64];
-	bool bad = false;
-	int st;
+	json_object *c = cv_jr_object(jr, o, "callback", kinds, CV_JR_REQUIRED), *k;
+	const char *name = NULL, *target = NULL, *problem;
 
-	if (!json_object_is_type(o, json_type_object))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: an object holding a webhook (or a poll)", pre);
-	other = cv_sub_unknown(o, kinds);
-	if (other)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.%.40s: unknown field", pre, other);
-	if (json_object_object_get_ex(o, "websocket", NULL) || json_object_object_get_ex(o, "pushnotif", NULL))
-		return cv_fail(r, 400, CV_C_BAD_FIELD,
-			       "%scallback: websocket and push-notification callbacks are not served: "
-			       "webhooks are what this server delivers", pre);
-	if (json_object_object_get_ex(o, "poll", &wh)) {
-		if (json_object_object_get_ex(o, "webhook", NULL))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: either webhook or poll, not both", pre);
-		if (!json_object_is_type(wh, json_type_object))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.poll: an object {name}", pre);
-		st = read_kind(r, wh, pre, "poll", pnames, &name);
-		if (st)
-			return st;
-		cv_strlcpy(cb->name, name, sizeof(cb->name));
-		cb->target[0] = '\0';
-		cb->nattrs = 0;
-		return 0;
+	if (!c)
+		return;
+	cv_jr_enter(jr, "callback");
+	if (cv_jr_has(c, "websocket") || cv_jr_has(c, "pushnotif"))
+		cv_jr_fail(jr, NULL, "websocket and push-notification callbacks are not served: "
+			   "webhooks are what this server delivers");
+	else if (cv_jr_has(c, "poll") && cv_jr_has(c, "webhook"))
+		cv_jr_fail(jr, NULL, "either webhook or poll, not both");
+	if ((k = cv_jr_object(jr, c, "poll", pnames, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "poll");
+		cv_jr_string(jr, k, "name", CV_NAME_MAX, CV_JR_REQUIRED, &name);
+		cv_jr_leave(jr);
+		if (!jr->failed) {
+			cv_strlcpy(cb->name, name, sizeof(cb->name));
+			cb->target[0] = '\0';
+			cb->nattrs = 0;
+		}
+	} else if ((k = cv_jr_object(jr, c, "webhook", wnames, CV_JR_REQUIRED)) != NULL) {
+		cv_jr_enter(jr, "webhook");
+		cv_jr_string(jr, k, "name", CV_NAME_MAX, CV_JR_REQUIRED, &name);
+		if (cv_jr_string(jr, k, "target", CV_CB_URL_MAX, CV_JR_REQUIRED, &target) &&
+		    (problem = cv_sub_target_problem(target)) != NULL)
+			cv_jr_fail(jr, "target", "%s", problem);
+		if (!jr->failed) {
+			cv_strlcpy(cb->name, name, sizeof(cb->name));
+			cv_strlcpy(cb->target, target, sizeof(cb->target));
+		}
+		cv_sub_attributes(jr, k, "attributes", cb->attrs, &cb->nattrs);
+		cv_jr_leave(jr);
 	}
-	if (!json_object_object_get_ex(o, "webhook", &wh) || !json_object_is_type(wh, json_type_object))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook: required, an object {name, target, attributes}",
-			       pre);
-	st = read_kind(r, wh, pre, "webhook", wnames, &name);
-	if (st)
-		return st;
-	target = cv_sub_str(wh, "target", CV_CB_URL_MAX, &bad);
-	if (!target)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.target: required, a URL of at most %d bytes",
-			       pre, CV_CB_URL_MAX);
-	problem = cv_sub_target_problem(target);
-	if (problem)
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback.webhook.target: %s", pre, problem);
-	cv_strlcpy(cb->name, name, sizeof(cb->name));
-	cv_strlcpy(cb->target, target, sizeof(cb->target));
-	cb->nattrs = 0;
-	snprintf(where, sizeof(where), "%scallback.webhook", pre);
-	if (json_object_object_get_ex(wh, "attributes", &a))
-		return cv_sub_attributes(r, a, where, cb->attrs, &cb->nattrs);
-	return 0;
+	cv_jr_leave(jr);
 }
 
-int cv_sub_callback(struct cv_req *r, json_object *o, const char *pre, struct cv_callback *cb)
-{
-	json_object *x;
-
-	if (!json_object_object_get_ex(o, "callback", &x))
-		return cv_fail(r, 400, CV_C_BAD_FIELD, "%scallback: required, an object holding a webhook (or a poll)", pre);
-	return read_callback(r, x, pre, cb);
-}
-
-int cv_sub_policies(struct cv_req *r, json_object *o, const char *pre, bool always, struct cv_callback *cb)
+void cv_sub_policies(struct cv_jread *jr, json_object *o, bool always, struct cv_callback *cb)
 {
 	static const char *const rnames[] = { "policy", "retryNumber", "retryDelay", NULL };
 	static const char *const bnames[] = { "size", "timeWindow", NULL };
-	const char *other, *policy;
-	char where[64];
 	json_object *x;
-	bool bad = false;
-	int st, p;
+	int64_t v;
+	int p;
 
 	/* no retryPolicy: one try (the schema's default policy is the first it lists) */
 	cb->retry = CV_RETRY_NONE;
 	cb->retry_number = 3;
 	cb->retry_delay = 10;
-	if (json_object_object_get_ex(o, "retryPolicy", &x)) {
-		snprintf(where, sizeof(where), "%sretryPolicy", pre);
-		if (!json_object_is_type(x, json_type_object))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: an object {policy, retryNumber, retryDelay}", where);
-		other = cv_sub_unknown(x, rnames);
-		if (other)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%.40s: unknown field", where, other);
-		policy = cv_sub_str(x, "policy", 16, &bad);
-		p = policy ? cv_name_index(policy, cv_cb_retry_names, always ? 3 : 2) : -1;
-		if (p < 0)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.policy: required, %s", where,
-				       always ? "None, Bounded or Always" : "None or Bounded");
-		cb->retry = (uint8_t)p;
-		st = cv_sub_int(r, x, where, "retryNumber", 1, 100, &cb->retry_number);
-		if (!st)
-			st = cv_sub_int(r, x, where, "retryDelay", 1, 86400, &cb->retry_delay);
-		if (st)
-			return st;
+	if ((x = cv_jr_object(jr, o, "retryPolicy", rnames, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "retryPolicy");
+		if (cv_jr_enum(jr, x, "policy", cv_cb_retry_names, always ? 3 : 2, CV_JR_REQUIRED, &p))
+			cb->retry = (uint8_t)p;
+		if (cv_jr_int(jr, x, "retryNumber", 1, 100, CV_JR_OPTIONAL, &v))
+			cb->retry_number = (int32_t)v;
+		if (cv_jr_int(jr, x, "retryDelay", 1, 86400, CV_JR_OPTIONAL, &v))
+			cb->retry_delay = (int32_t)v;
+		cv_jr_leave(jr);
 	}
 	cb->batch_size = 0;
 	cb->batch_window = 0;
-	if (json_object_object_get_ex(o, "batchNotify", &x)) {
-		snprintf(where, sizeof(where), "%sbatchNotify", pre);
-		if (!json_object_is_type(x, json_type_object))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s: an object {size, timeWindow}", where);
-		other = cv_sub_unknown(x, bnames);
-		if (other)
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.%.40s: unknown field", where, other);
-		if (!json_object_object_get_ex(x, "size", NULL))
-			return cv_fail(r, 400, CV_C_BAD_FIELD, "%s.size: required, an integer from 1 to 1000", where);
+	if ((x = cv_jr_object(jr, o, "batchNotify", bnames, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "batchNotify");
+		if (cv_jr_int(jr, x, "size", 1, 1000, CV_JR_REQUIRED, &v))
+			cb->batch_size = (int32_t)v;
 		cb->batch_window = 60;
-		st = cv_sub_int(r, x, where, "size", 1, 1000, &cb->batch_size);
-		if (!st)
-			st = cv_sub_int(r, x, where, "timeWindow", 5, 86400, &cb->batch_window);
-		if (st)
-			return st;
+		if (cv_jr_int(jr, x, "timeWindow", 5, 86400, CV_JR_OPTIONAL, &v))
+			cb->batch_window = (int32_t)v;
+		cv_jr_leave(jr);
 	}
-	return 0;
+}
+
+bool cv_sub_status(struct cv_jread *jr, json_object *o, uint8_t *status)
+{
+	static const char *const keys[] = { "status", NULL };
+	int k;
+
+	cv_jr_object(jr, o, NULL, keys, CV_JR_REQUIRED);
+	if (!cv_jr_enum(jr, o, "status", cv_cb_status_names, 2, CV_JR_REQUIRED, &k))
+		return false;
+	*status = (uint8_t)k;
+	return true;
 }
 
 void cv_sub_render_attrs(struct cv_jw *w, const char *key, const struct cv_cb_attr *a, size_t n)

@@ -53,14 +53,6 @@ static bool want_positions(const struct cv_req *r)
 	return (r->tok.scopes & CV_SC_BIT(CV_SC_POSITION)) != 0;
 }
 
-/* Path capture k after the vehicle's ({tid}, then {aid} or {cid}), whatever the face. */
-static const char *capture(const struct cv_req *r, size_t k)
-{
-	size_t i = (r->b2b ? 2 : 1) + k;
-
-	return i < r->nseg ? r->seg[i] : "";
-}
-
 /* ---- ids ------------------------------------------------------------------- */
 
 /*
@@ -70,8 +62,8 @@ static const char *capture(const struct cv_req *r, size_t k)
  */
 
 /*
- * The vehicle of the path (0, or 400/403 written) and the trip {tid}: 0, or
- * 400 for a malformed id, 404 when the vehicle has no such trip.
+ * The vehicle of the path (0, or 403 written) and the trip {tid}: 0, or 404
+ * when the vehicle has no such trip.
  */
 static int load_trip(struct cv_req *r, unsigned char vid[16], struct cv_trip *t)
 {
@@ -83,8 +75,8 @@ static int load_trip(struct cv_req *r, unsigned char vid[16], struct cv_trip *t)
 
 	if (st)
 		return st;
-	if (!cv_coll_parse_id(capture(r, 0), 0, idv, &start, &none))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed trip id: %d lowercase hex digits", (int)CV_ID_LEN(0));
+	/* its syntax checked by the layer (cv_ids_check) */
+	cv_coll_parse_id(cv_req_id(r, "tid"), 0, idv, &start, &none);
 	if (strcmp(idv, r->vid))
 		return cv_fail(r, 404, CV_C_NO_DATA, "no such trip");
 	cv_vid_bytes(r->vid, vid);
@@ -529,7 +521,7 @@ static int get_telemetry(struct cv_req *r)
 	c.r = r;
 	c.w = &w;
 	c.pg = &pg;
-	c.tid = capture(r, 0);
+	c.tid = cv_req_id(r, "tid");
 	c.select = r->q.type ? r->q.type : CV_TP_ALL;
 	c.show = r->tok.scopes & CV_SC_BIT(CV_SC_TELEMETRY) ? c.select : 0;
 	c.skip = pg.resume ? 0 : pg.offset;
@@ -551,13 +543,14 @@ static int get_telemetry(struct cv_req *r)
 /* One kind of the trip's events: where they are and how each is checked and written. */
 struct evkind {
 	const char *what;           /* "alert", "collision" */
+	const char *capture;        /* its id in the path: "aid", "cid" (req.h) */
 	const char *embedded;       /* member of _embedded */
 	enum cv_dbid db;
 	size_t slen;                /* key suffix bytes */
 };
 
-static const struct evkind k_alerts = { "alert", "alerts", CV_DB_ALERTS, 2 };
-static const struct evkind k_collisions = { "collision", "Collisions", CV_DB_EVENTS, 1 };
+static const struct evkind k_alerts = { "alert", "aid", "alerts", CV_DB_ALERTS, 2 };
+static const struct evkind k_collisions = { "collision", "cid", "Collisions", CV_DB_EVENTS, 1 };
 
 /* Render (when w is not NULL) the record if it is of the kind: 1 if it is, 0 if not, -1 on a bad record. */
 static int ev_item(struct cv_req *r, struct cv_jw *w, const struct evkind *k, int64_t at, unsigned suffix,
@@ -694,8 +687,8 @@ static int get_ev_item(struct cv_req *r, const struct evkind *k)
 
 	if (st)
 		return st;
-	if (!cv_coll_parse_id(capture(r, 1), k->slen, idv, &at, &suffix))
-		return cv_fail(r, 400, CV_C_BAD_ID, "malformed %s id: %d lowercase hex digits", k->what, (int)CV_ID_LEN(k->slen));
+	/* its syntax checked by the layer (cv_ids_check) */
+	cv_coll_parse_id(cv_req_id(r, k->capture), k->slen, idv, &at, &suffix);
 	if (strcmp(idv, r->vid) || at < t.start_at || at > cv_trip_end_at(&t))
 		return cv_fail(r, 404, CV_C_NO_DATA, "no such %s in this trip", k->what);
 	e = cv_history_get(r->store, NULL, k->db, vid, at, suffix, k->slen, &r->scratch);
@@ -756,7 +749,8 @@ static enum cv_err fleet_trip_render(struct cv_req *r, struct cv_jw *w, int64_t 
 	return e;
 }
 
-static const struct cv_coll c_trips = { "trips", "trips", CV_DB_TRIPS, 0, fleet_trip_accept, fleet_trip_render, CV_HK_TRIP };
+static const struct cv_coll c_trips = { "trips", "trips", CV_DB_TRIPS, 0, fleet_trip_accept, fleet_trip_render, CV_HK_TRIP,
+					"tid" };
 
 /* GET /fleets/{fid}/trips: every vehicle's trips, newest first, with the list's filters. */
 static int get_fleet_trips(struct cv_req *r)

@@ -218,12 +218,10 @@ static int get_capabilities(struct cv_req *r)
 {
 	struct cv_vehicle v;
 	struct cv_jw w;
-	const char *vin = r->seg[0];
+	const char *vin = cv_req_id(r, "vin");
 	size_t total;
 	enum cv_err e;
 
-	if (!cv_vin_ok(vin, strlen(vin)))
-		return cv_fail(r, 400, CV_C_BAD_ID, "a VIN is 17 characters: digits and capitals but I, O, Q");
 	e = cv_vehicle_by_vin(r->store, NULL, vin, &v);
 	if (e && e != CV_ENOTFOUND)
 		return cv_fail_store(r, e, "vehicle");

@@ -161,3 +161,11 @@ bool cv_vin_ok(const char *s, size_t n)
 	}
 	return true;
 }
+
+int cv_name_index(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return (int)i;
+	return -1;
+}

@@ -72,6 +72,9 @@ bool cv_chars_ok(const char *s, size_t max, const char *extra);
 /* true if the n bytes at s are a VIN: 17 digits and capitals but I, O, Q (ISO 3779). */
 bool cv_vin_ok(const char *s, size_t n);
 
+/* The index of name in names[0..n), or -1 (an enum's name, a list's item). */
+int cv_name_index(const char *name, const char *const *names, size_t n);
+
 #define CV_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CV_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define CV_MAX(a, b) ((a) > (b) ? (a) : (b))

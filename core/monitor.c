@@ -2,7 +2,6 @@
 #include "monitor.h"
 #include "trip.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,52 +85,10 @@ static const char *const not_carried[] = {
 	"vehicle.trip.start", "vehicle.trip.stop", "vehicle.trip.duration", "vehicle.trip.distance",
 	"vehicle.trip.state", "vehicle.safety.beltWarning", "vehicle.drivingBehavior.mode",
 	"vehicle.safety.autoECallTriggering", "vehicle.alarm.trigger.type", "vehicle.alarm.status.activation",
-	"vehicle.collision.side", "vehicle.collision.severity", "stolen.state", NULL,
+	"vehicle.collision.side", "vehicle.collision.severity", "stolen.state",
 };
 
 /* ---- reading ------------------------------------------------------------ */
-
-struct rd {
-	char *err;
-	size_t errsz;
-	bool failed;
-};
-
-static bool bad(struct rd *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool bad(struct rd *rd, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!rd->failed) {
-		va_start(ap, fmt);
-		vsnprintf(rd->err, rd->errsz, fmt, ap);
-		va_end(ap);
-	}
-	rd->failed = true;
-	return false;
-}
-
-static const char *unknown_member(json_object *o, const char *const *names)
-{
-	json_object_object_foreach(o, key, val) {
-		size_t i;
-
-		(void)val;
-		for (i = 0; names[i] && strcmp(names[i], key); i++)
-			;
-		if (!names[i])
-			return key;
-	}
-	return NULL;
-}
-
-static bool number_of(json_object *v, double *d)
-{
-	if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
-		return false;
-	*d = json_object_get_double(v);
-	return true;
-}
 
 /* "12", "-3.5": a fixed-point number with at most `decimals` digits after the point. */
 static bool parse_fixed(const char *s, int decimals, int64_t *out)
@@ -162,171 +119,116 @@ static bool parse_fixed(const char *s, int decimals, int64_t *out)
 	return true;
 }
 
-static int index_of(const char *s, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, names[i]))
-			return (int)i;
-	return -1;
-}
-
-static void name_list(const struct data_def *d, char *out, size_t n)
-{
-	size_t at = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < d->nnames && at < n; i++)
-		at += (size_t)snprintf(out + at, n - at, "%s%s", i ? ", " : "", d->names[i]);
-}
-
-/* op and value[] of a condition on data d (where: "triggers[0].data"). */
-static bool read_cond(struct rd *rd, json_object *o, const char *where, const struct data_def *d, bool previous,
+/* op and value[] of a condition on data d, at jr's path ("triggers[0].data", "...data.previous"). */
+static void read_cond(struct cv_jread *jr, json_object *o, const struct data_def *d, bool previous,
 		      struct cv_mon_cond *c)
 {
-	json_object *opv, *vals;
-	const char *op;
+	json_object *vals;
+	size_t n;
 	int k;
-	size_t n = 0;
 
-	if (!json_object_object_get_ex(o, "op", &opv) || !json_object_is_type(opv, json_type_string))
-		return bad(rd, "%s.op: required, one of equalsTo, greaterThan, lowerThan, includedIn, onChange", where);
-	op = json_object_get_string(opv);
-	k = index_of(op, cv_mon_op_names, 5);
-	if (k < 0)
-		return bad(rd, "%s.op: one of equalsTo, greaterThan, lowerThan, includedIn, onChange", where);
-	if (previous && k != CV_OP_EQUALS && k != CV_OP_INCLUDED)
-		return bad(rd, "%s.op: equalsTo or includedIn", where);
-	if ((d->type == T_OPAQUE && k != CV_OP_CHANGE) ||
-	    ((d->type == T_ENUM || d->type == T_BOOL) && (k == CV_OP_GREATER || k == CV_OP_LOWER)) ||
-	    (d->type == T_BOOL && k == CV_OP_INCLUDED) || (d->type == T_NUM && k == CV_OP_INCLUDED))
-		return bad(rd, "%s.op: %s does not apply to %s", where, op, d->name);
-	c->op = (uint8_t)k;
+	c->op = 0;
 	c->nvalues = 0;
-	if (!json_object_object_get_ex(o, "value", &vals)) {
-		if (k == CV_OP_CHANGE)
-			return true;
-		return bad(rd, "%s.value: required, a list of values", where);
+	if (!cv_jr_enum(jr, o, "op", cv_mon_op_names, 5, CV_JR_REQUIRED, &k))
+		return;
+	if (previous && k != CV_OP_EQUALS && k != CV_OP_INCLUDED)
+		cv_jr_fail(jr, "op", "must be one of equalsTo, includedIn");
+	else if ((d->type == T_OPAQUE && k != CV_OP_CHANGE) ||
+		 ((d->type == T_ENUM || d->type == T_BOOL) && (k == CV_OP_GREATER || k == CV_OP_LOWER)) ||
+		 (d->type == T_BOOL && k == CV_OP_INCLUDED) || (d->type == T_NUM && k == CV_OP_INCLUDED))
+		cv_jr_fail(jr, "op", "%s does not apply to %s", cv_mon_op_names[k], d->name);
+	c->op = (uint8_t)k;
+	if (k == CV_OP_CHANGE) {
+		if (cv_jr_has(o, "value"))
+			cv_jr_fail(jr, "value", "onChange takes no value");
+		return;
 	}
-	if (k == CV_OP_CHANGE)
-		return bad(rd, "%s.value: onChange takes no value", where);
-	if (!json_object_is_type(vals, json_type_array) || (n = json_object_array_length(vals)) == 0)
-		return bad(rd, "%s.value: a list of 1 value or more (strings)", where);
-	if (k != CV_OP_INCLUDED && n != 1)
-		return bad(rd, "%s.value: %s takes exactly one value", where, op);
-	if (n > CV_MON_VALUES)
-		return bad(rd, "%s.value: at most %d values", where, CV_MON_VALUES);
-	for (size_t i = 0; i < n; i++) {
+	vals = cv_jr_array(jr, o, "value", 1, k == CV_OP_INCLUDED ? CV_MON_VALUES : 1, CV_JR_REQUIRED, &n);
+	cv_jr_enter(jr, "value");
+	for (size_t i = 0; vals && i < n && !jr->failed; i++) {
 		json_object *x = json_object_array_get_idx(vals, i);
-		const char *s = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
-		int64_t v;
+		const char *s = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+		int64_t v = 0;
+		int e;
 
-		if (!s)
-			return bad(rd, "%s.value[%zu]: a string", where, i);
-		if (d->type == T_NUM) {
-			if (!parse_fixed(s, d->decimals, &v))
-				return bad(rd, "%s.value[%zu]: a number with at most %d decimals, not \"%.40s\"", where, i,
-					   d->decimals, s);
-		} else {
-			int e = index_of(s, d->names, d->nnames);
-			char list[256];
-
-			if (e < 0) {
-				name_list(d, list, sizeof(list));
-				return bad(rd, "%s.value[%zu]: one of %s, not \"%.40s\"", where, i, list, s);
-			}
+		cv_jr_enter_item(jr, i);
+		if (d->type != T_NUM && cv_jr_enum(jr, x, NULL, d->names, d->nnames, CV_JR_REQUIRED, &e))
 			v = e;
-		}
+		else if (d->type == T_NUM && !parse_fixed(s, d->decimals, &v))
+			cv_jr_fail(jr, NULL, "must be a number with at most %d decimals in a string (\"12.5\")", d->decimals);
+		cv_jr_leave(jr);
 		c->values[c->nvalues++] = v;
 	}
-	return true;
+	cv_jr_leave(jr);
 }
 
-static bool read_data(struct rd *rd, json_object *o, const char *where, bool b2b, struct cv_mon_trigger *t)
+/* A data trigger {data, op, value[, previous]}, at jr's path ("triggers[0].data"). */
+static void read_data(struct cv_jread *jr, json_object *o, bool b2b, struct cv_mon_trigger *t)
 {
 	static const char *const names_b2c[] = { "data", "op", "value", "previous", NULL };
 	static const char *const names_b2b[] = { "data", "op", "value", NULL };
-	json_object *dv, *pv;
-	const char *name, *other;
-	char pwhere[96];
+	static const char *const names_prev[] = { "op", "value", NULL };
+	json_object *pv;
+	const char *name;
 	size_t i;
 
-	if (!json_object_is_type(o, json_type_object))
-		return bad(rd, "%s: an object {data, op, value}", where);
-	other = unknown_member(o, b2b ? names_b2b : names_b2c);
-	if (other)
-		return bad(rd, "%s.%.40s: unknown field", where, other);
-	if (!json_object_object_get_ex(o, "data", &dv) || !json_object_is_type(dv, json_type_string))
-		return bad(rd, "%s.data: required, the name of a data (such as vehicle.energy.fuel.level)", where);
-	name = json_object_get_string(dv);
+	if (!cv_jr_object(jr, o, NULL, b2b ? names_b2b : names_b2c, CV_JR_REQUIRED) ||
+	    !cv_jr_string(jr, o, "data", 64, CV_JR_REQUIRED, &name))
+		return;
 	for (i = 0; i < NDATAS; i++)
 		if (!strcmp(datas[i].name, name) && (datas[i].faces & (b2b ? 2 : 1)))
 			break;
 	if (i == NDATAS) {
-		if (index_of(name, not_carried, sizeof(not_carried) / sizeof(not_carried[0]) - 1) >= 0)
-			return bad(rd, "%s.data: %.60s is not watched by this server (the vehicle link does not carry it)",
-				   where, name);
-		return bad(rd, "%s.data: unknown data name \"%.60s\"", where, name);
+		if (cv_name_index(name, not_carried, CV_ARRAY_LEN(not_carried)) >= 0)
+			cv_jr_fail(jr, "data", "%.60s is not watched by this server (the vehicle link does not carry it)",
+				   name);
+		else
+			cv_jr_fail(jr, "data", "unknown data name \"%.60s\"", name);
+		return;
 	}
 	t->kind = CV_MON_DATA;
 	t->data = (uint8_t)i;
-	if (!read_cond(rd, o, where, &datas[i], false, &t->cond))
-		return false;
+	read_cond(jr, o, &datas[i], false, &t->cond);
 	t->has_previous = 0;
-	if (json_object_object_get_ex(o, "previous", &pv)) {
-		snprintf(pwhere, sizeof(pwhere), "%s.previous", where);
-		if (!json_object_is_type(pv, json_type_object))
-			return bad(rd, "%s: an object {op, value}", pwhere);
-		other = unknown_member(pv, (const char *const[]){ "op", "value", NULL });
-		if (other)
-			return bad(rd, "%s.%.40s: unknown field", pwhere, other);
-		if (!read_cond(rd, pv, pwhere, &datas[i], true, &t->previous))
-			return false;
+	if ((pv = cv_jr_object(jr, o, "previous", names_prev, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "previous");
+		read_cond(jr, pv, &datas[i], true, &t->previous);
+		cv_jr_leave(jr);
 		t->has_previous = 1;
 	}
-	return true;
 }
 
-static bool read_zone(struct rd *rd, json_object *o, const char *where, struct cv_mon_trigger *t)
+/* A zone trigger {transition, place: {center: {latitude, longitude}, radius}}, at jr's path. */
+static void read_zone(struct cv_jread *jr, json_object *o, struct cv_mon_trigger *t)
 {
-	json_object *tr, *place, *center, *x;
-	const char *other, *s;
-	double lat, lon, radius;
+	static const char *const names[] = { "transition", "place", NULL };
+	static const char *const place_names[] = { "center", "radius", NULL };
+	static const char *const center_names[] = { "latitude", "longitude", NULL };
+	static const char *const transitions[] = { "In", "Out" };
+	json_object *place, *center;
+	double lat = 0, lon = 0, radius = 0;
+	int out = 0;
 
-	if (!json_object_is_type(o, json_type_object))
-		return bad(rd, "%s: an object {transition, place}", where);
-	other = unknown_member(o, (const char *const[]){ "transition", "place", NULL });
-	if (other)
-		return bad(rd, "%s.%.40s: unknown field", where, other);
-	s = json_object_object_get_ex(o, "transition", &tr) && json_object_is_type(tr, json_type_string)
-		? json_object_get_string(tr) : NULL;
-	if (!s || (strcmp(s, "In") && strcmp(s, "Out")))
-		return bad(rd, "%s.transition: required, In or Out", where);
-	t->out = !strcmp(s, "Out");
-	if (!json_object_object_get_ex(o, "place", &place) || !json_object_is_type(place, json_type_object))
-		return bad(rd, "%s.place: required, an object {center, radius}", where);
-	other = unknown_member(place, (const char *const[]){ "center", "radius", NULL });
-	if (other)
-		return bad(rd, "%s.place.%.40s: unknown field", where, other);
-	if (!json_object_object_get_ex(place, "radius", &x) || !number_of(x, &radius) || !(radius > 0) ||
-	    radius > CV_MON_RADIUS_MAX_KM)
-		return bad(rd, "%s.place.radius: required, a number of km above 0, at most %d", where,
-			   CV_MON_RADIUS_MAX_KM);
-	if (!json_object_object_get_ex(place, "center", &center) || !json_object_is_type(center, json_type_object))
-		return bad(rd, "%s.place.center: required, an object {latitude, longitude}", where);
-	other = unknown_member(center, (const char *const[]){ "latitude", "longitude", NULL });
-	if (other)
-		return bad(rd, "%s.place.center.%.40s: unknown field", where, other);
-	if (!json_object_object_get_ex(center, "latitude", &x) || !number_of(x, &lat) || !(lat >= -90 && lat <= 90))
-		return bad(rd, "%s.place.center.latitude: required, degrees from -90 to 90", where);
-	if (!json_object_object_get_ex(center, "longitude", &x) || !number_of(x, &lon) || !(lon >= -180 && lon <= 180))
-		return bad(rd, "%s.place.center.longitude: required, degrees from -180 to 180", where);
+	if (!cv_jr_object(jr, o, NULL, names, CV_JR_REQUIRED))
+		return;
+	cv_jr_enum(jr, o, "transition", transitions, 2, CV_JR_REQUIRED, &out);
+	place = cv_jr_object(jr, o, "place", place_names, CV_JR_REQUIRED);
+	cv_jr_enter(jr, "place");
+	if (cv_jr_number(jr, place, "radius", 0, CV_MON_RADIUS_MAX_KM, CV_JR_REQUIRED, &radius) && !(radius > 0))
+		cv_jr_fail(jr, "radius", "must be above 0 km");
+	center = cv_jr_object(jr, place, "center", center_names, CV_JR_REQUIRED);
+	cv_jr_enter(jr, "center");
+	cv_jr_number(jr, center, "latitude", -90, 90, CV_JR_REQUIRED, &lat);
+	cv_jr_number(jr, center, "longitude", -180, 180, CV_JR_REQUIRED, &lon);
+	cv_jr_leave(jr);
+	cv_jr_leave(jr);
 	t->kind = CV_MON_ZONE;
+	t->out = (uint8_t)out;
 	t->lat_e7 = (int32_t)(lat * 1e7 + (lat < 0 ? -0.5 : 0.5));
 	t->lon_e7 = (int32_t)(lon * 1e7 + (lon < 0 ? -0.5 : 0.5));
 	t->radius_m = (int32_t)(radius * 1000 + 0.5);
 	if (t->radius_m < 1)
 		t->radius_m = 1;
-	return true;
 }
 
 static bool name_ok(const char *s)
@@ -353,113 +255,84 @@ static void all_of(const struct cv_mon_def *def, char out[ALL_OF_MAX])
 		at += (size_t)snprintf(out + at, ALL_OF_MAX - at, "%s%s", i ? " & " : "", def->trig[i].name);
 }
 
-enum cv_err cv_mon_parse(json_object *tp, bool b2b, struct cv_mon_def *def, char *err, size_t errsz)
+/* triggers[i]: {name, and one of zone, time, data}, at jr's path ("triggerParam.triggers[0]"). */
+static void read_trigger(struct cv_jread *jr, json_object *o, bool b2b, const char *const *names, size_t i,
+			 struct cv_mon_trigger *t)
 {
-	struct rd rd = { err, errsz, false };
+	static const char *const members[] = { "name", "zone", "time", "data", NULL };
+	json_object *kv;
+	const char *name;
+
+	if (!cv_jr_object(jr, o, NULL, members, CV_JR_REQUIRED) ||
+	    !cv_jr_string(jr, o, "name", CV_MON_NAME_MAX, CV_JR_REQUIRED, &name))
+		return;
+	if (!name_ok(name))
+		cv_jr_fail(jr, "name", "must be 1 to %d letters, digits, '.', '-' or '_'", CV_MON_NAME_MAX);
+	if (cv_name_index(name, names, i) >= 0)
+		cv_jr_fail(jr, "name", "\"%s\" names two triggers", name);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	if (cv_jr_has(o, "zone") + cv_jr_has(o, "time") + cv_jr_has(o, "data") != 1)
+		cv_jr_fail(jr, NULL, "must hold exactly one of zone, time or data");
+	if (jr->failed)
+		return;
+	if (json_object_object_get_ex(o, "time", &kv)) {
+		cv_jr_enter(jr, "time");
+		cv_tw_parse(jr, kv, &t->tw);
+		cv_jr_leave(jr);
+		t->kind = CV_MON_TIME;
+	} else if (json_object_object_get_ex(o, "zone", &kv)) {
+		cv_jr_enter(jr, "zone");
+		read_zone(jr, kv, t);
+		cv_jr_leave(jr);
+	} else {
+		json_object_object_get_ex(o, "data", &kv);
+		cv_jr_enter(jr, "data");
+		read_data(jr, kv, b2b, t);
+		cv_jr_leave(jr);
+	}
+}
+
+enum cv_err cv_mon_parse(struct cv_jread *jr, json_object *tp, bool b2b, struct cv_mon_def *def)
+{
+	static const char *const members[] = { "triggers", "boolExp", NULL };
 	json_object *trs, *ex;
-	const char *names[CV_MON_TRIGGERS], *other;
+	const char *names[CV_MON_TRIGGERS];
+	char e[160];
 	size_t n;
 
 	memset(def, 0, sizeof(*def));
-	if (errsz)
-		err[0] = '\0';
-	if (!json_object_is_type(tp, json_type_object)) {
-		bad(&rd, "triggerParam: an object {triggers, boolExp}");
+	if (!cv_jr_object(jr, tp, NULL, members, CV_JR_REQUIRED))
 		return CV_EINVAL;
+	trs = cv_jr_array(jr, tp, "triggers", 1, CV_MON_TRIGGERS, CV_JR_REQUIRED, &n);
+	cv_jr_enter(jr, "triggers");
+	for (size_t i = 0; trs && i < n && !jr->failed; i++) {
+		cv_jr_enter_item(jr, i);
+		read_trigger(jr, json_object_array_get_idx(trs, i), b2b, names, i, &def->trig[i]);
+		cv_jr_leave(jr);
+		names[i] = def->trig[i].name;
 	}
-	other = unknown_member(tp, (const char *const[]){ "triggers", "boolExp", NULL });
-	if (other) {
-		bad(&rd, "triggerParam.%.40s: unknown field", other);
+	cv_jr_leave(jr);
+	if (jr->failed)
 		return CV_EINVAL;
-	}
-	if (!json_object_object_get_ex(tp, "triggers", &trs) || !json_object_is_type(trs, json_type_array) ||
-	    (n = json_object_array_length(trs)) < 1 || n > CV_MON_TRIGGERS) {
-		bad(&rd, "triggerParam.triggers: required, a list of 1 to %d triggers", CV_MON_TRIGGERS);
-		return CV_EINVAL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(trs, i), *nv, *kv;
-		struct cv_mon_trigger *t = &def->trig[i];
-		const char *name;
-		char where[48];
-		int kinds = 0;
-
-		snprintf(where, sizeof(where), "triggerParam.triggers[%zu]", i);
-		if (!json_object_is_type(o, json_type_object)) {
-			bad(&rd, "%s: an object {name, and one of zone, time, data}", where);
-			return CV_EINVAL;
-		}
-		other = unknown_member(o, (const char *const[]){ "name", "zone", "time", "data", NULL });
-		if (other) {
-			bad(&rd, "%s.%.40s: unknown field", where, other);
-			return CV_EINVAL;
-		}
-		name = json_object_object_get_ex(o, "name", &nv) && json_object_is_type(nv, json_type_string)
-			? json_object_get_string(nv) : NULL;
-		if (!name || !name_ok(name)) {
-			bad(&rd, "%s.name: required, 1 to %d letters, digits, '.', '-' or '_'", where, CV_MON_NAME_MAX);
-			return CV_EINVAL;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(names[j], name)) {
-				bad(&rd, "%s.name: \"%s\" names two triggers", where, name);
-				return CV_EINVAL;
-			}
-		names[i] = name;
-		snprintf(t->name, sizeof(t->name), "%s", name);
-		kinds = json_object_object_get_ex(o, "zone", NULL) + json_object_object_get_ex(o, "time", NULL) +
-			json_object_object_get_ex(o, "data", NULL);
-		if (kinds != 1) {
-			bad(&rd, "%s: exactly one of zone, time or data", where);
-			return CV_EINVAL;
-		}
-		if (json_object_object_get_ex(o, "time", &kv)) {
-			char tw[64];
-
-			snprintf(tw, sizeof(tw), "%s.time", where);
-			if (cv_tw_parse(kv, tw, &t->tw, err, errsz) != CV_OK)
-				return CV_EINVAL;
-			t->kind = CV_MON_TIME;
-		} else if (json_object_object_get_ex(o, "zone", &kv)) {
-			char zw[64];
-
-			snprintf(zw, sizeof(zw), "%s.zone", where);
-			if (!read_zone(&rd, kv, zw, t))
-				return CV_EINVAL;
-		} else {
-			char dw[64];
-
-			json_object_object_get_ex(o, "data", &kv);
-			snprintf(dw, sizeof(dw), "%s.data", where);
-			if (!read_data(&rd, kv, dw, b2b, t))
-				return CV_EINVAL;
-		}
-	}
 	def->ntrig = n;
 	if (json_object_object_get_ex(tp, "boolExp", &ex)) {
-		char e[160];
 		const char *s = json_object_is_type(ex, json_type_string) ? json_object_get_string(ex) : NULL;
 
-		if (!s) {
-			bad(&rd, "triggerParam.boolExp: a string (trigger names with &, |, ! and parentheses)");
-			return CV_EINVAL;
-		}
-		if (cv_boolexp_parse(s, names, n, &def->exp, e, sizeof(e)) != CV_OK) {
-			bad(&rd, "triggerParam.boolExp: %s", e);
-			return CV_EINVAL;
-		}
-		snprintf(def->exp_text, sizeof(def->exp_text), "%s", s);
+		if (!s)
+			cv_jr_fail(jr, "boolExp", "must be a string (trigger names with &, |, ! and parentheses)");
+		else if (cv_boolexp_parse(s, names, n, &def->exp, e, sizeof(e)) != CV_OK)
+			cv_jr_fail(jr, "boolExp", "%s", e);
+		else
+			snprintf(def->exp_text, sizeof(def->exp_text), "%s", s);
 	} else {
 		/* all of them */
-		char all[ALL_OF_MAX], e[160];
+		char all[ALL_OF_MAX];
 
 		all_of(def, all);
-		if (cv_boolexp_parse(all, names, n, &def->exp, e, sizeof(e)) != CV_OK) {
-			bad(&rd, "triggerParam: %s", e);
-			return CV_EINVAL;
-		}
+		if (cv_boolexp_parse(all, names, n, &def->exp, e, sizeof(e)) != CV_OK)
+			cv_jr_fail(jr, NULL, "%s", e);
 	}
-	return CV_OK;
+	return jr->failed ? CV_EINVAL : CV_OK;
 }
 
 /* ---- writing ------------------------------------------------------------ */

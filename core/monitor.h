@@ -27,15 +27,17 @@
  * it (cv_mon_eval): a state trigger (zone, equalsTo...) from the state
  * after; onChange and previous from both. Numbers compare in the units
  * the API shows (km, %, km/h, degrees C), to the decimals the vehicle
- * link keeps. Parsing checks the whole triggerParam at creation and says
- * what is wrong in err ("triggers[1].zone.radius: ..."); nothing here
- * allocates or does I/O.
+ * link keeps. Parsing checks the whole triggerParam at creation with the
+ * body's reader, which says what is wrong
+ * ("triggerParam.triggers[1].zone.place.radius: ...", jread.h); nothing
+ * here allocates or does I/O.
  */
 #ifndef CV_MONITOR_H
 #define CV_MONITOR_H
 
 #include "boolexp.h"
 #include "buf.h"
+#include "jread.h"
 #include "jw.h"
 #include "pack.h"
 #include "timewin.h"
@@ -89,10 +91,11 @@ extern const char *const cv_mon_data_names[];
 extern const size_t cv_mon_data_count;
 
 /*
- * Read triggerParam ({triggers, boolExp}) into def. b2b: the fleet face's
- * enum (no `previous`). CV_OK, or CV_EINVAL with err saying what is wrong.
+ * Read triggerParam ({triggers, boolExp}), the value at jr's path (the
+ * caller's: "triggerParam"), into def. b2b: the fleet face's enum (no
+ * `previous`). CV_OK, or CV_EINVAL with the failure in jr.
  */
-enum cv_err cv_mon_parse(json_object *triggerParam, bool b2b, struct cv_mon_def *def, char *err, size_t errsz);
+enum cv_err cv_mon_parse(struct cv_jread *jr, json_object *triggerParam, bool b2b, struct cv_mon_def *def);
 
 /*
  * triggerParam as the API shows it (a value: the object). A monitor posted

@@ -6,8 +6,9 @@
  * A Remote body names exactly one action: door, horn, lights,
  * preconditioning, charging, wakeUp, navigation, and on the fleet face
  * (B2B) immobilization and stolen. cv_remote_parse checks it whole against
- * the schema of its face and keeps the action's member as compact JSON:
- * that text is what GET shows and what the vehicle receives.
+ * the schema of its face, with the body reader (jread.h), and keeps the
+ * action's member as compact JSON: that text is what GET shows and what
+ * the vehicle receives.
  *
  * The life of an action is a small state machine (cv_rsm_step):
  *
@@ -23,6 +24,7 @@
 
 #include <json-c/json.h>
 #include "cv.h"
+#include "jread.h"
 
 /* RemoteType, in the order of the fleet face's enum (bits of a callback's remoteTypes). */
 enum cv_rtype {
@@ -58,9 +60,6 @@ extern const char *const cv_rcause_names[CV_RC_COUNT];      /* [0] is "" */
 /* RemoteEventFeedbackDetail, index + 1 (0: none). */
 extern const char *const cv_rfeedback_names[3];             /* [0] is "" */
 
-/* The index of name in names[0..n), or -1. */
-int cv_name_index(const char *name, const char *const *names, size_t n);
-
 #define CV_REMOTE_ACTION_MAX 4096   /* the action's compact JSON */
 #define CV_REMOTE_LABEL_MAX 64
 
@@ -74,13 +73,14 @@ struct cv_remote {
 };
 
 /*
- * Check the Remote body o for a face (b2b: the fleet face's actions; the
- * user face's `attributes` and `callbackAttributes` are the caller's: pass
- * them in `skip`, NULL-terminated, to leave them alone). CV_EINVAL with
- * "member: reason" in err when anything is wrong.
+ * Check the Remote body o, at jr's path (a body: ""), for a face (b2b: the
+ * fleet face's actions; the user face's `attributes` and
+ * `callbackAttributes` are the caller's: pass them in `skip`,
+ * NULL-terminated, to leave them alone). CV_OK, or CV_EINVAL with the
+ * failure in jr ("door.state: must be one of Unlocked, Locked", jread.h).
  */
-enum cv_err cv_remote_parse(json_object *o, bool b2b, const char *const *skip, struct cv_remote *rm, char *err,
-			    size_t errsz);
+enum cv_err cv_remote_parse(struct cv_jread *jr, json_object *o, bool b2b, const char *const *skip,
+			    struct cv_remote *rm);
 
 /* ---- the state machine ------------------------------------------------- */
 

@@ -3,7 +3,6 @@
 #include "timewin.h"
 #include "cvtime.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +12,6 @@
 
 #define PACK_VERSION 1
 static const char *const day_names[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-
-static bool fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (errsz)
-		vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return false;
-}
 
 /* Letters, digits, '/', '_', '-', '+'; not absolute, no "..": a name under the database's folder. */
 static bool zone_chars_ok(const char *z)
@@ -68,151 +55,111 @@ static int week_of(const char *s, size_t n)
 	return w >= 1 && w <= 53 ? w : 0;
 }
 
-static bool read_occurence(json_object *o, const char *where, struct cv_tw_entry *e, char *err, size_t errsz)
+static void read_weeks(struct cv_jread *jr, json_object *a, size_t n, struct cv_tw_entry *e)
 {
-	json_object *x;
+	cv_jr_enter(jr, "week");
+	for (size_t i = 0; i < n; i++) {
+		json_object *d = json_object_array_get_idx(a, i);
+		const char *s = json_object_is_type(d, json_type_string) ? json_object_get_string(d) : "";
+		const char *dash = strchr(s, '-');
+		int from = week_of(s, dash ? (size_t)(dash - s) : strlen(s)), to = dash ? week_of(dash + 1, strlen(dash + 1)) : from;
 
-	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errsz, "%s.occurence: an object {day, week}", where);
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "day") && strcmp(key, "week"))
-			return fail(err, errsz, "%s.occurence.%.40s: unknown field", where, key);
+		cv_jr_enter_item(jr, i);
+		if (!from || !to || to < from)
+			cv_jr_fail(jr, NULL, "must be \"wN\" or \"wN-wM\", weeks 1 to 53, N <= M");
+		cv_jr_leave(jr);
+		for (int w = from; w <= to && w; w++)
+			e->weeks |= 1ull << w;
 	}
-	if (json_object_object_get_ex(o, "day", &x)) {
-		size_t n = json_object_is_type(x, json_type_array) ? json_object_array_length(x) : 0;
+	cv_jr_leave(jr);
+	e->has_weeks = true;
+}
 
-		if (n < 1 || n > 7)
-			return fail(err, errsz, "%s.occurence.day: a list of 1 to 7 of Mon, Tue, Wed, Thu, Fri, Sat, Sun", where);
-		for (size_t i = 0; i < n; i++) {
-			json_object *d = json_object_array_get_idx(x, i);
-			const char *s = json_object_is_type(d, json_type_string) ? json_object_get_string(d) : "";
-			int k = -1;
+/* occurence {day, week} of a Daily window: every day and week when absent */
+static void read_occurence(struct cv_jread *jr, json_object *o, struct cv_tw_entry *e)
+{
+	static const char *const keys[] = { "day", "week", NULL };
+	json_object *oc = cv_jr_object(jr, o, "occurence", keys, CV_JR_OPTIONAL), *a;
+	uint32_t days;
+	size_t n;
 
-			for (int j = 0; j < 7; j++)
-				if (!strcmp(s, day_names[j]))
-					k = j;
-			if (k < 0)
-				return fail(err, errsz, "%s.occurence.day[%zu]: one of Mon, Tue, Wed, Thu, Fri, Sat, Sun", where, i);
-			e->days |= (uint8_t)(1u << k);
-		}
+	e->days = 0x7f;
+	e->weeks = ~0ull << 1;
+	if (!oc)
+		return;
+	cv_jr_enter(jr, "occurence");
+	if (cv_jr_names(jr, oc, "day", day_names, 7, 1, 7, CV_JR_OPTIONAL, &days)) {
+		e->days = (uint8_t)days;
 		e->has_days = true;
 	}
-	if (json_object_object_get_ex(o, "week", &x)) {
-		size_t n = json_object_is_type(x, json_type_array) ? json_object_array_length(x) : 0;
-
-		if (n < 1 || n > 53)
-			return fail(err, errsz, "%s.occurence.week: a list of ISO weeks (\"w1\", \"w10-w20\")", where);
-		for (size_t i = 0; i < n; i++) {
-			json_object *d = json_object_array_get_idx(x, i);
-			const char *s = json_object_is_type(d, json_type_string) ? json_object_get_string(d) : "";
-			const char *dash = strchr(s, '-');
-			int a = week_of(s, dash ? (size_t)(dash - s) : strlen(s)), b = dash ? week_of(dash + 1, strlen(dash + 1)) : a;
-
-			if (!a || !b || b < a)
-				return fail(err, errsz, "%s.occurence.week[%zu]: \"wN\" or \"wN-wM\", weeks 1 to 53, N <= M", where, i);
-			for (int w = a; w <= b; w++)
-				e->weeks |= 1ull << w;
-		}
-		e->has_weeks = true;
+	if ((a = cv_jr_array(jr, oc, "week", 1, 53, CV_JR_OPTIONAL, &n)) != NULL) {
+		e->weeks = 0;
+		read_weeks(jr, a, n, e);
 	}
-	return true;
+	cv_jr_leave(jr);
 }
 
-static bool read_entry(json_object *o, const char *where, struct cv_tw_entry *e, char *err, size_t errsz)
+static void read_entry(struct cv_jread *jr, json_object *o, struct cv_tw_entry *e)
 {
-	json_object *x;
-	const char *rec = "Daily", *start, *dur = NULL;
-	struct cv_duration d;
+	static const char *const keys[] = { "recurrence", "start", "duration", "occurence", NULL };
+	static const char *const recurrences[] = { "Daily", "None" };
+	int64_t ms;
+	int rec = 0;
 
 	memset(e, 0, sizeof(*e));
-	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errsz, "%s: an object {recurrence, start, duration, occurence}", where);
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "recurrence") && strcmp(key, "start") && strcmp(key, "duration") && strcmp(key, "occurence"))
-			return fail(err, errsz, "%s.%.40s: unknown field", where, key);
-	}
-	if (json_object_object_get_ex(o, "recurrence", &x)) {
-		rec = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
-		if (strcmp(rec, "Daily") && strcmp(rec, "None"))
-			return fail(err, errsz, "%s.recurrence: Daily or None", where);
-	}
-	e->daily = !strcmp(rec, "Daily");
-	start = json_object_object_get_ex(o, "start", &x) && json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
-	if (json_object_object_get_ex(o, "duration", &x))
-		dur = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+	if (!cv_jr_object(jr, o, NULL, keys, CV_JR_REQUIRED))
+		return;
+	cv_jr_enum(jr, o, "recurrence", recurrences, 2, CV_JR_OPTIONAL, &rec);
+	e->daily = rec == 0;
 	if (e->daily) {
-		if (!start || cv_duration_parse(start, &d) || d.months ||
-		    d.ms % 1000 || d.ms >= 86400000)
-			return fail(err, errsz, "%s.start: required, the time of day as a duration from midnight, "
-				    "\"PT8H30M\" (under 24 h, whole seconds)", where);
-		e->start = d.ms / 1000;
-		if (!dur || cv_duration_parse(dur, &d) || d.months ||
-		    d.ms % 1000 || d.ms < 1000 || d.ms > CV_TW_DURATION_MAX_S * 1000LL)
-			return fail(err, errsz, "%s.duration: required with Daily, an ISO 8601 duration of 1 s to 7 days "
-				    "(\"PT7H30M\")", where);
-		e->duration_s = d.ms / 1000;
-		e->days = 0x7f;
-		e->weeks = ~0ull << 1;
-		if (json_object_object_get_ex(o, "occurence", &x)) {
-			e->days = 0;
-			e->weeks = 0;
-			if (!read_occurence(x, where, e, err, errsz))
-				return false;
-			if (!e->has_days)
-				e->days = 0x7f;
-			if (!e->has_weeks)
-				e->weeks = ~0ull << 1;
-		}
+		if (cv_jr_duration(jr, o, "start", 0, 86399000,
+				   "a time of day as a duration from midnight, under 24 h in whole seconds, such as PT8H30M",
+				   CV_JR_REQUIRED | CV_JR_WHOLE_S, &ms))
+			e->start = ms / 1000;
+		if (cv_jr_duration(jr, o, "duration", 1000, CV_TW_DURATION_MAX_S * 1000LL,
+				   "an ISO 8601 duration of 1 s to 7 days in whole seconds, such as PT7H30M",
+				   CV_JR_REQUIRED | CV_JR_WHOLE_S, &ms))
+			e->duration_s = ms / 1000;
+		read_occurence(jr, o, e);
 	} else {
-		if (!start || cv_time_parse(start, &e->start))
-			return fail(err, errsz, "%s.start: required, an RFC 3339 time with recurrence None", where);
-		if (dur && (cv_duration_parse(dur, &d) || d.months ||
-			    d.ms % 1000 || d.ms < 1000 || d.ms > 3660LL * 86400000))
-			return fail(err, errsz, "%s.duration: an ISO 8601 duration of 1 s to 3660 days in days, hours, "
-				    "minutes and seconds", where);
-		e->duration_s = dur ? d.ms / 1000 : 0;
-		if (json_object_object_get_ex(o, "occurence", NULL))
-			return fail(err, errsz, "%s.occurence: only with recurrence Daily", where);
+		cv_jr_time(jr, o, "start", CV_JR_REQUIRED, &e->start);
+		if (cv_jr_duration(jr, o, "duration", 1000, 3660LL * 86400000,
+				   "an ISO 8601 duration of 1 s to 3660 days in whole seconds, such as P1DT12H",
+				   CV_JR_WHOLE_S, &ms))
+			e->duration_s = ms / 1000;
+		if (cv_jr_has(o, "occurence"))
+			cv_jr_fail(jr, "occurence", "only with recurrence Daily");
 	}
-	return true;
 }
 
-enum cv_err cv_tw_parse(json_object *o, const char *where, struct cv_tw *tw, char *err, size_t errsz)
+enum cv_err cv_tw_parse(struct cv_jread *jr, json_object *o, struct cv_tw *tw)
 {
+	static const char *const keys[] = { "times", "timeZone", NULL };
 	json_object *x;
 	size_t n;
 
 	memset(tw, 0, sizeof(*tw));
 	snprintf(tw->zone, sizeof(tw->zone), "Europe/Paris");
-	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errsz, "%s: an object {times, timeZone}", where) ? CV_OK : CV_EINVAL;
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "times") && strcmp(key, "timeZone"))
-			return fail(err, errsz, "%s.%.40s: unknown field", where, key) ? CV_OK : CV_EINVAL;
-	}
+	if (!cv_jr_object(jr, o, NULL, keys, CV_JR_REQUIRED))
+		return CV_EINVAL;
 	if (json_object_object_get_ex(o, "timeZone", &x)) {
 		const char *z = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
 
 		if (!zone_ok(z))
-			return fail(err, errsz, "%s.timeZone: an IANA time zone this system knows, such as Europe/Paris",
-				    where) ? CV_OK : CV_EINVAL;
-		snprintf(tw->zone, sizeof(tw->zone), "%s", z);
+			cv_jr_fail(jr, "timeZone", "must be an IANA time zone this system knows, such as Europe/Paris");
+		else
+			snprintf(tw->zone, sizeof(tw->zone), "%s", z);
 	}
-	if (!json_object_object_get_ex(o, "times", &x) || !json_object_is_type(x, json_type_array) ||
-	    (n = json_object_array_length(x)) < 1 || n > CV_TW_ENTRIES)
-		return fail(err, errsz, "%s.times: required, a list of 1 to %d windows", where, CV_TW_ENTRIES) ? CV_OK : CV_EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		char w[96];
-
-		snprintf(w, sizeof(w), "%s.times[%zu]", where, i);
-		if (!read_entry(json_object_array_get_idx(x, i), w, &tw->e[i], err, errsz))
-			return CV_EINVAL;
+	x = cv_jr_array(jr, o, "times", 1, CV_TW_ENTRIES, CV_JR_REQUIRED, &n);
+	cv_jr_enter(jr, "times");
+	for (size_t i = 0; x && i < n; i++) {
+		cv_jr_enter_item(jr, i);
+		read_entry(jr, json_object_array_get_idx(x, i), &tw->e[i]);
+		cv_jr_leave(jr);
 	}
+	cv_jr_leave(jr);
 	tw->n = (uint8_t)n;
-	return CV_OK;
+	return jr->failed ? CV_EINVAL : CV_OK;
 }
 
 /* ---- evaluating ----------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #define CV_TIMEWIN_H
 
 #include "cv.h"
+#include "jread.h"
 #include "jw.h"
 #include "pack.h"
 
@@ -48,10 +49,10 @@ struct cv_tw {
 };
 
 /*
- * Read a TimeTrigger object into tw. CV_OK, or CV_EINVAL with err saying
- * what is wrong, its path prefixed by `where` ("triggers[0].time").
+ * Read a TimeTrigger, the value o at jr's path ("triggers[0].time"), into
+ * tw. CV_OK, or CV_EINVAL with the failure in jr (jread.h).
  */
-enum cv_err cv_tw_parse(json_object *o, const char *where, struct cv_tw *tw, char *err, size_t errsz);
+enum cv_err cv_tw_parse(struct cv_jread *jr, json_object *o, struct cv_tw *tw);
 
 /* true if t (ms) is inside one of the windows. */
 bool cv_tw_holds(const struct cv_tw *tw, int64_t t);

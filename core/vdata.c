@@ -1,6 +1,7 @@
 /* vdata.c - vehicle samples: parse, merge into state, render (see vdata.h). */
 #include "vdata.h"
 #include "cvtime.h"
+#include "jread.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -33,452 +34,265 @@ const char *cv_energy_motorization(enum cv_energy e)
 
 /* ---- parsing ------------------------------------------------------------ */
 
-struct vp {
-	char *err;
-	size_t errsz;
-};
-
-static enum cv_err vp_fail(struct vp *p, const char *path, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static enum cv_err vp_fail(struct vp *p, const char *path, const char *key, const char *fmt, ...)
+/* A number from min to max with `decimals` kept: *out = round(v * 10^decimals). */
+static bool read_fixed(struct cv_jread *jr, json_object *o, const char *name, double min, double max, int decimals,
+		       int flags, int64_t *out)
 {
-	va_list ap;
-	int n = snprintf(p->err, p->errsz, "%s%s%s: ", path, key ? "." : "", key ? key : "");
-
-	if (n < 0 || (size_t)n >= p->errsz)
-		return CV_EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errsz - (size_t)n, fmt, ap);
-	va_end(ap);
-	return CV_EINVAL;
-}
-
-/* Refuse keys of o that are not in allowed (NULL-terminated). */
-static enum cv_err vp_known(struct vp *p, json_object *o, const char *path, const char *const *allowed)
-{
-	json_object_object_foreach(o, key, val) {
-		const char *const *a;
-
-		(void)val;
-		for (a = allowed; *a; a++)
-			if (!strcmp(*a, key))
-				break;
-		if (!*a)
-			return vp_fail(p, path, key, "unknown field");
-	}
-	return CV_OK;
-}
-
-static bool is_number(json_object *v)
-{
-	return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);
-}
-
-/* A number in [min, max] with `decimals` kept: out = round(v * 10^decimals). */
-static enum cv_err vp_fixed(struct vp *p, json_object *o, const char *path, const char *key,
-			    double min, double max, int decimals, int64_t *out, bool *present)
-{
-	json_object *v;
 	double d, scale = 1;
 
-	*present = false;
-	if (!json_object_object_get_ex(o, key, &v))
-		return CV_OK;
-	if (!is_number(v))
-		return vp_fail(p, path, key, "must be a number");
-	d = json_object_get_double(v);
-	if (!isfinite(d) || d < min || d > max)
-		return vp_fail(p, path, key, "must be between %.10g and %.10g", min, max);
+	if (!cv_jr_number(jr, o, name, min, max, flags, &d))
+		return false;
 	for (int i = 0; i < decimals; i++)
 		scale *= 10;
 	*out = (int64_t)llround(d * scale);
-	*present = true;
-	return CV_OK;
+	return true;
 }
 
-static enum cv_err vp_enum(struct vp *p, json_object *o, const char *path, const char *key,
-			   const char *const *names, size_t n, int *out, bool *present)
+/* An enum member into a byte: def when absent. */
+static void read_enum8(struct cv_jread *jr, json_object *o, const char *name, const char *const *names, size_t n,
+		       uint8_t def, uint8_t *out)
 {
-	json_object *v;
-	const char *s;
+	int e;
 
-	*present = false;
-	if (!json_object_object_get_ex(o, key, &v))
-		return CV_OK;
-	if (!json_object_is_type(v, json_type_string))
-		return vp_fail(p, path, key, "must be a string");
-	s = json_object_get_string(v);
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(names[i], s)) {
-			*out = (int)i;
-			*present = true;
-			return CV_OK;
-		}
-	}
-	if (n <= 6) {
-		char list[160] = "";
-		size_t len = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			int k = snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", names[i]);
-
-			if (k < 0 || (size_t)k >= sizeof(list) - len)
-				break;
-			len += (size_t)k;
-		}
-		return vp_fail(p, path, key, "must be one of %s", list);
-	}
-	return vp_fail(p, path, key, "unknown value \"%.40s\"", s);
+	*out = cv_jr_enum(jr, o, name, names, n, CV_JR_OPTIONAL, &e) ? (uint8_t)e : def;
 }
 
-static enum cv_err vp_bool(struct vp *p, json_object *o, const char *path, const char *key,
-			   bool *out, bool *present)
+static void parse_position(struct cv_jread *jr, json_object *o, struct cv_sample *s)
 {
-	json_object *v;
+	int64_t v;
 
-	*present = false;
-	if (!json_object_object_get_ex(o, key, &v))
-		return CV_OK;
-	if (!json_object_is_type(v, json_type_boolean))
-		return vp_fail(p, path, key, "must be true or false");
-	*out = json_object_get_boolean(v);
-	*present = true;
-	return CV_OK;
+	if (read_fixed(jr, o, "lat", -90, 90, 7, CV_JR_REQUIRED, &v))
+		s->lat_e7 = (int32_t)v;
+	if (read_fixed(jr, o, "lon", -180, 180, 7, CV_JR_REQUIRED, &v))
+		s->lon_e7 = (int32_t)v;
+	s->alt_m = read_fixed(jr, o, "alt", -500, 9000, 0, CV_JR_OPTIONAL, &v) ? (int32_t)v : 0;
+	s->heading = read_fixed(jr, o, "heading", 0, 360, 0, CV_JR_OPTIONAL, &v) ? (uint16_t)v : 0;
+	read_enum8(jr, o, "fix", cv_fix_names, CV_ARRAY_LEN(cv_fix_names), CV_FIX_3D, &s->fix);
+	s->signal = read_fixed(jr, o, "signal", 0, 100, 0, CV_JR_OPTIONAL, &v) ? (uint8_t)v : 0;
+	read_enum8(jr, o, "type", cv_postype_names, CV_ARRAY_LEN(cv_postype_names), CV_POS_ACQUIRE, &s->pos_type);
+	s->has |= 1u << CV_G_POS;
 }
 
-/* An object member; missing is fine (*sub = NULL), anything but an object is not. */
-static enum cv_err vp_obj(struct vp *p, json_object *o, const char *path, const char *key, json_object **sub)
+static void parse_charging(struct cv_jread *jr, json_object *c, struct cv_sample *s)
 {
-	*sub = NULL;
-	if (!json_object_object_get_ex(o, key, sub))
-		return CV_OK;
-	if (!json_object_is_type(*sub, json_type_object))
-		return vp_fail(p, path, key, "must be an object");
-	return CV_OK;
-}
-
-#define TRY(x) do { enum cv_err e_ = (x); if (e_) return e_; } while (0)
-
-static enum cv_err parse_position(struct vp *p, json_object *o, const char *path, struct cv_sample *s)
-{
-	static const char *const keys[] = { "lat", "lon", "alt", "heading", "fix", "signal", "type", NULL };
 	int64_t v;
 	int e;
-	bool has, hlat, hlon;
+	bool b;
 
-	TRY(vp_known(p, o, path, keys));
-	TRY(vp_fixed(p, o, path, "lat", -90, 90, 7, &v, &hlat));
-	s->lat_e7 = (int32_t)v;
-	TRY(vp_fixed(p, o, path, "lon", -180, 180, 7, &v, &hlon));
-	s->lon_e7 = (int32_t)v;
-	if (!hlat || !hlon)
-		return vp_fail(p, path, hlat ? "lon" : "lat", "is required");
-	TRY(vp_fixed(p, o, path, "alt", -500, 9000, 0, &v, &has));
-	s->alt_m = has ? (int32_t)v : 0;
-	TRY(vp_fixed(p, o, path, "heading", 0, 360, 0, &v, &has));
-	s->heading = has ? (uint16_t)v : 0;
-	TRY(vp_enum(p, o, path, "fix", cv_fix_names, CV_ARRAY_LEN(cv_fix_names), &e, &has));
-	s->fix = has ? (uint8_t)e : CV_FIX_3D;
-	TRY(vp_fixed(p, o, path, "signal", 0, 100, 0, &v, &has));
-	s->signal = has ? (uint8_t)v : 0;
-	TRY(vp_enum(p, o, path, "type", cv_postype_names, CV_ARRAY_LEN(cv_postype_names), &e, &has));
-	s->pos_type = has ? (uint8_t)e : CV_POS_ACQUIRE;
-	s->has |= 1u << CV_G_POS;
-	return CV_OK;
+	if (cv_jr_enum(jr, c, "status", cv_chg_names, CV_ARRAY_LEN(cv_chg_names), CV_JR_REQUIRED, &e))
+		s->chg_status = (uint8_t)e;
+	read_enum8(jr, c, "mode", cv_chgmode_names, CV_ARRAY_LEN(cv_chgmode_names), CV_CHGMODE_NO, &s->chg_mode);
+	s->plugged = cv_jr_bool(jr, c, "plugged", CV_JR_OPTIONAL, &b) ? b : s->chg_status != CV_CHG_DISCONNECTED;
+	s->chg_rate = read_fixed(jr, c, "rate", 0, 500, 0, CV_JR_OPTIONAL, &v) ? (uint16_t)v : 0;
+	s->chg_remaining = read_fixed(jr, c, "remainingTime", 0, 604800, 0, CV_JR_OPTIONAL, &v) ? (uint32_t)v : 0;
+	s->has |= 1u << CV_G_CHARGE;
 }
 
-static enum cv_err parse_energy(struct vp *p, json_object *o, const char *path,
-				uint16_t *level, uint16_t *autonomy, bool with_charging, struct cv_sample *s)
+static void parse_energy(struct cv_jread *jr, json_object *o, uint16_t *level, uint16_t *autonomy,
+			 bool with_charging, struct cv_sample *s)
 {
-	static const char *const fkeys[] = { "level", "autonomy", NULL };
-	static const char *const ekeys[] = { "level", "autonomy", "charging", NULL };
+	static const char *const ckeys[] = { "status", "mode", "plugged", "rate", "remainingTime", NULL };
 	int64_t v;
-	bool has, hl;
 	json_object *c;
 
-	TRY(vp_known(p, o, path, with_charging ? ekeys : fkeys));
-	TRY(vp_fixed(p, o, path, "level", 0, 100, 1, &v, &hl));
-	if (!hl)
-		return vp_fail(p, path, "level", "is required");
-	*level = (uint16_t)v;
-	TRY(vp_fixed(p, o, path, "autonomy", 0, 3000, 0, &v, &has));
-	*autonomy = has ? (uint16_t)v : 0;
-	if (!with_charging)
-		return CV_OK;
-	TRY(vp_obj(p, o, path, "charging", &c));
-	if (c) {
-		static const char *const ckeys[] = { "status", "mode", "plugged", "rate", "remainingTime", NULL };
-		char cpath[160];
-		int e;
-		bool b;
-
-		snprintf(cpath, sizeof(cpath), "%.100s.charging", path);
-		TRY(vp_known(p, c, cpath, ckeys));
-		TRY(vp_enum(p, c, cpath, "status", cv_chg_names, CV_ARRAY_LEN(cv_chg_names), &e, &has));
-		if (!has)
-			return vp_fail(p, cpath, "status", "is required");
-		s->chg_status = (uint8_t)e;
-		TRY(vp_enum(p, c, cpath, "mode", cv_chgmode_names, CV_ARRAY_LEN(cv_chgmode_names), &e, &has));
-		s->chg_mode = has ? (uint8_t)e : CV_CHGMODE_NO;
-		TRY(vp_bool(p, c, cpath, "plugged", &b, &has));
-		s->plugged = has ? b : s->chg_status != CV_CHG_DISCONNECTED;
-		TRY(vp_fixed(p, c, cpath, "rate", 0, 500, 0, &v, &has));
-		s->chg_rate = has ? (uint16_t)v : 0;
-		TRY(vp_fixed(p, c, cpath, "remainingTime", 0, 604800, 0, &v, &has));
-		s->chg_remaining = has ? (uint32_t)v : 0;
-		s->has |= 1u << CV_G_CHARGE;
+	if (read_fixed(jr, o, "level", 0, 100, 1, CV_JR_REQUIRED, &v))
+		*level = (uint16_t)v;
+	*autonomy = read_fixed(jr, o, "autonomy", 0, 3000, 0, CV_JR_OPTIONAL, &v) ? (uint16_t)v : 0;
+	if (with_charging && (c = cv_jr_object(jr, o, "charging", ckeys, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "charging");
+		parse_charging(jr, c, s);
+		cv_jr_leave(jr);
 	}
-	return CV_OK;
 }
 
-static enum cv_err parse_doors(struct vp *p, json_object *o, const char *path, struct cv_sample *s)
+static void parse_doors(struct cv_jread *jr, json_object *o, struct cv_sample *s)
 {
-	static const char *const keys[] = { "locked", "open", NULL };
-	json_object *open;
-	int e;
-	bool has;
+	uint32_t open = 0;
+	int k;
 
-	TRY(vp_known(p, o, path, keys));
-	TRY(vp_enum(p, o, path, "locked", cv_lock_names, CV_ARRAY_LEN(cv_lock_names), &e, &has));
-	if (!has)
-		return vp_fail(p, path, "locked", "is required");
-	s->lock = (uint8_t)e;
-	s->doors_open = 0;
-	if (json_object_object_get_ex(o, "open", &open)) {
-		size_t n;
-
-		if (!json_object_is_type(open, json_type_array))
-			return vp_fail(p, path, "open", "must be an array of door names");
-		n = json_object_array_length(open);
-		if (n > CV_DOOR_COUNT)
-			return vp_fail(p, path, "open", "has more than %d doors", CV_DOOR_COUNT);
-		for (size_t i = 0; i < n; i++) {
-			json_object *d = json_object_array_get_idx(open, i);
-			const char *name = json_object_is_type(d, json_type_string) ? json_object_get_string(d) : NULL;
-			size_t k;
-
-			for (k = 0; name && k < CV_DOOR_COUNT; k++)
-				if (!strcmp(cv_door_names[k], name))
-					break;
-			if (!name || k == CV_DOOR_COUNT)
-				return vp_fail(p, path, "open",
-					       "must hold door names among Driver, Passenger, RearLeft, RearRight, Trunk");
-			s->doors_open |= (uint8_t)(1u << k);
-		}
-	}
+	if (cv_jr_enum(jr, o, "locked", cv_lock_names, CV_ARRAY_LEN(cv_lock_names), CV_JR_REQUIRED, &k))
+		s->lock = (uint8_t)k;
+	cv_jr_names(jr, o, "open", cv_door_names, CV_DOOR_COUNT, 0, CV_DOOR_COUNT, CV_JR_OPTIONAL, &open);
+	s->doors_open = (uint8_t)open;
 	s->has |= 1u << CV_G_DOORS;
-	return CV_OK;
 }
 
-static enum cv_err parse_maintenance(struct vp *p, json_object *o, const char *path, struct cv_sample *s)
+static void parse_maintenance(struct cv_jread *jr, json_object *o, struct cv_sample *s)
 {
-	static const char *const keys[] = { "days", "km", NULL };
 	int64_t v;
 	bool hd, hk;
 
-	TRY(vp_known(p, o, path, keys));
-	TRY(vp_fixed(p, o, path, "days", -3650, 3650, 0, &v, &hd));
+	hd = read_fixed(jr, o, "days", -3650, 3650, 0, CV_JR_OPTIONAL, &v);
 	s->maint_days = hd ? (int32_t)v : INT32_MIN;
-	TRY(vp_fixed(p, o, path, "km", -100000, 100000, 1, &v, &hk));
+	hk = read_fixed(jr, o, "km", -100000, 100000, 1, CV_JR_OPTIONAL, &v);
 	s->maint_dkm = hk ? (int32_t)v : INT32_MIN;
 	if (!hd && !hk)
-		return vp_fail(p, path, NULL, "needs days or km");
+		cv_jr_fail(jr, NULL, "needs days or km");
 	s->has |= 1u << CV_G_MAINT;
-	return CV_OK;
 }
 
-static enum cv_err parse_event(struct vp *p, json_object *o, const char *path, struct cv_event *ev)
+static void parse_collision(struct cv_jread *jr, json_object *o, struct cv_event *ev)
 {
-	static const char *const kinds[] = { "none", "alert", "collision", "alarm", "theft" };
-	int kind, e;
-	bool has, b;
+	static const char *const dkeys[] = { "side", "severity", NULL };
+	size_t n;
+	json_object *det = cv_jr_array(jr, o, "details", 1, CV_MAX_COLLISION_DETAILS, CV_JR_REQUIRED, &n);
+	int e;
 
-	if (!json_object_is_type(o, json_type_object))
-		return vp_fail(p, path, NULL, "must be an object");
+	cv_jr_enter(jr, "details");
+	for (size_t i = 0; det && i < n; i++) {
+		json_object *d = json_object_array_get_idx(det, i);
+
+		cv_jr_enter_item(jr, i);
+		if (cv_jr_object(jr, d, NULL, dkeys, CV_JR_REQUIRED)) {
+			if (cv_jr_enum(jr, d, "side", cv_side_names, CV_ARRAY_LEN(cv_side_names), CV_JR_REQUIRED, &e))
+				ev->side[i] = (uint8_t)e;
+			ev->csev[i] = cv_jr_enum(jr, d, "severity", cv_csev_names + 1, CV_ARRAY_LEN(cv_csev_names) - 1,
+						 CV_JR_OPTIONAL, &e) ? (uint8_t)(e + 1) : 0;
+		}
+		cv_jr_leave(jr);
+	}
+	cv_jr_leave(jr);
+	ev->ndetails = (uint8_t)n;
+}
+
+static void parse_event(struct cv_jread *jr, json_object *o, struct cv_event *ev)
+{
+	static const char *const kinds[] = { "alert", "collision", "alarm", "theft" };
+	static const char *const alert_keys[] = { "type", "alert", "severity", "active", NULL };
+	static const char *const collision_keys[] = { "type", "details", NULL };
+	static const char *const alarm_keys[] = { "type", "activation", "trigger", NULL };
+	static const char *const theft_keys[] = { "type", "active", NULL };
+	int kind, e;
+	bool b, ha, ht;
+
 	memset(ev, 0, sizeof(*ev));
-	TRY(vp_enum(p, o, path, "type", kinds + 1, CV_ARRAY_LEN(kinds) - 1, &kind, &has));
-	if (!has)
-		return vp_fail(p, path, "type", "is required (alert, collision, alarm or theft)");
+	if (!cv_jr_object(jr, o, NULL, NULL, CV_JR_REQUIRED) ||
+	    !cv_jr_enum(jr, o, "type", kinds, CV_ARRAY_LEN(kinds), CV_JR_REQUIRED, &kind))
+		return;
 	ev->kind = (uint8_t)(kind + 1);
 	switch (ev->kind) {
-	case CV_EV_ALERT: {
-		static const char *const keys[] = { "type", "alert", "severity", "active", NULL };
-
-		TRY(vp_known(p, o, path, keys));
-		TRY(vp_enum(p, o, path, "alert", cv_alert_names, cv_alert_count, &e, &has));
-		if (!has)
-			return vp_fail(p, path, "alert", "is required");
-		ev->code = (uint16_t)e;
-		TRY(vp_enum(p, o, path, "severity", cv_severity_names, CV_ARRAY_LEN(cv_severity_names), &e, &has));
-		ev->severity = has ? (uint8_t)e : 1;
-		TRY(vp_bool(p, o, path, "active", &b, &has));
-		if (!has)
-			return vp_fail(p, path, "active", "is required (true when raised, false when cleared)");
-		ev->active = b;
+	case CV_EV_ALERT:
+		cv_jr_known(jr, o, alert_keys);
+		if (cv_jr_enum(jr, o, "alert", cv_alert_names, cv_alert_count, CV_JR_REQUIRED, &e))
+			ev->code = (uint16_t)e;
+		read_enum8(jr, o, "severity", cv_severity_names, CV_ARRAY_LEN(cv_severity_names), 1, &ev->severity);
+		if (cv_jr_bool(jr, o, "active", CV_JR_OPTIONAL, &b))
+			ev->active = b;
+		else
+			cv_jr_fail(jr, "active", "is required (true when raised, false when cleared)");
 		break;
-	}
-	case CV_EV_COLLISION: {
-		static const char *const keys[] = { "type", "details", NULL };
-		static const char *const dkeys[] = { "side", "severity", NULL };
-		json_object *det;
-		size_t n;
-
-		TRY(vp_known(p, o, path, keys));
-		if (!json_object_object_get_ex(o, "details", &det) || !json_object_is_type(det, json_type_array))
-			return vp_fail(p, path, "details", "is required: an array of {side, severity}");
-		n = json_object_array_length(det);
-		if (n < 1 || n > CV_MAX_COLLISION_DETAILS)
-			return vp_fail(p, path, "details", "must hold 1 to %d items", CV_MAX_COLLISION_DETAILS);
-		for (size_t i = 0; i < n; i++) {
-			json_object *d = json_object_array_get_idx(det, i);
-			char dpath[160];
-
-			snprintf(dpath, sizeof(dpath), "%.100s.details[%zu]", path, i);
-			if (!json_object_is_type(d, json_type_object))
-				return vp_fail(p, dpath, NULL, "must be an object");
-			TRY(vp_known(p, d, dpath, dkeys));
-			TRY(vp_enum(p, d, dpath, "side", cv_side_names, CV_ARRAY_LEN(cv_side_names), &e, &has));
-			if (!has)
-				return vp_fail(p, dpath, "side", "is required");
-			ev->side[i] = (uint8_t)e;
-			TRY(vp_enum(p, d, dpath, "severity", cv_csev_names + 1, CV_ARRAY_LEN(cv_csev_names) - 1, &e, &has));
-			ev->csev[i] = has ? (uint8_t)(e + 1) : 0;
-		}
-		ev->ndetails = (uint8_t)n;
+	case CV_EV_COLLISION:
+		cv_jr_known(jr, o, collision_keys);
+		parse_collision(jr, o, ev);
 		break;
-	}
-	case CV_EV_ALARM: {
-		static const char *const keys[] = { "type", "activation", "trigger", NULL };
-		bool ht;
-
-		TRY(vp_known(p, o, path, keys));
-		TRY(vp_enum(p, o, path, "activation", cv_activation_names + 1, 2, &e, &has));
-		ev->active = has ? (uint8_t)(e + 1) : 0;
-		TRY(vp_enum(p, o, path, "trigger", cv_alarm_trigger_names, cv_alarm_trigger_count, &e, &ht));
+	case CV_EV_ALARM:
+		cv_jr_known(jr, o, alarm_keys);
+		ha = cv_jr_enum(jr, o, "activation", cv_activation_names + 1, 2, CV_JR_OPTIONAL, &e);
+		ev->active = ha ? (uint8_t)(e + 1) : 0;
+		ht = cv_jr_enum(jr, o, "trigger", cv_alarm_trigger_names, cv_alarm_trigger_count, CV_JR_OPTIONAL, &e);
 		ev->code = ht ? (uint16_t)(e + 1) : 0;
-		if (!has && !ht)
-			return vp_fail(p, path, NULL, "an alarm event needs activation or trigger");
+		if (!ha && !ht)
+			cv_jr_fail(jr, NULL, "an alarm event needs activation or trigger");
+		break;
+	case CV_EV_THEFT:
+		cv_jr_known(jr, o, theft_keys);
+		if (cv_jr_bool(jr, o, "active", CV_JR_OPTIONAL, &b))
+			ev->active = b;
+		else
+			cv_jr_fail(jr, "active", "is required (true when reported stolen, false when found)");
 		break;
 	}
-	case CV_EV_THEFT: {
-		static const char *const keys[] = { "type", "active", NULL };
-
-		TRY(vp_known(p, o, path, keys));
-		TRY(vp_bool(p, o, path, "active", &b, &has));
-		if (!has)
-			return vp_fail(p, path, "active", "is required (true when reported stolen, false when found)");
-		ev->active = b;
-		break;
-	}
-	}
-	return CV_OK;
 }
 
-enum cv_err cv_sample_parse(json_object *o, const char *path, int64_t now,
-			    struct cv_sample *s, char *err, size_t errsz)
+enum cv_err cv_sample_parse(struct cv_jread *jr, json_object *o, int64_t now, struct cv_sample *s)
 {
 	static const char *const keys[] = {
 		"at", "position", "speed", "odometer", "ignition", "fuel", "electric", "doors",
 		"preconditioning", "outsideTemp", "battery12v", "maintenance", "privacy", "events", NULL
 	};
-	struct vp p = { err, errsz };
-	json_object *v, *sub;
+	static const char *const pos_keys[] = { "lat", "lon", "alt", "heading", "fix", "signal", "type", NULL };
+	static const char *const fuel_keys[] = { "level", "autonomy", NULL };
+	static const char *const elec_keys[] = { "level", "autonomy", "charging", NULL };
+	static const char *const door_keys[] = { "locked", "open", NULL };
+	static const char *const maint_keys[] = { "days", "km", NULL };
+	json_object *sub, *events;
 	int64_t n;
-	int e;
-	bool has;
-	char spath[160];
+	size_t ne;
 
 	memset(s, 0, sizeof(*s));
-	if (!json_object_is_type(o, json_type_object))
-		return vp_fail(&p, path, NULL, "must be an object");
-	TRY(vp_known(&p, o, path, keys));
-	if (!json_object_object_get_ex(o, "at", &v))
-		return vp_fail(&p, path, "at", "is required (RFC 3339 time)");
-	if (!json_object_is_type(v, json_type_string) || cv_time_parse(json_object_get_string(v), &s->at))
-		return vp_fail(&p, path, "at", "must be an RFC 3339 time such as 2024-05-01T08:30:00Z");
+	if (!cv_jr_object(jr, o, NULL, keys, CV_JR_REQUIRED) || !cv_jr_time(jr, o, "at", CV_JR_REQUIRED, &s->at))
+		return CV_EINVAL;
 	if (s->at > now + 300000)
-		return vp_fail(&p, path, "at", "is more than 5 minutes in the future");
-
-	TRY(vp_obj(&p, o, path, "position", &sub));
-	if (sub) {
-		snprintf(spath, sizeof(spath), "%.100s.position", path);
-		TRY(parse_position(&p, sub, spath, s));
+		cv_jr_fail(jr, "at", "is more than 5 minutes in the future");
+	if ((sub = cv_jr_object(jr, o, "position", pos_keys, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "position");
+		parse_position(jr, sub, s);
+		cv_jr_leave(jr);
 	}
-	TRY(vp_fixed(&p, o, path, "speed", 0, 500, 1, &n, &has));
-	if (has) {
+	if (read_fixed(jr, o, "speed", 0, 500, 1, CV_JR_OPTIONAL, &n)) {
 		s->speed_dkmh = (uint16_t)n;
 		s->has |= 1u << CV_G_KIN;
 	}
-	TRY(vp_fixed(&p, o, path, "odometer", 0, 2000000, 1, &n, &has));
-	if (has) {
+	if (read_fixed(jr, o, "odometer", 0, 2000000, 1, CV_JR_OPTIONAL, &n)) {
 		s->odo_hm = (uint32_t)n;
 		s->has |= 1u << CV_G_ODO;
 	}
-	TRY(vp_enum(&p, o, path, "ignition", cv_ign_names, CV_ARRAY_LEN(cv_ign_names), &e, &has));
-	if (has) {
-		s->ignition = (uint8_t)e;
+	if (cv_jr_has(o, "ignition")) {
+		read_enum8(jr, o, "ignition", cv_ign_names, CV_ARRAY_LEN(cv_ign_names), 0, &s->ignition);
 		s->has |= 1u << CV_G_IGN;
 	}
-	TRY(vp_obj(&p, o, path, "fuel", &sub));
-	if (sub) {
-		snprintf(spath, sizeof(spath), "%.100s.fuel", path);
-		TRY(parse_energy(&p, sub, spath, &s->fuel_level, &s->fuel_autonomy, false, s));
+	if ((sub = cv_jr_object(jr, o, "fuel", fuel_keys, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "fuel");
+		parse_energy(jr, sub, &s->fuel_level, &s->fuel_autonomy, false, s);
 		s->has |= 1u << CV_G_FUEL;
+		cv_jr_leave(jr);
 	}
-	TRY(vp_obj(&p, o, path, "electric", &sub));
-	if (sub) {
-		snprintf(spath, sizeof(spath), "%.100s.electric", path);
-		TRY(parse_energy(&p, sub, spath, &s->elec_level, &s->elec_autonomy, true, s));
+	if ((sub = cv_jr_object(jr, o, "electric", elec_keys, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "electric");
+		parse_energy(jr, sub, &s->elec_level, &s->elec_autonomy, true, s);
 		s->has |= 1u << CV_G_ELEC;
+		cv_jr_leave(jr);
 	}
-	TRY(vp_obj(&p, o, path, "doors", &sub));
-	if (sub) {
-		snprintf(spath, sizeof(spath), "%.100s.doors", path);
-		TRY(parse_doors(&p, sub, spath, s));
+	if ((sub = cv_jr_object(jr, o, "doors", door_keys, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "doors");
+		parse_doors(jr, sub, s);
+		cv_jr_leave(jr);
 	}
-	TRY(vp_enum(&p, o, path, "preconditioning", cv_precond_names, CV_ARRAY_LEN(cv_precond_names), &e, &has));
-	if (has) {
-		s->precond = (uint8_t)e;
+	if (cv_jr_has(o, "preconditioning")) {
+		read_enum8(jr, o, "preconditioning", cv_precond_names, CV_ARRAY_LEN(cv_precond_names), 0, &s->precond);
 		s->has |= 1u << CV_G_PRECOND;
 	}
-	TRY(vp_fixed(&p, o, path, "outsideTemp", -60, 70, 1, &n, &has));
-	if (has) {
+	if (read_fixed(jr, o, "outsideTemp", -60, 70, 1, CV_JR_OPTIONAL, &n)) {
 		s->air_temp_dc = (int16_t)n;
 		s->has |= 1u << CV_G_AIR;
 	}
-	TRY(vp_fixed(&p, o, path, "battery12v", 0, 30, 3, &n, &has));
-	if (has) {
+	if (read_fixed(jr, o, "battery12v", 0, 30, 3, CV_JR_OPTIONAL, &n)) {
 		s->batt_mv = (uint16_t)n;
 		s->has |= 1u << CV_G_BATT12;
 	}
-	TRY(vp_obj(&p, o, path, "maintenance", &sub));
-	if (sub) {
-		snprintf(spath, sizeof(spath), "%.100s.maintenance", path);
-		TRY(parse_maintenance(&p, sub, spath, s));
+	if ((sub = cv_jr_object(jr, o, "maintenance", maint_keys, CV_JR_OPTIONAL)) != NULL) {
+		cv_jr_enter(jr, "maintenance");
+		parse_maintenance(jr, sub, s);
+		cv_jr_leave(jr);
 	}
-	TRY(vp_enum(&p, o, path, "privacy", cv_privacy_names, CV_ARRAY_LEN(cv_privacy_names), &e, &has));
-	if (has) {
-		s->privacy = (uint8_t)e;
+	if (cv_jr_has(o, "privacy")) {
+		read_enum8(jr, o, "privacy", cv_privacy_names, CV_ARRAY_LEN(cv_privacy_names), 0, &s->privacy);
 		s->has |= 1u << CV_G_PRIVACY;
 	}
-	if (json_object_object_get_ex(o, "events", &v)) {
-		size_t ne;
-
-		if (!json_object_is_type(v, json_type_array))
-			return vp_fail(&p, path, "events", "must be an array");
-		ne = json_object_array_length(v);
-		if (ne > CV_MAX_EVENTS)
-			return vp_fail(&p, path, "events", "holds more than %d events", CV_MAX_EVENTS);
+	events = cv_jr_array(jr, o, "events", 0, CV_MAX_EVENTS, CV_JR_OPTIONAL, &ne);
+	if (events) {
+		cv_jr_enter(jr, "events");
 		for (size_t i = 0; i < ne; i++) {
-			snprintf(spath, sizeof(spath), "%.100s.events[%zu]", path, i);
-			TRY(parse_event(&p, json_object_array_get_idx(v, i), spath, &s->events[i]));
+			cv_jr_enter_item(jr, i);
+			parse_event(jr, json_object_array_get_idx(events, i), &s->events[i]);
+			cv_jr_leave(jr);
 		}
+		cv_jr_leave(jr);
 		s->nevents = (uint8_t)ne;
 	}
-	if (!s->has && !s->nevents)
-		return vp_fail(&p, path, NULL, "holds no data besides its time");
-	return CV_OK;
+	if (!jr->failed && !s->has && !s->nevents)
+		cv_jr_fail(jr, NULL, "holds no data besides its time");
+	return jr->failed ? CV_EINVAL : CV_OK;
 }
 
 /* ---- state -------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #define CV_VDATA_H
 
 #include <json-c/json.h>
+#include "jread.h"
 #include "jw.h"
 
 enum cv_group {
@@ -134,13 +135,12 @@ struct cv_state {
 #define CV_MSGID_MAX 64
 
 /*
- * Parse one sample from JSON. `now` bounds the future: a sample more than
- * 5 minutes ahead of the server's clock is refused. On failure returns
- * CV_EINVAL and writes "path: reason" into err (errsz bytes), using
- * `path` (e.g. "samples[3]") as the prefix.
+ * Read one sample, the value o at jr's path (the caller's: "samples[3]").
+ * `now` bounds the future: a sample more than 5 minutes ahead of the
+ * server's clock is refused. CV_OK, or CV_EINVAL with the failure in jr
+ * ("samples[3].position.lat: must be a number from -90 to 90", jread.h).
  */
-enum cv_err cv_sample_parse(json_object *o, const char *path, int64_t now,
-			    struct cv_sample *s, char *err, size_t errsz);
+enum cv_err cv_sample_parse(struct cv_jread *jr, json_object *o, int64_t now, struct cv_sample *s);
 
 /* Fold s into st: each group of s newer than st's replaces it. */
 void cv_state_merge(struct cv_state *st, const struct cv_sample *s, int64_t now);

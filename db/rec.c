@@ -770,7 +770,7 @@ enum cv_err cv_monitor_encode(const struct cv_monitor *m, struct cv_buf *out)
 enum cv_err cv_monitor_decode(const char *json, size_t len, struct cv_monitor *m)
 {
 	json_object *o = parse_obj(json, len), *x;
-	char err[256];
+	struct cv_jread jr;
 	enum cv_err e = CV_OK;
 
 	if (!o)
@@ -794,7 +794,8 @@ enum cv_err cv_monitor_decode(const char *json, size_t len, struct cv_monitor *m
 	    !attrs_decode(o, "callbackAttributes", m->cbattrs, &m->ncbattrs))
 		e = CV_EINVAL;
 	/* the triggers as they were checked at creation: read the same way */
-	if (!json_object_object_get_ex(o, "triggerParam", &x) || cv_mon_parse(x, m->b2b, &m->def, err, sizeof(err)))
+	cv_jr_init(&jr, "triggerParam");
+	if (!json_object_object_get_ex(o, "triggerParam", &x) || cv_mon_parse(&jr, x, m->b2b, &m->def))
 		e = CV_EINVAL;
 	m->status = (uint8_t)CV_MIN((int64_t)CV_CB_FAILED, get_i64(o, "status"));
 	m->created = get_i64(o, "created");

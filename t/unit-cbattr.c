@@ -240,9 +240,11 @@ static void test_records(void)
 		struct cv_monitor *m = calloc(1, sizeof(*m));
 		json_object *o = json_tokener_parse("{\"triggers\": [{\"name\": \"f\", \"data\": {\"data\": "
 						    "\"vehicle.energy.fuel.level\", \"op\": \"lowerThan\", \"value\": [\"10\"]}}]}");
-		char err[200], *p;
+		struct cv_jread jr;
+		char *p;
 
-		ok(cv_mon_parse(o, false, &m->def, err, sizeof(err)) == CV_OK, "a monitor's triggers");
+		cv_jr_init(&jr, "triggerParam");
+		ok(cv_mon_parse(&jr, o, false, &m->def) == CV_OK, "a monitor's triggers");
 		json_object_put(o);
 		m->ncbattrs = 1;
 		m->cbattrs[0] = (struct cv_cb_attr){ .type = CV_CBA_HEADER, .key = "k", .value = "v" };

@@ -83,7 +83,7 @@ static bool mk_monitor(struct cv_monitor *m, const char *owner, const char *id, 
 		       bool b2b, const char *trigger_json, int refresh_s)
 {
 	json_object *o = json_tokener_parse(trigger_json);
-	char err[256];
+	struct cv_jread jr;
 	enum cv_err e;
 
 	memset(m, 0, sizeof(*m));
@@ -96,10 +96,11 @@ static bool mk_monitor(struct cv_monitor *m, const char *owner, const char *id, 
 	cv_strlcpy(m->ext[m->next++], "vehicle.position", sizeof(m->ext[0]));
 	cv_strlcpy(m->ext[m->next++], "vehicle.alerts", sizeof(m->ext[0]));
 	m->attrs[m->nattrs++] = (struct cv_cb_attr){ .type = CV_CBA_BODY, .key = "car", .value = "$vin" };
-	e = o ? cv_mon_parse(o, b2b, &m->def, err, sizeof(err)) : CV_EINVAL;
+	cv_jr_init(&jr, "triggerParam");
+	e = o ? cv_mon_parse(&jr, o, b2b, &m->def) : CV_EINVAL;
 	json_object_put(o);
 	if (e)
-		printf("# %s\n", err);
+		printf("# %s\n", jr.err);
 	return e == CV_OK;
 }
 
@@ -890,10 +891,11 @@ static void test_pack(void)
 	struct cv_mon_def d, back;
 	struct cv_buf b = CV_BUF_INIT(0), b2 = CV_BUF_INIT(0);
 	struct cv_jw w1, w2;
-	char err[200];
+	struct cv_jread jr;
 	int refused = 0, accepted_same_len = 0;
 
-	ok(cv_mon_parse(o, false, &d, err, sizeof(err)) == CV_OK, "triggers parse");
+	cv_jr_init(&jr, "triggerParam");
+	ok(cv_mon_parse(&jr, o, false, &d) == CV_OK, "triggers parse");
 	json_object_put(o);
 	cv_mon_pack(&d, &b);
 	{

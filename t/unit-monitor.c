@@ -8,13 +8,16 @@
 static enum cv_err parse(const char *json, bool b2b, struct cv_mon_def *def, char *err, size_t errsz)
 {
 	json_object *o = json_tokener_parse(json);
+	struct cv_jread jr;
 	enum cv_err e;
 
 	if (!o) {
 		snprintf(err, errsz, "bad JSON in the test");
 		return CV_EIO;
 	}
-	e = cv_mon_parse(o, b2b, def, err, errsz);
+	cv_jr_init(&jr, "triggerParam");
+	e = cv_mon_parse(&jr, o, b2b, def);
+	cv_strlcpy(err, jr.err, errsz);
 	json_object_put(o);
 	return e;
 }
@@ -33,13 +36,13 @@ static void test_refused(void)
 	const char *z = "\"zone\":{\"transition\":\"Out\",\"place\":{\"radius\":2,\"center\":{\"latitude\":48.8,\"longitude\":2.3}}}";
 	char buf[512];
 
-	refused("[]", false, "triggerParam: an object", "not an object");
-	refused("{}", false, "triggers: required", "no triggers");
-	refused("{\"triggers\":[]}", false, "1 to 5 triggers", "no trigger at all");
-	refused("{\"triggers\":[{},{},{},{},{},{}]}", false, "1 to 5 triggers", "six triggers");
-	refused("{\"triggers\":[1]}", false, "triggers[0]: an object", "a number");
+	refused("[]", false, "triggerParam: must be an object", "not an object");
+	refused("{}", false, "triggerParam.triggers: is required (an array of 1 to 5 items)", "no triggers");
+	refused("{\"triggers\":[]}", false, "triggers: must be an array of 1 to 5 items", "no trigger at all");
+	refused("{\"triggers\":[{},{},{},{},{},{}]}", false, "triggers: must be an array of 1 to 5 items", "six triggers");
+	refused("{\"triggers\":[1]}", false, "triggers[0]: must be an object", "a number");
 	refused("{\"triggers\":[{\"name\":\"a\"}],\"x\":1}", false, "triggerParam.x: unknown field", "an unknown member");
-	refused("{\"triggers\":[{\"zone\":{}}]}", false, "triggers[0].name: required", "no name");
+	refused("{\"triggers\":[{\"zone\":{}}]}", false, "triggers[0].name: is required", "no name");
 	refused("{\"triggers\":[{\"name\":\"\\\"z1\\\"\"}]}", false, "triggers[0].name", "quotes in a name");
 	refused("{\"triggers\":[{\"name\":\"z\"}]}", false, "exactly one of zone, time or data", "no kind");
 	snprintf(buf, sizeof(buf), "{\"triggers\":[{\"name\":\"z\",%s,\"data\":{}}]}", z);
@@ -47,47 +50,47 @@ static void test_refused(void)
 	snprintf(buf, sizeof(buf), "{\"triggers\":[{\"name\":\"z\",%s},{\"name\":\"z\",%s}]}", z, z);
 	refused(buf, false, "triggers[1].name: \"z\" names two triggers", "a name twice");
 	refused("{\"triggers\":[{\"name\":\"t\",\"time\":{\"times\":[]}}]}", false,
-		"triggers[0].time.times: required, a list of 1 to 8 windows", "time: no window");
-	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"Across\"}}]}", false, "zone.transition: required, In or Out", "transition");
-	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\"}}]}", false, "zone.place: required", "no place");
+		"triggers[0].time.times: must be an array of 1 to 8 items", "time: no window");
+	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"Across\"}}]}", false, "zone.transition: must be one of In, Out", "transition");
+	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\"}}]}", false, "zone.place: is required (an object)", "no place");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":0,\"center\":{\"latitude\":1,\"longitude\":1}}}}]}",
-		false, "place.radius: required, a number of km above 0", "radius 0");
+		false, "place.radius: must be above 0 km", "radius 0");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":1001,\"center\":{\"latitude\":1,\"longitude\":1}}}}]}",
-		false, "at most 1000", "radius too large");
+		false, "place.radius: must be a number from 0 to 1000", "radius too large");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":\"2\",\"center\":{\"latitude\":1,\"longitude\":1}}}}]}",
 		false, "place.radius", "radius as a string");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":2,\"center\":{\"latitude\":91,\"longitude\":1}}}}]}",
-		false, "center.latitude: required, degrees from -90 to 90", "latitude");
+		false, "center.latitude: must be a number from -90 to 90", "latitude");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":2,\"center\":{\"latitude\":1,\"longitude\":-181}}}}]}",
 		false, "center.longitude", "longitude");
 	refused("{\"triggers\":[{\"name\":\"z\",\"zone\":{\"transition\":\"In\",\"place\":{\"radius\":2,\"center\":{\"latitude\":1}}}}]}",
-		false, "center.longitude: required", "no longitude");
-	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"op\":\"equalsTo\",\"value\":[\"1\"]}}]}", false, "data.data: required", "no data name");
+		false, "center.longitude: is required (a number from -180 to 180)", "no longitude");
+	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"op\":\"equalsTo\",\"value\":[\"1\"]}}]}", false, "data.data: is required", "no data name");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.fuel\",\"op\":\"onChange\"}}]}", false,
 		"unknown data name \"vehicle.fuel\"", "an unknown data name");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.trip.state\",\"op\":\"onChange\"}}]}", false,
 		"not watched by this server", "a name the vehicle link does not carry");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.maintenance.daysBeforeMaintenance\",\"op\":\"lowerThan\",\"value\":[\"3\"]}}]}",
 		false, "unknown data name", "a fleet-face name on the user face");
-	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\"}}]}", false, "data.op: required", "no op");
-	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"above\",\"value\":[\"1\"]}}]}", false, "data.op: one of", "unknown op");
-	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\"}}]}", false, "data.value: required", "no value");
-	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":\"1\"}}]}", false, "a list of 1 value", "value not a list");
-	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":[\"1\",\"2\"]}}]}", false, "exactly one value", "two values");
+	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\"}}]}", false, "data.op: is required (one of equalsTo, greaterThan, lowerThan, includedIn, onChange)", "no op");
+	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"above\",\"value\":[\"1\"]}}]}", false, "data.op: must be one of equalsTo", "unknown op");
+	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\"}}]}", false, "data.value: is required (an array of 1 item)", "no value");
+	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":\"1\"}}]}", false, "data.value: must be an array of 1 item", "value not a list");
+	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":[\"1\",\"2\"]}}]}", false, "data.value: must be an array of 1 item", "two values");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":[\"1.25\"]}}]}", false, "at most 1 decimals", "too many decimals");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":[\"ten\"]}}]}", false, "a number", "not a number");
-	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":[10]}}]}", false, "value[0]: a string", "a JSON number");
+	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"greaterThan\",\"value\":[10]}}]}", false, "value[0]: must be a number with at most 1 decimals in a string", "a JSON number");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"onChange\",\"value\":[\"1\"]}}]}", false, "onChange takes no value", "onChange with a value");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.energy.charging.status\",\"op\":\"greaterThan\",\"value\":[\"1\"]}}]}", false,
 		"greaterThan does not apply to vehicle.energy.charging.status", "> on a name");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.energy.charging.status\",\"op\":\"includedIn\",\"value\":[\"Finished\",\"Charging\"]}}]}", false,
-		"value[1]: one of Disconnected, InProgress, Failure, Stopped, Finished", "an unknown status");
+		"value[1]: must be one of Disconnected, InProgress, Failure, Stopped, Finished", "an unknown status");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.doorsState.opening\",\"op\":\"equalsTo\",\"value\":[\"1\"]}}]}", false,
 		"equalsTo does not apply", "opening: onChange only");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.kinetic.moving\",\"op\":\"equalsTo\",\"value\":[\"yes\"]}}]}", false,
 		"one of false, true", "a boolean as yes");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"onChange\",\"previous\":{\"op\":\"greaterThan\",\"value\":[\"1\"]}}}]}", false,
-		"previous.op: equalsTo or includedIn", "previous with >");
+		"previous.op: must be one of equalsTo, includedIn", "previous with >");
 	refused("{\"triggers\":[{\"name\":\"d\",\"data\":{\"data\":\"vehicle.odometer\",\"op\":\"onChange\",\"previous\":{\"op\":\"equalsTo\",\"value\":[\"1\"]}}}]}", true,
 		"data.previous: unknown field", "previous on the fleet face");
 	snprintf(buf, sizeof(buf), "{\"triggers\":[{\"name\":\"z\",%s}],\"boolExp\":\"z & y\"}", z);
@@ -95,7 +98,7 @@ static void test_refused(void)
 	snprintf(buf, sizeof(buf), "{\"triggers\":[{\"name\":\"z\",%s}],\"boolExp\":\"(z\"}", z);
 	refused(buf, false, "boolExp: ')' expected", "unbalanced boolExp");
 	snprintf(buf, sizeof(buf), "{\"triggers\":[{\"name\":\"z\",%s}],\"boolExp\":true}", z);
-	refused(buf, false, "boolExp: a string", "boolExp not a string");
+	refused(buf, false, "boolExp: must be a string", "boolExp not a string");
 }
 
 /* A state at a place, with fuel and speed. */

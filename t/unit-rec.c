@@ -547,7 +547,7 @@ static void test_monitor(void)
 					     "\"place\":{\"radius\":2,\"center\":{\"latitude\":48.8566,\"longitude\":2.3522}}}},"
 					     "{\"name\":\"f\",\"data\":{\"data\":\"vehicle.energy.fuel.level\",\"op\":\"lowerThan\","
 					     "\"value\":[\"10\"]}}],\"boolExp\":\"z | !f\"}");
-	char err[256];
+	struct cv_jread jr;
 
 	memset(&a, 0, sizeof(a));
 	cv_strlcpy(a.id, "00112233445566778899aabbccddeeff", sizeof(a.id));
@@ -566,7 +566,8 @@ static void test_monitor(void)
 	a.status = CV_CB_PAUSED;
 	a.created = 1700000000000;
 	a.updated = 1700000000500;
-	is_int(cv_mon_parse(tp, false, &a.def, err, sizeof(err)), CV_OK, "a triggerParam (%s)", err);
+	cv_jr_init(&jr, "triggerParam");
+	is_int(cv_mon_parse(&jr, tp, false, &a.def), CV_OK, "a triggerParam (%s)", jr.err);
 	json_object_put(tp);
 	is_int(cv_monitor_encode(&a, &buf), CV_OK, "a monitor encodes");
 	is_int(cv_monitor_decode(buf.p, buf.len, &b), CV_OK, "and decodes");
@@ -580,7 +581,8 @@ static void test_monitor(void)
 				"{\"name\":\"f\",\"data\":{\"data\":\"vehicle.energy.fuel.level\",\"op\":\"lowerThan\","
 				"\"value\":[\"10\"]}}]}");
 	memset(&a.def, 0, sizeof(a.def));
-	is_int(cv_mon_parse(tp, false, &a.def, err, sizeof(err)), CV_OK, "a triggerParam without boolExp (%s)", err);
+	cv_jr_init(&jr, "triggerParam");
+	is_int(cv_mon_parse(&jr, tp, false, &a.def), CV_OK, "a triggerParam without boolExp (%s)", jr.err);
 	json_object_put(tp);
 	cv_buf_release(&buf);
 	is_int(cv_monitor_encode(&a, &buf), CV_OK, "it encodes");

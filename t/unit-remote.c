@@ -81,44 +81,44 @@ static const struct bad bads[] = {
 	{ false, "{\"immobilization\":{\"activate\":true}}", "fleet face only" },
 	{ false, "{\"stolen\":{\"stolen\":true}}", "fleet face only" },
 	{ false, "{\"label\":7,\"door\":{\"state\":\"Locked\"}}", "label" },
-	{ false, "{\"door\":\"Locked\"}", "door: an object" },
-	{ false, "{\"door\":{}}", "door.state: required" },
-	{ false, "{\"door\":{\"state\":\"Open\"}}", "door.state: Unlocked or Locked" },
+	{ false, "{\"door\":\"Locked\"}", "door: must be an object" },
+	{ false, "{\"door\":{}}", "door.state: is required (one of Unlocked, Locked)" },
+	{ false, "{\"door\":{\"state\":\"Open\"}}", "door.state: must be one of Unlocked, Locked" },
 	{ false, "{\"door\":{\"state\":\"Locked\",\"forced\":\"yes\"}}", "door.forced" },
 	{ false, "{\"door\":{\"state\":\"Locked\",\"speed\":1}}", "door.speed: unknown field" },
 	{ false, "{\"horn\":{\"state\":\"Loud\"}}", "horn.state" },
-	{ false, "{\"lights\":{}}", "lights.on: required" },
+	{ false, "{\"lights\":{}}", "lights.on: is required (true or false)" },
 	{ false, "{\"lights\":{\"on\":1}}", "lights.on" },
 	{ false, "{\"wakeUp\":{\"action\":\"Sleep\"}}", "wakeUp.action" },
-	{ false, "{\"preconditioning\":{}}", "airConditioning: required" },
+	{ false, "{\"preconditioning\":{}}", "preconditioning.airConditioning: is required (an object)" },
 	{ false, "{\"preconditioning\":{\"airConditioning\":{}}}", "at least one of immediate, programs" },
 	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":5,\"enabled\":true,"
 		 "\"start\":\"PT7H\",\"occurence\":{\"day\":[\"Mon\"]}}]}}}", "slot" },
 	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"enabled\":true,"
 		 "\"start\":\"PT25H\",\"occurence\":{\"day\":[\"Mon\"]}}]}}}", "start" },
 	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"enabled\":true,"
-		 "\"start\":\"PT7H\",\"occurence\":{\"day\":[\"Mon\",\"Mon\"]}}]}}}", "Mon twice" },
+		 "\"start\":\"PT7H\",\"occurence\":{\"day\":[\"Mon\",\"Mon\"]}}]}}}", "occurence.day[1]: Mon is given twice" },
 	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"enabled\":true,"
 		 "\"start\":\"PT7H\",\"occurence\":{\"day\":[\"Mon\"]}},{\"slot\":1,\"actionsType\":\"Delete\"}]}}}",
 	  "used twice" },
-	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1}]}}}", "enabled: required" },
+	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1}]}}}", "programs[0].enabled: is required (true or false)" },
 	{ false, "{\"preconditioning\":{\"airConditioning\":{\"programs\":[{\"slot\":1,\"actionsType\":\"Move\"}]}}}",
 	  "actionsType" },
-	{ false, "{\"charging\":{}}", "charging: one of" },
+	{ false, "{\"charging\":{}}", "charging: must hold one of" },
 	{ false, "{\"charging\":{\"immediate\":true,\"preferences\":{\"level\":\"Level1\"}}}", "preferences: not with" },
 	{ false, "{\"charging\":{\"preferences\":{\"level\":\"Level9\"}}}", "preferences.level" },
-	{ false, "{\"charging\":{\"nextDelayedTime\":\"tomorrow\"}}", "nextDelayedTime: an RFC 3339" },
+	{ false, "{\"charging\":{\"nextDelayedTime\":\"tomorrow\"}}", "charging.nextDelayedTime: must be an RFC 3339 time" },
 	{ false, "{\"charging\":{\"schedule\":{}}}", "exactly one of nextDelayedTime, programs" },
 	{ false, "{\"charging\":{\"schedule\":{\"programs\":[{\"slot\":1,\"start\":\"PT1H\"}]}}}", "slot: unknown field" },
-	{ false, "{\"charging\":{\"schedule\":{\"programs\":[{\"end\":\"PT1H\"}]}}}", "start: required" },
-	{ false, "{\"navigation\":{}}", "positions: required" },
-	{ false, "{\"navigation\":{\"positions\":[]}}", "positions: required" },
-	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[200,48]}]}}", "longitude" },
-	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[2,95]}]}}", "latitude" },
-	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Line\",\"coordinates\":[2,45]}]}}", "type: required, Point" },
+	{ false, "{\"charging\":{\"schedule\":{\"programs\":[{\"end\":\"PT1H\"}]}}}", "programs[0].start: is required (a time of day" },
+	{ false, "{\"navigation\":{}}", "navigation.positions: is required (an array of 1 to 10 items)" },
+	{ false, "{\"navigation\":{\"positions\":[]}}", "navigation.positions: must be an array of 1 to 10 items" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[200,48]}]}}", "coordinates[0]: must be a number from -180 to 180" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[2,95]}]}}", "coordinates[1]: must be a number from -90 to 90" },
+	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Line\",\"coordinates\":[2,45]}]}}", "positions[0].type: must be one of Point" },
 	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[2]}]}}", "coordinates" },
 	{ false, "{\"navigation\":{\"positions\":[{\"type\":\"Point\",\"coordinates\":[\"2\",45]}]}}", "a number" },
-	{ true, "{\"immobilization\":{}}", "activate: required" },
+	{ true, "{\"immobilization\":{}}", "immobilization.activate: is required (true or false)" },
 	{ true, "{\"stolen\":{\"stolen\":true,\"trackingPeriod\":{\"running\":30}}}", "exactly one of" },
 	{ true, "{\"stolen\":{\"trackingPeriod\":{\"running\":2}}}", "running" },
 	{ true, "{\"stolen\":{\"trackingPeriod\":{}}}", "at least one of running" },
@@ -129,16 +129,16 @@ static void test_parse(void)
 {
 	static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
 	struct cv_remote rm;
-	char err[256];
+	struct cv_jread jr;
 
 	for (size_t i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
 		json_object *o = json_tokener_parse(goods[i].json);
 		enum cv_err e;
 
-		err[0] = '\0';
-		e = cv_remote_parse(o, goods[i].b2b, goods[i].b2b ? NULL : skip, &rm, err, sizeof(err));
+		cv_jr_init(&jr, "");
+		e = cv_remote_parse(&jr, o, goods[i].b2b, goods[i].b2b ? NULL : skip, &rm);
 		if (!is_int(e, CV_OK, "good %zu: %s", i, goods[i].json))
-			printf("# %s\n", err);
+			printf("# %s\n", jr.err);
 		is_int(rm.type, goods[i].type, "good %zu is a %s", i, cv_rtype_names[goods[i].type]);
 		is_int(rm.energy_hungry, goods[i].hungry, "good %zu: energy-hungry %d", i, goods[i].hungry);
 		json_object_put(o);
@@ -147,18 +147,19 @@ static void test_parse(void)
 		json_object *o = json_tokener_parse(bads[i].json);
 		enum cv_err e;
 
-		err[0] = '\0';
-		e = cv_remote_parse(o, bads[i].b2b, bads[i].b2b ? NULL : skip, &rm, err, sizeof(err));
+		cv_jr_init(&jr, "");
+		e = cv_remote_parse(&jr, o, bads[i].b2b, bads[i].b2b ? NULL : skip, &rm);
 		is_int(e, CV_EINVAL, "bad %zu refused: %s", i, bads[i].json);
-		if (!ok(strstr(err, bads[i].says) != NULL, "bad %zu says \"%s\"", i, bads[i].says))
-			printf("# got: %s\n", err);
+		if (!ok(strstr(jr.err, bads[i].says) != NULL, "bad %zu says \"%s\"", i, bads[i].says))
+			printf("# got: %s\n", jr.err);
 		json_object_put(o);
 	}
 	{
 		/* the action's text is compact JSON of the member */
 		json_object *o = json_tokener_parse("{ \"label\": \"L\", \"door\": { \"state\": \"Locked\" } }");
 
-		is_int(cv_remote_parse(o, false, skip, &rm, err, sizeof(err)), CV_OK, "spaced body");
+		cv_jr_init(&jr, "");
+		is_int(cv_remote_parse(&jr, o, false, skip, &rm), CV_OK, "spaced body");
 		is_str(rm.action, "{\"state\":\"Locked\"}", "the action kept compact");
 		is_str(rm.label, "L", "the label kept");
 		json_object_put(o);
@@ -311,12 +312,13 @@ static enum cv_err post_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_raction *a)
 {
 	json_object *o = json_tokener_parse(json);
-	char err[256];
+	struct cv_jread jr;
 	struct post_arg p = { a };
 	enum cv_err e;
 
 	memset(a, 0, sizeof(*a));
-	e = cv_remote_parse(o, false, NULL, &a->rm, err, sizeof(err));
+	cv_jr_init(&jr, "");
+	e = cv_remote_parse(&jr, o, false, NULL, &a->rm);
 	json_object_put(o);
 	if (e)
 		return e;

@@ -132,7 +132,7 @@ static void check_vehicle(const struct sim_road *r, int idx, struct stats *st)
 		double kmh = s.speed_dkmh / 10.0;
 		json_object *o;
 		struct cv_sample back;
-		char err[256];
+		struct cv_jread jr;
 
 		st->samples++;
 		if (!first_odo)
@@ -193,10 +193,11 @@ static void check_vehicle(const struct sim_road *r, int idx, struct stats *st)
 			sim_sample_json(&w, &s);
 		}
 		o = json_tokener_parse(cv_buf_str(&b));
-		if (!o || cv_sample_parse(o, "s", s.at, &back, err, sizeof(err)) || back.at != s.at ||
+		cv_jr_init(&jr, "s");
+		if (!o || cv_sample_parse(&jr, o, s.at, &back) || back.at != s.at ||
 		    back.lat_e7 != s.lat_e7 || back.odo_hm != s.odo_hm || back.nevents != s.nevents) {
 			if (st->bad_json++ == 0)
-				printf("# %s: %s\n", o ? err : "not JSON", cv_buf_str(&b));
+				printf("# %s: %s\n", o ? jr.err : "not JSON", cv_buf_str(&b));
 		}
 		json_object_put(o);
 	}

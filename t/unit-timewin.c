@@ -22,7 +22,12 @@ static int64_t at(const char *s)
 static bool parse(const char *json, struct cv_tw *tw, char *err, size_t errsz)
 {
 	json_object *o = json_tokener_parse(json);
-	enum cv_err e = cv_tw_parse(o, "time", tw, err, errsz);
+	struct cv_jread jr;
+	enum cv_err e;
+
+	cv_jr_init(&jr, "time");
+	e = cv_tw_parse(&jr, o, tw);
+	cv_strlcpy(err, jr.err, errsz);
 
 	json_object_put(o);
 	return e == CV_OK;
@@ -96,22 +101,22 @@ static void test_none(void)
 static void test_refused(void)
 {
 	static const struct { const char *json, *why; } cases[] = {
-		{ "[]", "time: an object" },
-		{ "{\"times\": []}", "time.times: required, a list of 1 to 8" },
-		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\"}], \"timeZone\": \"Mars/Olympus\"}", "time.timeZone: an IANA" },
+		{ "[]", "time: must be an object" },
+		{ "{\"times\": []}", "time.times: must be an array of 1 to 8 items" },
+		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\"}], \"timeZone\": \"Mars/Olympus\"}", "time.timeZone: must be an IANA" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\"}], \"timeZone\": \"../../etc/passwd\"}", "time.timeZone" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\"}], \"timeZone\": \"/etc/localtime\"}", "time.timeZone" },
-		{ "{\"times\": [{\"start\": \"PT8H\"}]}", "time.times[0].duration: required with Daily" },
-		{ "{\"times\": [{\"start\": \"PT25H\", \"duration\": \"PT1H\"}]}", "time.times[0].start: required, the time of day" },
+		{ "{\"times\": [{\"start\": \"PT8H\"}]}", "time.times[0].duration: is required (an ISO 8601 duration of 1 s to 7 days" },
+		{ "{\"times\": [{\"start\": \"PT25H\", \"duration\": \"PT1H\"}]}", "time.times[0].start: must be a time of day" },
 		{ "{\"times\": [{\"start\": \"P1M\", \"duration\": \"PT1H\"}]}", "time.times[0].start" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"P8D\"}]}", "time.times[0].duration" },
-		{ "{\"times\": [{\"recurrence\": \"Weekly\", \"start\": \"PT8H\", \"duration\": \"PT1H\"}]}", "time.times[0].recurrence: Daily or None" },
+		{ "{\"times\": [{\"recurrence\": \"Weekly\", \"start\": \"PT8H\", \"duration\": \"PT1H\"}]}", "time.times[0].recurrence: must be one of Daily, None" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\", \"occurence\": {\"day\": [\"Mon\", \"Lun\"]}}]}", "time.times[0].occurence.day[1]" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\", \"occurence\": {\"week\": [\"w0\"]}}]}", "time.times[0].occurence.week[0]" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\", \"occurence\": {\"week\": [\"w54\"]}}]}", "time.times[0].occurence.week[0]" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\", \"occurence\": {\"week\": [\"w10-w5\"]}}]}", "time.times[0].occurence.week[0]" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\", \"occurence\": {\"month\": [1]}}]}", "time.times[0].occurence.month: unknown field" },
-		{ "{\"times\": [{\"recurrence\": \"None\", \"start\": \"PT8H\"}]}", "time.times[0].start: required, an RFC 3339 time" },
+		{ "{\"times\": [{\"recurrence\": \"None\", \"start\": \"PT8H\"}]}", "time.times[0].start: must be an RFC 3339 time" },
 		{ "{\"times\": [{\"recurrence\": \"None\", \"start\": \"2026-11-02T10:00:00Z\", \"occurence\": {\"day\": [\"Mon\"]}}]}", "time.times[0].occurence: only with recurrence Daily" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\", \"enabled\": true}]}", "time.times[0].enabled: unknown field" },
 		{ "{\"times\": [{\"start\": \"PT8H\", \"duration\": \"PT1H\"}], \"zone\": \"UTC\"}", "time.zone: unknown field" },

@@ -157,7 +157,7 @@ apiSuite('callbacks', (srv, it) => {
 		assert.equal((await srv.get(`${CBS}/${id}`, tok)).body.status, 'Paused');
 		const back = await req('PUT', `${CBS}/${id}/status`, { status: 'Running' });
 		assert.equal(back.body.status, 'Running');
-		for (const [body, re] of [[{ status: 'Failed' }, /Running or Paused/], [{ status: 'running' }, /Running or Paused/],
+		for (const [body, re] of [[{ status: 'Failed' }, /status: must be one of Running, Paused/], [{ status: 'running' }, /status: must be one of Running, Paused/],
 			[{}, /status/], [{ status: 'Paused', why: 1 }, /unknown field/]]) {
 			await assertXError(await req('PUT', `${CBS}/${id}/status`, body), 400, { message: re });
 			assert.equal((await srv.get(`${CBS}/${id}`, tok)).body.status, 'Running', JSON.stringify(body));
@@ -184,9 +184,9 @@ apiSuite('callbacks', (srv, it) => {
 		const n = await count();
 		const wh = (w) => ({ callback: { webhook: { ...webhook(), ...w } } });
 		const cases = [
-			[{}, /callback: required/],
-			[{ callback: 'x' }, /callback: an object/],
-			[{ callback: {} }, /callback.webhook: required/],
+			[{}, /callback: is required/],
+			[{ callback: 'x' }, /callback: must be an object/],
+			[{ callback: {} }, /callback.webhook: is required/],
 			[{ callback: { websocket: { target: 'wss://x.example' } } }, /webhooks are what this server delivers/],
 			[{ callback: { pushnotif: { devices: ['d1'] } } }, /webhooks are what this server delivers/],
 			[{ callback: { webhook: webhook(), sms: {} } }, /callback.sms: unknown field/],
@@ -194,12 +194,12 @@ apiSuite('callbacks', (srv, it) => {
 			[{ ...wh({}), label: '' }, /label/],
 			[{ ...wh({}), label: 'x'.repeat(129) }, /label/],
 			[{ ...wh({}), label: 7 }, /label/],
-			[{ ...wh({}), type: [] }, /type: a list/],
-			[{ ...wh({}), type: 'Monitor' }, /type: a list/],
-			[{ ...wh({}), type: ['Monitor', 'Alarm'] }, /type\[1\]: one of Monitor, Remote/],
-			[wh({ name: undefined }), /webhook.name: required/],
+			[{ ...wh({}), type: [] }, /type: must be an array/],
+			[{ ...wh({}), type: 'Monitor' }, /type: must be an array/],
+			[{ ...wh({}), type: ['Monitor', 'Alarm'] }, /type\[1\]: must be one of Monitor, Remote/],
+			[wh({ name: undefined }), /webhook.name: is required/],
 			[wh({ name: '' }), /webhook.name/],
-			[wh({ target: undefined }), /webhook.target: required/],
+			[wh({ target: undefined }), /webhook.target: is required/],
 			[wh({ target: 'ftp://x.example/in' }), /http:\/\/ or https:\/\//],
 			[wh({ target: 'hooks.example.com/in' }), /http:\/\/ or https:\/\//],
 			[wh({ target: 'https:///in' }), /no host/],
@@ -208,23 +208,23 @@ apiSuite('callbacks', (srv, it) => {
 			[wh({ target: 'https://x.example/a b' }), /spaces/],
 			[wh({ target: `https://x.example/${'a'.repeat(2048)}` }), /webhook.target/],
 			[wh({ extra: 1 }), /callback.webhook.extra: unknown field/],
-			[wh({ attributes: {} }), /attributes: an array/],
-			[wh({ attributes: [1] }), /attributes\[0\]: an object/],
+			[wh({ attributes: {} }), /attributes: must be an array/],
+			[wh({ attributes: [1] }), /attributes\[0\]: must be an object/],
 			[wh({ attributes: Array.from({ length: 17 }, (_, i) => ({ type: 'Body', key: `k${i}`, value: 'v' })) }), /at most 16/],
-			[wh({ attributes: [{ type: 'Cookie', key: 'a', value: 'b' }] }), /attributes\[0\].type: Header, Body or Query/],
-			[wh({ attributes: [{ type: 'Header', value: 'b' }] }), /attributes\[0\].key: required/],
+			[wh({ attributes: [{ type: 'Cookie', key: 'a', value: 'b' }] }), /attributes\[0\].type: must be one of Header, Body, Query/],
+			[wh({ attributes: [{ type: 'Header', value: 'b' }] }), /attributes\[0\].key: is required/],
 			[wh({ attributes: [{ type: 'Header', key: 'Bad Name', value: 'b' }] }), /header name/],
 			[wh({ attributes: [{ type: 'Query', key: 'a&b', value: 'b' }] }), /attributes\[0\].key/],
-			[wh({ attributes: [{ type: 'Header', key: 'X-A' }] }), /attributes\[0\].value: required/],
-			[wh({ attributes: [{ type: 'Header', key: 'X-A', value: 'a\r\nX-Evil: 1' }] }), /line breaks/],
+			[wh({ attributes: [{ type: 'Header', key: 'X-A' }] }), /attributes\[0\].value: is required/],
+			[wh({ attributes: [{ type: 'Header', key: 'X-A', value: 'a\r\nX-Evil: 1' }] }), /no line break in a header/],
 			[wh({ attributes: [{ type: 'Body', key: 'a', value: '$speed' }] }), /unknown variable \$speed/],
 			[wh({ attributes: [{ type: 'Body', key: 'a', value: 'b', x: 1 }] }), /attributes\[0\].x: unknown field/],
 			// poll callbacks (an extension): remote actions only, a name, nothing else
 			[{ callback: { poll: { name: 'p' } } }, /poll callback serves remote actions only/],
 			[{ type: ['Monitor', 'Remote'], callback: { poll: { name: 'p' } } }, /poll callback serves remote actions only/],
-			[{ type: ['Remote'], callback: { poll: {} } }, /callback.poll.name: required/],
-			[{ type: ['Remote'], callback: { poll: { name: '' } } }, /callback.poll.name: required/],
-			[{ type: ['Remote'], callback: { poll: 'x' } }, /callback.poll: an object/],
+			[{ type: ['Remote'], callback: { poll: {} } }, /callback.poll.name: is required/],
+			[{ type: ['Remote'], callback: { poll: { name: '' } } }, /callback.poll.name: must be a string of 1 to/],
+			[{ type: ['Remote'], callback: { poll: 'x' } }, /callback.poll: must be an object/],
 			[{ type: ['Remote'], callback: { poll: { name: 'p', target: 'https://x.example/' } } }, /callback.poll.target: unknown field/],
 			[{ type: ['Remote'], callback: { poll: { name: 'p' }, webhook: webhook() } }, /either webhook or poll/],
 		];
@@ -294,22 +294,22 @@ apiSuite('callbacks', (srv, it) => {
 		const n = (await freq('GET', FCBS)).body.total;
 		const ok = { remoteTypes: ['Horn'], callback: { webhook: webhook() } };
 		const cases = [
-			[{ callback: { webhook: webhook() } }, /remoteTypes: required/],
-			[{ ...ok, remoteTypes: [] }, /remoteTypes: a list/],
-			[{ ...ok, remoteTypes: ['Trunk'] }, /remoteTypes\[0\]: one of ThermalPreconditioning/],
+			[{ callback: { webhook: webhook() } }, /remoteTypes: is required/],
+			[{ ...ok, remoteTypes: [] }, /remoteTypes: must be an array/],
+			[{ ...ok, remoteTypes: ['Trunk'] }, /remoteTypes\[0\]: must be one of ThermalPreconditioning/],
 			[{ ...ok, type: ['Remote'] }, /type: unknown field/],
 			[{ ...ok, callback: { poll: { name: 'p' } } }, /poll callbacks are served on the user face only/],
-			[{ ...ok, retryPolicy: 'Bounded' }, /retryPolicy: an object/],
-			[{ ...ok, retryPolicy: {} }, /retryPolicy.policy: required/],
-			[{ ...ok, retryPolicy: { policy: 'Always' } }, /None or Bounded/],
-			[{ ...ok, retryPolicy: { policy: 'Bounded', retryNumber: 0 } }, /retryNumber: an integer from 1/],
+			[{ ...ok, retryPolicy: 'Bounded' }, /retryPolicy: must be an object/],
+			[{ ...ok, retryPolicy: {} }, /retryPolicy.policy: is required/],
+			[{ ...ok, retryPolicy: { policy: 'Always' } }, /retryPolicy.policy: must be one of None, Bounded$/],
+			[{ ...ok, retryPolicy: { policy: 'Bounded', retryNumber: 0 } }, /retryNumber: must be an integer from 1/],
 			[{ ...ok, retryPolicy: { policy: 'Bounded', retryNumber: '3' } }, /retryNumber/],
-			[{ ...ok, retryPolicy: { policy: 'Bounded', retryDelay: 0 } }, /retryDelay: an integer from 1/],
+			[{ ...ok, retryPolicy: { policy: 'Bounded', retryDelay: 0 } }, /retryDelay: must be an integer from 1/],
 			[{ ...ok, retryPolicy: { policy: 'None', backoff: 2 } }, /retryPolicy.backoff: unknown field/],
-			[{ ...ok, batchNotify: {} }, /batchNotify.size: required/],
-			[{ ...ok, batchNotify: { size: 0 } }, /batchNotify.size: an integer from 1/],
-			[{ ...ok, batchNotify: { size: 2, timeWindow: 4 } }, /timeWindow: an integer from 5/],
-			[{ ...ok, batchNotify: [] }, /batchNotify: an object/],
+			[{ ...ok, batchNotify: {} }, /batchNotify.size: is required/],
+			[{ ...ok, batchNotify: { size: 0 } }, /batchNotify.size: must be an integer from 1/],
+			[{ ...ok, batchNotify: { size: 2, timeWindow: 4 } }, /timeWindow: must be an integer from 5/],
+			[{ ...ok, batchNotify: [] }, /batchNotify: must be an object/],
 			[{ ...ok, callback: { webhook: webhook({ target: 'gopher://x' }) } }, /http:\/\/ or https:\/\//],
 		];
 		for (const [body, re] of cases)
@@ -386,7 +386,7 @@ apiSuite('monitors', (srv, it) => {
 		assert.equal(s.body._links.monitor.href, `${srv.base}${base}/${cbid}/monitors/${id}`);
 		assert.ok(Date.parse(s.body.updatedAt) >= Date.parse(s.body.createdAt), 'updatedAt: when the status changed');
 		assert.equal((await srv.get(`${base}/${cbid}/monitors/${id}`, tok)).body.status, 'Paused');
-		await assertXError(await req('PUT', `${base}/${cbid}/monitors/${id}/status`, { status: 'Failed' }), 400, { message: /Running or Paused/ });
+		await assertXError(await req('PUT', `${base}/${cbid}/monitors/${id}/status`, { status: 'Failed' }), 400, { message: /status: must be one of Running, Paused/ });
 		assert.equal((await req('DELETE', `${base}/${cbid}/monitors/${id}`)).status, 204);
 		await assertXError(await srv.get(`${base}/${cbid}/monitors/${id}`, tok), 404);
 	});
@@ -394,24 +394,24 @@ apiSuite('monitors', (srv, it) => {
 	it('every part of the body sent wrong is a 400 that names it, and nothing is stored', async () => {
 		const n = (await srv.get(`${base}/${cbid}/monitors`, tok)).body.total;
 		const cases = [
-			[{}, /triggerParam: required/],
+			[{}, /triggerParam: is required/],
 			[body({ colour: 1 }), /colour: unknown field/],
 			[body({ label: '' }), /label/],
-			[body({ subscribeParam: { refreshEvent: 30 } }), /refreshEvent: an integer from 60/],
+			[body({ subscribeParam: { refreshEvent: 30 } }), /refreshEvent: must be an integer from 60/],
 			[body({ subscribeParam: { every: 1 } }), /subscribeParam.every: unknown field/],
 			[body({ subscribeParam: { callbackAttributes: { pushnotif: [] } } }), /webhooks are what this server delivers/],
 			[body({ attributes: [{ type: 'Header', key: 'X-A', value: '$nope' }] }), /unknown variable/],
-			[body({ extendedEventParam: ['vehicle.weather'] }), /extendedEventParam\[0\]: one of/],
+			[body({ extendedEventParam: ['vehicle.weather'] }), /extendedEventParam\[0\]: must be one of/],
 			[body({ extendedEventParam: ['vehicle.telemetry.vehicle.teleport'] }), /extendedEventParam\[0\]/],
-			[body({ triggerParam: { triggers: [] } }), /triggers: required, a list of 1 to 5/],
+			[body({ triggerParam: { triggers: [] } }), /triggers: must be an array of 1 to 5 items/],
 			[body({ triggerParam: { triggers: [zone('a'), zone('b')], boolExp: 'a & c' } }), /boolExp: unknown trigger name "c" at 5/],
 			[body({ triggerParam: { triggers: [zone('a')], boolExp: 'a &' } }), /boolExp: a trigger name/],
 			[body({ triggerParam: { triggers: [{ name: 'd', data: { data: 'vehicle.speedo', op: 'onChange' } }] } }), /unknown data name "vehicle.speedo"/],
 			[body({ triggerParam: { triggers: [{ name: 'z', zone: { transition: 'In', place: { radius: -1, center: { latitude: 0, longitude: 0 } } } }] } }), /radius/],
-			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H' }] } }] } }), /triggers\[0\]\.time\.times\[0\]\.duration: required with Daily/],
-			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H', duration: 'PT1H' }], timeZone: 'Mars/Olympus' } }] } }), /time\.timeZone: an IANA time zone/],
+			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H' }] } }] } }), /triggers\[0\]\.time\.times\[0\]\.duration: is required \(an ISO 8601 duration/],
+			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H', duration: 'PT1H' }], timeZone: 'Mars/Olympus' } }] } }), /time\.timeZone: must be an IANA time zone/],
 			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ start: 'PT8H', duration: 'PT1H', occurence: { week: ['w60'] } }] } }] } }), /occurence\.week\[0\]/],
-			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ recurrence: 'None', start: 'tomorrow' }] } }] } }), /times\[0\]\.start: required, an RFC 3339 time/],
+			[body({ triggerParam: { triggers: [{ name: 't', time: { times: [{ recurrence: 'None', start: 'tomorrow' }] } }] } }), /times\[0\]\.start: must be an RFC 3339 time/],
 		];
 		for (const [b, re] of cases)
 			await assertXError(await req('POST', `${base}/${cbid}/monitors`, b), 400, { message: re });
@@ -495,15 +495,15 @@ apiSuite('fleet monitors', (srv, it) => {
 
 	it('bad bodies are 400s naming the member, with nothing stored; another manager\'s fleet is a 403', async () => {
 		const cases = [
-			[body({ subscribeParam: undefined }), /subscribeParam: required/],
-			[body({ subscribeParam: { refreshEvent: 120 } }), /subscribeParam.callback: required/],
+			[body({ subscribeParam: undefined }), /subscribeParam: is required/],
+			[body({ subscribeParam: { refreshEvent: 120 } }), /subscribeParam.callback: is required/],
 			[body({ subscribeParam: { callback: { websocket: {} } } }), /webhooks are what this server delivers/],
 			[body({ subscribeParam: { callback: { poll: { name: 'p' } } } }), /a monitor's events go to a webhook/],
-			[body({ subscribeParam: { callback: { webhook: webhook() }, retryPolicy: { policy: 'Sometimes' } } }), /subscribeParam.retryPolicy.policy: required, None, Bounded or Always/],
+			[body({ subscribeParam: { callback: { webhook: webhook() }, retryPolicy: { policy: 'Sometimes' } } }), /subscribeParam.retryPolicy.policy: must be one of None, Bounded, Always/],
 			[body({ subscribeParam: { callback: { webhook: webhook() }, batchNotify: { size: 0 } } }), /subscribeParam.batchNotify.size/],
-			[body({ subscribeParam: { callback: { webhook: webhook() }, refreshEvent: 10 } }), /refreshEvent: an integer from 60/],
+			[body({ subscribeParam: { callback: { webhook: webhook() }, refreshEvent: 10 } }), /refreshEvent: must be an integer from 60/],
 			[body({ attributes: [] }), /attributes: unknown field/],
-			[body({ extendedEventParam: ['vehicle.alarm'] }), /extendedEventParam\[0\]: one of/],
+			[body({ extendedEventParam: ['vehicle.alarm'] }), /extendedEventParam\[0\]: must be one of/],
 			[body({ triggerParam: { triggers: [{ name: 'd', data: { data: 'vehicle.odometer', op: 'onChange', previous: { op: 'equalsTo', value: ['1'] } } }] } }), /previous: unknown field/],
 			[body({ triggerParam: { triggers: [{ name: 'd', data: { data: 'stolen.state', op: 'onChange' } }] } }), /not watched by this server/],
 		];

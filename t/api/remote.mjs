@@ -176,19 +176,19 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		const bad = [
 			[{}, /one action is required/],
 			[{ door: { state: 'Locked' }, horn: { state: 'Activated' } }, /one action per request/],
-			[{ door: { state: 'Ajar' } }, /door\.state: Unlocked or Locked/],
-			[{ door: {} }, /door\.state: required/],
+			[{ door: { state: 'Ajar' } }, /door\.state: must be one of Unlocked, Locked/],
+			[{ door: {} }, /door\.state: is required/],
 			[{ horn: { state: 1 } }, /horn\.state/],
 			[{ lights: { on: 'yes' } }, /lights\.on/],
 			[{ wakeUp: { action: 'Sleep' } }, /wakeUp\.action/],
 			[{ preconditioning: { airConditioning: {} } }, /at least one of immediate, programs/],
 			[{ preconditioning: { airConditioning: { programs: [{ slot: 9, enabled: true, start: 'PT8H', occurence: { day: ['Mon'] } }] } } }, /slot/],
-			[{ preconditioning: { airConditioning: { programs: [1, 2, 3, 4, 5].map((s) => ({ slot: s % 4 + 1, enabled: true, start: 'PT8H', occurence: { day: ['Mon'] } })) } } }, /1 to 4 programs/],
+			[{ preconditioning: { airConditioning: { programs: [1, 2, 3, 4, 5].map((s) => ({ slot: s % 4 + 1, enabled: true, start: 'PT8H', occurence: { day: ['Mon'] } })) } } }, /programs: must be an array of 1 to 4 items/],
 			[{ charging: { preferences: { level: 'Level1' }, immediate: true } }, /preferences: not with/],
 			[{ charging: { nextDelayedTime: 'soon' } }, /RFC 3339/],
-			[{ navigation: { positions: [] } }, /1 to 10 GeoJSON Points/],
+			[{ navigation: { positions: [] } }, /positions: must be an array of 1 to 10 items/],
 			[{ navigation: { positions: Array(11).fill({ type: 'Point', coordinates: [2, 48] }) } }, /1 to 10/],
-			[{ navigation: { positions: [{ type: 'Point', coordinates: [2, 91] }] } }, /latitude/],
+			[{ navigation: { positions: [{ type: 'Point', coordinates: [2, 91] }] } }, /coordinates\[1\]: must be a number from -90 to 90/],
 			[{ immobilization: { activate: true } }, /fleet face only/],
 			[{ label: '', door: { state: 'Locked' } }, /label/],
 			[{ attributes: [{ type: 'Header', key: 'X', value: '$nope' }], door: { state: 'Locked' } }, /unknown variable/],
@@ -234,7 +234,7 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		const p = await post({ door: { state: 'Unlocked' } });
 		let r = await result(car, p.remoteActionId, { status: 'Done' });
 		assert.equal(r.status, 400);
-		assert.match(r.body.message, /Success, AlreadyDone or Failed/);
+		assert.match(r.body.message, /status: must be one of Success, AlreadyDone, Failed/);
 		r = await result(car, p.remoteActionId, { status: 'Success', failureCause: 'DoorsOpen' });
 		assert.equal(r.status, 400);
 		assert.match(r.body.message, /only with status Failed/);
@@ -249,7 +249,7 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 		assert.equal(r.status, 400);
 		r = await srv.upload(car.vin, car.cred, { messageId: 'r-sleepy', samples: [sample()], sleep: 'yes' });
 		assert.equal(r.status, 400);
-		assert.match(r.body.message, /sleep: true or false/);
+		assert.match(r.body.message, /sleep: must be true or false/);
 		r = await link(car, 'GET', '', undefined);
 		assert.equal(r.status, 200);
 		r = await srv.request('GET', `/telematics/v1/vehicles/${car.vin}/commands`, { token: car2.cred });

@@ -5,6 +5,11 @@
 // server with a query parameter no route takes, and checks that the 400
 // xError came from the program whose table holds the route (its log line
 // carries the xError's uuid and the program's name).
+//
+// It also sends every route once per path id with that id malformed (the
+// others well-formed, the caller authenticated): the request layer checks
+// each id by the kind its capture names (cgi/req.h) and answers 400 40002
+// before any handler runs.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,5 +90,39 @@ apiSuite('routes', (srv, it) => {
 				wrong.push(`${a.method} ${a.path}: answered by ${who ? who[1] : '?'}, declared by ${a.prog}`);
 		}
 		assert.deepEqual(wrong, [], `${wrong.length} of ${routes.length} routes do not reach their program`);
+	});
+
+	/* A well-formed id of each kind (cgi/req.h); {fid} is the demo's fleet, checked by authentication. */
+	const GOOD = {
+		id: '0123456789abcdef0123456789abcdef', vid: '0123456789abcdef0123456789abcdef', vin: 'VF3AAAAAAAAAAAAAA',
+		fid: 'demo-fleet', cbid: 'a'.repeat(32), mid: 'b'.repeat(32), rid: 'c'.repeat(32), did: '0'.repeat(32),
+		tid: '0'.repeat(48), cid: '0'.repeat(50), alarmid: '0'.repeat(50), aid: '0'.repeat(52), sid: '0'.repeat(52),
+	};
+	const SAYS = { id: /32 hexadecimal characters/, vid: /32 hexadecimal characters/, vin: /a VIN is 17 characters/ };
+
+	it('every path id of every route is checked by the layer: malformed, a 400 (40002) naming its kind', async () => {
+		const tok = await srv.token('demo');
+		const car = srv.vehicles[0];
+		const fleet = { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` };
+		const wrong = [];
+		let asked = 0;
+		for (const r of routeTables()) {
+			const names = [...r.pattern.matchAll(/\{([a-z]+)\}/g)].map((m) => m[1]);
+			for (const name of names.filter((n) => n !== 'fid')) {
+				assert.ok(GOOD[name], `${r.pattern}: {${name}} is a kind of path id this test knows`);
+				for (const bad of ['x1', GOOD[name].slice(1)]) {
+					const path = r.pattern.replace(/\{([a-z]+)\}/g, (m, n) => (n === name ? bad : n === 'vin' ? car.vin : GOOD[n]));
+					const b2b = path.startsWith('/connectedcar/v3');
+					const opts = path.startsWith('/telematics') ? { token: car.cred } : b2b ? { headers: fleet } : { token: tok };
+					const res = await srv.request(r.method, b2b ? `${path}?client_id=console` : path, opts);
+					const says = SAYS[name] || /^malformed [a-z ]+ id: \d+ lowercase hex digits$/;
+					asked++;
+					if (res.status !== 400 || res.body?.code !== 40002 || !says.test(res.body?.message || ''))
+						wrong.push(`${r.method} ${path}: ${res.status} ${res.text.slice(0, 120)}`);
+				}
+			}
+		}
+		assert.ok(asked >= 100, `${asked} requests`);
+		assert.deepEqual(wrong, [], `${wrong.length} of ${asked} malformed ids were not refused by the layer`);
 	});
 });

@@ -25,7 +25,7 @@ jsonc_libs=$(pkg-config --libs json-c)
 flags="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter
 	-I$builddir -I$srcdir/core -I$srcdir/db $jsonc_cflags"
-core="$srcdir/core/cv.c $srcdir/core/buf.c $srcdir/core/jw.c $srcdir/core/cvtime.c
+core="$srcdir/core/cv.c $srcdir/core/buf.c $srcdir/core/jw.c $srcdir/core/jread.c $srcdir/core/cvtime.c
 	$srcdir/core/ids.c $srcdir/core/vdata.c $srcdir/core/enums.c $srcdir/core/pack.c"
 
 # the request layer's harnesses link the programs' libraries whole: core/,

@@ -29,7 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_tokener *tok;
 	json_object *o;
-	char err[256];
 	enum cv_err e;
 	unsigned which;
 
@@ -41,18 +40,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_tokener_free(tok);
 	if (!o)
 		return 0;
-	memset(err, 'x', sizeof(err));
 	if (which < 2) {
 		static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
 		struct cv_remote rm;
+		struct cv_jread jr;
 
-		e = cv_remote_parse(o, which == 1, which == 0 ? skip : NULL, &rm, err, sizeof(err));
+		cv_jr_init(&jr, "");
+		e = cv_remote_parse(&jr, o, which == 1, which == 0 ? skip : NULL, &rm);
 		if (e != CV_OK)
-			refused(e, err, sizeof(err));
+			refused(e, jr.err, sizeof(jr.err));
 	} else if (which < 4) {
 		struct cv_mon_def *def = cv_calloc(1, sizeof(*def));
 
-		e = cv_mon_parse(o, which == 3, def, err, sizeof(err));
+		struct cv_jread jr;
+
+		cv_jr_init(&jr, "triggerParam");
+		e = cv_mon_parse(&jr, o, which == 3, def);
 		if (e == CV_OK) {
 			struct cv_buf b = CV_BUF_INIT(0);
 			struct cv_jw w;
@@ -66,15 +69,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json_object_put(back);
 			cv_buf_release(&b);
 		} else {
-			refused(e, err, sizeof(err));
+			refused(e, jr.err, sizeof(jr.err));
 		}
 		free(def);
 	} else {
 		struct cv_tw tw;
+		struct cv_jread jr;
 
-		e = cv_tw_parse(o, "time", &tw, err, sizeof(err));
+		cv_jr_init(&jr, "time");
+		e = cv_tw_parse(&jr, o, &tw);
 		if (e != CV_OK)
-			refused(e, err, sizeof(err));
+			refused(e, jr.err, sizeof(jr.err));
 	}
 	json_object_put(o);
 	return 0;

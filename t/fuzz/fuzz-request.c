@@ -4,10 +4,11 @@
  * type (cv_query_parse), a pageToken (cv_page_init, both as sent and
  * signed with the store's own key, so that the fields behind the MAC are
  * reached, then the paging walk it resumes), path captures
- * (cv_route_match), HTTP Basic credentials (cv_basic_parse), the OAuth2
- * form (cv_pairs_split), the Authorization header of every scheme
- * through the real authentication functions against a real store, and a
- * callback's body (cv_sub_callback, cv_sub_policies, rendered back).
+ * (cv_route_match) and the syntax of their ids (cv_ids_check), HTTP Basic
+ * credentials (cv_basic_parse), the OAuth2 form (cv_pairs_split), the
+ * Authorization header of every scheme through the real authentication
+ * functions against a real store, and a callback's body (cv_sub_callback,
+ * cv_sub_policies, read with core/jread.h, rendered back).
  *
  * The first byte picks the parser, the rest is what a client would send.
  * A store is made once in a temporary folder (removed at exit). Checks,
@@ -248,15 +249,18 @@ static void fuzz_callback(struct cv_req *r, const char *s, size_t n)
 	json_tokener *tok = json_tokener_new_ex(32);
 	json_object *o = json_tokener_parse_ex(tok, s, (int)n);
 	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
-	int st;
+	struct cv_jread jr;
 
 	json_tokener_free(tok);
 	if (o && json_object_is_type(o, json_type_object)) {
-		st = cv_sub_callback(r, o, "subscribeParam.", cb);
-		if (!st)
-			st = cv_sub_policies(r, o, "", (n & 1) != 0, cb);
-		if (st) {
-			check_refusal(r, st);
+		cv_jr_init(&jr, "subscribeParam");
+		cv_sub_callback(&jr, o, cb);
+		cv_sub_policies(&jr, o, (n & 1) != 0, cb);
+		if (jr.failed) {
+			/* a failure names its member under the reader's path */
+			if (strncmp(jr.err, "subscribeParam", 14))
+				abort();
+			check_refusal(r, cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err));
 		} else {
 			struct cv_buf b = CV_BUF_INIT(0);
 			struct cv_jw w;
@@ -309,6 +313,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			st = cv_route_match(&r, routes[i].pattern);
 			if (st == 1 && r.nseg > CV_MAX_SEGS)
 				abort();
+			if (st != 1)
+				continue;
+			/* the ids the path holds, by their captures' kinds */
+			r.route = &routes[i];
+			st = cv_ids_check(&r, true);
+			if (!st)
+				st = cv_ids_check(&r, false);
+			if (st)
+				check_refusal(&r, st);
+			cv_buf_reset(&r.out);
+			r.status = 0;
 		}
 		break;
 	}

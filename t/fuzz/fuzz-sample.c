@@ -49,10 +49,12 @@ static void check_sample(json_object *o, const char *path, struct cv_state *st)
 	struct cv_sample s, d;
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_jw w;
-	char err[256];
+	struct cv_jread jr;
 
-	if (cv_sample_parse(o, path, FUZZ_NOW, &s, err, sizeof(err)) != CV_OK) {
-		if (strncmp(err, path, strlen(path)))
+	cv_jr_init(&jr, path);
+	if (cv_sample_parse(&jr, o, FUZZ_NOW, &s) != CV_OK) {
+		/* a failure names its member under the sample's path */
+		if (!jr.failed || strncmp(jr.err, path, strlen(path)))
 			abort();
 		return;
 	}
