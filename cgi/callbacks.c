@@ -28,6 +28,7 @@
 #include "monitors.h"
 #include "remotes.h"
 #include "outbox.h"
+#include "quotas.h"
 
 #include <json-c/json.h>
 #include <strings.h>
@@ -275,21 +276,27 @@ static int get_callback(struct cv_req *r)
 struct write_arg {
 	struct cv_callback *cb;
 	uint32_t flags;
+	int64_t limit;          /* the quota in force, when over it */
 };
 
 static enum cv_err put_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
-	const struct write_arg *a = arg;
+	struct write_arg *a = arg;
+	/* a new one: within the owner's quota, counted in this transaction */
+	enum cv_err e = a->flags & DB_NOOVERWRITE ? cv_limits_check(st, txn, a->cb->owner, CV_Q_CALLBACKS, NULL, &a->limit)
+		: CV_OK;
 
-	return cv_callback_put(st, txn, a->cb, a->flags);
+	return e ? e : cv_callback_put(st, txn, a->cb, a->flags);
 }
 
 /* Store cb (a new one with DB_NOOVERWRITE); 0, or the failure written. */
 static int store(struct cv_req *r, struct cv_callback *cb, uint32_t flags)
 {
-	struct write_arg a = { cb, flags };
+	struct write_arg a = { cb, flags, 0 };
 	enum cv_err e = cv_store_txn(r->store, 0, put_txn, &a);
 
+	if (e == CV_EQUOTA)
+		return cv_fail_quota(r, CV_Q_CALLBACKS, a.limit, 0);
 	return e ? cv_fail_store(r, e, "callback") : 0;
 }
 
@@ -556,19 +563,21 @@ struct redeliver_arg {
 	int64_t at, now;
 	uint64_t seq;
 	size_t queued;
+	int64_t limit, retry_ms;        /* over the hour's quota */
 };
 
 static enum cv_err redeliver_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct redeliver_arg *a = arg;
+	enum cv_err e = cv_limits_redeliver(st, txn, a->cb->owner, a->now, &a->limit, &a->retry_ms);
 
-	return cv_delivery_redeliver(st, txn, a->cb->owner, a->cb->id, a->at, a->seq, a->now, &a->queued);
+	return e ? e : cv_delivery_redeliver(st, txn, a->cb->owner, a->cb->id, a->at, a->seq, a->now, &a->queued);
 }
 
 static int post_redeliver_of(struct cv_req *r, bool monitor)
 {
 	struct cv_callback cb;
-	struct redeliver_arg a = { &cb, 0, r->now, 0, 0 };
+	struct redeliver_arg a = { &cb, 0, r->now, 0, 0, 0, 0 };
 	struct cv_jw w;
 	enum cv_err e;
 	int st = load_logged(r, &cb, monitor);
@@ -578,6 +587,8 @@ static int post_redeliver_of(struct cv_req *r, bool monitor)
 	/* its syntax checked by the layer (cv_ids_check) */
 	cv_delivery_id_parse(cv_req_id(r, "did"), &a.at, &a.seq);
 	e = cv_store_txn(r->store, 0, redeliver_txn, &a);
+	if (e == CV_EQUOTA)
+		return cv_fail_quota(r, CV_Q_REDELIVERIES, a.limit, a.retry_ms);
 	if (e == CV_EINVAL)
 		return cv_fail(r, 409, CV_C_CONFLICT, "this attempt was retried: send again the one that ended its batch "
 			       "(Delivered, GivenUp or Dropped)");

@@ -21,8 +21,10 @@
 #include "links.h"
 #include "page.h"
 #include "subscribe.h"
+#include "quotas.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* extendedEventParam: each face's names, and vehicle.telemetry.<TelemetryEnum> */
@@ -261,22 +263,65 @@ struct put_arg {
 	const struct cv_monitor *m;
 	const struct cv_callback *cb;   /* a fleet monitor's webhook, written with it */
 	uint32_t flags;
+	enum cv_quota over;             /* the quota it would go over, and its value */
+	int64_t limit;
+	struct cv_monitor old;          /* large: the monitor before a change */
 };
+
+/*
+ * The owner's quotas a monitor must fit in, in the transaction that writes
+ * it: a new one counts against monitors, monitors on its vehicle and, if
+ * timed, timed monitors; a change against timed monitors when it becomes
+ * timed.
+ */
+static enum cv_err quotas_txn(struct cv_store *st, DB_TXN *txn, struct put_arg *a)
+{
+	bool timed = cv_mon_timed(&a->m->def);
+	enum cv_err e = CV_OK;
+
+	if (!(a->flags & DB_NOOVERWRITE)) {
+		if (!timed)
+			return CV_OK;
+		e = cv_monitor_get(st, txn, a->m->owner, a->m->id, &a->old);
+		if (e || cv_mon_timed(&a->old.def))
+			return e;
+	} else {
+		a->over = CV_Q_MONITORS;
+		e = cv_limits_check(st, txn, a->m->owner, CV_Q_MONITORS, NULL, &a->limit);
+		if (!e) {
+			a->over = CV_Q_VEHICLE_MONITORS;
+			e = cv_limits_check(st, txn, a->m->owner, CV_Q_VEHICLE_MONITORS, a->m->vid, &a->limit);
+		}
+		if (e || !timed)
+			return e;
+	}
+	a->over = CV_Q_TIMED_MONITORS;
+	return cv_limits_check(st, txn, a->m->owner, CV_Q_TIMED_MONITORS, NULL, &a->limit);
+}
 
 static enum cv_err put_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
-	const struct put_arg *a = arg;
-	enum cv_err e = a->cb ? cv_callback_put(st, txn, a->cb, a->flags) : CV_OK;
+	struct put_arg *a = arg;
+	enum cv_err e = quotas_txn(st, txn, a);
 
+	if (!e && a->cb)
+		e = cv_callback_put(st, txn, a->cb, a->flags);
 	return e ? e : cv_monitor_put(st, txn, a->m, a->flags);
 }
 
 static int save(struct cv_req *r, const struct cv_monitor *m, const struct cv_callback *cb, uint32_t flags)
 {
-	struct put_arg a = { m, cb, flags };
-	enum cv_err e = cv_store_txn(r->store, 0, put_txn, &a);
+	struct put_arg *a = cv_calloc(1, sizeof(*a));
+	enum cv_err e;
+	int st;
 
-	return e ? cv_fail_store(r, e, "monitor") : 0;
+	a->m = m;
+	a->cb = cb;
+	a->flags = flags;
+	e = cv_store_txn(r->store, 0, put_txn, a);
+	st = e == CV_EQUOTA ? cv_fail_quota(r, (int)a->over, a->limit, 0) : e ? cv_fail_store(r, e, "monitor") : 0;
+	free(a);
+	return st;
 }
 
 /* A fleet monitor's webhook (its callback, under the monitor's id); 0 or the failure written. */

@@ -7,6 +7,7 @@
 #include "ids.h"
 #include "log.h"
 #include "outbox.h"
+#include "quotas.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,6 +58,25 @@ int cv_fail_store(struct cv_req *r, enum cv_err e, const char *what)
 	if (e == CV_EDEADLOCK)
 		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is busy, retry");
 	return cv_fail(r, 500, CV_C_STORE, "store failure reading %s: %s", what, cv_strerror(e));
+}
+
+int cv_fail_quota(struct cv_req *r, int q, int64_t limit, int64_t retry_ms)
+{
+	static const char *const what[CV_Q_COUNT] = {
+		"callbacks", "monitors", "monitors on this vehicle", "monitors with a time trigger",
+		"notifications waiting in this callback's queue", "redeliveries an hour",
+	};
+
+	if (q < 0 || q >= CV_Q_COUNT)
+		return cv_fail(r, 500, CV_C_GENERIC, "unknown quota");
+	if (retry_ms > 0) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%lld", (long long)((retry_ms + 999) / 1000));
+		cv_header(r, "Retry-After", v);
+	}
+	return cv_fail(r, 403, CV_C_QUOTA, "over the quota %s: %lld %s at most (delete some, or ask the host for more)",
+		       cv_quota_names[q], (long long)limit, what[q]);
 }
 
 void cv_header(struct cv_req *r, const char *name, const char *value)

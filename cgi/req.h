@@ -70,7 +70,7 @@ enum cv_cause {
 	CV_C_NO_CRED = 1, CV_C_BAD_TOKEN = 2, CV_C_EXPIRED = 3, CV_C_BAD_CLIENT = 4, CV_C_BAD_PASSWORD = 5,
 	CV_C_BAD_CERT = 6,
 	/* 403 */
-	CV_C_NOT_YOURS = 1, CV_C_SCOPE = 2, CV_C_CLIENT_MISMATCH = 3,
+	CV_C_NOT_YOURS = 1, CV_C_SCOPE = 2, CV_C_CLIENT_MISMATCH = 3, CV_C_QUOTA = 4,
 	/* 404 */
 	CV_C_NO_ROUTE = 1, CV_C_NO_DATA = 2,
 	/* 429: a budget spent, a lockout after failed credentials */
@@ -284,6 +284,12 @@ int cv_fail(struct cv_req *r, int status, int cause, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Map a store error to 404 (CV_ENOTFOUND, with what), 503 (panic) or 500. */
 int cv_fail_store(struct cv_req *r, enum cv_err e, const char *what);
+/*
+ * Over an owner's quota q (db/quotas.h, as an int) of limit: 403 with
+ * code 40304 naming the quota; retry_ms > 0 adds Retry-After (a quota of
+ * a period).
+ */
+int cv_fail_quota(struct cv_req *r, int q, int64_t limit, int64_t retry_ms);
 
 /* Add a response header line ("Name: value"). */
 void cv_header(struct cv_req *r, const char *name, const char *value);

@@ -3,11 +3,13 @@
  *
  *   B2C, a user:
  *   GET /connectedcar/v4/user
+ *   GET /connectedcar/v4/user/limits            (quotas: an extension)
  *   GET /connectedcar/v4/user/vehicles
  *   GET /connectedcar/v4/user/vehicles/{id}
  *   B2B, a fleet manager:
  *   GET /connectedcar/v3/fleets
  *   GET /connectedcar/v3/fleets/{fid}
+ *   GET /connectedcar/v3/fleets/{fid}/limits    (quotas: an extension)
  *   GET /connectedcar/v3/fleets/{fid}/vehicles
  *   GET /connectedcar/v3/fleets/{fid}/vehicles/{vid}
  *   GET /connectedcar/v3/vehicles/{vin}   (capabilities, of a vehicle in
@@ -17,6 +19,7 @@
  */
 #include "links.h"
 #include "page.h"
+#include "quotas.h"
 
 #include <string.h>
 
@@ -194,6 +197,51 @@ static int get_fleet(struct cv_req *r)
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 
+/*
+ * The owner's quotas and what it uses of each (an extension: db/quotas.h):
+ * GET /user/limits, GET /fleets/{fid}/limits.
+ */
+static int get_limits(struct cv_req *r)
+{
+	char owner[CV_CB_OWNER_MAX + 1], self[CV_PATH_MAX];
+	int64_t lim[CV_Q_COUNT], used[CV_Q_COUNT];
+	struct cv_jw w;
+	enum cv_err e;
+
+	if (r->b2b) {
+		snprintf(owner, sizeof(owner), "f:%s", r->fid);
+		snprintf(self, sizeof(self), CV_B2B "/fleets/%s/limits", r->fid);
+	} else {
+		snprintf(owner, sizeof(owner), "u:%s", r->tok.user);
+		cv_strlcpy(self, CV_B2C "/user/limits", sizeof(self));
+	}
+	e = cv_limits_get(r->store, NULL, owner, lim);
+	if (!e)
+		e = cv_limits_usage(r->store, NULL, owner, r->now, used);
+	if (e)
+		return cv_fail_store(r, e, "limits");
+	r->ctype = "application/json";
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_links");
+	cv_jw_obj(&w);
+	cv_render_link(&w, r, "self", "%s", self);
+	cv_jw_end(&w);
+	cv_jw_key(&w, "limits");
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < CV_Q_COUNT; i++) {
+		cv_jw_obj(&w);
+		cv_jw_kstr(&w, "quota", cv_quota_names[i]);
+		cv_jw_kint(&w, "limit", lim[i]);
+		if (used[i] >= 0)
+			cv_jw_kint(&w, "used", used[i]);
+		cv_jw_end(&w);
+	}
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
 struct find_ctx {
 	struct cv_store *store;
 	const char *vid;
@@ -291,6 +339,11 @@ static const struct cv_field fleet_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
+static const struct cv_field limits_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	{ NULL, 0, 0, NULL, 0 },
+};
+
 /* str[6] is vinPrefix, as in vehicles_fields: get_vehicles() reads it there. */
 static const struct cv_field fleet_vehicles_fields[] = {
 	CV_FIELDS_PAGE(60),
@@ -310,10 +363,12 @@ static const struct cv_field fleet_vehicle_fields[] = {
 
 static const struct cv_route routes[] = {
 	{ "GET", CV_B2C "/user", get_user, CV_AUTH_USER, 0, user_fields, 0 },
+	{ "GET", CV_B2C "/user/limits", get_limits, CV_AUTH_USER, 0, limits_fields, 0 },
 	{ "GET", CV_B2C "/user/vehicles", get_vehicles, CV_AUTH_USER, 0, vehicles_fields, 0 },
 	{ "GET", CV_B2C "/user/vehicles/{id}", get_vehicle, CV_AUTH_USER, 0, vehicle_fields, 0 },
 	{ "GET", CV_B2B "/fleets", get_fleets, CV_AUTH_FLEET, 0, fleets_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}", get_fleet, CV_AUTH_FLEET, 0, fleet_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/limits", get_limits, CV_AUTH_FLEET, 0, limits_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}/vehicles", get_vehicles, CV_AUTH_FLEET, 0, fleet_vehicles_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}/vehicles/{vid}", get_vehicle, CV_AUTH_FLEET, 0, fleet_vehicle_fields, 0 },
 	{ "GET", CV_B2B "/vehicles/{vin}", get_capabilities, CV_AUTH_FLEET, 0, fleet_vehicle_fields, 0 },

@@ -105,6 +105,7 @@ struct mon_count {
 	char (*vids)[CV_VID_HEXLEN + 1];
 	size_t n, cap;
 	int64_t timed, on_vid;
+	int64_t every;              /* monitors on every vehicle */
 };
 
 static int mon_count_one(const struct cv_monitor *m, void *arg)
@@ -113,8 +114,13 @@ static int mon_count_one(const struct cv_monitor *m, void *arg)
 
 	if (cv_mon_timed(&m->def))
 		c->timed++;
+	/* a monitor without a vehicle (a fleet monitor) watches every vehicle of its fleet */
 	if (c->vid) {
-		c->on_vid += !strcmp(m->vid, c->vid);
+		c->on_vid += !m->vid[0] || !strcmp(m->vid, c->vid);
+		return 0;
+	}
+	if (!m->vid[0]) {
+		c->every++;
 		return 0;
 	}
 	if (c->n == c->cap) {
@@ -136,14 +142,21 @@ static int64_t most_on_one(struct mon_count *c)
 	int64_t most = 0, run = 0;
 
 	if (!c->n)
-		return 0;
+		return c->every;
 	qsort(c->vids, c->n, sizeof(*c->vids), vid_cmp);
 	for (size_t i = 0; i < c->n; i++) {
 		run = i && !strcmp(c->vids[i], c->vids[i - 1]) ? run + 1 : 1;
 		if (run > most)
 			most = run;
 	}
-	return most;
+	return most + c->every;
+}
+
+/* A callback of the quota: a fleet monitor's own webhook (model.h) counts as its monitor, not as a callback. */
+static bool is_callback(const struct cv_callback *cb, void *arg)
+{
+	(void)arg;
+	return !(cb->b2b && cb->types == CV_CBT_MONITOR);
 }
 
 static enum cv_err redeliveries(struct cv_store *st, DB_TXN *txn, const char *owner, int64_t now, int64_t *hour,
@@ -180,7 +193,7 @@ enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner,
 
 	for (size_t i = 0; i < CV_Q_COUNT; i++)
 		used[i] = -1;
-	e = cv_callbacks_of(st, txn, owner, NULL, 0, 0, &ncb, NULL, NULL);
+	e = cv_callbacks_of(st, txn, owner, is_callback, 0, 0, &ncb, NULL, NULL);
 	if (!e)
 		e = cv_monitors_of(st, txn, owner, NULL, 0, SIZE_MAX, &nmon, mon_count_one, &c);
 	if (!e) {
@@ -207,7 +220,7 @@ enum cv_err cv_limits_check(struct cv_store *st, DB_TXN *txn, const char *owner,
 	*limit = lim[q];
 	switch (q) {
 	case CV_Q_CALLBACKS:
-		e = cv_callbacks_of(st, txn, owner, NULL, 0, 0, &n, NULL, NULL);
+		e = cv_callbacks_of(st, txn, owner, is_callback, 0, 0, &n, NULL, NULL);
 		used = (int64_t)n;
 		break;
 	case CV_Q_MONITORS:
