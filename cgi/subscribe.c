@@ -1,9 +1,14 @@
 /* subscribe.c - what the callbacks and monitors of both faces share (see subscribe.h). */
 #include "config.h"
 #include "subscribe.h"
+#include "cbattr.h"
+#include "netguard.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -46,10 +51,71 @@ static bool token_ok(const char *s, bool header)
 }
 
 /*
+ * The ranges a webhook may reach besides public addresses: cvnotify's
+ * setting, CVAPI_NOTIFY_ALLOW (netguard.h), read once. A value that is no
+ * list of ranges is said once and allows nothing more.
+ */
+static const struct cv_netguard *guard(void)
+{
+	static struct cv_netguard g;
+	static bool read;
+	const char *allow = getenv("CVAPI_NOTIFY_ALLOW");
+
+	if (!read) {
+		read = true;
+		if (allow && cv_ng_allow(&g, allow)) {
+			fprintf(stderr, "cvapi: CVAPI_NOTIFY_ALLOW=\"%.60s\" is not a list of ranges: public addresses only\n",
+				allow);
+			memset(&g, 0, sizeof(g));
+		}
+	}
+	return &g;
+}
+
+/*
+ * A host that is a literal address ("169.254.169.254", "[::1]") that the
+ * guard refuses; NULL for a name (resolved and checked at delivery) or an
+ * address it permits.
+ */
+static const char *literal_refused(const char *host, size_t len)
+{
+	char a[64];
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	size_t n = len;
+
+	if (len && host[0] == '[') {
+		const char *close = memchr(host, ']', len);
+
+		if (!close)
+			return NULL;
+		host++;
+		n = (size_t)(close - host);
+	} else {
+		const char *colon = memchr(host, ':', len);
+
+		if (colon)
+			n = (size_t)(colon - host);
+	}
+	if (n == 0 || n >= sizeof(a))
+		return NULL;
+	memcpy(a, host, n);
+	a[n] = '\0';
+	if (inet_pton(AF_INET, a, &s4.sin_addr) == 1)
+		return cv_ng_permits(guard(), (struct sockaddr *)&s4, sizeof(s4)) ? NULL : "an address";
+	if (inet_pton(AF_INET6, a, &s6.sin6_addr) == 1)
+		return cv_ng_permits(guard(), (struct sockaddr *)&s6, sizeof(s6)) ? NULL : "an address";
+	return NULL;
+}
+
+/*
  * A webhook target: http:// or https://, a host, no user name or password
  * (credentials go in attributes, which GET never shows), no fragment, no
- * space or control character. Where it may point (which addresses) is
- * checked at delivery, on the address actually connected to.
+ * space or control character. A host that is a literal address the
+ * guard refuses (loopback, private, link-local where metadata services
+ * live...: netguard.h) is refused here, unless CVAPI_NOTIFY_ALLOW admits
+ * it; a name is resolved and checked at delivery, on the address actually
+ * connected to.
  */
 const char *cv_sub_target_problem(const char *t)
 {
@@ -71,6 +137,9 @@ const char *cv_sub_target_problem(const char *t)
 		return "must not carry a user name or password: put credentials in a Header attribute";
 	if (strchr(t, '#'))
 		return "must not have a fragment (#...)";
+	if (literal_refused(host, (size_t)(end - host)))
+		return "is an address a webhook may not reach (loopback, private, link-local, reserved or this host's: "
+		       "the host's CVAPI_NOTIFY_ALLOW may admit it)";
 	return NULL;
 }
 
@@ -97,6 +166,9 @@ void cv_sub_attributes(struct cv_jread *jr, json_object *o, const char *name, st
 		if (cv_jr_string(jr, x, "key", CV_CB_KEY_MAX, CV_JR_REQUIRED, &key) && !token_ok(key, t == CV_CBA_HEADER))
 			cv_jr_fail(jr, "key", "must be visible ASCII characters%s",
 				   t == CV_CBA_HEADER ? " of a header name" : " without & = #");
+		else if (key && t == CV_CBA_HEADER && cv_cbattr_header_reserved(key))
+			cv_jr_fail(jr, "key", "must not be %s: a header that frames the request, says where it goes or "
+				   "signs it is cvnotify's", key);
 		if (cv_jr_string(jr, x, "value", CV_CB_VALUE_MAX, CV_JR_REQUIRED, &value)) {
 			if (t == CV_CBA_HEADER && strpbrk(value, "\r\n"))
 				cv_jr_fail(jr, "value", "must hold no line break in a header");

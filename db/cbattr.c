@@ -2,6 +2,23 @@
 #include "config.h"
 #include "cbattr.h"
 
+#include <string.h>
+#include <strings.h>
+
+bool cv_cbattr_header_reserved(const char *name)
+{
+	static const char *const reserved[] = {
+		"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
+		"expect", "proxy-connection", "proxy-authorization", "content-type", "content-encoding", "user-agent",
+		"webhook-id", "webhook-timestamp", "webhook-signature", NULL,
+	};
+
+	for (size_t i = 0; reserved[i]; i++)
+		if (!strcasecmp(name, reserved[i]))
+			return true;
+	return false;
+}
+
 bool cv_cbattr_type_ok(int64_t type)
 {
 	return type >= CV_CBA_HEADER && type <= CV_CBA_QUERY;

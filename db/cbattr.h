@@ -25,6 +25,17 @@
 /* true if type names an enum cv_cb_attr_type (also for the JSON records, rec.c). */
 bool cv_cbattr_type_ok(int64_t type);
 
+/*
+ * true if a Header attribute may not have this name (any case): the
+ * headers that frame the request or say where it goes (Host,
+ * Content-Length, Transfer-Encoding, Connection...), the ones cvnotify
+ * sets itself (Content-Type, User-Agent, Expect) and the signature's
+ * (webhook-id, webhook-timestamp, webhook-signature). Refused when a
+ * callback or monitor is written; left out of a delivery (a record
+ * written before the rule).
+ */
+bool cv_cbattr_header_reserved(const char *name);
+
 /* Append a[0..n) to b: CV_EINVAL if n > max or a type is unknown; b is unchanged on any error. */
 enum cv_err cv_cbattr_pack(struct cv_buf *b, const struct cv_cb_attr *a, size_t n, size_t max);
 

@@ -232,6 +232,45 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
 /* ---- deaths outside the store (store.h) --------------------------------- */
 
 #define PROCS_BYTES ((size_t)CV_STORE_PROCS * sizeof(uint64_t))
+/*
+ * Word 0 is the boot the words belong to: a word says where a process of
+ * this boot stood. After a reboot (or a power loss) every pid in the file
+ * is of a machine that is gone, the region files are as the crash left
+ * them, and only a recovery may open the store: the words are all
+ * cleared before anything reads them (registry_settle, under the
+ * registry's lock).
+ */
+#define PROCS_FIRST 1
+
+/* This boot's stamp: a hash of the kernel's boot id, never 0 (0 when unknown: no word is then trusted). */
+static uint64_t boot_stamp(void)
+{
+	char id[64];
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, id, sizeof(id));
+	close(fd);
+	if (n <= 0)
+		return 0;
+	return cv_hash64(id, (size_t)n) | 1;
+}
+
+/* Words of another boot (or of an unknown one) are cleared, and the file stamped with this boot. */
+static void procs_boot(uint64_t *procs)
+{
+	uint64_t boot = boot_stamp();
+
+	if (!procs)
+		return;
+	if (boot && __atomic_load_n(&procs[0], __ATOMIC_ACQUIRE) == boot)
+		return;
+	for (size_t i = PROCS_FIRST; i < CV_STORE_PROCS; i++)
+		__atomic_store_n(&procs[i], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&procs[0], boot, __ATOMIC_RELEASE);
+}
 
 static pid_t word_pid(uint64_t w)
 {
@@ -255,13 +294,13 @@ static void procs_join(struct cv_store *st)
 
 	if (!st->procs)
 		return;
-	for (size_t i = 0; i < CV_STORE_PROCS; i++) {
+	for (size_t i = PROCS_FIRST; i < CV_STORE_PROCS; i++) {
 		uint64_t w = __atomic_load_n(&st->procs[i], __ATOMIC_ACQUIRE);
 
 		if (w && (word_pid(w) == getpid() || pid_gone(word_pid(w))))
 			__atomic_compare_exchange_n(&st->procs[i], &w, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	}
-	for (size_t i = 0; i < CV_STORE_PROCS && !st->mine; i++) {
+	for (size_t i = PROCS_FIRST; i < CV_STORE_PROCS && !st->mine; i++) {
 		uint64_t free_word = 0;
 
 		if (__atomic_compare_exchange_n(&st->procs[i], &free_word, me, false, __ATOMIC_ACQ_REL,
@@ -283,7 +322,7 @@ static bool procs_outside(const uint64_t *procs, pid_t pid)
 
 	if (!procs || pid <= 0)
 		return false;
-	for (size_t i = 0; i < CV_STORE_PROCS; i++) {
+	for (size_t i = PROCS_FIRST; i < CV_STORE_PROCS; i++) {
 		uint64_t w = __atomic_load_n(&procs[i], __ATOMIC_ACQUIRE);
 
 		if (w && word_pid(w) == pid) {
@@ -298,7 +337,7 @@ static bool procs_outside(const uint64_t *procs, pid_t pid)
 /* Free the words of pid, a dead process whose slot was emptied. */
 static void procs_forget(uint64_t *procs, pid_t pid)
 {
-	for (size_t i = 0; procs && i < CV_STORE_PROCS; i++) {
+	for (size_t i = PROCS_FIRST; procs && i < CV_STORE_PROCS; i++) {
 		uint64_t w = __atomic_load_n(&procs[i], __ATOMIC_ACQUIRE);
 
 		if (w && word_pid(w) == pid)
@@ -337,11 +376,16 @@ static pid_t registry_settle(const char *real, uint64_t *procs, int *cleared)
 	*cleared = 0;
 	snprintf(reg, sizeof(reg), "%s/__db.register", real);
 	fd = open(reg, (procs ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		/* no registry: nobody has the store open, nobody died in it */
+		procs_boot(procs);
 		return 0;
+	}
 	/* an interrupted wait (a signal): look without the lock, change nothing */
 	if (!procs || fcntl(fd, F_SETLKW, &ex) != 0)
 		procs = NULL;
+	/* the words of another boot say nothing of this one's processes */
+	procs_boot(procs);
 	for (at = 0; pread(fd, slot, REG_SLOT, at) == REG_SLOT; at += REG_SLOT) {
 		struct flock sl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
 		pid_t pid;
@@ -539,6 +583,12 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	 * most (a failchk hung on a dead process's mutex holds it until its
 	 * watchdog ends it).
 	 */
+	/*
+	 * The word is claimed ("inside") before the open registers this
+	 * process: a death during the open is one inside, whatever a word
+	 * an earlier process of the same pid left says.
+	 */
+	procs_join(st);
 	turn = store_turn(st, 1000);
 	ret = env->open(env, home, envflags, 0660);
 	if (turn)
@@ -550,7 +600,6 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		return cv_store_err(ret);
 	}
 	st->env = env;
-	procs_join(st);
 	/* what a process that died outside held (locks, its handles' entries,
 	 * mutexes) is released now rather than at someone's next maintenance */
 	if (cleared) {

@@ -44,6 +44,11 @@ if [ ! -f "$VARDIR/demo-vehicles.txt" ]; then
 	mv "$VARDIR/demo-vehicles.txt.new" "$VARDIR/demo-vehicles.txt"
 fi
 
+# webhooks of the demo may be local (a receiver on this machine): the
+# programs refuse other literal internal targets at once, cvnotify at delivery
+CVAPI_NOTIFY_ALLOW=${CVAPI_NOTIFY_ALLOW-loopback,private}
+export CVAPI_NOTIFY_ALLOW
+
 sed -e "s|@PORT@|$PORT|g" -e "s|@FCGIDIR@|$BUILDDIR/cgi|g" -e "s|@WWWDIR@|$SRCDIR/www|g" -e "s|@JSDIR@|$JSDIR|g" \
     -e "s|@HOME@|$HOME_DB|g" -e "s|@RUNDIR@|$RUN|g" -e "s|@PROCS@|$PROCS|g" \
     "$SRCDIR/etc/lighttpd.conf.in" > "$RUN/lighttpd.conf"
@@ -73,7 +78,7 @@ done
 
 # cvnotify, kept running by cvapi-spawn (its log: cvnotify.log); webhooks
 # of the demo may be local (a receiver on this machine)
-CVAPI_HOME="$HOME_DB" CVAPI_NOTIFY_ALLOW=${CVAPI_NOTIFY_ALLOW-loopback,private} \
+CVAPI_HOME="$HOME_DB" \
 	"$SPAWN" --dir "$RUN/notify" --daemon "$CVNOTIFY" >/dev/null 2>>"$RUN/cvnotify.log" &
 pids="$pids $!"
 

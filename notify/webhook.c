@@ -1,6 +1,7 @@
 /* webhook.c - one delivery's request (see webhook.h). */
 #include "config.h"
 #include "webhook.h"
+#include "cbattr.h"
 #include "cvtime.h"
 #include "jw.h"
 
@@ -162,7 +163,7 @@ enum cv_err cv_wh_build(const struct cv_callback *cb, struct cv_note *const *not
 				cv_buf_addc(&rq->url, '=');
 				url_escape(&rq->url, cv_wh_value(cb, first, a[i].value));
 				sep = "&";
-			} else if (a[i].type == CV_CBA_HEADER) {
+			} else if (a[i].type == CV_CBA_HEADER && !cv_cbattr_header_reserved(a[i].key)) {
 				add_header(rq, a[i].key, cv_wh_value(cb, first, a[i].value));
 			}
 		}

@@ -7,6 +7,8 @@
 #include "tmpstore.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -813,6 +815,68 @@ static void test_generations(const char *dir)
 	}
 }
 
+/*
+ * A child opens the store, says it is outside Berkeley DB, and is killed.
+ * Its death costs no recovery in this boot; in another (word 0 of the
+ * processes file changed, as after a reboot or a power loss), the next
+ * open recovers. What the opener says on stderr tells which.
+ */
+static bool open_after_death(const char *dir, bool other_boot)
+{
+	char file[4200], out[4200], said[4096] = "";
+	pid_t pid;
+	int status, fd, saved;
+	struct cv_store s2;
+	ssize_t n;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct cv_store c;
+
+		if (cv_store_open(&c, dir, 0))
+			_exit(2);
+		cv_store_outside(&c, true);
+		raise(SIGKILL);
+		_exit(3);
+	}
+	waitpid(pid, &status, 0);
+	if (other_boot) {
+		uint64_t w = 12345;
+
+		snprintf(file, sizeof(file), "%s/processes", dir);
+		fd = open(file, O_WRONLY);
+		if (fd < 0 || pwrite(fd, &w, sizeof(w), 0) != (ssize_t)sizeof(w))
+			return false;
+		close(fd);
+	}
+	snprintf(out, sizeof(out), "%s/opener.err", dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	if (cv_store_open(&s2, dir, 0) == CV_OK)
+		cv_store_close(&s2);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fd = open(out, O_RDONLY);
+	n = fd >= 0 ? read(fd, said, sizeof(said) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	unlink(out);
+	said[n > 0 ? n : 0] = '\0';
+	return other_boot ? strstr(said, "died with the store open: recovering") != NULL
+			  : strstr(said, "died outside the store: no recovery") != NULL;
+}
+
+static void test_deaths(const char *dir)
+{
+	ok(open_after_death(dir, false), "a process killed outside Berkeley DB: the next open needs no recovery");
+	ok(open_after_death(dir, true), "the same after a reboot (another boot in the processes file): the next open recovers");
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/cvapi-unit-store-XXXXXX";
@@ -854,6 +918,7 @@ int main(void)
 		cv_store_close(&st);
 	}
 	cv_store_close(&st);
+	test_deaths(dir);
 	rm_store(dir);
 	ok(access(dir, F_OK) != 0, "the temporary store is removed");
 	return tap_done();

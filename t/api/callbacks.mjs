@@ -138,14 +138,14 @@ apiSuite('callbacks', (srv, it) => {
 	it('B2C: PUT replaces the subscription (202), keeping id, status and secret', async () => {
 		const made = await req('POST', CBS, { label: 'old', callback: { webhook: webhook() } });
 		const id = made.body.callbackId;
-		const r = await req('PUT', `${CBS}/${id}`, { label: 'new', type: ['Remote'], callback: { webhook: webhook({ name: 'n2', target: 'http://10.1.2.3:8080/in' }) } });
+		const r = await req('PUT', `${CBS}/${id}`, { label: 'new', type: ['Remote'], callback: { webhook: webhook({ name: 'n2', target: 'http://93.184.216.34:8080/in' }) } });
 		assert.equal(r.status, 202, r.text);
 		await assertSchema(r.body, 'CallbackRef');
 		assert.equal(r.body.signingSecret, undefined, 'the secret is not shown again');
 		const g = await srv.get(`${CBS}/${id}`, tok);
 		assert.equal(g.body.label, 'new');
 		assert.deepEqual(g.body.subscribe.type, ['Remote']);
-		assert.equal(g.body.subscribe.callback.webhook.target, 'http://10.1.2.3:8080/in');
+		assert.equal(g.body.subscribe.callback.webhook.target, 'http://93.184.216.34:8080/in');
 		assert.deepEqual(g.body.subscribe.callback.webhook.attributes, []);
 	});
 
@@ -206,6 +206,12 @@ apiSuite('callbacks', (srv, it) => {
 			[wh({ target: 'https://user:pw@x.example/in' }), /user name or password/],
 			[wh({ target: 'https://x.example/in#frag' }), /fragment/],
 			[wh({ target: 'https://x.example/a b' }), /spaces/],
+			// literal internal addresses (the suite's programs admit loopback only, as cvnotify does)
+			[wh({ target: 'http://169.254.169.254/latest/meta-data/' }), /webhook.target: is an address a webhook may not reach/],
+			[wh({ target: 'http://10.0.0.1:8080/in' }), /address a webhook may not reach/],
+			[wh({ target: 'https://[fd00::1]/in' }), /address a webhook may not reach/],
+			[wh({ target: 'http://[::ffff:192.168.1.1]/in' }), /address a webhook may not reach/],
+			[wh({ target: 'http://0.0.0.0/in' }), /address a webhook may not reach/],
 			[wh({ target: `https://x.example/${'a'.repeat(2048)}` }), /webhook.target/],
 			[wh({ extra: 1 }), /callback.webhook.extra: unknown field/],
 			[wh({ attributes: {} }), /attributes: must be an array/],
@@ -214,6 +220,10 @@ apiSuite('callbacks', (srv, it) => {
 			[wh({ attributes: [{ type: 'Cookie', key: 'a', value: 'b' }] }), /attributes\[0\].type: must be one of Header, Body, Query/],
 			[wh({ attributes: [{ type: 'Header', value: 'b' }] }), /attributes\[0\].key: is required/],
 			[wh({ attributes: [{ type: 'Header', key: 'Bad Name', value: 'b' }] }), /header name/],
+			[wh({ attributes: [{ type: 'Header', key: 'Content-Length', value: '5' }] }), /attributes\[0\].key: must not be Content-Length/],
+			[wh({ attributes: [{ type: 'Header', key: 'host', value: 'internal' }] }), /must not be host/],
+			[wh({ attributes: [{ type: 'Header', key: 'Transfer-Encoding', value: 'chunked' }] }), /must not be Transfer-Encoding/],
+			[wh({ attributes: [{ type: 'Header', key: 'Webhook-Signature', value: 'v1,x' }] }), /must not be Webhook-Signature/],
 			[wh({ attributes: [{ type: 'Query', key: 'a&b', value: 'b' }] }), /attributes\[0\].key/],
 			[wh({ attributes: [{ type: 'Header', key: 'X-A' }] }), /attributes\[0\].value: is required/],
 			[wh({ attributes: [{ type: 'Header', key: 'X-A', value: 'a\r\nX-Evil: 1' }] }), /no line break in a header/],
@@ -238,6 +248,15 @@ apiSuite('callbacks', (srv, it) => {
 			headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
 		await assertXError(await req('POST', CBS, { callback: { webhook: webhook({ name: 'x'.repeat(70000) }) } }), 413);
 		assert.equal(await count(), n, 'nothing stored');
+	});
+
+	it('B2C: a literal address the host admits (CVAPI_NOTIFY_ALLOW: loopback here), a name, a public address: accepted', async () => {
+		for (const target of ['http://127.0.0.1:9/in', 'http://[::1]:9/in', 'https://metadata.internal/in', 'https://93.184.216.34/in']) {
+			const r = await req('POST', CBS, { label: 'ok', type: ['Monitor'], callback: { webhook: webhook({ target,
+				attributes: [{ type: 'Header', key: 'Authorization', value: 'Bearer x' }] }) } });
+			assert.equal(r.status, 200, `${target}: ${r.text}`);
+			assert.equal((await req('DELETE', `${CBS}/${r.body.callbackId}`)).status, 204);
+		}
 	});
 
 	it('B2B: a fleet manager\'s remote callbacks: RemoteCallbackSubscribe in, RemoteCallback out', async () => {

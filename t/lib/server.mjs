@@ -465,6 +465,8 @@ export class Server {
 			CVAPI_RATE_VEHICLE: '1000000000/1000000',
 			CVAPI_RATE_USER: '1000000000/1000000',
 			CVAPI_RATE_GRANT: '1000000000/1000000',
+			// the tests' webhook receivers listen on 127.0.0.1, as cvnotify is told (notify.mjs)
+			CVAPI_NOTIFY_ALLOW: 'loopback',
 			...(this.opts.env || {}),
 		};
 		delete this.env.CVAPI_HOME;
