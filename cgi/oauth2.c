@@ -236,12 +236,6 @@ static int post_token(struct cv_req *r)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_request", "username and password are required");
 		if (strlen(v[USER]) > CV_LOGIN_MAX || strlen(v[PASS]) > 1024)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
-		/* the client's budget and the account's grants, before any password is checked */
-		st = cv_quota_take_grant(r, c.id, c.limits, v[USER]);
-		if (st) {
-			cv_header(r, "Cache-Control", "no-store");
-			return st;
-		}
 		/* locked out after failures (quota.h): no password is checked */
 		st = cv_guess_check(r, 'u', v[USER]);
 		if (st) {
@@ -259,6 +253,12 @@ static int post_token(struct cv_req *r)
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "bad username or password");
 		}
 		cv_guess_succeeded(r, 'u', u.login);
+		/* the account's grants, counted once it proved who it is (before, the brake on guessing) */
+		st = cv_quota_take_grant(r, u.login);
+		if (st) {
+			cv_header(r, "Cache-Control", "no-store");
+			return st;
+		}
 		st = pick_scopes(r, v[SCOPE], c.scopes, &scopes);
 		if (!st)
 			st = issue_pair(r, u.login, c.id, scopes, NULL);
@@ -283,7 +283,7 @@ static int post_token(struct cv_req *r)
 			return cv_fail_store(r, e, "token");
 		if (strcmp(t.client, c.id))
 			return oauth_fail(r, 400, CV_C_BAD_GRANT, "invalid_grant", "the refresh token belongs to another client");
-		st = cv_quota_take_grant(r, c.id, c.limits, t.user);
+		st = cv_quota_take_grant(r, t.user);
 		if (st) {
 			cv_header(r, "Cache-Control", "no-store");
 			return st;

@@ -245,16 +245,12 @@ int cv_quota_take(struct cv_req *r)
 	return cv_quota_take_ask(r, &a);
 }
 
-int cv_quota_take_grant(struct cv_req *r, const char *client, const int64_t limits[CV_CLIENT_LIMITS],
-			const char *account)
+int cv_quota_take_grant(struct cv_req *r, const char *account)
 {
 	struct cv_rl_ask a = { 0 };
-	struct cv_rl_rule crule, grant;
 
 	if (!rl_table.slot)
 		return 0;
-	rules_of(limits, &crule, &grant);
-	ask_add(&a, 'c', client, strlen(client), &crule);
 	ask_add(&a, 'G', account, strlen(account), &rule_grant);
 	return cv_quota_take_ask(r, &a);
 }

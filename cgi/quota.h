@@ -10,8 +10,8 @@
  *     the user (all its grants together: CVAPI_RATE_USER);
  *   - B2B: its client_id (per fleet manager) and the fleet manager;
  *   - the vehicle link: the vehicle;
- *   - the token endpoint: the client, and the account a grant is for
- *     (logins and refreshes: CVAPI_RATE_GRANT).
+ *   - the token endpoint: the grants issued for an account that proved
+ *     who it is (logins and refreshes: CVAPI_RATE_GRANT).
  * Each budget has a day (sliding 24 h) and a second; a client's come from
  * its record (`cvctl client limits`), else CVAPI_RATE_CLIENT and
  * CVAPI_RATE_TOKEN; a vehicle's from CVAPI_RATE_VEHICLE. Each setting is
@@ -46,12 +46,12 @@ void cv_quota_close(void);
 /* Count r (after authentication): 0, or 429 (answered) when over a budget. */
 int cv_quota_take(struct cv_req *r);
 /*
- * Count a request of the token endpoint: against the client's budget
- * (its limits, from its record) and the grants of account: 0, or 429
- * (answered).
+ * Count a grant the token endpoint is about to issue for account, which
+ * proved who it is (a right password, a live refresh token): 0, or 429
+ * (answered). Nothing is counted before: a stranger naming an account
+ * spends only the guessing brake's failures, never the account's grants.
  */
-int cv_quota_take_grant(struct cv_req *r, const char *client, const int64_t limits[CV_CLIENT_LIMITS],
-			const char *account);
+int cv_quota_take_grant(struct cv_req *r, const char *account);
 /* Count r against a kept answer's budgets: 0, or 429 (answered). */
 int cv_quota_take_ask(struct cv_req *r, const struct cv_rl_ask *a);
 /* Append r's X-RateLimit headers to buf (when it was counted). */

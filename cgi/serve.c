@@ -347,9 +347,9 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		st = cv_quota_take(r);
 	/* the disk's reserve: an authenticated write is refused, reads go on
 	 * (the token endpoint's few records are not: a user can still log in
-	 * to read) */
+	 * to read; nor is a DELETE, which is how a tenant frees space) */
 	if (!st && rt->auth != CV_AUTH_NONE && strcmp(r->method, "GET") && strcmp(r->method, "HEAD") &&
-	    cv_store_low(r->store))
+	    strcmp(r->method, "DELETE") && cv_store_low(r->store))
 		st = cv_fail(r, 507, CV_C_FULL, "the store's disk is nearly full: writes are refused until space "
 			     "is freed; reads go on");
 	if (!st)

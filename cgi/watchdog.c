@@ -45,7 +45,9 @@ void cv_wd_client(int fd)
 
 void cv_wd_body(int fd, int64_t bytes)
 {
-	int64_t ms = CV_WD_BODY_GRACE_MS + bytes * 1000 / CV_WD_BODY_RATE;
+	/* a length past the client deadline's worth is the client deadline (no overflow for any length) */
+	int64_t ms = bytes > (int64_t)CV_WD_BODY_RATE * 3600 * 24 ? INT64_MAX
+		: CV_WD_BODY_GRACE_MS + bytes * 1000 / CV_WD_BODY_RATE;
 
 	wd_enter(WD_CLIENT, fd);
 	pthread_mutex_lock(&wd_lock);
