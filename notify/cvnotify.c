@@ -1286,6 +1286,8 @@ static int setup(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a write past a file size limit fails (EFBIG) like a full disk's, rather than end the process */
+	signal(SIGXFSZ, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		cv_die(PROG ": curl_global_init failed");
 	if (cv_store_owner(opt.home))
