@@ -10,7 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOTE_VERSION 2   /* 1: without the remote action members */
+/*
+ * A note's record: version 1 without the remote action's members, 2 with
+ * them, 3 with the batch's last seq and the timeouts in a row too. A note
+ * is written in the lowest version that holds it: 3 only while it carries
+ * a batch recorded before its first attempt or a run of timeouts, so that
+ * a cvnotify of before version 3 still reads every other note.
+ */
+#define NOTE_VERSION 3
 #define KEY_MAX (CV_CB_OWNER_MAX + 1 + CV_CB_IDLEN + 1 + 8)
 
 /* owner \0 cbid \0 (the callback's prefix); 0 when either is empty or too long */
@@ -57,7 +64,8 @@ void cv_note_clear(struct cv_note *n)
 
 enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out)
 {
-	enum cv_err e = cv_wr_uint(out, NOTE_VERSION, 1);
+	unsigned version = n->batch_last || n->timeouts ? 3 : 2;
+	enum cv_err e = cv_wr_uint(out, version, 1);
 
 	if (!e)
 		e = cv_buf_add(out, n->wid, sizeof(n->wid));
@@ -90,6 +98,11 @@ enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out)
 		e = cv_wr_str(out, n->rstatus);
 	if (!e)
 		e = cv_wr_str(out, n->rlabel);
+	/* version 3: the batch's last note, the timeouts in a row */
+	if (!e && version >= 3)
+		e = cv_wr_uint(out, n->batch_last, 8);
+	if (!e && version >= 3)
+		e = cv_wr_uint(out, n->timeouts, 2);
 	/* the body is the rest of the record */
 	if (!e)
 		e = cv_buf_add(out, n->body, n->body_len);
@@ -105,7 +118,9 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 	unsigned version = (unsigned)cv_rd_uint(&rd, 1);
 
 	n->rtype[0] = n->rstatus[0] = n->rlabel[0] = '\0';
-	if ((version != 1 && version != NOTE_VERSION) || len - rd.off < sizeof(n->wid))
+	n->batch_last = 0;
+	n->timeouts = 0;
+	if (version < 1 || version > NOTE_VERSION || len - rd.off < sizeof(n->wid))
 		return CV_EINVAL;
 	memcpy(n->wid, rd.p + rd.off, sizeof(n->wid));
 	rd.off += sizeof(n->wid);
@@ -124,6 +139,10 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 		cv_rd_str(&rd, n->rtype, sizeof(n->rtype));
 		cv_rd_str(&rd, n->rstatus, sizeof(n->rstatus));
 		cv_rd_str(&rd, n->rlabel, sizeof(n->rlabel));
+	}
+	if (version >= 3) {
+		n->batch_last = cv_rd_uint(&rd, 8);
+		n->timeouts = (uint16_t)cv_rd_uint(&rd, 2);
 	}
 	if (rd.bad || (n->kind != CV_NOTE_MONITOR && n->kind != CV_NOTE_REMOTE) || len - rd.off > CV_NOTE_BODY_MAX)
 		return CV_EINVAL;
@@ -168,6 +187,8 @@ enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n)
 	n->due = n->queued;
 	n->attempts = 0;
 	n->batch = 0;
+	n->batch_last = 0;
+	n->timeouts = 0;
 	e = cv_note_encode(n, &b);
 	if (!e)
 		e = cv_store_put(st, CV_DB_OUTBOX, txn, k, pl + 8, b.p, b.len, DB_NOOVERWRITE);
@@ -225,7 +246,36 @@ enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, 
 	return e ? e : range_drop(st, txn, CV_DB_DELIVERIES, owner, cbid);
 }
 
-enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, void *arg), void *arg)
+/*
+ * Where a walk starts (cv_outbox_walk) into k: its length. Owner and
+ * callback ids hold no byte below ' ', so owner \1 sorts past every key
+ * of that owner, and owner \0 cbid \1 past every key of that callback.
+ */
+static size_t walk_start(unsigned char *k, const char *owner, const char *cbid, bool past)
+{
+	size_t ol, cl;
+
+	if (!owner)
+		return 0;
+	ol = strlen(owner);
+	if (ol > CV_CB_OWNER_MAX)
+		ol = CV_CB_OWNER_MAX;
+	memcpy(k, owner, ol);
+	if (!cbid) {
+		k[ol] = past ? '\1' : '\0';
+		return ol + 1;
+	}
+	cl = strlen(cbid);
+	if (cl > CV_CB_IDLEN)
+		cl = CV_CB_IDLEN;
+	k[ol] = '\0';
+	memcpy(k + ol + 1, cbid, cl);
+	k[ol + 1 + cl] = past ? '\1' : '\0';
+	return ol + 1 + cl + 1;
+}
+
+enum cv_err cv_outbox_walk(struct cv_store *st, const char *owner, const char *cbid, bool past,
+			   int (*fn)(struct cv_note *n, void *arg), void *arg)
 {
 	DB *db = st->db[CV_DB_OUTBOX];
 	DBC *c = NULL;
@@ -242,6 +292,9 @@ enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, vo
 	dk.ulen = sizeof(k);
 	dk.flags = DB_DBT_USERMEM;
 	dd.flags = DB_DBT_REALLOC;
+	dk.size = (u_int32_t)walk_start(k, owner, cbid, past);
+	if (dk.size)
+		op = DB_SET_RANGE;
 	for (;;) {
 		struct cv_note *n;
 		uint64_t seq;
@@ -268,6 +321,13 @@ enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, vo
 			k[pl - 1] = '\1';
 			dk.size = (u_int32_t)pl;
 			op = DB_SET_RANGE;
+		} else if (next == CV_HEADS_OWNER) {
+			/* past this owner's queues: owner \1 */
+			size_t ol = strlen((const char *)k);
+
+			k[ol] = '\1';
+			dk.size = (u_int32_t)(ol + 1);
+			op = DB_SET_RANGE;
 		}
 	}
 	if (ret && ret != DB_NOTFOUND)
@@ -275,6 +335,54 @@ enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, vo
 	c->close(c);
 	free(dd.data);
 	return e;
+}
+
+enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, void *arg), void *arg)
+{
+	return cv_outbox_walk(st, NULL, NULL, false, fn, arg);
+}
+
+enum cv_err cv_outbox_head(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, struct cv_note *n)
+{
+	unsigned char k[KEY_MAX], start[KEY_MAX];
+	size_t pl = prefix(start, owner, cbid);
+	DB *db = st->db[CV_DB_OUTBOX];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	uint64_t seq;
+	enum cv_err e;
+	int ret;
+
+	memset(n, 0, sizeof(*n));
+	if (!pl)
+		return CV_ENOTFOUND;
+	ret = db->cursor(db, txn, &c, 0);
+	if (ret)
+		return cv_store_err(ret);
+	memcpy(k, start, pl);
+	dk.data = k;
+	dk.size = (u_int32_t)pl;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_MALLOC;
+	ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW);
+	c->close(c);
+	if (ret == DB_NOTFOUND)
+		return CV_ENOTFOUND;
+	if (ret)
+		return cv_store_err(ret);
+	if (dk.size != pl + 8 || memcmp(k, start, pl)) {
+		free(dd.data);
+		return CV_ENOTFOUND;
+	}
+	e = cv_note_decode(dd.data, dd.size, n);
+	free(dd.data);
+	if (e)
+		return e;
+	if (!split(k, dk.size, n->owner, n->cbid, &seq))
+		return CV_EINVAL;
+	n->seq = seq;
+	return CV_OK;
 }
 
 static int count_one(const void *k, size_t klen, const void *v, size_t vlen, void *arg)

@@ -14,8 +14,11 @@
  * The record holds the event itself (JSON, rendered when it was raised:
  * what the vehicle's data was then), what the $variables of attributes
  * stand for, the attributes the monitor added to its callback's, and the
- * delivery state (attempts made, when the next is due): every part of a
- * delivery lives in the store, so any cvnotify can take over.
+ * delivery state (attempts made, when the next is due, the batch its
+ * first attempt carried, the attempts in a row that timed out): every
+ * part of a delivery lives in the store, so any cvnotify can take over.
+ * The head note of a callback's queue holds that state for the batch it
+ * starts.
  */
 #ifndef CV_OUTBOX_H
 #define CV_OUTBOX_H
@@ -41,6 +44,10 @@ struct cv_note {
 	uint16_t attempts;                          /* made so far */
 	uint16_t batch;                             /* notes its first attempt carried (0: none yet):
 						       a retry carries the same, under the same webhook-id */
+	uint64_t batch_last;                        /* the seq of the batch's last note (0: not recorded,
+						       as before version 3: `batch` notes from this one) */
+	uint16_t timeouts;                          /* attempts in a row of the callback that got no
+						       answer in time (carried to the next batch) */
 	/* what $variables stand for */
 	char ref[CV_MON_IDLEN + 1];                 /* the monitor (or remote action) */
 	char vid[CV_VID_HEXLEN + 1];
@@ -72,12 +79,24 @@ enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n);
  * callback's in the order they were raised, each given to fn, which owns
  * it (cv_note_clear, free) and says what next: CV_HEADS_NEXT the next note,
  * CV_HEADS_SKIP the first note of the next callback (one seek: a long
- * queue costs no more than a short one), CV_HEADS_STOP the end.
+ * queue costs no more than a short one), CV_HEADS_OWNER the first note of
+ * the next owner (one seek too), CV_HEADS_STOP the end.
  */
-enum { CV_HEADS_NEXT, CV_HEADS_SKIP, CV_HEADS_STOP };
+enum { CV_HEADS_NEXT, CV_HEADS_SKIP, CV_HEADS_OWNER, CV_HEADS_STOP };
 enum cv_err cv_outbox_heads(struct cv_store *st, int (*fn)(struct cv_note *n, void *arg), void *arg);
+/*
+ * The same walk from a place: owner NULL, the first queue; else owner's
+ * first queue (cbid NULL) or callback (owner, cbid)'s; with `past`, the
+ * first queue after that owner's (cbid NULL) or after that callback's. It
+ * goes on to the end of the outbox, across owners, until fn stops it: a
+ * walk that must wrap around starts again from the beginning.
+ */
+enum cv_err cv_outbox_walk(struct cv_store *st, const char *owner, const char *cbid, bool past,
+			   int (*fn)(struct cv_note *n, void *arg), void *arg);
+/* The first note of callback (owner, cbid) under txn, read for update; CV_ENOTFOUND when its queue is empty. */
+enum cv_err cv_outbox_head(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, struct cv_note *n);
 
-/* Rewrite n's delivery state (attempts, due) under txn; CV_ENOTFOUND if it is gone. */
+/* Rewrite n's delivery state (attempts, due, batch, timeouts) under txn; CV_ENOTFOUND if it is gone. */
 enum cv_err cv_outbox_update(struct cv_store *st, DB_TXN *txn, const struct cv_note *n);
 /* Delete note seq of callback (owner, cbid) under txn (absent: CV_OK). */
 enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t seq);

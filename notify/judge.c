@@ -26,6 +26,12 @@ static unsigned attempts_allowed(const struct cv_callback *cb)
 	}
 }
 
+/* Seconds of ms, rounded up, for words. */
+static long long secs(int64_t ms)
+{
+	return (long long)((ms + 999) / 1000);
+}
+
 /* Why the attempt failed, in words (never a header value or the target's query); "" when delivered. */
 static void fault_of(const struct cv_attempt *a, char *out, size_t n)
 {
@@ -40,7 +46,13 @@ static void fault_of(const struct cv_attempt *a, char *out, size_t n)
 		snprintf(out, n, "the address of the target is not allowed (see --allow)");
 		break;
 	case CV_ANSWER_TIMEOUT:
-		snprintf(out, n, "%s", a->error && *a->error ? a->error : "no answer within the timeout");
+		if (a->timeout_ms > 0 && a->connected)
+			snprintf(out, n, "no answer within the %lld s timeout: a receiver must answer within it "
+				 "(a 2xx at once, the work after)", secs(a->timeout_ms));
+		else if (a->connect_ms > 0 && !a->connected)
+			snprintf(out, n, "no connection within %lld s", secs(a->connect_ms));
+		else
+			snprintf(out, n, "%s", a->error && *a->error ? a->error : "no answer within the timeout");
 		break;
 	case CV_ANSWER_TRANSPORT:
 	default:
@@ -49,12 +61,31 @@ static void fault_of(const struct cv_attempt *a, char *out, size_t n)
 	}
 }
 
+int64_t cv_judge_backoff(unsigned k, int64_t base_ms, int64_t max_ms)
+{
+	int64_t d = base_ms > 0 ? base_ms : 1;
+
+	for (unsigned i = 1; i < k && d < max_ms; i++)
+		d *= 2;
+	return d < max_ms ? d : max_ms;
+}
+
 void cv_judge(const struct cv_attempt *a, const struct cv_callback *cb, struct cv_verdict *v)
 {
+	int64_t delay = (int64_t)(cb->retry_delay > 0 ? cb->retry_delay : CV_JUDGE_DELAY_S) * 1000;
+
 	memset(v, 0, sizeof(*v));
 	v->attempt = a->attempts + 1;
 	v->allowed = attempts_allowed(cb);
 	fault_of(a, v->fault, sizeof(v->fault));
+	if (a->answer == CV_ANSWER_TIMEOUT) {
+		int64_t max = a->backoff_max_ms > 0 ? a->backoff_max_ms : CV_JUDGE_BACKOFF_MAX_S * 1000LL;
+		int64_t wait = cv_judge_backoff(a->timeouts + 1, delay > a->timeout_ms ? delay : a->timeout_ms, max);
+
+		v->timeouts = a->timeouts < UINT16_MAX ? a->timeouts + 1 : a->timeouts;
+		if (wait > delay)
+			delay = wait;
+	}
 	if (a->answer == CV_ANSWER_HTTP && a->status >= 200 && a->status < 300) {
 		v->outcome = CV_DL_DELIVERED;
 	} else if (v->allowed && v->attempt >= v->allowed) {
@@ -65,6 +96,14 @@ void cv_judge(const struct cv_attempt *a, const struct cv_callback *cb, struct c
 		v->giveup = CV_GIVEUP_AGE;
 	} else {
 		v->outcome = CV_DL_FAILED;
-		v->next = a->now + (int64_t)(cb->retry_delay > 0 ? cb->retry_delay : CV_JUDGE_DELAY_S) * 1000;
+	}
+	if (v->outcome == CV_DL_FAILED || (v->outcome == CV_DL_GIVEN_UP && v->timeouts))
+		v->next = a->now + delay;
+	/* a run of timeouts: how long it is, and what it costs */
+	if (v->timeouts > 1 && v->outcome == CV_DL_FAILED) {
+		size_t l = strlen(v->fault);
+
+		snprintf(v->fault + l, sizeof(v->fault) - l, "; %u in a row: the next attempt waits %lld s", v->timeouts,
+			 secs(delay));
 	}
 }

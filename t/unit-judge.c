@@ -1,8 +1,9 @@
 /*
  * unit-judge.c - the verdict on a delivery attempt (notify/judge.h): every
  * class of HTTP status, timeouts, transport errors and the guard's
- * refusal, each retry policy's last try, the 3-day bound, and when the
- * next attempt is due.
+ * refusal, each retry policy's last try, the 3-day bound, when the
+ * next attempt is due, and the back-off of a callback that keeps timing
+ * out.
  */
 #include "judge.h"
 #include "tap.h"
@@ -189,11 +190,85 @@ static void test_age(void)
 	is_int(v.outcome, CV_DL_FAILED, "queued after now (the wall clock went back): tried again");
 }
 
+/* The k-th timeout in a row (k >= 1) of a batch queued a minute ago, the request's timeout 10 s. */
+static struct cv_verdict timeout_n(const struct cv_callback *cb, unsigned k, unsigned made)
+{
+	struct cv_attempt a = { .answer = CV_ANSWER_TIMEOUT, .error = "Operation timed out", .attempts = made,
+				.queued = NOW - 60 * S, .now = NOW, .connected = true, .timeout_ms = 10 * S,
+				.connect_ms = 3 * S, .timeouts = k - 1, .backoff_max_ms = 600 * S };
+	struct cv_verdict v;
+
+	cv_judge(&a, cb, &v);
+	return v;
+}
+
+static void test_timeouts(void)
+{
+	struct cv_callback fast = { .retry = CV_RETRY_BOUNDED, .retry_number = 100, .retry_delay = 1 };
+	struct cv_callback slow = { .retry = CV_RETRY_BOUNDED, .retry_number = 100, .retry_delay = 3600 };
+	struct cv_verdict v;
+	static const long long waits[] = { 10, 20, 40, 80, 160, 320, 600, 600 };
+	struct cv_attempt a = { .answer = CV_ANSWER_TIMEOUT, .error = "Connection timed out after 3001 milliseconds",
+				.queued = NOW, .now = NOW, .timeout_ms = 10 * S, .connect_ms = 3 * S };
+
+	/* the words: which timeout ran out, and what a receiver too slow must do */
+	v = timeout_n(&always, 1, 0);
+	is_str(v.fault, "no answer within the 10 s timeout: a receiver must answer within it (a 2xx at once, the work "
+	       "after)", "a receiver slower than the timeout is told so");
+	ok(strlen(v.fault) <= CV_DL_ERROR_MAX, "the words fit a log entry");
+	is_int(v.timeouts, 1, "the first timeout of a run");
+	cv_judge(&a, &always, &v);
+	is_str(v.fault, "no connection within 3 s", "the connection's timeout, said as such");
+	is_int(v.timeouts, 1, "counted in the run too");
+
+	/* the back-off: the larger of retryDelay and the timeout, doubled per timeout in a row, at most 600 s */
+	for (unsigned k = 1; k <= 8; k++) {
+		v = timeout_n(&fast, k, k - 1);
+		is_int(v.outcome, CV_DL_FAILED, "timeout %u in a row, Bounded 100: tried again", k);
+		ok(v.next == NOW + waits[k - 1] * S, "timeout %u in a row: the next in %lld s (got %lld)", k, waits[k - 1],
+		   (long long)((v.next - NOW) / S));
+		is_int(v.timeouts, k, "the run is %u long", k);
+	}
+	v = timeout_n(&fast, 3, 2);
+	is_str(v.fault, "no answer within the 10 s timeout: a receiver must answer within it (a 2xx at once, the work "
+	       "after); 3 in a row: the next attempt waits 40 s", "a run says how long it is and what it costs");
+	ok(strlen(v.fault) <= CV_DL_ERROR_MAX, "and still fits a log entry");
+	v = timeout_n(&fast, 60000, 99);
+	ok(v.next == NOW + 600 * S, "a very long run: the ceiling");
+	v = timeout_n(&slow, 5, 4);
+	ok(v.next == NOW + 3600 * S, "never less than the policy's own delay (3600 s)");
+	ok(cv_judge_backoff(1, 10 * S, 600 * S) == 10 * S && cv_judge_backoff(4, 10 * S, 600 * S) == 80 * S &&
+	   cv_judge_backoff(40, 10 * S, 600 * S) == 600 * S && cv_judge_backoff(2, 0, 600 * S) == 2,
+	   "cv_judge_backoff: base x 2^(k-1), bounded");
+
+	/* a run ends with any answer, even an error */
+	{
+		struct cv_attempt h = { .answer = CV_ANSWER_HTTP, .status = 503, .queued = NOW, .now = NOW,
+					.timeouts = 7, .timeout_ms = 10 * S };
+
+		cv_judge(&h, &fast, &v);
+		is_int(v.timeouts, 0, "an answer (503) ends the run");
+		ok(v.next == NOW + 1 * S, "and the policy's delay is back");
+		h.answer = CV_ANSWER_TRANSPORT;
+		cv_judge(&h, &fast, &v);
+		is_int(v.timeouts, 0, "a refused connection is no timeout");
+	}
+
+	/* given up after a timeout: the run goes on to the callback's next batch, which waits as long */
+	v = timeout_n(&none, 4, 1);
+	is_int(v.outcome, CV_DL_GIVEN_UP, "None's retry timed out: given up");
+	is_int(v.timeouts, 4, "the run");
+	ok(v.next == NOW + 80 * S, "the next batch waits the back-off (80 s)");
+	v = try_n(&none, 1);
+	ok(v.next == 0, "given up after an answer: no wait for the next batch");
+}
+
 int main(void)
 {
 	test_statuses();
 	test_no_answer();
 	test_policies();
 	test_age();
+	test_timeouts();
 	return tap_done();
 }

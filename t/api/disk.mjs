@@ -3,14 +3,17 @@
 // is refused with 507 and says why, reads go on, /healthz answers 200 with
 // "store": "read-only", no program dies; with space freed, writes come
 // back. Then the disk filled to the last byte: still no death, reads go on.
-// Needs root (mount); elsewhere it says it skipped.
+// cvnotify under the reserve delivers nothing and says so once, then
+// delivers when space comes back. Needs root (mount); elsewhere it says it
+// skipped.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiSuite, B2C, descendantsOf } from '../lib/server.mjs';
+import { apiSuite, B2C, descendantsOf, WEBSERVER } from '../lib/server.mjs';
 import { assertSchema, assertXError } from '../lib/schema.mjs';
 import { nowIso } from '../lib/clock.mjs';
+import { receiver, startNotify } from '../lib/notify.mjs';
 
 const root = process.getuid && process.getuid() === 0;
 const MB = 1024 * 1024;
@@ -106,5 +109,47 @@ apiSuite('disk', {
 		assert.doesNotMatch(srv.ws.logs(), /needs recovery|SIGBUS|run database recovery/i);
 		rmSync(join(srv.home, 'filler'));
 		assert.equal((await upload(20)).status, 200);
+	});
+
+	it('cvnotify under the reserve: nothing delivered, said once; with space back, delivered and recorded', {
+		skip: !root || (WEBSERVER !== 'lighttpd' && 'only cvnotify is under test: behind lighttpd'),
+	}, async () => {
+		const rx = await receiver();
+		const req = (method, path, body) => srv.request(method, path, { token: tok, body });
+		const c = await req('POST', `${B2C}/user/callbacks`, { label: 'disk', type: ['Monitor'], callback: { webhook: { name: 'rx', target: rx.url } } });
+		assert.equal(c.status, 200, c.text);
+		const cb = c.body.callbackId;
+		const home = { latitude: 48.8566, longitude: 2.3522 };
+		const m = await req('POST', `${B2C}/user/vehicles/${car.id}/callbacks/${cb}/monitors`, { label: 'disk',
+			triggerParam: { triggers: [{ name: 'home', zone: { transition: 'Out', place: { radius: 1, center: home } } }] } });
+		assert.equal(m.status, 202, m.text);
+		// queued while there is room, cvnotify not running
+		const u = await srv.upload(car.vin, car.cred, { messageId: 'disk-notify', samples: [
+			{ at: nowIso(-3000), position: { lat: home.latitude, lon: home.longitude } },
+			{ at: nowIso(-2000), position: { lat: home.latitude + 0.02, lon: home.longitude } }] });
+		assert.equal(u.status, 200, u.text);
+		fill(srv.home, 'filler', (RESERVE - 8) * MB);
+		const nd = await startNotify(srv);
+		try {
+			// said in its first turn, before any walk of the outbox
+			await nd.waitLog(/the store's disk is under its reserve: nothing is delivered/);
+			assert.equal(rx.got.length + rx.held.length, 0, 'nothing sent');
+			rmSync(join(srv.home, 'filler'));
+			await rx.waitFor(1);
+			await nd.waitLog(/the store's disk has room again: delivering/);
+			for (let i = 0; ; i++) {
+				const log = await srv.get(`${B2C}/user/callbacks/${cb}/deliveries`, tok);
+				assert.equal(log.status, 200, log.text);
+				if (log.body._embedded?.deliveries?.[0]?.outcome === 'Delivered')
+					break;
+				assert.ok(i < 200, `the delivery recorded: ${log.text}`);
+				await new Promise((res) => setTimeout(res, 50));
+			}
+			assert.equal(nd.log().match(/under its reserve/g).length, 1, 'said once');
+			assert.equal(rx.got.length, 1, 'sent once');
+		} finally {
+			await nd.stop();
+			await rx.close();
+		}
 	});
 });

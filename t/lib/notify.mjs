@@ -8,6 +8,7 @@
 //   rx.respond = 500;                       // or 'hang', or 200 (the default)
 //   await rx.waitFor(3);                    // resolves once 3 requests arrived
 //   rx.got                                  // [{ url, headers, text, body, at, status, problems }]
+//   rx.held                                 // the requests left unanswered ('hang'): [{ url, headers, text, body, at, closed }]
 //   const nd = await startNotify(srv);      // cvnotify on srv's store
 //   await nd.kill('SIGKILL'); await nd.stop();
 //
@@ -69,6 +70,7 @@ export function receiver() {
 		respond: 200,                // a status, or 'hang' (never answers)
 		waiters: [],
 		hanging: [],
+		held: [],                    // the requests 'hang' left unanswered; closed: the sender gave up
 		invalid: [],                 // the requests whose body does not follow its template
 	};
 	const server = http.createServer((req, res) => {
@@ -88,7 +90,13 @@ export function receiver() {
 			if (problems.length)
 				rx.invalid.push({ url: req.url, problems, text });
 			if (mode === 'hang') {
+				const h = { url: req.url, headers: req.headers, text, body, at: Date.now(), closed: false };
 				rx.hanging.push(res);
+				rx.held.push(h);
+				res.on('close', () => {
+					h.closed = true;
+					rx.waiters = rx.waiters.filter((w) => !w());
+				});
 			} else {
 				rx.got.push({ url: req.url, headers: req.headers, text, body, at: Date.now(), status: mode, problems });
 				res.writeHead(mode, { 'content-type': 'application/json' });
