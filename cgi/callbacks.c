@@ -29,6 +29,7 @@
 #include "remotes.h"
 #include "outbox.h"
 #include "quotas.h"
+#include "sweep.h"
 
 #include <json-c/json.h>
 #include <strings.h>
@@ -411,21 +412,22 @@ static int post_secret(struct cv_req *r)
 
 struct del_arg {
 	const char *owner, *id;
+	int64_t now;
 };
 
-/* the callback and, in the same transaction, its monitors and its queue (cv_callback_del) */
+/* the callback and its monitors; what else it leaves is swept after the answer (sweep.h) */
 static enum cv_err del_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	const struct del_arg *a = arg;
 
-	return cv_callback_del(st, txn, a->owner, a->id);
+	return cv_sweep_callback(st, txn, a->owner, a->id, a->now);
 }
 
 static int delete_callback(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_callback cb;
-	struct del_arg a = { owner, NULL };
+	struct del_arg a = { owner, NULL, r->now };
 	enum cv_err e;
 	int st = load(r, &cb);
 
@@ -436,6 +438,7 @@ static int delete_callback(struct cv_req *r)
 	e = cv_store_txn(r->store, 0, del_txn, &a);
 	if (e)
 		return cv_fail_store(r, e, "no such callback");
+	cv_serve_sweep();
 	cv_audit(r, "callback-delete", "owner", owner, "callback", cb.id, NULL);
 	r->status = 204;
 	return 0;
@@ -563,21 +566,32 @@ struct redeliver_arg {
 	int64_t at, now;
 	uint64_t seq;
 	size_t queued;
-	int64_t limit, retry_ms;        /* over the hour's quota */
+	enum cv_quota over;             /* the quota it would pass: the hour's, or the queue's */
+	int64_t limit, retry_ms;
 };
 
 static enum cv_err redeliver_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct redeliver_arg *a = arg;
+	int64_t lim[CV_Q_COUNT];
 	enum cv_err e = cv_limits_redeliver(st, txn, a->cb->owner, a->now, &a->limit, &a->retry_ms);
 
-	return e ? e : cv_delivery_redeliver(st, txn, a->cb->owner, a->cb->id, a->at, a->seq, a->now, &a->queued);
+	a->over = CV_Q_REDELIVERIES;
+	if (!e)
+		e = cv_limits_get(st, txn, a->cb->owner, lim);
+	if (e)
+		return e;
+	a->over = CV_Q_QUEUE;
+	a->limit = lim[CV_Q_QUEUE];
+	a->retry_ms = 0;
+	return cv_delivery_redeliver(st, txn, a->cb->owner, a->cb->id, a->at, a->seq, a->now, (uint64_t)lim[CV_Q_QUEUE],
+				     &a->queued);
 }
 
 static int post_redeliver_of(struct cv_req *r, bool monitor)
 {
 	struct cv_callback cb;
-	struct redeliver_arg a = { &cb, 0, r->now, 0, 0, 0, 0 };
+	struct redeliver_arg a = { .cb = &cb, .now = r->now };
 	struct cv_jw w;
 	enum cv_err e;
 	int st = load_logged(r, &cb, monitor);
@@ -588,7 +602,7 @@ static int post_redeliver_of(struct cv_req *r, bool monitor)
 	cv_delivery_id_parse(cv_req_id(r, "did"), &a.at, &a.seq);
 	e = cv_store_txn(r->store, 0, redeliver_txn, &a);
 	if (e == CV_EQUOTA)
-		return cv_fail_quota(r, CV_Q_REDELIVERIES, a.limit, a.retry_ms);
+		return cv_fail_quota(r, (int)a.over, a.limit, a.retry_ms);
 	if (e == CV_EINVAL)
 		return cv_fail(r, 409, CV_C_CONFLICT, "this attempt was retried: send again the one that ended its batch "
 			       "(Delivered, GivenUp or Dropped)");

@@ -22,6 +22,7 @@
 #include "page.h"
 #include "subscribe.h"
 #include "quotas.h"
+#include "sweep.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,16 +515,17 @@ int cv_put_monitor_status(struct cv_req *r)
 struct del_arg {
 	const char *owner, *id;
 	bool b2b;
+	int64_t now;
 };
 
-/* the monitor and, on the fleet face, its webhook */
+/* the monitor and, on the fleet face, its webhook (what that leaves is swept after the answer: sweep.h) */
 static enum cv_err del_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	const struct del_arg *a = arg;
 	enum cv_err e = cv_monitor_del(st, txn, a->owner, a->id);
 
 	if (!e && a->b2b)
-		e = cv_callback_del(st, txn, a->owner, a->id);
+		e = cv_sweep_callback(st, txn, a->owner, a->id, a->now);
 	return e;
 }
 
@@ -531,7 +533,7 @@ int cv_delete_monitor(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
-	struct del_arg a = { owner, NULL, r->b2b };
+	struct del_arg a = { owner, NULL, r->b2b, r->now };
 	enum cv_err e;
 	int st = load(r, owner, sizeof(owner), m);
 
@@ -539,6 +541,8 @@ int cv_delete_monitor(struct cv_req *r)
 		a.id = m->id;
 		e = cv_store_txn(r->store, 0, del_txn, &a);
 		st = e ? cv_fail_store(r, e, "no such monitor") : 0;
+		if (!st && r->b2b)
+			cv_serve_sweep();
 	}
 	if (!st) {
 		cv_audit(r, "monitor-delete", "owner", owner, "monitor", m->id, NULL);

@@ -277,6 +277,15 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 void cv_serve_purge(bool on);
 
 /*
+ * Ask cv_serve() to sweep what deleted callbacks left (db/sweep.h) once
+ * the current request is answered: steps until none is left, for at most
+ * CV_SWEEP_GAP_MS between two requests (the rest in the next gaps, or at
+ * cvapi-ingest's purge ticks).
+ */
+#define CV_SWEEP_GAP_MS 500
+void cv_serve_sweep(void);
+
+/*
  * Fail the request: write the xError for status with cause and message,
  * log it, and return status (so handlers can `return cv_fail(...)`).
  */

@@ -6,6 +6,7 @@
 #include "settings.h"
 #include "quota.h"
 #include "purge.h"
+#include "sweep.h"
 #include "engine.h"
 #include "outbox.h"
 #include "watchdog.h"
@@ -46,6 +47,35 @@ static void purge_tick(struct cv_store *st, const char *prog, int64_t now)
 		cv_req_panicked = true;
 	else if (e && e != CV_EDEADLOCK)
 		fprintf(stderr, "cvapi[%s]: purge: %s\n", prog, cv_strerror(e));
+}
+
+/* Set by a request that deleted a callback (cv_serve_sweep): sweep steps after its answer. */
+static bool cv_sweeping;
+
+void cv_serve_sweep(void)
+{
+	cv_sweeping = true;
+}
+
+static void sweep_tick(struct cv_store *st, const char *prog)
+{
+	int64_t until = cv_mono_ms() + CV_SWEEP_GAP_MS;
+
+	while (cv_sweeping) {
+		size_t n;
+		bool more;
+		enum cv_err e = cv_sweep_step(st, CV_SWEEP_BUDGET, &n, &more);
+
+		if (e == CV_EPANIC)
+			cv_req_panicked = true;
+		else if (e && e != CV_EDEADLOCK)
+			fprintf(stderr, "cvapi[%s]: sweeping a deleted callback: %s\n", prog, cv_strerror(e));
+		if (e)
+			return;         /* busy or failing: the next gap, or cvapi-ingest's purge */
+		cv_sweeping = more;
+		if (cv_mono_ms() >= until)
+			return;
+	}
 }
 
 /*
@@ -515,6 +545,7 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 				cv_buf_release(&r.scratch);
 			malloc_trim(0);
 		}
+		sweep_tick(&store, prog);
 		purge_tick(&store, prog, cv_now_ms());
 		if (cv_req_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
 			/*

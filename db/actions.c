@@ -5,6 +5,7 @@
 #include "ids.h"
 #include "outbox.h"
 #include "pack.h"
+#include "quotas.h"
 #include "window.h"
 #include "jw.h"
 
@@ -239,13 +240,16 @@ static enum cv_err save(struct cv_store *st, DB_TXN *txn, const struct cv_ractio
 
 /* ---- notifications ------------------------------------------------------------- */
 
-/* true if the callback (owner, cbid) is a poll callback (no target: nothing is delivered) */
+/*
+ * true if nothing is delivered to callback (owner, cbid): a poll callback
+ * (no target), or one deleted (what it left is being swept, sweep.h)
+ */
 static enum cv_err polled(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, bool *yes)
 {
 	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
 	enum cv_err e = cv_callback_get(st, txn, owner, cbid, cb);
 
-	*yes = !e && !cb->target[0];
+	*yes = e == CV_ENOTFOUND || (!e && !cb->target[0]);
 	free(cb);
 	return e == CV_ENOTFOUND ? CV_OK : e;
 }
@@ -262,6 +266,7 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_jw w;
 	const char *type = a->b2b ? cv_rtype_webhook_b2b(a->rm.type) : cv_rtype_names[a->rm.type];
+	int64_t lim[CV_Q_COUNT];
 	bool quiet;
 	enum cv_err e = polled(st, txn, a->owner, a->cbid, &quiet);
 
@@ -312,7 +317,17 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 		n->attrs[n->nattrs++] = a->cbattrs[i];
 	n->body = b.p;
 	n->body_len = b.len;
-	e = cv_outbox_add(st, txn, n);
+	e = cv_limits_get(st, txn, a->owner, lim);
+	if (!e)
+		e = cv_outbox_add(st, txn, n, (uint64_t)lim[CV_Q_QUEUE]);
+	if (e == CV_EQUOTA) {
+		/* the queue is full: the action goes on, its event is logged as dropped */
+		char why[CV_DL_ERROR_MAX + 1];
+
+		snprintf(why, sizeof(why), "the callback's queue holds %lld notifications, its quota "
+			 "(queuedNotifications): not queued", (long long)lim[CV_Q_QUEUE]);
+		e = cv_delivery_refused(st, txn, a->owner, a->cbid, at, why);
+	}
 	cv_note_clear(n);
 	free(n);
 	return e;
@@ -899,11 +914,12 @@ static enum cv_err drop_one(const unsigned char *k, size_t kl, void *arg)
 	return del_active(d->st, d->txn, vid, rid);
 }
 
-enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)
+enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
+				    size_t *n)
 {
 	unsigned char start[KEY_MAX];
 	size_t pl = cb_prefix(start, owner, cbid);
 	struct { struct cv_store *st; DB_TXN *txn; } d = { st, txn };
 
-	return pl ? cv_store_del_prefix(st, CV_DB_REMOTES, txn, start, pl, drop_one, &d) : CV_OK;
+	return pl ? cv_store_del_prefix(st, CV_DB_REMOTES, txn, start, pl, drop_one, &d, max, n) : CV_OK;
 }

@@ -99,8 +99,13 @@ enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *r
 /* Fail with VehicleConnectionTimeout every action whose deadline is past; *n: how many. */
 enum cv_err cv_remote_tick(struct cv_store *st, int64_t now, size_t *n);
 
-/* Delete the actions of callback (owner, cbid), done or not (the callback is deleted). */
-enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid);
+/*
+ * Delete under txn at most max actions of callback (owner, cbid), done or
+ * not (the callback is deleted: sweep.h), adding how many to *n; fewer
+ * than max: none is left.
+ */
+enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
+				    size_t *n);
 
 /*
  * The vehicle vid (16 bytes) was heard from at now, under txn; sleeping:

@@ -1,8 +1,6 @@
 /* callbacks.c - callbacks under their owners (see model.h). */
 #include "model.h"
-#include "engine.h"
-#include "outbox.h"
-#include "actions.h"
+#include "watch.h"
 #include "window.h"
 
 #include <stdint.h>
@@ -100,12 +98,8 @@ enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner,
 {
 	enum cv_err e = rec_del(st, CV_DB_CALLBACKS, txn, owner, id);
 
-	/* its monitors, its remote actions and what waited for delivery go with it */
-	if (!e)
-		e = cv_monitors_drop_callback(st, txn, owner, id);
-	if (!e)
-		e = cv_remote_drop_callback(st, txn, owner, id);
-	return e ? e : cv_outbox_drop(st, txn, owner, id);
+	/* its monitors go with it: nothing fires into it any more */
+	return e ? e : cv_monitors_drop_callback(st, txn, owner, id);
 }
 
 struct cb_list {

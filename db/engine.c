@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "mevent.h"
 #include "outbox.h"
+#include "quotas.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,37 @@ static enum cv_err drop_oversized(struct cv_store *st, DB_TXN *txn, const struct
 		eng->vid, note_max);
 	snprintf(why, sizeof(why), "the event exceeds %zu bytes, the most a notification may hold: not sent", note_max);
 	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why);
+}
+
+/* A firing whose callback's queue is full (its owner's queuedNotifications): logged as dropped, never queued. */
+static enum cv_err drop_full(struct cv_store *st, DB_TXN *txn, const struct cv_engine *eng, const struct cv_watch *wt)
+{
+	char why[CV_DL_ERROR_MAX + 1];
+
+	snprintf(why, sizeof(why), "the callback's queue holds %llu notifications, its quota (queuedNotifications): "
+		 "not queued", (unsigned long long)eng->qmax);
+	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why);
+}
+
+/* Is the queue of wt's callback full? Its owner's quota read once for the owner's firings in a row. */
+static enum cv_err queue_full(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng, const struct cv_watch *wt,
+			      bool *full)
+{
+	uint64_t waiting;
+	enum cv_err e = CV_OK;
+
+	if (strcmp(eng->qowner, wt->owner)) {
+		int64_t lim[CV_Q_COUNT];
+
+		e = cv_limits_get(st, txn, wt->owner, lim);
+		if (e)
+			return e;
+		cv_strlcpy(eng->qowner, wt->owner, sizeof(eng->qowner));
+		eng->qmax = (uint64_t)lim[CV_Q_QUEUE];
+	}
+	e = cv_outbox_waiting(st, txn, wt->owner, wt->cbid, &waiting);
+	*full = !e && waiting >= eng->qmax;
+	return e;
 }
 
 /* The note of a firing at `at` (but its body): for the monitor's callback, with its attributes. */
@@ -63,6 +95,7 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	struct cv_note *n = cv_calloc(1, sizeof(*n));
 	struct cv_buf b = CV_BUF_INIT(note_max);
 	struct cv_jw w;
+	bool full = false;
 	enum cv_err e = CV_OK;
 
 	if (cv_watch_extras(eng->extras.p + wt->extra_off, wt->extra_len, m) || (wt->b2b && !fleet)) {
@@ -74,7 +107,11 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 		e = cv_vehicle_get(st, txn, eng->vid, &eng->veh);
 		eng->have_veh = !e;
 	}
-	if (e)
+	if (!e)
+		e = queue_full(st, txn, eng, wt, &full);
+	if (!e && full)
+		e = drop_full(st, txn, eng, wt);
+	if (e || full)
 		goto out;
 	cv_jw_init(&w, &b);
 	e = cv_mevent_render(st, txn, &(struct cv_mevent){
@@ -94,9 +131,11 @@ static enum cv_err fire(struct cv_store *st, DB_TXN *txn, struct cv_engine *eng,
 	note_of(n, eng, wt, fleet, m, f->at);
 	n->body = b.p;
 	n->body_len = b.len;
-	e = cv_outbox_add(st, txn, n);
+	e = cv_outbox_add(st, txn, n, eng->qmax);
 	n->body = NULL;
-	if (!e)
+	if (e == CV_EQUOTA)
+		e = drop_full(st, txn, eng, wt);
+	else if (!e)
 		eng->fired++;
 out:
 	cv_buf_release(&b);

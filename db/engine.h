@@ -32,7 +32,11 @@
  * stderr, and a Dropped entry in its callback's delivery log,
  * cv_delivery_refused), and the upload or the timer's turn goes on, as for
  * a watch record cvapi did not write, which fires nothing. The buffer that
- * renders an event never grows past that ceiling.
+ * renders an event never grows past that ceiling. So is a firing whose
+ * callback's queue holds its owner's queuedNotifications quota already
+ * (quotas.h): a Dropped entry that counts the events refused at the same
+ * instant, and the upload goes on; the queue's length is read before the
+ * event is rendered, so that a full queue costs two lookups a firing.
  *
  * The engine by job: watch.c the records (keys, packed forms, their
  * writes), watchload.c loading (cv_engine_load, cv_engine_free), engine.c
@@ -64,6 +68,8 @@ struct cv_engine {
 	size_t fired;                   /* notifications queued (for tests and logs) */
 	struct cv_firing *firing;       /* decided, not yet queued */
 	size_t nfiring, capfiring;
+	char qowner[CV_CB_OWNER_MAX + 1];       /* the last owner that fired, */
+	uint64_t qmax;                          /* and its queuedNotifications quota (quotas.h) */
 };
 
 /*

@@ -284,7 +284,10 @@ enum cv_err cv_msgid_put(struct cv_store *st, DB_TXN *txn, const unsigned char v
 enum cv_err cv_callback_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id,
 			    struct cv_callback *cb);
 enum cv_err cv_callback_put(struct cv_store *st, DB_TXN *txn, const struct cv_callback *cb, uint32_t flags);
-/* Delete a callback with its monitors and its notifications waiting in the outbox. */
+/*
+ * Delete a callback with its monitors (what else it leaves is swept in
+ * steps: the API deletes a callback with cv_sweep_callback, sweep.h).
+ */
 enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *id);
 /*
  * An owner's callbacks in id order: those keep() accepts (every one when

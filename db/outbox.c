@@ -151,7 +151,7 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 	return CV_OK;
 }
 
-enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n)
+enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n, uint64_t max)
 {
 	unsigned char k[KEY_MAX], last[KEY_MAX];
 	size_t pl = prefix(k, n->owner, n->cbid);
@@ -182,6 +182,17 @@ enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n)
 	n->seq = 1;
 	if (!ret && dk.size == pl + 8 && !memcmp(last, k, pl))
 		n->seq = cv_be64_get(last + pl) + 1;
+	if (max != CV_OUTBOX_UNBOUNDED) {
+		/* the queue's length, its newest note now locked: no other
+		 * transaction adds to it until this one ends */
+		uint64_t waiting = 0;
+
+		e = n->seq > 1 ? cv_outbox_waiting(st, txn, n->owner, n->cbid, &waiting) : CV_OK;
+		if (e)
+			return e;
+		if (waiting >= max)
+			return CV_EQUOTA;
+	}
 	cv_be64_put(k + pl, n->seq);
 	cv_random(n->wid, sizeof(n->wid));
 	n->due = n->queued;
@@ -230,20 +241,64 @@ enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, c
 	return e == CV_ENOTFOUND ? CV_OK : e;
 }
 
-/* Delete every record of database id under the callback's prefix (owner \0 cbid \0). */
-static enum cv_err range_drop(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const char *owner, const char *cbid)
+/* Delete at most max records of database id under the callback's prefix (owner \0 cbid \0), counted into *n. */
+static enum cv_err range_drop(struct cv_store *st, DB_TXN *txn, enum cv_dbid id, const char *owner, const char *cbid,
+			      size_t max, size_t *n)
 {
 	unsigned char start[KEY_MAX];
 	size_t pl = prefix(start, owner, cbid);
 
-	return pl ? cv_store_del_prefix(st, id, txn, start, pl, NULL, NULL) : CV_OK;
+	return pl ? cv_store_del_prefix(st, id, txn, start, pl, NULL, NULL, max, n) : CV_OK;
 }
 
-enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid)
+enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
+			   size_t *n)
 {
-	enum cv_err e = range_drop(st, txn, CV_DB_OUTBOX, owner, cbid);
+	size_t done = 0;
+	enum cv_err e = range_drop(st, txn, CV_DB_OUTBOX, owner, cbid, max, &done);
 
-	return e ? e : range_drop(st, txn, CV_DB_DELIVERIES, owner, cbid);
+	if (!e && done < max)
+		e = range_drop(st, txn, CV_DB_DELIVERIES, owner, cbid, max - done, &done);
+	*n += done;
+	return e;
+}
+
+enum cv_err cv_outbox_waiting(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t *n)
+{
+	unsigned char k[KEY_MAX], found[KEY_MAX];
+	size_t pl = prefix(k, owner, cbid);
+	DB *db = st->db[CV_DB_OUTBOX];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	uint64_t first = 0;
+	int ret;
+
+	*n = 0;
+	if (!pl)
+		return CV_OK;
+	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	dk.data = found;
+	dk.ulen = sizeof(found);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_PARTIAL;      /* the keys only */
+	/* the oldest note: the first key at or past the prefix */
+	memcpy(found, k, pl);
+	dk.size = (u_int32_t)pl;
+	ret = c->get(c, &dk, &dd, DB_SET_RANGE);
+	if (!ret && dk.size == pl + 8 && !memcmp(found, k, pl)) {
+		first = cv_be64_get(found + pl);
+		/* the newest: the last key <= prefix . ff..ff */
+		memcpy(found, k, pl);
+		memset(found + pl, 0xff, 8);
+		dk.size = (u_int32_t)(pl + 8);
+		ret = cv_cursor_last_le(c, &dk, &dd, 0);
+		if (!ret && dk.size == pl + 8 && !memcmp(found, k, pl) && cv_be64_get(found + pl) >= first)
+			*n = cv_be64_get(found + pl) - first + 1;
+	}
+	c->close(c);
+	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
 }
 
 /*
@@ -659,7 +714,7 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 }
 
 enum cv_err cv_delivery_redeliver(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
-				  uint64_t seq, int64_t now, size_t *queued)
+				  uint64_t seq, int64_t now, uint64_t max, size_t *queued)
 {
 	unsigned char k[DL_KEY_MAX];
 	size_t kl = dl_key(k, owner, cbid, at, seq);
@@ -699,7 +754,7 @@ enum cv_err cv_delivery_redeliver(struct cv_store *st, DB_TXN *txn, const char *
 			cv_strlcpy(note->owner, owner, sizeof(note->owner));
 			cv_strlcpy(note->cbid, cbid, sizeof(note->cbid));
 			note->queued = now;
-			e = cv_outbox_add(st, txn, note);
+			e = cv_outbox_add(st, txn, note, max);
 			if (!e)
 				(*queued)++;
 		}

@@ -70,9 +70,19 @@ void cv_note_clear(struct cv_note *n);
 /*
  * Queue n for its callback (owner, cbid) under txn, n->queued set: n->seq
  * becomes the callback's next, n->wid a fresh random id, n->due
- * n->queued. Bumps CV_GEN_OUTBOX at commit.
+ * n->queued. Bumps CV_GEN_OUTBOX at commit. A queue that holds max notes
+ * already takes none: CV_EQUOTA (the owner's queuedNotifications,
+ * quotas.h), nothing written; CV_OUTBOX_UNBOUNDED: no bound.
  */
-enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n);
+#define CV_OUTBOX_UNBOUNDED UINT64_MAX
+enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n, uint64_t max);
+/*
+ * How many notes wait in callback (owner, cbid)'s queue, under txn (NULL:
+ * read committed): from its oldest to its newest seq, two lookups whatever
+ * its length (notes leave a queue from its head, so the range has no
+ * holes; were there one, the count would be high, never low).
+ */
+enum cv_err cv_outbox_waiting(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t *n);
 
 /*
  * Walk the queues, read committed (no transaction): notes in key order, a
@@ -100,8 +110,13 @@ enum cv_err cv_outbox_head(struct cv_store *st, DB_TXN *txn, const char *owner, 
 enum cv_err cv_outbox_update(struct cv_store *st, DB_TXN *txn, const struct cv_note *n);
 /* Delete note seq of callback (owner, cbid) under txn (absent: CV_OK). */
 enum cv_err cv_outbox_del(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t seq);
-/* Delete every note of callback (owner, cbid), and its delivery log, under txn (a callback deleted). */
-enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid);
+/*
+ * Delete under txn at most max records of callback (owner, cbid)'s notes,
+ * then of its delivery log (a callback deleted: sweep.h), adding how many
+ * to *n; fewer than max: none is left.
+ */
+enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
+			   size_t *n);
 /* How many notes wait, in all (a full scan: for tests and cvctl). */
 enum cv_err cv_outbox_count(struct cv_store *st, size_t *n);
 
@@ -160,10 +175,11 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
  * Queue again, under txn, the notes that entry (at, seq) of callback
  * (owner, cbid) kept, as new notes (new webhook-ids) raised now.
  * CV_ENOTFOUND: no such entry; CV_EINVAL: it kept no notes (an attempt
- * that was retried). *queued: how many.
+ * that was retried); CV_EQUOTA: they would take the queue past max notes,
+ * and the caller aborts txn. *queued: how many.
  */
 enum cv_err cv_delivery_redeliver(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
-				  uint64_t seq, int64_t now, size_t *queued);
+				  uint64_t seq, int64_t now, uint64_t max, size_t *queued);
 
 /* Packed form (tests). */
 enum cv_err cv_note_encode(const struct cv_note *n, struct cv_buf *out);

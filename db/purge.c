@@ -1,5 +1,6 @@
 /* purge.c - retention (see purge.h). */
 #include "purge.h"
+#include "sweep.h"
 #include "tblock.h"
 #include "hindex.h"
 #include "cvtime.h"
@@ -374,6 +375,10 @@ enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struc
 	enum cv_err e;
 
 	memset(ps, 0, sizeof(*ps));
+	/* what deleted callbacks left, first (sweep.h); busy is for later */
+	e = cv_sweep_step(st, budget, &ps->swept, &ps->sweep_more);
+	if (e && e != CV_EDEADLOCK)
+		return e;
 	e = cv_store_begin(st, &txn, DB_TXN_NOSYNC | DB_TXN_NOWAIT);
 	if (e)
 		return e;

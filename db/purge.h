@@ -13,6 +13,8 @@
  * expired access token is told apart from an unknown one): each step also
  * sweeps a part of the token database, going round it, and then of the
  * remote actions: those posted before the default retention period go.
+ * Each step starts with a sweep step (sweep.h) when a deleted callback
+ * left something.
  *
  * cv_purge_step() does one small transaction (DB_TXN_NOSYNC: a purge lost
  * in a crash is simply done again): it takes up the round of the vehicles
@@ -45,6 +47,8 @@ enum cv_err cv_retention_get(struct cv_store *st, DB_TXN *txn, const char *vid, 
 enum cv_err cv_retention_set(struct cv_store *st, DB_TXN *txn, const char *vid, int64_t days);
 
 struct cv_purge_stats {
+	size_t swept;           /* records of deleted callbacks swept first (sweep.h) */
+	bool sweep_more;        /* and some are left */
 	size_t deleted;         /* records deleted by this step */
 	size_t vehicles;        /* vehicles visited */
 	bool wrapped;           /* the round reached the last vehicle and starts again */

@@ -1,6 +1,7 @@
 /* quotas.c - owners' quotas (see quotas.h). */
 #include "config.h"
 #include "quotas.h"
+#include "outbox.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -183,9 +184,29 @@ static enum cv_err redeliveries(struct cv_store *st, DB_TXN *txn, const char *ow
 	return e;
 }
 
+/* The longest queue of the owner's callbacks (cv_callbacks_of). */
+struct longest {
+	struct cv_store *st;
+	DB_TXN *txn;
+	uint64_t most;
+	enum cv_err e;
+};
+
+static int longest_one(const struct cv_callback *cb, void *arg)
+{
+	struct longest *l = arg;
+	uint64_t n = 0;
+
+	l->e = cv_outbox_waiting(l->st, l->txn, cb->owner, cb->id, &n);
+	if (n > l->most)
+		l->most = n;
+	return l->e != CV_OK;
+}
+
 enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner, int64_t now,
 			    int64_t used[CV_Q_COUNT])
 {
+	struct longest q = { st, txn, 0, CV_OK };
 	struct mon_count c = { 0 };
 	size_t ncb = 0, nmon = 0;
 	int64_t hour;
@@ -203,6 +224,12 @@ enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner,
 		used[CV_Q_TIMED_MONITORS] = c.timed;
 		e = redeliveries(st, txn, owner, now, &hour, &used[CV_Q_REDELIVERIES]);
 	}
+	if (!e)
+		e = cv_callbacks_of(st, txn, owner, NULL, 0, SIZE_MAX, &ncb, longest_one, &q);
+	if (!e)
+		e = q.e;
+	if (!e)
+		used[CV_Q_QUEUE] = (int64_t)q.most;
 	free(c.vids);
 	return e;
 }

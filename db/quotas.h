@@ -55,9 +55,8 @@ enum cv_err cv_limits_put(struct cv_store *st, DB_TXN *txn, const char *owner, c
 
 /*
  * What the owner uses of each quota now: callbacks, monitors, the most
- * monitors on one of its vehicles, timed monitors, and (redeliveries) the
- * redeliveries of the last hour at now. queuedNotifications is left -1:
- * the caller that knows the queues fills it in.
+ * monitors on one of its vehicles, timed monitors, the longest queue of
+ * its callbacks, and the redeliveries of the current hour at now.
  */
 enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner, int64_t now,
 			    int64_t used[CV_Q_COUNT]);

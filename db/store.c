@@ -944,9 +944,11 @@ enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)
 }
 
 enum cv_err cv_store_del_prefix(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *prefix, size_t pl,
-				enum cv_err (*each)(const unsigned char *k, size_t kl, void *arg), void *arg)
+				enum cv_err (*each)(const unsigned char *k, size_t kl, void *arg), void *arg,
+				size_t max, size_t *n)
 {
 	unsigned char k[512];
+	size_t done = 0;
 	DB *db = st->db[id];
 	DBC *c = NULL;
 	DBT dk = { 0 }, dd = { 0 };
@@ -964,7 +966,8 @@ enum cv_err cv_store_del_prefix(struct cv_store *st, enum cv_dbid id, DB_TXN *tx
 	dk.ulen = sizeof(k);
 	dk.flags = DB_DBT_USERMEM;
 	dd.flags = DB_DBT_PARTIAL;      /* the keys only */
-	for (ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW); !ret; ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW)) {
+	ret = c->get(c, &dk, &dd, DB_SET_RANGE | DB_RMW);
+	while (!ret && done < max) {
 		if (dk.size < pl || memcmp(k, prefix, pl))
 			break;
 		if (each && (e = each(k, dk.size, arg)) != CV_OK)
@@ -972,8 +975,12 @@ enum cv_err cv_store_del_prefix(struct cv_store *st, enum cv_dbid id, DB_TXN *tx
 		ret = c->del(c, 0);
 		if (ret)
 			break;
+		done++;
+		ret = c->get(c, &dk, &dd, DB_NEXT | DB_RMW);
 	}
 	c->close(c);
+	if (n)
+		*n += done;
 	if (e)
 		return e;
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;

@@ -309,12 +309,15 @@ enum cv_err cv_store_scan(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, con
 			  int (*fn)(const void *k, size_t klen, const void *v, size_t vlen, void *arg), void *arg);
 
 /*
- * Delete, under txn, every record of database id whose key starts with
- * prefix[0..pl). each (may be NULL) sees every key first and may fail the
- * walk (its error is returned, the transaction is the caller's to abort).
+ * Delete, under txn, the records of database id whose key starts with
+ * prefix[0..pl), in key order, at most max of them (SIZE_MAX: all), adding
+ * how many to *n (may be NULL). each (may be NULL) sees every key first
+ * and may fail the walk (its error is returned, the transaction is the
+ * caller's to abort). *n short of max: none is left.
  */
 enum cv_err cv_store_del_prefix(struct cv_store *st, enum cv_dbid id, DB_TXN *txn, const void *prefix, size_t pl,
-				enum cv_err (*each)(const unsigned char *k, size_t kl, void *arg), void *arg);
+				enum cv_err (*each)(const unsigned char *k, size_t kl, void *arg), void *arg,
+				size_t max, size_t *n);
 
 /* The database file names, in enum order (for verify and backup). */
 extern const char *const cv_store_files[CV_DB_COUNT];

@@ -18,6 +18,8 @@
 #include "watch.h"
 #include "ingest.h"
 #include "outbox.h"
+#include "sweep.h"
+#include "quotas.h"
 #include "ids.h"
 #include "tap.h"
 #include "tmpstore.h"
@@ -121,9 +123,38 @@ static enum cv_err put_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 	if (!e && a->m)
 		e = cv_monitor_put(s, txn, a->m, 0);
 	if (!e && a->del_id)
-		e = a->del_cb ? cv_callback_del(s, txn, a->del_owner, a->del_id)
+		e = a->del_cb ? cv_sweep_callback(s, txn, a->del_owner, a->del_id, T0)
 			      : cv_monitor_del(s, txn, a->del_owner, a->del_id);
 	return e;
+}
+
+/* Delete callback (owner, id) as the API does, then sweep what it left: how many steps that took. */
+static int del_callback(const char *owner, const char *id)
+{
+	size_t n;
+	bool more = true;
+	int steps = 0;
+
+	if (cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = owner, .del_id = id, .del_cb = true }))
+		return -1;
+	while (more && steps < 1000) {
+		if (cv_sweep_step(&st, CV_SWEEP_BUDGET, &n, &more))
+			return -1;
+		steps++;
+	}
+	return steps;
+}
+
+static enum cv_err limits_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	return cv_limits_put(s, txn, "u:ann", arg);
+}
+
+static enum cv_err del_note_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	const struct cv_note *n = arg;
+
+	return cv_outbox_del(s, txn, n->owner, n->cbid, n->seq);
 }
 
 /* ---- uploads and the outbox ------------------------------------------------ */
@@ -383,7 +414,22 @@ static void test_refresh_and_order(void)
 	is_int(outbox_n(), 1, "one note waits");
 	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb2", .del_cb = true }),
 	       CV_OK, "callback deleted");
-	is_int(outbox_n(), 0, "its note is gone");
+	{
+		size_t n = 0, marks = 0;
+		bool more = false;
+
+		is_int(outbox_n(), 1, "its note waits for the sweep");
+		is_int(cv_sweep_pending(&st, &marks), CV_OK, "marks counted");
+		is_int(marks, 1, "one callback to sweep");
+		is_int(cv_sweep_step(&st, CV_SWEEP_BUDGET, &n, &more), CV_OK, "a sweep step");
+		is_int(n, 1, "took the note");
+		ok(!more, "and nothing is left");
+		is_int(outbox_n(), 0, "its note is gone");
+		is_int(cv_sweep_pending(&st, &marks), CV_OK, "marks counted");
+		is_int(marks, 0, "the mark went with it");
+		is_int(cv_sweep_step(&st, CV_SWEEP_BUDGET, &n, &more), CV_OK, "a step with nothing to sweep");
+		is_int(n, 0, "deletes nothing");
+	}
 }
 
 static void test_fleet(void)
@@ -510,7 +556,7 @@ static void test_extensions(void)
 		json_object_put(o);
 	}
 	heads_clear(&h);
-	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "f:fleet1", .del_id = "fm9", .del_cb = true });
+	del_callback("f:fleet1", "fm9");
 }
 
 /* The user face's extensions: each body a list of one item (its template), empty when nothing is known. */
@@ -563,7 +609,7 @@ static void test_extensions_user(void)
 	}
 	is_int(seen, 1, "one note of the monitor");
 	heads_clear(&h);
-	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb7", .del_cb = true });
+	del_callback("u:ann", "cb7");
 }
 
 /* The delivery log's newest entries of a callback, up to 4. */
@@ -683,7 +729,77 @@ static void test_oversized(void)
 		is_str(cv_dl_outcome_names[l.d[0].outcome], "Dropped", "dropped");
 	}
 	cv_engine_note_max(CV_NOTE_BODY_MAX);
-	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb9", .del_cb = true });
+	del_callback("u:ann", "cb9");
+}
+
+/*
+ * A callback's queue at its owner's queuedNotifications quota: the upload
+ * is stored, the firing dropped and logged (one entry for the firings of
+ * one instant, counting them); once notes leave the queue, firings queue
+ * again. The count is the queue's range, two lookups whatever its length.
+ */
+static void test_queue_quota(void)
+{
+	int64_t set[CV_Q_COUNT];
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct cv_sample s[2];
+	struct dl_list l;
+	struct heads h;
+	uint64_t waiting = 99;
+
+	for (size_t i = 0; i < CV_Q_COUNT; i++)
+		set[i] = -1;
+	set[CV_Q_QUEUE] = 2;
+	is_int(cv_store_txn(&st, 0, limits_txn, set), CV_OK, "ann's queue quota set to 2");
+	mk_callback(&cb, "u:ann", "cbq", false);
+	ok(mk_monitor(&m, "u:ann", "monq", "cbq", veh.id, false, fuel_low, 0), "a fuel monitor");
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m }), CV_OK, "stored");
+	drain(&h);
+	heads_clear(&h);
+	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "an empty queue counted");
+	is_int((long)waiting, 0, "none waits");
+	for (int k = 0; k < 2; k++) {
+		s[0] = at_place(9500 + 20 * k, 48.8, 2.3, 50);
+		s[1] = at_place(9510 + 20 * k, 48.8, 2.3, 5);
+		ok(upload(&veh, s, 2, NULL) >= 1, "fuel low: fires");
+		is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
+		is_int((long)waiting, k + 1, "queued");
+	}
+	s[0] = at_place(9600, 48.8, 2.3, 50);
+	s[1] = at_place(9610, 48.8, 2.3, 5);
+	upload(&veh, s, 2, NULL);
+	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
+	is_int((long)waiting, 2, "a third firing: the upload is stored, nothing more queued");
+	is_int(dl_of("u:ann", "cbq", &l), 1, "the delivery log has one entry");
+	if (l.n == 1) {
+		is_str(cv_dl_outcome_names[l.d[0].outcome], "Dropped", "the firing, dropped");
+		is_int(l.d[0].events, 1, "one event");
+		is_str(l.d[0].error, "the callback's queue holds 2 notifications, its quota (queuedNotifications): not queued",
+		       "saying why");
+	}
+	/* the queue's head delivered: room for one */
+	h.n = 0;
+	cv_outbox_walk(&st, "u:ann", "cbq", false, head_one, &h);
+	ok(h.n >= 1 && !strcmp(h.notes[0].cbid, "cbq"), "the queue's head read");
+	if (h.n >= 1)
+		is_int(cv_store_txn(&st, 0, del_note_txn, &h.notes[0]), CV_OK, "its head delivered (deleted)");
+	heads_clear(&h);
+	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
+	is_int((long)waiting, 1, "one waits");
+	s[0] = at_place(9700, 48.8, 2.3, 50);
+	s[1] = at_place(9710, 48.8, 2.3, 5);
+	upload(&veh, s, 2, NULL);
+	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
+	is_int((long)waiting, 2, "room again: queued");
+	for (size_t i = 0; i < CV_Q_COUNT; i++)
+		set[i] = -1;
+	is_int(cv_store_txn(&st, 0, limits_txn, set), CV_OK, "ann's quota back to the default");
+	ok(del_callback("u:ann", "cbq") == 1, "deleted, swept in one step");
+	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
+	is_int((long)waiting, 0, "its queue is gone");
+	drain(&h);
+	heads_clear(&h);
 }
 
 /* A watch record's key: "v" vid \0 owner \0 id. */
@@ -746,7 +862,7 @@ static void test_watch_bad_type(void)
 		ok(h.n == 1 && !strcmp(h.notes[0].ref, "fm1"), "fm1's note waits");
 		heads_clear(&h);
 	}
-	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb8", .del_cb = true });
+	del_callback("u:ann", "cb8");
 }
 
 /* cvnotify's timer: a window opens, a reminder comes due, with no upload */
@@ -782,7 +898,7 @@ static void test_tick(void)
 	is_int(upload(&veh, s, 1, NULL), 0, "a sample older than the timer's turn is not evaluated against the window");
 	is_int(cv_engine_tick(&st, T0 + 2 * 86400 * SEC + 20 * SEC, &fired), CV_OK, "the next turn");
 	is_int(fired, 0, "the window monitor did not flip back and fire again");
-	cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cb3", .del_cb = true });
+	del_callback("u:ann", "cb3");
 }
 
 /* The engine's records (watch.h): keys and packed forms, read back as written, refused when damaged. */
@@ -967,6 +1083,7 @@ int main(void)
 	test_extensions_user();
 	test_oversized();
 	test_watch_bad_type();
+	test_queue_quota();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();

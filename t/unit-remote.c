@@ -17,6 +17,7 @@
 #include "ingest.h"
 #include "purge.h"
 #include "outbox.h"
+#include "sweep.h"
 #include "ids.h"
 #include "tap.h"
 #include "tmpstore.h"
@@ -363,8 +364,10 @@ static int head_one(struct cv_note *n, void *arg)
 
 static enum cv_err drop_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 {
+	size_t n = 0;
+
 	(void)arg;
-	return cv_outbox_drop(s, txn, "u:ann", CBID);
+	return cv_outbox_drop(s, txn, "u:ann", CBID, SIZE_MAX, &n);
 }
 
 static void notes_are(const char *want, const char *what)
@@ -540,7 +543,7 @@ static void test_store(void)
 static enum cv_err del_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 {
 	(void)arg;
-	return cv_callback_del(s, txn, "u:ann", CBID);
+	return cv_sweep_callback(s, txn, "u:ann", CBID, T0);
 }
 
 static void test_drop(void)
@@ -551,6 +554,13 @@ static void test_drop(void)
 
 	is_int(pending_n(&ev), 1, "the lock is pending");
 	is_int(cv_store_txn(&st, 0, del_cb_txn, NULL), CV_OK, "delete the callback");
+	{
+		size_t n = 0;
+		bool more = true;
+
+		is_int(cv_sweep_step(&st, CV_SWEEP_BUDGET, &n, &more), CV_OK, "sweep what it left");
+		ok(n >= 1 && !more, "its actions, queue and log swept in one step (%zu records)", n);
+	}
 	is_int(pending_n(&ev), 0, "its actions are no longer pending");
 	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 0, "none listed");

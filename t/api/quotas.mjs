@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertXError } from '../lib/schema.mjs';
+import { now } from '../lib/clock.mjs';
 
 const B2B = '/connectedcar/v3';
 const FLEET = 'demo-fleet';
@@ -119,6 +120,36 @@ apiSuite('quotas', (srv, it) => {
 		assert.equal((await srv.get(`${B2C}/user/limits`, tok)).status, 200);
 		assert.equal((await freq('GET', `${B2B}/fleets/other-fleet/limits`)).status, 403);
 		await srv.cvctl(['fleet', 'limits', FLEET, '--default']);
+	});
+
+	it('a callback\'s queue at its quota: uploads are stored, new firings dropped and logged; deleting it is immediate', async () => {
+		await srv.cvctl(['user', 'limits', 'demo', '--queued', '2']);
+		const cb = (await req('POST', `${B2C}/user/callbacks`, hook('queue'))).body.callbackId;
+		const car = cars[cars.length - 1];
+		const fuelBelow = { name: 'low', data: { data: 'vehicle.energy.fuel.level', op: 'lowerThan', value: ['10'] } };
+		assert.equal((await monitor(car, cb, [fuelBelow])).status, 202);
+		// nothing delivers here (no cvnotify): every firing stays queued
+		const t0 = now() - 3600000;
+		const sample = (sec, level) => ({ at: new Date(t0 + sec * 1000).toISOString(), fuel: { level, autonomy: 300 } });
+		for (let k = 0; k < 3; k++) {
+			const u = await srv.upload(car.vin, car.cred, { messageId: `q-${k}`, samples: [sample(20 * k, 50), sample(20 * k + 10, 5)] });
+			assert.equal(u.status, 200, `upload ${k} stored whatever the queue: ${u.text}`);
+		}
+		const l = limitsOf(await srv.get(`${B2C}/user/limits`, tok));
+		assert.deepEqual(l.queuedNotifications, { limit: 2, used: 2 });
+		const log = await srv.get(`${B2C}/user/callbacks/${cb}/deliveries`, tok);
+		assert.equal(log.status, 200, log.text);
+		const dropped = log.body._embedded.deliveries.filter((d) => d.outcome === 'Dropped');
+		assert.equal(dropped.length, 1, log.text);
+		assert.equal(dropped[0].events, 1);
+		assert.equal(dropped[0].webhookId, undefined, 'never a message');
+		assert.match(dropped[0].error, /queue holds 2 notifications, its quota \(queuedNotifications\)/);
+		// deleted: its queue and log are out of sight at once, swept after the answer
+		assert.equal((await req('DELETE', `${B2C}/user/callbacks/${cb}`)).status, 204);
+		await assertXError(await srv.get(`${B2C}/user/callbacks/${cb}/deliveries`, tok), 404, {});
+		assert.equal(limitsOf(await srv.get(`${B2C}/user/limits`, tok)).queuedNotifications.used, 0);
+		assert.match(await srv.cvctl(['purge', '--verbose']), /records deleted/);
+		await srv.cvctl(['user', 'limits', 'demo', '--default']);
 	});
 
 	it('cvctl user limits and fleet limits refuse a bad value or an unknown owner', async () => {
