@@ -1,8 +1,10 @@
 /* store.c - the Berkeley DB environment and its databases (see store.h). */
+#define _GNU_SOURCE 1                  /* fallocate */
 #include "store.h"
 #include "cvtime.h"
 #include "shmap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,6 +230,98 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
 	env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
 	*out = env;
 	return 0;
+}
+
+/* ---- the region files' blocks (store.h) --------------------------------- */
+
+/*
+ * How far this process maps the file (dev, ino): the end of its furthest
+ * mapping, read from /proc/self/maps; 0 when it maps none of it.
+ */
+static off_t mapped_end(dev_t dev, ino_t ino)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	off_t end = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	/* lo-hi perms offset major:minor inode path, numbers in hex but the inode */
+	while (getline(&line, &cap, f) > 0) {
+		char *p = line;
+		unsigned long long lo, hi, off, ma, mi, in;
+
+		lo = strtoull(p, &p, 16);
+		if (*p++ != '-')
+			continue;
+		hi = strtoull(p, &p, 16);
+		p += strspn(p, " ");
+		p += strcspn(p, " ");
+		off = strtoull(p, &p, 16);
+		ma = strtoull(p, &p, 16);
+		if (*p++ != ':')
+			continue;
+		mi = strtoull(p, &p, 16);
+		in = strtoull(p, &p, 10);
+		if (ma == major(dev) && mi == minor(dev) && in == (unsigned long long)ino && hi > lo &&
+		    (off_t)(off + (hi - lo)) > end)
+			end = (off_t)(off + (hi - lo));
+	}
+	free(line);
+	fclose(f);
+	return end;
+}
+
+/*
+ * Give every region file of the store (__db.001, __db.002...) a block for
+ * each page this process maps of it (store.h, HACKING.md "The store").
+ * Berkeley DB maps a region at its largest size and makes the file larger
+ * as the region grows by writing its last byte, which leaves a hole: on a
+ * full disk, the first touch of a page in the hole is a SIGBUS. With the
+ * blocks given here (fallocate, which never changes what the file holds,
+ * while other processes write through their mappings), growth only ever
+ * reaches pages that have one. A file system that cannot allocate ahead
+ * (EOPNOTSUPP) is said once and left as it is. 0, or the errno of the
+ * first failure (ENOSPC: the disk has no room for the regions).
+ */
+static int store_regions_allocate(const char *real)
+{
+	static bool said;
+	DIR *d = opendir(real);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return errno;
+	while (!err && (de = readdir(d))) {
+		struct stat sb;
+		off_t end;
+		int fd;
+
+		/* the regions (__db.001...), not the registry (__db.register) */
+		if (strncmp(de->d_name, "__db.", 5) || !strchr("0123456789", de->d_name[5]) || !de->d_name[5])
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (end = mapped_end(sb.st_dev, sb.st_ino)) > 0 &&
+		    fallocate(fd, 0, 0, end) != 0) {
+			if (errno == EOPNOTSUPP) {
+				if (!said)
+					fprintf(stderr, "cvapi: store: %s: the file system cannot allocate the "
+						"regions ahead: a full disk can end a process (SIGBUS)\n", real);
+				said = true;
+			} else {
+				err = errno;
+				fprintf(stderr, "cvapi: store: cannot allocate %lld bytes for %s/%s: %s\n",
+					(long long)end, real, de->d_name, strerror(err));
+			}
+		}
+		close(fd);
+	}
+	closedir(d);
+	return err;
 }
 
 /* ---- deaths outside the store (store.h) --------------------------------- */
@@ -600,6 +695,16 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		return cv_store_err(ret);
 	}
 	st->env = env;
+	/*
+	 * Every page of the regions with a block on disk before anything here
+	 * touches them (store_regions_allocate): without room for them the
+	 * open fails rather than risk a SIGBUS later.
+	 */
+	ret = store_regions_allocate(real);
+	if (ret) {
+		cv_store_close(st);
+		return CV_EIO;
+	}
 	/* what a process that died outside held (locks, its handles' entries,
 	 * mutexes) is released now rather than at someone's next maintenance */
 	if (cleared) {

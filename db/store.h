@@ -177,7 +177,10 @@ enum cv_store_flags {
 
 /*
  * Open the environment in `home` and every database. With CV_STORE_CREATE
- * the folder is created (mode 0770) when missing. On failure the store is
+ * the folder is created (mode 0770) when missing. Every page of the
+ * regions (__db.001...) that the process maps has its block on disk once
+ * the open returns (a page without one is a SIGBUS on a full disk): the
+ * open fails when the disk has no room for them. On failure the store is
  * left closed and a line saying why is printed on stderr.
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);

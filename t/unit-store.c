@@ -815,6 +815,107 @@ static void test_generations(const char *dir)
 	}
 }
 
+/* ---- the region files' blocks --------------------------------------------- */
+
+/* How far this process maps path (the end of its furthest mapping of it), from /proc/self/maps; 0: not mapped. */
+static long long mapped_len(const char *path)
+{
+	char line[8192];
+	long long end = 0;
+	size_t pl = strlen(path);
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n");
+		char *p = line;
+		unsigned long long lo, hi, off;
+
+		line[n] = '\0';
+		if (n <= pl || strcmp(line + n - pl, path) || line[n - pl - 1] != ' ')
+			continue;
+		lo = strtoull(p, &p, 16);
+		hi = strtoull(p + 1, &p, 16);
+		p += strspn(p, " ");
+		p += strcspn(p, " ");
+		off = strtoull(p, NULL, 16);
+		if ((long long)(off + hi - lo) > end)
+			end = (long long)(off + hi - lo);
+	}
+	fclose(f);
+	return end;
+}
+
+/*
+ * Every region file of the store (__db.001...) has a block on disk for
+ * each byte of it and each page this process maps of it: a page without
+ * one is a SIGBUS on a full disk. (Allocated blocks, not SEEK_HOLE: a
+ * range allocated ahead and not yet written is a hole to SEEK_HOLE on
+ * ext4, yet needs no space when written.)
+ */
+static void regions_whole(const char *dir, const char *when)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!ok(d != NULL, "%s: the store folder lists", when))
+		return;
+	while ((de = readdir(d))) {
+		char path[4200];
+		struct stat sb;
+		long long need, have, mapped;
+
+		if (strncmp(de->d_name, "__db.", 5) || de->d_name[5] < '0' || de->d_name[5] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!ok(stat(path, &sb) == 0, "%s: stat %s", when, de->d_name))
+			continue;
+		mapped = mapped_len(path);
+		need = mapped > (long long)sb.st_size ? mapped : (long long)sb.st_size;
+		have = (long long)sb.st_blocks * 512;
+		ok(mapped > 0, "%s: %s is mapped", when, de->d_name);
+		ok(have >= need, "%s: %s has a block for each of its %lld bytes (size %lld, mapped %lld): %lld allocated",
+		   when, de->d_name, need, (long long)sb.st_size, mapped, have);
+		n++;
+	}
+	closedir(d);
+	ok(n >= 2, "%s: %d region files", when, n);
+}
+
+/* The store's cache grown by some 10 MB of pages (in basicauth, unused), then every region still whole. */
+static void test_regions(const char *dir)
+{
+	static char val[2000];
+	enum { N = 5000 };
+	enum cv_err e = CV_OK;
+
+	memset(val, 'r', sizeof(val));
+	for (int i = 0; i < N && !e; i += 500) {
+		DB_TXN *txn = begin();
+
+		for (int j = i; j < i + 500 && !e; j++) {
+			char k[32];
+			int kl = snprintf(k, sizeof(k), "region-%06d", j);
+
+			e = cv_store_put(&st, CV_DB_BASICAUTH, txn, k, (size_t)kl, val, sizeof(val), 0);
+		}
+		if (e)
+			cv_store_abort(txn);
+		else
+			e = cv_store_commit(txn);
+	}
+	is_int(e, CV_OK, "%d records of %zu bytes written", N, sizeof(val));
+	regions_whole(dir, "after the cache grew");
+	{
+		DB_TXN *txn = begin();
+
+		is_int(cv_store_del_prefix(&st, CV_DB_BASICAUTH, txn, "region-", 7, NULL, NULL), CV_OK, "and deleted");
+		commit(txn, "the deletion");
+	}
+}
+
 /*
  * A child opens the store, says it is outside Berkeley DB, and is killed.
  * Its death costs no recovery in this boot; in another (word 0 of the
@@ -897,6 +998,7 @@ int main(void)
 		rm_store(dir);
 		return tap_done();
 	}
+	regions_whole(dir, "after open");
 	test_users();
 	test_vehicles();
 	test_tokens();
@@ -907,6 +1009,7 @@ int main(void)
 	test_token_purge();
 	test_status();
 	test_generations(dir);
+	test_regions(dir);
 	is_int(cv_store_maintain(&st, cv_now_ms()), CV_OK, "maintenance runs");
 	cv_store_close(&st);
 
