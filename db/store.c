@@ -617,6 +617,140 @@ out:
 	return e;
 }
 
+/*
+ * The walk to a store folder (cv_store_owner): its owner so far, the first
+ * user other than root met (0: none yet), and that step's group.
+ */
+struct owner_walk {
+	const char *home;
+	uid_t uid;
+	gid_t gid;
+	char first[PATH_MAX];   /* the step that set uid */
+};
+
+/*
+ * Judge one step of the walk, p (its lstat() in sb); through: a folder the
+ * walk looks the next name up in. Every step must be root's or the store
+ * owner's (the first other than root met sets it), and a folder walked
+ * through must be writable by no one else (group, others) unless sticky:
+ * anyone else who may rename or replace an entry of a folder on the way
+ * could swap the next step for a link of theirs between this walk and
+ * the open. false: refused, a line on stderr says why.
+ */
+static bool owner_judge(struct owner_walk *w, const char *p, const struct stat *sb, bool through)
+{
+	if (sb->st_uid != 0 && !w->uid) {
+		w->uid = sb->st_uid;
+		w->gid = sb->st_gid;
+		cv_strlcpy(w->first, p, sizeof(w->first));
+	} else if (sb->st_uid != 0 && sb->st_uid != w->uid) {
+		fprintf(stderr, "cvapi: refusing the store in %s: %s belongs to uid %ld and %s to uid %ld: "
+			"no one but root and the store's owner may own a step of the way\n", w->home, w->first,
+			(long)w->uid, p, (long)sb->st_uid);
+		return false;
+	}
+	if (through && (sb->st_mode & (S_IWGRP | S_IWOTH)) && !(sb->st_mode & S_ISVTX)) {
+		fprintf(stderr, "cvapi: refusing the store in %s: the folder %s is writable by %s without the "
+			"sticky bit: another user could swap what it holds\n", w->home, p,
+			(sb->st_mode & S_IWOTH) ? "others" : "its group");
+		return false;
+	}
+	return true;
+}
+
+static bool owner_refuse(const struct owner_walk *w, const char *p, int err)
+{
+	fprintf(stderr, "cvapi: refusing the store in %s: %s: %s\n", w->home, p, strerror(err));
+	return false;
+}
+
+/*
+ * Walk the way to path from "/" (a relative path from the working folder,
+ * whose own way is walked too), each step looked at with lstat() before
+ * it is followed, each link's target walked the same way from where the
+ * link is, and judge every step and every folder walked through
+ * (owner_judge). The walk ends where a step does not exist yet (the store
+ * folder cvctl is about to make, say): what exists is judged. false:
+ * refused (a line on stderr), also for a way too long or of more than 40
+ * links.
+ */
+static bool owner_walk(struct owner_walk *w, const char *path)
+{
+	char done[PATH_MAX], rest[PATH_MAX], link[PATH_MAX], step[PATH_MAX];
+	int links = 0;
+	struct stat sb;
+
+	/* done: the steps walked, absolute, no link in it, no trailing '/'; rest: the steps to go */
+	done[0] = '\0';
+	if (*path != '/') {
+		size_t cl;
+
+		if (!getcwd(rest, sizeof(rest)))
+			return owner_refuse(w, "the working folder", errno);
+		cl = strlen(rest);
+		if (cl + 1 + strlen(path) >= sizeof(rest))
+			return owner_refuse(w, path, ENAMETOOLONG);
+		rest[cl] = '/';
+		memcpy(rest + cl + 1, path, strlen(path) + 1);
+	} else if (cv_strlcpy(rest, path, sizeof(rest))) {
+		return owner_refuse(w, path, ENAMETOOLONG);
+	}
+	while (rest[0]) {
+		size_t skip = strspn(rest, "/"), len = strcspn(rest + skip, "/"), dl = strlen(done);
+		const char *dir = dl ? done : "/";
+		ssize_t ll;
+
+		if (len == 0)
+			break;
+		/* the folder the next name is looked up in */
+		if (lstat(dir, &sb) != 0)
+			return owner_refuse(w, dir, errno);
+		if (!owner_judge(w, dir, &sb, true))
+			return false;
+		if (len == 1 && rest[skip] == '.') {
+			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+			continue;
+		}
+		if (len == 2 && rest[skip] == '.' && rest[skip + 1] == '.') {
+			char *slash = strrchr(done, '/');
+
+			if (slash)
+				*slash = '\0';
+			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+			continue;
+		}
+		if (dl + 1 + len >= sizeof(step))
+			return owner_refuse(w, path, ENAMETOOLONG);
+		memcpy(step, done, dl);
+		step[dl] = '/';
+		memcpy(step + dl + 1, rest + skip, len);
+		step[dl + 1 + len] = '\0';
+		memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+		if (lstat(step, &sb) != 0)
+			return errno == ENOENT ? true : owner_refuse(w, step, errno);
+		if (!owner_judge(w, step, &sb, false))
+			return false;
+		if (!S_ISLNK(sb.st_mode)) {
+			memcpy(done, step, strlen(step) + 1);
+			continue;
+		}
+		/* a link: its target, then what was left */
+		ll = readlink(step, link, sizeof(link) - 1);
+		if (ll <= 0)
+			return owner_refuse(w, step, ll < 0 ? errno : ENOENT);
+		if (++links > 40)
+			return owner_refuse(w, path, ELOOP);
+		link[ll] = '\0';
+		if (link[0] == '/')
+			done[0] = '\0';
+		if (strlen(link) + 1 + strlen(rest) >= sizeof(link))
+			return owner_refuse(w, path, ENAMETOOLONG);
+		memcpy(link + ll, rest, strlen(rest) + 1);
+		memcpy(rest, link, strlen(link) + 1);
+	}
+	return true;
+}
+
 static enum cv_err store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
@@ -633,9 +767,23 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 
 	memset(st, 0, sizeof(*st));
 	st->dirfd = -1;
-	if (flags & CV_STORE_CREATE) {
-		if (mkdir(home, 0770) != 0 && errno != EEXIST) {
+	if (flags & CV_STORE_CREATE && mkdir(home, 0770) != 0) {
+		struct owner_walk w = { .home = home };
+
+		if (errno != EEXIST) {
 			fprintf(stderr, "cvapi: cannot create %s: %s\n", home, strerror(errno));
+			return CV_EIO;
+		}
+		/*
+		 * Still root: cv_store_owner found no one else on the way. A
+		 * folder of someone else's there now appeared since (the walk
+		 * ended where the store was yet to be made): refused, never
+		 * written into as root.
+		 */
+		if (geteuid() == 0 && (!owner_walk(&w, home) || w.uid)) {
+			if (w.uid)
+				fprintf(stderr, "cvapi: refusing the store in %s: it appeared meanwhile, and uid %ld "
+					"owns a step of the way to it\n", home, (long)w.uid);
 			return CV_EIO;
 		}
 	}
@@ -765,111 +913,29 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 	return e;
 }
 
-/*
- * The first owner other than root met on the way to path, each step looked
- * at with lstat() before it is followed, and each link's target walked the
- * same way from where the link is: 0 when root owns every step; *gid is
- * that step's group. The walk ends at a step that does not exist, and
- * after 40 links.
- */
-static uid_t first_owner(const char *path, gid_t *gid)
-{
-	char done[PATH_MAX], rest[PATH_MAX], link[PATH_MAX];
-	int links = 0;
-	struct stat sb;
-
-	/* done: the steps walked, absolute, no trailing '/'; rest: the steps to go */
-	if (*path == '/')
-		done[0] = '\0';
-	else if (!getcwd(done, sizeof(done)) || !strcmp(done, "/"))
-		done[0] = '\0';
-	if (cv_strlcpy(rest, path, sizeof(rest)))
-		return 0;
-	while (rest[0]) {
-		size_t skip = strspn(rest, "/"), len = strcspn(rest + skip, "/"), dl = strlen(done);
-		char step[PATH_MAX];
-		ssize_t ll;
-
-		if (len == 0)
-			break;
-		if (len == 1 && rest[skip] == '.') {
-			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
-			continue;
-		}
-		if (len == 2 && rest[skip] == '.' && rest[skip + 1] == '.') {
-			char *slash = strrchr(done, '/');
-
-			if (slash)
-				*slash = '\0';
-			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
-			continue;
-		}
-		if (dl + 1 + len >= sizeof(step))
-			return 0;
-		memcpy(step, done, dl);
-		step[dl] = '/';
-		memcpy(step + dl + 1, rest + skip, len);
-		step[dl + 1 + len] = '\0';
-		memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
-		if (lstat(step, &sb) != 0)
-			return 0;
-		if (sb.st_uid != 0) {
-			*gid = sb.st_gid;
-			return sb.st_uid;
-		}
-		if (!S_ISLNK(sb.st_mode)) {
-			memcpy(done, step, strlen(step) + 1);
-			continue;
-		}
-		/* a link of root's: its target, then what was left */
-		ll = readlink(step, link, sizeof(link) - 1);
-		if (ll <= 0 || ++links > 40)
-			return 0;
-		link[ll] = '\0';
-		if (link[0] == '/')
-			done[0] = '\0';
-		if (strlen(link) + 1 + strlen(rest) >= sizeof(link))
-			return 0;
-		memcpy(link + ll, rest, strlen(rest) + 1);
-		memcpy(rest, link, strlen(link) + 1);
-	}
-	return 0;
-}
-
 enum cv_err cv_store_owner(const char *home)
 {
+	struct owner_walk w = { .home = home };
 	struct passwd *pw;
-	struct stat sb;
-	uid_t uid;
-	gid_t gid = 0;
+	gid_t gid;
 	int ret;
 
 	if (geteuid() != 0)
 		return CV_OK;
-	if (stat(home, &sb) != 0) {
-		if (errno == ENOENT)
-			return CV_OK;
-		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
+	if (!owner_walk(&w, home))
 		return CV_EIO;
-	}
-	uid = first_owner(home, &gid);
-	if (!uid && sb.st_uid != 0) {
-		uid = sb.st_uid;
-		gid = sb.st_gid;
-	}
-	if (!uid)
+	if (!w.uid)
 		return CV_OK;
-	sb.st_uid = uid;
-	pw = getpwuid(sb.st_uid);
-	gid = pw ? pw->pw_gid : gid;
+	pw = getpwuid(w.uid);
+	gid = pw ? pw->pw_gid : w.gid;
 	ret = pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL);
 	if (ret == 0)
 		ret = setgid(gid);
 	if (ret == 0)
-		ret = setuid(sb.st_uid);
-	if (ret != 0 || geteuid() != sb.st_uid || getuid() != sb.st_uid) {
+		ret = setuid(w.uid);
+	if (ret != 0 || geteuid() != w.uid || getuid() != w.uid) {
 		fprintf(stderr, "cvapi: cannot become %s (uid %ld), who owns the store in %s: %s\n",
-			pw ? pw->pw_name : "its owner", (long)sb.st_uid, home, strerror(errno));
+			pw ? pw->pw_name : "its owner", (long)w.uid, home, strerror(errno));
 		return CV_EIO;
 	}
 	return CV_OK;

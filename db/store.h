@@ -205,15 +205,23 @@ bool cv_store_low(const struct cv_store *st);
  * when the uid has no passwd entry) before anything in the folder is
  * opened or made. Every file made there is then the owner's, with nothing
  * to give away afterwards, and a link planted there by the owner leads
- * only where the owner could write anyway. The owner is the first one
- * other than root met along the path, the path as given and the path its
- * links lead to alike, each step looked at without following it: a folder
- * or a link of the service user's anywhere on the way (the store folder
- * itself replaced by a link to a folder of root's) makes cvctl that user,
- * who can only reach what it could reach anyway. Does nothing for other
- * users, for a path root owns all along, or for one that does not exist
- * yet. On failure (CV_EIO) a line on stderr says why, and nothing was
- * opened.
+ * only where the owner could write anyway. The way to the folder is
+ * walked from "/" (a relative path from the working folder, whose own way
+ * is walked too), the path as given and the path its links lead to alike,
+ * each step looked at without following it, up to the folder or to the
+ * first step that does not exist yet (a store cvctl is about to make):
+ *   - the owner is the one other than root met on the way: a folder or a
+ *     link of the service user's anywhere on it (the store folder itself
+ *     replaced by a link to a folder of root's) makes cvctl that user,
+ *     who can only reach what it could reach anyway;
+ *   - refused: a step owned by a second user other than root, and a
+ *     folder walked through that its group or others may write in
+ *     without the sticky bit; either could swap a step of the way for a
+ *     link between this walk and the open.
+ * Does nothing for other users, or for a way root owns all along. On
+ * failure (CV_EIO) a line on stderr says why, and nothing was opened.
+ * (cv_store_open with CV_STORE_CREATE, still root, refuses a folder that
+ * appeared since with someone else on its way.)
  */
 enum cv_err cv_store_owner(const char *home);
 /* Close every handle; safe on a store that failed to open. */

@@ -917,6 +917,36 @@ static void test_regions(const char *dir)
 }
 
 /*
+ * Root making a store (CV_STORE_CREATE) in a folder that is there already
+ * and someone else's: it appeared after cv_store_owner looked (which would
+ * have made root that user): refused, nothing written in it as root.
+ */
+static void test_create_appeared(const char *dir)
+{
+	char sub[4200];
+	DIR *d;
+	int n = 0;
+	struct cv_store s2;
+	struct dirent *de;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP root only: a folder of another user's appeared before root's create");
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/theirs", dir);
+	if (!ok(mkdir(sub, 0770) == 0 && chown(sub, 65534, 65534) == 0, "a folder of uid 65534 where root makes a store"))
+		return;
+	is_int(cv_store_open(&s2, sub, CV_STORE_CREATE), CV_EIO, "root's create there is refused");
+	d = opendir(sub);
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	is_int(n, 0, "nothing made in it");
+	rm_store(sub);
+}
+
+/*
  * A child opens the store, says it is outside Berkeley DB, and is killed.
  * Its death costs no recovery in this boot; in another (word 0 of the
  * processes file changed, as after a reboot or a power loss), the next
@@ -1022,6 +1052,7 @@ int main(void)
 	}
 	cv_store_close(&st);
 	test_deaths(dir);
+	test_create_appeared(dir);
 	rm_store(dir);
 	ok(access(dir, F_OK) != 0, "the temporary store is removed");
 	return tap_done();
