@@ -508,24 +508,25 @@ static pid_t registry_settle(const char *real, uint64_t *procs, int *cleared)
 
 /*
  * The failchk turn (store.h): the exclusive flock() of the store folder,
- * waited for up to wait_ms. false: not had (another process holds it).
+ * waited for up to wait_ms. 0: had; EWOULDBLOCK: another process held it
+ * all that time; another errno: flock() itself failed (EBADF: no folder).
  */
-static bool store_turn(struct cv_store *st, int64_t wait_ms)
+static int store_turn(struct cv_store *st, int64_t wait_ms)
 {
 	int64_t until = cv_mono_ms() + wait_ms;
 
 	if (st->dirfd < 0)
-		return false;
+		return EBADF;
 	while (flock(st->dirfd, LOCK_EX | LOCK_NB) != 0) {
 		struct timespec ts = { 0, 5 * 1000 * 1000 };
 
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return false;
+			return errno;
 		if (cv_mono_ms() >= until)
-			return false;
+			return EWOULDBLOCK;
 		nanosleep(&ts, NULL);
 	}
-	return true;
+	return 0;
 }
 
 /* failchk in its turn, waited for up to wait_ms (else left to whoever has it): Berkeley DB's answer. */
@@ -533,12 +534,20 @@ static int store_failchk(struct cv_store *st, int64_t wait_ms)
 {
 	int ret = 0;
 
-	if (st->dirfd < 0 || store_turn(st, wait_ms)) {
+	if (st->dirfd < 0 || store_turn(st, wait_ms) == 0) {
 		ret = st->env->failchk(st->env, 0);
 		if (st->dirfd >= 0)
 			flock(st->dirfd, LOCK_UN);
 	}
 	return ret;
+}
+
+/* How long an open waits for the failchk turn (cv_store_set_turn_wait). */
+static int64_t turn_wait_ms = CV_STORE_TURN_WAIT_MS;
+
+void cv_store_set_turn_wait(int64_t ms)
+{
+	turn_wait_ms = ms > 0 ? ms : 0;
 }
 
 struct vehfleets_fill {
@@ -762,8 +771,7 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			    DB_THREAD | DB_REGISTER | DB_RECOVER;
 	char real[PATH_MAX];
-	int cleared = 0;
-	bool turn;
+	int cleared = 0, turn;
 
 	memset(st, 0, sizeof(*st));
 	st->dirfd = -1;
@@ -822,9 +830,22 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	 * slot of a dead one, and a failchk reading it meanwhile takes the
 	 * joiner for a thread that died inside the library, and panics the
 	 * store (bench/failchk-repro.c). So no failchk runs while a process
-	 * joins: the open is made in the failchk turn, waited for a second at
-	 * most (a failchk hung on a dead process's mutex holds it until its
-	 * watchdog ends it).
+	 * joins: the open is made in the failchk turn, and never without it.
+	 *
+	 * Who holds the turn, and for how long: a failchk, for milliseconds,
+	 * or until the watchdog of its process ends it when it hangs on a
+	 * dead process's mutex (3 s in the programs, 30 s in cvnotify, by
+	 * default); an opener, for its open, a recovery included (which the
+	 * joiners would wait for inside Berkeley DB anyway). The open waits
+	 * CV_STORE_TURN_WAIT_MS (10 s) for it: past what a healthy holder
+	 * takes, under the 30 s that a program gives its whole open. Past
+	 * that the holder is stuck, and joining beside it could panic the
+	 * store, which costs every process a recovery: the open is refused
+	 * (CV_EBUSY, a line on stderr), the program exits and its supervisor
+	 * starts it again later, while the web server answers 503; cvctl
+	 * says so. (It used to open without the turn after a second.) When
+	 * flock() itself fails (a file system without it), there is no turn
+	 * for anyone, failchk included: the open goes on.
 	 */
 	/*
 	 * The word is claimed ("inside") before the open registers this
@@ -832,9 +853,17 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	 * an earlier process of the same pid left says.
 	 */
 	procs_join(st);
-	turn = store_turn(st, 1000);
+	turn = store_turn(st, turn_wait_ms);
+	if (turn == EWOULDBLOCK) {
+		fprintf(stderr, "cvapi: cannot open the store in %s now: another process has held the failchk turn "
+			"(a lock of the folder) for %lld ms, and joining beside a failchk can panic the store: "
+			"try again later\n", home, (long long)turn_wait_ms);
+		env->close(env, 0);
+		cv_store_close(st);
+		return CV_EBUSY;
+	}
 	ret = env->open(env, home, envflags, 0660);
-	if (turn)
+	if (turn == 0)
 		flock(st->dirfd, LOCK_UN);
 	if (ret) {
 		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, db_strerror(ret));

@@ -25,9 +25,11 @@
  *
  * Between openings, failchk runs in every process (cv_store_maintain): it
  * releases what dead processes held. One failchk runs at a
- * time, under an exclusive flock() of the store folder: two that cleaned
- * up after the same dead process at once were seen to wait on each
- * other's mutexes for good. DB_RUNRECOVERY (CV_EPANIC) means this process
+ * time, under an exclusive flock() of the store folder (the failchk
+ * turn): two that cleaned up after the same dead process at once were
+ * seen to wait on each other's mutexes for good. A process joins the
+ * environment in that turn too, never beside a failchk (store.c), and
+ * gives up with CV_EBUSY when another holds it too long. DB_RUNRECOVERY (CV_EPANIC) means this process
  * must exit and be restarted, leaving its registry slot for the next
  * opener to find (req.h).
  *
@@ -180,8 +182,10 @@ enum cv_store_flags {
  * the folder is created (mode 0770) when missing. Every page of the
  * regions (__db.001...) that the process maps has its block on disk once
  * the open returns (a page without one is a SIGBUS on a full disk): the
- * open fails when the disk has no room for them. On failure the store is
- * left closed and a line saying why is printed on stderr.
+ * open fails when the disk has no room for them. The environment is
+ * joined in the failchk turn only: CV_EBUSY when another process held it
+ * for CV_STORE_TURN_WAIT_MS (cv_store_set_turn_wait). On failure the store
+ * is left closed and a line saying why is printed on stderr.
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
 
@@ -197,6 +201,15 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
  */
 #define CV_STORE_RESERVE_DEFAULT 64
 void cv_store_set_reserve(uint64_t mb);
+/*
+ * How long cv_store_open waits for the failchk turn (below), in ms: no
+ * process joins the environment while a failchk may run, and an open
+ * that does not get the turn in that time fails with CV_EBUSY (its
+ * holder is stuck; try again later). The default is for every program;
+ * tests shorten it.
+ */
+#define CV_STORE_TURN_WAIT_MS 10000
+void cv_store_set_turn_wait(int64_t ms);
 /* Is the free space of st's disk under the reserve? (A statvfs(); false when unknown.) */
 bool cv_store_low(const struct cv_store *st);
 /*

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -917,6 +918,75 @@ static void test_regions(const char *dir)
 }
 
 /*
+ * The failchk turn (an flock() of the store folder) held by another
+ * process: a child takes it and says so through a pipe, then keeps it
+ * for hold_ms (-1: until killed). What the open returns, and in *ms how
+ * long it took.
+ */
+static enum cv_err open_while_held(const char *dir, int hold_ms, int64_t *ms)
+{
+	int p[2], status;
+	char c = 0;
+	pid_t pid;
+	enum cv_err e;
+	int64_t t0;
+	struct cv_store s2;
+
+	if (pipe(p) != 0)
+		return CV_ERR_COUNT;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+		close(p[0]);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(p[1], "x", 1) != 1)
+			_exit(1);
+		if (hold_ms < 0)
+			for (;;)
+				pause();
+		usleep((useconds_t)hold_ms * 1000);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		close(p[0]);
+		return CV_ERR_COUNT;
+	}
+	close(p[0]);
+	t0 = cv_mono_ms();
+	e = cv_store_open(&s2, dir, 0);
+	*ms = cv_mono_ms() - t0;
+	if (e == CV_OK)
+		cv_store_close(&s2);
+	else
+		ok(s2.env == NULL && s2.dirfd == -1, "a refused open leaves the store closed");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return e;
+}
+
+static void test_turn(const char *dir)
+{
+	int64_t ms;
+	int saved = dup(2), fd = open("/dev/null", O_WRONLY);
+
+	/* the refusal's line would only clutter the output */
+	fflush(stderr);
+	dup2(fd, 2);
+	close(fd);
+	cv_store_set_turn_wait(400);
+	is_int(open_while_held(dir, -1, &ms), CV_EBUSY, "the failchk turn held all along: the open is refused (CV_EBUSY)");
+	ok(ms >= 400, "after waiting for it (%lld ms)", (long long)ms);
+	cv_store_set_turn_wait(CV_STORE_TURN_WAIT_MS);
+	is_int(open_while_held(dir, 300, &ms), CV_OK, "the turn held for 300 ms: the open waits for it");
+	ok(ms >= 250, "and joins once it is free (%lld ms)", (long long)ms);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
+
+/*
  * Root making a store (CV_STORE_CREATE) in a folder that is there already
  * and someone else's: it appeared after cv_store_owner looked (which would
  * have made root that user): refused, nothing written in it as root.
@@ -1052,6 +1122,7 @@ int main(void)
 	}
 	cv_store_close(&st);
 	test_deaths(dir);
+	test_turn(dir);
 	test_create_appeared(dir);
 	rm_store(dir);
 	ok(access(dir, F_OK) != 0, "the temporary store is removed");
