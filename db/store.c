@@ -775,7 +775,7 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 
 	memset(st, 0, sizeof(*st));
 	st->dirfd = -1;
-	if (flags & CV_STORE_CREATE && mkdir(home, 0770) != 0) {
+	if ((flags & CV_STORE_CREATE) && mkdir(home, 0770) != 0) {
 		struct owner_walk w = { .home = home };
 
 		if (errno != EEXIST) {
