@@ -19,6 +19,7 @@ static const char *const cv_errstr[CV_ERR_COUNT] = {
 	[CV_EAUTH] = "bad credentials",
 	[CV_EFORBIDDEN] = "forbidden",
 	[CV_EQUOTA] = "over a quota",
+	[CV_EBUSY] = "busy: try again later",
 };
 
 const char *cv_strerror(enum cv_err err)

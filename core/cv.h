@@ -31,6 +31,7 @@ enum cv_err {
 	CV_EAUTH,       /* bad credentials */
 	CV_EFORBIDDEN,  /* authenticated but not allowed */
 	CV_EQUOTA,      /* over an owner's quota (db/quotas.h) */
+	CV_EBUSY,       /* another process holds what this needs, for too long: try again later */
 	CV_ERR_COUNT
 };
 

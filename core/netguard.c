@@ -22,46 +22,69 @@ static const struct range refused[] = {
 	{ "169.254.0.0/16", true }, { "172.16.0.0/12", true }, { "192.0.0.0/24", true }, { "192.168.0.0/16", true },
 	{ "198.18.0.0/15", true }, { "224.0.0.0/4", false }, { "240.0.0.0/4", false },
 	{ "192.0.2.0/24", false }, { "198.51.100.0/24", false }, { "203.0.113.0/24", false }, { "192.88.99.0/24", false },
-	{ "::/96", false }, { "64:ff9b::/96", true }, { "100::/64", false }, { "2001:db8::/32", false },
+	{ "::/96", false }, { "64:ff9b:1::/48", true }, { "100::/64", false }, { "2001:db8::/32", false },
 	{ "fc00::/7", true }, { "fec0::/10", true }, { "fe80::/10", true }, { "ff00::/8", false },
 };
 
-/* The host's own addresses (IPv4 mapped), read again when older than OWN_TTL_MS. */
-#define OWN_MAX 64
+/*
+ * The host's own addresses (IPv4 mapped), as many as it has, read again
+ * when older than OWN_TTL_MS. own_known: a reading ever succeeded; until
+ * one does, every address may be the host's own (cv_ng_own).
+ */
 #define OWN_TTL_MS 10000
-static unsigned char own[OWN_MAX][16];
-static size_t nown;
+static unsigned char (*own)[16];
+static size_t nown, cap_own;
+static bool own_known;
 static int64_t own_read = INT64_MIN;
+
+static bool own_family(const struct ifaddrs *i)
+{
+	return i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6);
+}
 
 static void own_refresh(void)
 {
 	struct ifaddrs *all, *i;
 	int64_t now = cv_mono_ms();
+	size_t n = 0;
 
 	if (own_read != INT64_MIN && now - own_read < OWN_TTL_MS)
 		return;
+	if (getifaddrs(&all)) {
+		/* the last reading stands a while; without one, the next check tries again */
+		if (own_known)
+			own_read = now;
+		return;
+	}
 	own_read = now;
-	if (getifaddrs(&all))
-		return;         /* the last reading stands */
+	for (i = all; i; i = i->ifa_next)
+		n += own_family(i);
+	if (n > cap_own) {
+		own = cv_realloc(own, n * sizeof(*own));
+		cap_own = n;
+	}
 	nown = 0;
-	for (i = all; i && nown < OWN_MAX; i = i->ifa_next) {
-		if (!i->ifa_addr)
+	for (i = all; i; i = i->ifa_next) {
+		if (!own_family(i))
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET) {
 			memset(own[nown], 0, 10);
 			own[nown][10] = own[nown][11] = 0xff;
 			memcpy(own[nown] + 12, &((const struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-			nown++;
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			memcpy(own[nown++], &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		} else {
+			memcpy(own[nown], &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
 		}
+		nown++;
 	}
+	own_known = true;
 	freeifaddrs(all);
 }
 
 bool cv_ng_own(const unsigned char a[16])
 {
 	own_refresh();
+	if (!own_known)
+		return true;
 	for (size_t i = 0; i < nown; i++)
 		if (!memcmp(own[i], a, 16))
 			return true;
@@ -172,9 +195,38 @@ static bool in_refused(const unsigned char a[16])
 	return false;
 }
 
+/*
+ * The IPv4 addresses (mapped) that the IPv6 address a leads to through a
+ * tunnel or a translator, into v4: 6to4 (2002::/16) the one in bits 16 to
+ * 47; the well-known NAT64 prefix (64:ff9b::/96) the last 32 bits; Teredo
+ * (2001::/32) its server in bits 32 to 63 and its client in the last 32
+ * bits, inverted (RFC 4380). How many: 0 to 2.
+ */
+static size_t embedded_v4(const unsigned char a[16], unsigned char v4[2][16])
+{
+	static const unsigned char nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+	static const unsigned char teredo[4] = { 0x20, 0x01, 0x00, 0x00 };
+	size_t n = 0;
+
+	memset(v4, 0, 2 * sizeof(v4[0]));
+	v4[0][10] = v4[0][11] = v4[1][10] = v4[1][11] = 0xff;
+	if (a[0] == 0x20 && a[1] == 0x02) {
+		memcpy(v4[n++] + 12, a + 2, 4);
+	} else if (!memcmp(a, nat64, sizeof(nat64))) {
+		memcpy(v4[n++] + 12, a + 12, 4);
+	} else if (!memcmp(a, teredo, sizeof(teredo))) {
+		memcpy(v4[n++] + 12, a + 4, 4);
+		for (int i = 12; i < 16; i++)
+			v4[n][i] = (unsigned char)~a[i];
+		n++;
+	}
+	return n;
+}
+
 bool cv_ng_permits(const struct cv_netguard *g, const struct sockaddr *sa, socklen_t len)
 {
-	unsigned char a[16];
+	unsigned char a[16], v4[2][16];
+	size_t n;
 
 	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
 		memset(a, 0, 10);
@@ -190,12 +242,10 @@ bool cv_ng_permits(const struct cv_netguard *g, const struct sockaddr *sa, sockl
 			return true;
 	if (cv_ng_own(a) || in_refused(a))
 		return false;
-	if (a[0] == 0x20 && a[1] == 0x02) {
-		/* 6to4: the IPv4 address in bits 16 to 47 is where it goes */
-		unsigned char v4[16] = { [10] = 0xff, [11] = 0xff };
-
-		memcpy(v4 + 12, a + 2, 4);
-		return !cv_ng_own(v4) && !in_refused(v4);
-	}
+	/* where a tunnel or a translator takes it: each IPv4 address refused as itself */
+	n = embedded_v4(a, v4);
+	for (size_t i = 0; i < n; i++)
+		if (cv_ng_own(v4[i]) || in_refused(v4[i]))
+			return false;
 	return true;
 }

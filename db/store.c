@@ -1,8 +1,10 @@
 /* store.c - the Berkeley DB environment and its databases (see store.h). */
+#define _GNU_SOURCE 1                  /* fallocate */
 #include "store.h"
 #include "cvtime.h"
 #include "shmap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,6 +232,98 @@ static int store_env_make(struct cv_store *st, DB_ENV **out)
 	return 0;
 }
 
+/* ---- the region files' blocks (store.h) --------------------------------- */
+
+/*
+ * How far this process maps the file (dev, ino): the end of its furthest
+ * mapping, read from /proc/self/maps; 0 when it maps none of it.
+ */
+static off_t mapped_end(dev_t dev, ino_t ino)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	off_t end = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	/* lo-hi perms offset major:minor inode path, numbers in hex but the inode */
+	while (getline(&line, &cap, f) > 0) {
+		char *p = line;
+		unsigned long long lo, hi, off, ma, mi, in;
+
+		lo = strtoull(p, &p, 16);
+		if (*p++ != '-')
+			continue;
+		hi = strtoull(p, &p, 16);
+		p += strspn(p, " ");
+		p += strcspn(p, " ");
+		off = strtoull(p, &p, 16);
+		ma = strtoull(p, &p, 16);
+		if (*p++ != ':')
+			continue;
+		mi = strtoull(p, &p, 16);
+		in = strtoull(p, &p, 10);
+		if (ma == major(dev) && mi == minor(dev) && in == (unsigned long long)ino && hi > lo &&
+		    (off_t)(off + (hi - lo)) > end)
+			end = (off_t)(off + (hi - lo));
+	}
+	free(line);
+	fclose(f);
+	return end;
+}
+
+/*
+ * Give every region file of the store (__db.001, __db.002...) a block for
+ * each page this process maps of it (store.h, HACKING.md "The store").
+ * Berkeley DB maps a region at its largest size and makes the file larger
+ * as the region grows by writing its last byte, which leaves a hole: on a
+ * full disk, the first touch of a page in the hole is a SIGBUS. With the
+ * blocks given here (fallocate, which never changes what the file holds,
+ * while other processes write through their mappings), growth only ever
+ * reaches pages that have one. A file system that cannot allocate ahead
+ * (EOPNOTSUPP) is said once and left as it is. 0, or the errno of the
+ * first failure (ENOSPC: the disk has no room for the regions).
+ */
+static int store_regions_allocate(const char *real)
+{
+	static bool said;
+	DIR *d = opendir(real);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return errno;
+	while (!err && (de = readdir(d))) {
+		struct stat sb;
+		off_t end;
+		int fd;
+
+		/* the regions (__db.001...), not the registry (__db.register) */
+		if (strncmp(de->d_name, "__db.", 5) || !strchr("0123456789", de->d_name[5]) || !de->d_name[5])
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (end = mapped_end(sb.st_dev, sb.st_ino)) > 0 &&
+		    fallocate(fd, 0, 0, end) != 0) {
+			if (errno == EOPNOTSUPP) {
+				if (!said)
+					fprintf(stderr, "cvapi: store: %s: the file system cannot allocate the "
+						"regions ahead: a full disk can end a process (SIGBUS)\n", real);
+				said = true;
+			} else {
+				err = errno;
+				fprintf(stderr, "cvapi: store: cannot allocate %lld bytes for %s/%s: %s\n",
+					(long long)end, real, de->d_name, strerror(err));
+			}
+		}
+		close(fd);
+	}
+	closedir(d);
+	return err;
+}
+
 /* ---- deaths outside the store (store.h) --------------------------------- */
 
 #define PROCS_BYTES ((size_t)CV_STORE_PROCS * sizeof(uint64_t))
@@ -413,24 +508,25 @@ static pid_t registry_settle(const char *real, uint64_t *procs, int *cleared)
 
 /*
  * The failchk turn (store.h): the exclusive flock() of the store folder,
- * waited for up to wait_ms. false: not had (another process holds it).
+ * waited for up to wait_ms. 0: had; EWOULDBLOCK: another process held it
+ * all that time; another errno: flock() itself failed (EBADF: no folder).
  */
-static bool store_turn(struct cv_store *st, int64_t wait_ms)
+static int store_turn(struct cv_store *st, int64_t wait_ms)
 {
 	int64_t until = cv_mono_ms() + wait_ms;
 
 	if (st->dirfd < 0)
-		return false;
+		return EBADF;
 	while (flock(st->dirfd, LOCK_EX | LOCK_NB) != 0) {
 		struct timespec ts = { 0, 5 * 1000 * 1000 };
 
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return false;
+			return errno;
 		if (cv_mono_ms() >= until)
-			return false;
+			return EWOULDBLOCK;
 		nanosleep(&ts, NULL);
 	}
-	return true;
+	return 0;
 }
 
 /* failchk in its turn, waited for up to wait_ms (else left to whoever has it): Berkeley DB's answer. */
@@ -438,12 +534,20 @@ static int store_failchk(struct cv_store *st, int64_t wait_ms)
 {
 	int ret = 0;
 
-	if (st->dirfd < 0 || store_turn(st, wait_ms)) {
+	if (st->dirfd < 0 || store_turn(st, wait_ms) == 0) {
 		ret = st->env->failchk(st->env, 0);
 		if (st->dirfd >= 0)
 			flock(st->dirfd, LOCK_UN);
 	}
 	return ret;
+}
+
+/* How long an open waits for the failchk turn (cv_store_set_turn_wait). */
+static int64_t turn_wait_ms = CV_STORE_TURN_WAIT_MS;
+
+void cv_store_set_turn_wait(int64_t ms)
+{
+	turn_wait_ms = ms > 0 ? ms : 0;
 }
 
 struct vehfleets_fill {
@@ -522,6 +626,140 @@ out:
 	return e;
 }
 
+/*
+ * The walk to a store folder (cv_store_owner): its owner so far, the first
+ * user other than root met (0: none yet), and that step's group.
+ */
+struct owner_walk {
+	const char *home;
+	uid_t uid;
+	gid_t gid;
+	char first[PATH_MAX];   /* the step that set uid */
+};
+
+/*
+ * Judge one step of the walk, p (its lstat() in sb); through: a folder the
+ * walk looks the next name up in. Every step must be root's or the store
+ * owner's (the first other than root met sets it), and a folder walked
+ * through must be writable by no one else (group, others) unless sticky:
+ * anyone else who may rename or replace an entry of a folder on the way
+ * could swap the next step for a link of theirs between this walk and
+ * the open. false: refused, a line on stderr says why.
+ */
+static bool owner_judge(struct owner_walk *w, const char *p, const struct stat *sb, bool through)
+{
+	if (sb->st_uid != 0 && !w->uid) {
+		w->uid = sb->st_uid;
+		w->gid = sb->st_gid;
+		cv_strlcpy(w->first, p, sizeof(w->first));
+	} else if (sb->st_uid != 0 && sb->st_uid != w->uid) {
+		fprintf(stderr, "cvapi: refusing the store in %s: %s belongs to uid %ld and %s to uid %ld: "
+			"no one but root and the store's owner may own a step of the way\n", w->home, w->first,
+			(long)w->uid, p, (long)sb->st_uid);
+		return false;
+	}
+	if (through && (sb->st_mode & (S_IWGRP | S_IWOTH)) && !(sb->st_mode & S_ISVTX)) {
+		fprintf(stderr, "cvapi: refusing the store in %s: the folder %s is writable by %s without the "
+			"sticky bit: another user could swap what it holds\n", w->home, p,
+			(sb->st_mode & S_IWOTH) ? "others" : "its group");
+		return false;
+	}
+	return true;
+}
+
+static bool owner_refuse(const struct owner_walk *w, const char *p, int err)
+{
+	fprintf(stderr, "cvapi: refusing the store in %s: %s: %s\n", w->home, p, strerror(err));
+	return false;
+}
+
+/*
+ * Walk the way to path from "/" (a relative path from the working folder,
+ * whose own way is walked too), each step looked at with lstat() before
+ * it is followed, each link's target walked the same way from where the
+ * link is, and judge every step and every folder walked through
+ * (owner_judge). The walk ends where a step does not exist yet (the store
+ * folder cvctl is about to make, say): what exists is judged. false:
+ * refused (a line on stderr), also for a way too long or of more than 40
+ * links.
+ */
+static bool owner_walk(struct owner_walk *w, const char *path)
+{
+	char done[PATH_MAX], rest[PATH_MAX], link[PATH_MAX], step[PATH_MAX];
+	int links = 0;
+	struct stat sb;
+
+	/* done: the steps walked, absolute, no link in it, no trailing '/'; rest: the steps to go */
+	done[0] = '\0';
+	if (*path != '/') {
+		size_t cl;
+
+		if (!getcwd(rest, sizeof(rest)))
+			return owner_refuse(w, "the working folder", errno);
+		cl = strlen(rest);
+		if (cl + 1 + strlen(path) >= sizeof(rest))
+			return owner_refuse(w, path, ENAMETOOLONG);
+		rest[cl] = '/';
+		memcpy(rest + cl + 1, path, strlen(path) + 1);
+	} else if (cv_strlcpy(rest, path, sizeof(rest))) {
+		return owner_refuse(w, path, ENAMETOOLONG);
+	}
+	while (rest[0]) {
+		size_t skip = strspn(rest, "/"), len = strcspn(rest + skip, "/"), dl = strlen(done);
+		const char *dir = dl ? done : "/";
+		ssize_t ll;
+
+		if (len == 0)
+			break;
+		/* the folder the next name is looked up in */
+		if (lstat(dir, &sb) != 0)
+			return owner_refuse(w, dir, errno);
+		if (!owner_judge(w, dir, &sb, true))
+			return false;
+		if (len == 1 && rest[skip] == '.') {
+			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+			continue;
+		}
+		if (len == 2 && rest[skip] == '.' && rest[skip + 1] == '.') {
+			char *slash = strrchr(done, '/');
+
+			if (slash)
+				*slash = '\0';
+			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+			continue;
+		}
+		if (dl + 1 + len >= sizeof(step))
+			return owner_refuse(w, path, ENAMETOOLONG);
+		memcpy(step, done, dl);
+		step[dl] = '/';
+		memcpy(step + dl + 1, rest + skip, len);
+		step[dl + 1 + len] = '\0';
+		memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
+		if (lstat(step, &sb) != 0)
+			return errno == ENOENT ? true : owner_refuse(w, step, errno);
+		if (!owner_judge(w, step, &sb, false))
+			return false;
+		if (!S_ISLNK(sb.st_mode)) {
+			memcpy(done, step, strlen(step) + 1);
+			continue;
+		}
+		/* a link: its target, then what was left */
+		ll = readlink(step, link, sizeof(link) - 1);
+		if (ll <= 0)
+			return owner_refuse(w, step, ll < 0 ? errno : ENOENT);
+		if (++links > 40)
+			return owner_refuse(w, path, ELOOP);
+		link[ll] = '\0';
+		if (link[0] == '/')
+			done[0] = '\0';
+		if (strlen(link) + 1 + strlen(rest) >= sizeof(link))
+			return owner_refuse(w, path, ENAMETOOLONG);
+		memcpy(link + ll, rest, strlen(rest) + 1);
+		memcpy(rest, link, strlen(link) + 1);
+	}
+	return true;
+}
+
 static enum cv_err store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
@@ -533,14 +771,27 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	uint32_t envflags = DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
 			    DB_THREAD | DB_REGISTER | DB_RECOVER;
 	char real[PATH_MAX];
-	int cleared = 0;
-	bool turn;
+	int cleared = 0, turn;
 
 	memset(st, 0, sizeof(*st));
 	st->dirfd = -1;
-	if (flags & CV_STORE_CREATE) {
-		if (mkdir(home, 0770) != 0 && errno != EEXIST) {
+	if ((flags & CV_STORE_CREATE) && mkdir(home, 0770) != 0) {
+		struct owner_walk w = { .home = home };
+
+		if (errno != EEXIST) {
 			fprintf(stderr, "cvapi: cannot create %s: %s\n", home, strerror(errno));
+			return CV_EIO;
+		}
+		/*
+		 * Still root: cv_store_owner found no one else on the way. A
+		 * folder of someone else's there now appeared since (the walk
+		 * ended where the store was yet to be made): refused, never
+		 * written into as root.
+		 */
+		if (geteuid() == 0 && (!owner_walk(&w, home) || w.uid)) {
+			if (w.uid)
+				fprintf(stderr, "cvapi: refusing the store in %s: it appeared meanwhile, and uid %ld "
+					"owns a step of the way to it\n", home, (long)w.uid);
 			return CV_EIO;
 		}
 	}
@@ -579,9 +830,22 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	 * slot of a dead one, and a failchk reading it meanwhile takes the
 	 * joiner for a thread that died inside the library, and panics the
 	 * store (bench/failchk-repro.c). So no failchk runs while a process
-	 * joins: the open is made in the failchk turn, waited for a second at
-	 * most (a failchk hung on a dead process's mutex holds it until its
-	 * watchdog ends it).
+	 * joins: the open is made in the failchk turn, and never without it.
+	 *
+	 * Who holds the turn, and for how long: a failchk, for milliseconds,
+	 * or until the watchdog of its process ends it when it hangs on a
+	 * dead process's mutex (3 s in the programs, 30 s in cvnotify, by
+	 * default); an opener, for its open, a recovery included (which the
+	 * joiners would wait for inside Berkeley DB anyway). The open waits
+	 * CV_STORE_TURN_WAIT_MS (10 s) for it: past what a healthy holder
+	 * takes, under the 30 s that a program gives its whole open. Past
+	 * that the holder is stuck, and joining beside it could panic the
+	 * store, which costs every process a recovery: the open is refused
+	 * (CV_EBUSY, a line on stderr), the program exits and its supervisor
+	 * starts it again later, while the web server answers 503; cvctl
+	 * says so. (It used to open without the turn after a second.) When
+	 * flock() itself fails (a file system without it), there is no turn
+	 * for anyone, failchk included: the open goes on.
 	 */
 	/*
 	 * The word is claimed ("inside") before the open registers this
@@ -589,9 +853,17 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	 * an earlier process of the same pid left says.
 	 */
 	procs_join(st);
-	turn = store_turn(st, 1000);
+	turn = store_turn(st, turn_wait_ms);
+	if (turn == EWOULDBLOCK) {
+		fprintf(stderr, "cvapi: cannot open the store in %s now: another process has held the failchk turn "
+			"(a lock of the folder) for %lld ms, and joining beside a failchk can panic the store: "
+			"try again later\n", home, (long long)turn_wait_ms);
+		env->close(env, 0);
+		cv_store_close(st);
+		return CV_EBUSY;
+	}
 	ret = env->open(env, home, envflags, 0660);
-	if (turn)
+	if (turn == 0)
 		flock(st->dirfd, LOCK_UN);
 	if (ret) {
 		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, db_strerror(ret));
@@ -600,6 +872,16 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		return cv_store_err(ret);
 	}
 	st->env = env;
+	/*
+	 * Every page of the regions with a block on disk before anything here
+	 * touches them (store_regions_allocate): without room for them the
+	 * open fails rather than risk a SIGBUS later.
+	 */
+	ret = store_regions_allocate(real);
+	if (ret) {
+		cv_store_close(st);
+		return CV_EIO;
+	}
 	/* what a process that died outside held (locks, its handles' entries,
 	 * mutexes) is released now rather than at someone's next maintenance */
 	if (cleared) {
@@ -660,111 +942,29 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 	return e;
 }
 
-/*
- * The first owner other than root met on the way to path, each step looked
- * at with lstat() before it is followed, and each link's target walked the
- * same way from where the link is: 0 when root owns every step; *gid is
- * that step's group. The walk ends at a step that does not exist, and
- * after 40 links.
- */
-static uid_t first_owner(const char *path, gid_t *gid)
-{
-	char done[PATH_MAX], rest[PATH_MAX], link[PATH_MAX];
-	int links = 0;
-	struct stat sb;
-
-	/* done: the steps walked, absolute, no trailing '/'; rest: the steps to go */
-	if (*path == '/')
-		done[0] = '\0';
-	else if (!getcwd(done, sizeof(done)) || !strcmp(done, "/"))
-		done[0] = '\0';
-	if (cv_strlcpy(rest, path, sizeof(rest)))
-		return 0;
-	while (rest[0]) {
-		size_t skip = strspn(rest, "/"), len = strcspn(rest + skip, "/"), dl = strlen(done);
-		char step[PATH_MAX];
-		ssize_t ll;
-
-		if (len == 0)
-			break;
-		if (len == 1 && rest[skip] == '.') {
-			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
-			continue;
-		}
-		if (len == 2 && rest[skip] == '.' && rest[skip + 1] == '.') {
-			char *slash = strrchr(done, '/');
-
-			if (slash)
-				*slash = '\0';
-			memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
-			continue;
-		}
-		if (dl + 1 + len >= sizeof(step))
-			return 0;
-		memcpy(step, done, dl);
-		step[dl] = '/';
-		memcpy(step + dl + 1, rest + skip, len);
-		step[dl + 1 + len] = '\0';
-		memmove(rest, rest + skip + len, strlen(rest + skip + len) + 1);
-		if (lstat(step, &sb) != 0)
-			return 0;
-		if (sb.st_uid != 0) {
-			*gid = sb.st_gid;
-			return sb.st_uid;
-		}
-		if (!S_ISLNK(sb.st_mode)) {
-			memcpy(done, step, strlen(step) + 1);
-			continue;
-		}
-		/* a link of root's: its target, then what was left */
-		ll = readlink(step, link, sizeof(link) - 1);
-		if (ll <= 0 || ++links > 40)
-			return 0;
-		link[ll] = '\0';
-		if (link[0] == '/')
-			done[0] = '\0';
-		if (strlen(link) + 1 + strlen(rest) >= sizeof(link))
-			return 0;
-		memcpy(link + ll, rest, strlen(rest) + 1);
-		memcpy(rest, link, strlen(link) + 1);
-	}
-	return 0;
-}
-
 enum cv_err cv_store_owner(const char *home)
 {
+	struct owner_walk w = { .home = home };
 	struct passwd *pw;
-	struct stat sb;
-	uid_t uid;
-	gid_t gid = 0;
+	gid_t gid;
 	int ret;
 
 	if (geteuid() != 0)
 		return CV_OK;
-	if (stat(home, &sb) != 0) {
-		if (errno == ENOENT)
-			return CV_OK;
-		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
+	if (!owner_walk(&w, home))
 		return CV_EIO;
-	}
-	uid = first_owner(home, &gid);
-	if (!uid && sb.st_uid != 0) {
-		uid = sb.st_uid;
-		gid = sb.st_gid;
-	}
-	if (!uid)
+	if (!w.uid)
 		return CV_OK;
-	sb.st_uid = uid;
-	pw = getpwuid(sb.st_uid);
-	gid = pw ? pw->pw_gid : gid;
+	pw = getpwuid(w.uid);
+	gid = pw ? pw->pw_gid : w.gid;
 	ret = pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL);
 	if (ret == 0)
 		ret = setgid(gid);
 	if (ret == 0)
-		ret = setuid(sb.st_uid);
-	if (ret != 0 || geteuid() != sb.st_uid || getuid() != sb.st_uid) {
+		ret = setuid(w.uid);
+	if (ret != 0 || geteuid() != w.uid || getuid() != w.uid) {
 		fprintf(stderr, "cvapi: cannot become %s (uid %ld), who owns the store in %s: %s\n",
-			pw ? pw->pw_name : "its owner", (long)sb.st_uid, home, strerror(errno));
+			pw ? pw->pw_name : "its owner", (long)w.uid, home, strerror(errno));
 		return CV_EIO;
 	}
 	return CV_OK;

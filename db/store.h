@@ -25,9 +25,11 @@
  *
  * Between openings, failchk runs in every process (cv_store_maintain): it
  * releases what dead processes held. One failchk runs at a
- * time, under an exclusive flock() of the store folder: two that cleaned
- * up after the same dead process at once were seen to wait on each
- * other's mutexes for good. DB_RUNRECOVERY (CV_EPANIC) means this process
+ * time, under an exclusive flock() of the store folder (the failchk
+ * turn): two that cleaned up after the same dead process at once were
+ * seen to wait on each other's mutexes for good. A process joins the
+ * environment in that turn too, never beside a failchk (store.c), and
+ * gives up with CV_EBUSY when another holds it too long. DB_RUNRECOVERY (CV_EPANIC) means this process
  * must exit and be restarted, leaving its registry slot for the next
  * opener to find (req.h).
  *
@@ -177,8 +179,13 @@ enum cv_store_flags {
 
 /*
  * Open the environment in `home` and every database. With CV_STORE_CREATE
- * the folder is created (mode 0770) when missing. On failure the store is
- * left closed and a line saying why is printed on stderr.
+ * the folder is created (mode 0770) when missing. Every page of the
+ * regions (__db.001...) that the process maps has its block on disk once
+ * the open returns (a page without one is a SIGBUS on a full disk): the
+ * open fails when the disk has no room for them. The environment is
+ * joined in the failchk turn only: CV_EBUSY when another process held it
+ * for CV_STORE_TURN_WAIT_MS (cv_store_set_turn_wait). On failure the store
+ * is left closed and a line saying why is printed on stderr.
  */
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags);
 
@@ -194,6 +201,15 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
  */
 #define CV_STORE_RESERVE_DEFAULT 64
 void cv_store_set_reserve(uint64_t mb);
+/*
+ * How long cv_store_open waits for the failchk turn (below), in ms: no
+ * process joins the environment while a failchk may run, and an open
+ * that does not get the turn in that time fails with CV_EBUSY (its
+ * holder is stuck; try again later). The default is for every program;
+ * tests shorten it.
+ */
+#define CV_STORE_TURN_WAIT_MS 10000
+void cv_store_set_turn_wait(int64_t ms);
 /* Is the free space of st's disk under the reserve? (A statvfs(); false when unknown.) */
 bool cv_store_low(const struct cv_store *st);
 /*
@@ -202,15 +218,23 @@ bool cv_store_low(const struct cv_store *st);
  * when the uid has no passwd entry) before anything in the folder is
  * opened or made. Every file made there is then the owner's, with nothing
  * to give away afterwards, and a link planted there by the owner leads
- * only where the owner could write anyway. The owner is the first one
- * other than root met along the path, the path as given and the path its
- * links lead to alike, each step looked at without following it: a folder
- * or a link of the service user's anywhere on the way (the store folder
- * itself replaced by a link to a folder of root's) makes cvctl that user,
- * who can only reach what it could reach anyway. Does nothing for other
- * users, for a path root owns all along, or for one that does not exist
- * yet. On failure (CV_EIO) a line on stderr says why, and nothing was
- * opened.
+ * only where the owner could write anyway. The way to the folder is
+ * walked from "/" (a relative path from the working folder, whose own way
+ * is walked too), the path as given and the path its links lead to alike,
+ * each step looked at without following it, up to the folder or to the
+ * first step that does not exist yet (a store cvctl is about to make):
+ *   - the owner is the one other than root met on the way: a folder or a
+ *     link of the service user's anywhere on it (the store folder itself
+ *     replaced by a link to a folder of root's) makes cvctl that user,
+ *     who can only reach what it could reach anyway;
+ *   - refused: a step owned by a second user other than root, and a
+ *     folder walked through that its group or others may write in
+ *     without the sticky bit; either could swap a step of the way for a
+ *     link between this walk and the open.
+ * Does nothing for other users, or for a way root owns all along. On
+ * failure (CV_EIO) a line on stderr says why, and nothing was opened.
+ * (cv_store_open with CV_STORE_CREATE, still root, refuses a folder that
+ * appeared since with someone else on its way.)
  */
 enum cv_err cv_store_owner(const char *home);
 /* Close every handle; safe on a store that failed to open. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -815,6 +816,206 @@ static void test_generations(const char *dir)
 	}
 }
 
+/* ---- the region files' blocks --------------------------------------------- */
+
+/* How far this process maps path (the end of its furthest mapping of it), from /proc/self/maps; 0: not mapped. */
+static long long mapped_len(const char *path)
+{
+	char line[8192];
+	long long end = 0;
+	size_t pl = strlen(path);
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\n");
+		char *p = line;
+		unsigned long long lo, hi, off;
+
+		line[n] = '\0';
+		if (n <= pl || strcmp(line + n - pl, path) || line[n - pl - 1] != ' ')
+			continue;
+		lo = strtoull(p, &p, 16);
+		hi = strtoull(p + 1, &p, 16);
+		p += strspn(p, " ");
+		p += strcspn(p, " ");
+		off = strtoull(p, NULL, 16);
+		if ((long long)(off + hi - lo) > end)
+			end = (long long)(off + hi - lo);
+	}
+	fclose(f);
+	return end;
+}
+
+/*
+ * Every region file of the store (__db.001...) has a block on disk for
+ * each byte of it and each page this process maps of it: a page without
+ * one is a SIGBUS on a full disk. (Allocated blocks, not SEEK_HOLE: a
+ * range allocated ahead and not yet written is a hole to SEEK_HOLE on
+ * ext4, yet needs no space when written.)
+ */
+static void regions_whole(const char *dir, const char *when)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!ok(d != NULL, "%s: the store folder lists", when))
+		return;
+	while ((de = readdir(d))) {
+		char path[4200];
+		struct stat sb;
+		long long need, have, mapped;
+
+		if (strncmp(de->d_name, "__db.", 5) || de->d_name[5] < '0' || de->d_name[5] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!ok(stat(path, &sb) == 0, "%s: stat %s", when, de->d_name))
+			continue;
+		mapped = mapped_len(path);
+		need = mapped > (long long)sb.st_size ? mapped : (long long)sb.st_size;
+		have = (long long)sb.st_blocks * 512;
+		ok(mapped > 0, "%s: %s is mapped", when, de->d_name);
+		ok(have >= need, "%s: %s has a block for each of its %lld bytes (size %lld, mapped %lld): %lld allocated",
+		   when, de->d_name, need, (long long)sb.st_size, mapped, have);
+		n++;
+	}
+	closedir(d);
+	ok(n >= 2, "%s: %d region files", when, n);
+}
+
+/* The store's cache grown by some 10 MB of pages (in basicauth, unused), then every region still whole. */
+static void test_regions(const char *dir)
+{
+	static char val[2000];
+	enum { N = 5000 };
+	enum cv_err e = CV_OK;
+
+	memset(val, 'r', sizeof(val));
+	for (int i = 0; i < N && !e; i += 500) {
+		DB_TXN *txn = begin();
+
+		for (int j = i; j < i + 500 && !e; j++) {
+			char k[32];
+			int kl = snprintf(k, sizeof(k), "region-%06d", j);
+
+			e = cv_store_put(&st, CV_DB_BASICAUTH, txn, k, (size_t)kl, val, sizeof(val), 0);
+		}
+		if (e)
+			cv_store_abort(txn);
+		else
+			e = cv_store_commit(txn);
+	}
+	is_int(e, CV_OK, "%d records of %zu bytes written", N, sizeof(val));
+	regions_whole(dir, "after the cache grew");
+	{
+		DB_TXN *txn = begin();
+
+		is_int(cv_store_del_prefix(&st, CV_DB_BASICAUTH, txn, "region-", 7, NULL, NULL), CV_OK, "and deleted");
+		commit(txn, "the deletion");
+	}
+}
+
+/*
+ * The failchk turn (an flock() of the store folder) held by another
+ * process: a child takes it and says so through a pipe, then keeps it
+ * for hold_ms (-1: until killed). What the open returns, and in *ms how
+ * long it took.
+ */
+static enum cv_err open_while_held(const char *dir, int hold_ms, int64_t *ms)
+{
+	int p[2], status;
+	char c = 0;
+	pid_t pid;
+	enum cv_err e;
+	int64_t t0;
+	struct cv_store s2;
+
+	if (pipe(p) != 0)
+		return CV_ERR_COUNT;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+		close(p[0]);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(p[1], "x", 1) != 1)
+			_exit(1);
+		if (hold_ms < 0)
+			for (;;)
+				pause();
+		usleep((useconds_t)hold_ms * 1000);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		close(p[0]);
+		return CV_ERR_COUNT;
+	}
+	close(p[0]);
+	t0 = cv_mono_ms();
+	e = cv_store_open(&s2, dir, 0);
+	*ms = cv_mono_ms() - t0;
+	if (e == CV_OK)
+		cv_store_close(&s2);
+	else
+		ok(s2.env == NULL && s2.dirfd == -1, "a refused open leaves the store closed");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return e;
+}
+
+static void test_turn(const char *dir)
+{
+	int64_t ms;
+	int saved = dup(2), fd = open("/dev/null", O_WRONLY);
+
+	/* the refusal's line would only clutter the output */
+	fflush(stderr);
+	dup2(fd, 2);
+	close(fd);
+	cv_store_set_turn_wait(400);
+	is_int(open_while_held(dir, -1, &ms), CV_EBUSY, "the failchk turn held all along: the open is refused (CV_EBUSY)");
+	ok(ms >= 400, "after waiting for it (%lld ms)", (long long)ms);
+	cv_store_set_turn_wait(CV_STORE_TURN_WAIT_MS);
+	is_int(open_while_held(dir, 300, &ms), CV_OK, "the turn held for 300 ms: the open waits for it");
+	ok(ms >= 250, "and joins once it is free (%lld ms)", (long long)ms);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
+
+/*
+ * Root making a store (CV_STORE_CREATE) in a folder that is there already
+ * and someone else's: it appeared after cv_store_owner looked (which would
+ * have made root that user): refused, nothing written in it as root.
+ */
+static void test_create_appeared(const char *dir)
+{
+	char sub[4200];
+	DIR *d;
+	int n = 0;
+	struct cv_store s2;
+	struct dirent *de;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP root only: a folder of another user's appeared before root's create");
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/theirs", dir);
+	if (!ok(mkdir(sub, 0770) == 0 && chown(sub, 65534, 65534) == 0, "a folder of uid 65534 where root makes a store"))
+		return;
+	is_int(cv_store_open(&s2, sub, CV_STORE_CREATE), CV_EIO, "root's create there is refused");
+	d = opendir(sub);
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	is_int(n, 0, "nothing made in it");
+	rm_store(sub);
+}
+
 /*
  * A child opens the store, says it is outside Berkeley DB, and is killed.
  * Its death costs no recovery in this boot; in another (word 0 of the
@@ -897,6 +1098,7 @@ int main(void)
 		rm_store(dir);
 		return tap_done();
 	}
+	regions_whole(dir, "after open");
 	test_users();
 	test_vehicles();
 	test_tokens();
@@ -907,6 +1109,7 @@ int main(void)
 	test_token_purge();
 	test_status();
 	test_generations(dir);
+	test_regions(dir);
 	is_int(cv_store_maintain(&st, cv_now_ms()), CV_OK, "maintenance runs");
 	cv_store_close(&st);
 
@@ -919,6 +1122,8 @@ int main(void)
 	}
 	cv_store_close(&st);
 	test_deaths(dir);
+	test_turn(dir);
+	test_create_appeared(dir);
 	rm_store(dir);
 	ok(access(dir, F_OK) != 0, "the temporary store is removed");
 	return tap_done();

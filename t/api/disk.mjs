@@ -5,7 +5,8 @@
 // back. Then the disk filled to the last byte: still no death, reads go on.
 // cvnotify under the reserve delivers nothing and says so once, then
 // delivers when space comes back. Needs root (mount); elsewhere it says it
-// skipped.
+// skipped. The tmpfs holds the regions with every page allocated (127 MB
+// with the 64 MB cache, store.h), a log file, and room above the reserve.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
@@ -49,7 +50,7 @@ const programs = (srv) => descendantsOf(srv.ws.process.pid).filter((p) => /cvapi
 apiSuite('disk', {
 	skip: root ? false : 'needs root to mount a small tmpfs for the store',
 	env: { CVAPI_STORE_RESERVE: String(RESERVE) },
-	mountHome: (home) => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=112m,mode=0755', 'tmpfs', home]),
+	mountHome: (home) => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=192m,mode=0755', 'tmpfs', home]),
 	unmountHome: (home) => {
 		try { execFileSync('umount', ['-l', home]); } catch { /* not mounted */ }
 	},

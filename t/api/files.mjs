@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, chownSync, chmodSync, writeFileSync, readFileSync, statSync, lstatSync, readdirSync,
-	rmSync } from 'node:fs';
+	rmSync, symlinkSync, lchownSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILDDIR } from '../lib/server.mjs';
@@ -20,7 +20,7 @@ const nobody = (() => {
 })();
 const skip = !root ? 'needs root (the attack is on root\'s cvctl)' : !nobody ? 'no user nobody' : false;
 
-/* Run to completion as user (default: this process's): { code, stdout, stderr }. */
+/* Run to completion as user (default: this process's; also { cwd }): { code, stdout, stderr }. */
 function run(file, args, user) {
 	return new Promise((res) => {
 		const o = { timeout: 20000, killSignal: 'SIGKILL', ...(user || {}) };
@@ -143,6 +143,88 @@ test('the store folder a link of the user\'s to a folder of root\'s: root\'s cvc
 	const again = await run(CVCTL, ['-H', rootLink, 'init']);
 	assert.equal(again.code, 1, again.stderr);
 	assert.deepEqual(readdirSync(rootDir), [], 'nothing made in root\'s folder');
+});
+
+// The way to the store, judged from / (store.h, cv_store_owner): a folder
+// on it that someone else may write in (group, others, no sticky bit), or
+// a step of a third user's, could be swapped for a link between root's
+// check and its open; root's cvctl refuses such a way, and makes nothing.
+const OTHER = 4242;                 // neither root nor nobody
+
+/* A folder of uid's (root: 0) under top, with mode. */
+function folder(name, uid, mode) {
+	const p = join(top, name);
+	mkdirSync(p);
+	chmodSync(p, mode);
+	if (uid)
+		chownSync(p, uid, uid === nobody.uid ? nobody.gid : uid);
+	return p;
+}
+
+/* cvctl as root refused, saying why (want), within one line. */
+function refused(r, want) {
+	assert.equal(r.code, 1, `refused: ${r.stdout}${r.stderr}`);
+	assert.match(r.stderr, /refusing the store in/);
+	assert.match(r.stderr, want);
+	assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+}
+
+/* A store of nobody's in folder dir, made by nobody. */
+async function nobodyStore(dir) {
+	const db = join(dir, 'db');
+	mkdirSync(db);
+	chownSync(db, nobody.uid, nobody.gid);
+	const r = await run(CVCTL, ['-H', db, 'init'], nobody);
+	assert.equal(r.code, 0, r.stderr);
+	return db;
+}
+
+test('a link above the store: root\'s, followed (cvctl acts as the user); a third user\'s: refused', { skip }, async () => {
+	const svc = folder('svc-up', nobody.uid, 0o755);
+	await nobodyStore(svc);
+	const up = join(top, 'up');
+	symlinkSync(svc, up);
+	const ok = await run(CVCTL, ['-H', join(up, 'db'), 'user', 'add', 'up', '--password', 'x']);
+	assert.equal(ok.code, 0, ok.stderr);
+	assert.deepEqual(readdirSync(join(svc, 'db')).filter((f) => lstatSync(join(svc, 'db', f)).uid !== nobody.uid), []);
+	lchownSync(up, OTHER, OTHER);
+	refused(await run(CVCTL, ['-H', join(up, 'db'), 'verify']), /up belongs to uid 4242 and .*svc-up to uid \d+: no one but root and the store's owner/);
+	// a link of root's whose target is reached through a folder its group may write in
+	const gw = folder('gw-up', 0, 0o775);
+	const inner = folder('gw-up/in', nobody.uid, 0o755);
+	await nobodyStore(inner);
+	const via = join(top, 'via-gw');
+	symlinkSync(inner, via);
+	refused(await run(CVCTL, ['-H', join(via, 'db'), 'verify']), new RegExp(`folder ${gw} is writable by its group`));
+});
+
+test('a folder above the store that its group or others may write in without the sticky bit: refused; sticky: followed', { skip }, async () => {
+	const gw = folder('gw', 0, 0o775);
+	const db = await nobodyStore(gw);
+	refused(await run(CVCTL, ['-H', db, 'verify']), new RegExp(`folder ${gw} is writable by its group without the sticky bit`));
+	chmodSync(gw, 0o757);
+	refused(await run(CVCTL, ['-H', db, 'verify']), /is writable by others/);
+	// a store yet to be made there: refused before anything is made
+	refused(await run(CVCTL, ['-H', join(gw, 'new'), 'init']), /writable by others/);
+	assert.ok(!existsSync(join(gw, 'new')), 'nothing made');
+	// with the sticky bit (as /tmp), nobody else may rename or remove what is not theirs
+	chmodSync(gw, 0o1777);
+	const r = await run(CVCTL, ['-H', db, 'verify']);
+	assert.equal(r.code, 0, r.stderr);
+	// a folder of a third user's on the way
+	const theirs = folder('theirs', OTHER, 0o755);
+	const db2 = await nobodyStore(theirs);
+	refused(await run(CVCTL, ['-H', db2, 'verify']), new RegExp(`${theirs} belongs to uid 4242 and ${db2} to uid ${nobody.uid}`));
+});
+
+test('a relative path: the working folder\'s own way is judged from /', { skip }, async () => {
+	const ok = await run(CVCTL, ['-H', 'db', 'verify'], { cwd: top });
+	assert.equal(ok.code, 0, ok.stderr);
+	const gw = folder('gw-cwd', 0, 0o775);
+	const sub = folder('gw-cwd/sub', 0, 0o755);
+	await nobodyStore(sub);
+	refused(await run(CVCTL, ['-H', 'db', 'verify'], { cwd: sub }), new RegExp(`folder ${gw} is writable by its group`));
+	refused(await run(CVCTL, ['-H', './sub/../sub/db', 'verify'], { cwd: gw }), /writable by its group/);
 });
 
 test('teardown', { skip }, () => {
