@@ -912,7 +912,7 @@ static void test_regions(const char *dir)
 	{
 		DB_TXN *txn = begin();
 
-		is_int(cv_store_del_prefix(&st, CV_DB_BASICAUTH, txn, "region-", 7, NULL, NULL), CV_OK, "and deleted");
+		is_int(cv_store_del_prefix(&st, CV_DB_BASICAUTH, txn, "region-", 7, NULL, NULL, SIZE_MAX, NULL), CV_OK, "and deleted");
 		commit(txn, "the deletion");
 	}
 }
