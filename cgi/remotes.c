@@ -92,12 +92,12 @@ static void render_action(struct cv_jw *w, struct cv_req *r, const struct cv_rac
 	cv_jw_obj(w);
 	links(w, r, a, "self");
 	cv_jw_kstr(w, "remoteActionId", a->id);
-	cv_jw_kstr(w, "type", cv_rtype_names[a->rm.type]);
-	cv_jw_kstr(w, "status", cv_rstatus_names[a->sm.status]);
+	cv_jw_kstr(w, "type", cv_remote_type_names[a->rm.type]);
+	cv_jw_kstr(w, "status", cv_remote_status_names[a->sm.status]);
 	if (a->sm.cause)
-		cv_jw_kstr(w, "failureCause", cv_rcause_names[a->sm.cause]);
+		cv_jw_kstr(w, "failureCause", cv_remote_cause_names[a->sm.cause]);
 	if (a->sm.feedback)
-		cv_jw_kstr(w, "feedbackDetail", cv_rfeedback_names[a->sm.feedback]);
+		cv_jw_kstr(w, "feedbackDetail", cv_remote_feedback_names[a->sm.feedback]);
 	cv_jw_key(w, "remote");
 	cv_jw_obj(w);
 	if (a->rm.label[0])
@@ -110,7 +110,7 @@ static void render_action(struct cv_jw *w, struct cv_req *r, const struct cv_rac
 		cv_sub_render_attrs(w, "webhook", a->cbattrs, a->ncbattrs);
 		cv_jw_end(w);
 	}
-	cv_jw_key(w, cv_rtype_members[a->rm.type]);
+	cv_jw_key(w, cv_remote_type_members[a->rm.type]);
 	cv_jw_raw(w, a->rm.action, strlen(a->rm.action));
 	cv_jw_end(w);
 	cv_jw_end(w);
@@ -137,7 +137,7 @@ static int read_body(struct cv_req *r, struct cv_raction *a)
 }
 
 /* the defaults, until cv_remote_settings() */
-static struct cv_rcfg remote_cfg = { 120 * 1000, 180 * 1000, 30 };
+static struct cv_remote_cfg remote_cfg = { 120 * 1000, 180 * 1000, 30 };
 
 void cv_remote_settings(const char *prog)
 {
@@ -148,7 +148,7 @@ void cv_remote_settings(const char *prog)
 
 struct create_arg {
 	struct cv_raction *a;
-	struct cv_rcfg cfg;
+	struct cv_remote_cfg cfg;
 	bool paused;
 };
 
@@ -180,11 +180,11 @@ int cv_post_remote(struct cv_req *r)
 	if (!st)
 		st = read_body(r, a);
 	if (!st && !r->b2b && !(r->tok.scopes & CV_SC_BIT(type_scope[a->rm.type])))
-		st = cv_fail(r, 403, CV_C_SCOPE, "this action (%s) needs the scope %s", cv_rtype_members[a->rm.type],
-			     cv_scope_names[type_scope[a->rm.type]]);
+		st = cv_fail(r, 403, CV_C_SCOPE, "this action (%s) needs the scope %s",
+			     cv_remote_type_members[a->rm.type], cv_scope_names[type_scope[a->rm.type]]);
 	if (!st && r->b2b && !(cb->remote_types & (1u << a->rm.type)))
 		st = cv_fail(r, 400, CV_C_BAD_FIELD, "this callback does not serve %s actions (its remoteTypes)",
-			     cv_rtype_names[a->rm.type]);
+			     cv_remote_type_names[a->rm.type]);
 	if (!st && cb->status == CV_CB_PAUSED)
 		st = cv_fail(r, 409, CV_C_CONFLICT, "this callback is Paused: resume it (PUT .../status) to send actions");
 	if (!st) {
@@ -204,13 +204,14 @@ int cv_post_remote(struct cv_req *r)
 	}
 	if (!st) {
 		cv_audit(r, "remote-add", "owner", owner, "remote", a->id, "callback", a->cbid, "type",
-			 cv_rtype_names[a->rm.type], "status", cv_rstatus_names[a->sm.status], NULL);
+			 cv_remote_type_names[a->rm.type], "status", cv_remote_status_names[a->sm.status],
+			 NULL);
 		r->status = 202;
 		cv_jw_init(&w, &r->out);
 		cv_jw_obj(&w);
 		links(&w, r, a, "remote");
 		cv_jw_kstr(&w, "remoteActionId", a->id);
-		cv_jw_kstr(&w, "type", cv_rtype_names[a->rm.type]);
+		cv_jw_kstr(&w, "type", cv_remote_type_names[a->rm.type]);
 		cv_jw_end(&w);
 		st = w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 	}

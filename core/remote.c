@@ -4,32 +4,32 @@
 
 #include <string.h>
 
-const char *const cv_rtype_names[CV_RT_COUNT] = {
+const char *const cv_remote_type_names[CV_RT_COUNT] = {
 	"ThermalPreconditioning", "ElectricBatteryChargingRequest", "Horn", "Doors", "Lights",
 	"Immobilization", "Stolen", "WakeUp", "Navigation",
 };
-const char *const cv_rtype_members[CV_RT_COUNT] = {
+const char *const cv_remote_type_members[CV_RT_COUNT] = {
 	"preconditioning", "charging", "horn", "door", "lights", "immobilization", "stolen", "wakeUp", "navigation",
 };
-const char *const cv_rstatus_names[CV_RS_COUNT] = {
+const char *const cv_remote_status_names[CV_RS_COUNT] = {
 	"Accepted", "WakingUpVehicle", "CheckingVehicle", "SentToVehicle", "Success", "AlreadyDone", "Failed",
 };
-const char *const cv_rcause_names[CV_RC_COUNT] = {
+const char *const cv_remote_cause_names[CV_RC_COUNT] = {
 	"", "GeneralError", "VehicleError", "WrongCommand", "VehicleConnectionTimeout", "MissingRights",
 	"NotPossibleDueToVehicleBatteryLevel", "NotPossibleDueToVehiclePrivacyLevel", "TooManyWakeUpsOverMonth",
 	"TooManyRequestInShortTime", "SameActionInProgress", "NotPossibleDueToVehicleStolenState", "VehicleInUse",
 	"TooManyRequestSent", "DoorsOpen", "VehicleErrorOrCidInside", "CidInside", "ExternalChargingSystemError",
 	"VehicleChargingSystemError", "VehicleIsNotLocked", "CanceledByDriver",
 };
-const char *const cv_rfeedback_names[3] = { "", "NoCIDBlacklisted", "CIDBlacklisted" };
+const char *const cv_remote_feedback_names[3] = { "", "NoCIDBlacklisted", "CIDBlacklisted" };
 
-const char *cv_rtype_webhook_b2b(enum cv_rtype t)
+const char *cv_remote_type_webhook_b2b(enum cv_remote_type t)
 {
 	if (t == CV_RT_WAKEUP)
 		return "VehicleState";
 	if (t == CV_RT_NAVIGATION || t >= CV_RT_COUNT)
 		return NULL;
-	return cv_rtype_names[t];
+	return cv_remote_type_names[t];
 }
 
 /* ---- reading a Remote body ------------------------------------------------ */
@@ -322,7 +322,7 @@ enum cv_err cv_remote_parse(struct cv_jread *jr, json_object *o, bool b2b, const
 	if (!cv_jr_object(jr, o, NULL, NULL, CV_JR_REQUIRED))
 		return CV_EINVAL;
 	json_object_object_foreach(o, key, val) {
-		int k = cv_name_index(key, cv_rtype_members, CV_RT_COUNT);
+		int k = cv_name_index(key, cv_remote_type_members, CV_RT_COUNT);
 		bool skipped = false;
 
 		for (size_t i = 0; skip && skip[i]; i++)
@@ -334,7 +334,8 @@ enum cv_err cv_remote_parse(struct cv_jread *jr, json_object *o, bool b2b, const
 			break;
 		}
 		if (action) {
-			cv_jr_fail(jr, key, "one action per request (%s is given too)", cv_rtype_members[type]);
+			cv_jr_fail(jr, key, "one action per request (%s is given too)",
+				   cv_remote_type_members[type]);
 			break;
 		}
 		action = val;
@@ -348,7 +349,7 @@ enum cv_err cv_remote_parse(struct cv_jread *jr, json_object *o, bool b2b, const
 			       : "door, horn, lights, preconditioning, charging, wakeUp or navigation");
 	if (jr->failed)
 		return CV_EINVAL;
-	cv_jr_enter(jr, cv_rtype_members[type]);
+	cv_jr_enter(jr, cv_remote_type_members[type]);
 	readers[type](jr, action, rm);
 	cv_jr_leave(jr);
 	if (jr->failed)
@@ -356,7 +357,8 @@ enum cv_err cv_remote_parse(struct cv_jread *jr, json_object *o, bool b2b, const
 	rm->type = (uint8_t)type;
 	text = json_object_to_json_string_ext(action, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text || strlen(text) > CV_REMOTE_ACTION_MAX)
-		cv_jr_fail(jr, cv_rtype_members[type], "must be at most %d bytes of JSON", CV_REMOTE_ACTION_MAX);
+		cv_jr_fail(jr, cv_remote_type_members[type], "must be at most %d bytes of JSON",
+			   CV_REMOTE_ACTION_MAX);
 	else
 		cv_strlcpy(rm->action, text, sizeof(rm->action));
 	return jr->failed ? CV_EINVAL : CV_OK;
@@ -364,7 +366,8 @@ enum cv_err cv_remote_parse(struct cv_jread *jr, json_object *o, bool b2b, const
 
 /* ---- the state machine --------------------------------------------------- */
 
-static void enter(struct cv_rsm *m, struct cv_rsm *out, int *n, uint8_t status, uint8_t cause, uint8_t feedback)
+static void enter(struct cv_remote_state *m, struct cv_remote_state *out, int *n, uint8_t status, uint8_t cause,
+		  uint8_t feedback)
 {
 	m->status = status;
 	m->cause = status == CV_RS_FAILED ? cause : 0;
@@ -372,9 +375,10 @@ static void enter(struct cv_rsm *m, struct cv_rsm *out, int *n, uint8_t status, 
 	out[(*n)++] = *m;
 }
 
-int cv_rsm_step(struct cv_rsm *m, enum cv_rsm_event ev, const struct cv_rsm_in *in, struct cv_rsm *out)
+int cv_remote_step(struct cv_remote_state *m, enum cv_remote_event ev, const struct cv_remote_in *in,
+		   struct cv_remote_state *out)
 {
-	struct cv_rsm s = *m;
+	struct cv_remote_state s = *m;
 	int n = 0;
 
 	switch (ev) {

@@ -255,13 +255,13 @@ static enum cv_err polled(struct cv_store *st, DB_TXN *txn, const char *owner, c
  * callback's outbox; nothing for a poll callback, whose client reads the
  * action instead.
  */
-static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a, const struct cv_rsm *s,
-			  int64_t at)
+static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a,
+			  const struct cv_remote_state *s, int64_t at)
 {
 	struct cv_note *n;
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_jw w;
-	const char *type = a->b2b ? cv_rtype_webhook_b2b(a->rm.type) : cv_rtype_names[a->rm.type];
+	const char *type = a->b2b ? cv_remote_type_webhook_b2b(a->rm.type) : cv_remote_type_names[a->rm.type];
 	bool quiet;
 	enum cv_err e = polled(st, txn, a->owner, a->cbid, &quiet);
 
@@ -280,11 +280,11 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 	cv_jw_key(&w, "eventStatus");
 	cv_jw_obj(&w);
 	cv_jw_kstr(&w, "type", CV_RS_FINAL(s->status) ? "Done" : "Pending");
-	cv_jw_kstr(&w, "status", cv_rstatus_names[s->status]);
+	cv_jw_kstr(&w, "status", cv_remote_status_names[s->status]);
 	if (s->cause)
-		cv_jw_kstr(&w, "failureCause", cv_rcause_names[s->cause]);
+		cv_jw_kstr(&w, "failureCause", cv_remote_cause_names[s->cause]);
 	if (s->feedback)
-		cv_jw_kstr(&w, "feedbackDetail", cv_rfeedback_names[s->feedback]);
+		cv_jw_kstr(&w, "feedbackDetail", cv_remote_feedback_names[s->feedback]);
 	cv_jw_end(&w);
 	cv_jw_end(&w);
 	if (w.err) {
@@ -303,7 +303,7 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 	if (a->b2b)
 		cv_strlcpy(n->fid, a->owner + 2, sizeof(n->fid));
 	cv_strlcpy(n->rtype, type ? type : "", sizeof(n->rtype));
-	cv_strlcpy(n->rstatus, cv_rstatus_names[s->status], sizeof(n->rstatus));
+	cv_strlcpy(n->rstatus, cv_remote_status_names[s->status], sizeof(n->rstatus));
 	cv_strlcpy(n->rlabel, a->rm.label, sizeof(n->rlabel));
 	/* the action's attributes, then those it adds to its callback's webhook */
 	for (size_t i = 0; i < a->nattrs && n->nattrs < CV_NOTE_ATTRS; i++)
@@ -319,11 +319,11 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 }
 
 /* Apply ev to a, then store it (record, active index) and notify every state entered; *steps: how many. */
-static enum cv_err advance(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, enum cv_rsm_event ev,
-			   const struct cv_rsm_in *in, int64_t now, int *steps)
+static enum cv_err advance(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, enum cv_remote_event ev,
+			   const struct cv_remote_in *in, int64_t now, int *steps)
 {
-	struct cv_rsm out[CV_RSM_MAX_STEPS];
-	int n = cv_rsm_step(&a->sm, ev, in, out);
+	struct cv_remote_state out[CV_REMOTE_MAX_STEPS];
+	int n = cv_remote_step(&a->sm, ev, in, out);
 	enum cv_err e = CV_OK;
 
 	if (steps)
@@ -552,11 +552,11 @@ static enum cv_err walk_vehicle(struct cv_store *st, DB_TXN *txn, const unsigned
 
 /* ---- posting ---------------------------------------------------------------------------- */
 
-enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_rcfg *cfg)
+enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_remote_cfg *cfg)
 {
 	unsigned char vid[16];
 	struct same_ctx same = { .type = a->rm.type, .now = a->created };
-	struct cv_rsm_in in = { .navigation = a->rm.type == CV_RT_NAVIGATION };
+	struct cv_remote_in in = { .navigation = a->rm.type == CV_RT_NAVIGATION };
 	struct vlink l;
 	uint32_t month = month_of(a->created);
 	enum cv_err e;
@@ -734,8 +734,8 @@ enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
 
 struct report_arg {
 	const char *vid, *rid;
-	enum cv_rsm_event ev;
-	const struct cv_rsm_in *in;
+	enum cv_remote_event ev;
+	const struct cv_remote_in *in;
 	int64_t now;
 	struct cv_raction *a;
 	int steps;
@@ -745,7 +745,7 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct report_arg *r = arg;
 	unsigned char k[32];
-	struct cv_rsm_in chk = { 0 };
+	struct cv_remote_in chk = { 0 };
 	struct active x;
 	enum cv_err e;
 
@@ -761,7 +761,7 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 		return e == CV_EINVAL ? CV_ENOTFOUND : e;
 	if (!CV_RS_FINAL(r->a->sm.status) && r->now >= r->a->deadline) {
 		/* too late, whether or not the timer said so yet: never carried out now */
-		struct cv_rsm_in none = { 0 };
+		struct cv_remote_in none = { 0 };
 
 		e = advance(st, txn, r->a, CV_RE_TIMEOUT, &none, r->now, &r->steps);
 	}
@@ -781,8 +781,8 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	return save(st, txn, r->a);
 }
 
-enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_rsm_event ev,
-			     const struct cv_rsm_in *in, int64_t now, struct cv_raction *a, int *steps)
+enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_remote_event ev,
+			     const struct cv_remote_in *in, int64_t now, struct cv_raction *a, int *steps)
 {
 	struct report_arg r = { vid, rid, ev, in, now, a, 0 };
 	enum cv_err e = cv_store_txn(st, 0, report_txn, &r);
@@ -832,7 +832,7 @@ static enum cv_err timeout_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct timeout_arg *t = arg;
 	unsigned char k[32];
-	struct cv_rsm_in in = { 0 };
+	struct cv_remote_in in = { 0 };
 	struct active x;
 	enum cv_err e;
 

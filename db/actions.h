@@ -38,7 +38,7 @@ struct cv_raction {
 	char vin[CV_VIN_MAX + 1];
 	uint8_t b2b;
 	struct cv_remote rm;                        /* what was asked */
-	struct cv_rsm sm;                           /* where it stands */
+	struct cv_remote_state sm;                           /* where it stands */
 	int64_t created, updated;
 	int64_t deadline;                           /* not done by then: VehicleConnectionTimeout */
 	/* B2C: the Remote's attributes, and callbackAttributes.webhook */
@@ -62,7 +62,7 @@ bool cv_rid_ok(const char *id);
  * NotPossibleDueToVehicleBatteryLevel), its first states and their
  * notifications. a->sm and a->deadline are set.
  */
-enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_rcfg *cfg);
+enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_remote_cfg *cfg);
 
 /* One action (owner, cbid, vid and rid all match) or CV_ENOTFOUND. */
 enum cv_err cv_remote_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, const char *vid,
@@ -93,8 +93,8 @@ enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
  * CV_EEXIST: a result other than the one recorded. *steps: the states
  * entered (0 for a repeat).
  */
-enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_rsm_event ev,
-			     const struct cv_rsm_in *in, int64_t now, struct cv_raction *a, int *steps);
+enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_remote_event ev,
+			     const struct cv_remote_in *in, int64_t now, struct cv_raction *a, int *steps);
 
 /* Fail with VehicleConnectionTimeout every action whose deadline is past; *n: how many. */
 enum cv_err cv_remote_tick(struct cv_store *st, int64_t now, size_t *n);

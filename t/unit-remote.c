@@ -35,7 +35,7 @@
 struct good {
 	bool b2b;
 	const char *json;
-	enum cv_rtype type;
+	enum cv_remote_type type;
 	bool hungry;
 };
 
@@ -139,7 +139,7 @@ static void test_parse(void)
 		e = cv_remote_parse(&jr, o, goods[i].b2b, goods[i].b2b ? NULL : skip, &rm);
 		if (!is_int(e, CV_OK, "good %zu: %s", i, goods[i].json))
 			printf("# %s\n", jr.err);
-		is_int(rm.type, goods[i].type, "good %zu is a %s", i, cv_rtype_names[goods[i].type]);
+		is_int(rm.type, goods[i].type, "good %zu is a %s", i, cv_remote_type_names[goods[i].type]);
 		is_int(rm.energy_hungry, goods[i].hungry, "good %zu: energy-hungry %d", i, goods[i].hungry);
 		json_object_put(o);
 	}
@@ -164,24 +164,24 @@ static void test_parse(void)
 		is_str(rm.label, "L", "the label kept");
 		json_object_put(o);
 	}
-	is_str(cv_rtype_webhook_b2b(CV_RT_WAKEUP), "VehicleState", "B2B webhook: WakeUp is VehicleState");
-	ok(cv_rtype_webhook_b2b(CV_RT_NAVIGATION) == NULL, "B2B webhook: no Navigation");
-	is_str(cv_rtype_webhook_b2b(CV_RT_DOORS), "Doors", "B2B webhook: Doors");
+	is_str(cv_remote_type_webhook_b2b(CV_RT_WAKEUP), "VehicleState", "B2B webhook: WakeUp is VehicleState");
+	ok(cv_remote_type_webhook_b2b(CV_RT_NAVIGATION) == NULL, "B2B webhook: no Navigation");
+	is_str(cv_remote_type_webhook_b2b(CV_RT_DOORS), "Doors", "B2B webhook: Doors");
 }
 
 /* ---- the state machine ------------------------------------------------------ */
 
-static int steps(struct cv_rsm *m, enum cv_rsm_event ev, struct cv_rsm_in in, const char *want)
+static int steps(struct cv_remote_state *m, enum cv_remote_event ev, struct cv_remote_in in, const char *want)
 {
-	struct cv_rsm out[CV_RSM_MAX_STEPS];
+	struct cv_remote_state out[CV_REMOTE_MAX_STEPS];
 	char got[256] = "";
-	int n = cv_rsm_step(m, ev, &in, out);
+	int n = cv_remote_step(m, ev, &in, out);
 
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(got);
 
-		snprintf(got + l, sizeof(got) - l, "%s%s%s%s", i ? " " : "", cv_rstatus_names[out[i].status],
-			 out[i].cause ? ":" : "", cv_rcause_names[out[i].cause]);
+		snprintf(got + l, sizeof(got) - l, "%s%s%s%s", i ? " " : "", cv_remote_status_names[out[i].status],
+			 out[i].cause ? ":" : "", cv_remote_cause_names[out[i].cause]);
 	}
 	if (n < 0)
 		snprintf(got, sizeof(got), "refused");
@@ -191,16 +191,16 @@ static int steps(struct cv_rsm *m, enum cv_rsm_event ev, struct cv_rsm_in in, co
 
 static void test_sm(void)
 {
-	struct cv_rsm m = { 0 };
-	struct cv_rsm_in none = { 0 };
+	struct cv_remote_state m = { 0 };
+	struct cv_remote_in none = { 0 };
 
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true }, "Accepted CheckingVehicle");
 	steps(&m, CV_RE_CHECK, none, "");
 	steps(&m, CV_RE_ACK, none, "SentToVehicle");
 	steps(&m, CV_RE_ACK, none, "");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "Success");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "refused");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, "Success");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, "");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "refused");
 	is_int(m.status, CV_RS_SUCCESS, "a contradiction leaves it as it was");
 	steps(&m, CV_RE_TIMEOUT, none, "");
 	steps(&m, CV_RE_ACK, none, "");
@@ -210,39 +210,39 @@ static void test_sm(void)
 	steps(&m, CV_RE_CHECK, none, "refused");
 	steps(&m, CV_RE_WOKEN, none, "CheckingVehicle");
 	steps(&m, CV_RE_WOKEN, none, "");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
 	      "SentToVehicle Failed:DoorsOpen");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "");
 
 	memset(&m, 0, sizeof(m));
 	steps(&m, CV_RE_CREATE, none, "Accepted WakingUpVehicle");
 	steps(&m, CV_RE_ACK, none, "CheckingVehicle SentToVehicle");
 	steps(&m, CV_RE_TIMEOUT, none, "Failed:VehicleConnectionTimeout");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "refused");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, "refused");
 
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .navigation = true }, "CheckingVehicle");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, "SentToVehicle Failed:VehicleError");
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .navigation = true }, "CheckingVehicle");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED }, "SentToVehicle Failed:VehicleError");
 
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true, .refuse = CV_RC_SAME_IN_PROGRESS },
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true, .refuse = CV_RC_SAME_IN_PROGRESS },
 	      "Accepted Failed:SameActionInProgress");
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
-	steps(&m, CV_RE_CHECK, (struct cv_rsm_in){ .refuse = CV_RC_BATTERY },
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_CHECK, (struct cv_remote_in){ .refuse = CV_RC_BATTERY },
 	      "Failed:NotPossibleDueToVehicleBatteryLevel");
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_ALREADY }, "SentToVehicle AlreadyDone");
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_ALREADY }, "SentToVehicle AlreadyDone");
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_CHECKING }, "refused");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_CHECKING }, "refused");
 }
 
 /* ---- in the store -------------------------------------------------------------- */
 
 static struct cv_store st;
 static struct cv_vehicle veh, ev;
-static const struct cv_rcfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3 };
+static const struct cv_remote_cfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3 };
 
 static void mk_vehicle(struct cv_vehicle *v, const char *vin, enum cv_energy energy)
 {
@@ -399,7 +399,7 @@ static size_t pending_n(const struct cv_vehicle *v)
 	return cv_remote_pending(&st, v->id, poll_now, pend_one, &p) ? 999 : p.n;
 }
 
-static int report(const struct cv_vehicle *v, const char *rid, enum cv_rsm_event e, struct cv_rsm_in in, int64_t now,
+static int report(const struct cv_vehicle *v, const char *rid, enum cv_remote_event e, struct cv_remote_in in, int64_t now,
 		  enum cv_err *err)
 {
 	struct cv_raction a;
@@ -419,7 +419,7 @@ static int count_one(const struct cv_raction *a, void *arg)
 static void test_store(void)
 {
 	struct cv_raction a, b, c;
-	struct cv_rsm_in none = { 0 };
+	struct cv_remote_in none = { 0 };
 	int64_t now = T0;
 	enum cv_err e;
 	size_t n, total;
@@ -427,7 +427,7 @@ static void test_store(void)
 
 	/* never heard from: asleep, woken */
 	is_int(post(&veh, "{\"door\":{\"state\":\"Locked\"}}", now, &a), CV_OK, "lock a vehicle never heard from");
-	is_str(cv_rstatus_names[a.sm.status], "WakingUpVehicle", "it is being woken");
+	is_str(cv_remote_status_names[a.sm.status], "WakingUpVehicle", "it is being woken");
 	notes_are("Accepted WakingUpVehicle", "posted to a sleeping vehicle");
 	is_int(pending_n(&veh), 1, "the vehicle's poll finds it");
 	is_int(report(&veh, a.id, CV_RE_ACK, none, now + 3 * SEC, &e), 2, "acknowledged: two states");
@@ -435,19 +435,19 @@ static void test_store(void)
 	notes_are("CheckingVehicle SentToVehicle", "acknowledged");
 	is_int(report(&veh, a.id, CV_RE_ACK, none, now + 4 * SEC, &e), 0, "a repeated acknowledgement: nothing");
 	notes_are("", "nothing for a repeat");
-	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, now + 5 * SEC, &e), 1,
+	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, now + 5 * SEC, &e), 1,
 	       "the result");
 	notes_are("Success", "done");
 	is_int(pending_n(&veh), 0, "nothing pending once done");
-	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, now + 6 * SEC, &e), 0,
+	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, now + 6 * SEC, &e), 0,
 	       "the same result again: nothing");
 	is_int(e, CV_OK, "and it is answered");
-	report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
+	report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
 	       now + 6 * SEC, &e);
 	is_int(e, CV_EEXIST, "another result is refused");
 	notes_are("", "nothing for a contradiction");
 	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "read it back");
-	is_str(cv_rstatus_names[b.sm.status], "Success", "read back: Success");
+	is_str(cv_remote_status_names[b.sm.status], "Success", "read back: Success");
 	is_str(b.rm.action, "{\"state\":\"Locked\"}", "read back: the action");
 	is_int(cv_remote_get(&st, NULL, "u:bob", CBID, veh.id, a.id, &b), CV_ENOTFOUND, "another owner: not found");
 	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &b), CV_ENOTFOUND, "another vehicle: not found");
@@ -465,7 +465,7 @@ static void test_store(void)
 	is_int(post(&veh, "{\"lights\":{\"on\":true}}", now + 2 * SEC, &c), CV_OK, "lights meanwhile");
 	notes_are("Accepted CheckingVehicle", "another type goes ahead");
 	is_int(pending_n(&veh), 2, "two pending");
-	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_ALREADY }, now + 3 * SEC, &e), 2,
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_ALREADY }, now + 3 * SEC, &e), 2,
 	       "a result without an acknowledgement");
 	notes_are("SentToVehicle AlreadyDone", "the result implies the receipt");
 
@@ -488,7 +488,7 @@ static void test_store(void)
 
 		e = cv_remote_report(&st, veh.id, b.id, CV_RE_ACK, &none, b.deadline + SEC, &late, &nsteps);
 		is_int(e, CV_OK, "a late acknowledgement is answered");
-		is_str(cv_rstatus_names[late.sm.status], "Failed", "with the timeout: not to be carried out");
+		is_str(cv_remote_status_names[late.sm.status], "Failed", "with the timeout: not to be carried out");
 		notes_are("Failed:VehicleConnectionTimeout", "timed out by the late acknowledgement");
 		is_int(cv_remote_tick(&st, b.deadline + 2 * SEC, &n), CV_OK, "the timer's turn after it");
 		is_int(n, 0, "finds nothing more to do");
@@ -496,19 +496,19 @@ static void test_store(void)
 	/* a failure without a cause, reported twice: the same answer */
 	is_int(post(&veh, "{\"lights\":{\"on\":false}}", b.deadline + 3 * SEC, &c), CV_OK, "lights off");
 	notes_are("Accepted CheckingVehicle", "lights off");
-	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, b.deadline + 4 * SEC, &e), 2,
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED }, b.deadline + 4 * SEC, &e), 2,
 	       "failed, no cause");
 	notes_are("SentToVehicle Failed:VehicleError", "VehicleError when no cause is given");
-	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, b.deadline + 5 * SEC, &e), 0,
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED }, b.deadline + 5 * SEC, &e), 0,
 	       "the same again");
 	is_int(e, CV_OK, "is a repeat, not a contradiction");
-	report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, a.deadline + SEC, &e);
+	report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, a.deadline + SEC, &e);
 	is_int(e, CV_EEXIST, "a late success is refused: the action failed");
 	is_int(cv_remote_tick(&st, a.deadline + 2 * 3600 * SEC, &n), CV_OK, "a turn an hour later");
 	report(&veh, a.id, CV_RE_ACK, none, a.deadline + 2 * 3600 * SEC, &e);
 	is_int(e, CV_ENOTFOUND, "an hour after, the vehicle's index forgets it");
 	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "the action stays readable");
-	is_str(cv_rcause_names[b.sm.cause], "VehicleConnectionTimeout", "with its cause");
+	is_str(cv_remote_cause_names[b.sm.cause], "VehicleConnectionTimeout", "with its cause");
 
 	/* it says it goes to sleep */
 	now = a.deadline + 3 * 3600 * SEC;
@@ -609,13 +609,13 @@ static void test_poll(void)
 	is_int(cv_store_txn(&st, 0, poll_cb_txn, NULL), CV_OK, "the callback made a poll callback");
 	cv_store_txn(&st, 0, drop_txn, NULL);
 	is_int(post(&ev, "{\"horn\":{\"state\":\"Activated\"}}", t, &a), CV_OK, "an action under it");
-	ok(!CV_RS_FINAL(a.sm.status), "under way (%s)", cv_rstatus_names[a.sm.status]);
+	ok(!CV_RS_FINAL(a.sm.status), "under way (%s)", cv_remote_status_names[a.sm.status]);
 	notes_are("", "nothing for a poll callback");
 	is_int(cv_remote_tick(&st, a.deadline + SEC, &n), CV_OK, "the timer");
 	is_int(n, 1, "times it out");
 	notes_are("", "nor for its timeout");
 	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &got), CV_OK, "read back");
-	is_str(cv_rstatus_names[got.sm.status], "Failed", "failed, as the client reads it");
+	is_str(cv_remote_status_names[got.sm.status], "Failed", "failed, as the client reads it");
 }
 
 int main(void)
