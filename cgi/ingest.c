@@ -45,7 +45,7 @@ struct cmd_ctx {
 	struct cv_jw *w;
 };
 
-static int command_one(const struct cv_raction *a, void *arg)
+static int command_one(const struct cv_action *a, void *arg)
 {
 	struct cmd_ctx *c = arg;
 
@@ -69,7 +69,7 @@ static enum cv_err write_commands(struct cv_jw *w, struct cv_req *r)
 
 	cv_jw_key(w, "commands");
 	cv_jw_arr(w);
-	e = cv_remote_pending(r->store, r->veh.id, r->now, command_one, &c);
+	e = cv_action_pending(r->store, r->veh.id, r->now, command_one, &c);
 	cv_jw_end(w);
 	return e;
 }
@@ -182,7 +182,7 @@ static int get_commands(struct cv_req *r)
 }
 
 /* The answer to a report: where the action stands, and whether the vehicle may carry it out. */
-static int answer_report(struct cv_req *r, const struct cv_raction *a, int steps)
+static int answer_report(struct cv_req *r, const struct cv_action *a, int steps)
 {
 	struct cv_jw w;
 
@@ -201,12 +201,12 @@ static int answer_report(struct cv_req *r, const struct cv_raction *a, int steps
 
 static int report(struct cv_req *r, enum cv_remote_event ev, const struct cv_remote_in *in)
 {
-	struct cv_raction *a = cv_calloc(1, sizeof(*a));
+	struct cv_action *a = cv_calloc(1, sizeof(*a));
 	const char *rid = cv_req_id(r, "rid");
 	int steps = 0, st;
 	enum cv_err e;
 
-	e = cv_remote_report(r->store, r->veh.id, rid, ev, in, r->now, a, &steps);
+	e = cv_action_report(r->store, r->veh.id, rid, ev, in, r->now, a, &steps);
 	if (e == CV_EEXIST)
 		st = cv_fail(r, 409, CV_C_CONFLICT, "this action ended %s%s%s: another result cannot replace it",
 			     cv_remote_status_names[a->sm.status], a->sm.cause ? " " : "",

@@ -63,7 +63,7 @@ static int check_parents(struct cv_req *r, char *owner, size_t n, struct cv_call
 }
 
 /* The action's path on its face. */
-static void action_path(const struct cv_req *r, const struct cv_raction *a, char *p, size_t n)
+static void action_path(const struct cv_req *r, const struct cv_action *a, char *p, size_t n)
 {
 	int len = snprintf(p, n, "%s/callbacks/%s/remotes/%s", r->vbase, a->cbid, a->id);
 
@@ -71,7 +71,7 @@ static void action_path(const struct cv_req *r, const struct cv_raction *a, char
 		p[0] = '\0';
 }
 
-static void links(struct cv_jw *w, struct cv_req *r, const struct cv_raction *a, const char *self_name)
+static void links(struct cv_jw *w, struct cv_req *r, const struct cv_action *a, const char *self_name)
 {
 	char path[CV_PATH_MAX + 128];
 
@@ -87,7 +87,7 @@ static void links(struct cv_jw *w, struct cv_req *r, const struct cv_raction *a,
 }
 
 /* RemoteAction: the action as asked (Remote), where it stands (the schema's members only). */
-static void render_action(struct cv_jw *w, struct cv_req *r, const struct cv_raction *a)
+static void render_action(struct cv_jw *w, struct cv_req *r, const struct cv_action *a)
 {
 	cv_jw_obj(w);
 	links(w, r, a, "self");
@@ -117,7 +117,7 @@ static void render_action(struct cv_jw *w, struct cv_req *r, const struct cv_rac
 }
 
 /* The Remote body into a (type, label, action; attributes on the user face): 0 or the 400 written. */
-static int read_body(struct cv_req *r, struct cv_raction *a)
+static int read_body(struct cv_req *r, struct cv_action *a)
 {
 	static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
 	struct cv_jread jr;
@@ -147,7 +147,7 @@ void cv_remote_settings(const char *prog)
 }
 
 struct create_arg {
-	struct cv_raction *a;
+	struct cv_action *a;
 	struct cv_remote_cfg cfg;
 	bool paused;
 };
@@ -163,7 +163,7 @@ static enum cv_err create_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	c->paused = !e && cb->status == CV_CB_PAUSED;
 	free(cb);
 	if (!e && !c->paused)
-		e = cv_remote_create(st, txn, c->a, &c->cfg);
+		e = cv_action_create(st, txn, c->a, &c->cfg);
 	return e;
 }
 
@@ -171,7 +171,7 @@ int cv_post_remote(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
-	struct cv_raction *a = cv_calloc(1, sizeof(*a));
+	struct cv_action *a = cv_calloc(1, sizeof(*a));
 	struct create_arg c = { .a = a };
 	struct cv_jw w;
 	enum cv_err e;
@@ -188,7 +188,7 @@ int cv_post_remote(struct cv_req *r)
 	if (!st && cb->status == CV_CB_PAUSED)
 		st = cv_fail(r, 409, CV_C_CONFLICT, "this callback is Paused: resume it (PUT .../status) to send actions");
 	if (!st) {
-		cv_rid_new(r->now, a->id);
+		cv_action_id_new(r->now, a->id);
 		cv_strlcpy(a->owner, owner, sizeof(a->owner));
 		cv_strlcpy(a->cbid, cb->id, sizeof(a->cbid));
 		cv_strlcpy(a->vid, r->vid, sizeof(a->vid));
@@ -224,13 +224,13 @@ int cv_get_remote(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
 	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
-	struct cv_raction *a = cv_calloc(1, sizeof(*a));
+	struct cv_action *a = cv_calloc(1, sizeof(*a));
 	struct cv_jw w;
 	enum cv_err e;
 	int st = check_parents(r, owner, sizeof(owner), cb);
 
 	if (!st) {
-		e = cv_remote_get(r->store, NULL, owner, cb->id, r->vid, cv_req_id(r, "rid"), a);
+		e = cv_action_get(r->store, NULL, owner, cb->id, r->vid, cv_req_id(r, "rid"), a);
 		if (e)
 			st = cv_fail_store(r, e, "no such remote action");
 	}
@@ -250,7 +250,7 @@ struct list_ctx {
 	struct cv_page *pg;
 };
 
-static int list_one(const struct cv_raction *a, void *arg)
+static int list_one(const struct cv_action *a, void *arg)
 {
 	struct list_ctx *c = arg;
 
@@ -276,8 +276,8 @@ int cv_get_remotes(struct cv_req *r)
 		st = cv_page_init(r, 60, &pg);
 	if (!st) {
 		cv_page_open(&w, r, "remoteActions");
-		e = cv_remotes_of(r->store, owner, cb->id, r->vid, (size_t)pg.offset, (size_t)pg.limit + 1, &total,
-				  list_one, &c);
+		e = cv_action_list(r->store, owner, cb->id, r->vid, (size_t)pg.offset, (size_t)pg.limit + 1, &total,
+				   list_one, &c);
 		if (e)
 			st = cv_fail_store(r, e, "remote actions");
 		else

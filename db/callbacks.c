@@ -104,7 +104,7 @@ enum cv_err cv_callback_del(struct cv_store *st, DB_TXN *txn, const char *owner,
 	if (!e)
 		e = cv_monitors_drop_callback(st, txn, owner, id);
 	if (!e)
-		e = cv_remote_drop_callback(st, txn, owner, id);
+		e = cv_action_drop_callback(st, txn, owner, id);
 	return e ? e : cv_outbox_drop(st, txn, owner, id);
 }
 

@@ -1,8 +1,8 @@
 /*
  * unit-remote.c - remote actions: the Remote body of both faces
  * (core/remote), the state machine of an action, and its life in a store
- * in a fresh temporary folder (db/actions, with the outbox and the upload
- * path), without HTTP.
+ * in a fresh temporary folder (db/actions and db/vlink, with the outbox
+ * and the upload path), without HTTP.
  *
  * What it holds to: every action of each face is read, and every wrong
  * member is refused naming it; an action goes Accepted, WakingUpVehicle
@@ -300,16 +300,16 @@ static enum cv_err upload(const struct cv_vehicle *v, int64_t now, bool sleeping
 }
 
 struct post_arg {
-	struct cv_raction *a;
+	struct cv_action *a;
 };
 
 static enum cv_err post_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 {
-	return cv_remote_create(s, txn, ((struct post_arg *)arg)->a, &cfg);
+	return cv_action_create(s, txn, ((struct post_arg *)arg)->a, &cfg);
 }
 
 /* Post the Remote body json for v at time now; the action into a. */
-static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_raction *a)
+static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_action *a)
 {
 	json_object *o = json_tokener_parse(json);
 	struct cv_jread jr;
@@ -322,7 +322,7 @@ static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t no
 	json_object_put(o);
 	if (e)
 		return e;
-	cv_rid_new(now, a->id);
+	cv_action_id_new(now, a->id);
 	cv_strlcpy(a->owner, "u:ann", sizeof(a->owner));
 	cv_strlcpy(a->cbid, CBID, sizeof(a->cbid));
 	cv_strlcpy(a->vid, v->id, sizeof(a->vid));
@@ -377,11 +377,11 @@ static void notes_are(const char *want, const char *what)
 }
 
 struct pend {
-	char ids[8][CV_RID_LEN + 1];
+	char ids[8][CV_ACTION_ID_LEN + 1];
 	size_t n;
 };
 
-static int pend_one(const struct cv_raction *a, void *arg)
+static int pend_one(const struct cv_action *a, void *arg)
 {
 	struct pend *p = arg;
 
@@ -396,20 +396,20 @@ static size_t pending_n(const struct cv_vehicle *v)
 {
 	struct pend p = { .n = 0 };
 
-	return cv_remote_pending(&st, v->id, poll_now, pend_one, &p) ? 999 : p.n;
+	return cv_action_pending(&st, v->id, poll_now, pend_one, &p) ? 999 : p.n;
 }
 
 static int report(const struct cv_vehicle *v, const char *rid, enum cv_remote_event e, struct cv_remote_in in, int64_t now,
 		  enum cv_err *err)
 {
-	struct cv_raction a;
+	struct cv_action a;
 	int n = -1;
 
-	*err = cv_remote_report(&st, v->id, rid, e, &in, now, &a, &n);
+	*err = cv_action_report(&st, v->id, rid, e, &in, now, &a, &n);
 	return n;
 }
 
-static int count_one(const struct cv_raction *a, void *arg)
+static int count_one(const struct cv_action *a, void *arg)
 {
 	(void)a;
 	(*(int *)arg)++;
@@ -418,7 +418,7 @@ static int count_one(const struct cv_raction *a, void *arg)
 
 static void test_store(void)
 {
-	struct cv_raction a, b, c;
+	struct cv_action a, b, c;
 	struct cv_remote_in none = { 0 };
 	int64_t now = T0;
 	enum cv_err e;
@@ -446,11 +446,11 @@ static void test_store(void)
 	       now + 6 * SEC, &e);
 	is_int(e, CV_EEXIST, "another result is refused");
 	notes_are("", "nothing for a contradiction");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "read it back");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "read it back");
 	is_str(cv_remote_status_names[b.sm.status], "Success", "read back: Success");
 	is_str(b.rm.action, "{\"state\":\"Locked\"}", "read back: the action");
-	is_int(cv_remote_get(&st, NULL, "u:bob", CBID, veh.id, a.id, &b), CV_ENOTFOUND, "another owner: not found");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &b), CV_ENOTFOUND, "another vehicle: not found");
+	is_int(cv_action_get(&st, NULL, "u:bob", CBID, veh.id, a.id, &b), CV_ENOTFOUND, "another owner: not found");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &b), CV_ENOTFOUND, "another vehicle: not found");
 	report(&ev, a.id, CV_RE_ACK, none, now, &e);
 	is_int(e, CV_ENOTFOUND, "another vehicle cannot report on it");
 
@@ -470,9 +470,9 @@ static void test_store(void)
 	notes_are("SentToVehicle AlreadyDone", "the result implies the receipt");
 
 	/* the horn never answered */
-	is_int(cv_remote_tick(&st, now + 30 * SEC, &n), CV_OK, "a turn of the timer before the deadline");
+	is_int(cv_action_tick(&st, now + 30 * SEC, &n), CV_OK, "a turn of the timer before the deadline");
 	is_int(n, 0, "nothing timed out yet");
-	is_int(cv_remote_tick(&st, a.deadline, &n), CV_OK, "a turn at the deadline");
+	is_int(cv_action_tick(&st, a.deadline, &n), CV_OK, "a turn at the deadline");
 	is_int(n, 1, "the horn timed out");
 	notes_are("Failed:VehicleConnectionTimeout", "timed out");
 	is_int(pending_n(&veh), 0, "nothing pending after the timeout");
@@ -483,14 +483,14 @@ static void test_store(void)
 	is_int(pending_n(&veh), 0, "past its deadline, the poll leaves it out");
 	poll_now = 0;
 	{
-		struct cv_raction late;
+		struct cv_action late;
 		int nsteps = -1;
 
-		e = cv_remote_report(&st, veh.id, b.id, CV_RE_ACK, &none, b.deadline + SEC, &late, &nsteps);
+		e = cv_action_report(&st, veh.id, b.id, CV_RE_ACK, &none, b.deadline + SEC, &late, &nsteps);
 		is_int(e, CV_OK, "a late acknowledgement is answered");
 		is_str(cv_remote_status_names[late.sm.status], "Failed", "with the timeout: not to be carried out");
 		notes_are("Failed:VehicleConnectionTimeout", "timed out by the late acknowledgement");
-		is_int(cv_remote_tick(&st, b.deadline + 2 * SEC, &n), CV_OK, "the timer's turn after it");
+		is_int(cv_action_tick(&st, b.deadline + 2 * SEC, &n), CV_OK, "the timer's turn after it");
 		is_int(n, 0, "finds nothing more to do");
 	}
 	/* a failure without a cause, reported twice: the same answer */
@@ -504,10 +504,10 @@ static void test_store(void)
 	is_int(e, CV_OK, "is a repeat, not a contradiction");
 	report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, a.deadline + SEC, &e);
 	is_int(e, CV_EEXIST, "a late success is refused: the action failed");
-	is_int(cv_remote_tick(&st, a.deadline + 2 * 3600 * SEC, &n), CV_OK, "a turn an hour later");
+	is_int(cv_action_tick(&st, a.deadline + 2 * 3600 * SEC, &n), CV_OK, "a turn an hour later");
 	report(&veh, a.id, CV_RE_ACK, none, a.deadline + 2 * 3600 * SEC, &e);
 	is_int(e, CV_ENOTFOUND, "an hour after, the vehicle's index forgets it");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "the action stays readable");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "the action stays readable");
 	is_str(cv_remote_cause_names[b.sm.cause], "VehicleConnectionTimeout", "with its cause");
 
 	/* it says it goes to sleep */
@@ -532,7 +532,7 @@ static void test_store(void)
 	is_int(post(&ev, "{\"door\":{\"state\":\"Locked\"}}", now + SEC, &a), CV_OK, "a lock needs no battery");
 	notes_are("Accepted CheckingVehicle", "the lock goes ahead");
 
-	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 1, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(cv_action_list(&st, "u:ann", CBID, veh.id, 1, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 10, "ten actions for the first vehicle");
 	is_int(listed, 9, "from the second on: nine");
 }
@@ -545,20 +545,20 @@ static enum cv_err del_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 
 static void test_drop(void)
 {
-	struct cv_raction a;
+	struct cv_action a;
 	size_t total = 1;
 	int listed = 0;
 
 	is_int(pending_n(&ev), 1, "the lock is pending");
 	is_int(cv_store_txn(&st, 0, del_cb_txn, NULL), CV_OK, "delete the callback");
 	is_int(pending_n(&ev), 0, "its actions are no longer pending");
-	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(cv_action_list(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 0, "none listed");
 	memset(&a, 0, sizeof(a));
 	{
 		size_t n;
 
-		is_int(cv_remote_tick(&st, T0 + 400 * 86400 * SEC, &n), CV_OK, "the timer");
+		is_int(cv_action_tick(&st, T0 + 400 * 86400 * SEC, &n), CV_OK, "the timer");
 		is_int(n, 0, "finds nothing to time out");
 	}
 }
@@ -574,7 +574,7 @@ static enum cv_err cb_again_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 /* Retention: a purge past the default period takes the actions posted before it. */
 static void test_purge(void)
 {
-	struct cv_raction a;
+	struct cv_action a;
 	struct cv_purge_stats ps;
 	size_t total = 9;
 	int listed = 0, steps = 0;
@@ -586,7 +586,7 @@ static void test_purge(void)
 	for (int i = 0; i < 50 && !e; i++, steps++)
 		e = cv_purge_step(&st, T0 + 61 * 86400 * SEC, 1000, &ps);
 	is_int(e, CV_OK, "%d purge steps, 61 days on", steps);
-	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(cv_action_list(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 1, "the action older than the retention period is gone, the later one stays");
 }
 
@@ -601,20 +601,20 @@ static enum cv_err poll_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 /* A poll callback (no target): its actions go through their states, and nothing is queued for delivery. */
 static void test_poll(void)
 {
-	struct cv_raction a, got;
+	struct cv_action a, got;
 	size_t n = 0;
 	int64_t t = T0 + 90 * 86400 * SEC;
 
-	is_int(cv_remote_tick(&st, t, &n), CV_OK, "the earlier tests' actions timed out first");
+	is_int(cv_action_tick(&st, t, &n), CV_OK, "the earlier tests' actions timed out first");
 	is_int(cv_store_txn(&st, 0, poll_cb_txn, NULL), CV_OK, "the callback made a poll callback");
 	cv_store_txn(&st, 0, drop_txn, NULL);
 	is_int(post(&ev, "{\"horn\":{\"state\":\"Activated\"}}", t, &a), CV_OK, "an action under it");
 	ok(!CV_RS_FINAL(a.sm.status), "under way (%s)", cv_remote_status_names[a.sm.status]);
 	notes_are("", "nothing for a poll callback");
-	is_int(cv_remote_tick(&st, a.deadline + SEC, &n), CV_OK, "the timer");
+	is_int(cv_action_tick(&st, a.deadline + SEC, &n), CV_OK, "the timer");
 	is_int(n, 1, "times it out");
 	notes_are("", "nor for its timeout");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &got), CV_OK, "read back");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &got), CV_OK, "read back");
 	is_str(cv_remote_status_names[got.sm.status], "Failed", "failed, as the client reads it");
 }
 
