@@ -707,7 +707,7 @@ static const struct cv_route routes[] = {
 
 int main(int argc, char **argv)
 {
-	cv_remote_settings("cvapi-callbacks");
+	cv_remotes_setup("cvapi-callbacks");
 	return cv_serve(argc, argv, "cvapi-callbacks",
 			"Callbacks, monitors and remote actions: where notifications go and what sets them off "
 			"(/user/callbacks..., /user/vehicles/{id}/callbacks/{cbid}/monitors..., .../remotes..., "

@@ -1,14 +1,17 @@
 /*
- * remote.h - remote actions: what an application asks a vehicle to do
- * (the Remote body of both faces), and the life of one request, as pure
- * functions: no store, no HTTP.
+ * remote.h - the model of a remote action, what an application asks a
+ * vehicle to do, as pure functions and tables: no store, no HTTP. Its
+ * names (RemoteType, RemoteActionStatus, the failure causes and feedback
+ * details), the Remote body as checked (struct cv_remote: read by
+ * cgi/remotes.c, cv_remotes_read), the life of an action, and the host's
+ * settings of it (read by cgi/remotes.c at start). Everything here is
+ * cv_remote_; the enums' constants are CV_RT_ (types), CV_RS_ (states),
+ * CV_RC_ (causes) and CV_RE_ (events).
  *
  * A Remote body names exactly one action: door, horn, lights,
  * preconditioning, charging, wakeUp, navigation, and on the fleet face
- * (B2B) immobilization and stolen. cv_remote_parse checks it whole against
- * the schema of its face, with the body reader (jread.h), and keeps the
- * action's member as compact JSON: that text is what GET shows and what
- * the vehicle receives.
+ * (B2B) immobilization and stolen. The action's member is kept as compact
+ * JSON: that text is what GET shows and what the vehicle receives.
  *
  * The life of an action is a small state machine (cv_remote_step):
  *
@@ -22,9 +25,7 @@
 #ifndef CV_REMOTE_H
 #define CV_REMOTE_H
 
-#include <json-c/json.h>
 #include "cv.h"
-#include "jread.h"
 
 /* RemoteType, in the order of the fleet face's enum (bits of a callback's remoteTypes). */
 enum cv_remote_type {
@@ -71,16 +72,6 @@ struct cv_remote {
 	/* what the server checks before sending: it needs the traction battery */
 	bool energy_hungry;
 };
-
-/*
- * Check the Remote body o, at jr's path (a body: ""), for a face (b2b: the
- * fleet face's actions; the user face's `attributes` and
- * `callbackAttributes` are the caller's: pass them in `skip`,
- * NULL-terminated, to leave them alone). CV_OK, or CV_EINVAL with the
- * failure in jr ("door.state: must be one of Unlocked, Locked", jread.h).
- */
-enum cv_err cv_remote_parse(struct cv_jread *jr, json_object *o, bool b2b, const char *const *skip,
-			    struct cv_remote *rm);
 
 /* ---- the state machine ------------------------------------------------- */
 
@@ -129,7 +120,7 @@ int cv_remote_step(struct cv_remote_state *m, enum cv_remote_event ev, const str
 
 /* ---- settings ------------------------------------------------------------ */
 
-/* A host's settings of remote actions (read by cgi/remotes.c, cv_remote_settings). */
+/* A host's settings of remote actions (read by cgi/remotes.c, cv_remotes_setup). */
 struct cv_remote_cfg {
 	int64_t timeout_ms;     /* from posting to a result, before VehicleConnectionTimeout */
 	int64_t awake_ms;       /* a vehicle is awake this long after its last exchange */

@@ -1,8 +1,8 @@
 /*
  * unit-remote.c - remote actions: the Remote body of both faces
- * (core/remote), the state machine of an action, and its life in a store
- * in a fresh temporary folder (db/actions and db/vlink, with the outbox
- * and the upload path), without HTTP.
+ * (cgi/remotes.c's reader), the state machine of an action (core/remote),
+ * and its life in a store in a fresh temporary folder (db/actions and
+ * db/vlink, with the outbox and the upload path), without HTTP.
  *
  * What it holds to: every action of each face is read, and every wrong
  * member is refused naming it; an action goes Accepted, WakingUpVehicle
@@ -13,7 +13,7 @@
  * an empty battery end at once with their cause; a vehicle that never
  * answers times out; a deleted callback takes its actions.
  */
-#include "actions.h"
+#include "remotes.h"
 #include "ingest.h"
 #include "purge.h"
 #include "outbox.h"
@@ -41,6 +41,9 @@ struct good {
 
 static const struct good goods[] = {
 	{ false, "{\"door\":{\"state\":\"Locked\"}}", CV_RT_DOORS, false },
+	{ false, "{\"door\":{\"state\":\"Locked\"},\"attributes\":[{\"type\":\"Header\",\"key\":\"X-R\","
+		 "\"value\":\"$remoteType\"}],\"callbackAttributes\":{\"webhook\":[{\"type\":\"Query\",\"key\":\"q\","
+		 "\"value\":\"1\"}]}}", CV_RT_DOORS, false },
 	{ false, "{\"label\":\"lock\",\"door\":{\"state\":\"Unlocked\",\"forced\":true}}", CV_RT_DOORS, false },
 	{ false, "{\"horn\":{\"state\":\"Activated\"}}", CV_RT_HORN, false },
 	{ false, "{\"lights\":{\"on\":true}}", CV_RT_LIGHTS, false },
@@ -123,50 +126,61 @@ static const struct bad bads[] = {
 	{ true, "{\"stolen\":{\"trackingPeriod\":{\"running\":2}}}", "running" },
 	{ true, "{\"stolen\":{\"trackingPeriod\":{}}}", "at least one of running" },
 	{ true, "{\"attributes\":[],\"door\":{\"state\":\"Locked\"}}", "attributes: unknown field" },
+	{ false, "{\"door\":{\"state\":\"Locked\"},\"attributes\":[{\"type\":\"Header\",\"key\":\"X-R\"}]}",
+	  "attributes[0].value: is required" },
+	{ false, "{\"door\":{\"state\":\"Open\"},\"attributes\":7}", "door.state" },
 };
 
 static void test_parse(void)
 {
-	static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
-	struct cv_remote rm;
+	struct cv_action *a = calloc(1, sizeof(*a));
 	struct cv_jread jr;
 
 	for (size_t i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
 		json_object *o = json_tokener_parse(goods[i].json);
-		enum cv_err e;
 
 		cv_jr_init(&jr, "");
-		e = cv_remote_parse(&jr, o, goods[i].b2b, goods[i].b2b ? NULL : skip, &rm);
-		if (!is_int(e, CV_OK, "good %zu: %s", i, goods[i].json))
+		cv_remotes_read(&jr, o, goods[i].b2b, a);
+		if (!ok(!jr.failed, "good %zu: %s", i, goods[i].json))
 			printf("# %s\n", jr.err);
-		is_int(rm.type, goods[i].type, "good %zu is a %s", i, cv_remote_type_names[goods[i].type]);
-		is_int(rm.energy_hungry, goods[i].hungry, "good %zu: energy-hungry %d", i, goods[i].hungry);
+		is_int(a->rm.type, goods[i].type, "good %zu is a %s", i, cv_remote_type_names[goods[i].type]);
+		is_int(a->rm.energy_hungry, goods[i].hungry, "good %zu: energy-hungry %d", i, goods[i].hungry);
 		json_object_put(o);
 	}
+	is_int(a->nattrs + a->ncbattrs, 0, "the last good has no attributes");
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		json_object *o = json_tokener_parse(bads[i].json);
-		enum cv_err e;
 
 		cv_jr_init(&jr, "");
-		e = cv_remote_parse(&jr, o, bads[i].b2b, bads[i].b2b ? NULL : skip, &rm);
-		is_int(e, CV_EINVAL, "bad %zu refused: %s", i, bads[i].json);
+		cv_remotes_read(&jr, o, bads[i].b2b, a);
+		ok(jr.failed, "bad %zu refused: %s", i, bads[i].json);
 		if (!ok(strstr(jr.err, bads[i].says) != NULL, "bad %zu says \"%s\"", i, bads[i].says))
 			printf("# got: %s\n", jr.err);
 		json_object_put(o);
 	}
 	{
-		/* the action's text is compact JSON of the member */
-		json_object *o = json_tokener_parse("{ \"label\": \"L\", \"door\": { \"state\": \"Locked\" } }");
+		/* the action's text is compact JSON of the member; the user face's attributes are read too */
+		json_object *o = json_tokener_parse(goods[1].json);
 
 		cv_jr_init(&jr, "");
-		is_int(cv_remote_parse(&jr, o, false, skip, &rm), CV_OK, "spaced body");
-		is_str(rm.action, "{\"state\":\"Locked\"}", "the action kept compact");
-		is_str(rm.label, "L", "the label kept");
+		cv_remotes_read(&jr, o, false, a);
+		ok(!jr.failed, "a body with attributes");
+		is_int(a->nattrs, 1, "its attribute");
+		is_str(a->attrs[0].value, "$remoteType", "with its value");
+		is_int(a->ncbattrs, 1, "and its callbackAttributes.webhook");
+		json_object_put(o);
+		o = json_tokener_parse("{ \"label\": \"L\", \"door\": { \"state\": \"Locked\" } }");
+		cv_jr_init(&jr, "");
+		cv_remotes_read(&jr, o, false, a);
+		ok(!jr.failed, "spaced body");
+		is_str(a->rm.action, "{\"state\":\"Locked\"}", "the action kept compact");
+		is_str(a->rm.label, "L", "the label kept");
 		json_object_put(o);
 	}
 	is_str(cv_remote_type_webhook_b2b(CV_RT_WAKEUP), "VehicleState", "B2B webhook: WakeUp is VehicleState");
 	ok(cv_remote_type_webhook_b2b(CV_RT_NAVIGATION) == NULL, "B2B webhook: no Navigation");
 	is_str(cv_remote_type_webhook_b2b(CV_RT_DOORS), "Doors", "B2B webhook: Doors");
+	free(a);
 }
 
 /* ---- the state machine ------------------------------------------------------ */
@@ -314,14 +328,13 @@ static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t no
 	json_object *o = json_tokener_parse(json);
 	struct cv_jread jr;
 	struct post_arg p = { a };
-	enum cv_err e;
 
 	memset(a, 0, sizeof(*a));
 	cv_jr_init(&jr, "");
-	e = cv_remote_parse(&jr, o, false, NULL, &a->rm);
+	cv_remotes_read(&jr, o, false, a);
 	json_object_put(o);
-	if (e)
-		return e;
+	if (jr.failed)
+		return CV_EINVAL;
 	cv_action_id_new(now, a->id);
 	cv_strlcpy(a->owner, "u:ann", sizeof(a->owner));
 	cv_strlcpy(a->cbid, CBID, sizeof(a->cbid));
