@@ -472,20 +472,40 @@ static int read_body(struct cv_req *r, struct cv_action *a)
 	return jr.failed ? cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err) : 0;
 }
 
+#define TIMEOUT_S 120
+#define AWAKE_S 180
+#define WAKEUPS 30                      /* an owner's, a month */
+#define VEHICLE_WAKEUPS (2 * WAKEUPS)   /* the vehicle's cap, a month */
+
 /* the defaults, until cv_remotes_setup() */
-static struct cv_remote_cfg remote_cfg = { 120 * 1000, 180 * 1000, 30 };
+static struct cv_remote_cfg remote_cfg = { TIMEOUT_S * 1000, AWAKE_S * 1000, WAKEUPS, VEHICLE_WAKEUPS };
 
 void cv_remotes_setup(const char *prog)
 {
-	remote_cfg.timeout_ms = cv_setting_int(prog, "CVAPI_REMOTE_TIMEOUT", 1, 86400, 120) * 1000;
-	remote_cfg.awake_ms = cv_setting_int(prog, "CVAPI_REMOTE_AWAKE", 0, 3600, 180) * 1000;
-	remote_cfg.wakeups = (int32_t)cv_setting_int(prog, "CVAPI_REMOTE_WAKEUPS", 0, 10000, 30);
+	remote_cfg.timeout_ms = cv_setting_int(prog, "CVAPI_REMOTE_TIMEOUT", 1, 86400, TIMEOUT_S) * 1000;
+	remote_cfg.awake_ms = cv_setting_int(prog, "CVAPI_REMOTE_AWAKE", 0, 3600, AWAKE_S) * 1000;
+	remote_cfg.wakeups = (int32_t)cv_setting_int(prog, "CVAPI_REMOTE_WAKEUPS", 0, 10000, WAKEUPS);
+	remote_cfg.vehicle_wakeups = (int32_t)cv_setting_int(prog, "CVAPI_REMOTE_VEHICLE_WAKEUPS", 0, 20000,
+							     VEHICLE_WAKEUPS);
+}
+
+/* Which allowance a wake-up refused went past, for the log: NULL when none. */
+static const char *spent_reason(enum cv_vlink_spent s, const struct cv_remote_cfg *cfg, char *out, size_t n)
+{
+	if (s == CV_VLINK_SPENT_OWNER)
+		snprintf(out, n, "the owner's %d wake-ups of this vehicle this month are spent (CVAPI_REMOTE_WAKEUPS)",
+			 (int)cfg->wakeups);
+	else if (s == CV_VLINK_SPENT_VEHICLE)
+		snprintf(out, n, "the vehicle's cap of %d wake-ups this month, all owners together, is spent "
+			 "(CVAPI_REMOTE_VEHICLE_WAKEUPS)", (int)cfg->vehicle_wakeups);
+	return s == CV_VLINK_SPENT_NONE ? NULL : out;
 }
 
 struct create_arg {
 	struct cv_action *a;
 	struct cv_remote_cfg cfg;
 	bool paused;
+	enum cv_vlink_spent spent;
 };
 
 static enum cv_err create_txn(struct cv_store *st, DB_TXN *txn, void *arg)
@@ -499,7 +519,7 @@ static enum cv_err create_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	c->paused = !e && cb->status == CV_CB_PAUSED;
 	free(cb);
 	if (!e && !c->paused)
-		e = cv_action_create(st, txn, c->a, &c->cfg);
+		e = cv_action_create(st, txn, c->a, &c->cfg, &c->spent);
 	return e;
 }
 
@@ -539,9 +559,13 @@ int cv_post_remote(struct cv_req *r)
 			st = cv_fail(r, 409, CV_C_CONFLICT, "this callback is Paused: resume it (PUT .../status) to send actions");
 	}
 	if (!st) {
+		char why[160];
+
+		/* an action refused at once says why: its cause, and for a wake-up which allowance */
 		cv_audit(r, "remote-add", "owner", owner, "remote", a->id, "callback", a->cbid, "type",
 			 cv_remote_type_names[a->rm.type], "status", cv_remote_status_names[a->sm.status],
-			 NULL);
+			 "cause", a->sm.cause ? cv_remote_cause_names[a->sm.cause] : NULL,
+			 "reason", spent_reason(c.spent, &c.cfg, why, sizeof(why)), NULL);
 		r->status = 202;
 		cv_jw_init(&w, &r->out);
 		cv_jw_obj(&w);

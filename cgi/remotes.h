@@ -24,8 +24,10 @@
  * 1 to 86400, default 120), CVAPI_REMOTE_AWAKE (seconds a vehicle stays
  * awake after its last exchange, 0 to 3600, default 180),
  * CVAPI_REMOTE_WAKEUPS (wake-ups an owner's actions may cost a vehicle in
- * a UTC month, 0 to 10000, default 30). A value refused is said
- * (core/settings.h).
+ * a UTC month, 0 to 10000, default 30), CVAPI_REMOTE_VEHICLE_WAKEUPS (the
+ * vehicle's cap: wake-ups all owners' actions together may cost it in a
+ * UTC month, 0 to 20000, default 60, twice an owner's default). A value
+ * refused is said (core/settings.h).
  */
 void cv_remotes_setup(const char *prog);
 

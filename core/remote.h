@@ -122,9 +122,10 @@ int cv_remote_step(struct cv_remote_state *m, enum cv_remote_event ev, const str
 
 /* A host's settings of remote actions (read by cgi/remotes.c, cv_remotes_setup). */
 struct cv_remote_cfg {
-	int64_t timeout_ms;     /* from posting to a result, before VehicleConnectionTimeout */
-	int64_t awake_ms;       /* a vehicle is awake this long after its last exchange */
-	int32_t wakeups;        /* wake-ups an owner's actions may cost a vehicle per calendar month (UTC) */
+	int64_t timeout_ms;             /* from posting to a result, before VehicleConnectionTimeout */
+	int64_t awake_ms;               /* a vehicle is awake this long after its last exchange */
+	int32_t wakeups;                /* wake-ups an owner's actions may cost a vehicle per month (UTC) */
+	int32_t vehicle_wakeups;        /* the vehicle's cap: all owners' actions together */
 };
 
 #endif

@@ -5,7 +5,6 @@
 #include "ids.h"
 #include "outbox.h"
 #include "pack.h"
-#include "vlink.h"
 #include "window.h"
 #include "jw.h"
 
@@ -444,7 +443,7 @@ static enum cv_err walk_vehicle(struct cv_store *st, DB_TXN *txn, const unsigned
 /* ---- posting ---------------------------------------------------------------------------- */
 
 enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action *a,
-			     const struct cv_remote_cfg *cfg)
+			     const struct cv_remote_cfg *cfg, enum cv_vlink_spent *spent)
 {
 	unsigned char vid[16];
 	struct same_ctx same = { .type = a->rm.type, .now = a->created };
@@ -452,6 +451,7 @@ enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action 
 	struct cv_vlink l;
 	enum cv_err e;
 
+	*spent = CV_VLINK_SPENT_NONE;
 	if (cv_vid_bytes(a->vid, vid))
 		return CV_EINVAL;
 	memset(&a->sm, 0, sizeof(a->sm));
@@ -466,13 +466,12 @@ enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action 
 	if (same.found) {
 		in.refuse = CV_RC_SAME_IN_PROGRESS;
 	} else if (!in.awake && !in.navigation) {
-		/* a wake-up, counted against the owner's allowance of the month */
-		bool spent;
-
-		e = cv_vlink_wake(st, txn, vid, a->owner, a->created, (uint32_t)cfg->wakeups, &spent);
+		/* a wake-up, counted against the owner's allowance and the vehicle's cap of the month */
+		e = cv_vlink_wake(st, txn, vid, a->owner, a->created, (uint32_t)cfg->wakeups,
+				  (uint32_t)cfg->vehicle_wakeups, spent);
 		if (e)
 			return e;
-		if (spent)
+		if (*spent)
 			in.refuse = CV_RC_WAKEUPS;
 	}
 	if (!e)

@@ -27,6 +27,7 @@
 
 #include "model.h"
 #include "remote.h"
+#include "vlink.h"
 
 #define CV_ACTION_ID_LEN 32
 
@@ -56,14 +57,15 @@ bool cv_action_id_ok(const char *id);
 /*
  * Post action a (id, owner, cbid, vid, vin, b2b, rm, attributes set;
  * created = now) under txn: the checks that end it at once (the same type
- * already under way: SameActionInProgress; a wake-up over the month's
- * allowance: TooManyWakeUpsOverMonth; an energy-hungry action on a
- * traction battery under 10% and not plugged in:
+ * already under way: SameActionInProgress; a wake-up past the owner's
+ * allowance of the month or the vehicle's cap, vlink.h:
+ * TooManyWakeUpsOverMonth, *spent saying which; an energy-hungry action
+ * on a traction battery under 10% and not plugged in:
  * NotPossibleDueToVehicleBatteryLevel), its first states and their
  * notifications. a->sm and a->deadline are set.
  */
 enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action *a,
-			     const struct cv_remote_cfg *cfg);
+			     const struct cv_remote_cfg *cfg, enum cv_vlink_spent *spent);
 
 /* One action (owner, cbid, vid and rid all match) or CV_ENOTFOUND. */
 enum cv_err cv_action_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, const char *vid,

@@ -9,8 +9,9 @@
  * when the vehicle sleeps, CheckingVehicle, SentToVehicle and ends once,
  * each state notified once in order; a repeated acknowledgement or result
  * changes nothing, a contradicting one is refused; the same type twice at
- * once, a wake-up over the month's allowance, an energy-hungry action on
- * an empty battery end at once with their cause; a vehicle that never
+ * once, a wake-up over the owner's allowance or the vehicle's cap of the
+ * month, an energy-hungry action on an empty battery end at once with
+ * their cause; a vehicle that never
  * answers times out; a deleted callback takes its actions.
  */
 #include "remotes.h"
@@ -256,7 +257,8 @@ static void test_sm(void)
 
 static struct cv_store st;
 static struct cv_vehicle veh, ev;
-static const struct cv_remote_cfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3 };
+static const struct cv_remote_cfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3,
+					  .vehicle_wakeups = 6 };
 
 static void mk_vehicle(struct cv_vehicle *v, const char *vin, enum cv_energy energy)
 {
@@ -315,11 +317,16 @@ static enum cv_err upload(const struct cv_vehicle *v, int64_t now, bool sleeping
 
 struct post_arg {
 	struct cv_action *a;
+	enum cv_vlink_spent spent;
 };
+
+static enum cv_vlink_spent last_spent;  /* which allowance the last post went past */
 
 static enum cv_err post_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 {
-	return cv_action_create(s, txn, ((struct post_arg *)arg)->a, &cfg);
+	struct post_arg *p = arg;
+
+	return cv_action_create(s, txn, p->a, &cfg, &p->spent);
 }
 
 /* Post the Remote body json for v at time now; the action into a. */
@@ -327,7 +334,8 @@ static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t no
 {
 	json_object *o = json_tokener_parse(json);
 	struct cv_jread jr;
-	struct post_arg p = { a };
+	struct post_arg p = { a, CV_VLINK_SPENT_NONE };
+	enum cv_err e;
 
 	memset(a, 0, sizeof(*a));
 	cv_jr_init(&jr, "");
@@ -341,7 +349,9 @@ static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t no
 	cv_strlcpy(a->vid, v->id, sizeof(a->vid));
 	cv_strlcpy(a->vin, v->vin, sizeof(a->vin));
 	a->created = now;
-	return cv_store_txn(&st, 0, post_txn, &p);
+	e = cv_store_txn(&st, 0, post_txn, &p);
+	last_spent = p.spent;
+	return e;
 }
 
 /* The notes waiting, as "status[:cause]" joined by spaces, then dropped (the outbox emptied). */
@@ -536,6 +546,7 @@ static void test_store(void)
 	notes_are("Accepted WakingUpVehicle", "the third wake-up of the month");
 	is_int(post(&veh, "{\"door\":{\"state\":\"Unlocked\"}}", now + SEC, &c), CV_OK, "unlock");
 	notes_are("Accepted Failed:TooManyWakeUpsOverMonth", "the fourth is refused");
+	is_int(last_spent, CV_VLINK_SPENT_OWNER, "on the owner's allowance");
 
 	/* an empty battery */
 	is_int(upload(&ev, now, false, 5), CV_OK, "an electric vehicle at 5%%");
@@ -631,6 +642,65 @@ static void test_poll(void)
 	is_str(cv_remote_status_names[got.sm.status], "Failed", "failed, as the client reads it");
 }
 
+struct wake_arg {
+	const unsigned char *vid;
+	const char *owner;
+	int64_t now;
+	enum cv_vlink_spent spent;
+	bool sleeping;
+	int touch;              /* 1: touch the link instead, 0: spend a wake-up */
+};
+
+static enum cv_err wake_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct wake_arg *w = arg;
+
+	if (w->touch)
+		return cv_vlink_touch(s, txn, w->vid, w->now, w->sleeping);
+	/* an owner has 2 a month, the vehicle 3 */
+	return cv_vlink_wake(s, txn, w->vid, w->owner, w->now, 2, 3, &w->spent);
+}
+
+/* Spend a wake-up of vid for owner at now: which allowance it went past (-1: the call failed). */
+static int wake(const unsigned char *vid, const char *owner, int64_t now)
+{
+	struct wake_arg w = { vid, owner, now, CV_VLINK_SPENT_NONE, false, 0 };
+
+	return cv_store_txn(&st, 0, wake_txn, &w) ? -1 : (int)w.spent;
+}
+
+/* The link's state: awake or not; each owner's wake-ups of the month and the vehicle's cap over them all. */
+static void test_vlink(void)
+{
+	unsigned char vid[16] = { 0xee, 0x01 };
+	struct cv_vlink l = { 0 };
+	struct wake_arg touch = { vid, NULL, T0, CV_VLINK_SPENT_NONE, false, 1 };
+	const int64_t june = 1717200000000LL;  /* 2024-06-01T00:00:00Z */
+
+	ok(!cv_vlink_awake(&l, T0, 180 * SEC), "never heard from: asleep");
+	l.last = T0;
+	ok(cv_vlink_awake(&l, T0 + 179 * SEC, 180 * SEC), "heard from 179 s before: awake");
+	ok(!cv_vlink_awake(&l, T0 + 180 * SEC, 180 * SEC), "180 s before: asleep");
+	l.sleeping = true;
+	ok(!cv_vlink_awake(&l, T0 + SEC, 180 * SEC), "said it goes to sleep: asleep");
+
+	is_int(wake(vid, "u:ann", T0), CV_VLINK_SPENT_NONE, "the user's first wake-up");
+	is_int(wake(vid, "u:ann", T0 + SEC), CV_VLINK_SPENT_NONE, "its second");
+	is_int(wake(vid, "u:ann", T0 + 2 * SEC), CV_VLINK_SPENT_OWNER, "a third: past the user's allowance");
+	is_int(cv_store_txn(&st, 0, wake_txn, &touch), CV_OK, "the vehicle uploads meanwhile");
+	is_int(cv_vlink_get(&st, NULL, vid, &l), CV_OK, "its link read");
+	ok(l.last == T0 && !l.sleeping, "heard from, awake");
+	is_int(wake(vid, "f:fleet", T0 + 3 * SEC), CV_VLINK_SPENT_NONE, "a fleet manager's first: the vehicle's third");
+	is_int(wake(vid, "f:fleet", T0 + 4 * SEC), CV_VLINK_SPENT_VEHICLE, "its second: past the vehicle's cap");
+	is_int(wake(vid, "f:other", T0 + 5 * SEC), CV_VLINK_SPENT_VEHICLE, "another's first too");
+	is_int(wake(vid, "u:ann", T0 + 6 * SEC), CV_VLINK_SPENT_OWNER, "the user's own comes first");
+	is_int(wake(vid, "f:fleet", june), CV_VLINK_SPENT_NONE, "the next month: the fleet manager's first");
+	is_int(wake(vid, "u:ann", june + SEC), CV_VLINK_SPENT_NONE, "the user's first");
+	is_int(wake(vid, "u:ann", june + 2 * SEC), CV_VLINK_SPENT_NONE, "its second");
+	is_int(wake(vid, "f:other", june + 3 * SEC), CV_VLINK_SPENT_VEHICLE, "the cap again, all owners together");
+	is_int(wake(vid, "", june), -1, "no owner: refused");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/cvapi-unit-remote-XXXXXX";
@@ -649,6 +719,7 @@ int main(void)
 	mk_vehicle(&ev, "VR3REMOTE00000002", CV_ENERGY_ELECTRIC);
 	is_int(cv_store_txn(&st, 0, setup_txn, NULL), CV_OK, "a user, two vehicles, a callback");
 	test_store();
+	test_vlink();
 	test_drop();
 	test_purge();
 	test_poll();
