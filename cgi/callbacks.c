@@ -87,7 +87,8 @@ static void read_b2b(struct cv_jread *jr, json_object *o, struct cv_callback *cb
 	cv_jr_string(jr, o, "label", CV_NAME_MAX, CV_JR_OPTIONAL, &label);
 	cv_strlcpy(cb->label, label, sizeof(cb->label));
 	cb->types = CV_CBT_REMOTE;
-	cv_jr_names(jr, o, "remoteTypes", cv_rtype_names, CV_RT_COUNT, 1, 32, CV_JR_REQUIRED, &cb->remote_types);
+	cv_jr_names(jr, o, "remoteTypes", cv_remote_type_names, CV_RT_COUNT, 1, 32, CV_JR_REQUIRED,
+		    &cb->remote_types);
 	/* remote callbacks: None or Bounded (RemoteCallbackSubscribe narrows the policy) */
 	cv_sub_policies(jr, o, false, cb);
 	cv_sub_callback(jr, o, cb);
@@ -137,7 +138,7 @@ static void render_subscribe(struct cv_jw *w, const struct cv_callback *cb)
 		cv_jw_arr(w);
 		for (size_t i = 0; i < CV_RT_COUNT; i++)
 			if (cb->remote_types & (1u << i))
-				cv_jw_str(w, cv_rtype_names[i]);
+				cv_jw_str(w, cv_remote_type_names[i]);
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);
@@ -639,7 +640,7 @@ static uint32_t check_cb_type(const char *item)
 
 static uint32_t check_remote_type(const char *item)
 {
-	int k = cv_name_index(item, cv_rtype_names, CV_RT_COUNT);
+	int k = cv_name_index(item, cv_remote_type_names, CV_RT_COUNT);
 
 	return k < 0 ? 0 : 1u << k;
 }
@@ -720,7 +721,7 @@ static const struct cv_route routes[] = {
 
 int main(int argc, char **argv)
 {
-	cv_remote_settings("cvapi-callbacks");
+	cv_remotes_setup("cvapi-callbacks");
 	return cv_serve(argc, argv, "cvapi-callbacks",
 			"Callbacks, monitors and remote actions: where notifications go and what sets them off "
 			"(/user/callbacks..., /user/vehicles/{id}/callbacks/{cbid}/monitors..., .../remotes..., "

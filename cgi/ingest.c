@@ -45,16 +45,16 @@ struct cmd_ctx {
 	struct cv_jw *w;
 };
 
-static int command_one(const struct cv_raction *a, void *arg)
+static int command_one(const struct cv_action *a, void *arg)
 {
 	struct cmd_ctx *c = arg;
 
 	cv_jw_obj(c->w);
 	cv_jw_kstr(c->w, "remoteActionId", a->id);
-	cv_jw_kstr(c->w, "type", cv_rtype_names[a->rm.type]);
-	cv_jw_key(c->w, cv_rtype_members[a->rm.type]);
+	cv_jw_kstr(c->w, "type", cv_remote_type_names[a->rm.type]);
+	cv_jw_key(c->w, cv_remote_type_members[a->rm.type]);
 	cv_jw_raw(c->w, a->rm.action, strlen(a->rm.action));
-	cv_jw_kstr(c->w, "status", cv_rstatus_names[a->sm.status]);
+	cv_jw_kstr(c->w, "status", cv_remote_status_names[a->sm.status]);
 	cv_jw_ktime(c->w, "issuedAt", a->created);
 	cv_jw_ktime(c->w, "expiresAt", a->deadline);
 	cv_jw_end(c->w);
@@ -69,7 +69,7 @@ static enum cv_err write_commands(struct cv_jw *w, struct cv_req *r)
 
 	cv_jw_key(w, "commands");
 	cv_jw_arr(w);
-	e = cv_remote_pending(r->store, r->veh.id, r->now, command_one, &c);
+	e = cv_action_pending(r->store, r->veh.id, r->now, command_one, &c);
 	cv_jw_end(w);
 	return e;
 }
@@ -182,7 +182,7 @@ static int get_commands(struct cv_req *r)
 }
 
 /* The answer to a report: where the action stands, and whether the vehicle may carry it out. */
-static int answer_report(struct cv_req *r, const struct cv_raction *a, int steps)
+static int answer_report(struct cv_req *r, const struct cv_action *a, int steps)
 {
 	struct cv_jw w;
 
@@ -190,26 +190,27 @@ static int answer_report(struct cv_req *r, const struct cv_raction *a, int steps
 	cv_jw_init(&w, &r->out);
 	cv_jw_obj(&w);
 	cv_jw_kstr(&w, "remoteActionId", a->id);
-	cv_jw_kstr(&w, "status", cv_rstatus_names[a->sm.status]);
+	cv_jw_kstr(&w, "status", cv_remote_status_names[a->sm.status]);
 	if (a->sm.cause)
-		cv_jw_kstr(&w, "failureCause", cv_rcause_names[a->sm.cause]);
+		cv_jw_kstr(&w, "failureCause", cv_remote_cause_names[a->sm.cause]);
 	cv_jw_kbool(&w, "execute", a->sm.status == CV_RS_SENT);
 	cv_jw_kbool(&w, "repeat", steps == 0);
 	cv_jw_end(&w);
 	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
 }
 
-static int report(struct cv_req *r, enum cv_rsm_event ev, const struct cv_rsm_in *in)
+static int report(struct cv_req *r, enum cv_remote_event ev, const struct cv_remote_in *in)
 {
-	struct cv_raction *a = cv_calloc(1, sizeof(*a));
+	struct cv_action *a = cv_calloc(1, sizeof(*a));
 	const char *rid = cv_req_id(r, "rid");
 	int steps = 0, st;
 	enum cv_err e;
 
-	e = cv_remote_report(r->store, r->veh.id, rid, ev, in, r->now, a, &steps);
+	e = cv_action_report(r->store, r->veh.id, rid, ev, in, r->now, a, &steps);
 	if (e == CV_EEXIST)
 		st = cv_fail(r, 409, CV_C_CONFLICT, "this action ended %s%s%s: another result cannot replace it",
-			     cv_rstatus_names[a->sm.status], a->sm.cause ? " " : "", cv_rcause_names[a->sm.cause]);
+			     cv_remote_status_names[a->sm.status], a->sm.cause ? " " : "",
+			     cv_remote_cause_names[a->sm.cause]);
 	else if (e)
 		st = cv_fail_store(r, e, "no such command for this vehicle");
 	else
@@ -220,7 +221,7 @@ static int report(struct cv_req *r, enum cv_rsm_event ev, const struct cv_rsm_in
 
 static int post_ack(struct cv_req *r)
 {
-	static const struct cv_rsm_in none = { 0 };
+	static const struct cv_remote_in none = { 0 };
 
 	return report(r, CV_RE_ACK, &none);
 }
@@ -230,7 +231,7 @@ static int post_result(struct cv_req *r)
 	static const char *const keys[] = { "status", "failureCause", "feedbackDetail", NULL };
 	static const char *const outcomes[] = { "Success", "AlreadyDone", "Failed" };
 	static const uint8_t outcome_status[] = { CV_RS_SUCCESS, CV_RS_ALREADY, CV_RS_FAILED };
-	struct cv_rsm_in in = { 0 };
+	struct cv_remote_in in = { 0 };
 	struct cv_jread jr;
 	json_object *o = NULL;
 	int k, st = cv_body_json(r, &o);
@@ -243,11 +244,12 @@ static int post_result(struct cv_req *r)
 		in.outcome = outcome_status[k];
 	if (cv_jr_has(o, "failureCause") && in.outcome != CV_RS_FAILED)
 		cv_jr_fail(&jr, "failureCause", "only with status Failed");
-	else if (cv_jr_enum(&jr, o, "failureCause", cv_rcause_names + 1, CV_RC_COUNT - 1, CV_JR_OPTIONAL, &k))
+	else if (cv_jr_enum(&jr, o, "failureCause", cv_remote_cause_names + 1, CV_RC_COUNT - 1, CV_JR_OPTIONAL,
+			    &k))
 		in.refuse = (uint8_t)(k + 1);
 	if (cv_jr_has(o, "feedbackDetail") && in.outcome == CV_RS_FAILED)
 		cv_jr_fail(&jr, "feedbackDetail", "not with status Failed");
-	else if (cv_jr_enum(&jr, o, "feedbackDetail", cv_rfeedback_names + 1, 2, CV_JR_OPTIONAL, &k))
+	else if (cv_jr_enum(&jr, o, "feedbackDetail", cv_remote_feedback_names + 1, 2, CV_JR_OPTIONAL, &k))
 		in.feedback = (uint8_t)(k + 1);
 	json_object_put(o);
 	if (jr.failed)

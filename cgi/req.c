@@ -353,7 +353,7 @@ static const struct id_kind {
 	{ "fid", NULL, NULL, 0 },
 	{ "cbid", callback_ok, "callback", CV_CB_IDLEN },
 	{ "mid", monitor_ok, "monitor", CV_MON_IDLEN },
-	{ "rid", cv_rid_ok, "remote action", CV_RID_LEN },
+	{ "rid", cv_action_id_ok, "remote action", CV_ACTION_ID_LEN },
 	{ "did", delivery_ok, "delivery", CV_DL_IDLEN },
 	{ "tid", trip_ok, "trip", CV_ID_LEN(0) },
 	{ "cid", collision_ok, "collision", CV_ID_LEN(1) },

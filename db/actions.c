@@ -11,16 +11,14 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define RACTION_VERSION 1
+#define ACTION_VERSION 1
 #define KEY_MAX (CV_CB_OWNER_MAX + 1 + CV_CB_IDLEN + 1 + 32)
-#define VLINK_LEN 17
 #define KEEP_DONE_MS (3600LL * 1000)   /* a done action answers the vehicle's repeats this long */
 
 /* ---- ids and keys ---------------------------------------------------------- */
 
-void cv_rid_new(int64_t now, char out[CV_RID_LEN + 1])
+void cv_action_id_new(int64_t now, char out[CV_ACTION_ID_LEN + 1])
 {
 	unsigned char b[16];
 
@@ -29,11 +27,12 @@ void cv_rid_new(int64_t now, char out[CV_RID_LEN + 1])
 	cv_hex(b, sizeof(b), out);
 }
 
-bool cv_rid_ok(const char *id)
+bool cv_action_id_ok(const char *id)
 {
 	unsigned char b[16];
 
-	return strlen(id) == CV_RID_LEN && strspn(id, "0123456789abcdef") == CV_RID_LEN && !cv_unhex(id, b, 16);
+	return strlen(id) == CV_ACTION_ID_LEN && strspn(id, "0123456789abcdef") == CV_ACTION_ID_LEN &&
+	       !cv_unhex(id, b, 16);
 }
 
 /* owner \0 cbid \0 (the callback's prefix); 0 if either does not fit */
@@ -60,9 +59,9 @@ static size_t rkey(unsigned char *k, const char *owner, const char *cbid, const 
 
 /* ---- the record -------------------------------------------------------------- */
 
-enum cv_err cv_raction_encode(const struct cv_raction *a, struct cv_buf *out)
+enum cv_err cv_action_encode(const struct cv_action *a, struct cv_buf *out)
 {
-	enum cv_err e = cv_wr_uint(out, RACTION_VERSION, 1);
+	enum cv_err e = cv_wr_uint(out, ACTION_VERSION, 1);
 
 	if (!e)
 		e = cv_wr_str(out, a->id);
@@ -103,12 +102,12 @@ enum cv_err cv_raction_encode(const struct cv_raction *a, struct cv_buf *out)
 	return e;
 }
 
-enum cv_err cv_raction_decode(const void *p, size_t len, struct cv_raction *a)
+enum cv_err cv_action_decode(const void *p, size_t len, struct cv_action *a)
 {
 	struct cv_rd rd = CV_RD_INIT(p, len);
 
 	memset(a, 0, sizeof(*a));
-	if (cv_rd_uint(&rd, 1) != RACTION_VERSION)
+	if (cv_rd_uint(&rd, 1) != ACTION_VERSION)
 		return CV_EINVAL;
 	cv_rd_str(&rd, a->id, sizeof(a->id));
 	cv_rd_str(&rd, a->owner, sizeof(a->owner));
@@ -129,12 +128,12 @@ enum cv_err cv_raction_decode(const void *p, size_t len, struct cv_raction *a)
 	cv_cbattr_unpack(&rd, a->attrs, CV_CB_ATTRS_MAX, &a->nattrs);
 	cv_cbattr_unpack(&rd, a->cbattrs, CV_CB_ATTRS_MAX, &a->ncbattrs);
 	if (rd.bad || rd.off != len || a->rm.type >= CV_RT_COUNT || a->sm.status >= CV_RS_COUNT ||
-	    a->sm.cause >= CV_RC_COUNT || a->sm.feedback >= 3 || !cv_rid_ok(a->id))
+	    a->sm.cause >= CV_RC_COUNT || a->sm.feedback >= 3 || !cv_action_id_ok(a->id))
 		return CV_EINVAL;
 	return CV_OK;
 }
 
-static enum cv_err put_record(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a)
+static enum cv_err put_record(struct cv_store *st, DB_TXN *txn, const struct cv_action *a)
 {
 	unsigned char k[KEY_MAX];
 	size_t kl = rkey(k, a->owner, a->cbid, a->vid, a->id);
@@ -143,7 +142,7 @@ static enum cv_err put_record(struct cv_store *st, DB_TXN *txn, const struct cv_
 
 	if (!kl)
 		return CV_EINVAL;
-	e = cv_raction_encode(a, &b);
+	e = cv_action_encode(a, &b);
 	if (!e)
 		e = cv_store_put(st, CV_DB_REMOTES, txn, k, kl, b.p, b.len, 0);
 	cv_buf_release(&b);
@@ -162,7 +161,7 @@ static bool akey(unsigned char k[32], const char *vid, const char *rid)
  * done the time its entry goes (KEEP_DONE_MS after: a vehicle repeating
  * its report meanwhile is answered as the first time).
  */
-static enum cv_err put_active(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a)
+static enum cv_err put_active(struct cv_store *st, DB_TXN *txn, const struct cv_action *a)
 {
 	unsigned char k[32], v[KEY_MAX + 10];
 	size_t pl = cb_prefix(v, a->owner, a->cbid);
@@ -231,7 +230,7 @@ static enum cv_err get_active(struct cv_store *st, DB_TXN *txn, const unsigned c
 }
 
 /* Store a's record and its index entry (as it stands now). */
-static enum cv_err save(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a)
+static enum cv_err save(struct cv_store *st, DB_TXN *txn, const struct cv_action *a)
 {
 	enum cv_err e = put_record(st, txn, a);
 
@@ -259,13 +258,13 @@ static enum cv_err polled(struct cv_store *st, DB_TXN *txn, const char *owner, c
  * callback's outbox; nothing for a poll callback, whose client reads the
  * action instead.
  */
-static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a, const struct cv_rsm *s,
-			  int64_t at)
+static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_action *a,
+			  const struct cv_remote_state *s, int64_t at)
 {
 	struct cv_note *n;
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_jw w;
-	const char *type = a->b2b ? cv_rtype_webhook_b2b(a->rm.type) : cv_rtype_names[a->rm.type];
+	const char *type = a->b2b ? cv_remote_type_webhook_b2b(a->rm.type) : cv_remote_type_names[a->rm.type];
 	int64_t lim[CV_Q_COUNT];
 	bool quiet;
 	enum cv_err e = polled(st, txn, a->owner, a->cbid, &quiet);
@@ -285,11 +284,11 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 	cv_jw_key(&w, "eventStatus");
 	cv_jw_obj(&w);
 	cv_jw_kstr(&w, "type", CV_RS_FINAL(s->status) ? "Done" : "Pending");
-	cv_jw_kstr(&w, "status", cv_rstatus_names[s->status]);
+	cv_jw_kstr(&w, "status", cv_remote_status_names[s->status]);
 	if (s->cause)
-		cv_jw_kstr(&w, "failureCause", cv_rcause_names[s->cause]);
+		cv_jw_kstr(&w, "failureCause", cv_remote_cause_names[s->cause]);
 	if (s->feedback)
-		cv_jw_kstr(&w, "feedbackDetail", cv_rfeedback_names[s->feedback]);
+		cv_jw_kstr(&w, "feedbackDetail", cv_remote_feedback_names[s->feedback]);
 	cv_jw_end(&w);
 	cv_jw_end(&w);
 	if (w.err) {
@@ -308,7 +307,7 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 	if (a->b2b)
 		cv_strlcpy(n->fid, a->owner + 2, sizeof(n->fid));
 	cv_strlcpy(n->rtype, type ? type : "", sizeof(n->rtype));
-	cv_strlcpy(n->rstatus, cv_rstatus_names[s->status], sizeof(n->rstatus));
+	cv_strlcpy(n->rstatus, cv_remote_status_names[s->status], sizeof(n->rstatus));
 	cv_strlcpy(n->rlabel, a->rm.label, sizeof(n->rlabel));
 	/* the action's attributes, then those it adds to its callback's webhook */
 	for (size_t i = 0; i < a->nattrs && n->nattrs < CV_NOTE_ATTRS; i++)
@@ -334,11 +333,11 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_ract
 }
 
 /* Apply ev to a, then store it (record, active index) and notify every state entered; *steps: how many. */
-static enum cv_err advance(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, enum cv_rsm_event ev,
-			   const struct cv_rsm_in *in, int64_t now, int *steps)
+static enum cv_err advance(struct cv_store *st, DB_TXN *txn, struct cv_action *a, enum cv_remote_event ev,
+			   const struct cv_remote_in *in, int64_t now, int *steps)
 {
-	struct cv_rsm out[CV_RSM_MAX_STEPS];
-	int n = cv_rsm_step(&a->sm, ev, in, out);
+	struct cv_remote_state out[CV_REMOTE_MAX_STEPS];
+	int n = cv_remote_step(&a->sm, ev, in, out);
 	enum cv_err e = CV_OK;
 
 	if (steps)
@@ -350,119 +349,10 @@ static enum cv_err advance(struct cv_store *st, DB_TXN *txn, struct cv_raction *
 	return e;
 }
 
-/* ---- the vehicle link's state ---------------------------------------------------- */
-
-/*
- * vlink.db holds two kinds of records:
- *   vid (16)                   the link's state (VLINK_LEN bytes: last, sleeping, and
- *                              8 bytes no longer read, once a wake-up count for everyone)
- *   vid (16) owner             the wake-ups of the month that owner's actions cost the
- *                              vehicle (8 bytes: yyyymm << 32 | count): the vehicle's user
- *                              and a fleet manager each have the month's allowance, and
- *                              neither can spend the other's
- */
-struct vlink {
-	int64_t last;           /* last heard from (ms); 0: never */
-	uint8_t sleeping;       /* it said it goes to sleep, and has not been heard from since */
-};
-
-struct wakeups {
-	uint32_t month;         /* yyyymm of the wake-ups counted */
-	uint32_t n;
-};
-
-/* The key of owner's wake-ups of vehicle vid; 0 if the owner does not fit. */
-static size_t wakeups_key(unsigned char *k, const unsigned char vid[16], const char *owner)
-{
-	size_t ol = strlen(owner);
-
-	if (ol == 0 || ol > CV_CB_OWNER_MAX)
-		return 0;
-	memcpy(k, vid, 16);
-	memcpy(k + 16, owner, ol);
-	return 16 + ol;
-}
-
-static enum cv_err wakeups_get(struct cv_store *st, DB_TXN *txn, const unsigned char *k, size_t kl, struct wakeups *w)
-{
-	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e = cv_store_get(st, CV_DB_VLINK, txn, k, kl, &b);
-
-	memset(w, 0, sizeof(*w));
-	if (e == CV_ENOTFOUND) {
-		e = CV_OK;
-	} else if (!e && b.len == 8) {
-		uint64_t v = cv_be64_get((const unsigned char *)b.p);
-
-		w->month = (uint32_t)(v >> 32);
-		w->n = (uint32_t)v;
-	}
-	cv_buf_release(&b);
-	return e;
-}
-
-static enum cv_err wakeups_put(struct cv_store *st, DB_TXN *txn, const unsigned char *k, size_t kl, const struct wakeups *w)
-{
-	unsigned char v[8];
-
-	cv_be64_put(v, (uint64_t)w->month << 32 | w->n);
-	return cv_store_put(st, CV_DB_VLINK, txn, k, kl, v, sizeof(v), 0);
-}
-
-static enum cv_err vlink_get(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], struct vlink *l)
-{
-	unsigned char v[VLINK_LEN];
-	struct cv_buf b = CV_BUF_INIT(0);
-	enum cv_err e = cv_store_get(st, CV_DB_VLINK, txn, vid, 16, &b);
-
-	memset(l, 0, sizeof(*l));
-	if (e == CV_ENOTFOUND) {
-		e = CV_OK;
-	} else if (!e && b.len == VLINK_LEN) {
-		memcpy(v, b.p, VLINK_LEN);
-		l->last = (int64_t)cv_be64_get(v);
-		l->sleeping = v[8];
-	}
-	cv_buf_release(&b);
-	return e;
-}
-
-static enum cv_err vlink_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], const struct vlink *l)
-{
-	unsigned char v[VLINK_LEN];
-
-	cv_be64_put(v, (uint64_t)l->last);
-	v[8] = l->sleeping;
-	cv_be64_put(v + 9, 0);
-	return cv_store_put(st, CV_DB_VLINK, txn, vid, 16, v, sizeof(v), 0);
-}
-
-enum cv_err cv_vlink_touch(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t now, bool sleeping)
-{
-	struct vlink l;
-	enum cv_err e = vlink_get(st, txn, vid, &l);
-
-	if (e)
-		return e;
-	if (now > l.last)
-		l.last = now;
-	l.sleeping = sleeping;
-	return vlink_put(st, txn, vid, &l);
-}
-
-static uint32_t month_of(int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	return (uint32_t)((tm.tm_year + 1900) * 100 + tm.tm_mon + 1);
-}
-
 /* ---- checks ------------------------------------------------------------------------- */
 
 /* The checks on the vehicle's last state before an action is sent: a cause, or 0. */
-static enum cv_err check_vehicle(struct cv_store *st, DB_TXN *txn, const struct cv_raction *a, uint8_t *refuse)
+static enum cv_err check_vehicle(struct cv_store *st, DB_TXN *txn, const struct cv_action *a, uint8_t *refuse)
 {
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_status_rec rec;
@@ -567,15 +457,16 @@ static enum cv_err walk_vehicle(struct cv_store *st, DB_TXN *txn, const unsigned
 
 /* ---- posting ---------------------------------------------------------------------------- */
 
-enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_rcfg *cfg)
+enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action *a,
+			     const struct cv_remote_cfg *cfg, enum cv_vlink_spent *spent)
 {
 	unsigned char vid[16];
 	struct same_ctx same = { .type = a->rm.type, .now = a->created };
-	struct cv_rsm_in in = { .navigation = a->rm.type == CV_RT_NAVIGATION };
-	struct vlink l;
-	uint32_t month = month_of(a->created);
+	struct cv_remote_in in = { .navigation = a->rm.type == CV_RT_NAVIGATION };
+	struct cv_vlink l;
 	enum cv_err e;
 
+	*spent = CV_VLINK_SPENT_NONE;
 	if (cv_vid_bytes(a->vid, vid))
 		return CV_EINVAL;
 	memset(&a->sm, 0, sizeof(a->sm));
@@ -583,33 +474,20 @@ enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction
 	a->deadline = a->created + cfg->timeout_ms;
 	e = walk_vehicle(st, txn, vid, same_type, &same);
 	if (!e)
-		e = vlink_get(st, txn, vid, &l);
+		e = cv_vlink_get(st, txn, vid, &l);
 	if (e)
 		return e;
-	in.awake = l.last && !l.sleeping && a->created - l.last < cfg->awake_ms;
+	in.awake = cv_vlink_awake(&l, a->created, cfg->awake_ms);
 	if (same.found) {
 		in.refuse = CV_RC_SAME_IN_PROGRESS;
 	} else if (!in.awake && !in.navigation) {
-		/* a wake-up, counted against the owner's allowance of the month */
-		unsigned char wk[16 + CV_CB_OWNER_MAX];
-		size_t wkl = wakeups_key(wk, vid, a->owner);
-		struct wakeups w;
-
-		if (!wkl)
-			return CV_EINVAL;
-		e = wakeups_get(st, txn, wk, wkl, &w);
+		/* a wake-up, counted against the owner's allowance and the vehicle's cap of the month */
+		e = cv_vlink_wake(st, txn, vid, a->owner, a->created, (uint32_t)cfg->wakeups,
+				  (uint32_t)cfg->vehicle_wakeups, spent);
 		if (e)
 			return e;
-		if (w.month != month) {
-			w.month = month;
-			w.n = 0;
-		}
-		if (w.n >= (uint32_t)cfg->wakeups) {
+		if (*spent)
 			in.refuse = CV_RC_WAKEUPS;
-		} else {
-			w.n++;
-			e = wakeups_put(st, txn, wk, wkl, &w);
-		}
 	}
 	if (!e)
 		e = advance(st, txn, a, CV_RE_CREATE, &in, a->created, NULL);
@@ -623,11 +501,11 @@ enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-enum cv_err cv_remote_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, const char *vid,
-			  const char *rid, struct cv_raction *a)
+enum cv_err cv_action_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, const char *vid,
+			  const char *rid, struct cv_action *a)
 {
 	unsigned char k[KEY_MAX];
-	size_t kl = cv_rid_ok(rid) ? rkey(k, owner, cbid, vid, rid) : 0;
+	size_t kl = cv_action_id_ok(rid) ? rkey(k, owner, cbid, vid, rid) : 0;
 	struct cv_buf b = CV_BUF_INIT(0);
 	enum cv_err e;
 
@@ -635,7 +513,7 @@ enum cv_err cv_remote_get(struct cv_store *st, DB_TXN *txn, const char *owner, c
 		return CV_ENOTFOUND;
 	e = cv_store_get(st, CV_DB_REMOTES, txn, k, kl, &b);
 	if (!e)
-		e = cv_raction_decode(b.p, b.len, a);
+		e = cv_action_decode(b.p, b.len, a);
 	cv_buf_release(&b);
 	return e;
 }
@@ -644,10 +522,10 @@ struct list_ctx {
 	unsigned char prefix[KEY_MAX];
 	size_t pl;
 	struct cv_window w;
-	int (*fn)(const struct cv_raction *a, void *arg);
+	int (*fn)(const struct cv_action *a, void *arg);
 	void *arg;
 	enum cv_err err;
-	struct cv_raction a;
+	struct cv_action a;
 };
 
 static int list_step(const void *k, size_t kl, const void *v, size_t vl, void *arg)
@@ -657,7 +535,7 @@ static int list_step(const void *k, size_t kl, const void *v, size_t vl, void *a
 	if (kl != c->pl + 16 || memcmp(k, c->prefix, c->pl))
 		return 1;
 	if (cv_window_take(&c->w)) {
-		c->err = cv_raction_decode(v, vl, &c->a);
+		c->err = cv_action_decode(v, vl, &c->a);
 		if (c->err)
 			return 1;
 		if (c->fn(&c->a, c->arg))
@@ -667,8 +545,8 @@ static int list_step(const void *k, size_t kl, const void *v, size_t vl, void *a
 	return 0;
 }
 
-enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cbid, const char *vid, size_t offset,
-			  size_t limit, size_t *total, int (*fn)(const struct cv_raction *a, void *arg), void *arg)
+enum cv_err cv_action_list(struct cv_store *st, const char *owner, const char *cbid, const char *vid, size_t offset,
+			   size_t limit, size_t *total, int (*fn)(const struct cv_action *a, void *arg), void *arg)
 {
 	struct list_ctx *c = cv_calloc(1, sizeof(*c));
 	enum cv_err e;
@@ -693,10 +571,10 @@ enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cb
 struct pending_ctx {
 	int64_t now;
 	struct cv_store *st;
-	int (*fn)(const struct cv_raction *a, void *arg);
+	int (*fn)(const struct cv_action *a, void *arg);
 	void *arg;
 	enum cv_err err;
-	struct cv_raction a;
+	struct cv_action a;
 };
 
 static int pending_step(const void *k, size_t kl, const void *v, size_t vl, void *arg)
@@ -712,7 +590,7 @@ static int pending_step(const void *k, size_t kl, const void *v, size_t vl, void
 		return 0;
 	cv_hex(kb, 16, vid);
 	cv_hex(kb + 16, 16, rid);
-	e = cv_remote_get(c->st, NULL, x.owner, x.cbid, vid, rid, &c->a);
+	e = cv_action_get(c->st, NULL, x.owner, x.cbid, vid, rid, &c->a);
 	if (e == CV_ENOTFOUND)
 		return 0;       /* done and dropped meanwhile */
 	if (e) {
@@ -724,8 +602,8 @@ static int pending_step(const void *k, size_t kl, const void *v, size_t vl, void
 	return c->fn(&c->a, c->arg);
 }
 
-enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
-			      int (*fn)(const struct cv_raction *a, void *arg), void *arg)
+enum cv_err cv_action_pending(struct cv_store *st, const char *vid, int64_t now,
+			      int (*fn)(const struct cv_action *a, void *arg), void *arg)
 {
 	unsigned char v[16];
 	struct pending_ctx *c;
@@ -749,10 +627,10 @@ enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
 
 struct report_arg {
 	const char *vid, *rid;
-	enum cv_rsm_event ev;
-	const struct cv_rsm_in *in;
+	enum cv_remote_event ev;
+	const struct cv_remote_in *in;
 	int64_t now;
-	struct cv_raction *a;
+	struct cv_action *a;
 	int steps;
 };
 
@@ -760,23 +638,23 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct report_arg *r = arg;
 	unsigned char k[32];
-	struct cv_rsm_in chk = { 0 };
+	struct cv_remote_in chk = { 0 };
 	struct active x;
 	enum cv_err e;
 
 	r->steps = 0;
-	if (!cv_rid_ok(r->rid) || !akey(k, r->vid, r->rid))
+	if (!cv_action_id_ok(r->rid) || !akey(k, r->vid, r->rid))
 		return CV_ENOTFOUND;
 	e = cv_vlink_touch(st, txn, k, r->now, false);
 	if (!e)
 		e = get_active(st, txn, k, &x);
 	if (!e)
-		e = cv_remote_get(st, txn, x.owner, x.cbid, r->vid, r->rid, r->a);
+		e = cv_action_get(st, txn, x.owner, x.cbid, r->vid, r->rid, r->a);
 	if (e)
 		return e == CV_EINVAL ? CV_ENOTFOUND : e;
 	if (!CV_RS_FINAL(r->a->sm.status) && r->now >= r->a->deadline) {
 		/* too late, whether or not the timer said so yet: never carried out now */
-		struct cv_rsm_in none = { 0 };
+		struct cv_remote_in none = { 0 };
 
 		e = advance(st, txn, r->a, CV_RE_TIMEOUT, &none, r->now, &r->steps);
 	}
@@ -796,8 +674,8 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	return save(st, txn, r->a);
 }
 
-enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_rsm_event ev,
-			     const struct cv_rsm_in *in, int64_t now, struct cv_raction *a, int *steps)
+enum cv_err cv_action_report(struct cv_store *st, const char *vid, const char *rid, enum cv_remote_event ev,
+			     const struct cv_remote_in *in, int64_t now, struct cv_action *a, int *steps)
 {
 	struct report_arg r = { vid, rid, ev, in, now, a, 0 };
 	enum cv_err e = cv_store_txn(st, 0, report_txn, &r);
@@ -839,7 +717,7 @@ static int tick_step(const void *k, size_t kl, const void *v, size_t vl, void *a
 struct timeout_arg {
 	const struct due *d;
 	int64_t now;
-	struct cv_raction a;
+	struct cv_action a;
 	bool timed_out;
 };
 
@@ -847,7 +725,7 @@ static enum cv_err timeout_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct timeout_arg *t = arg;
 	unsigned char k[32];
-	struct cv_rsm_in in = { 0 };
+	struct cv_remote_in in = { 0 };
 	struct active x;
 	enum cv_err e;
 
@@ -859,7 +737,7 @@ static enum cv_err timeout_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	if (e == CV_ENOTFOUND || (!e && x.until > t->now))
 		return CV_OK;
 	if (!e && !CV_RS_FINAL(x.status))
-		e = cv_remote_get(st, txn, x.owner, x.cbid, t->d->vid, t->d->rid, &t->a);
+		e = cv_action_get(st, txn, x.owner, x.cbid, t->d->vid, t->d->rid, &t->a);
 	else if (!e)
 		e = CV_ENOTFOUND;        /* done long enough: the entry goes */
 	if (e == CV_ENOTFOUND || e == CV_EINVAL) {
@@ -875,7 +753,7 @@ static enum cv_err timeout_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	return e;
 }
 
-enum cv_err cv_remote_tick(struct cv_store *st, int64_t now, size_t *n)
+enum cv_err cv_action_tick(struct cv_store *st, int64_t now, size_t *n)
 {
 	struct tick_ctx c = { .now = now };
 	struct timeout_arg *t;
@@ -914,7 +792,7 @@ static enum cv_err drop_one(const unsigned char *k, size_t kl, void *arg)
 	return del_active(d->st, d->txn, vid, rid);
 }
 
-enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
+enum cv_err cv_action_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
 				    size_t *n)
 {
 	unsigned char start[KEY_MAX];

@@ -1,18 +1,18 @@
 /*
  * actions.h - remote actions in the store: the actions applications post,
- * the vehicle link's side of them, and their timeouts.
+ * the vehicle link's side of them (what it polls, what it reports), and
+ * their timeouts. The action's model, its body and its state machine, is
+ * core/remote.h; what the link knows of the vehicle (heard from, asleep,
+ * the month's wake-ups) is vlink.h.
  *
  * An action is posted under a callback of its owner for one vehicle. It
- * lives in three databases (store.h):
+ * lives in two databases (store.h):
  *   remotes  owner \0 callback id \0 vid (16) . rid (16)   the action, packed
  *   ractive  vid (16) . rid (16)                          owner \0 callback id \0,
  *            until (8), type (1), status (1): a vehicle's actions in one
  *            cursor range (what it polls), every one in one scan (the
  *            timer). Until is the deadline of one under way; one done is
  *            kept an hour (until then), to answer the vehicle's repeats
- *   vlink    vid (16)                                     when the vehicle was last
- *            heard from, whether it said it was going to sleep, and its
- *            wake-ups this month
  * The action id (rid) is the time it was posted (8 bytes, ms) and 8
  * random bytes, in hex: a vehicle's actions list in the order posted.
  *
@@ -27,18 +27,19 @@
 
 #include "model.h"
 #include "remote.h"
+#include "vlink.h"
 
-#define CV_RID_LEN 32
+#define CV_ACTION_ID_LEN 32
 
-struct cv_raction {
-	char id[CV_RID_LEN + 1];
+struct cv_action {
+	char id[CV_ACTION_ID_LEN + 1];
 	char owner[CV_CB_OWNER_MAX + 1];
 	char cbid[CV_CB_IDLEN + 1];
 	char vid[CV_VID_HEXLEN + 1];
 	char vin[CV_VIN_MAX + 1];
 	uint8_t b2b;
 	struct cv_remote rm;                        /* what was asked */
-	struct cv_rsm sm;                           /* where it stands */
+	struct cv_remote_state sm;                  /* where it stands */
 	int64_t created, updated;
 	int64_t deadline;                           /* not done by then: VehicleConnectionTimeout */
 	/* B2C: the Remote's attributes, and callbackAttributes.webhook */
@@ -49,31 +50,33 @@ struct cv_raction {
 };
 
 /* A fresh action id for time now. */
-void cv_rid_new(int64_t now, char out[CV_RID_LEN + 1]);
+void cv_action_id_new(int64_t now, char out[CV_ACTION_ID_LEN + 1]);
 /* true if id is a well-formed action id. */
-bool cv_rid_ok(const char *id);
+bool cv_action_id_ok(const char *id);
 
 /*
  * Post action a (id, owner, cbid, vid, vin, b2b, rm, attributes set;
  * created = now) under txn: the checks that end it at once (the same type
- * already under way: SameActionInProgress; a wake-up over the month's
- * allowance: TooManyWakeUpsOverMonth; an energy-hungry action on a
- * traction battery under 10% and not plugged in:
+ * already under way: SameActionInProgress; a wake-up past the owner's
+ * allowance of the month or the vehicle's cap, vlink.h:
+ * TooManyWakeUpsOverMonth, *spent saying which; an energy-hungry action
+ * on a traction battery under 10% and not plugged in:
  * NotPossibleDueToVehicleBatteryLevel), its first states and their
  * notifications. a->sm and a->deadline are set.
  */
-enum cv_err cv_remote_create(struct cv_store *st, DB_TXN *txn, struct cv_raction *a, const struct cv_rcfg *cfg);
+enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action *a,
+			     const struct cv_remote_cfg *cfg, enum cv_vlink_spent *spent);
 
 /* One action (owner, cbid, vid and rid all match) or CV_ENOTFOUND. */
-enum cv_err cv_remote_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, const char *vid,
-			  const char *rid, struct cv_raction *a);
+enum cv_err cv_action_get(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, const char *vid,
+			  const char *rid, struct cv_action *a);
 /*
  * The actions of vehicle vid under callback (owner, cbid), in the order
  * posted: all counted into *total, fn called for ranks [offset, offset +
  * limit); fn returns nonzero to stop.
  */
-enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cbid, const char *vid, size_t offset,
-			  size_t limit, size_t *total, int (*fn)(const struct cv_raction *a, void *arg), void *arg);
+enum cv_err cv_action_list(struct cv_store *st, const char *owner, const char *cbid, const char *vid, size_t offset,
+			   size_t limit, size_t *total, int (*fn)(const struct cv_action *a, void *arg), void *arg);
 
 /*
  * The vehicle's actions not done yet and not past their deadline at now,
@@ -81,8 +84,8 @@ enum cv_err cv_remotes_of(struct cv_store *st, const char *owner, const char *cb
  * costs when nothing is pending is one cursor seek). fn returns nonzero
  * to stop.
  */
-enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
-			      int (*fn)(const struct cv_raction *a, void *arg), void *arg);
+enum cv_err cv_action_pending(struct cv_store *st, const char *vid, int64_t now,
+			      int (*fn)(const struct cv_action *a, void *arg), void *arg);
 
 /*
  * The vehicle reports on action rid (its own): ev CV_RE_ACK (received) or
@@ -93,28 +96,22 @@ enum cv_err cv_remote_pending(struct cv_store *st, const char *vid, int64_t now,
  * CV_EEXIST: a result other than the one recorded. *steps: the states
  * entered (0 for a repeat).
  */
-enum cv_err cv_remote_report(struct cv_store *st, const char *vid, const char *rid, enum cv_rsm_event ev,
-			     const struct cv_rsm_in *in, int64_t now, struct cv_raction *a, int *steps);
+enum cv_err cv_action_report(struct cv_store *st, const char *vid, const char *rid, enum cv_remote_event ev,
+			     const struct cv_remote_in *in, int64_t now, struct cv_action *a, int *steps);
 
 /* Fail with VehicleConnectionTimeout every action whose deadline is past; *n: how many. */
-enum cv_err cv_remote_tick(struct cv_store *st, int64_t now, size_t *n);
+enum cv_err cv_action_tick(struct cv_store *st, int64_t now, size_t *n);
 
 /*
  * Delete under txn at most max actions of callback (owner, cbid), done or
  * not (the callback is deleted: sweep.h), adding how many to *n; fewer
  * than max: none is left.
  */
-enum cv_err cv_remote_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
+enum cv_err cv_action_drop_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, size_t max,
 				    size_t *n);
 
-/*
- * The vehicle vid (16 bytes) was heard from at now, under txn; sleeping:
- * it said it goes to sleep now (it must then be woken for an action).
- */
-enum cv_err cv_vlink_touch(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], int64_t now, bool sleeping);
-
 /* Packed form (tests). */
-enum cv_err cv_raction_encode(const struct cv_raction *a, struct cv_buf *out);
-enum cv_err cv_raction_decode(const void *p, size_t len, struct cv_raction *a);
+enum cv_err cv_action_encode(const struct cv_action *a, struct cv_buf *out);
+enum cv_err cv_action_decode(const void *p, size_t len, struct cv_action *a);
 
 #endif

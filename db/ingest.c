@@ -3,7 +3,7 @@
 #include "ingest.h"
 #include "trips.h"
 #include "engine.h"
-#include "actions.h"
+#include "vlink.h"
 
 #include <stdlib.h>
 #include <string.h>

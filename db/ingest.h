@@ -25,7 +25,7 @@ struct cv_ingest {
 	struct cv_sample *samples;  /* in time order; their events get placed (has_pos, position) */
 	size_t n;
 	int64_t now;                /* when it was received (ms) */
-	bool sleeping;              /* the vehicle goes to sleep after this batch (actions.h) */
+	bool sleeping;              /* the vehicle goes to sleep after this batch (vlink.h) */
 	/* out */
 	bool duplicate;             /* the message id was stored already: nothing written */
 	size_t fired;               /* notifications queued */

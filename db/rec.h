@@ -134,7 +134,7 @@ struct cv_callback {
 	uint8_t b2b;
 	char label[CV_NAME_MAX + 1];
 	uint32_t types;                             /* CV_CBT_* */
-	uint32_t remote_types;                      /* B2B remoteTypes: bits of enum cv_rtype (remote.h) */
+	uint32_t remote_types;                      /* B2B remoteTypes: bits of enum cv_remote_type */
 	char name[CV_NAME_MAX + 1];                 /* the webhook's name */
 	char target[CV_CB_URL_MAX + 1];
 	struct cv_cb_attr attrs[CV_CB_ATTRS_MAX];

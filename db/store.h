@@ -94,8 +94,10 @@
  *                                                     type (1) status (1): a vehicle's actions,
  *                                                     under way (until: the deadline) or done
  *                                                     within the hour (actions.h)
- *   vlink       vid (16)                              when the vehicle was last heard from,
- *                                                     asleep or not, wake-ups this month
+ *   vlink       vid (16) [owner]                      the vehicle's link: when it was last
+ *                                                     heard from, asleep or not; under an
+ *                                                     owner, the wake-ups that owner's
+ *                                                     actions cost it this month (vlink.h)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for

@@ -95,7 +95,7 @@ enum cv_err cv_sweep_step(struct cv_store *st, size_t budget, size_t *deleted, b
 		return e;
 	}
 	/* the remote actions first: a vehicle is sent none of them once they are gone */
-	e = cv_remote_drop_callback(st, txn, m.owner, m.cbid, budget, &done);
+	e = cv_action_drop_callback(st, txn, m.owner, m.cbid, budget, &done);
 	if (!e && done < budget)
 		e = cv_outbox_drop(st, txn, m.owner, m.cbid, budget - done, &done);
 	/* fewer than the budget: nothing of it is left, nor its mark */

@@ -61,7 +61,7 @@
  * (cv_engine_tick), since a window opens and closes without any upload;
  * what fires goes through the outbox like the rest. On every beat, the
  * remote actions whose vehicle did not answer in time are failed with
- * VehicleConnectionTimeout (cv_remote_tick), their events queued likewise.
+ * VehicleConnectionTimeout (cv_action_tick), their events queued likewise.
  * Both are paced on the monotonic clock: a wall clock set back an hour
  * would otherwise stall them for that hour.
  *
@@ -1087,7 +1087,7 @@ static void turn(void)
 			next_tick = mono + TICK_MS;
 		}
 		if (beat) {
-			timer_job(cv_remote_tick, now, "the remote actions' timeouts");
+			timer_job(cv_action_tick, now, "the remote actions' timeouts");
 			next_beat = mono + BEAT_MS;
 		}
 		if (beat || g != seen || now >= next_walk) {

@@ -71,10 +71,10 @@ static void take(struct sim_link *l, const struct cv_buf *reply, int64_t now, bo
 		if (strlen(rid) != SIM_RID_LEN || seen(l, rid))
 			continue;
 		type = json_object_object_get_ex(c, "type", &x) ? json_object_get_string(x) : "";
-		k = cv_name_index(type ? type : "", cv_rtype_names, CV_RT_COUNT);
+		k = cv_name_index(type ? type : "", cv_remote_type_names, CV_RT_COUNT);
 		if (k < 0)
 			continue;
-		json_object_object_get_ex(c, cv_rtype_members[k], &action);
+		json_object_object_get_ex(c, cv_remote_type_members[k], &action);
 		cv_strlcpy(l->cmds[l->n].rid, rid, sizeof(l->cmds[0].rid));
 		l->cmds[l->n].type = (uint8_t)k;
 		l->cmds[l->n].action = action ? json_object_get(action) : NULL;
@@ -160,16 +160,16 @@ enum sim_up_status sim_link_step(struct sim_link *l, const struct sim_link_opts 
 			struct cv_buf body = CV_BUF_INIT(0);
 			struct cv_jw w;
 
-			sim_vehicle_command(v, now, (enum cv_rtype)c->type, c->action, sim_rng_unit(&l->rng), &outcome,
-					    &cause);
+			sim_vehicle_command(v, now, (enum cv_remote_type)c->type, c->action, sim_rng_unit(&l->rng),
+					    &outcome, &cause);
 			st = upload_state(up, vin, cred, v, now, c->rid, stop, err, errsz);
 			if (st != SIM_UP_OK)
 				return st;
 			cv_jw_init(&w, &body);
 			cv_jw_obj(&w);
-			cv_jw_kstr(&w, "status", cv_rstatus_names[outcome]);
+			cv_jw_kstr(&w, "status", cv_remote_status_names[outcome]);
 			if (outcome == CV_RS_FAILED && cause)
-				cv_jw_kstr(&w, "failureCause", cv_rcause_names[cause]);
+				cv_jw_kstr(&w, "failureCause", cv_remote_cause_names[cause]);
 			cv_jw_end(&w);
 			snprintf(path, sizeof(path), "/commands/%s/result", c->rid);
 			st = sim_link_call(up, vin, cred, "POST", path, cv_buf_str(&body), stop, &status, err, errsz);
@@ -185,8 +185,9 @@ enum sim_up_status sim_link_step(struct sim_link *l, const struct sim_link_opts 
 			else
 				l->done++;
 			if (!o->quiet)
-				fprintf(stderr, "cvsim: %s: %s %s%s%s\n", vin, cv_rtype_names[c->type],
-					cv_rstatus_names[outcome], cause ? " " : "", cv_rcause_names[cause]);
+				fprintf(stderr, "cvsim: %s: %s %s%s%s\n", vin, cv_remote_type_names[c->type],
+					cv_remote_status_names[outcome], cause ? " " : "",
+					cv_remote_cause_names[cause]);
 			remember(l, c->rid);
 			drop(l, i);
 			continue;

@@ -27,7 +27,7 @@
 
 struct sim_cmd {
 	char rid[SIM_RID_LEN + 1];
-	uint8_t type;               /* enum cv_rtype */
+	uint8_t type;               /* enum cv_remote_type */
 	json_object *action;        /* owned */
 	int64_t ack_at;             /* acknowledge then (0: acknowledged) */
 	int64_t done_at;            /* report then (0: not under way) */

@@ -885,7 +885,7 @@ static const char *action_str(json_object *o, const char *key)
 	return json_object_get_string(x);
 }
 
-int64_t sim_command_delay(enum cv_rtype type, json_object *action)
+int64_t sim_command_delay(enum cv_remote_type type, json_object *action)
 {
 	bool approval = false;
 
@@ -908,8 +908,8 @@ int64_t sim_command_delay(enum cv_rtype type, json_object *action)
 	}
 }
 
-void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_rtype type, json_object *action, double draw,
-			 uint8_t *outcome, uint8_t *cause)
+void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_remote_type type, json_object *action,
+			 double draw, uint8_t *outcome, uint8_t *cause)
 {
 	json_object *ac = NULL;
 	bool b = false, low = has_battery(v) && !v->plugged && v->batt < 0.1 * v->batt_cap;

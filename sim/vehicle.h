@@ -144,14 +144,14 @@ void sim_sample_json(struct cv_jw *w, const struct cv_sample *s);
  * body's member, doc/vehicle-link.md) at time t: the state it changes
  * (locks, preconditioning, charging, immobilization) from then on, and
  * the outcome in *outcome (CV_RS_SUCCESS, CV_RS_ALREADY or CV_RS_FAILED)
- * and *cause (enum cv_rcause when it failed). draw, in [0, 1), stands for
+ * and *cause (enum cv_remote_cause when it failed). draw, in [0, 1), stands for
  * the driver's mood (navigation asks for approval). Does not touch the
  * vehicle's random stream: its samples stay what they would have been.
  */
-void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_rtype type, json_object *action, double draw,
-			 uint8_t *outcome, uint8_t *cause);
+void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_remote_type type, json_object *action,
+			 double draw, uint8_t *outcome, uint8_t *cause);
 /* How long the vehicle takes to carry out a command of that type (ms), driver's approval included. */
-int64_t sim_command_delay(enum cv_rtype type, json_object *action);
+int64_t sim_command_delay(enum cv_remote_type type, json_object *action);
 /*
  * The vehicle's state at time t (>= the last sample's time) as a sample:
  * the last sample given out with what commands changed since, no events.

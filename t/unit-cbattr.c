@@ -171,7 +171,7 @@ static unsigned char *type_byte(struct cv_buf *b, const char *key)
 static void test_records(void)
 {
 	struct cv_note *note = calloc(1, sizeof(*note)), *back = calloc(1, sizeof(*back));
-	struct cv_raction *ra = calloc(1, sizeof(*ra)), *rb = calloc(1, sizeof(*rb));
+	struct cv_action *ra = calloc(1, sizeof(*ra)), *rb = calloc(1, sizeof(*rb));
 	struct cv_callback *cb = calloc(1, sizeof(*cb));
 	struct cv_buf b = CV_BUF_INIT(0);
 	unsigned char *t;
@@ -197,17 +197,17 @@ static void test_records(void)
 	is_int(cv_note_encode(note, &b), CV_EINVAL, "and is never written");
 
 	/* a remote action */
-	cv_rid_new(1714552200000LL, ra->id);
+	cv_action_id_new(1714552200000LL, ra->id);
 	ra->ncbattrs = 1;
 	ra->cbattrs[0] = (struct cv_cb_attr){ .type = CV_CBA_BODY, .key = "markkey", .value = "y" };
 	cv_buf_reset(&b);
-	is_int(cv_raction_encode(ra, &b), CV_OK, "a remote action with a Body attribute packs");
-	is_int(cv_raction_decode(b.p, b.len, rb), CV_OK, "and reads back");
+	is_int(cv_action_encode(ra, &b), CV_OK, "a remote action with a Body attribute packs");
+	is_int(cv_action_decode(b.p, b.len, rb), CV_OK, "and reads back");
 	t = type_byte(&b, "markkey");
 	ok(t && *t == CV_CBA_BODY, "its type byte is found");
 	if (t)
 		*t = 200;
-	is_int(cv_raction_decode(b.p, b.len, rb), CV_EINVAL, "a remote action with an unknown type is refused");
+	is_int(cv_action_decode(b.p, b.len, rb), CV_EINVAL, "a remote action with an unknown type is refused");
 
 	/* the JSON record of a callback: refused, no longer clamped to Query */
 	cv_strlcpy(cb->id, "cb1", sizeof(cb->id));

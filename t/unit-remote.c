@@ -1,19 +1,20 @@
 /*
  * unit-remote.c - remote actions: the Remote body of both faces
- * (core/remote), the state machine of an action, and its life in a store
- * in a fresh temporary folder (db/actions, with the outbox and the upload
- * path), without HTTP.
+ * (cgi/remotes.c's reader), the state machine of an action (core/remote),
+ * and its life in a store in a fresh temporary folder (db/actions and
+ * db/vlink, with the outbox and the upload path), without HTTP.
  *
  * What it holds to: every action of each face is read, and every wrong
  * member is refused naming it; an action goes Accepted, WakingUpVehicle
  * when the vehicle sleeps, CheckingVehicle, SentToVehicle and ends once,
  * each state notified once in order; a repeated acknowledgement or result
  * changes nothing, a contradicting one is refused; the same type twice at
- * once, a wake-up over the month's allowance, an energy-hungry action on
- * an empty battery end at once with their cause; a vehicle that never
+ * once, a wake-up over the owner's allowance or the vehicle's cap of the
+ * month, an energy-hungry action on an empty battery end at once with
+ * their cause; a vehicle that never
  * answers times out; a deleted callback takes its actions.
  */
-#include "actions.h"
+#include "remotes.h"
 #include "ingest.h"
 #include "purge.h"
 #include "outbox.h"
@@ -36,12 +37,15 @@
 struct good {
 	bool b2b;
 	const char *json;
-	enum cv_rtype type;
+	enum cv_remote_type type;
 	bool hungry;
 };
 
 static const struct good goods[] = {
 	{ false, "{\"door\":{\"state\":\"Locked\"}}", CV_RT_DOORS, false },
+	{ false, "{\"door\":{\"state\":\"Locked\"},\"attributes\":[{\"type\":\"Header\",\"key\":\"X-R\","
+		 "\"value\":\"$remoteType\"}],\"callbackAttributes\":{\"webhook\":[{\"type\":\"Query\",\"key\":\"q\","
+		 "\"value\":\"1\"}]}}", CV_RT_DOORS, false },
 	{ false, "{\"label\":\"lock\",\"door\":{\"state\":\"Unlocked\",\"forced\":true}}", CV_RT_DOORS, false },
 	{ false, "{\"horn\":{\"state\":\"Activated\"}}", CV_RT_HORN, false },
 	{ false, "{\"lights\":{\"on\":true}}", CV_RT_LIGHTS, false },
@@ -124,65 +128,76 @@ static const struct bad bads[] = {
 	{ true, "{\"stolen\":{\"trackingPeriod\":{\"running\":2}}}", "running" },
 	{ true, "{\"stolen\":{\"trackingPeriod\":{}}}", "at least one of running" },
 	{ true, "{\"attributes\":[],\"door\":{\"state\":\"Locked\"}}", "attributes: unknown field" },
+	{ false, "{\"door\":{\"state\":\"Locked\"},\"attributes\":[{\"type\":\"Header\",\"key\":\"X-R\"}]}",
+	  "attributes[0].value: is required" },
+	{ false, "{\"door\":{\"state\":\"Open\"},\"attributes\":7}", "door.state" },
 };
 
 static void test_parse(void)
 {
-	static const char *const skip[] = { "attributes", "callbackAttributes", NULL };
-	struct cv_remote rm;
+	struct cv_action *a = calloc(1, sizeof(*a));
 	struct cv_jread jr;
 
 	for (size_t i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
 		json_object *o = json_tokener_parse(goods[i].json);
-		enum cv_err e;
 
 		cv_jr_init(&jr, "");
-		e = cv_remote_parse(&jr, o, goods[i].b2b, goods[i].b2b ? NULL : skip, &rm);
-		if (!is_int(e, CV_OK, "good %zu: %s", i, goods[i].json))
+		cv_remotes_read(&jr, o, goods[i].b2b, a);
+		if (!ok(!jr.failed, "good %zu: %s", i, goods[i].json))
 			printf("# %s\n", jr.err);
-		is_int(rm.type, goods[i].type, "good %zu is a %s", i, cv_rtype_names[goods[i].type]);
-		is_int(rm.energy_hungry, goods[i].hungry, "good %zu: energy-hungry %d", i, goods[i].hungry);
+		is_int(a->rm.type, goods[i].type, "good %zu is a %s", i, cv_remote_type_names[goods[i].type]);
+		is_int(a->rm.energy_hungry, goods[i].hungry, "good %zu: energy-hungry %d", i, goods[i].hungry);
 		json_object_put(o);
 	}
+	is_int(a->nattrs + a->ncbattrs, 0, "the last good has no attributes");
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		json_object *o = json_tokener_parse(bads[i].json);
-		enum cv_err e;
 
 		cv_jr_init(&jr, "");
-		e = cv_remote_parse(&jr, o, bads[i].b2b, bads[i].b2b ? NULL : skip, &rm);
-		is_int(e, CV_EINVAL, "bad %zu refused: %s", i, bads[i].json);
+		cv_remotes_read(&jr, o, bads[i].b2b, a);
+		ok(jr.failed, "bad %zu refused: %s", i, bads[i].json);
 		if (!ok(strstr(jr.err, bads[i].says) != NULL, "bad %zu says \"%s\"", i, bads[i].says))
 			printf("# got: %s\n", jr.err);
 		json_object_put(o);
 	}
 	{
-		/* the action's text is compact JSON of the member */
-		json_object *o = json_tokener_parse("{ \"label\": \"L\", \"door\": { \"state\": \"Locked\" } }");
+		/* the action's text is compact JSON of the member; the user face's attributes are read too */
+		json_object *o = json_tokener_parse(goods[1].json);
 
 		cv_jr_init(&jr, "");
-		is_int(cv_remote_parse(&jr, o, false, skip, &rm), CV_OK, "spaced body");
-		is_str(rm.action, "{\"state\":\"Locked\"}", "the action kept compact");
-		is_str(rm.label, "L", "the label kept");
+		cv_remotes_read(&jr, o, false, a);
+		ok(!jr.failed, "a body with attributes");
+		is_int(a->nattrs, 1, "its attribute");
+		is_str(a->attrs[0].value, "$remoteType", "with its value");
+		is_int(a->ncbattrs, 1, "and its callbackAttributes.webhook");
+		json_object_put(o);
+		o = json_tokener_parse("{ \"label\": \"L\", \"door\": { \"state\": \"Locked\" } }");
+		cv_jr_init(&jr, "");
+		cv_remotes_read(&jr, o, false, a);
+		ok(!jr.failed, "spaced body");
+		is_str(a->rm.action, "{\"state\":\"Locked\"}", "the action kept compact");
+		is_str(a->rm.label, "L", "the label kept");
 		json_object_put(o);
 	}
-	is_str(cv_rtype_webhook_b2b(CV_RT_WAKEUP), "VehicleState", "B2B webhook: WakeUp is VehicleState");
-	ok(cv_rtype_webhook_b2b(CV_RT_NAVIGATION) == NULL, "B2B webhook: no Navigation");
-	is_str(cv_rtype_webhook_b2b(CV_RT_DOORS), "Doors", "B2B webhook: Doors");
+	is_str(cv_remote_type_webhook_b2b(CV_RT_WAKEUP), "VehicleState", "B2B webhook: WakeUp is VehicleState");
+	ok(cv_remote_type_webhook_b2b(CV_RT_NAVIGATION) == NULL, "B2B webhook: no Navigation");
+	is_str(cv_remote_type_webhook_b2b(CV_RT_DOORS), "Doors", "B2B webhook: Doors");
+	free(a);
 }
 
 /* ---- the state machine ------------------------------------------------------ */
 
-static int steps(struct cv_rsm *m, enum cv_rsm_event ev, struct cv_rsm_in in, const char *want)
+static int steps(struct cv_remote_state *m, enum cv_remote_event ev, struct cv_remote_in in, const char *want)
 {
-	struct cv_rsm out[CV_RSM_MAX_STEPS];
+	struct cv_remote_state out[CV_REMOTE_MAX_STEPS];
 	char got[256] = "";
-	int n = cv_rsm_step(m, ev, &in, out);
+	int n = cv_remote_step(m, ev, &in, out);
 
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(got);
 
-		snprintf(got + l, sizeof(got) - l, "%s%s%s%s", i ? " " : "", cv_rstatus_names[out[i].status],
-			 out[i].cause ? ":" : "", cv_rcause_names[out[i].cause]);
+		snprintf(got + l, sizeof(got) - l, "%s%s%s%s", i ? " " : "", cv_remote_status_names[out[i].status],
+			 out[i].cause ? ":" : "", cv_remote_cause_names[out[i].cause]);
 	}
 	if (n < 0)
 		snprintf(got, sizeof(got), "refused");
@@ -192,16 +207,16 @@ static int steps(struct cv_rsm *m, enum cv_rsm_event ev, struct cv_rsm_in in, co
 
 static void test_sm(void)
 {
-	struct cv_rsm m = { 0 };
-	struct cv_rsm_in none = { 0 };
+	struct cv_remote_state m = { 0 };
+	struct cv_remote_in none = { 0 };
 
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true }, "Accepted CheckingVehicle");
 	steps(&m, CV_RE_CHECK, none, "");
 	steps(&m, CV_RE_ACK, none, "SentToVehicle");
 	steps(&m, CV_RE_ACK, none, "");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "Success");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "refused");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, "Success");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, "");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "refused");
 	is_int(m.status, CV_RS_SUCCESS, "a contradiction leaves it as it was");
 	steps(&m, CV_RE_TIMEOUT, none, "");
 	steps(&m, CV_RE_ACK, none, "");
@@ -211,39 +226,40 @@ static void test_sm(void)
 	steps(&m, CV_RE_CHECK, none, "refused");
 	steps(&m, CV_RE_WOKEN, none, "CheckingVehicle");
 	steps(&m, CV_RE_WOKEN, none, "");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
 	      "SentToVehicle Failed:DoorsOpen");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN }, "");
 
 	memset(&m, 0, sizeof(m));
 	steps(&m, CV_RE_CREATE, none, "Accepted WakingUpVehicle");
 	steps(&m, CV_RE_ACK, none, "CheckingVehicle SentToVehicle");
 	steps(&m, CV_RE_TIMEOUT, none, "Failed:VehicleConnectionTimeout");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, "refused");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, "refused");
 
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .navigation = true }, "CheckingVehicle");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, "SentToVehicle Failed:VehicleError");
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .navigation = true }, "CheckingVehicle");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED }, "SentToVehicle Failed:VehicleError");
 
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true, .refuse = CV_RC_SAME_IN_PROGRESS },
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true, .refuse = CV_RC_SAME_IN_PROGRESS },
 	      "Accepted Failed:SameActionInProgress");
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
-	steps(&m, CV_RE_CHECK, (struct cv_rsm_in){ .refuse = CV_RC_BATTERY },
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_CHECK, (struct cv_remote_in){ .refuse = CV_RC_BATTERY },
 	      "Failed:NotPossibleDueToVehicleBatteryLevel");
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_CREATE, (struct cv_rsm_in){ .awake = true }, "Accepted CheckingVehicle");
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_ALREADY }, "SentToVehicle AlreadyDone");
+	steps(&m, CV_RE_CREATE, (struct cv_remote_in){ .awake = true }, "Accepted CheckingVehicle");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_ALREADY }, "SentToVehicle AlreadyDone");
 	memset(&m, 0, sizeof(m));
-	steps(&m, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_CHECKING }, "refused");
+	steps(&m, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_CHECKING }, "refused");
 }
 
 /* ---- in the store -------------------------------------------------------------- */
 
 static struct cv_store st;
 static struct cv_vehicle veh, ev;
-static const struct cv_rcfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3 };
+static const struct cv_remote_cfg cfg = { .timeout_ms = 60 * SEC, .awake_ms = 180 * SEC, .wakeups = 3,
+					  .vehicle_wakeups = 6 };
 
 static void mk_vehicle(struct cv_vehicle *v, const char *vin, enum cv_energy energy)
 {
@@ -301,35 +317,42 @@ static enum cv_err upload(const struct cv_vehicle *v, int64_t now, bool sleeping
 }
 
 struct post_arg {
-	struct cv_raction *a;
+	struct cv_action *a;
+	enum cv_vlink_spent spent;
 };
+
+static enum cv_vlink_spent last_spent;  /* which allowance the last post went past */
 
 static enum cv_err post_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 {
-	return cv_remote_create(s, txn, ((struct post_arg *)arg)->a, &cfg);
+	struct post_arg *p = arg;
+
+	return cv_action_create(s, txn, p->a, &cfg, &p->spent);
 }
 
 /* Post the Remote body json for v at time now; the action into a. */
-static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_raction *a)
+static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_action *a)
 {
 	json_object *o = json_tokener_parse(json);
 	struct cv_jread jr;
-	struct post_arg p = { a };
+	struct post_arg p = { a, CV_VLINK_SPENT_NONE };
 	enum cv_err e;
 
 	memset(a, 0, sizeof(*a));
 	cv_jr_init(&jr, "");
-	e = cv_remote_parse(&jr, o, false, NULL, &a->rm);
+	cv_remotes_read(&jr, o, false, a);
 	json_object_put(o);
-	if (e)
-		return e;
-	cv_rid_new(now, a->id);
+	if (jr.failed)
+		return CV_EINVAL;
+	cv_action_id_new(now, a->id);
 	cv_strlcpy(a->owner, "u:ann", sizeof(a->owner));
 	cv_strlcpy(a->cbid, CBID, sizeof(a->cbid));
 	cv_strlcpy(a->vid, v->id, sizeof(a->vid));
 	cv_strlcpy(a->vin, v->vin, sizeof(a->vin));
 	a->created = now;
-	return cv_store_txn(&st, 0, post_txn, &p);
+	e = cv_store_txn(&st, 0, post_txn, &p);
+	last_spent = p.spent;
+	return e;
 }
 
 /* The notes waiting, as "status[:cause]" joined by spaces, then dropped (the outbox emptied). */
@@ -380,11 +403,11 @@ static void notes_are(const char *want, const char *what)
 }
 
 struct pend {
-	char ids[8][CV_RID_LEN + 1];
+	char ids[8][CV_ACTION_ID_LEN + 1];
 	size_t n;
 };
 
-static int pend_one(const struct cv_raction *a, void *arg)
+static int pend_one(const struct cv_action *a, void *arg)
 {
 	struct pend *p = arg;
 
@@ -399,20 +422,20 @@ static size_t pending_n(const struct cv_vehicle *v)
 {
 	struct pend p = { .n = 0 };
 
-	return cv_remote_pending(&st, v->id, poll_now, pend_one, &p) ? 999 : p.n;
+	return cv_action_pending(&st, v->id, poll_now, pend_one, &p) ? 999 : p.n;
 }
 
-static int report(const struct cv_vehicle *v, const char *rid, enum cv_rsm_event e, struct cv_rsm_in in, int64_t now,
+static int report(const struct cv_vehicle *v, const char *rid, enum cv_remote_event e, struct cv_remote_in in, int64_t now,
 		  enum cv_err *err)
 {
-	struct cv_raction a;
+	struct cv_action a;
 	int n = -1;
 
-	*err = cv_remote_report(&st, v->id, rid, e, &in, now, &a, &n);
+	*err = cv_action_report(&st, v->id, rid, e, &in, now, &a, &n);
 	return n;
 }
 
-static int count_one(const struct cv_raction *a, void *arg)
+static int count_one(const struct cv_action *a, void *arg)
 {
 	(void)a;
 	(*(int *)arg)++;
@@ -421,8 +444,8 @@ static int count_one(const struct cv_raction *a, void *arg)
 
 static void test_store(void)
 {
-	struct cv_raction a, b, c;
-	struct cv_rsm_in none = { 0 };
+	struct cv_action a, b, c;
+	struct cv_remote_in none = { 0 };
 	int64_t now = T0;
 	enum cv_err e;
 	size_t n, total;
@@ -430,7 +453,7 @@ static void test_store(void)
 
 	/* never heard from: asleep, woken */
 	is_int(post(&veh, "{\"door\":{\"state\":\"Locked\"}}", now, &a), CV_OK, "lock a vehicle never heard from");
-	is_str(cv_rstatus_names[a.sm.status], "WakingUpVehicle", "it is being woken");
+	is_str(cv_remote_status_names[a.sm.status], "WakingUpVehicle", "it is being woken");
 	notes_are("Accepted WakingUpVehicle", "posted to a sleeping vehicle");
 	is_int(pending_n(&veh), 1, "the vehicle's poll finds it");
 	is_int(report(&veh, a.id, CV_RE_ACK, none, now + 3 * SEC, &e), 2, "acknowledged: two states");
@@ -438,22 +461,22 @@ static void test_store(void)
 	notes_are("CheckingVehicle SentToVehicle", "acknowledged");
 	is_int(report(&veh, a.id, CV_RE_ACK, none, now + 4 * SEC, &e), 0, "a repeated acknowledgement: nothing");
 	notes_are("", "nothing for a repeat");
-	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, now + 5 * SEC, &e), 1,
+	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, now + 5 * SEC, &e), 1,
 	       "the result");
 	notes_are("Success", "done");
 	is_int(pending_n(&veh), 0, "nothing pending once done");
-	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, now + 6 * SEC, &e), 0,
+	is_int(report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, now + 6 * SEC, &e), 0,
 	       "the same result again: nothing");
 	is_int(e, CV_OK, "and it is answered");
-	report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
+	report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED, .refuse = CV_RC_DOORS_OPEN },
 	       now + 6 * SEC, &e);
 	is_int(e, CV_EEXIST, "another result is refused");
 	notes_are("", "nothing for a contradiction");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "read it back");
-	is_str(cv_rstatus_names[b.sm.status], "Success", "read back: Success");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "read it back");
+	is_str(cv_remote_status_names[b.sm.status], "Success", "read back: Success");
 	is_str(b.rm.action, "{\"state\":\"Locked\"}", "read back: the action");
-	is_int(cv_remote_get(&st, NULL, "u:bob", CBID, veh.id, a.id, &b), CV_ENOTFOUND, "another owner: not found");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &b), CV_ENOTFOUND, "another vehicle: not found");
+	is_int(cv_action_get(&st, NULL, "u:bob", CBID, veh.id, a.id, &b), CV_ENOTFOUND, "another owner: not found");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &b), CV_ENOTFOUND, "another vehicle: not found");
 	report(&ev, a.id, CV_RE_ACK, none, now, &e);
 	is_int(e, CV_ENOTFOUND, "another vehicle cannot report on it");
 
@@ -468,14 +491,14 @@ static void test_store(void)
 	is_int(post(&veh, "{\"lights\":{\"on\":true}}", now + 2 * SEC, &c), CV_OK, "lights meanwhile");
 	notes_are("Accepted CheckingVehicle", "another type goes ahead");
 	is_int(pending_n(&veh), 2, "two pending");
-	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_ALREADY }, now + 3 * SEC, &e), 2,
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_ALREADY }, now + 3 * SEC, &e), 2,
 	       "a result without an acknowledgement");
 	notes_are("SentToVehicle AlreadyDone", "the result implies the receipt");
 
 	/* the horn never answered */
-	is_int(cv_remote_tick(&st, now + 30 * SEC, &n), CV_OK, "a turn of the timer before the deadline");
+	is_int(cv_action_tick(&st, now + 30 * SEC, &n), CV_OK, "a turn of the timer before the deadline");
 	is_int(n, 0, "nothing timed out yet");
-	is_int(cv_remote_tick(&st, a.deadline, &n), CV_OK, "a turn at the deadline");
+	is_int(cv_action_tick(&st, a.deadline, &n), CV_OK, "a turn at the deadline");
 	is_int(n, 1, "the horn timed out");
 	notes_are("Failed:VehicleConnectionTimeout", "timed out");
 	is_int(pending_n(&veh), 0, "nothing pending after the timeout");
@@ -486,32 +509,32 @@ static void test_store(void)
 	is_int(pending_n(&veh), 0, "past its deadline, the poll leaves it out");
 	poll_now = 0;
 	{
-		struct cv_raction late;
+		struct cv_action late;
 		int nsteps = -1;
 
-		e = cv_remote_report(&st, veh.id, b.id, CV_RE_ACK, &none, b.deadline + SEC, &late, &nsteps);
+		e = cv_action_report(&st, veh.id, b.id, CV_RE_ACK, &none, b.deadline + SEC, &late, &nsteps);
 		is_int(e, CV_OK, "a late acknowledgement is answered");
-		is_str(cv_rstatus_names[late.sm.status], "Failed", "with the timeout: not to be carried out");
+		is_str(cv_remote_status_names[late.sm.status], "Failed", "with the timeout: not to be carried out");
 		notes_are("Failed:VehicleConnectionTimeout", "timed out by the late acknowledgement");
-		is_int(cv_remote_tick(&st, b.deadline + 2 * SEC, &n), CV_OK, "the timer's turn after it");
+		is_int(cv_action_tick(&st, b.deadline + 2 * SEC, &n), CV_OK, "the timer's turn after it");
 		is_int(n, 0, "finds nothing more to do");
 	}
 	/* a failure without a cause, reported twice: the same answer */
 	is_int(post(&veh, "{\"lights\":{\"on\":false}}", b.deadline + 3 * SEC, &c), CV_OK, "lights off");
 	notes_are("Accepted CheckingVehicle", "lights off");
-	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, b.deadline + 4 * SEC, &e), 2,
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED }, b.deadline + 4 * SEC, &e), 2,
 	       "failed, no cause");
 	notes_are("SentToVehicle Failed:VehicleError", "VehicleError when no cause is given");
-	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_FAILED }, b.deadline + 5 * SEC, &e), 0,
+	is_int(report(&veh, c.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_FAILED }, b.deadline + 5 * SEC, &e), 0,
 	       "the same again");
 	is_int(e, CV_OK, "is a repeat, not a contradiction");
-	report(&veh, a.id, CV_RE_RESULT, (struct cv_rsm_in){ .outcome = CV_RS_SUCCESS }, a.deadline + SEC, &e);
+	report(&veh, a.id, CV_RE_RESULT, (struct cv_remote_in){ .outcome = CV_RS_SUCCESS }, a.deadline + SEC, &e);
 	is_int(e, CV_EEXIST, "a late success is refused: the action failed");
-	is_int(cv_remote_tick(&st, a.deadline + 2 * 3600 * SEC, &n), CV_OK, "a turn an hour later");
+	is_int(cv_action_tick(&st, a.deadline + 2 * 3600 * SEC, &n), CV_OK, "a turn an hour later");
 	report(&veh, a.id, CV_RE_ACK, none, a.deadline + 2 * 3600 * SEC, &e);
 	is_int(e, CV_ENOTFOUND, "an hour after, the vehicle's index forgets it");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "the action stays readable");
-	is_str(cv_rcause_names[b.sm.cause], "VehicleConnectionTimeout", "with its cause");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, veh.id, a.id, &b), CV_OK, "the action stays readable");
+	is_str(cv_remote_cause_names[b.sm.cause], "VehicleConnectionTimeout", "with its cause");
 
 	/* it says it goes to sleep */
 	now = a.deadline + 3 * 3600 * SEC;
@@ -526,6 +549,7 @@ static void test_store(void)
 	notes_are("Accepted WakingUpVehicle", "the third wake-up of the month");
 	is_int(post(&veh, "{\"door\":{\"state\":\"Unlocked\"}}", now + SEC, &c), CV_OK, "unlock");
 	notes_are("Accepted Failed:TooManyWakeUpsOverMonth", "the fourth is refused");
+	is_int(last_spent, CV_VLINK_SPENT_OWNER, "on the owner's allowance");
 
 	/* an empty battery */
 	is_int(upload(&ev, now, false, 5), CV_OK, "an electric vehicle at 5%%");
@@ -535,7 +559,7 @@ static void test_store(void)
 	is_int(post(&ev, "{\"door\":{\"state\":\"Locked\"}}", now + SEC, &a), CV_OK, "a lock needs no battery");
 	notes_are("Accepted CheckingVehicle", "the lock goes ahead");
 
-	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 1, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(cv_action_list(&st, "u:ann", CBID, veh.id, 1, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 10, "ten actions for the first vehicle");
 	is_int(listed, 9, "from the second on: nine");
 }
@@ -548,7 +572,7 @@ static enum cv_err del_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 
 static void test_drop(void)
 {
-	struct cv_raction a;
+	struct cv_action a;
 	size_t total = 1;
 	int listed = 0;
 
@@ -562,13 +586,13 @@ static void test_drop(void)
 		ok(n >= 1 && !more, "its actions, queue and log swept in one step (%zu records)", n);
 	}
 	is_int(pending_n(&ev), 0, "its actions are no longer pending");
-	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(cv_action_list(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 0, "none listed");
 	memset(&a, 0, sizeof(a));
 	{
 		size_t n;
 
-		is_int(cv_remote_tick(&st, T0 + 400 * 86400 * SEC, &n), CV_OK, "the timer");
+		is_int(cv_action_tick(&st, T0 + 400 * 86400 * SEC, &n), CV_OK, "the timer");
 		is_int(n, 0, "finds nothing to time out");
 	}
 }
@@ -584,7 +608,7 @@ static enum cv_err cb_again_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 /* Retention: a purge past the default period takes the actions posted before it. */
 static void test_purge(void)
 {
-	struct cv_raction a;
+	struct cv_action a;
 	struct cv_purge_stats ps;
 	size_t total = 9;
 	int listed = 0, steps = 0;
@@ -596,7 +620,7 @@ static void test_purge(void)
 	for (int i = 0; i < 50 && !e; i++, steps++)
 		e = cv_purge_step(&st, T0 + 61 * 86400 * SEC, 1000, &ps);
 	is_int(e, CV_OK, "%d purge steps, 61 days on", steps);
-	is_int(cv_remotes_of(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
+	is_int(cv_action_list(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 1, "the action older than the retention period is gone, the later one stays");
 }
 
@@ -611,21 +635,80 @@ static enum cv_err poll_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 /* A poll callback (no target): its actions go through their states, and nothing is queued for delivery. */
 static void test_poll(void)
 {
-	struct cv_raction a, got;
+	struct cv_action a, got;
 	size_t n = 0;
 	int64_t t = T0 + 90 * 86400 * SEC;
 
-	is_int(cv_remote_tick(&st, t, &n), CV_OK, "the earlier tests' actions timed out first");
+	is_int(cv_action_tick(&st, t, &n), CV_OK, "the earlier tests' actions timed out first");
 	is_int(cv_store_txn(&st, 0, poll_cb_txn, NULL), CV_OK, "the callback made a poll callback");
 	cv_store_txn(&st, 0, drop_txn, NULL);
 	is_int(post(&ev, "{\"horn\":{\"state\":\"Activated\"}}", t, &a), CV_OK, "an action under it");
-	ok(!CV_RS_FINAL(a.sm.status), "under way (%s)", cv_rstatus_names[a.sm.status]);
+	ok(!CV_RS_FINAL(a.sm.status), "under way (%s)", cv_remote_status_names[a.sm.status]);
 	notes_are("", "nothing for a poll callback");
-	is_int(cv_remote_tick(&st, a.deadline + SEC, &n), CV_OK, "the timer");
+	is_int(cv_action_tick(&st, a.deadline + SEC, &n), CV_OK, "the timer");
 	is_int(n, 1, "times it out");
 	notes_are("", "nor for its timeout");
-	is_int(cv_remote_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &got), CV_OK, "read back");
-	is_str(cv_rstatus_names[got.sm.status], "Failed", "failed, as the client reads it");
+	is_int(cv_action_get(&st, NULL, "u:ann", CBID, ev.id, a.id, &got), CV_OK, "read back");
+	is_str(cv_remote_status_names[got.sm.status], "Failed", "failed, as the client reads it");
+}
+
+struct wake_arg {
+	const unsigned char *vid;
+	const char *owner;
+	int64_t now;
+	enum cv_vlink_spent spent;
+	bool sleeping;
+	int touch;              /* 1: touch the link instead, 0: spend a wake-up */
+};
+
+static enum cv_err wake_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct wake_arg *w = arg;
+
+	if (w->touch)
+		return cv_vlink_touch(s, txn, w->vid, w->now, w->sleeping);
+	/* an owner has 2 a month, the vehicle 3 */
+	return cv_vlink_wake(s, txn, w->vid, w->owner, w->now, 2, 3, &w->spent);
+}
+
+/* Spend a wake-up of vid for owner at now: which allowance it went past (-1: the call failed). */
+static int wake(const unsigned char *vid, const char *owner, int64_t now)
+{
+	struct wake_arg w = { vid, owner, now, CV_VLINK_SPENT_NONE, false, 0 };
+
+	return cv_store_txn(&st, 0, wake_txn, &w) ? -1 : (int)w.spent;
+}
+
+/* The link's state: awake or not; each owner's wake-ups of the month and the vehicle's cap over them all. */
+static void test_vlink(void)
+{
+	unsigned char vid[16] = { 0xee, 0x01 };
+	struct cv_vlink l = { 0 };
+	struct wake_arg touch = { vid, NULL, T0, CV_VLINK_SPENT_NONE, false, 1 };
+	const int64_t june = 1717200000000LL;  /* 2024-06-01T00:00:00Z */
+
+	ok(!cv_vlink_awake(&l, T0, 180 * SEC), "never heard from: asleep");
+	l.last = T0;
+	ok(cv_vlink_awake(&l, T0 + 179 * SEC, 180 * SEC), "heard from 179 s before: awake");
+	ok(!cv_vlink_awake(&l, T0 + 180 * SEC, 180 * SEC), "180 s before: asleep");
+	l.sleeping = true;
+	ok(!cv_vlink_awake(&l, T0 + SEC, 180 * SEC), "said it goes to sleep: asleep");
+
+	is_int(wake(vid, "u:ann", T0), CV_VLINK_SPENT_NONE, "the user's first wake-up");
+	is_int(wake(vid, "u:ann", T0 + SEC), CV_VLINK_SPENT_NONE, "its second");
+	is_int(wake(vid, "u:ann", T0 + 2 * SEC), CV_VLINK_SPENT_OWNER, "a third: past the user's allowance");
+	is_int(cv_store_txn(&st, 0, wake_txn, &touch), CV_OK, "the vehicle uploads meanwhile");
+	is_int(cv_vlink_get(&st, NULL, vid, &l), CV_OK, "its link read");
+	ok(l.last == T0 && !l.sleeping, "heard from, awake");
+	is_int(wake(vid, "f:fleet", T0 + 3 * SEC), CV_VLINK_SPENT_NONE, "a fleet manager's first: the vehicle's third");
+	is_int(wake(vid, "f:fleet", T0 + 4 * SEC), CV_VLINK_SPENT_VEHICLE, "its second: past the vehicle's cap");
+	is_int(wake(vid, "f:other", T0 + 5 * SEC), CV_VLINK_SPENT_VEHICLE, "another's first too");
+	is_int(wake(vid, "u:ann", T0 + 6 * SEC), CV_VLINK_SPENT_OWNER, "the user's own comes first");
+	is_int(wake(vid, "f:fleet", june), CV_VLINK_SPENT_NONE, "the next month: the fleet manager's first");
+	is_int(wake(vid, "u:ann", june + SEC), CV_VLINK_SPENT_NONE, "the user's first");
+	is_int(wake(vid, "u:ann", june + 2 * SEC), CV_VLINK_SPENT_NONE, "its second");
+	is_int(wake(vid, "f:other", june + 3 * SEC), CV_VLINK_SPENT_VEHICLE, "the cap again, all owners together");
+	is_int(wake(vid, "", june), -1, "no owner: refused");
 }
 
 int main(void)
@@ -646,6 +729,7 @@ int main(void)
 	mk_vehicle(&ev, "VR3REMOTE00000002", CV_ENERGY_ELECTRIC);
 	is_int(cv_store_txn(&st, 0, setup_txn, NULL), CV_OK, "a user, two vehicles, a callback");
 	test_store();
+	test_vlink();
 	test_drop();
 	test_purge();
 	test_poll();

@@ -382,43 +382,78 @@ apiSuite('remote', { env: { CVAPI_REMOTE_TIMEOUT: String(TIMEOUT) } }, (srv, it)
 	});
 });
 
+// A vehicle asleep with two callbacks for actions, the user's (a poll
+// callback) and its fleet manager's: every action there needs a wake-up.
+// upost and fpost post a body on either face and answer where the action
+// stands, [status, failureCause].
+async function sleepingWithOwners(srv) {
+	const tok = await srv.token('demo');
+	const car = srv.vehicles[1];
+	const freq = (method, path, body) => srv.request(method, `${path}${path.includes('?') ? '&' : '?'}client_id=console`, { headers: fleetAuth, body });
+	let r = await srv.request('POST', `${B2C}/user/callbacks`, { token: tok, body: { label: 'r', type: ['Remote'], callback: { poll: { name: 'r' } } } });
+	assert.equal(r.status, 200, r.text);
+	const ucb = r.body.callbackId;
+	r = await freq('POST', `${B2B}/fleets/${FLEET}/remote/callbacks`, { label: 'fleet remotes', remoteTypes: ['Horn', 'WakeUp', 'Lights'],
+		callback: { webhook: { name: 'rx', target: 'http://127.0.0.1:9/hook' } } });
+	assert.equal(r.status, 200, r.text);
+	const fcb = r.body.callbackId;
+	r = await srv.upload(car.vin, car.cred, { messageId: 'wk-1', samples: [{ at: nowIso(-1000), odometer: 10 }], sleep: true });
+	assert.equal(r.status, 200, r.text);
+	const status = async (get) => {
+		const g = await get;
+		assert.equal(g.status, 200, g.text);
+		return [g.body.status, g.body.failureCause].filter(Boolean);
+	};
+	const user = `${B2C}/user/vehicles/${car.id}/callbacks/${ucb}/remotes`;
+	const fleet = `${B2B}/fleets/${FLEET}/vehicles/${car.id}/callbacks/${fcb}/remotes`;
+	return {
+		async upost(body) {
+			const x = await srv.request('POST', user, { token: tok, body });
+			assert.equal(x.status, 202, x.text);
+			return status(srv.get(`${user}/${x.body.remoteActionId}`, tok));
+		},
+		async fpost(body) {
+			const x = await freq('POST', fleet, body);
+			assert.equal(x.status, 202, x.text);
+			return status(freq('GET', `${fleet}/${x.body.remoteActionId}`));
+		},
+	};
+}
+
 // The month's wake-ups are counted per owner of the actions: the vehicle's
 // user and the fleet manager of its fleet each have the allowance, and
 // neither can spend the other's.
 apiSuite('remote (wake-ups per owner)', { env: { CVAPI_REMOTE_WAKEUPS: '1' } }, (srv, it) => {
 	it('the user spends its one wake-up; the fleet manager still has its own, then none', async () => {
-		const tok = await srv.token('demo');
-		const car = srv.vehicles[1];
-		const freq = (method, path, body) => srv.request(method, `${path}${path.includes('?') ? '&' : '?'}client_id=console`, { headers: fleetAuth, body });
-		let r = await srv.request('POST', `${B2C}/user/callbacks`, { token: tok, body: { label: 'r', type: ['Remote'], callback: { poll: { name: 'r' } } } });
-		assert.equal(r.status, 200, r.text);
-		const ucb = r.body.callbackId;
-		r = await freq('POST', `${B2B}/fleets/${FLEET}/remote/callbacks`, { label: 'fleet remotes', remoteTypes: ['Horn', 'WakeUp'],
-			callback: { webhook: { name: 'rx', target: 'http://127.0.0.1:9/hook' } } });
-		assert.equal(r.status, 200, r.text);
-		const fcb = r.body.callbackId;
-		r = await srv.upload(car.vin, car.cred, { messageId: 'wk-1', samples: [{ at: nowIso(-1000), odometer: 10 }], sleep: true });
-		assert.equal(r.status, 200, r.text);
-		const status = async (get) => {
-			const g = await get;
-			assert.equal(g.status, 200, g.text);
-			return [g.body.status, g.body.failureCause].filter(Boolean);
-		};
-		const user = `${B2C}/user/vehicles/${car.id}/callbacks/${ucb}/remotes`;
-		const fleet = `${B2B}/fleets/${FLEET}/vehicles/${car.id}/callbacks/${fcb}/remotes`;
-		const upost = async (body) => {
-			const x = await srv.request('POST', user, { token: tok, body });
-			assert.equal(x.status, 202, x.text);
-			return status(srv.get(`${user}/${x.body.remoteActionId}`, tok));
-		};
-		const fpost = async (body) => {
-			const x = await freq('POST', fleet, body);
-			assert.equal(x.status, 202, x.text);
-			return status(freq('GET', `${fleet}/${x.body.remoteActionId}`));
-		};
+		const { upost, fpost } = await sleepingWithOwners(srv);
 		assert.deepEqual(await upost({ door: { state: 'Locked' } }), ['WakingUpVehicle'], 'the user\'s wake-up');
 		assert.deepEqual(await upost({ horn: { state: 'Activated' } }), ['Failed', 'TooManyWakeUpsOverMonth'], 'the user has none left');
 		assert.deepEqual(await fpost({ wakeUp: {} }), ['WakingUpVehicle'], 'the fleet manager\'s own wake-up');
 		assert.deepEqual(await fpost({ horn: { state: 'Activated' } }), ['Failed', 'TooManyWakeUpsOverMonth'], 'and none left');
+	});
+});
+
+// Above the owners' allowances, the vehicle has a cap of the month for all
+// of them together (CVAPI_REMOTE_VEHICLE_WAKEUPS): past it, an owner with
+// wake-ups left gets the same failure, and the log names the cap.
+apiSuite('remote (wake-ups per vehicle)', { env: { CVAPI_REMOTE_WAKEUPS: '2', CVAPI_REMOTE_VEHICLE_WAKEUPS: '3' } }, (srv, it) => {
+	it('two owners with two wake-ups each share the vehicle\'s three', async () => {
+		const { upost, fpost } = await sleepingWithOwners(srv);
+		const logged = async (re, what) => {
+			const t0 = Date.now();
+			while (!re.test(srv.ws.logs()) && Date.now() - t0 < 10000)
+				await new Promise((res) => setTimeout(res, 20));
+			assert.match(srv.ws.logs(), re, what);
+		};
+		assert.deepEqual(await upost({ door: { state: 'Locked' } }), ['WakingUpVehicle'], 'the user\'s first');
+		assert.deepEqual(await upost({ horn: { state: 'Activated' } }), ['WakingUpVehicle'], 'the user\'s second');
+		assert.deepEqual(await upost({ lights: { on: true } }), ['Failed', 'TooManyWakeUpsOverMonth'], 'the user\'s own are spent');
+		await logged(/audit event=remote-add owner=u:demo .*type=Lights status=Failed cause=TooManyWakeUpsOverMonth reason="the owner's 2 wake-ups of this vehicle this month are spent \(CVAPI_REMOTE_WAKEUPS\)"/,
+			'the log names the owner\'s allowance');
+		assert.deepEqual(await fpost({ wakeUp: {} }), ['WakingUpVehicle'], 'the fleet manager\'s first: the vehicle\'s third');
+		assert.deepEqual(await fpost({ lights: { on: true } }), ['Failed', 'TooManyWakeUpsOverMonth'],
+			'its second: the vehicle\'s cap, though it has one left');
+		await logged(/audit event=remote-add owner=f:demo-fleet .*type=Lights status=Failed cause=TooManyWakeUpsOverMonth reason="the vehicle's cap of 3 wake-ups this month, all owners together, is spent \(CVAPI_REMOTE_VEHICLE_WAKEUPS\)"/,
+			'the log names the vehicle\'s cap');
 	});
 });

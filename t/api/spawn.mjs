@@ -406,13 +406,14 @@ apiSuite('spawn', (srv, it) => {
 	it('cvapi-callbacks and cvnotify say which of their settings they refuse, and run with the defaults', async () => {
 		const CVNOTIFY = join(BUILDDIR, 'notify', 'cvnotify');
 		const bad = { CVAPI_REMOTE_TIMEOUT: '0', CVAPI_REMOTE_AWAKE: 'soon', CVAPI_REMOTE_WAKEUPS: '-1',
-			CVAPI_NOTIFY_WATCHDOG: '3601', CVAPI_NOTE_MAX: '1023' };
+			CVAPI_REMOTE_VEHICLE_WAKEUPS: '20001', CVAPI_NOTIFY_WATCHDOG: '3601', CVAPI_NOTE_MAX: '1023' };
 		const s = await start(['--procs', '1', '--daemon', CVNOTIFY], { ...bad, CVAPI_NOTIFY_ALLOW: 'loopback' },
 			[join(BUILDDIR, 'cgi', 'cvapi-callbacks.fcgi')]);
 		const want = [
 			/cvapi-callbacks: CVAPI_REMOTE_TIMEOUT="0" is not a whole number from 1 to 86400: 120 is used\n/,
 			/cvapi-callbacks: CVAPI_REMOTE_AWAKE="soon" is not a whole number from 0 to 3600: 180 is used\n/,
 			/cvapi-callbacks: CVAPI_REMOTE_WAKEUPS="-1" is not a whole number from 0 to 10000: 30 is used\n/,
+			/cvapi-callbacks: CVAPI_REMOTE_VEHICLE_WAKEUPS="20001" is not a whole number from 0 to 20000: 60 is used\n/,
 			/cvnotify: CVAPI_NOTIFY_WATCHDOG="3601" is not a whole number from 1 to 3600: 30 is used\n/,
 			/cvnotify: CVAPI_NOTE_MAX="1023" is not a whole number from 1024 to 131072: 131072 is used\n/,
 		];

@@ -34,7 +34,7 @@ allcore=$(ls "$srcdir"/core/*.c)
 alldb=$(ls "$srcdir"/db/*.c)
 cgi="$srcdir/cgi/req.c $srcdir/cgi/query.c $srcdir/cgi/auth.c $srcdir/cgi/body.c $srcdir/cgi/watchdog.c
 	$srcdir/cgi/log.c $srcdir/cgi/rcache.c $srcdir/cgi/quota.c $srcdir/cgi/page.c $srcdir/cgi/links.c
-	$srcdir/cgi/history.c $srcdir/cgi/serve.c $srcdir/cgi/subscribe.c"
+	$srcdir/cgi/history.c $srcdir/cgi/serve.c $srcdir/cgi/subscribe.c $srcdir/cgi/remotes.c"
 storelibs="-ldb-5.3 -lfcgi -lcrypto -lcrypt"
 
 for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload}; do
@@ -52,7 +52,7 @@ for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload}; do
 	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/cbattr.c $srcdir/db/tblock.c $srcdir/core/boolexp.c $srcdir/core/monitor.c
 		$srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"
 	[ "$h" = boolexp ] && extra="$srcdir/core/boolexp.c"
-	[ "$h" = bodies ] && extra="$srcdir/core/boolexp.c $srcdir/core/monitor.c $srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"
+	[ "$h" = bodies ] && extra="$srcdir/core/boolexp.c $srcdir/core/monitor.c $srcdir/core/timewin.c $srcdir/core/trip.c"
 	echo "  FUZZ     $outdir/fuzz-$h"
 	# shellcheck disable=SC2086
 	$CC $flags -o "$outdir/fuzz-$h" "$srcdir/t/fuzz/fuzz-$h.c" $core $extra $jsonc_libs -lm

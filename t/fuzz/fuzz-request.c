@@ -7,13 +7,15 @@
  * (cv_route_match) and the syntax of their ids (cv_ids_check), HTTP Basic
  * credentials (cv_basic_parse), the OAuth2 form (cv_pairs_split), the
  * Authorization header of every scheme through the real authentication
- * functions against a real store, and a callback's body (cv_sub_callback,
- * cv_sub_policies, read with core/jread.h, rendered back).
+ * functions against a real store, a callback's body (cv_sub_callback,
+ * cv_sub_policies, read with core/jread.h, rendered back) and a remote
+ * action's body of either face (cv_remotes_read).
  *
  * The first byte picks the parser, the rest is what a client would send.
  * A store is made once in a temporary folder (removed at exit). Checks,
  * besides crashes and undefined behaviour: a refusal is a 4xx with an
- * xError body; an accepted query has every value within its bounds.
+ * xError body; an accepted query has every value within its bounds; an
+ * accepted remote action keeps its member as JSON within its bound.
  */
 #include "config.h"
 #include "req.h"
@@ -22,6 +24,7 @@
 #include "reqint.h"
 #include "page.h"
 #include "quota.h"
+#include "remotes.h"
 #include "store.h"
 #include "subscribe.h"
 
@@ -282,6 +285,35 @@ static void fuzz_callback(struct cv_req *r, const char *s, size_t n)
 	free(cb);
 }
 
+/* A remote action's body (POST .../remotes), b2b: the fleet face's. */
+static void fuzz_remote(struct cv_req *r, const char *s, size_t n, bool b2b)
+{
+	json_tokener *tok = json_tokener_new_ex(32);
+	json_object *o = json_tokener_parse_ex(tok, s, (int)n);
+	struct cv_action *a = cv_calloc(1, sizeof(*a));
+	struct cv_jread jr;
+
+	json_tokener_free(tok);
+	if (o) {
+		cv_jr_init(&jr, "");
+		cv_remotes_read(&jr, o, b2b, a);
+		if (jr.failed) {
+			if (!jr.err[0])
+				abort();
+			check_refusal(r, cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err));
+		} else {
+			json_object *back = json_tokener_parse(a->rm.action);
+
+			if (a->rm.type >= CV_RT_COUNT || !back || strlen(a->rm.action) > CV_REMOTE_ACTION_MAX ||
+			    a->nattrs > CV_CB_ATTRS_MAX || a->ncbattrs > CV_CB_ATTRS_MAX || (b2b && a->nattrs + a->ncbattrs))
+				abort();
+			json_object_put(back);
+		}
+	}
+	json_object_put(o);
+	free(a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct cv_req r;
@@ -298,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.prog = "fuzz";
 	r.now = 1714550400000;
 	cv_strlcpy(r.base, "http://127.0.0.1", sizeof(r.base));
-	switch (data[0] % 7) {
+	switch (data[0] % 9) {
 	case 0:
 		fuzz_query(&r, s);
 		break;
@@ -345,8 +377,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 5:
 		fuzz_auth(&r, s, size > 1 ? data[1] : 0);
 		break;
-	default:
+	case 6:
 		fuzz_callback(&r, s, strlen(s));
+		break;
+	default:
+		fuzz_remote(&r, s, strlen(s), data[0] % 9 == 8);
 		break;
 	}
 	release(&r);
