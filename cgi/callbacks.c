@@ -575,7 +575,13 @@ static enum cv_err redeliver_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
 	struct redeliver_arg *a = arg;
 	int64_t lim[CV_Q_COUNT];
-	enum cv_err e = cv_limits_redeliver(st, txn, a->cb->owner, a->now, &a->limit, &a->retry_ms);
+	struct cv_callback cur;
+	/* the callback read again in the transaction: deleted meanwhile, a 404 */
+	enum cv_err e = cv_callback_get(st, txn, a->cb->owner, a->cb->id, &cur);
+
+	if (e)
+		return e;
+	e = cv_limits_redeliver(st, txn, a->cb->owner, a->now, &a->limit, &a->retry_ms);
 
 	a->over = CV_Q_REDELIVERIES;
 	if (!e)

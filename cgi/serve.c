@@ -70,11 +70,12 @@ static void sweep_tick(struct cv_store *st, const char *prog)
 			cv_req_panicked = true;
 		else if (e && e != CV_EDEADLOCK)
 			fprintf(stderr, "cvapi[%s]: sweeping a deleted callback: %s\n", prog, cv_strerror(e));
-		if (e)
-			return;         /* busy or failing: the next gap, or cvapi-ingest's purge */
-		cv_sweeping = more;
+		if (e && e != CV_EDEADLOCK)
+			return;         /* failing: the next gap, or cvapi-ingest's purge */
+		if (!e)
+			cv_sweeping = more;
 		if (cv_mono_ms() >= until)
-			return;
+			return;         /* the rest in the next gap */
 	}
 }
 

@@ -316,7 +316,9 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_acti
 		n->attrs[n->nattrs++] = a->cbattrs[i];
 	n->body = b.p;
 	n->body_len = b.len;
-	e = cv_limits_get(st, txn, a->owner, lim);
+	e = cv_limits_get(st, NULL, a->owner, lim);     /* read committed, as the engine does */
+	if (e == CV_EINVAL)
+		e = CV_OK;                              /* unreadable: the defaults (engine.c) */
 	if (!e)
 		e = cv_outbox_add(st, txn, n, (uint64_t)lim[CV_Q_QUEUE]);
 	if (e == CV_EQUOTA) {
@@ -375,10 +377,29 @@ static enum cv_err check_vehicle(struct cv_store *st, DB_TXN *txn, const struct 
 	return e;
 }
 
+/*
+ * Is the callback of an action gone? Its actions are then being swept
+ * (sweep.h): until they are, they count as gone too (never handed to the
+ * vehicle, never in the way of a new one, a report of one is unknown).
+ */
+static bool callback_gone(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, enum cv_err *err)
+{
+	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
+	enum cv_err e = cv_callback_get(st, txn, owner, cbid, cb);
+
+	free(cb);
+	if (e && e != CV_ENOTFOUND)
+		*err = e;
+	return e == CV_ENOTFOUND;
+}
+
 struct same_ctx {
+	struct cv_store *st;
+	DB_TXN *txn;
 	uint8_t type;
 	bool found;
 	int64_t now;
+	enum cv_err err;
 };
 
 static int same_type(const void *k, size_t kl, const void *v, size_t vl, void *arg)
@@ -389,9 +410,10 @@ static int same_type(const void *k, size_t kl, const void *v, size_t vl, void *a
 	(void)k;
 	(void)kl;
 	/* one past its deadline is over, whether or not the timer said so yet */
-	if (split_active(v, vl, &x) && x.type == c->type && !CV_RS_FINAL(x.status) && x.until > c->now)
+	if (split_active(v, vl, &x) && x.type == c->type && !CV_RS_FINAL(x.status) && x.until > c->now &&
+	    !callback_gone(c->st, c->txn, x.owner, x.cbid, &c->err))
 		c->found = true;
-	return c->found;
+	return c->found || c->err;
 }
 
 /*
@@ -461,7 +483,7 @@ enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action 
 			     const struct cv_remote_cfg *cfg, enum cv_vlink_spent *spent)
 {
 	unsigned char vid[16];
-	struct same_ctx same = { .type = a->rm.type, .now = a->created };
+	struct same_ctx same = { .st = st, .txn = txn, .type = a->rm.type, .now = a->created };
 	struct cv_remote_in in = { .navigation = a->rm.type == CV_RT_NAVIGATION };
 	struct cv_vlink l;
 	enum cv_err e;
@@ -473,6 +495,8 @@ enum cv_err cv_action_create(struct cv_store *st, DB_TXN *txn, struct cv_action 
 	a->updated = a->created;
 	a->deadline = a->created + cfg->timeout_ms;
 	e = walk_vehicle(st, txn, vid, same_type, &same);
+	if (!e)
+		e = same.err;
 	if (!e)
 		e = cv_vlink_get(st, txn, vid, &l);
 	if (e)
@@ -588,6 +612,10 @@ static int pending_step(const void *k, size_t kl, const void *v, size_t vl, void
 	(void)kl;
 	if (!split_active(v, vl, &x) || CV_RS_FINAL(x.status) || x.until <= c->now)
 		return 0;
+	if (callback_gone(c->st, NULL, x.owner, x.cbid, &c->err))
+		return 0;
+	if (c->err)
+		return 1;
 	cv_hex(kb, 16, vid);
 	cv_hex(kb + 16, 16, rid);
 	e = cv_action_get(c->st, NULL, x.owner, x.cbid, vid, rid, &c->a);
@@ -648,6 +676,8 @@ static enum cv_err report_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	e = cv_vlink_touch(st, txn, k, r->now, false);
 	if (!e)
 		e = get_active(st, txn, k, &x);
+	if (!e && callback_gone(st, txn, x.owner, x.cbid, &e))
+		e = CV_ENOTFOUND;
 	if (!e)
 		e = cv_action_get(st, txn, x.owner, x.cbid, r->vid, r->rid, r->a);
 	if (e)

@@ -151,6 +151,35 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 	return CV_OK;
 }
 
+/*
+ * The seq of the oldest note under prefix k[0..pl) (a callback's queue)
+ * into *first, read committed under txn; left as it is when the queue is
+ * empty.
+ */
+static enum cv_err first_seq(struct cv_store *st, DB_TXN *txn, const unsigned char *k, size_t pl, uint64_t *first)
+{
+	unsigned char found[KEY_MAX];
+	DB *db = st->db[CV_DB_OUTBOX];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
+	int ret;
+
+	ret = db->cursor(db, txn, &c, DB_READ_COMMITTED);
+	if (ret)
+		return cv_store_err(ret);
+	memcpy(found, k, pl);
+	dk.data = found;
+	dk.size = (u_int32_t)pl;
+	dk.ulen = sizeof(found);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_PARTIAL;      /* the key only */
+	ret = c->get(c, &dk, &dd, DB_SET_RANGE);
+	if (!ret && dk.size == pl + 8 && !memcmp(found, k, pl))
+		*first = cv_be64_get(found + pl);
+	c->close(c);
+	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+}
+
 enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n, uint64_t max)
 {
 	unsigned char k[KEY_MAX], last[KEY_MAX];
@@ -183,14 +212,14 @@ enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n, u
 	if (!ret && dk.size == pl + 8 && !memcmp(last, k, pl))
 		n->seq = cv_be64_get(last + pl) + 1;
 	if (max != CV_OUTBOX_UNBOUNDED) {
-		/* the queue's length, its newest note now locked: no other
-		 * transaction adds to it until this one ends */
-		uint64_t waiting = 0;
+		/* the queue's length from its oldest note to its newest, which is
+		 * locked now: no other transaction adds to it until this one ends */
+		uint64_t first = n->seq;
 
-		e = n->seq > 1 ? cv_outbox_waiting(st, txn, n->owner, n->cbid, &waiting) : CV_OK;
+		e = n->seq > 1 ? first_seq(st, txn, k, pl, &first) : CV_OK;
 		if (e)
 			return e;
-		if (waiting >= max)
+		if (n->seq - first >= max)
 			return CV_EQUOTA;
 	}
 	cv_be64_put(k + pl, n->seq);
@@ -276,7 +305,9 @@ enum cv_err cv_outbox_waiting(struct cv_store *st, DB_TXN *txn, const char *owne
 	*n = 0;
 	if (!pl)
 		return CV_OK;
-	ret = db->cursor(db, txn, &c, txn ? 0 : DB_READ_COMMITTED);
+	/* read committed even under txn: no lock is kept on the queue's pages,
+	 * which cv_outbox_add then takes for writing (see there) */
+	ret = db->cursor(db, txn, &c, DB_READ_COMMITTED);
 	if (ret)
 		return cv_store_err(ret);
 	dk.data = found;
@@ -617,26 +648,48 @@ enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *ow
 				const char *why)
 {
 	unsigned char k[DL_KEY_MAX];
-	size_t kl = dl_key(k, owner, cbid, at, 0);
-	struct cv_buf old = CV_BUF_INIT(0);
+	size_t kl = dl_key(k, owner, cbid, at, 0), pl = kl - 16;
+	DB *db = st->db[CV_DB_DELIVERIES];
+	DBC *c = NULL;
+	DBT dk = { 0 }, dd = { 0 };
 	struct cv_delivery d;
-	enum cv_err e;
 	uint32_t before = 0;
+	int ret;
 
 	if (!kl)
 		return CV_EINVAL;
-	/* another event of the same instant: the same entry, one more event */
-	e = cv_store_get(st, CV_DB_DELIVERIES, txn, k, kl, &old);
-	if (!e) {
-		struct cv_rd rd = CV_RD_INIT(old.p, old.len);
+	/*
+	 * The log's newest entry, read for update: a refusal for the same
+	 * reason (an earlier event of this instant, or of a run of them while
+	 * a queue is full) is replaced by one at this instant counting both,
+	 * so that a run takes one entry, not the places of the entries a
+	 * redelivery needs.
+	 */
+	memset(k + pl, 0xff, 16);
+	dk.data = k;
+	dk.size = (u_int32_t)kl;
+	dk.ulen = sizeof(k);
+	dk.flags = DB_DBT_USERMEM;
+	dd.flags = DB_DBT_MALLOC;
+	ret = db->cursor(db, txn, &c, 0);
+	if (!ret)
+		ret = cv_cursor_last_le(c, &dk, &dd, DB_RMW);
+	if (!ret && dk.size == kl && cv_be64_get(k + pl + 8) == 0) {
+		struct cv_rd rd = CV_RD_INIT(dd.data, dd.size);
+		unsigned char want[DL_KEY_MAX];
 
 		memset(&d, 0, sizeof(d));
-		if (dl_decode(&rd, &d) && d.outcome == CV_DL_DROPPED && !d.has_notes)
+		if (prefix(want, owner, cbid) == pl && !memcmp(k, want, pl) && dl_decode(&rd, &d) &&
+		    d.outcome == CV_DL_DROPPED && !d.has_notes && !strcmp(d.error, why)) {
 			before = d.events;
+			ret = c->del(c, 0);
+		}
 	}
-	cv_buf_release(&old);
-	if (e && e != CV_ENOTFOUND)
-		return e;
+	free(dd.data);
+	if (c)
+		c->close(c);
+	if (ret && ret != DB_NOTFOUND)
+		return cv_store_err(ret);
 	memset(&d, 0, sizeof(d));
 	cv_strlcpy(d.owner, owner, sizeof(d.owner));
 	cv_strlcpy(d.cbid, cbid, sizeof(d.cbid));

@@ -163,8 +163,10 @@ enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_de
  * Log under txn an event of callback (owner, cbid) that was never queued,
  * because a notification cannot hold it (cv_engine_note_max, engine.h):
  * an entry Dropped at `at` (seq 0, which no queued note has), with no
- * webhook-id and no notes, `why` its error. The events refused at the same
- * instant share one entry, counted in its `events`.
+ * webhook-id and no notes, `why` its error. When the log's newest entry
+ * is such a refusal for the same reason (another event of the instant, or
+ * a run of them: a full queue), it is replaced by this one, its `events`
+ * counting both: a run takes one entry of the CV_DL_KEEP.
  */
 enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
 				const char *why);

@@ -377,7 +377,9 @@ enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struc
 	memset(ps, 0, sizeof(*ps));
 	/* what deleted callbacks left, first (sweep.h); busy is for later */
 	e = cv_sweep_step(st, budget, &ps->swept, &ps->sweep_more);
-	if (e && e != CV_EDEADLOCK)
+	if (e == CV_EDEADLOCK)
+		ps->sweep_more = true;          /* not this time */
+	else if (e)
 		return e;
 	e = cv_store_begin(st, &txn, DB_TXN_NOSYNC | DB_TXN_NOWAIT);
 	if (e)

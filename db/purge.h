@@ -17,7 +17,7 @@
  * left something.
  *
  * cv_purge_step() does one small transaction (DB_TXN_NOSYNC: a purge lost
- * in a crash is simply done again): it takes up the round of the vehicles
+ * in a crash is simply done again), after the sweep step's own: it takes up the round of the vehicles
  * where the last step, of any process, left it (meta key "purge-next"),
  * deletes at most `budget` records, for at most CV_PURGE_STEP_MS, and
  * returns. Its locks are those of the

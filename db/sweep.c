@@ -54,18 +54,20 @@ static int mark_one(const void *k, size_t klen, const void *v, size_t vlen, void
 	size_t pl = sizeof(MARK_PREFIX);
 	const unsigned char *nul;
 
+	size_t ol, cl;
+
 	(void)v;
 	(void)vlen;
-	if (klen <= pl || klen > MARK_MAX || memcmp(p, MARK_PREFIX, pl))
+	if (klen <= pl || memcmp(p, MARK_PREFIX, pl))
 		return 1;
-	nul = memchr(p + pl, '\0', klen - pl);
+	nul = klen <= MARK_MAX ? memchr(p + pl, '\0', klen - pl) : NULL;
 	if (!nul)
 		return 0;               /* not a mark cvapi wrote: left alone */
+	ol = (size_t)(nul - (p + pl));
+	cl = klen - pl - ol - 1;
+	if (!ol || ol > CV_CB_OWNER_MAX || !cl || cl > CV_CB_IDLEN)
+		return 0;
 	if (m->seen++ == 0) {
-		size_t ol = (size_t)(nul - (p + pl)), cl = klen - pl - ol - 1;
-
-		if (ol > CV_CB_OWNER_MAX || cl > CV_CB_IDLEN)
-			return 0;
 		memcpy(m->owner, p + pl, ol);
 		m->owner[ol] = '\0';
 		memcpy(m->cbid, nul + 1, cl);
@@ -86,15 +88,20 @@ enum cv_err cv_sweep_step(struct cv_store *st, size_t budget, size_t *deleted, b
 	*deleted = 0;
 	*more = false;
 	memset(&m, 0, sizeof(m));
-	e = cv_store_begin(st, &txn, DB_TXN_NOSYNC | DB_TXN_NOWAIT);
+	e = cv_store_begin(st, &txn, DB_TXN_NOSYNC);
 	if (e)
 		return e;
+	/* a lock held elsewhere is waited for briefly, not for the store's
+	 * 2 s: the marks share the meta database's pages with records
+	 * uploads and logins read and write, and a step that gave up at the
+	 * first conflict could lose to them for ever */
+	txn->set_timeout(txn, CV_SWEEP_LOCK_WAIT_MS * 1000, DB_SET_LOCK_TIMEOUT);
 	e = cv_store_scan(st, CV_DB_META, txn, MARK_PREFIX, sizeof(MARK_PREFIX), mark_one, &m);
 	if (e || !m.kl) {
 		cv_store_abort(txn);
 		return e;
 	}
-	/* the remote actions first: a vehicle is sent none of them once they are gone */
+	/* the remote actions first (already out of the vehicle's sight: actions.h) */
 	e = cv_action_drop_callback(st, txn, m.owner, m.cbid, budget, &done);
 	if (!e && done < budget)
 		e = cv_outbox_drop(st, txn, m.owner, m.cbid, budget - done, &done);

@@ -12,15 +12,16 @@
  * So cv_sweep_callback deletes, in the caller's transaction, the callback
  * and its monitors (nothing fires into it any more) and leaves a mark;
  * cv_sweep_step deletes the rest in small transactions of their own, the
- * remote actions first (a vehicle is sent none of them once they are
- * gone), then the queue, then the delivery log, and the mark with the
- * last of them. What waits to be swept is out of sight: every read of it
- * goes through the callback (a 404 once it is gone), cvnotify skips a
- * queue whose callback is gone, and a remote action of a deleted callback
- * queues no notification.
+ * remote actions first, then the queue, then the delivery log, and the
+ * mark with the last of them. What waits to be swept is out of sight
+ * from the deletion's commit on: every read of it goes through the
+ * callback (a 404 once it is gone), cvnotify skips a queue whose callback
+ * is gone and records nothing for it, and a remote action of a deleted
+ * callback is handed to no vehicle, is in the way of no new one, is
+ * unknown to a report, and queues no notification (actions.c).
  *
  * Who sweeps: the program that answered the deletion, between requests
- * (cv_serve_sweep, serve.h), until nothing is left; cvapi-ingest at each
+ * (cv_serve_sweep, cgi/req.h), until nothing is left; cvapi-ingest at each
  * of its purge ticks (cv_purge_step starts with a sweep step); `cvctl
  * purge`. A step lost in a crash is done again: its mark is still there.
  *
@@ -32,8 +33,10 @@
 
 #include "model.h"
 
-/* Records a step deletes at most. */
+/* Records a step deletes at most (a remote action counts once, with its entry in the vehicle's index). */
 #define CV_SWEEP_BUDGET 500
+/* How long a step waits for a lock another transaction holds. */
+#define CV_SWEEP_LOCK_WAIT_MS 100
 
 /*
  * Delete callback (owner, cbid) under txn, at now: its record and its
@@ -43,11 +46,12 @@
 enum cv_err cv_sweep_callback(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t now);
 
 /*
- * One step, a transaction of its own that waits for no lock: at most
- * budget records of the first marked callback's leftovers, its mark with
- * the last of them. *deleted: how many records went; *more: a mark is
- * left (this one or another). CV_EDEADLOCK: another process holds what
- * the step needs (try later).
+ * One step, a transaction of its own (not flushed: a step lost in a crash
+ * is done again) that waits CV_SWEEP_LOCK_WAIT_MS at most for a lock: at
+ * most budget records of the first marked callback's leftovers, its mark
+ * with the last of them. *deleted: how many records went; *more: a mark is
+ * left (this one or another). CV_EDEADLOCK: another transaction held what
+ * the step needs (try again later).
  */
 enum cv_err cv_sweep_step(struct cv_store *st, size_t budget, size_t *deleted, bool *more);
 

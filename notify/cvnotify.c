@@ -676,8 +676,16 @@ static enum cv_err drop_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 	for (size_t i = 0; i < w->ndrop && !e; i++) {
 		struct cv_note *n = w->drop[i];
 		struct cv_delivery d;
+		struct cv_callback cb;
 
-		e = cv_outbox_del(s, txn, n->owner, n->cbid, n->seq);
+		/* deleted since the walk: its log is being swept, nothing is added to it */
+		e = cv_callback_get(s, txn, n->owner, n->cbid, &cb);
+		if (e == CV_ENOTFOUND) {
+			e = CV_OK;
+			continue;
+		}
+		if (!e)
+			e = cv_outbox_del(s, txn, n->owner, n->cbid, n->seq);
 		/* logged with the note, which a redelivery can send once resumed */
 		memset(&d, 0, sizeof(d));
 		cv_strlcpy(d.owner, n->owner, sizeof(d.owner));

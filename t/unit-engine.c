@@ -145,6 +145,33 @@ static int del_callback(const char *owner, const char *id)
 	return steps;
 }
 
+struct dl_add {
+	const struct cv_delivery *d;
+	struct cv_note *const *notes;
+	size_t n;
+};
+
+static enum cv_err dl_add_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	const struct dl_add *a = arg;
+
+	return cv_delivery_add(s, txn, a->d, a->notes, a->n);
+}
+
+struct redo {
+	int64_t at;
+	uint64_t seq, max;
+	size_t *queued;
+	int64_t now;
+};
+
+static enum cv_err redeliver_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	const struct redo *r = arg;
+
+	return cv_delivery_redeliver(s, txn, "u:ann", "cbq", r->at, r->seq, r->now, r->max, r->queued);
+}
+
 static enum cv_err limits_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 {
 	return cv_limits_put(s, txn, "u:ann", arg);
@@ -722,10 +749,10 @@ static void test_oversized(void)
 	is_int(upload(&veh, s, 2, NULL), 0, "both fire in one upload: stored, nothing queued");
 	upload_now -= SEC;
 	is_int(outbox_n(), 0, "the outbox is empty");
-	is_int(dl_of("u:ann", "cb9", &l), 2, "one more entry");
-	if (l.n == 2) {
-		is_int(l.d[0].at, upload_now + SEC, "the newest first");
-		is_int(l.d[0].events, 2, "counting both events");
+	is_int(dl_of("u:ann", "cb9", &l), 1, "a run of refusals for one reason: still one entry");
+	if (l.n == 1) {
+		is_int(l.d[0].at, upload_now + SEC, "moved to the newest instant");
+		is_int(l.d[0].events, 3, "counting the three events");
 		is_str(cv_dl_outcome_names[l.d[0].outcome], "Dropped", "dropped");
 	}
 	cv_engine_note_max(CV_NOTE_BODY_MAX);
@@ -792,10 +819,58 @@ static void test_queue_quota(void)
 	upload(&veh, s, 2, NULL);
 	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
 	is_int((long)waiting, 2, "room again: queued");
+	/* a batch's notes kept by its final entry, sent again: all of them or none */
+	{
+		struct heads q = { .n = 0 };
+		struct cv_note *kept[2];
+		struct cv_delivery d;
+		size_t queued = 9;
+
+		cv_outbox_walk(&st, "u:ann", "cbq", false, head_one, &q);
+		ok(q.n >= 2 && !strcmp(q.notes[1].cbid, "cbq"), "the queue's two notes read");
+		kept[0] = &q.notes[0];
+		kept[1] = &q.notes[1];
+		memset(&d, 0, sizeof(d));
+		cv_strlcpy(d.owner, "u:ann", sizeof(d.owner));
+		cv_strlcpy(d.cbid, "cbq", sizeof(d.cbid));
+		d.at = upload_now + 5 * SEC;
+		d.seq = q.notes[0].seq;
+		d.outcome = CV_DL_GIVEN_UP;
+		d.events = 2;
+		is_int(cv_store_txn(&st, 0, dl_add_txn, &(struct dl_add){ &d, kept, 2 }), CV_OK, "a given-up batch of two logged");
+		is_int(cv_store_txn(&st, 0, redeliver_txn, &(struct redo){ d.at, d.seq, 3, &queued, upload_now }), CV_EQUOTA,
+		       "sent again into a queue of 2 with a quota of 3: refused");
+		is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
+		is_int((long)waiting, 2, "nothing queued");
+		is_int(cv_store_txn(&st, 0, redeliver_txn, &(struct redo){ d.at, d.seq, 4, &queued, upload_now }), CV_OK,
+		       "with a quota of 4: queued");
+		is_int((long)queued, 2, "both");
+		is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
+		is_int((long)waiting, 4, "four wait");
+		heads_clear(&q);
+	}
 	for (size_t i = 0; i < CV_Q_COUNT; i++)
 		set[i] = -1;
 	is_int(cv_store_txn(&st, 0, limits_txn, set), CV_OK, "ann's quota back to the default");
-	ok(del_callback("u:ann", "cbq") == 1, "deleted, swept in one step");
+	/* deleted: the callback at once, the rest in steps of a budget, the mark with the last */
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .del_owner = "u:ann", .del_id = "cbq", .del_cb = true }),
+	       CV_OK, "deleted");
+	{
+		size_t n = 0, marks = 0, total = 0;
+		bool more = true;
+		int steps = 0;
+
+		while (more && steps < 20) {
+			is_int(cv_sweep_step(&st, 2, &n, &more), CV_OK, "a step of 2");
+			ok(n <= 2, "deletes 2 at most (%zu)", n);
+			total += n;
+			steps++;
+			cv_sweep_pending(&st, &marks);
+			is_int(marks, more ? 1 : 0, "the mark stays until the last step");
+		}
+		ok(steps >= 3, "4 notes and 2 log entries take several steps (%d)", steps);
+		is_int(total, 6, "6 records swept");
+	}
 	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbq", &waiting), CV_OK, "counted");
 	is_int((long)waiting, 0, "its queue is gone");
 	drain(&h);

@@ -19,6 +19,7 @@
 #include "purge.h"
 #include "outbox.h"
 #include "sweep.h"
+#include "quotas.h"
 #include "ids.h"
 #include "tap.h"
 #include "tmpstore.h"
@@ -330,8 +331,9 @@ static enum cv_err post_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 	return cv_action_create(s, txn, p->a, &cfg, &p->spent);
 }
 
-/* Post the Remote body json for v at time now; the action into a. */
-static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_action *a)
+/* Post the Remote body json for v at time now, for callback cbid of ann; the action into a. */
+static enum cv_err post_to(const struct cv_vehicle *v, const char *cbid, const char *json, int64_t now,
+			   struct cv_action *a)
 {
 	json_object *o = json_tokener_parse(json);
 	struct cv_jread jr;
@@ -346,13 +348,18 @@ static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t no
 		return CV_EINVAL;
 	cv_action_id_new(now, a->id);
 	cv_strlcpy(a->owner, "u:ann", sizeof(a->owner));
-	cv_strlcpy(a->cbid, CBID, sizeof(a->cbid));
+	cv_strlcpy(a->cbid, cbid, sizeof(a->cbid));
 	cv_strlcpy(a->vid, v->id, sizeof(a->vid));
 	cv_strlcpy(a->vin, v->vin, sizeof(a->vin));
 	a->created = now;
 	e = cv_store_txn(&st, 0, post_txn, &p);
 	last_spent = p.spent;
 	return e;
+}
+
+static enum cv_err post(const struct cv_vehicle *v, const char *json, int64_t now, struct cv_action *a)
+{
+	return post_to(v, CBID, json, now, a);
 }
 
 /* The notes waiting, as "status[:cause]" joined by spaces, then dropped (the outbox emptied). */
@@ -570,14 +577,38 @@ static enum cv_err del_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 	return cv_sweep_callback(s, txn, "u:ann", CBID, T0);
 }
 
+/* A second callback of ann, for remote actions: made, or deleted (arg non-NULL). */
+static enum cv_err cb_other_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	struct cv_callback cb = { .id = "cb-other", .owner = "u:ann", .types = CV_CBT_REMOTE,
+				  .target = "http://127.0.0.1:9/other" };
+
+	return arg ? cv_sweep_callback(s, txn, "u:ann", "cb-other", T0) : cv_callback_put(s, txn, &cb, 0);
+}
+
 static void test_drop(void)
 {
 	struct cv_action a;
 	size_t total = 1;
 	int listed = 0;
 
-	is_int(pending_n(&ev), 1, "the lock is pending");
+	struct pend p = { .n = 0 };
+	struct cv_remote_in none = { 0 };
+	struct cv_action same;
+	enum cv_err err;
+
+	is_int(cv_action_pending(&st, ev.id, poll_now, pend_one, &p), CV_OK, "pending read");
+	is_int(p.n, 1, "the lock is pending");
 	is_int(cv_store_txn(&st, 0, del_cb_txn, NULL), CV_OK, "delete the callback");
+	/* from the deletion on, before any sweep: out of the vehicle's sight */
+	is_int(pending_n(&ev), 0, "its actions are no longer pending");
+	report(&ev, p.ids[0], CV_RE_ACK, none, T0 + SEC, &err);
+	is_int(err, CV_ENOTFOUND, "a report of one is unknown");
+	is_int(cv_store_txn(&st, 0, cb_other_txn, NULL), CV_OK, "another callback");
+	is_int(post_to(&ev, "cb-other", "{\"door\":{\"state\":\"Locked\"}}", T0 + 2 * SEC, &same), CV_OK,
+	       "a lock of the same vehicle");
+	ok(same.sm.cause != CV_RC_SAME_IN_PROGRESS, "the deleted callback's is not in its way (%s)",
+	   cv_remote_status_names[same.sm.status]);
 	{
 		size_t n = 0;
 		bool more = true;
@@ -585,7 +616,16 @@ static void test_drop(void)
 		is_int(cv_sweep_step(&st, CV_SWEEP_BUDGET, &n, &more), CV_OK, "sweep what it left");
 		ok(n >= 1 && !more, "its actions, queue and log swept in one step (%zu records)", n);
 	}
-	is_int(pending_n(&ev), 0, "its actions are no longer pending");
+	is_int(pending_n(&ev), same.sm.status == CV_RS_FAILED ? 0 : 1, "the other callback's lock is what is pending");
+	is_int(cv_store_txn(&st, 0, cb_other_txn, &st), CV_OK, "the other callback deleted");
+	{
+		size_t n = 0;
+		bool more = true;
+
+		while (more && !cv_sweep_step(&st, CV_SWEEP_BUDGET, &n, &more))
+			;
+		is_int(pending_n(&ev), 0, "nothing pending");
+	}
 	is_int(cv_action_list(&st, "u:ann", CBID, veh.id, 0, 100, &total, count_one, &listed), CV_OK, "list");
 	is_int(total, 0, "none listed");
 	memset(&a, 0, sizeof(a));
@@ -630,6 +670,54 @@ static enum cv_err poll_cb_txn(struct cv_store *s, DB_TXN *txn, void *arg)
 
 	(void)arg;
 	return cv_callback_put(s, txn, &cb, 0);
+}
+
+static enum cv_err quota_txn(struct cv_store *s, DB_TXN *txn, void *arg)
+{
+	return cv_limits_put(s, txn, "u:ann", arg);
+}
+
+struct last_dl {
+	struct cv_delivery d;
+	size_t n;
+};
+
+static int last_dl_one(const struct cv_delivery *d, void *arg)
+{
+	struct last_dl *l = arg;
+
+	if (!l->n++)
+		l->d = *d;
+	return 0;
+}
+
+/*
+ * A callback's queue at the owner's quota: an action's progress is not
+ * queued, the action goes on, and the delivery log says why.
+ */
+static void test_queue_quota(void)
+{
+	int64_t set[CV_Q_COUNT];
+	struct cv_action a;
+	struct last_dl l = { .n = 0 };
+	size_t total = 0;
+
+	cv_store_txn(&st, 0, drop_txn, NULL);
+	for (size_t i = 0; i < CV_Q_COUNT; i++)
+		set[i] = -1;
+	set[CV_Q_QUEUE] = 0;
+	is_int(cv_store_txn(&st, 0, quota_txn, set), CV_OK, "ann's queue quota set to 0");
+	is_int(post(&veh, "{\"horn\":{\"state\":\"Activated\"}}", T0 + 71 * 86400 * SEC, &a), CV_OK,
+	       "an action posted all the same");
+	is_int(cv_deliveries_of(&st, "u:ann", CBID, 0, 1, &total, last_dl_one, &l), CV_OK, "the delivery log");
+	is_str(l.n ? cv_dl_outcome_names[l.d.outcome] : "", "Dropped", "its newest entry: dropped");
+	is_str(l.n ? l.d.error : "", "the callback's queue holds 0 notifications, its quota (queuedNotifications): not queued",
+	       "saying why");
+	ok(l.n && l.d.events >= 2, "counting the action's steps (%u)", l.n ? l.d.events : 0);
+	notes_are("", "nothing queued");
+	for (size_t i = 0; i < CV_Q_COUNT; i++)
+		set[i] = -1;
+	is_int(cv_store_txn(&st, 0, quota_txn, set), CV_OK, "the default again");
 }
 
 /* A poll callback (no target): its actions go through their states, and nothing is queued for delivery. */
@@ -732,6 +820,7 @@ int main(void)
 	test_vlink();
 	test_drop();
 	test_purge();
+	test_queue_quota();
 	test_poll();
 	cv_store_close(&st);
 	rm_store(dir);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "cvctl.h"
 #include "purge.h"
+#include "sweep.h"
 #include "hindex.h"
 #include "cvtime.h"
 
@@ -114,9 +115,13 @@ int cmd_purge(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (verbose) {
+		size_t marks = 0;
+
 		qsort(took, steps, sizeof(*took), cmp_i64);
 		printf("%zu records deleted in %zu steps, median %lld ms, the longest %lld ms\n", total, steps,
 		       (long long)(steps ? took[steps / 2] : 0), (long long)worst);
+		if (!cv_sweep_pending(&c->st, &marks))
+			printf("%zu deleted callback(s) left to sweep\n", marks);
 	}
 	free(took);
 	return 0;
