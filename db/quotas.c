@@ -208,7 +208,7 @@ enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner,
 {
 	struct longest q = { st, txn, 0, CV_OK };
 	struct mon_count c = { 0 };
-	size_t ncb = 0, nmon = 0;
+	size_t ncb = 0, nmon = 0, nall = 0;
 	int64_t hour;
 	enum cv_err e;
 
@@ -225,7 +225,7 @@ enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner,
 		e = redeliveries(st, txn, owner, now, &hour, &used[CV_Q_REDELIVERIES]);
 	}
 	if (!e)
-		e = cv_callbacks_of(st, txn, owner, NULL, 0, SIZE_MAX, &ncb, longest_one, &q);
+		e = cv_callbacks_of(st, txn, owner, NULL, 0, SIZE_MAX, &nall, longest_one, &q);
 	if (!e)
 		e = q.e;
 	if (!e)
