@@ -37,8 +37,9 @@
 //                       once its log has the batch Delivered, REPS
 //                       redeliveries of that entry, each waited for:
 //                       "redeliver ms=... queued=..."
-//   b-owners FROM TO KIND   owners tFROM..tTO: a callback to SINK and 100
-//                       timed monitors, 25 on each of its cars tNc1..c4;
+//   b-owners FROM TO KIND   owners tFROM..tTO: a sample of each of its cars
+//                       tNc1..c4 (the timer skips a car without data), a
+//                       callback to SINK and 100 timed monitors, 25 a car;
 //                       KIND closed (a window of 1 s a day: evaluated at
 //                       every turn, never true) or open (all day, with
 //                       refreshEvent 60: true at once, again every 60 s)
@@ -46,7 +47,6 @@
 //   b-bypass LOGIN N    N monitors of LOGIN with a refreshEvent (60) and no
 //                       time trigger, 32 on each of its cars bN...; how
 //                       many were accepted, and /user/limits' timedMonitors
-//   seed TAG...         one sample for each car (a status for the timer)
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { client, pool, batch, quiet, everyOther, allDay, rareWindow, zone, sleep, OUT, HOME } from './tenants.mjs';
 
@@ -167,6 +167,9 @@ const commands = {
 		const triggers = kind === 'open' ? [allDay('day')] : [rareWindow('night')];
 		const extra = kind === 'open' ? { subscribeParam: { refreshEvent: 60 } } : {};
 		await pool(range(Number(to) - Number(from) + 1).map((i) => `t${Number(from) + i}`), async (login) => {
+			// a vehicle without data is not evaluated: each car its first sample (again: a new one each time)
+			for (let c = 1; c <= 4; c++)
+				await upload(`${login}c${c}`, 1, { where: HOME });
 			const cb = await callback(login, 'sink', SINK);
 			for (let i = 0; i < 100; i++) {
 				const r = await monitor(login, `${login}c${1 + (i % 4)}`, cb, triggers, extra);
@@ -196,9 +199,6 @@ const commands = {
 		});
 		const l = await limits(user(login), '/user/limits');
 		console.log(`bypass accepted=${ok} refused=${refused} timedMonitors_used=${l.timedMonitors.used}/${l.timedMonitors.limit} monitors_used=${l.monitors.used}/${l.monitors.limit}`);
-	},
-	async seed(...tags) {
-		await pool(tags, (tag) => upload(tag, 1, { where: HOME }));
 	},
 };
 
