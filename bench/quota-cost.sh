@@ -56,7 +56,7 @@
 # Environment: CVAPI_BUILD (a release build; default the source tree),
 # REPS (3), OWNERS_LIST ("1 10"), MONITORS_BYPASS (1000, 0 skips),
 # TURN_S (30), PROCS (2), PERF (auto; 0: CPU time only), KEEP_WORK=1.
-# About 6 minutes with the defaults. Exit status 0; 1 on failure.
+# About 7 minutes with the defaults. Exit status 0; 1 on failure.
 set -euo pipefail
 PROG=quota-cost.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
