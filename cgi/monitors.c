@@ -272,19 +272,19 @@ struct put_arg {
 /*
  * The owner's quotas a monitor must fit in, in the transaction that writes
  * it: a new one counts against monitors, monitors on its vehicle and, if
- * timed, timed monitors; a change against timed monitors when it becomes
- * timed.
+ * timed (a time trigger or a refreshEvent), timed monitors; a change
+ * against timed monitors when it becomes timed.
  */
 static enum cv_err quotas_txn(struct cv_store *st, DB_TXN *txn, struct put_arg *a)
 {
-	bool timed = cv_mon_timed(&a->m->def);
+	bool timed = cv_quota_timed(a->m);
 	enum cv_err e = CV_OK;
 
 	if (!(a->flags & DB_NOOVERWRITE)) {
 		if (!timed)
 			return CV_OK;
 		e = cv_monitor_get(st, txn, a->m->owner, a->m->id, &a->old);
-		if (e || cv_mon_timed(&a->old.def))
+		if (e || cv_quota_timed(&a->old))
 			return e;
 	} else {
 		a->over = CV_Q_MONITORS;

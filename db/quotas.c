@@ -109,11 +109,16 @@ struct mon_count {
 	int64_t every;              /* monitors on every vehicle */
 };
 
+bool cv_quota_timed(const struct cv_monitor *m)
+{
+	return cv_mon_timed(&m->def) || m->refresh_s > 0;
+}
+
 static int mon_count_one(const struct cv_monitor *m, void *arg)
 {
 	struct mon_count *c = arg;
 
-	if (cv_mon_timed(&m->def))
+	if (cv_quota_timed(m))
 		c->timed++;
 	/* a monitor without a vehicle (a fleet monitor) watches every vehicle of its fleet */
 	if (c->vid) {

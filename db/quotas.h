@@ -15,7 +15,8 @@
  *   monitors              monitors of the owner
  *   vehicleMonitors       monitors of the owner on one vehicle (the bound
  *                         of an upload's evaluation: samples x monitors)
- *   timedMonitors         monitors with a time trigger (the timer's work)
+ *   timedMonitors         monitors with a time trigger or a refreshEvent
+ *                         (the timer's work: cv_quota_timed)
  *   queuedNotifications   notifications waiting in one callback's queue
  *   redeliveriesPerHour   POSTs of .../redeliver in the current hour (UTC)
  *
@@ -45,6 +46,9 @@ extern const char *const cv_quota_options[CV_Q_COUNT];
 extern const int64_t cv_quota_defaults[CV_Q_COUNT];
 /* The most a host may set one to. */
 #define CV_QUOTA_MAX 10000000
+
+/* Is m one of the timer's monitors (a time trigger, or a refreshEvent: watch.h's timed list)? */
+bool cv_quota_timed(const struct cv_monitor *m);
 
 /* The owner's own values as set (-1: the default) into set. */
 enum cv_err cv_limits_get_set(struct cv_store *st, DB_TXN *txn, const char *owner, int64_t set[CV_Q_COUNT]);

@@ -1,6 +1,7 @@
 /* watch.c - the monitor engine's records: keys, packed forms, and their writes (see watch.h). */
 #include "config.h"
 #include "watch.h"
+#include "quotas.h"
 #include "cbattr.h"
 #include "pack.h"
 
@@ -262,7 +263,7 @@ enum cv_err cv_watch_put(struct cv_store *st, DB_TXN *txn, const struct cv_monit
 		e = cv_store_put(st, CV_DB_WATCH, txn, k, kl, b.p, b.len, 0);
 	/* the timer's index: monitors whose truth changes with time alone, and
 	 * those with reminders, due while a vehicle is silent too */
-	if (!e && (cv_mon_timed(&m->def) || m->refresh_s > 0))
+	if (!e && cv_quota_timed(m))
 		e = cv_store_put(st, CV_DB_TIMED, txn, k, kl, "", 0, 0);
 	else if (!e && (e = cv_store_del(st, CV_DB_TIMED, txn, k, kl)) == CV_ENOTFOUND)
 		e = CV_OK;

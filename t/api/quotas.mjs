@@ -82,6 +82,9 @@ apiSuite('quotas', (srv, it) => {
 		const t = await monitor(cars[1], cb, [timed]);
 		assert.equal(t.status, 202, t.text);
 		await assertOver(await monitor(cars[2], cb, [timed]), 'timedMonitors');
+		// a refreshEvent is the timer's work too
+		await assertOver(await req('POST', `${B2C}/user/vehicles/${cars[2].id}/callbacks/${cb}/monitors`,
+			{ label: 'r', triggerParam: { triggers: [zone] }, subscribeParam: { refreshEvent: 60 } }), 'timedMonitors');
 		const plain = await monitor(cars[2], cb, [zone]);
 		assert.equal(plain.status, 202, 'a monitor without a time trigger');
 		const put = await req('PUT', `${B2C}/user/vehicles/${cars[2].id}/callbacks/${cb}/monitors/${plain.body.monitorId}`,
