@@ -327,7 +327,7 @@ static enum cv_err notify(struct cv_store *st, DB_TXN *txn, const struct cv_acti
 
 		snprintf(why, sizeof(why), "the callback's queue holds %lld notifications, its quota "
 			 "(queuedNotifications): not queued", (long long)lim[CV_Q_QUEUE]);
-		e = cv_delivery_refused(st, txn, a->owner, a->cbid, at, why);
+		e = cv_delivery_refused(st, txn, a->owner, a->cbid, at, why, 1);
 	}
 	cv_note_clear(n);
 	free(n);

@@ -16,10 +16,16 @@
 /* ---- firing ----------------------------------------------------------- */
 
 static size_t note_max = CV_NOTE_BODY_MAX;
+static size_t firings_max = CV_ENGINE_FIRINGS_MAX;
 
 void cv_engine_note_max(size_t max)
 {
 	note_max = max < CV_ENGINE_NOTE_MIN ? CV_ENGINE_NOTE_MIN : max > CV_NOTE_BODY_MAX ? CV_NOTE_BODY_MAX : max;
+}
+
+void cv_engine_firings_max(size_t max)
+{
+	firings_max = max ? max : CV_ENGINE_FIRINGS_MAX;
 }
 
 /* A firing whose event does not fit in a notification: logged as dropped, never queued. */
@@ -31,7 +37,7 @@ static enum cv_err drop_oversized(struct cv_store *st, DB_TXN *txn, const struct
 	fprintf(stderr, "cvapi: monitor %s/%s: its event for vehicle %s exceeds %zu bytes: dropped\n", wt->owner, wt->id,
 		eng->vid, note_max);
 	snprintf(why, sizeof(why), "the event exceeds %zu bytes, the most a notification may hold: not sent", note_max);
-	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why);
+	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why, 1);
 }
 
 /* A firing whose callback's queue is full (its owner's queuedNotifications): logged as dropped, never queued. */
@@ -41,7 +47,7 @@ static enum cv_err drop_full(struct cv_store *st, DB_TXN *txn, const struct cv_e
 
 	snprintf(why, sizeof(why), "the callback's queue holds %llu notifications, its quota (queuedNotifications): "
 		 "not queued", (unsigned long long)eng->qmax);
-	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why);
+	return cv_delivery_refused(st, txn, wt->owner, wt->cbid, eng->now, why, 1);
 }
 
 /* Is the queue of wt's callback full? Its owner's quota read once for the owner's firings in a row. */
@@ -151,11 +157,21 @@ out:
 	return e;
 }
 
-/* A firing, queued by cv_engine_flush once the batch's events and trips are stored. */
-static enum cv_err defer(struct cv_engine *eng, const struct cv_watch *w, const struct cv_state *before,
+/*
+ * A firing, queued by cv_engine_flush once the batch's events and trips are
+ * stored; past CV_ENGINE_FIRINGS_MAX for the watch in this batch, counted
+ * to be logged as dropped instead.
+ */
+static enum cv_err defer(struct cv_engine *eng, struct cv_watch *w, const struct cv_state *before,
 			 const struct cv_state *after, int64_t at, bool refresh)
 {
 	struct cv_firing *f;
+
+	if (w->deferred >= firings_max) {
+		w->capped++;
+		return CV_OK;
+	}
+	w->deferred++;
 
 	if (eng->nfiring == eng->capfiring) {
 		eng->capfiring = eng->capfiring ? 2 * eng->capfiring : 8;
@@ -177,6 +193,18 @@ enum cv_err cv_engine_flush(struct cv_store *st, DB_TXN *txn, struct cv_engine *
 	for (size_t i = 0; i < eng->nfiring && !e; i++)
 		e = fire(st, txn, eng, &eng->firing[i]);
 	eng->nfiring = 0;
+	/* the firings past a watch's share of the batch: one entry for each callback */
+	for (size_t i = 0; i < eng->n && !e; i++) {
+		struct cv_watch *w = &eng->w[i];
+		char why[CV_DL_ERROR_MAX + 1];
+
+		if (!w->capped)
+			continue;
+		snprintf(why, sizeof(why), "the monitor fired more than %zu times in one upload: the rest not sent",
+			 firings_max);
+		e = cv_delivery_refused(st, txn, w->owner, w->cbid, eng->now, why, w->capped);
+		w->capped = 0;
+	}
 	return e;
 }
 

@@ -32,7 +32,8 @@
  * stderr, and a Dropped entry in its callback's delivery log,
  * cv_delivery_refused), and the upload or the timer's turn goes on, as for
  * a watch record cvapi did not write, which fires nothing. The buffer that
- * renders an event never grows past that ceiling. So is a firing whose
+ * renders an event never grows past that ceiling. So are a watch's
+ * firings past CV_ENGINE_FIRINGS_MAX in one batch, and a firing whose
  * callback's queue holds its owner's queuedNotifications quota already
  * (quotas.h): a Dropped entry that counts the events refused at the same
  * instant, and the upload goes on; the queue's length is read before the
@@ -79,6 +80,18 @@ struct cv_engine {
  */
 #define CV_ENGINE_NOTE_MIN 1024
 void cv_engine_note_max(size_t max);	/* (engine.c) */
+
+/*
+ * The most a watch fires in one batch (an upload, or the timer's turn for
+ * a vehicle): past it, its firings are counted and logged as one Dropped
+ * entry of its callback, not rendered. What bounds an upload's rendering
+ * work: vehicleMonitors x this, whatever the samples do. An honest monitor
+ * stays far under it (a reminder every 60 s fires 17 times in the 1,000 s
+ * of a full batch at 1 Hz). cv_engine_firings_max sets another (tests; 0:
+ * the default).
+ */
+#define CV_ENGINE_FIRINGS_MAX 100
+void cv_engine_firings_max(size_t max);	/* (engine.c) */
 
 /* ---- loading (watchload.c) ---- */
 

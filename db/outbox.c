@@ -645,7 +645,7 @@ enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_de
 }
 
 enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
-				const char *why)
+				const char *why, uint32_t events)
 {
 	unsigned char k[DL_KEY_MAX];
 	size_t kl = dl_key(k, owner, cbid, at, 0), pl = kl - 16;
@@ -695,7 +695,7 @@ enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *ow
 	cv_strlcpy(d.cbid, cbid, sizeof(d.cbid));
 	d.at = at;
 	d.outcome = CV_DL_DROPPED;
-	d.events = before < UINT32_MAX ? before + 1 : before;
+	d.events = before < UINT32_MAX - events ? before + events : UINT32_MAX;
 	cv_strlcpy(d.error, why, sizeof(d.error));
 	return cv_delivery_add(st, txn, &d, NULL, 0);
 }

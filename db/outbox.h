@@ -160,7 +160,7 @@ bool cv_delivery_id_parse(const char *id, int64_t *at, uint64_t *seq);
 enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_delivery *d, struct cv_note *const *notes,
 			    size_t n);
 /*
- * Log under txn an event of callback (owner, cbid) that was never queued,
+ * Log under txn `events` events of callback (owner, cbid) never queued,
  * because a notification cannot hold it (cv_engine_note_max, engine.h):
  * an entry Dropped at `at` (seq 0, which no queued note has), with no
  * webhook-id and no notes, `why` its error. When the log's newest entry
@@ -169,7 +169,7 @@ enum cv_err cv_delivery_add(struct cv_store *st, DB_TXN *txn, const struct cv_de
  * counting both: a run takes one entry of the CV_DL_KEEP.
  */
 enum cv_err cv_delivery_refused(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, int64_t at,
-				const char *why);
+				const char *why, uint32_t events);
 /* A callback's log, newest first: counted into *total, fn for ranks [offset, offset + limit). */
 enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char *cbid, size_t offset, size_t limit,
 			     size_t *total, int (*fn)(const struct cv_delivery *d, void *arg), void *arg);

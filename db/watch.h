@@ -42,6 +42,8 @@ struct cv_watch {
 	int64_t fired;                  /* the sample time of its last firing (ms), 0 never */
 	int64_t seen;                   /* the latest time it was evaluated at (a sample's, or the timer's) */
 	bool dirty;                     /* mstate to write */
+	/* this batch's firings: deferred, and past CV_ENGINE_FIRINGS_MAX (engine.h) */
+	uint32_t deferred, capped;
 };
 
 /* The scopes of a watch key. */

@@ -877,6 +877,49 @@ static void test_queue_quota(void)
 	heads_clear(&h);
 }
 
+/*
+ * A monitor firing again and again within one upload: past its share of
+ * the batch (CV_ENGINE_FIRINGS_MAX, lowered here), its firings are logged
+ * as one Dropped entry counting them, not rendered; the next upload has a
+ * share of its own.
+ */
+static void test_firings_cap(void)
+{
+	struct cv_callback cb;
+	struct cv_monitor m;
+	struct cv_sample s[10];
+	struct dl_list l;
+	struct heads h;
+	uint64_t waiting = 0;
+
+	mk_callback(&cb, "u:ann", "cbf", false);
+	ok(mk_monitor(&m, "u:ann", "monf", "cbf", veh.id, false, fuel_low, 0), "a fuel monitor");
+	is_int(cv_store_txn(&st, 0, put_txn, &(struct put_arg){ .cb = &cb, .m = &m }), CV_OK, "stored");
+	drain(&h);
+	heads_clear(&h);
+	cv_engine_firings_max(2);
+	for (int i = 0; i < 10; i++)
+		s[i] = at_place(9800 + 10 * i, 48.8, 2.3, i % 2 ? 5 : 50);
+	upload(&veh, s, 10, NULL);
+	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbf", &waiting), CV_OK, "counted");
+	is_int((long)waiting, 2, "five transitions: two queued");
+	is_int(dl_of("u:ann", "cbf", &l), 1, "one log entry");
+	if (l.n == 1) {
+		is_str(cv_dl_outcome_names[l.d[0].outcome], "Dropped", "dropped");
+		is_int(l.d[0].events, 3, "counting the other three");
+		is_str(l.d[0].error, "the monitor fired more than 2 times in one upload: the rest not sent", "saying why");
+	}
+	for (int i = 0; i < 2; i++)
+		s[i] = at_place(9900 + 10 * i, 48.8, 2.3, i % 2 ? 5 : 50);
+	upload(&veh, s, 2, NULL);
+	is_int(cv_outbox_waiting(&st, NULL, "u:ann", "cbf", &waiting), CV_OK, "counted");
+	is_int((long)waiting, 3, "the next upload has a share of its own");
+	cv_engine_firings_max(0);
+	del_callback("u:ann", "cbf");
+	drain(&h);
+	heads_clear(&h);
+}
+
 /* A watch record's key: "v" vid \0 owner \0 id. */
 struct watch_key {
 	char k[160];
@@ -1159,6 +1202,7 @@ int main(void)
 	test_oversized();
 	test_watch_bad_type();
 	test_queue_quota();
+	test_firings_cap();
 	cv_store_close(&st);
 	rm_store(dir);
 	return tap_done();
