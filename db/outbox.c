@@ -152,11 +152,14 @@ enum cv_err cv_note_decode(const void *p, size_t len, struct cv_note *n)
 }
 
 /*
- * The seq of the oldest note under prefix k[0..pl) (a callback's queue)
- * into *first, read committed under txn; left as it is when the queue is
- * empty.
+ * The seq of the oldest (newest false) or the newest note under prefix
+ * k[0..pl) (a callback's queue) into *seq, read committed under txn: no
+ * lock is kept on the queue's pages, which cv_outbox_add takes for
+ * writing (two uploads that each kept a read lock there would deadlock).
+ * *seq is left as it is when the queue is empty.
  */
-static enum cv_err first_seq(struct cv_store *st, DB_TXN *txn, const unsigned char *k, size_t pl, uint64_t *first)
+static enum cv_err queue_end(struct cv_store *st, DB_TXN *txn, const unsigned char *k, size_t pl, bool newest,
+			     uint64_t *seq)
 {
 	unsigned char found[KEY_MAX];
 	DB *db = st->db[CV_DB_OUTBOX];
@@ -173,9 +176,16 @@ static enum cv_err first_seq(struct cv_store *st, DB_TXN *txn, const unsigned ch
 	dk.ulen = sizeof(found);
 	dk.flags = DB_DBT_USERMEM;
 	dd.flags = DB_DBT_PARTIAL;      /* the key only */
-	ret = c->get(c, &dk, &dd, DB_SET_RANGE);
+	if (newest) {
+		/* the last key <= prefix . ff..ff */
+		memset(found + pl, 0xff, 8);
+		dk.size = (u_int32_t)(pl + 8);
+		ret = cv_cursor_last_le(c, &dk, &dd, 0);
+	} else {
+		ret = c->get(c, &dk, &dd, DB_SET_RANGE);
+	}
 	if (!ret && dk.size == pl + 8 && !memcmp(found, k, pl))
-		*first = cv_be64_get(found + pl);
+		*seq = cv_be64_get(found + pl);
 	c->close(c);
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
 }
@@ -216,7 +226,7 @@ enum cv_err cv_outbox_add(struct cv_store *st, DB_TXN *txn, struct cv_note *n, u
 		 * locked now: no other transaction adds to it until this one ends */
 		uint64_t first = n->seq;
 
-		e = n->seq > 1 ? first_seq(st, txn, k, pl, &first) : CV_OK;
+		e = n->seq > 1 ? queue_end(st, txn, k, pl, false, &first) : CV_OK;
 		if (e)
 			return e;
 		if (n->seq - first >= max)
@@ -294,42 +304,20 @@ enum cv_err cv_outbox_drop(struct cv_store *st, DB_TXN *txn, const char *owner, 
 
 enum cv_err cv_outbox_waiting(struct cv_store *st, DB_TXN *txn, const char *owner, const char *cbid, uint64_t *n)
 {
-	unsigned char k[KEY_MAX], found[KEY_MAX];
+	unsigned char k[KEY_MAX];
 	size_t pl = prefix(k, owner, cbid);
-	DB *db = st->db[CV_DB_OUTBOX];
-	DBC *c = NULL;
-	DBT dk = { 0 }, dd = { 0 };
-	uint64_t first = 0;
-	int ret;
+	uint64_t first = 0, last = 0;
+	enum cv_err e;
 
 	*n = 0;
 	if (!pl)
 		return CV_OK;
-	/* read committed even under txn: no lock is kept on the queue's pages,
-	 * which cv_outbox_add then takes for writing (see there) */
-	ret = db->cursor(db, txn, &c, DB_READ_COMMITTED);
-	if (ret)
-		return cv_store_err(ret);
-	dk.data = found;
-	dk.ulen = sizeof(found);
-	dk.flags = DB_DBT_USERMEM;
-	dd.flags = DB_DBT_PARTIAL;      /* the keys only */
-	/* the oldest note: the first key at or past the prefix */
-	memcpy(found, k, pl);
-	dk.size = (u_int32_t)pl;
-	ret = c->get(c, &dk, &dd, DB_SET_RANGE);
-	if (!ret && dk.size == pl + 8 && !memcmp(found, k, pl)) {
-		first = cv_be64_get(found + pl);
-		/* the newest: the last key <= prefix . ff..ff */
-		memcpy(found, k, pl);
-		memset(found + pl, 0xff, 8);
-		dk.size = (u_int32_t)(pl + 8);
-		ret = cv_cursor_last_le(c, &dk, &dd, 0);
-		if (!ret && dk.size == pl + 8 && !memcmp(found, k, pl) && cv_be64_get(found + pl) >= first)
-			*n = cv_be64_get(found + pl) - first + 1;
-	}
-	c->close(c);
-	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;
+	e = queue_end(st, txn, k, pl, false, &first);
+	if (!e && first)
+		e = queue_end(st, txn, k, pl, true, &last);
+	if (!e && first && last >= first)
+		*n = last - first + 1;
+	return e;
 }
 
 /*
