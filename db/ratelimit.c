@@ -395,7 +395,15 @@ int64_t cv_rl_failed(struct cv_rl *t, uint64_t key, uint32_t threshold, int64_t 
 	if (!s)
 		return 0;
 	win_at(&v, &s->w[0], MINUTE_MS, now);
-	if (win_add(&v) < (double)threshold)
+	win_add(&v);
+	/*
+	 * Failures are counted whole over this minute and the one before, not
+	 * weighted as budgets are: threshold failures within any 60 s then
+	 * always lock, where the weighted count let 10 failures that straddle
+	 * a minute's edge pass (5 just before, 5 just after weigh 9.9).
+	 * Within 120 s they may lock too: the brake errs on the strict side.
+	 */
+	if ((uint64_t)v.prev + count_of(&v, ld(&v.w[v.idx & 1])) < threshold)
 		return 0;
 	/* a lockout: the day's earlier ones double it */
 	word = ld(&s->w[3]);

@@ -26,8 +26,10 @@
  * back. Each count is changed by compare-and-swap against its limit, so two
  * processes never both take the last request of a budget.
  *
- * Failed credentials (cv_rl_failed): failures are counted in a sliding
- * minute; reaching the threshold locks the key out for a delay that
+ * Failed credentials (cv_rl_failed): failures are counted whole over the
+ * current clock minute and the one before (threshold failures within any
+ * 60 s always lock; within 120 s they may); reaching the threshold locks
+ * the key out for a delay that
  * doubles with each lockout of the day (base, 2 base, 4 base ... at most
  * max). A success clears the key (cv_rl_succeeded).
  */
