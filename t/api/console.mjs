@@ -7,6 +7,8 @@
 // positions and tracks on its plain background.
 //
 // A screenshot of every page goes to t/api/console/ under the build tree.
+// A lockout after wrong passwords lasts 120 s here (CVAPI_GUESS_DELAY), so
+// that the console has minutes to say.
 //
 // Skipped, saying why, when Chromium or playwright-core is missing.
 import assert from 'node:assert/strict';
@@ -39,7 +41,7 @@ const skip = !chromiumPath ? 'the console\'s browser tests skipped: Chromium is 
 			: !existsSync(join(JSDIR, 'leaflet', 'leaflet.esm.min.js')) ? `the console's browser tests skipped: Leaflet is not in ${JSDIR} (apt-get install libjs-leaflet)`
 				: false;
 
-apiSuite('console', (srv, it) => {
+apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
 	let browser, page, tok, sim = null, simLog = () => '';
 	const problems = [];          // errors in the page: none is allowed
 	const url = (hash = '') => `${srv.base}/${hash}`;
@@ -67,8 +69,7 @@ apiSuite('console', (srv, it) => {
 
 	async function login(p, user = 'demo', password = 'demo', kind = 'user') {
 		await p.goto(url('#/login'));
-		if (kind === 'fleet')
-			await p.check('input[name=kind][value=fleet]');
+		await p.check(`input[name=kind][value=${kind}]`);
 		await p.fill('#login', user);
 		await p.fill('#password', password);
 		await p.click('#login-form button[type=submit]');
@@ -117,6 +118,40 @@ apiSuite('console', (srv, it) => {
 		assert.equal(await page.textContent('#login-error'), 'Wrong user name or password.');
 		assert.equal(await session(), null);
 		await shot('login');
+	});
+
+	it('a locked account is said locked, and for how long; a rate limit says when to try again', { skip }, async () => {
+		// ten wrong passwords in a minute lock the account for CVAPI_GUESS_DELAY (120 s): the right one is refused too
+		await srv.cvctl(['user', 'add', 'locked', '--password', 'locked-pw']);
+		for (let i = 0; i < 10; i++) {
+			const r = await srv.oauth({ grant_type: 'password', username: 'locked', password: `wrong-${i}`, client_id: 'console' });
+			assert.equal(r.status, 400, r.text);
+		}
+		const refusal = (code) => page.waitForResponse(async (r) => r.status() === 429 && (await r.json()).code === code);
+		const saidLocked = refusal(42902);
+		await login(page, 'locked', 'locked-pw');
+		await saidLocked;
+		await page.waitForFunction(() => /locked/.test(document.getElementById('login-error').textContent));
+		assert.equal(await page.textContent('#login-error'),
+			'This account is locked for now, after too many failed attempts to log in. Try again in about 2 minutes.');
+		assert.equal(await session(), null);
+		await shot('login-locked');
+		// the fleet manager over the console client's budget of a day (1, spent here): a plain rate limit, with its wait
+		await srv.cvctl(['client', 'limits', 'console', '--day', '1', '--token-day', '1']);
+		try {
+			const fleets = () => srv.request('GET', '/connectedcar/v3/fleets?client_id=console',
+				{ headers: { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` } });
+			await fleets();
+			assert.equal((await fleets()).status, 429, 'the budget is spent');
+			const saidBusy = refusal(42901);
+			await login(page, 'fleet', 'fleet', 'fleet');
+			await saidBusy;
+			await page.waitForFunction(() => /Too many/.test(document.getElementById('login-error').textContent));
+			assert.match(await page.textContent('#login-error'), /^Too many requests: try again in (\d+ s|about \d+ (minute|hour)s?)\.$/);
+			assert.equal(await session(), null);
+		} finally {
+			await srv.cvctl(['client', 'limits', 'console', '--default']);
+		}
 	});
 
 	it('logged in as demo: a card per vehicle with its values and their ages, and a marker each on the map', { skip }, async () => {

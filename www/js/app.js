@@ -7,6 +7,7 @@
 
 import * as api from './api.js';
 import { esc } from './fmt.js';
+import { explain } from './errors.js';
 import { warmUp } from './map.js';
 
 const PAGES = {
@@ -34,14 +35,14 @@ export function say(text, kind = 'info') {
 	statusLine.className = text ? `status ${kind}` : 'status';
 }
 
-/* A failed call, told on the page in the API's own words. */
+/* A failed call, told on the page in the console's words (errors.js). */
 export function showError(where, e) {
 	if (e instanceof api.SessionEnded)
 		return;
 	const p = document.createElement('p');
 	p.className = 'error';
 	p.setAttribute('role', 'alert');
-	p.textContent = e instanceof api.ApiError ? e.message : `Something went wrong: ${e.message}`;
+	p.textContent = explain(e);
 	(where || view).append(p);
 }
 
@@ -63,6 +64,15 @@ function renderNav(s) {
 			await api.logout();
 			location.hash = '#/login';
 		};
+}
+
+/* Why a login failed, in words: a lockout or a rate limit says how long to wait. */
+function loginProblem(e) {
+	if (e instanceof api.ApiError && e.status === 429)
+		return explain(e);
+	if (e instanceof api.ApiError && e.status < 500)
+		return 'Wrong user name or password.';
+	return `The server could not log you in: ${explain(e)}`;
 }
 
 function loginPage(query) {
@@ -103,7 +113,7 @@ function loginPage(query) {
 			const next = query.get('next');
 			location.hash = next && next.startsWith('#/') && !next.startsWith('#/login') ? next : f.get('kind') === 'fleet' ? '#/fleets' : '#/fleet';
 		} catch (e) {
-			err.textContent = e instanceof api.ApiError && e.status < 500 ? 'Wrong user name or password.' : `The server could not log you in: ${e.message}`;
+			err.textContent = loginProblem(e);
 			err.hidden = false;
 			button.disabled = false;
 		}
