@@ -465,6 +465,32 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
 		await page.waitForSelector('#login-form');
 	});
 
+	it('each role is sent to its own home page from the other\'s pages, session kept; the login form offers the role last used', { skip }, async () => {
+		const note = (re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status').textContent), re.source);
+		// a fleet manager on a driver's page
+		await login(page, 'fleet', 'fleet', 'fleet');
+		await page.waitForSelector('table.fleet-vehicles');
+		const home = new URL(page.url()).hash;
+		await page.goto(url('#/alerts'));
+		await note(/That page is a driver's: here is your home page as a fleet manager\./);
+		await page.waitForFunction((h) => location.hash === h && document.querySelector('table.fleet-vehicles'), home);
+		assert.equal((await session()).kind, 'fleet', 'the session holds');
+		assert.equal(await page.locator('#login-form').count(), 0);
+		await page.click('#logout');
+		await page.waitForSelector('#login-form');
+		assert.equal(await page.isChecked('input[name=kind][value=fleet]'), true, 'the form offers the fleet manager again');
+		// a driver on a fleet manager's page
+		await login(page);
+		await page.waitForSelector('.card .age');
+		await page.goto(url('#/fleets'));
+		await note(/That page is a fleet manager's: here is your home page as a driver\./);
+		await page.waitForFunction(() => location.hash === '#/fleet' && document.querySelector('.card'));
+		assert.equal((await session()).kind, 'user', 'the session holds');
+		await page.click('#logout');
+		await page.waitForSelector('#login-form');
+		assert.equal(await page.isChecked('input[name=kind][value=user]'), true, 'the form offers the driver again');
+	});
+
 	it('61 vehicles, one more than a page: the user\'s pages and the fleet manager\'s list every one', { skip, timeout: 180000 }, async () => {
 		// a user with 61 vehicles, who also manages a fleet of them
 		const N = 61;
