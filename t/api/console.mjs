@@ -367,6 +367,44 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
 		assert.equal((await srv.get(`${B2C}/user/vehicles/${vid}/callbacks/${cb.id}/monitors/${mid}`, tok)).status, 404);
 	});
 
+	it('a value the API refuses is said next to its field, in the console\'s words', { skip }, async () => {
+		const raw = /callback\.|webhook\.target|timestamps|\(\d{3}\)/;
+		// a new webhook without its address: the API names callback.webhook.target
+		await page.goto(url('#/monitors'));
+		await page.waitForSelector('#mon-form');
+		await page.selectOption('#mon-callback', '');
+		await page.fill('#wh-target', '');
+		await page.fill('#mon-lat', '48.85');
+		await page.fill('#mon-lon', '2.35');
+		await page.click('#mon-form button[type=submit]');
+		await page.waitForSelector('#wh-target + #wh-target-error');
+		assert.equal(await page.textContent('#wh-target-error'), 'Give the webhook\'s address: https:// followed by a host the server can reach.');
+		assert.equal(await page.getAttribute('#wh-target', 'aria-invalid'), 'true');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'wh-target');
+		assert.doesNotMatch(await page.innerText('#view'), raw);
+		await shot('monitor-refused');
+		// fixed, the message goes
+		await page.fill('#wh-target', 'https://example.com/cvapi-hook-2');
+		await page.click('#mon-form button[type=submit]');
+		await page.waitForSelector('tr.monitor-row');
+		assert.equal(await page.locator('.field-error').count(), 0);
+		assert.equal(await page.getAttribute('#wh-target', 'aria-invalid'), null);
+		page.once('dialog', (d) => d.accept());
+		await page.click('tr.monitor-row button:has-text("Delete")');
+		await page.waitForSelector('text=No monitor yet.');
+
+		// a period that ends before it starts: the API refuses the trips' timestamps
+		await page.goto(url(`#/trips/${tripVid}`));
+		await page.waitForSelector('tr.trip-row');
+		const day = (d) => new Date(now() + d * 86400000).toISOString().slice(0, 10);
+		await page.fill('#from', day(-1));
+		await page.fill('#to', day(-5));
+		await page.click('#trip-filter button[type=submit]');
+		await page.waitForSelector('#to + #to-error');
+		assert.equal(await page.textContent('#to-error'), 'The period ends before it starts: pick an end on or after the start.');
+		assert.doesNotMatch(await page.innerText('#view'), raw);
+	});
+
 	it('remote: Unlock then Lock reach Done, shown step by step, and /status shows the doors locked', { skip, timeout: 120000 }, async () => {
 		const v = srv.vehicles.find((x) => x.energy === 'petrol');
 		await page.goto(url(`#/remote/${v.id}`));

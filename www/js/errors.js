@@ -9,8 +9,16 @@
 //     status (a lockout, a rate limit, a quota, a vehicle not in the
 //     account, a busy server...), never the API's message, a member path
 //     or a status code;
+//   - fieldErrors(out) says a form's failures: show(e, fields) ties the
+//     form's fields to the member paths (or query parameters) they were
+//     sent as: a 400 naming one of them is said next to that field, in the
+//     words the form gave for it, the field marked invalid (aria-invalid,
+//     aria-describedby) and focused; anything else is explain()ed once in
+//     `out`, under the form.
+// The member path is read from the start of the API's message (doc/api.md,
+// "Errors"): a name, then `.name` or `[n]` parts, up to ':' or a space.
 
-import { ApiError } from './api.js';
+import { ApiError, SessionEnded } from './api.js';
 import { aboutWait } from './fmt.js';
 
 /* "in 12 s" under two minutes, "in about 3 minutes" above. */
@@ -61,4 +69,76 @@ export function explain(e) {
 	if (e.status >= 400 && e.status < 500)
 		return 'The server did not accept this: check the values and try again.';
 	return 'The server failed to do this: try again later.';
+}
+
+/* The member path or query parameter an API message is about ("callback.webhook.target"), or ''. */
+export function memberPath(message) {
+	const m = /^([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*)(?=[: ])/.exec(message || '');
+	return m ? m[1] : '';
+}
+
+/* Does path lie at or under prefix ("a.b[0].c" under "a.b" or "a.b[0]", not under "a.bc")? */
+function under(path, prefix) {
+	return path === prefix || (path.startsWith(prefix) && /^[.[]/.test(path.slice(prefix.length)));
+}
+
+/*
+ * A form's failures, said next to its fields or in out (an element under
+ * the form). Answers:
+ *   show(e, fields): fields a list of { path, field, text }: path a member
+ *     path (or query parameter) whose failures belong to field (an input
+ *     of the form, not hidden), said as text; the longest path that holds
+ *     the failure wins. Answers true when a field took it;
+ *   say(field, text): a problem the console found itself, said the same way;
+ *   clear(): every message said, gone.
+ */
+export function fieldErrors(out) {
+	const shown = [];
+	function clear() {
+		for (const { field, p } of shown.splice(0)) {
+			p.remove();
+			field.removeAttribute('aria-invalid');
+			const ids = (field.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== p.id);
+			if (ids.length)
+				field.setAttribute('aria-describedby', ids.join(' '));
+			else
+				field.removeAttribute('aria-describedby');
+		}
+		if (out)
+			out.replaceChildren();
+	}
+	function say(field, text) {
+		const p = document.createElement('p');
+		p.className = 'error field-error';
+		p.id = `${field.id || field.name}-error`;
+		p.setAttribute('role', 'alert');
+		p.textContent = text;
+		field.after(p);
+		field.setAttribute('aria-invalid', 'true');
+		field.setAttribute('aria-describedby', [field.getAttribute('aria-describedby'), p.id].filter(Boolean).join(' '));
+		shown.push({ field, p });
+	}
+	function show(e, fields = []) {
+		clear();
+		if (e instanceof SessionEnded)
+			return false;
+		if (e instanceof ApiError && e.status === 400) {
+			const path = memberPath(e.detail);
+			const hit = fields.filter((f) => path && under(path, f.path)).sort((a, b) => b.path.length - a.path.length)[0];
+			if (hit && hit.field && !hit.field.closest('[hidden]')) {
+				say(hit.field, hit.text);
+				hit.field.focus();
+				return true;
+			}
+		}
+		if (out) {
+			const p = document.createElement('p');
+			p.className = 'error';
+			p.setAttribute('role', 'alert');
+			p.textContent = explain(e);
+			out.append(p);
+		}
+		return false;
+	}
+	return { clear, show, say };
 }
