@@ -7,6 +7,8 @@
 // positions and tracks on its plain background.
 //
 // A screenshot of every page goes to t/api/console/ under the build tree.
+// A lockout after wrong passwords lasts 120 s here (CVAPI_GUESS_DELAY), so
+// that the console has minutes to say.
 //
 // Skipped, saying why, when Chromium or playwright-core is missing.
 import assert from 'node:assert/strict';
@@ -39,7 +41,7 @@ const skip = !chromiumPath ? 'the console\'s browser tests skipped: Chromium is 
 			: !existsSync(join(JSDIR, 'leaflet', 'leaflet.esm.min.js')) ? `the console's browser tests skipped: Leaflet is not in ${JSDIR} (apt-get install libjs-leaflet)`
 				: false;
 
-apiSuite('console', (srv, it) => {
+apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
 	let browser, page, tok, sim = null, simLog = () => '';
 	const problems = [];          // errors in the page: none is allowed
 	const url = (hash = '') => `${srv.base}/${hash}`;
@@ -67,8 +69,7 @@ apiSuite('console', (srv, it) => {
 
 	async function login(p, user = 'demo', password = 'demo', kind = 'user') {
 		await p.goto(url('#/login'));
-		if (kind === 'fleet')
-			await p.check('input[name=kind][value=fleet]');
+		await p.check(`input[name=kind][value=${kind}]`);
 		await p.fill('#login', user);
 		await p.fill('#password', password);
 		await p.click('#login-form button[type=submit]');
@@ -117,6 +118,40 @@ apiSuite('console', (srv, it) => {
 		assert.equal(await page.textContent('#login-error'), 'Wrong user name or password.');
 		assert.equal(await session(), null);
 		await shot('login');
+	});
+
+	it('a locked account is said locked, and for how long; a rate limit says when to try again', { skip }, async () => {
+		// ten wrong passwords in a minute lock the account for CVAPI_GUESS_DELAY (120 s): the right one is refused too
+		await srv.cvctl(['user', 'add', 'locked', '--password', 'locked-pw']);
+		for (let i = 0; i < 10; i++) {
+			const r = await srv.oauth({ grant_type: 'password', username: 'locked', password: `wrong-${i}`, client_id: 'console' });
+			assert.equal(r.status, 400, r.text);
+		}
+		const refusal = (code) => page.waitForResponse(async (r) => r.status() === 429 && (await r.json()).code === code);
+		const saidLocked = refusal(42902);
+		await login(page, 'locked', 'locked-pw');
+		await saidLocked;
+		await page.waitForFunction(() => /locked/.test(document.getElementById('login-error').textContent));
+		assert.equal(await page.textContent('#login-error'),
+			'This account is locked for now, after too many failed attempts to log in. Try again in about 2 minutes.');
+		assert.equal(await session(), null);
+		await shot('login-locked');
+		// the fleet manager over the console client's budget of a day (1, spent here): a plain rate limit, with its wait
+		await srv.cvctl(['client', 'limits', 'console', '--day', '1', '--token-day', '1']);
+		try {
+			const fleets = () => srv.request('GET', '/connectedcar/v3/fleets?client_id=console',
+				{ headers: { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` } });
+			await fleets();
+			assert.equal((await fleets()).status, 429, 'the budget is spent');
+			const saidBusy = refusal(42901);
+			await login(page, 'fleet', 'fleet', 'fleet');
+			await saidBusy;
+			await page.waitForFunction(() => /Too many/.test(document.getElementById('login-error').textContent));
+			assert.match(await page.textContent('#login-error'), /^Too many requests: try again in (\d+ s|about \d+ (minute|hour)s?)\.$/);
+			assert.equal(await session(), null);
+		} finally {
+			await srv.cvctl(['client', 'limits', 'console', '--default']);
+		}
 	});
 
 	it('logged in as demo: a card per vehicle with its values and their ages, and a marker each on the map', { skip }, async () => {
@@ -332,6 +367,44 @@ apiSuite('console', (srv, it) => {
 		assert.equal((await srv.get(`${B2C}/user/vehicles/${vid}/callbacks/${cb.id}/monitors/${mid}`, tok)).status, 404);
 	});
 
+	it('a value the API refuses is said next to its field, in the console\'s words', { skip }, async () => {
+		const raw = /callback\.|webhook\.target|timestamps|\(\d{3}\)/;
+		// a new webhook without its address: the API names callback.webhook.target
+		await page.goto(url('#/monitors'));
+		await page.waitForSelector('#mon-form');
+		await page.selectOption('#mon-callback', '');
+		await page.fill('#wh-target', '');
+		await page.fill('#mon-lat', '48.85');
+		await page.fill('#mon-lon', '2.35');
+		await page.click('#mon-form button[type=submit]');
+		await page.waitForSelector('#wh-target + #wh-target-error');
+		assert.equal(await page.textContent('#wh-target-error'), 'Give the webhook\'s address: https:// followed by a host the server can reach.');
+		assert.equal(await page.getAttribute('#wh-target', 'aria-invalid'), 'true');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'wh-target');
+		assert.doesNotMatch(await page.innerText('#view'), raw);
+		await shot('monitor-refused');
+		// fixed, the message goes
+		await page.fill('#wh-target', 'https://example.com/cvapi-hook-2');
+		await page.click('#mon-form button[type=submit]');
+		await page.waitForSelector('tr.monitor-row');
+		assert.equal(await page.locator('.field-error').count(), 0);
+		assert.equal(await page.getAttribute('#wh-target', 'aria-invalid'), null);
+		page.once('dialog', (d) => d.accept());
+		await page.click('tr.monitor-row button:has-text("Delete")');
+		await page.waitForSelector('text=No monitor yet.');
+
+		// a period that ends before it starts: the API refuses the trips' timestamps
+		await page.goto(url(`#/trips/${tripVid}`));
+		await page.waitForSelector('tr.trip-row');
+		const day = (d) => new Date(now() + d * 86400000).toISOString().slice(0, 10);
+		await page.fill('#from', day(-1));
+		await page.fill('#to', day(-5));
+		await page.click('#trip-filter button[type=submit]');
+		await page.waitForSelector('#to + #to-error');
+		assert.equal(await page.textContent('#to-error'), 'The period ends before it starts: pick an end on or after the start.');
+		assert.doesNotMatch(await page.innerText('#view'), raw);
+	});
+
 	it('remote: Unlock then Lock reach Done, shown step by step, and /status shows the doors locked', { skip, timeout: 120000 }, async () => {
 		const v = srv.vehicles.find((x) => x.energy === 'petrol');
 		await page.goto(url(`#/remote/${v.id}`));
@@ -428,6 +501,32 @@ apiSuite('console', (srv, it) => {
 		await shot('fleets');
 		await page.click('#logout');
 		await page.waitForSelector('#login-form');
+	});
+
+	it('each role is sent to its own home page from the other\'s pages, session kept; the login form offers the role last used', { skip }, async () => {
+		const note = (re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById('status').textContent), re.source);
+		// a fleet manager on a driver's page
+		await login(page, 'fleet', 'fleet', 'fleet');
+		await page.waitForSelector('table.fleet-vehicles');
+		const home = new URL(page.url()).hash;
+		await page.goto(url('#/alerts'));
+		await note(/That page is a driver's: here is your home page as a fleet manager\./);
+		await page.waitForFunction((h) => location.hash === h && document.querySelector('table.fleet-vehicles'), home);
+		assert.equal((await session()).kind, 'fleet', 'the session holds');
+		assert.equal(await page.locator('#login-form').count(), 0);
+		await page.click('#logout');
+		await page.waitForSelector('#login-form');
+		assert.equal(await page.isChecked('input[name=kind][value=fleet]'), true, 'the form offers the fleet manager again');
+		// a driver on a fleet manager's page
+		await login(page);
+		await page.waitForSelector('.card .age');
+		await page.goto(url('#/fleets'));
+		await note(/That page is a fleet manager's: here is your home page as a driver\./);
+		await page.waitForFunction(() => location.hash === '#/fleet' && document.querySelector('.card'));
+		assert.equal((await session()).kind, 'user', 'the session holds');
+		await page.click('#logout');
+		await page.waitForSelector('#login-form');
+		assert.equal(await page.isChecked('input[name=kind][value=user]'), true, 'the form offers the driver again');
 	});
 
 	it('61 vehicles, one more than a page: the user\'s pages and the fleet manager\'s list every one', { skip, timeout: 180000 }, async () => {

@@ -10,7 +10,9 @@
 //     its login page and returns to the page it was on (see app.js);
 //   - 429: the call waits for Retry-After (said on the status line), then
 //     asks again;
-//   - any other failure throws an ApiError carrying the API's own message.
+//   - any other failure throws an ApiError carrying the API's own message,
+//     its xError code and its Retry-After: errors.js says it in the
+//     console's words (never the raw message) for the person.
 // Conditional reads: get(path, { etag }) sends If-None-Match and answers
 // { notModified: true } on 304, so that polling costs the server almost
 // nothing when nothing changed. Lists: all(path, { max }) reads every page
@@ -24,10 +26,14 @@ const REFRESH_MARGIN_MS = 60 * 1000;
 const ALL_MAX = 10000;          /* items all() reads at most, unless told */
 
 export class ApiError extends Error {
-	constructor(status, message, body) {
+	constructor(status, message, body, retryAfter = null) {
 		super(message);
 		this.status = status;
 		this.body = body;
+		/* the xError's code (42902...), its message as the API wrote it ("label: is required"), Retry-After in seconds */
+		this.code = body && Number.isInteger(body.code) ? body.code : null;
+		this.detail = body && typeof body.message === 'string' ? body.message : '';
+		this.retryAfter = retryAfter;
 	}
 }
 
@@ -66,7 +72,9 @@ async function failure(res) {
 		body = await res.json();
 	} catch { /* not JSON */ }
 	const msg = body && (body.message || body.error_description || body.error);
-	return new ApiError(res.status, msg ? `${msg} (${res.status})` : `the server answered ${res.status} ${res.statusText}`, body);
+	const ra = res.headers.get('Retry-After');
+	return new ApiError(res.status, msg ? `${msg} (${res.status})` : `the server answered ${res.status} ${res.statusText}`, body,
+		ra !== null && /^\d+$/.test(ra.trim()) ? Number(ra) : null);
 }
 
 async function tokenCall(path, fields) {

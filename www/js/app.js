@@ -4,9 +4,19 @@
 // that a reload, the back button and a bookmark all work without any
 // server-side routing. A page module exports render(view, params, ctx)
 // and may answer a function that stops what it started (polling).
+//
+// Each page belongs to one role: a driver's pages read the user face
+// (B2C), a fleet manager's the fleet face (B2B). A session that opens a
+// page of the other role (a bookmark, a link passed on) is taken to its
+// own home page, session kept, and told so on the status line: the page
+// is never drawn, since its reads would be refused with 401 and end the
+// session. The login form offers the role last logged in with (kept in
+// localStorage: a preference, not a secret), else the role of the page it
+// returns to.
 
 import * as api from './api.js';
 import { esc } from './fmt.js';
+import { explain } from './errors.js';
 import { warmUp } from './map.js';
 
 const PAGES = {
@@ -18,6 +28,11 @@ const PAGES = {
 	remote: () => import('./pages/remote.js'),
 	fleets: () => import('./pages/fleets.js'),
 };
+/* the role each page belongs to, and each role's home page and name */
+const ROLE = { fleet: 'user', trips: 'user', trip: 'user', alerts: 'user', monitors: 'user', remote: 'user', fleets: 'fleet' };
+const HOME = { user: 'fleet', fleet: 'fleets' };
+const ROLE_NAME = { user: 'a driver\'s', fleet: 'a fleet manager\'s' };
+const ROLE_KEY = 'cvapi.role';
 const USER_NAV = [['fleet', 'Vehicles'], ['trips', 'Trips'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
 const FLEET_NAV = [['fleets', 'Fleets']];
 
@@ -27,6 +42,22 @@ const who = document.getElementById('who');
 const statusLine = document.getElementById('status');
 let stop = null;
 let generation = 0;
+/* said on the status line until a page is drawn (a page may first move on, as #/fleets to its only fleet) */
+let pendingNote = null;
+
+function lastRole() {
+	try {
+		return localStorage.getItem(ROLE_KEY);
+	} catch {
+		return null;
+	}
+}
+
+function keepRole(kind) {
+	try {
+		localStorage.setItem(ROLE_KEY, kind);
+	} catch { /* storage refused: the form offers the default */ }
+}
 
 /* The status line: what the console is waiting for, or what went wrong. */
 export function say(text, kind = 'info') {
@@ -34,14 +65,14 @@ export function say(text, kind = 'info') {
 	statusLine.className = text ? `status ${kind}` : 'status';
 }
 
-/* A failed call, told on the page in the API's own words. */
+/* A failed call, told on the page in the console's words (errors.js). */
 export function showError(where, e) {
 	if (e instanceof api.SessionEnded)
 		return;
 	const p = document.createElement('p');
 	p.className = 'error';
 	p.setAttribute('role', 'alert');
-	p.textContent = e instanceof api.ApiError ? e.message : `Something went wrong: ${e.message}`;
+	p.textContent = explain(e);
 	(where || view).append(p);
 }
 
@@ -65,7 +96,26 @@ function renderNav(s) {
 		};
 }
 
+/* Why a login failed, in words: a lockout or a rate limit says how long to wait. */
+function loginProblem(e) {
+	if (e instanceof api.ApiError && e.status === 429)
+		return explain(e);
+	if (e instanceof api.ApiError && e.status < 500)
+		return 'Wrong user name or password.';
+	return `The server could not log you in: ${explain(e)}`;
+}
+
+/* The role the login form offers: the last one used, else that of the page it returns to. */
+function offeredRole(next) {
+	const last = lastRole();
+	if (last === 'user' || last === 'fleet')
+		return last;
+	const m = /^#\/([^/?]*)/.exec(next || '');
+	return (m && ROLE[m[1]]) || 'user';
+}
+
 function loginPage(query) {
+	const role = offeredRole(query.get('next'));
 	document.title = 'Log in - cvapi console';
 	view.innerHTML = `
 <section class="login">
@@ -74,8 +124,8 @@ function loginPage(query) {
   <form id="login-form">
     <fieldset>
       <legend>Account</legend>
-      <label><input type="radio" name="kind" value="user" checked> Driver (connected car account)</label>
-      <label><input type="radio" name="kind" value="fleet"> Fleet manager</label>
+      <label><input type="radio" name="kind" value="user"${role === 'user' ? ' checked' : ''}> Driver (connected car account)</label>
+      <label><input type="radio" name="kind" value="fleet"${role === 'fleet' ? ' checked' : ''}> Fleet manager</label>
     </fieldset>
     <label for="login">User name</label>
     <input id="login" name="login" autocomplete="username" required>
@@ -100,10 +150,11 @@ function loginPage(query) {
 				await api.loginFleet(f.get('login'), f.get('password'));
 			else
 				await api.loginUser(f.get('login'), f.get('password'));
+			keepRole(f.get('kind'));
 			const next = query.get('next');
 			location.hash = next && next.startsWith('#/') && !next.startsWith('#/login') ? next : f.get('kind') === 'fleet' ? '#/fleets' : '#/fleet';
 		} catch (e) {
-			err.textContent = e instanceof api.ApiError && e.status < 500 ? 'Wrong user name or password.' : `The server could not log you in: ${e.message}`;
+			err.textContent = loginProblem(e);
 			err.hidden = false;
 			button.disabled = false;
 		}
@@ -116,7 +167,8 @@ async function route() {
 		try { stop(); } catch { /* nothing to stop */ }
 		stop = null;
 	}
-	say('');
+	say(pendingNote || '');
+	const here = location.hash;
 	const s = api.session();
 	const { name, args, query } = parseHash();
 	renderNav(s);
@@ -125,11 +177,15 @@ async function route() {
 			location.replace(`#/login?next=${encodeURIComponent(location.hash || '#/')}`);
 			return;
 		}
+		pendingNote = null;
 		loginPage(query);
 		return;
 	}
-	const page = PAGES[name] ? name : s.kind === 'fleet' ? 'fleets' : 'fleet';
+	/* a page of this role, else the role's home page; another role's page is said so */
+	const page = PAGES[name] && ROLE[name] === s.kind ? name : HOME[s.kind];
 	if (page !== name) {
+		if (PAGES[name])
+			pendingNote = `That page is ${ROLE_NAME[ROLE[name]]}: here is your home page as ${s.kind === 'fleet' ? 'a fleet manager' : 'a driver'}.`;
 		location.replace(`#/${page}`);
 		return;
 	}
@@ -151,10 +207,13 @@ async function route() {
 			stop = typeof cleanup === 'function' ? cleanup : null;
 		else if (typeof cleanup === 'function')
 			cleanup();
+		if (mine === generation && location.hash === here)
+			pendingNote = null;
 	} catch (e) {
 		if (mine !== generation)
 			return;
 		view.replaceChildren(box);
+		pendingNote = null;
 		showError(box, e);
 	}
 	const h1 = view.querySelector('h1');

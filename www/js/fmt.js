@@ -77,3 +77,19 @@ export function dayStart(v) {
 	const [y, m, d] = v.split('-').map(Number);
 	return new Date(y, m - 1, d).toISOString();
 }
+
+/*
+ * A wait of s seconds in words, rounded: "a few seconds", "about 40
+ * seconds", "about 1 minute", "about 2 minutes", "about 3 hours".
+ */
+export function aboutWait(s) {
+	s = Math.max(0, Math.round(Number(s) || 0));
+	const about = (n, unit) => `about ${n} ${unit}${n === 1 ? '' : 's'}`;
+	if (s < 10)
+		return 'a few seconds';
+	if (s < 60)
+		return about(s, 'second');
+	if (s < 5400)
+		return about(Math.round(s / 60), 'minute');
+	return about(Math.round(s / 3600), 'hour');
+}

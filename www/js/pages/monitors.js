@@ -4,10 +4,14 @@
 //
 // A monitor sends its events to one of the user's webhook callbacks; when
 // there is none, the page offers to make one (a name and an address).
+// What the API refuses is said next to the field it came from (errors.js).
 
 import * as api from '../api.js';
 import { html, raw, words, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
+import { fieldErrors } from '../errors.js';
+
+const ZONE = 'triggerParam.triggers[0].zone';
 
 function haversineKm([lon1, lat1], [lon2, lat2]) {
 	const r = (d) => (d * Math.PI) / 180;
@@ -151,15 +155,36 @@ export async function render(view, args, ctx) {
 	for (const name of ['lat', 'lon', 'radius'])
 		form[name].oninput = drawDraft;
 
+	/* the API's member paths, by the request they are sent in, and what to say at their field */
+	const WEBHOOK_FIELDS = [
+		{ path: 'label', field: form.whname, text: 'Give the webhook a name, up to 64 characters.' },
+		{ path: 'callback.webhook.name', field: form.whname, text: 'Give the webhook a name, up to 64 characters.' },
+		{ path: 'callback', field: form.whtarget, text: 'Give the webhook\'s address: https:// followed by a host the server can reach.' },
+	];
+	const MONITOR_FIELDS = [
+		{ path: 'label', field: form.label, text: 'Give the monitor a name, up to 64 characters.' },
+		{ path: `${ZONE}.transition`, field: form.transition, text: 'Choose whether to be told when the vehicle leaves or enters the zone.' },
+		{ path: `${ZONE}.place.center.latitude`, field: form.lat, text: 'The latitude is a number from -90 to 90.' },
+		{ path: `${ZONE}.place.center.longitude`, field: form.lon, text: 'The longitude is a number from -180 to 180.' },
+		{ path: `${ZONE}.place.center`, field: form.lat, text: 'The zone needs a centre: a latitude and a longitude.' },
+		{ path: `${ZONE}.place.radius`, field: form.radius, text: 'The radius is 1 to 1000 km.' },
+	];
+	const msg = view.querySelector('#mon-form-msg');
+	const errors = fieldErrors(msg);
 	form.onsubmit = async (ev) => {
 		ev.preventDefault();
-		const msg = view.querySelector('#mon-form-msg');
-		msg.innerHTML = '';
+		errors.clear();
 		const lat = Number(form.lat.value), lon = Number(form.lon.value), radius = Number(form.radius.value);
-		if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180 || !Number.isInteger(radius) || radius < 1) {
-			msg.innerHTML = '<p class="error" role="alert">The zone needs a centre (latitude -90 to 90, longitude -180 to 180) and a radius of at least 1 km.</p>';
+		const bad = [[form.lat, !form.lat.value || !Number.isFinite(lat) || Math.abs(lat) > 90, MONITOR_FIELDS[2].text],
+			[form.lon, !form.lon.value || !Number.isFinite(lon) || Math.abs(lon) > 180, MONITOR_FIELDS[3].text],
+			[form.radius, !Number.isInteger(radius) || radius < 1 || radius > 1000, MONITOR_FIELDS[5].text]].filter((b) => b[1]);
+		if (bad.length) {
+			for (const [field, , text] of bad)
+				errors.say(field, text);
+			bad[0][0].focus();
 			return;
 		}
+		let fields = WEBHOOK_FIELDS;
 		try {
 			let cbid = cbSelect.value;
 			if (!cbid) {
@@ -172,15 +197,21 @@ export async function render(view, args, ctx) {
 				cbSelect.value = cbid;
 				view.querySelector('#mon-new-webhook').hidden = true;
 			}
+			fields = MONITOR_FIELDS;
 			await api.post(`${api.B2C}/user/vehicles/${form.vehicle.value}/callbacks/${cbid}/monitors`, {
 				label: form.label.value,
 				extendedEventParam: ['vehicle.position'],
 				triggerParam: { boolExp: 'zone', triggers: [{ name: 'zone', zone: { transition: form.transition.value, place: { radius, center: { latitude: lat, longitude: lon } } } }] },
 			});
 			msg.innerHTML = '<p role="status">Monitor created.</p>';
+		} catch (e) {
+			errors.show(e, fields);
+			return;
+		}
+		try {
 			await load();
 		} catch (e) {
-			ctx.showError(msg, e);
+			ctx.showError(list, e);
 		}
 	};
 	await load();

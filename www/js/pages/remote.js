@@ -7,11 +7,13 @@
 // action is then read every 500 ms until it is done, and every state it
 // went through is shown: Accepted, Waking up the vehicle, Checking the
 // vehicle, Sent to the vehicle, then Done, Already done or Failed with
-// its cause in words.
+// its cause in words. A destination the API refuses is said next to
+// its field (errors.js).
 
 import * as api from '../api.js';
 import { html, raw, words, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
+import { fieldErrors } from '../errors.js';
 
 const LABEL = 'cvapi console';
 const POLL_MS = 500;
@@ -110,7 +112,8 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 		};
 
 	const now = view.querySelector('#remote-now');
-	async function follow(text, body) {
+	/* refused: the failure said next to the form's field it came from when fields (errors.js) name it, else in the action's box */
+	async function follow(text, body, errors = null, fields = []) {
 		const box = document.createElement('div');
 		box.className = 'card remote-action';
 		box.innerHTML = html`<h3>${text}</h3><div class="state">Sending…</div>`.raw;
@@ -121,7 +124,10 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 			ref = await api.post(base, { label: text, ...body });
 		} catch (e) {
 			state.innerHTML = '';
-			ctx.showError(state, e);
+			if (errors && errors.show(e, fields))
+				state.textContent = 'Not sent: see the form above.';
+			else
+				ctx.showError(state, e);
 			return;
 		}
 		box.dataset.rid = ref.remoteActionId;
@@ -159,6 +165,7 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	};
 
 	const navForm = view.querySelector('#nav-form');
+	const navErrors = fieldErrors(null);
 	const map = await makeMap(view.querySelector('#nav-map'), { label: 'Pick a destination' });
 	try {
 		const st = await api.get(`${api.B2C}/user/vehicles/${vid}/lastPosition`);
@@ -174,18 +181,32 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	map.onClick(([lon, lat]) => {
 		navForm.lat.value = lat.toFixed(6);
 		navForm.lon.value = lon.toFixed(6);
+		navErrors.clear();
 		if (dest)
 			dest.remove();
 		dest = map.point([lon, lat], 'Destination', { cls: 'cv-destination', color: '#7c3aed' });
 	});
+	const LAT = 'The latitude is a number from -90 to 90.';
+	const LON = 'The longitude is a number from -180 to 180.';
+	const NAV_FIELDS = [
+		{ path: 'navigation.positions[0].coordinates[0]', field: navForm.lon, text: LON },
+		{ path: 'navigation.positions[0].coordinates[1]', field: navForm.lat, text: LAT },
+		{ path: 'navigation', field: navForm.lat, text: 'The destination needs a latitude (-90 to 90) and a longitude (-180 to 180).' },
+	];
 	navForm.onsubmit = (ev) => {
 		ev.preventDefault();
+		navErrors.clear();
 		const lat = Number(navForm.lat.value), lon = Number(navForm.lon.value);
-		if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-			ctx.say('The destination needs a latitude (-90 to 90) and a longitude (-180 to 180).', 'bad');
+		const badLat = !Number.isFinite(lat) || Math.abs(lat) > 90, badLon = !Number.isFinite(lon) || Math.abs(lon) > 180;
+		if (badLat)
+			navErrors.say(navForm.lat, LAT);
+		if (badLon)
+			navErrors.say(navForm.lon, LON);
+		if (badLat || badLon) {
+			(badLat ? navForm.lat : navForm.lon).focus();
 			return;
 		}
-		follow('Navigate', { navigation: { positions: [{ type: 'Point', coordinates: [lon, lat] }] } });
+		follow('Navigate', { navigation: { positions: [{ type: 'Point', coordinates: [lon, lat] }] } }, navErrors, NAV_FIELDS);
 	};
 
 	/* the latest actions: the last page of the list (it is in the order posted) */

@@ -1,8 +1,10 @@
 // trips.js - a vehicle's trips, newest first, one page at a time, with a
 // date filter (the API's `timestamps`) and the API's own paging links.
+// A period the API refuses is said next to the dates (errors.js).
 
 import * as api from '../api.js';
 import { html, raw, when, duration, num, dayStart, vehicleName } from '../fmt.js';
+import { fieldErrors } from '../errors.js';
 
 const PAGE = 20;
 
@@ -60,9 +62,17 @@ export async function render(view, args, ctx) {
 			p.set('timestamps', `${from || ''}/${to || ''}`);
 		path = `${api.B2C}/user/vehicles/${vid}/trips?${p}`;
 	}
-	const page = await api.get(path);
-	const trips = api.items(page);
 	const list = view.querySelector('#trips-list');
+	let page;
+	try {
+		page = await api.get(path);
+	} catch (e) {
+		fieldErrors(list).show(e, [{ path: 'timestamps', field: form.to,
+			text: form.from.value && form.to.value && form.to.value < form.from.value
+				? 'The period ends before it starts: pick an end on or after the start.' : 'Pick the dates of the period again.' }]);
+		return;
+	}
+	const trips = api.items(page);
 	if (!trips.length) {
 		list.innerHTML = '<p>No trip in this period.</p>';
 		return;
