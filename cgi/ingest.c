@@ -282,10 +282,16 @@ static int get_healthz(struct cv_req *r)
 {
 	struct cv_jw w;
 	enum cv_err e = CV_OK;
-
+	struct cv_repl_view v;
+	enum cv_role role = cv_store_role(r->store, &v);
 	bool low = cv_store_low(r->store);
+	/* a replica (or a site with no master known) takes no writes: a read proves what it serves */
+	bool replica = role >= CV_ROLE_REPLICA;
+	const char *why = NULL;
 
-	if (low) {
+	if (replica && !v.synced)
+		return cv_fail(r, 503, CV_C_UNAVAILABLE, "this site has not caught up with its replication group yet");
+	if (low || replica) {
 		/* under the reserve: a read proves the store answers (a panicked one does not) */
 		struct cv_buf b = CV_BUF_INIT(0);
 
@@ -309,8 +315,26 @@ answer:
 	cv_jw_init(&w, &r->out);
 	cv_jw_obj(&w);
 	cv_jw_kstr(&w, "status", "ok");
+	cv_jw_kstr(&w, "role", role == CV_ROLE_SINGLE ? "single" : role == CV_ROLE_MASTER ? "master" : "replica");
 	/* under the disk's reserve: reads are served, writes refused (507) */
-	cv_jw_kstr(&w, "store", low ? "read-only" : "writable");
+	if (role == CV_ROLE_REPLICA)
+		why = "a replica: changes are made at the master";
+	else if (role == CV_ROLE_UNKNOWN)
+		why = "no master is known now: an election may be under way";
+	else if (low)
+		why = "the disk is nearly full: writes are refused until space is freed";
+	cv_jw_kstr(&w, "store", why ? "read-only" : "writable");
+	if (why)
+		cv_jw_kstr(&w, "reason", why);
+	if (role != CV_ROLE_SINGLE) {
+		char lsn[48];
+
+		if (v.url[0])
+			cv_jw_kstr(&w, "master", v.url);
+		snprintf(lsn, sizeof(lsn), "%llu/%llu", (unsigned long long)(v.lsn >> 32),
+			 (unsigned long long)(v.lsn & 0xffffffffu));
+		cv_jw_kstr(&w, "logPosition", lsn);
+	}
 	cv_jw_ktime(&w, "time", r->now);
 	if (healthz_checked)
 		cv_jw_ktime(&w, "checkedAt", healthz_checked);

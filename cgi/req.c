@@ -16,6 +16,8 @@
 
 /* Set when the store reported DB_RUNRECOVERY: answer, then exit to be restarted (reqint.h). */
 bool cv_req_panicked;
+/* Set when the store's handles went stale (a replica resynchronized): answer, then exit to be restarted. */
+bool cv_req_stale;
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -55,8 +57,14 @@ int cv_fail_store(struct cv_req *r, enum cv_err e, const char *what)
 		cv_req_panicked = true;
 		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is recovering, retry");
 	}
-	if (e == CV_EDEADLOCK)
+	if (e == CV_EDEADLOCK || e == CV_EBUSY)
 		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is busy, retry");
+	if (e == CV_ESTALE) {
+		cv_req_stale = true;
+		return cv_fail(r, 503, CV_C_UNAVAILABLE, "this site's store was just resynchronized, retry");
+	}
+	if (e == CV_EREPLICA)
+		return cv_fail(r, 503, CV_C_UNAVAILABLE, "this site takes no changes now (a replica), retry");
 	return cv_fail(r, 500, CV_C_STORE, "store failure reading %s: %s", what, cv_strerror(e));
 }
 

@@ -22,6 +22,7 @@
 
 /* Set when the store reported DB_RUNRECOVERY: the loop answers, then exits to be restarted. */
 extern bool cv_req_panicked;
+extern bool cv_req_stale;     /* the store's handles went stale (CV_ESTALE): answer, close, exit */
 
 /* Split and decode the raw path, match pattern; captures to r->seg. 1 match, 0 no match, -1 malformed. */
 int cv_route_match(struct cv_req *r, const char *pattern);

@@ -108,6 +108,7 @@ static const char *reason(int status)
 	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -305,6 +306,35 @@ static void set_validators(struct cv_req *r)
 	}
 }
 
+/*
+ * A write on a replicated site that is not its group's master (db/repl.h)
+ * is sent to the master's own site URL, method and body kept (307); while
+ * no master is known (an election, cvrepl down), 503 with Retry-After.
+ */
+static int repl_elsewhere(struct cv_req *r, const char *uri)
+{
+	struct cv_repl_view v;
+	char loc[CV_REPL_TEXT + CV_PATH_MAX];
+
+	cv_store_role(r->store, &v);
+	if (v.role == CV_ROLE_REPLICA && v.url[0] &&
+	    (size_t)snprintf(loc, sizeof(loc), "%s%s", v.url, uri) < sizeof(loc)) {
+		cv_header(r, "Location", loc);
+		cv_header(r, "Cache-Control", "no-store");
+		return cv_fail(r, 307, CV_C_GENERIC, "this site is a replica: changes are made at its group's master, %s",
+			       v.url);
+	}
+	cv_header(r, "Retry-After", "2");
+	return cv_fail(r, 503, CV_C_UNAVAILABLE, "this site takes no changes now: its replication group has no "
+		       "master it knows of (an election may be under way); retry");
+}
+
+/* GET and HEAD change nothing a client asked for; anything else is a write. */
+static bool is_read(const struct cv_req *r)
+{
+	return !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+}
+
 static void handle(struct cv_req *r, const struct cv_route *routes)
 {
 	char **envp = r->fcgi->envp;
@@ -352,6 +382,10 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	}
 	r->route = rt;
 	r->rc_try = r->rc_ok = false;
+	if (r->store->replicated && !is_read(r) && cv_store_role(r->store, NULL) != CV_ROLE_MASTER) {
+		st = repl_elsewhere(r, uri);
+		goto out;
+	}
 	st = rc_lookup(r);
 	if (st < 0) {
 		req_release(r);
@@ -388,9 +422,23 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	if (!st)
 		st = cv_body_read(r);
 	if (!st) {
+		uint64_t unacked = cv_store_unacked();
+
 		r->status = 200;
 		r->ctype = "application/hal+json";
 		st = rt->fn(r);
+		/*
+		 * A commit the replicas did not acknowledge is on this site's
+		 * disk only, and a failover may roll it back: no 2xx for it.
+		 * The client's retry is safe (uploads by messageId, creations
+		 * by Idempotency-Key).
+		 */
+		if (!st && r->status < 300 && !is_read(r) && cv_store_unacked() != unacked) {
+			cv_buf_reset(&r->headers);
+			cv_header(r, "Retry-After", "1");
+			st = cv_fail(r, 503, CV_C_UNAVAILABLE, "the change is stored here but not yet acknowledged by "
+				     "enough sites of the replication group to survive a failure: retry it");
+		}
 	}
 	if (!st && r->status == 200 && (rt->auth == CV_AUTH_USER || rt->auth == CV_AUTH_FLEET) &&
 	    (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")))
@@ -507,6 +555,21 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 			return cv_stop ? 0 : e == CV_EPANIC ? CV_EXIT_RECOVER : 1;
 	}
 	alarm(0);
+	/*
+	 * On a replication master a commit waits for the replicas'
+	 * acknowledgement, up to the ack timeout (repl.h): the watchdog gives
+	 * store work that long and 2 s more, or a slow replica would end the
+	 * master's processes, and their recovery the site's replication.
+	 */
+	if (store.replicated) {
+		db_timeout_t ack = 0;
+
+		if (!store.env->rep_get_timeout(store.env, DB_REP_ACK_TIMEOUT, &ack) && watchdog < ack / 1000000 + 2) {
+			fprintf(stderr, "%s: CVAPI_WATCHDOG raised to %u s: the replicas' acknowledgement may take %u ms\n",
+				prog, (unsigned)(ack / 1000000 + 2), (unsigned)(ack / 1000));
+			watchdog = (unsigned)(ack / 1000000 + 2);
+		}
+	}
 	cv_quota_setup(prog, home);
 	cv_wd_start(watchdog, client);
 	FCGX_Init();
@@ -546,8 +609,16 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 				cv_buf_release(&r.scratch);
 			malloc_trim(0);
 		}
-		sweep_tick(&store, prog);
-		purge_tick(&store, prog, cv_now_ms());
+		/* housekeeping writes: the master's (or a lone store's) alone */
+		if (cv_store_role(&store, NULL) <= CV_ROLE_MASTER) {
+			sweep_tick(&store, prog);
+			purge_tick(&store, prog, cv_now_ms());
+		}
+		if (cv_req_stale) {
+			/* a replica resynchronized under this process: fresh handles in a fresh process */
+			fprintf(stderr, "cvapi[%s]: the store's handles went stale: exiting to be restarted\n", prog);
+			break;
+		}
 		if (cv_req_panicked || cv_store_maintain(&store, cv_now_ms()) == CV_EPANIC) {
 			/*
 			 * Leave at once, handles open: this process's slot in

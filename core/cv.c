@@ -20,6 +20,8 @@ static const char *const cv_errstr[CV_ERR_COUNT] = {
 	[CV_EFORBIDDEN] = "forbidden",
 	[CV_EQUOTA] = "over a quota",
 	[CV_EBUSY] = "busy: try again later",
+	[CV_EREPLICA] = "not the master of the replication group",
+	[CV_ESTALE] = "the store's handles are stale: reopen",
 };
 
 const char *cv_strerror(enum cv_err err)

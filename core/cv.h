@@ -32,6 +32,8 @@ enum cv_err {
 	CV_EFORBIDDEN,  /* authenticated but not allowed */
 	CV_EQUOTA,      /* over an owner's quota (db/quotas.h) */
 	CV_EBUSY,       /* another process holds what this needs, for too long: try again later */
+	CV_EREPLICA,    /* this site is not its group's master: writes go to the master (db/repl.h) */
+	CV_ESTALE,      /* the store's handles went stale (a replica resynchronized): reopen */
 	CV_ERR_COUNT
 };
 

@@ -94,6 +94,10 @@ enum cv_err cv_store_err(int ret)
 	case DB_RUNRECOVERY: return CV_EPANIC;
 	case DB_BUFFER_SMALL: return CV_ETOOBIG;
 	case EINVAL: return CV_EINVAL;
+	case EACCES: return CV_EREPLICA;
+	case DB_REP_HANDLE_DEAD: return CV_ESTALE;
+	case DB_REP_LOCKOUT:
+	case DB_REP_UNAVAIL: return CV_EBUSY;
 	default: return CV_EIO;
 	}
 }
@@ -162,11 +166,23 @@ static bool store_gone(pid_t pid)
  * it (its supervisor starts a fresh one, which waits for the recovery) and
  * wait up to a second for it to be gone.
  */
+/* Commits of this process that replication did not acknowledge (cv_store_unacked). */
+static uint64_t store_unacked_count;
+
+uint64_t cv_store_unacked(void)
+{
+	return __atomic_load_n(&store_unacked_count, __ATOMIC_ACQUIRE);
+}
+
 static void store_event(DB_ENV *env, u_int32_t event, void *info)
 {
 	struct cv_store *st = env->app_private;
 	pid_t pid;
 
+	if (event == DB_EVENT_REP_PERM_FAILED) {
+		__atomic_add_fetch(&store_unacked_count, 1, __ATOMIC_ACQ_REL);
+		return;
+	}
 	if (event != DB_EVENT_REG_ALIVE || !info || !st)
 		return;
 	pid = *(pid_t *)info;
@@ -179,9 +195,38 @@ static void store_event(DB_ENV *env, u_int32_t event, void *info)
 		usleep(10000);
 }
 
+/*
+ * Is msg noise? Two kinds: a call refused by a replication lockout (the
+ * request answers 503); and a file of the store folder that is no
+ * database, which a replica's copy from its master meets when it walks
+ * the folder and tries every file as a database (skipping what is not
+ * one): its complaints about the mapped files ("Encrypted database" or
+ * "checksum" is how a file of random bytes reads, cvapi never
+ * encrypting).
+ */
+static bool store_noise(const char *msg)
+{
+	static const char *const ours[] = { CV_GEN_FILE, CV_REPL_FILE, CV_STORE_PROCS_FILE, "ratelimits" };
+
+	if (!strncmp(msg, "BDB0178 ", 8) || !strncmp(msg, "BDB0196 ", 8))
+		return true;
+	/* a call that met a replication lockout: the request answers 503 (repl.h, db_rep_conf_nowait) */
+	if (!strncmp(msg, "BDB3504 ", 8) || !strncmp(msg, "BDB3509 ", 8))
+		return true;
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		const char *p = strstr(msg, ours[i]);
+
+		if (p && p > msg && p[-1] == '/' && p[strlen(ours[i])] == ':')
+			return true;
+	}
+	return false;
+}
+
 static void store_errcall(const DB_ENV *env, const char *prefix, const char *msg)
 {
 	(void)env;
+	if (msg && store_noise(msg))
+		return;
 	fprintf(stderr, "cvapi: store: %s%s%s\n", prefix ? prefix : "", prefix ? ": " : "", msg);
 }
 
@@ -760,6 +805,110 @@ static bool owner_walk(struct owner_walk *w, const char *path)
 	return true;
 }
 
+/* Berkeley DB's replication status of env: DB_REP_MASTER, DB_REP_CLIENT, or 0 (not started). */
+static u_int32_t store_rep_status(DB_ENV *env)
+{
+	DB_REP_STAT *sp = NULL;
+	u_int32_t status = 0;
+
+	if (env->rep_stat(env, &sp, 0) == 0 && sp) {
+		status = sp->st_status;
+		free(sp);
+	}
+	return status;
+}
+
+enum cv_role cv_store_role(const struct cv_store *st, struct cv_repl_view *v)
+{
+	struct cv_repl_view own;
+
+	if (!v)
+		v = &own;
+	if (!st->replicated) {
+		memset(v, 0, sizeof(*v));
+		v->role = CV_ROLE_SINGLE;
+		v->synced = true;
+		return CV_ROLE_SINGLE;
+	}
+	cv_repl_read(st->repl, v);
+	return v->role;
+}
+
+/* Close the databases of st (the environment stays open). */
+void cv_store_dbs_close(struct cv_store *st)
+{
+	for (int i = 0; i < CV_DB_COUNT; i++) {
+		if (st->db[i])
+			st->db[i]->close(st->db[i], 0);
+		st->db[i] = NULL;
+	}
+}
+
+/*
+ * Open every database of st, made when create says so. Without create, a
+ * database not there yet (a replica whose copy from its master is under
+ * way) or being replaced is waited for, up to wait_ms, a check every
+ * 100 ms. Berkeley DB's answer; on failure none is left open.
+ */
+static int store_dbs_open(struct cv_store *st, bool create, int wait_ms)
+{
+	int waited = 0, ret;
+
+	for (;;) {
+		DB_TXN *txn = NULL;
+
+		/*
+		 * All in one transaction: on a replication master each open is
+		 * logged, and a commit waits for the replicas' acknowledgement:
+		 * one wait rather than one per database.
+		 */
+		ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+		for (int i = 0; !ret && i < CV_DB_COUNT; i++) {
+			DB *db;
+
+			ret = db_create(&db, st->env, 0);
+			if (ret)
+				break;
+			/* telemetry blocks (tblock.h) of up to about 3 KB stay on their
+			 * leaf page (no overflow pages) only with pages of 16 KB; a
+			 * database that exists keeps the page size it was made with */
+			if (i == CV_DB_TELEMETRY)
+				db->set_pagesize(db, 16384);
+			ret = db->open(db, txn, cv_store_files[i], NULL, DB_BTREE, DB_THREAD | (create ? DB_CREATE : 0),
+				       0660);
+			if (ret) {
+				db->close(db, 0);
+				break;
+			}
+			st->db[i] = db;
+		}
+		if (!ret) {
+			ret = txn->commit(txn, 0);
+			if (!ret)
+				return 0;
+			txn = NULL;
+		}
+		cv_store_dbs_close(st);
+		if (txn)
+			txn->abort(txn);
+		if (!((ret == ENOENT || ret == DB_REP_HANDLE_DEAD || ret == DB_REP_LOCKOUT) && !create &&
+		      waited < wait_ms))
+			return ret;
+		usleep(100000);
+		waited += 100;
+	}
+}
+
+enum cv_err cv_store_dbs_open(struct cv_store *st)
+{
+	int ret;
+
+	if (st->db[0])
+		return CV_OK;
+	ret = store_dbs_open(st, !st->replicated || store_rep_status(st->env) == DB_REP_MASTER, 0);
+	return cv_store_err(ret == ENOENT ? DB_NOTFOUND : ret);
+}
+
 static enum cv_err store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
@@ -772,6 +921,8 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 			    DB_THREAD | DB_REGISTER | DB_RECOVER;
 	char real[PATH_MAX];
 	int cleared = 0, turn;
+	u_int32_t rep_status = 0;
+	bool create = true;
 
 	memset(st, 0, sizeof(*st));
 	st->dirfd = -1;
@@ -799,6 +950,10 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		fprintf(stderr, "cvapi: cannot open the store in %s: %s\n", home, strerror(errno));
 		return CV_EIO;
 	}
+	/* a replication group's site (repl.h): the environment takes part in replication */
+	st->replicated = cv_repl_configured(real);
+	if (st->replicated)
+		envflags |= DB_INIT_REP;
 	if ((size_t)snprintf(st->region, sizeof(st->region), "%s/__db.001", real) >= sizeof(st->region)) {
 		fprintf(stderr, "cvapi: store folder name too long: %s\n", home);
 		return CV_EINVAL;
@@ -896,34 +1051,34 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		cv_store_close(st);
 		return CV_EIO;
 	}
+	if (st->replicated) {
+		if (cv_repl_map(real, &st->repl)) {
+			cv_store_close(st);
+			return CV_EIO;
+		}
+		rep_status = store_rep_status(env);
+		st->setup = (flags & CV_STORE_CREATE) && rep_status == 0 &&
+			    cv_store_role(st, NULL) == CV_ROLE_UNKNOWN;
+		create = st->setup || rep_status == DB_REP_MASTER;
+	}
 	/* a process that died between a commit and its bump had answered no
 	 * one; this bump, by its replacement or anyone, ends the copies of
 	 * what that commit changed (gen.h) */
 	cv_gen_bump(&st->gen, CV_GEN_ALL);
-	for (int i = 0; i < CV_DB_COUNT; i++) {
-		DB *db;
-
-		ret = db_create(&db, env, 0);
-		if (ret)
-			goto fail;
-		/* telemetry blocks (tblock.h) of up to about 3 KB stay on their
-		 * leaf page (no overflow pages) only with pages of 16 KB; a
-		 * database that exists keeps the page size it was made with */
-		if (i == CV_DB_TELEMETRY)
-			db->set_pagesize(db, 16384);
-		ret = db->open(db, NULL, cv_store_files[i], NULL, DB_BTREE,
-			       DB_AUTO_COMMIT | DB_THREAD | DB_CREATE, 0660);
-		if (ret) {
-			db->close(db, 0);
-			goto fail;
-		}
-		st->db[i] = db;
+	if (flags & CV_STORE_ENV_ONLY)
+		return CV_OK;
+	ret = store_dbs_open(st, create, CV_STORE_SYNC_WAIT_MS);
+	if (ret) {
+		fprintf(stderr, "cvapi: cannot open the databases in %s: %s\n", home, db_strerror(ret));
+		if (ret == ENOENT && !create)
+			fprintf(stderr, "cvapi: store: the databases are not in %s: a replica that has not received "
+				"its master's copy yet, or a site whose replication has not started (cvrepl)\n", home);
+		cv_store_close(st);
+		return cv_store_err(ret);
 	}
+	if (!create)
+		return CV_OK;
 	return vehfleets_fill(st);
-fail:
-	fprintf(stderr, "cvapi: cannot open the databases in %s: %s\n", home, db_strerror(ret));
-	cv_store_close(st);
-	return cv_store_err(ret);
 }
 
 enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
@@ -938,6 +1093,59 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 	 * from the handles anyway) */
 	lsan_disable();
 	e = store_open(st, home, flags);
+	lsan_enable();
+	return e;
+}
+
+static enum cv_err store_env_reset(const char *home)
+{
+	struct cv_store st;
+	uint64_t *procs = NULL;
+	DB_ENV *env;
+	int ret;
+
+	memset(&st, 0, sizeof(st));
+	st.dirfd = -1;
+	/* nobody may be on the environment that goes away */
+	if (!cv_shmap_open(home, CV_STORE_PROCS_FILE, PROCS_BYTES, (void **)&procs)) {
+		for (size_t i = 0; i < CV_STORE_PROCS; i++) {
+			uint64_t w = __atomic_load_n(&procs[i], __ATOMIC_ACQUIRE);
+			pid_t pid = (pid_t)(w >> 1);
+
+			if (w && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
+				fprintf(stderr, "cvapi: process %ld has the store in %s open: stop the site first\n",
+					(long)pid, home);
+				cv_shmap_close(procs, PROCS_BYTES);
+				return CV_EBUSY;
+			}
+		}
+		cv_shmap_close(procs, PROCS_BYTES);
+	}
+	ret = db_env_create(&env, 0);
+	if (!ret)
+		ret = env->remove(env, home, DB_FORCE);
+	if (!ret)
+		ret = store_env_make(&st, &env);
+	if (!ret) {
+		/* recovery from the logs rebuilds the regions, with replication when DB_CONFIG says so */
+		ret = env->open(env, home, DB_CREATE | DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_INIT_TXN |
+				DB_THREAD | DB_RECOVER | (cv_repl_configured(home) ? DB_INIT_REP : 0), 0660);
+		env->close(env, 0);
+	}
+	if (ret) {
+		fprintf(stderr, "cvapi: cannot make the store's environment in %s again: %s\n", home, db_strerror(ret));
+		return cv_store_err(ret);
+	}
+	return CV_OK;
+}
+
+enum cv_err cv_store_env_reset(const char *home)
+{
+	enum cv_err e;
+
+	/* what Berkeley DB keeps of a removed environment handle is not counted (cv_store_open) */
+	lsan_disable();
+	e = store_env_reset(home);
 	lsan_enable();
 	return e;
 }
@@ -976,11 +1184,7 @@ void cv_store_close(struct cv_store *st)
 	if (st->mine)
 		__atomic_store_n(st->mine, 0, __ATOMIC_SEQ_CST);
 	st->mine = NULL;
-	for (int i = 0; i < CV_DB_COUNT; i++) {
-		if (st->db[i])
-			st->db[i]->close(st->db[i], 0);
-		st->db[i] = NULL;
-	}
+	cv_store_dbs_close(st);
 	if (st->env)
 		st->env->close(st->env, 0);
 	st->env = NULL;
@@ -988,6 +1192,8 @@ void cv_store_close(struct cv_store *st)
 		close(st->dirfd);
 	st->dirfd = -1;
 	cv_gen_close(&st->gen);
+	cv_repl_unmap(st->repl);
+	st->repl = NULL;
 	cv_shmap_close(st->procs, PROCS_BYTES);
 	st->procs = NULL;
 }
@@ -1014,6 +1220,11 @@ enum cv_err cv_store_txn(struct cv_store *st, uint32_t flags, cv_txn_fn fn, void
 
 enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags)
 {
+	/* a write anywhere but on the master would fork the group's history */
+	if (st->replicated && !st->setup && cv_store_role(st, NULL) != CV_ROLE_MASTER) {
+		*txn = NULL;
+		return CV_EREPLICA;
+	}
 	return cv_store_err(st->env->txn_begin(st->env, NULL, txn, flags));
 }
 
@@ -1138,6 +1349,11 @@ enum cv_err cv_store_maintain(struct cv_store *st, int64_t now)
 	ret = store_failchk(st, 0);
 	if (ret)
 		return cv_store_err(ret);
+	/* a replicated store's master waits for its replicas before a
+	 * checkpoint (db_rep_checkpoint_delay): the listener alone takes
+	 * them, never a process that answers requests */
+	if (st->replicated && !st->listener)
+		return CV_OK;
 	/* at least 1 MB of log or 1 minute since the last checkpoint */
 	ret = st->env->txn_checkpoint(st->env, 1024, 1, 0);
 	return cv_store_err(ret);

@@ -114,6 +114,7 @@
 #include "cv.h"
 #include "gen.h"
 #include "buf.h"
+#include "repl.h"
 
 enum cv_dbid {
 	CV_DB_META,
@@ -170,6 +171,12 @@ struct cv_store {
 	int dirfd;              /* the store folder: flock()ed around failchk, -1 when closed */
 	uint64_t *procs;        /* the processes file, mapped; NULL without one */
 	uint64_t *mine;         /* this process's word in it; NULL without one */
+	bool replicated;        /* DB_CONFIG names a local site: a replication group's site (repl.h) */
+	bool setup;             /* opened by cvctl on a replicated site whose replication has not
+				 * started: it may write (the group's first data), nobody else can */
+	struct cv_repl_shared *repl; /* the role cvrepl publishes (repl.h); NULL when not replicated */
+	bool listener;          /* this process is its site's replication listener (cvrepl): on a
+				 * replicated store it alone takes checkpoints (cv_store_maintain) */
 };
 
 #define CV_STORE_PROCS_FILE "processes"
@@ -177,6 +184,7 @@ struct cv_store {
 
 enum cv_store_flags {
 	CV_STORE_CREATE = 1,    /* create the home folder and the databases */
+	CV_STORE_ENV_ONLY = 2,  /* the environment only: no database opened (cv_store_dbs_open) */
 };
 
 /*
@@ -211,6 +219,8 @@ void cv_store_set_reserve(uint64_t mb);
  * tests shorten it.
  */
 #define CV_STORE_TURN_WAIT_MS 10000
+/* How long an open on a replica waits for a database its master has not sent yet. */
+#define CV_STORE_SYNC_WAIT_MS 20000
 void cv_store_set_turn_wait(int64_t ms);
 /* Is the free space of st's disk under the reserve? (A statvfs(); false when unknown.) */
 bool cv_store_low(const struct cv_store *st);
@@ -239,6 +249,22 @@ bool cv_store_low(const struct cv_store *st);
  * appeared since with someone else on its way.)
  */
 enum cv_err cv_store_owner(const char *home);
+/*
+ * Make the environment (the region files) of the store in home again,
+ * running recovery from its logs, with DB_CONFIG's settings as they are
+ * now (replication on or off: repl.h). Refused (CV_EBUSY, a line on
+ * stderr) while a process that has the store open runs.
+ */
+enum cv_err cv_store_env_reset(const char *home);
+/*
+ * The databases of a store opened with CV_STORE_ENV_ONLY (cvrepl, which
+ * must run before its site has them): opened now, without waiting, made
+ * only where this process may write (no replication, or the master):
+ * CV_ENOTFOUND when they are not all there yet. Closed again by
+ * cv_store_dbs_close (their handles went stale: CV_ESTALE).
+ */
+enum cv_err cv_store_dbs_open(struct cv_store *st);
+void cv_store_dbs_close(struct cv_store *st);
 /* Close every handle; safe on a store that failed to open. */
 void cv_store_close(struct cv_store *st);
 /*
@@ -249,10 +275,34 @@ void cv_store_close(struct cv_store *st);
  */
 void cv_store_outside(struct cv_store *st, bool outside);
 
-/* Map a Berkeley DB return code to cv_err (0 -> CV_OK). */
+/*
+ * Map a Berkeley DB return code to cv_err (0 -> CV_OK). Replication's:
+ * EACCES (a write on a replica) CV_EREPLICA, DB_REP_HANDLE_DEAD CV_ESTALE
+ * (the process must close the store and open it again), DB_REP_LOCKOUT and
+ * DB_REP_UNAVAIL CV_EBUSY.
+ */
 enum cv_err cv_store_err(int dbret);
 
-/* Begin a transaction (flags: 0, or DB_READ_COMMITTED for readers). */
+/*
+ * The site's role (repl.h): CV_ROLE_SINGLE without replication, else what
+ * cvrepl publishes (CV_ROLE_UNKNOWN while it does not run). v may be NULL.
+ */
+enum cv_role cv_store_role(const struct cv_store *st, struct cv_repl_view *v);
+/*
+ * How many commits of this process were not acknowledged by enough sites
+ * (DB_EVENT_REP_PERM_FAILED, fired in the committing thread): such a
+ * commit is on this site's disk, and may be rolled back if the master
+ * fails before a replica has it. A request compares the count before and
+ * after its work (cgi/serve.c answers 503 instead of a 2xx).
+ */
+uint64_t cv_store_unacked(void);
+
+/*
+ * Begin a transaction (flags: 0, or DB_READ_COMMITTED for readers). On a
+ * replicated site that is not the master: CV_EREPLICA, nothing begun
+ * (a reader uses no transaction of this kind on a replica: cv_store_get
+ * with a NULL txn, cursors of their own).
+ */
 enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags);
 /*
  * Commit durably (the log is flushed before this returns), then bump the
@@ -296,7 +346,7 @@ void cv_store_abort(DB_TXN *txn);
  * Housekeeping, cheap when there is nothing to do; call it between
  * requests. At most once a second: failchk (release what dead processes
  * held); once a minute: a checkpoint, after which Berkeley DB removes logs
- * no longer needed.
+ * no longer needed (on a replicated store, only in the listener).
  */
 enum cv_err cv_store_maintain(struct cv_store *st, int64_t now_ms);
 

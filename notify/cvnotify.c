@@ -1086,8 +1086,11 @@ static void turn(void)
 	uint64_t g = cv_gen_get(&st.gen, CV_GEN_OUTBOX);
 	bool beat = mono >= next_beat;
 	int running = 0;
+	/* a replication group delivers from its master alone (db/repl.h): a replica waits, its
+	 * outbox a copy of the master's, which the next master's cvnotify goes on from */
+	bool follower = cv_store_role(&st, NULL) > CV_ROLE_MASTER;
 
-	if (disk_low()) {
+	if (follower || disk_low()) {
 		next_beat = mono + BEAT_MS;
 	} else {
 		if (mono >= next_tick) {
@@ -1105,7 +1108,7 @@ static void turn(void)
 	}
 	curl_multi_perform(multi, &running);
 	collect(cv_now_ms());
-	if (!store_low && record_results(cv_now_ms()))
+	if (!store_low && !follower && record_results(cv_now_ms()))
 		due_at(0);                      /* a callback is free again: its next notes may go at once */
 	leave_on_panic(cv_store_maintain(&st, cv_now_ms()));
 }

@@ -5,8 +5,22 @@
 #include "config.h"
 #include "cvctl.h"
 #include "hindex.h"
+#include "ids.h"
 
 #include <stdio.h>
+
+/* The page tokens' key (cgi/page.c), made here unless there is one (cv_txn_fn). */
+static enum cv_err page_key_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	static const char name[] = "pagetoken-key";
+	unsigned char fresh[32];
+	enum cv_err e;
+
+	(void)arg;
+	cv_random(fresh, sizeof(fresh));
+	e = cv_store_put(st, CV_DB_META, txn, name, sizeof(name) - 1, fresh, sizeof(fresh), DB_NOOVERWRITE);
+	return e == CV_EEXIST ? CV_OK : e;
+}
 
 /* init on a store made by an older cvapi: build the fleet-wide index it lacks (instant on a new store). */
 int cmd_init(struct ctl *c, int argc, char **argv)
@@ -24,6 +38,13 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 	ret = st->db[CV_DB_BASICAUTH]->truncate(st->db[CV_DB_BASICAUTH], NULL, &gone, DB_AUTO_COMMIT);
 	if (ret)
 		return ctl_fail("emptying basicauth.db", cv_store_err(ret));
+	/*
+	 * Made by the first program that needed it until now: here, so that
+	 * a replica (which writes nothing) finds it with the rest.
+	 */
+	e = cv_store_txn(st, 0, page_key_txn, NULL);
+	if (e)
+		return ctl_fail("making the page tokens' key", e);
 	if (cv_hindex_ready(st))
 		return 0;
 	e = cv_hindex_rebuild(st, &n);

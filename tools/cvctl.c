@@ -88,6 +88,16 @@ static const struct ctl_cmd commands[] = {
 	  .usage = "demo [--vehicles FILE]",
 	  .help = "load the demo account (idempotent); FILE gets\n"
 		  "one line per demo vehicle: VIN ENERGY CREDENTIAL" },
+	{ .name = "repl", .sub = "init", .fn = cmd_repl_init, .min = 2, .max = CTL_ANY, .no_store = true,
+	  .usage = "repl init --local HOST:PORT [--peer HOST:PORT]... [--priority N] [--ack-timeout MS] "
+		   "[--election-timeout MS] [--heartbeat MS]",
+	  .brief = "repl init --local HOST:PORT ..., or repl status",
+	  .help = "make this store a site of a replication group\n"
+		  "(the site stopped): without --peer it creates the\n"
+		  "group, else it joins the group of its peers" },
+	{ .name = "repl", .sub = "status", .fn = cmd_repl_status, .min = 0, .max = 0, .no_audit = true, .no_store = true,
+	  .usage = "repl status",
+	  .help = "the site's role, its master, position and peers" },
 	{ .name = "verify", .fn = cmd_verify, .min = 0, .max = 0, .no_audit = true,
 	  .usage = "verify", .brief = "verify takes no argument",
 	  .help = "check every database (run it with the server stopped)" },
@@ -372,12 +382,35 @@ int main(int argc, char **argv)
 	if (!c.cmd->sub && !words_ok(c.cmd, argc - i))
 		return ctl_usage(&c);
 	/* as root on a store of the programs' user: as that user (store.h) */
-	if (cv_store_owner(home) || open_store(&c.st, home))
+	if (cv_store_owner(home))
+		return 1;
+	{
+		const struct ctl_cmd *sub = c.cmd->sub ? find_sub(c.cmd, i < argc ? argv[i] : NULL) : c.cmd;
+
+		if (sub && sub->no_store) {
+			rc = run(&c, argc - i, argv + i);
+			if (!rc && c.audit)
+				audit(c.cmd->name, argc - i, argv + i, home);
+			return rc;
+		}
+	}
+	if (open_store(&c.st, home))
 		return 1;
 	rc = run(&c, argc - i, argv + i);
 	if (!rc && c.audit)
 		audit(c.cmd->name, argc - i, argv + i, home);
-	c.st.env->txn_checkpoint(c.st.env, 0, 0, 0);
+	if (rc == 1 && c.st.replicated) {
+		struct cv_repl_view v;
+
+		/* a write refused on a replica: where to make it */
+		if (cv_store_role(&c.st, &v) != CV_ROLE_MASTER)
+			fprintf(stderr, "cvctl: this site is not its group's master%s%s%s%s: changes are made there\n",
+				v.master[0] ? "; the master is " : " (none is known now)", v.master,
+				v.url[0] ? " at " : "", v.url);
+	}
+	/* a replicated site's checkpoints are its listener's (store.h) */
+	if (!c.st.replicated)
+		c.st.env->txn_checkpoint(c.st.env, 0, 0, 0);
 	cv_store_close(&c.st);
 	return rc;
 }

@@ -38,6 +38,7 @@ struct ctl_cmd {
 	ctl_fn *fn;
 	int min, max;           /* how many words may follow the name (options included), or CTL_ANY */
 	bool no_audit;          /* changes nothing: never logged to syslog */
+	bool no_store;          /* opens the store itself, if at all: main does not */
 	const char *usage;      /* its synopsis, the line of --help */
 	const char *brief;      /* what a bad usage repeats, if not the synopsis; a family's
 				 * first row's is also its family's (an unknown subcommand) */
@@ -117,6 +118,8 @@ int cmd_user_limits(struct ctl *c, int argc, char **argv);              /* cmd-q
 int cmd_fleet_limits(struct ctl *c, int argc, char **argv);             /* cmd-quota.c */
 int cmd_fleet_add_vehicle(struct ctl *c, int argc, char **argv);
 int cmd_cert_add(struct ctl *c, int argc, char **argv);                 /* cmd-cert.c */
+int cmd_repl_init(struct ctl *c, int argc, char **argv);                /* cmd-repl.c */
+int cmd_repl_status(struct ctl *c, int argc, char **argv);
 int cmd_token_issue(struct ctl *c, int argc, char **argv);              /* cmd-token.c */
 int cmd_token_list(struct ctl *c, int argc, char **argv);
 int cmd_token_revoke(struct ctl *c, int argc, char **argv);

@@ -485,13 +485,18 @@ export class Server {
 			for (const d of [top, this.home, this.rundir])
 				chownSync(d, this.user.uid, this.user.gid);
 		}
-		await this.cvctl(['init']);
-		const vfile = join(top, 'vehicles.txt');
-		await this.cvctl(['demo', '--vehicles', vfile]);
-		this.vehicles = readFileSync(vfile, 'utf8').trim().split('\n').map((l) => {
-			const [vin, energy, cred] = l.trim().split(/\s+/);
-			return { vin, energy, cred };
-		});
+		// a suite may make the store itself (repl.mjs: a replication site, whose data comes from its master)
+		if (this.opts.setup) {
+			await this.opts.setup(this);
+		} else {
+			await this.cvctl(['init']);
+			const vfile = join(top, 'vehicles.txt');
+			await this.cvctl(['demo', '--vehicles', vfile]);
+			this.vehicles = readFileSync(vfile, 'utf8').trim().split('\n').map((l) => {
+				const [vin, energy, cred] = l.trim().split(/\s+/);
+				return { vin, energy, cred };
+			});
+		}
 
 		if (this.opts.tls) {
 			this.pki = makeCertificates(join(top, 'tls'));
@@ -501,7 +506,8 @@ export class Server {
 		}
 		let lastErr = null;
 		for (let attempt = 0; attempt < 5; attempt++) {
-			const port = await freePort();
+			// a fixed port (repl.mjs: a site's URL is known to its group before it starts)
+			const port = this.opts.port || await freePort();
 			const tls = this.pki ? { port: await freePort(), cert: this.pki.cert, key: this.pki.key, ca: this.pki.clientca } : null;
 			const ws = WEBSERVERS[WEBSERVER]({ ...common, port, tls });
 			this.tlsBase = tls ? `https://127.0.0.1:${tls.port}` : null;
@@ -522,6 +528,8 @@ export class Server {
 		if (!this.ws)
 			throw lastErr;
 
+		if (this.opts.setup)
+			return this;
 		// demo vehicles: ids from the API
 		this.demoToken = await this.token('demo');
 		const r = await this.get(`${B2C}/user/vehicles`, this.demoToken);

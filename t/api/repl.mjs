@@ -1,0 +1,315 @@
+// Replication: a group of three sites on this machine, each a whole cvapi
+// (web server, FastCGI programs, store, cvrepl), on Berkeley DB's
+// Replication Manager. The master takes writes, the replicas serve reads
+// and send writes to it; when the master dies a replica is elected and
+// nothing acknowledged is lost; the old master comes back as a replica and
+// converges. Timeouts are the tests' own (cvctl repl init): acknowledgements
+// wait 10 s, elections 4 s, heartbeats every 500 ms.
+import assert from 'node:assert/strict';
+import { test, after } from 'node:test';
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Server, B2C, BUILDDIR, freePort, skipReason } from '../lib/server.mjs';
+
+const CVREPL = join(BUILDDIR, 'repl', 'cvrepl');
+const TIMEOUTS = ['--ack-timeout', '10000', '--election-timeout', '4000', '--heartbeat', '500'];
+const skip = skipReason() || false;
+const T0 = Date.parse('2024-03-01T00:00:00Z');
+
+/* Poll fn until it returns a truthy value (never a fixed sleep); fail after ms with what it last saw. */
+async function until(what, ms, fn) {
+	const t0 = Date.now();
+	let last;
+	for (;;) {
+		try {
+			last = await fn();
+			if (last && last.ok !== false)
+				return last;
+		} catch (e) {
+			last = e.message;
+		}
+		if (Date.now() - t0 > ms)
+			assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
+		await sleep(50);
+	}
+}
+
+/* An answer as any site would give it: each site's links name the site itself. */
+function same(r, site) {
+	return JSON.stringify(r.body).split(site.url).join('SITE');
+}
+
+/* A fetch that never throws: a network error is status 0. */
+async function attempt(fn) {
+	try {
+		return await fn();
+	} catch {
+		return { status: 0, text: 'unreachable' };
+	}
+}
+
+/* One site: its store, its cvrepl, its web server on a port fixed in advance (its URL). */
+class Site {
+	constructor(n, port, rport, peers) {
+		this.n = n;
+		this.port = port;
+		this.rport = rport;
+		this.url = `http://127.0.0.1:${port}`;
+		this.repl = null;
+		this.srv = new Server({
+			port,
+			setup: async (srv) => {
+				const args = ['repl', 'init', '--local', `127.0.0.1:${rport}`, ...TIMEOUTS];
+				for (const p of peers)
+					args.push('--peer', `127.0.0.1:${p}`);
+				await srv.cvctl(args);
+				if (!peers.length) {
+					await srv.cvctl(['init']);
+					const vfile = join(srv.top, 'vehicles.txt');
+					await srv.cvctl(['demo', '--vehicles', vfile]);
+					srv.vehicles = readFileSync(vfile, 'utf8').trim().split('\n').map((l) => {
+						const [vin, energy, cred] = l.trim().split(/\s+/);
+						return { vin, energy, cred };
+					});
+				}
+				this.startRepl();
+				// a site joining its group serves once its copy from the master is done (/healthz 200)
+			},
+		});
+	}
+
+	startRepl() {
+		const srv = this.srv;
+		const log = openSync(join(srv.top, 'cvrepl.log'), 'a');
+		const o = { detached: true, env: { ...srv.env, CVAPI_HOME: srv.home, CVAPI_SITE_URL: this.url, CVREPL_VERBOSE: '1' },
+			stdio: ['ignore', log, log] };
+		if (srv.user) {
+			o.uid = srv.user.uid;
+			o.gid = srv.user.gid;
+		}
+		this.repl = spawn(CVREPL, [], o);
+		closeSync(log);
+		this.repl.exited = new Promise((res) => this.repl.once('exit', () => res()));
+	}
+
+	replLog() {
+		try {
+			return readFileSync(join(this.srv.top, 'cvrepl.log'), 'utf8');
+		} catch {
+			return '';
+		}
+	}
+
+	async health() {
+		const r = await attempt(() => this.srv.get('/healthz'));
+		return r.status === 200 ? r.body : { ok: false, status: r.status, text: r.text };
+	}
+
+	/* Every process of the site, dead at once: cvrepl, the web server and its programs. */
+	async killAll() {
+		for (const child of [this.repl, this.srv.ws.process]) {
+			if (!child || child.exitCode !== null || child.signalCode !== null)
+				continue;
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch { /* gone */ }
+		}
+		await this.repl.exited;
+		await this.srv.ws.process.exited;
+	}
+
+	async stop() {
+		if (this.repl && this.repl.exitCode === null && this.repl.signalCode === null) {
+			this.repl.kill('SIGTERM');
+			await Promise.race([this.repl.exited, sleep(10000)]);
+			if (this.repl.exitCode === null && this.repl.signalCode === null)
+				this.repl.kill('SIGKILL');
+		}
+		await this.srv.stop();
+	}
+}
+
+const sites = [];
+after(async () => {
+	for (const s of sites)
+		await s.stop().catch(() => {});
+});
+
+const opt = { skip, timeout: 120000 };
+let tok, vehicles;
+
+test('three sites: the group creator is the master, the others replicas that serve', opt, async () => {
+	const ports = [await freePort(), await freePort(), await freePort()];
+	const rports = [await freePort(), await freePort(), await freePort()];
+	sites.push(new Site(1, ports[0], rports[0], []));
+	await sites[0].srv.start();
+	sites.push(new Site(2, ports[1], rports[1], [rports[0]]));
+	sites.push(new Site(3, ports[2], rports[2], [rports[0], rports[1]]));
+	// sites join one at a time: a join changes the group's membership, which the members acknowledge
+	await sites[1].srv.start();
+	await sites[2].srv.start();
+	const h = await until('the master says master', 30000, async () => {
+		const b = await sites[0].health();
+		return b.role === 'master' && b;
+	});
+	assert.equal(h.store, 'writable');
+	for (const s of sites.slice(1)) {
+		const b = await until(`site ${s.n} says replica with its master's URL`, 30000, async () => {
+			const x = await s.health();
+			return x.role === 'replica' && x.master === sites[0].url && x;
+		});
+		assert.equal(b.store, 'read-only');
+		assert.match(b.reason, /replica/);
+		assert.match(b.logPosition, /^\d+\/\d+$/);
+	}
+	// a token issued at the master, read everywhere
+	tok = (await sites[0].srv.cvctl(['token', 'issue', 'demo'])).trim();
+	const r = await sites[0].srv.get(`${B2C}/user/vehicles`, tok);
+	assert.equal(r.status, 200, r.text);
+	vehicles = sites[0].srv.vehicles.map((v) => ({ ...v, id: r.body._embedded.vehicles.find((x) => x.vin === v.vin).id }));
+	for (const s of sites.slice(1)) {
+		const x = await until(`site ${s.n} knows the token`, 20000, async () => {
+			const y = await s.srv.get(`${B2C}/user/vehicles`, tok);
+			return y.status === 200 && y;
+		});
+		assert.equal(same(x, s), same(r, sites[0]));
+	}
+});
+
+function batch(vin, seq, n = 10) {
+	const samples = [];
+	for (let j = 0; j < n; j++) {
+		const at = T0 + (seq * n + j) * 10000;
+		samples.push({ at: new Date(at).toISOString(), speed: 30 + j, odometer: 1000 + seq, ignition: 'Start',
+			position: { lat: 48.8 + j / 1000, lon: 2.3 + seq / 1000 } });
+	}
+	return { messageId: `${vin}-${seq}`, samples };
+}
+
+test('a write at the master is read at every replica', opt, async () => {
+	const v = vehicles[0];
+	const up = await sites[0].srv.upload(v.vin, v.cred, batch(v.vin, 0));
+	assert.equal(up.status, 200, up.text);
+	const m = await sites[0].srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
+	assert.equal(m.status, 200, m.text);
+	for (const s of sites.slice(1)) {
+		// the replica's answer caches see what replication applied
+		await until(`site ${s.n} reads the upload`, 20000, async () => {
+			const x = await s.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
+			return x.status === 200 && same(x, s) === same(m, sites[0]) && x;
+		});
+	}
+});
+
+test('a write sent to a replica: 307 to the master, which takes it; cvctl there says where the master is', opt, async () => {
+	const v = vehicles[1];
+	const path = `/telematics/v1/vehicles/${v.vin}/messages`;
+	const r = await sites[1].srv.upload(v.vin, v.cred, batch(v.vin, 0));
+	assert.equal(r.status, 307, r.text);
+	assert.equal(r.headers.get('location'), `${sites[0].url}${path}`);
+	assert.match(r.body.message, /replica/);
+	// a client that follows the redirect, method, credential and body kept (as cvsim does), is answered by the master
+	const again = await sites[2].srv.upload(v.vin, v.cred, batch(v.vin, 1));
+	assert.equal(again.status, 307, again.text);
+	const f = await fetch(again.headers.get('location'), { method: 'POST', redirect: 'manual',
+		headers: { authorization: `Bearer ${v.cred}`, 'content-type': 'application/json' },
+		body: JSON.stringify(batch(v.vin, 1)) });
+	assert.equal(f.status, 200, await f.text());
+	// the token endpoint too
+	const t = await sites[2].srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' });
+	assert.equal(t.status, 307, t.text);
+	assert.equal(t.headers.get('location'), `${sites[0].url}/oauth2/token`);
+	const c = await sites[1].srv.cvctlRun(['user', 'add', 'nobody', '--password', 'x']);
+	assert.equal(c.code, 1);
+	assert.match(c.stderr, new RegExp(`the master is 127\\.0\\.0\\.1:${sites[0].rport}`));
+});
+
+test('the master dies (every process, SIGKILL): a replica is elected, writes resume, nothing acknowledged is lost', opt, async () => {
+	const acked = new Map(vehicles.map((v) => [v.vin, new Set()]));
+	let stop = false;
+	let master = sites[0];
+	const deadline = Date.now() + 90000;
+	const running = () => !stop && Date.now() < deadline;
+
+	/* the master as a client finds it: the site whose /healthz says so */
+	async function findMaster() {
+		for (const s of sites) {
+			const b = await s.health();
+			if (b.role === 'master')
+				return s;
+		}
+		return null;
+	}
+
+	async function uploader(v) {
+		for (let seq = 10; running(); seq++) {
+			const body = batch(v.vin, seq);
+			while (running()) {
+				const r = await attempt(() => master.srv.upload(v.vin, v.cred, body));
+				if (r.status === 200) {
+					acked.get(v.vin).add(seq);
+					break;
+				}
+				assert.ok(r.status === 0 || r.status === 307 || r.status >= 500, `an upload got ${r.status}: ${r.text}`);
+				master = (await findMaster()) || master;
+				await sleep(50);
+			}
+		}
+	}
+	// what each vehicle holds already (the earlier tests' uploads)
+	const had = new Map();
+	for (const v of vehicles) {
+		const r = await sites[0].srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=1`, tok);
+		had.set(v.vin, r.status === 200 ? r.body.total : 0);
+	}
+	const load = Promise.all(vehicles.map(uploader));
+	load.catch(() => { stop = true; });
+	try {
+		await until('uploads acknowledged before the kill', 20000, () => [...acked.values()].every((s) => s.size >= 3));
+		const killedAt = Date.now();
+		await sites[0].killAll();
+		const elected = await until('a replica elected master', 60000, async () => {
+			const m = await findMaster();
+			return m && m !== sites[0] && m;
+		});
+		const electedMs = Date.now() - killedAt;
+		const count = () => [...acked.values()].reduce((a, s) => a + s.size, 0);
+		const before = count();
+		await until('uploads acknowledged by the new master', 30000, () => count() >= before + 6);
+		console.log(`# site ${elected.n} elected; first writes there ${Date.now() - killedAt} ms after the kill (election seen at ${electedMs} ms)`);
+	} finally {
+		stop = true;
+		await load;
+	}
+	// every acknowledged batch is at the new master, once
+	const m = await findMaster();
+	for (const v of vehicles) {
+		const r = await m.srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=1`, tok);
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.body.total, acked.get(v.vin).size * 10 + had.get(v.vin), `${v.vin}: every acknowledged sample, once`);
+	}
+});
+
+test('the old master comes back as a replica and converges with the group', opt, async () => {
+	const old = sites[0];
+	old.startRepl();
+	const child = await old.srv.ws.start();
+	await old.srv.waitHealthy(child, 60000);
+	const b = await until('the old master says replica, with its master', 30000, async () => {
+		const x = await old.health();
+		return x.role === 'replica' && x.master && x;
+	});
+	assert.notEqual(b.master, old.url, 'its master is another site');
+	// what every site answers for every vehicle is the same
+	for (const v of vehicles) {
+		const paths = [`${B2C}/user/vehicles/${v.id}/status`, `${B2C}/user/vehicles/${v.id}/telemetry?pageSize=100`];
+		for (const p of paths) {
+			await until(`${p}: the same answer at every site`, 30000, async () => {
+				const got = await Promise.all(sites.map((s) => s.srv.get(p, tok)));
+				return got.every((g, i) => g.status === 200 && same(g, sites[i]) === same(got[0], sites[0]));
+			});
+		}
+	}
+});

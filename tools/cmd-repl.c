@@ -1,0 +1,154 @@
+/*
+ * cvctl repl init, repl status: a replication group's site (db/repl.h).
+ * See cvctl(8).
+ */
+#include "config.h"
+#include "cvctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* A whole number of ms from 1 to max, or the default (0) when s is NULL. */
+static bool ms_opt(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s)
+		return true;
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end || v < 1 || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/*
+ * repl init --local HOST:PORT [--peer HOST:PORT]... [--priority N]
+ * [--ack-timeout MS] [--election-timeout MS] [--heartbeat MS]:
+ * DB_CONFIG written, then the environment made again with replication
+ * (the store's processes stopped). Its store is opened by nothing else.
+ */
+int cmd_repl_init(struct ctl *c, int argc, char **argv)
+{
+	struct cv_repl_conf conf;
+	const char *local = NULL, *prio = NULL, *ack = NULL, *elect = NULL, *hb = NULL;
+	enum cv_err e;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.priority = CV_REPL_PRIORITY_DEFAULT;
+	for (int i = 0; i < argc; i++) {
+		const char **slot = NULL;
+
+		if (i + 1 >= argc)
+			return ctl_bad_option(argv[i]);
+		if (!strcmp(argv[i], "--local"))
+			slot = &local;
+		else if (!strcmp(argv[i], "--priority"))
+			slot = &prio;
+		else if (!strcmp(argv[i], "--ack-timeout"))
+			slot = &ack;
+		else if (!strcmp(argv[i], "--election-timeout"))
+			slot = &elect;
+		else if (!strcmp(argv[i], "--heartbeat"))
+			slot = &hb;
+		if (slot) {
+			if (!*slot)
+				*slot = argv[i + 1];
+			i++;
+			continue;
+		}
+		if (strcmp(argv[i], "--peer"))
+			return ctl_bad_option(argv[i]);
+		if (conf.npeers == CV_REPL_PEERS)
+			return ctl_usage_error("too many --peer (16 at most)");
+		if (!cv_repl_addr_parse(argv[i + 1], &conf.peer[conf.npeers++]))
+			return ctl_usage_error("--peer must be HOST:PORT (a port from 1 to 65535)");
+		i++;
+	}
+	if (!local)
+		return ctl_usage_error("repl init needs --local HOST:PORT, this site's replication address");
+	if (!cv_repl_addr_parse(local, &conf.local))
+		return ctl_usage_error("--local must be HOST:PORT (a port from 1 to 65535)");
+	for (size_t i = 0; i < conf.npeers; i++)
+		if (!strcmp(conf.peer[i].host, conf.local.host) && conf.peer[i].port == conf.local.port)
+			return ctl_usage_error("a --peer is this site's own --local address");
+	if (prio) {
+		unsigned p = 0;
+
+		/* 0 is allowed (a site that never becomes master) */
+		if (!strcmp(prio, "0"))
+			conf.priority = 0;
+		else if (!ms_opt(prio, 1000000, &p))
+			return ctl_usage_error("--priority must be a whole number from 0 to 1000000");
+		else
+			conf.priority = p;
+	}
+	if (!ms_opt(ack, 600000, &conf.ack_timeout) || !ms_opt(elect, 600000, &conf.election_timeout) ||
+	    !ms_opt(hb, 600000, &conf.heartbeat))
+		return ctl_usage_error("--ack-timeout, --election-timeout and --heartbeat take ms, from 1 to 600000");
+	if (mkdir(c->home, 0770) != 0 && errno != EEXIST) {
+		fprintf(stderr, "cvctl: cannot create %s: %s\n", c->home, strerror(errno));
+		return 1;
+	}
+	e = cv_repl_config_write(c->home, &conf);
+	if (e)
+		return ctl_fail("writing DB_CONFIG", e);
+	e = cv_store_env_reset(c->home);
+	if (e)
+		return ctl_fail("making the environment again with replication", e);
+	printf("site %s:%u, %s\n", conf.local.host, conf.local.port,
+	       conf.npeers ? "joins its group through its peers when cvrepl starts" :
+			     "creates the group when cvrepl starts");
+	return 0;
+}
+
+/* repl status: what Berkeley DB and cvrepl say of this site. */
+int cmd_repl_status(struct ctl *c, int argc, char **argv)
+{
+	struct cv_store *st = &c->st;
+	struct cv_repl_view pub, now;
+	struct cv_repl_peer peers[CV_REPL_PEERS * 2];
+	size_t n;
+	enum cv_err e;
+
+	(void)argv;
+	if (argc)
+		return ctl_usage(c);
+	c->audit = false;
+	/* the environment alone: a replica may not have its databases yet */
+	e = cv_store_open(st, c->home, CV_STORE_ENV_ONLY);
+	if (e)
+		return ctl_fail("opening the store", e);
+	if (!st->replicated) {
+		printf("role single\n");
+		cv_store_close(st);
+		return 0;
+	}
+	cv_repl_read(st->repl, &pub);
+	now = pub;
+	e = cv_repl_observe(st, &now);
+	if (e) {
+		cv_store_close(st);
+		return ctl_fail("reading the replication status", e);
+	}
+	printf("role %s\n", cv_role_name(pub.pid ? now.role : CV_ROLE_UNKNOWN));
+	printf("master %s\n", now.master[0] ? now.master : "-");
+	printf("master-url %s\n", pub.url[0] && !strcmp(pub.master, now.master) ? pub.url : "-");
+	printf("lsn %llu/%llu\n", (unsigned long long)(now.lsn >> 32), (unsigned long long)(now.lsn & 0xffffffffu));
+	printf("synced %s\n", now.synced ? "yes" : "no");
+	if (pub.pid)
+		printf("cvrepl %ld\n", pub.pid);
+	else
+		printf("cvrepl not running\n");
+	n = cv_repl_peers(st, peers, sizeof(peers) / sizeof(peers[0]));
+	for (size_t i = 0; i < n; i++)
+		printf("peer %s %s\n", peers[i].addr, peers[i].connected ? "connected" : "disconnected");
+	cv_store_close(st);
+	return 0;
+}
