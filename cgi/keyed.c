@@ -13,7 +13,7 @@ static int replay(struct cv_req *r, const struct cv_idem_rec *rec)
 
 	if (memcmp(rec->request, r->idem_request, sizeof(r->idem_request)))
 		return cv_fail(r, 422, CV_C_KEY_REUSED, "Idempotency-Key: this key was used within 24 h for "
-			       "another request (another method, path or body); a new request takes a new key");
+			       "another request (another path, query or body); a new request takes a new key");
 	cv_buf_reset(&r->out);
 	cv_buf_reset(&r->headers);
 	if (cv_buf_add(&r->out, a->body, a->body_len) || cv_buf_add(&r->headers, a->headers, a->headers_len))

@@ -236,13 +236,16 @@ enum cv_err cv_idem_put(struct cv_store *st, DB_TXN *txn, const struct cv_idem_i
 	e = cv_store_get(st, CV_DB_IDEMKEYS, txn, k, kl, &b);
 	if (!e) {
 		/* the key was used: within CV_IDEM_KEEP_MS it is that request's; after, it is taken again in
-		 * place (its count stays), and its old place in the time order goes (an unreadable record has
-		 * none to find: the purge passes over it) */
+		 * place (its count stays), and its old place in the time order goes (an unreadable record's
+		 * time is unknown: its entry, if any, stays, and the purge leaves the new record it names) */
 		if (!cv_idem_unpack(b.p, b.len, &old)) {
-			if (created - old.created < CV_IDEM_KEEP_MS)
+			if (created - old.created < CV_IDEM_KEEP_MS) {
 				e = CV_EEXIST;
-			else
-				e = cv_store_del(st, CV_DB_IDEMTIME, txn, tk, time_key(tk, old.created, k, kl));
+			} else {
+				size_t tkl = time_key(tk, old.created, k, kl);
+
+				e = cv_store_del(st, CV_DB_IDEMTIME, txn, tk, tkl);
+			}
 			if (e == CV_ENOTFOUND)
 				e = CV_OK;
 		}
@@ -257,8 +260,11 @@ enum cv_err cv_idem_put(struct cv_store *st, DB_TXN *txn, const struct cv_idem_i
 	cv_buf_release(&b);
 	if (!e)
 		e = cv_store_put(st, CV_DB_IDEMKEYS, txn, k, kl, v, n, 0);
-	if (!e)
-		e = cv_store_put(st, CV_DB_IDEMTIME, txn, tk, time_key(tk, created, k, kl), "", 0, 0);
+	if (!e) {
+		size_t tkl = time_key(tk, created, k, kl);
+
+		e = cv_store_put(st, CV_DB_IDEMTIME, txn, tk, tkl, "", 0, 0);
+	}
 	return e;
 }
 
@@ -279,14 +285,16 @@ enum cv_err cv_idem_count(struct cv_store *st, DB_TXN *txn, const char *owner, i
 static enum cv_err forget(struct cv_store *st, DB_TXN *txn, const unsigned char *tk, size_t tkl)
 {
 	const unsigned char *k = tk + 8, *nul;
-	size_t kl = tkl - 8;
+	size_t kl, ckl;
 	struct cv_buf b = CV_BUF_INIT(0);
 	struct cv_idem_rec rec;
 	unsigned char ck[CV_CB_OWNER_MAX + 1];
-	size_t ckl;
 	enum cv_err e;
 
-	nul = tkl > 8 ? memchr(k, '\0', kl) : NULL;
+	if (tkl <= 8)
+		return CV_OK;
+	kl = tkl - 8;
+	nul = memchr(k, '\0', kl);
 	ckl = nul ? count_key(ck, (const char *)k, (size_t)(nul - k)) : 0;
 	if (!ckl)
 		return CV_OK;
