@@ -4,10 +4,10 @@
 // by default, "" for none; README.md says how a host serves its own).
 // Everything cvapi draws is a vector (circle markers, polylines), so with
 // no tile server reachable the map still shows positions and tracks on
-// its plain background, and says so: a view asks for at most
-// TILES_AT_ONCE tiles until one has loaded, and after TILES_FAILED
-// failures with none loaded it drops its tile layer (no more requests)
-// and puts SAY.noTiles on the map. Every map has a scale bar; a popup
+// its plain background, and says so: a view asks for TILES_PROBES tiles
+// first and for more only once one has loaded; when they all fail it
+// drops its tile layer (no more requests) and puts SAY.noTiles on the
+// map. Every map has a scale bar; a popup
 // gives its place's coordinates, and its address when console.json has a
 // `geocoder` (geo.js). If Leaflet itself cannot be loaded, a map says so in
 // words and the pages keep working; console.json and Leaflet that could
@@ -29,8 +29,7 @@ const DEFAULT_CONFIG = {
 	geocoder: '',
 };
 const LEAFLET = '/javascript/leaflet/leaflet.esm.min.js';
-export const TILES_AT_ONCE = 2;
-export const TILES_FAILED = 2;
+export const TILES_PROBES = 2;
 
 /* What went wrong with a static file the console needs: 'missing' (the server says so), or 'outage'. */
 async function whyMissing(url) {
@@ -95,20 +94,25 @@ export function warmUp() {
 }
 
 /*
- * A tile layer that asks for at most TILES_AT_ONCE tiles at a time until
- * one has loaded (then as many as Leaflet wants), and calls unavailable()
- * once TILES_FAILED have failed with none loaded: the first failures of a
- * view are all it costs when no tile server answers.
+ * A tile layer that asks for TILES_PROBES tiles, and for the others (as
+ * many as Leaflet wants) once one of them has loaded; when all of them
+ * failed it calls unavailable(): the first failures of a view are all it
+ * costs when no tile server answers. A probe Leaflet takes off the map
+ * before it came (the view moved) leaves its place to another.
  */
 function gatedTiles(L, cfg, unavailable) {
 	let loaded = 0, failed = 0, gaveUp = false;
 	const flying = new Set();
 	const waiting = [];
-	function next() {
+	/* tiles Leaflet took off the map (a view moved from: no parent any more) fly no more */
+	function prune() {
 		for (const t of flying)
-			if (!t.isConnected)
+			if (!t.parentNode)
 				flying.delete(t);
-		while (waiting.length && !gaveUp && (loaded || flying.size < TILES_AT_ONCE)) {
+	}
+	function next() {
+		prune();
+		while (waiting.length && !gaveUp && (loaded || flying.size + failed < TILES_PROBES)) {
 			const start = waiting.shift();
 			start();
 		}
@@ -119,8 +123,9 @@ function gatedTiles(L, cfg, unavailable) {
 			tile.alt = '';
 			tile.setAttribute('role', 'presentation');
 			const url = this.getTileUrl(coords);
+			prune();
 			const start = (queued) => {
-				if (gaveUp || (queued && !tile.isConnected))
+				if (gaveUp || (queued && !tile.parentNode))
 					return;
 				flying.add(tile);
 				tile.onload = () => {
@@ -133,7 +138,7 @@ function gatedTiles(L, cfg, unavailable) {
 					flying.delete(tile);
 					if (gaveUp)
 						return;
-					if (!loaded && ++failed >= TILES_FAILED) {
+					if (!loaded && ++failed >= TILES_PROBES) {
 						gaveUp = true;
 						waiting.length = 0;
 						unavailable();
@@ -144,14 +149,16 @@ function gatedTiles(L, cfg, unavailable) {
 				};
 				tile.src = url;
 			};
-			if (loaded || flying.size < TILES_AT_ONCE)
+			if (loaded || flying.size + failed < TILES_PROBES)
 				start(false);
 			else
 				waiting.push(() => start(true));
 			return tile;
 		},
 	});
-	return new Gated(cfg.tiles, { attribution: cfg.attribution, maxZoom: cfg.maxZoom || 19 });
+	const layer = new Gated(cfg.tiles, { attribution: cfg.attribution, maxZoom: cfg.maxZoom || 19 });
+	layer.on('tileunload', next);
+	return layer;
 }
 
 /* A popup's HTML: its text, the place's coordinates, and a line for the address (filled when the geocoder answers). */
@@ -195,7 +202,11 @@ export async function makeMap(el, { label = 'Map' } = {}) {
 			new Note({ position: 'topright' }).addTo(map);
 			el.classList.add('map-no-tiles');
 		});
-		tiles.addTo(map);
+		/* after the page's first drawing and fit (in the same turn as makeMap's answer): no tiles asked for a view left at once */
+		setTimeout(() => {
+			if (tilesOk)
+				tiles.addTo(map);
+		}, 0);
 	}
 	const layer = L.featureGroup().addTo(map);
 	const ll = (c) => [c[1], c[0]];

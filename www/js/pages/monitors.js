@@ -284,6 +284,7 @@ export async function render(view, args, ctx) {
 		}
 		const zone = { transition: form.transition.value, place: { radius, center: { latitude: lat, longitude: lon } } };
 		let fields = WEBHOOK_FIELDS;
+		ctx.say('');
 		try {
 			if (editing) {
 				/* the whole parameter back, with the form's name and zone */
