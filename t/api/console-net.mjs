@@ -16,24 +16,13 @@
 //
 // Skipped, saying why, when Chromium or playwright-core is missing.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
-import { apiSuite, B2C, BUILDDIR, SRCDIR, JSDIR } from '../lib/server.mjs';
-import { tool } from '../lib/schema.mjs';
-import { CVSIM, cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
+import { apiSuite, B2C, BUILDDIR, SRCDIR } from '../lib/server.mjs';
+import { cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
+import { chromiumPath, playwright, skip, collectProblems } from '../lib/browser.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
-const CHROMIUM = [process.env.CV_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean).find((p) => existsSync(p)) || null;
-
-let playwright = null;
-try {
-	playwright = await tool('playwright-core');
-} catch { /* said below */ }
-const skip = !CHROMIUM ? 'the console\'s browser tests skipped: Chromium is not installed (apt-get install chromium)'
-	: !playwright ? 'the console\'s browser tests skipped: playwright-core is not installed (./bootstrap installs it in t/node_modules)'
-		: !existsSync(CVSIM) ? `the console's browser tests skipped: ${CVSIM} is not built`
-			: !existsSync(join(JSDIR, 'leaflet', 'leaflet.esm.min.js')) ? `the console's browser tests skipped: Leaflet is not in ${JSDIR} (apt-get install libjs-leaflet)`
-				: false;
 
 const UNREACHABLE = 'Server unreachable, retrying...';
 const NO_TILES = 'Map tiles are unavailable here: positions and tracks are drawn on a plain background.';
@@ -164,11 +153,7 @@ apiSuite('console-net', {}, (srv, it) => {
 			if (/tile/.test(new URL(r.url()).hostname))
 				tileFailures.push({ url: r.url(), error: r.failure() && r.failure().errorText });
 		});
-		p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-		p.on('console', (m) => {
-			if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
-				problems.push(`console error: ${m.text()}`);
-		});
+		collectProblems(p, problems);
 		return p;
 	}
 	const url = (hash = '') => `http://127.0.0.1:${fr.port}/${hash}`;
@@ -195,7 +180,7 @@ apiSuite('console-net', {}, (srv, it) => {
 		await new Promise((res) => stub.server.listen(0, '127.0.0.1', res));
 		fr = front(srv.base, stub.server.address().port, () => settings);
 		await fr.listen();
-		browser = await playwright.chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+		browser = await playwright.chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 	});
 
 	it('geo.js: coordinates in words, whole-km radii, the geocoder\'s URL and answers (Nominatim, Photon, Pelias)', { skip }, async () => {
