@@ -132,6 +132,8 @@ function renderNav(s) {
 
 /* Why a login failed, in words: a lockout or a rate limit says how long to wait. */
 function loginProblem(e) {
+	if (e instanceof api.Unreachable)
+		return SAY.loginUnreachable;
 	if (e instanceof api.ApiError && e.status === 429)
 		return explain(e);
 	if (e instanceof api.ApiError && e.status < 500)

@@ -62,6 +62,8 @@ export const SAY = {
 	/* a map whose tile server failed its first tiles (map.js) */
 	noTiles: 'Map tiles are unavailable here: positions and tracks are drawn on a plain background.',
 	noLeaflet: 'No map: Leaflet is not installed on the server (package libjs-leaflet).',
+	/* a login that could not reach the server */
+	loginUnreachable: 'The server could not be reached: log in again once it answers.',
 	/* a page whose module could not be loaded with the server reachable */
 	pageBroken: 'This page could not be loaded: reload the console.',
 };

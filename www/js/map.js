@@ -17,7 +17,7 @@
 import { esc } from './fmt.js';
 import { SAY } from './errors.js';
 import { coordsText, address, knownAddress } from './geo.js';
-import { answers, serverDown } from './api.js';
+import { answers, serverDown, outageStatus } from './api.js';
 
 let leaflet = null;
 let config = null;
@@ -37,7 +37,7 @@ async function whyMissing(url) {
 		return 'outage';
 	try {
 		const res = await fetch(url, { method: 'HEAD', cache: 'no-store' });
-		return res.status >= 500 ? 'outage' : 'missing';
+		return outageStatus(res.status) ? 'outage' : 'missing';
 	} catch {
 		return 'outage';
 	}
@@ -59,7 +59,7 @@ export async function consoleConfig() {
 						return { ...DEFAULT_CONFIG };
 					}
 				}
-				if (res && res.status < 500)
+				if (res && !outageStatus(res.status))
 					return { ...DEFAULT_CONFIG };
 				await serverDown();
 			}

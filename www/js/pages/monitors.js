@@ -83,20 +83,30 @@ export async function render(view, args, ctx) {
 	if (!callbacks.length)
 		cbSelect.value = '';
 
-	/* where each vehicle last was (404: never): drawn with the zones */
+	/* where each vehicle last was (404: never), drawn with the zones when it is known (the list does not wait for it) */
+	let map = null;
 	const positions = new Map();
-	const positionsRead = Promise.all(vehicles.map(async (v) => {
+	let markers = [];
+	function drawVehicles() {
+		for (const m of markers)
+			m.remove();
+		markers = map ? vehicles.filter((v) => positions.has(v.id))
+			.map((v) => map.vehicle(positions.get(v.id), v.label || v.vin, { title: vehicleName(v, true) })) : [];
+	}
+	Promise.all(vehicles.map(async (v) => {
 		try {
 			const p = await api.get(`${api.B2C}/user/vehicles/${v.id}/lastPosition`);
 			if (p && p.geometry)
 				positions.set(v.id, p.geometry.coordinates);
-		} catch (e) {
-			if (e instanceof api.SessionEnded)
-				throw e;
+		} catch { /* none: not drawn (an ended session is on its way to the login page) */ }
+	})).then(async () => {
+		await mapping;
+		if (map && positions.size) {
+			drawVehicles();
+			map.fit(13);
 		}
-	}));
+	});
 
-	let map = null;
 	let rows = [];
 	let editing = null;     /* the row being edited: { m, v, cb, path } */
 	async function load() {
@@ -105,7 +115,6 @@ export async function render(view, args, ctx) {
 			for (const m of await api.all(`${api.B2C}/user/vehicles/${v.id}/callbacks/${cb.id}/monitors?pageSize=60`))
 				found.push({ m, v, cb, path: `${api.B2C}/user/vehicles/${v.id}/callbacks/${cb.id}/monitors/${m.monitorId}` });
 		})));
-		await positionsRead;
 		map = await mapping;
 		rows = found.sort((a, b) => Date.parse(b.m.createdAt) - Date.parse(a.m.createdAt));
 		map.clear();
@@ -113,9 +122,7 @@ export async function render(view, args, ctx) {
 			for (const t of (m.monitor && m.monitor.triggerParam && m.monitor.triggerParam.triggers) || [])
 				if (t.zone)
 					map.circle([t.zone.place.center.longitude, t.zone.place.center.latitude], t.zone.place.radius * 1000, { cls: `cv-zone ${m.status === 'Paused' ? 'paused' : ''}`, color: m.status === 'Paused' ? '#6b7280' : '#7c3aed' });
-		for (const v of vehicles)
-			if (positions.has(v.id))
-				map.vehicle(positions.get(v.id), v.label || v.vin, { title: vehicleName(v, true) });
+		drawVehicles();
 		map.fit(13);
 		list.innerHTML = rows.length ? html`<div class="table-wrap"><table class="monitors"><caption>${rows.length} monitor${rows.length === 1 ? '' : 's'}</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Vehicle</th><th scope="col">When</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
