@@ -106,8 +106,9 @@ let outage = null;      /* while the server cannot be reached: the promise of it
 let probes = 0;         /* probes since the server last answered: the back-off's step */
 
 /*
- * The server could not be reached: the status line says so (once), and
- * the answer is a promise resolved when it answers again. One probe at a
+ * The server could not be reached: the reachable hook says so (once: one
+ * banner, app.js), and the answer is a promise resolved when it answers
+ * again. One probe at a
  * time asks /healthz (no session, no rate limit) after each wait of the
  * back-off; any answer below 500 ends the outage.
  */
@@ -144,11 +145,6 @@ export async function answers() {
 	} catch {
 		return false;
 	}
-}
-
-/* Is the console waiting for the server now? */
-export function isDown() {
-	return outage !== null;
 }
 
 /*

@@ -7,12 +7,12 @@
 // its plain background, and says so: a view asks for TILES_PROBES tiles
 // first and for more only once one has loaded; when they all fail it
 // drops its tile layer (no more requests) and puts SAY.noTiles on the
-// map. Every map has a scale bar; a popup
-// gives its place's coordinates, and its address when console.json has a
-// `geocoder` (geo.js). If Leaflet itself cannot be loaded, a map says so in
-// words and the pages keep working; console.json and Leaflet that could
-// not be fetched for an outage are fetched again when the server answers
-// (api.js), never taken for missing.
+// map. Every map has a scale bar; a popup gives its place's coordinates,
+// and its address when console.json has a `geocoder` (geo.js). If
+// Leaflet itself cannot be loaded, a map says so in words and the pages
+// keep working; console.json and Leaflet that could not be fetched for an
+// outage are fetched again when the server answers (api.js), never taken
+// for missing.
 
 import { esc } from './fmt.js';
 import { SAY } from './errors.js';
@@ -165,7 +165,7 @@ function gatedTiles(L, cfg, unavailable) {
 function placeHtml(text, c) {
 	const a = knownAddress(c);
 	return `<div class="cv-popup">${text ? `<b>${esc(text)}</b><br>` : ''}<span class="cv-coords">${esc(coordsText(c))}</span>` +
-		`<span class="cv-address">${a ? `<br>${esc(a)}` : ''}</span></div>`;
+		`<span class="cv-address">${a ? esc(a) : ''}</span></div>`;
 }
 
 /*
@@ -218,7 +218,7 @@ export async function makeMap(el, { label = 'Map' } = {}) {
 				const a = await address(cfg.geocoder, coords);
 				const slot = e.popup.getElement() && e.popup.getElement().querySelector('.cv-address');
 				if (a && slot) {
-					slot.innerHTML = `<br>${esc(a)}`;
+					slot.textContent = a;
 					e.popup.update();
 				}
 			});
