@@ -247,7 +247,7 @@ apiSuite('console-net', {}, (srv, it) => {
 	});
 
 	it('with a geocoder: cards and popups give each vehicle\'s coordinates and address, asked one at a time', { skip, timeout: 60000 }, async () => {
-		settings = { geocoder: '/geocode/reverse?format=jsonv2&lat={lat}&lon={lon}' };
+		settings = { geocoder: '/geocode/reverse?format=jsonv2&lat={lat}&lon={lon}', pollSeconds: 2 };
 		stub.asked.length = 0;
 		stub.maxInFlight = 0;
 		const p = await newPage();
@@ -272,6 +272,11 @@ apiSuite('console-net', {}, (srv, it) => {
 		assert.match(popup, /-?\d+\.\d{5}, -?\d+\.\d{5}/);
 		assert.match(popup, /North Street, Testville/);
 		assert.equal(stub.asked.length, 3);
+		// the next poll draws the cards again and moves the markers, and leaves the popup open
+		await p.evaluate(() => { document.querySelector('#cards .card').dataset.drawn = 'before'; });
+		await p.waitForFunction(() => document.querySelectorAll('#cards .card').length === 3 && !document.querySelector('#cards [data-drawn]'),
+			null, { timeout: 10000 });
+		assert.equal(await p.locator('.leaflet-popup .cv-popup').count(), 1, 'the popup is still open after a poll');
 		await shot(p, 'geocoder');
 		await p.context().close();
 		settings = {};
@@ -442,6 +447,24 @@ apiSuite('console-net', {}, (srv, it) => {
 		await p.waitForSelector('#offline', { state: 'hidden', timeout: 30000 });
 		assert.equal(await p.locator('.card .error').count(), 0);
 		assert.doesNotMatch(await p.innerText('body'), RAW);
+		await p.context().close();
+	});
+
+	it('a login during an outage says the server cannot be reached, and works once it answers', { skip, timeout: 60000 }, async () => {
+		const p = await newPage();
+		await p.goto(url('#/login'));
+		await p.waitForSelector('#login-form');
+		await fr.refuse();
+		await p.fill('#login', 'demo');
+		await p.fill('#password', 'demo');
+		await p.click('#login-form button[type=submit]');
+		await p.waitForSelector('#login-error:not([hidden])');
+		assert.equal(await p.textContent('#login-error'), 'The server could not be reached: log in again once it answers.');
+		assert.equal(await p.textContent('#offline'), UNREACHABLE);
+		await fr.restore();
+		await p.waitForSelector('#offline', { state: 'hidden', timeout: 20000 });
+		await p.click('#login-form button[type=submit]');
+		await p.waitForSelector('.card .age');
 		await p.context().close();
 	});
 

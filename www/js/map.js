@@ -181,7 +181,7 @@ export async function makeMap(el, { label = 'Map' } = {}) {
 		el.classList.add('map-missing');
 		el.textContent = SAY.noLeaflet;
 		const none = () => none;
-		return { ok: false, vehicle: none, track: none, point: none, circle: none, fit: none, clear: none, onClick: none, onMove: none,
+		return { ok: false, vehicle: none, moveTo: none, track: none, point: none, circle: none, fit: none, show: none, clear: none, onClick: none, onMove: none,
 			center: () => null, tilesOk: () => false, leaflet: null, map: null };
 	}
 	const map = L.map(el, { zoomControl: true, attributionControl: true }).setView([48.8566, 2.3522], 11);
@@ -210,12 +210,13 @@ export async function makeMap(el, { label = 'Map' } = {}) {
 	}
 	const layer = L.featureGroup().addTo(map);
 	const ll = (c) => [c[1], c[0]];
-	/* a popup with the place's coordinates, and its address once the geocoder answered */
+	/* a popup with the place's coordinates (the marker's own, moved or not), and its address once the geocoder answered */
 	function placePopup(m, coords, text) {
-		m.bindPopup(() => placeHtml(text, coords));
+		m.cvCoords = coords;
+		m.bindPopup(() => placeHtml(text, m.cvCoords));
 		if (cfg.geocoder)
 			m.on('popupopen', async (e) => {
-				const a = await address(cfg.geocoder, coords);
+				const a = await address(cfg.geocoder, m.cvCoords);
 				const slot = e.popup.getElement() && e.popup.getElement().querySelector('.cv-address');
 				if (a && slot) {
 					slot.textContent = a;
@@ -239,6 +240,16 @@ export async function makeMap(el, { label = 'Map' } = {}) {
 			placePopup(m, coords, title);
 			m.addTo(layer);
 			return m;
+		},
+		/* marker m (of vehicle() or point()) moved to [lon, lat]: its popup, open or not, says where it is now */
+		moveTo(m, coords) {
+			const was = m.cvCoords;
+			if (was && was[0] === coords[0] && was[1] === coords[1])
+				return;
+			m.cvCoords = coords;
+			m.setLatLng(ll(coords));
+			if (m.isPopupOpen())
+				m.getPopup().update();
 		},
 		/* a polyline of [lon, lat] points */
 		track(points, { cls = 'cv-track', color = '#c2410c' } = {}) {

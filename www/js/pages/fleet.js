@@ -82,14 +82,19 @@ export async function render(view, args, ctx) {
 	let stopped = false;
 	let first = true;
 
+	/* a marker per vehicle, made once and moved by each poll (a popup open on it stays open) */
+	const markers = new Map();
 	function drawMap() {
 		if (!map)
 			return;
-		map.clear();
 		for (const s of state.values()) {
 			const p = s.st && s.st.lastPosition;
-			if (p && p.geometry)
-				map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: vehicleName(s.v, true) });
+			if (!p || !p.geometry)
+				continue;
+			if (markers.has(s.v.id))
+				map.moveTo(markers.get(s.v.id), p.geometry.coordinates);
+			else
+				markers.set(s.v.id, map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: vehicleName(s.v, true) }));
 		}
 		if (first && polls) {
 			map.fit(13);
