@@ -265,9 +265,12 @@ apiSuite('console-net', {}, (srv, it) => {
 		assert.equal(stub.maxInFlight, 1, 'one request at a time');
 		assert.ok(stub.asked.length >= 3 && stub.asked.length <= 3, `${stub.asked.length} asked for 3 places`);
 		// a marker's popup: the vehicle, its coordinates and its address (known already: not asked again)
-		await p.click('#fleet-map path.cv-vehicle >> nth=0', { force: true });
+		await p.click('#fleet-map path.cv-vehicle >> nth=0', { timeout: 5000 });
 		await p.waitForSelector('.leaflet-popup .cv-popup .cv-address:not(:empty)', { timeout: 5000 })
-			.catch(async (e) => { throw new Error(`${e.message}: ${await p.innerHTML('#fleet-map .leaflet-popup-pane')}`); });
+			.catch(async (e) => {
+				await shot(p, 'geocoder-failed');
+				throw new Error(`${e.message}: ${await p.innerHTML('#fleet-map .leaflet-popup-pane')}`);
+			});
 		const popup = await p.innerText('.leaflet-popup .cv-popup');
 		assert.match(popup, /-?\d+\.\d{5}, -?\d+\.\d{5}/);
 		assert.match(popup, /North Street, Testville/);
@@ -370,6 +373,18 @@ apiSuite('console-net', {}, (srv, it) => {
 		z = m.monitor.triggerParam.triggers[0].zone;
 		assert.deepEqual([z.transition, z.place.radius, m.monitor.label], ['In', 5, 'Edited zone']);
 		assert.equal(await p.textContent('#mon-form-title'), 'New zone monitor', 'the form is back to a new monitor');
+		// the centre from the map, panned with the arrow keys
+		const centre = async () => {
+			await p.click('#mon-centre');
+			return [Number(await p.inputValue('#mon-lon')), Number(await p.inputValue('#mon-lat'))];
+		};
+		const [lon0, lat0] = await centre();
+		await p.focus('#mon-map');
+		for (let i = 0; i < 3; i++)
+			await p.keyboard.press('ArrowRight');
+		await until(async () => (await centre())[0] > lon0, 'the centre moved east');
+		const [, lat1] = await centre();
+		assert.ok(Math.abs(lat1 - lat0) < 1e-3, `${lat0} -> ${lat1}`);
 		await shot(p, 'zones');
 		p.once('dialog', (d) => d.accept());
 		await p.click('tr.monitor-row:has-text("Edited zone") button[data-op=delete]');
