@@ -16,7 +16,9 @@
  * when the callback is made, and again by POST .../{cbid}/secret, which
  * replaces it; GET .../{cbid}/deliveries is the callback's delivery log
  * (on B2B also .../monitors/{mid}/deliveries, a monitor's own webhook's),
- * and POST .../deliveries/{did}/redeliver queues a batch again.
+ * and POST .../deliveries/{did}/redeliver queues a batch again. The POSTs
+ * that create (a callback here, a monitor, a remote action) take an
+ * Idempotency-Key (keyed.h).
  */
 #include "config.h"
 #include "req.h"
@@ -25,6 +27,7 @@
 #include "ids.h"
 #include "log.h"
 #include "subscribe.h"
+#include "keyed.h"
 #include "monitors.h"
 #include "remotes.h"
 #include "outbox.h"
@@ -291,12 +294,18 @@ static enum cv_err put_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	return e ? e : cv_callback_put(st, txn, a->cb, a->flags);
 }
 
-/* Store cb (a new one with DB_NOOVERWRITE); 0, or the failure written. */
+/*
+ * Store cb (a new one with DB_NOOVERWRITE; with an Idempotency-Key, the
+ * answer already in r is kept with it: keyed.h); 0, or r answered.
+ */
 static int store(struct cv_req *r, struct cv_callback *cb, uint32_t flags)
 {
 	struct write_arg a = { cb, flags, 0 };
-	enum cv_err e = cv_store_txn(r->store, 0, put_txn, &a);
+	enum cv_err e;
+	int st = cv_keyed_txn(r, put_txn, &a, &e);
 
+	if (st)
+		return st;
 	if (e == CV_EQUOTA)
 		return cv_fail_quota(r, CV_Q_CALLBACKS, a.limit, 0);
 	return e ? cv_fail_store(r, e, "callback") : 0;
@@ -306,8 +315,10 @@ static int post_callback(struct cv_req *r)
 {
 	struct cv_callback cb;
 	unsigned char id[CV_CB_IDLEN / 2];
-	int st;
+	int st = cv_keyed_start(r);
 
+	if (st)
+		return st;
 	memset(&cb, 0, sizeof(cb));
 	st = read_subscribe(r, &cb);
 	if (st)
@@ -319,11 +330,14 @@ static int post_callback(struct cv_req *r)
 	cb.status = CV_CB_RUNNING;
 	cv_random(cb.secret, sizeof(cb.secret));
 	cb.created = cb.updated = r->now;
-	st = store(r, &cb, DB_NOOVERWRITE);
+	/* the answer before the write, which keeps it with an Idempotency-Key (keyed.h) */
+	st = render_ref(r, &cb, true);
+	if (!st)
+		st = store(r, &cb, DB_NOOVERWRITE);
 	if (st)
 		return st;
 	cv_audit(r, "callback-add", "owner", cb.owner, "callback", cb.id, NULL);
-	return render_ref(r, &cb, true);
+	return 0;
 }
 
 /* PUT: the whole subscription replaced; id, status, secret and created kept. */

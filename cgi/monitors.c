@@ -12,7 +12,8 @@
  * callback of the fleet serving this monitor only, under the monitor's id,
  * written and deleted with it. The body (MonitorParameter) is read whole
  * before anything is stored: its triggerParam by core/monitor (every
- * trigger, data name and boolExp checked), the rest here.
+ * trigger, data name and boolExp checked), the rest here. The POST takes
+ * an Idempotency-Key (keyed.h).
  */
 #include "config.h"
 #include "monitors.h"
@@ -21,6 +22,7 @@
 #include "links.h"
 #include "page.h"
 #include "subscribe.h"
+#include "keyed.h"
 #include "quotas.h"
 #include "sweep.h"
 
@@ -310,6 +312,10 @@ static enum cv_err put_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	return e ? e : cv_monitor_put(st, txn, a->m, a->flags);
 }
 
+/*
+ * Store m (and cb); with an Idempotency-Key, the answer already in r is
+ * kept with it (keyed.h). 0, or r answered.
+ */
 static int save(struct cv_req *r, const struct cv_monitor *m, const struct cv_callback *cb, uint32_t flags)
 {
 	struct put_arg *a = cv_calloc(1, sizeof(*a));
@@ -319,8 +325,11 @@ static int save(struct cv_req *r, const struct cv_monitor *m, const struct cv_ca
 	a->m = m;
 	a->cb = cb;
 	a->flags = flags;
-	e = cv_store_txn(r->store, 0, put_txn, a);
-	st = e == CV_EQUOTA ? cv_fail_quota(r, (int)a->over, a->limit, 0) : e ? cv_fail_store(r, e, "monitor") : 0;
+	st = cv_keyed_txn(r, put_txn, a, &e);
+	if (!st && e == CV_EQUOTA)
+		st = cv_fail_quota(r, (int)a->over, a->limit, 0);
+	else if (!st && e)
+		st = cv_fail_store(r, e, "monitor");
 	free(a);
 	return st;
 }
@@ -338,8 +347,10 @@ int cv_post_monitor(struct cv_req *r)
 	struct cv_monitor *m = cv_calloc(1, sizeof(*m));
 	struct cv_callback *cb = cv_calloc(1, sizeof(*cb));
 	unsigned char id[CV_MON_IDLEN / 2];
-	int st = check_parents(r, m->owner, sizeof(m->owner));
+	int st = cv_keyed_start(r);
 
+	if (!st)
+		st = check_parents(r, m->owner, sizeof(m->owner));
 	if (!st)
 		st = read_body(r, m, cb);
 	if (!st) {
@@ -362,13 +373,14 @@ int cv_post_monitor(struct cv_req *r)
 			cv_random(cb->secret, sizeof(cb->secret));
 			cb->created = cb->updated = r->now;
 		}
-		st = save(r, m, r->b2b ? cb : NULL, DB_NOOVERWRITE);
-	}
-	if (!st) {
-		cv_audit(r, "monitor-add", "owner", m->owner, "monitor", m->id, "callback", m->cbid, NULL);
+		/* the answer before the write, which keeps it with an Idempotency-Key (keyed.h) */
 		r->status = 202;
 		st = render_ref(r, m, r->b2b ? cb : NULL);
 	}
+	if (!st)
+		st = save(r, m, r->b2b ? cb : NULL, DB_NOOVERWRITE);
+	if (!st)
+		cv_audit(r, "monitor-add", "owner", m->owner, "monitor", m->id, "callback", m->cbid, NULL);
 	free(cb);
 	free(m);
 	return st;

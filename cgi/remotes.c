@@ -10,7 +10,9 @@
  * the token must carry the action's scope (remote:door:write...: 403).
  * The body is read whole (cv_remotes_read, below) before anything is
  * stored; the answer is 202 with the action's id at once, and its progress
- * arrives as the callback's notifications, readable back with GET.
+ * arrives as the callback's notifications, readable back with GET. The
+ * POST takes an Idempotency-Key (keyed.h): a horn sent again after a
+ * timeout sounds once.
  */
 #include "config.h"
 #include "remotes.h"
@@ -19,6 +21,7 @@
 #include "links.h"
 #include "page.h"
 #include "subscribe.h"
+#include "keyed.h"
 #include "settings.h"
 
 #include <stdio.h>
@@ -518,9 +521,10 @@ static enum cv_err create_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 
 	c->paused = !e && cb->status == CV_CB_PAUSED;
 	free(cb);
-	if (!e && !c->paused)
-		e = cv_action_create(st, txn, c->a, &c->cfg, &c->spent);
-	return e;
+	/* paused: nothing is made, and the transaction ends there (with a key, no answer is kept for it) */
+	if (c->paused)
+		return CV_EFORBIDDEN;
+	return e ? e : cv_action_create(st, txn, c->a, &c->cfg, &c->spent);
 }
 
 int cv_post_remote(struct cv_req *r)
@@ -530,9 +534,11 @@ int cv_post_remote(struct cv_req *r)
 	struct cv_action *a = cv_calloc(1, sizeof(*a));
 	struct create_arg c = { .a = a };
 	struct cv_jw w;
-	enum cv_err e;
-	int st = check_parents(r, owner, sizeof(owner), cb);
+	enum cv_err e = CV_OK;
+	int st = cv_keyed_start(r);
 
+	if (!st)
+		st = check_parents(r, owner, sizeof(owner), cb);
 	if (!st)
 		st = read_body(r, a);
 	if (!st && !r->b2b && !(r->tok.scopes & CV_SC_BIT(type_scope[a->rm.type])))
@@ -552,20 +558,7 @@ int cv_post_remote(struct cv_req *r)
 		a->b2b = r->b2b;
 		a->created = r->now;
 		c.cfg = remote_cfg;
-		e = cv_store_txn(r->store, 0, create_txn, &c);
-		if (e)
-			st = cv_fail_store(r, e, "no such callback");
-		else if (c.paused)
-			st = cv_fail(r, 409, CV_C_CONFLICT, "this callback is Paused: resume it (PUT .../status) to send actions");
-	}
-	if (!st) {
-		char why[160];
-
-		/* an action refused at once says why: its cause, and for a wake-up which allowance */
-		cv_audit(r, "remote-add", "owner", owner, "remote", a->id, "callback", a->cbid, "type",
-			 cv_remote_type_names[a->rm.type], "status", cv_remote_status_names[a->sm.status],
-			 "cause", a->sm.cause ? cv_remote_cause_names[a->sm.cause] : NULL,
-			 "reason", spent_reason(c.spent, &c.cfg, why, sizeof(why)), NULL);
+		/* the answer before the write, which keeps it with an Idempotency-Key (keyed.h) */
 		r->status = 202;
 		cv_jw_init(&w, &r->out);
 		cv_jw_obj(&w);
@@ -574,6 +567,21 @@ int cv_post_remote(struct cv_req *r)
 		cv_jw_kstr(&w, "type", cv_remote_type_names[a->rm.type]);
 		cv_jw_end(&w);
 		st = w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+	}
+	if (!st)
+		st = cv_keyed_txn(r, create_txn, &c, &e);
+	if (!st && c.paused)
+		st = cv_fail(r, 409, CV_C_CONFLICT, "this callback is Paused: resume it (PUT .../status) to send actions");
+	else if (!st && e)
+		st = cv_fail_store(r, e, "no such callback");
+	if (!st) {
+		char why[160];
+
+		/* an action refused at once says why: its cause, and for a wake-up which allowance */
+		cv_audit(r, "remote-add", "owner", owner, "remote", a->id, "callback", a->cbid, "type",
+			 cv_remote_type_names[a->rm.type], "status", cv_remote_status_names[a->sm.status],
+			 "cause", a->sm.cause ? cv_remote_cause_names[a->sm.cause] : NULL,
+			 "reason", spent_reason(c.spent, &c.cfg, why, sizeof(why)), NULL);
 	}
 	free(a);
 	free(cb);

@@ -73,7 +73,11 @@ int cv_fail_quota(struct cv_req *r, int q, int64_t limit, int64_t retry_ms)
 	static const char *const what[CV_Q_COUNT] = {
 		"callbacks", "monitors", "monitors on this vehicle", "monitors with a time trigger",
 		"notifications waiting in this callback's queue", "redeliveries an hour",
+		"Idempotency-Keys kept",
 	};
+	/* what frees one: an owner deletes what it keeps; a key is forgotten a day after its request */
+	const char *remedy = q == CV_Q_IDEM_KEYS ? "each is forgotten 24 h after its request; send creations "
+		"without the header meanwhile, or ask the host for more" : "delete some, or ask the host for more";
 
 	if (q < 0 || q >= CV_Q_COUNT)
 		return cv_fail(r, 500, CV_C_GENERIC, "unknown quota");
@@ -83,8 +87,8 @@ int cv_fail_quota(struct cv_req *r, int q, int64_t limit, int64_t retry_ms)
 		snprintf(v, sizeof(v), "%lld", (long long)((retry_ms + 999) / 1000));
 		cv_header(r, "Retry-After", v);
 	}
-	return cv_fail(r, 403, CV_C_QUOTA, "over the quota %s: %lld %s at most (delete some, or ask the host for more)",
-		       cv_quota_names[q], (long long)limit, what[q]);
+	return cv_fail(r, 403, CV_C_QUOTA, "over the quota %s: %lld %s at most (%s)", cv_quota_names[q],
+		       (long long)limit, what[q], remedy);
 }
 
 void cv_header(struct cv_req *r, const char *name, const char *value)

@@ -16,7 +16,8 @@
  *   4. checks the syntax of every id of the path, each by the kind its
  *      capture's name says (below): 400 (CV_C_BAD_ID) otherwise;
  *   5. calls the handler, which fills r->out and returns 0, or returns an
- *      HTTP status after cv_fail() wrote the xError.
+ *      HTTP status after cv_fail() wrote the xError (or, with an
+ *      Idempotency-Key, after the first answer was replayed: keyed.h).
  *
  * Path ids: a pattern's captures are named by the kind of id they hold,
  * and a program whose table names another does not start:
@@ -46,6 +47,7 @@
 #include "buf.h"
 #include "jw.h"
 #include "model.h"
+#include "idem.h"
 #include "rcache.h"
 #include "ratelimit.h"
 
@@ -65,7 +67,7 @@ enum cv_cause {
 	/* 400 */
 	CV_C_BAD_PARAM = 1, CV_C_BAD_ID = 2, CV_C_BAD_JSON = 3, CV_C_BAD_FIELD = 4,
 	CV_C_BAD_TIME = 5, CV_C_BAD_PAGETOKEN = 6, CV_C_UNKNOWN_PARAM = 7, CV_C_DUP_PARAM = 8,
-	CV_C_BAD_GRANT = 9,
+	CV_C_BAD_GRANT = 9, CV_C_BAD_HEADER = 10,
 	/* 401 */
 	CV_C_NO_CRED = 1, CV_C_BAD_TOKEN = 2, CV_C_EXPIRED = 3, CV_C_BAD_CLIENT = 4, CV_C_BAD_PASSWORD = 5,
 	CV_C_BAD_CERT = 6,
@@ -73,6 +75,8 @@ enum cv_cause {
 	CV_C_NOT_YOURS = 1, CV_C_SCOPE = 2, CV_C_CLIENT_MISMATCH = 3, CV_C_QUOTA = 4,
 	/* 404 */
 	CV_C_NO_ROUTE = 1, CV_C_NO_DATA = 2,
+	/* 422: an Idempotency-Key sent before with another request */
+	CV_C_KEY_REUSED = 1,
 	/* 429: a budget spent, a lockout after failed credentials */
 	CV_C_RATE = 1, CV_C_LOCKED = 2,
 	/* 405, 409, 411, 413, 415, 500, 503, 507 */
@@ -242,6 +246,15 @@ struct cv_req {
 	bool rl_set;
 	/* CV_AUTH_FLEET: the client's limits, read with it */
 	int64_t client_limits[CV_CLIENT_LIMITS];
+	/*
+	 * A creating POST's Idempotency-Key (cgi/keyed.h), set by
+	 * cv_keyed_start: whose key it is, and the hash of the request it
+	 * binds; a replayed answer's Content-Type.
+	 */
+	bool keyed;
+	struct cv_idem_id idem;
+	unsigned char idem_request[32];
+	char idem_ctype[CV_IDEM_CTYPE_MAX + 1];
 
 	/* response */
 	int status;

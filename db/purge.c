@@ -3,6 +3,7 @@
 #include "sweep.h"
 #include "tblock.h"
 #include "hindex.h"
+#include "idem.h"
 #include "cvtime.h"
 
 #include <stdio.h>
@@ -364,6 +365,41 @@ static bool remote_expired(const unsigned char *k, size_t kl, const unsigned cha
 	return kl >= 16 && (int64_t)cv_be64_get(k + kl - 16) < cutoff;
 }
 
+/* One more expired Idempotency-Key may go (cv_idem_purge's take): a deletion of the budget. */
+static bool take_key(void *arg)
+{
+	struct budget *bg = arg;
+
+	if (!budget_take(bg))
+		return false;
+	bg->left--;
+	bg->deleted++;
+	return true;
+}
+
+/* The Idempotency-Keys past their day, a transaction of their own; a lock held elsewhere is for later. */
+static enum cv_err purge_keys(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps)
+{
+	struct budget bg = { budget, budget * 4, 0, cv_mono_ms() + CV_PURGE_STEP_MS };
+	DB_TXN *txn = NULL;
+	size_t n = 0;
+	enum cv_err e = cv_store_begin(st, &txn, DB_TXN_NOSYNC | DB_TXN_NOWAIT);
+
+	if (!e)
+		e = cv_idem_purge(st, txn, now, take_key, &bg, &n, &ps->forget_more);
+	if (!e) {
+		e = cv_store_commit(txn);
+		txn = NULL;
+	}
+	cv_store_abort(txn);
+	if (e == CV_EDEADLOCK) {
+		ps->forget_more = true;         /* not this time */
+		return CV_OK;
+	}
+	ps->forgotten = e ? 0 : n;
+	return e;
+}
+
 enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps)
 {
 	struct budget bg = { budget, budget * 4, 0, cv_mono_ms() + CV_PURGE_STEP_MS };
@@ -459,5 +495,7 @@ enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struc
 	}
 	cv_store_abort(txn);
 	ps->deleted = e ? 0 : bg.deleted;
+	if (!e)
+		e = purge_keys(st, now, budget, ps);
 	return e;
 }

@@ -14,7 +14,10 @@
  * sweeps a part of the token database, going round it, and then of the
  * remote actions: those posted before the default retention period go.
  * Each step starts with a sweep step (sweep.h) when a deleted callback
- * left something.
+ * left something, and ends with the Idempotency-Keys made more than
+ * CV_IDEM_KEEP_MS ago (idem.h), oldest first, in a transaction of their
+ * own (a tenant's keyed POSTs, which write the counts it updates, cannot
+ * make the step give up the history's work).
  *
  * cv_purge_step() does one small transaction (DB_TXN_NOSYNC: a purge lost
  * in a crash is simply done again), after the sweep step's own: it takes up the round of the vehicles
@@ -50,14 +53,17 @@ struct cv_purge_stats {
 	size_t swept;           /* records of deleted callbacks swept first (sweep.h) */
 	bool sweep_more;        /* and some are left */
 	size_t deleted;         /* records deleted by this step */
+	size_t forgotten;       /* Idempotency-Keys forgotten (idem.h), in their own transaction */
+	bool forget_more;       /* and some expired are left (the budget ran out, or a lock was held) */
 	size_t vehicles;        /* vehicles visited */
 	bool wrapped;           /* the round reached the last vehicle and starts again */
 };
 
 /*
  * One step of at most `budget` deletions (and at most 64 vehicles
- * visited). CV_EDEADLOCK when another process holds what it needs (try
- * later); the stats say what was done.
+ * visited), then at most `budget` Idempotency-Keys. CV_EDEADLOCK when
+ * another process holds what the history's part needs (try later); the
+ * stats say what was done.
  */
 enum cv_err cv_purge_step(struct cv_store *st, int64_t now, size_t budget, struct cv_purge_stats *ps);
 

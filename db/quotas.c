@@ -2,24 +2,32 @@
 #include "config.h"
 #include "quotas.h"
 #include "outbox.h"
+#include "idem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 const char *const cv_quota_names[CV_Q_COUNT] = {
 	"callbacks", "monitors", "vehicleMonitors", "timedMonitors", "queuedNotifications", "redeliveriesPerHour",
+	"idempotencyKeys",
 };
 const char *const cv_quota_options[CV_Q_COUNT] = {
 	"--callbacks", "--monitors", "--vehicle-monitors", "--timed-monitors", "--queued", "--redeliveries",
+	"--idempotency-keys",
 };
 /*
  * Far above what an application needs, low enough that the work each
  * bounds stays small: 32 monitors of one owner on a vehicle keep a
  * 1,000-sample upload's evaluation under half a second (about 14 us per
  * monitor and sample, measured on the test machine); 100 timed monitors
- * are a timer turn of a few milliseconds.
+ * are a timer turn of a few milliseconds. 10,000 Idempotency-Keys (each
+ * lives a day) are a keyed creation every 9 s around the clock, far past
+ * what an owner keeps of callbacks and monitors and what a user's remote
+ * actions need; a key's answer is cvapi's own (a reference of under 1 KB
+ * whatever the body), so they are about 10 MB of the store at most, and
+ * the count is one record: the check costs a keyed POST one lookup.
  */
-const int64_t cv_quota_defaults[CV_Q_COUNT] = { 100, 1000, 32, 100, 10000, 60 };
+const int64_t cv_quota_defaults[CV_Q_COUNT] = { 100, 1000, 32, 100, 10000, 60, 10000 };
 
 #define QUOTA_PREFIX "quota"
 #define REDELIVER_PREFIX "redeliver"
@@ -229,6 +237,8 @@ enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner,
 		used[CV_Q_TIMED_MONITORS] = c.timed;
 		e = redeliveries(st, txn, owner, now, &hour, &used[CV_Q_REDELIVERIES]);
 	}
+	if (!e)
+		e = cv_idem_count(st, txn, owner, &used[CV_Q_IDEM_KEYS]);
 	if (!e)
 		e = cv_callbacks_of(st, txn, owner, NULL, 0, SIZE_MAX, &nall, longest_one, &q);
 	if (!e)

@@ -19,6 +19,9 @@
  *                         (the timer's work: cv_quota_timed)
  *   queuedNotifications   notifications waiting in one callback's queue
  *   redeliveriesPerHour   POSTs of .../redeliver in the current hour (UTC)
+ *   idempotencyKeys       Idempotency-Keys kept (idem.h: a key lives 24 h,
+ *                         then the purge forgets it); counted and checked by
+ *                         cv_idem_put, which keeps one
  *
  * Records, in the meta database: "quota\0" owner -> the owner's own
  * values (a count byte, then that many big-endian int64, -1: the
@@ -36,6 +39,7 @@ enum cv_quota {
 	CV_Q_TIMED_MONITORS,
 	CV_Q_QUEUE,
 	CV_Q_REDELIVERIES,
+	CV_Q_IDEM_KEYS,
 	CV_Q_COUNT
 };
 
@@ -60,7 +64,8 @@ enum cv_err cv_limits_put(struct cv_store *st, DB_TXN *txn, const char *owner, c
 /*
  * What the owner uses of each quota now: callbacks, monitors, the most
  * monitors on one of its vehicles, timed monitors, the longest queue of
- * its callbacks, and the redeliveries of the current hour at now.
+ * its callbacks, the redeliveries of the current hour at now, and the
+ * Idempotency-Keys it keeps.
  */
 enum cv_err cv_limits_usage(struct cv_store *st, DB_TXN *txn, const char *owner, int64_t now,
 			    int64_t used[CV_Q_COUNT]);

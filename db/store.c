@@ -63,6 +63,8 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_REMOTES] = "remotes.db",
 	[CV_DB_RACTIVE] = "ractive.db",
 	[CV_DB_VLINK] = "vlink.db",
+	[CV_DB_IDEMKEYS] = "idemkeys.db",
+	[CV_DB_IDEMTIME] = "idemtime.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

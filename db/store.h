@@ -98,6 +98,12 @@
  *                                                     heard from, asleep or not; under an
  *                                                     owner, the wake-ups that owner's
  *                                                     actions cost it this month (vlink.h)
+ *   idemkeys    owner \0 client \0 SHA-256(key)        an Idempotency-Key's answer: created (8)
+ *                                                     . request hash (32) . answer, packed
+ *                                                     (idem.h)
+ *               owner \0                              how many keys the owner keeps (8)
+ *   idemtime    created (8) . owner \0 client \0 SHA-256(key)  empty: the keys oldest first,
+ *                                                     as the purge forgets them (idem.h)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -149,6 +155,8 @@ enum cv_dbid {
 	CV_DB_REMOTES,
 	CV_DB_RACTIVE,
 	CV_DB_VLINK,
+	CV_DB_IDEMKEYS,
+	CV_DB_IDEMTIME,
 	CV_DB_COUNT
 };
 
@@ -311,9 +319,9 @@ enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags);
  *   - status, vehicles (key: a vehicle id): that vehicle's slot;
  *   - users, clients, fleets, VINs, both vehicle links and certificates:
  *     CV_GEN_ALL (who may read what);
- *   - history, events, trips, message ids, tokens: nothing (no cached
- *     answer depends on them; a revoked access token says so itself,
- *     cv_store_touch);
+ *   - history, events, trips, message ids, tokens, Idempotency-Keys:
+ *     nothing (no cached answer depends on them; a revoked access token
+ *     says so itself, cv_store_touch);
  * and what cv_store_touch() added.
  * A write outside a transaction bumps at once. The tracking is per
  * process and not thread-safe, like the rest of a process's store use.

@@ -37,7 +37,7 @@ int main(void)
 	char dir[] = "/tmp/cvquota-XXXXXX";
 	struct cv_store st;
 	int64_t v[CV_Q_COUNT], used[CV_Q_COUNT], limit;
-	struct put p = { "u:alice", { -1, 5, -1, -1, -1, 2 } };
+	struct put p = { "u:alice", { -1, 5, -1, -1, -1, 2, -1 } };
 	struct redo r = { "u:alice", 10 * HOUR + 5000, 0, 0 };
 
 	if (!mkdtemp(dir) || cv_store_open(&st, dir, CV_STORE_CREATE)) {

@@ -107,8 +107,8 @@ int cmd_purge(struct ctl *c, int argc, char **argv)
 		}
 		took[steps++] = cv_mono_ms() - t0;
 		worst = CV_MAX(worst, took[steps - 1]);
-		total += ps.deleted + ps.swept;
-		round += ps.deleted + ps.swept + ps.sweep_more;
+		total += ps.deleted + ps.swept + ps.forgotten;
+		round += ps.deleted + ps.swept + ps.sweep_more + ps.forgotten + ps.forget_more;
 		if (ps.wrapped) {
 			quiet_rounds = round ? 0 : quiet_rounds + 1;
 			round = 0;

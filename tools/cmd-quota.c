@@ -57,13 +57,14 @@ static int owner_limits(struct ctl *c, int argc, char **argv, bool fleet)
 		CTL_OPT_VALUE(cv_quota_options[0], &v[0]), CTL_OPT_VALUE(cv_quota_options[1], &v[1]),
 		CTL_OPT_VALUE(cv_quota_options[2], &v[2]), CTL_OPT_VALUE(cv_quota_options[3], &v[3]),
 		CTL_OPT_VALUE(cv_quota_options[4], &v[4]), CTL_OPT_VALUE(cv_quota_options[5], &v[5]),
+		CTL_OPT_VALUE(cv_quota_options[6], &v[6]),
 		CTL_OPT_FLAG("--default", &dflt),
 		CTL_OPT_END
 	};
 	struct quota_arg a;
 	enum cv_err e;
 
-	_Static_assert(CV_Q_COUNT == 6, "one option per quota");
+	_Static_assert(CV_Q_COUNT == 7, "one option per quota");
 	bad = ctl_parse(argc - 1, argv + 1, opts);
 	if (bad)
 		return ctl_bad_option(bad);

@@ -30,7 +30,7 @@ static const struct ctl_cmd commands[] = {
 	  .brief = "user add LOGIN ... or user limits LOGIN ..." },
 	{ .name = "user", .sub = "limits", .fn = cmd_user_limits, .min = 1, .max = CTL_ANY,
 	  .usage = "user limits LOGIN [--callbacks N] [--monitors N] [--vehicle-monitors N] [--timed-monitors N] "
-		   "[--queued N] [--redeliveries N] [--default]",
+		   "[--queued N] [--redeliveries N] [--idempotency-keys N] [--default]",
 	  .help = "print or set the user's quotas (\"default\" the\n"
 		  "server's), and what it uses of each" },
 	{ .name = "client", .sub = "add", .fn = cmd_client_add, .min = 1, .max = CTL_ANY,
@@ -53,7 +53,7 @@ static const struct ctl_cmd commands[] = {
 	  .help = "put a vehicle in the fleet" },
 	{ .name = "fleet", .sub = "limits", .fn = cmd_fleet_limits, .min = 1, .max = CTL_ANY,
 	  .usage = "fleet limits ID [--callbacks N] [--monitors N] [--vehicle-monitors N] [--timed-monitors N] "
-		   "[--queued N] [--redeliveries N] [--default]", .brief = fleet_brief,
+		   "[--queued N] [--redeliveries N] [--idempotency-keys N] [--default]", .brief = fleet_brief,
 	  .help = "the same for a fleet's quotas" },
 	{ .name = "cert", .sub = "add", .fn = cmd_cert_add, .min = 2, .max = 2,
 	  .usage = "cert add FILE LOGIN", .brief = "cert add FILE LOGIN (FILE: the client certificate, PEM)",

@@ -12,34 +12,14 @@
 //
 // Skipped, saying why, when Chromium or playwright-core is missing.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, accessSync, constants } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiSuite, B2C, BUILDDIR, JSDIR } from '../lib/server.mjs';
-import { assertSchema, tool } from '../lib/schema.mjs';
-import { CVSIM, cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
+import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
+import { assertSchema } from '../lib/schema.mjs';
+import { cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
+import { chromiumPath, playwright, skip, collectProblems } from '../lib/browser.mjs';
 import { now } from '../lib/clock.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
-
-function findChromium() {
-	for (const p of [process.env.CV_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)) {
-		try {
-			accessSync(p, constants.X_OK);
-			return p;
-		} catch { /* next */ }
-	}
-	return null;
-}
-
-let playwright = null;
-try {
-	playwright = await tool('playwright-core');
-} catch { /* said below */ }
-const chromiumPath = findChromium();
-const skip = !chromiumPath ? 'the console\'s browser tests skipped: Chromium is not installed (apt-get install chromium)'
-	: !playwright ? 'the console\'s browser tests skipped: playwright-core is not installed (./bootstrap installs it in t/node_modules)'
-		: !existsSync(CVSIM) ? `the console's browser tests skipped: ${CVSIM} is not built`
-			: !existsSync(join(JSDIR, 'leaflet', 'leaflet.esm.min.js')) ? `the console's browser tests skipped: Leaflet is not in ${JSDIR} (apt-get install libjs-leaflet)`
-				: false;
 
 apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
 	let browser, page, tok, sim = null, simLog = () => '';
@@ -53,11 +33,7 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
 		const p = await ctx.newPage();
 		// no tile server: every tile is refused, as on a host without one
 		await p.route(/^https?:\/\/[^/]*tile/, (r) => r.abort());
-		p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-		p.on('console', (m) => {
-			if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
-				problems.push(`console error: ${m.text()}`);
-		});
+		collectProblems(p, problems);
 		p.on('response', (r) => {
 			// the console's own files and Leaflet must all be served
 			const u = new URL(r.url());

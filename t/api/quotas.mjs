@@ -21,7 +21,7 @@ function limitsOf(r) {
 	assert.equal(r.status, 200, r.text);
 	assert.ok(Array.isArray(r.body.limits), r.text);
 	assert.deepEqual(r.body.limits.map((x) => x.quota), ['callbacks', 'monitors', 'vehicleMonitors', 'timedMonitors',
-		'queuedNotifications', 'redeliveriesPerHour']);
+		'queuedNotifications', 'redeliveriesPerHour', 'idempotencyKeys']);
 	for (const x of r.body.limits) {
 		assert.ok(Number.isInteger(x.limit) && x.limit >= 0, JSON.stringify(x));
 		assert.ok(x.used === undefined || (Number.isInteger(x.used) && x.used >= 0), JSON.stringify(x));
@@ -45,7 +45,8 @@ apiSuite('quotas', (srv, it) => {
 		cars = srv.vehicles;
 		const l = limitsOf(await srv.get(`${B2C}/user/limits`, tok));
 		assert.deepEqual(Object.fromEntries(Object.entries(l).map(([k, v]) => [k, v.limit])), {
-			callbacks: 100, monitors: 1000, vehicleMonitors: 32, timedMonitors: 100, queuedNotifications: 10000, redeliveriesPerHour: 60 });
+			callbacks: 100, monitors: 1000, vehicleMonitors: 32, timedMonitors: 100, queuedNotifications: 10000, redeliveriesPerHour: 60,
+			idempotencyKeys: 10000 });
 		assert.equal(l.callbacks.used, 0);
 		await assertXError(await srv.get(`${B2C}/user/limits?pageSize=1`, tok), 400, { code: 40007, message: /unknown query parameter / });
 		await assertXError(await srv.get(`${B2C}/user/limits`), 401, {});

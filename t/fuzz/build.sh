@@ -34,7 +34,8 @@ allcore=$(ls "$srcdir"/core/*.c)
 alldb=$(ls "$srcdir"/db/*.c)
 cgi="$srcdir/cgi/req.c $srcdir/cgi/query.c $srcdir/cgi/auth.c $srcdir/cgi/body.c $srcdir/cgi/watchdog.c
 	$srcdir/cgi/log.c $srcdir/cgi/rcache.c $srcdir/cgi/quota.c $srcdir/cgi/page.c $srcdir/cgi/links.c
-	$srcdir/cgi/history.c $srcdir/cgi/serve.c $srcdir/cgi/subscribe.c $srcdir/cgi/remotes.c"
+	$srcdir/cgi/history.c $srcdir/cgi/serve.c $srcdir/cgi/subscribe.c $srcdir/cgi/remotes.c
+	$srcdir/cgi/keyed.c"
 storelibs="-ldb-5.3 -lfcgi -lcrypto -lcrypt"
 
 for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload}; do

@@ -10,6 +10,15 @@
 //     its login page and returns to the page it was on (see app.js);
 //   - 429: the call waits for Retry-After (said on the status line), then
 //     asks again;
+//   - an outage (the server cannot be reached: a network error, or 502,
+//     503 or 504 from the web server or the API) is not the call's
+//     failure: the console says once that the server is unreachable
+//     (hook reachable(false)), one probe asks /healthz with a back-off
+//     (BACKOFF_MS) until the server answers, then every read that met the
+//     outage is sent again (reachable(true)). Reads (GET) and token
+//     refreshes wait so; a write (POST, PUT, DELETE) is not sent again by
+//     itself, since it may have been done: it throws Unreachable, which
+//     errors.js says in words;
 //   - any other failure throws an ApiError carrying the API's own message,
 //     its xError code and its Retry-After: errors.js says it in the
 //     console's words (never the raw message) for the person.
@@ -40,14 +49,20 @@ export class ApiError extends Error {
 /* Thrown when the session is over: the caller need not say anything more. */
 export class SessionEnded extends Error {}
 
+/* Thrown by a write that met an outage: it was not sent again, and may or may not have been done. */
+export class Unreachable extends Error {}
+
 let onSessionEnd = () => {};
 let onWait = () => {};
-/* hooks: sessionEnded() when the session is over, waiting(text|null) for 429 waits */
-export function setHooks({ sessionEnded, waiting }) {
+let onReachable = () => {};
+/* hooks: sessionEnded() when the session is over, waiting(text|null) for 429 waits, reachable(bool) when an outage starts and ends */
+export function setHooks({ sessionEnded, waiting, reachable }) {
 	if (sessionEnded)
 		onSessionEnd = sessionEnded;
 	if (waiting)
 		onWait = waiting;
+	if (reachable)
+		onReachable = reachable;
 }
 
 export function session() {
@@ -77,12 +92,96 @@ async function failure(res) {
 		ra !== null && /^\d+$/.test(ra.trim()) ? Number(ra) : null);
 }
 
-async function tokenCall(path, fields) {
-	const res = await fetch(path, {
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+/* The waits between two probes of an outage: short first (a restart), then at most 15 s. */
+export const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+
+/* Is this answer the web server's or the API's way of saying it cannot serve now? */
+export function outageStatus(status) {
+	return status === 502 || status === 503 || status === 504;
+}
+
+let outage = null;      /* while the server cannot be reached: the promise of its return */
+let probes = 0;         /* probes since the server last answered: the back-off's step */
+
+/*
+ * The server could not be reached: the reachable hook says so (once: one
+ * banner, app.js), and the answer is a promise resolved when it answers
+ * again. One probe at a
+ * time asks /healthz (no session, no rate limit) after each wait of the
+ * back-off; any answer below 500 ends the outage.
+ */
+export function serverDown() {
+	if (!outage) {
+		onReachable(false);
+		outage = (async () => {
+			for (;;) {
+				await sleep(BACKOFF_MS[Math.min(probes, BACKOFF_MS.length - 1)]);
+				probes++;
+				try {
+					const res = await fetch('/healthz', { cache: 'no-store' });
+					if (res.status < 500)
+						break;
+				} catch { /* still unreachable */ }
+			}
+			outage = null;
+			onReachable(true);
+		})();
+	}
+	return outage;
+}
+
+/* The server answered: the next outage's back-off starts from its first step. */
+function serverUp() {
+	if (!outage)
+		probes = 0;
+}
+
+/* One probe now, outside any outage: does the server answer (below 500)? */
+export async function answers() {
+	try {
+		return (await fetch('/healthz', { cache: 'no-store' })).status < 500;
+	} catch {
+		return false;
+	}
+}
+
+/*
+ * fetch(), through outages when wait: a network error or an outage's
+ * status waits for the server (serverDown()) and the request is sent
+ * again; without wait, it throws Unreachable once the outage is said.
+ */
+async function send(url, init, { wait }) {
+	for (;;) {
+		if (outage && wait)
+			await outage;
+		let res = null;
+		try {
+			res = await fetch(url, init);
+		} catch (e) {
+			if (!(e instanceof TypeError))
+				throw e;
+		}
+		if (res && !outageStatus(res.status)) {
+			serverUp();
+			return res;
+		}
+		const back = serverDown();
+		if (!wait)
+			throw new Unreachable('the server could not be reached');
+		if (res && res.status === 503 && /^\d+$/.test(res.headers.get('Retry-After') || ''))
+			await sleep(Math.min(60, Number(res.headers.get('Retry-After'))) * 1000);
+		await back;
+	}
+}
+
+async function tokenCall(path, fields, { wait = false } = {}) {
+	const res = await send(path, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
 		body: new URLSearchParams({ client_id: CLIENT_ID, ...fields }).toString(),
-	});
+	}, { wait });
 	if (!res.ok)
 		throw await failure(res);
 	return res.json();
@@ -104,7 +203,7 @@ export async function loginUser(login, password) {
 /* Log a fleet manager in: the credential is checked by reading the manager's fleets. */
 export async function loginFleet(login, password) {
 	const basic = 'Basic ' + btoa(unescape(encodeURIComponent(`${login}:${password}`)));
-	const res = await fetch(`${B2B}/fleets?client_id=${CLIENT_ID}`, { headers: { Authorization: basic } });
+	const res = await send(`${B2B}/fleets?client_id=${CLIENT_ID}`, { headers: { Authorization: basic } }, { wait: false });
 	if (!res.ok)
 		throw await failure(res);
 	save({ kind: 'fleet', login, basic });
@@ -130,6 +229,10 @@ let refreshing = null;
  * session already holds another access token (another call of this tab
  * refreshed it), that one is used: a refresh token is never sent twice,
  * since the server takes a second use for a stolen copy and ends the grant.
+ * A refresh that meets an outage waits for the server and is sent again:
+ * one whose answer was lost on the way (the rare case: a refused
+ * connection sent nothing) is then refused as a second use, and the
+ * session ends as for any refused refresh.
  */
 async function refresh(sent) {
 	const cur = session();
@@ -140,7 +243,7 @@ async function refresh(sent) {
 	if (!refreshing) {
 		refreshing = (async () => {
 			try {
-				const t = await tokenCall('/oauth2/token', { grant_type: 'refresh_token', refresh_token: cur.refresh });
+				const t = await tokenCall('/oauth2/token', { grant_type: 'refresh_token', refresh_token: cur.refresh }, { wait: true });
 				const next = pair(t, cur.login);
 				save(next);
 				return next;
@@ -163,12 +266,11 @@ function endSession() {
 	return new SessionEnded('the session has ended: log in again');
 }
 
-const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-
 /*
  * One API call: method, path (absolute path or full URL), optional JSON
  * body, optional etag. Answers the parsed body, or { notModified: true },
- * or null for 204.
+ * or null for 204. A GET waits through outages; another method throws
+ * Unreachable.
  */
 export async function call(method, path, { body, etag } = {}) {
 	for (let attempt = 0; ; attempt++) {
@@ -185,7 +287,7 @@ export async function call(method, path, { body, etag } = {}) {
 		let url = path;
 		if (s.kind === 'fleet' && !/[?&]client_id=/.test(url))
 			url += (url.includes('?') ? '&' : '?') + `client_id=${CLIENT_ID}`;
-		const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		const res = await send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, { wait: method === 'GET' });
 		if (res.status === 304)
 			return { notModified: true };
 		if (res.status === 401 && attempt === 0 && s.kind === 'user') {

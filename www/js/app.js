@@ -13,10 +13,17 @@
 // session. The login form offers the role last logged in with (kept in
 // localStorage: a preference, not a secret), else the role of the page it
 // returns to.
+//
+// Outages (api.js): while the server cannot be reached one banner says so
+// above the page, and goes when it answers. A page whose module failed to
+// load (an outage during a page change) is loaded again when the server
+// answers, and a page whose drawing met an outage (a write it needed) is
+// drawn again then; a module that fails with the server answering is
+// tried again with the back-off, twice, before the page says it is broken.
 
 import * as api from './api.js';
 import { esc } from './fmt.js';
-import { explain } from './errors.js';
+import { explain, SAY } from './errors.js';
 import { warmUp } from './map.js';
 
 const PAGES = {
@@ -40,6 +47,7 @@ const view = document.getElementById('view');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
 const statusLine = document.getElementById('status');
+const banner = document.getElementById('offline');
 let stop = null;
 let generation = 0;
 /* said on the status line until a page is drawn (a page may first move on, as #/fleets to its only fleet) */
@@ -76,6 +84,32 @@ export function showError(where, e) {
 	(where || view).append(p);
 }
 
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+/*
+ * A page's module, loaded again after an outage until it comes, or null
+ * when the person moved on meanwhile. (Chromium, Firefox and Safari send
+ * a failed dynamic import again; none keeps the failure.)
+ */
+async function loadPage(page, mine) {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await PAGES[page]();
+		} catch (e) {
+			if (mine !== generation)
+				return null;
+			if (!await api.answers())
+				await api.serverDown();
+			else if (attempt >= 2)
+				throw e;
+			else
+				await sleep(api.BACKOFF_MS[attempt]);
+			if (mine !== generation)
+				return null;
+		}
+	}
+}
+
 function parseHash() {
 	const h = location.hash.replace(/^#\/?/, '');
 	const [path, query = ''] = h.split('?');
@@ -98,6 +132,8 @@ function renderNav(s) {
 
 /* Why a login failed, in words: a lockout or a rate limit says how long to wait. */
 function loginProblem(e) {
+	if (e instanceof api.Unreachable)
+		return SAY.loginUnreachable;
 	if (e instanceof api.ApiError && e.status === 429)
 		return explain(e);
 	if (e instanceof api.ApiError && e.status < 500)
@@ -198,7 +234,7 @@ async function route() {
 	 */
 	const box = document.createElement('div');
 	try {
-		const mod = await PAGES[page]();
+		const mod = await loadPage(page, mine);
 		if (mine !== generation)
 			return;
 		view.replaceChildren(box);
@@ -212,9 +248,19 @@ async function route() {
 	} catch (e) {
 		if (mine !== generation)
 			return;
+		if (e instanceof api.Unreachable) {
+			/* the page is drawn again once the server answers */
+			await api.serverDown();
+			if (mine === generation)
+				route();
+			return;
+		}
 		view.replaceChildren(box);
 		pendingNote = null;
-		showError(box, e);
+		if (e instanceof api.ApiError || e instanceof api.SessionEnded)
+			showError(box, e);
+		else
+			box.innerHTML = `<p class="error" role="alert">${esc(SAY.pageBroken)}</p>`;
 	}
 	const h1 = view.querySelector('h1');
 	if (h1) {
@@ -232,6 +278,10 @@ api.setHooks({
 	},
 	waiting(text) {
 		say(text, 'wait');
+	},
+	reachable(ok) {
+		banner.textContent = ok ? '' : SAY.unreachable;
+		banner.hidden = ok;
 	},
 });
 window.addEventListener('hashchange', route);

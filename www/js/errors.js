@@ -17,8 +17,14 @@
 //     `out`, under the form.
 // The member path is read from the start of the API's message (doc/api.md,
 // "Errors"): a name, then `.name` or `[n]` parts, up to ':' or a space.
+//
+// This is the one place that words what goes wrong: SAY holds the
+// console's other sentences about failures (the outage banner, a map
+// without tiles or without Leaflet, a geocoder that does not answer), so
+// that no page writes its own, and no page ever shows an exception's raw
+// text ("Failed to fetch").
 
-import { ApiError, SessionEnded } from './api.js';
+import { ApiError, SessionEnded, Unreachable } from './api.js';
 import { aboutWait } from './fmt.js';
 
 /* "in 12 s" under two minutes, "in about 3 minutes" above. */
@@ -49,11 +55,25 @@ const BY_CODE = {
 	50701: 'The server is short of disk space: changes are refused for now (reading still works).',
 };
 
+/* What the console says, in its words, of failures that are no API answer. */
+export const SAY = {
+	/* the banner while the server cannot be reached (api.js: an outage) */
+	unreachable: 'Server unreachable, retrying...',
+	/* a map whose tile server failed its first tiles (map.js) */
+	noTiles: 'Map tiles are unavailable here: positions and tracks are drawn on a plain background.',
+	noLeaflet: 'No map: Leaflet is not installed on the server (package libjs-leaflet).',
+	/* a login that could not reach the server */
+	loginUnreachable: 'The server could not be reached: log in again once it answers.',
+	/* a page whose module could not be loaded with the server reachable */
+	pageBroken: 'This page could not be loaded: reload the console.',
+};
+
 /* A failure in the console's words. */
 export function explain(e) {
+	if (e instanceof Unreachable || e instanceof TypeError)
+		return 'The server could not be reached, so this was not done (or not confirmed): try again once it answers.';
 	if (!(e instanceof ApiError))
-		return e instanceof TypeError ? 'The server could not be reached: check the connection and try again.'
-			: `Something went wrong: ${e && e.message}`;
+		return 'Something went wrong in the console: reload the page and try again.';
 	if (e.status === 429)
 		return tooMany(e);
 	if (BY_CODE[e.code])

@@ -1,12 +1,17 @@
 // alerts.js - alerts and collisions: the active ones, the history, and
 // where they happened. #/alerts reads the latest page of every vehicle;
-// #/alerts/VID one vehicle's history, a page at a time.
+// #/alerts/VID one vehicle's history, a page at a time. Each alert's point
+// on the map is labelled with its type (the active ones only when more
+// than LABELS_MAX are drawn, so that labels stay readable), and the
+// table gives its coordinates.
 
 import * as api from '../api.js';
 import { html, raw, when, words, esc, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
+import { coordsText } from '../geo.js';
 
 const LATEST = 20;
+const LABELS_MAX = 25;
 
 function where(x) {
 	return x && x.geometry ? x.geometry.coordinates : null;
@@ -19,7 +24,7 @@ function alertRows(list, names) {
   <td>${words(a.type)}</td>
   <td>${when(a.startedAt)}</td>
   <td>${a.active ? raw('<span class="pill off">active</span>') : when(a.endAt)}</td>
-  <td>${where(a.startPosition) ? html`<button type="button" class="secondary show" data-lon="${where(a.startPosition)[0]}" data-lat="${where(a.startPosition)[1]}">Show on map</button>` : 'unknown'}</td>
+  <td>${where(a.startPosition) ? html`<span class="coords">${coordsText(where(a.startPosition))}</span> <button type="button" class="secondary show" data-lon="${where(a.startPosition)[0]}" data-lat="${where(a.startPosition)[1]}">Show on map</button>` : 'unknown'}</td>
 </tr>`);
 }
 
@@ -84,11 +89,12 @@ ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selecte
 		alertTable('Alert history', alerts, names, 'alert-history').raw, pager,
 		'<h2>Collisions</h2>', collisionTable(collisions, names).raw,
 	].join('');
-	for (const a of alerts) {
-		const c = where(a.startPosition);
-		if (c)
-			map.point(c, `${words(a.type)} (${names.get(a.vid) || ''})`, { cls: a.active ? 'cv-alert cv-alert-active' : 'cv-alert', color: a.active ? '#dc2626' : '#f59e0b' });
-	}
+	const placed = alerts.filter((a) => where(a.startPosition));
+	for (const a of placed)
+		map.point(where(a.startPosition), `${words(a.type)} (${names.get(a.vid) || ''})`, {
+			cls: a.active ? 'cv-alert cv-alert-active' : 'cv-alert', color: a.active ? '#dc2626' : '#f59e0b',
+			label: a.active || placed.length <= LABELS_MAX,
+		});
 	map.fit(14);
 	body.onclick = (ev) => {
 		const b = ev.target.closest('button.show');

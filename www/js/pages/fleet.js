@@ -1,10 +1,13 @@
 // fleet.js - the user's vehicles: a card each and a map of where they are,
 // kept up to date by polling /status with If-None-Match (a 304 when
-// nothing changed) every pollSeconds (console.json, default 10).
+// nothing changed) every pollSeconds (console.json, default 10). A card
+// gives the vehicle's position in coordinates, and its address when
+// console.json has a geocoder (geo.js).
 
 import * as api from '../api.js';
 import { html, raw, age, num, words, vehicleName } from '../fmt.js';
 import { makeMap, consoleConfig } from '../map.js';
+import { coordsText, address, knownAddress } from '../geo.js';
 
 const ALERTS_EVERY = 6;        /* polls between two reads of the alerts */
 const STALE_S = 15 * 60;       /* data older than this is shown as stale */
@@ -24,6 +27,15 @@ function energyRows(st) {
 	});
 }
 
+/* Where the vehicle is: its coordinates, their age, and a line for its address (geo.js). */
+function where(pos) {
+	const c = pos && pos.geometry && pos.geometry.coordinates;
+	if (!c)
+		return pos ? ageSpan(pos.properties && pos.properties.createdAt) : 'unknown';
+	const a = knownAddress(c);
+	return html`<span class="coords">${coordsText(c)}</span> ${ageSpan(pos.properties && pos.properties.createdAt)}<span class="address" data-at="${coordsText(c)}">${a || ''}</span>`;
+}
+
 function card(v, st, alerts) {
 	const locked = st && st.doorsState && st.doorsState.lockedStates;
 	const active = (alerts || []).filter((a) => a.active);
@@ -39,7 +51,7 @@ function card(v, st, alerts) {
     <dt>Odometer</dt><dd>${st.odometer ? html`${num(st.odometer.mileage)} km ${ageSpan(st.odometer.createdAt)}` : '–'}</dd>
     <dt>Doors</dt><dd class="locks">${locked ? html`${locked.map(words).join(', ')} ${ageSpan(st.doorsState.createdAt)}` : '–'}</dd>
     <dt>Moving</dt><dd>${st.kinetic ? html`${st.kinetic.moving ? `yes, ${num(st.kinetic.speed)} km/h` : 'no'} ${ageSpan(st.kinetic.createdAt)}` : '–'}</dd>
-    <dt>Position</dt><dd>${pos ? ageSpan(pos.properties && pos.properties.createdAt) : 'unknown'}</dd>
+    <dt>Position</dt><dd class="position">${where(pos)}</dd>
     <dt>Alerts</dt><dd class="active-alerts">${alerts === null ? 'unknown' : active.length ? raw(active.map((a) => html`<span class="sev-${a.severity}">${words(a.type)}</span>`.raw).join(', ')) : 'none active'}</dd>
   </dl>`}
   <div class="actions">
@@ -70,18 +82,41 @@ export async function render(view, args, ctx) {
 	let stopped = false;
 	let first = true;
 
+	/* a marker per vehicle, made once and moved by each poll (a popup open on it stays open) */
+	const markers = new Map();
 	function drawMap() {
 		if (!map)
 			return;
-		map.clear();
 		for (const s of state.values()) {
 			const p = s.st && s.st.lastPosition;
-			if (p && p.geometry)
-				map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: vehicleName(s.v, true) });
+			if (!p || !p.geometry)
+				continue;
+			if (markers.has(s.v.id))
+				map.moveTo(markers.get(s.v.id), p.geometry.coordinates);
+			else
+				markers.set(s.v.id, map.vehicle(p.geometry.coordinates, s.v.label || s.v.vin, { title: vehicleName(s.v, true) }));
 		}
 		if (first && polls) {
 			map.fit(13);
 			first = false;
+		}
+	}
+
+	/* the addresses not known yet, asked of the geocoder and written in when it answers */
+	function addresses() {
+		if (!cfg.geocoder)
+			return;
+		for (const s of state.values()) {
+			const c = s.st && s.st.lastPosition && s.st.lastPosition.geometry && s.st.lastPosition.geometry.coordinates;
+			if (!c || knownAddress(c) !== undefined)
+				continue;
+			address(cfg.geocoder, c).then((a) => {
+				if (!a || stopped)
+					return;
+				for (const el of cards.querySelectorAll('.address[data-at]'))
+					if (el.dataset.at === coordsText(c))
+						el.textContent = a;
+			});
 		}
 	}
 
@@ -90,6 +125,7 @@ export async function render(view, args, ctx) {
 		for (const s of state.values())
 			if (s.error)
 				ctx.showError(cards.querySelector(`[data-vid="${s.v.id}"]`), s.error);
+		addresses();
 		drawMap();
 	}
 

@@ -53,7 +53,7 @@ ${alerts.length ? html`<div class="table-wrap"><table class="fleet-alerts"><capt
 	}
 	for (const a of alerts)
 		if (a.active && a.startPosition && a.startPosition.geometry)
-			map.point(a.startPosition.geometry.coordinates, words(a.type), { cls: 'cv-alert cv-alert-active', color: '#dc2626' });
+			map.point(a.startPosition.geometry.coordinates, words(a.type), { cls: 'cv-alert cv-alert-active', color: '#dc2626', label: true });
 	map.fit(13);
 	void ctx;
 }

@@ -8,11 +8,20 @@
 // went through is shown: Accepted, Waking up the vehicle, Checking the
 // vehicle, Sent to the vehicle, then Done, Already done or Failed with
 // its cause in words. A destination the API refuses is said next to
-// its field (errors.js).
+// its field (errors.js). The map shows the vehicle where it last was
+// (its coordinates under the map); a destination's card gives its
+// coordinates.
+//
+// An action is followed to its final state through outages: its reads
+// wait for the server (api.js) and go on when it answers, so an action
+// that ended while the console could not see it is shown ended. An
+// action that could not be sent for an outage says so, and is not sent
+// again by itself (it may have been).
 
 import * as api from '../api.js';
 import { html, raw, words, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
+import { coordsText } from '../geo.js';
 import { fieldErrors } from '../errors.js';
 
 const LABEL = 'cvapi console';
@@ -89,6 +98,7 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 <h2>Send a destination</h2>
 <p class="muted">Click the map to pick the destination, or type it, then send it to the vehicle's navigation.</p>
 <div id="nav-map" class="map small"></div>
+<p class="muted" id="vehicle-at"></p>
 <form class="filters" id="nav-form">
   <div><label for="nav-lat">Latitude</label><input id="nav-lat" name="lat" inputmode="decimal" required></div>
   <div><label for="nav-lon">Longitude</label><input id="nav-lon" name="lon" inputmode="decimal" required></div>
@@ -113,10 +123,10 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 
 	const now = view.querySelector('#remote-now');
 	/* refused: the failure said next to the form's field it came from when fields (errors.js) name it, else in the action's box */
-	async function follow(text, body, errors = null, fields = []) {
+	async function follow(text, body, errors = null, fields = [], where = null) {
 		const box = document.createElement('div');
 		box.className = 'card remote-action';
-		box.innerHTML = html`<h3>${text}</h3><div class="state">Sending…</div>`.raw;
+		box.innerHTML = html`<h3>${text}</h3>${where ? html`<div class="coords">${coordsText(where)}</div>` : ''}<div class="state">Sending…</div>`.raw;
 		now.prepend(box);
 		const state = box.querySelector('.state');
 		let ref;
@@ -170,8 +180,9 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	try {
 		const st = await api.get(`${api.B2C}/user/vehicles/${vid}/lastPosition`);
 		if (st.geometry) {
-			map.vehicle(st.geometry.coordinates, v.label || v.vin);
+			map.vehicle(st.geometry.coordinates, v.label || v.vin, { title: vehicleName(v, true) });
 			map.fit(13);
+			view.querySelector('#vehicle-at').textContent = `The vehicle was last at ${coordsText(st.geometry.coordinates)}.`;
 		}
 	} catch (e) {
 		if (e instanceof api.SessionEnded)
@@ -206,7 +217,7 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 			(badLat ? navForm.lat : navForm.lon).focus();
 			return;
 		}
-		follow('Navigate', { navigation: { positions: [{ type: 'Point', coordinates: [lon, lat] }] } }, navErrors, NAV_FIELDS);
+		follow('Navigate', { navigation: { positions: [{ type: 'Point', coordinates: [lon, lat] }] } }, navErrors, NAV_FIELDS, [lon, lat]);
 	};
 
 	/* the latest actions: the last page of the list (it is in the order posted) */

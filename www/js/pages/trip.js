@@ -1,6 +1,6 @@
 // trip.js - one trip: its track on the map with start and stop markers,
-// its figures, speed and energy along the way, its alerts, and its export
-// as GPX or GeoJSON.
+// its figures, speed and energy along the way, its alerts (labelled points
+// on the map), and its export as GPX or GeoJSON.
 
 import * as api from '../api.js';
 import { html, when, duration, num, words } from '../fmt.js';
@@ -91,7 +91,7 @@ export async function render(view, args, ctx) {
 		alertsEl.innerHTML = alerts.length ? html`<ul>${alerts.map((a) => html`<li><span class="sev-${a.severity}">${words(a.type)}</span>, ${when(a.startedAt)}</li>`)}</ul>`.raw : '<p class="muted">None.</p>';
 		for (const a of alerts)
 			if (a.startPosition && a.startPosition.geometry)
-				map.point(a.startPosition.geometry.coordinates, words(a.type), { cls: 'cv-alert', color: '#f59e0b' });
+				map.point(a.startPosition.geometry.coordinates, words(a.type), { cls: 'cv-alert', color: '#f59e0b', label: true });
 	} catch (e) {
 		ctx.showError(alertsEl, e);
 	}
