@@ -557,18 +557,23 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	}
 	alarm(0);
 	/*
-	 * On a replication master a commit waits for the replicas'
-	 * acknowledgement, up to the ack timeout (repl.h): the watchdog gives
-	 * store work that long and 2 s more, or a slow replica would end the
-	 * master's processes, and their recovery the site's replication.
+	 * On a replicated site store work may wait: a commit on the master
+	 * for the replicas' acknowledgement (up to the ack timeout), any call
+	 * for a replication lockout (a role change, a sync: Berkeley DB checks
+	 * every 5 s). The watchdog gives it CV_REPL_WATCHDOG_MIN s at least,
+	 * and the ack timeout and 2 s more, or the site's own processes would
+	 * end themselves in a failover, and the recovery their deaths cost
+	 * would end the site's replication listener too.
 	 */
 	if (store.replicated) {
 		db_timeout_t ack = 0;
+		unsigned floor = CV_REPL_WATCHDOG_MIN;
 
-		if (!store.env->rep_get_timeout(store.env, DB_REP_ACK_TIMEOUT, &ack) && watchdog < ack / 1000000 + 2) {
-			fprintf(stderr, "%s: CVAPI_WATCHDOG raised to %u s: the replicas' acknowledgement may take %u ms\n",
-				prog, (unsigned)(ack / 1000000 + 2), (unsigned)(ack / 1000));
-			watchdog = (unsigned)(ack / 1000000 + 2);
+		if (!store.env->rep_get_timeout(store.env, DB_REP_ACK_TIMEOUT, &ack) && floor < ack / 1000000 + 2)
+			floor = (unsigned)(ack / 1000000 + 2);
+		if (watchdog < floor) {
+			fprintf(stderr, "%s: CVAPI_WATCHDOG raised to %u s on a replicated site\n", prog, floor);
+			watchdog = floor;
 		}
 	}
 	cv_quota_setup(prog, home);

@@ -258,9 +258,9 @@ enum cv_err cv_repl_config_text(const struct cv_repl_conf *c, char *buf, size_t 
 	/* a commit waits for enough electable sites to survive the loss of any one */
 	ADD("repmgr_set_ack_policy db_repmgr_acks_quorum\n");
 	ADD("rep_set_config db_repmgr_conf_2site_strict on\n");
-	/* a call that meets a replication lockout (a role change, a sync) returns at once
-	 * (DB_REP_LOCKOUT: 503) rather than waiting for it, past any request's watchdog */
-	ADD("rep_set_config db_rep_conf_nowait on\n");
+	/* no db_rep_conf_nowait: with it, an environment opened during a replication lockout
+	 * (a role change, a sync) fails and leaves the site's count of handles one short, and
+	 * the next lockout waits for ever; a call waits for the lockout instead (HACKING.md) */
 	/* timeouts in microseconds */
 	ADD("rep_set_timeout db_rep_ack_timeout %llu\n", (unsigned long long)ack * 1000);
 	ADD("rep_set_timeout db_rep_election_timeout %llu\n", (unsigned long long)elect * 1000);

@@ -131,6 +131,8 @@ struct cv_repl_conf {
 #define CV_REPL_ACK_TIMEOUT_DEFAULT 2000
 #define CV_REPL_ELECTION_TIMEOUT_DEFAULT 3000
 #define CV_REPL_HEARTBEAT_DEFAULT 1000
+/* The least watchdog (s) of a replicated site's programs: a replication lockout is waited out in steps of 5 s. */
+#define CV_REPL_WATCHDOG_MIN 20
 
 /* Parse "HOST:PORT" (a host of letters, digits, '.', '-', ':' for IPv6 in [...]; port 1..65535). */
 bool cv_repl_addr_parse(const char *s, struct cv_repl_addr *a);

@@ -75,7 +75,9 @@ class Site {
 					});
 				}
 				this.startRepl();
-				// a site joining its group serves once its copy from the master is done (/healthz 200)
+				// the web server once cvrepl has its role: the group's creator master, a site that joins
+				// a replica with its copy from the master (its programs open what the copy brings)
+				await this.settled(peers.length ? 'replica' : 'master');
 			},
 		});
 	}
@@ -92,6 +94,14 @@ class Site {
 		this.repl = spawn(CVREPL, [], o);
 		closeSync(log);
 		this.repl.exited = new Promise((res) => this.repl.once('exit', () => res()));
+	}
+
+	/* cvctl repl status, until it says role and synced */
+	async settled(role, ms = 60000) {
+		await until(`site ${this.n}: cvrepl says ${role}`, ms, async () => {
+			const r = await this.srv.cvctlRun(['repl', 'status']);
+			return r.code === 0 && r.stdout.includes(`role ${role}\n`) && r.stdout.includes('synced yes') && r.stdout;
+		});
 	}
 
 	replLog() {
@@ -295,6 +305,7 @@ test('the master dies (every process, SIGKILL): a replica is elected, writes res
 test('the old master comes back as a replica and converges with the group', opt, async () => {
 	const old = sites[0];
 	old.startRepl();
+	await old.settled('replica');
 	const child = await old.srv.ws.start();
 	await old.srv.waitHealthy(child, 60000);
 	const b = await until('the old master says replica, with its master', 30000, async () => {
