@@ -383,9 +383,12 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	}
 	r->route = rt;
 	r->rc_try = r->rc_ok = false;
-	if (r->store->replicated && !is_read(r) && cv_store_role(r->store, NULL) != CV_ROLE_MASTER) {
-		st = repl_elsewhere(r, uri);
-		goto out;
+	if (r->store->replicated && !is_read(r)) {
+		if (cv_store_role(r->store, NULL) != CV_ROLE_MASTER) {
+			st = repl_elsewhere(r, uri);
+			goto out;
+		}
+		cv_store_repl_ready(r->store);
 	}
 	st = rc_lookup(r);
 	if (st < 0) {

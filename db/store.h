@@ -304,6 +304,16 @@ enum cv_role cv_store_role(const struct cv_store *st, struct cv_repl_view *v);
  * after its work (cgi/serve.c answers 503 instead of a 2xx).
  */
 uint64_t cv_store_unacked(void);
+/*
+ * Before this process's first write on a replication master (and its
+ * first after the site became master again): a write of nothing much
+ * starts its part in replication, then it waits, up to
+ * CV_STORE_REPL_CONNECT_MS, until it is connected to a quorum of the
+ * other sites. A commit sent over no connection is acknowledged by no
+ * one (a 503 for a write that was fine). Nothing elsewhere, or once done.
+ */
+#define CV_STORE_REPL_CONNECT_MS 2000
+void cv_store_repl_ready(struct cv_store *st);
 
 /*
  * Begin a transaction (flags: 0, or DB_READ_COMMITTED for readers). On a

@@ -396,6 +396,8 @@ int main(int argc, char **argv)
 	}
 	if (open_store(&c.st, home))
 		return 1;
+	/* on a replication master: connected to the replicas before a change is committed (store.h) */
+	cv_store_repl_ready(&c.st);
 	rc = run(&c, argc - i, argv + i);
 	if (!rc && c.audit)
 		audit(c.cmd->name, argc - i, argv + i, home);
