@@ -89,7 +89,7 @@ static const struct ctl_cmd commands[] = {
 	  .help = "load the demo account (idempotent); FILE gets\n"
 		  "one line per demo vehicle: VIN ENERGY CREDENTIAL" },
 	{ .name = "repl", .sub = "init", .fn = cmd_repl_init, .min = 2, .max = CTL_ANY, .no_store = true,
-	  .usage = "repl init --local HOST:PORT [--peer HOST:PORT]... [--priority N] [--ack-timeout MS] "
+	  .usage = "repl init [--peer HOST:PORT]... --local HOST:PORT [--priority N] [--ack-timeout MS] "
 		   "[--election-timeout MS] [--heartbeat MS]",
 	  .brief = "repl init --local HOST:PORT ..., or repl status",
 	  .help = "make this store a site of a replication group\n"

@@ -25,8 +25,9 @@ apiSuite('ingest', (srv, it) => {
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.ctype, 'application/json');
 		assert.match(r.headers.get('cache-control') || '', /no-store/);
-		assert.deepEqual(Object.keys(r.body).sort(), ['checkedAt', 'status', 'store', 'time']);
+		assert.deepEqual(Object.keys(r.body).sort(), ['checkedAt', 'role', 'status', 'store', 'time']);
 		assert.equal(r.body.status, 'ok');
+		assert.equal(r.body.role, 'single', 'no replication');
 		assert.equal(r.body.store, 'writable');
 		assert.ok(isRfc3339(r.body.time));
 		assert.ok(Math.abs(Date.parse(r.body.time) - now()) < 60000);
