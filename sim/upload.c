@@ -99,12 +99,22 @@ static bool parse_ok(const struct cv_buf *reply, struct sim_up_result *res)
 	return ok;
 }
 
+/* Did the last answer carry a Retry-After? */
+static bool has_retry_after(CURL *curl)
+{
+	curl_off_t after = 0;
+
+	return curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0;
+}
+
 /*
  * One call of the vehicle link: method ("GET" or "POST") on
  * /telematics/v1/vehicles/{vin}{suffix}, with body when POSTing; 5xx and
  * connection failures retried with a growing pause, as a vehicle does, and
- * a 429 (a rate limit) after the wait its Retry-After asks for. The
- * reply is in u->reply. what names the call in err.
+ * a 429 (a rate limit) after the wait its Retry-After asks for, as a 503
+ * that has one (a replication group without a master, for a while); a
+ * 307 or 308 (a replica) is the same call at the URL it names. The reply
+ * is in u->reply. what names the call in err.
  */
 static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const char *cred, const char *method,
 				   const char *suffix, const char *body, size_t len, const volatile sig_atomic_t *stop,
@@ -116,6 +126,7 @@ static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const 
 	enum sim_up_status st = SIM_UP_FAILED;
 	bool post = !strcmp(method, "POST");
 	int64_t pause = 250;
+	int redirects = 0, waits = 0;
 
 	cv_buf_addf(&url, "%s/telematics/v1/vehicles/%s%s", u->base, vin, suffix);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred);
@@ -148,10 +159,26 @@ static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const 
 			st = SIM_UP_OK;
 			break;
 		}
-		if (rc == CURLE_OK && *status == 429) {
-			/* over a rate limit: wait as told (Retry-After), then the same call again */
+		if (rc == CURLE_OK && (*status == 307 || *status == 308) && redirects < SIM_UPLOAD_REDIRECTS) {
+			/* a replica sends writes to its group's master: the same call there (method, body, credential) */
+			char *to = NULL;
+
+			curl_easy_getinfo(u->curl, CURLINFO_REDIRECT_URL, &to);
+			if (to && (!strncmp(to, "http://", 7) || !strncmp(to, "https://", 8))) {
+				curl_easy_setopt(u->curl, CURLOPT_URL, to);
+				redirects++;
+				(*attempts)--;
+				continue;
+			}
+		}
+		if (rc == CURLE_OK && (*status == 429 || (*status == 503 && waits < SIM_UPLOAD_WAITS &&
+							   has_retry_after(u->curl)))) {
+			/* over a rate limit, or a group electing its master: wait as told (Retry-After), then the
+			 * same call again */
 			curl_off_t after = 0;
 
+			if (*status == 503)
+				waits++;
 			curl_easy_getinfo(u->curl, CURLINFO_RETRY_AFTER, &after);
 			if (after < 1)
 				after = 1;

@@ -12,7 +12,11 @@
  * A 2xx is success. A 4xx means cvsim sent something wrong (or the vehicles
  * file is stale): it is not retried and the server's message is reported.
  * A 5xx or a connection failure is retried, same body (so same messageId),
- * with a growing pause, up to SIM_UPLOAD_TRIES attempts in all.
+ * with a growing pause, up to SIM_UPLOAD_TRIES attempts in all. A 429, and
+ * a 503 with a Retry-After (a replication group electing its master, at
+ * most SIM_UPLOAD_WAITS times a call), wait as told and count no attempt.
+ * A 307 or 308 (a replica sending writes to its master) is followed, the
+ * same call at the URL it names, at most SIM_UPLOAD_REDIRECTS times a call.
  */
 #ifndef SIM_UPLOAD_H
 #define SIM_UPLOAD_H
@@ -22,6 +26,8 @@
 #include "buf.h"
 
 #define SIM_UPLOAD_TRIES 8
+#define SIM_UPLOAD_WAITS 30
+#define SIM_UPLOAD_REDIRECTS 5
 #define SIM_CRED_MAX 256
 
 enum sim_up_status {

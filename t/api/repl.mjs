@@ -12,6 +12,7 @@ import { openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, B2C, BUILDDIR, freePort, skipReason } from '../lib/server.mjs';
+import { cvsimOnce, vehiclesFile, historyArgs } from '../lib/sim.mjs';
 
 const CVREPL = join(BUILDDIR, 'repl', 'cvrepl');
 const TIMEOUTS = ['--ack-timeout', '10000', '--election-timeout', '4000', '--heartbeat', '500'];
@@ -231,6 +232,13 @@ test('a write sent to a replica: 307 to the master, which takes it; cvctl there 
 	const t = await sites[2].srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' });
 	assert.equal(t.status, 307, t.text);
 	assert.equal(t.headers.get('location'), `${sites[0].url}/oauth2/token`);
+	// cvsim pointed at a replica follows the 307s: a day of history reaches the master
+	const sim = await cvsimOnce(sites[1].srv, ['--vehicles', vehiclesFile(sites[0].srv), '--seed', '3', '--quiet',
+		...historyArgs(1)]);
+	assert.equal(sim.code, 0, sim.stderr);
+	const after = await sites[0].srv.get(`${B2C}/user/vehicles/${vehicles[2].id}/trips`, tok);
+	assert.equal(after.status, 200, after.text);
+	assert.ok(after.body.total > 0, 'the simulated day made trips at the master');
 	const c = await sites[1].srv.cvctlRun(['user', 'add', 'nobody', '--password', 'x']);
 	assert.equal(c.code, 1);
 	assert.match(c.stderr, new RegExp(`the master is 127\\.0\\.0\\.1:${sites[0].rport}`));
