@@ -426,18 +426,27 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	if (!st)
 		st = cv_body_read(r);
 	if (!st) {
-		uint64_t unacked = cv_store_unacked();
+		uint64_t unacked = cv_store_unacked(), commits = cv_store_commits();
 
 		r->status = 200;
 		r->ctype = "application/hal+json";
 		st = rt->fn(r);
+		/*
+		 * A write answered without a commit of its own (a duplicate
+		 * upload, an Idempotency-Key replay) stands on an earlier one,
+		 * perhaps the one whose 503 the client is retrying: a barrier
+		 * commit proves the replicas have it too.
+		 */
+		bool unsure = !st && r->status < 300 && !is_read(r) && r->store->replicated &&
+			      cv_store_commits() == commits && cv_store_repl_barrier(r->store) != CV_OK;
+
 		/*
 		 * A commit the replicas did not acknowledge is on this site's
 		 * disk only, and a failover may roll it back: no 2xx for it.
 		 * The client's retry is safe (uploads by messageId, creations
 		 * by Idempotency-Key).
 		 */
-		if (!st && r->status < 300 && !is_read(r) && cv_store_unacked() != unacked) {
+		if (!st && r->status < 300 && !is_read(r) && (unsure || cv_store_unacked() != unacked)) {
 			cv_buf_reset(&r->headers);
 			cv_header(r, "Retry-After", "1");
 			st = cv_fail(r, 503, CV_C_UNAVAILABLE, "the change is stored here but not yet acknowledged by "

@@ -79,12 +79,16 @@ void cv_repl_publish(struct cv_repl_shared *map, const struct cv_repl_view *v)
 {
 	if (!map)
 		return;
-	if (strcmp(map->master, v->master) || strcmp(map->url, v->url)) {
-		__atomic_add_fetch(&map->seq, 1, __ATOMIC_ACQ_REL);
-		__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (strcmp(map->master, v->master) || strcmp(map->url, v->url) ||
+	    (__atomic_load_n(&map->seq, __ATOMIC_ACQUIRE) & 1)) {
+		/* odd while writing, even after, whatever a publisher that died half-way left */
+		uint64_t odd = __atomic_load_n(&map->seq, __ATOMIC_ACQUIRE) | 1;
+
+		__atomic_store_n(&map->seq, odd, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		cv_strlcpy(map->master, v->master, sizeof(map->master));
 		cv_strlcpy(map->url, v->url, sizeof(map->url));
-		__atomic_add_fetch(&map->seq, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&map->seq, odd + 1, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&map->lsn, v->lsn, __ATOMIC_RELEASE);
 	__atomic_store_n(&map->synced, v->synced ? 1 : 0, __ATOMIC_RELEASE);
@@ -108,7 +112,12 @@ enum cv_err cv_repl_observe(struct cv_store *st, struct cv_repl_view *v)
 
 	if (ret)
 		return cv_store_err(ret);
-	v->lsn = (uint64_t)sp->st_next_lsn.file << 32 | sp->st_next_lsn.offset;
+	/* a replica's position: its last transaction applied (the next LSN moves when a record arrives,
+	 * before it is applied: a cache bumped then could keep what the record replaces) */
+	if (sp->st_status == DB_REP_CLIENT)
+		v->lsn = (uint64_t)sp->st_max_perm_lsn.file << 32 | sp->st_max_perm_lsn.offset;
+	else
+		v->lsn = (uint64_t)sp->st_next_lsn.file << 32 | sp->st_next_lsn.offset;
 	v->master[0] = '\0';
 	if (sp->st_status == DB_REP_MASTER) {
 		DB_SITE *site = NULL;
@@ -205,6 +214,31 @@ static bool repl_line(const char *line)
 	return !strncmp(line, "repmgr_", 7) || !strncmp(line, "rep_", 4) || !strncmp(line, "# cvapi replication", 19);
 }
 
+bool cv_repl_first_data(const char *home)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0;
+	bool creator = false;
+	FILE *f;
+
+	/* Berkeley DB's membership database: the site has been in a group */
+	if ((size_t)snprintf(path, sizeof(path), "%s/__db.membership", home) >= sizeof(path) || access(path, F_OK) == 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/DB_CONFIG", home);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!creator && getline(&line, &cap, f) > 0) {
+		char *p = line + strspn(line, " \t");
+
+		creator = !strncmp(p, "repmgr_site", 11) && strstr(p, "db_local_site on") &&
+			  strstr(p, "db_group_creator on");
+	}
+	free(line);
+	fclose(f);
+	return creator;
+}
+
 bool cv_repl_configured(const char *home)
 {
 	char path[4096], *line = NULL;
@@ -296,8 +330,10 @@ enum cv_err cv_repl_config_write(const char *home, const struct cv_repl_conf *c)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0 || !(out = fdopen(fd, "w"))) {
 		fprintf(stderr, "cvapi: cannot write in %s: %s\n", home, strerror(errno));
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			unlink(tmp);
+		}
 		return CV_EIO;
 	}
 	fchmod(fd, 0640);

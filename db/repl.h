@@ -57,7 +57,8 @@ struct cv_repl_shared {
 	uint64_t pid;                   /* cvrepl's while it runs, else 0 */
 	uint64_t role;                  /* enum cv_role */
 	uint64_t seq;                   /* odd while the fields below change */
-	uint64_t lsn;                   /* the last log position applied: file << 32 | offset */
+	uint64_t lsn;                   /* a master's log end, a replica's last transaction applied:
+					 * file << 32 | offset */
 	uint64_t synced;                /* 1 once a replica has caught up with its master (startup done) */
 	uint64_t changed;               /* ms of the last role change */
 	char master[CV_REPL_TEXT];      /* the master's HOST:PORT, "" when none */
@@ -94,8 +95,9 @@ struct cv_store;
 /*
  * The site as Berkeley DB sees it now (rep_stat, the site list): role
  * (master; replica when a master is known; else unknown), the master's
- * HOST:PORT, the next log position, synced (a replica done with its
- * start-up sync; a master always). url and pid are left as they were.
+ * HOST:PORT, the log position (a master's end of log, a replica's last
+ * transaction applied), synced (a replica done with its start-up sync; a
+ * master always). url and pid are left as they were.
  */
 enum cv_err cv_repl_observe(struct cv_store *st, struct cv_repl_view *v);
 
@@ -138,6 +140,14 @@ struct cv_repl_conf {
 bool cv_repl_addr_parse(const char *s, struct cv_repl_addr *a);
 /* Does home/DB_CONFIG name a local site (replication on)? */
 bool cv_repl_configured(const char *home);
+/*
+ * May the group's first data be written here without a master? Only on
+ * the site that creates the group (its local site db_group_creator), and
+ * only before it was ever in a group (no membership database yet): cvctl
+ * init and the first users, before the first cvrepl starts. Any other
+ * write outside a master would fork the group's history.
+ */
+bool cv_repl_first_data(const char *home);
 /*
  * Write the replication lines of home/DB_CONFIG from c (defaults filled
  * in), keeping the file's other lines; made under another name and

@@ -893,8 +893,9 @@ static int store_dbs_open(struct cv_store *st, bool create, int wait_ms)
 		cv_store_dbs_close(st);
 		if (txn)
 			txn->abort(txn);
-		if (!((ret == ENOENT || ret == DB_REP_HANDLE_DEAD || ret == DB_REP_LOCKOUT) && !create &&
-		      waited < wait_ms))
+		/* a replication lockout shows as DB_LOCK_DEADLOCK to a handle's open */
+		if (!((ret == ENOENT || ret == DB_REP_HANDLE_DEAD || ret == DB_REP_LOCKOUT || ret == DB_LOCK_DEADLOCK) &&
+		      !create && waited < wait_ms))
 			return ret;
 		usleep(100000);
 		waited += 100;
@@ -948,6 +949,13 @@ void cv_store_repl_ready(struct cv_store *st)
 	}
 }
 
+enum cv_err cv_store_repl_barrier(struct cv_store *st)
+{
+	if (!st->replicated)
+		return CV_OK;
+	return cv_store_txn(st, 0, warm_txn, NULL);
+}
+
 static enum cv_err store_open(struct cv_store *st, const char *home, unsigned flags)
 {
 	DB_ENV *env;
@@ -993,6 +1001,32 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	st->replicated = cv_repl_configured(real);
 	if (st->replicated)
 		envflags |= DB_INIT_REP;
+	/*
+	 * A program joins a replicated site once cvrepl has it in the group,
+	 * master or a replica done with its copy: an opening waits without
+	 * limit inside Berkeley DB for a copy under way (a replication
+	 * lockout), past any watchdog. It waits out here instead, up to
+	 * CV_STORE_SYNC_WAIT_MS, and gives up (to be started again) after.
+	 */
+	if (st->replicated && !(flags & (CV_STORE_CREATE | CV_STORE_ENV_ONLY))) {
+		struct cv_repl_view v;
+		int64_t until = cv_mono_ms() + CV_STORE_SYNC_WAIT_MS;
+
+		if (cv_repl_map(real, &st->repl))
+			return CV_EIO;
+		for (;;) {
+			cv_repl_read(st->repl, &v);
+			if (v.role == CV_ROLE_MASTER || (v.role == CV_ROLE_REPLICA && v.synced))
+				break;
+			if (cv_mono_ms() >= until) {
+				fprintf(stderr, "cvapi: cannot open the store in %s now: its replication site is not in its "
+					"group yet (cvrepl not running, electing, or copying from its master)\n", home);
+				cv_store_close(st);
+				return CV_EBUSY;
+			}
+			usleep(50000);
+		}
+	}
 	if ((size_t)snprintf(st->region, sizeof(st->region), "%s/__db.001", real) >= sizeof(st->region)) {
 		fprintf(stderr, "cvapi: store folder name too long: %s\n", home);
 		return CV_EINVAL;
@@ -1091,13 +1125,13 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 		return CV_EIO;
 	}
 	if (st->replicated) {
-		if (cv_repl_map(real, &st->repl)) {
+		if (!st->repl && cv_repl_map(real, &st->repl)) {
 			cv_store_close(st);
 			return CV_EIO;
 		}
 		rep_status = store_rep_status(env);
 		st->setup = (flags & CV_STORE_CREATE) && rep_status == 0 &&
-			    cv_store_role(st, NULL) == CV_ROLE_UNKNOWN;
+			    cv_store_role(st, NULL) == CV_ROLE_UNKNOWN && cv_repl_first_data(real);
 		create = st->setup || rep_status == DB_REP_MASTER;
 	}
 	/* a process that died between a commit and its bump had answered no
@@ -1340,10 +1374,19 @@ static void gen_settle(DB_TXN *txn, bool bump)
 	}
 }
 
+/* Commits made by this process (cv_store_commits). */
+static uint64_t store_commit_count;
+
+uint64_t cv_store_commits(void)
+{
+	return store_commit_count;
+}
+
 enum cv_err cv_store_commit(DB_TXN *txn)
 {
 	int ret = txn->commit(txn, 0);
 
+	store_commit_count++;
 	/* after a failed commit the transaction is gone and changed nothing;
 	 * bumping anyway costs a miss, never a stale copy */
 	gen_settle(txn, true);

@@ -314,6 +314,16 @@ uint64_t cv_store_unacked(void);
  */
 #define CV_STORE_REPL_CONNECT_MS 2000
 void cv_store_repl_ready(struct cv_store *st);
+/* How many commits this process made (cv_store_commit), successful or not. */
+uint64_t cv_store_commits(void);
+/*
+ * On a replication master: a durable commit of nothing much, whose
+ * acknowledgement (or its absence: cv_store_unacked) covers everything
+ * logged before it. For an answer that stands on an earlier commit
+ * without making one (a duplicate upload, an idempotent replay): the
+ * first try's commit may not have been acknowledged. CV_OK elsewhere.
+ */
+enum cv_err cv_store_repl_barrier(struct cv_store *st);
 
 /*
  * Begin a transaction (flags: 0, or DB_READ_COMMITTED for readers). On a

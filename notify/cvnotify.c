@@ -172,13 +172,20 @@ static bool store_low;                  /* the store's disk is under its reserve
 /*
  * The store must be recovered (CV_EPANIC): leave at once with
  * CV_EXIT_RECOVER, for the supervisor's restart to recover it (_exit: what
- * Berkeley DB holds in a failed environment is not ours to free).
- * Otherwise e.
+ * Berkeley DB holds in a failed environment is not ours to free); its
+ * handles went stale (CV_ESTALE, a replica's resynchronization): leave
+ * with 1, to be started again. Otherwise e.
  */
 static enum cv_err leave_on_panic(enum cv_err e)
 {
 	if (e == CV_EPANIC)
 		_exit(CV_EXIT_RECOVER);
+	/* a replicated site resynchronized under this process (db/repl.h): its handles are dead for
+	 * good, and a fresh process opens fresh ones; nothing was acknowledged by this one */
+	if (e == CV_ESTALE) {
+		fprintf(stderr, "cvnotify: the store's handles went stale: exiting to be restarted\n");
+		_exit(1);
+	}
 	return e;
 }
 

@@ -197,6 +197,11 @@ static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const 
 			st = SIM_UP_REFUSED;
 			break;
 		}
+		if (rc != CURLE_OK && redirects) {
+			/* the master it was sent to is gone: back to its own URL, which knows the next one */
+			curl_easy_setopt(u->curl, CURLOPT_URL, cv_buf_str(&url));
+			redirects = 0;
+		}
 		if (rc != CURLE_OK)
 			snprintf(err, errsz, "%s: %s: %s", vin, u->base, curl_easy_strerror(rc));
 		else if (*status >= 500)

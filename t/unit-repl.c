@@ -90,6 +90,17 @@ int main(void)
 	ok(s && !strstr(s, "repmgr_site old 1") && !strstr(s, "rep_set_priority 7"), "the old replication lines gone");
 	ok(s && strstr(s, "repmgr_site 127.0.0.1 5011 db_local_site on\n"), "the new ones there");
 	ok(cv_repl_configured(dir), "still replicated");
+	ok(!cv_repl_first_data(dir), "a joining site takes no first data");
+	memset(&c.peer, 0, sizeof(c.peer));
+	c.npeers = 0;
+	is_int(cv_repl_config_write(dir, &c), CV_OK, "written as the group's creator");
+	ok(cv_repl_first_data(dir), "the creator, never in a group yet, takes the first data");
+	snprintf(path, sizeof(path), "%s/__db.membership", dir);
+	f = fopen(path, "w");
+	fclose(f);
+	ok(!cv_repl_first_data(dir), "once it was in a group, no more");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/DB_CONFIG", dir);
 
 	/* the published role */
 	is_int(cv_repl_map(dir, &map), CV_OK, "the replication file mapped");
