@@ -1,0 +1,113 @@
+// make run-group: the demo as a three-site replication group behind its
+// HAProxy front (etc/run-group.sh, etc/haproxy.cfg.in). Through the one
+// URL: a login, a read, an upload; each site's /healthz says its role; the
+// master's whole process group killed: writes through the front resume at
+// the elected replica, what was acknowledged is there.
+import assert from 'node:assert/strict';
+import { test, after } from 'node:test';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { B2C, BUILDDIR, SRCDIR, JSDIR, freePort, skipReason, WEBSERVER } from '../lib/server.mjs';
+
+function haveHaproxy() {
+	try {
+		execFileSync('haproxy', ['-v'], { stdio: 'ignore' });
+		return true;
+	} catch {
+		return false;
+	}
+}
+const skip = skipReason() || (WEBSERVER !== 'lighttpd' ? 'make run-group runs lighttpd sites' : false) ||
+	(haveHaproxy() ? false : 'haproxy is not installed');
+
+async function until(what, ms, fn) {
+	const t0 = Date.now();
+	let last;
+	for (;;) {
+		try {
+			last = await fn();
+			if (last)
+				return last;
+		} catch (e) {
+			last = e.message;
+		}
+		if (Date.now() - t0 > ms)
+			assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
+		await sleep(100);
+	}
+}
+
+let proc = null, out = '', vardir = null, port = 0;
+after(async () => {
+	if (proc && proc.exitCode === null) {
+		proc.kill('SIGTERM');
+		await Promise.race([new Promise((res) => proc.once('exit', res)), sleep(20000)]);
+		if (proc.exitCode === null)
+			try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
+	}
+	// what a site's own process group still holds
+	for (const n of [1, 2, 3]) {
+		try { process.kill(-Number(readFileSync(join(vardir, `site${n}`, 'pgid'), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+	}
+	if (vardir && !process.env.CV_KEEP)
+		rmSync(vardir, { recursive: true, force: true });
+});
+
+const front = (p) => `http://127.0.0.1:${port}${p}`;
+const health = async (n) => {
+	const r = await fetch(`http://127.0.0.1:${port + n}/healthz`, { signal: AbortSignal.timeout(3000) });
+	return r.status === 200 ? r.json() : null;
+};
+const login = async () => {
+	const r = await fetch(front('/oauth2/token'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: 'grant_type=password&username=demo&password=demo&client_id=console', signal: AbortSignal.timeout(15000) });
+	return r.status === 200 ? (await r.json()).access_token : null;
+};
+
+test('make run-group: the demo through the front, a role on every site', { skip, timeout: 240000 }, async () => {
+	// ports P..P+3 and P+11..P+13 free: a base with room
+	port = await freePort();
+	while (port > 60000)
+		port = await freePort();
+	vardir = mkdtempSync(join(tmpdir(), 'cvapi-group-'));
+	proc = spawn('sh', [join(SRCDIR, 'etc', 'run-group.sh')], {
+		detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+		env: { ...process.env, PORT: String(port), VARDIR: vardir, BUILDDIR, SRCDIR, JSDIR, DEMO_DAYS: '1',
+			LIGHTTPD: process.env.CV_LIGHTTPD || 'lighttpd',
+			ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=0', CVAPI_RATE_CLIENT: '1000000000/1000000',
+			CVAPI_RATE_TOKEN: '1000000000/1000000', CVAPI_RATE_USER: '1000000000/1000000',
+			CVAPI_RATE_GRANT: '1000000000/1000000', CVAPI_RATE_VEHICLE: '1000000000/1000000' },
+	});
+	proc.stdout.on('data', (d) => { out += d; });
+	proc.stderr.on('data', (d) => { out += d; });
+	await until('run-group says it is running', 200000, () => {
+		assert.equal(proc.exitCode, null, `run-group exited:\n${out}`);
+		return out.includes('cvapi is running as a replication group');
+	});
+	const roles = await Promise.all([1, 2, 3].map(health));
+	assert.deepEqual(roles.map((b) => b && b.role), ['master', 'replica', 'replica'], JSON.stringify(roles));
+	const tok = await login();
+	assert.ok(tok, 'a login through the front');
+	const r = await fetch(front(`${B2C}/user/vehicles`), { headers: { authorization: `Bearer ${tok}` } });
+	assert.equal(r.status, 200);
+	const body = await r.json();
+	assert.equal(body._embedded.vehicles.length, 3, 'the demo vehicles');
+	assert.ok(body._links.self.href.startsWith(front('/')), `links name the front: ${body._links.self.href}`);
+});
+
+test('the master\'s process group killed: writes through the front resume at an elected replica', { skip, timeout: 120000 }, async () => {
+	assert.ok(proc && out.includes('cvapi is running'), 'the group runs');
+	const pgid = Number(readFileSync(join(vardir, 'site1', 'pgid'), 'utf8'));
+	const t0 = Date.now();
+	process.kill(-pgid, 'SIGKILL');
+	const tok = await until('a login (a write) through the front', 60000, login);
+	const ms = Date.now() - t0;
+	const roles = await Promise.all([2, 3].map(health));
+	assert.ok(roles.some((b) => b && b.role === 'master'), JSON.stringify(roles));
+	const r = await fetch(front(`${B2C}/user/vehicles`), { headers: { authorization: `Bearer ${tok}` } });
+	assert.equal(r.status, 200);
+	console.log(`# first write through the front ${ms} ms after the master's death`);
+});
