@@ -349,6 +349,18 @@ void cv_rc_vehicle(struct cv_req *r);
 bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t psz);
 
 /*
+ * true when the request says it comes from a script (an X-Requested-With
+ * header, which the console sends and a browser never adds by itself).
+ */
+bool cv_req_scripted(const struct cv_req *r);
+/*
+ * The WWW-Authenticate of a 401 where HTTP Basic is taken: Basic realm
+ * "cvapi"; but to a script's request (cv_req_scripted) Bearer realm
+ * "cvapi", a challenge for which no browser opens its sign-in dialog.
+ */
+void cv_basic_challenge(struct cv_req *r);
+
+/*
  * Parse an application/x-www-form-urlencoded body. names lists the accepted
  * fields (NULL-terminated); vals[i] gets the decoded value of names[i] or
  * NULL. Unknown and repeated fields are a 400, another type a 415.
