@@ -11,8 +11,9 @@
  *      unknown ones: handlers never see raw parameters;
  *   3. authenticates as the route asks: a user's bearer token (scopes,
  *      client_id) on the B2C face, a fleet manager (client certificate
- *      verified by the web server, or HTTP Basic; client_id) on the B2B
- *      face, whose fleet ({fid}) must be theirs;
+ *      verified by the web server, HTTP Basic, or a bearer token of the
+ *      scope fleet; client_id) on the B2B face, whose fleet ({fid}) must
+ *      be theirs;
  *   4. checks the syntax of every id of the path, each by the kind its
  *      capture's name says (below): 400 (CV_C_BAD_ID) otherwise;
  *   5. calls the handler, which fills r->out and returns 0, or returns an
@@ -177,7 +178,7 @@ enum cv_auth {
 	CV_AUTH_NONE,       /* anyone */
 	CV_AUTH_USER,       /* bearer access token of a user */
 	CV_AUTH_VEHICLE,    /* the vehicle's own credential (vehicle link) */
-	CV_AUTH_FLEET,      /* a fleet manager (B2B): certificate or Basic, and client_id;
+	CV_AUTH_FLEET,      /* a fleet manager (B2B): certificate, Basic or a fleet token, and client_id;
 			     * a pattern with {fid} also checks the fleet is theirs */
 };
 
@@ -229,7 +230,8 @@ struct cv_req {
 	/*
 	 * CV_AUTH_USER: the token. CV_AUTH_FLEET: tok.user is the fleet
 	 * manager, tok.client the client_id, tok.scopes every scope (the
-	 * fleet face has none).
+	 * fleet face has none); with a bearer token (scope fleet) the rest
+	 * is the token's own.
 	 */
 	struct cv_token tok;
 	const char *fid;                   /* CV_AUTH_FLEET: the fleet of the path, checked */
