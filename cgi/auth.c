@@ -125,99 +125,175 @@ bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t 
 	return cv_strlcpy(user, dec, usz) == CV_OK && cv_strlcpy(pass, colon + 1, psz) == CV_OK;
 }
 
+bool cv_req_scripted(const struct cv_req *r)
+{
+	const char *x = FCGX_GetParam("HTTP_X_REQUESTED_WITH", r->fcgi->envp);
+
+	return x && *x;
+}
+
+void cv_basic_challenge(struct cv_req *r)
+{
+	cv_header(r, "WWW-Authenticate", cv_req_scripted(r) ? "Bearer realm=\"cvapi\"" : "Basic realm=\"cvapi\"");
+}
+
 static int fleet_unauthorized(struct cv_req *r, int cause, const char *msg)
 {
-	cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
+	cv_basic_challenge(r);
 	return cv_fail(r, 401, cause, "%s", msg);
+}
+
+/* A client certificate the web server verified, registered to a login: r->tok.user. 0 or the failure. */
+static int fleet_cert(struct cv_req *r, const char *pem)
+{
+	char key[CV_CERT_KEY_MAX + 1], *nl;
+	enum cv_err e;
+	int st;
+
+	/* the certificate itself: its issuer and subject, not a DN the web server wrote */
+	if (!pem || !*pem) {
+		cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-exported", NULL);
+		return fleet_unauthorized(r, CV_C_BAD_CERT, "the web server passes no SSL_CLIENT_CERT: "
+					  "have it export the client certificate (etc/*-tls.conf.in)");
+	}
+	if (cv_cert_key(pem, strlen(pem), key)) {
+		cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "unreadable", NULL);
+		return fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate cannot be read");
+	}
+	e = cv_cert_login(r->store, NULL, key, r->tok.user);
+	if (e == CV_ENOTFOUND || e == CV_EINVAL) {
+		nl = strchr(key, '\n');
+		*nl = '\0';
+		cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-registered", "issuer", key,
+			 "subject", nl + 1, NULL);
+		cv_basic_challenge(r);
+		st = cv_fail(r, 401, CV_C_BAD_CERT, "this client certificate is not registered "
+			     "(issuer %.200s, subject %.200s): `cvctl cert add` its PEM file", key, nl + 1);
+		return st;
+	}
+	return e ? cv_fail_store(r, e, "certificate") : 0;
+}
+
+/* HTTP Basic (after "Basic "): a fleet manager's login and password, r->tok.user. 0 or the failure. */
+static int fleet_basic(struct cv_req *r, const char *b64)
+{
+	char pass[256];
+	bool fresh = false;
+	enum cv_err e;
+	int st;
+
+	if (!cv_basic_parse(b64, r->tok.user, sizeof(r->tok.user), pass, sizeof(pass)) || !r->tok.user[0]) {
+		cv_audit(r, "auth-failed", "scheme", "basic", "reason", "malformed", NULL);
+		return fleet_unauthorized(r, CV_C_BAD_TOKEN, "malformed Basic credentials: base64 of login:password");
+	}
+	/* remembered credentials pass a lockout (quota.h); others meet it first */
+	e = cv_basic_known(r->store, r->tok.user, pass, r->now);
+	if (e == CV_EAUTH) {
+		st = cv_guess_check(r, 'u', r->tok.user);
+		if (st) {
+			explicit_bzero(pass, sizeof(pass));
+			return st;
+		}
+		e = cv_basic_check(r->store, r->tok.user, pass, r->now, &fresh);
+	}
+	explicit_bzero(pass, sizeof(pass));
+	if (e == CV_EAUTH) {
+		cv_audit(r, "auth-failed", "scheme", "basic", "reason", "bad-password", "login", r->tok.user,
+			 "client", r->q.client_id, NULL);
+		cv_guess_failed(r, 'u', r->tok.user);
+		return fleet_unauthorized(r, CV_C_BAD_PASSWORD, "wrong login or password");
+	}
+	if (e)
+		return cv_fail_store(r, e, "user");
+	/* a login: the password was checked, not remembered */
+	if (fresh) {
+		cv_guess_succeeded(r, 'u', r->tok.user);
+		cv_audit(r, "login", "scheme", "basic", "login", r->tok.user, "client", r->q.client_id, NULL);
+	}
+	return 0;
+}
+
+/*
+ * A bearer token (after "Bearer ") of the scope fleet: a fleet manager's
+ * access token from /oauth2/token, into r->tok. Every failure keeps the
+ * fleet face's answer to a credential it does not take (401, CV_C_NO_CRED)
+ * and says which in its message and in the RFC 6750 challenge.
+ */
+static int fleet_bearer(struct cv_req *r, const char *text)
+{
+	const char *reason, *error, *msg;
+	enum cv_err e;
+
+	if (!*text || strlen(text) > 256) {
+		reason = "malformed";
+		error = "Bearer realm=\"cvapi\", error=\"invalid_request\"";
+		msg = "the Authorization header must be Bearer <access token>";
+	} else {
+		e = cv_token_lookup(r->store, NULL, text, &r->tok, r->now);
+		if (e && e != CV_ENOTFOUND && e != CV_EAUTH)
+			return cv_fail_store(r, e, "token");
+		if (!e && r->tok.kind == CV_TOKEN_ACCESS && (r->tok.scopes & CV_SC_BIT(CV_SC_FLEET)))
+			return 0;
+		if (e == CV_EAUTH) {
+			reason = "expired-token";
+			error = "Bearer realm=\"cvapi\", error=\"invalid_token\", error_description=\"expired\"";
+			msg = "the access token has expired: refresh it";
+		} else if (e || r->tok.kind != CV_TOKEN_ACCESS) {
+			reason = "unknown-token";
+			error = "Bearer realm=\"cvapi\", error=\"invalid_token\"";
+			msg = "unknown or revoked access token";
+		} else {
+			reason = "no-fleet-scope";
+			error = "Bearer realm=\"cvapi\", error=\"insufficient_scope\", scope=\"fleet\"";
+			msg = "this token lacks the scope fleet: a fleet manager asks /oauth2/token for scope=fleet";
+		}
+	}
+	cv_audit(r, "auth-failed", "scheme", "bearer", "reason", reason, "login", r->tok.user[0] ? r->tok.user : NULL,
+		 "client", r->tok.client[0] ? r->tok.client : NULL, NULL);
+	cv_header(r, "WWW-Authenticate", error);
+	return cv_fail(r, 401, CV_C_NO_CRED, "%s", msg);
 }
 
 /*
  * The fleet face: a client certificate the web server verified
  * (SSL_CLIENT_VERIFY=SUCCESS and its subject SSL_CLIENT_S_DN, FastCGI
  * parameters a client cannot set), registered with `cvctl cert add`; or
- * HTTP Basic with a fleet manager's login and password. client_id must name
- * a registered client. Then the fleet of the path, if any, must be theirs.
+ * HTTP Basic with a fleet manager's login and password; or a bearer token
+ * of the scope fleet. client_id must name a registered client (a token's
+ * own). Then the fleet of the path, if any, must be theirs.
  */
 int cv_auth_fleet(struct cv_req *r)
 {
 	char **envp = r->fcgi->envp;
 	const char *verify = FCGX_GetParam("SSL_CLIENT_VERIFY", envp);
-	const char *pem = FCGX_GetParam("SSL_CLIENT_CERT", envp);
 	const char *h = FCGX_GetParam("HTTP_AUTHORIZATION", envp);
 	struct cv_client client;
+	bool bearer = false;
 	enum cv_err e;
 	int st;
 
 	memset(&r->tok, 0, sizeof(r->tok));
 	if (verify && !strcmp(verify, "SUCCESS")) {
-		char key[CV_CERT_KEY_MAX + 1], *nl;
-
-		/* the certificate itself: its issuer and subject, not a DN the web server wrote */
-		if (!pem || !*pem) {
-			cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-exported", NULL);
-			return fleet_unauthorized(r, CV_C_BAD_CERT, "the web server passes no SSL_CLIENT_CERT: "
-						  "have it export the client certificate (etc/*-tls.conf.in)");
-		}
-		if (cv_cert_key(pem, strlen(pem), key)) {
-			cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "unreadable", NULL);
-			return fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate cannot be read");
-		}
-		e = cv_cert_login(r->store, NULL, key, r->tok.user);
-		if (e == CV_ENOTFOUND || e == CV_EINVAL) {
-			nl = strchr(key, '\n');
-			*nl = '\0';
-			cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-registered", "issuer", key,
-				 "subject", nl + 1, NULL);
-			cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
-			return cv_fail(r, 401, CV_C_BAD_CERT, "this client certificate is not registered "
-				       "(issuer %.200s, subject %.200s): `cvctl cert add` its PEM file", key, nl + 1);
-		}
-		if (e)
-			return cv_fail_store(r, e, "certificate");
+		st = fleet_cert(r, FCGX_GetParam("SSL_CLIENT_CERT", envp));
 	} else if (h && !strncasecmp(h, "Basic ", 6)) {
-		char pass[256];
-
-		bool fresh;
-
-		if (!cv_basic_parse(h + 6, r->tok.user, sizeof(r->tok.user), pass, sizeof(pass)) || !r->tok.user[0]) {
-			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "malformed", NULL);
-			return fleet_unauthorized(r, CV_C_BAD_TOKEN, "malformed Basic credentials: base64 of login:password");
-		}
-		/* remembered credentials pass a lockout (quota.h); others meet it first */
-		e = cv_basic_known(r->store, r->tok.user, pass, r->now);
-		fresh = false;
-		if (e == CV_EAUTH) {
-			st = cv_guess_check(r, 'u', r->tok.user);
-			if (st) {
-				explicit_bzero(pass, sizeof(pass));
-				return st;
-			}
-			e = cv_basic_check(r->store, r->tok.user, pass, r->now, &fresh);
-		}
-		explicit_bzero(pass, sizeof(pass));
-		if (e == CV_EAUTH) {
-			cv_audit(r, "auth-failed", "scheme", "basic", "reason", "bad-password", "login", r->tok.user,
-				 "client", r->q.client_id, NULL);
-			cv_guess_failed(r, 'u', r->tok.user);
-			return fleet_unauthorized(r, CV_C_BAD_PASSWORD, "wrong login or password");
-		}
-		if (e)
-			return cv_fail_store(r, e, "user");
-		if (fresh)
-			cv_guess_succeeded(r, 'u', r->tok.user);
-		/* a login: the password was checked, not remembered */
-		if (fresh)
-			cv_audit(r, "login", "scheme", "basic", "login", r->tok.user, "client", r->q.client_id, NULL);
+		st = fleet_basic(r, h + 6);
+	} else if (h && !strncasecmp(h, "Bearer ", 7)) {
+		bearer = true;
+		st = fleet_bearer(r, h + 7);
 	} else if (verify && *verify && strcmp(verify, "NONE")) {
 		cv_audit(r, "auth-failed", "scheme", "certificate", "reason", "not-verified", NULL);
-		return fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate was not verified");
+		st = fleet_unauthorized(r, CV_C_BAD_CERT, "the client certificate was not verified");
 	} else {
 		cv_audit(r, "auth-failed", "scheme", "basic", "reason", "no-credentials", NULL);
-		return fleet_unauthorized(r, CV_C_NO_CRED,
-					 "no credentials: send Authorization: Basic, or a client certificate");
+		st = fleet_unauthorized(r, CV_C_NO_CRED,
+					"no credentials: send Authorization: Basic or Bearer, or a client certificate");
 	}
+	if (st)
+		return st;
 	if (!r->q.client_id)
 		return cv_fail(r, 401, CV_C_BAD_CLIENT, "client_id is required on the fleet face");
+	if (bearer && strcmp(r->q.client_id, r->tok.client))
+		return cv_fail(r, 403, CV_C_CLIENT_MISMATCH, "client_id does not match the token's client");
 	e = cv_client_get(r->store, NULL, r->q.client_id, &client);
 	if (e == CV_ENOTFOUND) {
 		cv_audit(r, "auth-failed", "reason", "unknown-client", "login", r->tok.user, "client", r->q.client_id, NULL);
@@ -228,6 +304,7 @@ int cv_auth_fleet(struct cv_req *r)
 	cv_strlcpy(r->tok.client, client.id, sizeof(r->tok.client));
 	memcpy(r->client_limits, client.limits, sizeof(r->client_limits));
 	r->tok.kind = CV_TOKEN_ACCESS;
+	/* the fleet face has no scopes: a token's fleet is all of it */
 	r->tok.scopes = CV_SC_ALL;
 	r->b2b = true;
 	if ((r->fid = cv_req_capture(r, "fid")) != NULL) {

@@ -3,6 +3,7 @@
  *
  *   POST /oauth2/token   (application/x-www-form-urlencoded)
  *     grant_type=password      username, password, [scope]
+ *                              (a fleet manager's, for the fleet face: scope=fleet)
  *     grant_type=refresh_token refresh_token, [scope]
  *   POST /oauth2/revoke  (RFC 7009)
  *     token, [token_type_hint]
@@ -12,7 +13,13 @@
  *
  * Replies per RFC 6749: access_token (1 hour), token_type, expires_in,
  * refresh_token (30 days, rotated at each use), scope. Errors carry the
- * xError fields plus RFC 6749's `error` and `error_description`.
+ * xError fields plus RFC 6749's `error` and `error_description`; a 401's
+ * challenge is Basic, but Bearer to a script (cv_basic_challenge).
+ * The scope fleet is granted only when asked for: with it the token is a
+ * fleet manager's credential on the fleet face (cv_auth_fleet), which
+ * checks that its login manages the fleet of the path. Lifetimes, rotation,
+ * reuse detection, revocation, the guessing brake and the grant budget
+ * are the same for every login.
  * Tokens are random 256-bit strings; the store keeps only their SHA-256.
  */
 #include "req.h"
@@ -42,7 +49,7 @@ static int oauth_fail(struct cv_req *r, int status, int cause, const char *error
 	}
 	cv_header(r, "Cache-Control", "no-store");
 	if (status == 401)
-		cv_header(r, "WWW-Authenticate", "Basic realm=\"cvapi\"");
+		cv_basic_challenge(r);
 	return status;
 }
 
@@ -187,16 +194,16 @@ static int issue_pair(struct cv_req *r, const char *user, const char *client, ui
 	return 0;
 }
 
-/* The scopes to grant: what was asked (default: all the client may have). */
-static int pick_scopes(struct cv_req *r, const char *asked, uint32_t allowed, uint32_t *out)
+/* The scopes to grant: what was asked, within allowed; when nothing was, dflt. */
+static int pick_scopes(struct cv_req *r, const char *asked, uint32_t allowed, uint32_t dflt, uint32_t *out)
 {
 	const char *bad;
 	size_t badlen;
 	uint32_t m;
 
 	if (!asked || asked[strspn(asked, " ")] == '\0') {
-		/* no scope, or an empty one: everything the client may have */
-		*out = allowed;
+		/* no scope, or an empty one */
+		*out = dflt;
 		return 0;
 	}
 	if (strlen(asked) > 1024)
@@ -259,7 +266,8 @@ static int post_token(struct cv_req *r)
 			cv_header(r, "Cache-Control", "no-store");
 			return st;
 		}
-		st = pick_scopes(r, v[SCOPE], c.scopes, &scopes);
+		/* a fleet manager's token for the fleet face is asked for by name (rec.h) */
+		st = pick_scopes(r, v[SCOPE], c.scopes, c.scopes & CV_SC_DEFAULT, &scopes);
 		if (!st)
 			st = issue_pair(r, u.login, c.id, scopes, NULL);
 		if (!st)
@@ -288,7 +296,7 @@ static int post_token(struct cv_req *r)
 			cv_header(r, "Cache-Control", "no-store");
 			return st;
 		}
-		st = pick_scopes(r, v[SCOPE], t.scopes, &scopes);
+		st = pick_scopes(r, v[SCOPE], t.scopes, t.scopes, &scopes);
 		if (!st)
 			st = issue_pair(r, t.user, c.id, scopes, v[REFRESH]);
 		if (!st)

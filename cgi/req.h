@@ -11,8 +11,9 @@
  *      unknown ones: handlers never see raw parameters;
  *   3. authenticates as the route asks: a user's bearer token (scopes,
  *      client_id) on the B2C face, a fleet manager (client certificate
- *      verified by the web server, or HTTP Basic; client_id) on the B2B
- *      face, whose fleet ({fid}) must be theirs;
+ *      verified by the web server, HTTP Basic, or a bearer token of the
+ *      scope fleet; client_id) on the B2B face, whose fleet ({fid}) must
+ *      be theirs;
  *   4. checks the syntax of every id of the path, each by the kind its
  *      capture's name says (below): 400 (CV_C_BAD_ID) otherwise;
  *   5. calls the handler, which fills r->out and returns 0, or returns an
@@ -177,7 +178,7 @@ enum cv_auth {
 	CV_AUTH_NONE,       /* anyone */
 	CV_AUTH_USER,       /* bearer access token of a user */
 	CV_AUTH_VEHICLE,    /* the vehicle's own credential (vehicle link) */
-	CV_AUTH_FLEET,      /* a fleet manager (B2B): certificate or Basic, and client_id;
+	CV_AUTH_FLEET,      /* a fleet manager (B2B): certificate, Basic or a fleet token, and client_id;
 			     * a pattern with {fid} also checks the fleet is theirs */
 };
 
@@ -229,7 +230,8 @@ struct cv_req {
 	/*
 	 * CV_AUTH_USER: the token. CV_AUTH_FLEET: tok.user is the fleet
 	 * manager, tok.client the client_id, tok.scopes every scope (the
-	 * fleet face has none).
+	 * fleet face has none); with a bearer token (scope fleet) the rest
+	 * is the token's own.
 	 */
 	struct cv_token tok;
 	const char *fid;                   /* CV_AUTH_FLEET: the fleet of the path, checked */
@@ -347,6 +349,18 @@ void cv_rc_vehicle(struct cv_req *r);
  * user and password; false if malformed or a part does not fit.
  */
 bool cv_basic_parse(const char *b64, char *user, size_t usz, char *pass, size_t psz);
+
+/*
+ * true when the request says it comes from a script (an X-Requested-With
+ * header, which the console sends and a browser never adds by itself).
+ */
+bool cv_req_scripted(const struct cv_req *r);
+/*
+ * The WWW-Authenticate of a 401 where HTTP Basic is taken: Basic realm
+ * "cvapi"; but to a script's request (cv_req_scripted) Bearer realm
+ * "cvapi", a challenge for which no browser opens its sign-in dialog.
+ */
+void cv_basic_challenge(struct cv_req *r);
 
 /*
  * Parse an application/x-www-form-urlencoded body. names lists the accepted

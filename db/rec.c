@@ -21,6 +21,7 @@ const char *const cv_scope_names[CV_SC_COUNT] = {
 	[CV_SC_R_WAKEUP] = "remote:wakeup:write",
 	[CV_SC_R_NAVIGATION] = "remote:navigation:write",
 	[CV_SC_VEHICLE_PNC] = "data:vehicle:devices:pnc",
+	[CV_SC_FLEET] = "fleet",
 };
 
 enum cv_err cv_scopes_parse(const char *s, uint32_t *mask, const char **bad, size_t *badlen)
@@ -151,6 +152,7 @@ enum cv_err cv_client_encode(const struct cv_client *c, struct cv_buf *out)
 	cv_jw_kstr(&w, "name", c->name);
 	cv_jw_kstr(&w, "secretSha256", c->secret_sha256);
 	cv_jw_kint(&w, "scopes", c->scopes);
+	cv_jw_kint(&w, "fleetScope", 1);            /* scopes has a fleet bit (see cv_client_decode) */
 	cv_jw_kint(&w, "created", c->created);
 	for (size_t i = 0; i < CV_CLIENT_LIMITS; i++) {
 		if (c->limits[i] < 0)
@@ -177,6 +179,9 @@ enum cv_err cv_client_decode(const char *json, size_t len, struct cv_client *c)
 	get_str(o, "name", c->name, sizeof(c->name));
 	get_str(o, "secretSha256", c->secret_sha256, sizeof(c->secret_sha256));
 	c->scopes = (uint32_t)get_i64(o, "scopes");
+	/* a client recorded before `fleet` existed (no fleetScope) with every scope has every scope still */
+	if (!get_i64(o, "fleetScope") && c->scopes == CV_SC_DEFAULT)
+		c->scopes = CV_SC_ALL;
 	c->created = get_i64(o, "created");
 	{
 		json_object *l;

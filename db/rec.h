@@ -23,14 +23,21 @@
 #define CV_HASH_MAX 160             /* a crypt(3) string */
 #define CV_SHA256_HEXLEN 64
 
-/* OAuth2 scopes, as bits. */
+/*
+ * OAuth2 scopes, as bits: the user face's (the B2C document's), then
+ * `fleet`, cvapi's own, which makes a token a fleet manager's credential
+ * on the fleet face. `fleet` is granted only when asked for by name: a
+ * grant that names no scope gets the client's scopes but that one.
+ */
 enum cv_scope {
 	CV_SC_TELEMETRY, CV_SC_POSITION, CV_SC_TRIP, CV_SC_ALERT, CV_SC_COLLISION,
 	CV_SC_R_DOOR, CV_SC_R_PRECOND, CV_SC_R_HORN, CV_SC_R_CHARGING, CV_SC_R_LIGHTS,
-	CV_SC_R_WAKEUP, CV_SC_R_NAVIGATION, CV_SC_VEHICLE_PNC, CV_SC_COUNT
+	CV_SC_R_WAKEUP, CV_SC_R_NAVIGATION, CV_SC_VEHICLE_PNC, CV_SC_FLEET, CV_SC_COUNT
 };
 #define CV_SC_BIT(s) (1u << (s))
 #define CV_SC_ALL ((1u << CV_SC_COUNT) - 1)
+/* what a grant that names no scope may get: every scope but fleet */
+#define CV_SC_DEFAULT (CV_SC_ALL & ~CV_SC_BIT(CV_SC_FLEET))
 extern const char *const cv_scope_names[CV_SC_COUNT];
 /*
  * Parse a space-separated scope list into a mask; CV_EINVAL on an unknown
@@ -56,7 +63,9 @@ struct cv_client {
 	char id[CV_LOGIN_MAX + 1];
 	char name[CV_NAME_MAX + 1];
 	char secret_sha256[CV_SHA256_HEXLEN + 1];   /* "" for a public client */
-	uint32_t scopes;                            /* what it may ask for */
+	uint32_t scopes;                            /* what it may ask for; a record made before
+						     * the fleet scope with all the others reads as
+						     * CV_SC_ALL */
 	int64_t created;
 	/* its rate limits (cvctl client limits): requests a day and a second
 	 * for all its users together, then for each grant; -1: the default

@@ -51,6 +51,10 @@ static void test_scopes(void)
 	cv_scopes_fmt(0xffffffffu, &b);
 	is_int(cv_scopes_parse(cv_buf_str(&b), &m, &bad, &badlen), CV_OK, "bits past the last scope are ignored");
 	is_int(m, CV_SC_ALL, "all scopes");
+	is_int(cv_scopes_parse("fleet", &m, &bad, &badlen), CV_OK, "the fleet face's scope");
+	is_int(m, CV_SC_BIT(CV_SC_FLEET), "its bit");
+	ok(!(CV_SC_DEFAULT & CV_SC_BIT(CV_SC_FLEET)) && (CV_SC_DEFAULT | CV_SC_BIT(CV_SC_FLEET)) == CV_SC_ALL,
+	   "a grant naming no scope gets every scope but fleet");
 	cv_buf_release(&b);
 }
 
@@ -87,6 +91,20 @@ static void test_json_records(void)
 	is_int(cv_client_decode(b.p, b.len, &c2), CV_OK, "client decoded");
 	ok(!strcmp(c2.id, "console") && !strcmp(c2.name, c.name) && !strcmp(c2.secret_sha256, "") &&
 	   c2.scopes == CV_SC_ALL && c2.created == AT, "client round trip (public client)");
+	cv_buf_reset(&b);
+	c.scopes = CV_SC_DEFAULT;
+	cv_client_encode(&c, &b);
+	is_int(cv_client_decode(b.p, b.len, &c2), CV_OK, "a client with every scope but fleet");
+	is_int(c2.scopes, CV_SC_DEFAULT, "keeps them");
+	{
+		static const char old[] = "{\"id\":\"console\",\"scopes\":8191,\"created\":1}";
+		static const char some[] = "{\"id\":\"app\",\"scopes\":3,\"created\":1}";
+
+		is_int(cv_client_decode(old, sizeof(old) - 1, &c2), CV_OK, "a client recorded before the fleet scope");
+		is_int(c2.scopes, CV_SC_ALL, "every scope then: every scope now");
+		is_int(cv_client_decode(some, sizeof(some) - 1, &c2), CV_OK, "one with some scopes");
+		is_int(c2.scopes, 3, "keeps them, without fleet");
+	}
 
 	cv_buf_reset(&b);
 	memset(&v, 0, sizeof(v));

@@ -46,7 +46,7 @@ int cmd_token_issue(struct ctl *c, int argc, char **argv)
 		return ctl_usage_error("bad login");
 	cv_strlcpy(a.t.user, argv[0], sizeof(a.t.user));
 	cv_strlcpy(a.t.client, client ? client : "cvctl", sizeof(a.t.client));
-	a.t.scopes = CV_SC_ALL;
+	a.t.scopes = CV_SC_DEFAULT;            /* fleet only when named, as at /oauth2/token */
 	if (scope && cv_scopes_parse(scope, &a.t.scopes, &bad, &badlen)) {
 		fprintf(stderr, "cvctl: unknown scope %.*s\n", (int)badlen, bad);
 		return 2;
