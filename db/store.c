@@ -1170,29 +1170,41 @@ enum cv_err cv_store_open(struct cv_store *st, const char *home, unsigned flags)
 	return e;
 }
 
-static enum cv_err store_env_reset(const char *home)
+enum cv_err cv_store_unused(const char *home, long *pid_out)
 {
-	struct cv_store st;
 	uint64_t *procs = NULL;
-	DB_ENV *env;
-	int ret;
 
-	memset(&st, 0, sizeof(st));
-	st.dirfd = -1;
-	/* nobody may be on the environment that goes away */
+	*pid_out = 0;
 	if (!cv_shmap_open(home, CV_STORE_PROCS_FILE, PROCS_BYTES, (void **)&procs)) {
 		for (size_t i = 0; i < CV_STORE_PROCS; i++) {
 			uint64_t w = __atomic_load_n(&procs[i], __ATOMIC_ACQUIRE);
 			pid_t pid = (pid_t)(w >> 1);
 
 			if (w && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
-				fprintf(stderr, "cvapi: process %ld has the store in %s open: stop the site first\n",
-					(long)pid, home);
+				*pid_out = (long)pid;
 				cv_shmap_close(procs, PROCS_BYTES);
 				return CV_EBUSY;
 			}
 		}
 		cv_shmap_close(procs, PROCS_BYTES);
+	}
+	return CV_OK;
+}
+
+static enum cv_err store_env_reset(const char *home)
+{
+	struct cv_store st;
+	DB_ENV *env;
+	int ret;
+
+	memset(&st, 0, sizeof(st));
+	st.dirfd = -1;
+	/* nobody may be on the environment that goes away */
+	long pid;
+
+	if (cv_store_unused(home, &pid)) {
+		fprintf(stderr, "cvapi: process %ld has the store in %s open: stop the site first\n", pid, home);
+		return CV_EBUSY;
 	}
 	ret = db_env_create(&env, 0);
 	if (!ret)

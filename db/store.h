@@ -264,6 +264,8 @@ enum cv_err cv_store_owner(const char *home);
  * stderr) while a process that has the store open runs.
  */
 enum cv_err cv_store_env_reset(const char *home);
+/* Does no running process have the store in home open? CV_OK, or CV_EBUSY and one such process in *pid. */
+enum cv_err cv_store_unused(const char *home, long *pid);
 /*
  * The databases of a store opened with CV_STORE_ENV_ONLY (cvrepl, which
  * must run before its site has them): opened now, without waiting, made

@@ -96,6 +96,15 @@ int cmd_repl_init(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "cvctl: cannot create %s: %s\n", c->home, strerror(errno));
 		return 1;
 	}
+	/* refused before anything is written: a running site would read the new DB_CONFIG at its next open */
+	{
+		long pid;
+
+		if (cv_store_unused(c->home, &pid)) {
+			fprintf(stderr, "cvctl: process %ld has the store in %s open: stop the site first\n", pid, c->home);
+			return 1;
+		}
+	}
 	e = cv_repl_config_write(c->home, &conf);
 	if (e)
 		return ctl_fail("writing DB_CONFIG", e);

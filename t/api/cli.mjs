@@ -92,6 +92,32 @@ apiSuite('cli', (srv, it) => {
 		assert.match(assertOk(await ctl(['--version'])), /^cvctl \(cvapi\) /);
 	});
 
+	it('cvctl repl init: each bad option exit 2, a running store refused (exit 1), DB_CONFIG left as it was', async () => {
+		const fresh = join(srv.top, 'repl-bad');
+		for (const [args, re] of [
+			[[], /--local/],
+			[['--local'], /--local/],
+			[['--local', 'host'], /HOST:PORT/],
+			[['--local', 'host:0'], /HOST:PORT/],
+			[['--local', 'host:65536'], /HOST:PORT/],
+			[['--local', '::1:5011'], /HOST:PORT/],
+			[['--local', 'h:5011', '--peer', 'x'], /--peer/],
+			[['--local', 'h:5011', '--peer', 'h:5011'], /own --local/],
+			[['--local', 'h:5011', '--priority', '-1'], /--priority/],
+			[['--local', 'h:5011', '--priority', 'x'], /--priority/],
+			[['--local', 'h:5011', '--ack-timeout', '0'], /ack-timeout/],
+			[['--local', 'h:5011', '--heartbeat', '600001'], /heartbeat/],
+			[['--local', 'h:5011', '--frob', '1'], /--frob/],
+		]) {
+			assertFails(await ctlAt(fresh, ['repl', 'init', ...args]), 2, re);
+			assert.ok(!existsSync(join(fresh, 'DB_CONFIG')), `${args.join(' ')}: nothing written`);
+		}
+		// the suite's store has its programs running: refused before DB_CONFIG is written
+		assertFails(await ctl(['repl', 'init', '--local', '127.0.0.1:5011']), 1, /stop the site first/);
+		assert.ok(!existsSync(join(srv.home, 'DB_CONFIG')), 'the running store keeps no replication settings');
+		assert.match(assertOk(await ctl(['repl', 'status'])), /^role single$/m);
+	});
+
 	it('cvctl without a command, with an unknown command, with -H and no folder: exit 2', async () => {
 		assertFails(await run(CVCTL, [], { env: { ...srv.env, CVAPI_HOME: srv.home }, user: srv.user }), 2, /no command/);
 		assertFails(await ctl([]), 2, /no command/);
