@@ -91,9 +91,12 @@ test('make run-group: the demo through the front, a role on every site', { skip,
 	assert.deepEqual(roles.map((b) => b && b.role), ['master', 'replica', 'replica'], JSON.stringify(roles));
 	const tok = await login();
 	assert.ok(tok, 'a login through the front');
-	const r = await fetch(front(`${B2C}/user/vehicles`), { headers: { authorization: `Bearer ${tok}` } });
-	assert.equal(r.status, 200);
-	const body = await r.json();
+	// the token was written at the master; a read may land on a replica that has not applied it yet
+	// (no read-your-writes across sites yet: doc/api.md, Replication), so the read is awaited
+	const body = await until('the token read through the front', 20000, async () => {
+		const r = await fetch(front(`${B2C}/user/vehicles`), { headers: { authorization: `Bearer ${tok}` } });
+		return r.status === 200 && r.json();
+	});
 	assert.equal(body._embedded.vehicles.length, 3, 'the demo vehicles');
 	assert.ok(body._links.self.href.startsWith(front('/')), `links name the front: ${body._links.self.href}`);
 });
@@ -107,7 +110,10 @@ test('the master\'s process group killed: writes through the front resume at an 
 	const ms = Date.now() - t0;
 	const roles = await Promise.all([2, 3].map(health));
 	assert.ok(roles.some((b) => b && b.role === 'master'), JSON.stringify(roles));
-	const r = await fetch(front(`${B2C}/user/vehicles`), { headers: { authorization: `Bearer ${tok}` } });
-	assert.equal(r.status, 200);
+	const body = await until('the new token read through the front', 20000, async () => {
+		const r = await fetch(front(`${B2C}/user/vehicles`), { headers: { authorization: `Bearer ${tok}` } });
+		return r.status === 200 && r.json();
+	});
+	assert.equal(body._embedded.vehicles.length, 3);
 	console.log(`# first write through the front ${ms} ms after the master's death`);
 });
