@@ -60,6 +60,15 @@ int cv_auth_user(struct cv_req *r)
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "the Authorization header must be Bearer <access token>");
 	}
 	e = cv_token_lookup(r->store, NULL, h + 7, &r->tok, r->now);
+	if (e == CV_ENOTFOUND) {
+		bool again;
+		int st = cv_read_after_again(r, &again);
+
+		if (st)
+			return st;
+		if (again)
+			e = cv_token_lookup(r->store, NULL, h + 7, &r->tok, r->now);
+	}
 	if (e == CV_ENOTFOUND || (!e && r->tok.kind != CV_TOKEN_ACCESS)) {
 		cv_audit(r, "auth-failed", "scheme", "bearer", "reason", "unknown-token", NULL);
 		cv_header(r, "WWW-Authenticate", "Bearer realm=\"cvapi\", error=\"invalid_token\"");
@@ -230,6 +239,15 @@ static int fleet_bearer(struct cv_req *r, const char *text)
 		msg = "the Authorization header must be Bearer <access token>";
 	} else {
 		e = cv_token_lookup(r->store, NULL, text, &r->tok, r->now);
+		if (e == CV_ENOTFOUND) {
+			bool again;
+			int st = cv_read_after_again(r, &again);
+
+			if (st)
+				return st;
+			if (again)
+				e = cv_token_lookup(r->store, NULL, text, &r->tok, r->now);
+		}
 		if (e && e != CV_ENOTFOUND && e != CV_EAUTH)
 			return cv_fail_store(r, e, "token");
 		if (!e && r->tok.kind == CV_TOKEN_ACCESS && (r->tok.scopes & CV_SC_BIT(CV_SC_FLEET)))

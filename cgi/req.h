@@ -271,6 +271,8 @@ struct cv_req {
 	struct cv_buf scratch;
 
 	/* the answer cache (rcache.h), set by the layer before the handler */
+	bool rc_skip;                      /* answered from the store, never the answer cache */
+	const char *read_after;            /* a commit token to wait for (serve.c), or NULL */
 	bool rc_try;                       /* a cacheable request that missed */
 	bool rc_ok;                        /* the handler called cv_rc_vehicle() */
 	struct cv_rc_stamp rc_stamp;       /* generations noted before the store was read */
@@ -314,6 +316,17 @@ int cv_fail_store(struct cv_req *r, enum cv_err e, const char *what);
  * a period).
  */
 int cv_fail_quota(struct cv_req *r, int q, int64_t limit, int64_t retry_ms);
+
+/*
+ * A bearer token unknown on a replica may be one just issued at the
+ * master. When the request names a commit this site has not applied
+ * (Cvapi-Read-After, serve.c), wait for it, once, and set *again: look
+ * the token up again. A wait that does not end applied counts as a failed
+ * guess of the address (quota.h), which bounds what waits cost anyone
+ * without a credential. Returns 0, or 429 (answered) while the address is
+ * locked out.
+ */
+int cv_read_after_again(struct cv_req *r, bool *again);
 
 /* Add a response header line ("Name: value"). */
 void cv_header(struct cv_req *r, const char *name, const char *value);

@@ -227,7 +227,7 @@ static int rc_lookup(struct cv_req *r)
 	int st;
 
 	/* a request with a body gets cv_body_read()'s answer, never a kept one */
-	if (!cv_rc_on() || r->route->auth != CV_AUTH_USER || !vid || !auth || !*auth || !uri ||
+	if (!cv_rc_on() || r->rc_skip || r->route->auth != CV_AUTH_USER || !vid || !auth || !*auth || !uri ||
 	    (!head_only && strcmp(r->method, "GET")) || (cl && *cl && strcmp(cl, "0")) || inm)
 		return 0;
 	r->rc_klen = 0;
@@ -330,6 +330,65 @@ static int repl_elsewhere(struct cv_req *r, const char *uri)
 		       "master it knows of (an election may be under way); retry");
 }
 
+/*
+ * Read-your-writes (doc/api.md "Replication"): a write's 2xx on a
+ * replicated master carries its commit token in Cvapi-Commit; a request
+ * that names one in Cvapi-Read-After is answered on a replica once the
+ * site has applied that commit, waiting up to READ_AFTER_WAIT_MS, else
+ * 503 with Retry-After (a front retries elsewhere). The wait is short
+ * next to the watchdog (CV_REPL_WATCHDOG_MIN s at least on a replicated site). Malformed: 400 on any
+ * site, so a client finds its mistake before it meets a replica.
+ */
+#define READ_AFTER_WAIT_MS 3000
+static int read_after_check(struct cv_req *r)
+{
+	const char *tok = FCGX_GetParam("HTTP_CVAPI_READ_AFTER", r->fcgi->envp);
+
+	r->read_after = NULL;
+	if (!tok)
+		return 0;
+	if (cv_store_applied(r->store, tok, 0) == CV_EINVAL)
+		return cv_fail(r, 400, CV_C_BAD_HEADER, "Cvapi-Read-After: not a commit token (the %d characters "
+			       "of a Cvapi-Commit header)", CV_STORE_TOKEN_TEXT);
+	if (r->store->replicated && cv_store_role(r->store, NULL) != CV_ROLE_MASTER) {
+		r->read_after = tok;
+		/* what replication applied may not have reached the answer caches yet */
+		r->rc_skip = true;
+	}
+	return 0;
+}
+
+/* The wait itself, once the client is known and counted (a wait costs a process). */
+static int read_after_wait(struct cv_req *r)
+{
+	const char *tok = r->read_after;
+
+	r->read_after = NULL;
+	if (!tok || cv_store_applied(r->store, tok, READ_AFTER_WAIT_MS) == CV_OK)
+		return 0;
+	cv_header(r, "Retry-After", "1");
+	return cv_fail(r, 503, CV_C_UNAVAILABLE, "this site has not yet applied the change named by "
+		       "Cvapi-Read-After; retry (or read at the master)");
+}
+
+int cv_read_after_again(struct cv_req *r, bool *again)
+{
+	const char *tok = r->read_after;
+	int st;
+
+	*again = false;
+	if (!tok)
+		return 0;
+	st = cv_guess_check(r, 'r', NULL);
+	if (st)
+		return st;
+	r->read_after = NULL;
+	*again = cv_store_applied(r->store, tok, READ_AFTER_WAIT_MS) == CV_OK;
+	if (!*again)
+		cv_guess_failed(r, 'r', NULL);
+	return 0;
+}
+
 /* GET and HEAD change nothing a client asked for; anything else is a write. */
 static bool is_read(const struct cv_req *r)
 {
@@ -390,6 +449,10 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		}
 		cv_store_repl_ready(r->store);
 	}
+	r->rc_skip = false;
+	st = read_after_check(r);
+	if (st)
+		goto out;
 	st = rc_lookup(r);
 	if (st < 0) {
 		req_release(r);
@@ -414,6 +477,8 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	/* counted once who asks is known; a refusal reads and writes nothing more */
 	if (!st)
 		st = cv_quota_take(r);
+	if (!st)
+		st = read_after_wait(r);
 	/* the disk's reserve: an authenticated write is refused, reads go on
 	 * (the token endpoint's few records are not: a user can still log in
 	 * to read; nor is a DELETE, which is how a tenant frees space) */
@@ -451,6 +516,12 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 			cv_header(r, "Retry-After", "1");
 			st = cv_fail(r, 503, CV_C_UNAVAILABLE, "the change is stored here but not yet acknowledged by "
 				     "enough sites of the replication group to survive a failure: retry it");
+		}
+		if (!st && r->status < 300 && !is_read(r) && r->store->replicated && cv_store_commits() != commits) {
+			char tok[CV_STORE_TOKEN_TEXT + 1];
+
+			if (cv_store_last_token(tok, sizeof(tok)))
+				cv_header(r, "Cvapi-Commit", tok);
 		}
 	}
 	if (!st && r->status == 200 && (rt->auth == CV_AUTH_USER || rt->auth == CV_AUTH_FLEET) &&

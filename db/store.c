@@ -2,6 +2,7 @@
 #define _GNU_SOURCE 1                  /* fallocate */
 #include "store.h"
 #include "cvtime.h"
+#include "ids.h"
 #include "shmap.h"
 
 #include <dirent.h>
@@ -168,6 +169,12 @@ static bool store_gone(pid_t pid)
  * it (its supervisor starts a fresh one, which waits for the recovery) and
  * wait up to a second for it to be gone.
  */
+/* On a replicated store: the commit token of this process's last commit
+ * (cv_store_last_token); store_token_valid once one succeeded. */
+static bool store_tokens;
+static DB_TXN_TOKEN store_token;
+static bool store_token_valid;
+
 /* Commits of this process that replication did not acknowledge (cv_store_unacked). */
 static uint64_t store_unacked_count;
 
@@ -999,8 +1006,10 @@ static enum cv_err store_open(struct cv_store *st, const char *home, unsigned fl
 	}
 	/* a replication group's site (repl.h): the environment takes part in replication */
 	st->replicated = cv_repl_configured(real);
-	if (st->replicated)
+	if (st->replicated) {
 		envflags |= DB_INIT_REP;
+		store_tokens = true;
+	}
 	/*
 	 * A program joins a replicated site once cvrepl has it in the group,
 	 * master or a replica done with its copy: an opening waits without
@@ -1396,13 +1405,60 @@ uint64_t cv_store_commits(void)
 
 enum cv_err cv_store_commit(DB_TXN *txn)
 {
+	DB_TXN_TOKEN tok = { { 0 } };
+	bool want = store_tokens && !txn->parent && !txn->set_commit_token(txn, &tok);
 	int ret = txn->commit(txn, 0);
 
 	store_commit_count++;
+	if (want && !ret) {
+		store_token = tok;
+		store_token_valid = true;
+	}
 	/* after a failed commit the transaction is gone and changed nothing;
 	 * bumping anyway costs a miss, never a stale copy */
 	gen_settle(txn, true);
 	return cv_store_err(ret);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+size_t cv_store_last_token(char *out, size_t outsz)
+{
+	if (!store_token_valid || outsz < CV_STORE_TOKEN_TEXT + 1)
+		return 0;
+	return cv_b64url(store_token.buf, sizeof(store_token.buf), out);
+}
+
+enum cv_err cv_store_applied(struct cv_store *st, const char *text, unsigned wait_ms)
+{
+	DB_TXN_TOKEN tok;
+	int ret;
+
+	if (!text || strlen(text) != CV_STORE_TOKEN_TEXT ||
+	    cv_unb64url(text, CV_STORE_TOKEN_TEXT, tok.buf, sizeof(tok.buf)) != (long)sizeof(tok.buf))
+		return CV_EINVAL;
+	/* what Berkeley DB makes: format version 1, a replication generation, an envid, a log position */
+	if (be32(tok.buf) != 1 || !be32(tok.buf + 4))
+		return CV_EINVAL;
+	if (!st->replicated)
+		return CV_OK;
+	/* Berkeley DB's timeout is in microseconds */
+	ret = st->env->txn_applied(st->env, &tok, (db_timeout_t)wait_ms * 1000, 0);
+	switch (ret) {
+	case 0:
+	case DB_KEYEMPTY:	/* a transaction that changed nothing */
+	case DB_NOTFOUND:	/* not in this group's history: nothing to wait for */
+		return CV_OK;
+	case DB_TIMEOUT:
+		return CV_EBUSY;
+	case EINVAL:
+		return CV_EINVAL;
+	default:
+		return cv_store_err(ret) == CV_OK ? CV_EBUSY : cv_store_err(ret);
+	}
 }
 
 void cv_store_abort(DB_TXN *txn)

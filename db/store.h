@@ -328,6 +328,25 @@ uint64_t cv_store_commits(void);
 enum cv_err cv_store_repl_barrier(struct cv_store *st);
 
 /*
+ * Read-your-writes across a replication group. A commit on a replicated
+ * store records its commit token (Berkeley DB's DB_TXN_TOKEN: a
+ * format version, the group's generation, the master's environment id
+ * and the commit's log position), 20 bytes, written as
+ * CV_STORE_TOKEN_TEXT characters of base64url.
+ * cv_store_last_token: the token of this process's last successful
+ * commit into out (outsz > CV_STORE_TOKEN_TEXT), its length returned; 0
+ * when there is none (no replication, or no commit yet).
+ * cv_store_applied: whether this site has applied the commit text names,
+ * waiting up to wait_ms for it (txn_applied): CV_OK applied (and at once
+ * without replication, or for a commit not in this group's history: a
+ * rolled-back or foreign one has nothing to wait for), CV_EBUSY not within
+ * wait_ms, CV_EINVAL text is not a token.
+ */
+#define CV_STORE_TOKEN_TEXT ((DB_TXN_TOKEN_SIZE * 4 + 2) / 3)
+size_t cv_store_last_token(char *out, size_t outsz);
+enum cv_err cv_store_applied(struct cv_store *st, const char *text, unsigned wait_ms);
+
+/*
  * Begin a transaction (flags: 0, or DB_READ_COMMITTED for readers). On a
  * replicated site that is not the master: CV_EREPLICA, nothing begun
  * (a reader uses no transaction of this kind on a replica: cv_store_get

@@ -214,6 +214,66 @@ test('a write at the master is read at every replica', opt, async () => {
 	}
 });
 
+test('read-your-writes: a write names its commit, a read naming it waits on a replica until it is applied', opt, async () => {
+	const [m, r1, r2] = sites;
+	// a token just issued at the master, used at once on a replica
+	const t = await m.srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' });
+	assert.equal(t.status, 200, t.text);
+	const commit = t.headers.get('cvapi-commit');
+	assert.match(commit || '', /^[A-Za-z0-9_-]{27}$/, 'the token endpoint names its commit');
+	const fresh = t.body.access_token;
+	for (const s of [r1, r2]) {
+		const x = await s.srv.get(`${B2C}/user/vehicles`, fresh, { headers: { 'cvapi-read-after': commit } });
+		assert.equal(x.status, 200, `site ${s.n}: ${x.text}`);
+	}
+	// an upload, read at once on a replica: the new state, not a cached one
+	const v = vehicles[0];
+	const before = await r1.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
+	assert.equal(before.status, 200, before.text);
+	const up = await m.srv.upload(v.vin, v.cred, batch(v.vin, 1));
+	assert.equal(up.status, 200, up.text);
+	const uc = up.headers.get('cvapi-commit');
+	assert.match(uc || '', /^[A-Za-z0-9_-]{27}$/);
+	const ms = await m.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
+	const rs = await r1.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok, { headers: { 'cvapi-read-after': uc } });
+	assert.equal(rs.status, 200, rs.text);
+	assert.equal(same(rs, r1), same(ms, m), 'the replica answers with the upload');
+	assert.notEqual(same(rs, r1), same(before, r1), 'the upload changed the status');
+	// reads change nothing: no commit named
+	assert.equal(ms.headers.get('cvapi-commit'), null);
+	// a commit the replica cannot have applied (the same group's, far later in its log): 503, retry, after a
+	// bounded wait; the master, which made every commit of its group, does not wait
+	const raw = Buffer.from(uc, 'base64url');
+	raw.writeUInt32BE(raw.readUInt32BE(12) + 1000, 12);
+	const later = raw.toString('base64url');
+	const t0 = Date.now();
+	const w = await r2.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok, { headers: { 'cvapi-read-after': later } });
+	assert.equal(w.status, 503, w.text);
+	assert.equal(w.headers.get('retry-after'), '1');
+	assert.match(w.body.message, /not yet applied/);
+	assert.equal(w.body.code, 50301);
+	assert.ok(Date.now() - t0 >= 2500, 'it waited for the commit first');
+	const wm = await m.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok, { headers: { 'cvapi-read-after': later } });
+	assert.equal(wm.status, 200, wm.text);
+	// a token unknown on the replica, read after that commit: it may be one the commit issues, so the replica
+	// waits for it, then says what it knows
+	const t1 = Date.now();
+	const u = await r2.srv.get(`${B2C}/user/vehicles`, 'no-such-token', { headers: { 'cvapi-read-after': later } });
+	assert.equal(u.status, 401, u.text);
+	assert.ok(Date.now() - t1 >= 2500, 'it waited for the commit first');
+	// what is not a commit token: 400 on every site, before any wait
+	const bad = { 'too short': uc.slice(1), 'not base64url': `${uc.slice(0, 26)}*`, 'another format': Buffer.alloc(20, 7).toString('base64url'),
+		'no generation': Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.alloc(16)]).toString('base64url') };
+	for (const [what, value] of Object.entries(bad)) {
+		for (const s of sites) {
+			const x = await s.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok, { headers: { 'cvapi-read-after': value } });
+			assert.equal(x.status, 400, `${what} at site ${s.n}: ${x.text}`);
+			assert.match(x.body.message, /Cvapi-Read-After/);
+			assert.equal(x.body.code, 40010);
+		}
+	}
+});
+
 test('a write sent to a replica: 307 to the master, which takes it; cvctl there says where the master is', opt, async () => {
 	const v = vehicles[1];
 	const path = `/telematics/v1/vehicles/${v.vin}/messages`;

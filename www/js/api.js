@@ -148,6 +148,35 @@ export async function answers() {
 }
 
 /*
+ * Read-your-writes across a replication group (doc/api.md, Replication):
+ * the last commit this tab's writes made (a write's Cvapi-Commit, a login
+ * included) goes with every read as Cvapi-Read-After, so that a replica
+ * answers only once it has it. Kept for the tab's life (a reload too).
+ */
+const COMMIT_KEY = 'cvapi.commit';
+let lastCommit = null;
+try {
+	lastCommit = sessionStorage.getItem(COMMIT_KEY);
+} catch { /* no storage: this page's life only */ }
+
+function readAfter(init) {
+	const method = (init.method || 'GET').toUpperCase();
+	if (!lastCommit || (method !== 'GET' && method !== 'HEAD'))
+		return init;
+	return { ...init, headers: { ...(init.headers || {}), 'Cvapi-Read-After': lastCommit } };
+}
+
+function noteCommit(res) {
+	const c = res.headers.get('Cvapi-Commit');
+	if (!c || c === lastCommit)
+		return;
+	lastCommit = c;
+	try {
+		sessionStorage.setItem(COMMIT_KEY, c);
+	} catch { /* kept in memory */ }
+}
+
+/*
  * fetch(), through outages when wait: a network error or an outage's
  * status waits for the server (serverDown()) and the request is sent
  * again; without wait, it throws Unreachable once the outage is said.
@@ -158,7 +187,8 @@ async function send(url, init, { wait }) {
 			await outage;
 		let res = null;
 		try {
-			res = await fetch(url, init);
+			res = await fetch(url, readAfter(init));
+			noteCommit(res);
 		} catch (e) {
 			if (!(e instanceof TypeError))
 				throw e;
