@@ -418,6 +418,7 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 		goto out;
 	}
 	cv_set_base(r);
+	cv_wd_what(r->method, r->path);
 	for (rt = routes; rt->method; rt++) {
 		int m = cv_route_match(r, rt->pattern);
 
@@ -643,17 +644,14 @@ int cv_serve(int argc, char **argv, const char *prog, const char *summary, const
 	 * On a replicated site store work may wait: a commit on the master
 	 * for the replicas' acknowledgement (up to the ack timeout), any call
 	 * for a replication lockout (a role change, a sync: Berkeley DB checks
-	 * every 5 s). The watchdog gives it CV_REPL_WATCHDOG_MIN s at least,
-	 * and the ack timeout and 2 s more, or the site's own processes would
-	 * end themselves in a failover, and the recovery their deaths cost
-	 * would end the site's replication listener too.
+	 * every 5 s). The watchdog gives it cv_store_watchdog_floor(), or the
+	 * site's own processes would end themselves in a failover, and the
+	 * recovery their deaths cost would end the site's replication
+	 * listener too.
 	 */
-	if (store.replicated) {
-		db_timeout_t ack = 0;
-		unsigned floor = CV_REPL_WATCHDOG_MIN;
+	{
+		unsigned floor = cv_store_watchdog_floor(&store);
 
-		if (!store.env->rep_get_timeout(store.env, DB_REP_ACK_TIMEOUT, &ack) && floor < ack / 1000000 + 2)
-			floor = (unsigned)(ack / 1000000 + 2);
 		if (watchdog < floor) {
 			/* said only when the host asked for less */
 			if (getenv("CVAPI_WATCHDOG"))

@@ -19,6 +19,7 @@ static enum wd_phase wd_phase;
 static int64_t wd_since;               /* when the phase began (cv_mono_ms) */
 static int wd_fd = -1;                 /* the connection, in CLIENT and REPLY */
 static bool wd_cut;                    /* the connection was shut down */
+static char wd_what[128];              /* the request under way, for the last words */
 
 static int64_t wd_store_ms = 3000, wd_client_ms = 20000;
 static int64_t wd_limit_ms = 20000;    /* the current CLIENT or REPLY phase's deadline */
@@ -81,6 +82,13 @@ void cv_wd_idle(void)
 	wd_enter(WD_IDLE, -1);
 }
 
+void cv_wd_what(const char *method, const char *path)
+{
+	pthread_mutex_lock(&wd_lock);
+	snprintf(wd_what, sizeof(wd_what), "%s %s", method ? method : "", path ? path : "");
+	pthread_mutex_unlock(&wd_lock);
+}
+
 bool cv_wd_cut(void)
 {
 	bool cut;
@@ -102,6 +110,9 @@ static void *wd_main(void *arg)
 		now = cv_mono_ms();
 		pthread_mutex_lock(&wd_lock);
 		if (wd_phase == WD_STORE && now - wd_since > wd_store_ms) {
+			/* the last words: what was stuck, for whoever reads the log */
+			fprintf(stderr, "cvapi[%ld]: watchdog: %s: %lld ms in the store (at most %lld): ending this "
+				"process\n", (long)getpid(), wd_what, (long long)(now - wd_since), (long long)wd_store_ms);
 			pthread_mutex_unlock(&wd_lock);
 			kill(getpid(), SIGALRM);
 			continue;

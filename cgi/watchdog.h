@@ -54,6 +54,12 @@ void cv_wd_store(void);
 void cv_wd_reply(int fd);
 void cv_wd_idle(void);
 
+/*
+ * The request under way (its method and path, never its query: it may
+ * hold a secret), said on stderr if the store deadline ends the process.
+ */
+void cv_wd_what(const char *method, const char *path);
+
 /* Did the client deadline shut the current connection down? */
 bool cv_wd_cut(void);
 

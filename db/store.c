@@ -1319,6 +1319,10 @@ enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags)
 		*txn = NULL;
 		return CV_EREPLICA;
 	}
+	/* a writer's first transaction on a master (this process's, since the
+	 * site became master): its log records must find connections open */
+	if (st->replicated && !st->setup && !st->listener && !(flags & DB_READ_COMMITTED))
+		cv_store_repl_ready(st);
 	return cv_store_err(st->env->txn_begin(st->env, NULL, txn, flags));
 }
 
@@ -1423,6 +1427,18 @@ enum cv_err cv_store_commit(DB_TXN *txn)
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+unsigned cv_store_watchdog_floor(struct cv_store *st)
+{
+	db_timeout_t ack = 0;
+	unsigned floor = CV_REPL_WATCHDOG_MIN;
+
+	if (!st->replicated)
+		return 0;
+	if (!st->env->rep_get_timeout(st->env, DB_REP_ACK_TIMEOUT, &ack) && floor < ack / 1000000 + 2)
+		floor = (unsigned)(ack / 1000000 + 2);
+	return floor;
 }
 
 size_t cv_store_last_token(char *out, size_t outsz)

@@ -312,7 +312,12 @@ uint64_t cv_store_unacked(void);
  * starts its part in replication, then it waits, up to
  * CV_STORE_REPL_CONNECT_MS, until it is connected to a quorum of the
  * other sites. A commit sent over no connection is acknowledged by no
- * one (a 503 for a write that was fine). Nothing elsewhere, or once done.
+ * one (a 503 for a write that was fine), and, the last of the log in a
+ * quiet moment, reaches no replica until the next write does (the
+ * master's heartbeats announce the last record it sent). Nothing
+ * elsewhere, or once done. cv_store_begin calls it for every writer
+ * (not cvrepl, the listener, whose connections are its own); the
+ * request layer calls it earlier, before a write's work.
  */
 #define CV_STORE_REPL_CONNECT_MS 2000
 void cv_store_repl_ready(struct cv_store *st);
@@ -326,6 +331,16 @@ uint64_t cv_store_commits(void);
  * first try's commit may not have been acknowledged. CV_OK elsewhere.
  */
 enum cv_err cv_store_repl_barrier(struct cv_store *st);
+
+/*
+ * The least a process's watchdog may allow one turn of store work on
+ * this store: 0 without replication; on a replicated site
+ * CV_REPL_WATCHDOG_MIN (repl.h) or the acknowledgement timeout and 2 s,
+ * whichever is longer (a commit waits for the replicas, a call for a
+ * replication lockout: a watchdog's death inside the store costs a
+ * recovery that ends every process of the site, cvrepl included).
+ */
+unsigned cv_store_watchdog_floor(struct cv_store *st);
 
 /*
  * Read-your-writes across a replication group. A commit on a replicated

@@ -1321,6 +1321,12 @@ static int setup(void)
 	aloft = cv_calloc(opt.flights, sizeof(*aloft));
 	rotors = cv_calloc(ROTORS, sizeof(*rotors));
 	opt.watchdog = (unsigned)cv_setting_int(PROG, "CVAPI_NOTIFY_WATCHDOG", 1, 3600, WATCHDOG_S);
+	/* a turn on a replicated master waits for acknowledgements, and any turn for a lockout (store.h) */
+	if (opt.watchdog < cv_store_watchdog_floor(&st)) {
+		fprintf(stderr, PROG ": CVAPI_NOTIFY_WATCHDOG raised to %u s on a replicated site\n",
+			cv_store_watchdog_floor(&st));
+		opt.watchdog = cv_store_watchdog_floor(&st);
+	}
 	opt.owner_flights = (size_t)cv_setting_int(PROG, "CVAPI_NOTIFY_OWNER_FLIGHTS", 1, 4096, OWNER_FLIGHTS);
 	opt.connect_s = (long)cv_setting_int(PROG, "CVAPI_NOTIFY_CONNECT_TIMEOUT", 1, 600, CONNECT_S);
 	opt.backoff_max_ms = 1000 * cv_setting_int(PROG, "CVAPI_NOTIFY_BACKOFF_MAX", 1, 86400, CV_JUDGE_BACKOFF_MAX_S);

@@ -101,6 +101,10 @@ static const struct ctl_cmd commands[] = {
 	{ .name = "verify", .fn = cmd_verify, .min = 0, .max = 0, .no_audit = true,
 	  .usage = "verify", .brief = "verify takes no argument",
 	  .help = "check every database (run it with the server stopped)" },
+	{ .name = "digest", .fn = cmd_digest, .min = 0, .max = 0, .no_audit = true,
+	  .usage = "digest", .brief = "digest takes no argument",
+	  .help = "each database's records and SHA-256 of its content:\n"
+		  "sites of a replication group that agree print the same" },
 	{ .name = "backup", .fn = cmd_backup, .min = 1, .max = 1, .no_audit = true,
 	  .usage = "backup DIR", .brief = "backup takes one argument: the folder DIR",
 	  .help = "hot backup of databases and logs into DIR" },
@@ -396,8 +400,9 @@ int main(int argc, char **argv)
 	}
 	if (open_store(&c.st, home))
 		return 1;
-	/* on a replication master: connected to the replicas before a change is committed (store.h) */
-	cv_store_repl_ready(&c.st);
+	/* on a replication master, a command's first transaction that writes
+	 * connects it to the replicas first (cv_store_begin); reading ones
+	 * write nothing */
 	rc = run(&c, argc - i, argv + i);
 	if (!rc && c.audit)
 		audit(c.cmd->name, argc - i, argv + i, home);

@@ -128,6 +128,7 @@ int cmd_purge(struct ctl *c, int argc, char **argv);
 int cmd_reindex(struct ctl *c, int argc, char **argv);
 int cmd_init(struct ctl *c, int argc, char **argv);                     /* cmd-store.c */
 int cmd_verify(struct ctl *c, int argc, char **argv);
+int cmd_digest(struct ctl *c, int argc, char **argv);
 int cmd_backup(struct ctl *c, int argc, char **argv);
 int cmd_recover(struct ctl *c, int argc, char **argv);
 int cmd_demo(struct ctl *c, int argc, char **argv);                     /* cmd-demo.c */

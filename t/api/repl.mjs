@@ -1,9 +1,11 @@
 // Replication: a group of three sites on this machine, each a whole cvapi
-// (web server, FastCGI programs, store, cvrepl), on Berkeley DB's
+// (web server, FastCGI programs, store, cvrepl, cvnotify), on Berkeley DB's
 // Replication Manager. The master takes writes, the replicas serve reads
-// and send writes to it; when the master dies a replica is elected and
-// nothing acknowledged is lost; the old master comes back as a replica and
-// converges. Timeouts are the tests' own (cvctl repl init): acknowledgements
+// (after a client's own writes when it names them) and send writes to it;
+// when the master dies under uploads, remote actions and a firing monitor,
+// a replica is elected, nothing acknowledged is lost and deliveries go on;
+// the old master comes back as a replica and every store converges (cvctl
+// digest). Timeouts are the tests' own (cvctl repl init): acknowledgements
 // wait 10 s, elections 4 s, heartbeats every 500 ms.
 import assert from 'node:assert/strict';
 import { test, after } from 'node:test';
@@ -13,11 +15,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, B2C, BUILDDIR, freePort, skipReason } from '../lib/server.mjs';
 import { cvsimOnce, vehiclesFile, historyArgs } from '../lib/sim.mjs';
+import { receiver, superviseNotify } from '../lib/notify.mjs';
 
 const CVREPL = join(BUILDDIR, 'repl', 'cvrepl');
 const TIMEOUTS = ['--ack-timeout', '10000', '--election-timeout', '4000', '--heartbeat', '500'];
 const skip = skipReason() || false;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
+// an hour ago: later than the simulated history (its days end at midnight), what the monitor sees first
+const FRESH = Date.now() - 3600000;
 
 /* Poll fn until it returns a truthy value (never a fixed sleep); fail after ms with what it last saw. */
 async function until(what, ms, fn) {
@@ -105,6 +110,17 @@ class Site {
 		});
 	}
 
+	/* cvnotify, kept running as its supervisor would (it delivers at the master only) */
+	async startNotify() {
+		this.sup = await superviseNotify(this.srv);
+	}
+
+	/* cvctl digest: each database's records and content hash */
+	async digest() {
+		const r = await this.srv.cvctlRun(['digest']);
+		return r.code === 0 ? r.stdout : `failed: ${r.stderr}`;
+	}
+
 	replLog() {
 		try {
 			return readFileSync(join(this.srv.top, 'cvrepl.log'), 'utf8');
@@ -120,6 +136,14 @@ class Site {
 
 	/* Every process of the site, dead at once: cvrepl, the web server and its programs. */
 	async killAll() {
+		if (this.sup) {
+			this.sup.stopping = true;
+			try {
+				process.kill(-this.sup.nd.child.pid, 'SIGKILL');
+			} catch { /* gone */ }
+			await this.sup.nd.exited;
+			this.sup = null;
+		}
 		for (const child of [this.repl, this.srv.ws.process]) {
 			if (!child || child.exitCode !== null || child.signalCode !== null)
 				continue;
@@ -132,6 +156,8 @@ class Site {
 	}
 
 	async stop() {
+		if (this.sup)
+			await this.sup.stop().catch(() => {});
 		if (this.repl && this.repl.exitCode === null && this.repl.signalCode === null) {
 			this.repl.kill('SIGTERM');
 			await Promise.race([this.repl.exited, sleep(10000)]);
@@ -149,7 +175,7 @@ after(async () => {
 });
 
 const opt = { skip, timeout: 120000 };
-let tok, vehicles;
+let tok, vehicles, rx, rcb, monitored;
 
 test('three sites: the group creator is the master, the others replicas that serve', opt, async () => {
 	const ports = [await freePort(), await freePort(), await freePort()];
@@ -189,14 +215,67 @@ test('three sites: the group creator is the master, the others replicas that ser
 	}
 });
 
-function batch(vin, seq, n = 10) {
+/*
+ * A batch of n samples: speeds 30 up, so that a monitor of "speed below 31"
+ * fires once a batch, at its first sample (the one before it was 39); its
+ * position says the batch (longitude 2.3 + seq / 1000). From time base,
+ * 10 s apart by default.
+ */
+function batch(vin, seq, n = 10, base = T0, step = 10000) {
 	const samples = [];
 	for (let j = 0; j < n; j++) {
-		const at = T0 + (seq * n + j) * 10000;
+		const at = base + (seq * n + j) * step;
 		samples.push({ at: new Date(at).toISOString(), speed: 30 + j, odometer: 1000 + seq, ignition: 'Start',
 			position: { lat: 48.8 + j / 1000, lon: 2.3 + seq / 1000 } });
 	}
 	return { messageId: `${vin}-${seq}`, samples };
+}
+
+test('cvnotify on every site, a callback with a monitor and one for remote actions, made at the master', opt, async () => {
+	rx = await receiver();
+	for (const s of sites)
+		await s.startNotify();
+	const m = sites[0].srv;
+	let r = await m.request('POST', `${B2C}/user/callbacks`, { token: tok,
+		body: { label: 'failover', type: ['Monitor'], callback: { webhook: { name: 'rx', target: rx.url } } } });
+	assert.equal(r.status, 200, r.text);
+	const mcb = r.body.callbackId;
+	r = await m.request('POST', `${B2C}/user/callbacks`, { token: tok,
+		body: { label: 'failover remotes', type: ['Remote'], callback: { webhook: { name: 'rx', target: rx.url } } } });
+	assert.equal(r.status, 200, r.text);
+	rcb = r.body.callbackId;
+	monitored = vehicles[0];
+	r = await m.request('POST', `${B2C}/user/vehicles/${monitored.id}/callbacks/${mcb}/monitors`, { token: tok,
+		body: { label: 'slow', extendedEventParam: ['vehicle.position'],
+			triggerParam: { triggers: [{ name: 'slow', data: { data: 'vehicle.kinetic.speed', op: 'lowerThan', value: ['31'] } }] } } });
+	assert.equal(r.status, 202, r.text);
+	// the monitor fires at the master and its cvnotify delivers
+	const up = await m.upload(monitored.vin, monitored.cred, batch(monitored.vin, 5, 10, FRESH));
+	assert.equal(up.status, 200, up.text);
+	await rx.until(() => firedSeqs().has(5), 30000, 'the first firing delivered');
+});
+
+/* The longitude of a notification's position, as a batch number. */
+function seqOf(body) {
+	let found = null;
+	const walk = (o) => {
+		if (!o || typeof o !== 'object' || found !== null)
+			return;
+		if (Array.isArray(o.coordinates) && typeof o.coordinates[0] === 'number')
+			found = Math.round((o.coordinates[0] - 2.3) * 1000);
+		for (const v of Object.values(o))
+			walk(v);
+	};
+	walk(body);
+	return found;
+}
+/* The batches whose firing reached the receiver. */
+function firedSeqs() {
+	return new Set(rx.delivered().filter((g) => g.body?.monitorEvent).map((g) => seqOf(g.body)));
+}
+/* The remote actions whose events reached the receiver. */
+function remoteIds() {
+	return new Set(rx.delivered().map((g) => g.body?.remoteEvent?.remoteActionId ?? g.body?.events?.[0]?.remoteActionId).filter(Boolean));
 }
 
 test('a write at the master is read at every replica', opt, async () => {
@@ -230,7 +309,7 @@ test('read-your-writes: a write names its commit, a read naming it waits on a re
 	const v = vehicles[0];
 	const before = await r1.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
 	assert.equal(before.status, 200, before.text);
-	const up = await m.srv.upload(v.vin, v.cred, batch(v.vin, 1));
+	const up = await m.srv.upload(v.vin, v.cred, batch(v.vin, 6, 10, FRESH));
 	assert.equal(up.status, 200, up.text);
 	const uc = up.headers.get('cvapi-commit');
 	assert.match(uc || '', /^[A-Za-z0-9_-]{27}$/);
@@ -304,12 +383,15 @@ test('a write sent to a replica: 307 to the master, which takes it; cvctl there 
 	assert.match(c.stderr, new RegExp(`the master is 127\\.0\\.0\\.1:${sites[0].rport}`));
 });
 
-test('the master dies (every process, SIGKILL): a replica is elected, writes resume, nothing acknowledged is lost', opt, async () => {
+test('the master dies (every process, SIGKILL) under uploads, remote actions and a firing monitor: a replica is elected, writes and deliveries resume, nothing acknowledged is lost', opt, async () => {
 	const acked = new Map(vehicles.map((v) => [v.vin, new Set()]));
+	const actions = [];
 	let stop = false;
 	let master = sites[0];
 	const deadline = Date.now() + 90000;
 	const running = () => !stop && Date.now() < deadline;
+	// later than anything the monitor has seen (cvsim's history, the set-up's batch), 50 ms a sample
+	const base = Date.now() - 60000;
 
 	/* the master as a client finds it: the site whose /healthz says so */
 	async function findMaster() {
@@ -323,7 +405,7 @@ test('the master dies (every process, SIGKILL): a replica is elected, writes res
 
 	async function uploader(v) {
 		for (let seq = 10; running(); seq++) {
-			const body = batch(v.vin, seq);
+			const body = batch(v.vin, seq, 10, base, 50);
 			while (running()) {
 				const r = await attempt(() => master.srv.upload(v.vin, v.cred, body));
 				if (r.status === 200) {
@@ -336,26 +418,50 @@ test('the master dies (every process, SIGKILL): a replica is elected, writes res
 			}
 		}
 	}
+
+	/* remote actions on the second car, each retried with its Idempotency-Key until a 202 */
+	async function actor() {
+		const v = vehicles[1];
+		for (let i = 0; running() && i < 15; i++) {
+			const key = `failover-${i}`;
+			while (running()) {
+				const r = await attempt(() => master.srv.request('POST', `${B2C}/user/vehicles/${v.id}/callbacks/${rcb}/remotes`,
+					{ token: tok, headers: { 'idempotency-key': key }, body: { label: key, lights: { on: i % 2 === 0 } } }));
+				if (r.status === 202) {
+					actions.push(r.body.remoteActionId);
+					break;
+				}
+				assert.ok(r.status === 0 || r.status === 307 || r.status >= 500, `a remote action got ${r.status}: ${r.text}`);
+				master = (await findMaster()) || master;
+				await sleep(50);
+			}
+			await sleep(200);
+		}
+	}
 	// what each vehicle holds already (the earlier tests' uploads)
 	const had = new Map();
 	for (const v of vehicles) {
 		const r = await sites[0].srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=1`, tok);
 		had.set(v.vin, r.status === 200 ? r.body.total : 0);
 	}
-	const load = Promise.all(vehicles.map(uploader));
+	const load = Promise.all([...vehicles.map(uploader), actor()]);
 	load.catch(() => { stop = true; });
+	let killedAt, ackedBefore;
 	try {
-		await until('uploads acknowledged before the kill', 20000, () => [...acked.values()].every((s) => s.size >= 3));
-		const killedAt = Date.now();
+		await until('uploads and actions acknowledged before the kill', 20000,
+			() => [...acked.values()].every((x) => x.size >= 3) && actions.length >= 2);
+		killedAt = Date.now();
+		ackedBefore = { samples: new Set(acked.get(monitored.vin)), actions: actions.length };
 		await sites[0].killAll();
 		const elected = await until('a replica elected master', 60000, async () => {
 			const m = await findMaster();
 			return m && m !== sites[0] && m;
 		});
 		const electedMs = Date.now() - killedAt;
-		const count = () => [...acked.values()].reduce((a, s) => a + s.size, 0);
+		const count = () => [...acked.values()].reduce((a, x) => a + x.size, 0);
 		const before = count();
-		await until('uploads acknowledged by the new master', 30000, () => count() >= before + 6);
+		await until('uploads and actions acknowledged by the new master', 30000,
+			() => count() >= before + 6 && acked.get(monitored.vin).size > ackedBefore.samples.size && actions.length > ackedBefore.actions);
 		console.log(`# site ${elected.n} elected; first writes there ${Date.now() - killedAt} ms after the kill (election seen at ${electedMs} ms)`);
 	} finally {
 		stop = true;
@@ -368,6 +474,19 @@ test('the master dies (every process, SIGKILL): a replica is elected, writes res
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.body.total, acked.get(v.vin).size * 10 + had.get(v.vin), `${v.vin}: every acknowledged sample, once`);
 	}
+	// every acknowledged remote action is there, and its events were delivered (by either master's cvnotify)
+	for (const rid of actions) {
+		const r = await m.srv.get(`${B2C}/user/vehicles/${vehicles[1].id}/callbacks/${rcb}/remotes/${rid}`, tok);
+		assert.equal(r.status, 200, `${rid}: ${r.text}`);
+	}
+	await rx.until(() => actions.every((rid) => remoteIds().has(rid)), 60000, 'an event of every acknowledged remote action');
+	// every acknowledged batch of the monitored car fired, and its notification was delivered: before the kill
+	// by the old master, after it by the new one (at least once: a repeat keeps its webhook-id)
+	const fired = [...acked.get(monitored.vin)].filter((seq) => seq > 10);
+	await rx.until(() => { const f = firedSeqs(); return fired.every((seq) => f.has(seq)); }, 60000,
+		`the firing of every acknowledged batch (${fired.length})`);
+	assert.ok(fired.some((seq) => !ackedBefore.samples.has(seq)), 'firings after the kill');
+	rx.assertValid();
 });
 
 test('the old master comes back as a replica and converges with the group', opt, async () => {
@@ -383,6 +502,7 @@ test('the old master comes back as a replica and converges with the group', opt,
 		return x.role === 'replica' && x.master && x;
 	});
 	assert.notEqual(b.master, old.url, 'its master is another site');
+	await old.startNotify();
 	// what every site answers for every vehicle is the same
 	for (const v of vehicles) {
 		const paths = [`${B2C}/user/vehicles/${v.id}/status`, `${B2C}/user/vehicles/${v.id}/telemetry?pageSize=100`];
@@ -393,4 +513,15 @@ test('the old master comes back as a replica and converges with the group', opt,
 			});
 		}
 	}
+	// and every site's store holds the same records (cvnotify's timer may still write: compared until they agree)
+	const digests = await until('the same store digest at every site', 60000, async () => {
+		const d = await Promise.all(sites.map((x) => x.digest()));
+		if (d.every((x) => x === d[0] && !x.startsWith('failed')))
+			return d;
+		// what differs, for the message
+		const lines = d.map((x) => x.split('\n'));
+		return { ok: false, differ: lines[0].map((l, i) => lines.map((x) => x[i])).filter((ls) => ls.some((l) => l !== ls[0])) };
+	});
+	assert.match(digests[0], /^remotes\.db +[1-9]\d* /m, 'the remote actions are in the stores');
+	assert.match(digests[0], /^\(all\) +\d+ [0-9a-f]{64}$/m);
 });
