@@ -66,6 +66,9 @@ enum cv_tk_res {
  * refusing a bad check digit here would only refuse devices the lookup
  * refuses anyway, and simulators' made-up IMEIs. cv_tk_luhn_ok() is there
  * for who registers a device (a typo in an IMEI typed by hand).
+ *
+ * Reasons (`why`): "empty IMEI", "IMEI longer than 17 digits", "IMEI is
+ * not all digits".
  */
 #define CV_TK_IMEI_MAX 17
 #define CV_TK_IMEI_ACCEPT 0x01
