@@ -571,6 +571,7 @@ apiSuite('cli', (srv, it) => {
 			[['--vehicles', vf, '--days', '1', '--end', 'yesterday'], /--end takes an RFC 3339 time/],
 			[['--vehicles', vf, '--days', '1', '--end', '2026-02-30T00:00:00Z'], /--end takes an RFC 3339 time/],
 			[['--vehicles', vf, '--days', '1', '--end'], /--end needs a value/],
+			[['--vehicles', vf, '--days', '1', '--protocol', 'teltonika'], /--protocol takes link or osmand/],
 			[['--vehicles', vf, '--end', '2026-01-01T00:00:00Z'], /nothing to do|--end only applies/],
 			[['--vehicles', vf, '--days', '1', '--live', '--end', '2026-01-01T00:00:00Z'], /--end only applies to --days, without --live/],
 			[['--vehicles', vf, '--days', '1', '--end', '9999-01-01T00:00:00Z'], /--end is in the future/],
@@ -581,6 +582,11 @@ apiSuite('cli', (srv, it) => {
 
 	it('cvsim: unreadable vehicles file -> 1; a day of history through the server -> 0', { skip: noSim, timeout: 120000 }, async () => {
 		assertFails(await run(CVSIM, ['--vehicles', '/nonexistent/v.txt', '--days', '1']), 1, /nonexistent/, 'cvsim');
+		const bad = join(dir('sim'), 'bad.txt');
+		for (const dev of ['gt06:1', 'osmand:', 'osmand:a:b', `osmand:${'x'.repeat(65)}`, 'osmand:x extra']) {
+			writeFileSync(bad, `${alice.vin} electric ${alice.cred} ${dev}\n`);
+			assertFails(await run(CVSIM, ['--vehicles', bad, '--days', '1']), 1, /expected VIN|a device is osmand:ID/, 'cvsim');
+		}
 		const vf = join(dir('sim'), 'v.txt');
 		const r = await run(CVSIM, ['--vehicles', vf, ...historyArgs(1), '--quiet', '--url', srv.base], { timeout: 110000 });
 		assert.equal(r.code, 0, r.stderr);

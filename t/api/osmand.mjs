@@ -9,6 +9,10 @@ import assert from 'node:assert/strict';
 import { apiSuite, B2C } from '../lib/server.mjs';
 import { assertSchema, assertXError } from '../lib/schema.mjs';
 import { now } from '../lib/clock.mjs';
+import { cvsimOnce, historyArgs } from '../lib/sim.mjs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const KNOT = 1.852;             // km/h
 
@@ -174,6 +178,31 @@ apiSuite('osmand', { osmand: true }, (srv, it) => {
 		assert.deepEqual(trip.faults, [], 'odometer and positions at both ends: Nominal');
 		assert.equal(trip.distance, 4.5, 'from the odometer');
 		assert.equal(trip.startMileage, 100);
+	});
+
+	it('cvsim --protocol osmand drives a phone: its fixes become positions and trips, a re-run stores nothing twice', { timeout: 170000 }, async () => {
+		const sim = await phoneCar(srv, 'simphone', 'VR3UPHNKSKT000104');
+		const file = join(mkdtempSync(join(tmpdir(), 'cvapi-sim-')), 'vehicles.txt');
+		const cred = kv(await srv.cvctl(['vehicle', 'add', 'VR3UPHNKSKT000105', '--owner', 'simphone', '--energy', 'electric'])).credential;
+		writeFileSync(file, `VR3UPHNKSKT000104 petrol x-unused osmand:${sim.device}\nVR3UPHNKSKT000105 electric ${cred}\n`);
+		const r = await cvsimOnce(srv, ['--vehicles', file, '--protocol', 'osmand', ...historyArgs(1), '--quiet']);
+		assert.equal(r.code, 0, r.stderr);
+		const s = await status(sim);
+		assert.ok(s.lastPosition, 'a position');
+		assert.equal(s.energies, undefined, 'nothing of the car\'s energy');
+		const trips = await srv.get(`${V(sim)}/trips`, sim.token);
+		assert.ok(trips.body.total >= 1, `trips: ${trips.text.slice(0, 200)}`);
+		const count = await stored(sim);
+		assert.ok(count > 100, `${count} fixes with a speed`);
+		// the other vehicle, without a device, uploaded through the vehicle link
+		const list = await srv.get(`${B2C}/user/vehicles`, sim.token);
+		const link = list.body._embedded.vehicles.find((v) => v.vin === 'VR3UPHNKSKT000105');
+		const ls = await srv.get(`${B2C}/user/vehicles/${link.id}/status`, sim.token);
+		assert.ok(ls.body.energies, 'the vehicle link\'s vehicle has its energies');
+		const again = await cvsimOnce(srv, ['--vehicles', file, '--protocol', 'osmand', ...historyArgs(1), '--quiet']);
+		assert.equal(again.code, 0, again.stderr);
+		assert.equal(await stored(sim), count, 'the same fixes again: stored once');
+		assert.equal((await srv.get(`${V(sim)}/trips`, sim.token)).body.total, trips.body.total);
 	});
 
 	it('the port of its own serves / and /osmand, and nothing else', async () => {
