@@ -54,6 +54,15 @@ static void check_fix(const struct cv_osm_fix *f)
 	}
 }
 
+/* A decoder's verdict: a fix read is checked, a refusal says why. */
+static void verdict(enum cv_err e, const struct cv_osm_fix *f, const struct cv_jread *jr)
+{
+	if (e == CV_OK)
+		check_fix(f);
+	else if (e != CV_EINVAL || !jr->failed || !jr->err[0])
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cv_osm_fix f;
@@ -72,10 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		}
 		e = cv_osm_json(o, NOW, &f, &jr);
-		if (e == CV_OK)
-			check_fix(&f);
-		else if (e != CV_EINVAL || !jr.failed || !jr.err[0])
-			abort();
+		verdict(e, &f, &jr);
 		json_object_put(o);
 		return 0;
 	}
@@ -100,10 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			p = amp + 1;
 		}
 		e = cv_osm_query(pairs, n, NOW, &f, &jr);
-		if (e == CV_OK)
-			check_fix(&f);
-		else if (e != CV_EINVAL || !jr.failed || !jr.err[0])
-			abort();
+		verdict(e, &f, &jr);
 		free(q);
 	}
 	return 0;
