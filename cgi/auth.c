@@ -1,11 +1,13 @@
-/* auth.c - who asks: a vehicle, a user's bearer token, a fleet manager (see reqint.h). */
+/* auth.c - who asks: a vehicle, a user's bearer token, a fleet manager, a device (see reqint.h). */
 #include "config.h"
 #include "req.h"
 #include "reqint.h"
 #include "ids.h"
 #include "quota.h"
 #include "log.h"
+#include "devices.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,6 +43,39 @@ int cv_auth_vehicle(struct cv_req *r)
 		return cv_fail(r, 401, CV_C_BAD_TOKEN, "unknown vehicle or bad credential");
 	}
 	return 0;
+}
+
+int cv_auth_device(struct cv_req *r, int kind, const char *id, int unknown_status)
+{
+	struct cv_device d = { .kind = (uint8_t)kind };
+	char vid[CV_VID_HEXLEN + 1], masked[64];
+	enum cv_err e;
+	int st;
+
+	/* per address only, as for vehicles: a lockout per device would let anyone keep it out */
+	st = cv_guess_check(r, 'd', NULL);
+	if (st)
+		return st;
+	if (kind < 0 || kind >= CV_DEV_KINDS || cv_strlcpy(d.id, id, sizeof(d.id)) ||
+	    !cv_device_id_ok((enum cv_device_kind)kind, id))
+		e = CV_ENOTFOUND;
+	else
+		e = cv_device_vehicle(r->store, NULL, &d, vid);
+	if (!e)
+		e = cv_vehicle_get(r->store, NULL, vid, &r->veh);
+	if (e && e != CV_ENOTFOUND)
+		return cv_fail_store(r, e, "device");
+	if (e) {
+		/* the id is the device's credential: its kind and length, never its text */
+		snprintf(masked, sizeof(masked), "%s:<%zu characters>",
+			 kind >= 0 && kind < CV_DEV_KINDS ? cv_device_kind_names[kind] : "?", strlen(id));
+		cv_audit(r, "auth-failed", "scheme", "device", "reason", "unknown-device", "device", masked, NULL);
+		cv_guess_failed(r, 'd', NULL);
+		return cv_fail(r, unknown_status, unknown_status == 404 ? CV_C_NO_DATA : CV_C_BAD_FIELD,
+			       "unknown device: link it to a vehicle first (cvctl vehicle device VIN %s:ID)",
+			       kind >= 0 && kind < CV_DEV_KINDS ? cv_device_kind_names[kind] : "KIND");
+	}
+	return cv_quota_take_device(r, kind, id);
 }
 
 int cv_auth_user(struct cv_req *r)

@@ -91,16 +91,30 @@ void cv_body_drop(struct cv_req *r)
 	r->body_done = true;
 }
 
-int cv_body_form(struct cv_req *r, const char *const *names, const char **vals)
+/* Is the request's Content-Type application/x-www-form-urlencoded (parameters allowed)? */
+static bool form_type(const struct cv_req *r)
 {
 	const char *ct = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
+
+	return ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33) && (!ct[33] || ct[33] == ';');
+}
+
+int cv_body_pairs(struct cv_req *r)
+{
+	if (!form_type(r))
+		return cv_fail(r, 415, CV_C_MEDIA, "the body must be application/x-www-form-urlencoded");
+	return cv_pairs_split(r, cv_buf_str(&r->body), r->body.len, r->form, &r->nform, "form field");
+}
+
+int cv_body_form(struct cv_req *r, const char *const *names, const char **vals)
+{
 	const char *p = cv_buf_str(&r->body);
 	size_t i;
 	int st;
 
 	for (i = 0; names[i]; i++)
 		vals[i] = NULL;
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) || (ct[33] && ct[33] != ';'))
+	if (!form_type(r))
 		return cv_fail(r, 415, CV_C_MEDIA, "the body must be application/x-www-form-urlencoded");
 	st = cv_pairs_split(r, p, r->body.len, r->form, &r->nform, "form field");
 	for (size_t f = 0; f < r->nform && !st; f++) {

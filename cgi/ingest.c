@@ -9,6 +9,8 @@
  *   POST /telematics/v1/vehicles/{vin}/commands/{rid}/result
  *        {"status": "Success" | "AlreadyDone" | "Failed", "failureCause": "...", "feedbackDetail": "..."}
  *   GET  /healthz
+ *   GET|POST /osmand?id=...&lat=...   (or a form body, or a JSON body)
+ *   GET|POST /                         the same, on a port of its own (etc/lighttpd-osmand.conf.in, apache2-osmand.conf.in)
  *
  * A batch is validated whole before anything is written, then stored in one
  * transaction: the message id (a retried batch is acknowledged again and
@@ -22,15 +24,31 @@
  * reporting its result are each one transaction with the events they
  * raise (db/actions.h); a repeat is answered the same and changes nothing.
  * The format is in doc/vehicle-link.md.
+ *
+ * /osmand takes a fix of a tracking device in the OsmAnd protocol
+ * (Traccar Client; core/osmand.h reads it, doc/devices.md): the device
+ * is found by its id in the registry (db/devices.h), the fix becomes one
+ * sample of its vehicle and is stored exactly as an upload's (db/ingest.h,
+ * with the ignition its movement shows when it reports none), under the
+ * message id "osmand:<fix time in ms>": a fix sent again (the app retries
+ * whatever it did not see answered) is acknowledged and not stored twice.
+ * 200 with an empty body once committed; 400 for a missing id or a bad
+ * field; an unknown device 404 in JSON mode (the app's expectation), 400
+ * otherwise. The mode is the Content-Type's: application/json, or the
+ * query string, or an application/x-www-form-urlencoded body.
  */
 #include "req.h"
+#include "reqint.h"
 #include "ingest.h"
 #include "actions.h"
 #include "cvtime.h"
+#include "devices.h"
+#include "osmand.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_BODY (4u * 1024 * 1024)
 
@@ -297,6 +315,9 @@ static int get_healthz(struct cv_req *r)
 
 		e = cv_store_get(r->store, CV_DB_META, NULL, "healthz", 7, &b);
 		cv_buf_release(&b);
+		/* stale handles (a replica resynchronized): this answer, then a restart that opens them again */
+		if (e == CV_ESTALE)
+			cv_req_stale = true;
 		if (e && e != CV_ENOTFOUND)
 			return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store does not answer: %s", cv_strerror(e));
 		goto answer;
@@ -305,6 +326,8 @@ static int get_healthz(struct cv_req *r)
 		goto answer;
 	e = cv_store_txn(r->store, DB_TXN_NOSYNC, healthz_txn, &r->now);
 	if (e) {
+		if (e == CV_ESTALE)
+			cv_req_stale = true;
 		healthz_checked = 0;
 		return cv_fail(r, 503, CV_C_UNAVAILABLE, "the store is not writable: %s", cv_strerror(e));
 	}
@@ -342,17 +365,102 @@ answer:
 	return 0;
 }
 
+/* ---- /osmand ---------------------------------------------------------------- */
+
+/* A fix's largest body: a JSON location (about 1 KB) with room for extras, or a form. */
+#define OSMAND_MAX_BODY 16384
+
+/* Is the request's Content-Type application/json (parameters allowed)? */
+static bool body_is_json(const struct cv_req *r)
+{
+	const char *ct = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
+
+	return ct && !strncasecmp(ct, "application/json", 16) && (!ct[16] || ct[16] == ';' || ct[16] == ' ');
+}
+
+/* Read the fix of r, in the mode its Content-Type says: 0, or the failure's status (written). */
+static int osmand_read(struct cv_req *r, struct cv_osm_fix *f)
+{
+	struct cv_osm_pair p[CV_MAX_PARAMS];
+	char *(*pairs)[2] = r->params;
+	size_t n = r->nparams;
+	struct cv_jread jr;
+	enum cv_err e;
+	int st;
+
+	if (body_is_json(r)) {
+		json_object *body;
+
+		/* the fields are the body's: a query string holds nothing of the fix in JSON mode */
+		st = cv_body_json(r, &body);
+		if (st)
+			return st;
+		e = cv_osm_json(body, r->now, f, &jr);
+		json_object_put(body);
+		return e ? cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err) : 0;
+	}
+	if (r->body.len) {
+		if (r->nparams)
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "the fields are in the query string or in the body, not both");
+		st = cv_body_pairs(r);
+		if (st)
+			return st == 415 ? cv_fail(r, 415, CV_C_MEDIA, "the body must be a form "
+						    "(application/x-www-form-urlencoded) or application/json") : st;
+		pairs = r->form;
+		n = r->nform;
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct cv_osm_pair){ pairs[i][0], pairs[i][1] };
+	e = cv_osm_query(p, n, r->now, f, &jr);
+	return e ? cv_fail(r, 400, CV_C_BAD_FIELD, "%s", jr.err) : 0;
+}
+
+static int osmand(struct cv_req *r)
+{
+	struct cv_osm_fix *f = cv_calloc(1, sizeof(*f));
+	struct cv_sample *s = cv_calloc(1, sizeof(*s));
+	char msgid[32];
+	struct cv_ingest batch;
+	enum cv_err e;
+	int st = osmand_read(r, f);
+
+	if (!st)
+		st = cv_auth_device(r, CV_DEV_OSMAND, f->id, f->json ? 404 : 400);
+	/* nothing the vehicle keeps (an id alone, a push token's upload): acknowledged, nothing stored */
+	if (!st && cv_osm_sample(f, s)) {
+		snprintf(msgid, sizeof(msgid), "osmand:%lld", (long long)s->at);
+		batch = (struct cv_ingest){ .vehicle = r->veh.id, .msgid = msgid, .samples = s, .n = 1, .now = r->now,
+					 .device = true };
+		e = cv_ingest_batch(r->store, &batch);
+		if (e)
+			st = cv_fail_store(r, e, "fix");
+	}
+	free(f);
+	free(s);
+	if (st)
+		return st;
+	r->ctype = "text/plain";
+	cv_header(r, "Cache-Control", "no-store");
+	return 0;
+}
+
 static const struct cv_route routes[] = {
 	{ "POST", "/telematics/v1/vehicles/{vin}/messages", post_messages, CV_AUTH_VEHICLE, 0, NULL, MAX_BODY },
 	{ "GET", "/telematics/v1/vehicles/{vin}/commands", get_commands, CV_AUTH_VEHICLE, 0, NULL, 0 },
 	{ "POST", "/telematics/v1/vehicles/{vin}/commands/{rid}/ack", post_ack, CV_AUTH_VEHICLE, 0, NULL, 1024 },
 	{ "POST", "/telematics/v1/vehicles/{vin}/commands/{rid}/result", post_result, CV_AUTH_VEHICLE, 0, NULL, 4096 },
 	{ "GET", "/healthz", get_healthz, CV_AUTH_NONE, 0, NULL, 0 },
+	{ "GET", "/osmand", osmand, CV_AUTH_DEVICE, 0, cv_fields_any, 0 },
+	{ "POST", "/osmand", osmand, CV_AUTH_DEVICE, 0, cv_fields_any, OSMAND_MAX_BODY },
+	/* the same on a port of its own, where the apps' default URL has no path (etc/lighttpd-osmand.conf.in, apache2-osmand.conf.in) */
+	{ "GET", "/", osmand, CV_AUTH_DEVICE, 0, cv_fields_any, 0 },
+	{ "POST", "/", osmand, CV_AUTH_DEVICE, 0, cv_fields_any, OSMAND_MAX_BODY },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
 	cv_serve_purge(true);
-	return cv_serve(argc, argv, "cvapi-ingest", "The vehicle link (/telematics/v1) and /healthz.", routes);
+	return cv_serve(argc, argv, "cvapi-ingest", "The vehicle link (/telematics/v1), tracking devices (/osmand) and /healthz.",
+			routes);
 }

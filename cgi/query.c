@@ -201,6 +201,8 @@ static int parse_field(struct cv_req *r, const struct cv_field *f, size_t fi, co
 		sp->max = b < 0 ? -1 : b * 100;
 		return 0;
 	}
+	case CV_F_ANY:
+		return 0;
 	case CV_F_KM: {
 		struct cv_opt *o = QDST(r, f, struct cv_opt);
 
@@ -214,8 +216,16 @@ static int parse_field(struct cv_req *r, const struct cv_field *f, size_t fi, co
 	return cv_fail(r, 500, CV_C_GENERIC, "unhandled field type");
 }
 
+const struct cv_field cv_fields_any[] = {
+	{ "*", CV_F_ANY, 0, NULL, 0 },
+	{ NULL, 0, 0, NULL, 0 },
+};
+
 int cv_pairs_split(struct cv_req *r, const char *p, size_t len, char *pairs[][2], size_t *count, const char *what)
 {
+	/* a device's request may hold its id, a credential: never quoted (log.h) */
+	bool quiet = r->route && r->route->auth == CV_AUTH_DEVICE;
+
 	const char *end = p + len;
 
 	while (p < end) {
@@ -228,7 +238,8 @@ int cv_pairs_split(struct cv_req *r, const char *p, size_t len, char *pairs[][2]
 				return cv_fail(r, 400, CV_C_BAD_PARAM, "too many %ss (at most %d)", what, CV_MAX_PARAMS);
 			eq = memchr(p, '=', n);
 			if (!eq || !cv_pct_decode(p, (size_t)(eq - p), name, sizeof(name), true))
-				return cv_fail(r, 400, CV_C_BAD_PARAM, "malformed %s \"%.40s\"", what, p);
+				return quiet ? cv_fail(r, 400, CV_C_BAD_PARAM, "malformed %s (name=value)", what)
+					     : cv_fail(r, 400, CV_C_BAD_PARAM, "malformed %s \"%.40s\"", what, p);
 			val = cv_malloc(n + 1);
 			if (!cv_pct_decode(eq + 1, (size_t)(p + n - eq - 1), val, n + 1, true)) {
 				free(val);
@@ -252,6 +263,8 @@ int cv_query_parse(struct cv_req *r)
 	if (!r->query_string)
 		return 0;
 	st = cv_pairs_split(r, r->query_string, strlen(r->query_string), r->params, &r->nparams, "query parameter");
+	if (fields && fields[0].type == CV_F_ANY)
+		return st;      /* the handler's decoder reads them */
 	for (size_t i = 0; i < r->nparams && !st; i++) {
 		const char *name = r->params[i][0];
 		size_t fi;

@@ -17,10 +17,11 @@ static struct cv_rl rl_table;
 static struct cv_rl_rule rule_client = { 10000000, 200 };
 static struct cv_rl_rule rule_token = { 1000000, 50 };
 static struct cv_rl_rule rule_vehicle = { 1000000, 20 };
+static struct cv_rl_rule rule_device = { 1000000, 20 };
 static struct cv_rl_rule rule_user = { 2000000, 100 };
 static struct cv_rl_rule rule_grant = { 1000, 5 };
 /* "off": that kind of budget is not counted at all, whatever a client's own limits say */
-static bool off_client, off_token, off_vehicle, off_user, off_grant;
+static bool off_client, off_token, off_vehicle, off_user, off_grant, off_device;
 static uint32_t guess_account = 10, guess_address = 100;
 static int64_t guess_delay_ms = 60000;
 #define GUESS_MAX_MS 86400000LL
@@ -60,6 +61,7 @@ void cv_quota_setup(const char *prog, const char *home)
 	rule_env(prog, "CVAPI_RATE_VEHICLE", &rule_vehicle, &off_vehicle);
 	rule_env(prog, "CVAPI_RATE_USER", &rule_user, &off_user);
 	rule_env(prog, "CVAPI_RATE_GRANT", &rule_grant, &off_grant);
+	rule_env(prog, "CVAPI_RATE_DEVICE", &rule_device, &off_device);
 	guess_account = (uint32_t)cv_setting_int(prog, "CVAPI_GUESS_ACCOUNT", 0, 1000000, guess_account);
 	guess_address = (uint32_t)cv_setting_int(prog, "CVAPI_GUESS_ADDRESS", 0, 1000000, guess_address);
 	guess_delay_ms = cv_setting_int(prog, "CVAPI_GUESS_DELAY", 1, 86400, guess_delay_ms / 1000) * 1000;
@@ -158,7 +160,7 @@ static uint64_t key_of(char kind, const void *name, size_t len)
 static void ask_add(struct cv_rl_ask *a, char kind, const void *name, size_t len, const struct cv_rl_rule *rule)
 {
 	bool off = kind == 'c' || kind == 'C' ? off_client : kind == 'v' ? off_vehicle : kind == 'U' ? off_user
-		   : kind == 'G' ? off_grant : off_token;
+		   : kind == 'G' ? off_grant : kind == 'd' ? off_device : off_token;
 
 	if (off || (!rule->day && !rule->second) || a->n == CV_RL_KEYS)
 		return;
@@ -242,6 +244,24 @@ int cv_quota_take(struct cv_req *r)
 	default:
 		return 0;
 	}
+	return cv_quota_take_ask(r, &a);
+}
+
+int cv_quota_take_device(struct cv_req *r, int kind, const char *id)
+{
+	struct cv_rl_ask a = { 0 };
+	char key[8 + CV_LOGIN_MAX + 2];
+	size_t n;
+
+	if (!rl_table.slot)
+		return 0;
+	/* kind byte . id: the table keeps a keyed hash of it, never the id (ratelimit.h) */
+	n = strlen(id);
+	if (n > sizeof(key) - 1)
+		n = sizeof(key) - 1;
+	key[0] = (char)('0' + kind);
+	memcpy(key + 1, id, n);
+	ask_add(&a, 'd', key, n + 1, &rule_device);
 	return cv_quota_take_ask(r, &a);
 }
 

@@ -10,6 +10,9 @@
  *     the user (all its grants together: CVAPI_RATE_USER);
  *   - B2B: its client_id (per fleet manager) and the fleet manager;
  *   - the vehicle link: the vehicle;
+ *   - a tracking device's report (/osmand): the device (CVAPI_RATE_DEVICE,
+ *     by default the vehicle link's 1000000/20: a phone replaying its
+ *     buffer after a tunnel sends as fast as it is answered);
  *   - the token endpoint: the grants issued for an account that proved
  *     who it is (logins and refreshes: CVAPI_RATE_GRANT).
  * Each budget has a day (sliding 24 h) and a second; a client's come from
@@ -25,7 +28,7 @@
  * face) counts one failure against the account (the login) and against the
  * client address (REMOTE_ADDR, or with CVAPI_TRUST_PROXY=1 the last
  * X-Forwarded-For hop; an IPv6 address by its /64); a wrong vehicle
- * credential or client secret against the address only. CVAPI_GUESS_ACCOUNT
+ * credential, client secret or device id against the address only. CVAPI_GUESS_ACCOUNT
  * (default 10) failures of an account in a sliding minute, or
  * CVAPI_GUESS_ADDRESS (default 100) of an address, lock it out for
  * CVAPI_GUESS_DELAY seconds (default 60), doubled by each earlier lockout
@@ -45,6 +48,11 @@ void cv_quota_close(void);
 
 /* Count r (after authentication): 0, or 429 (answered) when over a budget. */
 int cv_quota_take(struct cv_req *r);
+/*
+ * Count a tracking device's report (cv_auth_device, once the device is
+ * known) against its own budget: 0, or 429 (answered).
+ */
+int cv_quota_take_device(struct cv_req *r, int kind, const char *id);
 /*
  * Count a grant the token endpoint is about to issue for account, which
  * proved who it is (a right password, a live refresh token): 0, or 429

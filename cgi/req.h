@@ -97,6 +97,8 @@ enum cv_ftype {
 	CV_F_SPAN_S,        /* "min-max" or "min-" in whole seconds -> struct cv_span at .dst */
 	CV_F_SPAN_KM,       /* "min-max" or "min-" in km, at most one decimal -> struct cv_span (metres) at .dst */
 	CV_F_KM,            /* a number of km from 0 to .max, up to 6 decimals -> struct cv_opt (mm) at .dst */
+	CV_F_ANY,           /* any parameter, unchecked, left in r->params: a device protocol's fields,
+			     * which its own decoder reads (cv_fields_any) */
 };
 
 struct cv_field {
@@ -134,6 +136,9 @@ struct cv_opt {
 #define CV_FIELD_SPAN_S(name, member) { (name), CV_F_SPAN_S, 0, NULL, offsetof(struct cv_query, member) }
 #define CV_FIELD_SPAN_KM(name, member) { (name), CV_F_SPAN_KM, 0, NULL, offsetof(struct cv_query, member) }
 #define CV_FIELD_KM(name, max_km, member) { (name), CV_F_KM, (max_km), NULL, offsetof(struct cv_query, member) }
+
+/* The fields of a route that takes any query parameter (a device protocol's: CV_F_ANY). */
+extern const struct cv_field cv_fields_any[];
 
 struct cv_interval {
 	int64_t from, to;                  /* half-open */
@@ -180,6 +185,9 @@ enum cv_auth {
 	CV_AUTH_VEHICLE,    /* the vehicle's own credential (vehicle link) */
 	CV_AUTH_FLEET,      /* a fleet manager (B2B): certificate, Basic or a fleet token, and client_id;
 			     * a pattern with {fid} also checks the fleet is theirs */
+	CV_AUTH_DEVICE,     /* a tracking device (db/devices.h), named by a field of its request (the
+			     * query or the body): the handler reads it, then calls cv_auth_device();
+			     * a write whatever the method, refused under the disk's reserve */
 };
 
 struct cv_req;
@@ -374,6 +382,24 @@ bool cv_req_scripted(const struct cv_req *r);
  * "cvapi", a challenge for which no browser opens its sign-in dialog.
  */
 void cv_basic_challenge(struct cv_req *r);
+
+/*
+ * Authenticate a tracking device of the registry by its id (a CV_AUTH_DEVICE
+ * route's handler, once it read the id): the brake on guessing first (per
+ * address: an id is a credential, quota.h), then the device's vehicle into
+ * r->veh, then its rate limit (quota.h: CVAPI_RATE_DEVICE). An unknown
+ * device counts a failure against the address, is audited with its id
+ * masked (never logged: an OsmAnd id is a bearer secret) and answered
+ * unknown_status. 0, or the failure's status (written).
+ */
+int cv_auth_device(struct cv_req *r, int kind, const char *id, int unknown_status);
+
+/*
+ * Split an application/x-www-form-urlencoded body into r->form, every
+ * field unchecked (a device protocol's decoder reads them); 415 for
+ * another type, 400 for a malformed one (its text not quoted).
+ */
+int cv_body_pairs(struct cv_req *r);
 
 /*
  * Parse an application/x-www-form-urlencoded body. names lists the accepted

@@ -389,10 +389,14 @@ int cv_read_after_again(struct cv_req *r, bool *again)
 	return 0;
 }
 
-/* GET and HEAD change nothing a client asked for; anything else is a write. */
+/*
+ * GET and HEAD change nothing a client asked for; anything else is a
+ * write. A device's report is a write whatever its method (the OsmAnd
+ * protocol sends fixes with GET too).
+ */
 static bool is_read(const struct cv_req *r)
 {
-	return !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+	return (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && r->route->auth != CV_AUTH_DEVICE;
 }
 
 static void handle(struct cv_req *r, const struct cv_route *routes)
@@ -483,8 +487,7 @@ static void handle(struct cv_req *r, const struct cv_route *routes)
 	/* the disk's reserve: an authenticated write is refused, reads go on
 	 * (the token endpoint's few records are not: a user can still log in
 	 * to read; nor is a DELETE, which is how a tenant frees space) */
-	if (!st && rt->auth != CV_AUTH_NONE && strcmp(r->method, "GET") && strcmp(r->method, "HEAD") &&
-	    strcmp(r->method, "DELETE") && cv_store_low(r->store))
+	if (!st && rt->auth != CV_AUTH_NONE && !is_read(r) && strcmp(r->method, "DELETE") && cv_store_low(r->store))
 		st = cv_fail(r, 507, CV_C_FULL, "the store's disk is nearly full: writes are refused until space "
 			     "is freed; reads go on");
 	if (!st)

@@ -4,6 +4,7 @@
 #include "trips.h"
 #include "engine.h"
 #include "vlink.h"
+#include "motion.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,9 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	for (size_t i = 0; i < b->n && !e; i++) {
 		struct cv_sample *s = &b->samples[i];
 
+		/* the state before s: its history, trips and monitors see the ignition set here */
+		if (b->device)
+			cv_motion_ignition(&rec.state, s);
 		place_events(s, &rec.state);
 		for (int j = 0; j < s->nevents && !e; j++)
 			if (s->events[j].kind == CV_EV_ALERT)

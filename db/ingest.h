@@ -26,6 +26,9 @@ struct cv_ingest {
 	size_t n;
 	int64_t now;                /* when it was received (ms) */
 	bool sleeping;              /* the vehicle goes to sleep after this batch (vlink.h) */
+	bool device;                /* a tracking device's report (devices.h): a sample without an
+				     * ignition gets the one its movement shows, an ignition on after
+				     * a Stop becomes StartUp (core/motion.h), before anything reads it */
 	/* out */
 	bool duplicate;             /* the message id was stored already: nothing written */
 	size_t fired;               /* notifications queued */

@@ -104,6 +104,9 @@
  *               owner \0                              how many keys the owner keeps (8)
  *   idemtime    created (8) . owner \0 client \0 SHA-256(key)  empty: the keys oldest first,
  *                                                     as the purge forgets them (idem.h)
+ *   devices     "d" KIND ":" ID                       the vehicle id its reports go to
+ *               "v" vehicle id                        KIND ":" ID of its device (devices.h;
+ *                                                     an OsmAnd ID as its SHA-256 in hex)
  *
  * A page or a time range of a vehicle's history is one DB_SET_RANGE seek on
  * vid . start followed by DB_NEXT (or DB_PREV) over what is returned (for
@@ -157,6 +160,7 @@ enum cv_dbid {
 	CV_DB_VLINK,
 	CV_DB_IDEMKEYS,
 	CV_DB_IDEMTIME,
+	CV_DB_DEVICES,
 	CV_DB_COUNT
 };
 

@@ -101,6 +101,7 @@ cat <<MSG
     demo login:   demo / demo      fleet owner: fleet / fleet
     bearer token: $TOKEN
     try:          curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/connectedcar/v4/user/vehicles
+    devices:      http://127.0.0.1:$PORT/osmand (Traccar Client: doc/devices.md)
     data:         $VARDIR   logs: $RUN/error.log, $RUN/cvnotify.log (webhook deliveries)
   Ctrl-C stops it.
 

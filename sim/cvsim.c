@@ -25,7 +25,10 @@ static const char usage_text[] =
 	"Usage: cvsim --vehicles FILE [--days D] [--live] [OPTIONS]\n"
 	"Drive simulated vehicles through a cvapi server's vehicle link.\n"
 	"\n"
-	"  --vehicles FILE  one vehicle a line: VIN ENERGY CREDENTIAL (cvctl demo --vehicles FILE)\n"
+	"  --vehicles FILE  one vehicle a line: VIN ENERGY CREDENTIAL [osmand:ID] (cvctl demo --vehicles FILE;\n"
+	"                   the last field: its OsmAnd device, cvctl vehicle add --device)\n"
+	"  --protocol P     link (default): every vehicle uploads through the vehicle link; osmand: a\n"
+	"                   vehicle with an OsmAnd device sends its positions as a phone would (/osmand)\n"
 	"  --url URL        the server (default http://127.0.0.1:8080)\n"
 	"  --seed N         the simulation's seed, 0 to 2^63-1 (default 1)\n"
 	"  --days D         write D days of history, ending now, as fast as possible (1-365)\n"
@@ -117,18 +120,25 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 		return 1;
 	}
 	while ((got = getline(&line, &linecap, f)) >= 0) {
-		const char *field[3];
-		size_t len[3], nf;
+		const char *field[4];
+		size_t len[4], nf;
 		int e = -1;
 
 		lineno++;
 		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
 			line[--got] = '\0';
-		nf = split(line, field, len, 3);
+		nf = split(line, field, len, 4);
 		if (nf == 0 || field[0][0] == '#')
 			continue;
-		if (nf != 3) {
-			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL\n", path, lineno);
+		if (nf != 3 && nf != 4) {
+			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL [osmand:ID]\n", path, lineno);
+			goto fail;
+		}
+		if (nf == 4 && (len[3] <= 7 || len[3] - 7 > SIM_DEVICE_MAX || strncmp(field[3], "osmand:", 7) ||
+				strspn(field[3] + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+				len[3] - 7)) {
+			fprintf(stderr, "cvsim: %s:%zu: a device is osmand:ID (1 to %d of A-Z a-z 0-9 . _ -)\n", path,
+				lineno, SIM_DEVICE_MAX);
 			goto fail;
 		}
 		if (!cv_vin_ok(field[0], len[0])) {
@@ -159,6 +169,8 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 		memcpy(c[n].vin, field[0], len[0]);
 		c[n].energy = (enum cv_energy)e;
 		memcpy(c[n].cred, field[2], len[2]);
+		if (nf == 4)
+			memcpy(c[n].device, field[3] + 7, len[3] - 7);
 		n++;
 	}
 	if (ferror(f)) {
@@ -225,7 +237,7 @@ int main(int argc, char **argv)
 {
 	static const char *const with_value[] = {
 		"--url", "--vehicles", "--seed", "--days", "--end", "--batch", "--speedup", "--parallel", "--awake", "--exec-delay",
-		"--offline", NULL,
+		"--offline", "--protocol", NULL,
 	};
 	struct sim_opts o = { .url = "http://127.0.0.1:8080", .seed = 1, .batch = 500, .speedup = 1.0, .parallel = 2,
 			      .awake_ms = 180000, .exec_delay_ms = -1 };
@@ -340,6 +352,10 @@ int main(int argc, char **argv)
 				return usage_error("--offline: at most %zu vehicles", sizeof(o.offline) / sizeof(o.offline[0]));
 			o.offline[o.noffline++] = val;
 			live_only = true;
+		} else if (!strcmp(name, "--protocol")) {
+			if (strcmp(val, "link") && strcmp(val, "osmand"))
+				return usage_error("--protocol takes link or osmand, not %s", val);
+			o.osmand = !strcmp(val, "osmand");
 		} else if (!strcmp(name, "--speedup")) {
 			if (!parse_double(val, 0.1, 10000.0, &o.speedup))
 				return usage_error("--speedup takes a factor from 0.1 to 10000, not %s", val);

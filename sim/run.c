@@ -1,6 +1,7 @@
 /* run.c - fast and live modes (see run.h). */
 #include "run.h"
 #include "command.h"
+#include "osmand.h"
 #include "cvtime.h"
 
 #include <pthread.h>
@@ -22,12 +23,48 @@ static size_t collect(struct sim_vehicle *v, int64_t until, struct cv_sample *s,
 	return k;
 }
 
-/* Render and post one batch of car's samples. */
-static enum sim_up_status send_batch(struct sim_upload *up, uint64_t seed, const struct sim_car *car,
+/*
+ * A phone's fixes (osmand.h), one request each, the forms in turn by the
+ * fix's second; the samples without a position are not a phone's. res
+ * counts the fixes sent.
+ */
+static enum sim_up_status send_fixes(struct sim_upload *up, const struct sim_car *car, const struct cv_sample *s,
+				     size_t k, struct cv_buf *body, const volatile sig_atomic_t *stop,
+				     struct sim_up_result *res, char *err, size_t errsz)
+{
+	struct cv_buf path = CV_BUF_INIT(0);
+	enum sim_up_status st = SIM_UP_OK;
+	long sent = 0;
+
+	for (size_t i = 0; i < k && st == SIM_UP_OK; i++) {
+		struct sim_up_result one;
+		const char *method, *ctype;
+
+		cv_buf_reset(&path);
+		cv_buf_reset(body);
+		if (!sim_osm_request((enum sim_osm_mode)((s[i].at / 1000) % SIM_OSM_MODES), car->device, &s[i], &path,
+				     body, &method, &ctype))
+			continue;
+		st = sim_osmand_send(up, car->vin, method, cv_buf_str(&path), ctype, body->p, body->len, stop, &one, err,
+				     errsz);
+		sent += one.accepted;
+	}
+	cv_buf_release(&path);
+	memset(res, 0, sizeof(*res));
+	res->accepted = sent;
+	return st;
+}
+
+/* Render and post one batch of car's samples (a phone's: its fixes, with --protocol osmand). */
+static enum sim_up_status send_batch(struct sim_upload *up, const struct sim_opts *opts, const struct sim_car *car,
 				     const struct cv_sample *s, size_t k, struct cv_buf *body,
 				     const volatile sig_atomic_t *stop, struct sim_up_result *res, char *err, size_t errsz)
 {
 	char msgid[MSGID_LEN + 1];
+	uint64_t seed = opts->seed;
+
+	if (opts->osmand && car->device[0])
+		return send_fixes(up, car, s, k, body, stop, res, err, errsz);
 
 	/* at most 17 + 1 + 19 + 1 + 15 + 1 + 4 characters */
 	snprintf(msgid, sizeof(msgid), "%s-%llu-%lld-%zu", car->vin, (unsigned long long)seed, (long long)s[0].at, k);
@@ -101,7 +138,7 @@ static void *fast_worker(void *arg)
 			k = collect(&f->veh[i], f->end, s, (size_t)f->opts->batch);
 			if (!k)
 				break;
-			st = send_batch(&up, f->opts->seed, &f->cars[i], s, k, &body, f->stop, &res, err, sizeof(err));
+			st = send_batch(&up, f->opts, &f->cars[i], s, k, &body, f->stop, &res, err, sizeof(err));
 			if (st != SIM_UP_OK) {
 				fast_fail(f, st == SIM_UP_STOPPED ? "interrupted" : err, st == SIM_UP_STOPPED);
 				goto out;
@@ -219,7 +256,7 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 			if (offline(opts, cars[i].vin))
 				continue;
 			while ((k = collect(&veh[i], sim, s, (size_t)opts->batch)) > 0) {
-				st = send_batch(&up, opts->seed, &cars[i], s, k, &body, stop, &res, err, sizeof(err));
+				st = send_batch(&up, opts, &cars[i], s, k, &body, stop, &res, err, sizeof(err));
 				if (st == SIM_UP_STOPPED)
 					goto out;
 				if (st != SIM_UP_OK) {
@@ -232,7 +269,7 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 				links[i].last_exchange = cv_now_ms();
 			}
 			due = CV_MIN(due, sim_vehicle_peek(&veh[i]));
-			if (!opts->no_commands) {
+			if (!opts->no_commands && !(opts->osmand && cars[i].device[0])) {
 				int64_t d = INT64_MAX;
 
 				st = sim_link_step(&links[i], &lo, &up, cars[i].vin, cars[i].cred, &veh[i], cv_now_ms(), stop,

@@ -18,6 +18,11 @@
  * (command.h); a vehicle named in opts->offline is out of coverage: it
  * does neither.
  *
+ * With opts->osmand, a vehicle that has an OsmAnd device (struct
+ * sim_car.device) sends each sample with a position as a fix of that
+ * device (osmand.h, one request each) instead of batches: its other
+ * readings and events, which a phone does not know, are not sent.
+ *
  * Ownership: the caller owns the fleet, the vehicles (initialised by the
  * caller, left in their final state so that live mode can follow fast mode)
  * and the road network. Both functions return an exit status (0 or 1) and
@@ -30,10 +35,13 @@
 #include "vehicle.h"
 #include "upload.h"
 
+#define SIM_DEVICE_MAX 64
+
 struct sim_car {
 	char vin[SIM_VIN_LEN + 1];
 	enum cv_energy energy;
 	char cred[SIM_CRED_MAX + 1];
+	char device[SIM_DEVICE_MAX + 1];    /* its OsmAnd device id (osmand.h), "" when none */
 };
 
 struct sim_opts {
@@ -45,6 +53,7 @@ struct sim_opts {
 	double speedup;
 	int parallel;
 	bool quiet;
+	bool osmand;          /* --protocol osmand: a car with a device sends its fixes as a phone (osmand.h) */
 	/* live mode: the remote commands (command.h) */
 	bool no_commands;           /* do not take any */
 	bool parked;                /* the vehicles stay where they are parked */

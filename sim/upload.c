@@ -117,22 +117,27 @@ static bool has_retry_after(CURL *curl)
  * is in u->reply. what names the call in err.
  */
 static enum sim_up_status exchange(struct sim_upload *u, const char *vin, const char *cred, const char *method,
-				   const char *suffix, const char *body, size_t len, const volatile sig_atomic_t *stop,
-				   long *status, int *attempts, const char *what, char *err, size_t errsz)
+				   const char *path, const char *ctype, const char *body, size_t len,
+				   const volatile sig_atomic_t *stop, long *status, int *attempts, const char *what, char *err,
+				   size_t errsz)
 {
 	struct cv_buf url = CV_BUF_INIT(0);
 	struct curl_slist *headers = NULL;
-	char auth[SIM_CRED_MAX + 32], msg[300];
+	char auth[SIM_CRED_MAX + 32], msg[300], type[80];
 	enum sim_up_status st = SIM_UP_FAILED;
 	bool post = !strcmp(method, "POST");
 	int64_t pause = 250;
 	int redirects = 0, waits = 0;
 
-	cv_buf_addf(&url, "%s/telematics/v1/vehicles/%s%s", u->base, vin, suffix);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred);
-	if (post)
-		headers = curl_slist_append(headers, "Content-Type: application/json");
-	headers = curl_slist_append(headers, auth);
+	cv_buf_addf(&url, "%s%s", u->base, path);
+	if (post && ctype) {
+		snprintf(type, sizeof(type), "Content-Type: %s", ctype);
+		headers = curl_slist_append(headers, type);
+	}
+	if (cred) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred);
+		headers = curl_slist_append(headers, auth);
+	}
 	headers = curl_slist_append(headers, "Expect:");
 	if (!headers) {
 		snprintf(err, errsz, "%s: out of memory", vin);
@@ -236,10 +241,12 @@ enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const 
 				   struct sim_up_result *res, char *err, size_t errsz)
 {
 	enum sim_up_status st;
+	char path[80];
 
 	memset(res, 0, sizeof(*res));
-	st = exchange(u, vin, cred, "POST", "/messages", body, len, stop, &res->status, &res->attempts, "a batch",
-		      err, errsz);
+	snprintf(path, sizeof(path), "/telematics/v1/vehicles/%s/messages", vin);
+	st = exchange(u, vin, cred, "POST", path, "application/json", body, len, stop, &res->status, &res->attempts,
+		      "a batch", err, errsz);
 	if (st == SIM_UP_OK && !parse_ok(&u->reply, res)) {
 		snprintf(err, errsz, "%s: unexpected reply to a batch: %.200s", vin, cv_buf_str(&u->reply));
 		st = SIM_UP_REFUSED;
@@ -252,7 +259,26 @@ enum sim_up_status sim_link_call(struct sim_upload *u, const char *vin, const ch
 				 char *err, size_t errsz)
 {
 	int attempts;
+	struct cv_buf path = CV_BUF_INIT(0);
+	enum sim_up_status st;
 
-	return exchange(u, vin, cred, method, suffix, body, body ? strlen(body) : 0, stop, status, &attempts,
-			"a command call", err, errsz);
+	cv_buf_addf(&path, "/telematics/v1/vehicles/%s%s", vin, suffix);
+	st = exchange(u, vin, cred, method, cv_buf_str(&path), "application/json", body, body ? strlen(body) : 0, stop,
+		      status, &attempts, "a command call", err, errsz);
+	cv_buf_release(&path);
+	return st;
+}
+
+enum sim_up_status sim_osmand_send(struct sim_upload *u, const char *vin, const char *method, const char *path,
+				   const char *ctype, const char *body, size_t len, const volatile sig_atomic_t *stop,
+				   struct sim_up_result *res, char *err, size_t errsz)
+{
+	enum sim_up_status st;
+
+	memset(res, 0, sizeof(*res));
+	st = exchange(u, vin, NULL, method, path, ctype, body, len, stop, &res->status, &res->attempts, "a fix", err,
+		      errsz);
+	if (st == SIM_UP_OK)
+		res->accepted = 1;
+	return st;
 }

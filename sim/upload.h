@@ -4,6 +4,10 @@
  *   POST {base}/telematics/v1/vehicles/{vin}/messages
  *   Authorization: Bearer {credential}
  *
+ * and a tracking device's fixes in the OsmAnd protocol (osmand.h renders
+ * them): GET or POST {base}/osmand..., no credential but the device id in
+ * the fix.
+ *
  * One struct sim_upload per thread: it owns one CURL easy handle, which
  * keeps its connection alive from one post to the next, and the buffer of
  * the last reply. curl_global_init() is the caller's job, before any
@@ -72,6 +76,17 @@ enum sim_up_status sim_upload_post(struct sim_upload *u, const char *vin, const 
 enum sim_up_status sim_link_call(struct sim_upload *u, const char *vin, const char *cred, const char *method,
 				 const char *suffix, const char *body, const volatile sig_atomic_t *stop, long *status,
 				 char *err, size_t errsz);
+
+/*
+ * Send one OsmAnd fix of vin's device: method on path (after the base:
+ * "/osmand?id=..."), with body of type ctype when POSTing (NULL: none).
+ * Retried and followed as an upload is; res->accepted is 1 on a 2xx (the
+ * protocol's answer is empty: a fix sent again is stored once all the
+ * same).
+ */
+enum sim_up_status sim_osmand_send(struct sim_upload *u, const char *vin, const char *method, const char *path,
+				   const char *ctype, const char *body, size_t len, const volatile sig_atomic_t *stop,
+				   struct sim_up_result *res, char *err, size_t errsz);
 
 /* Sleep ms milliseconds unless *stop becomes non-zero (checked every 100 ms); false if stopped. */
 bool sim_upload_sleep(int64_t ms, const volatile sig_atomic_t *stop);

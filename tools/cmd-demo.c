@@ -49,7 +49,7 @@ int cmd_demo(struct ctl *c, int argc, char **argv)
 	for (size_t i = 0; i < CV_ARRAY_LEN(cars); i++) {
 		char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1];
 
-		rc = ctl_vehicle_add(st, cars[i].vin, "demo", cars[i].energy, cars[i].brand, cars[i].label, cred, id,
+		rc = ctl_vehicle_add(st, cars[i].vin, "demo", cars[i].energy, cars[i].brand, cars[i].label, NULL, cred, id,
 				     true);
 		if (rc == -1) {
 			rc = 0;

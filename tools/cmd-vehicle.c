@@ -1,38 +1,81 @@
 /*
- * cvctl vehicle add: see cvctl(8).
+ * cvctl vehicle add, vehicle device: see cvctl(8).
  */
 #include "config.h"
 #include "cvctl.h"
 #include "cvtime.h"
 #include "ids.h"
+#include "devices.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* A vehicle and, when it has one, its device: one transaction. */
+struct new_vehicle {
+	struct cv_vehicle v;
+	const struct cv_device *dev;    /* NULL: none */
+	char other[CV_VID_HEXLEN + 1];  /* CV_EBUSY, CV_EEXIST: where the device reports already */
+};
+
 static enum cv_err put_vehicle(struct cv_store *st, DB_TXN *txn, void *arg)
 {
-	struct cv_vehicle *v = arg;
+	struct new_vehicle *nv = arg;
 	struct cv_user u;
 	enum cv_err e = CV_OK;
 
-	if (v->owner[0]) {
-		e = cv_user_get(st, txn, v->owner, &u);
+	if (nv->v.owner[0]) {
+		e = cv_user_get(st, txn, nv->v.owner, &u);
 		if (e)
 			return e == CV_ENOTFOUND ? CV_EFORBIDDEN : e;
 	}
-	return cv_vehicle_add(st, txn, v);
+	e = cv_vehicle_add(st, txn, &nv->v);
+	/* CV_EEXIST from the link is the device's, not the VIN's */
+	if (!e && nv->dev && (e = cv_device_link(st, txn, nv->dev, nv->v.id, nv->other)) == CV_EEXIST)
+		e = CV_EBUSY;
+	return e;
+}
+
+/* A device's refusal (CV_EBUSY: it reports for another vehicle, other); 1. */
+static int device_taken(struct cv_store *st, const struct cv_device *d, const char *other)
+{
+	struct cv_vehicle v;
+
+	fprintf(stderr, "cvctl: this %s device reports for vehicle %s already: a device reports for one vehicle\n",
+		cv_device_kind_names[d->kind], cv_vehicle_get(st, NULL, other, &v) ? other : v.vin);
+	return 1;
+}
+
+/*
+ * Read --device's value: "KIND:ID", or "osmand" alone for a new random id.
+ * 0, or the bad usage's status (2) with its line said.
+ */
+static int device_arg(const char *arg, struct cv_device *d)
+{
+	char why[160];
+
+	if (!strcmp(arg, cv_device_kind_names[CV_DEV_OSMAND])) {
+		cv_device_new_osmand(d);
+		return 0;
+	}
+	if (cv_device_parse(arg, d, why, sizeof(why)))
+		return ctl_usage_error(why);
+	if (d->kind == CV_DEV_OSMAND && strlen(d->id) < CV_DEVICE_ID_SAFE)
+		fprintf(stderr, "cvctl: warning: an osmand device id is the device's only credential, and one of %zu "
+			"characters can be guessed: \"--device osmand\" makes one of 43\n", strlen(d->id));
+	return 0;
 }
 
 int ctl_vehicle_add(struct cv_store *st, const char *vin, const char *owner, const char *energy,
-		    const char *brand, const char *label, char cred[CV_TOKEN_STRLEN],
+		    const char *brand, const char *label, const struct cv_device *dev, char cred[CV_TOKEN_STRLEN],
 		    char id[CV_VID_HEXLEN + 1], bool quiet_exists)
 {
-	struct cv_vehicle v;
+	struct new_vehicle nv;
 	unsigned char raw[16];
 	enum cv_err e;
 	int en;
 
-	memset(&v, 0, sizeof(v));
+	memset(&nv, 0, sizeof(nv));
+	nv.dev = dev;
 	if (!ctl_vin_ok(vin))
 		return ctl_usage_error("a VIN is 17 characters: digits and capitals but I, O, Q");
 	for (en = 0; en < CV_ENERGY_COUNT; en++)
@@ -43,17 +86,19 @@ int ctl_vehicle_add(struct cv_store *st, const char *vin, const char *owner, con
 	if (!owner || !ctl_login_ok(owner))
 		return ctl_usage_error("--owner LOGIN is required");
 	cv_random(raw, sizeof(raw));
-	cv_hex(raw, sizeof(raw), v.id);
-	cv_strlcpy(v.vin, vin, sizeof(v.vin));
-	cv_strlcpy(v.owner, owner, sizeof(v.owner));
-	if (cv_strlcpy(v.brand, brand ? brand : "", sizeof(v.brand)) ||
-	    cv_strlcpy(v.label, label ? label : "", sizeof(v.label)))
+	cv_hex(raw, sizeof(raw), nv.v.id);
+	cv_strlcpy(nv.v.vin, vin, sizeof(nv.v.vin));
+	cv_strlcpy(nv.v.owner, owner, sizeof(nv.v.owner));
+	if (cv_strlcpy(nv.v.brand, brand ? brand : "", sizeof(nv.v.brand)) ||
+	    cv_strlcpy(nv.v.label, label ? label : "", sizeof(nv.v.label)))
 		return ctl_usage_error("--brand and --label take at most 128 bytes");
-	v.energy = (uint8_t)en;
+	nv.v.energy = (uint8_t)en;
 	cv_secret_new(cred);
-	cv_sha256_hex(cred, strlen(cred), v.cred_sha256);
-	v.created = v.updated = cv_now_ms();
-	e = cv_store_txn(st, 0, put_vehicle, &v);
+	cv_sha256_hex(cred, strlen(cred), nv.v.cred_sha256);
+	nv.v.created = nv.v.updated = cv_now_ms();
+	e = cv_store_txn(st, 0, put_vehicle, &nv);
+	if (e == CV_EBUSY)
+		return device_taken(st, dev, nv.other);
 	if (e == CV_EEXIST) {
 		if (quiet_exists)
 			return -1;
@@ -66,27 +111,91 @@ int ctl_vehicle_add(struct cv_store *st, const char *vin, const char *owner, con
 	}
 	if (e)
 		return ctl_fail("adding the vehicle", e);
-	memcpy(id, v.id, sizeof(v.id));
+	memcpy(id, nv.v.id, sizeof(nv.v.id));
 	return 0;
 }
 
 /* vehicle add VIN [options] */
 int cmd_vehicle_add(struct ctl *c, int argc, char **argv)
 {
-	const char *owner, *energy, *brand, *label, *bad;
+	const char *owner, *energy, *brand, *label, *device, *bad;
 	const struct ctl_opt opts[] = {
 		CTL_OPT_VALUE("--owner", &owner), CTL_OPT_VALUE("--energy", &energy),
 		CTL_OPT_VALUE("--brand", &brand), CTL_OPT_VALUE("--label", &label),
-		CTL_OPT_END
+		CTL_OPT_VALUE("--device", &device), CTL_OPT_END
 	};
-	char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1];
+	char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1], text[CV_DEVICE_TEXT_MAX + 1];
+	struct cv_device dev;
 	int rc;
 
 	bad = ctl_parse(argc - 1, argv + 1, opts);
 	if (bad)
 		return ctl_bad_option(bad);
-	rc = ctl_vehicle_add(&c->st, argv[0], owner, energy, brand, label, cred, id, false);
+	if (device && (rc = device_arg(device, &dev)) != 0)
+		return rc;
+	rc = ctl_vehicle_add(&c->st, argv[0], owner, energy, brand, label, device ? &dev : NULL, cred, id, false);
 	if (!rc)
 		printf("id=%s\ncredential=%s\n", id, cred);
+	if (!rc && device) {
+		cv_device_text(&dev, text);
+		printf("device=%s\n", text);
+	}
 	return rc;
+}
+
+struct link_device {
+	char vin[CV_VIN_MAX + 1];
+	struct cv_device dev;
+	char vid[CV_VID_HEXLEN + 1];
+	char other[CV_VID_HEXLEN + 1];
+	enum cv_device_kind had;        /* CV_EFORBIDDEN: the vehicle's own device */
+};
+
+static enum cv_err link_device_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct link_device *l = arg;
+	struct cv_vehicle v;
+	enum cv_err e = cv_vehicle_by_vin(st, txn, l->vin, &v);
+
+	if (e)
+		return e;
+	cv_strlcpy(l->vid, v.id, sizeof(l->vid));
+	e = cv_device_link(st, txn, &l->dev, v.id, l->other);
+	if (e == CV_EBUSY && cv_device_of_vehicle(st, txn, v.id, &l->had) == CV_OK)
+		return CV_EFORBIDDEN;
+	return e;
+}
+
+/* vehicle device VIN KIND:ID */
+int cmd_vehicle_device(struct ctl *c, int argc, char **argv)
+{
+	struct link_device l;
+	char text[CV_DEVICE_TEXT_MAX + 1];
+	enum cv_err e;
+	int rc;
+
+	(void)argc;
+	memset(&l, 0, sizeof(l));
+	if (!ctl_vin_ok(argv[0]))
+		return ctl_usage_error("a VIN is 17 characters: digits and capitals but I, O, Q");
+	cv_strlcpy(l.vin, argv[0], sizeof(l.vin));
+	if ((rc = device_arg(argv[1], &l.dev)) != 0)
+		return rc;
+	e = cv_store_txn(&c->st, 0, link_device_txn, &l);
+	if (e == CV_ENOTFOUND) {
+		fprintf(stderr, "cvctl: no vehicle with VIN %s\n", l.vin);
+		return 1;
+	}
+	if (e == CV_EEXIST)
+		return device_taken(&c->st, &l.dev, l.other);
+	if (e == CV_EFORBIDDEN || e == CV_EBUSY) {
+		fprintf(stderr, "cvctl: vehicle %s has a device already (%s): a vehicle has one device\n", l.vin,
+			cv_device_kind_names[e == CV_EFORBIDDEN ? l.had : 0]);
+		return 1;
+	}
+	if (e)
+		return ctl_fail("linking the device", e);
+	cv_device_text(&l.dev, text);
+	printf("device=%s\n", text);
+	return 0;
 }

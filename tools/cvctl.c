@@ -42,9 +42,18 @@ static const struct ctl_cmd commands[] = {
 		  "day and a second for all its users, then for each\n"
 		  "grant; 0 no limit, \"default\" the server's setting" },
 	{ .name = "vehicle", .sub = "add", .fn = cmd_vehicle_add, .min = 1, .max = CTL_ANY,
-	  .usage = "vehicle add VIN --owner LOGIN --energy petrol|diesel|electric|phev [--brand B] [--label L]",
-	  .brief = "vehicle add VIN ...",
-	  .help = "prints id=... and credential=... (the upload credential)" },
+	  .usage = "vehicle add VIN --owner LOGIN --energy petrol|diesel|electric|phev [--brand B] [--label L] "
+		   "[--device KIND:ID]",
+	  .brief = "vehicle add VIN ... or vehicle device VIN KIND:ID",
+	  .help = "prints id=... and credential=... (the upload\n"
+		  "credential); with --device, device=KIND:ID too\n"
+		  "(osmand:ID, teltonika:IMEI; \"osmand\" alone: a\n"
+		  "new random id)" },
+	{ .name = "vehicle", .sub = "device", .fn = cmd_vehicle_device, .min = 2, .max = 2,
+	  .usage = "vehicle device VIN KIND:ID",
+	  .brief = "vehicle add VIN ... or vehicle device VIN KIND:ID",
+	  .help = "link a device to the vehicle (one each way);\n"
+		  "prints device=KIND:ID" },
 	{ .name = "fleet", .sub = "add", .fn = cmd_fleet_add, .min = 1, .max = CTL_ANY,
 	  .usage = "fleet add ID --owner LOGIN [--label LABEL]", .brief = fleet_brief,
 	  .help = "a fleet, managed by LOGIN" },

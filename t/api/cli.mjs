@@ -293,6 +293,54 @@ apiSuite('cli', (srv, it) => {
 		assert.equal(up.status, 200, up.text);
 	});
 
+	it('cvctl vehicle add --device and vehicle device: device=KIND:ID printed, the device reports; refusals -> 1 or 2, nothing written', async () => {
+		const ok = ['--owner', 'alice', '--energy', 'petrol'];
+		// a generated OsmAnd id: 43 characters of base64url; its fix reaches the vehicle
+		const out = assertOk(await ctl(['vehicle', 'add', 'VF3ALXCE000000010', ...ok, '--device', 'osmand']));
+		assert.match(out, /^id=[0-9a-f]{32}\ncredential=[A-Za-z0-9_-]{43}\ndevice=osmand:[A-Za-z0-9_-]{43}\n$/);
+		const phone = keyValues(out);
+		const id = phone.device.slice('osmand:'.length);
+		const t = Math.floor(Date.now() / 1000) - 60;
+		let r = await srv.request('GET', `/osmand?id=${id}&timestamp=${t}&lat=48.1&lon=2.1&speed=10`);
+		assert.equal(r.status, 200, r.text);
+		const st = await srv.get(`${B2C}/user/vehicles/${phone.id}/status`, alice.token);
+		assert.deepEqual(st.body.lastPosition.geometry.coordinates, [2.1, 48.1, 0]);
+		// given ids, to a new vehicle and to an existing one
+		const imei = '356307042441013';
+		assert.match(assertOk(await ctl(['vehicle', 'add', 'VF3ALXCE000000011', ...ok, '--device', `teltonika:${imei}`])),
+			new RegExp(`\ndevice=teltonika:${imei}\n$`));
+		const given = 'my-phone-0123456789abcdefghij';
+		assertOk(await ctl(['vehicle', 'add', 'VF3ALXCE000000012', ...ok]));
+		assert.equal(assertOk(await ctl(['vehicle', 'device', 'VF3ALXCE000000012', `osmand:${given}`])), `device=osmand:${given}\n`);
+		assert.equal(assertOk(await ctl(['vehicle', 'device', 'VF3ALXCE000000012', `osmand:${given}`])), `device=osmand:${given}\n`,
+			'the same link again: fine, nothing changes');
+		// a short id is taken with a warning: it can be guessed
+		assertOk(await ctl(['vehicle', 'add', 'VF3ALXCE000000013', ...ok]));
+		const short = await ctl(['vehicle', 'device', 'VF3ALXCE000000013', 'osmand:48241179']);
+		assert.equal(short.code, 0, short.stderr);
+		assert.match(short.stderr, /^cvctl: warning: .* 8 characters can be guessed/);
+		// refusals: exit 1 with one line, or 2 (bad usage), and nothing written
+		assertFails(await ctl(['vehicle', 'device', 'VF3ALXCE000000012', `teltonika:${imei}`]), 1,
+			/teltonika device reports for vehicle VF3ALXCE000000011 already/);
+		assertFails(await ctl(['vehicle', 'device', 'VF3ALXCE000000011', 'osmand:another-phone-0123456789ab']), 1,
+			/vehicle VF3ALXCE000000011 has a device already \(teltonika\)/);
+		assertFails(await ctl(['vehicle', 'add', 'VF3ALXCE000000014', ...ok, '--device', `osmand:${given}`]), 1,
+			/osmand device reports for vehicle VF3ALXCE000000012 already/);
+		assertFails(await ctl(['vehicle', 'device', 'VF3ALXCE000000019', 'osmand']), 1, /no vehicle with VIN VF3ALXCE000000019/);
+		for (const bad of ['gt06:123', 'osmand:', 'osmand:a b', `osmand:${'x'.repeat(65)}`, 'teltonika:12345', 'teltonika:35630704244101a', 'teltonika'])
+			assertFails(await ctl(['vehicle', 'device', 'VF3ALXCE000000012', bad]), 2, /osmand|teltonika/);
+		assertFails(await ctl(['vehicle', 'add', 'VF3ALXCE000000015', ...ok, '--device', 'teltonika:1']), 2, /15 digits/);
+		assertFails(await ctl(['vehicle', 'device', 'VF3ALXCE000000012']), 2, /vehicle device VIN KIND:ID/);
+		assertFails(await ctl(['vehicle', 'device', 'VF3BAD', `osmand:${given}`]), 2, /VIN/);
+		// the vehicles refused were not made; the another-phone id reports for nobody
+		const list = await srv.get(`${B2C}/user/vehicles`, alice.token);
+		const vins = list.body._embedded.vehicles.map((v) => v.vin);
+		assert.ok(!vins.includes('VF3ALXCE000000014') && !vins.includes('VF3ALXCE000000015'), vins.join(' '));
+		r = await srv.request('GET', `/osmand?id=another-phone-0123456789ab&lat=1&lon=2`);
+		assert.equal(r.status, 400, r.text);
+		assert.match(r.body.message, /unknown device/);
+	});
+
 	// ---- token issue -------------------------------------------------------
 
 	it('cvctl token issue: the token works on GET /user; an expired one does not', async () => {
@@ -523,6 +571,7 @@ apiSuite('cli', (srv, it) => {
 			[['--vehicles', vf, '--days', '1', '--end', 'yesterday'], /--end takes an RFC 3339 time/],
 			[['--vehicles', vf, '--days', '1', '--end', '2026-02-30T00:00:00Z'], /--end takes an RFC 3339 time/],
 			[['--vehicles', vf, '--days', '1', '--end'], /--end needs a value/],
+			[['--vehicles', vf, '--days', '1', '--protocol', 'teltonika'], /--protocol takes link or osmand/],
 			[['--vehicles', vf, '--end', '2026-01-01T00:00:00Z'], /nothing to do|--end only applies/],
 			[['--vehicles', vf, '--days', '1', '--live', '--end', '2026-01-01T00:00:00Z'], /--end only applies to --days, without --live/],
 			[['--vehicles', vf, '--days', '1', '--end', '9999-01-01T00:00:00Z'], /--end is in the future/],
@@ -533,6 +582,11 @@ apiSuite('cli', (srv, it) => {
 
 	it('cvsim: unreadable vehicles file -> 1; a day of history through the server -> 0', { skip: noSim, timeout: 120000 }, async () => {
 		assertFails(await run(CVSIM, ['--vehicles', '/nonexistent/v.txt', '--days', '1']), 1, /nonexistent/, 'cvsim');
+		const bad = join(dir('sim'), 'bad.txt');
+		for (const dev of ['gt06:1', 'osmand:', 'osmand:a:b', `osmand:${'x'.repeat(65)}`, 'osmand:x extra']) {
+			writeFileSync(bad, `${alice.vin} electric ${alice.cred} ${dev}\n`);
+			assertFails(await run(CVSIM, ['--vehicles', bad, '--days', '1']), 1, /expected VIN|a device is osmand:ID/, 'cvsim');
+		}
 		const vf = join(dir('sim'), 'v.txt');
 		const r = await run(CVSIM, ['--vehicles', vf, ...historyArgs(1), '--quiet', '--url', srv.base], { timeout: 110000 });
 		assert.equal(r.code, 0, r.stderr);

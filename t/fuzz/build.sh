@@ -38,7 +38,7 @@ cgi="$srcdir/cgi/req.c $srcdir/cgi/query.c $srcdir/cgi/auth.c $srcdir/cgi/body.c
 	$srcdir/cgi/keyed.c"
 storelibs="-ldb-5.3 -lfcgi -lcrypto -lcrypt"
 
-for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload teltonika}; do
+for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload teltonika osmand}; do
 	case $h in
 	request|upload)
 		echo "  FUZZ     $outdir/fuzz-$h"
@@ -54,6 +54,7 @@ for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload teltoni
 		$srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"
 	[ "$h" = boolexp ] && extra="$srcdir/core/boolexp.c"
 	[ "$h" = teltonika ] && extra="$srcdir/core/teltonika.c"
+	[ "$h" = osmand ] && extra="$srcdir/core/osmand.c"
 	[ "$h" = bodies ] && extra="$srcdir/core/boolexp.c $srcdir/core/monitor.c $srcdir/core/timewin.c $srcdir/core/trip.c"
 	echo "  FUZZ     $outdir/fuzz-$h"
 	# shellcheck disable=SC2086

@@ -20,7 +20,7 @@ srcdir=${CV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${CV_BUILDDIR:-$srcdir}
 cc=${FUZZ_CC:-clang}
 secs=${FUZZ_SECONDS:-10}
-harnesses=${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload teltonika}
+harnesses=${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload teltonika osmand}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
 	echo "1..0 # SKIP $cc not found: the libFuzzer harnesses need clang (apt-get install clang)"

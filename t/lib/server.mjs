@@ -141,6 +141,15 @@ function tlsConf(ctx, name) {
 	});
 }
 
+/* The OsmAnd port's template of etc/ for ctx.osmandPort (its own port, doc/devices.md), or ''. */
+function osmandConf(ctx, name) {
+	if (!ctx.osmandPort)
+		return '';
+	return '\n' + instantiate(readFileSync(join(SRCDIR, 'etc', name), 'utf8'), {
+		OSMANDPORT: ctx.osmandPort, RUNDIR: ctx.rundir, FCGIDIR: ctx.fcgidir, PROCS: ctx.procs,
+	});
+}
+
 /*
  * Test certificates in dir, made with the openssl command: a CA, the
  * server's certificate for 127.0.0.1, a client certificate of that CA
@@ -193,7 +202,7 @@ function lighttpd(ctx) {
 			writeFileSync(conf, instantiate(tpl, {
 				PORT: ctx.port, FCGIDIR: ctx.fcgidir, WWWDIR: ctx.wwwdir, JSDIR, HOME: ctx.home,
 				RUNDIR: ctx.rundir, PROCS: ctx.procs,
-			}) + tlsConf(ctx, 'lighttpd-tls.conf.in'));
+			}) + tlsConf(ctx, 'lighttpd-tls.conf.in') + osmandConf(ctx, 'lighttpd-osmand.conf.in'));
 			out = '';
 			child = spawn(bin, ['-D', '-f', conf], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
 			live.set(child.pid, ctx.top);
@@ -289,7 +298,7 @@ function apache(ctx) {
 				throw new Error(`cvapi-spawn exited before it was ready (${sup.exitCode ?? sup.signalCode}):\n${out}`);
 			writeFileSync(conf, instantiate(readFileSync(tplPath, 'utf8'), {
 				PORT: ctx.port, WWWDIR: ctx.wwwdir, JSDIR, RUNDIR: ctx.rundir, USER: `#${uid}`, GROUP: `#${gid}`,
-			}) + tlsConf(ctx, 'apache2-tls.conf.in'));
+			}) + tlsConf(ctx, 'apache2-tls.conf.in') + osmandConf(ctx, 'apache2-osmand.conf.in'));
 			child = spawn(bin, ['-f', conf, '-DFOREGROUND'], { detached: true, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
 			live.set(child.pid, ctx.top);
 			child.stdout.on('data', collect);
@@ -463,6 +472,7 @@ export class Server {
 			CVAPI_RATE_CLIENT: '1000000000/1000000',
 			CVAPI_RATE_TOKEN: '1000000000/1000000',
 			CVAPI_RATE_VEHICLE: '1000000000/1000000',
+			CVAPI_RATE_DEVICE: '1000000000/1000000',
 			CVAPI_RATE_USER: '1000000000/1000000',
 			CVAPI_RATE_GRANT: '1000000000/1000000',
 			// the tests' webhook receivers listen on 127.0.0.1, as cvnotify is told (notify.mjs)
@@ -509,8 +519,11 @@ export class Server {
 			// a fixed port (repl.mjs: a site's URL is known to its group before it starts)
 			const port = this.opts.port || await freePort();
 			const tls = this.pki ? { port: await freePort(), cert: this.pki.cert, key: this.pki.key, ca: this.pki.clientca } : null;
-			const ws = WEBSERVERS[WEBSERVER]({ ...common, port, tls });
+			// opts.osmand: the OsmAnd protocol on a port of its own too (etc/*-osmand.conf.in)
+			const osmandPort = this.opts.osmand ? await freePort() : null;
+			const ws = WEBSERVERS[WEBSERVER]({ ...common, port, tls, osmandPort });
 			this.tlsBase = tls ? `https://127.0.0.1:${tls.port}` : null;
+			this.osmandBase = osmandPort ? `http://127.0.0.1:${osmandPort}` : null;
 			const child = await ws.start();
 			this.ws = ws;
 			this.base = `http://127.0.0.1:${port}`;
