@@ -56,7 +56,7 @@ async function health(site, ms = 1000) {
 	if (r.status !== 200)
 		return { status: r.status, role: null };
 	try {
-		return { status: 200, ...JSON.parse(r.text) };
+		return { ...JSON.parse(r.text), status: 200 };
 	} catch {
 		return { status: 200, role: null };
 	}
@@ -503,11 +503,15 @@ async function sigstop() {
 		tCont = now();
 		site('signal', old, 'CONT');
 		demoted = await until(60000, async () => (await health(old, 1000)).role === 'replica' || roleOf(cvctlStatus(old)) === 'replica');
+		let seen = null, nm = null;
 		synced = await until(60000, async () => {
-			const h = await health(old, 1000);
-			return h.status === 200 && h.role === 'replica' && h.master === (await findMaster(sites))?.url;
+			seen = await health(old, 1000);
+			nm = await findMaster(sites);
+			return seen.status === 200 && seen.role === 'replica' && seen.master === nm?.url;
 		});
 		say(`# site ${old.n} after SIGCONT: says replica at ${f1(demoted)} ms, serves as a synced replica of the new master at ${f1(synced)} ms`);
+		if (!Number.isFinite(synced))
+			say(`# site ${old.n}'s /healthz last said ${JSON.stringify(seen)}; the master is site ${nm?.n} (${nm?.url})`);
 		await sleep(5000);
 	} finally {
 		await w.stop(60000);

@@ -32,7 +32,9 @@
 # Environment (defaults in brackets): CVAPI_BUILD [the source tree],
 # VEHICLES [8], BATCH_LIST ["100 10"], ROUNDS [2], PROCS [2], READ_CONNS
 # [50], FAILOVERS [3], PARTS ["write read lag failover"], UPLOAD_CPUS ["1"
-# on a 2-CPU machine], KEEP_WORK=1 keeps the temporary folder.
+# on a 2-CPU machine], REPL_DB_CONFIG [none: lines added to every site's
+# DB_CONFIG, an experiment, e.g. "rep_set_config db_rep_conf_bulk on"],
+# KEEP_WORK=1 keeps the temporary folder.
 # Exit status: 0; 1 on failure, on a lost acknowledged sample or when the
 # counts do not match.
 set -euo pipefail
@@ -56,6 +58,7 @@ DBSTAT=$(command -v db5.3_stat || command -v db_stat || true)
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 
 echo "repl.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(cvb_machine), $(haproxy -v | head -1 | awk '{print $1, $2, $3}')"
+[[ -z ${REPL_DB_CONFIG:-} ]] || echo "EXPERIMENT: DB_CONFIG of every site + $REPL_DB_CONFIG"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); cvapi $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?'), build $BUILDDIR"
 
 # ---------------------------------------------------------------- the plain site
