@@ -211,6 +211,16 @@ class Writers {
 		const ok = this.log.filter((e) => e.status === 200 && e.sent >= t).map((e) => e.t);
 		return ok.length ? Math.min(...ok) - t : NaN;
 	}
+	/* the longest time between two 200s (or from t0 to the first) answered in [t0, t1) */
+	gap(t0, t1) {
+		const ok = this.log.filter((e) => e.status === 200 && e.t >= t0 && e.t < t1).map((e) => e.t).sort((a, b) => a - b);
+		let g = 0, last = t0;
+		for (const t of ok) {
+			g = Math.max(g, t - last);
+			last = t;
+		}
+		return Math.max(g, t1 - last);
+	}
 	codes(t0, t1) {
 		const c = {};
 		for (const e of this.log)
@@ -478,15 +488,19 @@ function logTail(s, re, max = 40) {
 	}
 }
 
-async function sigstop() {
-	const sites = cfg.sites;
+/* A drill's start: the probe vehicles uploading to the master, each site's role watched. */
+function drill(sites) {
 	const vs = cfg.probes.map((p) => new Vehicle(p, cfg.label, 10));
 	const w = new Writers(vs, sites, { patience: 3000, pause: 20 });
-	const t0 = now();
-	const roles = watchRoles(sites, t0);
-	const fails = [];
+	const roles = watchRoles(sites, now());
 	w.start();
-	let old, tStop, tCont, elected = NaN, resumed = NaN, demoted = NaN, synced = NaN, who = null;
+	return { vs, w, roles, fails: [] };
+}
+
+async function sigstop() {
+	const sites = cfg.sites;
+	const { vs, w, roles, fails } = drill(sites);
+	let old, tStop, tCont, tEnd, elected = NaN, resumed = NaN, demoted = NaN, synced = NaN, who = null;
 	try {
 		await until(20000, () => vs.every((v) => v.acked.size >= 3));
 		old = await findMaster(sites);
@@ -514,6 +528,7 @@ async function sigstop() {
 			say(`# site ${old.n}'s /healthz last said ${JSON.stringify(seen)}; the master is site ${nm?.n} (${nm?.url})`);
 		await sleep(5000);
 	} finally {
+		tEnd = now();
 		await w.stop(60000);
 		await roles.stop();
 	}
@@ -527,6 +542,8 @@ async function sigstop() {
 		lateCodes[e ? e.status : 'none'] = (lateCodes[e ? e.status : 'none'] || 0) + 1;
 	say(`# requests left hanging at the stopped master: ${late.length}; their answers: ${JSON.stringify(lateCodes)}`);
 	say(`# answers while stopped: ${JSON.stringify(w.codes(tStop, tCont))}; after SIGCONT: ${JSON.stringify(w.codes(tCont, Infinity))}`);
+	const wgap = w.gap(tCont, tEnd);
+	say(`# writes after SIGCONT: the longest time without a 200 ${f1(wgap)} ms (the old master's return makes two masters: Berkeley DB's DUPMASTER, then an election)`);
 	const m = await findMaster(sites);
 	const v = await verify(vs, m.url);
 	for (const d of v.detail)
@@ -549,20 +566,15 @@ async function sigstop() {
 		say(`# two sites said master at once in ${roles.twoMasters()} polls (200 ms apart)`);
 	say(`DRILL sigstop ${fails.length ? 'FAIL' : 'PASS'}: elected ${f1(elected)} ms, writes resumed ${f1(resumed)} ms after the SIGSTOP; ` +
 		`old master a replica ${f1(demoted)} ms after SIGCONT (serving ${f1(synced)} ms); ${v.acked} samples acknowledged, ${v.lost} lost; ` +
-		`${late.length} requests hung at the stopped master${fails.length ? `; ${fails.join('; ')}` : ''}`);
+		`${late.length} requests hung at the stopped master; after SIGCONT writes stopped for up to ${f1(wgap)} ms${fails.length ? `; ${fails.join('; ')}` : ''}`);
 	if (fails.length)
 		process.exitCode = 1;
 }
 
 async function twosite() {
 	const sites = cfg.sites;
-	const vs = cfg.probes.map((p) => new Vehicle(p, cfg.label, 10));
-	const w = new Writers(vs, sites, { patience: 3000, pause: 20 });
-	const t0 = now();
-	const roles = watchRoles(sites, t0);
-	const fails = [];
+	const { vs, w, roles, fails } = drill(sites);
 	const notes = [];
-	w.start();
 	try {
 		await until(20000, () => vs.every((v) => v.acked.size >= 3));
 		// 1. the master dies
