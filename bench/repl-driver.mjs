@@ -645,3 +645,5 @@ if (!cmds[cmd]) {
 	process.exit(2);
 }
 await cmds[cmd]();
+// requests still open (a stopped site's) and their timers must not hold the process
+process.exit(process.exitCode ?? 0);
