@@ -81,6 +81,8 @@ cvb_cleanup() {
   trap - EXIT
   [[ ! -e $WORK/.timeout ]] || echo "$PROG: stopped at the time limit of ${CVB_MAX_SECONDS}s" >&2
   [[ -z ${CVB_WATCHDOG:-} ]] || { kill -TERM "$CVB_WATCHDOG" 2>/dev/null; wait "$CVB_WATCHDOG" 2>/dev/null; } || true
+  # what a script started outside its own process tree (repl.sh: each site in a session of its own)
+  ! declare -F cvb_before_cleanup >/dev/null || cvb_before_cleanup || true
   cvb_stop "${CVB_PIDS[@]}"
   if [[ -n ${KEEP_WORK:-} ]]; then echo "$PROG: kept $WORK" >&2; else rm -rf "$WORK"; fi
   exit $rc
