@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -931,6 +934,42 @@ static enum cv_err warm_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	return cv_store_put(st, CV_DB_META, txn, key, sizeof(key) - 1, val, sizeof(val), 0);
 }
 
+void cv_store_nodelay(struct cv_store *st)
+{
+	static int64_t last = -1;
+	int64_t now = cv_mono_ms();
+	DIR *d;
+	struct dirent *e;
+
+	if (!st->replicated || (last >= 0 && now - last < CV_STORE_NODELAY_MS && now >= last))
+		return;
+	last = now;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		int type = 0, on = 0, one = 1;
+		socklen_t len = sizeof(type);
+		struct sockaddr_storage a;
+		socklen_t alen = sizeof(a);
+
+		if (*end || end == e->d_name || fd == dirfd(d))
+			continue;
+		/* a TCP socket (Berkeley DB's, the only ones a program's store
+		 * work makes) whose Nagle's algorithm is still on */
+		if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_STREAM ||
+		    getsockname((int)fd, (struct sockaddr *)&a, &alen) ||
+		    (a.ss_family != AF_INET && a.ss_family != AF_INET6))
+			continue;
+		len = sizeof(on);
+		if (!getsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) && !on)
+			(void)setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	closedir(d);
+}
+
 void cv_store_repl_ready(struct cv_store *st)
 {
 	static int64_t warmed = -1;
@@ -955,6 +994,7 @@ void cv_store_repl_ready(struct cv_store *st)
 		if (up * 2 >= n)
 			break;
 	}
+	cv_store_nodelay(st);
 }
 
 enum cv_err cv_store_repl_barrier(struct cv_store *st)
@@ -1322,8 +1362,10 @@ enum cv_err cv_store_begin(struct cv_store *st, DB_TXN **txn, uint32_t flags)
 	}
 	/* a writer's first transaction on a master (this process's, since the
 	 * site became master): its log records must find connections open */
-	if (st->replicated && !st->setup && !st->listener && !(flags & DB_READ_COMMITTED))
+	if (st->replicated && !st->setup && !st->listener && !(flags & DB_READ_COMMITTED)) {
 		cv_store_repl_ready(st);
+		cv_store_nodelay(st);
+	}
 	return cv_store_err(st->env->txn_begin(st->env, NULL, txn, flags));
 }
 

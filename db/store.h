@@ -325,6 +325,20 @@ uint64_t cv_store_unacked(void);
  */
 #define CV_STORE_REPL_CONNECT_MS 2000
 void cv_store_repl_ready(struct cv_store *st);
+/*
+ * Nagle's algorithm off on this process's replication connections.
+ * Berkeley DB 5.3 leaves it on, and a transaction's log records go out
+ * as separate small messages: the second waits for the other site's
+ * delayed acknowledgement of the first (40 ms on Linux), and every commit
+ * on a master took that long. Berkeley DB opens its connections in its
+ * own threads, so this looks at the process's TCP sockets and sets
+ * TCP_NODELAY where it is off: from cv_store_begin (a writer on a
+ * master), cv_store_repl_ready and cvrepl's loop, at most once every
+ * CV_STORE_NODELAY_MS (a connection made again after a failure gets it
+ * within that). Nothing without replication.
+ */
+#define CV_STORE_NODELAY_MS 1000
+void cv_store_nodelay(struct cv_store *st);
 /* How many commits this process made (cv_store_commit), successful or not. */
 uint64_t cv_store_commits(void);
 /*

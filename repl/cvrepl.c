@@ -257,6 +257,8 @@ int main(int argc, char **argv)
 			}
 			seen = now;
 		}
+		/* the listener's connections: its acknowledgements, its copies to a joining site */
+		cv_store_nodelay(&st);
 		if (cv_store_maintain(&st, t) == CV_EPANIC) {
 			panic = true;
 			break;
