@@ -161,3 +161,61 @@ int cmd_repl_status(struct ctl *c, int argc, char **argv)
 	cv_store_close(st);
 	return 0;
 }
+
+/*
+ * repl remove HOST:PORT: the site at HOST:PORT leaves its group (Berkeley
+ * DB's group membership, kept at the master), so that the group no longer
+ * counts it for elections and acknowledgements: the way to replace a site
+ * that is gone for good. Run at any site of the group whose cvrepl runs;
+ * the site removed should be stopped first (a running one is told, and
+ * stops taking part). This process joins the site's replication as a
+ * subordinate (repmgr_start answers DB_REP_IGNORE: cvrepl stays the
+ * listener) to send the request to the master's listener.
+ */
+int cmd_repl_remove(struct ctl *c, int argc, char **argv)
+{
+	struct cv_store *st = &c->st;
+	struct cv_repl_addr a;
+	struct cv_repl_view v;
+	DB_SITE *site = NULL;
+	enum cv_err e;
+	int ret;
+
+	if (argc != 1)
+		return ctl_usage(c);
+	if (!cv_repl_addr_parse(argv[0], &a))
+		return ctl_usage_error("repl remove: the site is HOST:PORT, its replication address");
+	e = cv_store_open(st, c->home, CV_STORE_ENV_ONLY);
+	if (e)
+		return ctl_fail("opening the store", e);
+	if (!st->replicated) {
+		cv_store_close(st);
+		fprintf(stderr, "cvctl: repl remove: this store is no site of a replication group\n");
+		return 1;
+	}
+	cv_repl_read(st->repl, &v);
+	if (!v.pid || v.role == CV_ROLE_UNKNOWN) {
+		cv_store_close(st);
+		fprintf(stderr, "cvctl: repl remove: %s: start cvrepl, and wait for a master to be known\n",
+			v.pid ? "no master is known now" : "cvrepl does not run at this site");
+		return 1;
+	}
+	ret = st->env->repmgr_start(st->env, 0, DB_REP_CLIENT);
+	if (ret && ret != DB_REP_IGNORE) {
+		cv_store_close(st);
+		fprintf(stderr, "cvctl: repl remove: joining the site's replication: %s\n", db_strerror(ret));
+		return 1;
+	}
+	ret = st->env->repmgr_site(st->env, a.host, a.port, &site, 0);
+	if (!ret)
+		ret = site->remove(site);       /* closes site, whatever the outcome */
+	cv_store_close(st);
+	if (ret) {
+		fprintf(stderr, "cvctl: repl remove %s: %s\n", argv[0],
+			ret == DB_REP_UNAVAIL ? "the master did not take the request (is it a site of the group, and not "
+			"the master itself?)" : db_strerror(ret));
+		return 1;
+	}
+	printf("site %s removed from the group\n", argv[0]);
+	return 0;
+}

@@ -100,13 +100,17 @@ static const struct ctl_cmd commands[] = {
 	{ .name = "repl", .sub = "init", .fn = cmd_repl_init, .min = 2, .max = CTL_ANY, .no_store = true,
 	  .usage = "repl init [--peer HOST:PORT]... --local HOST:PORT [--priority N] [--ack-timeout MS] "
 		   "[--election-timeout MS] [--heartbeat MS]",
-	  .brief = "repl init --local HOST:PORT ..., or repl status",
+	  .brief = "repl init --local HOST:PORT ..., repl status, or repl remove HOST:PORT",
 	  .help = "make this store a site of a replication group\n"
 		  "(the site stopped): without --peer it creates the\n"
 		  "group, else it joins the group of its peers" },
 	{ .name = "repl", .sub = "status", .fn = cmd_repl_status, .min = 0, .max = 0, .no_audit = true, .no_store = true,
 	  .usage = "repl status",
 	  .help = "the site's role, its master, position and peers" },
+	{ .name = "repl", .sub = "remove", .fn = cmd_repl_remove, .min = 1, .max = 1, .no_store = true,
+	  .usage = "repl remove HOST:PORT",
+	  .help = "take a site that is gone for good out of the\n"
+		  "group (run at a site whose cvrepl runs)" },
 	{ .name = "verify", .fn = cmd_verify, .min = 0, .max = 0, .no_audit = true,
 	  .usage = "verify", .brief = "verify takes no argument",
 	  .help = "check every database (run it with the server stopped)" },

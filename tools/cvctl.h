@@ -123,6 +123,7 @@ int cmd_fleet_add_vehicle(struct ctl *c, int argc, char **argv);
 int cmd_cert_add(struct ctl *c, int argc, char **argv);                 /* cmd-cert.c */
 int cmd_repl_init(struct ctl *c, int argc, char **argv);                /* cmd-repl.c */
 int cmd_repl_status(struct ctl *c, int argc, char **argv);
+int cmd_repl_remove(struct ctl *c, int argc, char **argv);
 int cmd_token_issue(struct ctl *c, int argc, char **argv);              /* cmd-token.c */
 int cmd_token_list(struct ctl *c, int argc, char **argv);
 int cmd_token_revoke(struct ctl *c, int argc, char **argv);

@@ -525,3 +525,51 @@ test('the old master comes back as a replica and converges with the group', opt,
 	assert.match(digests[0], /^remotes\.db +[1-9]\d* /m, 'the remote actions are in the stores');
 	assert.match(digests[0], /^\(all\) +\d+ [0-9a-f]{64}$/m);
 });
+
+test('replacing a site: one stopped for good and removed from the group, a new one joins; the group still elects without it', opt, async () => {
+	const role = async (s) => (await s.health()).role;
+	const master = await until('the master', 30000, async () => {
+		for (const s of sites)
+			if (await role(s) === 'master')
+				return s;
+		return null;
+	});
+	const [gone, stays] = sites.filter((s) => s !== master);
+	await gone.stop();
+	// refused: no site named, not an address
+	let r = await master.srv.cvctlRun(['repl', 'remove']);
+	assert.equal(r.code, 2, r.stderr);
+	r = await master.srv.cvctlRun(['repl', 'remove', 'no-port']);
+	assert.equal(r.code, 2, r.stderr);
+	assert.match(r.stderr, /HOST:PORT/);
+	r = await master.srv.cvctlRun(['repl', 'remove', `127.0.0.1:${gone.rport}`]);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stdout, new RegExp(`site 127\\.0\\.0\\.1:${gone.rport} removed from the group`));
+	// a new site joins through the master, gets its copy and serves what the others do
+	const fresh = new Site(4, await freePort(), await freePort(), [master.rport]);
+	sites.push(fresh);
+	await fresh.srv.start();
+	await fresh.startNotify();
+	await until('the same store digest at the three sites of the group', 60000, async () => {
+		const d = await Promise.all([master, stays, fresh].map((x) => x.digest()));
+		return d.every((x) => x === d[0] && !x.startsWith('failed')) && d;
+	});
+	// the group is master, stays and fresh: without the master, two of three elect one (with the removed
+	// site still counted, two of four could not)
+	await master.killAll();
+	const next = await until('a new master among the two left', 60000, async () => {
+		for (const s of [stays, fresh])
+			if (await role(s) === 'master')
+				return s;
+		return null;
+	});
+	const v = vehicles[2];
+	const up = await until('a write at the new master', 30000, async () => {
+		const x = await attempt(() => next.srv.upload(v.vin, v.cred, batch(v.vin, 0, 10, Date.now() - 60000, 100)));
+		return x.status === 200 ? x : { ok: false, status: x.status, text: x.text };
+	});
+	assert.equal(up.status, 200);
+	const st = await next.srv.cvctlRun(['repl', 'status']);
+	assert.equal(st.code, 0, st.stderr);
+	assert.ok(!st.stdout.includes(`:${gone.rport} `), `the removed site is no peer any more:\n${st.stdout}`);
+});
