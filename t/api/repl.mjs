@@ -97,9 +97,17 @@ class Site {
 			o.uid = srv.user.uid;
 			o.gid = srv.user.gid;
 		}
-		this.repl = spawn(CVREPL, [], o);
+		this.replDown = false;
+		const child = spawn(CVREPL, [], o);
+		this.repl = child;
 		closeSync(log);
-		this.repl.exited = new Promise((res) => this.repl.once('exit', () => res()));
+		child.exited = new Promise((res) => child.once('exit', () => res()));
+		// kept running as cvapi-spawn keeps it in a site (make run-group): a recovery ends every process of the
+		// site, cvrepl included, and its restart brings the site back into its group
+		child.exited.then(() => {
+			if (!this.replDown && this.repl === child)
+				setTimeout(() => { if (!this.replDown && this.repl === child) this.startRepl(); }, 200);
+		});
 	}
 
 	/* cvctl repl status, until it says role and synced */
@@ -136,6 +144,7 @@ class Site {
 
 	/* Every process of the site, dead at once: cvrepl, the web server and its programs. */
 	async killAll() {
+		this.replDown = true;
 		if (this.sup) {
 			this.sup.stopping = true;
 			try {
@@ -156,6 +165,7 @@ class Site {
 	}
 
 	async stop() {
+		this.replDown = true;
 		if (this.sup)
 			await this.sup.stop().catch(() => {});
 		if (this.repl && this.repl.exitCode === null && this.repl.signalCode === null) {
@@ -460,7 +470,8 @@ test('the master dies (every process, SIGKILL) under uploads, remote actions and
 		const electedMs = Date.now() - killedAt;
 		const count = () => [...acked.values()].reduce((a, x) => a + x.size, 0);
 		const before = count();
-		await until('uploads and actions acknowledged by the new master', 30000,
+		// 60 s: a new master's process stuck past its watchdog costs its site a recovery and an election
+		await until('uploads and actions acknowledged by the new master', 60000,
 			() => count() >= before + 6 && acked.get(monitored.vin).size > ackedBefore.samples.size && actions.length > ackedBefore.actions);
 		console.log(`# site ${elected.n} elected; first writes there ${Date.now() - killedAt} ms after the kill (election seen at ${electedMs} ms)`);
 	} finally {
