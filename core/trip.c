@@ -115,13 +115,71 @@ static enum cv_trip_cause lack_cause(const struct cv_trip *t, bool position)
 	return CV_TRIP_CAUSE_CONNECTION;
 }
 
-/* DataLacking if s, an end of the trip, lacks the position or the odometer. */
-static void check_end(struct cv_trip *t, const struct cv_sample *s)
+/*
+ * DataLacking if s, an end of the trip, lacks the position, or the odometer
+ * in a trip that has one. At the start, a missing odometer is undecided
+ * (odo_cause, settled by fold_odo()); at the Stop, the trip has shown one
+ * or never will.
+ */
+static void check_end(struct cv_trip *t, const struct cv_sample *s, bool start)
 {
+	if (!start)
+		t->odo_cause = CV_TRIP_CAUSE_NONE;
 	if (!CV_HAS(s, CV_G_POS))
 		add_fault(t, CV_TRIP_DATALACKING, lack_cause(t, true));
-	else if (!CV_HAS(s, CV_G_ODO))
+	else if (CV_HAS(s, CV_G_ODO))
+		return;
+	else if (start)
+		t->odo_cause = (uint8_t)lack_cause(t, false);
+	else if (t->flags & CV_TRIP_F_ODO)
 		add_fault(t, CV_TRIP_DATALACKING, lack_cause(t, false));
+}
+
+/* An odometer in s: the trip has one. */
+static void fold_odo(struct cv_trip *t, const struct cv_sample *s)
+{
+	if (!(t->flags & CV_TRIP_F_ODO)) {
+		t->flags |= CV_TRIP_F_ODO;
+		t->odo_start_hm = s->odo_hm;
+		/* the start lacked it: DataLacking, first of the trip's causes */
+		if (t->odo_cause != CV_TRIP_CAUSE_NONE) {
+			t->faults |= CV_TRIP_DATALACKING;
+			t->cause[fault_index(CV_TRIP_DATALACKING)] = t->odo_cause;
+			t->odo_cause = CV_TRIP_CAUSE_NONE;
+		}
+	}
+	t->odo_end_hm = s->odo_hm;
+}
+
+/* A position in s: the trip's ends, and its track (trip.h). */
+static void fold_pos(struct cv_trip *t, const struct cv_sample *s)
+{
+	double m;
+
+	if (!(t->flags & CV_TRIP_F_POS)) {
+		t->flags |= CV_TRIP_F_POS;
+		t->start_lat_e7 = s->lat_e7;
+		t->start_lon_e7 = s->lon_e7;
+		t->start_pos_at = s->at;
+	}
+	t->end_lat_e7 = s->lat_e7;
+	t->end_lon_e7 = s->lon_e7;
+	t->end_pos_at = s->at;
+	if (s->fix == CV_FIX_NONE)
+		return;
+	if (!(t->flags & CV_TRIP_F_TRACK)) {
+		t->flags |= CV_TRIP_F_TRACK;
+		t->track_lat_e7 = s->lat_e7;
+		t->track_lon_e7 = s->lon_e7;
+		return;
+	}
+	t->flags |= CV_TRIP_F_GPS;
+	m = cv_geo_dist_m(t->track_lat_e7, t->track_lon_e7, s->lat_e7, s->lon_e7);
+	if (m < CV_TRIP_TRACK_STEP_M)
+		return;
+	t->gps_mm += (uint64_t)llround(1000.0 * m);
+	t->track_lat_e7 = s->lat_e7;
+	t->track_lon_e7 = s->lon_e7;
 }
 
 static void fold_energy(struct cv_trip *t, enum cv_trip_energy e, enum cv_trip_flag f, uint16_t level,
@@ -145,28 +203,10 @@ static void fold(struct cv_trip *t, const struct cv_sample *s)
 		t->privacy = s->privacy;
 	if (CV_HAS(s, CV_G_IGN))
 		t->last_ign = s->ignition;
-	if (CV_HAS(s, CV_G_POS)) {
-		if (!(t->flags & CV_TRIP_F_POS)) {
-			t->flags |= CV_TRIP_F_POS;
-			t->start_lat_e7 = s->lat_e7;
-			t->start_lon_e7 = s->lon_e7;
-			t->start_pos_at = s->at;
-		} else {
-			t->gps_mm += (uint64_t)llround(1000.0 * cv_geo_dist_m(t->end_lat_e7, t->end_lon_e7,
-									       s->lat_e7, s->lon_e7));
-			t->flags |= CV_TRIP_F_GPS;
-		}
-		t->end_lat_e7 = s->lat_e7;
-		t->end_lon_e7 = s->lon_e7;
-		t->end_pos_at = s->at;
-	}
-	if (CV_HAS(s, CV_G_ODO)) {
-		if (!(t->flags & CV_TRIP_F_ODO)) {
-			t->flags |= CV_TRIP_F_ODO;
-			t->odo_start_hm = s->odo_hm;
-		}
-		t->odo_end_hm = s->odo_hm;
-	}
+	if (CV_HAS(s, CV_G_POS))
+		fold_pos(t, s);
+	if (CV_HAS(s, CV_G_ODO))
+		fold_odo(t, s);
 	if (CV_HAS(s, CV_G_KIN)) {
 		t->speed_sum_dkmh += s->speed_dkmh;
 		t->speed_count++;
@@ -191,13 +231,14 @@ static void open_trip(struct cv_trip *t, const struct cv_sample *s)
 		t->flags |= CV_TRIP_F_ODO_FIRST;
 	if (s->ignition == CV_IGN_START && CV_HAS(s, CV_G_KIN) && s->speed_dkmh >= CV_TRIP_MOVING_DKMH)
 		add_fault(t, CV_TRIP_UNSTARTED, lack_cause(t, false));
-	check_end(t, s);
+	check_end(t, s, true);
 }
 
 /* End t without a Stop: Unfinished, stopped at its last sample. */
 static void close_unfinished(struct cv_trip *t)
 {
 	add_fault(t, CV_TRIP_UNFINISHED, lack_cause(t, false));
+	t->odo_cause = CV_TRIP_CAUSE_NONE;
 	t->stop_at = t->last_at;
 	t->done = 1;
 }
@@ -231,7 +272,7 @@ enum cv_trip_step cv_trip_feed(struct cv_trip *open, bool *has_open, const struc
 	fold(open, s);
 	if (!CV_HAS(s, CV_G_IGN) || s->ignition != CV_IGN_STOP)
 		return CV_TRIP_EXTENDED;
-	check_end(open, s);
+	check_end(open, s, false);
 	open->stop_at = s->at;
 	open->done = 1;
 	*closed = *open;
@@ -290,7 +331,8 @@ int64_t cv_trip_distance_m(const struct cv_trip *t)
 
 /* ---- packed record ------------------------------------------------------ */
 
-#define TRIP_V 1
+#define TRIP_V 2
+#define TRIP_V1 1
 
 enum cv_err cv_trip_encode(const struct cv_trip *t, struct cv_buf *out)
 {
@@ -328,6 +370,10 @@ enum cv_err cv_trip_encode(const struct cv_trip *t, struct cv_buf *out)
 		e = cv_wr_uint(out, t->cause[i], 1);
 	if (!e) e = cv_wr_uint(out, t->last_ign, 1);
 	if (!e) e = cv_wr_uint(out, t->privacy, 1);
+	/* version 2 */
+	if (!e) e = cv_wr_uint(out, (uint32_t)t->track_lat_e7, 4);
+	if (!e) e = cv_wr_uint(out, (uint32_t)t->track_lon_e7, 4);
+	if (!e) e = cv_wr_uint(out, t->odo_cause, 1);
 	if (e)
 		cv_buf_truncate(out, len0);
 	return e;
@@ -361,7 +407,12 @@ static bool trip_ok(const struct cv_trip *t)
 					    !lat_ok(t->start_lat_e7) || !lon_ok(t->start_lon_e7) ||
 					    !lat_ok(t->end_lat_e7) || !lon_ok(t->end_lon_e7)))
 		return false;
-	if ((t->flags & CV_TRIP_F_GPS) && !(t->flags & CV_TRIP_F_POS))
+	if ((t->flags & CV_TRIP_F_TRACK) && (!(t->flags & CV_TRIP_F_POS) ||
+					      !lat_ok(t->track_lat_e7) || !lon_ok(t->track_lon_e7)))
+		return false;
+	if ((t->flags & CV_TRIP_F_GPS) && !(t->flags & CV_TRIP_F_TRACK))
+		return false;
+	if (t->odo_cause >= CV_TRIP_CAUSE_COUNT || (t->odo_cause && (t->flags & CV_TRIP_F_ODO)))
 		return false;
 	if ((t->flags & CV_TRIP_F_ODO_FIRST) && !(t->flags & CV_TRIP_F_ODO))
 		return false;
@@ -385,9 +436,10 @@ static bool trip_ok(const struct cv_trip *t)
 enum cv_err cv_trip_decode(const void *p, size_t len, struct cv_trip *t)
 {
 	struct cv_rd r = CV_RD_INIT(p, len);
+	unsigned v = (unsigned)cv_rd_uint(&r, 1);
 
 	memset(t, 0, sizeof(*t));
-	if (cv_rd_uint(&r, 1) != TRIP_V)
+	if (v != TRIP_V && v != TRIP_V1)
 		return CV_EINVAL;
 	t->start_at = (int64_t)cv_rd_uint(&r, 8);
 	t->last_at = (int64_t)cv_rd_uint(&r, 8);
@@ -420,6 +472,18 @@ enum cv_err cv_trip_decode(const void *p, size_t len, struct cv_trip *t)
 		t->cause[i] = (uint8_t)cv_rd_uint(&r, 1);
 	t->last_ign = (uint8_t)cv_rd_uint(&r, 1);
 	t->privacy = (uint8_t)cv_rd_uint(&r, 1);
+	if (v == TRIP_V) {
+		t->track_lat_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		t->track_lon_e7 = (int32_t)(uint32_t)cv_rd_uint(&r, 4);
+		t->odo_cause = (uint8_t)cv_rd_uint(&r, 1);
+	} else if (t->flags & CV_TRIP_F_TRACK) {
+		return CV_EINVAL;       /* not a flag of version 1 */
+	} else if (t->flags & CV_TRIP_F_POS) {
+		/* version 1: every position was counted, the last one too */
+		t->flags |= CV_TRIP_F_TRACK;
+		t->track_lat_e7 = t->end_lat_e7;
+		t->track_lon_e7 = t->end_lon_e7;
+	}
 	return r.bad || r.off != len || !trip_ok(t) ? CV_EINVAL : CV_OK;
 }
 

@@ -42,10 +42,17 @@
  *   when they set off).
  * - DataLacking: two samples of the trip more than CV_TRIP_GAP_MS apart
  *   (and at most CV_TRIP_TIMEOUT_MS, which would close it); or the first
- *   or the closing (Stop) sample lacks the position or the odometer.
- *   Samples in between may carry any subset of groups. The cause is
- *   FullPrivacy when the trip's latest privacy mode is Full, GeoPrivacy
- *   for a missing position under Geolocation privacy, else Connection.
+ *   or the closing (Stop) sample lacks the position; or, in a trip with
+ *   an odometer (any of its samples has one), the first or the Stop
+ *   sample lacks it. A trip none of whose samples has an odometer (a
+ *   phone, a tracker without the vehicle's bus) measures its distance on
+ *   its track instead, and positions at both ends make it complete. The
+ *   first sample's missing odometer is therefore decided when the trip's
+ *   first odometer shows (odo_cause keeps the cause it had at the start,
+ *   and it comes first, before a gap's). Samples in between may carry
+ *   any subset of groups. The cause is FullPrivacy when the trip's latest
+ *   privacy mode is Full, GeoPrivacy for a missing position under
+ *   Geolocation privacy, else Connection.
  * - Unfinished: no Stop was seen. It is stored on trips closed by the
  *   timeout or a restart (cause Connection, or FullPrivacy as above), and
  *   cv_trip_faults() adds it (without a cause) to a trip still open.
@@ -53,10 +60,19 @@
  * Figures:
  *
  * - distance: the odometer difference when the first sample had an
- *   odometer; else the sum of great-circle distances between successive
- *   positions (at least two); else the odometer difference since the
- *   odometer was first seen; else unknown. An odometer going backwards
- *   counts as missing.
+ *   odometer; else the track's length (at least two valid positions);
+ *   else the odometer difference since the odometer was first seen; else
+ *   unknown. An odometer going backwards counts as missing.
+ * - the track's length (gps_mm): the sum of great-circle distances
+ *   between successive valid positions (a position with fix none is left
+ *   out), counting a step only once it reaches CV_TRIP_TRACK_STEP_M from
+ *   the last position counted (track_*): a standing device's fixes wander
+ *   by their accuracy, which the sample does not keep, and would add up
+ *   at every stop. Measuring from the last position counted, not the
+ *   last position, keeps a slow crawl (it adds up until it passes the
+ *   threshold); what is lost is under CV_TRIP_TRACK_STEP_M at the end of
+ *   a trip, and a little on bends. It runs below an odometer's figure:
+ *   chords between fixes, not the road (doc/devices.md).
  * - duration: stoppedAt - startedAt (an open trip: its last sample).
  * - startMileage: the first odometer of the trip. Start energies: the
  *   first level and autonomy of each energy (fuel, traction battery) seen
@@ -83,6 +99,10 @@
 #define CV_TRIP_TIMEOUT_MS (30 * 60 * 1000LL)
 /* A first sample with Start at this speed or more: Unstarted (5 km/h). */
 #define CV_TRIP_MOVING_DKMH 50
+/* A track's step counts from this far from the last position counted (30 m:
+ * a standing phone's fixes wander by 5 to 20 m in the open, more between
+ * buildings). */
+#define CV_TRIP_TRACK_STEP_M 30
 
 /* Fault bits (struct cv_trip.faults, cv_trip_faults()). */
 enum cv_trip_fault {
@@ -112,13 +132,14 @@ enum cv_trip_energy { CV_TRIP_FUEL, CV_TRIP_ELEC, CV_TRIP_NENERGY };
 /* struct cv_trip.flags */
 enum cv_trip_flag {
 	CV_TRIP_F_POS = 1,        /* a position was seen: start_pos and end_pos hold */
-	CV_TRIP_F_GPS = 2,        /* two positions at least: gps_mm is a distance */
+	CV_TRIP_F_GPS = 2,        /* two valid positions at least: gps_mm is a distance */
 	CV_TRIP_F_ODO = 4,        /* an odometer was seen: odo_start_hm and odo_end_hm hold */
 	CV_TRIP_F_ODO_FIRST = 8,  /* ... and the trip's first sample had it */
 	CV_TRIP_F_FUEL = 16,      /* energy[CV_TRIP_FUEL] holds */
 	CV_TRIP_F_ELEC = 32,      /* energy[CV_TRIP_ELEC] holds */
+	CV_TRIP_F_TRACK = 64,     /* a valid position was seen: track_lat_e7, track_lon_e7 hold */
 };
-#define CV_TRIP_F_ALL 63u
+#define CV_TRIP_F_ALL 127u
 
 struct cv_trip_energy_levels {
 	uint16_t start_level;      /* % x 10 */
@@ -137,7 +158,8 @@ struct cv_trip {
 	int32_t end_lat_e7, end_lon_e7;       /* the last one */
 	uint32_t odo_start_hm;     /* km x 10, the first odometer (F_ODO) */
 	uint32_t odo_end_hm;       /* km x 10, the last one */
-	uint64_t gps_mm;           /* mm, sum of the steps between positions */
+	int32_t track_lat_e7, track_lon_e7;   /* the last position counted in gps_mm (F_TRACK) */
+	uint64_t gps_mm;           /* mm, the track's length (above) */
 	uint64_t speed_sum_dkmh;   /* sum of the speed readings, km/h x 10 */
 	uint32_t speed_count;      /* number of speed readings */
 	uint16_t speed_max_dkmh;   /* km/h x 10 */
@@ -149,6 +171,10 @@ struct cv_trip {
 	uint8_t cause[CV_TRIP_NFAULTS]; /* enum cv_trip_cause of each fault, by bit number */
 	uint8_t last_ign;          /* enum cv_ign, the latest ignition of the trip */
 	uint8_t privacy;           /* enum cv_privacy, the latest privacy mode of the trip */
+	/* enum cv_trip_cause: the first sample had a position and no odometer,
+	 * and none has shown since: the DataLacking it gets if one does
+	 * (CV_TRIP_CAUSE_NONE otherwise, and once the trip is done) */
+	uint8_t odo_cause;
 };
 
 /* What cv_trip_feed() did: bits, tested with &. */
@@ -225,11 +251,16 @@ struct cv_geo_point {
 size_t cv_geo_simplify(const struct cv_geo_point *p, size_t n, double tol_m, bool *keep, size_t *work);
 
 /*
- * Packed little-endian record with a version byte (CV_TRIP_RECLEN bytes).
- * Decoding checks the length, the version and every field's range, and
- * returns CV_EINVAL on anything else (*t is then unspecified).
+ * Packed little-endian record with a version byte (CV_TRIP_RECLEN bytes,
+ * version 2). Decoding checks the length, the version and every field's
+ * range, and returns CV_EINVAL on anything else (*t is then unspecified).
+ * A version 1 record (CV_TRIP_RECLEN_V1 bytes: the same without the last
+ * position counted and odo_cause, written before tracks had a threshold)
+ * reads with its last position as the last one counted and no odo_cause:
+ * its DataLacking was decided at its start.
  */
-#define CV_TRIP_RECLEN 115
+#define CV_TRIP_RECLEN 124
+#define CV_TRIP_RECLEN_V1 115
 enum cv_err cv_trip_encode(const struct cv_trip *t, struct cv_buf *out);
 enum cv_err cv_trip_decode(const void *p, size_t len, struct cv_trip *t);
 

@@ -58,11 +58,16 @@ void cv_repl_read(const struct cv_repl_shared *map, struct cv_repl_view *v)
 			continue;
 		memcpy(v->master, map->master, sizeof(v->master));
 		memcpy(v->url, map->url, sizeof(v->url));
+		v->npeers = (size_t)map->npeers;
+		memcpy(v->links, map->links, sizeof(v->links));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&map->seq, __ATOMIC_RELAXED) == s0)
 			break;
 		v->master[0] = v->url[0] = '\0';
+		v->npeers = 0;
 	}
+	if (v->npeers > CV_REPL_PUB_PEERS)
+		v->npeers = 0;
 	v->master[sizeof(v->master) - 1] = v->url[sizeof(v->url) - 1] = '\0';
 	v->pid = (long)__atomic_load_n(&map->pid, __ATOMIC_ACQUIRE);
 	v->role = (enum cv_role)__atomic_load_n(&map->role, __ATOMIC_ACQUIRE);
@@ -72,6 +77,7 @@ void cv_repl_read(const struct cv_repl_shared *map, struct cv_repl_view *v)
 	if (v->role > CV_ROLE_UNKNOWN || v->role == CV_ROLE_SINGLE || !alive(v->pid)) {
 		v->role = CV_ROLE_UNKNOWN;
 		v->pid = 0;
+		v->npeers = 0;
 	}
 }
 
@@ -79,7 +85,10 @@ void cv_repl_publish(struct cv_repl_shared *map, const struct cv_repl_view *v)
 {
 	if (!map)
 		return;
-	if (strcmp(map->master, v->master) || strcmp(map->url, v->url) ||
+	size_t np = v->npeers < CV_REPL_PUB_PEERS ? v->npeers : CV_REPL_PUB_PEERS;
+
+	if (strcmp(map->master, v->master) || strcmp(map->url, v->url) || map->npeers != np ||
+	    memcmp(map->links, v->links, np * sizeof(v->links[0])) ||
 	    (__atomic_load_n(&map->seq, __ATOMIC_ACQUIRE) & 1)) {
 		/* odd while writing, even after, whatever a publisher that died half-way left */
 		uint64_t odd = __atomic_load_n(&map->seq, __ATOMIC_ACQUIRE) | 1;
@@ -88,6 +97,9 @@ void cv_repl_publish(struct cv_repl_shared *map, const struct cv_repl_view *v)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		cv_strlcpy(map->master, v->master, sizeof(map->master));
 		cv_strlcpy(map->url, v->url, sizeof(map->url));
+		memset(map->links, 0, sizeof(map->links));
+		memcpy(map->links, v->links, np * sizeof(v->links[0]));
+		map->npeers = np;
 		__atomic_store_n(&map->seq, odd + 1, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&map->lsn, v->lsn, __ATOMIC_RELEASE);
@@ -161,11 +173,35 @@ size_t cv_repl_peers(struct cv_store *st, struct cv_repl_peer *out, size_t max)
 		return 0;
 	for (u_int i = 0; i < n && k < max; i++, k++) {
 		addr_text(out[k].addr, sizeof(out[k].addr), list[i].host, list[i].port);
+		out[k].eid = list[i].eid;
+		out[k].port = list[i].port;
 		out[k].connected = list[i].status == DB_REPMGR_CONNECTED;
 		out[k].c2c = (list[i].flags & DB_REPMGR_ISPEER) != 0;
 	}
 	free(list);
 	return k;
+}
+
+void cv_repl_observe_links(struct cv_store *st, struct cv_repl_view *v)
+{
+	struct cv_repl_peer peers[CV_REPL_PUB_PEERS];
+	size_t n = cv_repl_peers(st, peers, CV_REPL_PUB_PEERS);
+
+	memset(v->links, 0, sizeof(v->links));
+	for (size_t i = 0; i < n; i++) {
+		v->links[i].eid = peers[i].eid;
+		v->links[i].port = (uint16_t)peers[i].port;
+		v->links[i].connected = peers[i].connected;
+	}
+	v->npeers = n;
+}
+
+int cv_repl_link_state(const struct cv_repl_view *pub, const struct cv_repl_peer *p)
+{
+	for (size_t i = 0; i < pub->npeers && i < CV_REPL_PUB_PEERS; i++)
+		if (pub->links[i].eid == p->eid && pub->links[i].port == p->port)
+			return pub->links[i].connected ? 1 : 0;
+	return -1;
 }
 
 /* ---- DB_CONFIG ----------------------------------------------------------- */

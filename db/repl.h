@@ -17,7 +17,11 @@
  * connections, never the listener). cvrepl publishes what it sees in the
  * file "replication" of the store folder (shmap.h), which every process
  * maps: its pid, the site's role, the master's address and site URL, the
- * last log position applied. A process reads the role there before it
+ * last log position applied, and whether the listener is connected to
+ * each other site (up to CV_REPL_PUB_PEERS of them; a site beyond is not
+ * published: its state is unknown). Only the listener's connections say
+ * whether replication flows: another process's are its own, made when it
+ * writes. A process reads the role there before it
  * writes (store.h: cv_store_begin refuses a write unless the site is the
  * master) and to answer /healthz; a role published by a cvrepl that is no
  * longer running is no role (CV_ROLE_UNKNOWN): no writes then.
@@ -39,6 +43,8 @@
 #define CV_REPL_FILE "replication"
 #define CV_REPL_TEXT 256
 #define CV_REPL_PEERS 16
+/* The most peers whose connection the file holds: a site's own peers and as many again that joined through them. */
+#define CV_REPL_PUB_PEERS (2 * CV_REPL_PEERS)
 /* the meta key the master's address and site URL are kept under: "HOST:PORT URL" */
 #define CV_REPL_MASTER_KEY "repl-master"
 
@@ -52,6 +58,18 @@ enum cv_role {
 /* "single", "master", "replica", "electing" */
 const char *cv_role_name(enum cv_role r);
 
+/*
+ * The listener's connection to one other site. A site is known by its
+ * EID, which every process of the site shares (the site list lives in the
+ * environment), and its port, checked as well.
+ */
+struct cv_repl_link {
+	int32_t eid;
+	uint16_t port;
+	uint8_t connected;              /* 1 connected, 0 not */
+	uint8_t pad;
+};
+
 /* What cvrepl publishes (the mapped file, 1 KB); read with cv_repl_read. */
 struct cv_repl_shared {
 	uint64_t pid;                   /* cvrepl's while it runs, else 0 */
@@ -63,7 +81,9 @@ struct cv_repl_shared {
 	uint64_t changed;               /* ms of the last role change */
 	char master[CV_REPL_TEXT];      /* the master's HOST:PORT, "" when none */
 	char url[CV_REPL_TEXT];         /* its site URL, "" when unknown */
-	char spare[1024 - 6 * 8 - 2 * CV_REPL_TEXT];
+	uint64_t npeers;                /* links[0..npeers) hold, at most CV_REPL_PUB_PEERS; seqlocked as master */
+	struct cv_repl_link links[CV_REPL_PUB_PEERS];
+	char spare[1024 - 7 * 8 - 2 * CV_REPL_TEXT - CV_REPL_PUB_PEERS * sizeof(struct cv_repl_link)];
 };
 
 /* A consistent copy of the published state, the role checked against cvrepl being alive. */
@@ -75,6 +95,8 @@ struct cv_repl_view {
 	long pid;                       /* cvrepl's, 0 when none runs */
 	char master[CV_REPL_TEXT];
 	char url[CV_REPL_TEXT];
+	size_t npeers;                  /* the listener's links (none when cvrepl is not running) */
+	struct cv_repl_link links[CV_REPL_PUB_PEERS];
 };
 
 /* Map home/CV_REPL_FILE (created when missing, zeros); *map NULL on failure (a line on stderr). */
@@ -85,7 +107,7 @@ void cv_repl_unmap(struct cv_repl_shared *map);
  * is gone reads CV_ROLE_UNKNOWN. map NULL: CV_ROLE_UNKNOWN.
  */
 void cv_repl_read(const struct cv_repl_shared *map, struct cv_repl_view *v);
-/* cvrepl's side: publish the role, master and URL (seqlocked), the position and the pid. */
+/* cvrepl's side: publish the role, master, URL and links (seqlocked), the position and the pid. */
 void cv_repl_publish(struct cv_repl_shared *map, const struct cv_repl_view *v);
 
 /* ---- what Berkeley DB says (cvrepl, cvctl repl status) ------------------- */
@@ -104,11 +126,17 @@ enum cv_err cv_repl_observe(struct cv_store *st, struct cv_repl_view *v);
 /* One other site of the group, as the site list shows it. */
 struct cv_repl_peer {
 	char addr[CV_REPL_TEXT];        /* HOST:PORT */
-	bool connected;
+	int eid;
+	unsigned port;
+	bool connected;                 /* this process's connection (see cv_repl_link_state) */
 	bool c2c;                       /* a client-to-client sync peer (db_repmgr_peer) */
 };
 /* The other sites, up to max, into out; how many. */
 size_t cv_repl_peers(struct cv_store *st, struct cv_repl_peer *out, size_t max);
+/* This process's links to the other sites (the first CV_REPL_PUB_PEERS) into v->links: cvrepl's to publish. */
+void cv_repl_observe_links(struct cv_store *st, struct cv_repl_view *v);
+/* Peer p's connection as published in pub: 1 connected, 0 not, -1 unknown (not published, cvrepl not running). */
+int cv_repl_link_state(const struct cv_repl_view *pub, const struct cv_repl_peer *p);
 
 /* ---- DB_CONFIG ----------------------------------------------------------- */
 

@@ -6,6 +6,8 @@
  *
  * The loop, every CVREPL_TICK_MS:
  *   - what Berkeley DB says (cv_repl_observe): role, master, log position;
+ *     and the listener's connections to the other sites
+ *     (cv_repl_observe_links), which only this process knows;
  *   - on becoming master: every answer cache ended (CV_GEN_ALL), and the
  *     site's address and URL written under CV_REPL_MASTER_KEY, which the
  *     replicas read to send writes there;
@@ -211,6 +213,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (!e) {
+			cv_repl_observe_links(&st, &now);
 			if (now.role != seen.role || strcmp(now.master, seen.master)) {
 				fprintf(stderr, "cvrepl: %s%s%s\n", cv_role_name(now.role),
 					now.master[0] && now.role != CV_ROLE_MASTER ? ", master " : "",

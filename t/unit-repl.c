@@ -117,6 +117,42 @@ int main(void)
 	cv_repl_read(map, &got);
 	ok(got.role == CV_ROLE_REPLICA && got.synced && got.lsn == v.lsn && !strcmp(got.master, v.master) &&
 	   !strcmp(got.url, v.url), "read back as published");
+	is_int(got.npeers, 0, "no links published");
+
+	/* the listener's links, and a peer's state read from them */
+	{
+		struct cv_repl_peer p1 = { .eid = 0, .port = 5011 }, p2 = { .eid = 1, .port = 5012 };
+		struct cv_repl_peer p3 = { .eid = 2, .port = 5013 }, moved = { .eid = 1, .port = 6000 };
+
+		is_int(cv_repl_link_state(&got, &p1), -1, "nothing published: unknown");
+		v.npeers = 2;
+		v.links[0] = (struct cv_repl_link){ .eid = 0, .port = 5011, .connected = 1 };
+		v.links[1] = (struct cv_repl_link){ .eid = 1, .port = 5012, .connected = 0 };
+		cv_repl_publish(map, &v);
+		cv_repl_read(map, &got);
+		is_int(got.npeers, 2, "two links read back");
+		is_int(cv_repl_link_state(&got, &p1), 1, "the first: connected");
+		is_int(cv_repl_link_state(&got, &p2), 0, "the second: disconnected");
+		is_int(cv_repl_link_state(&got, &p3), -1, "a site not published: unknown");
+		is_int(cv_repl_link_state(&got, &moved), -1, "the same EID with another port: unknown");
+		v.links[1].connected = 1;
+		cv_repl_publish(map, &v);
+		cv_repl_read(map, &got);
+		is_int(cv_repl_link_state(&got, &p2), 1, "a change of state is published");
+		v.npeers = CV_REPL_PUB_PEERS + 5;
+		for (size_t i = 0; i < CV_REPL_PUB_PEERS; i++)
+			v.links[i] = (struct cv_repl_link){ .eid = (int32_t)i, .port = (uint16_t)(5011 + i), .connected = 1 };
+		cv_repl_publish(map, &v);
+		cv_repl_read(map, &got);
+		is_int(got.npeers, CV_REPL_PUB_PEERS, "at most CV_REPL_PUB_PEERS links published");
+		map->npeers = CV_REPL_PUB_PEERS + 1;
+		cv_repl_read(map, &got);
+		is_int(got.npeers, 0, "a count over the bound reads as none");
+		v.npeers = 1;
+		cv_repl_publish(map, &v);
+		cv_repl_read(map, &got);
+		ok(got.npeers == 1 && cv_repl_link_state(&got, &p2) == -1, "fewer links: the others are gone");
+	}
 	/* published by a process that is gone: no role */
 	pid = fork();
 	if (pid == 0)
@@ -126,6 +162,7 @@ int main(void)
 	cv_repl_publish(map, &v);
 	cv_repl_read(map, &got);
 	ok(got.role == CV_ROLE_UNKNOWN && got.pid == 0, "its publisher gone: no role");
+	is_int(got.npeers, 0, "and no links: every peer unknown");
 	cv_repl_read(NULL, &got);
 	is_int(got.role, CV_ROLE_UNKNOWN, "no file: no role");
 	is_str(cv_role_name(CV_ROLE_MASTER), "master", "role names");

@@ -35,6 +35,7 @@ static struct cv_sample mk(struct spec p)
 		s.has |= 1u << CV_G_POS;
 		s.lat_e7 = (int32_t)p.lat;
 		s.lon_e7 = (int32_t)p.lon;
+		s.fix = CV_FIX_3D;      /* the vehicle link's default */
 	}
 	if (p.speed != NONE) {
 		s.has |= 1u << CV_G_KIN;
@@ -431,7 +432,7 @@ static void test_gps_distance(void)
 	feed(&open, &has, FULL(AT + 2 * MIN, CV_IGN_STOP, 480200000, 20000000, 0, NONE, NONE, NONE), &closed);
 	is_int(closed.gps_mm, 2 * step, "the sum of the steps");
 	is_int(cv_trip_distance_m(&closed), 2224, "no odometer: distance by GPS, 2.224 km");
-	is_int(closed.faults, CV_TRIP_DATALACKING, "DataLacking (no odometer)");
+	is_int(closed.faults, 0, "no odometer anywhere, positions at both ends: complete (Nominal)");
 	ok(!(closed.flags & CV_TRIP_F_ODO), "no odometer seen");
 	s = render(&closed, "t5", NULL, true);
 	o = parse_json(s);
@@ -465,6 +466,142 @@ static void test_gps_distance(void)
 	feed(&open, &has, FULL(AT, CV_IGN_STARTUP, 480000000, 20000000, 0, 100011, NONE, NONE), &closed);
 	feed(&open, &has, FULL(AT + 2 * MIN, CV_IGN_STOP, 480100000, 20000000, 0, 100000, NONE, NONE), &closed);
 	is_int(cv_trip_distance_m(&closed), 1112, "an odometer going backwards: GPS");
+}
+
+/* ---- trips without an odometer (a phone): the track ---------------------- */
+
+/* A sample with a position (fix as given) and perhaps a speed, nothing else. */
+static struct cv_sample at_pos(int64_t at, int ign, int64_t lat, int64_t lon, uint8_t fix)
+{
+	struct cv_sample s = mk((struct spec){ at, ign, lat, lon, 300, NONE, NONE, NONE, NONE });
+
+	s.fix = fix;
+	return s;
+}
+
+static void test_track(void)
+{
+	struct cv_trip open, closed;
+	bool has = false;
+	int64_t ab = llround(1000.0 * cv_geo_dist_m(480000000, 20000000, 480100000, 20000000));
+	int64_t crawl;
+	char *s;
+	json_object *o;
+
+	/* a phone's drive: no odometer anywhere, positions at both ends */
+	feed(&open, &has, at_pos(AT, CV_IGN_STARTUP, 480000000, 20000000, CV_FIX_2D), &closed);
+	is_int(open.odo_cause, CV_TRIP_CAUSE_CONNECTION, "no odometer at the start: undecided");
+	is_int(cv_trip_faults(&open), CV_TRIP_UNFINISHED, "open: Unfinished only, not DataLacking");
+	feed(&open, &has, at_pos(AT + MIN, CV_IGN_START, 480100000, 20000000, CV_FIX_2D), &closed);
+	/* stopped at a light: fixes wander by 5 to 25 m around it */
+	feed(&open, &has, at_pos(AT + MIN + 10 * SEC, NONE, 480100450, 20000000, CV_FIX_2D), &closed);
+	feed(&open, &has, at_pos(AT + MIN + 20 * SEC, NONE, 480099400, 20000300, CV_FIX_2D), &closed);
+	feed(&open, &has, at_pos(AT + MIN + 30 * SEC, NONE, 480100000, 20002500, CV_FIX_2D), &closed);
+	feed(&open, &has, at_pos(AT + MIN + 40 * SEC, NONE, 480101800, 19999000, CV_FIX_2D), &closed);
+	is_int(open.gps_mm, ab, "jitter under 30 m of the last position counted: nothing added");
+	is_int(open.end_lat_e7, 480101800, "but the last position is the last fix");
+	/* a fix without validity (a cached position, valid=false) far off: left out */
+	feed(&open, &has, at_pos(AT + MIN + 50 * SEC, NONE, 490000000, 20000000, CV_FIX_NONE), &closed);
+	is_int(open.gps_mm, ab, "a position with fix none: not in the track");
+	is_int(feed(&open, &has, at_pos(AT + 2 * MIN, CV_IGN_STOP, 480200000, 20000000, CV_FIX_2D), &closed),
+	       CV_TRIP_CLOSED, "Stop closes it");
+	is_int(closed.gps_mm, 2 * ab, "the track: the two steps of the drive");
+	is_int(cv_trip_distance_m(&closed), 2224, "distance 2.224 km by the track");
+	is_int(cv_trip_faults(&closed), 0, "Nominal: positions at both ends, no odometer to lack");
+	is_int(closed.odo_cause, CV_TRIP_CAUSE_NONE, "nothing undecided once closed without an odometer");
+	s = render(&closed, "p1", NULL, true);
+	o = parse_json(s);
+	ok(fabs(json_object_get_double(at_path(o, "distance")) - 2.224) < 1e-9, "rendered distance 2.224");
+	is_int(json_object_array_length(at_path(o, "faults")), 0, "faults: []");
+	ok(!at_path(o, "startMileage"), "no startMileage");
+	ok(at_path(o, "stopPosition") != NULL, "a stopPosition");
+	json_object_put(o);
+	free(s);
+
+	/* a crawl in 10 m steps adds up; under 30 m at the end is lost */
+	has = false;
+	crawl = llround(1000.0 * cv_geo_dist_m(480000000, 20000000, 480002700, 20000000));
+	feed(&open, &has, at_pos(AT, CV_IGN_STARTUP, 480000000, 20000000, CV_FIX_3D), &closed);
+	for (int i = 1; i <= 10; i++)
+		feed(&open, &has, at_pos(AT + i * 10 * SEC, CV_IGN_START, 480000000 + 900 * i, 20000000, CV_FIX_3D),
+		     &closed);
+	ok(crawl > 30000 && crawl < 30100, "3 steps of 10 m: over 30 m (%lld mm)", (long long)crawl);
+	is_int(open.gps_mm, 3 * crawl, "10 steps of 10 m: 90 m counted in 30 m strides");
+	is_int(cv_trip_distance_m(&open), 90, "distance so far 90 m (of 100)");
+	ok(open.flags & CV_TRIP_F_GPS, "a distance, even under the threshold");
+
+	/* standing still the whole trip: a distance of 0, not unknown */
+	has = false;
+	feed(&open, &has, at_pos(AT, CV_IGN_STARTUP, 480000000, 20000000, CV_FIX_3D), &closed);
+	feed(&open, &has, at_pos(AT + MIN, CV_IGN_STOP, 480001000, 20000000, CV_FIX_3D), &closed);
+	is_int(cv_trip_distance_m(&closed), 0, "11 m of wander: distance 0");
+	is_int(cv_trip_faults(&closed), 0, "and Nominal");
+
+	/* only invalid positions: no track, no distance */
+	has = false;
+	feed(&open, &has, at_pos(AT, CV_IGN_STARTUP, 480000000, 20000000, CV_FIX_NONE), &closed);
+	feed(&open, &has, at_pos(AT + MIN, CV_IGN_STOP, 480100000, 20000000, CV_FIX_NONE), &closed);
+	ok(!(closed.flags & (CV_TRIP_F_TRACK | CV_TRIP_F_GPS)), "fix none only: no track");
+	is_int(cv_trip_distance_m(&closed), -1, "distance unknown");
+	ok(closed.flags & CV_TRIP_F_POS, "the ends are still its positions");
+}
+
+/* The odometer rule stays for a trip that has one; without either, DataLacking. */
+static void test_odometer_rule(void)
+{
+	struct cv_trip open, closed;
+	bool has = false;
+
+	/* neither odometer nor positions */
+	feed(&open, &has, PART(AT, CV_IGN_STARTUP, 0), &closed);
+	feed(&open, &has, PART(AT + MIN, CV_IGN_STOP, 0), &closed);
+	is_int(closed.faults, CV_TRIP_DATALACKING, "no odometer, no position: DataLacking");
+	is_int(cv_trip_distance_m(&closed), -1, "distance unknown");
+
+	/* no odometer, no position at the Stop */
+	has = false;
+	feed(&open, &has, at_pos(AT, CV_IGN_STARTUP, 480000000, 20000000, CV_FIX_2D), &closed);
+	feed(&open, &has, PART(AT + MIN, CV_IGN_STOP, 0), &closed);
+	is_int(closed.faults, CV_TRIP_DATALACKING, "no odometer, no stop position: DataLacking");
+	is_int(closed.cause[1], CV_TRIP_CAUSE_CONNECTION, "cause Connection");
+
+	/* an odometer only at the Stop: the start lacked it */
+	has = false;
+	feed(&open, &has, FULL(AT, CV_IGN_STARTUP, 480000000, 20000000, 0, NONE, NONE, NONE), &closed);
+	feed(&open, &has, FULL(AT + MIN, CV_IGN_STOP, 480100000, 20000000, 0, 100011, NONE, NONE), &closed);
+	is_int(closed.faults, CV_TRIP_DATALACKING, "odometer at the Stop only: DataLacking");
+	is_int(closed.odo_cause, CV_TRIP_CAUSE_NONE, "decided");
+
+	/* the odometer shows mid-way: DataLacking from then, with the start's cause first */
+	has = false;
+	feed(&open, &has, mk((struct spec){ AT, CV_IGN_STARTUP, 480000000, 20000000, 0, NONE, NONE, NONE,
+					   CV_PRIV_FULL }), &closed);
+	is_int(open.odo_cause, CV_TRIP_CAUSE_FULLPRIVACY, "undecided, under Full privacy");
+	feed(&open, &has, mk((struct spec){ AT + MIN, CV_IGN_START, 480100000, 20000000, 300, NONE, NONE, NONE,
+					   CV_PRIV_NONE }), &closed);
+	feed(&open, &has, PART(AT + 15 * MIN, CV_IGN_START, 300), &closed);
+	is_int(open.cause[1], CV_TRIP_CAUSE_CONNECTION, "a gap: DataLacking, Connection");
+	feed(&open, &has, FULL(AT + 16 * MIN, CV_IGN_START, 480200000, 20000000, 300, 100000, NONE, NONE), &closed);
+	is_int(open.faults, CV_TRIP_DATALACKING, "an odometer shows: DataLacking");
+	is_int(open.cause[1], CV_TRIP_CAUSE_FULLPRIVACY, "the start's cause, which came first");
+	feed(&open, &has, FULL(AT + 17 * MIN, CV_IGN_STOP, 480300000, 20000000, 0, 100020, NONE, NONE), &closed);
+	is_int(closed.faults, CV_TRIP_DATALACKING, "closed: DataLacking");
+	is_int(cv_trip_distance_m(&closed), 3 * 1112, "distance by the track (the start had no odometer)");
+
+	/* an odometer at the start and none at the Stop: as before */
+	has = false;
+	feed(&open, &has, FULL(AT, CV_IGN_STARTUP, 480000000, 20000000, 0, 100000, NONE, NONE), &closed);
+	is_int(open.odo_cause, CV_TRIP_CAUSE_NONE, "an odometer at the start: nothing undecided");
+	feed(&open, &has, FULL(AT + MIN, CV_IGN_STOP, 480100000, 20000000, 0, NONE, NONE, NONE), &closed);
+	is_int(closed.faults, CV_TRIP_DATALACKING, "none at the Stop: DataLacking");
+
+	/* no position and no odometer at the start: the position's cause */
+	has = false;
+	feed(&open, &has, mk((struct spec){ AT, CV_IGN_STARTUP, NONE, NONE, 0, NONE, NONE, NONE,
+					   CV_PRIV_GEOLOCATION }), &closed);
+	is_int(open.odo_cause, CV_TRIP_CAUSE_NONE, "no position: decided at once");
+	feed(&open, &has, FULL(AT + MIN, CV_IGN_START, 480100000, 20000000, 300, 100000, NONE, NONE), &closed);
+	is_int(open.cause[1], CV_TRIP_CAUSE_GEOPRIVACY, "DataLacking, GeoPrivacy, kept when an odometer shows");
 }
 
 static void test_energy(void)
@@ -553,7 +690,7 @@ static void test_records(void)
 	nominal(&t);
 	is_int(cv_trip_encode(&t, &b), CV_OK, "encode a closed trip");
 	is_int(b.len, CV_TRIP_RECLEN, "CV_TRIP_RECLEN bytes");
-	is_int((unsigned char)b.p[0], 1, "version 1 first");
+	is_int((unsigned char)b.p[0], 2, "version 2 first");
 	is_int(cv_trip_decode(b.p, b.len, &back), CV_OK, "decode it");
 	ok(same_record(&t, &back), "round trip");
 	ok(back.start_at == t.start_at && back.stop_at == t.stop_at && back.done == 1 &&
@@ -586,16 +723,37 @@ static void test_records(void)
 		is_int(cv_trip_decode(rec, CV_TRIP_RECLEN, &back), CV_EINVAL, what); \
 		rec[off] = c; \
 	} while (0)
-	BAD(0, 2, "version 2: refused");
+	BAD(0, 3, "version 3: refused");
+	BAD(0, 1, "version 1 at version 2's length: refused");
 	BAD(0, 0, "version 0: refused");
 	BAD(8, 0x80, "a negative start time: refused");
 	BAD(14, 0, "last sample before the start: refused");
-	BAD(CV_TRIP_RECLEN - 8, 0xc0, "unknown flags: refused");
-	BAD(CV_TRIP_RECLEN - 7, 2, "done 2: refused");
-	BAD(CV_TRIP_RECLEN - 6, 8, "unknown fault: refused");
-	BAD(CV_TRIP_RECLEN - 5, CV_TRIP_CAUSE_COUNT, "unknown cause: refused");
-	BAD(CV_TRIP_RECLEN - 2, 3, "unknown ignition: refused");
-	BAD(CV_TRIP_RECLEN - 1, 3, "unknown privacy mode: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 8, 0x80, "unknown flags: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 8, CV_TRIP_F_GPS | CV_TRIP_F_POS, "a distance without a track: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 8, CV_TRIP_F_TRACK, "a track without positions: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 7, 2, "done 2: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 6, 8, "unknown fault: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 5, CV_TRIP_CAUSE_COUNT, "unknown cause: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 2, 3, "unknown ignition: refused");
+	BAD(CV_TRIP_RECLEN_V1 - 1, 3, "unknown privacy mode: refused");
+	BAD(CV_TRIP_RECLEN_V1 + 3, 0x40, "the last position counted out of range: refused");
+	BAD(CV_TRIP_RECLEN - 1, CV_TRIP_CAUSE_COUNT, "unknown odo_cause: refused");
+	BAD(CV_TRIP_RECLEN - 1, CV_TRIP_CAUSE_CONNECTION, "odo_cause with an odometer seen: refused");
+	ok(cv_trip_decode(rec, CV_TRIP_RECLEN, &back) == CV_OK, "the record is intact again");
+
+	/* version 1: the same without the last position counted and odo_cause */
+	rec[0] = 1;
+	rec[CV_TRIP_RECLEN_V1 - 8] &= (unsigned char)~CV_TRIP_F_TRACK;
+	ok(cv_trip_decode(rec, CV_TRIP_RECLEN_V1, &back) == CV_OK, "a version 1 record reads");
+	ok((back.flags & CV_TRIP_F_TRACK) && back.track_lat_e7 == t.end_lat_e7 && back.track_lon_e7 == t.end_lon_e7,
+	   "its last position is the last one counted");
+	ok(back.gps_mm == t.gps_mm && back.odo_cause == CV_TRIP_CAUSE_NONE && back.faults == t.faults,
+	   "its track length and faults as stored");
+	rec[CV_TRIP_RECLEN_V1 - 8] |= CV_TRIP_F_TRACK;
+	is_int(cv_trip_decode(rec, CV_TRIP_RECLEN_V1, &back), CV_EINVAL, "version 1 with a version 2 flag: refused");
+	is_int(cv_trip_decode(rec, CV_TRIP_RECLEN_V1 + 1, &back), CV_EINVAL, "version 1, one byte more: refused");
+	rec[0] = 2;
+	is_int(cv_trip_decode(rec, CV_TRIP_RECLEN_V1, &back), CV_EINVAL, "version 2 at version 1's length: refused");
 	ok(cv_trip_decode(rec, CV_TRIP_RECLEN, &back) == CV_OK, "the record is intact again");
 
 	/* every single-bit flip and random bytes: refused, or a trip that renders */
@@ -698,6 +856,8 @@ int main(void)
 	test_datalacking();
 	test_unfinished();
 	test_gps_distance();
+	test_track();
+	test_odometer_rule();
 	test_energy();
 	test_records();
 	test_render();

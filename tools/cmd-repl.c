@@ -122,7 +122,7 @@ int cmd_repl_status(struct ctl *c, int argc, char **argv)
 {
 	struct cv_store *st = &c->st;
 	struct cv_repl_view pub, now;
-	struct cv_repl_peer peers[CV_REPL_PEERS * 2];
+	struct cv_repl_peer peers[CV_REPL_PUB_PEERS];
 	size_t n;
 	enum cv_err e;
 
@@ -155,9 +155,13 @@ int cmd_repl_status(struct ctl *c, int argc, char **argv)
 		printf("cvrepl %ld\n", pub.pid);
 	else
 		printf("cvrepl not running\n");
+	/* the addresses from this process's site list, the connections from the listener's (published) */
 	n = cv_repl_peers(st, peers, sizeof(peers) / sizeof(peers[0]));
-	for (size_t i = 0; i < n; i++)
-		printf("peer %s %s\n", peers[i].addr, peers[i].connected ? "connected" : "disconnected");
+	for (size_t i = 0; i < n; i++) {
+		int link = cv_repl_link_state(&pub, &peers[i]);
+
+		printf("peer %s %s\n", peers[i].addr, link > 0 ? "connected" : link == 0 ? "disconnected" : "unknown");
+	}
 	cv_store_close(st);
 	return 0;
 }

@@ -210,6 +210,13 @@ test('three sites: the group creator is the master, the others replicas that ser
 		assert.equal(b.store, 'read-only');
 		assert.match(b.reason, /replica/);
 		assert.match(b.logPosition, /^\d+\/\d+$/);
+		// cvctl repl status says the listener's (cvrepl's) connections, not its own process's
+		const st = await until(`site ${s.n}: cvctl repl status shows its master's peer connected`, 20000, async () => {
+			const x = await s.srv.cvctlRun(['repl', 'status']);
+			return x.code === 0 && x.stdout.includes(`peer 127.0.0.1:${sites[0].rport} connected\n`) && x.stdout;
+		});
+		assert.match(st, new RegExp(`^cvrepl ${s.repl.pid}$`, 'm'), st);
+		assert.doesNotMatch(st, / unknown$/m, st);
 	}
 	// a token issued at the master, read everywhere
 	tok = (await sites[0].srv.cvctl(['token', 'issue', 'demo'])).trim();
@@ -535,6 +542,30 @@ test('the old master comes back as a replica and converges with the group', opt,
 	});
 	assert.match(digests[0], /^remotes\.db +[1-9]\d* /m, 'the remote actions are in the stores');
 	assert.match(digests[0], /^\(all\) +\d+ [0-9a-f]{64}$/m);
+});
+
+test('a replica whose cvrepl stopped says its peers\' connections are unknown', opt, async () => {
+	const roles = await Promise.all(sites.map(async (x) => (await x.health()).role));
+	const m = sites[roles.indexOf('master')];
+	const r = sites[roles.indexOf('replica')];
+	assert.ok(m && r, roles.join(' '));
+	await until(`site ${r.n}: its master's peer connected`, 20000, async () => {
+		const x = await r.srv.cvctlRun(['repl', 'status']);
+		return x.stdout.includes(`peer 127.0.0.1:${m.rport} connected\n`);
+	});
+	// stopped for this test (its supervision too)
+	r.replDown = true;
+	r.repl.kill('SIGTERM');
+	await r.repl.exited;
+	const down = await r.srv.cvctlRun(['repl', 'status']);
+	assert.equal(down.code, 0, down.stderr);
+	assert.match(down.stdout, /^cvrepl not running$/m, down.stdout);
+	for (const s of sites.filter((x) => x !== r))
+		assert.match(down.stdout, new RegExp(`^peer 127\\.0\\.0\\.1:${s.rport} unknown$`, 'm'), down.stdout);
+	assert.doesNotMatch(down.stdout, /connected$/m, down.stdout);
+	// and back, for what follows
+	r.startRepl();
+	await r.settled('replica');
 });
 
 test('replacing a site: one stopped for good and removed from the group, a new one joins; the group still elects without it', opt, async () => {
