@@ -14,6 +14,10 @@ import { assertSchema, assertXError } from '../lib/schema.mjs';
 import { receiver, superviseNotify } from '../lib/notify.mjs';
 import { now } from '../lib/clock.mjs';
 import { startTeltonika, connect, hello, avl, frame, c12 } from '../lib/teltonika.mjs';
+import { cvsimOnce, cvsimLive, historyArgs } from '../lib/sim.mjs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const B2B = '/connectedcar/v3';
 const FLEET = 'demo-fleet';
@@ -272,6 +276,58 @@ apiSuite('teltonika', { env: { CVAPI_REMOTE_TIMEOUT: '30' } }, (srv, it) => {
 			await assertXError(r, 400, { message: what });
 			r = await srv.get(path, t);
 			assert.equal(r.body.total, 0, 'nothing written');
+		}
+	});
+
+	it('cvsim --protocol teltonika: a day of history through Codec 8 and 8 Extended becomes positions and trips, a re-run stores nothing twice', { timeout: 170000 }, async () => {
+		// IMEIs ending odd speak Codec 8 Extended, even Codec 8 (sim/tkdev.h)
+		const a = await trackerCar('simtrk', 'VR3UPHNKSKT000211', '356307042441021');
+		const out = kv(await srv.cvctl(['vehicle', 'add', 'VR3UPHNKSKT000212', '--owner', 'simtrk', '--energy', 'petrol',
+			'--device', 'teltonika:356307042441032']));
+		const b = { id: out.id, token: a.token };
+		const file = join(mkdtempSync(join(tmpdir(), 'cvapi-sim-')), 'vehicles.txt');
+		writeFileSync(file, `${a.vin} diesel x-unused teltonika:${a.imei}\nVR3UPHNKSKT000212 petrol x-unused teltonika:356307042441032\n`);
+		const args = ['--vehicles', file, '--protocol', 'teltonika', '--teltonika', `127.0.0.1:${tk.port}`, ...historyArgs(1), '--quiet'];
+		let r = await cvsimOnce(srv, args);
+		assert.equal(r.code, 0, r.stderr);
+		const counts = [];
+		for (const c of [a, b]) {
+			const s = await status(c);
+			await assertSchema(s, 'Status');
+			assert.ok(s.lastPosition, 'a position');
+			assert.ok(s.odometer, 'the odometer (IO 16)');
+			const trips = await srv.get(`${V(c)}/trips`, c.token);
+			assert.ok(trips.body.total >= 1, `trips: ${trips.text.slice(0, 200)}`);
+			counts.push(await stored(c));
+			assert.ok(counts.at(-1) > 100, `${counts.at(-1)} records`);
+		}
+		r = await cvsimOnce(srv, args);
+		assert.equal(r.code, 0, r.stderr);
+		assert.deepEqual([await stored(a), await stored(b)], counts, 'sent again: acknowledged, not stored twice');
+	});
+
+	it('cvsim --live --protocol teltonika answers the Codec 12 command: an immobilization reaches Success', { timeout: 60000 }, async () => {
+		const fcar = srv.vehicles[1];
+		const imei = '356307042441047';
+		await srv.cvctl(['vehicle', 'device', fcar.vin, `teltonika:${imei}`]);
+		const file = join(mkdtempSync(join(tmpdir(), 'cvapi-sim-')), 'vehicles.txt');
+		writeFileSync(file, `${fcar.vin} ${fcar.energy} ${fcar.cred} teltonika:${imei}\n`);
+		const live = cvsimLive(srv, ['--vehicles', file, '--parked', '--protocol', 'teltonika', '--teltonika', `127.0.0.1:${tk.port}`]);
+		try {
+			const freq = (method, path, body) => srv.request(method, `${path}${path.includes('?') ? '&' : '?'}client_id=console`, { headers: fleetAuth, body });
+			let r = await freq('POST', `${B2B}/fleets/${FLEET}/remote/callbacks`, { label: 'sim', remoteTypes: ['Immobilization'],
+				callback: { webhook: { name: 'none', target: 'http://127.0.0.1:9/hook' } } });
+			assert.equal(r.status, 200, r.text);
+			const remotes = `${B2B}/fleets/${FLEET}/vehicles/${fcar.id}/callbacks/${r.body.callbackId}/remotes`;
+			// sent once the simulated tracker's records show it standing (parked)
+			r = await freq('POST', remotes, { immobilization: { activate: true } });
+			assert.equal(r.status, 202, r.text);
+			const rid = r.body.remoteActionId;
+			await tk.waitLog(new RegExp(`action ${rid}: "setdigout 1" answered "DOUT1:1 Timeout:INFINITY": Success`), 30000);
+			const g = await freq('GET', `${remotes}/${rid}`);
+			assert.equal(g.body.status, 'Success', live.log());
+		} finally {
+			live.proc.kill('SIGTERM');
 		}
 	});
 
