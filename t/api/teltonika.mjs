@@ -64,8 +64,13 @@ apiSuite('teltonika', { env: { CVAPI_REMOTE_TIMEOUT: '30' } }, (srv, it) => {
 	};
 	const trackerCar = async (login, vin, imei) => {
 		await srv.cvctl(['user', 'add', login, '--password', `${login}-pw`]);
-		const out = kv(await srv.cvctl(['vehicle', 'add', vin, '--owner', login, '--energy', 'diesel', '--device', `teltonika:${imei}`]));
+		const r = await srv.cvctlRun(['vehicle', 'add', vin, '--owner', login, '--energy', 'diesel', '--device', `teltonika:${imei}`]);
+		assert.equal(r.code, 0, r.stderr);
+		const out = kv(r.stdout);
 		assert.equal(out.device, `teltonika:${imei}`);
+		// a typo in an IMEI typed by hand: its check digit (Luhn) is said, the link made all the same
+		const luhn = [...imei].reverse().reduce((t, c, i) => t + (i % 2 ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][+c] : +c), 0) % 10 === 0;
+		assert.equal(/not the IMEI's check digit/.test(r.stderr), !luhn, r.stderr);
 		return { token: await srv.token(login), vin, id: out.id, imei };
 	};
 
