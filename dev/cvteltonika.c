@@ -219,8 +219,8 @@ static bool listening(bool on)
 	if (!on) {
 		close(lfd);
 		lfd = -1;
-		fprintf(stderr, PROG ": a replica: not listening, %zu connections closed (trackers go to the master)\n",
-			nconns);
+		fprintf(stderr, PROG ": no longer the group's master: not listening, %zu connections closed (trackers go to "
+			"the master)\n", nconns);
 		while (nconns)
 			conn_close(conns[0]);
 		return true;
@@ -552,7 +552,8 @@ static int setup(void)
 		if (!listening(true))
 			return 2;
 	} else {
-		fprintf(stderr, PROG ": a replica: listening only once this site is its group's master\n");
+		fprintf(stderr, PROG ": not its replication group's master (a replica, or no master known yet): "
+			"listening once this site is\n");
 	}
 	return -1;
 }

@@ -11,8 +11,8 @@
 # site1 creates the group with the demo data; site2 and site3 join it, one
 # at a time. In each site cvapi-spawn --daemon keeps cvrepl, cvnotify and
 # cvteltonika running (cvnotify delivers on the master only; cvteltonika
-# listens on the master only, on TELTONIKA_PORT+N for site N), lighttpd the
-# programs.
+# listens on the master only, on TELTONIKA_PORT+N for site N; the front
+# forwards TELTONIKA_PORT to it), lighttpd the programs.
 # The simulator drives the demo vehicles through the front. Ctrl-C stops
 # everything.
 #
@@ -155,7 +155,9 @@ site 3
 healthy
 
 sed -e "s|@PORT@|$PORT|g" -e "s|@SITE1@|127.0.0.1:$((PORT + 1))|g" -e "s|@SITE2@|127.0.0.1:$((PORT + 2))|g" \
-    -e "s|@SITE3@|127.0.0.1:$((PORT + 3))|g" -e "s|@RUNDIR@|$VARDIR/front|g" \
+    -e "s|@SITE3@|127.0.0.1:$((PORT + 3))|g" -e "s|@RUNDIR@|$VARDIR/front|g" -e "s|@TKPORT@|$TELTONIKA_PORT|g" \
+    -e "s|@TK1@|127.0.0.1:$((TELTONIKA_PORT + 1))|g" -e "s|@TK2@|127.0.0.1:$((TELTONIKA_PORT + 2))|g" \
+    -e "s|@TK3@|127.0.0.1:$((TELTONIKA_PORT + 3))|g" \
     "$SRCDIR/etc/haproxy.cfg.in" > "$VARDIR/front/haproxy.cfg"
 "$HAPROXY" -db -f "$VARDIR/front/haproxy.cfg" >>"$VARDIR/front/haproxy.log" 2>&1 &
 pids="$pids $!"
@@ -185,6 +187,7 @@ cat <<MSG
   cvapi is running as a replication group of three sites.
     front (the one URL):  $FRONT/      demo login: demo / demo
     sites:                http://127.0.0.1:$((PORT + 1))  $((PORT + 2))  $((PORT + 3))  (/healthz says each role)
+    Teltonika trackers:   TCP 127.0.0.1:$TELTONIKA_PORT (the front; the master's cvteltonika behind it)
     a site's death:       kill -9 -\$(cat $VARDIR/site1/pgid)
     status:               $CVCTL -H $VARDIR/site1/db repl status
   Ctrl-C stops it.
