@@ -74,12 +74,15 @@ grp_make() {
 }
 
 grp_front() {
-  local name=$1 port i
+  local name=$1 port i tk
   port=$(cvb_free_port)
   mkdir -p "$GRP_DIR/front"
   local -a s=()
   for ((i = 0; i < 3; i++)); do s[i]=${GRP_URLS[i]:-${GRP_URLS[0]}}; s[i]=${s[i]#http://}; done
+  # no trackers here: the Teltonika front on a free port, its servers a closed one (down: nothing is forwarded)
+  tk=$(cvb_free_port)
   sed -e "s|@PORT@|$port|g" -e "s|@SITE1@|${s[0]}|g" -e "s|@SITE2@|${s[1]}|g" -e "s|@SITE3@|${s[2]}|g" \
+      -e "s|@TKPORT@|$tk|g" -e "s|@TK1@|127.0.0.1:1|g" -e "s|@TK2@|127.0.0.1:1|g" -e "s|@TK3@|127.0.0.1:1|g" \
       -e "s|@RUNDIR@|$GRP_DIR/front|g" "$SRCDIR/etc/haproxy.cfg.in" >"$GRP_DIR/front/haproxy.cfg"
   haproxy -db -f "$GRP_DIR/front/haproxy.cfg" >>"$GRP_DIR/front/haproxy.log" 2>&1 &
   GRP_FRONT_PID[$name]=$!

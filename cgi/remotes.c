@@ -23,6 +23,7 @@
 #include "subscribe.h"
 #include "keyed.h"
 #include "settings.h"
+#include "devices.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -527,6 +528,27 @@ static enum cv_err create_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	return e ? e : cv_action_create(st, txn, c->a, &c->cfg, &c->spent);
 }
 
+/*
+ * A vehicle that reports through a tracking device (devices.h) has no
+ * other link: the types its device cannot carry out are refused here,
+ * nothing written (0, or the 400 written).
+ */
+static int device_can(struct cv_req *r, enum cv_remote_type type)
+{
+	enum cv_device_kind kind;
+	enum cv_err e = cv_device_of_vehicle(r->store, NULL, r->vid, &kind);
+
+	if (e == CV_ENOTFOUND)
+		return 0;
+	if (e)
+		return cv_fail_store(r, e, "vehicle");
+	if (cv_device_remote_types(kind) & (1u << type))
+		return 0;
+	return cv_fail(r, 400, CV_C_BAD_FIELD, "this vehicle reports through a%s %s device, which cannot carry out %s actions%s",
+		       kind == CV_DEV_OSMAND ? "n" : "", cv_device_kind_names[kind], cv_remote_type_names[type],
+		       kind == CV_DEV_OSMAND ? " (a phone app takes no remote action)" : " (a tracker: Immobilization only)");
+}
+
 int cv_post_remote(struct cv_req *r)
 {
 	char owner[CV_CB_OWNER_MAX + 1];
@@ -549,6 +571,8 @@ int cv_post_remote(struct cv_req *r)
 			     cv_remote_type_names[a->rm.type]);
 	if (!st && cb->status == CV_CB_PAUSED)
 		st = cv_fail(r, 409, CV_C_CONFLICT, "this callback is Paused: resume it (PUT .../status) to send actions");
+	if (!st)
+		st = device_can(r, a->rm.type);
 	if (!st) {
 		cv_action_id_new(r->now, a->id);
 		cv_strlcpy(a->owner, owner, sizeof(a->owner));

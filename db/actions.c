@@ -807,6 +807,34 @@ enum cv_err cv_action_tick(struct cv_store *st, int64_t now, size_t *n)
 	return e;
 }
 
+struct under_way_ctx {
+	int64_t now;
+	uint32_t types;
+	int (*fn)(const char *vid, void *arg);
+	void *arg;
+};
+
+static int under_way_step(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+	struct under_way_ctx *c = arg;
+	struct active x;
+	char vid[33];
+
+	if (kl != 32 || !split_active(v, vl, &x) || CV_RS_FINAL(x.status) || x.until <= c->now ||
+	    x.type >= CV_RT_COUNT || !(c->types & (1u << x.type)))
+		return 0;
+	cv_hex(k, 16, vid);
+	return c->fn(vid, c->arg);
+}
+
+enum cv_err cv_action_under_way(struct cv_store *st, int64_t now, uint32_t types,
+				int (*fn)(const char *vid, void *arg), void *arg)
+{
+	struct under_way_ctx c = { now, types, fn, arg };
+
+	return cv_store_scan(st, CV_DB_RACTIVE, NULL, "", 0, under_way_step, &c);
+}
+
 /* ---- a callback deleted -------------------------------------------------------------------- */
 
 /* An action of a callback being deleted: its entry in the vehicle's index first. */

@@ -99,6 +99,17 @@ enum cv_err cv_action_pending(struct cv_store *st, const char *vid, int64_t now,
 enum cv_err cv_action_report(struct cv_store *st, const char *vid, const char *rid, enum cv_remote_event ev,
 			     const struct cv_remote_in *in, int64_t now, struct cv_action *a, int *steps);
 
+/*
+ * The vehicles with an action under way (not done, its deadline after now)
+ * of one of types (bits 1 << enum cv_remote_type): fn(vid, arg) once per
+ * such action, in key order. One scan of the index, read committed, no
+ * write: what a device's daemon (cvteltonika) asks every second, at the
+ * cost of the actions under way whatever the number of vehicles. fn
+ * returns nonzero to stop.
+ */
+enum cv_err cv_action_under_way(struct cv_store *st, int64_t now, uint32_t types,
+				int (*fn)(const char *vid, void *arg), void *arg);
+
 /* Fail with VehicleConnectionTimeout every action whose deadline is past; *n: how many. */
 enum cv_err cv_action_tick(struct cv_store *st, int64_t now, size_t *n);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "devices.h"
 #include "ids.h"
+#include "remote.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -184,4 +185,9 @@ enum cv_err cv_device_unlink_vehicle(struct cv_store *st, DB_TXN *txn, const cha
 		e = cv_store_del(st, CV_DB_DEVICES, txn, vkey, vkl);
 	cv_buf_release(&b);
 	return e;
+}
+
+uint32_t cv_device_remote_types(enum cv_device_kind kind)
+{
+	return kind == CV_DEV_TELTONIKA ? 1u << CV_RT_IMMOBILIZATION : 0;
 }

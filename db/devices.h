@@ -78,6 +78,16 @@ enum cv_err cv_device_vehicle(struct cv_store *st, DB_TXN *txn, const struct cv_
  * it has none. (The OsmAnd id itself is not kept, only its digest.)
  */
 enum cv_err cv_device_of_vehicle(struct cv_store *st, DB_TXN *txn, const char *vid, enum cv_device_kind *kind);
+/*
+ * The remote action types (bits 1 << enum cv_remote_type, core/remote.h)
+ * a device of this kind can carry out: none for an OsmAnd phone (an app
+ * that only reports), Immobilization for a Teltonika tracker (a digital
+ * output, through a Codec 12 command its daemon sends: cvteltonika(8)).
+ * A vehicle with a device takes no other remote action: its only link is
+ * the device (cgi/remotes.c refuses the rest at the POST).
+ */
+uint32_t cv_device_remote_types(enum cv_device_kind kind);
+
 /* Remove vehicle vid's device link, both ways (CV_OK when it had none): for a vehicle's removal. */
 enum cv_err cv_device_unlink_vehicle(struct cv_store *st, DB_TXN *txn, const char *vid);
 

@@ -6,6 +6,7 @@
 #include "vlink.h"
 #include "motion.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,35 @@ static void place_events(struct cv_sample *s, const struct cv_state *state)
 	}
 }
 
+/*
+ * Each sample's message id (cv_ingest.sample_ids): the known ones left
+ * out, CV_EEXIST when none is left. A try after a deadlock finds the
+ * same ones known (what it wrote was undone), so compacting in place is
+ * safe.
+ */
+static enum cv_err sample_ids_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16], struct cv_ingest *b)
+{
+	char id[CV_MSGID_MAX + 32];
+	size_t kept = 0;
+	enum cv_err e = CV_OK;
+
+	for (size_t i = 0; i < b->n && !e; i++) {
+		snprintf(id, sizeof(id), "%s:%lld", b->msgid, (long long)b->samples[i].at);
+		e = cv_msgid_put(st, txn, vid, id, b->now);
+		if (e == CV_EEXIST) {
+			e = CV_OK;
+			continue;
+		}
+		if (kept != i)
+			b->samples[kept] = b->samples[i];
+		kept++;
+	}
+	if (e)
+		return e;
+	b->n = kept;
+	return kept ? CV_OK : CV_EEXIST;
+}
+
 /* One try of the transaction (cv_txn_fn); CV_EEXIST: the batch is known. */
 static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 {
@@ -41,7 +71,7 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	enum cv_err e;
 
 	cv_vid_bytes(b->vehicle, vid);
-	e = cv_msgid_put(st, txn, vid, b->msgid, b->now);
+	e = b->sample_ids ? sample_ids_put(st, txn, vid, b) : cv_msgid_put(st, txn, vid, b->msgid, b->now);
 	if (!e) {
 		/* the status record is read under the transaction: the put's write lock serialises batches */
 		e = cv_status_get(st, txn, b->vehicle, &buf, &rec);

@@ -29,6 +29,11 @@ struct cv_ingest {
 	bool device;                /* a tracking device's report (devices.h): a sample without an
 				     * ignition gets the one its movement shows, an ignition on after
 				     * a Stop becomes StartUp (core/motion.h), before anything reads it */
+	bool sample_ids;            /* msgid is a prefix, and each sample a message of its own,
+				     * "msgid:at" (ms): a sample known already is left out (samples
+				     * and n are compacted in place), and the batch is a duplicate
+				     * only when every sample was known. A tracker's records: one
+				     * sent again is stored once, whatever packet carries it */
 	/* out */
 	bool duplicate;             /* the message id was stored already: nothing written */
 	size_t fired;               /* notifications queued */

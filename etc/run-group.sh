@@ -9,12 +9,14 @@
 # HAProxy front's configuration. Ports: the front on PORT (8080), the
 # sites' HTTP on PORT+1..PORT+3, their replication on PORT+11..PORT+13.
 # site1 creates the group with the demo data; site2 and site3 join it, one
-# at a time. In each site cvapi-spawn --daemon keeps cvrepl and cvnotify
-# running (cvnotify delivers on the master only), lighttpd the programs.
+# at a time. In each site cvapi-spawn --daemon keeps cvrepl, cvnotify and
+# cvteltonika running (cvnotify delivers on the master only; cvteltonika
+# listens on the master only, on TELTONIKA_PORT+N for site N; the front
+# forwards TELTONIKA_PORT to it), lighttpd the programs.
 # The simulator drives the demo vehicles through the front. Ctrl-C stops
 # everything.
 #
-# Environment: PORT, VARDIR, BUILDDIR, SRCDIR, JSDIR (set by make), PROCS (2),
+# Environment: PORT, TELTONIKA_PORT (5027), VARDIR, BUILDDIR, SRCDIR, JSDIR (set by make), PROCS (2),
 # DEMO_DAYS (2), SPEEDUP (1), HAPROXY (haproxy), LIGHTTPD (lighttpd).
 set -eu
 
@@ -22,6 +24,7 @@ SRCDIR=${SRCDIR:-.}
 BUILDDIR=${BUILDDIR:-.}
 VARDIR=${VARDIR:-./var-group}
 PORT=${PORT:-8080}
+TELTONIKA_PORT=${TELTONIKA_PORT:-5027}
 PROCS=${PROCS:-2}
 DEMO_DAYS=${DEMO_DAYS:-2}
 SPEEDUP=${SPEEDUP:-1}
@@ -37,6 +40,7 @@ CVCTL="$BUILDDIR/tools/cvctl"
 CVSIM="$BUILDDIR/sim/cvsim"
 CVREPL="$BUILDDIR/repl/cvrepl"
 CVNOTIFY="$BUILDDIR/notify/cvnotify"
+CVTELTONIKA="$BUILDDIR/dev/cvteltonika"
 SPAWN="$BUILDDIR/cgi/cvapi-spawn"
 FRONT="http://127.0.0.1:$PORT"
 CVAPI_NOTIFY_ALLOW=${CVAPI_NOTIFY_ALLOW-loopback,private}
@@ -100,8 +104,11 @@ site() {
 		until "$7" -H "$2" repl status 2>/dev/null | grep -q "^synced yes$"; do sleep 0.2; done
 		"$8" -D -f "$5/lighttpd.conf" &
 		CVAPI_HOME="$2" "$4" --dir "$5/notify" --daemon "$9" >/dev/null 2>>"$5/cvnotify.log" &
+		mkdir -p "$5/teltonika"
+		CVAPI_HOME="$2" CVAPI_TELTONIKA_LISTEN="${11}" "$4" --dir "$5/teltonika" --daemon "${10}" >/dev/null 2>>"$5/cvteltonika.log" &
 		wait
-	' site "$dir" "$home" "http://127.0.0.1:$hport" "$SPAWN" "$run" "$CVREPL" "$CVCTL" "$LIGHTTPD" "$CVNOTIFY" &
+	' site "$dir" "$home" "http://127.0.0.1:$hport" "$SPAWN" "$run" "$CVREPL" "$CVCTL" "$LIGHTTPD" "$CVNOTIFY" \
+		"$CVTELTONIKA" "$((TELTONIKA_PORT + n))" &
 	pids="$pids $!"
 	# the first run: the creator master, each other site a replica with its copy, before the next joins
 	if [ ! -f "$dir/started" ]; then
@@ -148,7 +155,9 @@ site 3
 healthy
 
 sed -e "s|@PORT@|$PORT|g" -e "s|@SITE1@|127.0.0.1:$((PORT + 1))|g" -e "s|@SITE2@|127.0.0.1:$((PORT + 2))|g" \
-    -e "s|@SITE3@|127.0.0.1:$((PORT + 3))|g" -e "s|@RUNDIR@|$VARDIR/front|g" \
+    -e "s|@SITE3@|127.0.0.1:$((PORT + 3))|g" -e "s|@RUNDIR@|$VARDIR/front|g" -e "s|@TKPORT@|$TELTONIKA_PORT|g" \
+    -e "s|@TK1@|127.0.0.1:$((TELTONIKA_PORT + 1))|g" -e "s|@TK2@|127.0.0.1:$((TELTONIKA_PORT + 2))|g" \
+    -e "s|@TK3@|127.0.0.1:$((TELTONIKA_PORT + 3))|g" \
     "$SRCDIR/etc/haproxy.cfg.in" > "$VARDIR/front/haproxy.cfg"
 "$HAPROXY" -db -f "$VARDIR/front/haproxy.cfg" >>"$VARDIR/front/haproxy.log" 2>&1 &
 pids="$pids $!"
@@ -178,6 +187,7 @@ cat <<MSG
   cvapi is running as a replication group of three sites.
     front (the one URL):  $FRONT/      demo login: demo / demo
     sites:                http://127.0.0.1:$((PORT + 1))  $((PORT + 2))  $((PORT + 3))  (/healthz says each role)
+    Teltonika trackers:   TCP 127.0.0.1:$TELTONIKA_PORT (the front; the master's cvteltonika behind it)
     a site's death:       kill -9 -\$(cat $VARDIR/site1/pgid)
     status:               $CVCTL -H $VARDIR/site1/db repl status
   Ctrl-C stops it.

@@ -8,9 +8,10 @@
 # the server runs, and cvnotify delivers what monitors fire (local webhook
 # addresses allowed), supervised by cvapi-spawn --daemon as in production:
 # a cvnotify that dies is started again. lighttpd does the same for the
-# FastCGI programs. Ctrl-C stops everything.
+# FastCGI programs. cvteltonika takes Teltonika trackers' connections on
+# TELTONIKA_PORT (5027), supervised the same way. Ctrl-C stops everything.
 #
-# Environment: PORT (8080), VARDIR (./var), BUILDDIR, SRCDIR and JSDIR (set by make),
+# Environment: PORT (8080), TELTONIKA_PORT (5027), VARDIR (./var), BUILDDIR, SRCDIR and JSDIR (set by make),
 # PROCS (FastCGI processes per program, 2), DEMO_DAYS (7), SPEEDUP (1).
 set -eu
 
@@ -18,6 +19,7 @@ SRCDIR=${SRCDIR:-.}
 BUILDDIR=${BUILDDIR:-.}
 VARDIR=${VARDIR:-./var}
 PORT=${PORT:-8080}
+TELTONIKA_PORT=${TELTONIKA_PORT:-5027}
 PROCS=${PROCS:-2}
 DEMO_DAYS=${DEMO_DAYS:-7}
 SPEEDUP=${SPEEDUP:-1}
@@ -33,8 +35,9 @@ RUN="$VARDIR/run"
 CVCTL="$BUILDDIR/tools/cvctl"
 CVSIM="$BUILDDIR/sim/cvsim"
 CVNOTIFY="$BUILDDIR/notify/cvnotify"
+CVTELTONIKA="$BUILDDIR/dev/cvteltonika"
 SPAWN="$BUILDDIR/cgi/cvapi-spawn"
-mkdir -p "$RUN" "$RUN/notify"
+mkdir -p "$RUN" "$RUN/notify" "$RUN/teltonika"
 
 first=no
 if [ ! -f "$VARDIR/demo-vehicles.txt" ]; then
@@ -82,6 +85,11 @@ CVAPI_HOME="$HOME_DB" \
 	"$SPAWN" --dir "$RUN/notify" --daemon "$CVNOTIFY" >/dev/null 2>>"$RUN/cvnotify.log" &
 pids="$pids $!"
 
+# cvteltonika, the Teltonika trackers' server, kept running the same way (its log: cvteltonika.log)
+CVAPI_HOME="$HOME_DB" CVAPI_TELTONIKA_LISTEN="$TELTONIKA_PORT" \
+	"$SPAWN" --dir "$RUN/teltonika" --daemon "$CVTELTONIKA" >/dev/null 2>>"$RUN/cvteltonika.log" &
+pids="$pids $!"
+
 if [ -x "$CVSIM" ]; then
 	if [ "$first" = yes ]; then
 		echo "cvapi: writing $DEMO_DAYS days of demo history..."
@@ -101,8 +109,10 @@ cat <<MSG
     demo login:   demo / demo      fleet owner: fleet / fleet
     bearer token: $TOKEN
     try:          curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/connectedcar/v4/user/vehicles
-    devices:      http://127.0.0.1:$PORT/osmand (Traccar Client: doc/devices.md)
-    data:         $VARDIR   logs: $RUN/error.log, $RUN/cvnotify.log (webhook deliveries)
+    devices:      http://127.0.0.1:$PORT/osmand (Traccar Client), Teltonika trackers: TCP port $TELTONIKA_PORT
+                  (doc/devices.md)
+    data:         $VARDIR   logs: $RUN/error.log, $RUN/cvnotify.log (webhook deliveries),
+                  $RUN/cvteltonika.log (trackers)
   Ctrl-C stops it.
 
 MSG

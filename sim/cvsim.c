@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "run.h"
+#include "tkdev.h"
 #include "cvtime.h"
 
 #include <errno.h>
@@ -25,10 +26,12 @@ static const char usage_text[] =
 	"Usage: cvsim --vehicles FILE [--days D] [--live] [OPTIONS]\n"
 	"Drive simulated vehicles through a cvapi server's vehicle link.\n"
 	"\n"
-	"  --vehicles FILE  one vehicle a line: VIN ENERGY CREDENTIAL [osmand:ID] (cvctl demo --vehicles FILE;\n"
-	"                   the last field: its OsmAnd device, cvctl vehicle add --device)\n"
+	"  --vehicles FILE  one vehicle a line: VIN ENERGY CREDENTIAL [osmand:ID|teltonika:IMEI] (cvctl demo\n"
+	"                   --vehicles FILE; the last field: its device, cvctl vehicle add --device)\n"
 	"  --protocol P     link (default): every vehicle uploads through the vehicle link; osmand: a\n"
-	"                   vehicle with an OsmAnd device sends its positions as a phone would (/osmand)\n"
+	"                   vehicle with an OsmAnd device sends its positions as a phone would (/osmand);\n"
+	"                   teltonika: a vehicle with a Teltonika device speaks Codec 8/8E to cvteltonika\n"
+	"  --teltonika HOST:PORT  cvteltonika's address (default: --url's host, port 5027)\n"
 	"  --url URL        the server (default http://127.0.0.1:8080)\n"
 	"  --seed N         the simulation's seed, 0 to 2^63-1 (default 1)\n"
 	"  --days D         write D days of history, ending now, as fast as possible (1-365)\n"
@@ -123,6 +126,7 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 		const char *field[4];
 		size_t len[4], nf;
 		int e = -1;
+		bool tk;
 
 		lineno++;
 		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
@@ -131,14 +135,20 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 		if (nf == 0 || field[0][0] == '#')
 			continue;
 		if (nf != 3 && nf != 4) {
-			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL [osmand:ID]\n", path, lineno);
+			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL [osmand:ID|teltonika:IMEI]\n", path,
+				lineno);
 			goto fail;
 		}
-		if (nf == 4 && (len[3] <= 7 || len[3] - 7 > SIM_DEVICE_MAX || strncmp(field[3], "osmand:", 7) ||
+		tk = nf == 4 && len[3] > 10 && !strncmp(field[3], "teltonika:", 10);
+		if (tk && (len[3] != 10 + SIM_TK_IMEI_LEN || strspn(field[3] + 10, "0123456789") != SIM_TK_IMEI_LEN)) {
+			fprintf(stderr, "cvsim: %s:%zu: a Teltonika device is teltonika:IMEI (15 digits)\n", path, lineno);
+			goto fail;
+		}
+		if (nf == 4 && !tk && (len[3] <= 7 || len[3] - 7 > SIM_DEVICE_MAX || strncmp(field[3], "osmand:", 7) ||
 				strspn(field[3] + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
 				len[3] - 7)) {
-			fprintf(stderr, "cvsim: %s:%zu: a device is osmand:ID (1 to %d of A-Z a-z 0-9 . _ -)\n", path,
-				lineno, SIM_DEVICE_MAX);
+			fprintf(stderr, "cvsim: %s:%zu: a device is osmand:ID (1 to %d of A-Z a-z 0-9 . _ -) or "
+				"teltonika:IMEI\n", path, lineno, SIM_DEVICE_MAX);
 			goto fail;
 		}
 		if (!cv_vin_ok(field[0], len[0])) {
@@ -169,8 +179,11 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 		memcpy(c[n].vin, field[0], len[0]);
 		c[n].energy = (enum cv_energy)e;
 		memcpy(c[n].cred, field[2], len[2]);
-		if (nf == 4)
+		if (nf == 4 && tk)
+			memcpy(c[n].device, field[3] + 10, len[3] - 10);
+		else if (nf == 4)
 			memcpy(c[n].device, field[3] + 7, len[3] - 7);
+		c[n].teltonika = tk;
 		n++;
 	}
 	if (ferror(f)) {
@@ -233,15 +246,59 @@ static bool parse_double(const char *s, double min, double max, double *out)
 	return true;
 }
 
+/*
+ * cvteltonika's host and port: addr ("HOST:PORT", "[V6]:PORT"), or the
+ * host of url and 5027. 0, or -1 when malformed.
+ */
+static int tk_address(const char *addr, const char *url, char *host, size_t hsz, char *port, size_t psz)
+{
+	const char *h, *colon, *end;
+	size_t hl;
+
+	if (addr) {
+		colon = strrchr(addr, ':');
+		if (!colon || colon == addr || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+			return -1;
+		h = addr;
+		hl = (size_t)(colon - addr);
+		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+			h++;
+			hl -= 2;
+		}
+		if (hl >= hsz || cv_strlcpy(port, colon + 1, psz))
+			return -1;
+		memcpy(host, h, hl);
+		host[hl] = '\0';
+		return 0;
+	}
+	h = strstr(url, "://");
+	h = h ? h + 3 : url;
+	if (*h == '[') {
+		end = strchr(h, ']');
+		if (!end)
+			return -1;
+		h++;
+	} else {
+		end = h + strcspn(h, ":/");
+	}
+	hl = (size_t)(end - h);
+	if (!hl || hl >= hsz)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	return cv_strlcpy(port, "5027", psz) ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const with_value[] = {
 		"--url", "--vehicles", "--seed", "--days", "--end", "--batch", "--speedup", "--parallel", "--awake", "--exec-delay",
-		"--offline", "--protocol", NULL,
+		"--offline", "--protocol", "--teltonika", NULL,
 	};
 	struct sim_opts o = { .url = "http://127.0.0.1:8080", .seed = 1, .batch = 500, .speedup = 1.0, .parallel = 2,
 			      .awake_ms = 180000, .exec_delay_ms = -1 };
-	const char *vehicles = NULL;
+	const char *vehicles = NULL, *tk_addr = NULL;
+	char tk_host[256], tk_port[16];
 	bool speedup_given = false, parallel_given = false, live_only = false, end_given = false;
 	struct sim_car *cars = NULL;
 	struct sim_vehicle *veh = NULL;
@@ -353,9 +410,12 @@ int main(int argc, char **argv)
 			o.offline[o.noffline++] = val;
 			live_only = true;
 		} else if (!strcmp(name, "--protocol")) {
-			if (strcmp(val, "link") && strcmp(val, "osmand"))
-				return usage_error("--protocol takes link or osmand, not %s", val);
+			if (strcmp(val, "link") && strcmp(val, "osmand") && strcmp(val, "teltonika"))
+				return usage_error("--protocol takes link, osmand or teltonika, not %s", val);
 			o.osmand = !strcmp(val, "osmand");
+			o.teltonika = !strcmp(val, "teltonika");
+		} else if (!strcmp(name, "--teltonika")) {
+			tk_addr = val;
 		} else if (!strcmp(name, "--speedup")) {
 			if (!parse_double(val, 0.1, 10000.0, &o.speedup))
 				return usage_error("--speedup takes a factor from 0.1 to 10000, not %s", val);
@@ -364,6 +424,12 @@ int main(int argc, char **argv)
 	}
 	if (!vehicles)
 		return usage_error("--vehicles FILE is required");
+	if (tk_addr && !o.teltonika)
+		return usage_error("--teltonika only applies to --protocol teltonika");
+	if (o.teltonika && tk_address(tk_addr, o.url, tk_host, sizeof(tk_host), tk_port, sizeof(tk_port)))
+		return usage_error("--teltonika takes HOST:PORT, not %s", tk_addr ? tk_addr : o.url);
+	o.tk_host = tk_host;
+	o.tk_port = tk_port;
 	if (!o.days && !o.live)
 		return usage_error("nothing to do: give --days D, --live or both");
 	if (speedup_given && !o.live)

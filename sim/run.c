@@ -2,6 +2,7 @@
 #include "run.h"
 #include "command.h"
 #include "osmand.h"
+#include "tkdev.h"
 #include "cvtime.h"
 
 #include <pthread.h>
@@ -55,15 +56,32 @@ static enum sim_up_status send_fixes(struct sim_upload *up, const struct sim_car
 	return st;
 }
 
-/* Render and post one batch of car's samples (a phone's: its fixes, with --protocol osmand). */
-static enum sim_up_status send_batch(struct sim_upload *up, const struct sim_opts *opts, const struct sim_car *car,
-				     const struct cv_sample *s, size_t k, struct cv_buf *body,
+/* Does car send through its device (a phone or a tracker) rather than the vehicle link? */
+static bool by_device(const struct sim_opts *opts, const struct sim_car *car)
+{
+	return car->device[0] && (car->teltonika ? opts->teltonika : opts->osmand);
+}
+
+/*
+ * Render and post one batch of car's samples (a phone's: its fixes, with
+ * --protocol osmand; a tracker's: its AVL packets on tk, with --protocol
+ * teltonika).
+ */
+static enum sim_up_status send_batch(struct sim_upload *up, struct sim_tk *tk, const struct sim_opts *opts,
+				     const struct sim_car *car, const struct cv_sample *s, size_t k, struct cv_buf *body,
 				     const volatile sig_atomic_t *stop, struct sim_up_result *res, char *err, size_t errsz)
 {
 	char msgid[MSGID_LEN + 1];
 	uint64_t seed = opts->seed;
 
-	if (opts->osmand && car->device[0])
+	if (by_device(opts, car) && car->teltonika) {
+		enum sim_up_status st;
+
+		memset(res, 0, sizeof(*res));
+		st = sim_tk_send(tk, s, k, stop, &res->accepted, err, errsz);
+		return st;
+	}
+	if (by_device(opts, car))
 		return send_fixes(up, car, s, k, body, stop, res, err, errsz);
 
 	/* at most 17 + 1 + 19 + 1 + 15 + 1 + 4 characters */
@@ -108,10 +126,12 @@ static void *fast_worker(void *arg)
 {
 	struct fast *f = arg;
 	struct sim_upload up;
+	struct sim_tk tk;
 	struct cv_sample *s = cv_malloc((size_t)f->opts->batch * sizeof(*s));
 	struct cv_buf body = CV_BUF_INIT(0);
 	char err[512];
 
+	sim_tk_init(&tk, f->opts->tk_host, f->opts->tk_port, "");
 	if (sim_upload_init(&up, f->opts->url)) {
 		fast_fail(f, "cannot set up libcurl", false);
 		goto out;
@@ -124,6 +144,7 @@ static void *fast_worker(void *arg)
 		pthread_mutex_unlock(&f->lock);
 		if (i >= f->n)
 			break;
+		sim_tk_init(&tk, f->opts->tk_host, f->opts->tk_port, f->cars[i].device);
 		for (;;) {
 			struct sim_up_result res;
 			enum sim_up_status st;
@@ -138,7 +159,7 @@ static void *fast_worker(void *arg)
 			k = collect(&f->veh[i], f->end, s, (size_t)f->opts->batch);
 			if (!k)
 				break;
-			st = send_batch(&up, f->opts, &f->cars[i], s, k, &body, f->stop, &res, err, sizeof(err));
+			st = send_batch(&up, &tk, f->opts, &f->cars[i], s, k, &body, f->stop, &res, err, sizeof(err));
 			if (st != SIM_UP_OK) {
 				fast_fail(f, st == SIM_UP_STOPPED ? "interrupted" : err, st == SIM_UP_STOPPED);
 				goto out;
@@ -150,8 +171,10 @@ static void *fast_worker(void *arg)
 				f->duplicates++;
 			pthread_mutex_unlock(&f->lock);
 		}
+		sim_tk_release(&tk);
 	}
 out:
+	sim_tk_release(&tk);
 	sim_upload_release(&up);
 	cv_buf_release(&body);
 	free(s);
@@ -220,6 +243,7 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 	int64_t real0 = cv_mono_ms();
 	uint64_t samples = 0, batches = 0, done = 0, failed = 0;
 	struct sim_link *links = NULL;
+	struct sim_tk *tks = NULL;
 	struct sim_link_opts lo = { opts->awake_ms, opts->exec_delay_ms, opts->seed, opts->quiet };
 	char err[512];
 	int rc = 0;
@@ -237,7 +261,9 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 			n, n == 1 ? "" : "s", when, opts->speedup);
 	}
 	links = cv_calloc(n, sizeof(*links));
+	tks = cv_calloc(n, sizeof(*tks));
 	for (size_t i = 0; i < n; i++) {
+		sim_tk_init(&tks[i], opts->tk_host, opts->tk_port, cars[i].device);
 		sim_link_init(&links[i], cars[i].vin, opts->seed);
 		veh[i].stay = opts->parked;
 	}
@@ -256,7 +282,7 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 			if (offline(opts, cars[i].vin))
 				continue;
 			while ((k = collect(&veh[i], sim, s, (size_t)opts->batch)) > 0) {
-				st = send_batch(&up, opts, &cars[i], s, k, &body, stop, &res, err, sizeof(err));
+				st = send_batch(&up, &tks[i], opts, &cars[i], s, k, &body, stop, &res, err, sizeof(err));
 				if (st == SIM_UP_STOPPED)
 					goto out;
 				if (st != SIM_UP_OK) {
@@ -269,7 +295,11 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 				links[i].last_exchange = cv_now_ms();
 			}
 			due = CV_MIN(due, sim_vehicle_peek(&veh[i]));
-			if (!opts->no_commands && !(opts->osmand && cars[i].device[0])) {
+			/* a tracker's commands come on its connection (tkdev.h); a phone takes none */
+			if (!opts->no_commands && by_device(opts, &cars[i]) && cars[i].teltonika && !sim_tk_poll(&tks[i]))
+				fprintf(stderr, "cvsim: IMEI %s: the connection broke: opened again with the next packet\n",
+					cars[i].device);
+			if (!opts->no_commands && !by_device(opts, &cars[i])) {
 				int64_t d = INT64_MAX;
 
 				st = sim_link_step(&links[i], &lo, &up, cars[i].vin, cars[i].cred, &veh[i], cv_now_ms(), stop,
@@ -291,11 +321,13 @@ int sim_run_live(const struct sim_opts *opts, const struct sim_car *cars, struct
 	}
 out:
 	for (size_t i = 0; links && i < n; i++) {
-		done += links[i].done;
+		done += links[i].done + tks[i].commands;
 		failed += links[i].failed;
 		sim_link_release(&links[i]);
+		sim_tk_release(&tks[i]);
 	}
 	free(links);
+	free(tks);
 	if (!rc && !opts->quiet) {
 		printf("vehicles=%zu samples=%llu batches=%llu commands=%llu failed=%llu seconds=%.0f\n", n,
 		       (unsigned long long)samples, (unsigned long long)batches, (unsigned long long)done,

@@ -23,6 +23,12 @@
  * device (osmand.h, one request each) instead of batches: its other
  * readings and events, which a phone does not know, are not sent.
  *
+ * With opts->teltonika, a vehicle that has a Teltonika device (its IMEI)
+ * sends its samples as that tracker's AVL packets to cvteltonika
+ * (tkdev.h: one connection per vehicle, each packet acknowledged), and
+ * in live mode answers the Codec 12 commands that come on it; it takes
+ * no command through the vehicle link.
+ *
  * Ownership: the caller owns the fleet, the vehicles (initialised by the
  * caller, left in their final state so that live mode can follow fast mode)
  * and the road network. Both functions return an exit status (0 or 1) and
@@ -41,7 +47,8 @@ struct sim_car {
 	char vin[SIM_VIN_LEN + 1];
 	enum cv_energy energy;
 	char cred[SIM_CRED_MAX + 1];
-	char device[SIM_DEVICE_MAX + 1];    /* its OsmAnd device id (osmand.h), "" when none */
+	char device[SIM_DEVICE_MAX + 1];    /* its device's id: OsmAnd (osmand.h) or an IMEI; "" when none */
+	bool teltonika;                     /* the device is a Teltonika tracker (tkdev.h) */
 };
 
 struct sim_opts {
@@ -54,6 +61,8 @@ struct sim_opts {
 	int parallel;
 	bool quiet;
 	bool osmand;          /* --protocol osmand: a car with a device sends its fixes as a phone (osmand.h) */
+	bool teltonika;       /* --protocol teltonika: a car with a tracker sends AVL packets (tkdev.h) */
+	const char *tk_host, *tk_port;      /* cvteltonika's address */
 	/* live mode: the remote commands (command.h) */
 	bool no_commands;           /* do not take any */
 	bool parked;                /* the vehicles stay where they are parked */

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include "devices.h"
+#include "remote.h"
 #include "tap.h"
 #include "tmpstore.h"
 
@@ -170,5 +171,8 @@ int main(void)
 	test_store(&st);
 	cv_store_close(&st);
 	rm_store(dir);
+	/* what each kind carries out: the POST refuses the rest (cgi/remotes.c) */
+	is_int(cv_device_remote_types(CV_DEV_OSMAND), 0, "an OsmAnd phone carries out no remote action");
+	is_int(cv_device_remote_types(CV_DEV_TELTONIKA), 1u << CV_RT_IMMOBILIZATION, "a Teltonika tracker: Immobilization");
 	return tap_done();
 }

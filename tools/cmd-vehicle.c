@@ -6,6 +6,7 @@
 #include "cvtime.h"
 #include "ids.h"
 #include "devices.h"
+#include "teltonika.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,9 @@ static int device_arg(const char *arg, struct cv_device *d)
 	if (d->kind == CV_DEV_OSMAND && strlen(d->id) < CV_DEVICE_ID_SAFE)
 		fprintf(stderr, "cvctl: warning: an osmand device id is the device's only credential, and one of %zu "
 			"characters can be guessed: \"--device osmand\" makes one of 43\n", strlen(d->id));
+	if (d->kind == CV_DEV_TELTONIKA && !cv_tk_luhn_ok(d->id))
+		fprintf(stderr, "cvctl: warning: %s: the last digit is not the IMEI's check digit (Luhn): a typo? "
+			"The tracker's own IMEI is on its label and in its configurator\n", d->id);
 	return 0;
 }
 

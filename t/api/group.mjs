@@ -4,9 +4,10 @@
 // master's whole process group killed: writes through the front resume at
 // the elected replica, what was acknowledged is there.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { test, after } from 'node:test';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +23,19 @@ function haveHaproxy() {
 }
 const skip = skipReason() || (WEBSERVER !== 'lighttpd' ? 'make run-group runs lighttpd sites' : false) ||
 	(haveHaproxy() ? false : 'haproxy is not installed');
+
+/* A handshake of an unknown IMEI at port: the bytes answered (a daemon: [0]), or null without one. */
+function tkHello(port) {
+	return new Promise((res) => {
+		const s = net.connect(port, '127.0.0.1');
+		let got = Buffer.alloc(0);
+		s.on('connect', () => s.write(Buffer.concat([Buffer.from([0, 15]), Buffer.from('999999999999999')])));
+		s.on('data', (d) => { got = Buffer.concat([got, d]); });
+		s.on('close', () => res(got.length ? [...got] : null));
+		s.on('error', () => res(null));
+		s.setTimeout(3000, () => s.destroy());
+	});
+}
 
 async function until(what, ms, fn) {
 	const t0 = Date.now();
@@ -85,7 +99,7 @@ test('make run-group: the demo through the front, a role on every site', { skip,
 	vardir = mkdtempSync(join(tmpdir(), 'cvapi-group-'));
 	proc = spawn('sh', [join(SRCDIR, 'etc', 'run-group.sh')], {
 		detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-		env: { ...process.env, PORT: String(port), VARDIR: vardir, BUILDDIR, SRCDIR, JSDIR, DEMO_DAYS: '1',
+		env: { ...process.env, PORT: String(port), TELTONIKA_PORT: String(port + 20), VARDIR: vardir, BUILDDIR, SRCDIR, JSDIR, DEMO_DAYS: '1',
 			LIGHTTPD: process.env.CV_LIGHTTPD || 'lighttpd',
 			ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=0', CVAPI_RATE_CLIENT: '1000000000/1000000',
 			CVAPI_RATE_TOKEN: '1000000000/1000000', CVAPI_RATE_USER: '1000000000/1000000',
@@ -99,6 +113,15 @@ test('make run-group: the demo through the front, a role on every site', { skip,
 	});
 	const roles = await Promise.all([1, 2, 3].map(health));
 	assert.deepEqual(roles.map((b) => b && b.role), ['master', 'replica', 'replica'], JSON.stringify(roles));
+	// the Teltonika trackers' daemon listens on the master alone
+	const tklog = (n) => (existsSync(join(vardir, `site${n}`, 'run', 'cvteltonika.log')) ?
+		readFileSync(join(vardir, `site${n}`, 'run', 'cvteltonika.log'), 'utf8') : '');
+	await until('cvteltonika on every site, listening on the master', 30000, () => [2, 3].every((n) => /not its replication group's master/.test(tklog(n))) &&
+		new RegExp(`listening on ${port + 21} `).test(tklog(1)));
+	for (const n of [2, 3])
+		assert.doesNotMatch(tklog(n), /listening on \d/, tklog(n));
+	// a tracker at the front's port reaches it: an unknown IMEI is answered 00 by the master's daemon
+	assert.deepEqual(await tkHello(port + 20), [0]);
 	const login1 = await login();
 	assert.ok(login1, 'a login through the front');
 	// the token was written at the master, and the read may land on a replica: each of a few reads in a row
@@ -119,6 +142,11 @@ test('the master\'s process group killed: writes through the front resume at an 
 	const ms = Date.now() - t0;
 	const roles = await Promise.all([2, 3].map(health));
 	assert.ok(roles.some((b) => b && b.role === 'master'), JSON.stringify(roles));
+	// the new master's cvteltonika listens now, on its own port (the trackers' address follows the master)
+	const master = [2, 3].find((n, i) => roles[i] && roles[i].role === 'master');
+	await until('the new master\'s cvteltonika listening', 20000, () =>
+		new RegExp(`listening on ${port + 20 + master} `).test(readFileSync(join(vardir, `site${master}`, 'run', 'cvteltonika.log'), 'utf8')));
+	assert.deepEqual(await until('a tracker through the front, at the new master', 20000, () => tkHello(port + 20)), [0]);
 	// the dead site may still be in the front's readers for a moment: a read there fails over to another
 	const body = await until('the new token read through the front', 20000, async () => {
 		const r = await fetch(front(`${B2C}/user/vehicles`), { headers: { authorization: `Bearer ${login2.tok}`,

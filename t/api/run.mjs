@@ -3,6 +3,7 @@
 // stops whole on SIGTERM. lighttpd only: make run starts lighttpd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,12 +32,14 @@ const alive = (pid) => {
 	}
 };
 
-test('make run: the demo server answers, cvnotify comes back when killed, SIGTERM stops it all', { skip, timeout: 180000 }, async () => {
+test('make run: the demo server answers, cvteltonika listens on TELTONIKA_PORT, cvnotify comes back when killed, SIGTERM stops it all', { skip, timeout: 180000 }, async () => {
 	const vardir = mkdtempSync(join(tmpdir(), 'cvapi-run-'));
 	const port = await freePort();
+	const tkport = await freePort();
 	const child = spawn('sh', [join(SRCDIR, 'etc', 'run.sh')], {
 		detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-		env: { ...process.env, SRCDIR, BUILDDIR, JSDIR, VARDIR: vardir, PORT: String(port), PROCS: '1', DEMO_DAYS: '1',
+		env: { ...process.env, SRCDIR, BUILDDIR, JSDIR, VARDIR: vardir, PORT: String(port), TELTONIKA_PORT: String(tkport),
+			PROCS: '1', DEMO_DAYS: '1',
 			LIGHTTPD: process.env.CV_LIGHTTPD || 'lighttpd' },
 	});
 	let out = '';
@@ -50,6 +53,13 @@ test('make run: the demo server answers, cvnotify comes back when killed, SIGTER
 		const health = await fetch(`http://127.0.0.1:${port}/healthz`);
 		assert.equal(health.status, 200);
 		await until(() => notifiers().length === 1, 'cvnotify');
+		// the Teltonika trackers' daemon, on TELTONIKA_PORT, supervised the same way
+		assert.match(out, new RegExp(`Teltonika trackers: TCP port ${tkport}`));
+		await until(() => descendantsOf(child.pid).some((p) => p.cmd.endsWith('/cvteltonika') && p.state !== 'Z'), 'cvteltonika');
+		await until(() => new Promise((res) => {
+			const s = net.connect(tkport, '127.0.0.1', () => { s.destroy(); res(true); });
+			s.on('error', () => res(false));
+		}), 'cvteltonika listening on TELTONIKA_PORT');
 		const [first] = notifiers();
 		everyone = descendantsOf(child.pid).map((p) => p.pid);
 		process.kill(first.pid, 'SIGKILL');
