@@ -15,9 +15,11 @@
 // for the page's life).
 //
 // Where a mark shows, STALE_NOTE explains it (pages put it beside, and in
-// the mark's title).
+// the mark's title). keepLive() keeps a page's values current: its polls,
+// and its ages ticking between them.
 
 import * as api from './api.js';
+import { age } from './fmt.js';
 
 export const MIN_PERIOD_S = 10;
 const RECENT = 10;
@@ -80,5 +82,40 @@ export function staleness(f, changed = () => {}) {
 			const p = this.period(vid);
 			return p !== null && old(t, p);
 		},
+	};
+}
+
+/*
+ * A page kept live: poll() then draw() every `every` ms (the next one
+ * once the last is done), and the ages in el (`.age[data-t]`, ", stale"
+ * kept after a marked one) moving on every second; failed(e) for a poll
+ * that failed (an ended session is on its way to the login page). Answers
+ * the function that stops it all.
+ */
+export function keepLive(el, every, poll, draw, failed = () => {}) {
+	let halted = false, timer = null;
+	const tick = async () => {
+		if (halted)
+			return;
+		try {
+			await poll();
+			if (!halted)
+				draw();
+		} catch (e) {
+			if (!(e instanceof api.SessionEnded) && !halted)
+				failed(e);
+		}
+		if (!halted)
+			timer = setTimeout(tick, every);
+	};
+	timer = setTimeout(tick, every);
+	const ages = setInterval(() => {
+		for (const a of el.querySelectorAll('.age[data-t]'))
+			a.textContent = age(a.dataset.t) + (a.classList.contains('stale') ? ', stale' : '');
+	}, 1000);
+	return () => {
+		halted = true;
+		clearTimeout(timer);
+		clearInterval(ages);
 	};
 }

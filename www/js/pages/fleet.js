@@ -10,7 +10,7 @@ import * as api from '../api.js';
 import { html, raw, age, num, words, vehicleName } from '../fmt.js';
 import { makeMap, consoleConfig } from '../map.js';
 import { coordsText, address, knownAddress } from '../geo.js';
-import { staleness, lastReport, STALE_NOTE } from '../fresh.js';
+import { staleness, lastReport, keepLive, STALE_NOTE } from '../fresh.js';
 
 const ALERTS_EVERY = 6;        /* polls between two reads of the alerts */
 
@@ -172,28 +172,9 @@ export async function render(view, args, ctx) {
 	await poll();
 	draw();
 	await mapReady;
-	const every = Math.max(2, Number(cfg.pollSeconds) || 10) * 1000;
-	let timer = null;
-	const tick = async () => {
-		if (stopped)
-			return;
-		try {
-			await poll();
-			if (!stopped)
-				draw();
-		} catch { /* the session ended: the console is on its way to the login page */ }
-		if (!stopped)
-			timer = setTimeout(tick, every);
-	};
-	timer = setTimeout(tick, every);
-	/* ages move on between polls */
-	const ages = setInterval(() => {
-		for (const el of view.querySelectorAll('.age[data-t]'))
-			el.textContent = age(el.dataset.t) + (el.classList.contains('stale') ? ', stale' : '');
-	}, 1000);
+	const halt = keepLive(view, Math.max(2, Number(cfg.pollSeconds) || 10) * 1000, poll, draw);
 	return () => {
 		stopped = true;
-		clearTimeout(timer);
-		clearInterval(ages);
+		halt();
 	};
 }

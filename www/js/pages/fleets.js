@@ -15,7 +15,7 @@ import { html, raw, age, when, num, words, vehicleName } from '../fmt.js';
 import { makeMap, consoleConfig } from '../map.js';
 import { coordsText } from '../geo.js';
 import { vehiclesOf } from '../face.js';
-import { staleness, lastReport, STALE_NOTE } from '../fresh.js';
+import { staleness, lastReport, keepLive, STALE_NOTE } from '../fresh.js';
 
 const ALERTS_EVERY = 6;
 const LATEST = 20;
@@ -131,30 +131,10 @@ export async function render(view, args, ctx) {
 	draw();
 	map = await makeMap(view.querySelector('#fleet-map'), { label: 'Where the fleet\'s vehicles are' });
 	draw();
-	const every = Math.max(2, Number(cfg.pollSeconds) || 10) * 1000;
-	let timer = null;
-	const tick = async () => {
-		if (stopped)
-			return;
-		try {
-			await poll();
-			if (!stopped)
-				draw();
-		} catch (e) {
-			if (!(e instanceof api.SessionEnded) && !stopped)
-				ctx.say('The fleet could not be read again: what is shown may be old.', 'bad');
-		}
-		if (!stopped)
-			timer = setTimeout(tick, every);
-	};
-	timer = setTimeout(tick, every);
-	const ages = setInterval(() => {
-		for (const el of rows.querySelectorAll('.age[data-t]'))
-			el.textContent = age(el.dataset.t) + (el.classList.contains('stale') ? ', stale' : '');
-	}, 1000);
+	const halt = keepLive(rows, Math.max(2, Number(cfg.pollSeconds) || 10) * 1000, poll, draw,
+		() => ctx.say('The fleet could not be read again: what is shown may be old.', 'bad'));
 	return () => {
 		stopped = true;
-		clearTimeout(timer);
-		clearInterval(ages);
+		halt();
 	};
 }
