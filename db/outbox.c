@@ -749,6 +749,9 @@ enum cv_err cv_deliveries_of(struct cv_store *st, const char *owner, const char 
 		cv_window_count(&w);
 	}
 	c->close(c);
+	/* a first read that found only another callback's entry and nothing before it: never taken into buf */
+	if (dd.flags == DB_DBT_REALLOC && dd.data != buf.data)
+		free(dd.data);
 	free(buf.data);
 	*total = w.n;
 	return ret && ret != DB_NOTFOUND ? cv_store_err(ret) : CV_OK;

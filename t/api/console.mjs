@@ -8,7 +8,8 @@
 //
 // A screenshot of every page goes to t/api/console/ under the build tree.
 // A lockout after wrong passwords lasts 120 s here (CVAPI_GUESS_DELAY), so
-// that the console has minutes to say.
+// that the console has minutes to say; an account may have 40 tokens a
+// day (CVAPI_RATE_GRANT), so that one spends them here.
 //
 // Skipped, saying why, when Chromium or playwright-core is missing.
 import assert from 'node:assert/strict';
@@ -21,7 +22,7 @@ import { chromiumPath, playwright, skip, collectProblems } from '../lib/browser.
 import { now } from '../lib/clock.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
 
-apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
+apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120', CVAPI_RATE_GRANT: '40/0' } }, (srv, it) => {
 	let browser, page, tok, sim = null, simLog = () => '';
 	const problems = [];          // errors in the page: none is allowed
 	const url = (hash = '') => `${srv.base}/${hash}`;
@@ -112,22 +113,20 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120' } }, (srv, it) => {
 			'This account is locked for now, after too many failed attempts to log in. Try again in about 2 minutes.');
 		assert.equal(await session(), null);
 		await shot('login-locked');
-		// the fleet manager over the console client's budget of a day (1, spent here): a plain rate limit, with its wait
-		await srv.cvctl(['client', 'limits', 'console', '--day', '1', '--token-day', '1']);
-		try {
-			const fleets = () => srv.request('GET', '/connectedcar/v3/fleets?client_id=console',
-				{ headers: { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` } });
-			await fleets();
-			assert.equal((await fleets()).status, 429, 'the budget is spent');
-			const saidBusy = refusal(42901);
-			await login(page, 'fleet', 'fleet', 'fleet');
-			await saidBusy;
-			await page.waitForFunction(() => /Too many/.test(document.getElementById('login-error').textContent));
-			assert.match(await page.textContent('#login-error'), /^Too many requests: try again in (\d+ s|about \d+ (minute|hour)s?)\.$/);
-			assert.equal(await session(), null);
-		} finally {
-			await srv.cvctl(['client', 'limits', 'console', '--default']);
+		// a fleet manager over the token endpoint's budget of a day for the account (CVAPI_RATE_GRANT, 40 here, spent
+		// here on its own account): a plain rate limit, with its wait
+		await srv.cvctl(['user', 'add', 'busy', '--password', 'busy-pw']);
+		await srv.cvctl(['fleet', 'add', 'busy-fleet', '--owner', 'busy']);
+		for (let i = 0; i < 40; i++) {
+			const r = await srv.oauth({ grant_type: 'password', username: 'busy', password: 'busy-pw', client_id: 'console', scope: 'fleet' });
+			assert.equal(r.status, 200, r.text);
 		}
+		const saidBusy = refusal(42901);
+		await login(page, 'busy', 'busy-pw', 'fleet');
+		await saidBusy;
+		await page.waitForFunction(() => /Too many/.test(document.getElementById('login-error').textContent));
+		assert.match(await page.textContent('#login-error'), /^Too many requests: try again in (\d+ s|about \d+ (minute|hour)s?)\.$/);
+		assert.equal(await session(), null);
 	});
 
 	it('logged in as demo: a card per vehicle with its values and their ages, and a marker each on the map', { skip }, async () => {

@@ -1,10 +1,13 @@
 // api.js - the console's only way to the server: the public API.
 //
 // A session lives in sessionStorage (one browser tab, gone when it
-// closes): for a user, the OAuth2 token pair of the public client
-// `console`; for a fleet manager, the HTTP Basic credential the fleet face
-// takes. Every call goes through call():
-//   - a user's access token is refreshed shortly before it expires, and
+// closes): the OAuth2 token pair of the public client `console`, a
+// user's, or a fleet manager's (the password grant with scope `fleet`,
+// doc/api.md): no password is ever kept in the browser. Every request
+// carries `X-Requested-With`, so that no answer challenges with
+// `WWW-Authenticate: Basic` and no browser opens its own sign-in dialog.
+// Every call goes through call():
+//   - the access token is refreshed shortly before it expires, and
 //     once more when a call meets 401 (another tab may have rotated it);
 //   - a session that cannot be refreshed ends: the console goes back to
 //     its login page and returns to the page it was on (see app.js);
@@ -66,11 +69,18 @@ export function setHooks({ sessionEnded, waiting, reachable }) {
 }
 
 export function session() {
+	let s = null;
 	try {
-		return JSON.parse(sessionStorage.getItem(KEY) || 'null');
-	} catch {
-		return null;
-	}
+		s = JSON.parse(sessionStorage.getItem(KEY) || 'null');
+	} catch { /* none */ }
+	if (s && !valid(s))
+		sessionStorage.removeItem(KEY);
+	return valid(s);
+}
+
+/* A session as stored; one of an older console (a fleet manager's Basic credential) is forgotten. */
+function valid(s) {
+	return s && (s.kind === 'user' || s.kind === 'fleet') && typeof s.access === 'string' && typeof s.refresh === 'string' ? s : null;
 }
 
 function save(s) {
@@ -176,12 +186,16 @@ function noteCommit(res) {
 	} catch { /* kept in memory */ }
 }
 
+/* The marker of the console's requests: no answer to one challenges with Basic (doc/api.md). */
+export const MARKER = { 'X-Requested-With': 'cvapi-console' };
+
 /*
  * fetch(), through outages when wait: a network error or an outage's
  * status waits for the server (serverDown()) and the request is sent
  * again; without wait, it throws Unreachable once the outage is said.
  */
 async function send(url, init, { wait }) {
+	init = { ...init, headers: { ...(init.headers || {}), ...MARKER } };
 	for (;;) {
 		if (outage && wait)
 			await outage;
@@ -217,9 +231,9 @@ async function tokenCall(path, fields, { wait = false } = {}) {
 	return res.json();
 }
 
-function pair(t, login) {
+function pair(t, login, kind) {
 	return {
-		kind: 'user', login, access: t.access_token, refresh: t.refresh_token,
+		kind, login, access: t.access_token, refresh: t.refresh_token,
 		expires: Date.now() + t.expires_in * 1000, scope: t.scope,
 	};
 }
@@ -227,23 +241,20 @@ function pair(t, login) {
 /* Log a user in (password grant); throws ApiError with the server's words. */
 export async function loginUser(login, password) {
 	const t = await tokenCall('/oauth2/token', { grant_type: 'password', username: login, password });
-	save(pair(t, login));
+	save(pair(t, login, 'user'));
 }
 
-/* Log a fleet manager in: the credential is checked by reading the manager's fleets. */
+/* Log a fleet manager in: the password grant with scope `fleet` (the fleet face's bearer token). */
 export async function loginFleet(login, password) {
-	const basic = 'Basic ' + btoa(unescape(encodeURIComponent(`${login}:${password}`)));
-	const res = await send(`${B2B}/fleets?client_id=${CLIENT_ID}`, { headers: { Authorization: basic } }, { wait: false });
-	if (!res.ok)
-		throw await failure(res);
-	save({ kind: 'fleet', login, basic });
+	const t = await tokenCall('/oauth2/token', { grant_type: 'password', username: login, password, scope: 'fleet' });
+	save(pair(t, login, 'fleet'));
 }
 
-/* Log out: a user's tokens are revoked (RFC 7009), then the session forgotten. */
+/* Log out: the tokens are revoked (RFC 7009), then the session forgotten. */
 export async function logout() {
 	const s = session();
 	save(null);
-	if (!s || s.kind !== 'user')
+	if (!s)
 		return;
 	for (const [token, hint] of [[s.refresh, 'refresh_token'], [s.access, 'access_token']]) {
 		try {
@@ -274,7 +285,7 @@ async function refresh(sent) {
 		refreshing = (async () => {
 			try {
 				const t = await tokenCall('/oauth2/token', { grant_type: 'refresh_token', refresh_token: cur.refresh }, { wait: true });
-				const next = pair(t, cur.login);
+				const next = pair(t, cur.login, cur.kind);
 				save(next);
 				return next;
 			} catch (e) {
@@ -307,9 +318,9 @@ export async function call(method, path, { body, etag } = {}) {
 		let s = session();
 		if (!s)
 			throw endSession();
-		if (s.kind === 'user' && s.expires - Date.now() < REFRESH_MARGIN_MS)
+		if (s.expires - Date.now() < REFRESH_MARGIN_MS)
 			s = await refresh(s.access);
-		const headers = { Authorization: s.kind === 'user' ? `Bearer ${s.access}` : s.basic };
+		const headers = { Authorization: `Bearer ${s.access}` };
 		if (body !== undefined)
 			headers['Content-Type'] = 'application/json';
 		if (etag)
@@ -320,7 +331,7 @@ export async function call(method, path, { body, etag } = {}) {
 		const res = await send(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }, { wait: method === 'GET' });
 		if (res.status === 304)
 			return { notModified: true };
-		if (res.status === 401 && attempt === 0 && s.kind === 'user') {
+		if (res.status === 401 && attempt === 0) {
 			await refresh(s.access);
 			continue;
 		}

@@ -5,14 +5,16 @@
 // server-side routing. A page module exports render(view, params, ctx)
 // and may answer a function that stops what it started (polling).
 //
-// Each page belongs to one role: a driver's pages read the user face
-// (B2C), a fleet manager's the fleet face (B2B). A session that opens a
-// page of the other role (a bookmark, a link passed on) is taken to its
-// own home page, session kept, and told so on the status line: the page
-// is never drawn, since its reads would be refused with 401 and end the
-// session. The login form offers the role last logged in with (kept in
-// localStorage: a preference, not a secret), else the role of the page it
-// returns to.
+// Each address belongs to one role: a driver's pages (#/PAGE/...) read
+// the user face (B2C), a fleet manager's (#/fleets, #/fleets/FID and
+// #/f/FID/PAGE/...) the fleet face (B2B) of one fleet; the pages that
+// show a vehicle's data serve both, through the face they are given
+// (face.js). A session that opens an address of the other role (a
+// bookmark, a link passed on) is taken to its own home page, session
+// kept, and told so on the status line: the page is never drawn, since
+// its reads would be refused with 401 and end the session. The login form
+// offers the role last logged in with (kept in localStorage: a
+// preference, not a secret), else the role of the page it returns to.
 //
 // Outages (api.js): while the server cannot be reached one banner says so
 // above the page, and goes when it answers. A page whose module failed to
@@ -25,6 +27,7 @@ import * as api from './api.js';
 import { esc } from './fmt.js';
 import { explain, SAY } from './errors.js';
 import { warmUp } from './map.js';
+import { face } from './face.js';
 
 const PAGES = {
 	fleet: () => import('./pages/fleet.js'),
@@ -35,13 +38,15 @@ const PAGES = {
 	remote: () => import('./pages/remote.js'),
 	fleets: () => import('./pages/fleets.js'),
 };
-/* the role each page belongs to, and each role's home page and name */
+/* the role of each page at #/PAGE, the pages a fleet manager has under #/f/FID/, each role's home page and name */
 const ROLE = { fleet: 'user', trips: 'user', trip: 'user', alerts: 'user', monitors: 'user', remote: 'user', fleets: 'fleet' };
+const FLEET_PAGES = new Set(['trips', 'trip', 'alerts', 'monitors', 'remote']);
 const HOME = { user: 'fleet', fleet: 'fleets' };
 const ROLE_NAME = { user: 'a driver\'s', fleet: 'a fleet manager\'s' };
 const ROLE_KEY = 'cvapi.role';
+const FLEET_KEY = 'cvapi.fleet';
 const USER_NAV = [['fleet', 'Vehicles'], ['trips', 'Trips'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
-const FLEET_NAV = [['fleets', 'Fleets']];
+const FLEET_NAV = [['trips', 'Trips'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
 
 const view = document.getElementById('view');
 const nav = document.getElementById('nav');
@@ -110,21 +115,52 @@ async function loadPage(page, mine) {
 	}
 }
 
+/* The address: its page's name, arguments and query, and the fleet (fid) and role (role) it belongs to. */
 function parseHash() {
 	const h = location.hash.replace(/^#\/?/, '');
 	const [path, query = ''] = h.split('?');
-	const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-	return { name: parts[0] || '', args: parts.slice(1), query: new URLSearchParams(query) };
+	let parts = [];
+	try {
+		parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+	} catch { /* a malformed address: the home page */ }
+	const q = new URLSearchParams(query);
+	if (parts[0] === 'f' && parts.length >= 3 && FLEET_PAGES.has(parts[2]))
+		return { name: parts[2], args: parts.slice(3), query: q, fid: parts[1], role: 'fleet' };
+	if (parts[0] === 'fleets')
+		return { name: 'fleets', args: parts.slice(1), query: q, fid: parts[1] || null, role: 'fleet' };
+	return { name: parts[0] || '', args: parts.slice(1), query: q, fid: null, role: PAGES[parts[0]] ? ROLE[parts[0]] : null };
+}
+
+/* The fleet a fleet manager last opened (its pages' menu), kept for the tab. */
+function currentFleet(fid) {
+	try {
+		if (fid)
+			sessionStorage.setItem(FLEET_KEY, fid);
+		return sessionStorage.getItem(FLEET_KEY);
+	} catch {
+		return fid || null;
+	}
 }
 
 function renderNav(s) {
-	const cur = parseHash().name;
-	const entries = !s ? [] : s.kind === 'fleet' ? FLEET_NAV : USER_NAV;
-	nav.innerHTML = entries.map(([name, text]) =>
-		`<a href="#/${name}"${cur === name ? ' aria-current="page"' : ''}>${esc(text)}</a>`).join('');
+	const { name: cur, fid } = parseHash();
+	let links = [];
+	if (s && s.kind === 'user')
+		links = USER_NAV.map(([name, text]) => [`#/${name}`, text, cur === name]);
+	if (s && s.kind === 'fleet') {
+		const f = currentFleet(fid);
+		links = [['#/fleets' + (f ? `/${encodeURIComponent(f)}` : ''), 'Fleet', cur === 'fleets']];
+		if (f)
+			links.push(...FLEET_NAV.map(([name, text]) => [face(f).href(name), text, cur === name]));
+	}
+	nav.innerHTML = links.map(([href, text, here]) =>
+		`<a href="${esc(href)}"${here ? ' aria-current="page"' : ''}>${esc(text)}</a>`).join('');
 	who.innerHTML = s ? `<span>${esc(s.login)}${s.kind === 'fleet' ? ' (fleet manager)' : ''}</span> <button type="button" id="logout">Log out</button>` : '';
 	if (s)
 		document.getElementById('logout').onclick = async () => {
+			try {
+				sessionStorage.removeItem(FLEET_KEY);
+			} catch { /* nothing kept */ }
 			await api.logout();
 			location.hash = '#/login';
 		};
@@ -147,7 +183,7 @@ function offeredRole(next) {
 	if (last === 'user' || last === 'fleet')
 		return last;
 	const m = /^#\/([^/?]*)/.exec(next || '');
-	return (m && ROLE[m[1]]) || 'user';
+	return (m && (m[1] === 'f' ? 'fleet' : ROLE[m[1]])) || 'user';
 }
 
 function loginPage(query) {
@@ -206,7 +242,7 @@ async function route() {
 	say(pendingNote || '');
 	const here = location.hash;
 	const s = api.session();
-	const { name, args, query } = parseHash();
+	const { name, args, query, fid, role } = parseHash();
 	renderNav(s);
 	if (name === 'login' || !s) {
 		if (name !== 'login') {
@@ -218,13 +254,14 @@ async function route() {
 		return;
 	}
 	/* a page of this role, else the role's home page; another role's page is said so */
-	const page = PAGES[name] && ROLE[name] === s.kind ? name : HOME[s.kind];
-	if (page !== name) {
-		if (PAGES[name])
-			pendingNote = `That page is ${ROLE_NAME[ROLE[name]]}: here is your home page as ${s.kind === 'fleet' ? 'a fleet manager' : 'a driver'}.`;
-		location.replace(`#/${page}`);
+	if (role !== s.kind) {
+		if (role)
+			pendingNote = `That page is ${ROLE_NAME[role]}: here is your home page as ${s.kind === 'fleet' ? 'a fleet manager' : 'a driver'}.`;
+		const f = s.kind === 'fleet' && currentFleet(null);
+		location.replace(f ? face(f).home : `#/${HOME[s.kind]}`);
 		return;
 	}
+	const page = name;
 	view.innerHTML = '<p class="muted" aria-live="polite">Loading…</p>';
 	warmUp();
 	/*
@@ -238,7 +275,7 @@ async function route() {
 		if (mine !== generation)
 			return;
 		view.replaceChildren(box);
-		const cleanup = await mod.render(box, args, { query, session: s, say, showError, current: () => mine === generation });
+		const cleanup = await mod.render(box, args, { query, session: s, face: face(fid), say, showError, current: () => mine === generation });
 		if (mine === generation)
 			stop = typeof cleanup === 'function' ? cleanup : null;
 		else if (typeof cleanup === 'function')

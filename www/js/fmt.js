@@ -51,14 +51,15 @@ export function num(v, digits = 0) {
 }
 
 /*
- * A vehicle as people name it: its brand and label ("Peugeot e-208"), either
- * of them alone, or its VIN when it has neither. withVin: the VIN in
- * parentheses after a name ("Peugeot e-208 (VR3...)").
+ * A vehicle as people name it: its brand and label ("Peugeot e-208"), its
+ * label alone, or, without a label (the fleet face has none), its brand
+ * and VIN ("Peugeot VR3...") or its VIN. withVin: the VIN in parentheses
+ * after a name that lacks it ("Peugeot e-208 (VR3...)").
  */
 export function vehicleName(v, withVin = false) {
+	if (!v.label)
+		return [v.brand, v.vin].filter((x) => x).join(' ');
 	const name = [v.brand, v.label].filter((x) => x).join(' ');
-	if (!name)
-		return v.vin || '';
 	return withVin && v.vin ? `${name} (${v.vin})` : name;
 }
 

@@ -1,12 +1,15 @@
 // alerts.js - alerts and collisions: the active ones, the history, and
-// where they happened. #/alerts reads the latest page of every vehicle;
-// #/alerts/VID one vehicle's history, a page at a time. Each alert's point
+// where they happened, on either face (face.js). A driver's #/alerts
+// reads the latest page of every vehicle; a fleet manager's the fleet's
+// own lists (every vehicle, newest first), a page at a time; #/alerts/VID
+// (either face) one vehicle's history, a page at a time. Each alert's point
 // on the map is labelled with its type (the active ones only when more
 // than LABELS_MAX are drawn, so that labels stay readable), and the
 // table gives its coordinates.
 
 import * as api from '../api.js';
 import { html, raw, when, words, esc, vehicleName } from '../fmt.js';
+import { vehiclesOf } from '../face.js';
 import { makeMap } from '../map.js';
 import { coordsText } from '../geo.js';
 
@@ -47,34 +50,44 @@ function collisionTable(list, names) {
 
 export async function render(view, args, ctx) {
 	const vid = args[0] ? encodeURIComponent(args[0]) : '';
-	const vehicles = await api.all(`${api.B2C}/user/vehicles?pageSize=60`);
+	const f = ctx.face;
+	const vehicles = await vehiclesOf(f);
 	const names = new Map(vehicles.map((v) => [v.id, vehicleName(v)]));
 	view.innerHTML = html`<h1>Alerts</h1>
 <div class="filters"><div><label for="vehicle">Vehicle</label><select id="vehicle"><option value="">All vehicles</option>
 ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selected' : '')}>${names.get(v.id)}</option>`)}</select></div></div>
 <div id="alerts-map"></div><div id="alerts-body"></div>`.raw;
 	view.querySelector('#vehicle').onchange = (ev) => {
-		location.hash = ev.target.value ? `#/alerts/${ev.target.value}` : '#/alerts';
+		location.hash = ev.target.value ? f.href('alerts', ev.target.value) : f.href('alerts');
 	};
 	const mapping = makeMap(view.querySelector('#alerts-map'), { label: 'Where the alerts happened' });
 	const body = view.querySelector('#alerts-body');
 	let alerts = [], collisions = [], pager = '';
-	if (vid) {
+	/* one page of alerts (at: the page's path, kept in the address) and the latest collisions, with a pager */
+	const paged = async (alertsPath, collisionsPath, vidOf) => {
 		const at = ctx.query.get('at');
-		const path = at && at.startsWith(`${api.B2C}/user/vehicles/${vid}/alerts`) ? at : `${api.B2C}/user/vehicles/${vid}/alerts?pageSize=${LATEST}`;
-		const [page, cols] = await Promise.all([api.get(path), api.get(`${api.B2C}/user/vehicles/${vid}/collisions?pageSize=${LATEST}`)]);
-		alerts = api.items(page).map((a) => ({ ...a, vid }));
-		collisions = api.items(cols).map((c) => ({ ...c, vid }));
+		const path = at && at.startsWith(alertsPath) ? at : `${alertsPath}?pageSize=${LATEST}`;
+		const [page, cols] = await Promise.all([api.get(path), api.get(`${collisionsPath}?pageSize=${LATEST}`)]);
+		alerts = api.items(page).map((a) => ({ ...a, vid: vidOf(a) }));
+		collisions = api.items(cols).map((c) => ({ ...c, vid: vidOf(c) }));
+		const here = vid ? f.href('alerts', vid) : f.href('alerts');
 		const nav = (name, text) => {
 			const l = api.link(page, name);
-			return l ? html`<a class="button secondary" rel="${name}" href="#/alerts/${vid}?at=${encodeURIComponent(l)}">${text}</a>`.raw : '';
+			return l ? html`<a class="button secondary" rel="${name}" href="${here}?at=${encodeURIComponent(l)}">${text}</a>`.raw : '';
 		};
 		pager = `<div class="pager"><span class="muted">Page ${esc(page.currentPage)} of ${esc(page.totalPage)}</span>${nav('first', 'First')}${nav('prev', 'Previous')}${nav('next', 'Next')}</div>`;
+	};
+	/* the vehicle of an item of a fleet-wide list: its `vehicle` link's last part */
+	const linkedVid = (x) => (x._links && x._links.vehicle && x._links.vehicle.href ? x._links.vehicle.href.split('/').pop() : '');
+	if (vid) {
+		await paged(`${f.vehicle(vid)}/alerts`, `${f.vehicle(vid)}/collisions`, () => vid);
+	} else if (f.fleet) {
+		await paged(`${f.base}/alerts`, `${f.base}/collisions`, linkedVid);
 	} else {
 		const per = await Promise.all(vehicles.map(async (v) => {
 			const [a, c] = await Promise.all([
-				api.get(`${api.B2C}/user/vehicles/${v.id}/alerts?pageSize=${LATEST}`),
-				api.get(`${api.B2C}/user/vehicles/${v.id}/collisions?pageSize=${LATEST}`),
+				api.get(`${f.vehicle(v.id)}/alerts?pageSize=${LATEST}`),
+				api.get(`${f.vehicle(v.id)}/collisions?pageSize=${LATEST}`),
 			]);
 			return [api.items(a).map((x) => ({ ...x, vid: v.id })), api.items(c).map((x) => ({ ...x, vid: v.id }))];
 		}));
@@ -85,7 +98,7 @@ ${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === vid ? ' selecte
 	const active = alerts.filter((a) => a.active);
 	body.innerHTML = [
 		'<h2>Active</h2>', alertTable('Active alerts', active, names, 'active-alerts').raw,
-		`<h2>History</h2>`, vid ? '' : `<p class="muted">The latest ${LATEST} of each vehicle; pick a vehicle for its whole history.</p>`,
+		`<h2>History</h2>`, vid || f.fleet ? '' : `<p class="muted">The latest ${LATEST} of each vehicle; pick a vehicle for its whole history.</p>`,
 		alertTable('Alert history', alerts, names, 'alert-history').raw, pager,
 		'<h2>Collisions</h2>', collisionTable(collisions, names).raw,
 	].join('');

@@ -2,21 +2,27 @@
 // kept up to date by polling /status with If-None-Match (a 304 when
 // nothing changed) every pollSeconds (console.json, default 10). A card
 // gives the vehicle's position in coordinates, and its address when
-// console.json has a geocoder (geo.js).
+// console.json has a geocoder (geo.js). A value is marked stale when
+// older than twice its vehicle's reporting period (fresh.js), and the
+// mark explained under the cards and in its title.
 
 import * as api from '../api.js';
 import { html, raw, age, num, words, vehicleName } from '../fmt.js';
 import { makeMap, consoleConfig } from '../map.js';
 import { coordsText, address, knownAddress } from '../geo.js';
+import { staleness, lastReport, keepLive, STALE_NOTE } from '../fresh.js';
 
 const ALERTS_EVERY = 6;        /* polls between two reads of the alerts */
-const STALE_S = 15 * 60;       /* data older than this is shown as stale */
+
+/* the staleness of the vehicles on the page (fresh.js), and the vehicle whose card is being written and its last report */
+let fresh = null, cur = '', curUpdated = '';
 
 function ageSpan(t) {
 	if (!t)
 		return raw('<span class="age">no data</span>');
-	const old = (Date.now() - Date.parse(t)) / 1000 > STALE_S;
-	return html`<span class="age${old ? ' stale' : ''}" data-t="${t}">${age(t)}</span>`;
+	/* a value the vehicle has not sent again since (its last report is stale too), not one its reports leave out */
+	const old = fresh && fresh.isStale(cur, t) && fresh.isStale(cur, curUpdated);
+	return html`<span class="age${old ? ' stale' : ''}" data-t="${t}"${raw(old ? html` title="${STALE_NOTE}"`.raw : '')}>${age(t)}${old ? ', stale' : ''}</span>`;
 }
 
 function energyRows(st) {
@@ -37,6 +43,8 @@ function where(pos) {
 }
 
 function card(v, st, alerts) {
+	cur = v.id;
+	curUpdated = lastReport(st);
 	const locked = st && st.doorsState && st.doorsState.lockedStates;
 	const active = (alerts || []).filter((a) => a.active);
 	const pos = st && st.lastPosition;
@@ -46,7 +54,7 @@ function card(v, st, alerts) {
   <div class="muted">${v.vin} · ${words(v.motorization)}</div>
   ${!st ? raw('<p class="muted">No data from this vehicle yet.</p>') : html`
   <dl>
-    <dt>Updated</dt><dd>${ageSpan(st.updatedAt)}</dd>
+    <dt>Last report</dt><dd>${ageSpan(lastReport(st))}</dd>
     ${energyRows(st)}
     <dt>Odometer</dt><dd>${st.odometer ? html`${num(st.odometer.mileage)} km ${ageSpan(st.odometer.createdAt)}` : '–'}</dd>
     <dt>Doors</dt><dd class="locks">${locked ? html`${locked.map(words).join(', ')} ${ageSpan(st.doorsState.createdAt)}` : '–'}</dd>
@@ -63,7 +71,10 @@ function card(v, st, alerts) {
 }
 
 export async function render(view, args, ctx) {
-	view.innerHTML = `<h1>Vehicles</h1><div id="fleet-map"></div><p class="muted" id="fleet-note"></p><div class="cards" id="cards" aria-live="off"></div>`;
+	view.innerHTML = `<h1>Vehicles</h1><div id="fleet-map"></div><p class="muted" id="fleet-note"></p><div class="cards" id="cards" aria-live="off"></div>
+<p class="muted" id="stale-note" hidden></p>`;
+	view.querySelector('#stale-note').textContent = STALE_NOTE;
+	fresh = staleness(ctx.face, () => draw());
 	const [cfg, vehicles] = await Promise.all([consoleConfig(), api.all(`${api.B2C}/user/vehicles?pageSize=60`)]);
 	/* the map loads while the vehicles are read; the cards do not wait for it */
 	let map = null;
@@ -121,7 +132,11 @@ export async function render(view, args, ctx) {
 	}
 
 	function draw() {
+		if (stopped)
+			return;
+		fresh.learn([...state.values()].filter((s) => s.st).map((s) => [s.v.id, lastReport(s.st)]));
 		cards.innerHTML = [...state.values()].map((s) => card(s.v, s.st, s.alerts).raw).join('');
+		view.querySelector('#stale-note').hidden = !cards.querySelector('.stale');
 		for (const s of state.values())
 			if (s.error)
 				ctx.showError(cards.querySelector(`[data-vid="${s.v.id}"]`), s.error);
@@ -157,28 +172,9 @@ export async function render(view, args, ctx) {
 	await poll();
 	draw();
 	await mapReady;
-	const every = Math.max(2, Number(cfg.pollSeconds) || 10) * 1000;
-	let timer = null;
-	const tick = async () => {
-		if (stopped)
-			return;
-		try {
-			await poll();
-			if (!stopped)
-				draw();
-		} catch { /* the session ended: the console is on its way to the login page */ }
-		if (!stopped)
-			timer = setTimeout(tick, every);
-	};
-	timer = setTimeout(tick, every);
-	/* ages move on between polls */
-	const ages = setInterval(() => {
-		for (const el of view.querySelectorAll('.age[data-t]'))
-			el.textContent = age(el.dataset.t);
-	}, 1000);
+	const halt = keepLive(view, Math.max(2, Number(cfg.pollSeconds) || 10) * 1000, poll, draw);
 	return () => {
 		stopped = true;
-		clearTimeout(timer);
-		clearInterval(ages);
+		halt();
 	};
 }

@@ -12,13 +12,24 @@
 //
 // A monitor sends its events to one of the user's webhook callbacks; when
 // there is none, the page offers to make one (a name and an address).
-// What the API refuses is said next to the field it came from (errors.js).
+// On the fleet face (face.js) a monitor watches every vehicle of the fleet
+// and has a webhook of its own: the form asks for its address, and
+// editing keeps it. What the API refuses is said next to the field it
+// came from (errors.js).
+//
+// What each monitor fired: its "Deliveries" button shows the delivery log
+// (doc/api.md, beyond the official API) of the webhook its events go to,
+// newest first, a page at a time: when, how many events, and whether they
+// were delivered (else why not). On the user face a webhook may serve
+// several monitors, and its log is theirs together: the panel says so.
 
 import * as api from '../api.js';
 import { html, raw, words, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
 import { fieldErrors } from '../errors.js';
 import { haversineKm, snapKm, RADIUS_MIN_KM, RADIUS_MAX_KM } from '../geo.js';
+import { vehiclesOf } from '../face.js';
+import { deliveryLog } from '../deliveries.js';
 
 const ZONE = 'triggerParam.triggers[0].zone';
 
@@ -39,21 +50,25 @@ function triggerText(t) {
 }
 
 export async function render(view, args, ctx) {
+	const f = ctx.face;
 	const [vehicles, allCallbacks] = await Promise.all([
-		api.all(`${api.B2C}/user/vehicles?pageSize=60`),
-		api.all(`${api.B2C}/user/callbacks?pageSize=60&types=Monitor`),
+		vehiclesOf(f),
+		f.fleet ? [] : api.all(`${api.B2C}/user/callbacks?pageSize=60&types=Monitor`),
 	]);
 	const names = new Map(vehicles.map((v) => [v.id, vehicleName(v)]));
 	const callbacks = allCallbacks.filter((c) => c.subscribe && c.subscribe.callback && c.subscribe.callback.webhook);
-	view.innerHTML = html`<h1>Monitors</h1>
+	view.innerHTML = html`<h1>Monitors</h1>${f.fleet ? raw('<p class="muted">A monitor of the fleet watches every vehicle of the fleet, present and future, and sends its events to a webhook of its own.</p>') : ''}
 <div id="mon-map"></div>
 <div id="mon-list" aria-live="polite"></div>
+<section id="mon-log" hidden aria-labelledby="mon-log-title"><h2 id="mon-log-title" tabindex="-1">Deliveries</h2><p class="muted" id="mon-log-note"></p><div id="mon-log-body"></div></section>
 <h2 id="mon-form-title">New zone monitor</h2>
 <form id="mon-form" class="card" aria-labelledby="mon-form-title">
   <p class="muted">Press “Draw the zone”, then click the map at its centre and again at its edge; or type the centre and the radius (the map draws the zone as you type).</p>
-  <div class="filters">
+  <div class="filters"${raw(f.fleet ? ' hidden' : '')}>
     <div><label for="mon-vehicle">Vehicle</label><select id="mon-vehicle" name="vehicle">${vehicles.map((v) => html`<option value="${v.id}">${names.get(v.id)}</option>`)}</select></div>
-    <div><label for="mon-callback">Send events to</label><select id="mon-callback" name="callback">${callbacks.map((c) => html`<option value="${c.id}">${c.label || c.subscribe.callback.webhook.name} (${c.subscribe.callback.webhook.target})</option>`)}<option value="">a new webhook…</option></select></div>
+  </div>
+  <div class="filters">
+    <div${raw(f.fleet ? ' hidden' : '')}><label for="mon-callback">Send events to</label><select id="mon-callback" name="callback">${callbacks.map((c) => html`<option value="${c.id}">${c.label || c.subscribe.callback.webhook.name} (${c.subscribe.callback.webhook.target})</option>`)}<option value="">a new webhook…</option></select></div>
     <div><label for="mon-label">Name</label><input id="mon-label" name="label" required maxlength="64" value="Zone"></div>
     <div><label for="mon-transition">Notify when the vehicle</label><select id="mon-transition" name="transition"><option value="Out">leaves the zone</option><option value="In">enters the zone</option></select></div>
   </div>
@@ -65,7 +80,7 @@ export async function render(view, args, ctx) {
     <button type="button" id="mon-centre" class="secondary">Use the map's centre</button>
   </div>
   <p class="muted" id="mon-snap">A zone's radius is a whole number of km (${RADIUS_MIN_KM} to ${RADIUS_MAX_KM}), as the official API takes it: a drawn circle snaps to the nearest km.</p>
-  <fieldset id="mon-new-webhook"${raw(callbacks.length ? ' hidden' : '')}>
+  <fieldset id="mon-new-webhook"${raw(callbacks.length && !f.fleet ? ' hidden' : '')}>
     <legend>New webhook</legend>
     <label for="wh-name">Name</label><input id="wh-name" name="whname" value="My webhook" maxlength="64">
     <label for="wh-target">Address (https://…)</label><input id="wh-target" name="whtarget" type="url" placeholder="https://example.com/cvapi">
@@ -93,13 +108,20 @@ export async function render(view, args, ctx) {
 		markers = map ? vehicles.filter((v) => positions.has(v.id))
 			.map((v) => map.vehicle(positions.get(v.id), v.label || v.vin, { title: vehicleName(v, true) })) : [];
 	}
-	Promise.all(vehicles.map(async (v) => {
+	/* a fleet's from its status list (one read for 60 vehicles), a user's vehicle by vehicle */
+	(f.fleet ? api.all(`${f.base}/status?pageSize=60`).then((list) => {
+		for (const st of list) {
+			const vid = st._links && st._links.vehicle ? st._links.vehicle.href.split('/').pop() : '';
+			if (st.lastPosition && st.lastPosition.geometry)
+				positions.set(vid, st.lastPosition.geometry.coordinates);
+		}
+	}, () => {}) : Promise.all(vehicles.map(async (v) => {
 		try {
-			const p = await api.get(`${api.B2C}/user/vehicles/${v.id}/lastPosition`);
+			const p = await api.get(`${f.vehicle(v.id)}/lastPosition`);
 			if (p && p.geometry)
 				positions.set(v.id, p.geometry.coordinates);
 		} catch { /* none: not drawn (an ended session is on its way to the login page) */ }
-	})).then(async () => {
+	}))).then(async () => {
 		await mapping;
 		if (map && positions.size) {
 			drawVehicles();
@@ -111,9 +133,14 @@ export async function render(view, args, ctx) {
 	let editing = null;     /* the row being edited: { m, v, cb, path } */
 	async function load() {
 		const found = [];
+		if (f.fleet) {
+			for (const m of await api.all(`${f.base}/monitors?pageSize=60`))
+				found.push({ m, v: null, cb: null, path: `${f.base}/monitors/${m.monitorId}`, log: `${f.base}/monitors/${m.monitorId}/deliveries` });
+		}
 		await Promise.all(callbacks.flatMap((cb) => vehicles.map(async (v) => {
 			for (const m of await api.all(`${api.B2C}/user/vehicles/${v.id}/callbacks/${cb.id}/monitors?pageSize=60`))
-				found.push({ m, v, cb, path: `${api.B2C}/user/vehicles/${v.id}/callbacks/${cb.id}/monitors/${m.monitorId}` });
+				found.push({ m, v, cb, path: `${api.B2C}/user/vehicles/${v.id}/callbacks/${cb.id}/monitors/${m.monitorId}`,
+					log: `${api.B2C}/user/callbacks/${cb.id}/deliveries` });
 		})));
 		map = await mapping;
 		rows = found.sort((a, b) => Date.parse(b.m.createdAt) - Date.parse(a.m.createdAt));
@@ -127,11 +154,12 @@ export async function render(view, args, ctx) {
 		list.innerHTML = rows.length ? html`<div class="table-wrap"><table class="monitors"><caption>${rows.length} monitor${rows.length === 1 ? '' : 's'}</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Vehicle</th><th scope="col">When</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
 <tbody>${rows.map(({ m, v, path }) => html`<tr class="monitor-row" data-mid="${m.monitorId}">
-  <td>${m.monitor.label || ''}</td><td>${names.get(v.id)}</td>
+  <td>${m.monitor.label || ''}</td><td>${v ? names.get(v.id) : 'every vehicle of the fleet'}</td>
   <td>${((m.monitor.triggerParam && m.monitor.triggerParam.triggers) || []).map(triggerText).join('; ')}</td>
   <td><span class="pill ${m.status === 'Running' ? 'on' : 'off'}">${words(m.status)}</span></td>
   <td class="actions"><button type="button" class="secondary" data-op="${m.status === 'Paused' ? 'Running' : 'Paused'}" data-path="${path}">${m.status === 'Paused' ? 'Resume' : 'Pause'}</button>
   ${onlyZone(m) ? html`<button type="button" class="secondary" data-op="edit" data-mid="${m.monitorId}" aria-label="Edit ${m.monitor.label || 'this monitor'}">Edit</button>` : ''}
+  <button type="button" class="secondary" data-op="log" data-mid="${m.monitorId}" aria-label="Deliveries of ${m.monitor.label || 'this monitor'}">Deliveries</button>
   <button type="button" class="secondary" data-op="delete" data-path="${path}" aria-label="Delete ${m.monitor.label || 'this monitor'}">Delete</button></td>
 </tr>`)}</tbody></table></div>`.raw : '<p class="muted">No monitor yet.</p>';
 		drawDraft();
@@ -143,6 +171,10 @@ export async function render(view, args, ctx) {
 			return;
 		if (b.dataset.op === 'edit') {
 			edit(rows.find((r) => r.m.monitorId === b.dataset.mid));
+			return;
+		}
+		if (b.dataset.op === 'log') {
+			showLog(rows.find((r) => r.m.monitorId === b.dataset.mid));
 			return;
 		}
 		b.disabled = true;
@@ -175,6 +207,7 @@ export async function render(view, args, ctx) {
 		form.vehicle.disabled = form.callback.disabled = !!editing;
 		cancel.hidden = !editing;
 		if (!editing) {
+			view.querySelector('#mon-new-webhook').hidden = !f.fleet && cbSelect.value !== '';
 			title.textContent = 'New zone monitor';
 			submit.textContent = 'Create the monitor';
 			form.label.value = 'Zone';
@@ -184,8 +217,10 @@ export async function render(view, args, ctx) {
 		const z = onlyZone(editing.m);
 		title.textContent = `Edit ${editing.m.monitor.label || 'the monitor'}`;
 		submit.textContent = 'Save the changes';
-		form.vehicle.value = editing.v.id;
-		form.callback.value = editing.cb.id;
+		if (!f.fleet) {
+			form.vehicle.value = editing.v.id;
+			form.callback.value = editing.cb.id;
+		}
 		view.querySelector('#mon-new-webhook').hidden = true;
 		form.label.value = editing.m.monitor.label || '';
 		form.transition.value = z.transition;
@@ -274,6 +309,12 @@ export async function render(view, args, ctx) {
 		{ path: `${ZONE}.place.center`, field: form.lat, text: 'The zone needs a centre: a latitude and a longitude.' },
 		{ path: `${ZONE}.place.radius`, field: form.radius, text: `The radius is a whole number of km, ${RADIUS_MIN_KM} to ${RADIUS_MAX_KM}.` },
 	];
+	/* a fleet monitor is one request: its webhook's members and the monitor's */
+	const FLEET_FIELDS = [
+		{ path: 'subscribeParam.callback.webhook.name', field: form.whname, text: WEBHOOK_FIELDS[0].text },
+		{ path: 'subscribeParam.callback', field: form.whtarget, text: WEBHOOK_FIELDS[2].text },
+		...MONITOR_FIELDS,
+	];
 	const msg = view.querySelector('#mon-form-msg');
 	const errors = fieldErrors(msg);
 	form.onsubmit = async (ev) => {
@@ -301,6 +342,15 @@ export async function render(view, args, ctx) {
 					triggerParam: { ...was.triggerParam, triggers: [{ ...was.triggerParam.triggers[0], zone }] } });
 				msg.innerHTML = '<p role="status">Monitor changed.</p>';
 				edit(null);
+			} else if (f.fleet) {
+				fields = FLEET_FIELDS;
+				await api.post(`${f.base}/monitors`, {
+					label: form.label.value,
+					subscribeParam: { callback: { webhook: { name: form.whname.value, target: form.whtarget.value } } },
+					extendedEventParam: ['vehicle.position'],
+					triggerParam: { boolExp: 'zone', triggers: [{ name: 'zone', zone }] },
+				});
+				msg.innerHTML = '<p role="status">Monitor created.</p>';
 			} else {
 				let cbid = cbSelect.value;
 				if (!cbid) {
@@ -331,5 +381,19 @@ export async function render(view, args, ctx) {
 			ctx.showError(list, e);
 		}
 	};
+	/* the delivery log of a row's webhook, in the panel under the list */
+	const logPanel = view.querySelector('#mon-log');
+	const logBody = view.querySelector('#mon-log-body');
+	function showLog(r) {
+		if (!r)
+			return;
+		logPanel.hidden = false;
+		view.querySelector('#mon-log-title').textContent = `Deliveries of ${r.m.monitor.label || 'the monitor'}`;
+		const sharing = r.cb ? rows.filter((x) => x.cb && x.cb.id === r.cb.id).length : 1;
+		view.querySelector('#mon-log-note').textContent = sharing > 1
+			? `Its webhook serves ${sharing} monitors: this log is theirs together.` : 'What the monitor fired, and whether it was delivered, newest first.';
+		deliveryLog(logBody, r.log, ctx);
+		view.querySelector('#mon-log-title').focus();
+	}
 	await load();
 }

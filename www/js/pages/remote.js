@@ -12,6 +12,14 @@
 // (its coordinates under the map); a destination's card gives its
 // coordinates.
 //
+// On the fleet face (face.js) a callback must be a webhook (the fleet
+// face has no poll callback): the console uses the fleet's remote
+// callback labelled `cvapi console`, and the first time asks the fleet
+// manager for the address its events go to (said next to the field when
+// refused); it still follows each action by reading it. The fleet face
+// adds immobilization and the stolen report, each asked to be confirmed
+// first, and the vehicle's theft reports are listed.
+//
 // An action is followed to its final state through outages: its reads
 // wait for the server (api.js) and go on when it answers, so an action
 // that ended while the console could not see it is shown ended. An
@@ -19,7 +27,7 @@
 // again by itself (it may have been).
 
 import * as api from '../api.js';
-import { html, raw, words, vehicleName } from '../fmt.js';
+import { html, raw, words, when, vehicleName } from '../fmt.js';
 import { makeMap } from '../map.js';
 import { coordsText } from '../geo.js';
 import { fieldErrors } from '../errors.js';
@@ -48,6 +56,9 @@ const CAUSES = {
 	WrongCommand: 'this vehicle cannot do that',
 };
 
+/* the fleet face's remote types, all served by the console's fleet callback */
+const FLEET_TYPES = ['ThermalPreconditioning', 'ElectricBatteryChargingRequest', 'Horn', 'Doors', 'Lights', 'Immobilization', 'Stolen', 'WakeUp', 'Navigation'];
+
 const ACTIONS = [
 	{ id: 'lock', text: 'Lock', body: { door: { state: 'Locked' } } },
 	{ id: 'unlock', text: 'Unlock', body: { door: { state: 'Unlocked' } } },
@@ -57,10 +68,23 @@ const ACTIONS = [
 	{ id: 'precond-off', text: 'Stop preconditioning', body: { preconditioning: { airConditioning: { immediate: false } } } },
 	{ id: 'charge', text: 'Charge now', body: { charging: { immediate: true } }, electric: true },
 	{ id: 'wakeup', text: 'Wake up', body: { wakeUp: { action: 'WakeUp' } } },
+	{ id: 'immobilize', text: 'Immobilize', body: { immobilization: { activate: true } }, fleet: true,
+		confirm: 'Immobilize this vehicle? It cannot be started until the immobilization is released.' },
+	{ id: 'release', text: 'Release the immobilization', body: { immobilization: { activate: false } }, fleet: true },
+	{ id: 'stolen', text: 'Report stolen', body: { stolen: { stolen: true } }, fleet: true,
+		confirm: 'Report this vehicle stolen? It is then tracked more closely until reported recovered.' },
+	{ id: 'recovered', text: 'Report recovered', body: { stolen: { stolen: false } }, fleet: true },
 ];
 
 export function causeText(c) {
 	return CAUSES[c] || words(c);
+}
+
+/* The console's fleet callback of face f, or null when the fleet has none yet. */
+async function fleetCallback(f) {
+	/* (the fleet face keeps a callback's label in its subscribe) */
+	const found = (await api.all(`${f.base}/remote/callbacks?pageSize=60`)).find((cb) => cb.subscribe && cb.subscribe.label === LABEL);
+	return found ? api.get(`${f.base}/remote/callbacks/${found.id}`) : null;
 }
 
 /* The console's poll callback: found by its label, or made. */
@@ -81,19 +105,56 @@ function progress(seen, a) {
 	})}</ul>`;
 }
 
+/*
+ * The fleet face's first time: a form for the address the console's fleet
+ * callback sends its events to; answers the callback once made.
+ */
+function askWebhook(view, f, ctx) {
+	view.insertAdjacentHTML('beforeend', html`<form id="fcb-form" class="card">
+<h2>Where this fleet's remote actions are reported</h2>
+<p>On the fleet face every remote action is reported to a webhook. Give the address the server sends the console's actions' events to (the console itself follows each action by reading it).</p>
+<label for="fcb-target">Webhook address (https://…)</label><input id="fcb-target" name="target" type="url" placeholder="https://example.com/cvapi-fleet">
+<div class="actions"><button type="submit">Use this address</button></div><div id="fcb-msg"></div></form>`.raw);
+	const form = view.querySelector('#fcb-form');
+	const errors = fieldErrors(view.querySelector('#fcb-msg'));
+	form.target.focus();
+	return new Promise((resolve) => {
+		form.onsubmit = async (ev) => {
+			ev.preventDefault();
+			errors.clear();
+			try {
+				const ref = await api.post(`${f.base}/remote/callbacks`, { label: LABEL, remoteTypes: FLEET_TYPES,
+					callback: { webhook: { name: LABEL, target: form.target.value } } });
+				form.remove();
+				resolve(await api.get(`${f.base}/remote/callbacks/${ref.callbackId}`));
+			} catch (e) {
+				errors.show(e, [{ path: 'callback', field: form.target, text: 'Give the webhook\'s address: https:// followed by a host the server can reach.' }]);
+				if (e instanceof api.SessionEnded)
+					throw e;
+			}
+		};
+	});
+}
+
 export async function render(view, args, ctx) {
 	const vid = encodeURIComponent(args[0] || '');
+	const f = ctx.face;
 	if (!vid) {
-		location.replace('#/fleet');
+		location.replace(f.home);
 		return;
 	}
-	const [v, cb] = await Promise.all([api.get(`${api.B2C}/user/vehicles/${vid}`), consoleCallback()]);
-	const base = `${api.B2C}/user/vehicles/${vid}/callbacks/${cb.id}/remotes`;
+	let [v, cb] = await Promise.all([api.get(f.vehicle(vid)), f.fleet ? fleetCallback(f) : consoleCallback()]);
+	if (!cb) {
+		view.innerHTML = html`<h1>Control ${vehicleName(v)}</h1>`.raw;
+		cb = await askWebhook(view, f, ctx);
+	}
+	const base = `${f.vehicle(vid)}/callbacks/${cb.id}/remotes`;
+	const cbStatus = `${f.fleet ? `${f.base}/remote/callbacks` : `${api.B2C}/user/callbacks`}/${cb.id}/status`;
 	const electric = v.motorization !== 'Thermic';
 	view.innerHTML = html`<h1>Control ${vehicleName(v)}</h1>
 ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s callback is paused: actions are refused until it runs again. <button type="button" id="resume">Resume it</button></p>') : ''}
 <div class="remote-grid" id="remote-buttons">
-  ${ACTIONS.filter((a) => electric || !a.electric).map((a) => html`<button type="button" data-action="${a.id}">${a.text}</button>`)}
+  ${ACTIONS.filter((a) => (electric || !a.electric) && (f.fleet || !a.fleet)).map((a) => html`<button type="button" data-action="${a.id}"${raw(a.fleet ? ' class="fleet-action"' : '')}>${a.text}</button>`)}
 </div>
 <h2>Send a destination</h2>
 <p class="muted">Click the map to pick the destination, or type it, then send it to the vehicle's navigation.</p>
@@ -106,7 +167,8 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 </form>
 <h2>Actions</h2>
 <div id="remote-now" aria-live="polite"></div>
-<div id="remote-history"></div>`.raw;
+<div id="remote-history"></div>
+${f.fleet ? raw('<h2>Theft reports</h2><div id="stolen-list"></div>') : ''}`.raw;
 	let stopped = false;
 	const timers = new Set();
 	const wait = (ms) => new Promise((res) => { const t = setTimeout(() => { timers.delete(t); res(); }, ms); timers.add(t); });
@@ -114,7 +176,7 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	if (resume)
 		resume.onclick = async () => {
 			try {
-				await api.put(`${api.B2C}/user/callbacks/${cb.id}/status`, { status: 'Running' });
+				await api.put(cbStatus, { status: 'Running' });
 				view.querySelector('#paused').remove();
 			} catch (e) {
 				ctx.showError(view.querySelector('#paused'), e);
@@ -171,6 +233,8 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 		if (!b)
 			return;
 		const a = ACTIONS.find((x) => x.id === b.dataset.action);
+		if (a.confirm && !confirm(a.confirm))
+			return;
 		follow(a.text, a.body);
 	};
 
@@ -178,7 +242,7 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	const navErrors = fieldErrors(null);
 	const map = await makeMap(view.querySelector('#nav-map'), { label: 'Pick a destination' });
 	try {
-		const st = await api.get(`${api.B2C}/user/vehicles/${vid}/lastPosition`);
+		const st = await api.get(`${f.vehicle(vid)}/lastPosition`);
 		if (st.geometry) {
 			map.vehicle(st.geometry.coordinates, v.label || v.vin, { title: vehicleName(v, true) });
 			map.fit(13);
@@ -234,9 +298,25 @@ ${cb.status === 'Paused' ? raw('<p class="notice" id="paused">The console\'s cal
 	} catch (e) {
 		ctx.showError(hist, e);
 	}
+	if (f.fleet)
+		showThefts(view.querySelector('#stolen-list'), `${f.vehicle(vid)}/stolen?pageSize=20`, ctx);
 	return () => {
 		stopped = true;
 		for (const t of timers)
 			clearTimeout(t);
 	};
+}
+
+/* A fleet vehicle's theft reports, newest first (the API's order), into el. */
+async function showThefts(el, path, ctx) {
+	try {
+		const list = api.items(await api.get(path));
+		el.innerHTML = list.length ? html`<div class="table-wrap"><table class="thefts"><caption>Theft reports</caption>
+<thead><tr><th scope="col">Reported</th><th scope="col">Ended</th><th scope="col">Where</th></tr></thead>
+<tbody>${list.map((t) => html`<tr><td>${when(t.createdAt || t.startedAt)}</td><td>${t.endAt || t.stoppedAt ? when(t.endAt || t.stoppedAt) : 'still reported stolen'}</td>
+<td>${t.startPosition && t.startPosition.geometry ? coordsText(t.startPosition.geometry.coordinates) : ''}</td></tr>`)}</tbody></table></div>`.raw
+			: '<p class="muted">Never reported stolen.</p>';
+	} catch (e) {
+		ctx.showError(el, e);
+	}
 }

@@ -1,18 +1,30 @@
-// trip.js - one trip: its track on the map with start and stop markers,
-// its figures, speed and energy along the way, its alerts (labelled points
-// on the map), and its export as GPX or GeoJSON.
+// trip.js - one trip (either face, face.js): its track on the map with
+// start and stop markers, its figures, speed and energy along the way, its
+// alerts (labelled points on the map), and its export as GPX, GeoJSON or
+// CSV.
+//
+// Replay: a timeline slider over the trip's time (arrow keys step it 10 s,
+// Page Up/Down a tenth of the trip; Play runs the whole trip in about 30
+// s) puts a marker where the vehicle was at that moment (its last position
+// then), the charts' cursors on their values, and says the moment, the
+// place and the values under it. Hovering a chart moves the replay to the
+// moment under the pointer.
 
 import * as api from '../api.js';
 import { html, when, duration, num, words } from '../fmt.js';
 import { makeMap } from '../map.js';
-import { lineChart } from '../chart.js';
-import { gpx, geojson, download } from '../export.js';
+import { lineChart, nearest } from '../chart.js';
+import { gpx, geojson, csv, download } from '../export.js';
+import { coordsText } from '../geo.js';
+
+const PLAY_STEPS = 300;         /* Play: the trip in 300 steps of 100 ms */
 
 const MAX_POINTS = 20000;       /* 10 pages of 2000: about 55 h at one point every 10 s */
 
 export async function render(view, args, ctx) {
 	const [vid, tid] = args.map((a) => encodeURIComponent(a));
-	const base = `${api.B2C}/user/vehicles/${vid}/trips/${tid}`;
+	const f = ctx.face;
+	const base = `${f.vehicle(vid)}/trips/${tid}`;
 	/* everything at once; each part is drawn when it has arrived */
 	const early = (p) => {
 		p.catch(() => {});       /* awaited below, where a failure is shown */
@@ -24,7 +36,7 @@ export async function render(view, args, ctx) {
 	const trip = await api.get(base);
 	view.innerHTML = html`
 <h1>Trip of ${when(trip.startedAt)}</h1>
-<p><a href="#/trips/${vid}">All trips of this vehicle</a></p>
+<p><a href="${f.href('trips', vid)}">All trips of this vehicle</a></p>
 <div class="figures" id="figures">
   <div>Started<b>${when(trip.startedAt)}</b></div>
   <div>Stopped<b>${trip.stoppedAt ? when(trip.stoppedAt) : 'under way'}</b></div>
@@ -36,9 +48,15 @@ export async function render(view, args, ctx) {
   ${trip.startMileage != null ? html`<div>Odometer at start<b>${num(trip.startMileage)} km</b></div>` : ''}
 </div>
 <div id="trip-map"></div>
+<div id="replay" class="replay card" hidden>
+  <label for="replay-t">Replay: the moment of the trip</label>
+  <div class="replay-row"><button type="button" id="replay-play" class="secondary">Play</button><input type="range" id="replay-t" step="1000"></div>
+  <output id="replay-now" for="replay-t" aria-live="polite"></output>
+</div>
 <div class="actions">
   <button type="button" id="export-gpx">Export GPX</button>
   <button type="button" id="export-geojson" class="secondary">Export GeoJSON</button>
+  <button type="button" id="export-csv" class="secondary">Export CSV</button>
 </div>
 <h2>Along the way</h2>
 <div id="charts"><p class="muted">Loading the trip's telemetry…</p></div>
@@ -60,8 +78,17 @@ export async function render(view, args, ctx) {
 	const name = `trip-${(trip.startedAt || tid).replace(/[:.]/g, '-')}`;
 	view.querySelector('#export-gpx').onclick = () => download(`${name}.gpx`, 'application/gpx+xml', gpx(trip, positions, name));
 	view.querySelector('#export-geojson').onclick = () => download(`${name}.geojson`, 'application/geo+json', geojson(trip, positions, name));
+	view.querySelector('#export-csv').onclick = async () => {
+		let samples = [];
+		try {
+			samples = await samplesP;
+		} catch { /* the positions alone */ }
+		download(`${name}.csv`, 'text/csv', csv(positions, samples));
+	};
 
 	const charts = view.querySelector('#charts');
+	const series = [];            /* [{ svg, name, unit }] the charts the replay moves */
+	let stopReplay = () => {};
 	try {
 		const samples = await samplesP;
 		const speed = [], energy = new Map();
@@ -78,9 +105,17 @@ export async function render(view, args, ctx) {
 				}
 		}
 		charts.innerHTML = '';
-		charts.append(lineChart(speed, { title: 'Speed', unit: 'km/h', cls: 'cv-chart chart-speed' }));
+		const pick = (t) => replayTo(t);
+		const add = (pts, title, unit, opts) => {
+			const svg = lineChart(pts, { title, unit, onPick: pick, ...opts });
+			charts.append(svg);
+			if (svg.cvAt)
+				series.push({ svg, title, unit });
+		};
+		add(speed, 'Speed', 'km/h', { cls: 'cv-chart chart-speed' });
 		for (const [type, pts] of energy)
-			charts.append(lineChart(pts, { title: `${type === 'Electric' ? 'Battery' : 'Fuel'} level`, unit: '%', color: type === 'Electric' ? '#15803d' : '#b45309', cls: `cv-chart chart-energy` }));
+			add(pts, `${type === 'Electric' ? 'Battery' : 'Fuel'} level`, '%', { color: type === 'Electric' ? '#15803d' : '#b45309', cls: 'cv-chart chart-energy' });
+		stopReplay = replay(view, map, trip, positions, series);
 	} catch (e) {
 		charts.innerHTML = '';
 		ctx.showError(charts, e);
@@ -95,4 +130,81 @@ export async function render(view, args, ctx) {
 	} catch (e) {
 		ctx.showError(alertsEl, e);
 	}
+	return () => stopReplay();
+}
+
+let replayTo = () => {};
+
+/*
+ * The replay's slider, tied to the map (a marker at the position of the
+ * moment) and the charts (their cursors); answers what stops its play.
+ */
+function replay(view, map, trip, positions, series) {
+	const track = positions.map((p) => ({ t: Date.parse(p.properties && p.properties.createdAt), c: p.geometry.coordinates }))
+		.filter((p) => Number.isFinite(p.t)).sort((a, b) => a.t - b.t);
+	const times = [...track.map((p) => p.t), ...series.flatMap((s) => [Date.parse(s.svg.dataset.t0), Date.parse(s.svg.dataset.t1)])].filter(Number.isFinite);
+	const t0 = Date.parse(trip.startedAt) || Math.min(...times), t1 = Date.parse(trip.stoppedAt) || Math.max(...times);
+	if (!Number.isFinite(t0) || !Number.isFinite(t1) || t1 <= t0 || (!track.length && !series.length))
+		return () => {};
+	const box = view.querySelector('#replay');
+	const input = view.querySelector('#replay-t');
+	const out = view.querySelector('#replay-now');
+	const play = view.querySelector('#replay-play');
+	input.min = String(t0);
+	input.max = String(t1);
+	input.value = String(t0);
+	box.hidden = false;
+	let marker = null;
+	const time = (t) => new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+	replayTo = (t) => {
+		t = Math.min(t1, Math.max(t0, Math.round(t)));
+		input.value = String(t);
+		const parts = [time(t)];
+		/* where the vehicle was: its last position at or before t */
+		const before = track.filter((p) => p.t <= t);
+		const at = before.length ? before[before.length - 1] : track[0];
+		if (at) {
+			if (marker)
+				map.moveTo(marker, at.c);
+			else
+				marker = map.point(at.c, 'The replay\'s moment', { cls: 'cv-replay', color: '#2563eb' });
+			parts.push(coordsText(at.c));
+		}
+		for (const s of series) {
+			const p = s.svg.cvAt(t);
+			parts.push(`${s.title} ${Number(p.v.toFixed(1))} ${s.unit}`);
+		}
+		out.value = parts.join(' · ');
+		out.dataset.t = String(t);
+	};
+	input.oninput = () => replayTo(Number(input.value));
+	input.onkeydown = (ev) => {
+		const step = { ArrowRight: 10000, ArrowUp: 10000, ArrowLeft: -10000, ArrowDown: -10000, PageUp: (t1 - t0) / 10, PageDown: -(t1 - t0) / 10 }[ev.key];
+		if (step === undefined)
+			return;
+		ev.preventDefault();
+		replayTo(Number(input.value) + step);
+	};
+	let timer = null;
+	const stop = () => {
+		clearInterval(timer);
+		timer = null;
+		play.textContent = 'Play';
+	};
+	play.onclick = () => {
+		if (timer) {
+			stop();
+			return;
+		}
+		if (Number(input.value) >= t1)
+			replayTo(t0);
+		play.textContent = 'Pause';
+		timer = setInterval(() => {
+			replayTo(Number(input.value) + (t1 - t0) / PLAY_STEPS);
+			if (Number(input.value) >= t1)
+				stop();
+		}, 100);
+	};
+	replayTo(t0);
+	return stop;
 }

@@ -1,16 +1,18 @@
 // trips.js - a vehicle's trips, newest first, one page at a time, with a
-// date filter (the API's `timestamps`) and the API's own paging links.
-// A period the API refuses is said next to the dates (errors.js).
+// date filter (the API's `timestamps`) and the API's own paging links,
+// on either face (face.js). A period the API refuses is said next to the
+// dates (errors.js).
 
 import * as api from '../api.js';
 import { html, raw, when, duration, num, dayStart, vehicleName } from '../fmt.js';
 import { fieldErrors } from '../errors.js';
+import { vehiclesOf } from '../face.js';
 
 const PAGE = 20;
 
-/* The vehicle picker shared by the per-vehicle pages: answers the vehicles. */
-export async function vehiclePicker(el, current, hrefOf) {
-	const vehicles = await api.all(`${api.B2C}/user/vehicles?pageSize=60`);
+/* The vehicle picker shared by the per-vehicle pages of face f: answers the vehicles. */
+export async function vehiclePicker(f, el, current, hrefOf) {
+	const vehicles = await vehiclesOf(f);
 	el.innerHTML = html`<label for="vehicle">Vehicle</label>
 <select id="vehicle">${vehicles.map((v) => html`<option value="${v.id}"${raw(v.id === current ? ' selected' : '')}>${vehicleName(v, true)}</option>`)}</select>`.raw;
 	el.querySelector('select').onchange = (ev) => {
@@ -22,6 +24,8 @@ export async function vehiclePicker(el, current, hrefOf) {
 export async function render(view, args, ctx) {
 	const vid = args[0] ? encodeURIComponent(args[0]) : '';
 	const q = ctx.query;
+	const f = ctx.face;
+	const base = vid ? `${f.vehicle(vid)}/trips` : '';
 	view.innerHTML = `<h1>Trips</h1>
 <form class="filters" id="trip-filter">
   <div id="picker"></div>
@@ -30,13 +34,13 @@ export async function render(view, args, ctx) {
   <button type="submit">Show</button>
 </form>
 <div id="trips-list" aria-live="polite"></div>`;
-	const vehicles = await vehiclePicker(view.querySelector('#picker'), vid, (id) => `#/trips/${id}`);
+	const vehicles = await vehiclePicker(f, view.querySelector('#picker'), vid, (id) => f.href('trips', id));
 	if (!vid) {
 		if (!vehicles.length) {
 			view.querySelector('#trips-list').textContent = 'No vehicle in this account yet.';
 			return;
 		}
-		location.replace(`#/trips/${vehicles[0].id}`);
+		location.replace(f.href('trips', vehicles[0].id));
 		return;
 	}
 	const form = view.querySelector('#trip-filter');
@@ -49,10 +53,10 @@ export async function render(view, args, ctx) {
 			p.set('from', form.from.value);
 		if (form.to.value)
 			p.set('to', form.to.value);
-		location.hash = `#/trips/${vid}?${p}`;
+		location.hash = `${f.href('trips', vid)}?${p}`;
 	};
 	let path = q.get('at');
-	if (!path || !path.startsWith(`${api.B2C}/user/vehicles/${vid}/trips`)) {
+	if (!path || !path.startsWith(base)) {
 		const p = new URLSearchParams({ pageSize: String(PAGE) });
 		const from = dayStart(q.get('from'));
 		let to = dayStart(q.get('to'));
@@ -60,7 +64,7 @@ export async function render(view, args, ctx) {
 			to = new Date(Date.parse(to) + 86400000).toISOString();
 		if (from || to)
 			p.set('timestamps', `${from || ''}/${to || ''}`);
-		path = `${api.B2C}/user/vehicles/${vid}/trips?${p}`;
+		path = `${base}?${p}`;
 	}
 	const list = view.querySelector('#trips-list');
 	let page;
@@ -83,14 +87,14 @@ export async function render(view, args, ctx) {
 			return '';
 		const p = new URLSearchParams(q);
 		p.set('at', l);
-		return html`<a class="button secondary" href="#/trips/${vid}?${p.toString()}" rel="${name}">${text}</a>`.raw;
+		return html`<a class="button secondary" href="${f.href('trips', vid)}?${p.toString()}" rel="${name}">${text}</a>`.raw;
 	};
 	list.innerHTML = html`
 <div class="table-wrap"><table>
   <caption class="muted">Page ${page.currentPage} of ${page.totalPage}: ${page.total} trips</caption>
   <thead><tr><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Distance</th><th scope="col">Average speed</th><th scope="col">Energy used</th></tr></thead>
   <tbody>${trips.map((t) => html`<tr class="trip-row">
-    <td><a href="#/trip/${vid}/${t.id}">${when(t.startedAt)}</a>${t.done === false ? raw(' <span class="pill">under way</span>') : ''}</td>
+    <td><a href="${f.href('trip', vid, t.id)}">${when(t.startedAt)}</a>${t.done === false ? raw(' <span class="pill">under way</span>') : ''}</td>
     <td>${duration(t.duration)}</td><td>${num(t.distance)} km</td>
     <td>${t.kinetic ? `${num(t.kinetic.avgSpeed)} km/h` : '–'}</td>
     <td>${(t.energyConsumptions || []).map((c) => `${num(c.consumption, 1)} % of the ${c.type === 'Electric' ? 'battery' : 'tank'}`).join(', ')}</td>
