@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
 import { cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
-import { chromiumPath, playwright, skip, collectProblems } from '../lib/browser.mjs';
+import { chromiumPath, playwright, skip, collectProblems, newContext } from '../lib/browser.mjs';
 import { receiver, startNotify } from '../lib/notify.mjs';
 import { now } from '../lib/clock.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
@@ -40,7 +40,7 @@ apiSuite('console-fleet', (srv, it) => {
 		.catch((e) => { throw new Error(`${e.message}\ncvsim said:\n${simLog()}`); });
 
 	async function newPage(viewport = { width: 1100, height: 900 }) {
-		const ctx = await browser.newContext({ viewport, acceptDownloads: true });
+		const ctx = await newContext(browser, { viewport, acceptDownloads: true });
 		const p = await ctx.newPage();
 		await p.route(/^https?:\/\/[^/]*tile/, (r) => r.abort());
 		collectProblems(p, problems);

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { apiSuite, B2C, BUILDDIR, SRCDIR } from '../lib/server.mjs';
 import { cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
-import { chromiumPath, playwright, skip, collectProblems } from '../lib/browser.mjs';
+import { chromiumPath, playwright, skip, collectProblems, newContext } from '../lib/browser.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
 
 const UNREACHABLE = 'Server unreachable, retrying...';
@@ -145,7 +145,7 @@ apiSuite('console-net', {}, (srv, it) => {
 	const tileFailures = [];
 
 	async function newPage(viewport = { width: 1100, height: 900 }) {
-		const ctx = await browser.newContext({ viewport });
+		const ctx = await newContext(browser, { viewport });
 		const p = await ctx.newPage();
 		// the usual tile servers are out of reach, as on a host without internet
 		await p.route(/^https?:\/\/[^/]*tile[^/]*\//, (r) => r.abort('connectionrefused'));

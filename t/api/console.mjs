@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
 import { assertSchema } from '../lib/schema.mjs';
 import { cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
-import { chromiumPath, playwright, skip, collectProblems } from '../lib/browser.mjs';
+import { chromiumPath, playwright, skip, collectProblems, newContext } from '../lib/browser.mjs';
 import { now } from '../lib/clock.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
 
@@ -30,7 +30,7 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120', CVAPI_RATE_GRANT: '40/0' 
 	const session = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('cvapi.session') || 'null'));
 
 	async function newPage(viewport = { width: 1100, height: 900 }) {
-		const ctx = await browser.newContext({ viewport, acceptDownloads: true });
+		const ctx = await newContext(browser, { viewport, acceptDownloads: true });
 		const p = await ctx.newPage();
 		// no tile server: every tile is refused, as on a host without one
 		await p.route(/^https?:\/\/[^/]*tile/, (r) => r.abort());

@@ -15,14 +15,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, B2C, BUILDDIR, freePort, skipReason } from '../lib/server.mjs';
 import { cvsimOnce, vehiclesFile, historyArgs } from '../lib/sim.mjs';
+import { now } from '../lib/clock.mjs';
 import { receiver, superviseNotify } from '../lib/notify.mjs';
 
 const CVREPL = join(BUILDDIR, 'repl', 'cvrepl');
 const TIMEOUTS = ['--ack-timeout', '10000', '--election-timeout', '4000', '--heartbeat', '500'];
 const skip = skipReason() || false;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
-// an hour ago: later than the simulated history (its days end at midnight), what the monitor sees first
-const FRESH = Date.now() - 3600000;
+// an hour ago: later than the simulated history (it ends 2 hours ago or earlier), what the monitor sees first
+const FRESH = now() - 3600000;
 
 /* Poll fn until it returns a truthy value (never a fixed sleep); fail after ms with what it last saw. */
 async function until(what, ms, fn) {
@@ -407,8 +408,9 @@ test('the master dies (every process, SIGKILL) under uploads, remote actions and
 	let master = sites[0];
 	const deadline = Date.now() + 90000;
 	const running = () => !stop && Date.now() < deadline;
-	// later than anything the monitor has seen (cvsim's history, the set-up's batch), 50 ms a sample
-	const base = Date.now() - 60000;
+	// later than anything the monitor has seen (cvsim's history, the set-up's batch), 50 ms a sample;
+	// a batch is sent once its last sample is past, so none is ever in the future however fast the site
+	const base = now() - 60000;
 
 	/* the master as a client finds it: the site whose /healthz says so */
 	async function findMaster() {
@@ -422,6 +424,8 @@ test('the master dies (every process, SIGKILL) under uploads, remote actions and
 
 	async function uploader(v) {
 		for (let seq = 10; running(); seq++) {
+			while (running() && base + (seq + 1) * 500 > now())
+				await sleep(50);
 			const body = batch(v.vin, seq, 10, base, 50);
 			while (running()) {
 				const r = await attempt(() => master.srv.upload(v.vin, v.cred, body));
@@ -607,7 +611,7 @@ test('replacing a site: one stopped for good and removed from the group, a new o
 	});
 	const v = vehicles[2];
 	const up = await until('a write at the new master', 30000, async () => {
-		const x = await attempt(() => next.srv.upload(v.vin, v.cred, batch(v.vin, 0, 10, Date.now() - 60000, 100)));
+		const x = await attempt(() => next.srv.upload(v.vin, v.cred, batch(v.vin, 0, 10, now() - 60000, 100)));
 		return x.status === 200 ? x : { ok: false, status: x.status, text: x.text };
 	});
 	assert.equal(up.status, 200);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { JSDIR } from './server.mjs';
 import { tool } from './schema.mjs';
 import { CVSIM } from './sim.mjs';
+import { now } from './clock.mjs';
 
 function findChromium() {
 	for (const p of [process.env.CV_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)) {
@@ -40,4 +41,32 @@ export function collectProblems(p, problems) {
 		if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
 			problems.push(`console error: ${m.text()}`);
 	});
+}
+
+/*
+ * A browser context of browser (options as Playwright's newContext) whose
+ * pages live at the programs' time: under a suite clock (CVAPI_TEST_NOW),
+ * Date in the page runs at the same offset from the real clock, as a
+ * device set to the right time would be; otherwise the page's own clock.
+ */
+export async function newContext(browser, options) {
+	const ctx = await browser.newContext(options);
+	const off = now() - Date.now();
+	if (Math.abs(off) > 1000) {
+		await ctx.addInitScript((offset) => {
+			const Real = Date;
+			const realNow = Real.now.bind(Real);
+			class Shifted extends Real {
+				constructor(...a) {
+					if (a.length === 0)
+						super(realNow() + offset);
+					else
+						super(...a);
+				}
+				static now() { return realNow() + offset; }
+			}
+			globalThis.Date = Shifted;
+		}, off);
+	}
+	return ctx;
 }

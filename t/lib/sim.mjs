@@ -20,13 +20,15 @@ const DAY = 86400000;
 
 /*
  * Where a test's history ends: the last UTC midnight that began a
- * Wednesday, today's or up to 6 days ago. History of D days (cvsim
- * --days D --end historyEnd()) is then D whole days ending on a Tuesday,
- * whatever the day and hour the test runs: the same weekdays, the same
- * kind of traffic, well inside the retention period.
+ * Wednesday and is at least 2 hours past (today's, or up to 7 days and 2
+ * hours ago). History of D days (cvsim --days D --end historyEnd()) is
+ * then D whole days ending on a Tuesday, whatever the day and hour the
+ * test runs: the same weekdays, the same kind of traffic, well inside the
+ * retention period; and samples of the last hour a test makes itself are
+ * always later than all of it.
  */
 export function historyEnd() {
-	const day = Math.floor(now() / DAY);
+	const day = Math.floor((now() - 2 * 3600000) / DAY);
 	const back = (((day + 3) % 7) - 2 + 7) % 7;      // 1970-01-01 was a Thursday (3, Monday 0)
 	return new Date((day - back) * DAY).toISOString().replace('.000Z', 'Z');
 }
