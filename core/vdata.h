@@ -111,6 +111,8 @@ struct cv_sample {
 	uint8_t plugged;       /* 0 or 1 */
 	uint16_t chg_rate;     /* km of range per hour, [0, 500] */
 	uint32_t chg_remaining;/* seconds, [0, 604800] */
+	uint8_t has_chg_power; /* 1 when the sample reported chg_power_dkw (optional in the charging group) */
+	uint16_t chg_power_dkw;/* charging power, kW x 10, [0, 4000]: what flows into the battery */
 	uint8_t lock;          /* enum cv_lock */
 	uint8_t doors_open;    /* bit per enum cv_door */
 	uint8_t precond;       /* enum cv_precond */
