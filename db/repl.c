@@ -4,6 +4,7 @@
 #include "repl.h"
 #include "shmap.h"
 #include "store.h"
+#include "cvtime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -394,4 +395,122 @@ enum cv_err cv_repl_config_write(const char *home, const struct cv_repl_conf *c)
 		unlink(tmp);
 		return CV_EIO;
 	}
+}
+
+/* ---- positions over repmgr's message channels ---------------------------- */
+
+/* The request: these bytes; the answer: version, role, lsn (8), clock (8), little-endian. */
+static const char position_request[] = "cvapi-position/1";
+#define POSITION_ANSWER_LEN 18
+
+static void put_le(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static enum cv_err own_position(DB_ENV *env, struct cv_repl_position *p)
+{
+	DB_REP_STAT *sp = NULL;
+	int ret = env->rep_stat(env, &sp, 0);
+
+	if (ret)
+		return cv_store_err(ret);
+	p->role = sp->st_status == DB_REP_MASTER ? CV_ROLE_MASTER :
+		  sp->st_status == DB_REP_CLIENT && sp->st_master != DB_EID_INVALID ? CV_ROLE_REPLICA : CV_ROLE_UNKNOWN;
+	p->lsn = (uint64_t)sp->st_max_perm_lsn.file << 32 | sp->st_max_perm_lsn.offset;
+	p->at = cv_now_ms();
+	free(sp);
+	return CV_OK;
+}
+
+enum cv_err cv_repl_own_position(struct cv_store *st, struct cv_repl_position *p)
+{
+	return own_position(st->env, p);
+}
+
+/* repmgr's message thread: answer a position request; anything else gets no answer of ours. */
+static void answer_position(DB_ENV *env, DB_CHANNEL *ch, DBT *req, u_int32_t nreq, u_int32_t flags)
+{
+	struct cv_repl_position p;
+	unsigned char out[POSITION_ANSWER_LEN];
+	DBT msg;
+
+	if (!(flags & DB_REPMGR_NEED_RESPONSE))
+		return;
+	memset(&msg, 0, sizeof(msg));
+	if (nreq == 1 && req[0].size == sizeof(position_request) - 1 &&
+	    !memcmp(req[0].data, position_request, req[0].size) && own_position(env, &p) == CV_OK) {
+		out[0] = 1;
+		out[1] = (unsigned char)p.role;
+		put_le(out + 2, p.lsn);
+		put_le(out + 10, (uint64_t)p.at);
+		msg.data = out;
+		msg.size = sizeof(out);
+	}
+	/* an empty answer: not a request of ours, or no position to give */
+	ch->send_msg(ch, &msg, 1, 0);
+}
+
+enum cv_err cv_repl_answer_positions(struct cv_store *st)
+{
+	int ret = st->env->repmgr_msg_dispatch(st->env, answer_position, 0);
+
+	return ret ? cv_store_err(ret) : CV_OK;
+}
+
+enum cv_err cv_repl_ask_position(struct cv_store *st, int eid, unsigned timeout_ms, struct cv_repl_position *p)
+{
+	DB_CHANNEL *ch = NULL;
+	DBT req, resp;
+	const unsigned char *a;
+	int ret;
+
+	ret = st->env->repmgr_channel(st->env, eid, &ch, 0);
+	if (ret)
+		return ret == DB_REP_UNAVAIL ? CV_EBUSY : cv_store_err(ret);
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.data = (void *)position_request;
+	req.size = sizeof(position_request) - 1;
+	resp.flags = DB_DBT_MALLOC;
+	ret = ch->send_request(ch, &req, 1, &resp, (db_timeout_t)timeout_ms * 1000, 0);
+	ch->close(ch, 0);
+	if (ret) {
+		free(resp.data);
+		return ret == DB_REP_UNAVAIL || ret == DB_TIMEOUT || ret == DB_NOSERVER ? CV_EBUSY : cv_store_err(ret);
+	}
+	a = resp.data;
+	if (resp.size != POSITION_ANSWER_LEN || a[0] != 1 || a[1] > CV_ROLE_UNKNOWN) {
+		free(resp.data);
+		return CV_EBUSY;
+	}
+	p->role = (enum cv_role)a[1];
+	p->lsn = get_le(a + 2);
+	p->at = (int64_t)get_le(a + 10);
+	free(resp.data);
+	return CV_OK;
+}
+
+uint64_t cv_repl_lsn_bytes(struct cv_store *st, uint64_t from, uint64_t to)
+{
+	uint32_t ff = (uint32_t)(from >> 32), fo = (uint32_t)from, tf = (uint32_t)(to >> 32), to_off = (uint32_t)to;
+	u_int32_t max = 0;
+
+	if (to <= from)
+		return 0;
+	if (ff == tf)
+		return to_off - fo;
+	if (st->env->get_lg_max(st->env, &max) || !max)
+		max = 10 * 1024 * 1024;
+	return (uint64_t)(tf - ff - 1) * max + (max > fo ? max - fo : 0) + to_off;
 }

@@ -138,6 +138,39 @@ void cv_repl_observe_links(struct cv_store *st, struct cv_repl_view *v);
 /* Peer p's connection as published in pub: 1 connected, 0 not, -1 unknown (not published, cvrepl not running). */
 int cv_repl_link_state(const struct cv_repl_view *pub, const struct cv_repl_peer *p);
 
+/*
+ * Positions over repmgr's message channels: how far a replica is behind.
+ * Berkeley DB tells a replica its own position (the last transaction it
+ * applied) but not the master's, so a site asks the master for it: a
+ * request on a DB_CHANNEL (the group's own connections, no other port),
+ * answered by the master's listener. cvrepl answers on every site
+ * (cv_repl_answer_positions, set before repmgr_start); cvctl repl status
+ * asks as a subordinate process of its site. Positions compared are the
+ * last transaction's (max_perm_lsn) on both sides, so a replica that has
+ * applied everything is 0 behind, not the size of the master's last
+ * commit record.
+ */
+struct cv_repl_position {
+	enum cv_role role;              /* the answering site's */
+	uint64_t lsn;                   /* its last transaction (max_perm_lsn): file << 32 | offset */
+	int64_t at;                     /* its clock when it answered, ms */
+};
+
+/* This process (cvrepl) answers position requests from now on. */
+enum cv_err cv_repl_answer_positions(struct cv_store *st);
+/*
+ * Ask the site eid (DB_EID_MASTER: the master) its position, waiting up
+ * to timeout_ms. Needs repmgr started in this process (the listener, or a
+ * subordinate: cvctl). CV_EBUSY when no master is known or the site does
+ * not answer in time (a site whose cvrepl does not answer positions, an
+ * older one, is the same).
+ */
+enum cv_err cv_repl_ask_position(struct cv_store *st, int eid, unsigned timeout_ms, struct cv_repl_position *p);
+/* This site's own position (its last transaction), as a remote site would answer. */
+enum cv_err cv_repl_own_position(struct cv_store *st, struct cv_repl_position *p);
+/* Bytes of log from `from` to `to` (0 when to is not after from), log files taken as full. */
+uint64_t cv_repl_lsn_bytes(struct cv_store *st, uint64_t from, uint64_t to);
+
 /* ---- DB_CONFIG ----------------------------------------------------------- */
 
 /* One site's address. */

@@ -172,6 +172,10 @@ int main(int argc, char **argv)
 	 * group yet (no peer answers) tries again.
 	 */
 	for (int ignored = 0;;) {
+		/* cvctl repl status at any site asks this one its position (db/repl.h) */
+		e = cv_repl_answer_positions(&st);
+		if (e)
+			fprintf(stderr, "cvrepl: answering position requests: %s\n", cv_strerror(e));
 		ret = st.env->repmgr_start(st.env, CVREPL_THREADS, DB_REP_ELECTION);
 		if (ret == DB_REP_IGNORE && ++ignored < 5 && !stop) {
 			/* a failchk clears a dead listener; then a fresh handle may start */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* A whole number of ms from 1 to max, or the default (0) when s is NULL. */
 static bool ms_opt(const char *s, unsigned max, unsigned *out)
@@ -117,6 +118,73 @@ int cmd_repl_init(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* Wait ms milliseconds. */
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Ask site eid its position, for up to 2 s: this process's connections
+ * (a subordinate's, its own) are made when repmgr starts, and a request
+ * sent before one is up is unavailable at once.
+ */
+static enum cv_err ask_position(struct cv_store *st, int eid, struct cv_repl_position *p)
+{
+	enum cv_err e = CV_EBUSY;
+
+	for (int i = 0; i < 40 && e == CV_EBUSY; i++) {
+		e = cv_repl_ask_position(st, eid, 1000, p);
+		if (e == CV_EBUSY)
+			nap_ms(50);
+	}
+	return e;
+}
+
+/*
+ * The lag lines: on a replica, how many bytes of log it is behind the
+ * master (the master asked over repmgr's channels); on the master, 0 and
+ * each replica's. This process joins the site's replication as a
+ * subordinate (cvrepl stays the listener) to ask.
+ */
+static void print_lag(struct cv_store *st, const struct cv_repl_view *pub, enum cv_role role,
+		      const struct cv_repl_peer *peers, size_t n)
+{
+	struct cv_repl_position mine, theirs;
+	int ret;
+
+	if (role != CV_ROLE_MASTER && role != CV_ROLE_REPLICA) {
+		printf("lag unknown: no master is known\n");
+		return;
+	}
+	ret = st->env->repmgr_start(st->env, 0, DB_REP_CLIENT);
+	if ((ret && ret != DB_REP_IGNORE) || cv_repl_own_position(st, &mine)) {
+		printf("lag unknown: cannot join the site's replication (%s)\n", ret ? db_strerror(ret) : "rep_stat");
+		return;
+	}
+	if (role == CV_ROLE_REPLICA) {
+		if (ask_position(st, DB_EID_MASTER, &theirs))
+			printf("lag unknown: the master did not answer\n");
+		else
+			printf("lag %llu bytes behind the master\n",
+			       (unsigned long long)cv_repl_lsn_bytes(st, mine.lsn, theirs.lsn));
+		return;
+	}
+	printf("lag 0 bytes (the master)\n");
+	for (size_t i = 0; i < n; i++) {
+		if (cv_repl_link_state(pub, &peers[i]) <= 0)
+			printf("replica %s lag unknown: not connected\n", peers[i].addr);
+		else if (ask_position(st, peers[i].eid, &theirs))
+			printf("replica %s lag unknown: it did not answer\n", peers[i].addr);
+		else
+			printf("replica %s lag %llu bytes\n", peers[i].addr,
+			       (unsigned long long)cv_repl_lsn_bytes(st, theirs.lsn, mine.lsn));
+	}
+}
+
 /* repl status: what Berkeley DB and cvrepl say of this site. */
 int cmd_repl_status(struct ctl *c, int argc, char **argv)
 {
@@ -162,6 +230,11 @@ int cmd_repl_status(struct ctl *c, int argc, char **argv)
 
 		printf("peer %s %s\n", peers[i].addr, link > 0 ? "connected" : link == 0 ? "disconnected" : "unknown");
 	}
+	/* with no cvrepl, this process would become the site's listener: no lag then */
+	if (pub.pid)
+		print_lag(st, &pub, now.role, peers, n);
+	else
+		printf("lag unknown: cvrepl does not run at this site\n");
 	cv_store_close(st);
 	return 0;
 }

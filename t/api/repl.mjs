@@ -309,6 +309,24 @@ test('a write at the master is read at every replica', opt, async () => {
 			return x.status === 200 && same(x, s) === same(m, sites[0]) && x;
 		});
 	}
+	// cvctl repl status: the lag, asked of the master over the group's own connections, 0 once applied
+	for (const s of sites.slice(1)) {
+		const st = await until(`site ${s.n}: cvctl repl status says 0 bytes behind`, 20000, async () => {
+			const x = await s.srv.cvctlRun(['repl', 'status']);
+			assert.equal(x.code, 0, x.stderr);
+			assert.match(x.stdout, /^lag (\d+ bytes behind the master|unknown: the master did not answer)$/m, x.stdout);
+			return /^lag 0 bytes behind the master$/m.test(x.stdout) && x.stdout;
+		});
+		assert.doesNotMatch(st, /^replica /m, 'a replica lists no replicas');
+	}
+	// the master asks each replica; what it writes meanwhile (cvnotify's timers) may show for a moment
+	const ms = await until('the master says each replica 0 bytes behind', 20000, async () => {
+		const x = await sites[0].srv.cvctlRun(['repl', 'status']);
+		assert.equal(x.code, 0, x.stderr);
+		assert.match(x.stdout, /^lag 0 bytes \(the master\)$/m, x.stdout);
+		return sites.slice(1).every((s) => new RegExp(`^replica 127\\.0\\.0\\.1:${s.rport} lag 0 bytes$`, 'm').test(x.stdout)) && x.stdout;
+	});
+	assert.doesNotMatch(ms, /^lag \d+ bytes behind/m, ms);
 });
 
 test('read-your-writes: a write names its commit, a read naming it waits on a replica until it is applied', opt, async () => {
@@ -567,6 +585,10 @@ test('a replica whose cvrepl stopped says its peers\' connections are unknown', 
 	for (const s of sites.filter((x) => x !== r))
 		assert.match(down.stdout, new RegExp(`^peer 127\\.0\\.0\\.1:${s.rport} unknown$`, 'm'), down.stdout);
 	assert.doesNotMatch(down.stdout, /connected$/m, down.stdout);
+	assert.match(down.stdout, /^lag unknown: cvrepl does not run at this site$/m, down.stdout);
+	// the master cannot ask it either
+	const ms = await m.srv.cvctlRun(['repl', 'status']);
+	assert.match(ms.stdout, new RegExp(`^replica 127\\.0\\.0\\.1:${r.rport} lag unknown: (not connected|it did not answer)$`, 'm'), ms.stdout);
 	// and back, for what follows
 	r.startRepl();
 	await r.settled('replica');
