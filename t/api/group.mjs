@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { B2C, BUILDDIR, SRCDIR, JSDIR, freePort, skipReason, WEBSERVER } from '../lib/server.mjs';
+import { until } from '../lib/until.mjs';
 
 function haveHaproxy() {
 	try {
@@ -35,23 +36,6 @@ function tkHello(port) {
 		s.on('error', () => res(null));
 		s.setTimeout(3000, () => s.destroy());
 	});
-}
-
-async function until(what, ms, fn) {
-	const t0 = Date.now();
-	let last;
-	for (;;) {
-		try {
-			last = await fn();
-			if (last)
-				return last;
-		} catch (e) {
-			last = e.message;
-		}
-		if (Date.now() - t0 > ms)
-			assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-		await sleep(100);
-	}
 }
 
 let proc = null, out = '', vardir = null, port = 0;

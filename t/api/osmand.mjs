@@ -34,16 +34,8 @@ const qs = (o) => new URLSearchParams(o).toString();
 apiSuite('osmand', { osmand: true }, (srv, it) => {
 	let car, other;
 	const V = (c) => `${B2C}/user/vehicles/${c.id}`;
-	const status = async (c) => {
-		const s = await srv.get(`${V(c)}/status`, c.token);
-		assert.equal(s.status, 200, s.text);
-		return s.body;
-	};
-	const stored = async (c) => {
-		const t = await srv.get(`${V(c)}/telemetry?pageSize=1`, c.token);
-		assert.equal(t.status, 200, t.text);
-		return t.body.total;
-	};
+	const status = (c) => srv.vehicleStatus(c);
+	const stored = (c) => srv.telemetryTotal(c);
 	const fix = (query, opts = {}) => srv.request(opts.method || 'GET', `${opts.base || ''}/osmand${query === null ? '' : '?' + query}`,
 		{ headers: opts.headers, body: opts.body });
 	const T = () => Math.floor(now() / 1000) * 1000 - 3600000;    // a whole second an hour ago

@@ -17,6 +17,7 @@ import { Server, B2C, BUILDDIR, freePort, skipReason } from '../lib/server.mjs';
 import { cvsimOnce, vehiclesFile, historyArgs } from '../lib/sim.mjs';
 import { now } from '../lib/clock.mjs';
 import { receiver, superviseNotify } from '../lib/notify.mjs';
+import { until } from '../lib/until.mjs';
 
 const CVREPL = join(BUILDDIR, 'repl', 'cvrepl');
 const TIMEOUTS = ['--ack-timeout', '10000', '--election-timeout', '4000', '--heartbeat', '500'];
@@ -24,24 +25,6 @@ const skip = skipReason() || false;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 // an hour ago: later than the simulated history (it ends 2 hours ago or earlier), what the monitor sees first
 const FRESH = now() - 3600000;
-
-/* Poll fn until it returns a truthy value (never a fixed sleep); fail after ms with what it last saw. */
-async function until(what, ms, fn) {
-	const t0 = Date.now();
-	let last;
-	for (;;) {
-		try {
-			last = await fn();
-			if (last && last.ok !== false)
-				return last;
-		} catch (e) {
-			last = e.message;
-		}
-		if (Date.now() - t0 > ms)
-			assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-		await sleep(50);
-	}
-}
 
 /* An answer as any site would give it: each site's links name the site itself. */
 function same(r, site) {

@@ -45,16 +45,8 @@ const kv = (text) => Object.fromEntries(text.trim().split('\n').map((l) => [l.sl
 apiSuite('teltonika', { env: { CVAPI_REMOTE_TIMEOUT: '30' } }, (srv, it) => {
 	let tk, car, tok;
 	const V = (c) => `${B2C}/user/vehicles/${c.id}`;
-	const status = async (c) => {
-		const s = await srv.get(`${V(c)}/status`, c.token);
-		assert.equal(s.status, 200, s.text);
-		return s.body;
-	};
-	const stored = async (c) => {
-		const t = await srv.get(`${V(c)}/telemetry?pageSize=1`, c.token);
-		assert.equal(t.status, 200, t.text);
-		return t.body.total;
-	};
+	const status = (c) => srv.vehicleStatus(c);
+	const stored = (c) => srv.telemetryTotal(c);
 	/* A connection that has done its handshake with imei (accepted). */
 	const tracker = async (imei) => {
 		const t = await connect(tk.port);

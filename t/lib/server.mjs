@@ -31,6 +31,7 @@
 // Web servers are pluggable: WEBSERVERS maps a name to a function
 // (ctx) => ({ name, available, user, start, stop, logs }) (see lighttpd()
 // for the contract).
+import assert from 'node:assert/strict';
 import { test as nodeTest } from 'node:test';
 import { schemaSkip, schemaProblems } from './schema.mjs';
 import { answerProblems } from './conform.mjs';
@@ -688,6 +689,20 @@ export class Server {
 
 	get(path, token, opts = {}) {
 		return this.request('GET', path, { ...opts, token });
+	}
+
+	/* The status of vehicle car ({ id, token }) as its owner reads it (asserted 200): the body. */
+	async vehicleStatus(car) {
+		const s = await this.get(`${B2C}/user/vehicles/${car.id}/status`, car.token);
+		assert.equal(s.status, 200, s.text);
+		return s.body;
+	}
+
+	/* How many telemetry samples of vehicle car ({ id, token }) are stored (asserted 200). */
+	async telemetryTotal(car) {
+		const t = await this.get(`${B2C}/user/vehicles/${car.id}/telemetry?pageSize=1`, car.token);
+		assert.equal(t.status, 200, t.text);
+		return t.body.total;
 	}
 
 	/*
