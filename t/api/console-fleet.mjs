@@ -129,6 +129,12 @@ apiSuite('console-fleet', (srv, it) => {
 		await page.waitForFunction(({ vid, text }) => document.querySelector(`tr[data-vid="${vid}"]`)?.textContent.includes(text),
 			{ vid: v.id, text: `${km.toLocaleString('en-US')} km` }, { timeout: 30000 });
 		assert.ok(reads() > before, 'read again by the poll');
+		// the value the poll changed is marked as such (the car is parked: its other values may move too, never its VIN)
+		const changed = await page.locator(`tr[data-vid="${v.id}"] td.changed`).allInnerTexts();
+		assert.ok(changed.includes(`${km.toLocaleString('en-US')} km`), JSON.stringify(changed));
+		assert.equal(await page.locator(`tr[data-vid="${v.id}"] th.changed`).count(), 0);
+		assert.equal(await page.locator(`tr[data-vid="${v.id}"] td:has-text("${km.toLocaleString('en-US')} km")`).getAttribute('title'),
+			'Changed since the last poll');
 	});
 
 	it('every vehicle reachable: named by brand and VIN, its trips, a trip with its track, replay and CSV, its alerts and collisions', { skip, timeout: 90000 }, async () => {
@@ -310,6 +316,25 @@ apiSuite('console-fleet', (srv, it) => {
 		await p.click('tr.monitor-row:has-text("Lyon") button:has-text("Deliveries")');
 		await p.waitForSelector('tr.delivery[data-outcome=Delivered]');
 		assert.match(await p.textContent('#mon-log-title'), /Deliveries of Lyon/);
+		await p.context().close();
+	});
+
+	it('a driver\'s card marks the value its last poll changed', { skip, timeout: 60000 }, async () => {
+		const v = srv.vehicles[2];
+		const p = await newPage();
+		await keyboardLogin(p, 'demo', 'demo', 'user');
+		await p.waitForSelector(`.card[data-vid="${v.id}"] dd`);
+		const st = (await srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok)).body;
+		const km = Math.round(st.odometer.mileage) + 4321;
+		const r = await srv.upload(v.vin, v.cred, { messageId: 'console-card-odo', samples: [{ at: new Date(now()).toISOString(), odometer: km }] });
+		assert.equal(r.status, 200, r.text);
+		const text = `${km.toLocaleString('en-US')} km`;
+		await p.waitForFunction(({ vid, text }) => document.querySelector(`.card[data-vid="${vid}"]`)?.textContent.includes(text),
+			{ vid: v.id, text }, { timeout: 30000 });
+		const odo = p.locator(`.card[data-vid="${v.id}"] dd:has-text("${text}")`);
+		assert.match(await odo.getAttribute('class'), /\bchanged\b/);
+		assert.equal(await odo.getAttribute('title'), 'Changed since the last poll');
+		assert.equal(await p.locator(`.card[data-vid="${v.id}"] h2.changed`).count(), 0);
 		await p.context().close();
 	});
 

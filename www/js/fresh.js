@@ -119,3 +119,35 @@ export function keepLive(el, every, poll, draw, failed = () => {}) {
 		clearInterval(ages);
 	};
 }
+
+export const CHANGED_NOTE = 'Changed since the last poll';
+
+/*
+ * Mark the values a poll changed. In el, every cell (sel: "dd" for cards,
+ * "td" for table rows) of an element with data-vid is keyed by its
+ * vehicle and its label (the dt before a dd; a td's column), and compared
+ * by its text without ages and addresses (which move by themselves) with
+ * `before`, what the last call returned (nothing is marked on the first
+ * draw). A changed cell gets the class "changed" (a highlight that fades)
+ * and CHANGED_NOTE as its title. Answers the values for the next call.
+ */
+export function markChanged(el, sel, before) {
+	const seen = new Map();
+	for (const holder of el.querySelectorAll('[data-vid]')) {
+		holder.querySelectorAll(sel).forEach((cell, i) => {
+			const label = sel === 'dd' && cell.previousElementSibling ? cell.previousElementSibling.textContent : String(i);
+			const copy = cell.cloneNode(true);
+			for (const x of copy.querySelectorAll('.age, .address'))
+				x.remove();
+			const key = `${holder.dataset.vid}|${label}`;
+			const text = copy.textContent.replace(/\s+/g, ' ').trim();
+			seen.set(key, text);
+			if (before && before.has(key) && before.get(key) !== text) {
+				cell.classList.add('changed');
+				if (!cell.title)
+					cell.title = CHANGED_NOTE;
+			}
+		});
+	}
+	return seen;
+}

@@ -10,7 +10,7 @@ import * as api from '../api.js';
 import { html, raw, age, num, words, vehicleName } from '../fmt.js';
 import { makeMap, consoleConfig } from '../map.js';
 import { coordsText, address, knownAddress } from '../geo.js';
-import { staleness, lastReport, keepLive, STALE_NOTE } from '../fresh.js';
+import { staleness, lastReport, keepLive, markChanged, STALE_NOTE } from '../fresh.js';
 
 const ALERTS_EVERY = 6;        /* polls between two reads of the alerts */
 
@@ -131,11 +131,13 @@ export async function render(view, args, ctx) {
 		}
 	}
 
+	let shown = null;       /* the cards' values as last drawn (markChanged) */
 	function draw() {
 		if (stopped)
 			return;
 		fresh.learn([...state.values()].filter((s) => s.st).map((s) => [s.v.id, lastReport(s.st)]));
 		cards.innerHTML = [...state.values()].map((s) => card(s.v, s.st, s.alerts).raw).join('');
+		shown = markChanged(cards, 'dd', shown);
 		view.querySelector('#stale-note').hidden = !cards.querySelector('.stale');
 		for (const s of state.values())
 			if (s.error)

@@ -15,7 +15,7 @@ import { html, raw, age, when, num, words, vehicleName } from '../fmt.js';
 import { makeMap, consoleConfig } from '../map.js';
 import { coordsText } from '../geo.js';
 import { vehiclesOf } from '../face.js';
-import { staleness, lastReport, keepLive, STALE_NOTE } from '../fresh.js';
+import { staleness, lastReport, keepLive, markChanged, STALE_NOTE } from '../fresh.js';
 
 const ALERTS_EVERY = 6;
 const LATEST = 20;
@@ -85,8 +85,10 @@ export async function render(view, args, ctx) {
 			: '<p class="muted">No alert.</p>';
 	}
 
+	let shown = null;       /* the rows' values as last drawn (markChanged) */
 	function draw() {
 		rows.innerHTML = vehicles.map((v) => row(f, v, status.get(v.id), fresh).raw).join('');
+		shown = markChanged(rows, 'td', shown);
 		view.querySelector('#stale-note').hidden = !rows.querySelector('.stale');
 		drawAlerts();
 		if (!map)
