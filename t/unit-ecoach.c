@@ -513,6 +513,18 @@ static void test_sparse(void)
 
 /* ---- Speed -------------------------------------------------------------- */
 
+/* Speed's score (-1: absent) of a trip at dkmh for secs, sampled every 10 s; its scores in *sc. */
+static int steady(int dkmh, int secs, struct cv_ecoach_scores *sc)
+{
+	struct cv_ecoach e;
+
+	start(AT);
+	add(0, dkmh);
+	go(dkmh, secs * SEC, 10 * SEC);
+	run(NULL, &e, sc);
+	return score(sc, CV_ECO_SPEED);
+}
+
 static void test_speed(void)
 {
 	struct cv_ecoach e;
@@ -534,29 +546,11 @@ static void test_speed(void)
 	ok(!has(&sc, CV_ECO_SLOPE), "speed: no position: no Slope");
 	is_int(score(&sc, CV_ECO_GLOBAL), 75, "speed: Global is Speed, the only one");
 
-	start(AT);
-	add(0, 1300);
-	go(1300, 120 * SEC, 10 * SEC);
-	run(NULL, &e, &sc);
-	is_int(score(&sc, CV_ECO_SPEED), 50, "speed: 130 km/h throughout: 5");
-
-	start(AT);
-	add(0, 1100);
-	go(1100, 120 * SEC, 10 * SEC);
-	run(NULL, &e, &sc);
-	is_int(score(&sc, CV_ECO_SPEED), 100, "speed: 110 km/h throughout: 10");
-
-	start(AT);
-	add(0, 2500);
-	go(2500, 120 * SEC, 10 * SEC);
-	run(NULL, &e, &sc);
-	is_int(score(&sc, CV_ECO_SPEED), 0, "speed: 250 km/h throughout: 0, not below");
-
-	start(AT);
-	add(0, 1300);
-	go(1300, 50 * SEC, 10 * SEC);
-	run(NULL, &e, &sc);
-	ok(!has(&sc, CV_ECO_SPEED), "speed: 50 s moving is not enough");
+	is_int(steady(1300, 120, &sc), 50, "speed: 130 km/h throughout: 5");
+	is_int(steady(1100, 120, &sc), 100, "speed: 110 km/h throughout: 10");
+	is_int(steady(1200, 120, &sc), 75, "speed: 120 km/h throughout: 7.5");
+	is_int(steady(2500, 120, &sc), 0, "speed: 250 km/h throughout: 0, not below");
+	is_int(steady(1300, 50, &sc), -1, "speed: 50 s moving is not enough");
 	ok(!has(&sc, CV_ECO_GLOBAL), "speed: nothing scored, no Global");
 
 	/* a span longer than a minute is not counted */
@@ -594,10 +588,7 @@ static void test_idle(void)
 	is_int(score(&sc, CV_ECO_STARTSTOP), 80, "idle: StartStop 8");
 
 	/* ending with 70 s of idling: the run still open counts */
-	start(AT);
-	add(0, 0);
-	go(720, 20 * SEC, SEC);
-	go(720, 490 * SEC, SEC);
+	calm_start(490);
 	go(0, 20 * SEC, SEC);
 	go(0, 70 * SEC, 10 * SEC);
 	run(NULL, &e, &sc);
@@ -609,12 +600,8 @@ static void test_idle(void)
 	is_int(score(&sc, CV_ECO_STARTSTOP), 100, "idle: under a minute, not counted: StartStop 10");
 
 	/* standing with the ignition off is not idling */
-	start(AT);
-	add(0, 0);
-	go(720, 20 * SEC, SEC);
-	go(720, 100 * SEC, SEC);
-	go(0, 20 * SEC, SEC);
-	stop();
+	calm_start(100);
+	calm_end();
 	go(0, 100 * SEC, 10 * SEC);
 	for (size_t i = T.n - 10; i < T.n; i++)
 		T.s[i].has &= ~(1u << CV_G_IGN);
