@@ -18,20 +18,21 @@
  * idle_max_dkmh [2 km/h], moving otherwise; its distance is its mean
  * speed times its time.
  *
- * - Acceleration and Break (braking). Pairs of speed readings at least
- *   harsh_min_dt_ms [1 s] apart (a sample closer to the last one of a pair
- *   waits for the next: the pair is taken from the older one) and at
- *   most harsh_max_dt_ms [5 s] (further apart, the mean acceleration says
- *   little of the peak: the pair is skipped), whose mean speed is at least
- *   harsh_min_dkmh [10 km/h] (below, a speed's noise looks harsh), are
- *   examined; their distance is the distance examined. A pair whose speed
- *   change per second reaches harsh_accel_cms2 [3.0 m/s^2] up or
- *   harsh_brake_cms2 [3.0 m/s^2] down is harsh; successive harsh pairs of
- *   one direction are one event. Rate: events per 100 km of the distance
- *   examined, or of harsh_floor_m [20 km] if less; score 10 at 0 events,
- *   0 at harsh_zero_per100km [20] or more, linear in between (a trip of
- *   20 km or less loses 2.5 points an event). Absent when less than
- *   harsh_min_m [1 km] was examined.
+ * - Acceleration and Break (braking). Each speed reading is paired with
+ *   the reading before it, which ends the pair before (consecutive pairs
+ *   share a reading). A reading less than harsh_min_dt_ms [1 s] after
+ *   the previous one is passed over: the next pair starts from the older
+ *   reading. A pair more than harsh_max_dt_ms [5 s] long is skipped (its
+ *   mean acceleration says little of the peak), and so is one whose mean
+ *   speed is under harsh_min_dkmh [10 km/h] (a crawl's speed noise looks
+ *   harsh); the others are examined, and their distance is the distance
+ *   examined. A pair whose speed changes per second by harsh_accel_cms2
+ *   [3.0 m/s^2] or more up, or harsh_brake_cms2 [3.0 m/s^2] or more down,
+ *   is harsh; successive harsh pairs of one direction are one event.
+ *   Rate: events per 100 km of the distance examined, or of harsh_floor_m
+ *   [20 km] if less; score 10 at 0 events, 0 at harsh_zero_per100km [20]
+ *   or more, linear in between (a trip of 20 km or less loses 2.5 points
+ *   an event). Absent when less than harsh_min_m [1 km] was examined.
  * - Speed. The moving time's excess over speed_eco_dkmh [110 km/h]: a
  *   moving span at mean speed v weighs (v - eco) / (full - eco), from 0 at
  *   the eco speed to 1 at speed_full_dkmh [150 km/h] and above; score

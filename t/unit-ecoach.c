@@ -155,7 +155,7 @@ static void calm(int64_t step)
 
 /* ---- the categories' names ---------------------------------------------- */
 
-/* The enum of the ECoaching schema's category in b2c-v4.17.2.yaml, in a buffer ("a, b, c"); false if not found. */
+/* The ECoaching schema's category enum in b2c-v4.17.2.yaml, into out ("a, b, c"); false if not found. */
 static bool spec_enum(const char *dir, char *out, size_t size)
 {
 	char path[4096], *text, *p, *end;
@@ -189,7 +189,8 @@ static bool spec_enum(const char *dir, char *out, size_t size)
 
 static void test_names(void)
 {
-	static const char want[] = "Global, Acceleration, Break, AirCondioner, ColdEngine, TirePressure, Slope, Speed, StartStop";
+	static const char want[] =
+		"Global, Acceleration, Break, AirCondioner, ColdEngine, TirePressure, Slope, Speed, StartStop";
 	struct cv_buf b = CV_BUF_INIT(0);
 	char spec[256];
 	const char *dir = getenv("CVAPI_SPEC_DIR"), *joined;
@@ -367,7 +368,7 @@ static void test_harsh(void)
 	is_int(e.accel_events + e.brake_events, 0, "harsh, threshold 4 m/s^2: no event");
 	is_int(score(&sc, CV_ECO_BREAK), 100, "harsh, threshold 4 m/s^2: Break 10");
 
-	/* exactly 3 m/s^2 (10.8 km/h in 1 s) is harsh, 10.7 is not; a calm pair between two harsh ones: two events */
+	/* exactly 3 m/s^2 (10.8 km/h in 1 s) is harsh, 10.7 is not; a calm pair between harsh ones: 2 events */
 	calm_start(100);
 	add(SEC, 720 - 108);
 	go(720, 20 * SEC, SEC);
