@@ -51,7 +51,7 @@ for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload teltoni
 	extra=
 	# db/rec.c packs monitors and remote actions too
 	[ "$h" = sample ] && extra="$srcdir/db/rec.c $srcdir/db/cbattr.c $srcdir/db/tblock.c $srcdir/core/boolexp.c $srcdir/core/monitor.c
-		$srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c"
+		$srcdir/core/remote.c $srcdir/core/timewin.c $srcdir/core/trip.c $srcdir/core/charge.c"
 	[ "$h" = boolexp ] && extra="$srcdir/core/boolexp.c"
 	[ "$h" = teltonika ] && extra="$srcdir/core/teltonika.c"
 	[ "$h" = osmand ] && extra="$srcdir/core/osmand.c"

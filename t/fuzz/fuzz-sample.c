@@ -16,9 +16,12 @@
  * also go to the packed-record decoders. Besides crashes
  * and undefined behaviour it checks: a parsed sample and its events encode
  * and decode to the same values; every rendering is valid JSON; a refusal
- * comes with a message naming its path.
+ * comes with a message naming its path; the charging sessions the samples
+ * make (core/charge.h, fed in array order) are records the decoder
+ * accepts, with figures in range.
  */
 #include "vdata.h"
+#include "charge.h"
 #include "rec.h"
 #include "tblock.h"
 #include "cvtime.h"
@@ -42,6 +45,45 @@ static void must_be_json(const struct cv_buf *b)
 		abort();
 	json_object_put(o);
 	json_tokener_free(tok);
+}
+
+/* A charging session: its record decodes, the same, and renders. */
+static void check_charge(const struct cv_charge *c)
+{
+	struct cv_buf b = CV_BUF_INIT(0), again = CV_BUF_INIT(0);
+	struct cv_charge d;
+	struct cv_jw w;
+
+	if (cv_charge_encode(c, &b) || cv_charge_decode(b.p, b.len, &d) || cv_charge_encode(&d, &again) ||
+	    again.len != b.len || memcmp(again.p, b.p, b.len))
+		abort();
+	if (d.last_at < d.start_at || cv_charge_energy_wh(&d, 0) < -1 || cv_charge_energy_wh(&d, 50000) < -1 ||
+	    cv_charge_avg_power_dkw(&d, 50000) < -1)
+		abort();
+	cv_buf_reset(&b);
+	cv_jw_init(&w, &b);
+	cv_jw_obj(&w);
+	cv_charge_render_members(&w, &d, "c", "VR3UPHNKSKT000001", true, 50000);
+	cv_jw_end(&w);
+	if (w.err)
+		abort();
+	must_be_json(&b);
+	cv_buf_release(&b);
+	cv_buf_release(&again);
+}
+
+/* The charging sessions of this input's samples. */
+static struct cv_charge chg_cur;
+static bool chg_has;
+
+static void feed_charge(const struct cv_sample *s)
+{
+	struct cv_charge closed;
+
+	if (cv_charge_feed(&chg_cur, &chg_has, s, &closed) & CV_CHARGE_CLOSED)
+		check_charge(&closed);
+	if (chg_has)
+		check_charge(&chg_cur);
 }
 
 static void check_sample(json_object *o, const char *path, struct cv_state *st)
@@ -96,6 +138,7 @@ static void check_sample(json_object *o, const char *path, struct cv_state *st)
 		abort();
 	must_be_json(&b);
 	cv_state_merge(st, &s, s.at);
+	feed_charge(&s);
 	cv_buf_release(&b);
 }
 
@@ -142,6 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct cv_event ev;
 		struct cv_token t;
 		struct cv_status_rec r;
+		struct cv_charge c;
 
 		struct cv_tblock_rd rd;
 		struct cv_tblock_info bi;
@@ -154,6 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			e = cv_tblock_next(&rd, &s);
 		(void)cv_event_decode(data, size, &ev);
 		(void)cv_token_decode(data, size, &t);
+		if (cv_charge_decode(data, size, &c) == CV_OK)
+			check_charge(&c);
 		if (cv_status_decode(data, size, &r) == CV_OK) {
 			struct cv_state copy;
 
@@ -167,6 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!o)
 		return 0;
 	memset(&st, 0, sizeof(st));
+	chg_has = false;
 	if (json_object_is_type(o, json_type_array)) {
 		size_t n = json_object_array_length(o);
 
