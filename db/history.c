@@ -8,6 +8,16 @@
 
 /* ---- history ------------------------------------------------------------ */
 
+bool cv_history_kept(const struct cv_sample *s, size_t n, size_t i)
+{
+	if (!s[i].has)
+		return false;
+	for (size_t j = i + 1; j < n && s[j].at == s[i].at; j++)
+		if (s[j].has)
+			return false;
+	return true;
+}
+
 struct bulk_ctx {
 	const unsigned char *vid;
 	int64_t to;

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "trips.h"
+#include "charges.h"
 #include "engine.h"
 #include "vlink.h"
 #include "motion.h"
@@ -111,6 +112,8 @@ static enum cv_err batch_txn(struct cv_store *st, DB_TXN *txn, void *arg)
 	/* trips read the samples just written: after them, same transaction */
 	if (!e)
 		e = cv_trips_ingest(st, txn, vid, b->samples, b->n, NULL);
+	if (!e)
+		e = cv_charges_ingest(st, txn, vid, b->samples, b->n);
 	/* the firings, rendered once the batch's events and trips are in */
 	if (!e)
 		e = cv_engine_flush(st, txn, &eng);

@@ -270,6 +270,14 @@ enum cv_err cv_theft_apply(struct cv_store *st, DB_TXN *txn, const unsigned char
  */
 enum cv_err cv_history_put(struct cv_store *st, DB_TXN *txn, const unsigned char vid[16],
 			   const struct cv_sample *s, size_t n);
+/*
+ * Whether s[i] of a batch s[0..n) (ascending time) is what the history
+ * holds for its time once cv_history_put stored the batch: it has data (a
+ * sample with events only is not in the telemetry) and no later sample of
+ * the batch with data has the same time (the later put replaced it). What
+ * the builders fold at ingest (trips, charging sessions).
+ */
+bool cv_history_kept(const struct cv_sample *s, size_t n, size_t i);
 
 /*
  * Record a message id; CV_EEXIST if this vehicle sent it before (and it is

@@ -262,7 +262,7 @@ static enum cv_err purge_vehicle(struct cv_store *st, DB_TXN *txn, const char *v
 {
 	static const struct { enum cv_dbid id; enum expiry how; } dbs[] = {
 		{ CV_DB_TELEMETRY, EXP_BLOCK }, { CV_DB_EVENTS, EXP_AT }, { CV_DB_ALERTS, EXP_PERIOD },
-		{ CV_DB_STOLEN, EXP_PERIOD }, { CV_DB_TRIPS, EXP_AT },
+		{ CV_DB_STOLEN, EXP_PERIOD }, { CV_DB_TRIPS, EXP_AT }, { CV_DB_CHARGES, EXP_AT },
 	};
 	unsigned char vid[16];
 	int64_t days, cutoff;

@@ -70,6 +70,8 @@ const char *const cv_store_files[CV_DB_COUNT] = {
 	[CV_DB_IDEMKEYS] = "idemkeys.db",
 	[CV_DB_IDEMTIME] = "idemtime.db",
 	[CV_DB_DEVICES] = "devices.db",
+	[CV_DB_CHARGES] = "charges.db",
+	[CV_DB_CHARGEOPEN] = "chargeopen.db",
 };
 
 void cv_be64_put(unsigned char *p, uint64_t v)

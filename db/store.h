@@ -56,6 +56,8 @@
  *   stolen      vid (16) . start (8) . 0 (2)          packed theft period (as an alert, rec.h)
  *   trips       vid (16) . start (8)                  packed trip (core/trip.h)
  *   tripopen    vid (16)                              the vehicle's open trip, packed
+ *   charges     vid (16) . start (8)                  packed charging session (core/charge.h)
+ *   chargeopen  vid (16)                              the vehicle's current session, packed
  *   certs       client certificate subject (DN)       login of its fleet manager
  *   basicauth   (unused: the Basic verification cache is in each process's
  *               memory, model.h; `cvctl init` empties what an older cvapi kept)
@@ -161,6 +163,8 @@ enum cv_dbid {
 	CV_DB_IDEMKEYS,
 	CV_DB_IDEMTIME,
 	CV_DB_DEVICES,
+	CV_DB_CHARGES,
+	CV_DB_CHARGEOPEN,
 	CV_DB_COUNT
 };
 

@@ -216,21 +216,6 @@ static int fold_cb(const struct cv_sample *s, void *arg)
 	return f->err != CV_OK;
 }
 
-/*
- * Whether s[i] is what the history holds for its time: it has data (a
- * sample with events only is not in the telemetry) and no later sample of
- * the batch with data has the same time (the later put replaced it).
- */
-static bool counted(const struct cv_sample *s, size_t n, size_t i)
-{
-	if (!s[i].has)
-		return false;
-	for (size_t j = i + 1; j < n && s[j].at == s[i].at; j++)
-		if (s[j].has)
-			return false;
-	return true;
-}
-
 struct ign_ctx {
 	uint8_t ign;
 	int seen;
@@ -365,7 +350,7 @@ enum cv_err cv_trips_ingest(struct cv_store *st, DB_TXN *txn, const unsigned cha
 		return e;
 	wm = ts.watermark;
 	for (size_t i = 0; i < n; i++) {
-		if (!counted(s, n, i))
+		if (!cv_history_kept(s, n, i))
 			continue;
 		if (s[i].at > wm)
 			newer = true;
@@ -386,7 +371,7 @@ enum cv_err cv_trips_ingest(struct cv_store *st, DB_TXN *txn, const unsigned cha
 		e = refold(&f, p);
 	} else if (newer) {
 		for (size_t i = 0; i < n && !e; i++)
-			if (s[i].at > wm && counted(s, n, i))
+			if (s[i].at > wm && cv_history_kept(s, n, i))
 				e = fold_one(&f, &s[i]);
 	} else {
 		return CV_OK;           /* only samples too old to change trips */
