@@ -85,13 +85,17 @@ static void parse_charging(struct cv_jread *jr, json_object *c, struct cv_sample
 	s->plugged = cv_jr_bool(jr, c, "plugged", CV_JR_OPTIONAL, &b) ? b : s->chg_status != CV_CHG_DISCONNECTED;
 	s->chg_rate = read_fixed(jr, c, "rate", 0, 500, 0, CV_JR_OPTIONAL, &v) ? (uint16_t)v : 0;
 	s->chg_remaining = read_fixed(jr, c, "remainingTime", 0, 604800, 0, CV_JR_OPTIONAL, &v) ? (uint32_t)v : 0;
+	if (read_fixed(jr, c, "power", 0, 400, 1, CV_JR_OPTIONAL, &v)) {
+		s->has_chg_power = 1;
+		s->chg_power_dkw = (uint16_t)v;
+	}
 	s->has |= 1u << CV_G_CHARGE;
 }
 
 static void parse_energy(struct cv_jread *jr, json_object *o, uint16_t *level, uint16_t *autonomy,
 			 bool with_charging, struct cv_sample *s)
 {
-	static const char *const ckeys[] = { "status", "mode", "plugged", "rate", "remainingTime", NULL };
+	static const char *const ckeys[] = { "status", "mode", "plugged", "rate", "remainingTime", "power", NULL };
 	int64_t v;
 	json_object *c;
 
@@ -321,6 +325,7 @@ void cv_state_merge(struct cv_state *st, const struct cv_sample *s, int64_t now)
 		case CV_G_CHARGE:
 			d->chg_status = s->chg_status; d->chg_mode = s->chg_mode; d->plugged = s->plugged;
 			d->chg_rate = s->chg_rate; d->chg_remaining = s->chg_remaining;
+			d->has_chg_power = s->has_chg_power; d->chg_power_dkw = s->chg_power_dkw;
 			break;
 		case CV_G_DOORS: d->lock = s->lock; d->doors_open = s->doors_open; break;
 		case CV_G_PRECOND: d->precond = s->precond; break;

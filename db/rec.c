@@ -345,8 +345,17 @@ enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
 }
 
 #define SAMPLE_V 1
+#define CHG_POWER_BIT 0x80      /* in the charging group's first byte: the power follows */
 
-/* Fields of each group, in a fixed order and width. */
+/*
+ * Fields of each group, in a fixed order and width. The charging group's
+ * first byte holds status (4 bits), mode (2) and plugged (1); its top bit,
+ * always 0 in records written before the charging power, says that the
+ * power (kW x 10, 2 bytes) follows the group's other fields. The version
+ * stays 1: a record without power is the same bytes as before, and a
+ * telemetry block's first byte (tblock.h) is what tells a block from this
+ * record.
+ */
 enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out)
 {
 	enum cv_err e = cv_wr_uint(out, SAMPLE_V, 1);
@@ -372,9 +381,11 @@ enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out)
 		if (!e) e = cv_wr_uint(out, s->elec_autonomy, 2);
 	}
 	if (!e && CV_HAS(s, CV_G_CHARGE)) {
-		e = cv_wr_uint(out, (uint64_t)(s->chg_status | s->chg_mode << 4 | s->plugged << 6), 1);
+		e = cv_wr_uint(out, (uint64_t)((s->chg_status & 15) | (s->chg_mode & 3) << 4 | (s->plugged ? 1 : 0) << 6 |
+					       (s->has_chg_power ? CHG_POWER_BIT : 0)), 1);
 		if (!e) e = cv_wr_uint(out, s->chg_rate, 2);
 		if (!e) e = cv_wr_uint(out, s->chg_remaining, 4);
+		if (!e && s->has_chg_power) e = cv_wr_uint(out, s->chg_power_dkw, 2);
 	}
 	if (!e && CV_HAS(s, CV_G_DOORS)) {
 		e = cv_wr_uint(out, s->lock, 1);
@@ -438,6 +449,10 @@ enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sa
 		s->plugged = (uint8_t)(v >> 6 & 1);
 		s->chg_rate = (uint16_t)cv_rd_uint(&r, 2);
 		s->chg_remaining = (uint32_t)cv_rd_uint(&r, 4);
+		if (v & CHG_POWER_BIT) {
+			s->has_chg_power = 1;
+			s->chg_power_dkw = (uint16_t)cv_rd_uint(&r, 2);
+		}
 	}
 	if (CV_HAS(s, CV_G_DOORS)) {
 		s->lock = (uint8_t)cv_rd_uint(&r, 1);
