@@ -32,6 +32,58 @@ const char *cv_energy_motorization(enum cv_energy e)
 	}
 }
 
+/* ---- capacities ----------------------------------------------------------- */
+
+/* Wh per kWh, cl per litre: both units keep one decimal exactly. */
+static uint32_t capacity_unit(enum cv_capacity kind)
+{
+	return kind == CV_CAP_BATTERY ? 1000 : 100;
+}
+
+enum cv_err cv_capacity_parse(enum cv_capacity kind, const char *text, uint32_t *out)
+{
+	uint32_t unit = capacity_unit(kind), max = kind == CV_CAP_BATTERY ? CV_BATTERY_WH_MAX : CV_TANK_CL_MAX;
+	uint64_t whole = 0, tenths = 0;
+	const char *p = text;
+	size_t digits = 0;
+
+	for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	if (!digits)
+		return CV_EINVAL;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return CV_EINVAL;
+		tenths = (uint64_t)(*p++ - '0');
+	}
+	if (*p)
+		return CV_EINVAL;       /* a second decimal, another character, or too many digits */
+	whole = whole * unit + tenths * (unit / 10);
+	if (whole == 0 || whole > max)
+		return CV_EINVAL;
+	*out = (uint32_t)whole;
+	return CV_OK;
+}
+
+bool cv_capacity_applies(enum cv_capacity kind, enum cv_energy e)
+{
+	if (kind == CV_CAP_BATTERY)
+		return e == CV_ENERGY_ELECTRIC || e == CV_ENERGY_PHEV;
+	return e == CV_ENERGY_PETROL || e == CV_ENERGY_DIESEL || e == CV_ENERGY_PHEV;
+}
+
+void cv_capacity_fmt(enum cv_capacity kind, uint32_t v, char out[CV_CAPACITY_STRLEN])
+{
+	uint32_t tenth = capacity_unit(kind) / 10;
+
+	v /= tenth;
+	if (v % 10)
+		snprintf(out, CV_CAPACITY_STRLEN, "%u.%u", v / 10, v % 10);
+	else
+		snprintf(out, CV_CAPACITY_STRLEN, "%u", v / 10);
+}
+
 /* ---- parsing ------------------------------------------------------------ */
 
 /* A number from min to max with `decimals` kept: *out = round(v * 10^decimals). */

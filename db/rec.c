@@ -108,6 +108,14 @@ static int64_t get_i64(json_object *o, const char *key)
 	return 0;
 }
 
+/* An integer in [0, max]; 0 when absent or out of bounds. */
+static int64_t get_bounded(json_object *o, const char *key, int64_t max)
+{
+	int64_t v = get_i64(o, key);
+
+	return v >= 0 && v <= max ? v : 0;
+}
+
 enum cv_err cv_user_encode(const struct cv_user *u, struct cv_buf *out)
 {
 	struct cv_jw w;
@@ -212,6 +220,10 @@ enum cv_err cv_vehicle_encode(const struct cv_vehicle *v, struct cv_buf *out)
 	cv_jw_kstr(&w, "brand", v->brand);
 	cv_jw_kstr(&w, "label", v->label);
 	cv_jw_kstr(&w, "energy", cv_energy_names[v->energy < CV_ENERGY_COUNT ? v->energy : 0]);
+	if (v->battery_wh)
+		cv_jw_kint(&w, "batteryWh", v->battery_wh);
+	if (v->tank_cl)
+		cv_jw_kint(&w, "tankCl", v->tank_cl);
 	cv_jw_kstr(&w, "owner", v->owner);
 	cv_jw_kstr(&w, "credSha256", v->cred_sha256);
 	cv_jw_kint(&w, "created", v->created);
@@ -236,6 +248,9 @@ enum cv_err cv_vehicle_decode(const char *json, size_t len, struct cv_vehicle *v
 	for (int i = 0; i < CV_ENERGY_COUNT; i++)
 		if (!strcmp(cv_energy_names[i], energy))
 			v->energy = (uint8_t)i;
+	/* a record made before capacities has none: unknown (0); so has one out of bounds */
+	v->battery_wh = (uint32_t)get_bounded(o, "batteryWh", CV_BATTERY_WH_MAX);
+	v->tank_cl = (uint32_t)get_bounded(o, "tankCl", CV_TANK_CL_MAX);
 	get_str(o, "owner", v->owner, sizeof(v->owner));
 	get_str(o, "credSha256", v->cred_sha256, sizeof(v->cred_sha256));
 	v->created = get_i64(o, "created");

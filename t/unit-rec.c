@@ -126,6 +126,33 @@ static void test_json_records(void)
 	is_int(cv_vehicle_decode("{\"energy\":\"steam\"}", 18, &v2), CV_OK, "an unknown energy");
 	is_int(v2.energy, 0, "reads as the first");
 	ok(v2.vin[0] == '\0' && v2.created == 0, "missing members read as empty");
+	{
+		/* energy capacities: kept; a record made before them (or a value out of bounds) has them unknown */
+		static const char before[] = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"vin\":\"VR3UPHNKSKT000001\","
+					     "\"energy\":\"phev\",\"owner\":\"alice\",\"created\":1,\"updated\":1}";
+		static const char wrong[] = "{\"energy\":\"phev\",\"batteryWh\":300001,\"tankCl\":-5}";
+		static const char text[] = "{\"energy\":\"phev\",\"batteryWh\":\"12000\",\"tankCl\":4000.5}";
+
+		v.battery_wh = 12400;
+		v.tank_cl = 4000;
+		cv_buf_reset(&b);
+		is_int(cv_vehicle_encode(&v, &b), CV_OK, "vehicle with capacities encoded");
+		memset(&v2, 0x55, sizeof(v2));
+		ok(!cv_vehicle_decode(b.p, b.len, &v2) && v2.battery_wh == 12400 && v2.tank_cl == 4000 &&
+		   v2.energy == CV_ENERGY_PHEV && !strcmp(v2.owner, "alice"), "capacities round trip: 12.4 kWh, 40 L");
+		v.battery_wh = 0;
+		cv_buf_reset(&b);
+		cv_vehicle_encode(&v, &b);
+		ok(!strstr(cv_buf_str(&b), "batteryWh") && strstr(cv_buf_str(&b), "\"tankCl\":4000"),
+		   "an unknown capacity is not written");
+		memset(&v2, 0x55, sizeof(v2));
+		ok(!cv_vehicle_decode(before, sizeof(before) - 1, &v2) && v2.battery_wh == 0 && v2.tank_cl == 0 &&
+		   !strcmp(v2.vin, "VR3UPHNKSKT000001"), "a record made before capacities: both unknown");
+		ok(!cv_vehicle_decode(wrong, sizeof(wrong) - 1, &v2) && v2.battery_wh == 0 && v2.tank_cl == 0,
+		   "capacities out of bounds read as unknown");
+		ok(!cv_vehicle_decode(text, sizeof(text) - 1, &v2) && v2.battery_wh == 0 && v2.tank_cl == 0,
+		   "and so do capacities that are not integers");
+	}
 
 	is_int(cv_user_decode("", 0, &u2), CV_EINVAL, "empty JSON refused");
 	is_int(cv_user_decode("{", 1, &u2), CV_EINVAL, "truncated JSON refused");

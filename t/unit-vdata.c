@@ -725,6 +725,59 @@ static void test_parts(void)
 	is_str(cv_energy_motorization(CV_ENERGY_DIESEL), "Thermic", "diesel motorization");
 }
 
+static void test_capacity(void)
+{
+	static const struct { enum cv_capacity kind; const char *text; uint32_t want; } good_[] = {
+		{ CV_CAP_BATTERY, "50", 50000 }, { CV_CAP_BATTERY, "11.5", 11500 }, { CV_CAP_BATTERY, "0.1", 100 },
+		{ CV_CAP_BATTERY, "300", 300000 }, { CV_CAP_BATTERY, "300.0", 300000 }, { CV_CAP_BATTERY, "046", 46000 },
+		{ CV_CAP_TANK, "45", 4500 }, { CV_CAP_TANK, "40.5", 4050 }, { CV_CAP_TANK, "200", 20000 },
+		{ CV_CAP_TANK, "0.1", 10 },
+	};
+	static const struct { enum cv_capacity kind; const char *text; } bad_[] = {
+		{ CV_CAP_BATTERY, "" }, { CV_CAP_BATTERY, "0" }, { CV_CAP_BATTERY, "0.0" }, { CV_CAP_BATTERY, "300.1" },
+		{ CV_CAP_BATTERY, "301" }, { CV_CAP_BATTERY, "11.55" }, { CV_CAP_BATTERY, "-5" }, { CV_CAP_BATTERY, "+5" },
+		{ CV_CAP_BATTERY, "5." }, { CV_CAP_BATTERY, ".5" }, { CV_CAP_BATTERY, "5e1" }, { CV_CAP_BATTERY, " 5" },
+		{ CV_CAP_BATTERY, "5 " }, { CV_CAP_BATTERY, "5kWh" }, { CV_CAP_BATTERY, "5,5" },
+		{ CV_CAP_BATTERY, "99999999999999999999" }, { CV_CAP_BATTERY, "0000050" }, { CV_CAP_TANK, "200.1" },
+		{ CV_CAP_TANK, "0" }, { CV_CAP_TANK, "nan" }, { CV_CAP_TANK, "inf" },
+	};
+	unsigned bad = 0;
+	uint32_t v;
+	char text[CV_CAPACITY_STRLEN];
+
+	for (size_t i = 0; i < CV_ARRAY_LEN(good_); i++) {
+		v = 0;
+		if (cv_capacity_parse(good_[i].kind, good_[i].text, &v) || v != good_[i].want) {
+			printf("# %s: %u\n", good_[i].text, v);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "capacities read: whole numbers and one decimal, up to the bound");
+	bad = 0;
+	for (size_t i = 0; i < CV_ARRAY_LEN(bad_); i++) {
+		v = 7;
+		if (cv_capacity_parse(bad_[i].kind, bad_[i].text, &v) != CV_EINVAL || v != 7) {
+			printf("# accepted: \"%s\"\n", bad_[i].text);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "capacities refused: 0, past the bound, two decimals, signs, blanks, units, exponents");
+	ok(cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_ELECTRIC) && cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_PHEV) &&
+	   !cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_PETROL) && !cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_DIESEL),
+	   "a battery: electric and phev");
+	ok(!cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_ELECTRIC) && cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_PHEV) &&
+	   cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_PETROL) && cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_DIESEL),
+	   "a tank: petrol, diesel and phev");
+	cv_capacity_fmt(CV_CAP_BATTERY, 50000, text);
+	is_str(text, "50", "50000 Wh is 50 kWh");
+	cv_capacity_fmt(CV_CAP_BATTERY, 11500, text);
+	is_str(text, "11.5", "11500 Wh is 11.5 kWh");
+	cv_capacity_fmt(CV_CAP_TANK, 4050, text);
+	is_str(text, "40.5", "4050 cl is 40.5 L");
+	cv_capacity_fmt(CV_CAP_TANK, 20000, text);
+	is_str(text, "200", "20000 cl is 200 L");
+}
+
 int main(void)
 {
 	test_full();
@@ -734,5 +787,6 @@ int main(void)
 	test_merge();
 	test_render();
 	test_parts();
+	test_capacity();
 	return tap_done();
 }
