@@ -32,6 +32,58 @@ const char *cv_energy_motorization(enum cv_energy e)
 	}
 }
 
+/* ---- capacities ----------------------------------------------------------- */
+
+/* Wh per kWh, cl per litre: both units keep one decimal exactly. */
+static uint32_t capacity_unit(enum cv_capacity kind)
+{
+	return kind == CV_CAP_BATTERY ? 1000 : 100;
+}
+
+enum cv_err cv_capacity_parse(enum cv_capacity kind, const char *text, uint32_t *out)
+{
+	uint32_t unit = capacity_unit(kind), max = kind == CV_CAP_BATTERY ? CV_BATTERY_WH_MAX : CV_TANK_CL_MAX;
+	uint64_t whole = 0, tenths = 0;
+	const char *p = text;
+	size_t digits = 0;
+
+	for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	if (!digits)
+		return CV_EINVAL;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return CV_EINVAL;
+		tenths = (uint64_t)(*p++ - '0');
+	}
+	if (*p)
+		return CV_EINVAL;       /* a second decimal, another character, or too many digits */
+	whole = whole * unit + tenths * (unit / 10);
+	if (whole == 0 || whole > max)
+		return CV_EINVAL;
+	*out = (uint32_t)whole;
+	return CV_OK;
+}
+
+bool cv_capacity_applies(enum cv_capacity kind, enum cv_energy e)
+{
+	if (kind == CV_CAP_BATTERY)
+		return e == CV_ENERGY_ELECTRIC || e == CV_ENERGY_PHEV;
+	return e == CV_ENERGY_PETROL || e == CV_ENERGY_DIESEL || e == CV_ENERGY_PHEV;
+}
+
+void cv_capacity_fmt(enum cv_capacity kind, uint32_t v, char out[CV_CAPACITY_STRLEN])
+{
+	uint32_t tenth = capacity_unit(kind) / 10;
+
+	v /= tenth;
+	if (v % 10)
+		snprintf(out, CV_CAPACITY_STRLEN, "%u.%u", v / 10, v % 10);
+	else
+		snprintf(out, CV_CAPACITY_STRLEN, "%u", v / 10);
+}
+
 /* ---- parsing ------------------------------------------------------------ */
 
 /* A number from min to max with `decimals` kept: *out = round(v * 10^decimals). */
@@ -85,13 +137,17 @@ static void parse_charging(struct cv_jread *jr, json_object *c, struct cv_sample
 	s->plugged = cv_jr_bool(jr, c, "plugged", CV_JR_OPTIONAL, &b) ? b : s->chg_status != CV_CHG_DISCONNECTED;
 	s->chg_rate = read_fixed(jr, c, "rate", 0, 500, 0, CV_JR_OPTIONAL, &v) ? (uint16_t)v : 0;
 	s->chg_remaining = read_fixed(jr, c, "remainingTime", 0, 604800, 0, CV_JR_OPTIONAL, &v) ? (uint32_t)v : 0;
+	if (read_fixed(jr, c, "power", 0, 400, 1, CV_JR_OPTIONAL, &v)) {
+		s->has_chg_power = 1;
+		s->chg_power_dkw = (uint16_t)v;
+	}
 	s->has |= 1u << CV_G_CHARGE;
 }
 
 static void parse_energy(struct cv_jread *jr, json_object *o, uint16_t *level, uint16_t *autonomy,
 			 bool with_charging, struct cv_sample *s)
 {
-	static const char *const ckeys[] = { "status", "mode", "plugged", "rate", "remainingTime", NULL };
+	static const char *const ckeys[] = { "status", "mode", "plugged", "rate", "remainingTime", "power", NULL };
 	int64_t v;
 	json_object *c;
 
@@ -321,6 +377,7 @@ void cv_state_merge(struct cv_state *st, const struct cv_sample *s, int64_t now)
 		case CV_G_CHARGE:
 			d->chg_status = s->chg_status; d->chg_mode = s->chg_mode; d->plugged = s->plugged;
 			d->chg_rate = s->chg_rate; d->chg_remaining = s->chg_remaining;
+			d->has_chg_power = s->has_chg_power; d->chg_power_dkw = s->chg_power_dkw;
 			break;
 		case CV_G_DOORS: d->lock = s->lock; d->doors_open = s->doors_open; break;
 		case CV_G_PRECOND: d->precond = s->precond; break;

@@ -154,6 +154,27 @@ extern const char *const cv_energy_names[CV_ENERGY_COUNT];
 const char *cv_energy_motorization(enum cv_energy e);
 
 /*
+ * A vehicle's energy capacity (cvctl vehicle add --battery-kwh, --tank-l):
+ * its traction battery's usable energy in Wh, its fuel tank in cl, 0 when
+ * not known. A battery is for electric and phev energies, a tank for
+ * petrol, diesel and phev (cv_capacity_applies).
+ */
+enum cv_capacity { CV_CAP_BATTERY, CV_CAP_TANK };
+#define CV_BATTERY_WH_MAX 300000u    /* 300 kWh */
+#define CV_TANK_CL_MAX 20000u        /* 200 L */
+/*
+ * Read text, a number of kWh (battery) or litres (tank) in (0, max] with
+ * at most one decimal ("50", "11.5"; no sign, exponent or blank), into
+ * *out in Wh or cl. CV_EINVAL otherwise (*out untouched).
+ */
+enum cv_err cv_capacity_parse(enum cv_capacity kind, const char *text, uint32_t *out);
+/* true if a vehicle of energy e has that kind of store. */
+bool cv_capacity_applies(enum cv_capacity kind, enum cv_energy e);
+/* A capacity as text: "50", "11.5" (kWh or litres, one decimal at most; 0 gives "0"). */
+#define CV_CAPACITY_STRLEN 16
+void cv_capacity_fmt(enum cv_capacity kind, uint32_t v, char out[CV_CAPACITY_STRLEN]);
+
+/*
  * Status members under the data:telemetry scope, written into the
  * current object (no braces): battery, doorsState, energies, environment,
  * ignition, kinetic, odometer, preconditioning, privacy.

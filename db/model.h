@@ -61,6 +61,21 @@ enum cv_err cv_vehicle_by_vin(struct cv_store *st, DB_TXN *txn, const char *vin,
  * owner's link. CV_EEXIST if the VIN is taken.
  */
 enum cv_err cv_vehicle_add(struct cv_store *st, DB_TXN *txn, const struct cv_vehicle *v);
+/*
+ * The energy capacity of vehicle id: its battery in Wh and its tank in cl
+ * (rec.h's struct cv_vehicle), each 0 when unknown or when its energy has
+ * none. CV_ENOTFOUND if there is no such vehicle.
+ */
+enum cv_err cv_vehicle_capacity(struct cv_store *st, DB_TXN *txn, const char *id, uint32_t *battery_wh,
+				uint32_t *tank_cl);
+/*
+ * Set the capacity of vehicle id: battery_wh and tank_cl (0: leave it as
+ * it is), its `updated` to now. CV_ENOTFOUND if no such vehicle, CV_EINVAL
+ * if a value is past its bound (vdata.h) or its energy has no such store
+ * (cv_capacity_applies): nothing is written then.
+ */
+enum cv_err cv_vehicle_set_capacity(struct cv_store *st, DB_TXN *txn, const char *id, uint32_t battery_wh,
+				    uint32_t tank_cl, int64_t now);
 /* true (CV_OK) if the user's account holds vehicle id; CV_ENOTFOUND if not. */
 enum cv_err cv_user_has_vehicle(struct cv_store *st, DB_TXN *txn, const char *login, const char *vid);
 /*

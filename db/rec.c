@@ -108,6 +108,14 @@ static int64_t get_i64(json_object *o, const char *key)
 	return 0;
 }
 
+/* An integer in [0, max]; 0 when absent or out of bounds. */
+static int64_t get_bounded(json_object *o, const char *key, int64_t max)
+{
+	int64_t v = get_i64(o, key);
+
+	return v >= 0 && v <= max ? v : 0;
+}
+
 enum cv_err cv_user_encode(const struct cv_user *u, struct cv_buf *out)
 {
 	struct cv_jw w;
@@ -212,6 +220,10 @@ enum cv_err cv_vehicle_encode(const struct cv_vehicle *v, struct cv_buf *out)
 	cv_jw_kstr(&w, "brand", v->brand);
 	cv_jw_kstr(&w, "label", v->label);
 	cv_jw_kstr(&w, "energy", cv_energy_names[v->energy < CV_ENERGY_COUNT ? v->energy : 0]);
+	if (v->battery_wh)
+		cv_jw_kint(&w, "batteryWh", v->battery_wh);
+	if (v->tank_cl)
+		cv_jw_kint(&w, "tankCl", v->tank_cl);
 	cv_jw_kstr(&w, "owner", v->owner);
 	cv_jw_kstr(&w, "credSha256", v->cred_sha256);
 	cv_jw_kint(&w, "created", v->created);
@@ -236,6 +248,9 @@ enum cv_err cv_vehicle_decode(const char *json, size_t len, struct cv_vehicle *v
 	for (int i = 0; i < CV_ENERGY_COUNT; i++)
 		if (!strcmp(cv_energy_names[i], energy))
 			v->energy = (uint8_t)i;
+	/* a record made before capacities has none: unknown (0); so has one out of bounds */
+	v->battery_wh = (uint32_t)get_bounded(o, "batteryWh", CV_BATTERY_WH_MAX);
+	v->tank_cl = (uint32_t)get_bounded(o, "tankCl", CV_TANK_CL_MAX);
 	get_str(o, "owner", v->owner, sizeof(v->owner));
 	get_str(o, "credSha256", v->cred_sha256, sizeof(v->cred_sha256));
 	v->created = get_i64(o, "created");
@@ -345,8 +360,17 @@ enum cv_err cv_token_decode(const void *p, size_t len, struct cv_token *t)
 }
 
 #define SAMPLE_V 1
+#define CHG_POWER_BIT 0x80      /* in the charging group's first byte: the power follows */
 
-/* Fields of each group, in a fixed order and width. */
+/*
+ * Fields of each group, in a fixed order and width. The charging group's
+ * first byte holds status (4 bits), mode (2) and plugged (1); its top bit,
+ * always 0 in records written before the charging power, says that the
+ * power (kW x 10, 2 bytes) follows the group's other fields. The version
+ * stays 1: a record without power is the same bytes as before, and a
+ * telemetry block's first byte (tblock.h) is what tells a block from this
+ * record.
+ */
 enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out)
 {
 	enum cv_err e = cv_wr_uint(out, SAMPLE_V, 1);
@@ -372,9 +396,11 @@ enum cv_err cv_sample_encode(const struct cv_sample *s, struct cv_buf *out)
 		if (!e) e = cv_wr_uint(out, s->elec_autonomy, 2);
 	}
 	if (!e && CV_HAS(s, CV_G_CHARGE)) {
-		e = cv_wr_uint(out, (uint64_t)(s->chg_status | s->chg_mode << 4 | s->plugged << 6), 1);
+		e = cv_wr_uint(out, (uint64_t)((s->chg_status & 15) | (s->chg_mode & 3) << 4 | (s->plugged ? 1 : 0) << 6 |
+					       (s->has_chg_power ? CHG_POWER_BIT : 0)), 1);
 		if (!e) e = cv_wr_uint(out, s->chg_rate, 2);
 		if (!e) e = cv_wr_uint(out, s->chg_remaining, 4);
+		if (!e && s->has_chg_power) e = cv_wr_uint(out, s->chg_power_dkw, 2);
 	}
 	if (!e && CV_HAS(s, CV_G_DOORS)) {
 		e = cv_wr_uint(out, s->lock, 1);
@@ -438,6 +464,10 @@ enum cv_err cv_sample_decode(const void *p, size_t len, int64_t at, struct cv_sa
 		s->plugged = (uint8_t)(v >> 6 & 1);
 		s->chg_rate = (uint16_t)cv_rd_uint(&r, 2);
 		s->chg_remaining = (uint32_t)cv_rd_uint(&r, 4);
+		if (v & CHG_POWER_BIT) {
+			s->has_chg_power = 1;
+			s->chg_power_dkw = (uint16_t)cv_rd_uint(&r, 2);
+		}
 	}
 	if (CV_HAS(s, CV_G_DOORS)) {
 		s->lock = (uint8_t)cv_rd_uint(&r, 1);

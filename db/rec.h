@@ -79,6 +79,8 @@ struct cv_vehicle {
 	char brand[CV_NAME_MAX + 1];
 	char label[CV_NAME_MAX + 1];
 	uint8_t energy;                             /* enum cv_energy */
+	uint32_t battery_wh;                        /* usable traction battery, Wh; 0 unknown (vdata.h: */
+	uint32_t tank_cl;                           /* fuel tank, cl; 0 unknown      cv_capacity_*) */
 	char owner[CV_LOGIN_MAX + 1];               /* "" if none */
 	char cred_sha256[CV_SHA256_HEXLEN + 1];     /* the upload credential's hash */
 	int64_t created, updated;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define SAMPLE_V1 1     /* the former one-sample record (rec.c) */
+#define TBLOCK_V2 2     /* a block written before the charging power: its first 27 columns */
 
 /*
  * The columns, most changeable first: a driving sample usually changes only
@@ -17,8 +18,10 @@ enum col {
 	C_FUEL_LEVEL, C_ELEC_LEVEL, C_FUEL_AUT, C_ELEC_AUT, C_AIR, C_BATT, C_SIGNAL, C_IGN,
 	C_FIX, C_POS_TYPE, C_CHG_STATUS, C_CHG_MODE, C_PLUGGED, C_CHG_RATE, C_CHG_REMAINING,
 	C_LOCK, C_DOORS, C_PRECOND, C_MAINT_DAYS, C_MAINT_DKM, C_PRIVACY,
+	C_CHG_POWER,    /* the charging power + 1, 0 when not reported (from version 3) */
 	C_COUNT
 };
+#define C_COUNT_V2 C_CHG_POWER
 
 _Static_assert(C_COUNT == CV_TBLOCK_COLS, "CV_TBLOCK_COLS is the number of columns");
 
@@ -33,6 +36,7 @@ static const uint8_t col_group[C_COUNT] = {
 	[C_CHG_RATE] = CV_G_CHARGE, [C_CHG_REMAINING] = CV_G_CHARGE,
 	[C_LOCK] = CV_G_DOORS, [C_DOORS] = CV_G_DOORS, [C_PRECOND] = CV_G_PRECOND,
 	[C_MAINT_DAYS] = CV_G_MAINT, [C_MAINT_DKM] = CV_G_MAINT, [C_PRIVACY] = CV_G_PRIVACY,
+	[C_CHG_POWER] = CV_G_CHARGE,
 };
 
 static void cols_get(const struct cv_sample *s, int64_t v[C_COUNT])
@@ -64,6 +68,7 @@ static void cols_get(const struct cv_sample *s, int64_t v[C_COUNT])
 	v[C_MAINT_DAYS] = s->maint_days;
 	v[C_MAINT_DKM] = s->maint_dkm;
 	v[C_PRIVACY] = s->privacy;
+	v[C_CHG_POWER] = s->has_chg_power ? (int64_t)s->chg_power_dkw + 1 : 0;
 }
 
 /* The columns of the groups in s->has into s (narrowed to their fields' types). */
@@ -98,6 +103,10 @@ static void cols_set(struct cv_sample *s, const int64_t v[C_COUNT])
 	COL(CV_G_MAINT, maint_dkm, int32_t, C_MAINT_DKM);
 	COL(CV_G_PRIVACY, privacy, uint8_t, C_PRIVACY);
 #undef COL
+	if (CV_HAS(s, CV_G_CHARGE) && v[C_CHG_POWER] > 0) {
+		s->has_chg_power = 1;
+		s->chg_power_dkw = (uint16_t)(v[C_CHG_POWER] - 1);
+	}
 }
 
 /* The groups a block stores: those the sample codec knows. */
@@ -187,7 +196,8 @@ static enum cv_err header(const void *p, size_t len, int64_t first_at, struct cv
 	struct cv_rd r = CV_RD_INIT(p, len);
 	uint64_t n, span, common;
 
-	if (first_at < 0 || cv_rd_uint(&r, 1) != CV_TBLOCK_V)
+	bi->version = (uint8_t)cv_rd_uint(&r, 1);
+	if (first_at < 0 || (bi->version != CV_TBLOCK_V && bi->version != TBLOCK_V2))
 		return CV_EINVAL;
 	n = cv_rd_varint(&r);
 	span = cv_rd_varint(&r);
@@ -217,6 +227,7 @@ enum cv_err cv_tblock_open(struct cv_tblock_rd *rd, const void *p, size_t len, i
 	}
 	e = header(p, len, first_at, &bi, &rd->off);
 	if (!e) {
+		rd->ncols = bi.version == TBLOCK_V2 ? C_COUNT_V2 : C_COUNT;
 		rd->left = bi.count;
 		rd->last_at = bi.last_at;
 		rd->common = bi.common;
@@ -229,6 +240,7 @@ enum cv_err cv_tblock_info(const void *p, size_t len, int64_t first_at, struct c
 	size_t off;
 
 	if (len && *(const unsigned char *)p == SAMPLE_V1) {
+		bi->version = SAMPLE_V1;
 		bi->count = 1;
 		bi->last_at = first_at;
 		bi->common = cv_sample_peek_has(p, len);
@@ -254,7 +266,7 @@ enum cv_err cv_tblock_step(struct cv_tblock_rd *rd)
 	dt = cv_rd_varint(&r);
 	bits = cv_rd_varint(&r);
 	/* times ascend strictly: only the first sample has dt 0 */
-	if (r.bad || bits >> (C_COUNT + 1) || dt > (uint64_t)(INT64_MAX - rd->at) || (dt == 0) != (rd->read == 0))
+	if (r.bad || bits >> (rd->ncols + 1) || dt > (uint64_t)(INT64_MAX - rd->at) || (dt == 0) != (rd->read == 0))
 		goto bad;
 	if (bits & 1) {
 		uint64_t h = cv_rd_varint(&r);
@@ -263,7 +275,7 @@ enum cv_err cv_tblock_step(struct cv_tblock_rd *rd)
 			goto bad;
 		rd->has = (uint32_t)h;
 	}
-	for (int c = 0; c < C_COUNT; c++)
+	for (int c = 0; c < rd->ncols; c++)
 		if (bits >> (c + 1) & 1)
 			rd->col[c] = (int64_t)((uint64_t)rd->col[c] + (uint64_t)cv_unzigzag(cv_rd_varint(&r)));
 	if (r.bad || (rd->has & rd->common) != rd->common)

@@ -30,6 +30,11 @@
  * stays put costs nothing. A record of the former layout (one sample per
  * record, rec.h's cv_sample_encode, first byte 1) reads as a block of one.
  *
+ * Version 3 added a column, the last: the charging power (kW x 10) plus
+ * one, 0 when the sample did not report it. A version 2 block (written
+ * before; 27 columns) still reads, its samples without a power. Blocks
+ * are always written in the current version.
+ *
  * Bounds: a block holds at most CV_TBLOCK_MAX samples and about
  * CV_TBLOCK_BYTES bytes (it stays on its page: no overflow pages), and
  * its samples span less than CV_TBLOCK_SPAN_MS, so that retention, which
@@ -44,13 +49,13 @@
 #include "buf.h"
 #include "vdata.h"
 
-#define CV_TBLOCK_V 2
+#define CV_TBLOCK_V 3
 #define CV_TBLOCK_MAX 256
 #define CV_TBLOCK_BYTES 3000
 #define CV_TBLOCK_SPAN_MS (6LL * 3600 * 1000)
 
 /* The columns: the fields of a sample that are delta-coded (tblock.c). */
-#define CV_TBLOCK_COLS 27
+#define CV_TBLOCK_COLS 28
 
 /*
  * Pack a block from s[0..n) (n >= 1; ascending distinct times) into out
@@ -61,6 +66,7 @@ enum cv_err cv_tblock_pack(const struct cv_sample *s, size_t n, struct cv_buf *o
 
 /* The header of a block. CV_EINVAL if malformed. */
 struct cv_tblock_info {
+	uint8_t version;        /* CV_TBLOCK_V, 2, or 1 (a one-sample record) */
 	size_t count;           /* samples */
 	int64_t last_at;        /* the last sample's time */
 	uint32_t common;        /* the groups every sample has */
@@ -76,6 +82,7 @@ struct cv_tblock_rd {
 	int64_t at;
 	uint32_t has;
 	int64_t col[CV_TBLOCK_COLS];
+	int ncols;              /* the columns its version has */
 	bool single;            /* a record of the former one-sample layout */
 	int64_t first_at, last_at;
 	uint32_t common;        /* the groups every sample has */

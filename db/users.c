@@ -64,6 +64,39 @@ enum cv_err cv_vehicle_by_vin(struct cv_store *st, DB_TXN *txn, const char *vin,
 	return e;
 }
 
+enum cv_err cv_vehicle_capacity(struct cv_store *st, DB_TXN *txn, const char *id, uint32_t *battery_wh,
+				uint32_t *tank_cl)
+{
+	struct cv_vehicle v;
+	enum cv_err e = cv_vehicle_get(st, txn, id, &v);
+
+	if (e)
+		return e;
+	*battery_wh = cv_capacity_applies(CV_CAP_BATTERY, v.energy) ? v.battery_wh : 0;
+	*tank_cl = cv_capacity_applies(CV_CAP_TANK, v.energy) ? v.tank_cl : 0;
+	return CV_OK;
+}
+
+enum cv_err cv_vehicle_set_capacity(struct cv_store *st, DB_TXN *txn, const char *id, uint32_t battery_wh,
+				    uint32_t tank_cl, int64_t now)
+{
+	struct cv_vehicle v;
+	enum cv_err e = cv_vehicle_get(st, txn, id, &v);
+
+	if (e)
+		return e;
+	if (battery_wh > CV_BATTERY_WH_MAX || tank_cl > CV_TANK_CL_MAX ||
+	    (battery_wh && !cv_capacity_applies(CV_CAP_BATTERY, v.energy)) ||
+	    (tank_cl && !cv_capacity_applies(CV_CAP_TANK, v.energy)))
+		return CV_EINVAL;
+	if (battery_wh)
+		v.battery_wh = battery_wh;
+	if (tank_cl)
+		v.tank_cl = tank_cl;
+	v.updated = now;
+	PUT_JSON(CV_DB_VEHICLES, v.id, cv_vehicle_encode, &v, 0);
+}
+
 /* login \0 vid */
 static size_t link_key(char *k, size_t ksz, const char *a, const char *b)
 {

@@ -126,6 +126,33 @@ static void test_json_records(void)
 	is_int(cv_vehicle_decode("{\"energy\":\"steam\"}", 18, &v2), CV_OK, "an unknown energy");
 	is_int(v2.energy, 0, "reads as the first");
 	ok(v2.vin[0] == '\0' && v2.created == 0, "missing members read as empty");
+	{
+		/* energy capacities: kept; a record made before them (or a value out of bounds) has them unknown */
+		static const char before[] = "{\"id\":\"0123456789abcdef0123456789abcdef\",\"vin\":\"VR3UPHNKSKT000001\","
+					     "\"energy\":\"phev\",\"owner\":\"alice\",\"created\":1,\"updated\":1}";
+		static const char wrong[] = "{\"energy\":\"phev\",\"batteryWh\":300001,\"tankCl\":-5}";
+		static const char text[] = "{\"energy\":\"phev\",\"batteryWh\":\"12000\",\"tankCl\":4000.5}";
+
+		v.battery_wh = 12400;
+		v.tank_cl = 4000;
+		cv_buf_reset(&b);
+		is_int(cv_vehicle_encode(&v, &b), CV_OK, "vehicle with capacities encoded");
+		memset(&v2, 0x55, sizeof(v2));
+		ok(!cv_vehicle_decode(b.p, b.len, &v2) && v2.battery_wh == 12400 && v2.tank_cl == 4000 &&
+		   v2.energy == CV_ENERGY_PHEV && !strcmp(v2.owner, "alice"), "capacities round trip: 12.4 kWh, 40 L");
+		v.battery_wh = 0;
+		cv_buf_reset(&b);
+		cv_vehicle_encode(&v, &b);
+		ok(!strstr(cv_buf_str(&b), "batteryWh") && strstr(cv_buf_str(&b), "\"tankCl\":4000"),
+		   "an unknown capacity is not written");
+		memset(&v2, 0x55, sizeof(v2));
+		ok(!cv_vehicle_decode(before, sizeof(before) - 1, &v2) && v2.battery_wh == 0 && v2.tank_cl == 0 &&
+		   !strcmp(v2.vin, "VR3UPHNKSKT000001"), "a record made before capacities: both unknown");
+		ok(!cv_vehicle_decode(wrong, sizeof(wrong) - 1, &v2) && v2.battery_wh == 0 && v2.tank_cl == 0,
+		   "capacities out of bounds read as unknown");
+		ok(!cv_vehicle_decode(text, sizeof(text) - 1, &v2) && v2.battery_wh == 0 && v2.tank_cl == 0,
+		   "and so do capacities that are not integers");
+	}
 
 	is_int(cv_user_decode("", 0, &u2), CV_EINVAL, "empty JSON refused");
 	is_int(cv_user_decode("{", 1, &u2), CV_EINVAL, "truncated JSON refused");
@@ -231,6 +258,8 @@ static void full_sample(struct cv_sample *s)
 	s->plugged = 1;
 	s->chg_rate = 500;
 	s->chg_remaining = 604800;
+	s->has_chg_power = 1;
+	s->chg_power_dkw = 4000;
 	s->lock = CV_LOCK_SUPERLOCKED;
 	s->doors_open = 0x1f;
 	s->precond = CV_PRE_FAILURE;
@@ -262,6 +291,8 @@ static bool same_groups(const struct cv_sample *got, const struct cv_sample *wan
 		w.chg_status = w.chg_mode = w.plugged = 0;
 		w.chg_rate = 0;
 		w.chg_remaining = 0;
+		w.has_chg_power = 0;
+		w.chg_power_dkw = 0;
 	}
 	if (!CV_HAS(&w, CV_G_DOORS)) w.lock = w.doors_open = 0;
 	if (!CV_HAS(&w, CV_G_PRECOND)) w.precond = 0;
@@ -281,8 +312,13 @@ static void test_samples(void)
 	unsigned fails = 0, trunc_fails = 0;
 
 	full_sample(&s);
-	for (uint32_t mask = 0; mask < (1u << CV_G_COUNT); mask++) {
+	for (uint32_t k = 0; k < 2u << CV_G_COUNT; k++) {
+		uint32_t mask = k & ((1u << CV_G_COUNT) - 1);
+
+		/* each combination with the charging power reported, then without */
 		s.has = mask;
+		s.has_chg_power = k >> CV_G_COUNT ? 0 : 1;
+		s.chg_power_dkw = s.has_chg_power ? 4000 : 0;
 		cv_buf_reset(&b);
 		if (cv_sample_encode(&s, &b) || cv_sample_decode(b.p, b.len, AT, &d) || !same_groups(&d, &s)) {
 			if (fails++ < 3)
@@ -298,7 +334,8 @@ static void test_samples(void)
 				trunc_fails++;
 		}
 	}
-	is_int(fails, 0, "sample round trips for all %u group combinations", 1u << CV_G_COUNT);
+	is_int(fails, 0, "sample round trips for all %u group combinations, with and without charging power",
+	       1u << CV_G_COUNT);
 	is_int(trunc_fails, 0, "truncated or extended samples are CV_EINVAL");
 
 	/* specific values */
@@ -324,6 +361,42 @@ static void test_samples(void)
 	cv_sample_encode(&s, &b);
 	cv_sample_decode(b.p, b.len, AT, &d);
 	ok(d.alt_m == 9000 && d.lat_e7 == -900000000 && d.lon_e7 == -1800000000, "extreme position survives");
+	{
+		/* a charging group as written before the power: status Finished, mode Slow, plugged, rate 20, 3600 s */
+		static const unsigned char before[] = { 1, 1u << CV_G_CHARGE, 0, 0x54, 20, 0, 0x10, 0x0e, 0, 0 };
+
+		ok(!cv_sample_decode(before, sizeof(before), AT, &d) && d.chg_status == CV_CHG_FINISHED &&
+		   d.chg_mode == CV_CHGMODE_SLOW && d.plugged == 1 && d.chg_rate == 20 && d.chg_remaining == 3600 &&
+		   d.has_chg_power == 0 && d.chg_power_dkw == 0, "a record written before the charging power: no power");
+		memset(&s, 0, sizeof(s));
+		s.has = 1u << CV_G_CHARGE;
+		s.chg_status = CV_CHG_FINISHED;
+		s.chg_mode = CV_CHGMODE_SLOW;
+		s.plugged = 1;
+		s.chg_rate = 20;
+		s.chg_remaining = 3600;
+		cv_buf_reset(&b);
+		cv_sample_encode(&s, &b);
+		ok(b.len == sizeof(before) && !memcmp(b.p, before, b.len),
+		   "a sample without power is written as before, byte for byte");
+		s.has_chg_power = 1;
+		s.chg_power_dkw = 0;
+		cv_buf_reset(&b);
+		cv_sample_encode(&s, &b);
+		ok(b.len == sizeof(before) + 2 && !cv_sample_decode(b.p, b.len, AT, &d) && d.has_chg_power == 1 &&
+		   d.chg_power_dkw == 0, "a power of 0 kW is kept as reported");
+		s.chg_power_dkw = 745;
+		cv_buf_reset(&b);
+		cv_sample_encode(&s, &b);
+		ok(!cv_sample_decode(b.p, b.len, AT, &d) && d.has_chg_power == 1 && d.chg_power_dkw == 745 &&
+		   d.chg_status == CV_CHG_FINISHED && d.chg_mode == CV_CHGMODE_SLOW && d.plugged == 1,
+		   "74.5 kW survives, beside the status, mode and plug");
+		s.has = 1u << CV_G_ELEC;
+		cv_buf_reset(&b);
+		cv_sample_encode(&s, &b);
+		ok(!cv_sample_decode(b.p, b.len, AT, &d) && d.has_chg_power == 0,
+		   "without the charging group, no power is kept");
+	}
 	s.has = 0;
 	cv_buf_reset(&b);
 	cv_sample_encode(&s, &b);

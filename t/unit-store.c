@@ -177,6 +177,29 @@ static void test_vehicles(void)
 	vid_of(8, vid9);
 	is_int(cv_vehicle_get(&st, NULL, vid9, &v), CV_ENOTFOUND, "the refused vehicle was not stored");
 
+	/* energy capacity: vehicle 2 is electric */
+	{
+		uint32_t wh = 1, cl = 1;
+
+		vid_of(2, vid);
+		ok(!cv_vehicle_capacity(&st, NULL, vid, &wh, &cl) && wh == 0 && cl == 0, "no capacity known at first");
+		txn = begin();
+		is_int(cv_vehicle_set_capacity(&st, txn, vid, 0, 4500, T0 + 1), CV_EINVAL, "an electric car has no tank");
+		is_int(cv_vehicle_set_capacity(&st, txn, vid, CV_BATTERY_WH_MAX + 1, 0, T0 + 1), CV_EINVAL,
+		       "a battery past 300 kWh is refused");
+		is_int(cv_vehicle_set_capacity(&st, txn, vid9, 50000, 0, T0 + 1), CV_ENOTFOUND, "an unknown vehicle");
+		is_int(cv_vehicle_set_capacity(&st, txn, vid, 50000, 0, T0 + 1), CV_OK, "set a 50 kWh battery");
+		commit(txn, "capacity");
+		ok(!cv_vehicle_capacity(&st, NULL, vid, &wh, &cl) && wh == 50000 && cl == 0, "read back: 50 kWh, no tank");
+		ok(!cv_vehicle_get(&st, NULL, vid, &v) && v.updated == T0 + 1 && v.battery_wh == 50000 &&
+		   !strcmp(v.vin, "VF1BBBBBBBB000002") && !strcmp(v.owner, "alice"), "the record keeps the rest, updated");
+		txn = begin();
+		is_int(cv_vehicle_set_capacity(&st, txn, vid, 0, 0, T0 + 2), CV_OK, "0 and 0 change nothing");
+		commit(txn, "capacity kept");
+		ok(!cv_vehicle_capacity(&st, NULL, vid, &wh, &cl) && wh == 50000, "still 50 kWh");
+		is_int(cv_vehicle_capacity(&st, NULL, vid9, &wh, &cl), CV_ENOTFOUND, "no capacity for an unknown vehicle");
+	}
+
 	vid_of(1, vid);
 	is_int(cv_user_has_vehicle(&st, NULL, "alice", vid), CV_OK, "alice has vehicle 1");
 	vid_of(6, vid);

@@ -53,6 +53,11 @@ static void drive(struct cv_sample *s, size_t n, int64_t t0, int64_t step)
 		c.fuel_level = (uint16_t)rnd(1001);
 		c.elec_level = (uint16_t)rnd(1001);
 		c.chg_remaining = rnd(604801);
+		/* the charging power: now and then not reported, or a new value */
+		if (rnd(4) == 0) {
+			c.has_chg_power = (uint8_t)rnd(2);
+			c.chg_power_dkw = c.has_chg_power ? (uint16_t)rnd(4001) : 0;
+		}
 		c.doors_open = (uint8_t)rnd(32);
 		c.air_temp_dc = (int16_t)(-600 + (int)rnd(1301));
 		c.maint_days = -3650 + (int32_t)rnd(7301);
@@ -251,6 +256,80 @@ static void test_malformed(void)
 	cv_buf_release(&b);
 }
 
+/* A block of version 2 (before the charging power): its 27 columns read, no power. */
+static void test_v2(void)
+{
+	enum { C_CHG_STATUS = 16, C_PLUGGED = 18, C_CHG_POWER = 27 };  /* tblock.c's column numbers */
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_tblock_rd rd;
+	struct cv_tblock_info bi;
+	struct cv_sample got;
+
+	/* one sample: the charging group alone, InProgress and plugged */
+	cv_wr_uint(&b, 2, 1);
+	cv_wr_varint(&b, 1);
+	cv_wr_varint(&b, 0);
+	cv_wr_varint(&b, 1u << CV_G_CHARGE);
+	cv_wr_varint(&b, 0);
+	cv_wr_varint(&b, 1u | 1u << (C_CHG_STATUS + 1) | 1u << (C_PLUGGED + 1));
+	cv_wr_varint(&b, 1u << CV_G_CHARGE);
+	cv_wr_varint(&b, cv_zigzag(CV_CHG_INPROGRESS));
+	cv_wr_varint(&b, cv_zigzag(1));
+	ok(!cv_tblock_info(b.p, b.len, T0, &bi) && bi.version == 2 && bi.count == 1, "a version 2 block is read");
+	ok(!cv_tblock_open(&rd, b.p, b.len, T0) && !cv_tblock_next(&rd, &got) && got.at == T0 &&
+	   got.has == 1u << CV_G_CHARGE && got.chg_status == CV_CHG_INPROGRESS && got.plugged == 1 &&
+	   !got.has_chg_power && !got.chg_power_dkw && cv_tblock_next(&rd, &got) == CV_ENOTFOUND,
+	   "its sample: charging, no power reported");
+	/* a column past its 27 is refused there; the same bytes are a version 3 block's power */
+	cv_buf_reset(&b);
+	cv_wr_uint(&b, 2, 1);
+	cv_wr_varint(&b, 1);
+	cv_wr_varint(&b, 0);
+	cv_wr_varint(&b, 0);
+	cv_wr_varint(&b, 0);
+	cv_wr_varint(&b, 1u | 1u << (C_CHG_POWER + 1));
+	cv_wr_varint(&b, 1u << CV_G_CHARGE);
+	cv_wr_varint(&b, cv_zigzag(51));
+	ok(!cv_tblock_open(&rd, b.p, b.len, T0) && cv_tblock_next(&rd, &got) == CV_EINVAL,
+	   "a version 2 block with a 28th column is refused");
+	b.p[0] = CV_TBLOCK_V;
+	ok(!cv_tblock_open(&rd, b.p, b.len, T0) && !cv_tblock_next(&rd, &got) && got.has_chg_power &&
+	   got.chg_power_dkw == 50, "in version 3 it is the power plus one: 5 kW");
+	b.p[b.len - 1] = (unsigned char)cv_zigzag(0);
+	ok(!cv_tblock_open(&rd, b.p, b.len, T0) && !cv_tblock_next(&rd, &got) && !got.has_chg_power,
+	   "and 0 there is a power not reported");
+	cv_buf_release(&b);
+}
+
+/* Charging samples, reported power or not, in one block: each keeps its own. */
+static void test_power(void)
+{
+	static const int power[] = { -1, 74, 74, 0, -1, 4000, -1 };     /* -1: not reported */
+	struct cv_sample s[7], got;
+	struct cv_buf b = CV_BUF_INIT(0);
+	struct cv_tblock_rd rd;
+	size_t used, k = 0;
+	unsigned bad = 0;
+
+	memset(s, 0, sizeof(s));
+	for (size_t i = 0; i < 7; i++) {
+		s[i].at = T0 + (int64_t)i * 60000;
+		s[i].has = (1u << CV_G_ELEC) | (1u << CV_G_CHARGE);
+		s[i].elec_level = (uint16_t)(200 + i * 10);
+		s[i].chg_status = CV_CHG_INPROGRESS;
+		s[i].has_chg_power = power[i] >= 0;
+		s[i].chg_power_dkw = power[i] >= 0 ? (uint16_t)power[i] : 0;
+	}
+	s[4].has = 1u << CV_G_ELEC;     /* no charging group: no power either */
+	cv_tblock_pack(s, 7, &b, &used);
+	ok(used == 7 && b.p[0] == CV_TBLOCK_V, "seven samples in a version %d block", CV_TBLOCK_V);
+	if (!cv_tblock_open(&rd, b.p, b.len, T0))
+		while (!cv_tblock_next(&rd, &got))
+			bad += k >= 7 || !same(&got, &s[k++]) || got.has_chg_power != (k - 1 != 4 && power[k - 1] >= 0);
+	ok(!bad && k == 7, "each reads back with its power, 0 kW included, or none");
+	cv_buf_release(&b);
+}
+
 /* A record of the former layout (one sample) reads as a block of one. */
 static void test_v1(void)
 {
@@ -279,5 +358,7 @@ int main(void)
 	test_bounds();
 	test_malformed();
 	test_v1();
+	test_v2();
+	test_power();
 	return tap_done();
 }

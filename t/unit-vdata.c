@@ -17,7 +17,7 @@ static const char full_sample[] =
 	" \"fuel\": {\"level\": 55.5, \"autonomy\": 420},"
 	" \"electric\": {\"level\": 80, \"autonomy\": 250,"
 	"  \"charging\": {\"status\": \"InProgress\", \"mode\": \"Slow\", \"plugged\": true,"
-	"   \"rate\": 20, \"remainingTime\": 3600}},"
+	"   \"rate\": 20, \"remainingTime\": 3600, \"power\": 7.2}},"
 	" \"doors\": {\"locked\": \"Locked\", \"open\": [\"Trunk\"]},"
 	" \"preconditioning\": \"Disabled\", \"outsideTemp\": 12.5, \"battery12v\": 12.6,"
 	" \"maintenance\": {\"days\": 120, \"km\": 8000}, \"privacy\": \"None\","
@@ -99,6 +99,7 @@ static void test_full(void)
 	is_int(s.plugged, 1, "plugged");
 	is_int(s.chg_rate, 20, "charging rate");
 	is_int(s.chg_remaining, 3600, "remaining time");
+	ok(s.has_chg_power == 1 && s.chg_power_dkw == 72, "charging power 7.2 kW kept as 72");
 	is_int(s.lock, CV_LOCK_LOCKED, "locked");
 	is_int(s.doors_open, 1u << CV_DOOR_TRUNK, "open doors: the trunk");
 	is_int(s.precond, CV_PRE_DISABLED, "preconditioning");
@@ -161,6 +162,16 @@ static void test_values(void)
 	   s.chg_mode == CV_CHGMODE_QUICK && s.elec_level == 1000, "charging maxima kept");
 	good(S("\"electric\":{\"level\":50,\"charging\":{\"status\":\"Stopped\"}}"), &s, "stopped");
 	is_int(s.plugged, 1, "plugged defaults to true when not disconnected");
+	is_int(s.has_chg_power, 0, "no power reported");
+	good(S("\"electric\":{\"level\":50,\"charging\":{\"status\":\"InProgress\",\"power\":0}}"), &s,
+	     "charging power 0");
+	ok(s.has_chg_power == 1 && s.chg_power_dkw == 0, "a power of 0 is reported, not absent");
+	good(S("\"electric\":{\"level\":50,\"charging\":{\"status\":\"InProgress\",\"mode\":\"Quick\",\"power\":400}}"),
+	     &s, "charging power maximum");
+	ok(s.has_chg_power == 1 && s.chg_power_dkw == 4000, "400 kW kept as 4000");
+	good(S("\"electric\":{\"level\":50,\"charging\":{\"status\":\"InProgress\",\"power\":11.04}}"), &s,
+	     "charging power to 0.01");
+	is_int(s.chg_power_dkw, 110, "11.04 kW rounds to 0.1 kW");
 	good(S("\"electric\":{\"level\":50}"), &s, "electric without charging");
 	ok(!CV_HAS(&s, CV_G_CHARGE), "no charging group");
 	good(S("\"doors\":{\"locked\":\"SuperLocked\",\"open\":[\"Driver\",\"Passenger\",\"RearLeft\",\"RearRight\",\"Trunk\"]}"),
@@ -291,8 +302,16 @@ static void test_bad(void)
 	    "samples[0].electric.charging.remainingTime: must be a number from 0 to 604800");
 	bad(S("\"electric\":{\"level\":1,\"charging\":{\"status\":\"Finished\",\"remainingTime\":-1}}"),
 	    "samples[0].electric.charging.remainingTime: must be a number from 0 to 604800");
-	bad(S("\"electric\":{\"level\":1,\"charging\":{\"status\":\"Finished\",\"power\":7}}"),
-	    "samples[0].electric.charging.power: unknown field");
+	bad(S("\"electric\":{\"level\":1,\"charging\":{\"status\":\"InProgress\",\"power\":400.1}}"),
+	    "samples[0].electric.charging.power: must be a number from 0 to 400");
+	bad(S("\"electric\":{\"level\":1,\"charging\":{\"status\":\"InProgress\",\"power\":-0.5}}"),
+	    "samples[0].electric.charging.power: must be a number from 0 to 400");
+	bad(S("\"electric\":{\"level\":1,\"charging\":{\"status\":\"InProgress\",\"power\":\"7.4\"}}"),
+	    "samples[0].electric.charging.power: must be a number");
+	bad(S("\"electric\":{\"level\":1,\"charging\":{\"status\":\"InProgress\",\"power\":null}}"),
+	    "samples[0].electric.charging.power: must be a number");
+	bad(S("\"electric\":{\"level\":1,\"charging\":{\"status\":\"InProgress\",\"powerKw\":7}}"),
+	    "samples[0].electric.charging.powerKw: unknown field");
 	bad(S("\"electric\":{\"level\":1,\"range\":7}"), "samples[0].electric.range: unknown field");
 
 	/* doors */
@@ -399,6 +418,20 @@ static void test_merge(void)
 	is_int(st.v.speed_dkmh, 300, "a sample with the same time replaces");
 	is_int(st.v.odo_hm, 1000, "other groups kept");
 	is_int(st.v.has, (1u << CV_G_KIN) | (1u << CV_G_ODO) | (1u << CV_G_FUEL), "groups seen");
+
+	/* the charging power goes with its group: a newer charging group without it clears it */
+	good("{\"at\":\"2024-05-01T09:00:00Z\",\"electric\":{\"level\":50,\"charging\":"
+	     "{\"status\":\"InProgress\",\"mode\":\"Quick\",\"power\":98.5}}}", &a, "charging at 98.5 kW");
+	good("{\"at\":\"2024-05-01T08:50:00Z\",\"electric\":{\"level\":40,\"charging\":"
+	     "{\"status\":\"InProgress\",\"power\":50}}}", &b, "an older one at 50 kW");
+	good("{\"at\":\"2024-05-01T09:10:00Z\",\"electric\":{\"level\":60,\"charging\":"
+	     "{\"status\":\"Finished\"}}}", &c, "a newer one without power");
+	cv_state_merge(&st, &a, 666);
+	ok(st.v.has_chg_power == 1 && st.v.chg_power_dkw == 985, "the state takes the power");
+	cv_state_merge(&st, &b, 777);
+	is_int(st.v.chg_power_dkw, 985, "an older sample does not overwrite it");
+	cv_state_merge(&st, &c, 888);
+	ok(st.v.has_chg_power == 0 && st.v.chg_status == CV_CHG_FINISHED, "a newer charging group without power clears it");
 }
 
 /* ---- rendering, read back with json-c ----------------------------------- */
@@ -514,6 +547,9 @@ static void test_render(void)
 		is_str(jstr(o, "energies[1].extension.electric.charging.chargingMode"), "Slow", "charging mode");
 		ok(jnum(o, "energies[1].extension.electric.charging.chargingRate") == 20, "charging rate");
 		is_str(jstr(o, "energies[1].extension.electric.charging.remainingTime"), "PT1H", "remaining time PT1H");
+		ok(jget(o, "energies[1].extension.electric.charging.power") == NULL &&
+		   jget(o, "energies[1].extension.electric.charging.chargingPower") == NULL,
+		   "the charging power is no member of the official Status");
 		ok(jnum(o, "environment.air.temp") == 12.5, "environment.air.temp 12.5");
 		is_str(jstr(o, "ignition.type"), "Start", "ignition.type");
 		is_int(jbool(o, "kinetic.moving"), 1, "moving");
@@ -572,6 +608,8 @@ static void test_render(void)
 		is_str(jstr(o, "vehicle.doorsState.opening[4].state"), "Open", "vehicle.doorsState");
 		ok(jget(o, "vehicle.doorsState.createdAt") == NULL, "no createdAt inside telemetry parts");
 		ok(jnum(o, "vehicle.energies[0].level") == 55.5, "vehicle.energies");
+		ok(jget(o, "vehicle.energies[1].extension.electric.charging.power") == NULL,
+		   "nor of the official telemetry item");
 		is_str(jstr(o, "vehicle.ignition.type"), "Start", "vehicle.ignition");
 		ok(jnum(o, "vehicle.kinetic.speed") == 50.5, "vehicle.kinetic");
 		ok(jnum(o, "vehicle.odometer.mileage") == 12345.6, "vehicle.odometer");
@@ -687,6 +725,59 @@ static void test_parts(void)
 	is_str(cv_energy_motorization(CV_ENERGY_DIESEL), "Thermic", "diesel motorization");
 }
 
+static void test_capacity(void)
+{
+	static const struct { enum cv_capacity kind; const char *text; uint32_t want; } good_[] = {
+		{ CV_CAP_BATTERY, "50", 50000 }, { CV_CAP_BATTERY, "11.5", 11500 }, { CV_CAP_BATTERY, "0.1", 100 },
+		{ CV_CAP_BATTERY, "300", 300000 }, { CV_CAP_BATTERY, "300.0", 300000 }, { CV_CAP_BATTERY, "046", 46000 },
+		{ CV_CAP_TANK, "45", 4500 }, { CV_CAP_TANK, "40.5", 4050 }, { CV_CAP_TANK, "200", 20000 },
+		{ CV_CAP_TANK, "0.1", 10 },
+	};
+	static const struct { enum cv_capacity kind; const char *text; } bad_[] = {
+		{ CV_CAP_BATTERY, "" }, { CV_CAP_BATTERY, "0" }, { CV_CAP_BATTERY, "0.0" }, { CV_CAP_BATTERY, "300.1" },
+		{ CV_CAP_BATTERY, "301" }, { CV_CAP_BATTERY, "11.55" }, { CV_CAP_BATTERY, "-5" }, { CV_CAP_BATTERY, "+5" },
+		{ CV_CAP_BATTERY, "5." }, { CV_CAP_BATTERY, ".5" }, { CV_CAP_BATTERY, "5e1" }, { CV_CAP_BATTERY, " 5" },
+		{ CV_CAP_BATTERY, "5 " }, { CV_CAP_BATTERY, "5kWh" }, { CV_CAP_BATTERY, "5,5" },
+		{ CV_CAP_BATTERY, "99999999999999999999" }, { CV_CAP_BATTERY, "0000050" }, { CV_CAP_TANK, "200.1" },
+		{ CV_CAP_TANK, "0" }, { CV_CAP_TANK, "nan" }, { CV_CAP_TANK, "inf" },
+	};
+	unsigned bad = 0;
+	uint32_t v;
+	char text[CV_CAPACITY_STRLEN];
+
+	for (size_t i = 0; i < CV_ARRAY_LEN(good_); i++) {
+		v = 0;
+		if (cv_capacity_parse(good_[i].kind, good_[i].text, &v) || v != good_[i].want) {
+			printf("# %s: %u\n", good_[i].text, v);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "capacities read: whole numbers and one decimal, up to the bound");
+	bad = 0;
+	for (size_t i = 0; i < CV_ARRAY_LEN(bad_); i++) {
+		v = 7;
+		if (cv_capacity_parse(bad_[i].kind, bad_[i].text, &v) != CV_EINVAL || v != 7) {
+			printf("# accepted: \"%s\"\n", bad_[i].text);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "capacities refused: 0, past the bound, two decimals, signs, blanks, units, exponents");
+	ok(cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_ELECTRIC) && cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_PHEV) &&
+	   !cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_PETROL) && !cv_capacity_applies(CV_CAP_BATTERY, CV_ENERGY_DIESEL),
+	   "a battery: electric and phev");
+	ok(!cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_ELECTRIC) && cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_PHEV) &&
+	   cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_PETROL) && cv_capacity_applies(CV_CAP_TANK, CV_ENERGY_DIESEL),
+	   "a tank: petrol, diesel and phev");
+	cv_capacity_fmt(CV_CAP_BATTERY, 50000, text);
+	is_str(text, "50", "50000 Wh is 50 kWh");
+	cv_capacity_fmt(CV_CAP_BATTERY, 11500, text);
+	is_str(text, "11.5", "11500 Wh is 11.5 kWh");
+	cv_capacity_fmt(CV_CAP_TANK, 4050, text);
+	is_str(text, "40.5", "4050 cl is 40.5 L");
+	cv_capacity_fmt(CV_CAP_TANK, 20000, text);
+	is_str(text, "200", "20000 cl is 200 L");
+}
+
 int main(void)
 {
 	test_full();
@@ -696,5 +787,6 @@ int main(void)
 	test_merge();
 	test_render();
 	test_parts();
+	test_capacity();
 	return tap_done();
 }

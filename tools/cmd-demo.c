@@ -4,18 +4,40 @@
  */
 #include "config.h"
 #include "cvctl.h"
+#include "cvtime.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+struct demo_capacity {
+	const char *vin;
+	uint32_t battery_wh, tank_cl;
+};
+
+/* A demo car of a store made before capacities: give it the capacities it has not. */
+static enum cv_err demo_capacity_txn(struct cv_store *st, DB_TXN *txn, void *arg)
+{
+	struct demo_capacity *dc = arg;
+	struct cv_vehicle v;
+	uint32_t wh, cl;
+	enum cv_err e = cv_vehicle_by_vin(st, txn, dc->vin, &v);
+
+	if (e)
+		return e;
+	wh = !v.battery_wh && cv_capacity_applies(CV_CAP_BATTERY, v.energy) ? dc->battery_wh : 0;
+	cl = !v.tank_cl && cv_capacity_applies(CV_CAP_TANK, v.energy) ? dc->tank_cl : 0;
+	return wh || cl ? cv_vehicle_set_capacity(st, txn, v.id, wh, cl, cv_now_ms()) : CV_OK;
+}
+
 /* demo [--vehicles FILE] */
 int cmd_demo(struct ctl *c, int argc, char **argv)
 {
-	static const struct { const char *vin, *energy, *brand, *label; } cars[] = {
-		{ "VR3UPHNKSKT000001", "petrol", "Peugeot", "208 PureTech 100" },
-		{ "VR3UKZKXZMJ000002", "electric", "Peugeot", "e-208 GT" },
-		{ "VR3MRHNSSMY000003", "phev", "Peugeot", "3008 Hybrid4" },
+	/* capacities: usable battery (Wh) and tank (cl), what cvsim gives these energies (sim/vehicle.h) */
+	static const struct { const char *vin, *energy, *brand, *label; uint32_t battery_wh, tank_cl; } cars[] = {
+		{ "VR3UPHNKSKT000001", "petrol", "Peugeot", "208 PureTech 100", 0, 4500 },
+		{ "VR3UKZKXZMJ000002", "electric", "Peugeot", "e-208 GT", 50000, 0 },
+		{ "VR3MRHNSSMY000003", "phev", "Peugeot", "3008 Hybrid4", 12000, 4000 },
 	};
 	const char *path, *bad;
 	const struct ctl_opt opts[] = { CTL_OPT_VALUE("--vehicles", &path), CTL_OPT_END };
@@ -49,11 +71,20 @@ int cmd_demo(struct ctl *c, int argc, char **argv)
 	for (size_t i = 0; i < CV_ARRAY_LEN(cars); i++) {
 		char cred[CV_TOKEN_STRLEN], id[CV_VID_HEXLEN + 1];
 
-		rc = ctl_vehicle_add(st, cars[i].vin, "demo", cars[i].energy, cars[i].brand, cars[i].label, NULL, cred, id,
-				     true);
+		rc = ctl_vehicle_add(st, cars[i].vin, "demo", cars[i].energy, cars[i].brand, cars[i].label,
+				     cars[i].battery_wh, cars[i].tank_cl, NULL, cred, id, true);
 		if (rc == -1) {
+			/* already there: its credential stays what it was, a capacity it lacks is set */
+			struct demo_capacity dc = { cars[i].vin, cars[i].battery_wh, cars[i].tank_cl };
+			enum cv_err e = cv_store_txn(st, 0, demo_capacity_txn, &dc);
+
 			rc = 0;
-			continue; /* already there: its credential stays what it was */
+			if (e) {
+				if (f)
+					fclose(f);
+				return ctl_fail("setting a demo vehicle's capacity", e);
+			}
+			continue;
 		}
 		if (rc) {
 			if (f)

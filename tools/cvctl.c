@@ -17,6 +17,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+static const char vehicle_brief[] = "vehicle add VIN ..., vehicle capacity VIN ..., or vehicle device VIN KIND:ID";
 static const char fleet_brief[] = "fleet add ID --owner LOGIN, fleet add-vehicle ID VIN, or fleet limits ID ...";
 
 /* In the order of --help. */
@@ -43,15 +44,22 @@ static const struct ctl_cmd commands[] = {
 		  "grant; 0 no limit, \"default\" the server's setting" },
 	{ .name = "vehicle", .sub = "add", .fn = cmd_vehicle_add, .min = 1, .max = CTL_ANY,
 	  .usage = "vehicle add VIN --owner LOGIN --energy petrol|diesel|electric|phev [--brand B] [--label L] "
-		   "[--device KIND:ID]",
-	  .brief = "vehicle add VIN ... or vehicle device VIN KIND:ID",
+		   "[--device KIND:ID] [--battery-kwh N] [--tank-l N]",
+	  .brief = vehicle_brief,
 	  .help = "prints id=... and credential=... (the upload\n"
 		  "credential); with --device, device=KIND:ID too\n"
 		  "(osmand:ID, teltonika:IMEI; \"osmand\" alone: a\n"
-		  "new random id)" },
+		  "new random id); --battery-kwh (electric, phev)\n"
+		  "and --tank-l (petrol, diesel, phev): its usable\n"
+		  "battery and its tank, one decimal at most" },
+	{ .name = "vehicle", .sub = "capacity", .fn = cmd_vehicle_capacity, .min = 1, .max = CTL_ANY,
+	  .usage = "vehicle capacity VIN [--battery-kwh N] [--tank-l N]",
+	  .help = "print or set the vehicle's usable battery (kWh)\n"
+		  "and tank (litres): battery-kwh=N and tank-l=N\n"
+		  "as its energy has them, \"unknown\" when not set" },
 	{ .name = "vehicle", .sub = "device", .fn = cmd_vehicle_device, .min = 2, .max = 2,
 	  .usage = "vehicle device VIN KIND:ID",
-	  .brief = "vehicle add VIN ... or vehicle device VIN KIND:ID",
+	  .brief = vehicle_brief,
 	  .help = "link a device to the vehicle (one each way);\n"
 		  "prints device=KIND:ID" },
 	{ .name = "fleet", .sub = "add", .fn = cmd_fleet_add, .min = 1, .max = CTL_ANY,

@@ -104,9 +104,10 @@ int ctl_client_add(struct cv_store *st, const char *id, const char *secret, cons
 		   const char *name, bool quiet_exists);
 struct cv_device;
 /* dev (may be NULL): a device (devices.h) linked to the vehicle in the same transaction. */
+/* battery_wh, tank_cl: its energy capacity (0 unknown), refused (2) where its energy has no such store. */
 int ctl_vehicle_add(struct cv_store *st, const char *vin, const char *owner, const char *energy,
-		    const char *brand, const char *label, const struct cv_device *dev, char cred[CV_TOKEN_STRLEN],
-		    char id[CV_VID_HEXLEN + 1], bool quiet_exists);
+		    const char *brand, const char *label, uint32_t battery_wh, uint32_t tank_cl,
+		    const struct cv_device *dev, char cred[CV_TOKEN_STRLEN], char id[CV_VID_HEXLEN + 1], bool quiet_exists);
 int ctl_fleet_add(struct cv_store *st, const char *id, const char *owner, const char *label, bool quiet_exists);
 int ctl_fleet_add_vehicle(struct cv_store *st, const char *fid, const char *vin);
 
@@ -116,6 +117,7 @@ int cmd_client_add(struct ctl *c, int argc, char **argv);               /* cmd-c
 int cmd_client_limits(struct ctl *c, int argc, char **argv);
 int cmd_vehicle_add(struct ctl *c, int argc, char **argv);              /* cmd-vehicle.c */
 int cmd_vehicle_device(struct ctl *c, int argc, char **argv);
+int cmd_vehicle_capacity(struct ctl *c, int argc, char **argv);
 int cmd_fleet_add(struct ctl *c, int argc, char **argv);                /* cmd-fleet.c */
 int cmd_user_limits(struct ctl *c, int argc, char **argv);              /* cmd-quota.c */
 int cmd_fleet_limits(struct ctl *c, int argc, char **argv);             /* cmd-quota.c */

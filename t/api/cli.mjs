@@ -341,6 +341,50 @@ apiSuite('cli', (srv, it) => {
 		assert.match(r.body.message, /unknown device/);
 	});
 
+	it('cvctl vehicle add --battery-kwh --tank-l and vehicle capacity: the values read back; bad ones -> 2, nothing written', async () => {
+		const add = (vin, energy, ...more) => ctl(['vehicle', 'add', vin, '--owner', 'alice', '--energy', energy, ...more]);
+		const capacity = (vin, ...more) => ctl(['vehicle', 'capacity', vin, ...more]);
+		assert.match(assertOk(await add('VF3ALXCE000000020', 'phev', '--battery-kwh', '12.4', '--tank-l', '40')), /^id=[0-9a-f]{32}\ncredential=/);
+		assert.equal(assertOk(await capacity('VF3ALXCE000000020')), 'battery-kwh=12.4\ntank-l=40\n');
+		assertOk(await add('VF3ALXCE000000021', 'electric', '--battery-kwh', '300'));
+		assert.equal(assertOk(await capacity('VF3ALXCE000000021')), 'battery-kwh=300\n', 'an electric car has no tank');
+		assertOk(await add('VF3ALXCE000000022', 'petrol'));
+		assert.equal(assertOk(await capacity('VF3ALXCE000000022')), 'tank-l=unknown\n', 'none given: unknown');
+		// set later: what is given changes, the rest stays
+		assert.equal(assertOk(await capacity('VF3ALXCE000000022', '--tank-l', '45.5')), 'tank-l=45.5\n');
+		assert.equal(assertOk(await capacity('VF3ALXCE000000020', '--tank-l', '0.1')), 'battery-kwh=12.4\ntank-l=0.1\n');
+		assert.equal(assertOk(await capacity('VF3ALXCE000000020', '--tank-l', '43')), 'battery-kwh=12.4\ntank-l=43\n');
+		// bad values: exit 2, one line, nothing written
+		for (const [opt, value] of [['--battery-kwh', '0'], ['--battery-kwh', '300.1'], ['--battery-kwh', '11.55'],
+			['--battery-kwh', '-5'], ['--battery-kwh', '5e1'], ['--battery-kwh', '50kWh'], ['--battery-kwh', ''],
+			['--battery-kwh', ' 50'], ['--battery-kwh', '5,5'], ['--tank-l', '200.5'], ['--tank-l', '0.0'], ['--tank-l', 'x']]) {
+			const re = new RegExp(`${opt} takes the .* above 0 and up to ${opt === '--tank-l' ? 200 : 300}, with at most one decimal`);
+			assertFails(await add('VF3ALXCE000000023', 'phev', opt, value), 2, re);
+			assertFails(await capacity('VF3ALXCE000000020', opt, value), 2, re);
+		}
+		// a store the energy has not
+		assertFails(await add('VF3ALXCE000000023', 'electric', '--tank-l', '40'), 2, /--tank-l is for petrol, diesel and phev vehicles, not electric/);
+		assertFails(await add('VF3ALXCE000000023', 'petrol', '--battery-kwh', '40'), 2, /--battery-kwh is for electric and phev vehicles, not petrol/);
+		assertFails(await add('VF3ALXCE000000023', 'diesel', '--tank-l', '50', '--battery-kwh', '1'), 2, /--battery-kwh is for electric and phev vehicles, not diesel/);
+		assertFails(await capacity('VF3ALXCE000000021', '--tank-l', '40'), 2, /--tank-l is for petrol, diesel and phev vehicles, not electric/);
+		assertFails(await capacity('VF3ALXCE000000022', '--tank-l', '50', '--battery-kwh', '40'), 2, /--battery-kwh is for electric and phev vehicles, not petrol/);
+		// bad usage, unknown vehicle
+		assertFails(await capacity('VF3ALXCE000000020', '--battery-kwh'), 2, /unknown or incomplete option --battery-kwh/);
+		assertFails(await capacity('VF3ALXCE000000020', '--battery', '50'), 2, /unknown or incomplete option --battery/);
+		assertFails(await ctl(['vehicle', 'capacity']), 2, /vehicle capacity VIN \[--battery-kwh N\] \[--tank-l N\]/);
+		assertFails(await capacity('VF3BAD'), 2, /VIN/);
+		assertFails(await capacity('VF3ALXCE000000029', '--tank-l', '40'), 1, /no vehicle with VIN VF3ALXCE000000029/);
+		// nothing of the refused was written
+		assert.equal(assertOk(await capacity('VF3ALXCE000000020')), 'battery-kwh=12.4\ntank-l=43\n');
+		assert.equal(assertOk(await capacity('VF3ALXCE000000021')), 'battery-kwh=300\n');
+		assert.equal(assertOk(await capacity('VF3ALXCE000000022')), 'tank-l=45.5\n');
+		assertFails(await capacity('VF3ALXCE000000023'), 1, /no vehicle with VIN VF3ALXCE000000023/);
+		// the demo's cars have theirs
+		const want = { petrol: 'tank-l=45\n', electric: 'battery-kwh=50\n', phev: 'battery-kwh=12\ntank-l=40\n' };
+		for (const v of srv.vehicles)
+			assert.equal(assertOk(await capacity(v.vin)), want[v.energy], `${v.vin} (${v.energy})`);
+	});
+
 	// ---- token issue -------------------------------------------------------
 
 	it('cvctl token issue: the token works on GET /user; an expired one does not', async () => {
@@ -449,6 +493,14 @@ apiSuite('cli', (srv, it) => {
 		});
 		assert.deepEqual(energies.sort(), ['electric', 'petrol', 'phev']);
 		assert.equal(assertOk(await ctlAt(home, ['demo'])), '');
+		// a demo car made before capacities (here: without them) gets them from the next demo, and nothing else
+		const old = join(dir('demo-old'), 'db');
+		assertOk(await ctlAt(old, ['user', 'add', 'demo', '--password', 'demo']));
+		assertOk(await ctlAt(old, ['vehicle', 'add', 'VR3MRHNSSMY000003', '--owner', 'demo', '--energy', 'phev', '--tank-l', '43']));
+		assert.equal(assertOk(await ctlAt(old, ['vehicle', 'capacity', 'VR3MRHNSSMY000003'])), 'battery-kwh=unknown\ntank-l=43\n');
+		assert.equal(assertOk(await ctlAt(old, ['demo'])).trim().split('\n').length, 2, 'the two other cars are new');
+		assert.equal(assertOk(await ctlAt(old, ['vehicle', 'capacity', 'VR3MRHNSSMY000003'])), 'battery-kwh=12\ntank-l=43\n',
+			'the battery it lacked; its own tank kept');
 		assertFails(await ctlAt(join(dir('demo-bad'), 'db'), ['demo', '--vehicles', '/nonexistent/dir/v.txt']), 1, /cannot write/);
 	});
 
