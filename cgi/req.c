@@ -368,6 +368,7 @@ static const struct id_kind {
 	{ "rid", cv_action_id_ok, "remote action", CV_ACTION_ID_LEN },
 	{ "did", delivery_ok, "delivery", CV_DL_IDLEN },
 	{ "tid", trip_ok, "trip", CV_ID_LEN(0) },
+	{ "chid", trip_ok, "charging session", CV_ID_LEN(0) },
 	{ "cid", collision_ok, "collision", CV_ID_LEN(1) },
 	{ "alarmid", collision_ok, "alarm", CV_ID_LEN(1) },
 	{ "aid", alert_ok, "alert", CV_ID_LEN(2) },

@@ -26,8 +26,9 @@
  *   {fid}       a fleet (authentication checks it is the manager's: 403);
  *   {cbid} {mid} {rid} {did}   a callback, monitor, remote action,
  *               delivery (lowercase hex of their lengths);
- *   {tid} {aid} {cid} {alarmid} {sid}   a trip, alert, collision, alarm,
- *               theft (ids.h: their vehicle, time and suffix).
+ *   {tid} {aid} {cid} {alarmid} {sid} {chid}   a trip, alert, collision,
+ *               alarm, theft, charging session (ids.h: their vehicle, time
+ *               and suffix).
  * Handlers read them by name, cv_req_id(r, "cbid"), already checked. The
  * vehicle link's {vin} is checked before authentication (its credential
  * is that vehicle's), every other id once who asks is known.

@@ -33,8 +33,12 @@
 #include "history.h"
 #include "links.h"
 #include "trips.h"
+#include "charges.h"
+#include "ecoach.h"
+#include "settings.h"
 #include "cvtime.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +55,21 @@
 static bool want_positions(const struct cv_req *r)
 {
 	return (r->tok.scopes & CV_SC_BIT(CV_SC_POSITION)) != 0;
+}
+
+/*
+ * The path vehicle's capacities into r->veh, for what needs them (a trip's
+ * avgConsumption, a charging session's energy); the fleet face loaded its
+ * record already.
+ */
+static int load_capacity(struct cv_req *r)
+{
+	enum cv_err e;
+
+	if (r->b2b)
+		return 0;
+	e = cv_vehicle_capacity(r->store, NULL, r->vid, &r->veh.battery_wh, &r->veh.tank_cl);
+	return e ? cv_fail_store(r, e, "vehicle") : 0;
 }
 
 /* ---- ids ------------------------------------------------------------------- */
@@ -168,7 +187,8 @@ static void render_trip(struct cv_req *r, struct cv_jw *w, const struct cv_trip 
 	cv_render_link(w, r, "alerts", "%s/trips/%s/alerts", v, id);
 	cv_render_link(w, r, "collisions", "%s/trips/%s/collisions", v, id);
 	cv_jw_end(w);
-	cv_trip_render_members(w, t, id, r->b2b ? r->veh.vin : NULL, want_positions(r));
+	cv_trip_render_members(w, t, id, r->b2b ? r->veh.vin : NULL, want_positions(r),
+			       &(struct cv_trip_capacity){ r->veh.battery_wh, r->veh.tank_cl });
 	cv_jw_end(w);
 }
 
@@ -239,6 +259,8 @@ static int get_trips(struct cv_req *r)
 	memset(&c, 0, sizeof(c));
 	trip_filter_of(&r->q, &c.f);
 	if (!st)
+		st = load_capacity(r);
+	if (!st)
 		st = cv_page_init(r, TRIPS_PAGE_MAX, &pg);
 	if (st)
 		return st;
@@ -262,6 +284,8 @@ static int get_trip(struct cv_req *r)
 	struct cv_jw w;
 	int st = load_trip(r, vid, &t);
 
+	if (!st)
+		st = load_capacity(r);
 	if (st)
 		return st;
 	cv_jw_init(&w, &r->out);
@@ -710,6 +734,288 @@ static int get_alert(struct cv_req *r) { return get_ev_item(r, &k_alerts); }
 static int get_collisions(struct cv_req *r) { return get_ev_list(r, &k_collisions); }
 static int get_collision(struct cv_req *r) { return get_ev_item(r, &k_collisions); }
 
+/* ---- eco-coaching ---------------------------------------------------------------- */
+
+/* The scorer's parameters: core/ecoach.h's defaults with the host's settings (ecoach_setup, at start). */
+static struct cv_ecoach_params eco_params;
+
+/* Read the eco-coaching settings (doc/ecoaching.md); values that do not fit together leave the defaults. */
+static void ecoach_setup(const char *prog)
+{
+	struct cv_ecoach_params p = cv_ecoach_defaults;
+
+	p.harsh_accel_cms2 = (uint16_t)cv_setting_int(prog, "CVAPI_ECOACH_HARSH_ACCEL", 100, 1000, p.harsh_accel_cms2);
+	p.harsh_brake_cms2 = (uint16_t)cv_setting_int(prog, "CVAPI_ECOACH_HARSH_BRAKE", 100, 1000, p.harsh_brake_cms2);
+	p.speed_eco_dkmh = (uint16_t)(cv_setting_int(prog, "CVAPI_ECOACH_SPEED_ECO", 30, 250, p.speed_eco_dkmh / 10) * 10);
+	p.speed_full_dkmh = (uint16_t)(cv_setting_int(prog, "CVAPI_ECOACH_SPEED_FULL", 40, 300,
+						      p.speed_full_dkmh / 10) * 10);
+	p.idle_min_ms = cv_setting_int(prog, "CVAPI_ECOACH_IDLE_MIN", 10, 3600, p.idle_min_ms / 1000) * 1000;
+	if (!cv_ecoach_params_ok(&p)) {
+		fprintf(stderr, "%s: CVAPI_ECOACH_SPEED_ECO must be below CVAPI_ECOACH_SPEED_FULL: the eco-coaching "
+			"defaults are used\n", prog);
+		p = cv_ecoach_defaults;
+	}
+	eco_params = p;
+}
+
+/*
+ * The trip {tid} of /user/trips/{tid}/...: its vehicle is in its id
+ * (ids.h), and must be in the user's account; a trip of anyone else's
+ * vehicle is no trip of this user's (404, as one that does not exist).
+ * Sets r->vid (to idv, which must outlive the handler's use of r) and
+ * r->vbase as cv_check_vehicle does.
+ */
+static int load_user_trip(struct cv_req *r, char idv[33], unsigned char vid[16], struct cv_trip *t)
+{
+	int64_t start;
+	unsigned none;
+	enum cv_err e;
+	int n;
+
+	cv_coll_parse_id(cv_req_id(r, "tid"), 0, idv, &start, &none);
+	e = cv_user_has_vehicle(r->store, NULL, r->tok.user, idv);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such trip");
+	if (e)
+		return cv_fail_store(r, e, "vehicle link");
+	n = snprintf(r->vbase, sizeof(r->vbase), CV_B2C "/user/vehicles/%s", idv);
+	if (n < 0 || (size_t)n >= sizeof(r->vbase))
+		return cv_fail(r, 400, CV_C_BAD_ID, "overlong path");
+	r->vid = idv;
+	cv_vid_bytes(idv, vid);
+	e = cv_trip_get(r->store, NULL, vid, start, t);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such trip");
+	return e ? cv_fail_store(r, e, "trip") : 0;
+}
+
+static int eco_feed(const struct cv_sample *s, void *arg)
+{
+	cv_ecoach_feed(arg, s);
+	return 0;
+}
+
+/*
+ * GET /user/trips/{tid}/ecoaching and /user/vehicles/{id}/trips/{tid}/ecoaching
+ * (b2c 4.0, ECoaching): the trip's telemetry, oldest first, folded into
+ * the scorer (core/ecoach.h) when it is read; a trip still open is scored
+ * as far as it went.
+ */
+static int ecoaching(struct cv_req *r, bool by_vehicle)
+{
+	char idv[33], id[CV_ID_MAX + 1];
+	unsigned char vid[16];
+	struct cv_trip t;
+	struct cv_ecoach *eco;
+	struct cv_ecoach_scores sc;
+	struct cv_jw w;
+	enum cv_err e;
+	int st = by_vehicle ? load_trip(r, vid, &t) : load_user_trip(r, idv, vid, &t);
+
+	if (st)
+		return st;
+	eco = cv_malloc(sizeof(*eco));
+	cv_ecoach_init(eco, &eco_params);
+	{
+		struct cv_walk wk = { t.start_at, cv_trip_end_at(&t) + 1, t.start_at, false };
+
+		e = cv_telemetry_walk(r->store, NULL, vid, &wk, eco_feed, eco);
+	}
+	cv_ecoach_score(eco, &sc);
+	free(eco);
+	if (e) {
+		r->vid = NULL;
+		return cv_fail_store(r, e, "telemetry");
+	}
+	cv_coll_id(id, r->vid, t.start_at, 0, 0);
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_links");
+	cv_jw_obj(&w);
+	if (by_vehicle)
+		cv_render_link(&w, r, "self", "%s/trips/%s/ecoaching", r->vbase, id);
+	else
+		cv_render_link(&w, r, "self", CV_B2C "/user/trips/%s/ecoaching", id);
+	cv_render_link(&w, r, "vehicle", "%s", r->vbase);
+	cv_render_link(&w, r, "trip", "%s/trips/%s", r->vbase, id);
+	cv_jw_end(&w);
+	cv_ecoach_render_members(&w, &sc);
+	cv_jw_end(&w);
+	r->vid = NULL;          /* idv goes with this frame */
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
+static int get_ecoaching(struct cv_req *r) { return ecoaching(r, true); }
+static int get_user_trip_ecoaching(struct cv_req *r) { return ecoaching(r, false); }
+
+/* ---- charging sessions (an extension: doc/api.md) ---------------------------- */
+
+static void render_charge(struct cv_req *r, struct cv_jw *w, const struct cv_charge *c)
+{
+	char id[CV_ID_MAX + 1];
+	const char *v = r->vbase;
+
+	cv_coll_id(id, r->vid, c->start_at, 0, 0);
+	cv_jw_obj(w);
+	cv_jw_key(w, "_links");
+	cv_jw_obj(w);
+	cv_render_link(w, r, "self", "%s/charges/%s", v, id);
+	cv_render_link(w, r, "vehicle", "%s", v);
+	cv_render_link(w, r, "curve", "%s/charges/%s/curve", v, id);
+	cv_jw_end(w);
+	cv_charge_render_members(w, c, id, r->b2b ? r->veh.vin : NULL, want_positions(r), r->veh.battery_wh);
+	cv_jw_end(w);
+}
+
+static int charge_accept(struct cv_req *r, const void *val, size_t len)
+{
+	(void)r;
+	(void)val;
+	(void)len;
+	return 1;
+}
+
+static enum cv_err charge_render(struct cv_req *r, struct cv_jw *w, int64_t at, unsigned suffix,
+				 const void *val, size_t len)
+{
+	struct cv_charge c;
+	enum cv_err e = cv_charge_decode(val, len, &c);
+
+	(void)at;
+	(void)suffix;
+	if (!e)
+		render_charge(r, w, &c);
+	return e;
+}
+
+static const struct cv_coll c_charges = { "charges", "charges", CV_DB_CHARGES, 0, charge_accept, charge_render, 0,
+					  "chid" };
+
+/* GET .../vehicles/{id}/charges: the vehicle's charging sessions, newest first, paged, `timestamps` on startedAt. */
+static int get_charges(struct cv_req *r)
+{
+	int st = cv_check_vehicle(r);
+
+	if (!st)
+		st = load_capacity(r);
+	return st ? st : cv_coll_list(r, &c_charges);
+}
+
+static int get_charge(struct cv_req *r)
+{
+	int st = cv_check_vehicle(r);
+
+	if (!st)
+		st = load_capacity(r);
+	return st ? st : cv_coll_item(r, &c_charges, "charging session");
+}
+
+struct curve_ctx {
+	struct cv_req *r;
+	struct cv_jw *w;
+	struct cv_page *pg;
+	const struct cv_charge *c;
+	unsigned char vid[16];
+	int64_t skip;
+	int64_t counted;
+};
+
+static int curve_count(const struct cv_sample *s, void *arg)
+{
+	struct curve_ctx *c = arg;
+
+	c->counted += cv_charge_curve_has(c->c, s);
+	return 0;
+}
+
+static int curve_emit(const struct cv_sample *s, void *arg)
+{
+	struct curve_ctx *c = arg;
+
+	if (!cv_charge_curve_has(c->c, s))
+		return 0;
+	switch (cv_page_step(c->pg, &c->skip, s->at, NULL)) {
+	case CV_PAGE_SKIP: return 0;
+	case CV_PAGE_STOP: return 1;
+	case CV_PAGE_TAKE: break;
+	}
+	cv_jw_obj(c->w);
+	cv_charge_render_point_members(c->w, s);
+	cv_jw_end(c->w);
+	c->pg->count++;
+	return 0;
+}
+
+static enum cv_err curve_count_iv(void *ctx, const struct cv_interval *iv, int64_t *n)
+{
+	struct curve_ctx *c = ctx;
+	struct cv_walk wk = { iv->from, iv->to, iv->to - 1, true };
+	enum cv_err e;
+
+	c->counted = 0;
+	e = cv_telemetry_walk(c->r->store, NULL, c->vid, &wk, curve_count, c);
+	*n += c->counted;
+	return e;
+}
+
+static enum cv_err curve_walk_iv(void *ctx, const struct cv_interval *iv, int64_t start)
+{
+	struct curve_ctx *c = ctx;
+	struct cv_walk wk = { iv->from, iv->to, start, true };
+
+	return cv_telemetry_walk(c->r->store, NULL, c->vid, &wk, curve_emit, c);
+}
+
+static const struct cv_page_source curve_source = { curve_count_iv, curve_walk_iv, false };
+
+/*
+ * GET .../charges/{chid}/curve: the session's samples that carry its
+ * battery level or charging state (core/charge.h cv_charge_curve_has),
+ * newest first and paged as a trip's telemetry is, `timestamps` within
+ * the session's span.
+ */
+static int get_curve(struct cv_req *r)
+{
+	struct cv_interval iv[CV_MAX_INTERVALS];
+	struct cv_charge ch;
+	struct cv_page pg;
+	struct cv_jw w;
+	struct curve_ctx c;
+	char idv[33];
+	int64_t start;
+	unsigned none;
+	enum cv_err e;
+	size_t n;
+	int st = cv_check_vehicle(r);
+
+	if (st)
+		return st;
+	memset(&c, 0, sizeof(c));
+	cv_coll_parse_id(cv_req_id(r, "chid"), 0, idv, &start, &none);
+	if (strcmp(idv, r->vid))
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such charging session");
+	cv_vid_bytes(r->vid, c.vid);
+	e = cv_charge_get(r->store, NULL, c.vid, start, &ch);
+	if (e == CV_ENOTFOUND)
+		return cv_fail(r, 404, CV_C_NO_DATA, "no such charging session");
+	if (e)
+		return cv_fail_store(r, e, "charging session");
+	st = cv_page_init(r, 60, &pg);
+	if (st)
+		return st;
+	n = span_intervals(r, ch.start_at, cv_charge_end_at(&ch), iv);
+	c.r = r;
+	c.w = &w;
+	c.pg = &pg;
+	c.c = &ch;
+	c.skip = pg.resume ? 0 : pg.offset;
+	cv_page_open(&w, r, "points");
+	e = cv_page_intervals(&pg, iv, n, &curve_source, &c);
+	if (e)
+		return cv_fail_store(r, e, "charging curve");
+	return cv_page_close(&w, r, &pg);
+}
+
 /* ---- routes -------------------------------------------------------------------- */
 
 static uint32_t check_state(const char *item)
@@ -799,6 +1105,17 @@ static const struct cv_field item_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
+static const struct cv_field ecoaching_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	CV_FIELD_STRING("locale", 35, locale),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct cv_field curve_fields[] = {
+	CV_FIELDS_LIST(HF_PAGE_MAX),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
 /*
  * The fleet face: the same tables, and profile (fleet or endUser: both show
  * the same data) where its operations declare it: every trip operation but
@@ -839,6 +1156,18 @@ static const struct cv_field fleet_item_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
+static const struct cv_field fleet_list_fields[] = {
+	CV_FIELDS_LIST(TRIPS_PAGE_MAX),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct cv_field fleet_curve_fields[] = {
+	CV_FIELDS_LIST(HF_PAGE_MAX),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
 #define T CV_B2C "/user/vehicles/{id}/trips"
 #define TRIP CV_SC_BIT(CV_SC_TRIP)
 static const struct cv_route routes[] = {
@@ -851,6 +1180,12 @@ static const struct cv_route routes[] = {
 	{ "GET", T "/{tid}/collisions", get_collisions, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_COLLISION), list_fields, 0 },
 	{ "GET", T "/{tid}/collisions/{cid}", get_collision, CV_AUTH_USER, TRIP | CV_SC_BIT(CV_SC_COLLISION),
 	  item_fields, 0 },
+	{ "GET", T "/{tid}/ecoaching", get_ecoaching, CV_AUTH_USER, TRIP, ecoaching_fields, 0 },
+	{ "GET", CV_B2C "/user/trips/{tid}/ecoaching", get_user_trip_ecoaching, CV_AUTH_USER, TRIP, ecoaching_fields, 0 },
+#define CH CV_B2C "/user/vehicles/{id}/charges"
+	{ "GET", CH, get_charges, CV_AUTH_USER, TRIP, list_fields, 0 },
+	{ "GET", CH "/{chid}", get_charge, CV_AUTH_USER, TRIP, item_fields, 0 },
+	{ "GET", CH "/{chid}/curve", get_curve, CV_AUTH_USER, TRIP, curve_fields, 0 },
 #define FT CV_B2B "/fleets/{fid}/vehicles/{vid}/trips"
 	{ "GET", FT, get_trips, CV_AUTH_FLEET, 0, fleet_trips_fields, 0 },
 	{ "GET", FT "/{tid}", get_trip, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
@@ -861,10 +1196,16 @@ static const struct cv_route routes[] = {
 	{ "GET", FT "/{tid}/collisions", get_collisions, CV_AUTH_FLEET, 0, list_fields, 0 },
 	{ "GET", FT "/{tid}/collisions/{cid}", get_collision, CV_AUTH_FLEET, 0, item_fields, 0 },
 	{ "GET", CV_B2B "/fleets/{fid}/trips", get_fleet_trips, CV_AUTH_FLEET, 0, fleet_trips_fields, 0 },
+#define FCH CV_B2B "/fleets/{fid}/vehicles/{vid}/charges"
+	{ "GET", FCH, get_charges, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
+	{ "GET", FCH "/{chid}", get_charge, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
+	{ "GET", FCH "/{chid}/curve", get_curve, CV_AUTH_FLEET, 0, fleet_curve_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 
 int main(int argc, char **argv)
 {
-	return cv_serve(argc, argv, "cvapi-trips", "A vehicle's trips.", routes);
+	ecoach_setup("cvapi-trips");
+	return cv_serve(argc, argv, "cvapi-trips", "A vehicle's trips, their eco-coaching, and its charging sessions.",
+			routes);
 }

@@ -1,5 +1,6 @@
 /* trip.c - trips built sample by sample, packed and rendered (see trip.h). */
 #include "trip.h"
+#include "charge.h"
 #include "pack.h"
 #include "cvtime.h"
 
@@ -538,7 +539,7 @@ static void render_levels(struct cv_jw *w, const struct cv_trip *t, const char *
 	cv_jw_end(w);
 }
 
-static void render_consumptions(struct cv_jw *w, const struct cv_trip *t)
+static void render_consumptions(struct cv_jw *w, const struct cv_trip *t, const struct cv_trip_capacity *cap)
 {
 	cv_jw_key(w, "energyConsumptions");
 	cv_jw_arr(w);
@@ -551,6 +552,13 @@ static void render_consumptions(struct cv_jw *w, const struct cv_trip *t)
 		cv_jw_kstr(w, "type", energies[i].type);
 		cv_jw_kstr(w, "subType", energies[i].subtype);
 		cv_jw_kfixed(w, "consumption", l->start_level > l->end_level ? l->start_level - l->end_level : 0, 1);
+		if (cap) {
+			int64_t avg = cv_trip_avg_consumption(t, (enum cv_trip_energy)i, i == CV_TRIP_ELEC ? cap->battery_wh :
+							      cap->tank_cl);
+
+			if (avg >= 0)
+				cv_jw_kfixed(w, "avgConsumption", avg, 1);
+		}
 		cv_jw_end(w);
 	}
 	cv_jw_end(w);
@@ -577,7 +585,7 @@ static void render_faults(struct cv_jw *w, const struct cv_trip *t)
 }
 
 void cv_trip_render_members(struct cv_jw *w, const struct cv_trip *t, const char *id, const char *vin,
-			    bool positions)
+			    bool positions, const struct cv_trip_capacity *cap)
 {
 	int64_t dist = cv_trip_distance_m(t), dur = cv_trip_duration_ms(t);
 
@@ -605,7 +613,7 @@ void cv_trip_render_members(struct cv_jw *w, const struct cv_trip *t, const char
 	render_levels(w, t, "startEnergies", false);
 	if (t->done)
 		render_levels(w, t, "endEnergies", true);
-	render_consumptions(w, t);
+	render_consumptions(w, t, cap);
 	if (t->speed_count) {
 		uint64_t avg = (t->speed_sum_dkmh * 2 + t->speed_count) / (2 * (uint64_t)t->speed_count);
 

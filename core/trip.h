@@ -264,6 +264,12 @@ size_t cv_geo_simplify(const struct cv_geo_point *p, size_t n, double tol_m, boo
 enum cv_err cv_trip_encode(const struct cv_trip *t, struct cv_buf *out);
 enum cv_err cv_trip_decode(const void *p, size_t len, struct cv_trip *t);
 
+/* A vehicle's energy capacity (cvctl vehicle capacity), 0 when unknown: battery in Wh, tank in cl. */
+struct cv_trip_capacity {
+	uint32_t battery_wh;
+	uint32_t tank_cl;
+};
+
 /*
  * The data members of one Trip object (b2c Trip schema; with a vin, the
  * b2b one), written into the current object: the caller opens and closes
@@ -273,10 +279,12 @@ enum cv_err cv_trip_decode(const void *p, size_t len, struct cv_trip *t);
  * stoppedAt (done only), startPosition, stopPosition (done only), duration
  * (s), distance (km, when known), startMileage (km, when known),
  * startEnergies, endEnergies (done only), energyConsumptions, kinetic
- * (when a speed was read), done, faults (always, [] for Nominal). Not
- * written: segments (propulsion split), avgConsumption.
+ * (when a speed was read), done, faults (always, [] for Nominal). With
+ * cap (may be NULL: unknown), each energy's avgConsumption when its
+ * capacity is known (cv_trip_avg_consumption, charge.h). Not written:
+ * segments (propulsion split).
  */
 void cv_trip_render_members(struct cv_jw *w, const struct cv_trip *t, const char *id, const char *vin,
-			    bool positions);
+			    bool positions, const struct cv_trip_capacity *cap);
 
 #endif

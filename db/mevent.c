@@ -297,7 +297,7 @@ static enum cv_err ext_trip(const struct ext_ctx *x)
 	cv_coll_id(id, ev->vid, t.start_at, 0, 0);
 	item_open(x);
 	cv_jw_obj(x->w);
-	cv_trip_render_members(x->w, &t, id, ev->vin, true);
+	cv_trip_render_members(x->w, &t, id, ev->vin, true, NULL);
 	cv_jw_end(x->w);
 	item_close(x);
 	return CV_OK;

@@ -80,7 +80,7 @@ static char *render(const struct cv_trip *t, const char *id, const char *vin, bo
 
 	cv_jw_init(&w, &b);
 	cv_jw_obj(&w);
-	cv_trip_render_members(&w, t, id, vin, positions);
+	cv_trip_render_members(&w, t, id, vin, positions, NULL);
 	cv_jw_end(&w);
 	if (w.err)
 		printf("# render error %d\n", (int)w.err);

@@ -101,7 +101,7 @@ apiSuite('routes', (srv, it) => {
 	const GOOD = {
 		id: '0123456789abcdef0123456789abcdef', vid: '0123456789abcdef0123456789abcdef', vin: 'VF3AAAAAAAAAAAAAA',
 		fid: 'demo-fleet', cbid: 'a'.repeat(32), mid: 'b'.repeat(32), rid: 'c'.repeat(32), did: '0'.repeat(32),
-		tid: '0'.repeat(48), cid: '0'.repeat(50), alarmid: '0'.repeat(50), aid: '0'.repeat(52), sid: '0'.repeat(52),
+		tid: '0'.repeat(48), chid: '0'.repeat(48), cid: '0'.repeat(50), alarmid: '0'.repeat(50), aid: '0'.repeat(52), sid: '0'.repeat(52),
 	};
 	const SAYS = { id: /32 hexadecimal characters/, vid: /32 hexadecimal characters/, vin: /a VIN is 17 characters/ };
 

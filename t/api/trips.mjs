@@ -17,6 +17,8 @@ import { historyArgs, historyEnd } from '../lib/sim.mjs';
 
 const T0 = Date.parse('2024-06-03T07:00:00Z');
 const MIN = 60000;
+const TANK_CL = 4500;           // the demo petrol car's tank (cvctl demo)
+const BATTERY_WH = 50000;       // the demo electric car's battery
 const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const T = (m) => iso(T0 + Math.round(m * MIN));       // minute m of the day
 const hex16 = (ms) => ms.toString(16).padStart(16, '0');
@@ -143,7 +145,11 @@ function tripBody(t, { positions = true } = {}) {
 	o.startEnergies = [energy(f0)];
 	if (t.done)
 		o.endEnergies = [energy(f1)];
-	o.energyConsumptions = [{ type: 'Fuel', subType: 'FossilEnergy', consumption: Math.max(0, Math.round(f0.level * 10) - Math.round(f1.level * 10)) / 10 }];
+	const usedDpts = Math.max(0, Math.round(f0.level * 10) - Math.round(f1.level * 10));
+	o.energyConsumptions = [{ type: 'Fuel', subType: 'FossilEnergy', consumption: usedDpts / 10 }];
+	// cl per 100 km with the demo car's 45 L tank (cvctl demo), for a trip of 1 km or more
+	if (o.distance >= 1)
+		o.energyConsumptions[0].avgConsumption = Math.round((usedDpts * TANK_CL * 1000) / (o.distance * 1000)) / 10;
 	o.kinetic = { avgSpeed: Math.floor((sum * 2 + speeds.length) / (2 * speeds.length)) / 10, maxSpeed: Math.max(...speeds) / 10 };
 	o.done = t.done;
 	o.faults = t.faults;
@@ -319,7 +325,9 @@ apiSuite('trips', (srv, it) => {
 		assert.equal(t.distance, 3);
 		assert.deepEqual(t.startEnergies, [{ type: 'Electric', subType: 'ElectricEnergy', level: 80, autonomy: 300 }]);
 		assert.deepEqual(t.endEnergies, [{ type: 'Electric', subType: 'ElectricEnergy', level: 74, autonomy: 276 }]);
-		assert.deepEqual(t.energyConsumptions, [{ type: 'Electric', subType: 'ElectricEnergy', consumption: 6 }]);
+		// 6 % of its 50 kWh over 3 km, in Wh per 100 km
+		assert.deepEqual(t.energyConsumptions, [{ type: 'Electric', subType: 'ElectricEnergy', consumption: 6,
+			avgConsumption: (60 * BATTERY_WH * 1000) / 3000 / 10 }]);
 	});
 
 	it('without data:position: no start or stop positions', async () => {

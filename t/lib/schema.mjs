@@ -24,7 +24,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 
 export const SPEC_DIR = process.env.CVAPI_SPEC_DIR || '';
 export const DOCS = {
@@ -35,6 +35,8 @@ export const DOCS = {
 };
 
 export const schemaSkip = SPEC_DIR ? null : 'schema validation skipped: CVAPI_SPEC_DIR is not set';
+/* cvapi's OpenAPI description of its extensions (doc/cvapi-extensions.yaml): document "ext". */
+export const EXT_DOC = fileURLToPath(new URL('../../doc/cvapi-extensions.yaml', import.meta.url));
 
 /* Formats Ajv should treat as annotations (OpenAPI 3.0 data type formats and friends). */
 const ANNOTATION_FORMATS = ['float', 'double', 'int32', 'int64', 'byte', 'binary', 'password', 'decimal'];
@@ -123,6 +125,11 @@ async function load() {
 	}
 	if (!docs.b2c)
 		throw new Error(`CVAPI_SPEC_DIR=${SPEC_DIR} has no ${DOCS.b2c}`);
+	// cvapi's own description of its extensions (document "ext"), from the source tree
+	const ext = YAML.parse(readFileSync(EXT_DOC, 'utf8'), { version: '1.2', uniqueKeys: false });
+	adapt(ext, formats);
+	docs.ext = ext;
+	ajv.addSchema(ext, 'ext');
 	for (const f of ANNOTATION_FORMATS)
 		if (!ajv.formats[f])
 			ajv.addFormat(f, true);
@@ -241,7 +248,7 @@ export async function schemaProblemsAt(body, doc, ptr, { extra = [], ignore = []
 	return problems.filter((p) => !ignore.some((re) => re.test(p)));
 }
 
-/* The parsed (adapted) document `name` (b2c, b2b, webhook-b2c, webhook-b2b); null when validation is skipped. */
+/* The parsed (adapted) document `name` (b2c, b2b, webhook-b2c, webhook-b2b, ext); null when validation is skipped. */
 export async function specDocument(name) {
 	if (!SPEC_DIR)
 		return null;
