@@ -178,6 +178,7 @@ struct cv_query {
 	struct cv_span duration;           /* trips: seconds */
 	struct cv_span distance;           /* trips: metres */
 	struct cv_opt tolerance;           /* wayPoints: Douglas-Peucker tolerance, mm */
+	uint32_t period;                   /* summary: day, week or month (one bit of cgi/trips.c's) */
 };
 
 enum cv_auth {

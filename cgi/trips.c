@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* `states` bits: the fault bits of core/trip.h, and Nominal (no fault). */
 #define STATE_NOMINAL 8u
@@ -1016,6 +1017,256 @@ static int get_curve(struct cv_req *r)
 	return cv_page_close(&w, r, &pg);
 }
 
+/* ---- a vehicle's summary by period (an extension: doc/api.md) --------------------- */
+
+enum period { P_DAY = 1, P_WEEK = 2, P_MONTH = 4 };
+/* The most periods one answer holds (a year of days). */
+#define SUMMARY_MAX 366
+
+static uint32_t check_period(const char *item)
+{
+	return !strcmp(item, "day") ? P_DAY : !strcmp(item, "week") ? P_WEEK : !strcmp(item, "month") ? P_MONTH : 0;
+}
+
+#define DAY_MS 86400000LL
+
+/* The start (UTC) of the period of kind p holding t. */
+static int64_t period_start(enum period p, int64_t t)
+{
+	int64_t day = (t >= 0 ? t : t - DAY_MS + 1) / DAY_MS;
+	struct tm tm;
+	time_t s;
+
+	if (p == P_DAY)
+		return day * DAY_MS;
+	if (p == P_WEEK)
+		return (day - ((day % 7 + 7 + 3) % 7)) * DAY_MS;       /* 1970-01-01 was a Thursday: Monday is 0 */
+	s = (time_t)(day * 86400);
+	gmtime_r(&s, &tm);
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+/* The start of the period after the one starting at start. */
+static int64_t period_next(enum period p, int64_t start)
+{
+	struct tm tm;
+	time_t s;
+
+	if (p == P_DAY)
+		return start + DAY_MS;
+	if (p == P_WEEK)
+		return start + 7 * DAY_MS;
+	s = (time_t)(start / 1000);
+	gmtime_r(&s, &tm);
+	tm.tm_mon++;
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+struct period_sum {
+	int64_t start, end;         /* ms, [start, end) */
+	uint32_t trips, charges;
+	int64_t distance_m;         /* trips of known distance */
+	int64_t driving_ms;
+	int64_t charging_ms;
+	int64_t charged_wh;         /* sessions of known energy */
+	uint32_t used_dpts[CV_TRIP_NENERGY];   /* level lost on trips, % x 10 */
+	int64_t used_dist_m[CV_TRIP_NENERGY];  /* ... over this distance (trips with that level and a distance) */
+};
+
+struct summary_ctx {
+	struct period_sum *ps;
+	size_t n;                   /* ps[0] newest */
+	enum period p;
+};
+
+static struct period_sum *period_of(struct summary_ctx *c, int64_t at)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (at >= c->ps[i].start && at < c->ps[i].end)
+			return &c->ps[i];
+	return NULL;
+}
+
+static int sum_trip(const struct cv_trip *t, void *arg)
+{
+	struct period_sum *p = period_of(arg, t->start_at);
+	int64_t d = cv_trip_distance_m(t);
+
+	if (!p)
+		return 0;
+	p->trips++;
+	p->driving_ms += cv_trip_duration_ms(t);
+	if (d > 0)
+		p->distance_m += d;
+	for (int e = 0; e < CV_TRIP_NENERGY; e++) {
+		const struct cv_trip_energy_levels *l = &t->energy[e];
+
+		if (!(t->flags & (e == CV_TRIP_ELEC ? CV_TRIP_F_ELEC : CV_TRIP_F_FUEL)) || d <= 0)
+			continue;
+		p->used_dpts[e] += l->start_level > l->end_level ? l->start_level - l->end_level : 0;
+		p->used_dist_m[e] += d;
+	}
+	return 0;
+}
+
+struct charge_sum_ctx {
+	struct summary_ctx *c;
+	uint32_t battery_wh;
+};
+
+static int sum_charge(int64_t at, unsigned suffix, const void *val, size_t len, void *arg)
+{
+	struct charge_sum_ctx *x = arg;
+	struct period_sum *p = period_of(x->c, at);
+	struct cv_charge ch;
+	int64_t wh;
+
+	(void)suffix;
+	if (!p || cv_charge_decode(val, len, &ch))
+		return 0;
+	p->charges++;
+	p->charging_ms += ch.charge_ms;
+	wh = cv_charge_energy_wh(&ch, x->battery_wh);
+	if (wh > 0)
+		p->charged_wh += wh;
+	return 0;
+}
+
+static void render_period(struct cv_req *r, struct cv_jw *w, const struct period_sum *p, int64_t now)
+{
+	static const char *const types[CV_TRIP_NENERGY] = { [CV_TRIP_FUEL] = "Fuel", [CV_TRIP_ELEC] = "Electric" };
+	const uint32_t cap[CV_TRIP_NENERGY] = { [CV_TRIP_FUEL] = r->veh.tank_cl, [CV_TRIP_ELEC] = r->veh.battery_wh };
+	int64_t span = CV_MIN(p->end, now) - p->start;
+
+	cv_jw_obj(w);
+	cv_jw_ktime(w, "startedAt", p->start);
+	cv_jw_ktime(w, "endedAt", p->end);
+	cv_jw_kint(w, "trips", p->trips);
+	cv_jw_kfixed(w, "distance", (p->distance_m + 50) / 100, 1);
+	cv_jw_kint(w, "drivingTime", p->driving_ms / 1000);
+	cv_jw_kint(w, "parkedTime", span > p->driving_ms ? (span - p->driving_ms) / 1000 : 0);
+	cv_jw_kint(w, "charges", p->charges);
+	cv_jw_kint(w, "chargingTime", p->charging_ms / 1000);
+	if (p->charges)
+		cv_jw_kfixed(w, "energyCharged", (p->charged_wh + 50) / 100, 1);
+	cv_jw_key(w, "energies");
+	cv_jw_arr(w);
+	for (int e = 0; e < CV_TRIP_NENERGY; e++) {
+		int64_t avg;
+
+		if (!p->used_dist_m[e])
+			continue;
+		cv_jw_obj(w);
+		cv_jw_kstr(w, "type", types[e]);
+		cv_jw_kfixed(w, "consumption", p->used_dpts[e], 1);
+		if (cap[e]) {
+			/* what was used, in tenths of kWh (a battery in Wh) or of L (a tank in cl):
+			 * points x 10 / 1000 x capacity, then / 100 (Wh) or / 10 (cl) for tenths */
+			int64_t div = e == CV_TRIP_ELEC ? 100000 : 10000;
+			int64_t used = (int64_t)p->used_dpts[e] * cap[e];
+
+			cv_jw_kfixed(w, "energyUsed", (used + div / 2) / div, 1);
+			/* per 100 km, as a trip's avgConsumption (charge.h), over all the period's trips */
+			if (p->used_dist_m[e] >= CV_CONSUMPTION_MIN_M) {
+				avg = (used * 1000 * 2 + p->used_dist_m[e]) / (2 * p->used_dist_m[e]);
+				cv_jw_kfixed(w, "avgConsumption", avg, 1);
+			}
+		}
+		cv_jw_end(w);
+	}
+	cv_jw_end(w);
+	cv_jw_end(w);
+}
+
+/*
+ * GET .../vehicles/{id}/summary?period=day|week|month: the vehicle's trips
+ * and charging sessions added up per period (UTC days, ISO weeks from
+ * Monday, calendar months), newest first, over `timestamps` (default: the
+ * last 7 days, 8 weeks or 6 months, the current one included); a
+ * record counts in the period its start falls in.
+ */
+static int get_summary(struct cv_req *r)
+{
+	struct summary_ctx c = { NULL, 0, 0 };
+	struct charge_sum_ctx x;
+	unsigned char vid[16];
+	int64_t now = cv_now_ms(), from, to, start;
+	enum cv_err e;
+	struct cv_jw w;
+	int st = cv_check_vehicle(r);
+
+	if (!st)
+		st = load_capacity(r);
+	if (st)
+		return st;
+	if (!r->q.period || (r->q.period & (r->q.period - 1)))
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "period: one of day, week, month is required");
+	c.p = (enum period)r->q.period;
+	if (r->q.nintervals) {
+		from = r->q.intervals[0].from;
+		to = r->q.intervals[0].to;
+		for (size_t i = 1; i < r->q.nintervals; i++) {
+			from = CV_MIN(from, r->q.intervals[i].from);
+			to = CV_MAX(to, r->q.intervals[i].to);
+		}
+		to = CV_MIN(to, now + 1);
+	} else {
+		to = now + 1;
+		from = period_start(c.p, now);
+		for (int i = 1; i < (c.p == P_DAY ? 7 : c.p == P_WEEK ? 8 : 6); i++)
+			from = period_start(c.p, from - 1);
+	}
+	if (from >= to)
+		return cv_fail(r, 400, CV_C_BAD_PARAM, "timestamps: the interval holds no period up to now");
+	start = period_start(c.p, CV_MAX(from, 0));
+	c.ps = cv_calloc(SUMMARY_MAX, sizeof(*c.ps));
+	for (int64_t t = start; t < to; t = period_next(c.p, t)) {
+		if (c.n == SUMMARY_MAX) {
+			free(c.ps);
+			return cv_fail(r, 400, CV_C_BAD_PARAM, "timestamps: more than 366 periods; ask for a shorter interval");
+		}
+		c.ps[c.n].start = t;
+		c.ps[c.n].end = period_next(c.p, t);
+		c.n++;
+	}
+	/* newest first */
+	for (size_t i = 0; i < c.n / 2; i++) {
+		struct period_sum tmp = c.ps[i];
+
+		c.ps[i] = c.ps[c.n - 1 - i];
+		c.ps[c.n - 1 - i] = tmp;
+	}
+	cv_vid_bytes(r->vid, vid);
+	e = cv_trips_walk_desc(r->store, NULL, vid, start, c.ps[0].end - 1, sum_trip, &c);
+	x.c = &c;
+	x.battery_wh = r->veh.battery_wh;
+	if (!e)
+		e = cv_history_walk_desc(r->store, NULL, CV_DB_CHARGES, vid, 0, start, CV_POS(c.ps[0].end - 1, 0), sum_charge, &x);
+	if (e) {
+		free(c.ps);
+		return cv_fail_store(r, e, "summary");
+	}
+	cv_jw_init(&w, &r->out);
+	cv_jw_obj(&w);
+	cv_jw_key(&w, "_links");
+	cv_jw_obj(&w);
+	cv_render_link(&w, r, "self", "%s/summary?period=%s", r->vbase,
+		       c.p == P_DAY ? "day" : c.p == P_WEEK ? "week" : "month");
+	cv_render_link(&w, r, "vehicle", "%s", r->vbase);
+	cv_jw_end(&w);
+	cv_jw_kstr(&w, "period", c.p == P_DAY ? "day" : c.p == P_WEEK ? "week" : "month");
+	cv_jw_key(&w, "periods");
+	cv_jw_arr(&w);
+	for (size_t i = 0; i < c.n; i++)
+		render_period(r, &w, &c.ps[i], now);
+	cv_jw_end(&w);
+	cv_jw_end(&w);
+	free(c.ps);
+	return w.err ? cv_fail(r, 500, CV_C_GENERIC, "response too large") : 0;
+}
+
 /* ---- routes -------------------------------------------------------------------- */
 
 static uint32_t check_state(const char *item)
@@ -1111,6 +1362,21 @@ static const struct cv_field ecoaching_fields[] = {
 	{ NULL, 0, 0, NULL, 0 },
 };
 
+static const struct cv_field summary_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	CV_FIELD_TIMESTAMPS,
+	CV_FIELD_LIST("period", check_period, period),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
+static const struct cv_field fleet_summary_fields[] = {
+	CV_FIELD_CLIENT_ID,
+	CV_FIELD_TIMESTAMPS,
+	CV_FIELD_LIST("period", check_period, period),
+	CV_FIELD_LIST("profile", cv_check_profile, profile),
+	{ NULL, 0, 0, NULL, 0 },
+};
+
 static const struct cv_field curve_fields[] = {
 	CV_FIELDS_LIST(HF_PAGE_MAX),
 	{ NULL, 0, 0, NULL, 0 },
@@ -1186,6 +1452,7 @@ static const struct cv_route routes[] = {
 	{ "GET", CH, get_charges, CV_AUTH_USER, TRIP, list_fields, 0 },
 	{ "GET", CH "/{chid}", get_charge, CV_AUTH_USER, TRIP, item_fields, 0 },
 	{ "GET", CH "/{chid}/curve", get_curve, CV_AUTH_USER, TRIP, curve_fields, 0 },
+	{ "GET", CV_B2C "/user/vehicles/{id}/summary", get_summary, CV_AUTH_USER, TRIP, summary_fields, 0 },
 #define FT CV_B2B "/fleets/{fid}/vehicles/{vid}/trips"
 	{ "GET", FT, get_trips, CV_AUTH_FLEET, 0, fleet_trips_fields, 0 },
 	{ "GET", FT "/{tid}", get_trip, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
@@ -1200,6 +1467,7 @@ static const struct cv_route routes[] = {
 	{ "GET", FCH, get_charges, CV_AUTH_FLEET, 0, fleet_list_fields, 0 },
 	{ "GET", FCH "/{chid}", get_charge, CV_AUTH_FLEET, 0, fleet_item_fields, 0 },
 	{ "GET", FCH "/{chid}/curve", get_curve, CV_AUTH_FLEET, 0, fleet_curve_fields, 0 },
+	{ "GET", CV_B2B "/fleets/{fid}/vehicles/{vid}/summary", get_summary, CV_AUTH_FLEET, 0, fleet_summary_fields, 0 },
 	{ NULL, NULL, NULL, 0, 0, NULL, 0 },
 };
 

@@ -171,6 +171,56 @@ apiSuite('charges', (srv, it) => {
 		assert.equal(s.endLevel, 45);
 	});
 
+	it('the vehicle\'s summary by day, week and month: its trips and sessions added up', async () => {
+		const day = `${iso(Date.parse('2024-06-03T00:00:00Z'))}/${iso(Date.parse('2024-06-04T00:00:00Z'))}`;
+		const r = await srv.get(`${V}/summary?period=day&timestamps=${day}`, tok);
+		assert.equal(r.status, 200, r.text);
+		await assertSchema(r.body, 'VehicleSummary', { doc: 'ext' });
+		assert.equal(r.body.period, 'day');
+		assert.equal(r.body.periods.length, 1);
+		const [p] = r.body.periods;
+		assert.equal(p.startedAt, '2024-06-03T00:00:00Z');
+		assert.equal(p.endedAt, '2024-06-04T00:00:00Z');
+		// what the day's trips and sessions say, added up
+		const trips = (await srv.get(`${V}/trips?timestamps=${day}`, tok)).body._embedded.trips;
+		const charges = (await srv.get(`${V}/charges?timestamps=${day}`, tok)).body._embedded.charges;
+		assert.equal(p.trips, trips.length);
+		assert.equal(p.trips, 1);
+		assert.equal(p.distance, Math.round(trips.reduce((a, t) => a + t.distance, 0) * 10) / 10);
+		assert.equal(p.drivingTime, trips.reduce((a, t) => a + t.duration, 0));
+		assert.equal(p.parkedTime, 86400 - p.drivingTime);
+		assert.equal(p.charges, 3);
+		assert.equal(p.chargingTime, charges.reduce((a, c) => a + c.chargingDuration, 0));
+		assert.ok(Math.abs(p.energyCharged - charges.reduce((a, c) => a + (c.energyAdded || 0), 0)) < 0.11, `${p.energyCharged}`);
+		const el = p.energies.find((x) => x.type === 'Electric');
+		assert.equal(el.consumption, 49);
+		assert.equal(el.energyUsed, 29.4, '49 % of the 60 kWh set with cvctl');
+		assert.equal(el.avgConsumption, trips[0].energyConsumptions[0].avgConsumption);
+		// the same day in its week (2024-06-03 was a Monday) and its month
+		const wk = await srv.get(`${V}/summary?period=week&timestamps=${day}`, tok);
+		await assertSchema(wk.body, 'VehicleSummary', { doc: 'ext' });
+		assert.equal(wk.body.periods[0].startedAt, '2024-06-03T00:00:00Z');
+		assert.equal(wk.body.periods[0].endedAt, '2024-06-10T00:00:00Z');
+		assert.equal(wk.body.periods[0].charges, 3);
+		const mo = await srv.get(`${V}/summary?period=month&timestamps=2024-05-20T00:00:00Z/2024-07-02T00:00:00Z`, tok);
+		await assertSchema(mo.body, 'VehicleSummary', { doc: 'ext' });
+		assert.deepEqual(mo.body.periods.map((x) => x.startedAt), ['2024-07-01T00:00:00Z', '2024-06-01T00:00:00Z', '2024-05-01T00:00:00Z']);
+		assert.deepEqual(mo.body.periods.map((x) => x.charges), [0, 3, 0]);
+		// by default, the last 7 days, this one first
+		const recent = await srv.get(`${V}/summary?period=day`, tok);
+		assert.equal(recent.status, 200, recent.text);
+		assert.equal(recent.body.periods.length, 7);
+		assert.ok(Date.parse(recent.body.periods[0].endedAt) > now());
+		// bad input
+		await assertXError(await srv.get(`${V}/summary`, tok), 400, { message: /period/ });
+		await assertXError(await srv.get(`${V}/summary?period=year`, tok), 400, { message: /period/ });
+		await assertXError(await srv.get(`${V}/summary?period=day,week`, tok), 400, { message: /period/ });
+		await assertXError(await srv.get(`${V}/summary?period=day&timestamps=2020-01-01T00:00:00Z/2022-01-01T00:00:00Z`, tok), 400,
+			{ message: /366 periods/ });
+		await assertXError(await srv.get(`${V}/summary?period=day&timestamps=2999-01-01T00:00:00Z/`, tok), 400, { message: /timestamps/ });
+		await assertXError(await srv.get(`${V}/summary?period=day`, noTrip), 403, { code: 40302, message: /data:trip/ });
+	});
+
 	it('the fleet face: the same sessions with the VIN', async () => {
 		const auth = { authorization: `Basic ${Buffer.from('fleet:fleet').toString('base64')}` };
 		const FV = `/connectedcar/v3/fleets/demo-fleet/vehicles/${ev.id}`;
@@ -184,6 +234,9 @@ apiSuite('charges', (srv, it) => {
 			assert.deepEqual(rest, strip(b2c[k]));
 			assert.equal(_links.self.href, `${srv.base}${FV}/charges/${c.id}`);
 		}
+		const sum = await srv.request('GET', `${FV}/summary?client_id=console&period=month`, { headers: auth });
+		assert.equal(sum.status, 200, sum.text);
+		await assertSchema(sum.body, 'VehicleSummary', { doc: 'ext' });
 		const one = await srv.request('GET', `${FV}/charges/${chid(1)}/curve?client_id=console&pageSize=3`, { headers: auth });
 		assert.equal(one.status, 200, one.text);
 		await assertSchema(one.body, 'ChargeCurve', { doc: 'ext' });
