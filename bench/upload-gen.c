@@ -14,7 +14,9 @@
  *
  * Samples follow doc/vehicle-link.md: a drive (position moving along its
  * heading, speed, odometer, ignition), fuel and/or traction battery with
- * charging by energy, doors, preconditioning, outside temperature, 12 V
+ * charging by energy (an electric or plug-in car drives CHARGE_EVERY - CHARGE_FOR
+ * samples, then stands and charges CHARGE_FOR samples, 11 kW reported,
+ * its level rising: sessions are built as it uploads), doors, preconditioning, outside temperature, 12 V
  * battery, maintenance, privacy, and now and then an event (an alert every
  * 50 samples, an alarm every 500, a collision every 1000; the vehicle's first
  * sample has all three, so its status has every part). Sample times are
@@ -49,6 +51,9 @@
 #define CLAMP_INT(n) ((n) > 1000000000 ? 1000000000 : (n))
 
 #define MAX_VEHICLES 256
+/* An electric or plug-in car's cycle: it drives, then charges for the last CHARGE_FOR samples of every CHARGE_EVERY. */
+#define CHARGE_EVERY 3600
+#define CHARGE_FOR 900
 #define MAX_LAT 2000000
 
 struct buf {
@@ -161,8 +166,10 @@ static void add_sample(struct vehicle *v, struct buf *b)
 	double step = opt_step_ms / 1000.0;
 	int nev = 0;
 
-	/* drive: speed wanders in [0, 130] km/h, heading turns a little */
-	v->speed = clamp(v->speed + (rnd(v) - 0.5) * 8, 0, 130);
+	bool charging = electric && k % CHARGE_EVERY >= CHARGE_EVERY - CHARGE_FOR;
+
+	/* drive: speed wanders in [0, 130] km/h, heading turns a little; standing while it charges */
+	v->speed = charging ? 0 : clamp(v->speed + (rnd(v) - 0.5) * 8, 0, 130);
 	v->heading = fmod(v->heading + (rnd(v) - 0.5) * 10 + 360, 360);
 	{
 		double d = v->speed / 3.6 * step; /* metres */
@@ -175,7 +182,7 @@ static void add_sample(struct vehicle *v, struct buf *b)
 		v->odo += d / 1000;
 	}
 	v->fuel = v->fuel < 5 ? 95 : v->fuel - 0.001;
-	v->elec = v->elec < 5 ? 95 : v->elec - 0.002;
+	v->elec = charging ? clamp(v->elec + 0.02, 0, 100) : v->elec < 5 ? 95 : v->elec - 0.002;
 	v->temp = clamp(v->temp + (rnd(v) - 0.5) * 0.2, -20, 40);
 	v->batt = clamp(12.6 + (rnd(v) - 0.5) * 0.2, 11, 14.5);
 	fmt_time(v->at, at, sizeof(at));
@@ -188,7 +195,11 @@ static void add_sample(struct vehicle *v, struct buf *b)
 		 60 + (int)(rnd(v) * 40), v->speed, v->odo, v->speed > 0.5 ? "Start" : "Stop");
 	if (petrol)
 		buf_addf(b, ",\"fuel\":{\"level\":%.1f,\"autonomy\":%d}", v->fuel, (int)(v->fuel * 7));
-	if (electric)
+	if (electric && charging)
+		buf_addf(b, ",\"electric\":{\"level\":%.1f,\"autonomy\":%d,\"charging\":{\"status\":\"InProgress\","
+			 "\"mode\":\"Slow\",\"plugged\":true,\"rate\":60,\"remainingTime\":3600,\"power\":11.0}}",
+			 v->elec, (int)(v->elec * 3));
+	else if (electric)
 		buf_addf(b, ",\"electric\":{\"level\":%.1f,\"autonomy\":%d,\"charging\":{\"status\":\"Disconnected\","
 			 "\"mode\":\"No\",\"plugged\":false,\"rate\":0,\"remainingTime\":0}}",
 			 v->elec, (int)(v->elec * 3));
