@@ -26,8 +26,9 @@ static const char usage_text[] =
 	"Usage: cvsim --vehicles FILE [--days D] [--live] [OPTIONS]\n"
 	"Drive simulated vehicles through a cvapi server's vehicle link.\n"
 	"\n"
-	"  --vehicles FILE  one vehicle a line: VIN ENERGY CREDENTIAL [osmand:ID|teltonika:IMEI] (cvctl demo\n"
-	"                   --vehicles FILE; the last field: its device, cvctl vehicle add --device)\n"
+	"  --vehicles FILE  one vehicle a line: VIN ENERGY CREDENTIAL [osmand:ID|teltonika:IMEI] [battery:KWH]\n"
+	"                   [tank:L] [style:calm|normal|sporty] (cvctl demo --vehicles FILE; the device: cvctl\n"
+	"                   vehicle add --device; by default the energy's capacities and a style from the seed)\n"
 	"  --protocol P     link (default): every vehicle uploads through the vehicle link; osmand: a\n"
 	"                   vehicle with an OsmAnd device sends its positions as a phone would (/osmand);\n"
 	"                   teltonika: a vehicle with a Teltonika device speaks Codec 8/8E to cvteltonika\n"
@@ -109,6 +110,66 @@ static int by_vin(const void *a, const void *b)
 	return strcmp(((const struct sim_car *)a)->vin, ((const struct sim_car *)b)->vin);
 }
 
+#define MAX_FIELDS 7    /* VIN ENERGY CREDENTIAL, a device, battery:, tank:, style: */
+
+/*
+ * One of the optional fields of a line (after the credential) into c: a
+ * device, a capacity, a style. NULL, or why it is refused.
+ */
+static const char *read_extra(const char *f, size_t n, struct sim_car *c, unsigned *seen)
+{
+	static const char *const kinds[] = { "osmand:", "teltonika:", "battery:", "tank:", "style:" };
+	char val[SIM_DEVICE_MAX + 1];
+	const char *v;
+	size_t k, vn;
+
+	for (k = 0; k < CV_ARRAY_LEN(kinds); k++)
+		if (n > strlen(kinds[k]) && !strncmp(f, kinds[k], strlen(kinds[k])))
+			break;
+	if (k == CV_ARRAY_LEN(kinds))
+		return "a device is osmand:ID or teltonika:IMEI, and the other fields after the credential battery:KWH, "
+		       "tank:L and style:STYLE";
+	v = f + strlen(kinds[k]);
+	vn = n - strlen(kinds[k]);
+	if (*seen & (k < 2 ? 3u : 1u << k))
+		return k < 2 ? "a vehicle has one device" : "a field is given twice";
+	*seen |= 1u << k;
+	if (k == 1 && (vn != SIM_TK_IMEI_LEN || strspn(v, "0123456789") < vn))
+		return "a Teltonika device is teltonika:IMEI (15 digits)";
+	if (k == 0 && (vn > SIM_DEVICE_MAX ||
+		       strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") < vn))
+		return "a device is osmand:ID (1 to 64 of A-Z a-z 0-9 . _ -) or teltonika:IMEI";
+	if (vn > SIM_DEVICE_MAX)
+		return "a value is too long";
+	memcpy(val, v, vn);
+	val[vn] = '\0';
+	switch (k) {
+	case 0:
+	case 1:
+		memcpy(c->device, val, vn + 1);
+		c->teltonika = k == 1;
+		return NULL;
+	case 2:
+		if (!cv_capacity_applies(CV_CAP_BATTERY, c->energy))
+			return "battery: is for electric and phev vehicles";
+		return cv_capacity_parse(CV_CAP_BATTERY, val, &c->spec.battery_wh) ?
+		       "battery:KWH takes kWh above 0 and up to 300, one decimal at most" : NULL;
+	case 3:
+		if (!cv_capacity_applies(CV_CAP_TANK, c->energy))
+			return "tank: is for petrol, diesel and phev vehicles";
+		return cv_capacity_parse(CV_CAP_TANK, val, &c->spec.tank_cl) ?
+		       "tank:L takes litres above 0 and up to 200, one decimal at most" : NULL;
+	default:
+		for (int st = 0; st < SIM_STYLE_COUNT; st++)
+			if (!strcmp(val, sim_style_names[st])) {
+				c->spec.has_style = true;
+				c->spec.style = (enum sim_style)st;
+				return NULL;
+			}
+		return "the style is calm, normal or sporty";
+	}
+}
+
 /* Read FILE into *cars (a new array you free); 0 or 1 with the reason printed. */
 static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 {
@@ -123,32 +184,20 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 		return 1;
 	}
 	while ((got = getline(&line, &linecap, f)) >= 0) {
-		const char *field[4];
-		size_t len[4], nf;
+		const char *field[MAX_FIELDS], *why;
+		size_t len[MAX_FIELDS], nf;
+		unsigned seen = 0;
 		int e = -1;
-		bool tk;
 
 		lineno++;
 		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
 			line[--got] = '\0';
-		nf = split(line, field, len, 4);
+		nf = split(line, field, len, MAX_FIELDS);
 		if (nf == 0 || field[0][0] == '#')
 			continue;
-		if (nf != 3 && nf != 4) {
-			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL [osmand:ID|teltonika:IMEI]\n", path,
-				lineno);
-			goto fail;
-		}
-		tk = nf == 4 && len[3] > 10 && !strncmp(field[3], "teltonika:", 10);
-		if (tk && (len[3] != 10 + SIM_TK_IMEI_LEN || strspn(field[3] + 10, "0123456789") != SIM_TK_IMEI_LEN)) {
-			fprintf(stderr, "cvsim: %s:%zu: a Teltonika device is teltonika:IMEI (15 digits)\n", path, lineno);
-			goto fail;
-		}
-		if (nf == 4 && !tk && (len[3] <= 7 || len[3] - 7 > SIM_DEVICE_MAX || strncmp(field[3], "osmand:", 7) ||
-				strspn(field[3] + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-				len[3] - 7)) {
-			fprintf(stderr, "cvsim: %s:%zu: a device is osmand:ID (1 to %d of A-Z a-z 0-9 . _ -) or "
-				"teltonika:IMEI\n", path, lineno, SIM_DEVICE_MAX);
+		if (nf < 3 || nf > MAX_FIELDS) {
+			fprintf(stderr, "cvsim: %s:%zu: expected VIN ENERGY CREDENTIAL [osmand:ID|teltonika:IMEI] "
+				"[battery:KWH] [tank:L] [style:STYLE]\n", path, lineno);
 			goto fail;
 		}
 		if (!cv_vin_ok(field[0], len[0])) {
@@ -179,11 +228,11 @@ static int read_vehicles(const char *path, struct sim_car **cars, size_t *count)
 		memcpy(c[n].vin, field[0], len[0]);
 		c[n].energy = (enum cv_energy)e;
 		memcpy(c[n].cred, field[2], len[2]);
-		if (nf == 4 && tk)
-			memcpy(c[n].device, field[3] + 10, len[3] - 10);
-		else if (nf == 4)
-			memcpy(c[n].device, field[3] + 7, len[3] - 7);
-		c[n].teltonika = tk;
+		for (size_t i = 3; i < nf; i++)
+			if ((why = read_extra(field[i], len[i], &c[n], &seen)) != NULL) {
+				fprintf(stderr, "cvsim: %s:%zu: %s\n", path, lineno, why);
+				goto fail;
+			}
 		n++;
 	}
 	if (ferror(f)) {
@@ -476,7 +525,7 @@ int main(int argc, char **argv)
 	sim_road_init(&road, o.seed);
 	veh = cv_calloc(n, sizeof(*veh));
 	for (size_t i = 0; i < n; i++)
-		sim_vehicle_init(&veh[i], &road, o.seed, cars[i].vin, cars[i].energy, start);
+		sim_vehicle_init(&veh[i], &road, o.seed, cars[i].vin, cars[i].energy, &cars[i].spec, start);
 
 	rc = 0;
 	if (o.days)

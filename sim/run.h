@@ -49,6 +49,7 @@ struct sim_car {
 	char cred[SIM_CRED_MAX + 1];
 	char device[SIM_DEVICE_MAX + 1];    /* its device's id: OsmAnd (osmand.h) or an IMEI; "" when none */
 	bool teltonika;                     /* the device is a Teltonika tracker (tkdev.h) */
+	struct sim_spec spec;               /* its capacities and driver's style, as given (vehicle.h) */
 };
 
 struct sim_opts {

@@ -13,14 +13,42 @@
 #define LOCAL_OFFSET HOUR
 
 #define STEP_MS SEC          /* physics step while driving */
-#define BRAKE 1.8            /* comfortable deceleration, m/s^2 */
 #define LOOKAHEAD 450.0      /* metres */
 #define MIN_STAY (8 * MIN)   /* shortest stop between two legs */
-#define EFFICIENCY 0.9       /* charging losses */
+#define AC_EFFICIENCY 0.9    /* what reaches the battery of what an AC charger gives */
+#define DC_EFFICIENCY 0.95   /* the same on DC */
+#define KNEE 0.8             /* the battery takes its most up to this level, then less and less */
+#define TAPER_FLOOR 0.05     /* what it takes at 100%, a share of its most */
+#define SLOW_PERIOD_MS (10 * MIN)    /* a sample while charging on AC */
+#define QUICK_PERIOD_MS MIN          /* on DC */
+#define WALLBOX_KW 7.4       /* a home wallbox */
+#define AC_PUBLIC_KW 11.0    /* AC chargers at work and at malls */
 #define PRECOND_KW 3.0       /* what preconditioning draws */
 #define PRECOND_MS (20 * MIN)/* how long an immediate preconditioning runs */
 
-enum extra { EXTRA_NONE, EXTRA_TRUNK_OPEN, EXTRA_TRUNK_CLOSE, EXTRA_REFUEL };
+enum extra { EXTRA_NONE, EXTRA_TRUNK_OPEN, EXTRA_TRUNK_CLOSE, EXTRA_REFUEL, EXTRA_PLUG };
+
+const char *const sim_style_names[SIM_STYLE_COUNT] = { "calm", "normal", "sporty" };
+
+/*
+ * The styles: the ranges a driver's pace (share of the limit it cruises
+ * at, traffic allowing), acceleration from rest and braking (m/s^2) are
+ * drawn from, and its energy use against a normal driver's (harder
+ * accelerations and braking waste what a calm driver keeps rolling).
+ */
+static const struct style {
+	double pace_lo, pace_hi, accel_lo, accel_hi, brake_lo, brake_hi, thirst;
+} styles[SIM_STYLE_COUNT] = {
+	[SIM_CALM] = { 0.82, 0.92, 1.1, 1.6, 1.2, 1.7, 0.92 },
+	[SIM_NORMAL] = { 0.88, 0.98, 1.6, 2.4, 1.8, 2.5, 1.0 },
+	[SIM_SPORTY] = { 0.98, 1.08, 2.6, 3.6, 2.8, 4.0, 1.12 },
+};
+
+void sim_default_capacity(enum cv_energy e, uint32_t *battery_wh, uint32_t *tank_cl)
+{
+	*battery_wh = e == CV_ENERGY_ELECTRIC ? 50000 : e == CV_ENERGY_PHEV ? 12000 : 0;
+	*tank_cl = e == CV_ENERGY_PETROL ? 4500 : e == CV_ENERGY_DIESEL ? 5000 : e == CV_ENERGY_PHEV ? 4000 : 0;
+}
 
 static bool has_fuel(const struct sim_vehicle *v)
 {
@@ -238,29 +266,189 @@ static void ensure_plan(struct sim_vehicle *v)
 
 /* ---- charging ----------------------------------------------------------- */
 
-static void start_charge(struct sim_vehicle *v, enum cv_chgmode mode, double kw, double target)
+/*
+ * The power curve (sim_charge_power) in three parts of the battery's
+ * energy e: the session's power C up to e1, where the battery's taper
+ * meets it; then the taper, T(e) = k (cap - e) with k = most / ((1 - KNEE)
+ * cap), an exponential approach in time, down to e2, where it meets its
+ * floor F; then F. Times and energies follow in closed form, so that the
+ * end of a charge is known when it starts (its last sample) and a charge
+ * advanced in steps lands where one advanced at once does.
+ */
+struct curve {
+	double cap, c, k, f, e1, e2;
+};
+
+static struct curve charge_curve(const struct sim_vehicle *v)
 {
+	struct curve q;
+
+	q.cap = v->batt_cap;
+	q.c = v->chg_kw;
+	q.f = CV_MIN(TAPER_FLOOR * v->batt_kw, q.c);
+	q.k = v->batt_kw / ((1.0 - KNEE) * q.cap);
+	/* T(e) = C and T(e) = F */
+	q.e1 = CV_MAX(KNEE * q.cap, q.cap - q.c / q.k);
+	q.e2 = CV_MAX(q.e1, q.cap - q.f / q.k);
+	return q;
+}
+
+double sim_charge_power(const struct sim_vehicle *v, double batt)
+{
+	struct curve q;
+
+	if (v->batt_cap <= 0)
+		return 0;
+	q = charge_curve(v);
+	return batt < q.e1 ? q.c : batt < q.e2 ? q.k * (q.cap - batt) : q.f;
+}
+
+/* Hours to charge from a to b kWh (a <= b <= cap). */
+static double charge_hours(const struct sim_vehicle *v, double a, double b)
+{
+	struct curve q = charge_curve(v);
+	double h = 0, x;
+
+	if (a < q.e1) {
+		x = CV_MIN(b, q.e1);
+		h += (x - a) / q.c;
+		a = x;
+	}
+	if (a < b && a < q.e2) {
+		x = CV_MIN(b, q.e2);
+		h += log((q.cap - a) / (q.cap - x)) / q.k;
+		a = x;
+	}
+	if (a < b)
+		h += (b - a) / q.f;
+	return h;
+}
+
+/* The energy after charging h hours from a kWh (uncapped by the target). */
+static double charge_after(const struct sim_vehicle *v, double a, double h)
+{
+	struct curve q = charge_curve(v);
+	double t;
+
+	if (a < q.e1) {
+		t = (q.e1 - a) / q.c;
+		if (h <= t)
+			return a + q.c * h;
+		h -= t;
+		a = q.e1;
+	}
+	if (a < q.e2) {
+		t = log((q.cap - a) / (q.cap - q.e2)) / q.k;
+		if (h <= t)
+			return q.cap - (q.cap - a) * exp(-q.k * h);
+		h -= t;
+		a = q.e2;
+	}
+	return a + q.f * h;
+}
+
+/* When the charge under way reaches its target. */
+static void charge_plan_end(struct sim_vehicle *v)
+{
+	v->chg_end_at = v->t + (int64_t)ceil(charge_hours(v, v->batt, v->chg_target) * HOUR);
+	if (v->chg_end_at <= v->t)
+		v->chg_end_at = v->t + 1;
+}
+
+/*
+ * Plug in and charge, on AC (Slow) or DC (Quick), at a charger of
+ * charger_kw, up to target (a share of the battery): the car takes at
+ * most its onboard charger's power on AC, its battery's on DC, less the
+ * losses.
+ */
+static void start_charge(struct sim_vehicle *v, enum cv_chgmode mode, double charger_kw, double target)
+{
+	bool dc = mode == CV_CHGMODE_QUICK;
+
 	v->plugged = true;
 	v->chg_mode = (uint8_t)mode;
-	v->chg_kw = kw;
-	v->chg_target = target;
-	v->chg_status = v->batt < target - 0.01 ? CV_CHG_INPROGRESS : CV_CHG_FINISHED;
+	v->chg_kw = CV_MIN(charger_kw, dc ? v->batt_kw : v->ac_kw) * (dc ? DC_EFFICIENCY : AC_EFFICIENCY);
+	v->chg_target = clamp(target, 0, 1) * v->batt_cap;
+	v->chg_status = v->batt < v->chg_target - 0.01 ? CV_CHG_INPROGRESS : CV_CHG_FINISHED;
+	if (v->chg_status == CV_CHG_INPROGRESS)
+		charge_plan_end(v);
+}
+
+/* How long until the next periodic parked sample: shorter while charging. */
+static int64_t park_period(const struct sim_vehicle *v)
+{
+	if (v->chg_status != CV_CHG_INPROGRESS)
+		return SIM_PARK_PERIOD_MS;
+	return v->chg_mode == CV_CHGMODE_QUICK ? QUICK_PERIOD_MS : SLOW_PERIOD_MS;
+}
+
+/* Where a car arriving at its place plugs in, if it does, and when. */
+static void plug_in(struct sim_vehicle *v)
+{
+	double level = v->batt / v->batt_cap;
+	bool electric = v->energy == CV_ENERGY_ELECTRIC;
+	int64_t evening;
+
+	switch (v->place) {
+	case SIM_HOME:
+		if (electric && level >= v->plug_below &&
+		    (level >= v->home_target - 0.02 || !sim_rng_chance(&v->rng, 0.2)))
+			return;         /* enough for tomorrow */
+		evening = day_start(local_day(v->t)) + 22 * HOUR;
+		if (electric && v->off_peak && level >= 0.2 && v->t >= evening - 16 * HOUR && v->t < evening) {
+			/* plugged in for the night, off-peak: from 22:00 to 23:00 */
+			v->extra_at = evening + minutes(v, 0, 60);
+			v->extra_kind = EXTRA_PLUG;
+			return;
+		}
+		start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->home_target);
+		return;
+	case SIM_WORK:
+		if (v->work_chargers && level < 0.6)
+			start_charge(v, CV_CHGMODE_SLOW, AC_PUBLIC_KW, electric ? 0.9 : 1.0);
+		return;
+	case SIM_TOWN:
+		/* a trip away: a fast charger on the way in when below 65% */
+		if (electric && level < 0.65)
+			start_charge(v, CV_CHGMODE_QUICK, sim_rng_chance(&v->rng, 0.5) ? 150.0 : 100.0,
+				     sim_rng_range(&v->rng, 0.8, 0.9));
+		return;
+	case SIM_MALL:
+		if (electric && level >= 0.25 && level < 0.6 && sim_rng_chance(&v->rng, 0.3)) {
+			start_charge(v, CV_CHGMODE_SLOW, AC_PUBLIC_KW, 0.9);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (electric && level < 0.25)
+		start_charge(v, CV_CHGMODE_QUICK, 50.0, 0.8);
 }
 
 /* ---- initialisation ----------------------------------------------------- */
 
 void sim_vehicle_init(struct sim_vehicle *v, const struct sim_road *road, uint64_t seed,
-		      const char *vin, enum cv_energy energy, int64_t start)
+		      const char *vin, enum cv_energy energy, const struct sim_spec *spec, int64_t start)
 {
+	static const struct sim_spec none;
 	const struct sim_road *r = road;
-	uint32_t home;
+	const struct style *st;
+	struct sim_rng habits;
+	uint32_t home, battery_wh, tank_cl;
+	double u_pace, u_accel;
 
 	memset(v, 0, sizeof(*v));
+	if (!spec)
+		spec = &none;
 	cv_strlcpy(v->vin, vin, sizeof(v->vin));
 	v->energy = energy;
 	v->road = road;
 	v->seed = seed;
 	sim_rng_derive(&v->rng, seed, vin);
+	/* the driver's style and charging habits: a stream of their own, so that where the
+	 * vehicle lives and goes is drawn as before they existed */
+	sim_rng_derive(&habits, seed ^ 0x6861626974730000ULL, vin);
 	sim_route_init(&v->route);
 
 	/* home: Paris, or one of the towns */
@@ -292,32 +480,58 @@ void sim_vehicle_init(struct sim_vehicle *v, const struct sim_road *road, uint64
 	}
 	v->place_node[SIM_TOWN] = pick_town(v);
 	v->commuter = sim_rng_chance(&v->rng, 0.75);
-	v->pace = sim_rng_range(&v->rng, 0.86, 1.0);
-	v->accel = sim_rng_range(&v->rng, 1.6, 2.6);
+	u_pace = sim_rng_unit(&v->rng);
+	u_accel = sim_rng_unit(&v->rng);
+	if (spec->has_style) {
+		v->style = spec->style;
+	} else {
+		double u = sim_rng_unit(&habits);
 
+		v->style = u < 0.3 ? SIM_CALM : u < 0.75 ? SIM_NORMAL : SIM_SPORTY;
+	}
+	st = &styles[v->style];
+	v->pace = st->pace_lo + (st->pace_hi - st->pace_lo) * u_pace;
+	v->accel = st->accel_lo + (st->accel_hi - st->accel_lo) * u_accel;
+	v->brake = sim_rng_range(&habits, st->brake_lo, st->brake_hi);
+	v->thirst = st->thirst;
+
+	sim_default_capacity(energy, &battery_wh, &tank_cl);
+	if (spec->battery_wh && battery_wh)
+		battery_wh = spec->battery_wh;
+	if (spec->tank_cl && tank_cl)
+		tank_cl = spec->tank_cl;
+	v->tank = tank_cl / 100.0;
+	v->batt_cap = battery_wh / 1000.0;
 	switch (energy) {
 	case CV_ENERGY_PETROL:
-		v->tank = 44.0;
 		v->fuel_per100 = 5.8 * sim_rng_range(&v->rng, 0.95, 1.15);
 		break;
 	case CV_ENERGY_DIESEL:
-		v->tank = 50.0;
 		v->fuel_per100 = 4.7 * sim_rng_range(&v->rng, 0.95, 1.15);
 		break;
 	case CV_ENERGY_ELECTRIC:
-		v->batt_cap = 46.0;
 		v->kwh_per100 = 15.5 * sim_rng_range(&v->rng, 0.95, 1.15);
-		v->home_kw = 7.4;
+		/* an onboard charger of 7.4 or 11 kW; the battery takes 2C (100 kW for 50 kWh) */
+		v->ac_kw = sim_rng_chance(&habits, 0.6) ? 7.4 : 11.0;
+		v->batt_kw = 2.0 * v->batt_cap;
+		/* charged at home to 80, 90 or 100%: every day or two, or once under half; most
+		 * drivers plug in for the night (off-peak) */
+		v->home_target = sim_rng_chance(&habits, 0.3) ? 0.8 : sim_rng_chance(&habits, 0.6) ? 0.9 : 1.0;
+		v->plug_below = sim_rng_chance(&habits, 0.35) ? 0.5 : v->home_target - 0.1;
+		v->off_peak = sim_rng_chance(&habits, 0.6);
 		break;
 	case CV_ENERGY_PHEV:
 	case CV_ENERGY_COUNT:
-		v->tank = 43.0;
 		v->fuel_per100 = 6.4 * sim_rng_range(&v->rng, 0.95, 1.15);
-		v->batt_cap = 11.5;
 		v->kwh_per100 = 21.0 * sim_rng_range(&v->rng, 0.95, 1.1);
-		v->home_kw = 3.7;
+		/* an onboard charger of 3.7 kW (7.4 as an option), no DC inlet; the battery takes 1C */
+		v->ac_kw = sim_rng_chance(&habits, 0.7) ? 3.7 : 7.4;
+		v->batt_kw = v->batt_cap;
+		v->home_target = 1.0;
 		break;
 	}
+	v->home_kw = WALLBOX_KW;
+	v->work_chargers = sim_rng_chance(&habits, 0.35);
 	v->fuel = v->tank * sim_rng_range(&v->rng, 0.35, 0.95);
 	v->batt = v->batt_cap * sim_rng_range(&v->rng, 0.5, 0.95);
 	v->chg_status = CV_CHG_DISCONNECTED;
@@ -334,8 +548,8 @@ void sim_vehicle_init(struct sim_vehicle *v, const struct sim_road *road, uint64
 	v->parked_since = start - (int64_t)sim_rng_range(&v->rng, 1.0, 10.0) * HOUR;
 	v->next_tick = start;
 	v->lock = CV_LOCK_LOCKED;
-	if (has_battery(v) && (energy == CV_ENERGY_PHEV || v->batt < 0.85 * v->batt_cap))
-		start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->batt_cap);
+	if (has_battery(v) && (energy == CV_ENERGY_PHEV || v->batt < (v->home_target - 0.1) * v->batt_cap))
+		start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->home_target);
 	plan_day(v, local_day(start));
 	/* legs already past are skipped: the vehicle is home */
 	while (v->leg < v->nlegs && v->legs[v->leg].depart < start)
@@ -434,6 +648,26 @@ static void sample_events(struct sim_vehicle *v, struct cv_sample *s, double tem
 	}
 }
 
+/* The charging group of a sample, as of the vehicle's clock: the power, rate and time left while charging. */
+static void charging_fields(const struct sim_vehicle *v, struct cv_sample *s)
+{
+	s->chg_status = v->chg_status;
+	s->chg_mode = v->chg_mode;
+	s->plugged = v->plugged;
+	s->has_chg_power = 0;
+	s->chg_power_dkw = 0;
+	s->chg_rate = 0;
+	s->chg_remaining = 0;
+	if (v->chg_status == CV_CHG_INPROGRESS) {
+		double kw = sim_charge_power(v, v->batt);
+
+		s->has_chg_power = 1;
+		s->chg_power_dkw = (uint16_t)clamp(lround(kw * 10.0), 0, 4000);
+		s->chg_rate = (uint16_t)clamp(lround(kw / v->kwh_per100 * 100.0), 0, 500);
+		s->chg_remaining = (uint32_t)clamp((double)(v->chg_end_at - v->t) / SEC, 0, 604800);
+	}
+}
+
 static void fill_sample(struct sim_vehicle *v, struct cv_sample *s, enum cv_ign ign)
 {
 	const struct sim_road *r = v->road;
@@ -465,15 +699,7 @@ static void fill_sample(struct sim_vehicle *v, struct cv_sample *s, enum cv_ign 
 		s->has |= (1u << CV_G_ELEC) | (1u << CV_G_CHARGE);
 		s->elec_level = (uint16_t)lround(clamp(1000.0 * v->batt / v->batt_cap, 0, 1000));
 		s->elec_autonomy = (uint16_t)clamp(floor(v->batt / v->kwh_per100 * 100.0), 0, 3000);
-		s->chg_status = v->chg_status;
-		s->chg_mode = v->chg_mode;
-		s->plugged = v->plugged;
-		if (v->chg_status == CV_CHG_INPROGRESS) {
-			double kw = v->chg_kw * EFFICIENCY;
-
-			s->chg_rate = (uint16_t)clamp(lround(kw / v->kwh_per100 * 100.0), 0, 500);
-			s->chg_remaining = (uint32_t)clamp(lround((v->chg_target - v->batt) / kw * 3600.0), 0, 604800);
-		}
+		charging_fields(v, s);
 	}
 	s->lock = v->lock;
 	s->doors_open = v->doors_open;
@@ -500,25 +726,30 @@ static void fill_sample(struct sim_vehicle *v, struct cv_sample *s, enum cv_ign 
 /* Charging and the like from v->t to t. */
 static void advance_parked(struct sim_vehicle *v, int64_t t)
 {
+	bool drawn = false;
+
 	/* preconditioning draws the traction battery (about 3 kW) while it runs */
 	if (v->precond == CV_PRE_ENABLED && has_battery(v) && t > v->t) {
 		int64_t until = t < v->precond_until ? t : v->precond_until;
 
-		if (until > v->t)
+		if (until > v->t) {
 			v->batt = clamp(v->batt - PRECOND_KW * (double)(until - v->t) / HOUR, 0, v->batt_cap);
+			drawn = true;
+		}
 		if (t >= v->precond_until)
 			v->precond = CV_PRE_FINISHED;
 	}
 	if (v->chg_status == CV_CHG_INPROGRESS) {
-		double h = (double)(t - v->t) / HOUR;
-
-		v->batt += v->chg_kw * EFFICIENCY * h;
-		if (v->batt >= v->chg_target) {
+		if (t >= v->chg_end_at) {
 			v->batt = v->chg_target;
 			v->chg_status = CV_CHG_FINISHED;
+		} else {
+			v->batt = CV_MIN(charge_after(v, v->batt, (double)(t - v->t) / HOUR), v->chg_target);
 		}
 	}
 	v->t = t;
+	if (drawn && v->chg_status == CV_CHG_INPROGRESS)
+		charge_plan_end(v);     /* what preconditioning took is charged again */
 }
 
 static void arrive(struct sim_vehicle *v)
@@ -532,21 +763,16 @@ static void arrive(struct sim_vehicle *v)
 	v->speed = 0;
 	v->limit = 0;
 	v->parked_since = v->t;
-	v->next_tick = v->t + SIM_PARK_PERIOD_MS;
 	v->lock = CV_LOCK_LOCKED;
 	v->doors_open = 0;
 	v->extra_at = 0;
 	v->extra_kind = EXTRA_NONE;
-	if (has_battery(v)) {
-		double level = v->batt / v->batt_cap;
-
-		if (v->place == SIM_HOME && (v->energy == CV_ENERGY_PHEV || level < 0.85 ||
-					     sim_rng_chance(&v->rng, 0.3)))
-			start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->batt_cap);
-		else if (v->energy == CV_ENERGY_ELECTRIC && level < 0.25)
-			start_charge(v, CV_CHGMODE_QUICK, 50.0, 0.8 * v->batt_cap);
-	}
-	if (has_fuel(v) && v->fuel < 0.15 * v->tank) {
+	if (has_battery(v))
+		plug_in(v);
+	v->next_tick = v->t + park_period(v);
+	if (v->extra_at) {
+		/* plugged in later */
+	} else if (has_fuel(v) && v->fuel < 0.15 * v->tank) {
 		v->extra_at = v->t + 4 * MIN;
 		v->extra_kind = EXTRA_REFUEL;
 	} else if ((v->place == SIM_SHOP || v->place == SIM_MALL) && sim_rng_chance(&v->rng, 0.35)) {
@@ -655,7 +881,7 @@ static void parked_next(struct sim_vehicle *v)
 {
 	for (;;) {
 		int64_t dep, t;
-		bool tick, extra;
+		bool tick, extra, charging;
 
 		ensure_plan(v);
 		dep = v->legs[v->leg].depart;
@@ -668,6 +894,8 @@ static void parked_next(struct sim_vehicle *v)
 		t = v->next_tick;
 		if (v->extra_at && v->extra_at < t)
 			t = v->extra_at;
+		if (v->chg_status == CV_CHG_INPROGRESS && v->chg_end_at < t)
+			t = v->chg_end_at;      /* a sample when the charge ends */
 		if (dep <= t) {
 			advance_parked(v, dep);
 			if (v->legs[v->leg].dest == v->node) {
@@ -680,11 +908,12 @@ static void parked_next(struct sim_vehicle *v)
 			fill_sample(v, &v->next, CV_IGN_START);
 			return;
 		}
+		charging = v->chg_status == CV_CHG_INPROGRESS;
 		advance_parked(v, t);
 		tick = t == v->next_tick;
 		extra = v->extra_at && t == v->extra_at;
-		if (tick)
-			v->next_tick += SIM_PARK_PERIOD_MS;
+		if (tick || (charging && v->chg_status != CV_CHG_INPROGRESS))
+			v->next_tick = t + park_period(v);      /* the charge's last sample: parked again */
 		if (extra) {
 			v->extra_at = 0;
 			switch (v->extra_kind) {
@@ -700,6 +929,10 @@ static void parked_next(struct sim_vehicle *v)
 				break;
 			case EXTRA_REFUEL:
 				v->fuel = v->tank * sim_rng_range(&v->rng, 0.9, 1.0);
+				break;
+			case EXTRA_PLUG:
+				start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->home_target);
+				v->next_tick = t + park_period(v);
 				break;
 			default:
 				break;
@@ -720,7 +953,7 @@ static void use_energy(struct sim_vehicle *v, double metres, double dt)
 	if (has_battery(v) && v->batt > 0.05 * v->batt_cap) {
 		double f = 0.8 + 0.7 * (kmh / 130.0) * (kmh / 130.0);
 
-		v->batt -= km * v->kwh_per100 / 100.0 * f;
+		v->batt -= km * v->kwh_per100 / 100.0 * f * v->thirst;
 		if (v->batt < 0)
 			v->batt = 0;
 		return;
@@ -728,7 +961,7 @@ static void use_energy(struct sim_vehicle *v, double metres, double dt)
 	if (has_fuel(v)) {
 		double f = 0.85 + 0.35 * ((kmh - 70.0) / 70.0) * ((kmh - 70.0) / 70.0);
 
-		v->fuel -= km * v->fuel_per100 / 100.0 * f + 0.7 * dt / 3600.0;
+		v->fuel -= km * v->fuel_per100 / 100.0 * f * v->thirst + 0.7 * dt / 3600.0;
 		if (v->fuel < 0)
 			v->fuel = 0;
 	} else {
@@ -773,7 +1006,7 @@ static bool step(struct sim_vehicle *v)
 	for (size_t j = v->seg + 1; j < rt->n; j++) {
 		double vn = v->node_vmax[j];
 
-		allow = CV_MIN(allow, sqrt(vn * vn + 2.0 * BRAKE * d));
+		allow = CV_MIN(allow, sqrt(vn * vn + 2.0 * v->brake * d));
 		if (vn == 0) {
 			stop_d = d;
 			stop_node = j;
@@ -968,7 +1201,7 @@ void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_remote_type t
 				FAIL(CV_RC_EXT_CHARGING);
 			if (v->chg_status == CV_CHG_INPROGRESS)
 				ALREADY();
-			start_charge(v, CV_CHGMODE_SLOW, v->home_kw, v->batt_cap);
+			start_charge(v, CV_CHGMODE_SLOW, v->home_kw, 1.0);
 			if (v->chg_status != CV_CHG_INPROGRESS)
 				ALREADY();   /* full already */
 		} else {
@@ -1000,7 +1233,7 @@ void sim_vehicle_command(struct sim_vehicle *v, int64_t t, enum cv_remote_type t
 		v->next.lock = v->lock;
 		v->next.precond = v->precond;
 		if (has_battery(v))
-			v->next.chg_status = v->chg_status;
+			charging_fields(v, &v->next);
 	}
 }
 
@@ -1013,11 +1246,8 @@ void sim_vehicle_snapshot(const struct sim_vehicle *v, int64_t t, struct cv_samp
 	out->doors_open = v->doors_open;
 	out->precond = v->precond == CV_PRE_ENABLED && t >= v->precond_until ? CV_PRE_FINISHED : v->precond;
 	if (has_battery(v)) {
-		out->chg_status = v->chg_status;
-		out->plugged = v->plugged;
 		out->elec_level = (uint16_t)lround(clamp(1000.0 * v->batt / v->batt_cap, 0, 1000));
-		if (v->chg_status != CV_CHG_INPROGRESS)
-			out->chg_rate = 0, out->chg_remaining = 0;
+		charging_fields(v, out);
 	}
 }
 
@@ -1109,6 +1339,8 @@ void sim_sample_json(struct cv_jw *w, const struct cv_sample *s)
 				cv_jw_kint(w, "rate", s->chg_rate);
 				cv_jw_kint(w, "remainingTime", s->chg_remaining);
 			}
+			if (s->has_chg_power)
+				cv_jw_kfixed(w, "power", s->chg_power_dkw, 1);
 			cv_jw_end(w);
 		}
 		cv_jw_end(w);

@@ -8,14 +8,28 @@
  * weekdays if it is a commuter's car, errands to a shop near home or a mall,
  * trips to another town at weekends, now and then an evening outing. While
  * driving it sends a sample every 10 s (ignition Start), while parked every
- * 30 min (ignition Stop), plus one at ignition on and one at ignition off.
+ * 30 min (ignition Stop), plus one at ignition on and one at ignition off;
+ * while charging every 10 min (AC) or every minute (DC), and one when the
+ * charge ends.
+ *
+ * Its driver has a style (enum sim_style, drawn from the seed and the VIN
+ * or given): how hard it accelerates and brakes, how close to the limit
+ * (a sporty one a little over) it cruises, and what that costs in energy.
+ *
  * Petrol and diesel burn fuel; electric cars draw their battery and charge
- * at home when parked (slowly; a quick charge away from home when low);
- * plug-in hybrids run on electricity first, then fuel, and charge at home.
+ * when parked: slowly (AC) at home on a 7.4 kW wallbox, at work when it has
+ * chargers, at a mall now and then on 11 kW; quickly (DC, 50 kW at a mall
+ * or a shop when low, 100-150 kW on a trip to another town). Plug-in
+ * hybrids run on electricity first, then fuel, and charge slowly at home
+ * (and at work). A charge runs at the charger's power, capped by what the
+ * car takes (its onboard charger on AC, its battery on DC) until 80%, then
+ * tapers as the battery takes less (sim_charge_power); its power goes in
+ * every charging sample (electric.charging.power, what flows into the
+ * battery), and levels, ranges and energy agree with the capacity.
  * Alerts are raised and cleared hours later, collisions are rare.
  *
- * Everything follows from (seed, VIN, start): the same triple gives the
- * same samples, whatever else runs. The vehicle's stream does not depend on
+ * Everything follows from (seed, VIN, spec, start): the same gives the same
+ * samples, whatever else runs. The vehicle's stream does not depend on
  * how far ahead its caller asks (sim_vehicle_next's `until`).
  *
  * Ownership: sim_vehicle_init() keeps a pointer to the road network, which
@@ -38,6 +52,26 @@
 
 enum sim_place { SIM_HOME, SIM_WORK, SIM_SHOP, SIM_MALL, SIM_TOWN, SIM_PLACE_COUNT };
 
+/* How the driver drives: calm (gentle, under the limit), normal, sporty (hard, a little over it). */
+enum sim_style { SIM_CALM, SIM_NORMAL, SIM_SPORTY, SIM_STYLE_COUNT };
+extern const char *const sim_style_names[SIM_STYLE_COUNT];
+
+/* What a vehicles-file line may say of a vehicle beyond its energy (cvsim.c); zeroed: the defaults. */
+struct sim_spec {
+	uint32_t battery_wh;  /* usable battery, Wh; 0: the energy's (sim_default_capacity) */
+	uint32_t tank_cl;     /* tank, cl; 0: the energy's */
+	bool has_style;       /* style given, else drawn from the seed and the VIN */
+	enum sim_style style;
+};
+
+/*
+ * What cvsim gives an energy when its vehicles file says nothing: a 45 L
+ * petrol tank, a 50 L diesel one, a 50 kWh electric battery, a 12 kWh
+ * plug-in hybrid battery with a 40 L tank (cvctl demo gives its cars the
+ * same). 0 where the energy has none.
+ */
+void sim_default_capacity(enum cv_energy e, uint32_t *battery_wh, uint32_t *tank_cl);
+
 struct sim_leg {
 	int64_t depart;       /* planned departure; actual is later if the vehicle is late */
 	uint32_t dest;        /* node */
@@ -54,15 +88,29 @@ struct sim_vehicle {
 	/* habits */
 	uint32_t place_node[SIM_PLACE_COUNT];
 	bool commuter;
-	double pace;          /* share of the limit the driver aims at, <= 1 */
+	enum sim_style style;
+	double pace;          /* share of the limit the driver aims at (a sporty one: up to 1.08) */
 	double accel;         /* m/s^2 from rest */
+	double brake;         /* m/s^2, how hard it slows for what lies ahead */
+	double thirst;        /* energy used against the average driver's (its style) */
 
 	/* energy: fuel in litres, battery in kWh, consumption per 100 km */
 	double tank, fuel, fuel_per100;
-	double batt_cap, batt, kwh_per100, home_kw;
+	double batt_cap, batt, kwh_per100;
+	double ac_kw;         /* its onboard charger: the most it takes on AC */
+	double batt_kw;       /* the most its battery takes (on DC, for an electric car; below 80%) */
+	double home_kw;       /* the home wallbox */
+	double home_target;   /* share of the battery it charges to at home */
+	double plug_below;    /* an electric car is plugged in at home under this share (else now and then) */
+	bool off_peak;        /* ... for the night, at 22:00-23:00, when it comes home in the day */
+	bool work_chargers;   /* its workplace has AC chargers */
 	uint8_t chg_status, chg_mode;   /* enum cv_chg, enum cv_chgmode */
 	bool plugged;
-	double chg_kw, chg_target;      /* while charging */
+	/* while charging: the power into the battery that the charger and the
+	 * car allow (before the battery's taper), the energy aimed at (kWh),
+	 * and when it is reached */
+	double chg_kw, chg_target;
+	int64_t chg_end_at;
 
 	double odo;           /* km */
 	int64_t service_due;  /* ms */
@@ -125,16 +173,24 @@ struct sim_vehicle {
 
 /*
  * Set v up, parked at home at `start` (ms); its first sample is at start.
- * vin is 17 characters.
+ * vin is 17 characters; spec (NULL: every default) its capacities and
+ * driver's style.
  */
 void sim_vehicle_init(struct sim_vehicle *v, const struct sim_road *road, uint64_t seed,
-		      const char *vin, enum cv_energy energy, int64_t start);
+		      const char *vin, enum cv_energy energy, const struct sim_spec *spec, int64_t start);
 void sim_vehicle_release(struct sim_vehicle *v);
 
 /* When the next sample will be collected. */
 int64_t sim_vehicle_peek(struct sim_vehicle *v);
 /* The next sample into *out if it is collected at or before until; false otherwise. */
 bool sim_vehicle_next(struct sim_vehicle *v, int64_t until, struct cv_sample *out);
+
+/*
+ * The power (kW) flowing into v's battery during its charge when it holds
+ * `batt` kWh: the session's power until 80%, then what the battery takes,
+ * falling in a straight line to 5% of its most at 100% (never under it).
+ */
+double sim_charge_power(const struct sim_vehicle *v, double batt);
 
 /* One sample as a JSON object (a value), in the vehicle link's format. */
 void sim_sample_json(struct cv_jw *w, const struct cv_sample *s);

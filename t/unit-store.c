@@ -1,6 +1,7 @@
 /* unit-store.c - tests of db/store and db/model on a store in a fresh temporary folder. */
 #include "model.h"
 #include "tblock.h"
+#include "pack.h"
 #include "purge.h"
 #include "cvtime.h"
 #include "tap.h"
@@ -636,6 +637,87 @@ static void test_blocks(void)
 	free(s);
 }
 
+struct power_seen {
+	int n;
+	int64_t at[8];
+	int power[8];           /* -1: not reported */
+};
+
+static int power_fn(const struct cv_sample *s, void *arg)
+{
+	struct power_seen *w = arg;
+
+	if (w->n < 8) {
+		w->at[w->n] = s->at;
+		w->power[w->n] = s->has_chg_power ? s->chg_power_dkw : -1;
+		w->n++;
+	}
+	return 0;
+}
+
+/*
+ * The charging power through the store: a block written before it
+ * (version 2, put here as it was) reads without power, and after an upload
+ * that extends it (written again as version 3) still does, beside the new
+ * samples' powers, 0 kW included.
+ */
+static void test_power_stored(void)
+{
+	enum { C_CHG_STATUS = 16 };     /* tblock.c's column of the charging status */
+	static const int power[] = { 72, 0, 1105 };
+	struct cv_walk all = { CV_TIME_MIN, CV_TIME_MAX + 1, CV_TIME_MIN, false };
+	struct cv_buf old = CV_BUF_INIT(0), raw = CV_BUF_INIT(0);
+	struct cv_sample s[4];
+	struct power_seen w;
+	unsigned char vp[16], kb[24];
+	DB_TXN *txn;
+
+	cv_vid_bytes("000000000000000000000000000000c0", vp);
+	/* version 2: one sample at T0, the charging group alone, InProgress */
+	cv_wr_uint(&old, 2, 1);
+	cv_wr_varint(&old, 1);
+	cv_wr_varint(&old, 0);
+	cv_wr_varint(&old, 1u << CV_G_CHARGE);
+	cv_wr_varint(&old, 0);
+	cv_wr_varint(&old, 1u | 1u << (C_CHG_STATUS + 1));
+	cv_wr_varint(&old, 1u << CV_G_CHARGE);
+	cv_wr_varint(&old, cv_zigzag(CV_CHG_INPROGRESS));
+	memcpy(kb, vp, 16);
+	cv_be64_put(kb + 16, (uint64_t)T0);
+	txn = begin();
+	is_int(cv_store_put(&st, CV_DB_TELEMETRY, txn, kb, sizeof(kb), old.p, old.len, 0), CV_OK,
+	       "a block of version 2 as it was written");
+	commit(txn, "version 2 block");
+	memset(&w, 0, sizeof(w));
+	cv_telemetry_walk(&st, NULL, vp, &all, power_fn, &w);
+	ok(w.n == 1 && w.at[0] == T0 && w.power[0] == -1, "reads as a charging sample without power");
+
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 3; i++) {
+		s[i].at = T0 + 60000LL * (i + 1);
+		s[i].has = (1u << CV_G_ELEC) | (1u << CV_G_CHARGE);
+		s[i].chg_status = CV_CHG_INPROGRESS;
+		s[i].has_chg_power = 1;
+		s[i].chg_power_dkw = (uint16_t)power[i];
+	}
+	s[3].at = T0 + 240000;
+	s[3].has = 1u << CV_G_CHARGE;
+	s[3].chg_status = CV_CHG_FINISHED;
+	txn = begin();
+	is_int(cv_history_put(&st, txn, vp, s, 4), CV_OK, "charging samples after it, with and without power");
+	commit(txn, "charging samples");
+	is_int(blocks_of(vp), 1, "one block still");
+	is_int(cv_store_get(&st, CV_DB_TELEMETRY, NULL, kb, sizeof(kb), &raw), CV_OK, "read it");
+	is_int(raw.len ? raw.p[0] : 0, CV_TBLOCK_V, "written again in the current version");
+	memset(&w, 0, sizeof(w));
+	cv_telemetry_walk(&st, NULL, vp, &all, power_fn, &w);
+	ok(w.n == 5 && w.power[0] == -1 && w.power[1] == 72 && w.power[2] == 0 && w.power[3] == 1105 &&
+	   w.power[4] == -1, "each sample with its power: none, 7.2, 0, 110.5 kW, none (%d: %d %d %d %d %d)", w.n,
+	   w.power[0], w.power[1], w.power[2], w.power[3], w.power[4]);
+	cv_buf_release(&old);
+	cv_buf_release(&raw);
+}
+
 /* Expired tokens go with the purge, a week after they expired; the others stay. */
 static void test_token_purge(void)
 {
@@ -1129,6 +1211,7 @@ int main(void)
 	test_msgids();
 	test_history();
 	test_blocks();
+	test_power_stored();
 	test_token_purge();
 	test_status();
 	test_generations(dir);

@@ -30,14 +30,40 @@ static enum cv_err demo_capacity_txn(struct cv_store *st, DB_TXN *txn, void *arg
 	return wh || cl ? cv_vehicle_set_capacity(st, txn, v.id, wh, cl, cv_now_ms()) : CV_OK;
 }
 
+/* A line of cvsim's vehicles file: VIN ENERGY CREDENTIAL [battery:KWH] [tank:L] style:STYLE */
+static void demo_line(FILE *f, const char *vin, const char *energy, const char *cred, uint32_t battery_wh,
+		      uint32_t tank_cl, const char *style)
+{
+	char text[CV_CAPACITY_STRLEN];
+
+	fprintf(f, "%s %s %s", vin, energy, cred);
+	if (battery_wh) {
+		cv_capacity_fmt(CV_CAP_BATTERY, battery_wh, text);
+		fprintf(f, " battery:%s", text);
+	}
+	if (tank_cl) {
+		cv_capacity_fmt(CV_CAP_TANK, tank_cl, text);
+		fprintf(f, " tank:%s", text);
+	}
+	fprintf(f, " style:%s\n", style);
+}
+
 /* demo [--vehicles FILE] */
 int cmd_demo(struct ctl *c, int argc, char **argv)
 {
-	/* capacities: usable battery (Wh) and tank (cl), what cvsim gives these energies (sim/vehicle.h) */
-	static const struct { const char *vin, *energy, *brand, *label; uint32_t battery_wh, tank_cl; } cars[] = {
-		{ "VR3UPHNKSKT000001", "petrol", "Peugeot", "208 PureTech 100", 0, 4500 },
-		{ "VR3UKZKXZMJ000002", "electric", "Peugeot", "e-208 GT", 50000, 0 },
-		{ "VR3MRHNSSMY000003", "phev", "Peugeot", "3008 Hybrid4", 12000, 4000 },
+	/*
+	 * Capacities: usable battery (Wh) and tank (cl), as cvsim gives these
+	 * energies by default (sim/vehicle.h); and how cvsim drives each car,
+	 * one driver of each style, so that their trips score differently.
+	 */
+	static const struct {
+		const char *vin, *energy, *brand, *label;
+		uint32_t battery_wh, tank_cl;
+		const char *style;
+	} cars[] = {
+		{ "VR3UPHNKSKT000001", "petrol", "Peugeot", "208 PureTech 100", 0, 4500, "sporty" },
+		{ "VR3UKZKXZMJ000002", "electric", "Peugeot", "e-208 GT", 50000, 0, "calm" },
+		{ "VR3MRHNSSMY000003", "phev", "Peugeot", "3008 Hybrid4", 12000, 4000, "normal" },
 	};
 	const char *path, *bad;
 	const struct ctl_opt opts[] = { CTL_OPT_VALUE("--vehicles", &path), CTL_OPT_END };
@@ -91,11 +117,8 @@ int cmd_demo(struct ctl *c, int argc, char **argv)
 				fclose(f);
 			return rc;
 		}
-		if (f) {
-			fprintf(f, "%s %s %s\n", cars[i].vin, cars[i].energy, cred);
-		} else {
-			printf("%s %s %s\n", cars[i].vin, cars[i].energy, cred);
-		}
+		demo_line(f ? f : stdout, cars[i].vin, cars[i].energy, cred, cars[i].battery_wh, cars[i].tank_cl,
+			  cars[i].style);
 	}
 	/* the fleet owner's fleet holds the same vehicles */
 	for (size_t i = 0; i < CV_ARRAY_LEN(cars) && !rc; i++)

@@ -104,7 +104,8 @@ static const struct ctl_cmd commands[] = {
 	{ .name = "demo", .fn = cmd_demo, .min = 0, .max = CTL_ANY,
 	  .usage = "demo [--vehicles FILE]",
 	  .help = "load the demo account (idempotent); FILE gets\n"
-		  "one line per demo vehicle: VIN ENERGY CREDENTIAL" },
+		  "one line per demo vehicle: VIN ENERGY CREDENTIAL\n"
+		  "and cvsim's fields (capacities, driver's style)" },
 	{ .name = "repl", .sub = "init", .fn = cmd_repl_init, .min = 2, .max = CTL_ANY, .no_store = true,
 	  .usage = "repl init [--peer HOST:PORT]... --local HOST:PORT [--priority N] [--ack-timeout MS] "
 		   "[--election-timeout MS] [--heartbeat MS]",

@@ -492,6 +492,9 @@ apiSuite('cli', (srv, it) => {
 			return energy;
 		});
 		assert.deepEqual(energies.sort(), ['electric', 'petrol', 'phev']);
+		// then what cvsim is to know: the capacities, and a driver of each style
+		assert.deepEqual(lines.map((l) => l.split(' ').slice(3).join(' ')).sort(),
+			['battery:12 tank:40 style:normal', 'battery:50 style:calm', 'tank:45 style:sporty']);
 		assert.equal(assertOk(await ctlAt(home, ['demo'])), '');
 		// a demo car made before capacities (here: without them) gets them from the next demo, and nothing else
 		const old = join(dir('demo-old'), 'db');
@@ -641,7 +644,25 @@ apiSuite('cli', (srv, it) => {
 			writeFileSync(bad, `${alice.vin} electric ${alice.cred} ${dev}\n`);
 			assertFails(await run(CVSIM, ['--vehicles', bad, '--days', '1']), 1, /expected VIN|a device is osmand:ID/, 'cvsim');
 		}
+		// the capacities and the driver's style a line may give
+		for (const [energy, extra, re] of [
+			['electric', 'battery:0', /battery:KWH takes kWh above 0 and up to 300, one decimal at most/],
+			['electric', 'battery:300.1', /battery:KWH takes kWh/],
+			['electric', 'battery:50.25', /battery:KWH takes kWh/],
+			['phev', 'tank:200.5', /tank:L takes litres above 0 and up to 200/],
+			['electric', 'tank:40', /tank: is for petrol, diesel and phev vehicles/],
+			['diesel', 'battery:10', /battery: is for electric and phev vehicles/],
+			['electric', 'battery:50 battery:60', /a field is given twice/],
+			['electric', 'osmand:phone-1 teltonika:356307042441013', /a vehicle has one device/],
+			['electric', 'style:wild', /the style is calm, normal or sporty/],
+			['electric', 'colour:red', /a device is osmand:ID or teltonika:IMEI, and the other fields/],
+			['electric', 'battery:50 tank:40 style:calm osmand:a osmand:b', /expected VIN ENERGY CREDENTIAL/],
+		]) {
+			writeFileSync(bad, `${alice.vin} ${energy} ${alice.cred} ${extra}\n`);
+			assertFails(await run(CVSIM, ['--vehicles', bad, '--days', '1']), 1, re, 'cvsim');
+		}
 		const vf = join(dir('sim'), 'v.txt');
+		writeFileSync(vf, `${alice.vin} electric ${alice.cred} style:sporty battery:77.5\n`);
 		const r = await run(CVSIM, ['--vehicles', vf, ...historyArgs(1), '--quiet', '--url', srv.base], { timeout: 110000 });
 		assert.equal(r.code, 0, r.stderr);
 		assert.equal(r.stderr, '');

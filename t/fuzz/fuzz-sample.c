@@ -115,7 +115,8 @@ static void check_sample(json_object *o, const char *path, struct cv_state *st)
 	    (CV_HAS(&s, CV_G_MAINT) && (d.maint_days != s.maint_days || d.maint_dkm != s.maint_dkm)) ||
 	    (CV_HAS(&s, CV_G_CHARGE) && (d.chg_status != s.chg_status || d.chg_mode != s.chg_mode ||
 					  d.plugged != s.plugged || d.chg_rate != s.chg_rate ||
-					  d.chg_remaining != s.chg_remaining)) ||
+					  d.chg_remaining != s.chg_remaining || d.has_chg_power != s.has_chg_power ||
+					  d.chg_power_dkw != s.chg_power_dkw)) ||
 	    (CV_HAS(&s, CV_G_DOORS) && (d.lock != s.lock || d.doors_open != s.doors_open)) ||
 	    (CV_HAS(&s, CV_G_FUEL) && (d.fuel_level != s.fuel_level || d.fuel_autonomy != s.fuel_autonomy)) ||
 	    (CV_HAS(&s, CV_G_ELEC) && (d.elec_level != s.elec_level || d.elec_autonomy != s.elec_autonomy)))

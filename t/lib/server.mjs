@@ -504,8 +504,9 @@ export class Server {
 			const vfile = join(top, 'vehicles.txt');
 			await this.cvctl(['demo', '--vehicles', vfile]);
 			this.vehicles = readFileSync(vfile, 'utf8').trim().split('\n').map((l) => {
-				const [vin, energy, cred] = l.trim().split(/\s+/);
-				return { vin, energy, cred };
+				// then what cvsim is told of the car: its capacities and its driver's style
+				const [vin, energy, cred, ...sim] = l.trim().split(/\s+/);
+				return { vin, energy, cred, sim: sim.join(' ') };
 			});
 		}
 

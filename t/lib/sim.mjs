@@ -9,10 +9,13 @@ import { now } from './clock.mjs';
 
 export const CVSIM = join(BUILDDIR, 'sim', 'cvsim');
 
-/* A vehicles file for cvsim ("VIN ENERGY CREDENTIAL" per line) of srv's demo vehicles: its path. */
+/*
+ * A vehicles file for cvsim of srv's demo vehicles, as cvctl demo writes it
+ * ("VIN ENERGY CREDENTIAL", then the capacities and the driver's style): its path.
+ */
 export function vehiclesFile(srv) {
 	const file = join(mkdtempSync(join(tmpdir(), 'cvapi-sim-')), 'vehicles.txt');
-	writeFileSync(file, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}`).join('\n') + '\n');
+	writeFileSync(file, srv.vehicles.map((v) => `${v.vin} ${v.energy} ${v.cred}${v.sim ? ` ${v.sim}` : ''}`).join('\n') + '\n');
 	return file;
 }
 
