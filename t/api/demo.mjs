@@ -138,4 +138,48 @@ apiSuite('demo', (srv, it) => {
 		}
 		assert.ok(trips > 0, 'the demo fleet drove');
 	});
+
+	it('the electric and plug-in cars charged: sessions with curves; every car\'s trips have their efficiency and eco-coaching, its driver\'s own', { skip, timeout: 120000 }, async () => {
+		const globals = {};
+		for (const v of srv.vehicles) {
+			const V = `${B2C}/user/vehicles/${v.id}`;
+			const c = await srv.get(`${V}/charges?pageSize=60`, tok);
+			assert.equal(c.status, 200, c.text);
+			await assertSchema(c.body, 'Charges', { doc: 'ext' });
+			if (v.energy === 'electric' || v.energy === 'phev') {
+				assert.ok(c.body.total > 0, `${v.vin} (${v.energy}) charged in two days`);
+				const done = c.body._embedded.charges.find((x) => x.done && x.energyAdded > 0);
+				assert.ok(done, `${v.vin}: a session ended with its energy`);
+				assert.ok(done.endLevel > done.startLevel, `${v.vin}: its level rose`);
+				assert.ok(done.maxPower > 0, 'cvsim reports the power');
+				const curve = await srv.get(`${V}/charges/${done.id}/curve?pageSize=2000`, tok);
+				assert.equal(curve.status, 200, curve.text);
+				await assertSchema(curve.body, 'ChargeCurve', { doc: 'ext' });
+				assert.ok(curve.body.total >= 2, `${v.vin}: a curve of ${curve.body.total} points`);
+				const levels = curve.body._embedded.points.filter((p) => p.level !== undefined).map((p) => p.level);
+				assert.ok(Math.max(...levels) > Math.min(...levels), 'the curve climbs');
+			} else {
+				assert.equal(c.body.total, 0, `${v.vin} (${v.energy}) has no battery to charge`);
+			}
+			const trips = (await srv.get(`${V}/trips?pageSize=60`, tok)).body._embedded.trips.filter((t) => t.done && t.distance >= 5);
+			assert.ok(trips.length > 0, `${v.vin} drove`);
+			assert.ok(trips.some((t) => t.energyConsumptions.some((e) => e.avgConsumption > 0)), `${v.vin}: a trip's efficiency`);
+			const scores = [];
+			for (const t of trips.slice(0, 8)) {
+				const e = await srv.get(`${V}/trips/${t.id}/ecoaching`, tok);
+				assert.equal(e.status, 200, e.text);
+				await assertSchema(e.body, 'ECoaching');
+				const g = e.body.scores.find((x) => x.category === 'Global');
+				if (g)
+					scores.push(g.score);
+			}
+			assert.ok(scores.length > 0, `${v.vin}: trips scored`);
+			globals[v.energy] = scores.reduce((a, b) => a + b, 0) / scores.length;
+			const sum = await srv.get(`${V}/summary?period=day`, tok);
+			assert.equal(sum.status, 200, sum.text);
+			await assertSchema(sum.body, 'VehicleSummary', { doc: 'ext' });
+		}
+		// the demo's drivers: the petrol car's sporty, the electric car's calm (cvctl demo)
+		assert.notEqual(globals.petrol, globals.electric, JSON.stringify(globals));
+	});
 });
