@@ -55,7 +55,7 @@ for h in ${FUZZ_HARNESSES:-sample time b64 boolexp bodies request upload teltoni
 	[ "$h" = boolexp ] && extra="$srcdir/core/boolexp.c"
 	[ "$h" = teltonika ] && extra="$srcdir/core/teltonika.c"
 	[ "$h" = osmand ] && extra="$srcdir/core/osmand.c"
-	[ "$h" = bodies ] && extra="$srcdir/core/boolexp.c $srcdir/core/monitor.c $srcdir/core/timewin.c $srcdir/core/trip.c"
+	[ "$h" = bodies ] && extra="$srcdir/core/boolexp.c $srcdir/core/monitor.c $srcdir/core/timewin.c $srcdir/core/trip.c $srcdir/core/charge.c"
 	echo "  FUZZ     $outdir/fuzz-$h"
 	# shellcheck disable=SC2086
 	$CC $flags -o "$outdir/fuzz-$h" "$srcdir/t/fuzz/fuzz-$h.c" $core $extra $jsonc_libs -lm
