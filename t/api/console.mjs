@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { apiSuite, B2C, BUILDDIR } from '../lib/server.mjs';
 import { assertSchema } from '../lib/schema.mjs';
 import { cvsimOnce, cvsimLive, historyArgs, vehiclesFile } from '../lib/sim.mjs';
-import { chromiumPath, playwright, skip, collectProblems, newContext } from '../lib/browser.mjs';
+import { chromiumPath, playwright, skip, collectProblems, newContext, layoutProblems } from '../lib/browser.mjs';
 import { now } from '../lib/clock.mjs';
 const SHOTS = join(BUILDDIR, 't', 'api', 'console');
 
@@ -562,15 +562,13 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120', CVAPI_RATE_GRANT: '40/0' 
 		await login(phone);
 		await phone.waitForSelector('.card .age');
 		await phone.waitForFunction(() => document.querySelectorAll('path.cv-vehicle').length === 3);
-		for (const hash of ['#/fleet', `#/remote/${srv.vehicles[0].id}`, '#/monitors', '#/alerts']) {
+		const ev = srv.vehicles.find((v) => v.energy === 'electric').id;
+		for (const hash of ['#/fleet', `#/remote/${srv.vehicles[0].id}`, '#/monitors', '#/alerts', `#/charges/${ev}`, `#/summary/${ev}`]) {
 			await phone.goto(url(hash));
 			await phone.waitForSelector('main h1');
 			await phone.waitForLoadState('networkidle');
-			const wide = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+			const { wide, unlabelled } = await layoutProblems(phone);
 			assert.ok(wide <= 0, `${hash}: ${wide} px wider than the screen`);
-			const unlabelled = await phone.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]), select, button')]
-				.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.textContent || '').trim())
-				.map((e) => e.outerHTML.slice(0, 80)));
 			assert.deepEqual(unlabelled, [], hash);
 		}
 		await phone.goto(url('#/fleet'));

@@ -70,3 +70,18 @@ export async function newContext(browser, options) {
 	}
 	return ctx;
 }
+
+/*
+ * What keeps page p from being read on its screen: { wide, unlabelled }:
+ * how many px wider than the screen the page is (0 or less is right), and
+ * the controls (fields, buttons, bars) that have no name (a label,
+ * aria-label, aria-labelledby, or their own text).
+ */
+export function layoutProblems(p) {
+	return p.evaluate(() => ({
+		wide: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+		unlabelled: [...document.querySelectorAll('input:not([type=hidden]), select, button, meter')]
+			.filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') && !(e.textContent || '').trim())
+			.map((e) => e.outerHTML.slice(0, 80)),
+	}));
+}

@@ -36,17 +36,20 @@ const PAGES = {
 	alerts: () => import('./pages/alerts.js'),
 	monitors: () => import('./pages/monitors.js'),
 	remote: () => import('./pages/remote.js'),
+	charges: () => import('./pages/charges.js'),
+	charge: () => import('./pages/charge.js'),
+	summary: () => import('./pages/summary.js'),
 	fleets: () => import('./pages/fleets.js'),
 };
 /* the role of each page at #/PAGE, the pages a fleet manager has under #/f/FID/, each role's home page and name */
-const ROLE = { fleet: 'user', trips: 'user', trip: 'user', alerts: 'user', monitors: 'user', remote: 'user', fleets: 'fleet' };
-const FLEET_PAGES = new Set(['trips', 'trip', 'alerts', 'monitors', 'remote']);
+const ROLE = { fleet: 'user', trips: 'user', trip: 'user', alerts: 'user', monitors: 'user', remote: 'user', charges: 'user', charge: 'user', summary: 'user', fleets: 'fleet' };
+const FLEET_PAGES = new Set(['trips', 'trip', 'alerts', 'monitors', 'remote', 'charges', 'charge', 'summary']);
 const HOME = { user: 'fleet', fleet: 'fleets' };
 const ROLE_NAME = { user: 'a driver\'s', fleet: 'a fleet manager\'s' };
 const ROLE_KEY = 'cvapi.role';
 const FLEET_KEY = 'cvapi.fleet';
-const USER_NAV = [['fleet', 'Vehicles'], ['trips', 'Trips'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
-const FLEET_NAV = [['trips', 'Trips'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
+const USER_NAV = [['fleet', 'Vehicles'], ['trips', 'Trips'], ['charges', 'Charging'], ['summary', 'Summary'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
+const FLEET_NAV = [['trips', 'Trips'], ['charges', 'Charging'], ['summary', 'Summary'], ['alerts', 'Alerts'], ['monitors', 'Monitors']];
 
 const view = document.getElementById('view');
 const nav = document.getElementById('nav');
@@ -78,14 +81,14 @@ export function say(text, kind = 'info') {
 	statusLine.className = text ? `status ${kind}` : 'status';
 }
 
-/* A failed call, told on the page in the console's words (errors.js). */
-export function showError(where, e) {
+/* A failed call, told on the page in the console's words (errors.js; opts as explain's). */
+export function showError(where, e, opts) {
 	if (e instanceof api.SessionEnded)
 		return;
 	const p = document.createElement('p');
 	p.className = 'error';
 	p.setAttribute('role', 'alert');
-	p.textContent = explain(e);
+	p.textContent = explain(e, opts);
 	(where || view).append(p);
 }
 

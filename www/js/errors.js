@@ -8,7 +8,8 @@
 //   - explain(e) says a failure in words chosen by its xError code and
 //     status (a lockout, a rate limit, a quota, a vehicle not in the
 //     account, a busy server...), never the API's message, a member path
-//     or a status code;
+//     or a status code; a page says what a 404 means where it asked
+//     (explain(e, { notFound })), as "not found" alone would not;
 //   - fieldErrors(out) says a form's failures: show(e, fields) ties the
 //     form's fields to the member paths (or query parameters) they were
 //     sent as: a 400 naming one of them is said next to that field, in the
@@ -66,16 +67,26 @@ export const SAY = {
 	loginUnreachable: 'The server could not be reached: log in again once it answers.',
 	/* a page whose module could not be loaded with the server reachable */
 	pageBroken: 'This page could not be loaded: reload the console.',
+	/* a charging session's page whose session the API does not have (404), or whose address names none */
+	noSuchCharge: 'This vehicle has no such charging session: the address may be wrong, or the session was removed with the vehicle\'s old history.',
+	/* a trip whose eco-coaching the API does not have (404) */
+	noSuchTrip: 'This vehicle has no such trip: the address may be wrong, or the trip was removed with the vehicle\'s old history.',
 };
 
-/* A failure in the console's words. */
-export function explain(e) {
+/*
+ * A failure in the console's words; notFound: what a 404 means where the
+ * call was made ("No such charging session..."), when the general words
+ * would not say it.
+ */
+export function explain(e, { notFound } = {}) {
 	if (e instanceof Unreachable || e instanceof TypeError)
 		return 'The server could not be reached, so this was not done (or not confirmed): try again once it answers.';
 	if (!(e instanceof ApiError))
 		return 'Something went wrong in the console: reload the page and try again.';
 	if (e.status === 429)
 		return tooMany(e);
+	if (e.status === 404 && notFound)
+		return notFound;
 	if (BY_CODE[e.code])
 		return BY_CODE[e.code];
 	if (e.status === 401)

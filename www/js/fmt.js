@@ -94,3 +94,29 @@ export function aboutWait(s) {
 		return about(Math.round(s / 60), 'minute');
 	return about(Math.round(s / 3600), 'hour');
 }
+
+/*
+ * Energies in the units people read: a battery's in kWh, a tank's in
+ * litres. The API gives a consumption per 100 km in Wh (Electric) or cl
+ * (Fuel), as the official Trip schema says.
+ */
+export const isElectric = (type) => type === 'Electric';
+
+/* "16.2 kWh/100 km" or "6.1 L/100 km" from an avgConsumption (Wh or cl per 100 km), or '' when unknown. */
+export function per100km(type, avg) {
+	if (avg == null || !Number.isFinite(Number(avg)))
+		return '';
+	return isElectric(type) ? `${num(avg / 1000, 1)} kWh/100 km` : `${num(avg / 100, 1)} L/100 km`;
+}
+
+/* "12.3 kWh" or "4.5 L" (an amount already in kWh or L), or '' when unknown. */
+export function energyAmount(type, v) {
+	if (v == null || !Number.isFinite(Number(v)))
+		return '';
+	return `${num(v, 1)} ${isElectric(type) ? 'kWh' : 'L'}`;
+}
+
+/* Seconds as hours with one decimal ("3.5 h"), for tables that add times up. */
+export function hours(s) {
+	return s == null ? '–' : `${num(s / 3600, 1)} h`;
+}

@@ -64,6 +64,8 @@ function card(v, st, alerts) {
   </dl>`}
   <div class="actions">
     <a class="button" href="#/trips/${v.id}">Trips</a>
+    ${v.motorization === 'Thermic' ? '' : html`<a class="button" href="#/charges/${v.id}">Charging</a>`}
+    <a class="button" href="#/summary/${v.id}">Summary</a>
     <a class="button" href="#/alerts/${v.id}">Alerts</a>
     <a class="button" href="#/remote/${v.id}">Control</a>
   </div>

@@ -36,7 +36,7 @@ function row(f, v, st, fresh) {
 <td>${st && st.kinetic ? (st.kinetic.moving ? `${num(st.kinetic.speed)} km/h` : 'parked') : '–'}</td>
 <td class="coords">${pos ? coordsText(pos.coordinates) : '–'}</td>
 <td>${st ? html`<span class="age${stale ? ' stale' : ''}" data-t="${last}"${raw(stale ? html` title="${STALE_NOTE}"`.raw : '')}>${age(last)}${stale ? ', stale' : ''}</span>` : 'no data'}</td>
-<td class="actions"><a class="button secondary" href="${f.href('trips', v.id)}">Trips</a><a class="button secondary" href="${f.href('alerts', v.id)}">Alerts</a><a class="button secondary" href="${f.href('remote', v.id)}">Control</a></td></tr>`;
+<td class="actions"><a class="button secondary" href="${f.href('trips', v.id)}">Trips</a>${v.motorization === 'Thermic' ? '' : html`<a class="button secondary" href="${f.href('charges', v.id)}">Charging</a>`}<a class="button secondary" href="${f.href('summary', v.id)}">Summary</a><a class="button secondary" href="${f.href('alerts', v.id)}">Alerts</a><a class="button secondary" href="${f.href('remote', v.id)}">Control</a></td></tr>`;
 }
 
 export async function render(view, args, ctx) {

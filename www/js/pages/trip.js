@@ -1,7 +1,9 @@
 // trip.js - one trip (either face, face.js): its track on the map with
-// start and stop markers, its figures, speed and energy along the way, its
-// alerts (labelled points on the map), and its export as GPX, GeoJSON or
-// CSV.
+// start and stop markers, its figures (its efficiency per 100 km among
+// them, once the API knows the vehicle's capacity), speed and energy
+// along the way, its alerts (labelled points on the map), and its export
+// as GPX, GeoJSON or CSV. On a driver's face, its eco-coaching scores
+// (ecoaching.js); the fleet face has no eco-coaching.
 //
 // Replay: a timeline slider over the trip's time (arrow keys step it 10 s,
 // Page Up/Down a tenth of the trip; Play runs the whole trip in about 30
@@ -11,7 +13,9 @@
 // moment under the pointer.
 
 import * as api from '../api.js';
-import { html, when, duration, num, words } from '../fmt.js';
+import { html, raw, when, duration, num, words, per100km } from '../fmt.js';
+import { SAY } from '../errors.js';
+import { scoresHtml } from '../ecoaching.js';
 import { makeMap } from '../map.js';
 import { lineChart, nearest } from '../chart.js';
 import { gpx, geojson, csv, download } from '../export.js';
@@ -33,6 +37,7 @@ export async function render(view, args, ctx) {
 	const positionsP = early(api.all(`${base}/wayPoints?pageSize=2000`, { max: MAX_POINTS }));
 	const samplesP = early(api.all(`${base}/telemetry?pageSize=2000`, { max: MAX_POINTS }));
 	const alertsP = early(api.all(`${base}/alerts?pageSize=60`));
+	const ecoP = f.fleet ? null : early(api.get(`${base}/ecoaching`));
 	const trip = await api.get(base);
 	view.innerHTML = html`
 <h1>Trip of ${when(trip.startedAt)}</h1>
@@ -44,7 +49,8 @@ export async function render(view, args, ctx) {
   <div>Distance<b>${num(trip.distance)} km</b></div>
   <div>Average speed<b>${trip.kinetic ? `${num(trip.kinetic.avgSpeed)} km/h` : '–'}</b></div>
   <div>Top speed<b>${trip.kinetic ? `${num(trip.kinetic.maxSpeed)} km/h` : '–'}</b></div>
-  ${(trip.energyConsumptions || []).map((c) => html`<div>${c.type === 'Electric' ? 'Battery' : 'Fuel'} used<b>${num(c.consumption, 1)} % of the ${c.type === 'Electric' ? 'battery' : 'tank'}</b></div>`)}
+  ${(trip.energyConsumptions || []).map((c) => html`<div>${c.type === 'Electric' ? 'Battery' : 'Fuel'} used<b>${num(c.consumption, 1)} % of the ${c.type === 'Electric' ? 'battery' : 'tank'}</b></div>
+  <div class="efficiency" data-type="${c.type}">Efficiency (${c.type === 'Electric' ? 'battery' : 'fuel'})<b>${per100km(c.type, c.avgConsumption) || 'unknown'}</b>${c.avgConsumption == null ? raw(`<span class="muted">${trip.distance != null && trip.distance < 1 ? 'a trip under 1 km' : 'the vehicle\'s capacity is not known'}</span>`) : ''}</div>`)}
   ${trip.startMileage != null ? html`<div>Odometer at start<b>${num(trip.startMileage)} km</b></div>` : ''}
 </div>
 <div id="trip-map"></div>
@@ -60,8 +66,17 @@ export async function render(view, args, ctx) {
 </div>
 <h2>Along the way</h2>
 <div id="charts"><p class="muted">Loading the trip's telemetry…</p></div>
+${ecoP ? raw('<h2>Eco-driving</h2>\n<div id="ecoaching" aria-live="polite"><p class="muted">Scoring the trip…</p></div>') : ''}
 <h2>Alerts during the trip</h2>
 <div id="trip-alerts"></div>`.raw;
+	if (ecoP)
+		ecoP.then((eco) => {
+			view.querySelector('#ecoaching').innerHTML = scoresHtml(eco).raw;
+		}, (e) => {
+			const el = view.querySelector('#ecoaching');
+			el.innerHTML = '';
+			ctx.showError(el, e, { notFound: SAY.noSuchTrip });
+		});
 	const [map, positions] = await Promise.all([
 		makeMap(view.querySelector('#trip-map'), { label: 'The trip\'s track' }),
 		positionsP,
