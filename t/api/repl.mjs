@@ -40,6 +40,20 @@ async function attempt(fn) {
 	}
 }
 
+/*
+ * A write at the master as a client should make it: sent again while it is
+ * answered 503 (a commit not yet acknowledged by enough sites, as when a
+ * process's first connections are still coming up on a loaded machine;
+ * the same request again is safe: an upload by its message id, a POST by
+ * its Idempotency-Key), until its final answer.
+ */
+async function write(fn) {
+	return until('a write answered other than 503', 30000, async () => {
+		const r = await fn();
+		return r.status !== 503 && r;
+	}, 200);
+}
+
 /* One site: its store, its cvrepl, its web server on a port fixed in advance (its URL). */
 class Site {
 	constructor(n, port, rport, peers) {
@@ -237,21 +251,21 @@ test('cvnotify on every site, a callback with a monitor and one for remote actio
 	for (const s of sites)
 		await s.startNotify();
 	const m = sites[0].srv;
-	let r = await m.request('POST', `${B2C}/user/callbacks`, { token: tok,
-		body: { label: 'failover', type: ['Monitor'], callback: { webhook: { name: 'rx', target: rx.url } } } });
+	let r = await write(() => m.request('POST', `${B2C}/user/callbacks`, { token: tok, headers: { 'idempotency-key': 'cb-monitor' },
+		body: { label: 'failover', type: ['Monitor'], callback: { webhook: { name: 'rx', target: rx.url } } } }));
 	assert.equal(r.status, 200, r.text);
 	const mcb = r.body.callbackId;
-	r = await m.request('POST', `${B2C}/user/callbacks`, { token: tok,
-		body: { label: 'failover remotes', type: ['Remote'], callback: { webhook: { name: 'rx', target: rx.url } } } });
+	r = await write(() => m.request('POST', `${B2C}/user/callbacks`, { token: tok, headers: { 'idempotency-key': 'cb-remote' },
+		body: { label: 'failover remotes', type: ['Remote'], callback: { webhook: { name: 'rx', target: rx.url } } } }));
 	assert.equal(r.status, 200, r.text);
 	rcb = r.body.callbackId;
 	monitored = vehicles[0];
-	r = await m.request('POST', `${B2C}/user/vehicles/${monitored.id}/callbacks/${mcb}/monitors`, { token: tok,
-		body: { label: 'slow', extendedEventParam: ['vehicle.position'],
-			triggerParam: { triggers: [{ name: 'slow', data: { data: 'vehicle.kinetic.speed', op: 'lowerThan', value: ['31'] } }] } } });
+	r = await write(() => m.request('POST', `${B2C}/user/vehicles/${monitored.id}/callbacks/${mcb}/monitors`, { token: tok,
+		headers: { 'idempotency-key': 'mon-slow' }, body: { label: 'slow', extendedEventParam: ['vehicle.position'],
+			triggerParam: { triggers: [{ name: 'slow', data: { data: 'vehicle.kinetic.speed', op: 'lowerThan', value: ['31'] } }] } } }));
 	assert.equal(r.status, 202, r.text);
 	// the monitor fires at the master and its cvnotify delivers
-	const up = await m.upload(monitored.vin, monitored.cred, batch(monitored.vin, 5, 10, FRESH));
+	const up = await write(() => m.upload(monitored.vin, monitored.cred, batch(monitored.vin, 5, 10, FRESH)));
 	assert.equal(up.status, 200, up.text);
 	await rx.until(() => firedSeqs().has(5), 30000, 'the first firing delivered');
 });
@@ -281,7 +295,7 @@ function remoteIds() {
 
 test('a write at the master is read at every replica', opt, async () => {
 	const v = vehicles[0];
-	const up = await sites[0].srv.upload(v.vin, v.cred, batch(v.vin, 0));
+	const up = await write(() => sites[0].srv.upload(v.vin, v.cred, batch(v.vin, 0)));
 	assert.equal(up.status, 200, up.text);
 	const m = await sites[0].srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
 	assert.equal(m.status, 200, m.text);
@@ -328,7 +342,7 @@ test('read-your-writes: a write names its commit, a read naming it waits on a re
 	const v = vehicles[0];
 	const before = await r1.srv.get(`${B2C}/user/vehicles/${v.id}/status`, tok);
 	assert.equal(before.status, 200, before.text);
-	const up = await m.srv.upload(v.vin, v.cred, batch(v.vin, 6, 10, FRESH));
+	const up = await write(() => m.srv.upload(v.vin, v.cred, batch(v.vin, 6, 10, FRESH)));
 	assert.equal(up.status, 200, up.text);
 	const uc = up.headers.get('cvapi-commit');
 	assert.match(uc || '', /^[A-Za-z0-9_-]{27}$/);
@@ -382,9 +396,9 @@ test('a write sent to a replica: 307 to the master, which takes it; cvctl there 
 	// a client that follows the redirect, method, credential and body kept (as cvsim does), is answered by the master
 	const again = await sites[2].srv.upload(v.vin, v.cred, batch(v.vin, 1));
 	assert.equal(again.status, 307, again.text);
-	const f = await fetch(again.headers.get('location'), { method: 'POST', redirect: 'manual',
+	const f = await write(() => fetch(again.headers.get('location'), { method: 'POST', redirect: 'manual',
 		headers: { authorization: `Bearer ${v.cred}`, 'content-type': 'application/json' },
-		body: JSON.stringify(batch(v.vin, 1)) });
+		body: JSON.stringify(batch(v.vin, 1)) }));
 	assert.equal(f.status, 200, await f.text());
 	// the token endpoint too
 	const t = await sites[2].srv.oauth({ grant_type: 'password', username: 'demo', password: 'demo', client_id: 'console' });
