@@ -676,7 +676,7 @@ apiSuite('cli', (srv, it) => {
 		const am = readFileSync(join(SRCDIR, 'Makefile.am'), 'utf8').replace(/\\\n/g, ' ');
 		const built = [...am.matchAll(/^fcgi_PROGRAMS\s*\+?=(.*)$/gm)].flatMap((m) => m[1].trim().split(/\s+/))
 			.map((p) => p.split('/').pop().replace(/\.fcgi$/, '')).sort();
-		const unit = readFileSync(join(SRCDIR, 'etc', 'cvapi-spawn.service'), 'utf8').replace(/\\\n/g, ' ');
+		const unit = readFileSync(join(SRCDIR, 'etc', 'cvapi-spawn.service.in'), 'utf8').replace(/\\\n/g, ' ');
 		const exec = /^ExecStart=(.*)$/m.exec(unit);
 		assert.ok(exec, 'the unit has an ExecStart');
 		const spawned = [...exec[1].matchAll(/\/(cvapi-[a-z0-9]+)\.fcgi/g)].map((m) => m[1]).sort();
@@ -688,6 +688,18 @@ apiSuite('cli', (srv, it) => {
 		assert.deepEqual(spawned, built, 'cvapi-spawn.service runs every program built');
 		assert.deepEqual(apache, built, 'apache2.conf.in routes to every program built');
 		assert.deepEqual(lighttpd, built, 'lighttpd.conf.in starts every program built');
+		// the installed snippets (made by make from the templates' routes,
+		// etc/snippet.sh): every program, on the unit's sockets, and nothing
+		// the unit does not start
+		const sockets = (file, re) => [...new Set([...readFileSync(join(BUILDDIR, 'etc', file), 'utf8').matchAll(re)]
+			.map((m) => m[1]))].sort();
+		const dir = /--dir (\S+)/.exec(exec[1])[1].replace('@runstatedir@', '[^"]*');
+		assert.deepEqual(sockets('lighttpd/50-cvapi.conf', new RegExp(`^\\s*"socket" => "${dir}/(cvapi-[a-z0-9]+)\\.sock",$`, 'gm')),
+			built, 'the lighttpd snippet connects to every program built');
+		assert.deepEqual(sockets('apache2/cvapi.conf', new RegExp(`^ProxyPassMatch .*"unix:${dir}/(cvapi-[a-z0-9]+)\\.sock\\|`, 'gm')),
+			built, 'the Apache snippet routes to every program built');
+		for (const f of ['lighttpd/50-cvapi.conf', 'apache2/cvapi.conf'])
+			assert.doesNotMatch(readFileSync(join(BUILDDIR, 'etc', f), 'utf8'), /@[A-Za-z_]+@|bin-path/, `${f} is filled in`);
 		// the programs' own user, not the web server's; the web server reaches the sockets only
 		assert.match(unit, /^User=cvapi$/m);
 		assert.doesNotMatch(unit, /^(User|Group)=www-data$/m);
