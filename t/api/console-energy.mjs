@@ -309,11 +309,14 @@ apiSuite('console-energy', (srv, it) => {
 				await page.keyboard.press('Enter');
 				await page.waitForFunction((p) => location.hash.endsWith(`?period=${p}`), period);
 			}
-			await page.waitForSelector('table.summary tbody tr');
-			assert.equal(await page.getAttribute('nav.periods a[aria-current="page"]', 'href'), `#/summary/${ev.id}${period === 'week' ? '' : `?period=${period}`}`);
 			const s = (await srv.get(`${V(ev)}/summary?period=${period}`, tok)).body;
 			await assertSchema(s, 'VehicleSummary', { doc: 'ext' });
-			assert.deepEqual(await page.locator('tr.period').evaluateAll((r) => r.map((x) => x.dataset.start)), s.periods.map((p) => p.startedAt));
+			// the page drawn for this period (the last one's table stays until the new one is in)
+			const starts = s.periods.map((p) => p.startedAt);
+			await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('tr.period')].map((x) => x.dataset.start)) === want,
+				JSON.stringify(starts), { timeout: 20000 }).catch(() => {});
+			assert.equal(await page.getAttribute('nav.periods a[aria-current="page"]', 'href'), `#/summary/${ev.id}${period === 'week' ? '' : `?period=${period}`}`);
+			assert.deepEqual(await page.locator('tr.period').evaluateAll((r) => r.map((x) => x.dataset.start)), starts);
 			for (const p of s.periods) {
 				const row = page.locator(`tr.period[data-start="${p.startedAt}"]`);
 				assert.equal(await row.locator('td.trips').innerText(), fmt(p.trips));
