@@ -317,11 +317,19 @@ test('a write at the master is read at every replica', opt, async () => {
 		assert.doesNotMatch(st, /^replica /m, 'a replica lists no replicas');
 	}
 	// the master asks each replica; what it writes meanwhile (cvnotify's timers) may show for a moment
-	const ms = await until('the master says each replica 0 bytes behind', 20000, async () => {
+	// (each seen at 0 at least once: the master's own writes meanwhile may put one a commit behind at any moment)
+	const zero = new Set();
+	const ms = await until('the master says each replica 0 bytes behind', 30000, async () => {
 		const x = await sites[0].srv.cvctlRun(['repl', 'status']);
 		assert.equal(x.code, 0, x.stderr);
 		assert.match(x.stdout, /^lag 0 bytes \(the master\)$/m, x.stdout);
-		return sites.slice(1).every((s) => new RegExp(`^replica 127\\.0\\.0\\.1:${s.rport} lag 0 bytes$`, 'm').test(x.stdout)) && x.stdout;
+		for (const s of sites.slice(1)) {
+			const l = new RegExp(`^replica 127\\.0\\.0\\.1:${s.rport} lag (\\d+ bytes|unknown: [a-z ]+)$`, 'm').exec(x.stdout);
+			assert.ok(l, x.stdout);
+			if (l[1] === '0 bytes')
+				zero.add(s.n);
+		}
+		return zero.size === sites.length - 1 ? x.stdout : { ok: false, stdout: x.stdout };
 	});
 	assert.doesNotMatch(ms, /^lag \d+ bytes behind/m, ms);
 });
@@ -418,6 +426,8 @@ test('a write sent to a replica: 307 to the master, which takes it; cvctl there 
 
 test('the master dies (every process, SIGKILL) under uploads, remote actions and a firing monitor: a replica is elected, writes and deliveries resume, nothing acknowledged is lost', opt, async () => {
 	const acked = new Map(vehicles.map((v) => [v.vin, new Set()]));
+	// batches sent at least once: one whose answer was lost (the master died, or the test stopped its retries) may be stored too
+	const tried = new Map(vehicles.map((v) => [v.vin, new Set()]));
 	const actions = [];
 	let stop = false;
 	let master = sites[0];
@@ -442,6 +452,7 @@ test('the master dies (every process, SIGKILL) under uploads, remote actions and
 			while (running() && base + (seq + 1) * 500 > now())
 				await sleep(50);
 			const body = batch(v.vin, seq, 10, base, 50);
+			tried.get(v.vin).add(seq);
 			while (running()) {
 				const r = await attempt(() => master.srv.upload(v.vin, v.cred, body));
 				if (r.status === 200) {
@@ -509,7 +520,10 @@ test('the master dies (every process, SIGKILL) under uploads, remote actions and
 	for (const v of vehicles) {
 		const r = await m.srv.get(`${B2C}/user/vehicles/${v.id}/telemetry?pageSize=1`, tok);
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.body.total, acked.get(v.vin).size * 10 + had.get(v.vin), `${v.vin}: every acknowledged sample, once`);
+		// nothing acknowledged lost, nothing stored twice: whole batches, between those acknowledged and those sent
+		const stored = r.body.total - had.get(v.vin);
+		assert.ok(stored % 10 === 0 && stored >= acked.get(v.vin).size * 10 && stored <= tried.get(v.vin).size * 10,
+			`${v.vin}: ${stored} samples stored, ${acked.get(v.vin).size} batches acknowledged, ${tried.get(v.vin).size} sent`);
 	}
 	// every acknowledged remote action is there, and its events were delivered (by either master's cvnotify)
 	for (const rid of actions) {
