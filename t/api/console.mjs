@@ -470,9 +470,11 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120', CVAPI_RATE_GRANT: '40/0' 
 	it('a fleet manager sees the fleet: its vehicles, on the map, and the fleet-wide alerts', { skip }, async () => {
 		await login(page, 'fleet', 'fleet', 'fleet');
 		await page.waitForSelector('table.fleet-vehicles');
+		// the table is drawn before its rows are filled in: wait for them, then count
+		await page.waitForFunction(() => document.querySelectorAll('table.fleet-vehicles tbody tr').length > 0);
 		assert.equal(await page.locator('table.fleet-vehicles tbody tr').count(), 3);
 		await page.waitForFunction(() => document.querySelectorAll('path.cv-vehicle').length === 3);
-		assert.ok(await page.locator('table.fleet-alerts tbody tr').count() > 0);
+		await page.waitForFunction(() => document.querySelectorAll('table.fleet-alerts tbody tr').length > 0);
 		await shot('fleets');
 		await page.click('#logout');
 		await page.waitForSelector('#login-form');
