@@ -549,6 +549,8 @@ apiSuite('console', { env: { CVAPI_GUESS_DELAY: '120', CVAPI_RATE_GRANT: '40/0' 
 		await login(p, 'many', 'many', 'fleet');
 		await p.waitForSelector('table.fleet-vehicles');
 		assert.equal(new URL(p.url()).hash, '#/fleets/many-fleet', 'the only fleet opens');
+		// the table is drawn before its rows are filled in: wait for them, then count
+		await p.waitForFunction(() => document.querySelectorAll('table.fleet-vehicles tbody tr').length > 0);
 		assert.deepEqual(await shown('table.fleet-vehicles tbody tr', vins), vins, 'the fleet\'s table has a row for each');
 		assert.equal(await p.locator('table.fleet-vehicles tbody tr').count(), N);
 		assert.equal(await p.textContent('table.fleet-vehicles caption'), `${N} vehicles`);
