@@ -16,12 +16,21 @@
  *   else application/hal+json                          the Content-Type
  * (lighttpd's bin-environment passes CVAPI_HOME, so a private @HOME@ folder
  * holding those two files needs no change to the configuration.)
+ *
+ * A connection ends as cvapi's programs end it (cgi/serve.c): over a UNIX
+ * socket, once the request's input has been read to its end and nothing
+ * more has come, closed at once; otherwise by libfcgi, which shuts its
+ * side and waits for the web server to close first.
+ * BARE_CLOSE=wait always lets libfcgi close, as cvapi did before
+ * (bench/hop.sh compares the two).
  */
 #include <fcgiapp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 static volatile sig_atomic_t stop;
 
@@ -67,6 +76,10 @@ int main(void)
 	size_t blen = 0, hlen, rlen;
 	struct sigaction sa;
 	FCGX_Request fr;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	const char *how = getenv("BARE_CLOSE");
+	int prompt;
 
 	if (!bpath) {
 		snprintf(pbuf, sizeof(pbuf), "%s/bare-body", home ? home : ".");
@@ -110,8 +123,15 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
+	prompt = !(how && !strcmp(how, "wait")) && getsockname(0, (struct sockaddr *)&ss, &sslen) == 0 &&
+		 ss.ss_family == AF_UNIX;
 	while (!stop && FCGX_Accept_r(&fr) >= 0) {
+		int unread = -1;
+
 		FCGX_PutStr(resp, (int)rlen, fr.out);
+		if (prompt && !fr.keepConnection && FCGX_GetChar(fr.in) == EOF && !FCGX_GetError(fr.in) &&
+		    ioctl(fr.ipcFd, FIONREAD, &unread) == 0 && unread == 0)
+			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);

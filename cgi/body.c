@@ -91,6 +91,26 @@ void cv_body_drop(struct cv_req *r)
 	r->body_done = true;
 }
 
+/*
+ * The end of the request's input: the web server's last, empty stdin
+ * record, which it sends right after the parameters, or after the body.
+ * Read here, within a short client deadline, when nothing else is left (a
+ * body read whole, or none); true once it has been seen. serve.c closes a
+ * connection at once only then: a web server that is still sending finds
+ * the connection closed under its write, and Apache then answers 503.
+ */
+bool cv_body_ended(struct cv_req *r)
+{
+	FCGX_Stream *in = r->fcgi->in;
+
+	if (FCGX_HasSeenEOF(in))
+		return true;
+	if (!r->body_done && body_length(r) != 0)
+		return false;
+	cv_wd_body(r->fcgi->ipcFd, 0);
+	return FCGX_GetChar(in) == EOF && FCGX_HasSeenEOF(in) && !FCGX_GetError(in);
+}
+
 /* Is the request's Content-Type application/x-www-form-urlencoded (parameters allowed)? */
 static bool form_type(const struct cv_req *r)
 {

@@ -12,6 +12,7 @@
  *   cv_ids_check     every other id of the path (req.c)
  *   cv_body_read     the body, within the client deadline (body.c)
  *   cv_body_drop     a body declared and not read, dropped before the answer (body.c)
+ *   cv_body_ended    the end of the request's input read, when nothing else is left (body.c)
  *
  * Each stage returns 0, or the status of the xError it wrote (cv_fail).
  */
@@ -65,6 +66,7 @@ int cv_auth_user(struct cv_req *r);
 int cv_auth_fleet(struct cv_req *r);
 int cv_body_read(struct cv_req *r);
 void cv_body_drop(struct cv_req *r);
+bool cv_body_ended(struct cv_req *r);
 
 /*
  * Percent-decode s[0..n) into dst (dstsz); plus_space turns '+' into ' '

@@ -459,15 +459,17 @@ static void procs_join(struct cv_store *st)
 		uint64_t free_word = 0;
 
 		if (__atomic_compare_exchange_n(&st->procs[i], &free_word, me, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+						__ATOMIC_ACQUIRE)) {
 			st->mine = &st->procs[i];
+			st->me = me;
+		}
 	}
 }
 
 void cv_store_outside(struct cv_store *st, bool outside)
 {
 	if (st->mine)
-		__atomic_store_n(st->mine, (uint64_t)getpid() << 1 | (outside ? 1u : 0u), __ATOMIC_SEQ_CST);
+		__atomic_store_n(st->mine, st->me | (outside ? 1u : 0u), __ATOMIC_SEQ_CST);
 }
 
 /* Did the dead process pid leave the store outside Berkeley DB? Every word of its must say so. */

@@ -187,6 +187,7 @@ struct cv_store {
 	int dirfd;              /* the store folder: flock()ed around failchk, -1 when closed */
 	uint64_t *procs;        /* the processes file, mapped; NULL without one */
 	uint64_t *mine;         /* this process's word in it; NULL without one */
+	uint64_t me;            /* what the word holds: this process's pid << 1 */
 	bool replicated;        /* DB_CONFIG names a local site: a replication group's site (repl.h) */
 	bool setup;             /* opened by cvctl on a replicated site whose replication has not
 				 * started: it may write (the group's first data), nobody else can */
