@@ -18,18 +18,17 @@
  * holding those two files needs no change to the configuration.)
  *
  * A connection ends as cvapi's programs end it (cgi/serve.c): over a UNIX
- * socket, once the request's input has been read to its end and nothing
- * more has come, closed at once; otherwise by libfcgi, which shuts its
+ * socket, once the request's input has been read to its end, closed at
+ * once; otherwise by libfcgi, which shuts its
  * side and waits for the web server to close first.
- * BARE_CLOSE=wait always lets libfcgi close, as cvapi did before
- * (bench/hop.sh compares the two).
+ * BARE_CLOSE=wait (else the first line of $CVAPI_HOME/bare-close) always
+ * lets libfcgi close, as cvapi did before (bench/hop.sh compares the two).
  */
 #include <fcgiapp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 static volatile sig_atomic_t stop;
@@ -79,6 +78,7 @@ int main(void)
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	const char *how = getenv("BARE_CLOSE");
+	char closebuf[64];
 	int prompt;
 
 	if (!bpath) {
@@ -123,14 +123,25 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	FCGX_Init();
 	FCGX_InitRequest(&fr, 0, 0);
+	if (!how) {
+		char cpath[4096];
+		FILE *f;
+
+		snprintf(cpath, sizeof(cpath), "%s/bare-close", home ? home : ".");
+		f = fopen(cpath, "r");
+		if (f) {
+			if (fgets(closebuf, sizeof(closebuf), f)) {
+				closebuf[strcspn(closebuf, "\r\n")] = '\0';
+				how = closebuf;
+			}
+			fclose(f);
+		}
+	}
 	prompt = !(how && !strcmp(how, "wait")) && getsockname(0, (struct sockaddr *)&ss, &sslen) == 0 &&
 		 ss.ss_family == AF_UNIX;
 	while (!stop && FCGX_Accept_r(&fr) >= 0) {
-		int unread = -1;
-
 		FCGX_PutStr(resp, (int)rlen, fr.out);
-		if (prompt && !fr.keepConnection && FCGX_GetChar(fr.in) == EOF && !FCGX_GetError(fr.in) &&
-		    ioctl(fr.ipcFd, FIONREAD, &unread) == 0 && unread == 0)
+		if (prompt && !fr.keepConnection && FCGX_GetChar(fr.in) == EOF && !FCGX_GetError(fr.in))
 			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}

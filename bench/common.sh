@@ -117,6 +117,54 @@ cvb_store() {
   "$BUILDDIR/tools/cvctl" -H "$1/db" demo --vehicles "$1/demo-vehicles.txt" >/dev/null || cvb_die "cvctl demo failed"
 }
 
+# cvb_status_fixture PORT PROCS: what the status benchmarks read. A fresh
+# store in $WORK/store (HOME_DB, its db folder: cvctl init, demo); lighttpd
+# "project" on PORT from etc/lighttpd.conf.in with PROCS processes per
+# program (LT_PID); realistic uploads through the vehicle link
+# (bench/upload-gen: 5 batches of 100 samples per demo vehicle, with
+# events, an hour ending a few minutes ago) so that the status has every
+# part; a token (TOKEN: cvctl token issue demo, all scopes, its client's
+# rate limits out of reach); the status of the demo PHEV (fuel and battery)
+# fetched ($WORK/status.json, CTYPE, VIN, VID, SPATH) and checked for every
+# part. And the bare responder's set-up: $WORK/bare-home (the same bytes
+# and type) and $WORK/bare-fcgi (bare-fcgi under the name of every program).
+cvb_status_fixture() {
+  local port=$1 procs=$2 missing f
+  cvb_store "$WORK/store"
+  HOME_DB=$WORK/store/db
+  cvb_lighttpd project "$port" "$BUILDDIR/cgi" "$HOME_DB" "$procs"
+  "$BENCHBIN/upload-gen" --url "http://127.0.0.1:$port" --vehicles "$WORK/store/demo-vehicles.txt" \
+    --batch 100 --batches 5 --start-ms $((($(date +%s) - 3600) * 1000)) --tag status --quiet >"$WORK/upload.out" \
+    || cvb_die "uploads failed: $(cat "$WORK/upload.out")"
+  TOKEN=$("$BUILDDIR/tools/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
+  # the benchmark's client asks far faster than the default rate limits allow:
+  # budgets it never reaches, so every request is counted and none refused
+  "$BUILDDIR/tools/cvctl" -H "$HOME_DB" client limits console --day 4000000000 --second 4000000000 \
+    --token-day 4000000000 --token-second 4000000000 >/dev/null
+  VIN=VR3MRHNSSMY000003
+  curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/connectedcar/v4/user/vehicles" >"$WORK/vehicles.json"
+  VID=$(node -e 'const v=JSON.parse(require("fs").readFileSync(process.argv[1]))._embedded.vehicles.find(x=>x.vin===process.argv[2]);process.stdout.write(v?v.id:"")' \
+    "$WORK/vehicles.json" "$VIN")
+  [[ $VID =~ ^[0-9a-f]{32}$ ]] || cvb_die "cannot find the id of $VIN: $(head -c 300 "$WORK/vehicles.json")"
+  SPATH=/connectedcar/v4/user/vehicles/$VID/status
+  curl -sS -D "$WORK/status.headers" -o "$WORK/status.json" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port$SPATH"
+  missing=$(node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    const want = ["_links","createdAt","updatedAt","battery","doorsState","energies","environment","ignition",
+                  "kinetic","odometer","preconditioning","privacy","lastPosition"];
+    const miss = want.filter((k) => !(k in s));
+    if (!Array.isArray(s.energies) || s.energies.length !== 2) miss.push("energies (fuel and electric)");
+    process.stdout.write(miss.join(" "));' "$WORK/status.json")
+  [[ -z $missing ]] || cvb_die "the status lacks: $missing"
+  CTYPE=$(tr -d '\r' <"$WORK/status.headers" | sed -n 's/^[Cc]ontent-[Tt]ype: *//p' | tail -1)
+  echo "status: $(stat -c %s "$WORK/status.json") bytes $CTYPE, vehicle $VIN ($VID), after $(grep -o ' samples=[0-9]*' "$WORK/upload.out" | cut -d= -f2) uploaded samples; every part present"
+  mkdir -p "$WORK/bare-home" "$WORK/bare-fcgi"
+  cp "$WORK/status.json" "$WORK/bare-home/bare-body"
+  echo "$CTYPE" >"$WORK/bare-home/bare-ctype"
+  # every program the configuration starts, whatever their number
+  for f in "$BUILDDIR"/cgi/cvapi-*.fcgi; do ln -s "$BENCHBIN/bare-fcgi" "$WORK/bare-fcgi/$(basename "$f")"; done
+}
+
 # cvb_budgets HOME CLIENT...: rate limits the benchmark never reaches, so
 # that every request is counted (as in service) and none is refused: each
 # CLIENT (cvctl client limits, in the store at HOME: at once, in every
@@ -147,7 +195,9 @@ cvb_lighttpd() {
   sed -e "s|@PORT@|$port|g" -e "s|@FCGIDIR@|$fcgidir|g" -e "s|@WWWDIR@|${CVB_WWWDIR:-$SRCDIR/www}|g" -e "s|@JSDIR@|${JSDIR:-/usr/share/javascript}|g" \
       -e "s|@HOME@|$home|g" -e "s|@RUNDIR@|$run|g" -e "s|@PROCS@|$procs|g" \
       "$SRCDIR/etc/lighttpd.conf.in" >"$run/lighttpd.conf"
-  "$LIGHTTPD" -D -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1 &
+  # in a process group of its own: with server.max-worker, lighttpd's master
+  # process ends by signalling its whole group (its workers and programs)
+  setsid "$LIGHTTPD" -D -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1 &
   LT_PID=$!
   CVB_PIDS+=("$LT_PID")
   for i in $(seq 150); do
@@ -171,6 +221,51 @@ harness_ready() {
   fi
   "$HARNESS/install.sh" || cvb_die "$HARNESS/install.sh failed"
   command -v wrk >/dev/null || cvb_die "wrk is needed"
+}
+
+# cvb_apache NAME PORT FCGIDIR HOME PROCS: Apache from etc/apache2.conf.in in
+# $WORK/NAME/ (its RUNDIR), with the programs of FCGIDIR (cgi/cvapi-*.fcgi, or
+# the bare responder under their names) run by cgi/cvapi-spawn, PROCS processes
+# each, on UNIX sockets there, as the tests and the Debian package run them.
+# Apache's children run as www-data when this runs as root (Apache refuses
+# root), so the sockets are made 0666 in that private folder, which it may
+# enter (mode 0711, with WORK). Sets AP_PIDS
+# (cvapi-spawn's pid and Apache's: the server's processes are theirs and
+# their descendants'). Waits until GET /healthz answers (at most 15 s).
+cvb_apache() {
+  local name=$1 port=$2 fcgidir=$3 home=$4 procs=$5 run=$WORK/$1 i user group sp ap
+  local apache2=${APACHE2:-$(command -v apache2 || echo /usr/sbin/apache2)}
+  [[ -x $apache2 ]] || cvb_die "apache2 is needed (apt-get install apache2)"
+  [[ -x $BUILDDIR/cgi/cvapi-spawn ]] || cvb_die "$BUILDDIR/cgi/cvapi-spawn is missing"
+  mkdir -p "$run/logs"
+  user=$(id -un) group=$(id -gn)
+  if [[ $(id -u) -eq 0 ]]; then
+    user=www-data group=www-data
+    chown "$user:$group" "$run/logs"
+    chmod 0711 "$WORK" "$run" # to reach the sockets
+  fi
+  CVAPI_HOME=$home CVAPI_TRUST_PROXY=0 "$BUILDDIR/cgi/cvapi-spawn" --dir "$run" --procs "$procs" --mode 0666 \
+    "$fcgidir"/cvapi-*.fcgi >"$run/spawn.out" 2>"$run/spawn.err" &
+  sp=$!
+  CVB_PIDS+=("$sp")
+  for i in $(seq 150); do
+    grep -qx ready "$run/spawn.out" 2>/dev/null && break
+    kill -0 "$sp" 2>/dev/null || cvb_die "cvapi-spawn ($name) exited: $(tail -5 "$run/spawn.err")"
+    sleep 0.1
+  done
+  sed -e "s|@PORT@|$port|g" -e "s|@WWWDIR@|${CVB_WWWDIR:-$SRCDIR/www}|g" -e "s|@JSDIR@|${JSDIR:-/usr/share/javascript}|g" \
+      -e "s|@RUNDIR@|$run|g" -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
+      "$SRCDIR/etc/apache2.conf.in" >"$run/apache2.conf"
+  "$apache2" -f "$run/apache2.conf" -DFOREGROUND >"$run/apache2.out" 2>&1 &
+  ap=$!
+  CVB_PIDS+=("$ap")
+  AP_PIDS="$sp $ap"
+  for i in $(seq 150); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true) == 200 ]] && return 0
+    kill -0 "$ap" 2>/dev/null || break
+    sleep 0.1
+  done
+  cvb_die "Apache ($name) did not start: $(tail -5 "$run/apache2.out" "$run/error.log" 2>/dev/null)"
 }
 
 # cvb_pss PID...: summed PSS in kB of the processes and their descendants

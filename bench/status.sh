@@ -56,48 +56,13 @@ export ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-2} RETRIES=${RETRIES:-2}
 echo "status.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(cvb_machine)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); cvapi $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?'), build $BUILDDIR"
 
-# ---------------------------------------------------------------- store, uploads, token
-cvb_store "$WORK/store"
-HOME_DB=$WORK/store/db
+# ---------------------------------------------------------------- store, uploads, token, the bare responder
 PORT=$(cvb_free_port)
 BPORT=$(cvb_free_port)
 [[ $PORT != "$BPORT" ]] || BPORT=$(cvb_free_port)
 first=${PROCS_LIST%% *}
-cvb_lighttpd project "$PORT" "$BUILDDIR/cgi" "$HOME_DB" "$first"
+cvb_status_fixture "$PORT" "$first"
 PROJECT_LT=$LT_PID
-# an hour of history ending a few minutes ago, 1 sample/s: 5 batches of 100 per vehicle
-"$BENCHBIN/upload-gen" --url "http://127.0.0.1:$PORT" --vehicles "$WORK/store/demo-vehicles.txt" \
-  --batch 100 --batches 5 --start-ms $((($(date +%s) - 3600) * 1000)) --tag status --quiet >"$WORK/upload.out" \
-  || cvb_die "uploads failed: $(cat "$WORK/upload.out")"
-TOKEN=$("$BUILDDIR/tools/cvctl" -H "$HOME_DB" token issue demo --client console --ttl 86400)
-# the benchmark's client asks far faster than the default rate limits allow:
-# budgets it never reaches, so every request is counted and none refused
-"$BUILDDIR/tools/cvctl" -H "$HOME_DB" client limits console --day 4000000000 --second 4000000000 \
-  --token-day 4000000000 --token-second 4000000000 >/dev/null
-VIN=VR3MRHNSSMY000003
-curl -sS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/connectedcar/v4/user/vehicles" >"$WORK/vehicles.json"
-VID=$(node -e 'const v=JSON.parse(require("fs").readFileSync(process.argv[1]))._embedded.vehicles.find(x=>x.vin===process.argv[2]);process.stdout.write(v?v.id:"")' \
-  "$WORK/vehicles.json" "$VIN")
-[[ $VID =~ ^[0-9a-f]{32}$ ]] || cvb_die "cannot find the id of $VIN: $(head -c 300 "$WORK/vehicles.json")"
-SPATH=/connectedcar/v4/user/vehicles/$VID/status
-curl -sS -D "$WORK/status.headers" -o "$WORK/status.json" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$SPATH"
-MISSING=$(node -e '
-  const s = JSON.parse(require("fs").readFileSync(process.argv[1]));
-  const want = ["_links","createdAt","updatedAt","battery","doorsState","energies","environment","ignition",
-                "kinetic","odometer","preconditioning","privacy","lastPosition"];
-  const miss = want.filter((k) => !(k in s));
-  if (!Array.isArray(s.energies) || s.energies.length !== 2) miss.push("energies (fuel and electric)");
-  process.stdout.write(miss.join(" "));' "$WORK/status.json")
-[[ -z $MISSING ]] || cvb_die "the status lacks: $MISSING"
-CTYPE=$(tr -d '\r' <"$WORK/status.headers" | sed -n 's/^[Cc]ontent-[Tt]ype: *//p' | tail -1)
-echo "status: $(stat -c %s "$WORK/status.json") bytes $CTYPE, vehicle $VIN ($VID), after $(grep -o ' samples=[0-9]*' "$WORK/upload.out" | cut -d= -f2) uploaded samples; every part present"
-
-# ---------------------------------------------------------------- the bare responder's setup
-mkdir -p "$WORK/bare-home" "$WORK/bare-fcgi"
-cp "$WORK/status.json" "$WORK/bare-home/bare-body"
-echo "$CTYPE" >"$WORK/bare-home/bare-ctype"
-# every program the configuration starts, whatever their number
-for f in "$BUILDDIR"/cgi/cvapi-*.fcgi; do ln -s "$BENCHBIN/bare-fcgi" "$WORK/bare-fcgi/$(basename "$f")"; done
 
 # ---------------------------------------------------------------- the runs
 URL="http://127.0.0.1:$PORT$SPATH"

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,20 +34,19 @@ static volatile sig_atomic_t cv_stop;
  * who closes only once its event loop comes to the connection, the wait
  * was a quarter of a small read's time. Over a UNIX socket a close loses
  * nothing the web server has not read (it reads what was sent, then the
- * end), so there, once the request's input has been read to its end and
- * nothing more has come, the connection is closed at once; anything else
- * (TCP, input left, a connection the web server keeps) ends as libfcgi
- * ends it. The watchdog's idle phase comes first (watchdog.h).
+ * end), so there, once the request's input has been read to its end (after
+ * which a web server sends nothing more), the connection is closed at
+ * once; anything else (TCP, input left, a connection the web server keeps)
+ * ends as libfcgi ends it. The watchdog's idle phase comes first
+ * (watchdog.h).
  */
 static bool hop_unix;
 
 static void finish_request(struct cv_req *r)
 {
 	FCGX_Request *fr = r->fcgi;
-	int unread = -1;
 
-	if (hop_unix && !fr->keepConnection && cv_body_ended(r) && ioctl(fr->ipcFd, FIONREAD, &unread) == 0 &&
-	    unread == 0)
+	if (hop_unix && !fr->keepConnection && cv_body_ended(r))
 		FCGX_Detach(fr);
 	cv_wd_idle();
 	FCGX_Finish_r(fr);

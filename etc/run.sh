@@ -65,7 +65,9 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-"$LIGHTTPD" -D -f "$RUN/lighttpd.conf" &
+# in a process group of its own: with server.max-worker, lighttpd's master
+# process ends by signalling its whole group (its workers and programs)
+setsid "$LIGHTTPD" -D -f "$RUN/lighttpd.conf" &
 pids="$!"
 
 # wait for the server (at most 10 s)
