@@ -185,7 +185,8 @@ cvb_budgets() {
   done
 }
 
-# cvb_lighttpd NAME PORT FCGIDIR HOME PROCS: instantiate etc/lighttpd.conf.in in
+# cvb_lighttpd NAME PORT FCGIDIR HOME PROCS: instantiate etc/lighttpd.conf.in
+# (of CVB_ETC when set: another tree's etc/) in
 # $WORK/NAME/ (its RUNDIR) and start lighttpd in the foreground; sets LT_PID.
 # The document root is CVB_WWWDIR when set (default: the console, www/).
 # Waits until GET /healthz answers (at most 15 s).
@@ -194,7 +195,7 @@ cvb_lighttpd() {
   mkdir -p "$run"
   sed -e "s|@PORT@|$port|g" -e "s|@FCGIDIR@|$fcgidir|g" -e "s|@WWWDIR@|${CVB_WWWDIR:-$SRCDIR/www}|g" -e "s|@JSDIR@|${JSDIR:-/usr/share/javascript}|g" \
       -e "s|@HOME@|$home|g" -e "s|@RUNDIR@|$run|g" -e "s|@PROCS@|$procs|g" \
-      "$SRCDIR/etc/lighttpd.conf.in" >"$run/lighttpd.conf"
+      "${CVB_ETC:-$SRCDIR/etc}/lighttpd.conf.in" >"$run/lighttpd.conf"
   # in a process group of its own: with server.max-worker, lighttpd's master
   # process ends by signalling its whole group (its workers and programs)
   setsid "$LIGHTTPD" -D -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1 &
@@ -255,7 +256,7 @@ cvb_apache() {
   done
   sed -e "s|@PORT@|$port|g" -e "s|@WWWDIR@|${CVB_WWWDIR:-$SRCDIR/www}|g" -e "s|@JSDIR@|${JSDIR:-/usr/share/javascript}|g" \
       -e "s|@RUNDIR@|$run|g" -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
-      "$SRCDIR/etc/apache2.conf.in" >"$run/apache2.conf"
+      "${CVB_ETC:-$SRCDIR/etc}/apache2.conf.in" >"$run/apache2.conf"
   "$apache2" -f "$run/apache2.conf" -DFOREGROUND >"$run/apache2.out" 2>&1 &
   ap=$!
   CVB_PIDS+=("$ap")

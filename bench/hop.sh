@@ -12,11 +12,13 @@
 #   A-bare   the same Apache, bare-fcgi under cvapi-spawn
 #   peer     the shared harness' Node.js peer (Fastify + better-sqlite3, the
 #            same token and vehicle lookups, 2 workers)
-# With BEFORE=the build folder of an earlier cvapi (its cgi/*.fcgi), also:
-#   L-old, A-old   its programs behind the same two servers
-#   L-wait, A-wait the bare responder ending each connection as libfcgi does
-#                  (shut down, then wait for the web server to close), as
-#                  cvapi's programs did before they closed at once
+# With BEFORE=an earlier cvapi tree, built in place (its cgi/*.fcgi and its
+# etc/ templates), also, as that version ran:
+#   L-old, A-old   its programs behind lighttpd and Apache from its templates
+#   L-wait, A-wait the bare responder behind the same, ending each
+#                  connection as libfcgi does (shut down, then wait for the
+#                  web server to close), as cvapi's programs did before they
+#                  closed at once
 # All in interleaved rounds (bench/side.sh); then the shared read.sh (the
 # project's own figure: project, static, peer) with cvapi behind lighttpd,
 # and again behind Apache. Rate limits are off (CVAPI_RATE_*=off), as in
@@ -51,7 +53,8 @@ export ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-2} RETRIES=${RETRIES:-2}
 export CVAPI_RATE_CLIENT=off CVAPI_RATE_TOKEN=off CVAPI_RATE_VEHICLE=off CVAPI_RATE_USER=off CVAPI_RATE_GRANT=off
 if [[ -n ${BEFORE:-} ]]; then
   BEFORE=$(cd "$BEFORE" && pwd) || cvb_die "no build folder $BEFORE"
-  [[ -x $BEFORE/cgi/cvapi-vehicle.fcgi ]] || cvb_die "$BEFORE/cgi/cvapi-vehicle.fcgi is missing"
+  [[ -x $BEFORE/cgi/cvapi-vehicle.fcgi && -f $BEFORE/etc/apache2.conf.in ]] \
+    || cvb_die "$BEFORE is no built cvapi tree (cgi/cvapi-vehicle.fcgi, etc/apache2.conf.in)"
 fi
 
 echo "hop.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(cvb_machine), $(apache2 -v 2>/dev/null | sed -n 's/^Server version: //p')"
@@ -74,15 +77,16 @@ if [[ -n ${BEFORE:-} ]]; then
   mkdir -p "$WORK/bare-wait"
   cp "$WORK/bare-home/bare-body" "$WORK/bare-home/bare-ctype" "$WORK/bare-wait/"
   echo wait >"$WORK/bare-wait/bare-close"
+  export CVB_ETC=$BEFORE/etc
   p=$(port); cvb_lighttpd old "$p" "$BEFORE/cgi" "$HOME_DB" "$PROCS"
   URL[L-old]=http://127.0.0.1:$p$SPATH PIDSOF[L-old]=$LT_PID
   p=$(port); cvb_lighttpd wait "$p" "$WORK/bare-fcgi" "$WORK/bare-wait" "$PROCS"
   URL[L-wait]=http://127.0.0.1:$p$SPATH PIDSOF[L-wait]=$LT_PID
-  p=$(port)
-  cvb_apache apache-old "$p" "$BEFORE/cgi" "$HOME_DB" "$PROCS"
+  p=$(port); cvb_apache apache-old "$p" "$BEFORE/cgi" "$HOME_DB" "$PROCS"
   URL[A-old]=http://127.0.0.1:$p$SPATH PIDSOF[A-old]=$AP_PIDS
   p=$(port); cvb_apache apache-wait "$p" "$WORK/bare-fcgi" "$WORK/bare-wait" "$PROCS"
   URL[A-wait]=http://127.0.0.1:$p$SPATH PIDSOF[A-wait]=$AP_PIDS
+  unset CVB_ETC
   ORDER=(L-cvapi L-old L-bare L-wait A-cvapi A-old A-bare A-wait)
 fi
 

@@ -20,7 +20,8 @@
 # PEER_WORKERS [2] PEER_VEHICLES [10000].
 # The last line is:
 #   side: NAME1 R1 req/s p99 P1 ms, NAME2 R2 req/s p99 P2 ms, ...
-# or "side: INVALID ..." (exit 3) when a run had non-2xx replies or socket errors.
+# followed by "side: INVALID ..." (exit 3) when a run had non-2xx replies or
+# socket errors.
 set -euo pipefail
 [[ $# -ge 5 && $((($# - 2) % 3)) -eq 0 ]] || { sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 HERE=${HARNESS:-/tmp/cvapi-sbench}
@@ -63,12 +64,12 @@ bench_rounds
 bench_medians
 echo
 bench_notes
-if [[ $BAD -ne 0 ]]; then
-  echo "side: INVALID: some runs had non-2xx replies or socket errors (see errors column)"
-  exit 3
-fi
 line=
 for ((i = 0; i < ${#NAMES[@]}; i++)); do
   line+=$(printf '%s %.0f req/s p99 %.2f ms, ' "${NAMES[$i]}" "${MED[$i]}" "$(ms "$(median "${P99[$i]}")")")
 done
 echo "side: ${line%, }"
+if [[ $BAD -ne 0 ]]; then
+  echo "side: INVALID: some runs had non-2xx replies or socket errors (see errors column)"
+  exit 3
+fi
