@@ -45,6 +45,11 @@ const trip = (await json(`${B2C}/user/vehicles/${v.id}/trips?pageSize=1`, { head
 // after midnight, may hold no trip of this vehicle yet
 if (!trip)
 	throw new Error(`no trip of ${v.vin} in the history: more DAYS needed`);
+// an electric car charges in cvsim's history: its latest session
+const charges = (await json(`${B2C}/user/vehicles/${v.id}/charges?pageSize=1`, { headers: auth }))._embedded;
+const charge = charges && charges.charges && charges.charges[0];
+if (!charge)
+	throw new Error(`no charging session of ${v.vin} in the history: more DAYS needed`);
 const session = JSON.stringify({ kind: 'user', login: 'demo', access: pair.access_token, refresh: pair.refresh_token,
 	expires: Date.now() + pair.expires_in * 1000, scope: pair.scope });
 
@@ -57,6 +62,9 @@ const PAGES = [
 	['alerts', '/#/alerts', '#alerts-body table, #alerts-body p'],
 	['monitors', '/#/monitors', '#mon-list table, #mon-list p'],
 	['remote', `/#/remote/${v.id}`, 'button[data-action=lock]'],
+	['charges', `/#/charges/${v.id}`, 'tr.charge-row'],
+	['charge', `/#/charge/${v.id}/${charge.id}`, 'svg.chart-level path.series'],
+	['summary', `/#/summary/${v.id}`, 'table.summary tbody tr'],
 ];
 const extra = { vehicles: () => document.querySelectorAll('path.cv-vehicle').length > 0, trip: () => !!document.querySelector('path.cv-track') };
 
