@@ -61,31 +61,36 @@ echo "hop.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(cvb_machine), $(apache2 -v 2>/
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); cvapi $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo '?'), build $BUILDDIR${BEFORE:+, before: $BEFORE ($(git -C "$BEFORE" describe --always --dirty 2>/dev/null || echo '?'))}"
 
 # ---------------------------------------------------------------- the servers
-port() { local p; p=$(cvb_free_port); echo "$p"; }
 declare -A URL PIDSOF
-LPORT=$(port)
+# serve KEY lighttpd|apache NAME FCGIDIR HOME: a server on a free port, as KEY
+serve() {
+  local key=$1 kind=$2 p
+  p=$(cvb_free_port)
+  if [[ $kind == lighttpd ]]; then
+    cvb_lighttpd "$3" "$p" "$4" "$5" "$PROCS"
+    PIDSOF[$key]=$LT_PID
+  else
+    cvb_apache "$3" "$p" "$4" "$5" "$PROCS"
+    PIDSOF[$key]=$AP_PIDS
+  fi
+  URL[$key]=http://127.0.0.1:$p$SPATH
+}
+LPORT=$(cvb_free_port)
 cvb_status_fixture "$LPORT" "$PROCS"
 URL[L-cvapi]=http://127.0.0.1:$LPORT$SPATH PIDSOF[L-cvapi]=$LT_PID
-p=$(port); cvb_lighttpd bare "$p" "$WORK/bare-fcgi" "$WORK/bare-home" "$PROCS"
-URL[L-bare]=http://127.0.0.1:$p$SPATH PIDSOF[L-bare]=$LT_PID
-p=$(port); cvb_apache apache "$p" "$BUILDDIR/cgi" "$HOME_DB" "$PROCS"
-URL[A-cvapi]=http://127.0.0.1:$p$SPATH PIDSOF[A-cvapi]=$AP_PIDS
-p=$(port); cvb_apache apache-bare "$p" "$WORK/bare-fcgi" "$WORK/bare-home" "$PROCS"
-URL[A-bare]=http://127.0.0.1:$p$SPATH PIDSOF[A-bare]=$AP_PIDS
+serve L-bare lighttpd bare "$WORK/bare-fcgi" "$WORK/bare-home"
+serve A-cvapi apache apache "$BUILDDIR/cgi" "$HOME_DB"
+serve A-bare apache apache-bare "$WORK/bare-fcgi" "$WORK/bare-home"
 ORDER=(L-cvapi L-bare A-cvapi A-bare)
 if [[ -n ${BEFORE:-} ]]; then
   mkdir -p "$WORK/bare-wait"
   cp "$WORK/bare-home/bare-body" "$WORK/bare-home/bare-ctype" "$WORK/bare-wait/"
   echo wait >"$WORK/bare-wait/bare-close"
   export CVB_ETC=$BEFORE/etc
-  p=$(port); cvb_lighttpd old "$p" "$BEFORE/cgi" "$HOME_DB" "$PROCS"
-  URL[L-old]=http://127.0.0.1:$p$SPATH PIDSOF[L-old]=$LT_PID
-  p=$(port); cvb_lighttpd wait "$p" "$WORK/bare-fcgi" "$WORK/bare-wait" "$PROCS"
-  URL[L-wait]=http://127.0.0.1:$p$SPATH PIDSOF[L-wait]=$LT_PID
-  p=$(port); cvb_apache apache-old "$p" "$BEFORE/cgi" "$HOME_DB" "$PROCS"
-  URL[A-old]=http://127.0.0.1:$p$SPATH PIDSOF[A-old]=$AP_PIDS
-  p=$(port); cvb_apache apache-wait "$p" "$WORK/bare-fcgi" "$WORK/bare-wait" "$PROCS"
-  URL[A-wait]=http://127.0.0.1:$p$SPATH PIDSOF[A-wait]=$AP_PIDS
+  serve L-old lighttpd old "$BEFORE/cgi" "$HOME_DB"
+  serve L-wait lighttpd wait "$WORK/bare-fcgi" "$WORK/bare-wait"
+  serve A-old apache apache-old "$BEFORE/cgi" "$HOME_DB"
+  serve A-wait apache apache-wait "$WORK/bare-fcgi" "$WORK/bare-wait"
   unset CVB_ETC
   ORDER=(L-cvapi L-old L-bare L-wait A-cvapi A-old A-bare A-wait)
 fi

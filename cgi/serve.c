@@ -25,7 +25,8 @@
 static volatile sig_atomic_t cv_stop;
 
 /*
- * The end of a connection (HACKING.md, "Where a small read's time goes").
+ * The end of a connection (HACKING.md, "The FastCGI hop: where a small
+ * read's time goes").
  * libfcgi's own close shuts its side for writing, then waits (up to 2 s)
  * until the web server has closed too, reading what comes meanwhile: over
  * TCP, input left unread when a socket closes makes the kernel send a
